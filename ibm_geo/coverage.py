@@ -1,0 +1,136 @@
+"""Who is served, who is within reach of an agent with spare capacity, and who is left unserved.
+
+The core works on plain arrays (metric coordinates, capacities) so it can be tested by hand and reused by
+the planner; :func:`classify_clients` is the thin table-level wrapper.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+# Client coverage classes, in the order they are decided.
+SERVED = "served"
+REFERRAL = "referral_berat"
+IN_REACH = "in_reach"
+UNSERVED = "unserved"
+OUTSIDE = "outside"  # no usable location: not counted in any kelurahan
+
+
+def assign_nearest_with_capacity(
+    client_xy: np.ndarray,
+    agent_xy: np.ndarray,
+    spare: np.ndarray,
+    radius: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Greedy nearest-first assignment of clients to agents within ``radius``, respecting capacity.
+
+    All (client, agent) pairs within the radius are taken in increasing distance (ties: lower client,
+    then lower agent index); a pair is used when the client is still free and the agent has spare
+    capacity. This is what a coordinator does by hand ("the closest agent who still has room"), and
+    it is deterministic. Returns ``(agent_index or -1, distance or NaN)`` per client.
+    """
+    n = len(client_xy)
+    agent_of = np.full(n, -1, dtype=np.int64)
+    dist_of = np.full(n, np.nan)
+    spare = np.asarray(spare, dtype=np.int64).copy()
+    if n == 0 or len(agent_xy) == 0 or spare.sum() <= 0:
+        return agent_of, dist_of
+    live = np.flatnonzero(spare > 0)
+    tree_a = cKDTree(agent_xy[live])
+    tree_c = cKDTree(client_xy)
+    pairs = tree_a.sparse_distance_matrix(tree_c, radius, output_type="ndarray")
+    if len(pairs) == 0:
+        return agent_of, dist_of
+    a_idx = live[pairs["i"]]
+    c_idx = pairs["j"].astype(np.int64)
+    d = pairs["v"]
+    order = np.lexsort((a_idx, c_idx, d))
+    remaining = int(spare.sum())
+    taken = np.zeros(n, dtype=bool)
+    for k in order.tolist():
+        c = c_idx[k]
+        if taken[c]:
+            continue
+        a = a_idx[k]
+        if spare[a] <= 0:
+            continue
+        taken[c] = True
+        agent_of[c] = a
+        dist_of[c] = d[k]
+        spare[a] -= 1
+        remaining -= 1
+        if remaining == 0:
+            break
+    return agent_of, dist_of
+
+
+def classify_clients(
+    clients: pd.DataFrame,
+    client_xy: np.ndarray,
+    agents: pd.DataFrame,
+    agent_xy: np.ndarray,
+    *,
+    radius_m: float,
+    served_statuses: list[str],
+    severe_as_referral: bool,
+    default_capacity: int,
+) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """Coverage class of every client, plus the agent (index into ``agents``) that reaches them.
+
+    ``clients`` needs ``status_pasca, tingkat, agen_id`` and a boolean ``located`` column;
+    ``agents`` needs ``agen_id, aktif, kapasitas``. A client is *served* when in follow-up
+    (status in ``served_statuses``) or assigned (``agen_id``) to an active agent; unserved severe
+    clients become BNNP referrals when ``severe_as_referral``; the rest are *in reach* when the
+    nearest-first capacity-respecting assignment finds them an agent within the radius.
+
+    Returns ``(coverage class, reaching agent index (-1 none), spare capacity left per agent)``.
+    """
+    n = len(clients)
+    cls = np.full(n, UNSERVED, dtype=object)
+    located = clients["located"].to_numpy(dtype=bool)
+    status = clients["status_pasca"].astype("string").fillna("").to_numpy()
+    in_followup = np.isin(status, list(served_statuses))
+
+    active = agents["aktif"].fillna(True).to_numpy(dtype=bool) if len(agents) else np.zeros(0, bool)
+    cap = (
+        agents["kapasitas"].fillna(default_capacity).to_numpy(dtype=np.int64)
+        if len(agents)
+        else np.zeros(0, np.int64)
+    )
+    cap = np.where(active, cap, 0)
+    agent_pos = pd.Series(np.arange(len(agents)), index=agents["agen_id"].astype("string"))
+    agent_pos = agent_pos[~agent_pos.index.duplicated()]
+    assigned = (
+        clients["agen_id"].astype("string").map(agent_pos).to_numpy(dtype=float, na_value=np.nan)
+        if len(agents)
+        else np.full(n, np.nan)
+    )
+    has_agent = ~np.isnan(assigned)
+    assigned_idx = np.where(has_agent, assigned, -1).astype(np.int64)
+    assigned_active = has_agent & (active[assigned_idx] if len(agents) else False)
+
+    served = in_followup | assigned_active
+    cls[served] = SERVED
+    load = np.bincount(assigned_idx[assigned_active], minlength=len(agents))
+    spare = np.maximum(cap - load, 0)
+
+    severe = clients["tingkat"].astype("string").fillna("").to_numpy() == "berat"
+    referral = ~served & severe if severe_as_referral else np.zeros(n, bool)
+    cls[referral] = REFERRAL
+
+    reach_agent = np.where(assigned_active, assigned_idx, -1)
+    candidates = np.flatnonzero(~served & ~referral & located)
+    if len(candidates) and spare.sum() > 0:
+        a, _ = assign_nearest_with_capacity(client_xy[candidates], agent_xy, spare, radius_m)
+        hit = a >= 0
+        cls[candidates[hit]] = IN_REACH
+        reach_agent[candidates[hit]] = a[hit]
+        spare = spare - np.bincount(a[hit], minlength=len(agents))
+    cls[~located] = OUTSIDE
+    return (
+        pd.Series(cls, index=clients.index, name="coverage"),
+        pd.Series(reach_agent, index=clients.index, name="reach_agent"),
+        spare,
+    )

@@ -1,0 +1,206 @@
+"""Table exports (CSV, GeoJSON, GeoPackage, XLSX) and the manifest that goes with each.
+
+Every function takes the per-kelurahan result table and passes it through
+:mod:`ibm_geo.privacy` first, so only whitelisted, suppressed per-area figures are written.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ibm_geo import __version__
+from ibm_geo.config import Scenario
+from ibm_geo.privacy import (
+    SUPPRESSED_COUNTS,
+    public_curve,
+    public_pilots,
+    public_quality,
+    public_sites,
+    public_table,
+    suppression_rule,
+)
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _defuse(value: object) -> object:
+    """Prefix text that a spreadsheet would run as a formula (CSV/XLSX injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _defuse_frame(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            out[c] = out[c].astype(object).map(_defuse)
+    return out
+
+
+def ranking_table(kelurahan: pd.DataFrame, scenario: Scenario, lang: str = "id") -> pd.DataFrame:
+    """Public table sorted by rank (the row order every export uses)."""
+    pub = public_table(kelurahan, scenario.suppression_k)
+    if "rank" in pub:
+        pub = pub.sort_values(["rank", "kode"] if "kode" in pub else ["rank"], kind="stable")
+    return pub.reset_index(drop=True)
+
+
+def ranking_csv(kelurahan: pd.DataFrame, scenario: Scenario, lang: str = "id") -> bytes:
+    """UTF-8 CSV with BOM (opens correctly in Excel), suppressed counts as "<k"."""
+    df = _defuse_frame(ranking_table(kelurahan, scenario, lang))
+    return df.to_csv(index=False).encode("utf-8-sig")
+
+
+def _public_geo(kelurahan: gpd.GeoDataFrame, scenario: Scenario) -> gpd.GeoDataFrame:
+    pub = public_table(kelurahan, scenario.suppression_k)
+    geom = gpd.GeoSeries(kelurahan.geometry, crs=kelurahan.crs).to_crs(4326)
+    return gpd.GeoDataFrame(pub, geometry=geom.to_numpy(), crs="EPSG:4326")
+
+
+def results_geojson(kelurahan: gpd.GeoDataFrame, scenario: Scenario) -> bytes:
+    """GeoJSON FeatureCollection of the public table (EPSG:4326, 6-decimal coordinates)."""
+    g = _public_geo(kelurahan, scenario)
+    text = g.to_json(drop_id=True, to_wgs84=False, na="null", show_bbox=False)
+    doc = json.loads(text)
+    doc["ibm_geo_manifest"] = manifest("geojson", scenario, units=len(g))
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def results_gpkg(
+    kelurahan: gpd.GeoDataFrame, scenario: Scenario, layer: str = "kelurahan"
+) -> bytes:
+    """GeoPackage with the public layer plus a `manifest` attribute table (key, value)."""
+    g = _public_geo(kelurahan, scenario)
+    for c in SUPPRESSED_COUNTS:
+        if c in g:  # mixed int/"<k" -> text column
+            g[c] = g[c].astype(str)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "results.gpkg"
+        g.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+        man = manifest("gpkg", scenario, units=len(g))
+        mdf = pd.DataFrame(
+            {"key": list(man), "value": [json.dumps(v, ensure_ascii=False) for v in man.values()]}
+        )
+        import pyogrio
+
+        pyogrio.write_dataframe(mdf, path, layer="manifest", driver="GPKG", append=False)
+        return path.read_bytes()
+
+
+def workbook_xlsx(
+    kelurahan: pd.DataFrame,
+    scenario: Scenario,
+    sites: pd.DataFrame | None = None,
+    pilots: pd.DataFrame | None = None,
+    quality: pd.DataFrame | None = None,
+    matches: pd.DataFrame | None = None,
+    curve: pd.DataFrame | None = None,
+    lang: str = "id",
+) -> bytes:
+    """Workbook with sheets ranking, plan, pilots, data quality, scenario settings, manifest."""
+    k = scenario.suppression_k
+    sheets: dict[str, pd.DataFrame] = {
+        "ranking": ranking_table(kelurahan, scenario, lang),
+        "plan": public_sites(sites, k),
+        "pilots": public_pilots(pilots, kelurahan, k),
+        "data quality": public_quality(quality),
+        "scenario settings": _scenario_rows(scenario),
+    }
+    if curve is not None:
+        sheets["coverage curve"] = public_curve(curve, k)
+    um = unmatched_summary(matches)
+    if len(um):
+        sheets["unmatched names"] = um
+    man = manifest("xlsx", scenario, units=len(kelurahan), sheets=list(sheets) + ["manifest"])
+    sheets["manifest"] = pd.DataFrame({"key": list(man), "value": [_flat(v) for v in man.values()]})
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        for name, df in sheets.items():
+            _defuse_frame(df).to_excel(xw, sheet_name=name[:31], index=False)
+            ws = xw.sheets[name[:31]]
+            for i, col in enumerate(df.columns, start=1):
+                width = min(60, max(10, len(str(col)) + 2))
+                ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
+            ws.freeze_panes = "A2"
+        xw.book.properties.creator = "ibm-geo"
+        xw.book.properties.lastModifiedBy = "ibm-geo"
+    return buf.getvalue()
+
+
+def unmatched_summary(matches: pd.DataFrame | None) -> pd.DataFrame:
+    """Counts of unmatched/fuzzy area names by method (names typed by staff, never client rows)."""
+    if matches is None or len(matches) == 0:
+        return pd.DataFrame(columns=["method", "names"])
+    col = next((c for c in ("method", "status", "match") if c in matches), None)
+    if col is None:
+        return pd.DataFrame({"method": ["all"], "names": [len(matches)]})
+    s = matches[col].astype(object).fillna("unknown").astype(str).value_counts().sort_index()
+    return pd.DataFrame({"method": s.index.to_numpy(), "names": s.to_numpy()})
+
+
+def _flat(v: object) -> str:
+    if isinstance(v, np.generic):
+        v = v.item()
+    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+
+
+def _scenario_rows(scenario: Scenario) -> pd.DataFrame:
+    rows: list[tuple[str, str]] = []
+
+    def walk(prefix: str, obj: object) -> None:
+        if isinstance(obj, dict) and obj:
+            for key, v in obj.items():
+                walk(f"{prefix}.{key}" if prefix else key, v)
+        else:
+            rows.append((prefix, _flat(obj)))
+
+    walk("", scenario.model_dump(mode="json"))
+    return pd.DataFrame(rows, columns=["setting", "value"])
+
+
+def manifest(
+    kind: str,
+    scenario: Scenario,
+    *,
+    units: int | None = None,
+    as_text: bool = False,
+    **extra: object,
+) -> dict | str:
+    """What an export contains: kind, scenario name + TOML, date, suppression rule, version.
+
+    ``as_text=True`` returns indented JSON (written next to files as ``manifest.json``).
+    """
+    k = scenario.suppression_k
+    man: dict[str, object] = {
+        "kind": kind,
+        "generator": f"ibm-geo {__version__}",
+        "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "scenario_name": scenario.name,
+        "scenario_toml": scenario.to_toml(),
+        "suppression_k": k,
+        "suppression_rule": suppression_rule(k, "en"),
+        "suppression_rule_id": suppression_rule(k, "id"),
+        "contains": "per-kelurahan aggregates only; no client names, IDs or coordinates",
+    }
+    if units is not None:
+        man["units"] = int(units)
+    for key, v in extra.items():
+        man[key] = v.item() if isinstance(v, np.generic) else v
+    return json.dumps(man, indent=2, ensure_ascii=False) if as_text else man
+
+
+def write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write an export to disk (parents created), returning the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path

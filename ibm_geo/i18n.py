@@ -1,0 +1,110 @@
+"""Tiny dict-based translator: Bahasa Indonesia by default (rakor audience), English on request.
+
+``t(key, lang="id", **fmt)`` returns the text for ``key`` (formatted with ``fmt``); an unknown key
+returns the key itself so a missing translation is visible but never crashes an export. Other
+modules add keys with :func:`register`.
+"""
+
+from __future__ import annotations
+
+LANGS = ("id", "en")
+
+_TEXT: dict[str, dict[str, str]] = {
+    # map layers and legend
+    "layer.score": {"id": "Skor kebutuhan", "en": "Need score"},
+    "layer.unserved": {"id": "Klien belum terlayani", "en": "Unserved clients"},
+    "layer.agents": {
+        "id": "Agen pemulihan aktif (per kelurahan)",
+        "en": "Active recovery agents (per village)",
+    },
+    "layer.sites": {"id": "Usulan lokasi rekrutmen agen", "en": "Proposed recruitment sites"},
+    "layer.pilots": {"id": "Desa percontohan", "en": "Pilot villages"},
+    "layer.service_points": {
+        "id": "Titik layanan (BNNP/BNNK/klinik)",
+        "en": "Service points (BNNP/BNNK/clinic)",
+    },
+    "layer.boundaries": {"id": "Batas wilayah", "en": "Boundaries"},
+    "legend.score": {"id": "Skor kebutuhan (0-100)", "en": "Need score (0-100)"},
+    "legend.unserved": {"id": "Klien belum terlayani (orang)", "en": "Unserved clients (people)"},
+    "legend.radius": {
+        "id": "Lingkaran = jangkauan {radius} km",
+        "en": "Circle = {radius} km reach",
+    },
+    "legend.nodata": {"id": "Tanpa data", "en": "No data"},
+    # fields
+    "field.nama": {"id": "Kelurahan/Desa", "en": "Village"},
+    "field.kode": {"id": "Kode", "en": "Code"},
+    "field.kecamatan": {"id": "Kecamatan", "en": "District"},
+    "field.kab_kota": {"id": "Kab/Kota", "en": "Regency/City"},
+    "field.score": {"id": "Skor", "en": "Score"},
+    "field.rank": {"id": "Peringkat", "en": "Rank"},
+    "field.priority_label": {"id": "Prioritas", "en": "Priority"},
+    "field.clients": {"id": "Klien", "en": "Clients"},
+    "field.served": {"id": "Terlayani", "en": "Served"},
+    "field.in_reach": {"id": "Dalam jangkauan agen", "en": "Within agent reach"},
+    "field.referral_berat": {"id": "Rujukan (berat)", "en": "Referral (severe)"},
+    "field.unserved": {"id": "Belum terlayani", "en": "Unserved"},
+    "field.unserved_share": {"id": "Porsi belum terlayani", "en": "Unserved share"},
+    "field.agents_active": {"id": "Agen aktif", "en": "Active agents"},
+    "field.service_points": {"id": "Titik layanan", "en": "Service points"},
+    "field.dist_nearest_m": {
+        "id": "Jarak ke agen/layanan terdekat (m)",
+        "en": "Distance to nearest agent/service (m)",
+    },
+    "field.reason": {"id": "Alasan", "en": "Reason"},
+    "field.stability": {"id": "Stabilitas", "en": "Stability"},
+    "field.agents_to_recruit": {"id": "Agen direkrut", "en": "Agents to recruit"},
+    "field.newly_reached": {"id": "Klien baru terjangkau", "en": "Newly reached clients"},
+    "field.mean_distance_m": {"id": "Jarak rata-rata (m)", "en": "Mean distance (m)"},
+    "field.contribution_rank": {"id": "Urutan kontribusi", "en": "Contribution rank"},
+    "field.comparison": {"id": "Desa pembanding", "en": "Comparison village"},
+    # titles and notes
+    "title.map": {"id": "Peta kebutuhan Agen Pemulihan", "en": "Recovery agent need map"},
+    "title.slides": {
+        "id": "Perencanaan Agen Pemulihan (IBM)",
+        "en": "Recovery agent planning (IBM)",
+    },
+    "slide.map": {"id": "Peta skor kebutuhan", "en": "Need score map"},
+    "slide.top": {"id": "{n} kelurahan/desa prioritas", "en": "Top {n} villages"},
+    "slide.plan": {"id": "Rencana rekrutmen agen", "en": "Agent recruitment plan"},
+    "slide.curve": {"id": "Kurva cakupan", "en": "Coverage curve"},
+    "slide.pilots": {"id": "Desa percontohan", "en": "Pilot villages"},
+    "slide.method": {"id": "Metode dan kualitas data", "en": "Method and data quality"},
+    "curve.x": {"id": "Kelompok agen baru", "en": "New agent groups"},
+    "curve.y": {"id": "Klien terjangkau", "en": "Clients reached"},
+    "note.source": {
+        "id": "Sumber: data klien & agen BNN (agregat per kelurahan), batas wilayah Kemendagri",
+        "en": "Sources: BNN client & agent data (aggregated per village), Kemendagri boundaries",
+    },
+    "note.scenario": {"id": "Skenario", "en": "Scenario"},
+    "note.date": {"id": "Tanggal", "en": "Date"},
+    "note.none": {"id": "(tidak ada)", "en": "(none)"},
+    "method.weights": {"id": "Bobot skor", "en": "Score weights"},
+    "method.radius": {"id": "Radius layanan agen", "en": "Agent service radius"},
+    "method.capacity": {"id": "Kapasitas per agen", "en": "Capacity per agent"},
+    "method.suppression": {"id": "Perlindungan data", "en": "Data protection"},
+    "method.quality": {"id": "Masalah kualitas data", "en": "Data-quality problems"},
+    "method.unmatched": {"id": "Nama wilayah tidak cocok", "en": "Unmatched area names"},
+    "method.units": {"id": "Jumlah kelurahan/desa", "en": "Number of villages"},
+    "sheet.ranking": {"id": "peringkat", "en": "ranking"},
+    "north": {"id": "U", "en": "N"},
+}
+
+
+def t(key: str, lang: str = "id", **fmt: object) -> str:
+    """Text for ``key`` in ``lang`` (falls back to Indonesian, then to the key)."""
+    entry = _TEXT.get(key)
+    if entry is None:
+        return key
+    text = entry.get(lang) or entry.get("id") or key
+    return text.format(**fmt) if fmt else text
+
+
+def register(entries: dict[str, dict[str, str]]) -> None:
+    """Add or override keys (e.g. from the app)."""
+    for key, langs in entries.items():
+        _TEXT.setdefault(key, {}).update(langs)
+
+
+def keys() -> list[str]:
+    return sorted(_TEXT)

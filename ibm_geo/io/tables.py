@@ -1,0 +1,468 @@
+"""Read client / agent / service-point tables (CSV or XLSX) into the canonical columns.
+
+Everything here is vectorised (pandas string ops, or a mapping applied once per distinct value), so
+a million client rows load in seconds. No row is ever dropped: a value that cannot be used becomes
+NA and the problem is written to :class:`~ibm_geo.quality.DataQuality` with its spreadsheet row.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import re
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ibm_geo.errors import InputError
+from ibm_geo.names import normalize_kodes
+from ibm_geo.quality import DataQuality
+
+KINDS = ("clients", "agents", "service_points")
+LOCATION = ["kode", "kelurahan", "kecamatan", "kab_kota", "lat", "lon"]
+COLUMNS: dict[str, list[str]] = {
+    "clients": ["row", "client_id", "name", *LOCATION, "tahun_rehab", "jenis_layanan", "tingkat"]
+    + ["status_pasca", "agen_id"],
+    "agents": ["row", "agen_id", "name", *LOCATION, "kapasitas", "aktif"],
+    "service_points": ["row", "name", "jenis", *LOCATION],
+}
+# Indonesia's bounding box with a margin: anything outside is not a kelurahan of this country.
+LAT_RANGE = (-11.5, 6.5)
+LON_RANGE = (94.0, 141.5)
+MIN_YEAR = 2000
+
+_COMMON_ALIASES: dict[str, list[str]] = {
+    "kode": ["kode", "kode_wilayah", "kode_kelurahan", "kode_desa", "kemendagri", "kode_kemendagri"]
+    + ["kd_kel", "kode_kel"],
+    "kelurahan": ["kelurahan", "desa", "kel", "kelurahan_desa", "desa_kelurahan", "village"]
+    + ["kel_desa", "nama_kelurahan", "nama_desa"],
+    "kecamatan": ["kecamatan", "kec", "district", "nama_kecamatan"],
+    "kab_kota": ["kab_kota", "kabupaten_kota", "kabkota", "kabupaten", "kota", "kab", "regency"]
+    + ["city", "regency_city", "kota_kabupaten"],
+    "lat": ["lat", "lintang", "latitude", "y"],
+    "lon": ["lon", "lng", "long", "bujur", "longitude", "x"],
+    "koordinat": ["koordinat", "coordinates", "coordinate", "lokasi", "titik_koordinat", "latlon"]
+    + ["lat_lon", "lat_long"],
+    "name": ["nama", "name", "nama_lengkap"],
+}
+_KIND_ALIASES: dict[str, dict[str, list[str]]] = {
+    "clients": {
+        "client_id": ["id", "client_id", "id_klien", "no_klien", "nomor_klien", "nik", "klien_id"],
+        "tahun_rehab": ["tahun_rehab", "tahun", "year", "rehab_year", "tahun_rehabilitasi"],
+        "jenis_layanan": ["jenis_layanan", "layanan", "rawat", "jenis_rawat", "service", "jenis"],
+        "tingkat": ["tingkat", "keparahan", "severity", "tingkat_keparahan"],
+        "status_pasca": ["status_pasca", "status", "pascarehabilitasi", "status_pascarehabilitasi"]
+        + ["pasca", "pasca_rehab", "status_pasca_rehab"],
+        "agen_id": ["agen_id", "id_agen", "agent_id", "agen"],
+    },
+    "agents": {
+        "agen_id": ["agen_id", "id_agen", "agent_id", "id", "agen"],
+        "kapasitas": ["kapasitas", "capacity", "kuota"],
+        "aktif": ["aktif", "active", "status_aktif", "status"],
+    },
+    "service_points": {
+        "jenis": ["jenis", "type", "tipe", "jenis_layanan", "kategori"],
+    },
+}
+
+_LAYANAN = {
+    "rawat jalan": "rawat_jalan",
+    "rawat_jalan": "rawat_jalan",
+    "rj": "rawat_jalan",
+    "outpatient": "rawat_jalan",
+    "jalan": "rawat_jalan",
+    "rawat inap": "rawat_inap",
+    "rawat_inap": "rawat_inap",
+    "ri": "rawat_inap",
+    "inpatient": "rawat_inap",
+    "inap": "rawat_inap",
+}
+_TINGKAT = {
+    "ringan": "ringan",
+    "mild": "ringan",
+    "sedang": "sedang",
+    "moderate": "sedang",
+    "berat": "berat",
+    "severe": "berat",
+}
+_STATUS = {
+    "belum": "belum",
+    "not yet": "belum",
+    "-": "belum",
+    "belum ikut": "belum",
+    "aktif": "aktif",
+    "active": "aktif",
+    "ya": "aktif",
+    "yes": "aktif",
+    "selesai": "selesai",
+    "completed": "selesai",
+    "complete": "selesai",
+    "putus": "putus",
+    "dropout": "putus",
+    "drop out": "putus",
+    "drop-out": "putus",
+    "putus layanan": "putus",
+}
+_AKTIF = {
+    "ya": True,
+    "y": True,
+    "yes": True,
+    "1": True,
+    "true": True,
+    "aktif": True,
+    "active": True,
+    "tidak": False,
+    "t": False,
+    "no": False,
+    "n": False,
+    "0": False,
+    "false": False,
+    "tidak aktif": False,
+    "nonaktif": False,
+    "non aktif": False,
+    "inactive": False,
+}
+_JENIS_SP = {
+    "bnnp": "bnnp",
+    "bnn provinsi": "bnnp",
+    "bnnk": "bnnk",
+    "bnn kabupaten": "bnnk",
+    "bnn kota": "bnnk",
+    "bnn kabupaten kota": "bnnk",
+    "klinik": "klinik",
+    "klinik pratama": "klinik",
+    "ipwl": "ipwl",
+    "puskesmas": "puskesmas",
+    "lainnya": "lainnya",
+    "lain": "lainnya",
+    "other": "lainnya",
+}
+_NUM = r"[-+]?\d+(?:[.,]\d+)?"
+_COORD_RE = re.compile(rf"^\s*[\(\[]?\s*({_NUM})\s*(?:[,;/]\s*|\s+)({_NUM})\s*[\)\]]?\s*$")
+
+
+def header_key(h: object) -> str:
+    """Header comparison form: lower-case ASCII, punctuation/spaces as single underscores."""
+    s = unicodedata.normalize("NFKD", str(h))
+    s = "".join(c for c in s if not unicodedata.combining(c)).lower()
+    s = s.replace("/", "_")
+    return re.sub(r"[^a-z0-9]+", "_", s).strip("_")
+
+
+def _aliases(kind: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for canon, names in {**_COMMON_ALIASES, **_KIND_ALIASES[kind]}.items():
+        for n in names:
+            out.setdefault(header_key(n), canon)
+    return out
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def _decode(data: bytes) -> str:
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _sniff_sep(text: str) -> str:
+    """Pick the separator from the header line (the first non-empty line)."""
+    head = next((ln for ln in text.splitlines() if ln.strip()), "")
+    counts = {sep: head.count(sep) for sep in (";", ",", "\t", "|")}
+    best = max(counts, key=lambda k: counts[k])
+    if counts[best] == 0:
+        try:
+            return csv.Sniffer().sniff(text[:4096]).delimiter
+        except csv.Error:
+            return ","
+    return best
+
+
+def _read_raw(source: str | Path | bytes, name: str | None) -> tuple[pd.DataFrame, str]:
+    """Load every cell as text; returns the frame and the file name used in reports."""
+    if isinstance(source, bytes | bytearray):
+        data = bytes(source)
+        fname = name or "upload.csv"
+    else:
+        path = Path(source)
+        fname = name or path.name
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(fname, f"cannot read file: {exc}") from exc
+    ext = Path(fname).suffix.lower()
+    if ext in (".xlsx", ".xlsm", ".xls") or data[:4] == b"PK\x03\x04":
+        try:
+            df = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl", header=0)
+        except Exception as exc:  # openpyxl reads .xlsx only; old binary .xls lands here
+            raise InputError(
+                fname, f"cannot read spreadsheet ({exc}); save it as .xlsx or .csv"
+            ) from exc
+    else:
+        text = _decode(data)
+        if not text.strip():
+            raise InputError(fname, "the file is empty")
+        sep = _sniff_sep(text)
+        try:
+            df = pd.read_csv(
+                io.StringIO(text),
+                sep=sep,
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                engine="c",
+            )
+        except (pd.errors.ParserError, ValueError) as exc:
+            raise InputError(fname, f"cannot parse as CSV ({exc})") from exc
+    return df, fname
+
+
+# -- vectorised value parsers ----------------------------------------------------------------
+
+
+def _clean_text(s: pd.Series) -> pd.Series:
+    """Strip whitespace; empty strings and missing become NA (pandas string dtype)."""
+    s = s.astype("string").str.strip()
+    return s.mask(s == "", pd.NA)
+
+
+def parse_float(s: pd.Series) -> pd.Series:
+    """Numbers with a dot or a decimal comma ("-8,65") -> float64; anything else -> NaN."""
+    t = s.astype("string").str.strip().str.replace(",", ".", regex=False)
+    return pd.to_numeric(t, errors="coerce").astype("float64")
+
+
+def parse_coordinates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Split "lat, lon" / "lat;lon" / "lat lon" strings (decimal commas allowed) into floats."""
+    parts = s.astype("string").str.extract(_COORD_RE)
+    return parse_float(parts[0]), parse_float(parts[1])
+
+
+def _map_values(s: pd.Series, table: dict) -> pd.Series:
+    """Map written categories through ``table`` once per distinct value; unknown -> NA."""
+    key = s.str.lower().str.replace(r"[\s_]+", " ", regex=True).str.strip(" .")
+    uniques = key.dropna().unique()
+    lookup = {u: table.get(u, table.get(str(u).replace(" ", ""))) for u in uniques}
+    return key.map(lookup)
+
+
+class _Reporter:
+    def __init__(self, quality: DataQuality, fname: str, rows: pd.Series):
+        self.q, self.f, self.rows = quality, fname, rows
+
+    def __call__(self, mask, column, problem, values=None, action="ignored value"):
+        mask = pd.Series(mask, index=self.rows.index).fillna(False).astype(bool)
+        if not mask.any():
+            return
+        vals = None if values is None else values[mask]
+        self.q.add_many(self.f, self.rows[mask], column, problem, vals, action)
+
+
+def _category(df, text, col, table, rep, label, fill=None):
+    """Map a categorical column; unknown values become NA (or ``fill``) and are reported."""
+    if col not in text:
+        return
+    written = text[col]
+    mapped = _map_values(written, table)
+    bad = written.notna() & mapped.isna()
+    action = "ignored value" if fill is None else f"used '{fill}'"
+    rep(bad, col, f"unknown {label} value", written, action)
+    if fill is not None:
+        mapped = mapped.mask(bad, fill)
+    df[col] = mapped.astype("string")
+
+
+def read_points(
+    source: str | Path | bytes,
+    kind: str,
+    quality: DataQuality,
+    name: str | None = None,
+    column_map: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """Read a clients / agents / service_points table into the canonical columns.
+
+    ``column_map`` maps written headers to canonical names and wins over detection. Raises
+    :class:`InputError` (naming the file) when no location column exists; every bad cell becomes NA
+    and a row in ``quality``. The output keeps every data row (fully empty lines are skipped, as
+    they are not records) with ``row`` = spreadsheet row number (header = row 1).
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    raw, fname = _read_raw(source, name)
+    raw.index = pd.RangeIndex(len(raw))
+    rows = pd.Series(np.arange(2, len(raw) + 2, dtype="int64"))
+
+    # strip every cell once; drop unnamed all-empty columns and all-empty records
+    cells = {c: _clean_text(raw[c]) for c in raw.columns}
+    keep_cols = [
+        c for c in raw.columns if not (str(c).startswith("Unnamed:") and cells[c].isna().all())
+    ]
+    if keep_cols:
+        empty = np.logical_and.reduce([cells[c].isna().to_numpy() for c in keep_cols])
+    else:
+        empty = np.ones(len(raw), dtype=bool)
+    keep_rows = ~empty
+    rows = rows[keep_rows].reset_index(drop=True)
+    cells = {c: cells[c][keep_rows].reset_index(drop=True) for c in keep_cols}
+    raw = raw[keep_cols]
+
+    # header mapping
+    aliases = _aliases(kind)
+    user = {header_key(k): v for k, v in (column_map or {}).items()}
+    found: dict[str, str] = {}
+    for col in raw.columns:
+        key = header_key(col)
+        canon = user.get(key) or aliases.get(key)
+        if canon is None:
+            continue
+        if canon in found:
+            quality.add(
+                fname, None, str(col), f"second column for '{canon}'", None, "column ignored"
+            )
+            continue
+        found[canon] = col
+    has_loc = any(c in found for c in ("kode", "kelurahan", "koordinat")) or (
+        "lat" in found and "lon" in found
+    )
+    if not has_loc:
+        raise InputError(
+            fname,
+            "no location column: need kode, kelurahan/desa, lat+lon or koordinat; found "
+            + ", ".join(map(str, raw.columns)),
+            "kelurahan",
+        )
+
+    text = {canon: cells[col] for canon, col in found.items()}
+    rep = _Reporter(quality, fname, rows)
+    n = len(rows)
+    out = pd.DataFrame({"row": rows})
+
+    for col in ("client_id", "agen_id", "name", "kelurahan", "kecamatan", "kab_kota"):
+        if col in COLUMNS[kind]:
+            out[col] = (
+                text[col] if col in text else pd.Series(pd.NA, index=out.index, dtype="string")
+            )
+
+    # kode
+    if "kode" in text:
+        kode = normalize_kodes(text["kode"])
+        rep(
+            text["kode"].notna() & kode.isna(),
+            "kode",
+            "not a Kemendagri village code (PP.KK.CC.XDDD)",
+            text["kode"],
+        )
+        out["kode"] = kode.astype("string")
+    else:
+        out["kode"] = pd.Series(pd.NA, index=out.index, dtype="string")
+
+    # coordinates
+    lat = pd.Series(np.nan, index=out.index)
+    lon = pd.Series(np.nan, index=out.index)
+    for col, target in (("lat", "lat"), ("lon", "lon")):
+        if col in text:
+            v = parse_float(text[col])
+            rep(text[col].notna() & v.isna(), col, f"{col} is not a number", text[col])
+            if target == "lat":
+                lat = v
+            else:
+                lon = v
+    if "koordinat" in text:
+        klat, klon = parse_coordinates(text["koordinat"])
+        use = lat.isna() & lon.isna()
+        rep(
+            use & text["koordinat"].notna() & (klat.isna() | klon.isna()),
+            found["koordinat"],
+            'coordinates not in "lat, lon" form',
+            text["koordinat"],
+        )
+        lat = lat.mask(use, klat)
+        lon = lon.mask(use, klon)
+    half = lat.isna() ^ lon.isna()
+    rep(
+        half,
+        "lat" if lat.isna().any() else "lon",
+        "only one of lat/lon given",
+        lat.where(half, lon),
+    )
+    lat, lon = lat.mask(half), lon.mask(half)
+
+    def inside(la, lo):
+        return la.between(*LAT_RANGE) & lo.between(*LON_RANGE)
+
+    present = lat.notna() & lon.notna()
+    ok = inside(lat, lon)
+    swapped = present & ~ok & inside(lon, lat)
+    pair = lat.astype("string") + ", " + lon.astype("string")
+    rep(swapped, "lat", "lat/lon look swapped", pair, "swapped lat/lon")
+    lat, lon = lat.mask(swapped, lon), lon.mask(swapped, lat)
+    outside = present & ~ok & ~swapped
+    rep(outside, "lat", "coordinates outside Indonesia", pair, "ignored coordinates")
+    out["lat"] = lat.mask(outside).astype("float64")
+    out["lon"] = lon.mask(outside).astype("float64")
+
+    if kind == "clients":
+        if "tahun_rehab" in text:
+            t = text["tahun_rehab"]
+            year = parse_float(t)
+            fromdate = pd.to_numeric(
+                t.str.extract(r"\b((?:19|20)\d{2})\b")[0], errors="coerce"
+            ).astype("float64")
+            year = year.where(year.notna(), fromdate)
+            rep(t.notna() & year.isna(), "tahun_rehab", "year is not a number", t)
+            now = _dt.date.today().year
+            bad = year.notna() & ((year < MIN_YEAR) | (year > now) | (year % 1 != 0))
+            rep(bad, "tahun_rehab", f"year outside {MIN_YEAR}..{now}", t)
+            out["tahun_rehab"] = year.mask(bad).astype("Int64")
+        else:
+            out["tahun_rehab"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
+        for col, table, label in (
+            ("jenis_layanan", _LAYANAN, "service type (rawat jalan/inap)"),
+            ("tingkat", _TINGKAT, "severity (ringan/sedang/berat)"),
+            ("status_pasca", _STATUS, "post-rehab status (belum/aktif/selesai/putus)"),
+        ):
+            out[col] = pd.Series(pd.NA, index=out.index, dtype="string")
+            _category(out, text, col, table, rep, label)
+        ids = out["client_id"]
+        dup = ids.notna() & ids.duplicated(keep=False)
+        rep(dup, "client_id", "duplicate client_id", ids, "kept both rows")
+    elif kind == "agents":
+        if "kapasitas" in text:
+            t = text["kapasitas"]
+            cap = parse_float(t)
+            bad = t.notna() & (cap.isna() | (cap < 0) | (cap % 1 != 0))
+            rep(bad, "kapasitas", "capacity is not a whole number >= 0", t, "default capacity")
+            out["kapasitas"] = cap.mask(bad).astype("Int64")
+        else:
+            out["kapasitas"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
+        if "aktif" in text:
+            t = text["aktif"]
+            val = _map_values(t, _AKTIF)
+            rep(
+                t.notna() & val.isna(),
+                "aktif",
+                "unknown active value (ya/tidak)",
+                t,
+                "assumed active",
+            )
+            out["aktif"] = val.fillna(True).astype(bool)
+        else:
+            out["aktif"] = pd.Series(True, index=out.index, dtype=bool)
+        ids = out["agen_id"]
+        dup = ids.notna() & ids.duplicated(keep=False)
+        rep(dup, "agen_id", "duplicate agen_id", ids, "kept both rows")
+    else:
+        out["jenis"] = pd.Series(pd.NA, index=out.index, dtype="string")
+        _category(out, text, "jenis", _JENIS_SP, rep, "service point type", "lainnya")
+
+    no_loc = out["kode"].isna() & out["kelurahan"].isna() & out["lat"].isna()
+    rep(no_loc, None, "row has no usable location", None, "row kept, cannot be placed")
+    assert len(out) == n
+    return out[COLUMNS[kind]]

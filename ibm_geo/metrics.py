@@ -1,0 +1,97 @@
+"""Per-kelurahan figures. Each function takes the units table and returns named Series aligned to it,
+leaving its inputs untouched (momepy style), so the pipeline can assemble one table per kelurahan."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from .config import SEVERITIES, STATUSES
+from .coverage import IN_REACH, REFERRAL, SERVED, UNSERVED
+
+
+def _count(unit: np.ndarray, n: int, mask: np.ndarray | None = None) -> np.ndarray:
+    """Counts per unit position; ``unit`` is -1 where a row belongs to no unit."""
+    ok = unit >= 0
+    if mask is not None:
+        ok &= mask
+    return np.bincount(unit[ok], minlength=n).astype(np.int64)
+
+
+def client_counts(units: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
+    """Clients per unit by status, severity, service type and coverage class.
+
+    ``clients`` carries ``unit`` (position in ``units``, -1 = unlocated) and ``coverage``.
+    """
+    n = len(units)
+    unit = clients["unit"].to_numpy(dtype=np.int64)
+    out: dict[str, np.ndarray] = {"clients": _count(unit, n)}
+    status = clients["status_pasca"].astype("string").fillna("").to_numpy()
+    for s in STATUSES:
+        out[f"status_{s}"] = _count(unit, n, status == s)
+    out["status_unknown"] = _count(unit, n, ~np.isin(status, STATUSES))
+    tingkat = clients["tingkat"].astype("string").fillna("").to_numpy()
+    for s in SEVERITIES:
+        out[f"tingkat_{s}"] = _count(unit, n, tingkat == s)
+    layanan = clients["jenis_layanan"].astype("string").fillna("").to_numpy()
+    out["rawat_jalan"] = _count(unit, n, layanan == "rawat_jalan")
+    out["rawat_inap"] = _count(unit, n, layanan == "rawat_inap")
+    cov = clients["coverage"].to_numpy()
+    for c in (SERVED, IN_REACH, REFERRAL, UNSERVED):
+        out[c] = _count(unit, n, cov == c)
+    return pd.DataFrame(out, index=units.index)
+
+
+def recent_unserved(
+    units: pd.DataFrame, clients: pd.DataFrame, reference_year: int, recency_years: int
+) -> pd.Series:
+    """Unserved clients rehabilitated within the last ``recency_years`` (the window is inclusive)."""
+    unit = clients["unit"].to_numpy(dtype=np.int64)
+    year = clients["tahun_rehab"].to_numpy(dtype=float, na_value=np.nan)
+    recent = (year >= reference_year - recency_years + 1) & (year <= reference_year)
+    mask = (clients["coverage"].to_numpy() == UNSERVED) & recent
+    return pd.Series(_count(unit, len(units), mask), index=units.index, name="unserved_recent")
+
+
+def agent_counts(
+    units: pd.DataFrame, agents: pd.DataFrame, spare: np.ndarray, default_capacity: int
+) -> pd.DataFrame:
+    """Agents per unit (all, active), their capacity and the capacity left after coverage."""
+    n = len(units)
+    if len(agents) == 0:
+        z = np.zeros(n, dtype=np.int64)
+        return pd.DataFrame(
+            {"agents_total": z, "agents_active": z, "agent_capacity": z, "agent_spare": z},
+            index=units.index,
+        )
+    unit = agents["unit"].to_numpy(dtype=np.int64)
+    active = agents["aktif"].fillna(True).to_numpy(dtype=bool)
+    cap = agents["kapasitas"].fillna(default_capacity).to_numpy(dtype=np.int64)
+    ok = (unit >= 0) & active
+    return pd.DataFrame(
+        {
+            "agents_total": _count(unit, n),
+            "agents_active": _count(unit, n, active),
+            "agent_capacity": np.bincount(unit[ok], weights=cap[ok], minlength=n).astype(np.int64),
+            "agent_spare": np.bincount(unit[ok], weights=spare[ok], minlength=n).astype(np.int64),
+        },
+        index=units.index,
+    )
+
+
+def service_point_counts(units: pd.DataFrame, service_points: pd.DataFrame) -> pd.Series:
+    unit = (
+        service_points["unit"].to_numpy(dtype=np.int64)
+        if len(service_points)
+        else np.zeros(0, np.int64)
+    )
+    return pd.Series(_count(unit, len(units)), index=units.index, name="service_points")
+
+
+def nearest_distance(rep_xy: np.ndarray, target_xy: np.ndarray, index: pd.Index) -> pd.Series:
+    """Straight-line metres from each unit's representative point to the nearest target."""
+    if len(target_xy) == 0:
+        return pd.Series(np.nan, index=index, name="dist_nearest_m")
+    d, _ = cKDTree(target_xy).query(rep_xy, k=1)
+    return pd.Series(d, index=index, name="dist_nearest_m")

@@ -1,0 +1,336 @@
+"""The analyze path, split where the app needs to cache: load -> join -> coverage/metrics -> score.
+
+``load_inputs`` and ``join_inputs`` are the expensive steps (parsing, matching, point-in-polygon);
+``analyze_joined`` redoes coverage and counts (radius, capacity, filters); ``rescore`` only redoes the
+score (weights, classes), so a weight slider never re-runs the spatial join.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import metrics
+from .config import Scenario
+from .coverage import classify_clients
+from .crs import local_utm_crs
+from .io import read_boundaries, read_points
+from .join import Placed, metric_transformer, place
+from .names import normalize_name
+from .quality import DataQuality
+from .scoring import score_table
+
+Source = str | Path | bytes
+IDENTITY = ["kode", "nama", "jenis", "kecamatan", "kab_kota"]
+
+
+@dataclass
+class Inputs:
+    """Validated inputs in canonical columns, plus the problems found while reading them."""
+
+    boundaries: gpd.GeoDataFrame
+    clients: pd.DataFrame
+    agents: pd.DataFrame
+    service_points: pd.DataFrame
+    quality: DataQuality
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Joined:
+    """Inputs placed in kelurahan with metric coordinates: the expensive, cacheable step."""
+
+    units: gpd.GeoDataFrame  # boundaries + rep_lon, rep_lat
+    rep_xy: np.ndarray
+    metric_crs: object
+    clients: Placed
+    agents: Placed
+    service_points: Placed
+    matches: pd.DataFrame
+    quality: DataQuality
+    sources: dict[str, str]
+
+
+@dataclass
+class AnalysisResult:
+    """One row per kelurahan (``kelurahan``) plus what a planner needs to trust it."""
+
+    kelurahan: gpd.GeoDataFrame
+    matches: pd.DataFrame
+    quality: pd.DataFrame
+    scenario: Scenario
+    reference_year: int
+    joined: Joined
+    clients: pd.DataFrame  # internal only (personal data): never exported
+    counts: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        k = self.kelurahan
+        return {
+            "kelurahan": len(k),
+            "clients": int(k["clients"].sum()),
+            "served": int(k["served"].sum()),
+            "in_reach": int(k["in_reach"].sum()),
+            "referral_berat": int(k["referral_berat"].sum()),
+            "unserved": int(k["unserved"].sum()),
+            "agents_active": int(k["agents_active"].sum()),
+            "kelurahan_with_unserved": int((k["unserved"] > 0).sum()),
+            "clients_unlocated": int((~self.clients["located"]).sum()),
+        }
+
+
+def _empty(kind: str) -> pd.DataFrame:
+    from .io.tables import canonical_columns
+
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in canonical_columns(kind)})
+
+
+def load_inputs(
+    boundaries: Source,
+    clients: Source,
+    agents: Source | None = None,
+    service_points: Source | None = None,
+    *,
+    names: dict[str, str] | None = None,
+    column_maps: dict[str, dict[str, str]] | None = None,
+) -> Inputs:
+    """Read and validate all inputs; bad rows go to the data-quality report, bad files raise."""
+    names = dict(names or {})
+    column_maps = column_maps or {}
+    q = DataQuality()
+
+    def nm(key: str, src: Source | None) -> str | None:
+        if key in names:
+            return names[key]
+        return Path(src).name if isinstance(src, str | Path) else None
+
+    b = read_boundaries(
+        boundaries,
+        name=nm("boundaries", boundaries),
+        column_map=column_maps.get("boundaries"),
+        quality=q,
+    )
+    c = read_points(
+        clients, "clients", q, name=nm("clients", clients), column_map=column_maps.get("clients")
+    )
+    a = (
+        read_points(
+            agents, "agents", q, name=nm("agents", agents), column_map=column_maps.get("agents")
+        )
+        if agents is not None
+        else _empty("agents")
+    )
+    s = (
+        read_points(
+            service_points,
+            "service_points",
+            q,
+            name=nm("service_points", service_points),
+            column_map=column_maps.get("service_points"),
+        )
+        if service_points is not None
+        else _empty("service_points")
+    )
+    sources = {
+        k: v
+        for k, v in {
+            "boundaries": nm("boundaries", boundaries),
+            "clients": nm("clients", clients),
+            "agents": nm("agents", agents),
+            "service_points": nm("service_points", service_points),
+        }.items()
+        if v
+    }
+    return Inputs(b, c, a, s, q, sources)
+
+
+def join_inputs(inputs: Inputs, fuzzy_threshold: float = 85.0) -> Joined:
+    """Match every row to a kelurahan and project to a local metric CRS (straight-line distances)."""
+    q = DataQuality()
+    q.extend(inputs.quality)
+    units = inputs.boundaries.reset_index(drop=True).copy()
+    rp = shapely.point_on_surface(units.geometry.to_numpy())
+    units["rep_lon"] = shapely.get_x(rp)
+    units["rep_lat"] = shapely.get_y(rp)
+    crs = local_utm_crs(units)
+    tr = metric_transformer(crs)
+    rx, ry = tr.transform(units["rep_lon"].to_numpy(), units["rep_lat"].to_numpy())
+    rep_xy = np.column_stack([rx, ry])
+    src = inputs.sources
+    kw = {"quality": q, "fuzzy_threshold": fuzzy_threshold}
+    pc = place(inputs.clients, units, rep_xy, tr, table=src.get("clients", "clients"), **kw)
+    pa = place(inputs.agents, units, rep_xy, tr, table=src.get("agents", "agents"), **kw)
+    ps = place(
+        inputs.service_points,
+        units,
+        rep_xy,
+        tr,
+        table=src.get("service_points", "service_points"),
+        **kw,
+    )
+    matches = (
+        pd.concat(
+            [p.match.matches for p in (pc, pa, ps) if p.match is not None and len(p.match.matches)],
+            ignore_index=True,
+        )
+        if any(p.match is not None and len(p.match.matches) for p in (pc, pa, ps))
+        else pd.DataFrame()
+    )
+    return Joined(units, rep_xy, crs, pc, pa, ps, matches, q, dict(src))
+
+
+def _norm_set(values: list[str]) -> set[str]:
+    return {normalize_name(v) for v in values}
+
+
+def filter_mask(clients: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+    """Clients kept by the scenario's year and status filters (kab/kecamatan filter the units)."""
+    f = scenario.filters
+    keep = np.ones(len(clients), dtype=bool)
+    year = clients["tahun_rehab"].to_numpy(dtype=float, na_value=np.nan)
+    if f.year_min is not None:
+        keep &= year >= f.year_min
+    if f.year_max is not None:
+        keep &= year <= f.year_max
+    if f.statuses:
+        keep &= (
+            clients["status_pasca"]
+            .astype("string")
+            .isin(f.statuses)
+            .to_numpy(dtype=bool, na_value=False)
+        )
+    return keep
+
+
+def unit_mask(units: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+    f = scenario.filters
+    keep = np.ones(len(units), dtype=bool)
+    if f.kab_kota:
+        want = _norm_set(f.kab_kota)
+        keep &= (
+            units["kab_kota"].astype("string").fillna("").map(normalize_name).isin(want).to_numpy()
+        )
+    if f.kecamatan:
+        want = _norm_set(f.kecamatan)
+        keep &= (
+            units["kecamatan"].astype("string").fillna("").map(normalize_name).isin(want).to_numpy()
+        )
+    return keep
+
+
+def reference_year(clients: pd.DataFrame, scenario: Scenario) -> int:
+    if scenario.reference_year is not None:
+        return scenario.reference_year
+    y = pd.to_numeric(clients["tahun_rehab"], errors="coerce").max()
+    return int(y) if pd.notna(y) else dt.date.today().year
+
+
+def analyze_joined(joined: Joined, scenario: Scenario) -> AnalysisResult:
+    """Coverage, counts and score for one scenario over already-joined inputs."""
+    units = joined.units
+    c = joined.clients.table
+    a = joined.agents.table
+    s = joined.service_points.table
+    client_xy = c[["x", "y"]].to_numpy(dtype=float)
+    agent_xy = a[["x", "y"]].to_numpy(dtype=float) if len(a) else np.zeros((0, 2))
+    agents_for_cov = a.copy()
+    if len(a):
+        # an agent we cannot place cannot reach anyone
+        agents_for_cov["aktif"] = a["aktif"].fillna(True).astype(bool) & a["located"].astype(bool)
+        agent_xy = np.where(np.isnan(agent_xy), 0.0, agent_xy)
+    cov, reach, spare = classify_clients(
+        c,
+        client_xy,
+        agents_for_cov,
+        agent_xy,
+        radius_m=scenario.radius_m,
+        served_statuses=scenario.served_statuses,
+        severe_as_referral=scenario.severe_as_referral,
+        default_capacity=scenario.default_capacity,
+    )
+    clients = c.assign(coverage=cov.to_numpy(), reach_agent=reach.to_numpy())
+    keep_units = unit_mask(units, scenario)
+    counted = clients.loc[filter_mask(clients, scenario)].copy()
+    counted.loc[
+        ~keep_units[np.maximum(counted["unit"].to_numpy(), 0)] | (counted["unit"] < 0), "unit"
+    ] = -1
+    ref = reference_year(clients, scenario)
+
+    table = units[IDENTITY + ["rep_lon", "rep_lat", "geometry"]].copy()
+    counts = metrics.client_counts(units, counted)
+    agents_n = metrics.agent_counts(
+        units,
+        a.assign(aktif=agents_for_cov["aktif"]) if len(a) else a,
+        spare,
+        scenario.default_capacity,
+    )
+    sp = metrics.service_point_counts(units, s)
+    active_xy = (
+        agent_xy[agents_for_cov["aktif"].to_numpy(dtype=bool)] if len(a) else np.zeros((0, 2))
+    )
+    sp_xy = (
+        s.loc[s["located"].astype(bool), ["x", "y"]].to_numpy(dtype=float)
+        if len(s)
+        else np.zeros((0, 2))
+    )
+    dist = metrics.nearest_distance(joined.rep_xy, np.vstack([active_xy, sp_xy]), units.index)
+    recent = metrics.recent_unserved(units, counted, ref, scenario.recency_years)
+    table = pd.concat([table, counts, agents_n, sp, dist, recent], axis=1)
+    table = table.loc[keep_units].reset_index(drop=True)
+    scored = score_table(table, scenario, ref)
+    table = pd.concat([table, scored], axis=1).sort_values("rank").reset_index(drop=True)
+    table = gpd.GeoDataFrame(table, geometry="geometry", crs=units.crs)
+    return AnalysisResult(
+        kelurahan=table,
+        matches=joined.matches,
+        quality=joined.quality.to_frame(),
+        scenario=scenario,
+        reference_year=ref,
+        joined=joined,
+        clients=clients,
+    )
+
+
+def rescore(result: AnalysisResult, scenario: Scenario) -> AnalysisResult:
+    """New weights/classes on the same counts: no join, no coverage, no geometry work."""
+    base = result.kelurahan.drop(
+        columns=[c for c in result.kelurahan.columns if c.startswith(("c_", "pts_"))]
+        + [
+            "score",
+            "rank",
+            "priority_class",
+            "priority_label",
+            "stability",
+            "reason_id",
+            "reason_en",
+        ]
+    )
+    scored = score_table(base, scenario, result.reference_year)
+    table = pd.concat([base, scored], axis=1).sort_values("rank").reset_index(drop=True)
+    return replace(
+        result,
+        kelurahan=gpd.GeoDataFrame(table, geometry="geometry", crs=base.crs),
+        scenario=scenario,
+    )
+
+
+def analyze(
+    boundaries: Source,
+    clients: Source,
+    agents: Source | None = None,
+    service_points: Source | None = None,
+    scenario: Scenario | None = None,
+    **load_kw,
+) -> AnalysisResult:
+    """The whole path in one call (CLI, tests, notebooks)."""
+    scenario = scenario or Scenario()
+    inputs = load_inputs(boundaries, clients, agents, service_points, **load_kw)
+    joined = join_inputs(inputs, scenario.fuzzy_threshold)
+    return analyze_joined(joined, scenario)

@@ -1,0 +1,264 @@
+"""Lazy-greedy maximal covering: instant answers, warm starts for HiGHS and the coverage curve.
+
+Coverage is submodular, so a candidate's marginal gain can only shrink as sites open; the lazy
+variant re-evaluates only the top of a heap (Minoux 1978), which makes p = 1000 on the national
+file a matter of seconds.  Greedy reaches at least (1 - 1/e) of the optimum and in practice is
+usually within a percent or two, but it proves nothing: its ``gap`` is NaN.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ibm_geo.plan.coverage_matrix import Coverage, covered_by
+from ibm_geo.plan.result import SolveResult
+
+
+def _idx(a) -> np.ndarray:
+    if a is None:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(np.asarray(a, dtype=np.int64).ravel())
+
+
+class _State:
+    """Residual demand and the rule that turns an opened site into reached demand."""
+
+    def __init__(self, cov: Coverage, w: np.ndarray, capacity: np.ndarray | None) -> None:
+        self.csc = cov.matrix.tocsc()
+        self.dcsc = cov.distance.tocsc()
+        self.r = w.astype(float).copy()
+        self.capacity = capacity
+        self.flows_i: list[np.ndarray] = []
+        self.flows_j: list[np.ndarray] = []
+        self.flows_a: list[np.ndarray] = []
+
+    def rows(self, j: int) -> np.ndarray:
+        return self.csc.indices[self.csc.indptr[j] : self.csc.indptr[j + 1]]
+
+    def gain(self, j: int) -> float:
+        g = float(self.r[self.rows(j)].sum())
+        if self.capacity is not None:
+            g = min(g, float(self.capacity[j]))
+        return g
+
+    def all_gains(self) -> np.ndarray:
+        g = np.asarray(self.csc.T @ self.r).ravel()
+        if self.capacity is not None:
+            g = np.minimum(g, self.capacity)
+        return g
+
+    def open(self, j: int) -> float:
+        rows = self.rows(j)
+        if self.capacity is None:
+            got = float(self.r[rows].sum())
+            self.r[rows] = 0.0
+            return got
+        # Capacitated: fill nearest demand first until the group's caseload is full.
+        d = self.dcsc.data[self.dcsc.indptr[j] : self.dcsc.indptr[j + 1]]
+        order = np.lexsort((rows, d))
+        rows = rows[order]
+        avail = self.r[rows]
+        cap = float(self.capacity[j])
+        take = np.minimum(avail, np.maximum(cap - (np.cumsum(avail) - avail), 0.0))
+        self.r[rows] -= take
+        nz = take > 0
+        self.flows_i.append(rows[nz])
+        self.flows_j.append(np.full(int(nz.sum()), j, dtype=np.int64))
+        self.flows_a.append(take[nz])
+        return float(take.sum())
+
+    def flows(self):
+        if self.capacity is None:
+            return None
+        if not self.flows_i:
+            z = np.zeros(0, dtype=np.int64)
+            return z, z.copy(), np.zeros(0)
+        return (
+            np.concatenate(self.flows_i),
+            np.concatenate(self.flows_j),
+            np.concatenate(self.flows_a),
+        )
+
+
+def greedy_mclp(
+    cov: Coverage,
+    weights,
+    p: int | None,
+    *,
+    fixed: Sequence[int] | None = None,
+    required: Sequence[int] | None = None,
+    forbidden: Sequence[int] | None = None,
+    capacity: float | np.ndarray | None = None,
+    fixed_capacity: float | np.ndarray | None = None,
+    cost: float | np.ndarray | None = None,
+    budget: float | None = None,
+    groups: np.ndarray | None = None,
+    min_per_group: dict | None = None,
+    max_per_group: dict | None = None,
+    target: float | None = None,
+    stop_at_zero: bool = True,
+) -> SolveResult:
+    """Pick up to ``p`` new sites greedily by marginal new demand reached.
+
+    ``fixed`` sites are already open (existing agents): demand they reach is not new. With
+    ``capacity`` each site serves at most that much demand (nearest first), fixed sites
+    ``fixed_capacity``. With ``cost``/``budget`` the greedy ranks by gain per cost and skips
+    what no longer fits. ``groups`` (one label per candidate) with ``min_per_group`` /
+    ``max_per_group`` are BNNK quotas. ``target`` stops once that much new demand is reached
+    (used for set covering). ``stop_at_zero`` stops when no site adds anything.
+    """
+    t0 = time.perf_counter()
+    w = np.asarray(weights, dtype=float)
+    m = cov.n_candidates
+    if len(w) != cov.n_demand:
+        raise ValueError("weights must have one value per demand point")
+    fixed_i = _idx(fixed)
+    req = _idx(required)
+    banned = np.zeros(m, dtype=bool)
+    banned[_idx(forbidden)] = True
+    banned[fixed_i] = True
+    costs = np.broadcast_to(np.asarray(1.0 if cost is None else cost, dtype=float), (m,))
+    cap_arr = None
+    if capacity is not None:
+        cap_arr = np.broadcast_to(np.asarray(capacity, dtype=float), (m,)).copy()
+        if fixed_i.size:
+            fc = capacity if fixed_capacity is None else fixed_capacity
+            fc_arr = np.broadcast_to(np.asarray(fc, dtype=float), (m,))
+            cap_arr[fixed_i] = fc_arr[fixed_i] if np.ndim(fc) else float(fc)
+    total = float(w.sum())
+    st = _State(cov, w, cap_arr)
+
+    if cap_arr is None:
+        st.r[covered_by(cov, fixed_i)] = 0.0
+        before = total - float(st.r.sum())
+    else:
+        before = 0.0
+        for j in fixed_i:
+            before += st.open(int(j))
+
+    grp = None if groups is None else np.asarray(groups, dtype=object)
+    mins = dict(min_per_group or {})
+    maxs = dict(max_per_group or {})
+    count: dict = {}
+    chosen: list[int] = []
+    gains: list[float] = []
+    spent = 0.0
+    limit = np.inf if p is None else int(p)
+    reached = 0.0
+
+    def allowed(j: int) -> bool:
+        if banned[j]:
+            return False
+        if budget is not None and spent + costs[j] > budget + 1e-9:
+            return False
+        if grp is not None:
+            g = grp[j]
+            if g in maxs and count.get(g, 0) >= maxs[g]:
+                return False
+        return True
+
+    def take(j: int) -> None:
+        nonlocal spent, reached
+        got = st.open(j)
+        chosen.append(j)
+        gains.append(got)
+        reached += got
+        spent += costs[j]
+        banned[j] = True
+        if grp is not None:
+            count[grp[j]] = count.get(grp[j], 0) + 1
+
+    for j in req:
+        if banned[j] and j in fixed_i:
+            continue
+        take(int(j))
+
+    # Phase 1: meet minimum quotas with the best candidates of each short group.
+    if grp is not None and mins:
+        for g, lo in mins.items():
+            members = np.flatnonzero(grp == g)
+            while count.get(g, 0) < lo and len(chosen) < limit:
+                ok = [int(j) for j in members if allowed(int(j))]
+                if not ok:
+                    break
+                gj = np.array([st.gain(j) / max(costs[j], 1e-12) for j in ok])
+                take(ok[int(np.argmax(gj))])
+
+    # Phase 2: lazy greedy over the rest.
+    g0 = st.all_gains() / np.maximum(costs, 1e-12)
+    heap = [(-float(g0[j]), int(j)) for j in range(m) if not banned[j]]
+    heapq.heapify(heap)
+    while heap and len(chosen) < limit:
+        if target is not None and reached >= target - 1e-9:
+            break
+        neg, j = heapq.heappop(heap)
+        if not allowed(j):
+            if banned[j]:
+                continue
+            # Budget/quota block it now and forever (spend and counts only grow).
+            continue
+        g = st.gain(j) / max(costs[j], 1e-12)
+        if heap and g < -heap[0][0] - 1e-12:
+            heapq.heappush(heap, (-g, j))
+            continue
+        if stop_at_zero and g <= 0:
+            break
+        take(j)
+
+    after = before + reached
+    return SolveResult(
+        selected=np.asarray(chosen, dtype=np.int64),
+        objective=float(reached),
+        bound=np.nan,
+        gap=np.nan,
+        method="greedy",
+        status="heuristic",
+        runtime_s=time.perf_counter() - t0,
+        total_demand=total,
+        covered_before=before,
+        covered_after=after,
+        fixed=fixed_i,
+        gains=np.asarray(gains, dtype=float),
+        flows=st.flows(),
+    )
+
+
+def coverage_curve(
+    cov: Coverage,
+    weights,
+    max_p: int,
+    *,
+    fixed: Sequence[int] | None = None,
+    exact: bool = False,
+    **kwargs,
+) -> pd.DataFrame:
+    """Covered demand for p = 0..max_p new groups and the marginal gain of each extra group.
+
+    Default is the greedy curve (one lazy-greedy run; column ``method`` says "greedy"): a lower
+    bound on what p groups can reach. ``exact=True`` solves an MCLP per p with HiGHS (small P
+    only). ``covered`` includes demand already reached by ``fixed`` sites.
+    """
+    if exact:
+        from ibm_geo.plan.solvers import solve_mclp
+
+        covered = []
+        for p in range(max_p + 1):
+            res = solve_mclp(cov, weights, p, fixed=fixed, **kwargs)
+            covered.append(res.covered_after)
+        method = "highs"
+    else:
+        res = greedy_mclp(cov, weights, max_p, fixed=fixed, stop_at_zero=False, **kwargs)
+        gains = np.zeros(max_p)
+        gains[: len(res.gains)] = res.gains[:max_p]
+        covered = list(res.covered_before + np.concatenate([[0.0], np.cumsum(gains)]))
+        method = "greedy"
+    covered_arr = np.asarray(covered, dtype=float)
+    marginal = np.concatenate([[0.0], np.diff(covered_arr)])
+    return pd.DataFrame(
+        {"p": np.arange(max_p + 1), "covered": covered_arr, "marginal": marginal, "method": method}
+    )

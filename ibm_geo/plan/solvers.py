@@ -1,0 +1,630 @@
+"""Exact location models (MCLP, LSCP, p-median) as one MIP engine on HiGHS.
+
+The constraint matrix is assembled directly as CSR arrays and handed to HiGHS in one
+``passModel`` call; a lazy-greedy solution is passed as the incumbent (``setSolution``) so
+HiGHS starts from a good plan and only has to prove (or improve) it. Every result reports the
+objective, the proven bound and the relative gap.
+
+Reductions that keep the optimum (uncapacitated MCLP/LSCP):
+* demand with zero weight, or already within reach of a fixed (existing) site, is dropped;
+* demand points with the same set of candidates collapse into one row with summed weight;
+* candidates with identical coverage, cost and quota group collapse into one column;
+* candidates that reach no remaining demand are dropped (unless required or minimum quotas
+  could need them).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+from ibm_geo.plan.coverage_matrix import Coverage, covered_by
+from ibm_geo.plan.greedy import greedy_mclp
+from ibm_geo.plan.result import SolveResult
+
+INF = highspy.kHighsInf
+
+
+@dataclass
+class _Mip:
+    """A MIP in arrays: max/min c.x, row_lo <= A x <= row_hi, col_lo <= x <= col_hi."""
+
+    c: np.ndarray
+    a: sp.csr_matrix
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    col_lo: np.ndarray
+    col_hi: np.ndarray
+    integer: np.ndarray  # bool per column
+    maximize: bool
+
+
+def _run_highs(
+    mip: _Mip, *, mip_gap: float, time_limit: float, start: np.ndarray | None = None
+) -> tuple[np.ndarray, float, float, float, str]:
+    """Solve with HiGHS; returns (x, objective, bound, gap, status)."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", float(mip_gap))
+    h.setOptionValue("time_limit", float(time_limit))
+    a = mip.a.tocsr()
+    a.sort_indices()
+    ncol, nrow = len(mip.c), a.shape[0]
+    h.passModel(
+        ncol,
+        nrow,
+        int(a.nnz),
+        int(highspy.MatrixFormat.kRowwise),
+        int(highspy.ObjSense.kMaximize if mip.maximize else highspy.ObjSense.kMinimize),
+        0.0,
+        np.ascontiguousarray(mip.c, dtype=np.float64),
+        np.ascontiguousarray(mip.col_lo, dtype=np.float64),
+        np.ascontiguousarray(mip.col_hi, dtype=np.float64),
+        np.ascontiguousarray(mip.row_lo, dtype=np.float64),
+        np.ascontiguousarray(mip.row_hi, dtype=np.float64),
+        a.indptr.astype(np.int32),
+        a.indices.astype(np.int32),
+        a.data.astype(np.float64),
+        mip.integer.astype(np.int32),
+    )
+    if start is not None:
+        h.setSolution(ncol, np.arange(ncol, dtype=np.int32), np.asarray(start, dtype=np.float64))
+    h.run()
+    status = h.modelStatusToString(h.getModelStatus())
+    info = h.getInfo()
+    sol = h.getSolution()
+    x = np.asarray(sol.col_value, dtype=float)
+    if len(x) != ncol or not sol.value_valid:
+        return np.full(ncol, np.nan), np.nan, np.nan, np.nan, status
+    obj = float(info.objective_function_value)
+    if mip.integer.any():
+        bound = float(info.mip_dual_bound)
+        gap = float(info.mip_gap)
+    else:
+        bound, gap = obj, 0.0
+    if not np.isfinite(gap) or gap > 1e20:
+        gap = np.nan
+    return x, obj, bound, max(gap, 0.0) if np.isfinite(gap) else gap, status
+
+
+def _idx(a) -> np.ndarray:
+    if a is None:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(np.asarray(a, dtype=np.int64).ravel())
+
+
+def _side_rows(
+    m: int,
+    cols: np.ndarray,
+    *,
+    p: int | None,
+    costs: np.ndarray,
+    budget: float | None,
+    groups: np.ndarray | None,
+    min_per_group: dict | None,
+    max_per_group: dict | None,
+    offset: int,
+    ncol: int,
+) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """Count, budget and quota rows over the site columns ``offset .. offset+len(cols)``.
+
+    ``cols`` maps each site column to its original candidate index (for costs and groups).
+    """
+    rows: list[np.ndarray] = []
+    lo: list[float] = []
+    hi: list[float] = []
+    k = len(cols)
+    if p is not None:
+        rows.append(np.ones(k))
+        lo.append(-INF)
+        hi.append(float(p))
+    if budget is not None:
+        rows.append(costs[cols].astype(float))
+        lo.append(-INF)
+        hi.append(float(budget))
+    if groups is not None and (min_per_group or max_per_group):
+        g = np.asarray(groups, dtype=object)[cols]
+        for name in sorted(set(min_per_group or {}) | set(max_per_group or {}), key=str):
+            rows.append((g == name).astype(float))
+            lo.append(float((min_per_group or {}).get(name, 0)))
+            hi.append(float((max_per_group or {}).get(name, INF)))
+    if not rows:
+        return sp.csr_matrix((0, ncol)), np.zeros(0), np.zeros(0)
+    dense = np.vstack(rows)
+    block = sp.csr_matrix(dense)
+    full = sp.hstack(
+        [sp.csr_matrix((len(rows), offset)), block, sp.csr_matrix((len(rows), ncol - offset - k))]
+    ).tocsr()
+    return full, np.asarray(lo), np.asarray(hi)
+
+
+def _collapse_rows(sub: sp.csr_matrix, w: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """Merge demand rows with the same candidate set; returns (matrix, weights, row of each)."""
+    sub = sub.tocsr()
+    sub.sort_indices()
+    keys: dict[bytes, int] = {}
+    owner = np.empty(sub.shape[0], dtype=np.int64)
+    ip, ind = sub.indptr, sub.indices
+    for r in range(sub.shape[0]):
+        key = ind[ip[r] : ip[r + 1]].tobytes()
+        owner[r] = keys.setdefault(key, len(keys))
+    nk = len(keys)
+    weights = np.bincount(owner, weights=w, minlength=nk)
+    first = np.full(nk, -1, dtype=np.int64)
+    # first occurrence of each key
+    seen = np.zeros(nk, dtype=bool)
+    order = np.arange(len(owner))
+    uniq, pos = np.unique(owner, return_index=True)
+    first[uniq] = order[pos]
+    seen[uniq] = True
+    return sub[first], weights, owner
+
+
+def _collapse_cols(
+    sub: sp.csr_matrix, keep_always: np.ndarray, extra_key: list[tuple]
+) -> np.ndarray:
+    """Representative column index per distinct (coverage set, extra key); always-keep columns stay."""
+    csc = sub.tocsc()
+    csc.sort_indices()
+    keys: dict[tuple, int] = {}
+    rep = []
+    for j in range(csc.shape[1]):
+        if keep_always[j]:
+            rep.append(j)
+            continue
+        key = (csc.indices[csc.indptr[j] : csc.indptr[j + 1]].tobytes(), extra_key[j])
+        if key not in keys:
+            keys[key] = j
+            rep.append(j)
+    return np.asarray(rep, dtype=np.int64)
+
+
+def solve_mclp(
+    cov: Coverage,
+    weights,
+    p: int | None,
+    *,
+    fixed: Sequence[int] | None = None,
+    required: Sequence[int] | None = None,
+    forbidden: Sequence[int] | None = None,
+    capacity: float | np.ndarray | None = None,
+    fixed_capacity: float | np.ndarray | None = None,
+    cost: float | np.ndarray | None = None,
+    budget: float | None = None,
+    groups: np.ndarray | None = None,
+    min_per_group: dict | None = None,
+    max_per_group: dict | None = None,
+    mip_gap: float = 0.0,
+    time_limit: float = 120.0,
+    warm_start: bool = True,
+) -> SolveResult:
+    """Maximal covering: open at most ``p`` new sites to reach the most new demand weight.
+
+    Fixed sites are open already and do not count toward ``p``. With ``capacity`` it becomes
+    capacitated coverage (each unit of demand assigned once, to a site within the radius, at
+    most ``capacity`` per site; fixed sites have ``fixed_capacity``). ``budget`` limits
+    ``sum cost_j x_j``; quotas bound the number of new sites per group (kab/kota).
+    """
+    t0 = time.perf_counter()
+    common = dict(
+        fixed=fixed,
+        required=required,
+        forbidden=forbidden,
+        capacity=capacity,
+        fixed_capacity=fixed_capacity,
+        cost=cost,
+        budget=budget,
+        groups=groups,
+        min_per_group=min_per_group,
+        max_per_group=max_per_group,
+    )
+    greedy = greedy_mclp(cov, weights, p, **common) if warm_start else None
+    if capacity is not None:
+        res = _solve_capacitated(cov, weights, p, greedy, mip_gap, time_limit, **common)
+    else:
+        res = _solve_uncapacitated(cov, weights, p, greedy, mip_gap, time_limit, **common)
+    res.runtime_s = time.perf_counter() - t0
+    return res
+
+
+def _prepare(cov, weights, fixed, required, forbidden, cost, groups):
+    w = np.asarray(weights, dtype=float)
+    if len(w) != cov.n_demand:
+        raise ValueError("weights must have one value per demand point")
+    m = cov.n_candidates
+    fixed_i = _idx(fixed)
+    req = np.setdiff1d(_idx(required), fixed_i)
+    forb = _idx(forbidden)
+    if np.intersect1d(req, forb).size:
+        raise ValueError("a candidate is both required and forbidden")
+    costs = np.broadcast_to(np.asarray(1.0 if cost is None else cost, dtype=float), (m,)).copy()
+    avail = np.ones(m, dtype=bool)
+    avail[fixed_i] = False
+    avail[forb] = False
+    g = None if groups is None else np.asarray(groups, dtype=object)
+    return w, fixed_i, req, avail, costs, g
+
+
+def _solve_uncapacitated(
+    cov, weights, p, greedy, mip_gap, time_limit, *, fixed, required, forbidden, capacity,
+    fixed_capacity, cost, budget, groups, min_per_group, max_per_group,
+) -> SolveResult:
+    w, fixed_i, req, avail, costs, g = _prepare(
+        cov, weights, fixed, required, forbidden, cost, groups
+    )
+    total = float(w.sum())
+    pre = covered_by(cov, fixed_i)
+    before = float(w[pre].sum())
+    live = (w > 0) & ~pre
+    cand = np.flatnonzero(avail)
+    sub = cov.matrix[live][:, cand]
+    sub.data[:] = 1.0
+    rows_m, wk, _ = _collapse_rows(sub, w[live])
+    has_min = bool(min_per_group)
+    keep = np.isin(cand, req)
+    if not has_min:
+        nonempty = np.diff(rows_m.tocsc().indptr) > 0
+        keep_cols = keep | nonempty
+    else:
+        keep_cols = np.ones(len(cand), dtype=bool)
+    cand = cand[keep_cols]
+    rows_m = rows_m[:, np.flatnonzero(keep_cols)]
+    extra = [(costs[j], None if g is None else g[j]) for j in cand]
+    rep = _collapse_cols(rows_m, np.isin(cand, req), extra)
+    cand = cand[rep]
+    rows_m = rows_m[:, rep].tocsr()
+    nx, ny = len(cand), rows_m.shape[0]
+    ncol = nx + ny
+    # y_k - sum_{j in N_k} x_j <= 0
+    cover = sp.hstack([-rows_m, sp.identity(ny, format="csr")]).tocsr()
+    side, slo, shi = _side_rows(
+        cov.n_candidates, cand, p=p, costs=costs, budget=budget, groups=g,
+        min_per_group=min_per_group, max_per_group=max_per_group, offset=0, ncol=ncol,
+    )
+    a = sp.vstack([cover, side]).tocsr()
+    col_lo = np.zeros(ncol)
+    col_lo[:nx][np.isin(cand, req)] = 1.0
+    mip = _Mip(
+        c=np.concatenate([np.zeros(nx), wk]),
+        a=a,
+        row_lo=np.concatenate([np.full(ny, -INF), slo]),
+        row_hi=np.concatenate([np.zeros(ny), shi]),
+        col_lo=col_lo,
+        col_hi=np.ones(ncol),
+        integer=np.concatenate([np.ones(nx, bool), np.zeros(ny, bool)]),
+        maximize=True,
+    )
+    start = None
+    if greedy is not None:
+        xs = np.zeros(nx)
+        pos = {int(j): k for k, j in enumerate(cand)}
+        # greedy picks outside the reduced set reach nothing new; map duplicates by coverage
+        csc = rows_m.tocsc()
+        for j in greedy.selected:
+            if int(j) in pos:
+                xs[pos[int(j)]] = 1.0
+        ys = np.minimum(1.0, np.asarray(rows_m @ xs).ravel())
+        start = np.concatenate([xs, ys])
+        del csc
+    x, obj, bound, gap, status = _run_highs(mip, mip_gap=mip_gap, time_limit=time_limit, start=start)
+    if not np.isfinite(obj):
+        return _fallback(greedy, status, total, before, fixed_i)
+    chosen = cand[np.flatnonzero(x[:nx] > 0.5)]
+    got = float(w[covered_by(cov, np.concatenate([fixed_i, chosen]))].sum()) - before
+    return SolveResult(
+        selected=chosen.astype(np.int64),
+        objective=got,
+        bound=bound,
+        gap=gap,
+        method="highs",
+        status=status,
+        runtime_s=0.0,
+        total_demand=total,
+        covered_before=before,
+        covered_after=before + got,
+        fixed=fixed_i,
+    )
+
+
+def _fallback(greedy, status, total, before, fixed_i) -> SolveResult:
+    if greedy is None:
+        return SolveResult(
+            selected=np.zeros(0, dtype=np.int64), objective=np.nan, bound=np.nan, gap=np.nan,
+            method="highs", status=status, runtime_s=0.0, total_demand=total,
+            covered_before=before, covered_after=np.nan, fixed=fixed_i,
+        )
+    greedy.status = f"greedy (HiGHS: {status})"
+    return greedy
+
+
+def _solve_capacitated(
+    cov, weights, p, greedy, mip_gap, time_limit, *, fixed, required, forbidden, capacity,
+    fixed_capacity, cost, budget, groups, min_per_group, max_per_group,
+) -> SolveResult:
+    w, fixed_i, req, avail, costs, g = _prepare(
+        cov, weights, fixed, required, forbidden, cost, groups
+    )
+    m = cov.n_candidates
+    total = float(w.sum())
+    cap = np.broadcast_to(np.asarray(capacity, dtype=float), (m,)).copy()
+    if fixed_i.size:
+        fc = capacity if fixed_capacity is None else fixed_capacity
+        cap[fixed_i] = np.broadcast_to(np.asarray(fc, dtype=float), (m,))[fixed_i]
+    live = np.flatnonzero(w > 0)
+    sites = np.concatenate([fixed_i, np.flatnonzero(avail)])
+    nf = len(fixed_i)
+    sub = cov.matrix[live][:, sites].tocsr()
+    sub.sort_indices()
+    ne = sub.nnz
+    e_row = np.repeat(np.arange(len(live)), np.diff(sub.indptr))
+    e_col = sub.indices.astype(np.int64)
+    ns = len(sites)
+    # columns: [x (ns) | z (ne)]
+    ncol = ns + ne
+    eidx = np.arange(ne)
+    demand_rows = sp.csr_matrix((np.ones(ne), (e_row, ns + eidx)), shape=(len(live), ncol))
+    cap_rows = sp.csr_matrix(
+        (
+            np.concatenate([np.ones(ne), -cap[sites]]),
+            (np.concatenate([e_col, np.arange(ns)]), np.concatenate([ns + eidx, np.arange(ns)])),
+        ),
+        shape=(ns, ncol),
+    )
+    side, slo, shi = _side_rows(
+        m, sites[nf:], p=p, costs=costs, budget=budget, groups=g,
+        min_per_group=min_per_group, max_per_group=max_per_group, offset=nf, ncol=ncol,
+    )
+    a = sp.vstack([demand_rows, cap_rows, side]).tocsr()
+    col_lo = np.zeros(ncol)
+    col_lo[:nf] = 1.0
+    col_lo[:ns][np.isin(sites, req)] = 1.0
+    col_hi = np.concatenate([np.ones(ns), w[live][e_row]])
+    mip = _Mip(
+        c=np.concatenate([np.zeros(ns), np.ones(ne)]),
+        a=a,
+        row_lo=np.concatenate([np.full(len(live) + ns, -INF), slo]),
+        row_hi=np.concatenate([w[live], np.zeros(ns), shi]),
+        col_lo=col_lo,
+        col_hi=col_hi,
+        integer=np.concatenate([np.ones(ns, bool), np.zeros(ne, bool)]),
+        maximize=True,
+    )
+    # Demand the existing sites can serve alone: a small LP with the new sites closed.
+    lp = _Mip(mip.c, mip.a, mip.row_lo, mip.row_hi, mip.col_lo, mip.col_hi.copy(),
+              np.zeros(ncol, bool), True)
+    lp.col_hi[nf:ns] = 0.0
+    lp.row_lo = lp.row_lo.copy()
+    lp.row_lo[len(live) + ns :] = -INF  # quotas do not bind the "before" picture
+    _, before, _, _, _ = _run_highs(lp, mip_gap=0.0, time_limit=time_limit)
+    before = float(before) if np.isfinite(before) else 0.0
+    start = None
+    if greedy is not None and greedy.flows is not None:
+        xs = np.zeros(ns)
+        pos = {int(j): k for k, j in enumerate(sites)}
+        xs[:nf] = 1.0
+        for j in greedy.selected:
+            xs[pos[int(j)]] = 1.0
+        zs = np.zeros(ne)
+        live_pos = np.full(cov.n_demand, -1)
+        live_pos[live] = np.arange(len(live))
+        edge_of = {(int(r), int(c)): k for k, (r, c) in enumerate(zip(e_row, e_col, strict=True))}
+        fi, fj, fa = greedy.flows
+        for i, j, amt in zip(fi, fj, fa, strict=True):
+            k = edge_of.get((int(live_pos[i]), pos[int(j)]))
+            if k is not None:
+                zs[k] += amt
+        start = np.concatenate([xs, zs])
+    x, obj, bound, gap, status = _run_highs(mip, mip_gap=mip_gap, time_limit=time_limit, start=start)
+    if not np.isfinite(obj):
+        return _fallback(greedy, status, total, before, fixed_i)
+    xo = x[:ns] > 0.5
+    chosen = sites[nf:][xo[nf:]]
+    z = x[ns:]
+    nzf = z > 1e-9
+    flows = (live[e_row[nzf]], sites[e_col[nzf]], z[nzf])
+    return SolveResult(
+        selected=chosen.astype(np.int64),
+        objective=obj - before,
+        bound=bound - before,
+        gap=_rel_gap(obj - before, bound - before),
+        method="highs",
+        status=status,
+        runtime_s=0.0,
+        total_demand=total,
+        covered_before=before,
+        covered_after=obj,
+        fixed=fixed_i,
+        flows=flows,
+    )
+
+
+def _rel_gap(obj: float, bound: float) -> float:
+    if not (np.isfinite(obj) and np.isfinite(bound)):
+        return np.nan
+    return abs(bound - obj) / max(abs(obj), 1e-9) if abs(bound - obj) > 1e-9 else 0.0
+
+
+def solve_lscp(
+    cov: Coverage,
+    weights,
+    target_share: float = 1.0,
+    *,
+    fixed: Sequence[int] | None = None,
+    required: Sequence[int] | None = None,
+    forbidden: Sequence[int] | None = None,
+    cost: float | np.ndarray | None = None,
+    groups: np.ndarray | None = None,
+    min_per_group: dict | None = None,
+    max_per_group: dict | None = None,
+    mip_gap: float = 0.0,
+    time_limit: float = 120.0,
+    warm_start: bool = True,
+) -> SolveResult:
+    """Set covering: the fewest (or cheapest, with ``cost``) new sites so that covered demand
+    (existing + new) reaches ``target_share`` of total demand.
+
+    When the target cannot be reached within the radius, the model aims at everything
+    reachable and ``status`` says so.
+    """
+    t0 = time.perf_counter()
+    w, fixed_i, req, avail, costs, g = _prepare(
+        cov, weights, fixed, required, forbidden, cost, groups
+    )
+    total = float(w.sum())
+    pre = covered_by(cov, fixed_i)
+    before = float(w[pre].sum())
+    cand = np.flatnonzero(avail)
+    reachable = float(w[covered_by(cov, np.concatenate([fixed_i, cand]))].sum())
+    want = target_share * total
+    note = ""
+    if want > reachable + 1e-9:
+        note = f"target unreachable: at most {reachable / max(total, 1e-12):.1%} within the radius"
+        want = reachable
+    need = max(want - before, 0.0)
+    live = (w > 0) & ~pre
+    sub = cov.matrix[live][:, cand]
+    sub.data[:] = 1.0
+    rows_m, wk, _ = _collapse_rows(sub, w[live])
+    nx, ny = len(cand), rows_m.shape[0]
+    ncol = nx + ny
+    cover = sp.hstack([-rows_m, sp.identity(ny, format="csr")]).tocsr()
+    reach = sp.csr_matrix(np.concatenate([np.zeros(nx), wk])[None, :])
+    side, slo, shi = _side_rows(
+        cov.n_candidates, cand, p=None, costs=costs, budget=None, groups=g,
+        min_per_group=min_per_group, max_per_group=max_per_group, offset=0, ncol=ncol,
+    )
+    a = sp.vstack([cover, reach, side]).tocsr()
+    col_lo = np.zeros(ncol)
+    col_lo[:nx][np.isin(cand, req)] = 1.0
+    tol = 1e-7 * max(need, 1.0)
+    mip = _Mip(
+        c=np.concatenate([costs[cand], np.zeros(ny)]),
+        a=a,
+        row_lo=np.concatenate([np.full(ny, -INF), [need - tol], slo]),
+        row_hi=np.concatenate([np.zeros(ny), [INF], shi]),
+        col_lo=col_lo,
+        col_hi=np.ones(ncol),
+        integer=np.concatenate([np.ones(nx, bool), np.zeros(ny, bool)]),
+        maximize=False,
+    )
+    start = None
+    greedy = None
+    if warm_start:
+        greedy = greedy_mclp(
+            cov, w, None, fixed=fixed_i, required=req, forbidden=forbidden, cost=cost,
+            groups=groups, min_per_group=min_per_group, max_per_group=max_per_group, target=need,
+        )
+        if greedy.objective >= need - tol:
+            xs = np.isin(cand, greedy.selected).astype(float)
+            ys = np.minimum(1.0, np.asarray(rows_m @ xs).ravel())
+            start = np.concatenate([xs, ys])
+    x, obj, bound, gap, status = _run_highs(mip, mip_gap=mip_gap, time_limit=time_limit, start=start)
+    if not np.isfinite(obj):
+        res = _fallback(greedy, status, total, before, fixed_i)
+        res.runtime_s = time.perf_counter() - t0
+        return res
+    chosen = cand[np.flatnonzero(x[:nx] > 0.5)]
+    after = float(w[covered_by(cov, np.concatenate([fixed_i, chosen]))].sum())
+    return SolveResult(
+        selected=chosen.astype(np.int64),
+        objective=float(costs[chosen].sum()),
+        bound=bound,
+        gap=gap,
+        method="highs",
+        status=status + (f"; {note}" if note else ""),
+        runtime_s=time.perf_counter() - t0,
+        total_demand=total,
+        covered_before=before,
+        covered_after=after,
+        fixed=fixed_i,
+    )
+
+
+def solve_pmedian(
+    cov: Coverage,
+    weights,
+    p: int,
+    *,
+    fixed: Sequence[int] | None = None,
+    required: Sequence[int] | None = None,
+    forbidden: Sequence[int] | None = None,
+    unassigned_penalty: float | None = None,
+    mip_gap: float = 0.0,
+    time_limit: float = 120.0,
+) -> SolveResult:
+    """p-median: open ``p`` new sites minimising demand-weighted distance to the assigned site.
+
+    Only pairs in ``cov`` (within its radius) can be assigned; build the coverage with a
+    generous radius. Demand with no open site in range costs ``unassigned_penalty`` per unit
+    weight (default: the coverage radius), so the model stays feasible. Fixed sites are open
+    and do not count toward ``p``.
+    """
+    t0 = time.perf_counter()
+    w, fixed_i, req, avail, costs, _ = _prepare(cov, weights, fixed, required, forbidden, None, None)
+    total = float(w.sum())
+    pen = float(cov.radius if unassigned_penalty is None else unassigned_penalty)
+    live = np.flatnonzero(w > 0)
+    sites = np.concatenate([fixed_i, np.flatnonzero(avail)])
+    nf, ns = len(fixed_i), len(sites)
+    d = cov.distance[live][:, sites].tocsr()
+    d.sort_indices()
+    ne = d.nnz
+    nl = len(live)
+    e_row = np.repeat(np.arange(nl), np.diff(d.indptr))
+    e_col = d.indices.astype(np.int64)
+    # columns: [x (ns) | z (ne) | u (nl)]
+    ncol = ns + ne + nl
+    eidx = np.arange(ne)
+    assign = sp.csr_matrix(
+        (np.ones(ne + nl), (np.concatenate([e_row, np.arange(nl)]),
+                            np.concatenate([ns + eidx, ns + ne + np.arange(nl)]))),
+        shape=(nl, ncol),
+    )
+    link = sp.csr_matrix(
+        (np.concatenate([np.ones(ne), -np.ones(ne)]),
+         (np.concatenate([eidx, eidx]), np.concatenate([ns + eidx, e_col]))),
+        shape=(ne, ncol),
+    )
+    count = np.zeros(ncol)
+    count[nf:ns] = 1.0
+    a = sp.vstack([assign, link, sp.csr_matrix(count[None, :])]).tocsr()
+    col_lo = np.zeros(ncol)
+    col_lo[:nf] = 1.0
+    col_lo[:ns][np.isin(sites, req)] = 1.0
+    wl = w[live]
+    mip = _Mip(
+        c=np.concatenate([np.zeros(ns), wl[e_row] * d.data, wl * pen]),
+        a=a,
+        row_lo=np.concatenate([np.ones(nl), np.full(ne, -INF), [-INF]]),
+        row_hi=np.concatenate([np.ones(nl), np.zeros(ne), [float(p)]]),
+        col_lo=col_lo,
+        col_hi=np.ones(ncol),
+        integer=np.concatenate([np.ones(ns, bool), np.zeros(ne + nl, bool)]),
+        maximize=False,
+    )
+    x, obj, bound, gap, status = _run_highs(mip, mip_gap=mip_gap, time_limit=time_limit)
+    chosen = sites[nf:][x[nf:ns] > 0.5] if np.isfinite(obj) else np.zeros(0, dtype=np.int64)
+    z = x[ns : ns + ne] if np.isfinite(obj) else np.zeros(ne)
+    nz = z > 1e-9
+    flows = (live[e_row[nz]], sites[e_col[nz]], wl[e_row[nz]] * z[nz])
+    before = float(w[covered_by(cov, fixed_i)].sum())
+    after = float(w[covered_by(cov, np.concatenate([fixed_i, chosen]))].sum())
+    return SolveResult(
+        selected=np.asarray(chosen, dtype=np.int64),
+        objective=obj,
+        bound=bound,
+        gap=gap,
+        method="highs",
+        status=status,
+        runtime_s=time.perf_counter() - t0,
+        total_demand=total,
+        covered_before=before,
+        covered_after=after,
+        fixed=fixed_i,
+        flows=flows,
+    )

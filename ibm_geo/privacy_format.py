@@ -1,0 +1,15 @@
+"""The one place that decides how a small count is written, shared by reasons, tables and maps."""
+
+from __future__ import annotations
+
+import math
+
+
+def fmt_count(n: float | int | None, k: int) -> str:
+    """``0`` and counts >= k as digits, 1..k-1 as ``<k`` (UU PDP: small cells identify people)."""
+    if n is None or (isinstance(n, float) and math.isnan(n)):
+        return "-"
+    n = int(n)
+    if 0 < n < k:
+        return f"<{k}"
+    return str(n)

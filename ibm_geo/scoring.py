@@ -1,0 +1,285 @@
+"""Unmet-need score (0-100) from transparent weighted components, with a "why ranked here" breakdown,
+a priority class and a stability figure under perturbed weights.
+
+Every component is in [0, 1] and has a plain meaning; the score is their weighted mean times 100, and
+a kelurahan with no unserved client scores 0 (distance or absence of agents alone is not need).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from .config import Scenario
+from .privacy_format import fmt_count
+
+COMPONENTS = ("unserved_count", "unserved_share", "recency", "distance", "presence")
+
+LABELS_ID = {
+    5: ["Sangat rendah", "Rendah", "Sedang", "Tinggi", "Sangat tinggi"],
+    4: ["Rendah", "Sedang", "Tinggi", "Sangat tinggi"],
+    3: ["Rendah", "Sedang", "Tinggi"],
+}
+LABELS_EN = {
+    5: ["Very low", "Low", "Medium", "High", "Very high"],
+    4: ["Low", "Medium", "High", "Very high"],
+    3: ["Low", "Medium", "High"],
+}
+NO_NEED_ID = "Tidak ada kebutuhan"
+NO_NEED_EN = "No unmet need"
+
+
+def components(table: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Component values in [0, 1] per kelurahan (columns ``c_<name>``).
+
+    - unserved_count: unserved / the largest unserved count in the area (linear, so a planner can
+      check it with a calculator);
+    - unserved_share: unserved / clients in the kelurahan;
+    - recency: share of the unserved rehabilitated within ``recency_years`` of the reference year;
+    - distance: distance to the nearest active agent or service point, capped at ``distance_cap_m``
+      (no agent or service point anywhere = 1);
+    - presence: 1 - active agents / group size (a full group of agents = 0).
+    """
+    unserved = table["unserved"].to_numpy(dtype=float)
+    clients = table["clients"].to_numpy(dtype=float)
+    mx = unserved.max() if len(unserved) else 0.0
+    c_count = unserved / mx if mx > 0 else np.zeros_like(unserved)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c_share = np.where(clients > 0, unserved / clients, 0.0)
+        c_recent = np.where(
+            unserved > 0, table["unserved_recent"].to_numpy(dtype=float) / unserved, 0.0
+        )
+    dist = table["dist_nearest_m"].to_numpy(dtype=float)
+    c_dist = np.where(
+        np.isnan(dist), 1.0, np.minimum(dist, scenario.distance_cap_m) / scenario.distance_cap_m
+    )
+    agents = table["agents_active"].to_numpy(dtype=float)
+    c_pres = 1.0 - np.minimum(agents / scenario.group_size, 1.0)
+    return pd.DataFrame(
+        {
+            "c_unserved_count": c_count,
+            "c_unserved_share": c_share,
+            "c_recency": c_recent,
+            "c_distance": c_dist,
+            "c_presence": c_pres,
+        },
+        index=table.index,
+    )
+
+
+def _weight_vector(scenario: Scenario) -> np.ndarray:
+    w = scenario.weights.as_dict()
+    return np.array([w[c] for c in COMPONENTS], dtype=float)
+
+
+def score_matrix(comp: np.ndarray, gate: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Scores for one weight vector (1-D) or many (2-D, one row per draw): ``n x draws``."""
+    w = np.atleast_2d(weights)
+    s = comp @ (w / w.sum(axis=1, keepdims=True)).T * 100.0
+    return s * gate[:, None]
+
+
+def rank_order(score: np.ndarray, unserved: np.ndarray, kode: np.ndarray) -> np.ndarray:
+    """Rank 1 = highest need; ties broken by more unserved, then by kode (stable, reproducible)."""
+    order = np.lexsort((kode.astype(str), -unserved, -np.round(score, 9)))
+    rank = np.empty(len(score), dtype=np.int64)
+    rank[order] = np.arange(1, len(score) + 1)
+    return rank
+
+
+def stability(
+    comp: np.ndarray,
+    gate: np.ndarray,
+    weights: np.ndarray,
+    top_n: int,
+    draws: int,
+    spread: float,
+    seed: int,
+) -> np.ndarray:
+    """Share of seeded weight perturbations in which each unit stays in the top N.
+
+    Each draw multiplies every weight by ``exp(N(0, spread))`` (so a 0.25 spread moves weights by
+    roughly +-25 %), recomputes all scores at once and counts top-N membership. Units with no
+    unmet need get 0.
+    """
+    n = comp.shape[0]
+    if draws == 0 or n == 0:
+        return np.full(n, np.nan)
+    rng = np.random.default_rng(seed)
+    w = weights[None, :] * np.exp(rng.normal(0.0, spread, size=(draws, len(weights))))
+    s = score_matrix(comp, gate, w)
+    k = min(top_n, n)
+    hits = np.zeros(n, dtype=np.int64)
+    # -score with a tiny deterministic tie-break so equal scores don't all count as top-N
+    top = np.argpartition(-s, k - 1, axis=0)[:k] if k < n else np.tile(np.arange(n)[:, None], draws)
+    np.add.at(hits, top.ravel(), 1)
+    out = hits / draws
+    out[gate == 0] = 0.0
+    return out
+
+
+def classify(score: pd.Series, scenario: Scenario) -> pd.Series:
+    """Priority class 1..n (n = highest need) of units with need; 0 = no unmet need."""
+    import mapclassify
+
+    out = pd.Series(0, index=score.index, name="priority_class", dtype=np.int64)
+    pos = score[score > 0]
+    if pos.empty:
+        return out
+    k = scenario.n_classes
+    vals = pos.to_numpy(dtype=float)
+    if scenario.classification == "fixed":
+        bins = np.array(sorted(scenario.fixed_breaks), dtype=float)
+        cls = np.searchsorted(bins, vals, side="left")
+        cls = np.minimum(cls, len(bins) - 1)
+        k_eff = len(bins)
+    else:
+        uniq = np.unique(vals)
+        k_eff = min(k, len(uniq))
+        if k_eff < 2:
+            out.loc[pos.index] = 1
+            return out
+        if scenario.classification == "quantiles":
+            cl = mapclassify.Quantiles(vals, k=k_eff)
+        else:
+            # Fisher-Jenks is exact but O(k n^2) in pure Python without numba: on more than 150
+            # values, find the breaks on 150 evenly spaced quantiles (deterministic, unlike
+            # FisherJenksSampled) and apply them to all values.
+            sample = vals if len(vals) <= 150 else np.quantile(vals, np.linspace(0, 1, 150))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "numba not installed": expected, sample is small
+                cl = mapclassify.FisherJenks(sample, k=k_eff)
+        if scenario.classification == "quantiles":
+            cls = np.asarray(cl.yb)
+        else:
+            bins = np.asarray(cl.bins, dtype=float)
+            bins[-1] = max(bins[-1], vals.max())
+            cls = np.minimum(np.searchsorted(bins, vals, side="left"), len(bins) - 1)
+    out.loc[pos.index] = cls + 1
+    return out
+
+
+def class_breaks(score: pd.Series, cls: pd.Series) -> list[float]:
+    """Upper bound of each class as actually assigned (for legends)."""
+    return [float(score[cls == c].max()) for c in sorted(cls[cls > 0].unique())]
+
+
+def class_labels(cls: pd.Series, n_classes: int, lang: str = "id") -> pd.Series:
+    table = LABELS_ID if lang == "id" else LABELS_EN
+    top = int(cls.max()) if len(cls) else 0
+    names = table.get(max(top, n_classes)) or table.get(top)
+    none_label = NO_NEED_ID if lang == "id" else NO_NEED_EN
+
+    def lab(c: int) -> str:
+        if c == 0:
+            return none_label
+        if names and len(names) >= c:
+            return names[c - 1]
+        return f"Kelas {c}" if lang == "id" else f"Class {c}"
+
+    return cls.map(lab).rename("priority_label")
+
+
+def _km(m: float) -> str:
+    return "-" if np.isnan(m) else f"{m / 1000:.1f} km"
+
+
+def reasons(table: pd.DataFrame, scenario: Scenario, ref_year: int) -> tuple[pd.Series, pd.Series]:
+    """Plain-language 'why ranked here', with counts already suppressed (safe to export)."""
+    k = scenario.suppression_k
+    y0 = ref_year - scenario.recency_years + 1
+    pts_cols = [f"pts_{c}" for c in COMPONENTS]
+    rid, ren = [], []
+    for row in table[
+        [
+            "rank",
+            "score",
+            "unserved",
+            "clients",
+            "unserved_recent",
+            "dist_nearest_m",
+            "agents_active",
+        ]
+        + pts_cols
+    ].itertuples(index=False):
+        rank, score, uns, cli, rec, dist, agents = row[:7]
+        if uns == 0:
+            rid.append("Tidak ada klien yang belum terlayani.")
+            ren.append("No unserved clients.")
+            continue
+        pts = dict(zip(COMPONENTS, row[7:], strict=True))
+        top = max(pts, key=pts.get)
+        u, c, r = fmt_count(uns, k), fmt_count(cli, k), fmt_count(rec, k)
+        share = "" if uns < k else f" ({100 * uns / cli:.0f}%)"
+        agent_id = (
+            "belum ada Agen Pemulihan aktif"
+            if agents == 0
+            else f"{fmt_count(agents, k)} agen aktif"
+        )
+        agent_en = (
+            "no active Agen Pemulihan" if agents == 0 else f"{fmt_count(agents, k)} active agents"
+        )
+        main_id = {
+            "unserved_count": "jumlah klien belum terlayani",
+            "unserved_share": "proporsi klien belum terlayani",
+            "recency": "klien baru selesai rehabilitasi",
+            "distance": "jauh dari agen/layanan",
+            "presence": "belum ada agen",
+        }[top]
+        main_en = {
+            "unserved_count": "number of unserved clients",
+            "unserved_share": "share of clients unserved",
+            "recency": "recently rehabilitated clients",
+            "distance": "far from agents/services",
+            "presence": "no agents yet",
+        }[top]
+        rid.append(
+            f"Peringkat {rank} (skor {score:.0f}; faktor utama: {main_id}). {u} dari {c} klien belum "
+            f"terlayani{share}; {r} direhabilitasi {y0}-{ref_year}; agen/layanan terdekat {_km(dist)}; "
+            f"{agent_id}."
+        )
+        ren.append(
+            f"Rank {rank} (score {score:.0f}; main factor: {main_en}). {u} of {c} clients unserved"
+            f"{share}; {r} rehabilitated {y0}-{ref_year}; nearest agent/service {_km(dist)}; {agent_en}."
+        )
+    return (
+        pd.Series(rid, index=table.index, name="reason_id"),
+        pd.Series(ren, index=table.index, name="reason_en"),
+    )
+
+
+def score_table(table: pd.DataFrame, scenario: Scenario, ref_year: int) -> pd.DataFrame:
+    """All score columns for the per-kelurahan table (components, points, score, rank, class,
+    stability, reasons). Cheap: it never touches geometry, so weight sliders can call it live."""
+    comp = components(table, scenario)
+    cm = comp.to_numpy()
+    gate = (table["unserved"].to_numpy() > 0).astype(float)
+    w = _weight_vector(scenario)
+    wn = w / w.sum()
+    pts = cm * wn[None, :] * 100.0 * gate[:, None]
+    out = comp.copy()
+    for i, c in enumerate(COMPONENTS):
+        out[f"pts_{c}"] = pts[:, i]
+    out["score"] = pts.sum(axis=1)
+    out["rank"] = rank_order(
+        out["score"].to_numpy(), table["unserved"].to_numpy(), table["kode"].to_numpy()
+    )
+    out["priority_class"] = classify(out["score"], scenario)
+    out["priority_label"] = class_labels(out["priority_class"], scenario.n_classes)
+    out["stability"] = stability(
+        cm,
+        gate,
+        w,
+        scenario.top_n,
+        scenario.stability_draws,
+        scenario.stability_spread,
+        scenario.seed,
+    )
+    tmp = pd.concat(
+        [table[["unserved", "clients", "unserved_recent", "dist_nearest_m", "agents_active"]], out],
+        axis=1,
+    )
+    out["reason_id"], out["reason_en"] = reasons(tmp, scenario, ref_year)
+    return out

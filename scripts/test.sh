@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Fresh machine -> lint + full test suite. Installs what the tests need: Debian's chromium (for the
+# Playwright browser tests; never a downloaded browser) and the package with its test extras.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x /usr/bin/chromium ]; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e ".[app,test]"
+
+# Real boundary data for the shared-data tests (skipped when absent).
+export IBM_GEO_SHARED_DATA="${IBM_GEO_SHARED_DATA:-$(cd .. && pwd)/shared/data}"
+
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -1,0 +1,94 @@
+"""Scoring on a hand-checked table of four kelurahan."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ibm_geo.config import Scenario, Weights
+from ibm_geo.scoring import classify, score_table, stability
+
+
+def table():
+    return pd.DataFrame(
+        {
+            "kode": ["A", "B", "C", "D"],
+            "unserved": [10, 5, 0, 2],
+            "clients": [20, 5, 8, 10],
+            "unserved_recent": [5, 5, 0, 0],
+            "dist_nearest_m": [2000.0, np.nan, 500.0, 10_000.0],
+            "agents_active": [0, 0, 5, 10],
+        }
+    )
+
+
+def test_components_and_score_by_hand():
+    sc = Scenario(distance_cap_m=10_000, group_size=5, stability_draws=0)
+    out = score_table(table(), sc, ref_year=2025)
+    # A: count 10/10=1, share .5, recency .5, distance .2, presence 1
+    assert out.loc[
+        0, ["c_unserved_count", "c_unserved_share", "c_recency", "c_distance", "c_presence"]
+    ].tolist() == pytest.approx([1, 0.5, 0.5, 0.2, 1])
+    # default weights .35 .2 .15 .2 .1 (sum 1): 35 + 10 + 7.5 + 4 + 10 = 66.5
+    assert out.loc[0, "score"] == pytest.approx(66.5)
+    # B: count .5, share 1, recency 1, distance (none anywhere) 1, presence 1 -> 17.5+20+15+20+10
+    assert out.loc[1, "score"] == pytest.approx(82.5)
+    # C has no unserved client: score 0 whatever its distance
+    assert out.loc[2, "score"] == 0
+    # D: count .2, share .2, recency 0, distance 1, presence 0 -> 7 + 4 + 0 + 20 + 0
+    assert out.loc[3, "score"] == pytest.approx(31.0)
+    assert out["rank"].tolist() == [2, 1, 4, 3]
+    # points add up to the score
+    pts = out[[c for c in out if c.startswith("pts_")]].sum(axis=1)
+    assert np.allclose(pts, out["score"])
+
+
+def test_raising_a_weight_changes_the_ranking():
+    sc = Scenario(
+        weights=Weights(unserved_count=1, unserved_share=0, recency=0, distance=0, presence=0),
+        stability_draws=0,
+    )
+    out = score_table(table(), sc, ref_year=2025)
+    assert out["rank"].tolist() == [1, 2, 4, 3]
+    assert out.loc[0, "score"] == pytest.approx(100)
+
+
+def test_reasons_suppress_small_counts():
+    sc = Scenario(stability_draws=0, suppression_k=5)
+    out = score_table(table(), sc, ref_year=2025)
+    # D has 2 unserved: never written as "2 of 10"
+    assert "<5 dari 10" in out.loc[3, "reason_id"]
+    assert "2 of" not in out.loc[3, "reason_en"]
+    assert "10 of 20 clients unserved (50%)" in out.loc[0, "reason_en"]
+    assert "2023-2025" in out.loc[0, "reason_en"]
+
+
+def test_stability_is_seeded_and_bounded():
+    rng = np.random.default_rng(1)
+    comp = rng.uniform(size=(50, 5))
+    gate = np.ones(50)
+    w = np.array([0.35, 0.2, 0.15, 0.2, 0.1])
+    a = stability(comp, gate, w, top_n=10, draws=100, spread=0.25, seed=7)
+    b = stability(comp, gate, w, top_n=10, draws=100, spread=0.25, seed=7)
+    assert np.array_equal(a, b)
+    assert a.min() >= 0 and a.max() <= 1
+    # exactly 10 units are in the top 10 in each draw
+    assert a.sum() == pytest.approx(10)
+    # with no spread the unperturbed top 10 is always in, everything else never
+    c = stability(comp, gate, w, top_n=10, draws=20, spread=0.0, seed=7)
+    s = comp @ (w / w.sum())
+    top = set(np.argsort(-s)[:10])
+    assert {i for i in range(50) if c[i] == 1} == top and set(np.unique(c)) == {0.0, 1.0}
+
+
+def test_classification_schemes():
+    s = pd.Series([0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100.0])
+    q = classify(s, Scenario(classification="quantiles", n_classes=5))
+    assert q.iloc[0] == 0 and q.iloc[-1] == 5 and q.iloc[1] == 1
+    assert q.is_monotonic_increasing
+    f = classify(s, Scenario(classification="fixed", fixed_breaks=[25, 50, 75, 100]))
+    assert f.tolist() == [0, 1, 1, 2, 2, 2, 3, 3, 4, 4, 4]
+    nb = classify(
+        pd.Series([0, 1, 2, 3, 50, 51, 52, 99, 100.0]),
+        Scenario(classification="natural_breaks", n_classes=3),
+    )
+    assert nb.tolist() == [0, 1, 1, 1, 2, 2, 2, 3, 3]
