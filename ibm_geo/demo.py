@@ -534,6 +534,35 @@ def make_demo_service_points(centroids: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------- write
+_FIXED_STAMP = (2019, 1, 1, 0, 0, 0)
+
+
+def xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
+    """An .xlsx with fixed timestamps, so regenerating the demo does not churn git."""
+    import datetime as dt
+    import io
+    import re
+    import zipfile
+
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        frame.to_excel(xw, index=False, sheet_name=sheet)
+    stamp = dt.datetime(*_FIXED_STAMP).strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(buf.getvalue())) as zin,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout,
+    ):
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp.encode(), data)
+            zi = zipfile.ZipInfo(info.filename, date_time=_FIXED_STAMP)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(zi, data)
+    return out.getvalue()
+
+
 def write_demo_files(
     out_dir: Path | str | None = None, centroids: pd.DataFrame | None = None
 ) -> dict[str, Path]:
@@ -567,7 +596,5 @@ def write_demo_files(
         encoding="utf-8-sig",
         lineterminator="\n",
     )
-    make_demo_service_points(centroids).to_excel(
-        paths["service_points"], index=False, sheet_name="layanan", engine="openpyxl"
-    )
+    paths["service_points"].write_bytes(xlsx_bytes(make_demo_service_points(centroids), "layanan"))
     return paths

@@ -87,9 +87,9 @@ class AnalysisResult:
 
 
 def _empty(kind: str) -> pd.DataFrame:
-    from .io.tables import canonical_columns
+    from .io.tables import COLUMNS
 
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in canonical_columns(kind)})
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS[kind]})
 
 
 def load_inputs(

@@ -83,6 +83,7 @@ def test_regeneration_from_centroids_is_byte_identical(paths, tmp_path):
     assert out["clients"].read_bytes() == paths["clients"].read_bytes()
     assert out["agents"].read_bytes() == paths["agents"].read_bytes()
     assert out["centroids"].read_bytes() == paths["centroids"].read_bytes()
+    assert out["service_points"].read_bytes() == paths["service_points"].read_bytes()
 
 
 @pytest.mark.shared

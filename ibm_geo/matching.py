@@ -1,0 +1,512 @@
+"""Place every client/agent/service-point row in one kelurahan/desa, and say how sure we are.
+
+Order per row: (a) a Kemendagri code present in the boundaries; (b) coordinates inside a polygon
+(vectorised STRtree query); (c) the written name, exact then normalised (:mod:`ibm_geo.names`),
+narrowed by the written kecamatan / kab_kota; (d) fuzzy name (rapidfuzz ``fuzz.ratio`` on the
+space-free normalised key) within the written parents, or within a first-letter + length block
+nationally. Name work is done once per DISTINCT written (kelurahan, kecamatan, kab_kota) triple and
+broadcast to rows, which keeps 100,000 rows against 83,402 official names within seconds.
+
+Every fuzzy, ambiguous or unmatched row, every point that falls outside all polygons and every point
+whose polygon disagrees with the written name lands in :class:`~ibm_geo.quality.DataQuality` with
+its spreadsheet row. The candidate lists name places only, never client data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from rapidfuzz import fuzz, process
+
+from ibm_geo.names import compact_keys
+from ibm_geo.quality import QUALITY_COLUMNS, DataQuality
+
+METHODS = ("code", "exact", "normalised", "fuzzy", "point", "unmatched", "ambiguous")
+CONFIDENCE = {"code": 1.0, "point": 1.0, "exact": 1.0, "normalised": 0.95}
+MATCH_COLUMNS = [
+    "table",
+    "written_name",
+    "written_kecamatan",
+    "written_kab_kota",
+    "rows",
+    "kode",
+    "nama",
+    "method",
+    "confidence",
+    "candidates",
+]
+MAX_CANDIDATES = 3
+
+
+@dataclass
+class LocationMatch:
+    """Row-aligned result of :func:`match_locations`.
+
+    ``kode``/``method``/``confidence`` are aligned to the input's index. ``matches`` has one row per
+    distinct written place that needed the name (columns :data:`MATCH_COLUMNS`; ``rows`` = how many
+    input rows wrote it); rows placed by code or point are not listed there.
+    """
+
+    kode: pd.Series
+    method: pd.Series
+    confidence: pd.Series
+    matches: pd.DataFrame
+
+    @property
+    def rows_unmatched(self) -> int:
+        """Rows without a kelurahan (unmatched or ambiguous)."""
+        return int(self.kode.isna().sum())
+
+    def method_counts(self) -> dict[str, int]:
+        counts = self.method.value_counts()
+        return {m: int(counts.get(m, 0)) for m in METHODS}
+
+
+def rep_points(boundaries: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Representative (lon, lat) inside each polygon (``shapely.point_on_surface``), EPSG:4326.
+
+    Unlike the centroid, the point is guaranteed to lie inside, even for crescent-shaped villages.
+    """
+    geoms = boundaries.geometry
+    if boundaries.crs is not None and not boundaries.crs.equals("EPSG:4326"):
+        geoms = geoms.to_crs(4326)
+    pts = shapely.point_on_surface(geoms.values)
+    return shapely.get_x(pts), shapely.get_y(pts)
+
+
+# -- the official gazetteer -------------------------------------------------------------------
+
+
+def _groups(keys: np.ndarray) -> dict[str, np.ndarray]:
+    """key -> indices holding it (missing keys skipped)."""
+    s = pd.Series(keys)
+    s = s[s.notna()]
+    return {k: np.asarray(v) for k, v in s.groupby(s, sort=False).groups.items()}
+
+
+class _Gazetteer:
+    """Official names with their normalised keys and lookup tables (built once per call)."""
+
+    def __init__(self, boundaries: gpd.GeoDataFrame, threshold: float):
+        self.threshold = threshold
+        b = boundaries.reset_index(drop=True)
+        self.kode = b["kode"].astype(object).to_numpy()
+        self.nama = b["nama"].astype(object).to_numpy()
+        self.kec = _col(b, "kecamatan")
+        self.kab = _col(b, "kab_kota")
+        self.key = compact_keys(pd.Series(self.nama)).to_numpy()
+        self.kec_key = compact_keys(pd.Series(self.kec)).to_numpy()
+        self.kab_key = compact_keys(pd.Series(self.kab)).to_numpy()
+        self.lower = pd.Series(self.nama).astype("string").str.lower().str.split().str.join(" ")
+        self.lower = self.lower.astype(object).to_numpy()
+        self.by_key = _groups(self.key)
+        self.by_kec = _groups(self.kec_key)
+        self.by_kab = _groups(self.kab_key)
+        self.kode_index = pd.Index(self.kode)
+        # distinct name keys for national fuzzy search, blocked by first letter + length
+        uk = np.array(sorted(self.by_key), dtype=object)
+        self.uk = uk
+        self.uk_first = np.array([k[0] for k in uk], dtype=object)
+        self.uk_len = np.array([len(k) for k in uk])
+        self._parent_cache: dict[tuple[str, str], set | None] = {}
+
+    def label(self, i: int) -> str:
+        parents = ", ".join(str(p) for p in (self.kec[i], self.kab[i]) if p)
+        return f"{self.nama[i]} ({parents})" if parents else str(self.nama[i])
+
+    def labels(self, idx) -> str:
+        return "; ".join(self.label(i) for i in list(idx)[:MAX_CANDIDATES])
+
+    def parent_keys(self, level: str, written: str | None) -> set | None:
+        """Official parent keys matching a written parent (exact or fuzzy); None = no filter."""
+        if not written:
+            return None
+        cache_key = (level, written)
+        if cache_key not in self._parent_cache:
+            table = self.by_kec if level == "kec" else self.by_kab
+            if written in table:
+                hit = {written}
+            else:
+                found = process.extract(
+                    written, list(table), scorer=fuzz.ratio, limit=3, score_cutoff=self.threshold
+                )
+                hit = {f[0] for f in found} or None
+            self._parent_cache[cache_key] = hit
+        return self._parent_cache[cache_key]
+
+    def pool(self, kec: set | None, kab: set | None) -> np.ndarray | None:
+        """Indices inside the written parents (None = no usable parent)."""
+        sets = []
+        if kec:
+            sets.append(np.concatenate([self.by_kec[k] for k in kec]))
+        if kab:
+            sets.append(np.concatenate([self.by_kab[k] for k in kab]))
+        if not sets:
+            return None
+        out = sets[0]
+        for s in sets[1:]:
+            both = np.intersect1d(out, s)
+            out = both if len(both) else out  # a kab/kec mismatch: trust the finer level
+        return np.unique(out)
+
+
+def _col(b: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in b:
+        return np.array([None] * len(b), dtype=object)
+    s = b[name].astype(object)
+    return s.where(s.notna(), None).to_numpy()
+
+
+# -- name matching per distinct written place -------------------------------------------------
+
+
+def _resolve_names(gaz: _Gazetteer, places: pd.DataFrame) -> pd.DataFrame:
+    """For each distinct (name, kec, kab) place: kode index, method, confidence, candidates."""
+    n = len(places)
+    idx = np.full(n, -1, dtype=np.int64)
+    method = np.array(["unmatched"] * n, dtype=object)
+    conf = np.zeros(n)
+    cands = np.array([""] * n, dtype=object)
+    fuzzy_global: list[int] = []
+    fuzzy_pool: list[tuple[int, np.ndarray]] = []
+
+    keys = places["key"].to_numpy()
+    lowers = places["lower"].to_numpy()
+    kecs = places["kec_key"].to_numpy()
+    kabs = places["kab_key"].to_numpy()
+    for j in range(n):
+        key = keys[j]
+        if not key:
+            continue
+        kec = gaz.parent_keys("kec", kecs[j])
+        kab = gaz.parent_keys("kab", kabs[j])
+        pool = gaz.pool(kec, kab)
+        hits = gaz.by_key.get(key)
+        if hits is not None:
+            inside = hits if pool is None else np.intersect1d(hits, pool)
+            if len(inside) == 1:
+                i = int(inside[0])
+                idx[j] = i
+                method[j] = "exact" if gaz.lower[i] == lowers[j] else "normalised"
+                conf[j] = CONFIDENCE[method[j]]
+                continue
+            if len(inside) > 1:
+                method[j] = "ambiguous"
+                cands[j] = gaz.labels(inside)
+                continue
+            # the name exists, but not in the written kecamatan/kab: maybe a misspelling there
+            cands[j] = gaz.labels(hits)
+        if pool is not None:
+            fuzzy_pool.append((j, pool))
+        else:
+            fuzzy_global.append(j)
+
+    for j, pool in fuzzy_pool:
+        _fuzzy_one(gaz, j, keys[j], pool, idx, method, conf, cands)
+    if fuzzy_global:
+        _fuzzy_national(gaz, np.array(fuzzy_global), keys, idx, method, conf, cands)
+    return pd.DataFrame({"idx": idx, "method": method, "confidence": conf, "candidates": cands})
+
+
+def _fuzzy_one(gaz, j, key, pool, idx, method, conf, cands) -> None:
+    """Fuzzy match inside a kecamatan/kab pool (small: tens to hundreds of names)."""
+    pool_keys = gaz.key[pool]
+    found = process.extract(key, list(pool_keys), scorer=fuzz.ratio, limit=10)
+    if not found:
+        return
+    best = found[0][1]
+    top = [pool[f[2]] for f in found if f[1] == best]
+    if best >= gaz.threshold and len(top) == 1:
+        idx[j], method[j], conf[j] = int(top[0]), "fuzzy", best / 100.0
+    elif best >= gaz.threshold:
+        method[j] = "ambiguous"
+    if method[j] != "fuzzy":
+        listed = [pool[f[2]] for f in found[:MAX_CANDIDATES]]
+        cands[j] = cands[j] or gaz.labels(listed)
+        if method[j] == "ambiguous":
+            cands[j] = gaz.labels(top)
+    else:
+        cands[j] = gaz.labels([pool[f[2]] for f in found[1:MAX_CANDIDATES]])
+
+
+def _fuzzy_national(gaz, js, keys, idx, method, conf, cands, chunk: int = 256) -> None:
+    """Fuzzy match without parents: pass 1 within the same first letter and a length window;
+    pass 2 (still below threshold) the length window only, to forgive a typo in the first letter."""
+    qkeys = np.array([keys[j] for j in js], dtype=object)
+    best_score = np.zeros(len(js))
+    best_choice: list[np.ndarray] = [np.array([], dtype=np.int64)] * len(js)
+    qlen = np.array([len(k) for k in qkeys])
+    qfirst = np.array([k[0] for k in qkeys], dtype=object)
+    for first_letter_block in (True, False):
+        todo = np.flatnonzero(best_score < gaz.threshold)
+        if not len(todo):
+            break
+        groups = (
+            pd.DataFrame({"f": qfirst[todo], "l": qlen[todo], "t": todo}).groupby(["f", "l"])
+            if first_letter_block
+            else pd.DataFrame({"l": qlen[todo], "t": todo}).groupby(["l"])
+        )
+        for gk, g in groups:
+            length = gk[-1]
+            window = max(2, int(0.2 * length))
+            mask = np.abs(gaz.uk_len - length) <= window
+            if first_letter_block:
+                mask &= gaz.uk_first == gk[0]
+            choice_idx = np.flatnonzero(mask)
+            if not len(choice_idx):
+                continue
+            choices = list(gaz.uk[choice_idx])
+            rows = g["t"].to_numpy()
+            for s in range(0, len(rows), chunk):
+                part = rows[s : s + chunk]
+                scores = process.cdist(
+                    list(qkeys[part]), choices, scorer=fuzz.ratio, dtype=np.uint8, workers=-1
+                )
+                k = min(MAX_CANDIDATES, scores.shape[1])
+                top = np.argpartition(-scores.astype(np.int16), k - 1, axis=1)[:, :k]
+                for r, q in enumerate(part):
+                    order = top[r][np.argsort(-scores[r, top[r]], kind="stable")]
+                    if scores[r, order[0]] > best_score[q]:
+                        best_score[q] = scores[r, order[0]]
+                        best_choice[q] = choice_idx[order]
+                        best_choice[q] = best_choice[q][scores[r, order] > 0]
+    for q, j in enumerate(js):
+        chosen = [gaz.uk[c] for c in best_choice[q]]
+        units = [u for c in chosen for u in gaz.by_key[c]]
+        if best_score[q] >= gaz.threshold and chosen:
+            top_units = gaz.by_key[chosen[0]]
+            if len(top_units) == 1:
+                idx[j], method[j], conf[j] = int(top_units[0]), "fuzzy", best_score[q] / 100.0
+                cands[j] = gaz.labels(units[1:])
+                continue
+            method[j] = "ambiguous"
+            cands[j] = gaz.labels(top_units)
+            continue
+        cands[j] = gaz.labels(units)
+
+
+# -- the public entry point -------------------------------------------------------------------
+
+
+def _quality_frame(file: str, rows, column, problems, values, actions) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "file": file,
+            "row": pd.array(np.asarray(rows), dtype="Int64"),
+            "column": column,
+            "problem": np.asarray(problems, dtype=object),
+            "value": np.asarray(values, dtype=object),
+            "action": np.asarray(actions, dtype=object),
+        },
+        columns=QUALITY_COLUMNS,
+    )
+
+
+def _text(df: pd.DataFrame, col: str) -> pd.Series:
+    if col not in df:
+        return pd.Series([None] * len(df), index=df.index, dtype=object)
+    s = df[col].astype(object)
+    return s.where(s.notna(), None)
+
+
+def match_locations(
+    df: pd.DataFrame,
+    boundaries: gpd.GeoDataFrame,
+    *,
+    table: str,
+    quality: DataQuality,
+    fuzzy_threshold: float = 85,
+) -> LocationMatch:
+    """Assign a boundary ``kode`` to each row of a points table from :func:`read_points`.
+
+    ``table`` is the name used in quality rows (the input file name). Returns a
+    :class:`LocationMatch`; ``quality`` receives one row per affected input row.
+    """
+    n = len(df)
+    index = df.index
+    rows = df["row"].to_numpy() if "row" in df else np.arange(2, n + 2)  # spreadsheet row numbers
+    gaz = _Gazetteer(boundaries, fuzzy_threshold)
+    unit = np.full(n, -1, dtype=np.int64)
+    method = np.array(["unmatched"] * n, dtype=object)
+    conf = np.zeros(n)
+    frames: list[pd.DataFrame] = []
+
+    # (a) codes
+    kode = _text(df, "kode")
+    has_code = kode.notna().to_numpy()
+    if has_code.any():
+        pos = gaz.kode_index.get_indexer(kode[has_code].to_numpy())
+        ok = pos >= 0
+        where = np.flatnonzero(has_code)
+        unit[where[ok]] = pos[ok]
+        method[where[ok]] = "code"
+        conf[where[ok]] = CONFIDENCE["code"]
+        bad = where[~ok]
+        if len(bad):
+            frames.append(
+                _quality_frame(
+                    table,
+                    rows[bad],
+                    "kode",
+                    ["kode not found in the boundaries"] * len(bad),
+                    kode.to_numpy()[bad],
+                    ["used coordinates or name instead"] * len(bad),
+                )
+            )
+
+    # (b) coordinates
+    lat = pd.to_numeric(df["lat"], errors="coerce").to_numpy(float) if "lat" in df else None
+    lon = pd.to_numeric(df["lon"], errors="coerce").to_numpy(float) if "lon" in df else None
+    written_key = compact_keys(_text(df, "kelurahan")).to_numpy()
+    if lat is not None and lon is not None:
+        need = np.flatnonzero((unit < 0) & np.isfinite(lat) & np.isfinite(lon))
+        if len(need):
+            tree = shapely.STRtree(boundaries.geometry.values)
+            pts = shapely.points(lon[need], lat[need])
+            hit_pt, hit_poly = tree.query(pts, predicate="intersects")
+            first_pt, first = np.unique(hit_pt, return_index=True)  # lowest polygon on a border
+            got = need[first_pt]
+            unit[got] = hit_poly[first]
+            method[got] = "point"
+            conf[got] = CONFIDENCE["point"]
+            outside = np.setdiff1d(need, got)
+            if len(outside):
+                frames.append(
+                    _quality_frame(
+                        table,
+                        rows[outside],
+                        "lat",
+                        ["point lies outside the boundaries"] * len(outside),
+                        [f"{a}, {b}" for a, b in zip(lat[outside], lon[outside], strict=True)],
+                        ["used the written name instead"] * len(outside),
+                    )
+                )
+            frames.append(_name_mismatch(gaz, table, rows, got, unit, written_key))
+
+    # (c, d) names, once per distinct written place
+    todo = np.flatnonzero(unit < 0)
+    places = pd.DataFrame(
+        {
+            "written_name": _text(df, "kelurahan").to_numpy()[todo],
+            "written_kecamatan": _text(df, "kecamatan").to_numpy()[todo],
+            "written_kab_kota": _text(df, "kab_kota").to_numpy()[todo],
+        }
+    )
+    matches = pd.DataFrame(columns=MATCH_COLUMNS)
+    named = places["written_name"].notna().to_numpy()
+    if named.any():
+        todo, places = todo[named], places[named].reset_index(drop=True)
+        codes, uniq = pd.factorize(
+            pd.MultiIndex.from_frame(places.fillna("\x00")), use_na_sentinel=False
+        )
+        distinct = uniq.to_frame(index=False).replace("\x00", None)
+        distinct.columns = places.columns
+        distinct["key"] = compact_keys(distinct["written_name"]).fillna("")
+        distinct["lower"] = (
+            distinct["written_name"].astype("string").str.lower().str.split().str.join(" ")
+        )
+        distinct["kec_key"] = compact_keys(distinct["written_kecamatan"])
+        distinct["kab_key"] = compact_keys(distinct["written_kab_kota"])
+        res = _resolve_names(gaz, distinct)
+        unit[todo] = res["idx"].to_numpy()[codes]
+        method[todo] = res["method"].to_numpy()[codes]
+        conf[todo] = res["confidence"].to_numpy()[codes]
+        matches = _matches_table(gaz, table, distinct, res, np.bincount(codes, minlength=len(res)))
+        frames.append(_name_quality(gaz, table, rows[todo], codes, distinct, res))
+
+    frames = [f for f in frames if f is not None and len(f)]
+    if frames:
+        quality.frames.append(pd.concat(frames, ignore_index=True))
+    matched = unit >= 0
+    kode_out = np.where(matched, gaz.kode[np.where(matched, unit, 0)], None)
+    return LocationMatch(
+        kode=pd.Series(kode_out, index=index, dtype=object).astype("string"),
+        method=pd.Series(method, index=index, dtype=object).astype("string"),
+        confidence=pd.Series(conf, index=index, dtype="float64"),
+        matches=matches,
+    )
+
+
+def _name_mismatch(gaz, table, rows, got, unit, written_key) -> pd.DataFrame | None:
+    """Warn when a point lands in a unit whose name differs from the written one (point trusted)."""
+    wk = written_key[got]
+    uk = gaz.key[unit[got]]
+    differs = np.array([w is not None and w != u for w, u in zip(wk, uk, strict=True)], dtype=bool)
+    if not differs.any():
+        return None
+    pairs = pd.DataFrame({"w": wk[differs], "u": uk[differs]})
+    distinct = pairs.drop_duplicates()
+    close = {
+        (w, u): fuzz.ratio(w, u) >= gaz.threshold
+        for w, u in zip(distinct["w"], distinct["u"], strict=True)
+    }
+    far = ~np.array([close[(w, u)] for w, u in zip(pairs["w"], pairs["u"], strict=True)])
+    sel = got[differs][far]
+    if not len(sel):
+        return None
+    names = [gaz.label(i) for i in unit[sel]]
+    return _quality_frame(
+        table,
+        rows[sel],
+        "kelurahan",
+        [f"coordinates lie in {nm}, not in the written kelurahan" for nm in names],
+        [None] * len(sel),
+        ["used the coordinates"] * len(sel),
+    )
+
+
+def _matches_table(gaz, table, distinct, res, counts) -> pd.DataFrame:
+    idx = res["idx"].to_numpy()
+    ok = idx >= 0
+    safe = np.where(ok, idx, 0)
+    return pd.DataFrame(
+        {
+            "table": table,
+            "written_name": distinct["written_name"].to_numpy(),
+            "written_kecamatan": distinct["written_kecamatan"].to_numpy(),
+            "written_kab_kota": distinct["written_kab_kota"].to_numpy(),
+            "rows": counts,
+            "kode": np.where(ok, gaz.kode[safe], None),
+            "nama": np.where(ok, gaz.nama[safe], None),
+            "method": res["method"].to_numpy(),
+            "confidence": res["confidence"].to_numpy(),
+            "candidates": res["candidates"].to_numpy(),
+        },
+        columns=MATCH_COLUMNS,
+    )
+
+
+def _name_quality(gaz, table, rows, codes, distinct, res) -> pd.DataFrame | None:
+    """One quality row per input row whose place was fuzzy, ambiguous or unmatched."""
+    m = res["method"].to_numpy()
+    idx = res["idx"].to_numpy()
+    problems = np.array([None] * len(res), dtype=object)
+    actions = np.array([None] * len(res), dtype=object)
+    for j in np.flatnonzero(np.isin(m, ["fuzzy", "ambiguous", "unmatched"])):
+        cand = res["candidates"].iat[j]
+        if m[j] == "fuzzy":
+            score = round(res["confidence"].iat[j] * 100)
+            problems[j] = f"kelurahan name matched approximately (score {score})"
+            actions[j] = f"placed in {gaz.label(idx[j])} [{gaz.kode[idx[j]]}]"
+        elif m[j] == "ambiguous":
+            problems[j] = "kelurahan name exists in several places; add kecamatan/kab_kota"
+            actions[j] = f"row not placed; candidates: {cand}"
+        else:
+            problems[j] = "kelurahan name not found in the boundaries"
+            actions[j] = "row not placed" + (f"; closest: {cand}" if cand else "")
+    per_row = problems[codes]
+    sel = np.flatnonzero(per_row != None)  # noqa: E711  (object array comparison)
+    if not len(sel):
+        return None
+    return _quality_frame(
+        table,
+        rows[sel],
+        "kelurahan",
+        per_row[sel],
+        distinct["written_name"].to_numpy()[codes[sel]],
+        actions[codes][sel],
+    )

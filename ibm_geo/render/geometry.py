@@ -1,0 +1,168 @@
+"""Geometry preparation shared by the renderers: coverage simplification, overview dissolve, classes.
+
+Why here: every map must simplify neighbours' shared edges the same way (no slivers between
+kelurahan), and national maps must dissolve to kecamatan/kab_kota instead of drawing 83k polygons.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import mapclassify
+import numpy as np
+import pandas as pd
+import shapely
+
+from ibm_geo.config import Scenario
+from ibm_geo.privacy import OPEN_COUNTS, SUPPRESSED_COUNTS
+
+OVERVIEW_THRESHOLD = 5000
+
+
+def metric_crs(gdf: gpd.GeoDataFrame):
+    """A local UTM CRS (metres) for the data's extent."""
+    try:
+        crs = gdf.estimate_utm_crs()
+    except Exception:  # empty or odd extent
+        crs = None
+    return crs or "EPSG:3857"
+
+
+def auto_tolerance_m(gdf: gpd.GeoDataFrame, overview: bool = False) -> float:
+    """Simplification tolerance tied to the extent (about the size of a pixel at full view).
+
+    A province (~150-900 km across) gets 30-50 m; a city ~10 m; dissolved overviews up to 2 km.
+    """
+    if len(gdf) == 0:
+        return 10.0
+    b = gdf.to_crs(metric_crs(gdf)).total_bounds
+    diag = float(np.hypot(b[2] - b[0], b[3] - b[1]))
+    return float(np.clip(diag / 4000.0, 10.0, 2000.0 if overview else 50.0))
+
+
+def simplify_coverage(
+    geoms: gpd.GeoSeries, tolerance_m: float, decimals: int | None = 5
+) -> gpd.GeoSeries:
+    """Topology-preserving simplification of a polygon coverage, in a local metric CRS.
+
+    Uses :func:`shapely.coverage_simplify` so an edge shared by two kelurahan is simplified once
+    and stays shared (no gaps, no overlaps), then rounds coordinates to ``decimals`` (identical
+    vertices round identically, so shared edges stay shared). Returns EPSG:4326.
+    """
+    g = gpd.GeoSeries(geoms).set_crs(geoms.crs or "EPSG:4326", allow_override=True)
+    if len(g) == 0:
+        return g.to_crs(4326)
+    crs = metric_crs(gpd.GeoDataFrame(geometry=g))
+    m = g.to_crs(crs)
+    arr = shapely.make_valid(m.to_numpy()) if not shapely.is_valid(m.to_numpy()).all() else m.to_numpy()
+    arr = _polygonal(arr)
+    simp = shapely.coverage_simplify(arr, tolerance_m) if tolerance_m > 0 else arr
+    out = gpd.GeoSeries(simp, index=g.index, crs=crs).to_crs(4326)
+    if decimals is not None:
+        out = gpd.GeoSeries(
+            shapely.transform(out.to_numpy(), lambda c: np.round(c, decimals)),
+            index=g.index,
+            crs="EPSG:4326",
+        )
+    return out
+
+
+def _polygonal(arr: np.ndarray) -> np.ndarray:
+    """Keep only polygon parts (make_valid can return collections with lines)."""
+    out = arr.copy()
+    for i, geom in enumerate(arr):
+        if geom is None or geom.geom_type in ("Polygon", "MultiPolygon"):
+            continue
+        parts = [p for p in getattr(geom, "geoms", [geom]) if p.geom_type in ("Polygon", "MultiPolygon")]
+        out[i] = shapely.union_all(parts) if parts else shapely.Polygon()
+    return out
+
+
+def overview_level(kelurahan: pd.DataFrame, overview: str | None) -> str | None:
+    """Which level to draw: None (units), 'kecamatan' or 'kab_kota'."""
+    if overview in ("kecamatan", "kab_kota"):
+        return overview
+    if overview not in (None, "auto"):
+        raise ValueError(f"overview must be None, 'kecamatan' or 'kab_kota', not {overview!r}")
+    if len(kelurahan) <= OVERVIEW_THRESHOLD:
+        return None
+    n_kec = kelurahan.groupby(["kab_kota", "kecamatan"], dropna=False).ngroups
+    return "kecamatan" if n_kec <= OVERVIEW_THRESHOLD else "kab_kota"
+
+
+def dissolve_overview(kelurahan: gpd.GeoDataFrame, level: str, lang: str = "id") -> gpd.GeoDataFrame:
+    """Dissolve units to kecamatan or kab_kota, summing counts (suppression is recomputed later).
+
+    The score of a parent is the mean of its units' scores; rank is recomputed on it.
+    """
+    keys = ["kab_kota", "kecamatan"] if level == "kecamatan" else ["kab_kota"]
+    df = kelurahan.copy()
+    for k in keys:
+        df[k] = df[k].astype(object).where(df[k].notna(), "?")
+    counts = [c for c in SUPPRESSED_COUNTS + OPEN_COUNTS if c in df]
+    agg: dict[str, tuple[str, str]] = {c: (c, "sum") for c in counts}
+    if "score" in df:
+        agg["score"] = ("score", "mean")
+    agg["units"] = (keys[0], "size")
+    if "dist_nearest_m" in df:
+        agg["dist_nearest_m"] = ("dist_nearest_m", "median")
+    table = df.groupby(keys, sort=True).agg(**agg).reset_index()
+    geom = df[keys + ["geometry"]].dissolve(by=keys, method="coverage", sort=True).reset_index()
+    table = table.merge(geom, on=keys, how="left")
+    out = gpd.GeoDataFrame(table, geometry="geometry", crs=kelurahan.crs)
+    out["nama"] = out[keys[-1]].astype(str)
+    out["kode"] = out[keys].astype(str).agg(" / ".join, axis=1)
+    out["jenis"] = level
+    if level == "kab_kota":
+        out["kecamatan"] = None
+    rp = out.geometry.representative_point()
+    out["rep_lon"], out["rep_lat"] = rp.x, rp.y
+    if "score" in out:
+        order = out.sort_values(["score", "kode"], ascending=[False, True]).index
+        out.loc[order, "rank"] = np.arange(1, len(out) + 1)
+        out["rank"] = out["rank"].astype(int)
+    unit = "kelurahan/desa" if lang == "id" else "villages"
+    mean = "rata-rata skor" if lang == "id" else "mean score"
+    txt = [f"{int(n)} {unit}; {mean} {s:.1f}" for n, s in zip(out["units"], out.get("score", 0), strict=False)]
+    out["reason_id"] = txt
+    out["reason_en"] = txt
+    return out
+
+
+def class_breaks(scores: pd.Series, scenario: Scenario) -> list[float]:
+    """Upper class bounds for the score legend, by the scenario's classification."""
+    x = pd.to_numeric(scores, errors="coerce").dropna().to_numpy(dtype=float)
+    k = scenario.n_classes
+    if scenario.classification == "fixed" or len(x) == 0:
+        b = sorted(float(v) for v in scenario.fixed_breaks)
+    else:
+        n_unique = len(np.unique(x))
+        k = max(1, min(k, n_unique))
+        if k < 2:
+            b = [float(x.max())]
+        elif scenario.classification == "natural_breaks":
+            b = list(mapclassify.NaturalBreaks(x, k=k).bins)
+        else:
+            b = list(mapclassify.Quantiles(x, k=k).bins)
+    b = sorted({round(float(v), 1) for v in b}) or [100.0]
+    if len(x):
+        b[-1] = max(b[-1], round(float(x.max()), 1))
+    return b
+
+
+def classify(scores: pd.Series, breaks: list[float]) -> np.ndarray:
+    """0-based class index per score (NaN -> -1)."""
+    x = pd.to_numeric(scores, errors="coerce").to_numpy(dtype=float)
+    idx = np.searchsorted(np.asarray(breaks, dtype=float), x, side="left")
+    idx = np.clip(idx, 0, len(breaks) - 1)
+    return np.where(np.isnan(x), -1, idx)
+
+
+def palette(n: int, cmap: str = "YlOrRd") -> list[str]:
+    """n hex colours from a matplotlib colormap (light = low need)."""
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    cm = colormaps[cmap]
+    if n == 1:
+        return [to_hex(cm(0.7))]
+    return [to_hex(cm(0.12 + 0.83 * i / (n - 1))) for i in range(n)]
