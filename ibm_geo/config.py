@@ -24,7 +24,9 @@ class Weights(_Model):
     unserved_count: float = Field(0.35, ge=0, description="Number of unserved clients")
     unserved_share: float = Field(0.20, ge=0, description="Unserved share of clients needing care")
     recency: float = Field(0.15, ge=0, description="How recently unserved clients left rehab")
-    distance: float = Field(0.20, ge=0, description="Distance to nearest active agent/service point")
+    distance: float = Field(
+        0.20, ge=0, description="Distance to nearest active agent/service point"
+    )
     presence: float = Field(0.10, ge=0, description="No existing IBM/agent presence in the village")
 
     @model_validator(mode="after")
@@ -44,7 +46,9 @@ class Filters(_Model):
     kecamatan: list[str] = Field(default_factory=list)
     year_min: int | None = None
     year_max: int | None = None
-    statuses: list[str] = Field(default_factory=list, description="Keep clients with these status_pasca")
+    statuses: list[str] = Field(
+        default_factory=list, description="Keep clients with these status_pasca"
+    )
 
 
 class PlanConfig(_Model):
@@ -54,14 +58,20 @@ class PlanConfig(_Model):
     p: int = Field(5, ge=0, description="New agent groups to recruit")
     radius_m: float | None = Field(None, gt=0, description="Service radius; None = scenario radius")
     target_share: float = Field(0.9, gt=0, le=1, description="LSCP: share of demand to reach")
-    capacity: int | None = Field(None, ge=1, description="Clients per new group; None = uncapacitated")
+    capacity: int | None = Field(
+        None, ge=1, description="Clients per new group; None = uncapacitated"
+    )
     keep_existing: bool = True
     budget: float | None = Field(None, ge=0)
     cost_per_site: float = Field(1.0, ge=0)
     min_per_kab: dict[str, int] = Field(default_factory=dict)
     max_per_kab: dict[str, int] = Field(default_factory=dict)
-    required: list[str] = Field(default_factory=list, description="kode of candidates that must open")
-    forbidden: list[str] = Field(default_factory=list, description="kode of candidates never opened")
+    required: list[str] = Field(
+        default_factory=list, description="kode of candidates that must open"
+    )
+    forbidden: list[str] = Field(
+        default_factory=list, description="kode of candidates never opened"
+    )
     recency_weight: float = Field(0.0, ge=0, description="Extra demand weight for recent rehab")
     severity_weight: float = Field(0.0, ge=0, description="Extra demand weight for sedang/berat")
     exact: bool = True
@@ -94,6 +104,9 @@ class Scenario(_Model):
     served_statuses: list[str] = Field(default_factory=lambda: ["aktif", "selesai"])
     severe_as_referral: bool = Field(True, description="Count unserved 'berat' as BNNP referrals")
     distance_cap_m: float = Field(10000.0, gt=0, description="Distances beyond this score the max")
+    share_prior: float = Field(
+        3.0, ge=0, description="Pseudo-clients added to shares so tiny villages don't read as 100%"
+    )
     recency_years: int = Field(3, ge=1, description="Rehab within this many years counts as recent")
     reference_year: int | None = Field(None, description="Year 'now'; None = latest in the data")
     classification: Literal["quantiles", "natural_breaks", "fixed"] = "quantiles"

@@ -36,8 +36,9 @@ def components(table: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
 
     - unserved_count: unserved / the largest unserved count in the area (linear, so a planner can
       check it with a calculator);
-    - unserved_share: unserved / clients in the kelurahan;
-    - recency: share of the unserved rehabilitated within ``recency_years`` of the reference year;
+    - unserved_share: unserved / (clients + m), m = ``share_prior`` pseudo-clients, so that one
+      unserved client out of one is not "100 %" and does not outrank a village with twenty;
+    - recency: recently rehabilitated unserved / (unserved + m), likewise smoothed;
     - distance: distance to the nearest active agent or service point, capped at ``distance_cap_m``
       (no agent or service point anywhere = 1);
     - presence: 1 - active agents / group size (a full group of agents = 0).
@@ -47,9 +48,10 @@ def components(table: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     mx = unserved.max() if len(unserved) else 0.0
     c_count = unserved / mx if mx > 0 else np.zeros_like(unserved)
     with np.errstate(invalid="ignore", divide="ignore"):
-        c_share = np.where(clients > 0, unserved / clients, 0.0)
+        m = float(scenario.share_prior)
+        c_share = np.where(clients > 0, unserved / (clients + m), 0.0)
         c_recent = np.where(
-            unserved > 0, table["unserved_recent"].to_numpy(dtype=float) / unserved, 0.0
+            unserved > 0, table["unserved_recent"].to_numpy(dtype=float) / (unserved + m), 0.0
         )
     dist = table["dist_nearest_m"].to_numpy(dtype=float)
     c_dist = np.where(

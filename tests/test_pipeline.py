@@ -132,10 +132,12 @@ def test_filters_and_rescore():
     sc.weights.distance = 0
     sc.weights.presence = 0
     re = rescore(base, sc)
-    # recency only: Beta (2 of 2 unserved in 2023-2025) = 100, Alpha (1 unserved, rehab 2019) = 0
+    # recency only, smoothed with 3 pseudo-clients: Beta 2 recent of 2 unserved -> 2/5,
+    # Gamma 2 of 4 -> 2/7, Alpha's one unserved was rehabilitated in 2019 -> 0
     r = re.kelurahan.set_index("nama")
-    assert r.loc["Beta", "score"] == pytest.approx(100)
-    assert r.loc["Gamma", "score"] == pytest.approx(50)  # 2 of 4 unserved rehabilitated 2023-2025
+    assert r.loc["Beta", "score"] == pytest.approx(40)
+    assert r.loc["Gamma", "score"] == pytest.approx(200 / 7)
+    assert r.loc["Alpha", "score"] == 0
     assert (
         re.kelurahan["clients"].tolist()
         == base.kelurahan.set_index("kode").loc[re.kelurahan["kode"], "clients"].tolist()

@@ -22,7 +22,7 @@ def table():
 
 
 def test_components_and_score_by_hand():
-    sc = Scenario(distance_cap_m=10_000, group_size=5, stability_draws=0)
+    sc = Scenario(distance_cap_m=10_000, group_size=5, stability_draws=0, share_prior=0)
     out = score_table(table(), sc, ref_year=2025)
     # A: count 10/10=1, share .5, recency .5, distance .2, presence 1
     assert out.loc[
@@ -40,6 +40,50 @@ def test_components_and_score_by_hand():
     # points add up to the score
     pts = out[[c for c in out if c.startswith("pts_")]].sum(axis=1)
     assert np.allclose(pts, out["score"])
+
+
+def test_share_prior_tames_tiny_villages():
+    sc = Scenario(stability_draws=0, share_prior=3)
+    out = score_table(table(), sc, ref_year=2025)
+    # A: share 10/(20+3), recency 5/(10+3): 35 + 20*10/23 + 15*5/13 + 4 + 10
+    assert out.loc[0, "score"] == pytest.approx(35 + 200 / 23 + 75 / 13 + 4 + 10)
+    # B: 17.5 + 20*5/8 + 15*5/8 + 20 + 10
+    assert out.loc[1, "score"] == pytest.approx(17.5 + 12.5 + 9.375 + 30)
+    t = pd.DataFrame(
+        {
+            "kode": ["big", "tiny"],
+            "unserved": [20, 1],
+            "clients": [25, 1],
+            "unserved_recent": [10, 1],
+            "dist_nearest_m": [1000.0, 1000.0],
+            "agents_active": [0, 0],
+        }
+    )
+    # without the prior the one-client village's 100 % share and recency outweigh 20 unserved
+    raw = score_table(
+        t,
+        Scenario(
+            stability_draws=0,
+            share_prior=0,
+            weights=Weights(
+                unserved_count=0.2, unserved_share=0.4, recency=0.4, distance=0, presence=0
+            ),
+        ),
+        2025,
+    )
+    assert raw["rank"].tolist() == [2, 1]
+    smooth = score_table(
+        t,
+        Scenario(
+            stability_draws=0,
+            share_prior=3,
+            weights=Weights(
+                unserved_count=0.2, unserved_share=0.4, recency=0.4, distance=0, presence=0
+            ),
+        ),
+        2025,
+    )
+    assert smooth["rank"].tolist() == [1, 2]
 
 
 def test_raising_a_weight_changes_the_ranking():

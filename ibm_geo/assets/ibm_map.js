@@ -1,0 +1,241 @@
+/* ibm-geo interactive map. Reads the JSON in #ibm-data; every user string is set with
+   textContent (never innerHTML), so names like <img onerror=...> render as text. */
+(function () {
+  "use strict";
+  var D = JSON.parse(document.getElementById("ibm-data").textContent);
+  var M = D.meta, T = D.text, U = D.units;
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function fmt(v) {
+    if (v === null || v === undefined || v === "") return "\u2013";
+    if (typeof v === "number") return v.toLocaleString(M.lang === "id" ? "id-ID" : "en-US");
+    return String(v);
+  }
+  function decodeRing(a, scale) {
+    var out = [], x = 0, y = 0;
+    for (var i = 0; i < a.length; i += 2) {
+      x += a[i]; y += a[i + 1];
+      out.push([y / scale, x / scale]);
+    }
+    return out;
+  }
+  function decodeGeom(g, scale) {
+    return g.map(function (poly) {
+      return poly.map(function (ring) { return decodeRing(ring, scale); });
+    });
+  }
+  function table(rows) {
+    var t = el("table", "ibm-tab");
+    rows.forEach(function (r) {
+      var tr = el("tr");
+      tr.appendChild(el("th", null, r[0]));
+      tr.appendChild(el("td", null, fmt(r[1])));
+      t.appendChild(tr);
+    });
+    return t;
+  }
+  function unitPopup(p) {
+    var box = el("div", "ibm-pop");
+    box.appendChild(el("div", "ibm-pop-title", p.nama));
+    var sub = [p.kecamatan, p.kab_kota].filter(function (s) { return s; }).join(", ");
+    if (sub) box.appendChild(el("div", "ibm-pop-sub", sub));
+    var rows = [];
+    U.fields.forEach(function (f) {
+      if (f[0] in p && f[0] !== "nama" && f[0] !== "reason" && f[0] !== "kecamatan" && f[0] !== "kab_kota")
+        rows.push([f[1], p[f[0]]]);
+    });
+    box.appendChild(table(rows));
+    if (p.reason) {
+      var r = el("div", "ibm-pop-reason");
+      r.appendChild(el("b", null, T.reason + ": "));
+      r.appendChild(document.createTextNode(p.reason));
+      box.appendChild(r);
+    }
+    return box;
+  }
+  function unitTip(p) {
+    var b = el("div");
+    b.appendChild(el("b", null, p.nama));
+    if (p.score !== undefined) b.appendChild(el("div", null, T.score + " " + fmt(p.score) + " (#" + fmt(p.rank) + ")"));
+    if (p.unserved !== undefined) b.appendChild(el("div", null, T.unserved + ": " + fmt(p.unserved)));
+    return b;
+  }
+  function props(i) {
+    var p = {};
+    U.fields.forEach(function (f, j) { p[f[0]] = U.props[i][j]; });
+    return p;
+  }
+
+  var map = L.map("ibm-map", { zoomSnap: 0.25, preferCanvas: false });
+  map.attributionControl.setPrefix("Leaflet");
+  if (M.tiles) {
+    L.tileLayer(M.tiles.url, { attribution: M.tiles.attribution, maxZoom: 19 }).addTo(map);
+  }
+  map.attributionControl.addAttribution(T.source);
+
+  // -- score choropleth --------------------------------------------------------------------
+  var score = L.featureGroup();
+  var bounds = L.latLngBounds([]);
+  U.geom.forEach(function (g, i) {
+    if (!g.length) return;
+    var cls = U.cls[i];
+    var poly = L.polygon(decodeGeom(g, M.scale), {
+      color: "#555", weight: 0.6, opacity: 0.9,
+      fillColor: cls >= 0 ? M.colors[cls] : "#dddddd", fillOpacity: 0.75
+    });
+    var p = props(i);
+    poly.bindTooltip(unitTip(p), { sticky: true });
+    poly.bindPopup(function () { return unitPopup(props(i)); }, { maxWidth: 340 });
+    poly.on("mouseover", function () { poly.setStyle({ weight: 2, color: "#000" }); });
+    poly.on("mouseout", function () { poly.setStyle({ weight: 0.6, color: "#555" }); });
+    poly.addTo(score);
+    bounds.extend(poly.getBounds());
+  });
+  score.addTo(map);
+
+  // -- unserved proportional circles ---------------------------------------------------------
+  var unserved = L.featureGroup();
+  var umax = Math.max.apply(null, [1].concat(U.unserved_n.filter(function (v) { return v !== null; })));
+  U.rep.forEach(function (r, i) {
+    var v = U.unserved_n[i], lab = U.unserved_lab[i];
+    if (v === 0 || (v === null && !lab)) return;
+    var rad = v === null ? 3 : 3 + 14 * Math.sqrt(v / umax);
+    var c = L.circleMarker([r[1], r[0]], {
+      radius: rad, color: "#08306b", weight: 1, fillColor: "#2171b5", fillOpacity: 0.55,
+      dashArray: v === null ? "2,2" : null
+    });
+    c.bindTooltip(el("span", null, props(i).nama + ": " + fmt(lab)));
+    c.addTo(unserved);
+  });
+
+  // -- existing agents: one symbol per kelurahan (never an agent's home) -----------------------
+  var agents = L.featureGroup();
+  D.agents.forEach(function (a) {
+    L.circle([a.lat, a.lon], {
+      radius: M.radius_m, color: "#238b45", weight: 1, fillColor: "#41ab5d", fillOpacity: 0.08,
+      interactive: false
+    }).addTo(agents);
+    var m = L.marker([a.lat, a.lon], {
+      icon: L.divIcon({ className: "ibm-agent", html: "", iconSize: [20, 20] }),
+      keyboard: false
+    });
+    m.on("add", function () { var e = m.getElement(); if (e) e.textContent = String(a.n); });
+    m.bindTooltip(el("span", null, a.nama + ": " + a.n + " " + T.agents));
+    m.addTo(agents);
+  });
+
+  // -- proposed sites ------------------------------------------------------------------------
+  var sites = L.featureGroup();
+  D.sites.forEach(function (s) {
+    var m = L.circleMarker([s.lat, s.lon], {
+      radius: 9, color: "#54278f", weight: 3, fillColor: "#ffffff", fillOpacity: 0.9
+    });
+    var box = el("div", "ibm-pop");
+    box.appendChild(el("div", "ibm-pop-title", s.nama));
+    box.appendChild(table(s.rows));
+    m.bindPopup(box);
+    m.bindTooltip(el("span", null, T.site + ": " + s.nama));
+    m.addTo(sites);
+  });
+
+  // -- pilot villages (labelled) -------------------------------------------------------------
+  var pilots = L.featureGroup();
+  D.pilots.forEach(function (s) {
+    var m = L.circleMarker([s.lat, s.lon], {
+      radius: 7, color: "#000000", weight: 2, fillColor: "#fdd835", fillOpacity: 1
+    });
+    m.bindTooltip(el("span", "ibm-pilot-label", s.nama), { permanent: true, direction: "right", offset: [8, 0] });
+    var box = el("div", "ibm-pop");
+    box.appendChild(el("div", "ibm-pop-title", s.nama));
+    box.appendChild(table(s.rows));
+    m.bindPopup(box);
+    m.addTo(pilots);
+  });
+
+  // -- service points (public offices) --------------------------------------------------------
+  var sp = L.featureGroup();
+  D.service_points.forEach(function (s) {
+    var m = L.marker([s.lat, s.lon], {
+      icon: L.divIcon({ className: "ibm-sp", html: "", iconSize: [12, 12] }), keyboard: false
+    });
+    m.bindTooltip(el("span", null, s.name + " (" + s.jenis + ")"));
+    m.addTo(sp);
+  });
+
+  // -- labels: names at close zoom, only those in view ------------------------------------------
+  var labels = L.layerGroup().addTo(map);
+  function drawLabels() {
+    labels.clearLayers();
+    if (map.getZoom() < M.label_zoom) return;
+    var b = map.getBounds(), n = 0;
+    for (var i = 0; i < U.rep.length && n < 400; i++) {
+      var r = U.rep[i];
+      if (!b.contains([r[1], r[0]])) continue;
+      var t = L.tooltip({ permanent: true, direction: "center", className: "ibm-label", interactive: false })
+        .setLatLng([r[1], r[0]]).setContent(el("span", null, U.props[i][U.name_idx]));
+      labels.addLayer(t);
+      n++;
+    }
+  }
+  map.on("zoomend moveend", drawLabels);
+
+  var overlays = {};
+  overlays[T.layer_score] = score;
+  overlays[T.layer_unserved] = unserved;
+  if (D.agents.length) overlays[T.layer_agents] = agents;
+  if (D.sites.length) { overlays[T.layer_sites] = sites; sites.addTo(map); }
+  if (D.pilots.length) { overlays[T.layer_pilots] = pilots; pilots.addTo(map); }
+  if (D.service_points.length) { overlays[T.layer_sp] = sp; sp.addTo(map); }
+  unserved.addTo(map);
+  if (D.agents.length) agents.addTo(map);
+  L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(map);
+  L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
+
+  // -- title block -----------------------------------------------------------------------------
+  var title = L.control({ position: "topleft" });
+  title.onAdd = function () {
+    var d = el("div", "ibm-title");
+    d.appendChild(el("div", "ibm-title-main", M.title));
+    if (M.subtitle) d.appendChild(el("div", "ibm-title-sub", M.subtitle));
+    L.DomEvent.disableClickPropagation(d);
+    return d;
+  };
+  title.addTo(map);
+
+  // -- legend ----------------------------------------------------------------------------------
+  var legend = L.control({ position: "bottomright" });
+  legend.onAdd = function () {
+    var d = el("div", "ibm-legend");
+    d.appendChild(el("div", "ibm-legend-title", T.legend_score));
+    var lo = M.min_score;
+    M.breaks.forEach(function (b, i) {
+      var row = el("div", "ibm-legend-row");
+      var sw = el("span", "ibm-swatch"); sw.style.background = M.colors[i];
+      row.appendChild(sw);
+      row.appendChild(el("span", null, fmt(lo) + " \u2013 " + fmt(b) + (M.labels[i] ? "  " + M.labels[i] : "")));
+      d.appendChild(row);
+      lo = b;
+    });
+    var nd = el("div", "ibm-legend-row");
+    var sw0 = el("span", "ibm-swatch"); sw0.style.background = "#dddddd";
+    nd.appendChild(sw0); nd.appendChild(el("span", null, T.nodata));
+    d.appendChild(nd);
+    d.appendChild(el("div", "ibm-legend-title", T.legend_unserved));
+    d.appendChild(el("div", "ibm-legend-note", "\u25CF " + T.circle_note + " " + fmt(umax)));
+    if (D.agents.length) d.appendChild(el("div", "ibm-legend-note", T.legend_radius));
+    d.appendChild(el("div", "ibm-legend-note", T.suppression));
+    L.DomEvent.disableClickPropagation(d);
+    return d;
+  };
+  legend.addTo(map);
+
+  if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
+  else map.setView([-2.5, 118], 5);
+  drawLabels();
+  window.ibmMap = map;
+})();
