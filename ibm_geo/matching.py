@@ -365,12 +365,17 @@ def match_locations(
     if lat is not None and lon is not None:
         need = np.flatnonzero((unit < 0) & np.isfinite(lat) & np.isfinite(lon))
         if len(need):
-            tree = shapely.STRtree(boundaries.geometry.values)
-            pts = shapely.points(lon[need], lat[need])
+            # identical coordinates (geocoded to the same spot) are tested once
+            xy, inverse = np.unique(lon[need] + 1j * lat[need], return_inverse=True)
+            tree = shapely.STRtree(np.asarray(boundaries.geometry.values))
+            pts = shapely.points(xy.real, xy.imag)
             hit_pt, hit_poly = tree.query(pts, predicate="intersects")
             first_pt, first = np.unique(hit_pt, return_index=True)  # lowest polygon on a border
-            got = need[first_pt]
-            unit[got] = hit_poly[first]
+            poly_of_xy = np.full(len(xy), -1, dtype=np.int64)
+            poly_of_xy[first_pt] = hit_poly[first]
+            poly = poly_of_xy[inverse.ravel()]
+            got = need[poly >= 0]
+            unit[got] = poly[poly >= 0]
             method[got] = "point"
             conf[got] = CONFIDENCE["point"]
             outside = np.setdiff1d(need, got)

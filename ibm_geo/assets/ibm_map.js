@@ -16,9 +16,19 @@
     if (typeof v === "number") return v.toLocaleString(M.lang === "id" ? "id-ID" : "en-US");
     return String(v);
   }
-  function decodeRing(a, scale) {
-    var out = [], x = 0, y = 0;
-    for (var i = 0; i < a.length; i += 2) {
+  function decodeInts(s) {
+    var out = [], shift = 0, acc = 0;
+    for (var i = 0; i < s.length; i++) {
+      var b = s.charCodeAt(i) - 63;
+      acc |= (b & 31) << shift;
+      shift += 5;
+      if (b < 32) { out.push(acc & 1 ? ~(acc >> 1) : acc >> 1); shift = 0; acc = 0; }
+    }
+    return out;
+  }
+  function decodeRing(txt, scale) {
+    var a = decodeInts(txt), out = [], x = 0, y = 0;
+    for (var i = 0; i + 1 < a.length; i += 2) {
       x += a[i]; y += a[i + 1];
       out.push([y / scale, x / scale]);
     }
@@ -104,9 +114,9 @@
   U.rep.forEach(function (r, i) {
     var v = U.unserved_n[i], lab = U.unserved_lab[i];
     if (v === 0 || (v === null && !lab)) return;
-    var rad = v === null ? 3 : 3 + 14 * Math.sqrt(v / umax);
+    var rad = v === null ? 3 : 3 + 10 * Math.sqrt(v / umax);
     var c = L.circleMarker([r[1], r[0]], {
-      radius: rad, color: "#08306b", weight: 1, fillColor: "#2171b5", fillOpacity: 0.55,
+      radius: rad, color: "#08306b", weight: 1, fillColor: "#2171b5", fillOpacity: 0.45,
       dashArray: v === null ? "2,2" : null
     });
     c.bindTooltip(el("span", null, props(i).nama + ": " + fmt(lab)));
@@ -226,7 +236,7 @@
     nd.appendChild(sw0); nd.appendChild(el("span", null, T.nodata));
     d.appendChild(nd);
     d.appendChild(el("div", "ibm-legend-title", T.legend_unserved));
-    d.appendChild(el("div", "ibm-legend-note", "\u25CF " + T.circle_note + " " + fmt(umax)));
+    d.appendChild(el("div", "ibm-legend-note", "\u25CF " + T.circle_note + " " + fmt(umax) + "; \u25CC " + "<" + M.k));
     if (D.agents.length) d.appendChild(el("div", "ibm-legend-note", T.legend_radius));
     d.appendChild(el("div", "ibm-legend-note", T.suppression));
     L.DomEvent.disableClickPropagation(d);

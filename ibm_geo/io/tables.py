@@ -185,6 +185,57 @@ def _sniff_sep(text: str) -> str:
     return best
 
 
+STRING = pd.StringDtype("pyarrow")
+
+
+def _read_csv(data: bytes, fname: str) -> pd.DataFrame:
+    """CSV -> all-text frame. pyarrow's reader is used for speed (1M rows in about a second);
+    blank lines are kept so row numbers stay those of the spreadsheet."""
+    try:
+        text = data.decode("utf-8-sig")
+        payload = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    except UnicodeDecodeError:
+        text = _decode(data)
+        payload = text.encode("utf-8")
+    if not text.strip():
+        raise InputError(fname, "the file is empty")
+    sep = _sniff_sep(text[:65536])
+    try:
+        import pyarrow as pa
+        from pyarrow import csv as pacsv
+
+        header = pacsv.read_csv(
+            io.BytesIO(payload),
+            read_options=pacsv.ReadOptions(block_size=1 << 16, skip_rows_after_names=10**9),
+            parse_options=pacsv.ParseOptions(delimiter=sep),
+        ).column_names
+        tbl = pacsv.read_csv(
+            io.BytesIO(payload),
+            read_options=pacsv.ReadOptions(block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        return tbl.to_pandas(types_mapper={pa.string(): STRING}.get)
+    except Exception:  # ragged rows etc.: the tolerant pandas parser
+        pass
+    try:
+        df = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            engine="python",
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InputError(fname, f"cannot parse as CSV ({exc})") from exc
+    return df.astype(STRING)
+
+
 def _read_raw(source: str | Path | bytes, name: str | None) -> tuple[pd.DataFrame, str]:
     """Load every cell as text; returns the frame and the file name used in reports."""
     if isinstance(source, bytes | bytearray):
@@ -201,26 +252,13 @@ def _read_raw(source: str | Path | bytes, name: str | None) -> tuple[pd.DataFram
     if ext in (".xlsx", ".xlsm", ".xls") or data[:4] == b"PK\x03\x04":
         try:
             df = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl", header=0)
+            df = df.astype(STRING)
         except Exception as exc:  # openpyxl reads .xlsx only; old binary .xls lands here
             raise InputError(
                 fname, f"cannot read spreadsheet ({exc}); save it as .xlsx or .csv"
             ) from exc
     else:
-        text = _decode(data)
-        if not text.strip():
-            raise InputError(fname, "the file is empty")
-        sep = _sniff_sep(text)
-        try:
-            df = pd.read_csv(
-                io.StringIO(text),
-                sep=sep,
-                dtype=str,
-                keep_default_na=False,
-                skip_blank_lines=False,
-                engine="c",
-            )
-        except (pd.errors.ParserError, ValueError) as exc:
-            raise InputError(fname, f"cannot parse as CSV ({exc})") from exc
+        df = _read_csv(data, fname)
     return df, fname
 
 
@@ -229,28 +267,39 @@ def _read_raw(source: str | Path | bytes, name: str | None) -> tuple[pd.DataFram
 
 def _clean_text(s: pd.Series) -> pd.Series:
     """Strip whitespace; empty strings and missing become NA (pandas string dtype)."""
-    s = s.astype("string").str.strip()
+    if s.dtype != STRING:
+        s = s.astype(STRING)
+    s = s.str.strip()
     return s.mask(s == "", pd.NA)
 
 
 def parse_float(s: pd.Series) -> pd.Series:
     """Numbers with a dot or a decimal comma ("-8,65") -> float64; anything else -> NaN."""
-    t = s.astype("string").str.strip().str.replace(",", ".", regex=False)
-    return pd.to_numeric(t, errors="coerce").astype("float64")
+    t = s if s.dtype == STRING else s.astype(STRING)
+    out = pd.to_numeric(t, errors="coerce").astype("float64")
+    retry = out.isna() & t.notna()
+    if retry.any():  # decimal commas: only the cells that failed the fast path
+        fixed = t[retry].str.strip().str.replace(",", ".", regex=False)
+        out[retry] = pd.to_numeric(fixed, errors="coerce").astype("float64")
+    return out
 
 
 def parse_coordinates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Split "lat, lon" / "lat;lon" / "lat lon" strings (decimal commas allowed) into floats."""
-    parts = s.astype("string").str.extract(_COORD_RE)
+    parts = s.astype(STRING).str.extract(_COORD_RE)
     return parse_float(parts[0]), parse_float(parts[1])
 
 
 def _map_values(s: pd.Series, table: dict) -> pd.Series:
     """Map written categories through ``table`` once per distinct value; unknown -> NA."""
-    key = s.str.lower().str.replace(r"[\s_]+", " ", regex=True).str.strip(" .")
-    uniques = key.dropna().unique()
-    lookup = {u: table.get(u, table.get(str(u).replace(" ", ""))) for u in uniques}
-    return key.map(lookup)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+
+    def one(u: str):
+        key = re.sub(r"[\s_]+", " ", str(u).lower()).strip(" .")
+        return table.get(key, table.get(key.replace(" ", "")))
+
+    mapped = np.array([one(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=s.index, dtype=object)
 
 
 class _Reporter:
@@ -276,7 +325,7 @@ def _category(df, text, col, table, rep, label, fill=None):
     rep(bad, col, f"unknown {label} value", written, action)
     if fill is not None:
         mapped = mapped.mask(bad, fill)
-    df[col] = mapped.astype("string")
+    df[col] = mapped.astype(STRING)
 
 
 def read_points(
@@ -346,9 +395,7 @@ def read_points(
 
     for col in ("client_id", "agen_id", "name", "kelurahan", "kecamatan", "kab_kota"):
         if col in COLUMNS[kind]:
-            out[col] = (
-                text[col] if col in text else pd.Series(pd.NA, index=out.index, dtype="string")
-            )
+            out[col] = text[col] if col in text else pd.Series(pd.NA, index=out.index, dtype=STRING)
 
     # kode
     if "kode" in text:
@@ -359,9 +406,9 @@ def read_points(
             "not a Kemendagri village code (PP.KK.CC.XDDD)",
             text["kode"],
         )
-        out["kode"] = kode.astype("string")
+        out["kode"] = kode.astype(STRING)
     else:
-        out["kode"] = pd.Series(pd.NA, index=out.index, dtype="string")
+        out["kode"] = pd.Series(pd.NA, index=out.index, dtype=STRING)
 
     # coordinates
     lat = pd.Series(np.nan, index=out.index)
@@ -400,7 +447,9 @@ def read_points(
     present = lat.notna() & lon.notna()
     ok = inside(lat, lon)
     swapped = present & ~ok & inside(lon, lat)
-    pair = lat.astype("string") + ", " + lon.astype("string")
+    odd = swapped | (present & ~ok)
+    pair = pd.Series(pd.NA, index=lat.index, dtype=object)
+    pair[odd] = lat[odd].astype(str) + ", " + lon[odd].astype(str)
     rep(swapped, "lat", "lat/lon look swapped", pair, "swapped lat/lon")
     lat, lon = lat.mask(swapped, lon), lon.mask(swapped, lat)
     outside = present & ~ok & ~swapped
@@ -412,10 +461,10 @@ def read_points(
         if "tahun_rehab" in text:
             t = text["tahun_rehab"]
             year = parse_float(t)
-            fromdate = pd.to_numeric(
-                t.str.extract(r"\b((?:19|20)\d{2})\b")[0], errors="coerce"
-            ).astype("float64")
-            year = year.where(year.notna(), fromdate)
+            retry = year.isna() & t.notna()
+            if retry.any():  # dates such as "12/03/2021": take the 4-digit year
+                found = t[retry].str.extract(r"\b((?:19|20)\d{2})\b")[0]
+                year[retry] = pd.to_numeric(found, errors="coerce").astype("float64")
             rep(t.notna() & year.isna(), "tahun_rehab", "year is not a number", t)
             now = _dt.date.today().year
             bad = year.notna() & ((year < MIN_YEAR) | (year > now) | (year % 1 != 0))
@@ -428,7 +477,7 @@ def read_points(
             ("tingkat", _TINGKAT, "severity (ringan/sedang/berat)"),
             ("status_pasca", _STATUS, "post-rehab status (belum/aktif/selesai/putus)"),
         ):
-            out[col] = pd.Series(pd.NA, index=out.index, dtype="string")
+            out[col] = pd.Series(pd.NA, index=out.index, dtype=STRING)
             _category(out, text, col, table, rep, label)
         ids = out["client_id"]
         dup = ids.notna() & ids.duplicated(keep=False)
@@ -459,7 +508,7 @@ def read_points(
         dup = ids.notna() & ids.duplicated(keep=False)
         rep(dup, "agen_id", "duplicate agen_id", ids, "kept both rows")
     else:
-        out["jenis"] = pd.Series(pd.NA, index=out.index, dtype="string")
+        out["jenis"] = pd.Series(pd.NA, index=out.index, dtype=STRING)
         _category(out, text, "jenis", _JENIS_SP, rep, "service point type", "lainnya")
 
     no_loc = out["kode"].isna() & out["kelurahan"].isna() & out["lat"].isna()

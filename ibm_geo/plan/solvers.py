@@ -28,6 +28,8 @@ from ibm_geo.plan.greedy import greedy_mclp
 from ibm_geo.plan.result import SolveResult
 
 INF = highspy.kHighsInf
+#: Extra HiGHS options (e.g. {"output_flag": True} to watch a long solve).
+_OPTIONS: dict = {}
 
 
 @dataclass
@@ -45,11 +47,18 @@ class _Mip:
 
 
 def _run_highs(
-    mip: _Mip, *, mip_gap: float, time_limit: float, start: np.ndarray | None = None
+    mip: _Mip,
+    *,
+    mip_gap: float,
+    time_limit: float,
+    start: np.ndarray | None = None,
+    options: dict | None = None,
 ) -> tuple[np.ndarray, float, float, float, str]:
     """Solve with HiGHS; returns (x, objective, bound, gap, status)."""
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
+    for key, value in (options or _OPTIONS).items():
+        h.setOptionValue(key, value)
     h.setOptionValue("mip_rel_gap", float(mip_gap))
     h.setOptionValue("time_limit", float(time_limit))
     a = mip.a.tocsr()

@@ -63,7 +63,26 @@ def simplify_coverage(
             index=g.index,
             crs="EPSG:4326",
         )
+    bad = ~shapely.is_valid(out.to_numpy())
+    if bad.any():
+        arr = out.to_numpy().copy()
+        arr[bad] = [_repair(geom) for geom in arr[bad]]
+        out = gpd.GeoSeries(arr, index=g.index, crs="EPSG:4326")
     return out
+
+
+def _repair(geom):
+    """Fix the rare part that collapsed during simplification/rounding (only that unit moves)."""
+    parts = [p for p in getattr(geom, "geoms", [geom]) if p.geom_type == "Polygon"]
+    parts = [p for p in parts if len(p.exterior.coords) >= 4 and p.area > 0]
+    if not parts:
+        return shapely.Polygon()
+    cand = shapely.MultiPolygon(parts) if len(parts) > 1 else parts[0]
+    try:
+        fixed = shapely.make_valid(cand)
+    except shapely.errors.GEOSException:
+        fixed = cand.buffer(0)
+    return _polygonal(np.array([fixed], dtype=object))[0]
 
 
 def _polygonal(arr: np.ndarray) -> np.ndarray:

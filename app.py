@@ -1,0 +1,720 @@
+"""ibm-geo planner app (Streamlit): Data -> Peta -> Skor -> Rencana -> Ekspor.
+
+A thin shell: it reads widgets, calls :mod:`ibm_geo` (pipeline, plan, render, export), caches the
+expensive steps and shows results. Run with ``bash scripts/run_app.sh`` (demo data at start).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import inspect
+import json
+
+import pandas as pd
+import streamlit as st
+
+from ibm_geo import ui_state as ui
+from ibm_geo.config import STATUSES, Scenario
+from ibm_geo.demo import demo_paths
+from ibm_geo.errors import IbmGeoError, InputError
+from ibm_geo.i18n import t
+from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
+from ibm_geo.scoring import COMPONENTS
+
+st.set_page_config(page_title="ibm-geo", page_icon=":material/map:", layout="wide")
+STEPS = ("data", "map", "score", "plan", "export")
+
+
+def L() -> str:  # noqa: N802 - short on purpose: used in every label
+    return st.session_state.get("lang", "id")
+
+
+def tr(key: str, **fmt) -> str:
+    return t(key, L(), **fmt)
+
+
+# ------------------------------------------------------------------------------------------ login
+def _secret(key: str):
+    try:
+        return st.secrets.get(key) if key in st.secrets else None
+    except Exception:  # noqa: BLE001 - no secrets.toml at all
+        return None
+
+
+def auth_gate() -> bool:
+    """OIDC (``[auth]`` in secrets) > shared password (``app_password``) > open (localhost)."""
+    if _secret("auth"):
+        if not st.user.is_logged_in:
+            st.button(tr("auth.login_oidc"), on_click=st.login)
+            return False
+        st.sidebar.button(tr("auth.logout"), on_click=st.logout)
+        return True
+    pw = _secret("app_password")
+    if not pw or st.session_state.get("auth_ok"):
+        return True
+    with st.form("login"):
+        typed = st.text_input(tr("auth.password"), type="password")
+        if st.form_submit_button(tr("auth.enter")):
+            if hmac.compare_digest(typed.encode("utf-8"), str(pw).encode("utf-8")):
+                st.session_state["auth_ok"] = True
+                st.rerun()
+            st.error(tr("auth.wrong"))
+    return False
+
+
+# ---------------------------------------------------------------------------------------- caching
+@st.cache_resource(max_entries=4, show_spinner=False)
+def get_joined(sources: tuple, maps_json: str, overrides_json: str, fuzzy: float):
+    """load + join: the expensive step, cached on the file contents and the column mapping.
+
+    ``sources`` = ((kind, name, bytes | path-str), ...). Raises InputError for unusable files.
+    """
+    src = {kind: data for kind, _, data in sources}
+    names = {kind: name for kind, name, _ in sources}
+    inputs = load_inputs(
+        src["boundaries"],
+        src["clients"],
+        src.get("agents"),
+        src.get("service_points"),
+        names=names,
+        column_maps=json.loads(maps_json) or None,
+    )
+    overrides = json.loads(overrides_json)
+    if overrides:
+        for kind in ("clients", "agents", "service_points"):
+            table = names.get(kind, kind)
+            df = getattr(inputs, kind)
+            setattr(inputs, kind, ui.apply_overrides(df, overrides, table))
+    return join_inputs(inputs, fuzzy)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def get_analysis(_joined, joined_key: str, key: str, scenario_json: str):
+    return analyze_joined(_joined, Scenario.model_validate_json(scenario_json))
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def get_scored(_result, result_key: str, scenario_json: str):
+    return rescore(_result, Scenario.model_validate_json(scenario_json))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def get_plan(_result, result_key: str, scenario_json: str):
+    from ibm_geo.plan import plan_recruitment
+
+    return plan_recruitment(_result.kelurahan, Scenario.model_validate_json(scenario_json))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def get_pilots(_result, result_key: str, scenario_json: str):
+    from ibm_geo.plan import choose_pilots
+
+    return choose_pilots(_result.kelurahan, Scenario.model_validate_json(scenario_json))
+
+
+def _has(module: str, name: str) -> bool:
+    try:
+        mod = __import__(module, fromlist=[name])
+        return hasattr(mod, name)
+    except ImportError:
+        return False
+
+
+# --------------------------------------------------------------------------------- data sources
+def demo_sources() -> tuple:
+    p = demo_paths()
+    return tuple((k, p[k].name, str(p[k])) for k in ui.KINDS)
+
+
+def sources_key(sources: tuple) -> str:
+    h = hashlib.sha256()
+    for kind, name, data in sources:
+        h.update(f"{kind}|{name}|".encode())
+        h.update(data if isinstance(data, bytes) else data.encode())
+    return h.hexdigest()[:16]
+
+
+def init_state() -> None:
+    ss = st.session_state
+    if "sources" not in ss:
+        ss["sources"] = demo_sources()
+        ss["is_demo"] = True
+        ss["maps"] = {}
+        ss["overrides"] = {}
+    if "w_unserved_count" not in ss:
+        ss.update(ui.scenario_to_state(Scenario()))
+    # keep widget values when a step's widgets are not drawn in this run
+    for k in ui.STATE_KEYS:
+        if k in ss:
+            ss[k] = ss[k]
+
+
+def current_joined():
+    """The joined inputs of the accepted sources (falls back to demo if they fail)."""
+    ss = st.session_state
+    key = sources_key(ss["sources"]) + json.dumps(ss["maps"], sort_keys=True)
+    key += json.dumps(ss["overrides"], sort_keys=True)
+    with st.spinner(tr("data.loading")):
+        joined = get_joined(
+            ss["sources"],
+            json.dumps(ss["maps"], sort_keys=True),
+            json.dumps(ss["overrides"], sort_keys=True),
+            Scenario().fuzzy_threshold,
+        )
+    return joined, hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+# ---------------------------------------------------------------------------------------- sidebar
+def year_range(joined) -> tuple[int, int]:
+    y = pd.to_numeric(joined.clients.table["tahun_rehab"], errors="coerce").dropna()
+    return (int(y.min()), int(y.max())) if len(y) else (2015, 2025)
+
+
+def sidebar_filters(joined) -> tuple[int, int]:
+    """Filters and coverage assumptions: they change counts (``analyze_joined``)."""
+    sb = st.sidebar
+    sb.subheader(tr("f.title"))
+    units = joined.units
+    kabs = sorted(units["kab_kota"].dropna().astype(str).unique())
+    ss = st.session_state
+    ss["f_kab"] = [k for k in ss.get("f_kab", []) if k in kabs]
+    sb.multiselect(tr("f.kab"), kabs, key="f_kab")
+    sub = units[units["kab_kota"].astype(str).isin(ss["f_kab"])] if ss["f_kab"] else units
+    kecs = sorted(sub["kecamatan"].dropna().astype(str).unique())
+    ss["f_kec"] = [k for k in ss.get("f_kec", []) if k in kecs]
+    sb.multiselect(tr("f.kec"), kecs, key="f_kec")
+    yr = year_range(joined)
+    lo, hi = ss.get("f_years", yr)
+    ss["f_years"] = (max(yr[0], min(lo, yr[1])), min(yr[1], max(hi, yr[0])))
+    if yr[0] < yr[1]:
+        sb.slider(tr("f.years"), yr[0], yr[1], key="f_years")
+    sb.multiselect(tr("f.status"), list(STATUSES), key="f_status")
+    sb.number_input(tr("f.radius"), 100, 50000, step=100, key="radius_m")
+    sb.number_input(tr("f.capacity"), 1, 500, step=1, key="default_capacity")
+    return yr
+
+
+def current_scenario(yr: tuple[int, int]) -> Scenario:
+    state = {k: st.session_state[k] for k in ui.STATE_KEYS if k in st.session_state}
+    base = st.session_state.get("base_scenario") or Scenario()
+    return ui.scenario_from_state(state, base, yr)
+
+
+# ------------------------------------------------------------------------------------- 1. Data
+def step_data(result) -> None:
+    ss = st.session_state
+    mode = st.radio(
+        tr("data.source"),
+        ["demo", "upload"],
+        format_func=lambda m: tr("data.demo") if m == "demo" else tr("data.upload"),
+        key="data_mode",
+        horizontal=True,
+    )
+    if mode == "demo":
+        if not ss.get("is_demo") and st.button(tr("data.demo"), key="use_demo"):
+            ss.update(sources=demo_sources(), is_demo=True, maps={}, overrides={})
+            st.rerun()
+    else:
+        upload_form()
+    pending = ss.get("mapping_needed")
+    if pending:
+        mapping_form(pending)
+    st.caption(tr("data.loaded", sources=", ".join(n for _, n, _ in ss["sources"])))
+    quality_report(result)
+
+
+def upload_form() -> None:
+    ss = st.session_state
+    files = {}
+    for kind in ui.KINDS:
+        files[kind] = st.file_uploader(tr(f"data.{kind}"), key=f"up_{kind}")
+    if st.button(tr("data.process"), type="primary", key="process"):
+        if files["boundaries"] is None or files["clients"] is None:
+            st.warning(tr("data.need_both"))
+            return
+        sources = tuple(
+            (kind, f.name, f.getvalue()) for kind, f in files.items() if f is not None
+        )
+        try_sources(sources, {})
+
+
+def try_sources(sources: tuple, maps: dict) -> None:
+    """Accept new sources only if they load; otherwise explain and keep the previous state."""
+    ss = st.session_state
+    try:
+        with st.spinner(tr("data.loading")):
+            get_joined(sources, json.dumps(maps, sort_keys=True), "{}", Scenario().fuzzy_threshold)
+    except InputError as e:
+        ss["last_error"] = describe_error(e)
+        kind = next((k for k, n, _ in sources if n == e.table), None)
+        if kind is not None:
+            ss["mapping_needed"] = {"kind": kind, "sources": sources, "maps": maps}
+        st.error(ss["last_error"])
+        return
+    except (IbmGeoError, ValueError, OSError) as e:
+        ss["last_error"] = tr("data.error", file="?", col="", msg=str(e))
+        st.error(ss["last_error"])
+        return
+    ss.update(sources=sources, is_demo=False, maps=maps, overrides={}, mapping_needed=None)
+    ss.pop("last_error", None)
+    st.rerun()
+
+
+def describe_error(e: InputError) -> str:
+    col = tr("data.error_col", col=e.column) if e.column else ""
+    msg = str(e)
+    prefix = f"{e.table}" + (f", column '{e.column}'" if e.column else "") + ": "
+    msg = msg[len(prefix) :] if msg.startswith(prefix) else msg
+    return tr("data.error", file=e.table, col=col, msg=msg)
+
+
+def mapping_form(pending: dict) -> None:
+    """One selectbox per canonical column, built from the failing file's headers."""
+    kind, sources = pending["kind"], pending["sources"]
+    name, data = next((n, d) for k, n, d in sources if k == kind)
+    raw = data if isinstance(data, bytes) else open(data, "rb").read()  # noqa: SIM115
+    headers = ui.headers_of(raw, name)
+    st.warning(tr("data.mapping", file=name))
+    none = tr("data.mapping_none")
+    choices = {}
+    cols = st.columns(3)
+    for i, canon in enumerate(ui.MAPPABLE[kind]):
+        pick = cols[i % 3].selectbox(canon, [none, *headers], key=f"map_{kind}_{canon}")
+        choices[canon] = None if pick == none else pick
+    if st.button(tr("data.retry"), key="map_retry"):
+        maps = dict(pending["maps"])
+        maps[kind] = ui.mapping_from_choices(choices)
+        try_sources(sources, maps)
+
+
+def quality_report(result) -> None:
+    st.subheader(tr("q.title"))
+    st.dataframe(ui.quality_overview(result, L()), hide_index=True, width="stretch")
+    todo = ui.to_resolve(result.matches)
+    if len(todo):
+        st.markdown(tr("q.choose"))
+        picks = {}
+        for i, rec in enumerate(todo.to_dict("records")):
+            opts = ui.candidate_options(rec.get("candidates") or "", result.joined.units)
+            cur = rec.get("nama")
+            label = (
+                f"{rec['written_name']} ({rec.get('written_kecamatan') or '-'}, "
+                f"{rec.get('written_kab_kota') or '-'}) - {rec['rows']} x [{rec['method']}"
+                + (f" -> {cur}]" if cur else "]")
+            )
+            keep = tr("q.keep")
+            choice = st.selectbox(label, [keep, *opts], key=f"res_{i}")
+            if choice != keep:
+                key = ui.place_key(
+                    rec["table"],
+                    rec["written_name"],
+                    rec.get("written_kecamatan"),
+                    rec.get("written_kab_kota"),
+                )
+                picks[key] = opts[choice]
+        if picks and st.button(tr("q.apply"), key="apply_res"):
+            st.session_state["overrides"] = {**st.session_state["overrides"], **picks}
+            st.rerun()
+    with st.expander(tr("q.problems")):
+        if len(result.quality):
+            st.dataframe(result.quality, hide_index=True, width="stretch")
+        else:
+            st.info(tr("q.none"))
+    from ibm_geo.privacy import public_quality
+
+    st.download_button(
+        tr("q.download"),
+        data=public_quality(result.quality).to_csv(index=False).encode("utf-8"),
+        file_name="kualitas_data.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="dl_quality",
+    )
+
+
+# --------------------------------------------------------------------------------------- 2. Peta
+def step_map(result, sc: Scenario, sites: pd.DataFrame | None = None, key: str = "map") -> None:
+    k = result.kelurahan
+    s = result.summary
+    st.caption(
+        tr("m.summary", clients=s["clients"], unserved=s["unserved"], agents=s["agents_active"])
+    )
+    show = st.checkbox(tr("m.show_clients"), value=True, key=f"{key}_clients")
+    ss = st.session_state
+    sel = ss.get("selected_kode")
+    col_map, col_info = st.columns([3, 2])
+    with col_map:
+        draw_map(result, sc, sites=sites, show_clients=show, key=key)
+    with col_info:
+        labels = {r["kode"]: ui.unit_label(r) for r in k.to_dict("records")}
+        kodes = list(labels)
+        if sel not in labels:
+            sel = kodes[0] if kodes else None
+        if kodes:
+            ss[f"{key}_pick"] = sel
+            st.selectbox(
+                tr("m.pick"),
+                kodes,
+                format_func=labels.get,
+                key=f"{key}_pick",
+                on_change=lambda: ss.update(selected_kode=ss[f"{key}_pick"]),
+            )
+            unit_details(k[k["kode"] == sel].iloc[0])
+
+
+def draw_map(result, sc, *, sites=None, show_clients=True, key="map") -> None:
+    """Leaflet map through st_folium; only a click on a kelurahan reruns the script."""
+    m = ui.build_app_map(
+        result.kelurahan,
+        clients=result.clients.loc[result.clients["located"].astype(bool)]
+        if show_clients
+        else None,
+        agents=result.joined.agents.table,
+        service_points=result.joined.service_points.table,
+        sites=sites,
+        radius_m=sc.radius_m,
+        lang=L(),
+        selected=st.session_state.get("selected_kode"),
+        units=result.joined.units,
+    )
+    try:
+        from streamlit_folium import st_folium
+    except ImportError:  # pragma: no cover - listed in the app extra
+        st.components.v1.html(m.get_root().render(), height=560)
+        return
+    out = st_folium(
+        m, height=560, width=None, returned_objects=["last_active_drawing"], key=f"{key}_leaflet"
+    )
+    kode = ui.clicked_kode(out)
+    if kode and kode != st.session_state.get(f"{key}_last_click"):
+        st.session_state[f"{key}_last_click"] = kode
+        st.session_state["selected_kode"] = kode
+        st.rerun()
+
+
+def unit_details(row: pd.Series) -> None:
+    st.markdown(f"**{row['nama']}** — {row['kecamatan']}, {row['kab_kota']} (`{row['kode']}`)")
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("field.rank", L()), int(row["rank"]))
+    c2.metric(t("field.score", L()), f"{row['score']:.1f}")
+    c3.metric(t("field.unserved", L()), int(row["unserved"]))
+    c1.metric(t("field.clients", L()), int(row["clients"]))
+    c2.metric(t("field.served", L()), int(row["served"]))
+    c3.metric(t("field.agents_active", L()), int(row["agents_active"]))
+    st.markdown(f"**{tr('m.why')}**")
+    st.write(row["reason_id"] if L() == "id" else row["reason_en"])
+    st.dataframe(ui.why_table(row, L()), hide_index=True, width="stretch")
+
+
+# --------------------------------------------------------------------------------------- 3. Skor
+def score_controls() -> None:
+    st.subheader(tr("s.weights"))
+    st.caption(tr("s.weights_help"))
+    cols = st.columns(len(COMPONENTS))
+    for col, c in zip(cols, COMPONENTS, strict=True):
+        col.slider(tr(f"w.{c}"), 0.0, 1.0, step=0.05, key=f"w_{c}", help=tr(f"w.{c}.help"))
+    c1, c2, c3 = st.columns(3)
+    c1.selectbox(
+        tr("s.classification"),
+        ["quantiles", "natural_breaks", "fixed"],
+        format_func=lambda v: tr(f"s.{v}"),
+        key="classification",
+    )
+    c2.number_input(tr("s.n_classes"), 2, 9, key="n_classes")
+    c3.number_input(tr("s.top_n"), 1, 200, key="top_n")
+
+
+def step_score(result, sc: Scenario) -> None:
+    score_controls()
+    n = sc.top_n
+    st.subheader(tr("s.top_title", n=n))
+    st.caption(tr("s.stability_help"))
+    reason = "reason_id" if L() == "id" else "reason_en"
+    cols = ["rank", "nama", "kecamatan", "kab_kota", "score", "priority_label", "unserved"]
+    cols += ["clients", "agents_active", "stability", reason]
+    top = result.kelurahan.head(n)[cols].copy()
+    top["score"] = top["score"].round(1)
+    top["stability"] = (top["stability"] * 100).round(0)
+    names = {c: t(f"field.{c}", L()) for c in cols}
+    names.update(stability=t("field.stability", L()) + " (%)", **{reason: t("field.reason", L())})
+    st.dataframe(top.rename(columns=names), hide_index=True, width="stretch", key="top_table")
+
+
+# ------------------------------------------------------------------------------------ 4. Rencana
+def plan_controls(result) -> None:
+    c1, c2, c3 = st.columns(3)
+    c1.selectbox(
+        tr("p.model"), ["mclp", "lscp", "pmedian"], format_func=lambda v: tr(f"p.{v}"),
+        key="p_model",
+    )  # fmt: skip
+    c1.radio(
+        tr("p.mode"), ["p", "budget"], format_func=lambda v: tr(f"p.by_{v}"), key="p_mode",
+        horizontal=True,
+    )  # fmt: skip
+    if st.session_state.get("p_mode") == "budget":
+        c2.number_input(tr("p.budget"), 0.0, 1e12, step=1.0, key="p_budget")
+        c2.number_input(tr("p.cost"), 0.0, 1e12, step=1.0, key="p_cost")
+    else:
+        c2.number_input(tr("p.p"), 0, 100, key="p_p")
+    c2.number_input(tr("p.radius"), 100, 50000, step=100, key="p_radius")
+    c3.number_input(tr("p.capacity"), 0, 10000, key="p_capacity")
+    c3.checkbox(tr("p.keep"), key="p_keep")
+    c3.number_input(tr("p.per_kab"), 0, 20, key="pi_per_kab")
+    with st.expander(tr("p.quota")):
+        kabs = sorted(result.kelurahan["kab_kota"].dropna().astype(str).unique())
+        q = st.session_state.get("p_quota") or {}
+        df = pd.DataFrame(
+            {
+                "kab_kota": kabs,
+                "min": [int((q.get(k) or (0, None))[0] or 0) for k in kabs],
+                "max": [(q.get(k) or (0, None))[1] for k in kabs],
+            }
+        )
+        df["max"] = pd.array(df["max"], dtype="Int64")
+        edited = st.data_editor(
+            df,
+            hide_index=True,
+            disabled=["kab_kota"],
+            column_config={
+                "min": st.column_config.NumberColumn(tr("p.min"), min_value=0, step=1),
+                "max": st.column_config.NumberColumn(tr("p.max"), min_value=0, step=1),
+            },
+            key="quota_editor",
+        )
+        st.session_state["p_quota"] = {
+            r["kab_kota"]: (int(r["min"] or 0), None if pd.isna(r["max"]) else int(r["max"]))
+            for r in edited.to_dict("records")
+            if (r["min"] or 0) or not pd.isna(r["max"])
+        }
+
+
+def step_plan(result, sc: Scenario, rkey: str) -> None:
+    if not _has("ibm_geo.plan", "plan_recruitment"):
+        st.warning(tr("p.unavailable"))
+        return
+    plan_controls(result)
+    ss = st.session_state
+    if st.button(tr("p.run"), type="primary", key="run_plan"):
+        ss["plan_for"] = sc.to_json()
+    plan = None
+    if ss.get("plan_for") == sc.to_json():
+        with st.status(tr("p.running"), expanded=False):
+            plan = get_plan(result, rkey, sc.to_json())
+        ss["last_plan"] = (sc.to_json(), plan)
+    if plan is not None:
+        show_plan(result, sc, plan)
+    if _has("ibm_geo.plan", "choose_pilots"):
+        st.subheader(tr("p.pilots"))
+        pilots = get_pilots(result, rkey, sc.to_json())
+        st.dataframe(pilots, hide_index=True, width="stretch", key="pilots_table")
+    compare_block(result, sc, plan)
+
+
+def show_plan(result, sc: Scenario, plan) -> None:
+    st.caption(
+        tr(
+            "p.method",
+            method=plan.method,
+            objective=_fmt(plan.objective),
+            bound=_fmt(plan.bound),
+            gap=_fmt(plan.gap),
+        )
+    )
+    st.subheader(tr("p.sites"))
+    if len(plan.sites):
+        st.dataframe(plan.sites, hide_index=True, width="stretch", key="sites_table")
+    else:
+        st.info(tr("p.none"))
+    if plan.curve is not None and len(plan.curve):
+        st.subheader(tr("p.curve"))
+        st.line_chart(plan.curve.set_index("p")[["covered"]])
+    sc_map = sc.model_copy(update={"radius_m": sc.plan.radius_m or sc.radius_m})
+    draw_map(result, sc_map, sites=plan.sites, show_clients=False, key="plan_map")
+
+
+def _fmt(v) -> str:
+    try:
+        return f"{float(v):,.3g}"
+    except (TypeError, ValueError):
+        return "-"
+
+
+def compare_block(result, sc: Scenario, plan) -> None:
+    ss = st.session_state
+    st.subheader(tr("p.compare"))
+    c1, c2 = st.columns(2)
+    for col, slot in ((c1, "A"), (c2, "B")):
+        if col.button(tr(f"p.save_{slot.lower()}"), key=f"save_{slot}"):
+            ss[f"cmp_{slot}"] = (sc, result.kelurahan, plan)
+        if ss.get(f"cmp_{slot}"):
+            col.caption(tr("p.saved", name=ss[f"cmp_{slot}"][0].name))
+    a, b = ss.get("cmp_A"), ss.get("cmp_B")
+    if not (a and b):
+        st.info(tr("p.need_two"))
+        return
+    if not _has("ibm_geo.plan", "compare_scenarios"):
+        st.warning(tr("e.unavailable", what="compare_scenarios"))
+        return
+    from ibm_geo.plan import compare_scenarios
+
+    st.dataframe(
+        compare_scenarios(a[1], b[1], plan_a=a[2], plan_b=b[2]),
+        hide_index=True,
+        width="stretch",
+        key="compare_table",
+    )
+
+
+# ------------------------------------------------------------------------------------- 5. Ekspor
+def _call(fn, *args, **kw) -> bytes:
+    """Call an export function with the keyword arguments it accepts (APIs still settling)."""
+    params = inspect.signature(fn).parameters
+    if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
+        kw = {k: v for k, v in kw.items() if k in params}
+    return fn(*args, **kw)
+
+
+def step_export(result, sc: Scenario) -> None:
+    ss = st.session_state
+    st.subheader(tr("e.title"))
+    k = sc.suppression_k
+    st.info(tr("e.privacy", k=k, km1=k - 1))
+    plan = None
+    last = ss.get("last_plan")
+    if last and last[0] == sc.to_json():
+        plan = last[1]
+    sites = plan.sites if plan is not None else None
+    curve = plan.curve if plan is not None else None
+    kel = result.kelurahan
+    svc = result.joined.service_points.table
+    lang = L()
+    from ibm_geo.export import tables as ex
+
+    items = [
+        ("e.ranking_csv", "peringkat.csv", "text/csv", lambda: ex.ranking_csv(kel, sc, lang)),
+        (
+            "e.ranking_xlsx",
+            "peringkat.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            lambda: _call(
+                ex.workbook_xlsx, kel, sc, sites=sites, quality=result.quality,
+                matches=result.matches, curve=curve, lang=lang,
+            ),  # fmt: skip
+        ),
+        ("e.geojson", "hasil.geojson", "application/geo+json", lambda: ex.results_geojson(kel, sc)),
+    ]
+    from ibm_geo import render
+
+    if _has("ibm_geo.render.html_map", "build_html_map"):
+        items.append(
+            (
+                "e.html",
+                "peta.html",
+                "text/html",
+                lambda: _call(
+                    render.build_html_map, kel, scenario=sc, sites=sites,
+                    service_points=svc, lang=lang, self_contained=True,
+                ),  # fmt: skip
+            )
+        )
+    if _has("ibm_geo.render.static_map", "render_static_map"):
+        items.append(
+            (
+                "e.png",
+                "peta.png",
+                "image/png",
+                lambda: _call(
+                    render.render_static_map, kel, scenario=sc, sites=sites,
+                    service_points=svc, lang=lang, fmt="png",
+                ),  # fmt: skip
+            )
+        )
+    if _has("ibm_geo.render.slides", "build_slides"):
+        items.append(
+            (
+                "e.slides",
+                "bahan_rakor.pptx",
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                lambda: _call(
+                    render.build_slides, kel, scenario=sc, sites=sites, plan=plan, curve=curve,
+                    quality=result.quality, matches=result.matches, lang=lang,
+                ),  # fmt: skip
+            )
+        )
+    cols = st.columns(3)
+    for i, (label, fname, mime, fn) in enumerate(items):
+        cols[i % 3].download_button(
+            tr(label), data=fn, file_name=fname, mime=mime, on_click="ignore", key=f"dl_{label}"
+        )
+    st.divider()
+    st.text_input(tr("e.name"), key="sc_name")
+    st.download_button(
+        tr("e.scenario"),
+        data=sc.to_bytes("toml"),
+        file_name="skenario.toml",
+        mime="application/toml",
+        on_click="ignore",
+        key="dl_scenario",
+    )
+    up = st.file_uploader(tr("e.load"), type=["toml", "json"], key="up_scenario")
+    if up is not None and ss.get("loaded_scenario") != up.file_id:
+        try:
+            loaded = Scenario.from_text(up.getvalue().decode("utf-8-sig"))
+        except Exception as e:  # noqa: BLE001 - any parse/validation error is the user's file
+            st.error(tr("e.bad_scenario", file=up.name, msg=str(e).splitlines()[0]))
+            return
+        ss["loaded_scenario"] = up.file_id
+        ss["base_scenario"] = loaded
+        ss.update(ui.scenario_to_state(loaded, year_range(result.joined)))
+        st.success(tr("e.loaded", name=loaded.name))
+        st.rerun()
+
+
+# ------------------------------------------------------------------------------------------ main
+def main() -> None:
+    st.sidebar.selectbox(
+        "Bahasa / Language",
+        ["id", "en"],
+        format_func=lambda v: {"id": "Bahasa Indonesia", "en": "English"}[v],
+        key="lang",
+    )
+    if not auth_gate():
+        return
+    init_state()
+    st.title(tr("app.title"))
+    ss = st.session_state
+    if ss.get("is_demo"):
+        st.info(tr("app.demo_banner"), icon=":material/info:")
+    step = st.sidebar.radio(
+        tr("app.step"), STEPS, format_func=lambda s: tr(f"step.{s}"), key="step"
+    )
+    try:
+        joined, jkey = current_joined()
+    except IbmGeoError as e:  # accepted sources broke (should not happen): back to the demo
+        st.error(describe_error(e) if isinstance(e, InputError) else str(e))
+        ss.update(sources=demo_sources(), is_demo=True, maps={}, overrides={})
+        joined, jkey = current_joined()
+    yr = sidebar_filters(joined)
+    sc = current_scenario(yr)
+    akey = ui.analysis_key(sc)
+    with st.spinner(tr("data.loading")):
+        base = get_analysis(joined, jkey, akey, sc.to_json())
+        rkey = hashlib.sha256((jkey + akey).encode()).hexdigest()[:16]
+        result = get_scored(base, rkey, sc.to_json())
+    rkey = hashlib.sha256((rkey + sc.to_json()).encode()).hexdigest()[:16]
+    ss["_summary"] = result.summary  # read by tests
+    ss["_top"] = result.kelurahan["kode"].head(sc.top_n).tolist()
+    if step == "data":
+        step_data(result)
+    elif step == "map":
+        step_map(result, sc)
+    elif step == "score":
+        step_score(result, sc)
+    elif step == "plan":
+        step_plan(result, sc, rkey)
+    else:
+        step_export(result, sc)
+
+
+main()

@@ -1,0 +1,461 @@
+"""Interactive, offline-capable Leaflet map of the per-kelurahan results (one HTML file).
+
+Why not folium: folium pulls jQuery, Bootstrap and Font Awesome from CDNs and embeds every column
+of a GeoDataFrame. This renderer writes one small template around the vendored Leaflet
+(``ibm_geo/assets``), embeds only whitelisted, suppressed properties (:mod:`ibm_geo.privacy`) and
+delta-encoded, coverage-simplified coordinates, and sets every user string with ``textContent``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ibm_geo.config import Scenario
+from ibm_geo.i18n import t
+from ibm_geo.privacy import (
+    public_pilots,
+    public_service_points,
+    public_sites,
+    public_table,
+    suppression_rule,
+)
+from ibm_geo.render.geometry import (
+    auto_tolerance_m,
+    class_breaks,
+    classify,
+    dissolve_overview,
+    overview_level,
+    palette,
+    simplify_coverage,
+)
+
+#: vendored JS/CSS (package data; see ibm_geo/assets/README.md)
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+LEAFLET_VERSION = "1.9.4"
+LEAFLET_CDN = f"https://unpkg.com/leaflet@{LEAFLET_VERSION}/dist"
+OSM_TILES = {
+    "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    "attribution": "© OpenStreetMap contributors",
+}
+
+#: (column, i18n key) shown in each kelurahan's popup, in this order
+POPUP_FIELDS = [
+    ("nama", "field.nama"),
+    ("kode", "field.kode"),
+    ("kecamatan", "field.kecamatan"),
+    ("kab_kota", "field.kab_kota"),
+    ("score", "field.score"),
+    ("rank", "field.rank"),
+    ("priority_label", "field.priority_label"),
+    ("clients", "field.clients"),
+    ("served", "field.served"),
+    ("in_reach", "field.in_reach"),
+    ("referral_berat", "field.referral_berat"),
+    ("unserved", "field.unserved"),
+    ("unserved_share", "field.unserved_share"),
+    ("agents_active", "field.agents_active"),
+    ("service_points", "field.service_points"),
+    ("dist_nearest_m", "field.dist_nearest_m"),
+    ("reason", "field.reason"),
+]
+
+
+# -- assets -------------------------------------------------------------------------------------
+def asset_text(name: str) -> str:
+    """Text of a vendored asset under ``ibm_geo/assets`` (e.g. ``leaflet/leaflet.js``)."""
+    return (ASSETS / name).read_text(encoding="utf-8")
+
+
+def asset_bytes(name: str) -> bytes:
+    return (ASSETS / name).read_bytes()
+
+
+def leaflet_css_inline() -> str:
+    """Leaflet CSS with its images turned into data: URIs (works offline)."""
+    css = asset_text("leaflet/leaflet.css")
+
+    def repl(m: re.Match) -> str:
+        name = m.group(1)
+        data = base64.b64encode(asset_bytes(f"leaflet/images/{name}")).decode("ascii")
+        return f"url(data:image/png;base64,{data})"
+
+    return re.sub(r"url\(images/([\w.-]+\.png)\)", repl, css)
+
+
+_VENDORED = {
+    "leaflet.js": lambda: asset_text("leaflet/leaflet.js"),
+    "leaflet.css": leaflet_css_inline,
+}
+_SCRIPT_SRC = re.compile(r"<script\b[^>]*\bsrc=[\"'](https?:)?//[^\"']+[\"'][^>]*>\s*</script>", re.I)
+_LINK_HREF = re.compile(r"<link\b[^>]*\bhref=[\"'](https?:)?//[^\"']+[\"'][^>]*/?>", re.I)
+
+
+def inline_external_assets(page: str) -> str:
+    """Replace remote ``<script src>``/``<link href>`` of vendored libraries by inline content.
+
+    For HTML produced elsewhere (e.g. folium): a remote reference with no vendored copy raises
+    ``ValueError`` instead of silently producing a map that needs the network.
+    """
+
+    def url_of(tag: str, attr: str) -> str:
+        m = re.search(attr + r"=[\"']([^\"']+)[\"']", tag, re.I)
+        return m.group(1) if m else ""
+
+    def script(m: re.Match) -> str:
+        url = url_of(m.group(0), "src")
+        base = url.rsplit("/", 1)[-1].split("?")[0]
+        if base not in _VENDORED or not base.endswith(".js"):
+            raise ValueError(f"no vendored copy of {url}")
+        return "<script>" + _safe_script(_VENDORED[base]()) + "</script>"
+
+    def link(m: re.Match) -> str:
+        tag = m.group(0)
+        if "stylesheet" not in tag.lower():
+            return ""
+        url = url_of(tag, "href")
+        base = url.rsplit("/", 1)[-1].split("?")[0]
+        if base not in _VENDORED or not base.endswith(".css"):
+            raise ValueError(f"no vendored copy of {url}")
+        return "<style>" + _VENDORED[base]() + "</style>"
+
+    return _LINK_HREF.sub(link, _SCRIPT_SRC.sub(script, page))
+
+
+def _safe_script(js: str) -> str:
+    return re.sub(r"</(script)", r"<\\/\1", js, flags=re.I)
+
+
+def _json_for_html(obj: object) -> str:
+    """JSON safe inside <script type=application/json>: no '<', '>', '&' or line separators."""
+    s = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (
+        s.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+# -- geometry encoding ----------------------------------------------------------------------------
+def encode_ints(values: np.ndarray) -> str:
+    """Google "encoded polyline" text of signed integers (ASCII 63..126: JSON/HTML-safe, no '<').
+
+    Deltas of ~100 units take 2 characters and no separator, against ~4-5 for a decimal
+    GeoJSON coordinate, so the map carries 1 m precision at a third of the size.
+    """
+    v = np.asarray(values, dtype=np.int64)
+    if v.size == 0:
+        return ""
+    z = np.where(v < 0, ~(v << 1), v << 1).astype(np.uint64)
+    chunks = np.zeros((len(z), 13), dtype=np.uint8)
+    n = np.ones(len(z), dtype=np.int64)
+    rest = z.copy()
+    for j in range(13):
+        chunks[:, j] = (rest & np.uint64(0x1F)).astype(np.uint8)
+        rest = rest >> np.uint64(5)
+        more = rest > 0
+        n = np.where(more, j + 2, n)
+        if not more.any():
+            break
+    width = int(n.max())
+    chunks = chunks[:, :width]
+    cols = np.arange(width)[None, :]
+    valid = cols < n[:, None]
+    cont = cols < (n[:, None] - 1)
+    codes = chunks + np.where(cont, 0x20, 0).astype(np.uint8) + 63
+    return codes[valid].tobytes().decode("ascii")
+
+
+def encode_geometry(geom, scale: float) -> list:
+    """[[ring, ...] per polygon]; ring = encoded-polyline text of [x0, y0, dx1, dy1, ...] where
+    x/y are lon/lat * ``scale`` rounded to integers.
+
+    The closing vertex and repeated vertices are dropped (Leaflet closes rings itself).
+    """
+    if geom is None or geom.is_empty:
+        return []
+    polys = [geom] if geom.geom_type == "Polygon" else list(getattr(geom, "geoms", []))
+    out = []
+    for p in polys:
+        if p.geom_type != "Polygon" or p.is_empty:
+            continue
+        rings = []
+        for ring in [p.exterior, *p.interiors]:
+            q = np.round(np.asarray(ring.coords)[:, :2] * scale).astype(np.int64)
+            if len(q) > 1 and (q[0] == q[-1]).all():
+                q = q[:-1]
+            keep = np.ones(len(q), dtype=bool)
+            keep[1:] = (np.diff(q, axis=0) != 0).any(axis=1)
+            q = q[keep]
+            if len(q) < 3:
+                continue
+            d = q.copy()
+            d[1:] = np.diff(q, axis=0)
+            rings.append(encode_ints(d.ravel()))
+        if rings:
+            out.append(rings)
+    return out
+
+
+def decode_ints(text: str) -> np.ndarray:
+    """Inverse of :func:`encode_ints` (used by tests)."""
+    out, shift, acc = [], 0, 0
+    for ch in text.encode("ascii"):
+        b = ch - 63
+        acc |= (b & 0x1F) << shift
+        shift += 5
+        if b < 0x20:
+            out.append(~(acc >> 1) if acc & 1 else acc >> 1)
+            shift, acc = 0, 0
+    return np.asarray(out, dtype=np.int64)
+
+
+def _jsonable(v: object) -> object:
+    if v is None or v is pd.NA:
+        return None
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float):
+        if np.isnan(v):
+            return None
+        return int(v) if v.is_integer() and abs(v) < 1e15 else round(v, 2)
+    return v
+
+
+def _rep_points(kel: pd.DataFrame) -> np.ndarray:
+    if {"rep_lon", "rep_lat"} <= set(kel.columns):
+        rep = kel[["rep_lon", "rep_lat"]].to_numpy(dtype=float)
+        if not np.isnan(rep).any():
+            return rep
+    rp = gpd.GeoSeries(kel.geometry, crs=kel.crs).representative_point()
+    return np.column_stack([rp.x.to_numpy(), rp.y.to_numpy()])
+
+
+# -- main entry -----------------------------------------------------------------------------------
+def build_html_map(
+    kelurahan: gpd.GeoDataFrame,
+    *,
+    scenario: Scenario,
+    sites: pd.DataFrame | None = None,
+    pilots: pd.DataFrame | None = None,
+    service_points: pd.DataFrame | None = None,
+    agents_by_kel: bool = True,
+    title: str | None = None,
+    subtitle: str | None = None,
+    lang: str = "id",
+    self_contained: bool = True,
+    tiles: bool = False,
+    overview: str | None = None,
+    simplify_m: float | None = None,
+) -> bytes:
+    """One HTML file (UTF-8 bytes) with the score map and its layers; see module doc.
+
+    ``overview``: None (auto: dissolve when > 5,000 units), "kecamatan" or "kab_kota".
+    ``simplify_m``: coverage-simplification tolerance in metres (default tied to the extent).
+    ``agents_by_kel``: show existing agents as one symbol per kelurahan with its count and a
+    ``scenario.radius_m`` circle (the only mode: agent homes are never drawn; False hides them).
+    """
+    k = scenario.suppression_k
+    kel = kelurahan if kelurahan.crs is not None else kelurahan.set_crs(4326)
+    kel = kel.to_crs(4326)
+    level = overview_level(kel, overview)
+    if level is not None:
+        kel = dissolve_overview(kel, level, lang)
+    kel = kel.reset_index(drop=True)
+    tol = simplify_m if simplify_m is not None else auto_tolerance_m(kel, overview=level is not None)
+    decimals = 5 if tol <= 60 else 4
+    scale = 10.0**decimals
+    geoms = simplify_coverage(kel.geometry, tol, decimals=decimals)
+
+    pub = public_table(kel, k).reset_index(drop=True)
+    pub["reason"] = pub.get("reason_id" if lang == "id" else "reason_en")
+    if "unserved_share" in pub:
+        pub["unserved_share"] = pub["unserved_share"].map(
+            lambda v: None if pd.isna(v) else f"{round(float(v) * 100):d}%"
+        )
+    fields = [(c, t(key, lang)) for c, key in POPUP_FIELDS if c in pub]
+    props = [[_jsonable(v) for v in row] for row in pub[[c for c, _ in fields]].itertuples(index=False)]
+    rep = np.round(_rep_points(kel), 5)
+
+    breaks = class_breaks(kel["score"] if "score" in kel else pd.Series(dtype=float), scenario)
+    colors = palette(len(breaks))
+    cls = classify(kel["score"], breaks) if "score" in kel else np.full(len(kel), -1)
+    scores = pd.to_numeric(kel.get("score", pd.Series(dtype=float)), errors="coerce")
+    min_score = round(float(scores.min()), 1) if scores.notna().any() else 0.0
+    class_labels = _class_labels(kel, cls, len(breaks))
+
+    un_lab = pub["unserved"].tolist() if "unserved" in pub else [None] * len(pub)
+    un_num = [v if isinstance(v, int | np.integer) else None for v in un_lab]
+
+    name_at = {str(kd): i for i, kd in enumerate(kel["kode"].astype(str))} if "kode" in kel else {}
+    agents = []
+    if agents_by_kel and "agents_active" in kel:
+        n_act = pd.to_numeric(kel["agents_active"], errors="coerce").fillna(0).astype(int)
+        for i in np.flatnonzero(n_act.to_numpy() > 0):
+            agents.append(
+                {"lat": rep[i, 1], "lon": rep[i, 0], "n": int(n_act.iloc[i]), "nama": str(kel["nama"].iloc[i])}
+            )
+
+    sites_pub = public_sites(sites, k)
+    site_rows = []
+    for _, s in sites_pub.iterrows():
+        i = name_at.get(str(s.get("kode")))
+        if i is None:
+            continue
+        rows = [
+            [t(f"field.{c}", lang), _jsonable(s[c])]
+            for c in ("kecamatan", "agents_to_recruit", "newly_reached", "mean_distance_m", "contribution_rank")
+            if c in s.index
+        ]
+        site_rows.append({"lat": rep[i, 1], "lon": rep[i, 0], "nama": str(s.get("nama", "")), "rows": rows})
+
+    pil_pub = public_pilots(pilots, kelurahan if level is None else None, k)
+    pilot_rows = []
+    for _, s in pil_pub.iterrows():
+        i = name_at.get(str(s.get("kode")))
+        if i is None:
+            continue
+        reason = s.get("reason_id" if lang == "id" else "reason_en")
+        rows = [[t("field.score", lang), _jsonable(s.get("score"))], [t("field.unserved", lang), _jsonable(s.get("unserved"))]]
+        if s.get("comparison_nama") is not None and not pd.isna(s.get("comparison_nama")):
+            rows.append([t("field.comparison", lang), str(s["comparison_nama"])])
+        if reason is not None and not pd.isna(reason):
+            rows.append([t("field.reason", lang), str(reason)])
+        pilot_rows.append({"lat": rep[i, 1], "lon": rep[i, 0], "nama": str(s.get("nama", "")), "rows": rows})
+
+    sp = public_service_points(service_points)
+    sp_rows = [
+        {"lat": float(r.lat), "lon": float(r.lon), "name": str(r.name), "jenis": str(r.jenis)}
+        for r in sp.itertuples(index=False)
+    ]
+
+    today = date.today().isoformat()
+    area = _area_name(kelurahan)
+    title = title or t("title.map", lang)
+    if subtitle is None:
+        subtitle = f"{area} · {t('note.scenario', lang)}: {scenario.name} · {today}"
+    radius_km = f"{scenario.radius_m / 1000:g}"
+    text = {
+        "score": t("field.score", lang),
+        "unserved": t("field.unserved", lang),
+        "reason": t("field.reason", lang),
+        "agents": t("field.agents_active", lang).lower(),
+        "site": t("layer.sites", lang),
+        "layer_score": t("layer.score", lang),
+        "layer_unserved": t("layer.unserved", lang),
+        "layer_agents": t("layer.agents", lang),
+        "layer_sites": t("layer.sites", lang),
+        "layer_pilots": t("layer.pilots", lang),
+        "layer_sp": t("layer.service_points", lang),
+        "legend_score": t("legend.score", lang),
+        "legend_unserved": t("legend.unserved", lang),
+        "legend_radius": t("legend.radius", lang, radius=radius_km),
+        "circle_note": "circle area ~ count; max" if lang == "en" else "luas lingkaran ~ jumlah; maks",
+        "nodata": t("legend.nodata", lang),
+        "suppression": suppression_rule(k, lang),
+        "source": t("note.source", lang) + f" · ibm-geo · {today}",
+    }
+    data = {
+        "meta": {
+            "lang": lang,
+            "title": title,
+            "subtitle": subtitle,
+            "scale": scale,
+            "breaks": breaks,
+            "colors": colors,
+            "labels": class_labels,
+            "min_score": min_score,
+            "radius_m": float(scenario.radius_m),
+            "label_zoom": 12 if level is None else 9,
+            "tiles": OSM_TILES if tiles else None,
+            "k": k,
+        },
+        "text": text,
+        "units": {
+            "fields": fields,
+            "name_idx": [c for c, _ in fields].index("nama") if "nama" in pub else 0,
+            "props": props,
+            "geom": [encode_geometry(g, scale) for g in geoms.to_numpy()],
+            "rep": rep.tolist(),
+            "cls": [int(c) for c in cls],
+            "unserved_n": [None if v is None else int(v) for v in un_num],
+            "unserved_lab": [_jsonable(v) for v in un_lab],
+        },
+        "agents": agents,
+        "sites": site_rows,
+        "pilots": pilot_rows,
+        "service_points": sp_rows,
+    }
+    return _page(title, data, self_contained).encode("utf-8")
+
+
+def _class_labels(kel: pd.DataFrame, cls: np.ndarray, n: int) -> list[str]:
+    """Priority label per score class when the table's labels line up with the classes."""
+    if "priority_label" not in kel:
+        return [""] * n
+    out = []
+    for i in range(n):
+        labs = kel.loc[cls == i, "priority_label"].dropna().astype(str)
+        out.append(labs.mode().iloc[0] if len(labs) else "")
+    named = [x for x in out if x]
+    return out if len(named) == len(set(named)) else [""] * n
+
+
+def _area_name(kel: pd.DataFrame) -> str:
+    for col in ("provinsi", "kab_kota"):
+        if col in kel:
+            vals = kel[col].dropna().astype(str).unique()
+            if 0 < len(vals) <= 3:
+                return ", ".join(sorted(vals))
+    return f"{len(kel)} kelurahan/desa"
+
+
+def _page(title: str, data: dict, self_contained: bool) -> str:
+    if self_contained:
+        head = (
+            "<style>" + leaflet_css_inline() + "</style>\n"
+            "<script>" + _safe_script(asset_text("leaflet/leaflet.js")) + "</script>"
+        )
+    else:
+        head = (
+            f'<link rel="stylesheet" href="{LEAFLET_CDN}/leaflet.css">\n'
+            f'<script src="{LEAFLET_CDN}/leaflet.js"></script>'
+        )
+    return (
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n{head}\n"
+        "<style>" + asset_text("ibm_map.css") + "</style>\n"
+        '</head><body><div id="ibm-map"></div>\n'
+        '<script type="application/json" id="ibm-data">' + _json_for_html(data) + "</script>\n"
+        "<script>" + _safe_script(asset_text("ibm_map.js")) + "</script>\n"
+        "</body></html>\n"
+    )
+
+
+def html_size_report(page: bytes) -> dict[str, int]:
+    """Bytes by part (for the benchmark): total, data JSON, library code."""
+    text = page.decode("utf-8")
+    m = re.search(r'id="ibm-data">(.*?)</script>', text, re.S)
+    data = len(m.group(1).encode("utf-8")) if m else 0
+    return {"total": len(page), "data": data, "other": len(page) - data}
+
+
+__all__ = [
+    "build_html_map",
+    "decode_ints",
+    "encode_geometry",
+    "encode_ints",
+    "inline_external_assets",
+    "leaflet_css_inline",
+]

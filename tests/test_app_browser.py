@@ -1,0 +1,158 @@
+"""The app in a real browser (Debian chromium via Playwright): demo -> map -> ranking -> plan -> HTML.
+
+Starts ``streamlit run app.py`` on a free 127.0.0.1 port; every request that is not to 127.0.0.1 is
+blocked (no network), so the Leaflet map must render from the package's own assets.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py")]
+    cmd += ["--server.port", str(port), "--server.address", "127.0.0.1"]
+    cmd += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1):
+                return proc
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stderr.read().decode(errors="replace")) from None
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("streamlit did not start within 60 s")
+
+
+@pytest.fixture(scope="module")
+def server():
+    pytest.importorskip("playwright")
+    port = free_port()
+    proc = start_server(port)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        ctx = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
+        pg = ctx.new_page()
+        blocked: list[str] = []
+
+        def guard(route):
+            url = route.request.url
+            if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+                return route.continue_()
+            blocked.append(url)
+            return route.abort()
+
+        pg.route("**/*", guard)
+        pg.blocked = blocked  # type: ignore[attr-defined]
+        pg.goto(server, wait_until="domcontentloaded")
+        yield pg
+        browser.close()
+
+
+def goto_step(page, label: str) -> None:
+    page.get_by_text(label, exact=True).first.click()
+
+
+def wait_idle(page) -> None:
+    """Streamlit shows a 'running' status widget while the script runs."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+    )
+
+
+def test_demo_map_ranking_plan_and_html_download(page):
+    page.get_by_text("Data contoh", exact=False).first.wait_for(timeout=60_000)
+    # map step: Leaflet inside the st_folium iframe
+    goto_step(page, "2. Peta")
+    wait_idle(page)
+    frame = page.frame_locator("iframe[title*='streamlit_folium']").first
+    leaflet = frame.locator(".leaflet-container")
+    leaflet.wait_for(state="visible", timeout=60_000)
+    paths = frame.locator("path.leaflet-interactive")
+    assert paths.count() > 100  # demo has 175 kelurahan polygons (+ circles)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "app_map.png"), full_page=True)
+
+    # score step: the ranking table
+    goto_step(page, "3. Skor")
+    wait_idle(page)
+    table = page.locator("[data-testid='stDataFrame']").first
+    table.wait_for(state="visible", timeout=30_000)
+    assert page.get_by_text("kelurahan/desa prioritas").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "app_score.png"), full_page=True)
+
+    # plan step
+    goto_step(page, "4. Rencana")
+    wait_idle(page)
+    run = page.get_by_role("button", name="Jalankan rencana")
+    if run.count():
+        run.click()
+        wait_idle(page)
+        page.get_by_text("Usulan lokasi rekrutmen", exact=False).first.wait_for(timeout=60_000)
+        page.screenshot(path=str(ARTIFACTS / "app_plan.png"), full_page=True)
+
+    # export step: the HTML map downloads and is a Leaflet page
+    goto_step(page, "5. Ekspor")
+    wait_idle(page)
+    button = page.get_by_role("button", name="Peta interaktif (HTML)")
+    button.wait_for(timeout=30_000)
+    with page.expect_download(timeout=120_000) as dl:
+        button.click()
+    path = dl.value.path()
+    data = Path(path).read_bytes()
+    assert data.lstrip().lower().startswith(b"<!doctype html")
+    assert b"leaflet" in data.lower()
+    page.screenshot(path=str(ARTIFACTS / "app_export.png"), full_page=True)
+    # nothing left the machine
+    assert all("127.0.0.1" not in u for u in page.blocked)
