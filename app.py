@@ -22,7 +22,7 @@ from ibm_geo.i18n import t
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
 from ibm_geo.scoring import COMPONENTS
 
-st.set_page_config(page_title="ibm-geo", page_icon=":material/map:", layout="wide")
+st.set_page_config(page_title="ibm-geo", page_icon="\U0001f5fa", layout="wide")
 STEPS = ("data", "map", "score", "plan", "export")
 
 
@@ -101,16 +101,26 @@ def get_scored(_result, result_key: str, scenario_json: str):
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def get_plan(_result, result_key: str, scenario_json: str):
-    from ibm_geo.plan import plan_recruitment
-
+    plan_recruitment = plan_api("plan_recruitment")
     return plan_recruitment(_result.kelurahan, Scenario.model_validate_json(scenario_json))
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def get_pilots(_result, result_key: str, scenario_json: str):
-    from ibm_geo.plan import choose_pilots
-
+    choose_pilots = plan_api("choose_pilots")
     return choose_pilots(_result.kelurahan, Scenario.model_validate_json(scenario_json))
+
+
+PLAN_MODULES = ("ibm_geo.plan", "ibm_geo.plan.recruitment", "ibm_geo.plan.pilots")
+PLAN_MODULES += ("ibm_geo.plan.compare",)
+
+
+def plan_api(name: str):
+    """A planning function from ``ibm_geo.plan`` (or its submodule while it is not re-exported)."""
+    for mod in PLAN_MODULES:
+        if _has(mod, name):
+            return getattr(__import__(mod, fromlist=[name]), name)
+    return None
 
 
 def _has(module: str, name: str) -> bool:
@@ -179,11 +189,11 @@ def sidebar_filters(joined) -> tuple[int, int]:
     kabs = sorted(units["kab_kota"].dropna().astype(str).unique())
     ss = st.session_state
     ss["f_kab"] = [k for k in ss.get("f_kab", []) if k in kabs]
-    sb.multiselect(tr("f.kab"), kabs, key="f_kab")
+    sb.multiselect(tr("f.kab"), kabs, key="f_kab", placeholder=tr("f.all"))
     sub = units[units["kab_kota"].astype(str).isin(ss["f_kab"])] if ss["f_kab"] else units
     kecs = sorted(sub["kecamatan"].dropna().astype(str).unique())
     ss["f_kec"] = [k for k in ss.get("f_kec", []) if k in kecs]
-    sb.multiselect(tr("f.kec"), kecs, key="f_kec")
+    sb.multiselect(tr("f.kec"), kecs, key="f_kec", placeholder=tr("f.all"))
     yr = year_range(joined)
     lo, hi = ss.get("f_years", yr)
     ss["f_years"] = (max(yr[0], min(lo, yr[1])), min(yr[1], max(hi, yr[0])))
@@ -346,6 +356,7 @@ def step_map(result, sc: Scenario, sites: pd.DataFrame | None = None, key: str =
     col_map, col_info = st.columns([3, 2])
     with col_map:
         draw_map(result, sc, sites=sites, show_clients=show, key=key)
+        st.markdown(ui.legend_html(L()), unsafe_allow_html=True)
     with col_info:
         labels = {r["kode"]: ui.unit_label(r) for r in k.to_dict("records")}
         kodes = list(labels)
@@ -490,7 +501,7 @@ def plan_controls(result) -> None:
 
 
 def step_plan(result, sc: Scenario, rkey: str) -> None:
-    if not _has("ibm_geo.plan", "plan_recruitment"):
+    if plan_api("plan_recruitment") is None:
         st.warning(tr("p.unavailable"))
         return
     plan_controls(result)
@@ -504,7 +515,7 @@ def step_plan(result, sc: Scenario, rkey: str) -> None:
         ss["last_plan"] = (sc.to_json(), plan)
     if plan is not None:
         show_plan(result, sc, plan)
-    if _has("ibm_geo.plan", "choose_pilots"):
+    if plan_api("choose_pilots") is not None:
         st.subheader(tr("p.pilots"))
         pilots = get_pilots(result, rkey, sc.to_json())
         st.dataframe(pilots, hide_index=True, width="stretch", key="pilots_table")
@@ -553,10 +564,10 @@ def compare_block(result, sc: Scenario, plan) -> None:
     if not (a and b):
         st.info(tr("p.need_two"))
         return
-    if not _has("ibm_geo.plan", "compare_scenarios"):
+    compare_scenarios = plan_api("compare_scenarios")
+    if compare_scenarios is None:
         st.warning(tr("e.unavailable", what="compare_scenarios"))
         return
-    from ibm_geo.plan import compare_scenarios
 
     st.dataframe(
         compare_scenarios(a[1], b[1], plan_a=a[2], plan_b=b[2]),
@@ -685,7 +696,7 @@ def main() -> None:
     st.title(tr("app.title"))
     ss = st.session_state
     if ss.get("is_demo"):
-        st.info(tr("app.demo_banner"), icon=":material/info:")
+        st.info(tr("app.demo_banner"))
     step = st.sidebar.radio(
         tr("app.step"), STEPS, format_func=lambda s: tr(f"step.{s}"), key="step"
     )

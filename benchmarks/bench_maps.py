@@ -49,7 +49,7 @@ def synthetic(g: gpd.GeoDataFrame, seed: int = 42) -> gpd.GeoDataFrame:
     rp = out.geometry.representative_point()
     out["rep_lon"], out["rep_lat"] = rp.x, rp.y
     clients = rng.poisson(8, n)
-    st = rng.multinomial(1, [0.3, 0.3, 0.2, 0.1, 0.1], size=(n, 1)).sum(1)
+    st = rng.multinomial(1, [0.3, 0.3, 0.2, 0.1, 0.1], size=(n, 1)).sum(axis=1)
     out["clients"] = clients
     parts = np.stack([rng.binomial(clients, p) for p in (0.3, 0.3, 0.2, 0.1)], 1)
     parts = np.minimum(parts, clients[:, None])
@@ -70,7 +70,7 @@ def synthetic(g: gpd.GeoDataFrame, seed: int = 42) -> gpd.GeoDataFrame:
     for c in ("unserved_count", "unserved_share", "recency", "distance", "presence"):
         out[f"c_{c}"] = rng.random(n)
         out[f"pts_{c}"] = out[f"c_{c}"] * 20
-    out["score"] = out[[c for c in out if c.startswith("pts_")]].sum(1)
+    out["score"] = out[[c for c in out if c.startswith("pts_")]].sum(axis=1)
     out["rank"] = out["score"].rank(ascending=False, method="first").astype(int)
     out["priority_class"] = pd.qcut(out["score"], 5, labels=False) + 1
     out["priority_label"] = out["priority_class"].map(

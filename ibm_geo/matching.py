@@ -264,10 +264,10 @@ def _fuzzy_national(gaz, js, keys, idx, method, conf, cands, chunk: int = 256) -
             for s in range(0, len(rows), chunk):
                 part = rows[s : s + chunk]
                 scores = process.cdist(
-                    list(qkeys[part]), choices, scorer=fuzz.ratio, dtype=np.uint8, workers=-1
+                    list(qkeys[part]), choices, scorer=fuzz.ratio, dtype=np.float64, workers=-1
                 )
                 k = min(MAX_CANDIDATES, scores.shape[1])
-                top = np.argpartition(-scores.astype(np.int16), k - 1, axis=1)[:, :k]
+                top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
                 for r, q in enumerate(part):
                     order = top[r][np.argsort(-scores[r, top[r]], kind="stable")]
                     if scores[r, order[0]] > best_score[q]:

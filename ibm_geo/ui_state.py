@@ -94,6 +94,7 @@ APP_TEXT: dict[str, dict[str, str]] = {
     "f.title": {"id": "Filter dan asumsi", "en": "Filters and assumptions"},
     "f.kab": {"id": "Kab/Kota (BNNK)", "en": "Regency/City (BNNK)"},
     "f.kec": {"id": "Kecamatan", "en": "District"},
+    "f.all": {"id": "Semua", "en": "All"},
     "f.years": {"id": "Tahun rehabilitasi", "en": "Rehab year"},
     "f.status": {"id": "Status pascarehabilitasi", "en": "Post-rehab status"},
     "f.radius": {"id": "Radius layanan agen (m)", "en": "Agent service radius (m)"},
@@ -496,7 +497,14 @@ ASSETS = Path(__file__).resolve().parent / "assets" / "leaflet"
 def leaflet_data_uris() -> tuple[str, str]:
     """Leaflet JS/CSS as data: URIs so the in-app map works offline (no CDN)."""
     js = base64.b64encode((ASSETS / "leaflet.js").read_bytes()).decode("ascii")
-    css = base64.b64encode((ASSETS / "leaflet.css").read_bytes()).decode("ascii")
+    layers = base64.b64encode((ASSETS / "images" / "layers.png").read_bytes()).decode("ascii")
+    extra = (
+        ".leaflet-control-layers-toggle{background-image:url(data:image/png;base64,"
+        + layers
+        + ");background-size:26px 26px}"
+    )
+    css_text = (ASSETS / "leaflet.css").read_bytes() + extra.encode("ascii")
+    css = base64.b64encode(css_text).decode("ascii")
     return f"data:text/javascript;base64,{js}", f"data:text/css;base64,{css}"
 
 
@@ -521,8 +529,21 @@ def cluster_points(lon: np.ndarray, lat: np.ndarray, max_points: int = 300) -> p
     return agg.reset_index(drop=True)
 
 
+SCORE_COLORS = ["#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026"]
+
+
+def legend_html(lang: str = "id") -> str:
+    """Score legend (fixed 20-point bands of the map colours); no user text inside."""
+    cells = "".join(
+        f'<span style="background:{c};display:inline-block;width:1.6em;height:0.9em;'
+        f'border:1px solid #999;margin-left:0.4em"></span> {i * 20}-{i * 20 + 20}'
+        for i, c in enumerate(SCORE_COLORS)
+    )
+    return f"<small>{html.escape(t('legend.score', lang))}:{cells}</small>"
+
+
 def _color(score: float) -> str:
-    stops = ["#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026"]
+    stops = SCORE_COLORS
     if not np.isfinite(score):
         return "#cccccc"
     return stops[min(int(score // 20), 4)]
@@ -613,12 +634,12 @@ def build_app_map(
         for lo, la, n in cl.itertuples(index=False):
             folium.CircleMarker(
                 [la, lo],
-                radius=3 if n == 1 else min(4 + 2 * np.sqrt(n), 18),
-                color="#333333",
+                radius=2.5 if n == 1 else min(3 + 1.2 * np.sqrt(n), 12),
+                color="#3f007d",
                 weight=1,
                 fill=True,
-                fill_color="#6a51a3",
-                fill_opacity=0.7,
+                fill_color="#807dba",
+                fill_opacity=0.6,
                 tooltip=f"{int(n)} {html.escape(t('field.clients', lang).lower())}",
             ).add_to(fg)
         fg.add_to(m)
@@ -645,9 +666,9 @@ def build_app_map(
         for la, lo, nm, jn in zip(lat, lon, s["name"], s["jenis"], strict=True):
             if not (np.isfinite(la) and np.isfinite(lo)):
                 continue
-            folium.RegularPolygonMarker(
-                [la, lo], number_of_sides=4, radius=7, color="#08519c", fill=True,
-                fill_color="#4292c6", fill_opacity=1.0,
+            folium.CircleMarker(
+                [la, lo], radius=7, color="#08519c", weight=3, fill=True,
+                fill_color="#ffffff", fill_opacity=1.0,
                 tooltip=html.escape(f"{_norm(nm)} ({_norm(jn)})"),
             ).add_to(fg)  # fmt: skip
         fg.add_to(m)
@@ -669,7 +690,7 @@ def build_app_map(
                 tooltip=html.escape(f"{t('layer.sites', lang)}: {_norm(rec.get('nama'))}"),
             ).add_to(fg)  # fmt: skip
         fg.add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
     return m
 
 

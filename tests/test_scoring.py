@@ -136,3 +136,14 @@ def test_classification_schemes():
         Scenario(classification="natural_breaks", n_classes=3),
     )
     assert nb.tolist() == [0, 1, 1, 1, 2, 2, 2, 3, 3]
+
+
+def test_quantiles_agree_with_mapclassify():
+    import mapclassify
+
+    from ibm_geo.scoring import quantile_classes
+
+    rng = np.random.default_rng(3)
+    for n, k in [(50, 5), (997, 5), (300, 4), (40, 3)]:
+        v = np.round(rng.gamma(2, 10, n), 1)  # rounded: ties on the bounds
+        assert np.array_equal(quantile_classes(v, k), mapclassify.Quantiles(v, k=k).yb)

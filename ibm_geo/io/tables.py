@@ -273,15 +273,29 @@ def _clean_text(s: pd.Series) -> pd.Series:
     return s.mask(s == "", pd.NA)
 
 
+def _arrow_float(t: pd.Series) -> pd.Series | None:
+    """Fast path: pyarrow cast of a clean column (None when any cell is not a plain number)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pc.cast(pa.array(t.array), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
+        return None
+    return pd.Series(arr.to_numpy(zero_copy_only=False), index=t.index, dtype="float64")
+
+
 def parse_float(s: pd.Series) -> pd.Series:
     """Numbers with a dot or a decimal comma ("-8,65") -> float64; anything else -> NaN."""
-    t = s if s.dtype == STRING else s.astype(STRING)
-    out = pd.to_numeric(t, errors="coerce").astype("float64")
-    retry = out.isna() & t.notna()
-    if retry.any():  # decimal commas: only the cells that failed the fast path
-        fixed = t[retry].str.strip().str.replace(",", ".", regex=False)
-        out[retry] = pd.to_numeric(fixed, errors="coerce").astype("float64")
-    return out
+    t = (s if s.dtype == STRING else s.astype(STRING)).str.strip()
+    fast = _arrow_float(t)
+    if fast is not None:
+        return fast
+    t = t.str.replace(",", ".", regex=False)
+    fast = _arrow_float(t)
+    if fast is not None:
+        return fast
+    return pd.to_numeric(t, errors="coerce").astype("float64")
 
 
 def parse_coordinates(s: pd.Series) -> tuple[pd.Series, pd.Series]:

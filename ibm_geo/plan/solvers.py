@@ -287,6 +287,15 @@ def _solve_uncapacitated(
     rep = _collapse_cols(rows_m, np.isin(cand, req), extra)
     cand = cand[rep]
     rows_m = rows_m[:, rep].tocsr()
+    # A row reached by one candidate only has y_k = x_j at the optimum: fold its weight into
+    # x_j's objective and drop the row (a third of the national rows); unreachable rows go too.
+    deg = np.diff(rows_m.indptr)
+    single = deg == 1
+    cx = np.bincount(
+        rows_m.indices[rows_m.indptr[:-1][single]], weights=wk[single], minlength=len(cand)
+    )
+    rows_m = rows_m[deg >= 2]
+    wk = wk[deg >= 2]
     nx, ny = len(cand), rows_m.shape[0]
     ncol = nx + ny
     # y_k - sum_{j in N_k} x_j <= 0
@@ -299,7 +308,7 @@ def _solve_uncapacitated(
     col_lo = np.zeros(ncol)
     col_lo[:nx][np.isin(cand, req)] = 1.0
     mip = _Mip(
-        c=np.concatenate([np.zeros(nx), wk]),
+        c=np.concatenate([cx, wk]),
         a=a,
         row_lo=np.concatenate([np.full(ny, -INF), slo]),
         row_hi=np.concatenate([np.zeros(ny), shi]),
@@ -312,14 +321,12 @@ def _solve_uncapacitated(
     if greedy is not None:
         xs = np.zeros(nx)
         pos = {int(j): k for k, j in enumerate(cand)}
-        # greedy picks outside the reduced set reach nothing new; map duplicates by coverage
-        csc = rows_m.tocsc()
+        # greedy picks outside the reduced set reach nothing new
         for j in greedy.selected:
             if int(j) in pos:
                 xs[pos[int(j)]] = 1.0
         ys = np.minimum(1.0, np.asarray(rows_m @ xs).ravel())
         start = np.concatenate([xs, ys])
-        del csc
     x, obj, bound, gap, status = _run_highs(mip, mip_gap=mip_gap, time_limit=time_limit, start=start)
     if not np.isfinite(obj):
         return _fallback(greedy, status, total, before, fixed_i)
