@@ -272,11 +272,7 @@ def try_sources(sources: tuple, maps: dict) -> None:
 
 
 def describe_error(e: InputError) -> str:
-    col = tr("data.error_col", col=e.column) if e.column else ""
-    msg = str(e)
-    prefix = f"{e.table}" + (f", column '{e.column}'" if e.column else "") + ": "
-    msg = msg[len(prefix) :] if msg.startswith(prefix) else msg
-    return tr("data.error", file=e.table, col=col, msg=msg)
+    return ui.error_message(e, L())
 
 
 def mapping_form(pending: dict) -> None:

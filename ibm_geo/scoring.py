@@ -111,7 +111,8 @@ def stability(
         return np.full(n, np.nan)
     rng = np.random.default_rng(seed)
     w = weights[None, :] * np.exp(rng.normal(0.0, spread, size=(draws, len(weights))))
-    s = score_matrix(comp, gate, w)
+    # float32 halves the memory traffic of the n x draws matrix (83k x 200 nationally)
+    s = score_matrix(comp.astype(np.float32), gate.astype(np.float32), w.astype(np.float32))
     k = min(top_n, n)
     hits = np.zeros(n, dtype=np.int64)
     # -score with a tiny deterministic tie-break so equal scores don't all count as top-N
@@ -208,93 +209,62 @@ MAIN_FACTOR_EN = {
 }
 
 
-def _s(a) -> pd.Series:
-    return pd.Series(np.asarray(a, dtype=object), dtype=object)
+REASON_ID = (
+    "Peringkat {rank} (skor {score}; faktor utama: {main_id}). {u}{of_id} klien belum terlayani"
+    "{share}; {r} direhabilitasi {years}; agen/layanan terdekat {km}; {agent_id}."
+)
+REASON_EN = (
+    "Rank {rank} (score {score}; main factor: {main_en}). {u}{of_en} clients unserved{share}; "
+    "{r} rehabilitated {years}; nearest agent/service {km}; {agent_en}."
+)
 
 
 def reasons(table: pd.DataFrame, scenario: Scenario, ref_year: int) -> tuple[pd.Series, pd.Series]:
     """Plain-language 'why ranked here', with counts already suppressed (safe to export).
 
-    Built column-wise (83k kelurahan in well under a second) rather than row by row."""
+    "7 of 9 unserved" would publish the complement 2 by subtraction, so when the clients not
+    unserved number 1..k-1 the total and the share are left out. Parts are computed column-wise;
+    only the final string formatting runs per row (83k kelurahan in well under a second)."""
     k = scenario.suppression_k
-    y0 = ref_year - scenario.recency_years + 1
     uns = table["unserved"].to_numpy()
     cli = table["clients"].to_numpy()
     agents = table["agents_active"].to_numpy()
     pts = table[[f"pts_{c}" for c in COMPONENTS]].to_numpy(dtype=float)
-    top = np.array(COMPONENTS, dtype=object)[pts.argmax(axis=1)] if len(table) else np.array([])
-    u, c, r = fmt_counts(uns, k), fmt_counts(cli, k), fmt_counts(table["unserved_recent"], k)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pct = np.round(100 * uns / np.maximum(cli, 1)).astype(np.int64).astype(str)
-    share = np.where(uns < k, "", " (" + pct.astype(object) + "%)")
+    top = np.array(COMPONENTS, dtype=object)[pts.argmax(axis=1)] if len(table) else []
+    rest = cli - uns
+    hide_total = (uns < k) | ((rest > 0) & (rest < k))
+    c = fmt_counts(cli, k)
+    pct = np.round(100 * uns / np.maximum(cli, 1)).astype(np.int64)
     dist = table["dist_nearest_m"].to_numpy(dtype=float)
-    km = np.where(
-        np.isnan(dist), "-", np.char.add(np.round(np.nan_to_num(dist) / 1000, 1).astype(str), " km")
+    a = fmt_counts(agents, k)
+    parts = dict(
+        {
+            "rank": table["rank"].to_numpy(),
+            "score": np.round(table["score"].to_numpy(dtype=float)).astype(np.int64),
+            "main_id": [MAIN_FACTOR_ID[t] for t in top],
+            "main_en": [MAIN_FACTOR_EN[t] for t in top],
+            "u": fmt_counts(uns, k),
+            "of_id": np.where(hide_total & (uns >= k), "", " dari " + c),
+            "of_en": np.where(hide_total & (uns >= k), "", " of " + c),
+            "share": np.where(hide_total, "", [f" ({p}%)" for p in pct]),
+            "r": fmt_counts(table["unserved_recent"], k),
+            "km": [("-" if np.isnan(d) else f"{d / 1000:.1f} km") for d in dist],
+            "agent_id": np.where(agents == 0, "belum ada Agen Pemulihan aktif", a + " agen aktif"),
+            "agent_en": np.where(agents == 0, "no active Agen Pemulihan", a + " active agents"),
+        }
     )
-    a = fmt_counts(agents, k).astype(object)
-    agent_id = np.where(agents == 0, "belum ada Agen Pemulihan aktif", a + " agen aktif")
-    agent_en = np.where(agents == 0, "no active Agen Pemulihan", a + " active agents")
-    rank = table["rank"].astype(str).to_numpy(dtype=object)
-    score = (
-        np.round(table["score"].to_numpy(dtype=float)).astype(np.int64).astype(str).astype(object)
-    )
-    main_id = _s([MAIN_FACTOR_ID[t] for t in top])
-    main_en = _s([MAIN_FACTOR_EN[t] for t in top])
-    u, c, r, share, km = (_s(x) for x in (u, c, r, share, km))
-    rank, score, agent_id, agent_en = _s(rank), _s(score), _s(agent_id), _s(agent_en)
-    years = f"{y0}-{ref_year}"
-    rid = (
-        "Peringkat "
-        + rank
-        + " (skor "
-        + score
-        + "; faktor utama: "
-        + main_id
-        + "). "
-        + u
-        + " dari "
-        + c
-        + " klien belum terlayani"
-        + share
-        + "; "
-        + r
-        + " direhabilitasi "
-        + years
-        + "; agen/layanan terdekat "
-        + km
-        + "; "
-        + agent_id
-        + "."
-    )
-    ren = (
-        "Rank "
-        + rank
-        + " (score "
-        + score
-        + "; main factor: "
-        + main_en
-        + "). "
-        + u
-        + " of "
-        + c
-        + " clients unserved"
-        + share
-        + "; "
-        + r
-        + " rehabilitated "
-        + years
-        + "; nearest agent/service "
-        + km
-        + "; "
-        + agent_en
-        + "."
-    )
+    years = f"{ref_year - scenario.recency_years + 1}-{ref_year}"
+    cols = {name: np.asarray(v, dtype=object) for name, v in parts.items()}
+    keys = list(cols)
+    rows = [dict(zip(keys, vals, strict=True)) for vals in zip(*cols.values(), strict=True)]
+    rid = [REASON_ID.format(years=years, **p) for p in rows]
+    ren = [REASON_EN.format(years=years, **p) for p in rows]
     none = uns == 0
-    rid = rid.where(~none, "Tidak ada klien yang belum terlayani.")
-    ren = ren.where(~none, "No unserved clients.")
+    rid = np.where(none, "Tidak ada klien yang belum terlayani.", np.array(rid, dtype=object))
+    ren = np.where(none, "No unserved clients.", np.array(ren, dtype=object))
     return (
-        pd.Series(rid.to_numpy(), index=table.index, name="reason_id"),
-        pd.Series(ren.to_numpy(), index=table.index, name="reason_en"),
+        pd.Series(rid, index=table.index, name="reason_id", dtype=object),
+        pd.Series(ren, index=table.index, name="reason_en", dtype=object),
     )
 
 

@@ -371,6 +371,40 @@ def headers_of(data: bytes, name: str) -> list[str]:
         return []
 
 
+_ERROR_ID = [
+    (
+        "no location column: need kode, kelurahan/desa, lat+lon or koordinat; found ",
+        "tidak ada kolom lokasi (perlu kode, kelurahan/desa, lat+lon atau koordinat); kolom yang ada: ",
+    ),
+    (
+        "cannot find the village name column (expected nama, WADMKD, NAME_4 or name); ",
+        "kolom nama kelurahan/desa tidak ditemukan (nama, WADMKD, NAME_4 atau name); ",
+    ),
+    ("columns found: ", "kolom yang ada: "),
+    (". Pass column_map.", ". Pilih kolomnya di bawah."),
+    ("cannot read boundaries", "berkas batas wilayah tidak dapat dibaca"),
+    ("cannot parse as CSV", "tidak dapat dibaca sebagai CSV"),
+    ("cannot read spreadsheet", "lembar kerja tidak dapat dibaca"),
+    ("save it as .xlsx or .csv", "simpan sebagai .xlsx atau .csv"),
+    ("cannot read file", "berkas tidak dapat dibaca"),
+    ("no features in the boundary file", "berkas batas wilayah tidak berisi poligon"),
+    ("no CRS in the file and the coordinates are not degrees", "tanpa CRS dan koordinat bukan derajat"),
+    ("the file is empty", "berkas kosong"),
+]
+
+
+def error_message(e, lang: str = "id") -> str:
+    """Plain message for an :class:`~ibm_geo.errors.InputError`: file, column, what is wrong."""
+    col = t("data.error_col", lang, col=e.column) if getattr(e, "column", None) else ""
+    msg = str(e)
+    prefix = f"{e.table}" + (f", column '{e.column}'" if e.column else "") + ": "
+    msg = msg[len(prefix) :] if msg.startswith(prefix) else msg
+    if lang == "id":
+        for en, id_ in _ERROR_ID:
+            msg = msg.replace(en, id_)
+    return t("data.error", lang, file=e.table, col=col, msg=msg)
+
+
 def mapping_from_choices(choices: dict[str, str | None]) -> dict[str, str]:
     """{canonical: header or None} from the selectboxes -> ``column_map`` {header: canonical}."""
     return {h: canon for canon, h in choices.items() if h}

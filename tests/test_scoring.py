@@ -147,3 +147,21 @@ def test_quantiles_agree_with_mapclassify():
     for n, k in [(50, 5), (997, 5), (300, 4), (40, 3)]:
         v = np.round(rng.gamma(2, 10, n), 1)  # rounded: ties on the bounds
         assert np.array_equal(quantile_classes(v, k), mapclassify.Quantiles(v, k=k).yb)
+
+
+def test_reason_hides_total_when_complement_is_small():
+    t = pd.DataFrame(
+        {
+            "kode": ["A", "B"],
+            "unserved": [7, 7],
+            "clients": [9, 20],
+            "unserved_recent": [0, 0],
+            "dist_nearest_m": [1000.0, 1000.0],
+            "agents_active": [0, 0],
+        }
+    )
+    out = score_table(t, Scenario(stability_draws=0, suppression_k=5), 2025)
+    a, b = out["reason_en"].tolist()
+    # 9 - 7 = 2 clients not unserved: "7 of 9" would disclose them
+    assert "7 clients unserved;" in a and "of 9" not in a and "%" not in a
+    assert "7 of 20 clients unserved (35%)" in b

@@ -16,7 +16,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ibm_geo import __version__
 from ibm_geo.config import Scenario
 from ibm_geo.privacy import (
     SUPPRESSED_COUNTS,
@@ -27,6 +26,16 @@ from ibm_geo.privacy import (
     public_table,
     suppression_rule,
 )
+
+def _version() -> str:
+    """Package version (robust to a namespace-style editable install, where __init__ is skipped)."""
+    try:
+        from importlib.metadata import version
+
+        return version("ibm-geo")
+    except Exception:
+        return "0.0.0"
+
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -182,7 +191,7 @@ def manifest(
     k = scenario.suppression_k
     man: dict[str, object] = {
         "kind": kind,
-        "generator": f"ibm-geo {__version__}",
+        "generator": f"ibm-geo {_version()}",
         "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "scenario_name": scenario.name,
         "scenario_toml": scenario.to_toml(),

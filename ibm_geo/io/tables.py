@@ -427,11 +427,14 @@ def read_points(
     # coordinates
     lat = pd.Series(np.nan, index=out.index)
     lon = pd.Series(np.nan, index=out.index)
-    for col, target in (("lat", "lat"), ("lon", "lon")):
+    unparsed = pd.Series(False, index=out.index)
+    for col in ("lat", "lon"):
         if col in text:
             v = parse_float(text[col])
-            rep(text[col].notna() & v.isna(), col, f"{col} is not a number", text[col])
-            if target == "lat":
+            bad = text[col].notna() & v.isna()
+            rep(bad, col, f"{col} is not a number", text[col], "ignored coordinates")
+            unparsed |= bad
+            if col == "lat":
                 lat = v
             else:
                 lon = v
@@ -443,16 +446,12 @@ def read_points(
             found["koordinat"],
             'coordinates not in "lat, lon" form',
             text["koordinat"],
+            "ignored coordinates",
         )
         lat = lat.mask(use, klat)
         lon = lon.mask(use, klon)
     half = lat.isna() ^ lon.isna()
-    rep(
-        half,
-        "lat" if lat.isna().any() else "lon",
-        "only one of lat/lon given",
-        lat.where(half, lon),
-    )
+    rep(half & ~unparsed, "lat", "only one of lat/lon given", None, "ignored coordinates")
     lat, lon = lat.mask(half), lon.mask(half)
 
     def inside(la, lo):

@@ -104,11 +104,7 @@ def covered_by(cov: Coverage, open_sites) -> np.ndarray:
         sel[idx] = True
     if not sel.any():
         return np.zeros(cov.n_demand, dtype=bool)
-    hit = sel[cov.matrix.indices].astype(np.int64)
-    counts = np.add.reduceat(hit, cov.matrix.indptr[:-1]) if hit.size else np.zeros(cov.n_demand)
-    # reduceat misbehaves on empty rows: zero them explicitly.
-    empty = np.diff(cov.matrix.indptr) == 0
-    counts = np.where(empty, 0, counts)
+    counts = cov.matrix @ sel.astype(float)
     return counts > 0
 
 

@@ -1,0 +1,211 @@
+"""The Streamlit app on the demo data (AppTest: no browser; st_folium is not rendered) and its
+UI-free helpers in :mod:`ibm_geo.ui_state`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ibm_geo import ui_state as ui
+from ibm_geo.config import Scenario
+from ibm_geo.demo import demo_paths
+from ibm_geo.errors import InputError
+from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.fixture(scope="module")
+def demo_result():
+    p = demo_paths()
+    inputs = load_inputs(p["boundaries"], p["clients"], p["agents"], p["service_points"])
+    return analyze_joined(join_inputs(inputs), Scenario())
+
+
+@pytest.fixture()
+def at():
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def goto(app, step: str):
+    app.sidebar.radio(key="step").set_value(step).run()
+    assert not app.exception, app.exception
+    return app
+
+
+# ------------------------------------------------------------------------------------ the app
+def test_every_step_runs_on_demo_with_banner(at, demo_result):
+    assert any("sintetis" in i.value for i in at.info)  # demo banner, Indonesian by default
+    assert at.session_state["_summary"] == demo_result.summary
+    for step in ("data", "map", "score", "plan", "export"):
+        goto(at, step)
+        assert not at.error, [e.value for e in at.error]
+    goto(at, "data")
+    quality = at.dataframe[0].value
+    assert quality["Baris dibaca"].tolist()[0] == len(demo_result.joined.clients.table)
+
+
+def test_raising_a_weight_changes_the_ranking_like_rescore(at, demo_result):
+    goto(at, "score")
+    before = list(at.session_state["_top"])
+    for c in ("unserved_count", "unserved_share", "recency", "presence"):
+        at.slider(key=f"w_{c}").set_value(0.0)
+    at.slider(key="w_distance").set_value(1.0).run()
+    after = list(at.session_state["_top"])
+    assert after != before
+    w = {"unserved_count": 0, "unserved_share": 0, "recency": 0, "presence": 0, "distance": 1}
+    expected = rescore(demo_result, Scenario(weights=w)).kelurahan["kode"].head(10).tolist()
+    assert after == expected
+    table = at.dataframe(key="top_table").value
+    assert len(table) == 10 and table["Peringkat"].tolist() == list(range(1, 11))
+
+
+def test_top_n_and_kab_filter(at, demo_result):
+    goto(at, "score")
+    at.number_input(key="top_n").set_value(5).run()
+    assert len(at.dataframe(key="top_table").value) == 5
+    kab = "Kota Denpasar"
+    at.sidebar.multiselect(key="f_kab").set_value([kab]).run()
+    assert not at.exception
+    table = at.dataframe(key="top_table").value
+    assert set(table["Kab/Kota"]) == {kab}
+    k = demo_result.kelurahan
+    assert at.session_state["_summary"]["kelurahan"] == int((k["kab_kota"] == kab).sum())
+
+
+def test_radius_changes_coverage(at):
+    served_before = at.session_state["_summary"]["in_reach"]
+    at.sidebar.number_input(key="radius_m").set_value(100).run()
+    assert at.session_state["_summary"]["in_reach"] < served_before
+
+
+def test_plan_p0_proposes_nothing_and_p3_at_most_three(at):
+    goto(at, "plan")
+    if any("belum tersedia" in w.value for w in at.warning):
+        pytest.skip("ibm_geo.plan.plan_recruitment not available")
+    at.number_input(key="p_p").set_value(0)
+    at.button(key="run_plan").click().run()
+    assert not at.exception, at.exception
+    plan = at.session_state["last_plan"][1]
+    assert len(plan.sites) == 0
+    assert any("Tidak ada lokasi" in i.value for i in at.info)
+    at.number_input(key="p_p").set_value(3)
+    at.button(key="run_plan").click().run()
+    plan = at.session_state["last_plan"][1]
+    assert 1 <= len(plan.sites) <= 3
+    assert at.dataframe(key="sites_table").value["kode"].tolist() == plan.sites["kode"].tolist()
+
+
+def test_english_labels(at):
+    at.sidebar.selectbox(key="lang").set_value("en").run()
+    assert any("synthetic" in i.value for i in at.info)
+    goto(at, "score")
+    assert "Rank" in at.dataframe(key="top_table").value.columns
+
+
+# ------------------------------------------------------------------------------- ui helpers
+def test_scenario_roundtrip_through_widget_state():
+    sc = Scenario(
+        name="Uji",
+        radius_m=2500,
+        weights={"unserved_count": 0.5, "distance": 0.1, "presence": 0.0},
+        classification="natural_breaks",
+        top_n=7,
+        filters={"kab_kota": ["Kota Denpasar"], "year_min": 2021, "statuses": ["belum"]},
+        plan={"p": 4, "capacity": 30, "min_per_kab": {"Kota Denpasar": 1}, "budget": 3.0},
+    )
+    state = ui.scenario_to_state(sc, (2019, 2025))
+    back = ui.scenario_from_state(state, Scenario(), (2019, 2025))
+    assert back.weights == sc.weights
+    assert back.filters == sc.filters
+    assert (back.plan.p, back.plan.capacity, back.plan.budget) == (4, 30, 3.0)
+    assert back.plan.min_per_kab == {"Kota Denpasar": 1}
+    assert (back.radius_m, back.top_n, back.name) == (2500, 7, "Uji")
+    # full year range and all statuses mean "no filter"
+    state.update(f_years=(2019, 2025), f_status=["belum", "aktif", "selesai", "putus"])
+    back = ui.scenario_from_state(state, Scenario(), (2019, 2025))
+    assert back.filters.year_min is None and back.filters.statuses == []
+
+
+def test_analysis_key_ignores_weights_but_not_radius():
+    a = Scenario()
+    assert ui.analysis_key(a) == ui.analysis_key(a.model_copy(update={"top_n": 3}))
+    b = Scenario(weights={"distance": 0.9})
+    assert ui.analysis_key(a) == ui.analysis_key(b)
+    assert ui.analysis_key(a) != ui.analysis_key(Scenario(radius_m=1000))
+
+
+def test_cluster_points_keep_every_client():
+    rng = np.random.default_rng(1)
+    lon, lat = 115.2 + rng.random(5000) * 0.3, -8.7 + rng.random(5000) * 0.3
+    lon[:3] = np.nan
+    cl = ui.cluster_points(lon, lat, max_points=300)
+    assert cl["n"].sum() == 4997 and len(cl) <= 400
+    small = ui.cluster_points(lon[3:53], lat[3:53])
+    assert len(small) == 50 and (small["n"] == 1).all()
+
+
+def test_map_escapes_user_strings(demo_result):
+    k = demo_result.kelurahan.copy()
+    k.loc[0, "nama"] = "<img src=x onerror=alert(1)>"
+    agents = demo_result.joined.agents.table.copy()
+    agents.loc[agents.index[0], "name"] = "<script>alert(2)</script>"
+    m = ui.build_app_map(k, agents=agents, units=demo_result.joined.units, tiles=False)
+    page = m.get_root().render()
+    assert "<img src=x" not in page and "<script>alert(2)" not in page
+    assert "&lt;img src=x" in page
+    assert "cdn" not in page.split("<body>")[0].lower() or "data:text/javascript" in page
+
+
+def test_quality_overview_counts_demo(demo_result):
+    q = ui.quality_overview(demo_result, "id")
+    row = q.iloc[0]
+    clients = demo_result.joined.clients.table
+    assert row["Baris dibaca"] == len(clients)
+    assert row["Cocok"] == int(clients["located"].sum())
+    swapped = demo_result.quality["problem"].str.contains("swapped").sum()
+    assert row["Koordinat tertukar (diperbaiki)"] == swapped > 0
+
+
+def test_unknown_headers_error_message_and_mapping_retry():
+    raw = "Nomor;Wilayah Tinggal;Tahun\n1;Sanur;2023\n2;Renon;2024\n"
+    data = raw.encode("utf-8")
+    p = demo_paths()
+    with pytest.raises(InputError) as exc:
+        load_inputs(p["boundaries"], data, names={"clients": "klien_aneh.csv"})
+    msg = ui.error_message(exc.value, "id")
+    assert "klien_aneh.csv" in msg and "kolom" in msg and "Wilayah Tinggal" in msg
+    headers = ui.headers_of(data, "klien_aneh.csv")
+    assert headers == ["Nomor", "Wilayah Tinggal", "Tahun"]
+    cmap = ui.mapping_from_choices({"kelurahan": "Wilayah Tinggal", "kode": None})
+    inputs = load_inputs(
+        p["boundaries"], data, names={"clients": "klien_aneh.csv"}, column_maps={"clients": cmap}
+    )
+    assert inputs.clients["kelurahan"].tolist() == ["Sanur", "Renon"]
+
+
+def test_override_places_ambiguous_name():
+    p = demo_paths()
+    data = b"kelurahan;kecamatan\nDauh Puri;Denpasar Barat\nSanur;\n"
+    inputs = load_inputs(p["boundaries"], data, names={"clients": "k.csv"})
+    units = inputs.boundaries
+    target = units.loc[units["nama"] == "Dauh Puri Kelod", "kode"].iloc[0]
+    key = ui.place_key("k.csv", "Dauh Puri", "Denpasar Barat", None)
+    out = ui.apply_overrides(inputs.clients, {key: target}, "k.csv")
+    assert out["kode"].tolist()[0] == target and pd.isna(out["kode"].tolist()[1])
+    joined = join_inputs(
+        type(inputs)(units, out, inputs.agents, inputs.service_points, inputs.quality)
+    )
+    assert joined.clients.table["kode_match"].tolist()[0] == target
+    opts = ui.candidate_options(
+        "Dauh Puri Kelod (Denpasar Barat, Kota Denpasar); Nowhere (X, Y)", units
+    )
+    assert opts == {"Dauh Puri Kelod (Denpasar Barat, Kota Denpasar)": target}

@@ -1,0 +1,182 @@
+"""Reading client/agent/service-point tables: encodings, separators, headers, bad values."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
+from ibm_geo.errors import InputError
+from ibm_geo.io import COLUMNS, read_points
+from ibm_geo.io.tables import parse_coordinates, parse_float
+from ibm_geo.quality import DataQuality
+
+
+def _quality(q: DataQuality) -> list[tuple]:
+    f = q.to_frame()
+    return list(zip(f["row"].tolist(), f["column"].tolist(), f["action"].tolist(), strict=True))
+
+
+def test_semicolon_decimal_comma_bom():
+    text = (
+        "\ufeffNo Klien;Nama;Kelurahan/Desa;KEC.;Kab/Kota;Lintang;Bujur;Tahun Rehab;"
+        "Status Pasca;Tingkat Keparahan;Layanan;\n"
+        "K1;Ani;Renon;Denpasar Selatan;Kota Denpasar;-8,6845;115,2398;2021;Aktif;Berat;RJ;\n"
+        "K2;Budi;Kel. Sanur;;;115,2600;-8,6932;2019;-;ringan;Rawat Inap;\n"
+        ";;;;;;;;;;;\n"
+        "K3;Citra;Pemogan;;;;;2035;selesai;sedang;outpatient;\n"
+    )
+    q = DataQuality()
+    out = read_points(text.encode("utf-8"), "clients", q, name="klien.csv")
+    assert list(out.columns) == COLUMNS["clients"]
+    assert out["row"].tolist() == [2, 3, 5]  # the empty record (row 4) is not a record
+    assert out["client_id"].tolist() == ["K1", "K2", "K3"]
+    assert out["lat"].tolist()[:2] == [-8.6845, -8.6932]  # row 3 swapped back
+    assert out["lon"].tolist()[:2] == [115.2398, 115.26]
+    assert np.isnan(out["lat"].iat[2])
+    assert out["tahun_rehab"].tolist()[:2] == [2021, 2019]
+    assert out["tahun_rehab"].isna().iat[2]  # 2035 is in the future
+    assert out["status_pasca"].tolist() == ["aktif", "belum", "selesai"]
+    assert out["tingkat"].tolist() == ["berat", "ringan", "sedang"]
+    assert out["jenis_layanan"].tolist() == ["rawat_jalan", "rawat_inap", "rawat_jalan"]
+    assert out["kecamatan"].isna().tolist() == [False, True, True]
+    assert _quality(q) == [
+        (3, "lat", "swapped lat/lon"),
+        (5, "tahun_rehab", "ignored value"),
+    ]
+    assert q.to_frame()["file"].unique().tolist() == ["klien.csv"]
+
+
+def test_cp1252_file(tmp_path):
+    text = (
+        "id,desa,kecamatan,tahun,status\n7,Kel. La'latang,Tallo,2022,Selesai\n8,Pémogan,,2020,ya\n"
+    )
+    path = tmp_path / "klien_cp1252.csv"
+    path.write_bytes(text.encode("cp1252"))
+    q = DataQuality()
+    out = read_points(path, "clients", q)
+    assert out["kelurahan"].tolist() == ["Kel. La'latang", "Pémogan"]
+    assert out["client_id"].tolist() == ["7", "8"]
+    assert out["status_pasca"].tolist() == ["selesai", "aktif"]
+    assert len(q) == 0
+
+
+def test_xlsx_with_combined_coordinates_and_tabs():
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["ID Agen", "Nama", "Desa", "Koordinat", "Kapasitas", "Aktif"])
+    ws.append(["A1", "Wayan", "Renon", "-8.6845, 115.2398", 8, "ya"])
+    ws.append(["A2", "Made", "Sanur", "115.26; -8.69", None, "tidak"])
+    ws.append(["A3", "Komang", "Sesetan", "di dekat pasar", -2, "mungkin"])
+    ws.append(["A1", "Ketut", None, None, 10, None])
+    buf = io.BytesIO()
+    wb.save(buf)
+    q = DataQuality()
+    out = read_points(buf.getvalue(), "agents", q, name="agen.xlsx")
+    assert list(out.columns) == COLUMNS["agents"]
+    assert out["row"].tolist() == [2, 3, 4, 5]
+    assert out["lat"].tolist()[:2] == [-8.6845, -8.69]
+    assert out["lon"].tolist()[:2] == [115.2398, 115.26]
+    assert out["kapasitas"].tolist()[0] == 8 and out["kapasitas"].isna().tolist()[1:3] == [True] * 2
+    assert out["aktif"].tolist() == [True, False, True, True]
+    assert _quality(q) == [
+        (2, "agen_id", "kept both rows"),
+        (3, "lat", "swapped lat/lon"),
+        (4, "Koordinat", "ignored coordinates"),
+        (4, "kapasitas", "default capacity"),
+        (4, "aktif", "assumed active"),
+        (5, "agen_id", "kept both rows"),
+        (5, None, "row kept, cannot be placed"),
+    ]
+
+
+def test_service_points_tab_separated_and_column_map():
+    text = "Fasilitas\tJenis\tLokasi desa\tlat\tlon\nBNNK Denpasar\tBNNK\tRenon\t-8.68\t115.24\n"
+    text += "Klinik Sehat\tKlinik Pratama\tSanur\t1.0\t1.0\nPuskesmas X\tApotek\tTonja\t\t\n"
+    q = DataQuality()
+    out = read_points(
+        text.encode(),
+        "service_points",
+        q,
+        name="layanan.tsv",
+        column_map={"Fasilitas": "name", "Lokasi desa": "kelurahan"},
+    )
+    assert out["name"].tolist() == ["BNNK Denpasar", "Klinik Sehat", "Puskesmas X"]
+    assert out["jenis"].tolist() == ["bnnk", "klinik", "lainnya"]
+    assert out["kelurahan"].tolist() == ["Renon", "Sanur", "Tonja"]
+    assert np.isnan(out["lat"].iat[1])  # (1, 1) is outside Indonesia either way round
+    assert _quality(q) == [(3, "lat", "ignored coordinates"), (4, "jenis", "used 'lainnya'")]
+
+
+def test_header_variants_english():
+    text = "Client ID,Village,District,City,Latitude,Longitude,Year,Severity,Status\n"
+    text += "1,Renon,Denpasar Selatan,Denpasar,-8.68,115.24,2020,severe,drop out\n"
+    text += "1,Renon,,,-8.68,abc,20x1,,completed\n"
+    q = DataQuality()
+    out = read_points(text.encode(), "clients", q, name="c.csv")
+    assert out[["kelurahan", "kecamatan", "kab_kota"]].iloc[0].tolist() == [
+        "Renon",
+        "Denpasar Selatan",
+        "Denpasar",
+    ]
+    assert out["tingkat"].iat[0] == "berat"
+    assert out["status_pasca"].tolist() == ["putus", "selesai"]
+    assert np.isnan(out["lat"].iat[1]) and np.isnan(out["lon"].iat[1])
+    assert sorted(_quality(q), key=str) == [
+        (2, "client_id", "kept both rows"),
+        (3, "client_id", "kept both rows"),
+        (3, "lon", "ignored coordinates"),  # lat alone is then not used either
+        (3, "tahun_rehab", "ignored value"),
+    ]
+
+
+def test_missing_location_column_names_the_file():
+    with pytest.raises(InputError) as err:
+        read_points(b"id,nama,tahun\n1,A,2020\n", "clients", DataQuality(), name="klien.csv")
+    assert "klien.csv" in str(err.value) and "kelurahan" in str(err.value)
+    with pytest.raises(ValueError):
+        read_points(b"desa\nRenon\n", "patients", DataQuality())
+
+
+def test_nothing_dropped_with_many_bad_rows():
+    rng = np.random.default_rng(0)
+    n = 500
+    lat = np.where(rng.random(n) < 0.1, "x", np.round(-8.7 + rng.random(n) * 0.1, 4).astype(str))
+    df = pd.DataFrame({"desa": "Renon", "lat": lat, "lon": "115,2", "tahun": "2020"})
+    data = df.to_csv(sep=";", index=False).encode()
+    q = DataQuality()
+    out = read_points(data, "clients", q, name="c.csv")
+    assert len(out) == n
+    bad = (lat == "x").sum()
+    f = q.to_frame()
+    assert (f["column"] == "lat").sum() == bad
+    assert sorted(f.loc[f["column"] == "lat", "row"].tolist()) == list(
+        np.flatnonzero(lat == "x") + 2
+    )
+
+
+@given(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).map(lambda v: round(v, 6)))
+def test_float_parsing_round_trips(v):
+    dot = repr(v)
+    comma = dot.replace(".", ",")
+    out = parse_float(pd.Series([dot, comma, f" {dot} "]))
+    assert out.tolist() == [v, v, v]
+
+
+@given(
+    st.floats(min_value=-11, max_value=6, allow_nan=False).map(lambda v: round(v, 5)),
+    st.floats(min_value=95, max_value=141, allow_nan=False).map(lambda v: round(v, 5)),
+    st.sampled_from([", ", ",", ";", "; ", " "]),
+)
+def test_coordinate_string_parsing(lat, lon, sep):
+    lat_s, lon_s = f"{lat:.5f}", f"{lon:.5f}"
+    if sep.strip() == ";":  # decimal commas are allowed when the pair uses ';'
+        lat_s, lon_s = lat_s.replace(".", ","), lon_s.replace(".", ",")
+    text = [f"{lat_s}{sep}{lon_s}", f"({lat:.5f}, {lon:.5f})"]
+    la, lo = parse_coordinates(pd.Series(text))
+    assert la.tolist() == [lat, lat] and lo.tolist() == [lon, lon]

@@ -1,0 +1,247 @@
+"""Privacy guard: hand-checked suppression cases, no-recovery properties, and a leak search of
+every export format for distinctive client names, IDs and coordinates."""
+
+from __future__ import annotations
+
+import io
+import re
+import sqlite3
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import _fixtures as fx
+from ibm_geo.privacy import (
+    ROW_GROUPS,
+    SUPPRESSED_COUNTS,
+    kab_totals,
+    public_curve,
+    public_mask,
+    public_pilots,
+    public_quality,
+    public_sites,
+    public_table,
+    suppression_mask,
+)
+
+# columns: 0 = total, 1..3 = parts
+GROUP = [(0, [1, 2, 3])]
+
+
+def test_primary_only_when_two_small_cells_in_group():
+    v = np.array([[12, 2, 3, 7]])
+    m = suppression_mask(v, 5, GROUP)
+    assert m.tolist() == [[False, True, True, False]]
+
+
+def test_single_small_cell_hides_next_smallest_nonzero_part():
+    # 20 = 3 + 8 + 9: the 3 alone could be recovered as 20-8-9, so 8 (smallest other) goes too
+    v = np.array([[20, 3, 8, 9]])
+    m = suppression_mask(v, 5, GROUP)
+    assert m.tolist() == [[False, True, True, False]]
+
+
+def test_zeros_are_skipped_when_choosing_the_complementary_cell():
+    # 15 = 4 + 0 + 11: the zero cannot protect; 11 is hidden
+    v = np.array([[15, 4, 0, 11]])
+    assert suppression_mask(v, 5, GROUP).tolist() == [[False, True, False, True]]
+
+
+def test_small_total_hides_its_parts():
+    v = np.array([[3, 3, 0, 0]])
+    assert suppression_mask(v, 5, GROUP).tolist() == [[True, True, False, False]]
+
+
+def test_non_additive_group_falls_back_to_the_total():
+    # parts do not add up (unknowns missing): the only candidate left is the total
+    v = np.array([[10, 2, 0, 0]])
+    assert suppression_mask(v, 5, GROUP).tolist() == [[True, True, False, False]]
+
+
+def test_margin_rule_protects_kab_total():
+    # one column, kab A rows 0-2, kab B rows 3-4: in A only 3 is small -> 10 hidden too;
+    # in B nothing is small -> nothing hidden
+    v = np.array([[3], [10], [25], [7], [30]])
+    codes = np.array([0, 0, 0, 1, 1])
+    m = suppression_mask(v, 5, [], codes)
+    assert m[:, 0].tolist() == [True, True, False, False, False]
+
+
+def test_k1_disables_suppression():
+    v = np.array([[1, 1, 0, 0]])
+    assert not suppression_mask(v, 1, GROUP).any()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.lists(
+        st.lists(st.integers(0, 12), min_size=4, max_size=4), min_size=1, max_size=12
+    ),
+    k=st.integers(2, 6),
+    n_kab=st.integers(1, 3),
+)
+def test_no_group_or_margin_has_exactly_one_hidden_cell(data, k, n_kab):
+    parts = np.array(data)[:, 1:]
+    v = np.column_stack([parts.sum(axis=1), parts])  # additive rows
+    codes = np.arange(len(v)) % n_kab
+    m = suppression_mask(v, k, GROUP, codes)
+    small = (v >= 1) & (v < k)
+    assert (m | ~small).all()  # every small cell is hidden
+    assert ((m.sum(axis=1) != 1) | (v[:, 1:].astype(bool).sum(axis=1) < 1)).all()
+    for c in range(v.shape[1]):
+        for g in range(n_kab):
+            sel = m[codes == g, c]
+            nonzero_others = (v[codes == g, c] > 0).sum()
+            assert sel.sum() != 1 or nonzero_others == 1  # a lone non-zero cell equals the total
+
+
+def test_public_table_on_hand_checked_rows():
+    kel = fx.make_kelurahan()
+    pub = public_table(kel, 5).set_index("nama")
+    # Panjer: 25 clients, status 5/5/5/5/5, served 10, in_reach 3, referral 8, unserved 4
+    p = pub.loc["Panjer"]
+    assert p["clients"] == 25 and p["status_belum"] == 5 and p["served"] == 10
+    assert p["in_reach"] == "<5" and p["unserved"] == "<5"  # two small cells: no extra needed
+    assert p["referral_berat"] == 8
+    assert pd.isna(p["unserved_share"])  # share would reveal the hidden count
+    # 'Desa `x`': 3 clients -> total and every non-zero part hidden, zeros stay
+    b = pub.loc[fx.BACKTICKS]
+    assert b["clients"] == "<5" and b["status_belum"] == 0 and b["status_aktif"] == "<5"
+    # first unit (40 clients, 8 per status, unserved 5): nothing small in the status group
+    first = pub.loc[fx.INJECTION]
+    assert [first[c] for c in ("clients", "status_belum", "unserved")] == [40, 8, 5]
+    assert first["unserved_share"] == pytest.approx(0.1)  # 5/40 = .125 -> 0.05 steps (half-even)
+
+
+def test_public_table_hides_every_group_and_margin_consistently():
+    kel = fx.make_kelurahan()
+    mask = public_mask(kel, 5)
+    for total, parts in ROW_GROUPS:
+        n_hidden = mask[[total, *parts]].sum(axis=1)
+        assert (n_hidden != 1).all(), (total, parts)
+    codes = kel["kab_kota"]
+    for c in mask.columns:
+        per_kab = mask[c].groupby(codes).sum()
+        assert (per_kab != 1).all(), c
+
+
+def test_kab_totals_are_true_sums_and_not_disclosive():
+    kel = fx.make_kelurahan()
+    tot = kab_totals(kel, 5).set_index("kab_kota")
+    assert tot.loc["Kota Denpasar", "clients"] == sum(fx.CLIENTS[:8]) == 107
+    assert tot.loc["Kab. Badung", "unserved"] == int(kel.loc[8:, "unserved"].sum()) == 9
+    assert tot.loc["Kota Denpasar", "units"] == 8
+    # the Badung 'unserved' column: 2, 4, 2, 1 -> all hidden, none recoverable from the 9
+    pub = public_table(kel, 5)
+    assert pub.loc[8:, "unserved"].tolist() == ["<5"] * 4
+
+
+def test_whitelist_drops_personal_and_internal_columns():
+    kel = fx.make_kelurahan()
+    kel["name"] = "Zulkarnain Wibisono"
+    kel["client_id"] = "KLIEN-9931"
+    kel["lat"] = -8.6712345
+    pub = public_table(kel, 5)
+    for col in ("name", "client_id", "lat", "lon", "agent_spare", "agent_capacity", "c_unserved_count", "geometry"):
+        assert col not in pub.columns
+    assert set(SUPPRESSED_COUNTS) <= set(pub.columns)
+
+
+def test_reason_texts_lose_small_counts_only():
+    kel = fx.make_kelurahan()
+    kel.loc[0, "reason_id"] = "3 klien belum terlayani; agen terdekat 3 km"
+    pub = public_table(kel, 5)
+    assert pub.loc[0, "reason_id"] == "<5 klien belum terlayani; agen terdekat 3 km"
+    assert pub.loc[3, "reason_en"].startswith("0 clients")
+
+
+def test_public_quality_drops_personal_values_only():
+    q = public_quality(fx.make_quality())
+    assert q.loc[q["column"] == "kelurahan", "value"].tolist() == ["Sanurr"]
+    assert q.loc[q["column"].isin(["name", "lat", "agen_id"]), "value"].isna().all()
+    assert len(q) == 4
+
+
+def test_companion_tables_suppress_client_counts():
+    kel = fx.make_kelurahan()
+    sites = public_sites(fx.make_sites(), 5)
+    # 14, 9, 3: the 3 alone would be recoverable from the plan total (26) -> 9 hidden too
+    assert sites["newly_reached"].tolist() == [14, "<5", "<5"]
+    pil = public_pilots(fx.make_pilots(), kel, 5)
+    pub = public_table(kel, 5).set_index("kode")
+    assert pil["unserved"].tolist() == [pub.loc[kd, "unserved"] for kd in pil["kode"]]
+    cur = public_curve(pd.DataFrame({"p": [0, 1, 2], "covered": [0, 3, 12], "marginal": [0, 3, 9]}), 5)
+    assert cur["covered"].tolist() == [0, "<5", 12]
+
+
+# -- leak search across every export -------------------------------------------------------------
+NEEDLES = [b"Zulkarnain", b"Wibisono", b"KLIEN-99", b"Klien Rahasia", b"AGEN-77", b"6712345", b"2123456"]
+
+
+def _expand(blob: bytes) -> list[bytes]:
+    """Raw bytes plus every inflated zip member / zlib stream (PPTX, XLSX, PDF, PNG)."""
+    out = [blob]
+    if blob[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(blob)) as z:
+            for name in z.namelist():
+                out += _expand(z.read(name))
+    for m in re.finditer(rb"stream\r?\n(.*?)endstream", blob, re.S):
+        try:
+            out.append(zlib.decompress(m.group(1)))
+        except zlib.error:
+            pass
+    return out  # PNG tEXt metadata is stored raw, so the blob itself covers it
+
+
+def test_no_client_data_in_any_export(tmp_path: Path):
+    from ibm_geo.export import results_geojson, results_gpkg, workbook_xlsx
+    from ibm_geo.export.tables import ranking_csv
+    from ibm_geo.render import build_html_map, build_slides, render_static_map
+
+    clients = fx.make_clients()
+    assert (clients["name"] == "Zulkarnain Wibisono").any()
+    kel = fx.aggregate(clients)
+    # an upstream bug could leave personal columns on the table: exports must drop them
+    first = clients.groupby("kode").first()
+    dirty = kel.copy()
+    for c in ("name", "client_id", "lat", "lon", "agen_id"):
+        dirty[c] = dirty["kode"].map(first[c])
+    sites = fx.make_sites().assign(client_names="Zulkarnain Wibisono", client_id="KLIEN-9931")
+    pilots = fx.make_pilots().assign(name="Zulkarnain Wibisono")
+    matches = fx.make_matches().assign(client_id="KLIEN-9931", name="Zulkarnain Wibisono")
+    quality = fx.make_quality()
+    sc = fx.scenario()
+    outputs = {
+        "html": build_html_map(dirty, scenario=sc, sites=sites, pilots=pilots),
+        "png": render_static_map(dirty, scenario=sc, sites=sites, pilots=pilots),
+        "pdf": render_static_map(dirty, scenario=sc, sites=sites, pilots=pilots, fmt="pdf", size="a4"),
+        "pptx": build_slides(dirty, scenario=sc, sites=sites, pilots=pilots, curve=fx.make_curve(),
+                             quality=quality, matches=matches),
+        "xlsx": workbook_xlsx(dirty, sc, sites, pilots, quality, matches, curve=fx.make_curve()),
+        "geojson": results_geojson(dirty, sc),
+        "csv": ranking_csv(dirty, sc),
+        "gpkg": results_gpkg(dirty, sc),
+    }
+    for kind, blob in outputs.items():
+        assert len(blob) > 1000, kind
+        for part in _expand(blob):
+            for needle in NEEDLES:
+                assert needle not in part, (kind, needle)
+    # the GeoPackage is SQLite: check its text cells too
+    path = tmp_path / "r.gpkg"
+    path.write_bytes(outputs["gpkg"])
+    con = sqlite3.connect(path)
+    rows = con.execute("select * from kelurahan").fetchall()
+    con.close()
+    text = repr(rows)
+    assert "Zulkarnain" not in text and "KLIEN" not in text
+    # small counts are suppressed in the tabular exports
+    csv = pd.read_csv(io.BytesIO(outputs["csv"]), dtype=str, encoding="utf-8-sig")
+    row = csv.loc[csv["nama"] == fx.BACKTICKS].iloc[0]
+    assert row["clients"] == "<5"
