@@ -218,7 +218,7 @@ def step_data(result) -> None:
         tr("data.source"),
         ["demo", "upload"],
         format_func=lambda m: tr("data.demo") if m == "demo" else tr("data.upload"),
-        key="data_mode",
+        key=f"data_mode_{L()}",
         horizontal=True,
     )
     if mode == "demo":
@@ -235,7 +235,6 @@ def step_data(result) -> None:
 
 
 def upload_form() -> None:
-    ss = st.session_state
     files = {}
     for kind in ui.KINDS:
         files[kind] = st.file_uploader(tr(f"data.{kind}"), key=f"up_{kind}")
@@ -243,9 +242,7 @@ def upload_form() -> None:
         if files["boundaries"] is None or files["clients"] is None:
             st.warning(tr("data.need_both"))
             return
-        sources = tuple(
-            (kind, f.name, f.getvalue()) for kind, f in files.items() if f is not None
-        )
+        sources = tuple((kind, f.name, f.getvalue()) for kind, f in files.items() if f is not None)
         try_sources(sources, {})
 
 
@@ -506,7 +503,7 @@ def step_plan(result, sc: Scenario, rkey: str) -> None:
         ss["plan_for"] = sc.to_json()
     plan = None
     if ss.get("plan_for") == sc.to_json():
-        with st.status(tr("p.running"), expanded=False):
+        with st.spinner(tr("p.running")):
             plan = get_plan(result, rkey, sc.to_json())
         ss["last_plan"] = (sc.to_json(), plan)
     if plan is not None:
@@ -514,7 +511,7 @@ def step_plan(result, sc: Scenario, rkey: str) -> None:
     if plan_api("choose_pilots") is not None:
         st.subheader(tr("p.pilots"))
         pilots = get_pilots(result, rkey, sc.to_json())
-        st.dataframe(pilots, hide_index=True, width="stretch", key="pilots_table")
+        st.dataframe(pretty(pilots), hide_index=True, width="stretch", key="pilots_table")
     compare_block(result, sc, plan)
 
 
@@ -530,7 +527,7 @@ def show_plan(result, sc: Scenario, plan) -> None:
     )
     st.subheader(tr("p.sites"))
     if len(plan.sites):
-        st.dataframe(plan.sites, hide_index=True, width="stretch", key="sites_table")
+        st.dataframe(pretty(plan.sites), hide_index=True, width="stretch", key="sites_table")
     else:
         st.info(tr("p.none"))
     if plan.curve is not None and len(plan.curve):
@@ -538,6 +535,19 @@ def show_plan(result, sc: Scenario, plan) -> None:
         st.line_chart(plan.curve.set_index("p")[["covered"]])
     sc_map = sc.model_copy(update={"radius_m": sc.plan.radius_m or sc.radius_m})
     draw_map(result, sc_map, sites=plan.sites, show_clients=False, key="plan_map")
+
+
+def pretty(df: pd.DataFrame) -> pd.DataFrame:
+    """Readable column names (i18n ``field.*``) and rounded numbers for display only."""
+    out = df.copy()
+    for c in out.columns:
+        if pd.api.types.is_float_dtype(out[c]):
+            out[c] = out[c].round(0 if c.endswith("_m") else 2)
+    reason = "reason_id" if L() == "id" else "reason_en"
+    out = out.drop(columns=[c for c in ("reason_id", "reason_en") if c != reason and c in out])
+    names = {c: t(f"field.{c}", L()) for c in out.columns if t(f"field.{c}", L()) != f"field.{c}"}
+    names[reason] = t("field.reason", L())
+    return out.rename(columns=names)
 
 
 def _fmt(v) -> str:
@@ -605,8 +615,14 @@ def step_export(result, sc: Scenario) -> None:
             "peringkat.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             lambda: _call(
-                ex.workbook_xlsx, kel, sc, sites=sites, quality=result.quality,
-                matches=result.matches, curve=curve, lang=lang,
+                ex.workbook_xlsx,
+                kel,
+                sc,
+                sites=sites,
+                quality=result.quality,
+                matches=result.matches,
+                curve=curve,
+                lang=lang,
             ),  # fmt: skip
         ),
         ("e.geojson", "hasil.geojson", "application/geo+json", lambda: ex.results_geojson(kel, sc)),
@@ -620,8 +636,13 @@ def step_export(result, sc: Scenario) -> None:
                 "peta.html",
                 "text/html",
                 lambda: _call(
-                    render.build_html_map, kel, scenario=sc, sites=sites,
-                    service_points=svc, lang=lang, self_contained=True,
+                    render.build_html_map,
+                    kel,
+                    scenario=sc,
+                    sites=sites,
+                    service_points=svc,
+                    lang=lang,
+                    self_contained=True,
                 ),  # fmt: skip
             )
         )
@@ -632,8 +653,13 @@ def step_export(result, sc: Scenario) -> None:
                 "peta.png",
                 "image/png",
                 lambda: _call(
-                    render.render_static_map, kel, scenario=sc, sites=sites,
-                    service_points=svc, lang=lang, fmt="png",
+                    render.render_static_map,
+                    kel,
+                    scenario=sc,
+                    sites=sites,
+                    service_points=svc,
+                    lang=lang,
+                    fmt="png",
                 ),  # fmt: skip
             )
         )
@@ -644,8 +670,15 @@ def step_export(result, sc: Scenario) -> None:
                 "bahan_rakor.pptx",
                 "application/vnd.openxmlformats-officedocument.presentationml.presentation",
                 lambda: _call(
-                    render.build_slides, kel, scenario=sc, sites=sites, plan=plan, curve=curve,
-                    quality=result.quality, matches=result.matches, lang=lang,
+                    render.build_slides,
+                    kel,
+                    scenario=sc,
+                    sites=sites,
+                    plan=plan,
+                    curve=curve,
+                    quality=result.quality,
+                    matches=result.matches,
+                    lang=lang,
                 ),  # fmt: skip
             )
         )
@@ -694,7 +727,7 @@ def main() -> None:
     if ss.get("is_demo"):
         st.info(tr("app.demo_banner"))
     step = st.sidebar.radio(
-        tr("app.step"), STEPS, format_func=lambda s: tr(f"step.{s}"), key="step"
+        tr("app.step"), STEPS, index=1, format_func=lambda s: tr(f"step.{s}"), key="step"
     )
     try:
         joined, jkey = current_joined()

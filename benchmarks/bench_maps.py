@@ -77,8 +77,14 @@ def synthetic(g: gpd.GeoDataFrame, seed: int = 42) -> gpd.GeoDataFrame:
         {1: "Sangat rendah", 2: "Rendah", 3: "Sedang", 4: "Tinggi", 5: "Sangat tinggi"}
     )
     out["stability"] = rng.random(n).round(2)
-    out["reason_id"] = [f"{u} klien belum terlayani; agen terdekat {d / 1000:.1f} km" for u, d in zip(out["unserved"], out["dist_nearest_m"], strict=True)]
-    out["reason_en"] = [f"{u} clients unserved; nearest agent {d / 1000:.1f} km" for u, d in zip(out["unserved"], out["dist_nearest_m"], strict=True)]
+    out["reason_id"] = [
+        f"{u} klien belum terlayani; agen terdekat {d / 1000:.1f} km"
+        for u, d in zip(out["unserved"], out["dist_nearest_m"], strict=True)
+    ]
+    out["reason_en"] = [
+        f"{u} clients unserved; nearest agent {d / 1000:.1f} km"
+        for u, d in zip(out["unserved"], out["dist_nearest_m"], strict=True)
+    ]
     return out
 
 
@@ -104,8 +110,10 @@ def coverage_check(g: gpd.GeoDataFrame, tol: float) -> dict[str, float]:
     return {
         "overlap_before_km2": overlap(before),
         "overlap_after_km2": overlap(after),
-        "union_before_km2": float(shapely.union_all(shapely.make_valid(before.to_numpy())).area) / 1e6,
-        "union_after_km2": float(shapely.union_all(shapely.make_valid(after.to_numpy())).area) / 1e6,
+        "union_before_km2": float(shapely.union_all(shapely.make_valid(before.to_numpy())).area)
+        / 1e6,
+        "union_after_km2": float(shapely.union_all(shapely.make_valid(after.to_numpy())).area)
+        / 1e6,
     }
 
 

@@ -14,6 +14,8 @@ its spreadsheet row. The candidate lists name places only, never client data.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -82,10 +84,17 @@ def rep_points(boundaries: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _groups(keys: np.ndarray) -> dict[str, np.ndarray]:
-    """key -> indices holding it (missing keys skipped)."""
-    s = pd.Series(keys)
-    s = s[s.notna()]
-    return {k: np.asarray(v) for k, v in s.groupby(s, sort=False).groups.items()}
+    """key -> indices holding it (missing keys skipped); one sort, no per-key pandas work."""
+    codes, uniques = pd.factorize(pd.Series(keys, dtype=object), use_na_sentinel=True)
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    start = np.searchsorted(sorted_codes, 0)
+    bounds = np.flatnonzero(np.diff(sorted_codes[start:])) + 1 + start
+    if start == len(order):
+        return {}
+    parts = np.split(order[start:], bounds - start)
+    firsts = sorted_codes[np.r_[start, bounds]]
+    return {uniques[c]: p for c, p in zip(firsts, parts, strict=True)}
 
 
 class _Gazetteer:
@@ -138,6 +147,14 @@ class _Gazetteer:
             self._parent_cache[cache_key] = hit
         return self._parent_cache[cache_key]
 
+    def within(self, hits: np.ndarray, kec: set | None, kab: set | None) -> np.ndarray:
+        """The candidate units lying in the written parents (few: same-name units)."""
+        if kec is None and kab is None:
+            return hits
+        in_kec = [i for i in hits if kec is None or self.kec_key[i] in kec]
+        both = [i for i in in_kec if kab is None or self.kab_key[i] in kab]
+        return np.asarray(both if both or kec is None else in_kec, dtype=np.int64)
+
     def pool(self, kec: set | None, kab: set | None) -> np.ndarray | None:
         """Indices inside the written parents (None = no usable parent)."""
         sets = []
@@ -184,10 +201,9 @@ def _resolve_names(gaz: _Gazetteer, places: pd.DataFrame) -> pd.DataFrame:
             continue
         kec = gaz.parent_keys("kec", kecs[j])
         kab = gaz.parent_keys("kab", kabs[j])
-        pool = gaz.pool(kec, kab)
         hits = gaz.by_key.get(key)
         if hits is not None:
-            inside = hits if pool is None else np.intersect1d(hits, pool)
+            inside = gaz.within(hits, kec, kab)
             if len(inside) == 1:
                 i = int(inside[0])
                 idx[j] = i
@@ -200,6 +216,7 @@ def _resolve_names(gaz: _Gazetteer, places: pd.DataFrame) -> pd.DataFrame:
                 continue
             # the name exists, but not in the written kecamatan/kab: maybe a misspelling there
             cands[j] = gaz.labels(hits)
+        pool = gaz.pool(kec, kab)
         if pool is not None:
             fuzzy_pool.append((j, pool))
         else:
@@ -367,10 +384,12 @@ def match_locations(
         if len(need):
             # identical coordinates (geocoded to the same spot) are tested once
             xy, inverse = np.unique(lon[need] + 1j * lat[need], return_inverse=True)
-            tree = shapely.STRtree(np.asarray(boundaries.geometry.values))
-            pts = shapely.points(xy.real, xy.imag)
-            hit_pt, hit_poly = tree.query(pts, predicate="intersects")
-            first_pt, first = np.unique(hit_pt, return_index=True)  # lowest polygon on a border
+            hit_pt, hit_poly = _points_in_polygons(
+                np.asarray(boundaries.geometry.values), xy.real, xy.imag
+            )
+            order = np.lexsort((hit_poly, hit_pt))  # on a shared border: the lowest polygon
+            hit_pt, hit_poly = hit_pt[order], hit_poly[order]
+            first_pt, first = np.unique(hit_pt, return_index=True)
             poly_of_xy = np.full(len(xy), -1, dtype=np.int64)
             poly_of_xy[first_pt] = hit_poly[first]
             poly = poly_of_xy[inverse.ravel()]
@@ -434,6 +453,31 @@ def match_locations(
         confidence=pd.Series(conf, index=index, dtype="float64"),
         matches=matches,
     )
+
+
+def _points_in_polygons(
+    geoms: np.ndarray, x: np.ndarray, y: np.ndarray, chunk: int = 250_000
+) -> tuple[np.ndarray, np.ndarray]:
+    """(point index, polygon index) pairs where the point touches the polygon.
+
+    An STRtree query with the GEOS predicate; chunks run in threads because shapely releases the
+    GIL, which roughly halves the time for a million points on two cores.
+    """
+    tree = shapely.STRtree(geoms)
+
+    def run(start: int) -> np.ndarray:
+        pts = shapely.points(x[start : start + chunk], y[start : start + chunk])
+        pairs = tree.query(pts, predicate="intersects")
+        pairs[0] += start
+        return pairs
+
+    starts = list(range(0, len(x), chunk))
+    if len(starts) == 1:
+        pairs = run(0)
+    else:
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as ex:
+            pairs = np.concatenate(list(ex.map(run, starts)), axis=1)
+    return pairs[0], pairs[1]
 
 
 def _name_mismatch(gaz, table, rows, got, unit, written_key) -> pd.DataFrame | None:

@@ -21,14 +21,19 @@ table, and even that passes through :func:`public_table` first, which
      official total from elsewhere cannot give the cell back by subtraction.
 
    Zeros stay visible (a true zero is not disclosive on its own), so after this step every
-   group/margin holds either no suppressed cell or at least two.
+   group/margin holds either no suppressed cell or at least two. A complementary cell is always
+   >= k (every smaller non-zero cell is already primary), so it is shown as ``"≥k"``: true, and
+   only an interval (e.g. 20 = "<5" + "≥5" + 9 leaves 1..4 and 7..10).
 4. derived values that could reveal a suppressed count are rounded or blanked: ``unserved_share``
    is rounded to 0.05 and blanked where ``unserved`` is suppressed; ``score``/``pts_*`` are
    rounded to 0.1 and the count-driven points (``pts_unserved_count``, ``pts_unserved_share``,
    ``pts_recency``) are blanked where ``unserved`` is suppressed; the raw ``c_*`` components are
    not published (their ``pts_*`` carry the same information); distances are rounded to 100 m.
-   Numbers in the reason texts followed by a client word ("3 klien") are replaced by ``<k`` when
-   below k, and by ``>=k`` when they equal a secondarily suppressed cell of that row.
+   Reason texts (written by :mod:`ibm_geo.scoring`, which already writes small counts as ``<k``)
+   are cleaned again: a number followed by a client word ("3 klien", "11 dari", "6
+   direhabilitasi") is replaced by ``<k`` when below k and by ``≥k`` when it equals a
+   complementary cell of that row; ranks ("peringkat 1 dari 175") are left alone; a percentage
+   is dropped when the row's ``unserved`` or ``clients`` is hidden.
 
 Agent and service-point counts are not client data and are published as they are.
 """
@@ -100,27 +105,37 @@ PRIVATE_QUALITY_COLUMNS = {
     "address",
 }
 
-_CLIENT_WORDS = r"(?:klien|client|orang|people|person|belum|unserved|tidak)"
-_REASON_NUM = re.compile(r"(?<![\w.,])(\d+)(?![\w.,]\d)(\s*)(?=" + _CLIENT_WORDS + ")", re.I)
+_CLIENT_WORDS = (
+    r"(?:klien|client|orang|people|person|belum|unserved|tidak|dari|of|direhabilitasi"
+    r"|rehabilitated|recent)"
+)
+_REASON_NUM = re.compile(r"(?<![\w.,<>=≥])(\d+)(?![\w.,]\d)(\s*)(?=" + _CLIENT_WORDS + ")", re.I)
+_REASON_PCT = re.compile(r"\s*\(\d+\s*%\)")
+_RANK_WORDS = ("peringkat", "rank", "ke-", "no.", "skor", "score", "pilihan", "choice")
 
 
 def suppressed_label(k: int) -> str:
-    """The text shown instead of a small count."""
+    """The text shown instead of a small count (primary suppression)."""
     return f"<{k}"
+
+
+def complementary_label(k: int) -> str:
+    """The text shown instead of a cell hidden only to protect a small one (always >= k)."""
+    return f"≥{k}"
 
 
 def suppression_rule(k: int, lang: str = "id") -> str:
     """One-sentence rule for manifests and footers."""
     if lang == "en":
         return (
-            f"Client counts from 1 to {k - 1} are shown as '<{k}'; further cells are hidden so "
-            "that no hidden count can be recovered from row or kab/kota totals. No client names, "
-            "IDs or coordinates are included."
+            f"Client counts from 1 to {k - 1} are shown as '<{k}'; cells hidden so that these "
+            f"cannot be recovered from row or kab/kota totals are shown as '≥{k}'. No client "
+            "names, IDs or coordinates are included."
         )
     return (
-        f"Jumlah klien 1 sampai {k - 1} ditampilkan sebagai '<{k}'; sel lain ikut disembunyikan "
-        "agar angka tersembunyi tidak dapat dihitung ulang dari total baris atau kab/kota. "
-        "Tidak ada nama, ID, atau koordinat klien."
+        f"Jumlah klien 1 sampai {k - 1} ditampilkan sebagai '<{k}'; sel yang ikut disembunyikan "
+        f"agar angka itu tidak dapat dihitung ulang dari total baris atau kab/kota ditampilkan "
+        f"'≥{k}'. Tidak ada nama, ID, atau koordinat klien."
     )
 
 
@@ -232,13 +247,10 @@ def public_table(kelurahan: pd.DataFrame, k: int, *, lang: str | None = None) ->
     mask = public_mask(kelurahan, k)
     cols = [c for c in PUBLIC_COLUMNS if c in kelurahan or c == "unserved_share"]
     out = pd.DataFrame(index=kelurahan.index)
-    label = suppressed_label(k)
     counts = _counts_frame(kelurahan, list(mask.columns))
     for c in cols:
         if c in mask.columns:
-            vals = counts[c].to_numpy().astype(object)
-            vals[mask[c].to_numpy()] = label
-            out[c] = pd.Series(vals, index=kelurahan.index, dtype=object)
+            out[c] = _labelled(counts[c], mask[c].to_numpy(), k)
         elif c in OPEN_COUNTS:
             out[c] = _counts_frame(kelurahan, [c])[c].astype(object)
         elif c == "unserved_share":
@@ -263,7 +275,7 @@ def public_table(kelurahan: pd.DataFrame, k: int, *, lang: str | None = None) ->
         elif c in ("rep_lon", "rep_lat"):
             out[c] = pd.to_numeric(kelurahan[c], errors="coerce").round(5)
         elif c in ("reason_id", "reason_en"):
-            out[c] = _clean_reasons(kelurahan[c], counts, mask, k)
+            out[c] = _clean_reasons(kelurahan[c], _hidden_info(counts, mask), k)
         else:
             out[c] = kelurahan[c]
     if lang in ("id", "en"):
@@ -272,27 +284,54 @@ def public_table(kelurahan: pd.DataFrame, k: int, *, lang: str | None = None) ->
     return out
 
 
+def _labelled(values: pd.Series, hidden: np.ndarray, k: int) -> pd.Series:
+    """Ints, with hidden cells as "<k" (1..k-1) or "≥k" (complementary)."""
+    v = values.to_numpy()
+    out = v.astype(object)
+    out[hidden & (v < k)] = suppressed_label(k)
+    out[hidden & (v >= k)] = complementary_label(k)
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def _hidden_info(counts: pd.DataFrame, mask: pd.DataFrame) -> list[tuple[set[int], bool]]:
+    """Per row: the values of complementary cells, and whether unserved/clients is hidden."""
+    info = []
+    cols = list(mask.columns)
+    m = mask.to_numpy()
+    v = counts[cols].to_numpy()
+    key = [i for i, c in enumerate(cols) if c in ("unserved", "clients")]
+    for r in range(len(m)):
+        vals = {int(x) for x in v[r][m[r]]}
+        info.append((vals, bool(m[r][key].any()) if key else False))
+    return info
+
+
 def _clean_reasons(
-    reasons: pd.Series, counts: pd.DataFrame, mask: pd.DataFrame, k: int
+    reasons: pd.Series, info: list[tuple[set[int], bool]] | None, k: int
 ) -> pd.Series:
-    """Replace small or hidden client counts quoted in a reason text."""
-    hidden = counts.where(mask)
+    """Replace small or hidden client counts (and revealing shares) quoted in a reason text."""
     out = []
-    for i, text in zip(reasons.index, reasons, strict=True):
-        if text is None or (isinstance(text, float) and np.isnan(text)) or text is pd.NA:
+    for n_row, text in enumerate(reasons):
+        if text is None or text is pd.NA or (isinstance(text, float) and np.isnan(text)):
             out.append(None)
             continue
-        vals = {int(x) for x in hidden.loc[i].dropna()} if len(hidden.columns) else set()
+        vals, drop_pct = info[n_row] if info is not None else (set(), False)
 
         def sub(m: re.Match, vals=vals) -> str:
+            before = m.string[: m.start()].rstrip().lower()
+            if before.endswith(_RANK_WORDS):
+                return m.group(0)
             n = int(m.group(1))
             if 1 <= n < k:
-                return f"<{k}{m.group(2)}"
+                return f"{suppressed_label(k)}{m.group(2)}"
             if n in vals:
-                return f">={k}{m.group(2)}"
+                return f"{complementary_label(k)}{m.group(2)}"
             return m.group(0)
 
-        out.append(_REASON_NUM.sub(sub, str(text)))
+        clean = _REASON_NUM.sub(sub, str(text))
+        if drop_pct:
+            clean = _REASON_PCT.sub("", clean)
+        out.append(clean)
     return pd.Series(out, index=reasons.index, dtype=object)
 
 
@@ -333,8 +372,8 @@ def public_quality(quality: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def is_suppressed(value: object) -> bool:
-    """True for a cell shown as "<k"."""
-    return isinstance(value, str) and value.startswith("<")
+    """True for a cell shown as "<k" or "≥k"."""
+    return isinstance(value, str) and value.startswith(("<", "≥"))
 
 
 # -- companion tables ---------------------------------------------------------------------------
@@ -365,11 +404,9 @@ SERVICE_POINT_COLUMNS = ["name", "jenis", "lat", "lon"]
 
 def _suppress_column(values: pd.Series, k: int) -> pd.Series:
     """Primary + margin suppression of one count column whose sum may be known."""
-    v = pd.to_numeric(values, errors="coerce").fillna(0).round().astype(np.int64).to_numpy()
-    m = suppression_mask(v.reshape(-1, 1), k, [], np.zeros(len(v), dtype=np.int64))[:, 0]
-    out = v.astype(object)
-    out[m] = suppressed_label(k)
-    return pd.Series(out, index=values.index, dtype=object)
+    v = pd.to_numeric(values, errors="coerce").fillna(0).round().astype(np.int64)
+    m = suppression_mask(v.to_numpy().reshape(-1, 1), k, [], np.zeros(len(v), dtype=np.int64))[:, 0]
+    return _labelled(v, m, k)
 
 
 def public_sites(sites: pd.DataFrame | None, k: int) -> pd.DataFrame:
@@ -404,11 +441,20 @@ def public_pilots(
         out["unserved"] = out["unserved"].astype(object)
     if "score" in out:
         out["score"] = _round_to(out["score"], 0.1, 1)
-    counts = pd.DataFrame(index=out.index)
-    mask = pd.DataFrame(index=out.index)
+    info = None
+    if kelurahan is not None and "kode" in kelurahan and "kode" in out:
+        mask = public_mask(kelurahan, k)
+        per_kode = dict(
+            zip(
+                kelurahan["kode"].astype(str),
+                _hidden_info(_counts_frame(kelurahan, list(mask.columns)), mask),
+                strict=True,
+            )
+        )
+        info = [per_kode.get(str(kd), (set(), False)) for kd in out["kode"]]
     for c in ("reason_id", "reason_en"):
         if c in out:
-            out[c] = _clean_reasons(out[c], counts, mask, k)
+            out[c] = _clean_reasons(out[c], info, k)
     return out.reset_index(drop=True)
 
 
@@ -426,7 +472,12 @@ def public_curve(curve: pd.DataFrame | None, k: int) -> pd.DataFrame:
 
 
 def public_service_points(points: pd.DataFrame | None) -> pd.DataFrame:
-    """Public offices only: name, type and location (never client or agent columns)."""
+    """Public offices only: name, type and location (never client or agent columns).
+
+    Accepts the service-point DataFrame or an object holding it as ``.table`` (``join.Placed``).
+    """
+    if points is not None and not isinstance(points, pd.DataFrame):
+        points = getattr(points, "table", None)
     if points is None:
         return pd.DataFrame(columns=SERVICE_POINT_COLUMNS)
     out = points.reindex(columns=SERVICE_POINT_COLUMNS).copy()

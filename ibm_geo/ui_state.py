@@ -164,7 +164,10 @@ APP_TEXT: dict[str, dict[str, str]] = {
         "en": "Reach as many clients as possible (MCLP)",
     },
     "p.lscp": {"id": "Jumlah lokasi minimum (LSCP)", "en": "Fewest sites (LSCP)"},
-    "p.pmedian": {"id": "Jarak rata-rata terkecil (p-median)", "en": "Shortest distance (p-median)"},
+    "p.pmedian": {
+        "id": "Jarak rata-rata terkecil (p-median)",
+        "en": "Shortest distance (p-median)",
+    },
     "p.mode": {"id": "Batasan", "en": "Limit by"},
     "p.by_p": {"id": "Jumlah kelompok agen", "en": "Number of agent groups"},
     "p.by_budget": {"id": "Anggaran", "en": "Budget"},
@@ -388,7 +391,10 @@ _ERROR_ID = [
     ("save it as .xlsx or .csv", "simpan sebagai .xlsx atau .csv"),
     ("cannot read file", "berkas tidak dapat dibaca"),
     ("no features in the boundary file", "berkas batas wilayah tidak berisi poligon"),
-    ("no CRS in the file and the coordinates are not degrees", "tanpa CRS dan koordinat bukan derajat"),
+    (
+        "no CRS in the file and the coordinates are not degrees",
+        "tanpa CRS dan koordinat bukan derajat",
+    ),
     ("the file is empty", "berkas kosong"),
 ]
 
@@ -559,7 +565,9 @@ def cluster_points(lon: np.ndarray, lat: np.ndarray, max_points: int = 300) -> p
     gx = np.floor((lon - lon.min()) / cell).astype(np.int64)
     gy = np.floor((lat - lat.min()) / cell).astype(np.int64)
     df = pd.DataFrame({"g": gx * 1_000_003 + gy, "lon": lon, "lat": lat})
-    agg = df.groupby("g", sort=True).agg(lon=("lon", "mean"), lat=("lat", "mean"), n=("lon", "size"))
+    agg = df.groupby("g", sort=True).agg(
+        lon=("lon", "mean"), lat=("lat", "mean"), n=("lon", "size")
+    )
     return agg.reset_index(drop=True)
 
 
@@ -606,7 +614,7 @@ def build_app_map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=11,
         tiles="OpenStreetMap" if tiles else None,
-        prefer_canvas=True,
+        prefer_canvas=len(k) > 1500,  # SVG is clickable and testable; canvas for big areas
     )
     js, css = leaflet_data_uris()
     m.default_js = [("leaflet", js)]

@@ -7,6 +7,7 @@ blocked (no network), so the Leaflet map must render from the package's own asse
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -120,9 +121,20 @@ def test_demo_map_ranking_plan_and_html_download(page):
     leaflet = frame.locator(".leaflet-container")
     leaflet.wait_for(state="visible", timeout=60_000)
     paths = frame.locator("path.leaflet-interactive")
-    assert paths.count() > 100  # demo has 175 kelurahan polygons (+ circles)
+    paths.nth(150).wait_for(state="attached", timeout=30_000)
+    assert paths.count() > 175  # demo: 175 kelurahan polygons + clients, agents, radii
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "app_map.png"), full_page=True)
+    # clicking a kelurahan (features are drawn in rank order) selects it beside the map
+    from ibm_geo.demo import demo_paths
+    from ibm_geo.pipeline import analyze
+
+    p = demo_paths()
+    kel = analyze(p["boundaries"], p["clients"], p["agents"], p["service_points"]).kelurahan
+    sixth = kel.iloc[5]
+    paths.nth(5).dispatch_event("click", {"clientX": 10, "clientY": 10, "bubbles": True})
+    page.get_by_text(f"{sixth['nama']} — ", exact=False).first.wait_for(timeout=30_000)
+    assert page.get_by_text(f"({sixth['kode']})", exact=False).count() >= 1
 
     # score step: the ranking table
     goto_step(page, "3. Skor")
@@ -136,11 +148,13 @@ def test_demo_map_ranking_plan_and_html_download(page):
     goto_step(page, "4. Rencana")
     wait_idle(page)
     run = page.get_by_role("button", name="Jalankan rencana")
-    if run.count():
-        run.click()
-        wait_idle(page)
-        page.get_by_text("Usulan lokasi rekrutmen", exact=False).first.wait_for(timeout=60_000)
-        page.screenshot(path=str(ARTIFACTS / "app_plan.png"), full_page=True)
+    run.wait_for(timeout=30_000)
+    run.click()
+    wait_idle(page)
+    page.get_by_text("Kurva cakupan", exact=False).first.wait_for(timeout=120_000)
+    sites = page.frame_locator("iframe[title*='streamlit_folium']").first
+    sites.locator(".leaflet-container").wait_for(state="visible", timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "app_plan.png"), full_page=True)
 
     # export step: the HTML map downloads and is a Leaflet page
     goto_step(page, "5. Ekspor")
@@ -156,3 +170,45 @@ def test_demo_map_ranking_plan_and_html_download(page):
     page.screenshot(path=str(ARTIFACTS / "app_export.png"), full_page=True)
     # nothing left the machine
     assert all("127.0.0.1" not in u for u in page.blocked)
+
+
+def test_bad_upload_explains_and_mapping_recovers(page):
+    """Unknown headers: a message naming the file, the previous data still usable, then a retry
+    with the column chosen on the mapping screen loads it."""
+    from ibm_geo.demo import demo_paths
+
+    goto_step(page, "1. Data")
+    wait_idle(page)
+    page.get_by_text("Unggah berkas sendiri", exact=True).click()
+    wait_idle(page)
+    inputs = page.locator("[data-testid='stFileUploader'] input[type=file]")
+    inputs.first.wait_for(state="attached", timeout=30_000)
+    bnd = demo_paths()["boundaries"]
+    inputs.nth(0).set_input_files(str(bnd))
+    bad = "Nomor;Wilayah Tinggal;Tahun\n1;Sanur;2023\n2;Renon;2024\n3;Kesiman;2025\n"
+    inputs.nth(1).set_input_files(
+        files=[{"name": "klien_aneh.csv", "mimeType": "text/csv", "buffer": bad.encode()}]
+    )
+    wait_idle(page)
+    page.get_by_role("button", name="Proses data").click()
+    wait_idle(page)
+    err = page.locator("[data-testid='stAlertContentError']").first
+    err.wait_for(timeout=30_000)
+    text = err.inner_text()
+    assert "klien_aneh.csv" in text and "kolom" in text and "sebelumnya tetap dipakai" in text
+    page.screenshot(path=str(ARTIFACTS / "app_bad_upload.png"), full_page=True)
+    # previous (demo) data still in use: the quality table still counts 600 client rows
+    assert page.get_by_text("klien_demo.csv").count() >= 1
+    # mapping screen: choose the column holding the kelurahan name, retry
+    page.get_by_text("kelurahan", exact=True).first.wait_for(timeout=30_000)
+    box = page.get_by_role("combobox", name="kelurahan", exact=True)
+    box.scroll_into_view_if_needed()
+    box.click()
+    page.get_by_role("option", name="Wilayah Tinggal").first.click()
+    wait_idle(page)
+    page.get_by_role("button", name="Coba lagi dengan pemetaan kolom ini").click()
+    wait_idle(page)
+    loaded = page.get_by_text(re.compile(r"Data dimuat:.*klien_aneh\.csv"))
+    loaded.first.wait_for(timeout=30_000)
+    assert page.locator("[data-testid='stAlertContentError']").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "app_mapped_upload.png"), full_page=True)

@@ -3,6 +3,7 @@ every export format for distinctive client names, IDs and coordinates."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import sqlite3
@@ -10,13 +11,13 @@ import zipfile
 import zlib
 from pathlib import Path
 
+import _fixtures as fx
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import _fixtures as fx
 from ibm_geo.privacy import (
     ROW_GROUPS,
     SUPPRESSED_COUNTS,
@@ -80,9 +81,7 @@ def test_k1_disables_suppression():
 
 @settings(max_examples=60, deadline=None)
 @given(
-    data=st.lists(
-        st.lists(st.integers(0, 12), min_size=4, max_size=4), min_size=1, max_size=12
-    ),
+    data=st.lists(st.lists(st.integers(0, 12), min_size=4, max_size=4), min_size=1, max_size=12),
     k=st.integers(2, 6),
     n_kab=st.integers(1, 3),
 )
@@ -148,7 +147,16 @@ def test_whitelist_drops_personal_and_internal_columns():
     kel["client_id"] = "KLIEN-9931"
     kel["lat"] = -8.6712345
     pub = public_table(kel, 5)
-    for col in ("name", "client_id", "lat", "lon", "agent_spare", "agent_capacity", "c_unserved_count", "geometry"):
+    for col in (
+        "name",
+        "client_id",
+        "lat",
+        "lon",
+        "agent_spare",
+        "agent_capacity",
+        "c_unserved_count",
+        "geometry",
+    ):
         assert col not in pub.columns
     assert set(SUPPRESSED_COUNTS) <= set(pub.columns)
 
@@ -159,6 +167,40 @@ def test_reason_texts_lose_small_counts_only():
     pub = public_table(kel, 5)
     assert pub.loc[0, "reason_id"] == "<5 klien belum terlayani; agen terdekat 3 km"
     assert pub.loc[3, "reason_en"].startswith("0 clients")
+
+
+def _one_row(**counts) -> pd.DataFrame:
+    base = dict.fromkeys(SUPPRESSED_COUNTS, 0)
+    base.update(counts)
+    return pd.DataFrame([{"kode": "51.71.01.1001", "nama": "Uji", "kab_kota": "Kota Uji", **base}])
+
+
+def test_complementary_cell_is_labelled_and_scrubbed_from_reasons():
+    # 20 clients = served 12 + in_reach 3 + unserved 5: the 3 alone gives itself away
+    # (20 - 12 - 5), so unserved (the smallest other non-zero part) is hidden as well
+    row = _one_row(
+        clients=20,
+        status_aktif=12,
+        status_belum=8,
+        served=12,
+        in_reach=3,
+        unserved=5,
+        tingkat_ringan=20,
+        rawat_jalan=20,
+    )
+    row["reason_id"] = (
+        "Peringkat 2 (skor 61; faktor utama: jarak). 5 dari 20 klien belum terlayani (25%); "
+        "<5 direhabilitasi 2023-2025; agen/layanan terdekat 4.0 km; 6 agen aktif."
+    )
+    row["reason_en"] = "Rank 2 (score 61). 5 of 20 clients unserved (25%); 1 of 1 recent."
+    pub = public_table(row, 5).iloc[0]
+    assert (pub["served"], pub["in_reach"], pub["unserved"]) == (12, "<5", "≥5")
+    assert pub["reason_id"] == (
+        "Peringkat 2 (skor 61; faktor utama: jarak). ≥5 dari 20 klien belum terlayani; "
+        "<5 direhabilitasi 2023-2025; agen/layanan terdekat 4.0 km; 6 agen aktif."
+    )
+    assert pub["reason_en"] == "Rank 2 (score 61). ≥5 of 20 clients unserved; <5 of <5 recent."
+    assert pd.isna(pub["unserved_share"])
 
 
 def test_public_quality_drops_personal_values_only():
@@ -172,16 +214,26 @@ def test_companion_tables_suppress_client_counts():
     kel = fx.make_kelurahan()
     sites = public_sites(fx.make_sites(), 5)
     # 14, 9, 3: the 3 alone would be recoverable from the plan total (26) -> 9 hidden too
-    assert sites["newly_reached"].tolist() == [14, "<5", "<5"]
+    assert sites["newly_reached"].tolist() == [14, "≥5", "<5"]
     pil = public_pilots(fx.make_pilots(), kel, 5)
     pub = public_table(kel, 5).set_index("kode")
     assert pil["unserved"].tolist() == [pub.loc[kd, "unserved"] for kd in pil["kode"]]
-    cur = public_curve(pd.DataFrame({"p": [0, 1, 2], "covered": [0, 3, 12], "marginal": [0, 3, 9]}), 5)
+    cur = public_curve(
+        pd.DataFrame({"p": [0, 1, 2], "covered": [0, 3, 12], "marginal": [0, 3, 9]}), 5
+    )
     assert cur["covered"].tolist() == [0, "<5", 12]
 
 
 # -- leak search across every export -------------------------------------------------------------
-NEEDLES = [b"Zulkarnain", b"Wibisono", b"KLIEN-99", b"Klien Rahasia", b"AGEN-77", b"6712345", b"2123456"]
+NEEDLES = [
+    b"Zulkarnain",
+    b"Wibisono",
+    b"KLIEN-99",
+    b"Klien Rahasia",
+    b"AGEN-77",
+    b"6712345",
+    b"2123456",
+]
 
 
 def _expand(blob: bytes) -> list[bytes]:
@@ -192,10 +244,8 @@ def _expand(blob: bytes) -> list[bytes]:
             for name in z.namelist():
                 out += _expand(z.read(name))
     for m in re.finditer(rb"stream\r?\n(.*?)endstream", blob, re.S):
-        try:
+        with contextlib.suppress(zlib.error):
             out.append(zlib.decompress(m.group(1)))
-        except zlib.error:
-            pass
     return out  # PNG tEXt metadata is stored raw, so the blob itself covers it
 
 
@@ -220,9 +270,18 @@ def test_no_client_data_in_any_export(tmp_path: Path):
     outputs = {
         "html": build_html_map(dirty, scenario=sc, sites=sites, pilots=pilots),
         "png": render_static_map(dirty, scenario=sc, sites=sites, pilots=pilots),
-        "pdf": render_static_map(dirty, scenario=sc, sites=sites, pilots=pilots, fmt="pdf", size="a4"),
-        "pptx": build_slides(dirty, scenario=sc, sites=sites, pilots=pilots, curve=fx.make_curve(),
-                             quality=quality, matches=matches),
+        "pdf": render_static_map(
+            dirty, scenario=sc, sites=sites, pilots=pilots, fmt="pdf", size="a4"
+        ),
+        "pptx": build_slides(
+            dirty,
+            scenario=sc,
+            sites=sites,
+            pilots=pilots,
+            curve=fx.make_curve(),
+            quality=quality,
+            matches=matches,
+        ),
         "xlsx": workbook_xlsx(dirty, sc, sites, pilots, quality, matches, curve=fx.make_curve()),
         "geojson": results_geojson(dirty, sc),
         "csv": ranking_csv(dirty, sc),

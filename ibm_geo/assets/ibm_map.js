@@ -222,19 +222,13 @@
   legend.onAdd = function () {
     var d = el("div", "ibm-legend");
     d.appendChild(el("div", "ibm-legend-title", T.legend_score));
-    var lo = M.min_score;
-    M.breaks.forEach(function (b, i) {
-      var row = el("div", "ibm-legend-row");
-      var sw = el("span", "ibm-swatch"); sw.style.background = M.colors[i];
-      row.appendChild(sw);
-      row.appendChild(el("span", null, fmt(lo) + " \u2013 " + fmt(b) + (M.labels[i] ? "  " + M.labels[i] : "")));
-      d.appendChild(row);
-      lo = b;
+    M.legend.forEach(function (row) {
+      var r = el("div", "ibm-legend-row");
+      var sw = el("span", "ibm-swatch"); sw.style.background = row[0];
+      r.appendChild(sw);
+      r.appendChild(el("span", null, row[1]));
+      d.appendChild(r);
     });
-    var nd = el("div", "ibm-legend-row");
-    var sw0 = el("span", "ibm-swatch"); sw0.style.background = "#dddddd";
-    nd.appendChild(sw0); nd.appendChild(el("span", null, T.nodata));
-    d.appendChild(nd);
     d.appendChild(el("div", "ibm-legend-title", T.legend_unserved));
     d.appendChild(el("div", "ibm-legend-note", "\u25CF " + T.circle_note + " " + fmt(umax) + "; \u25CC " + "<" + M.k));
     if (D.agents.length) d.appendChild(el("div", "ibm-legend-note", T.legend_radius));

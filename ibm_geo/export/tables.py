@@ -27,6 +27,7 @@ from ibm_geo.privacy import (
     suppression_rule,
 )
 
+
 def _version() -> str:
     """Package version (robust to a namespace-style editable install, where __init__ is skipped)."""
     try:
@@ -70,7 +71,16 @@ def ranking_csv(kelurahan: pd.DataFrame, scenario: Scenario, lang: str = "id") -
 
 
 def _public_geo(kelurahan: gpd.GeoDataFrame, scenario: Scenario) -> gpd.GeoDataFrame:
+    """Public table for GIS formats: counts stay numeric (GIS tools need one type per field),
+    a hidden count is null, and ``suppressed`` lists the hidden columns of the row."""
     pub = public_table(kelurahan, scenario.suppression_k)
+    cols = [c for c in SUPPRESSED_COUNTS if c in pub]
+    hidden = pub[cols].map(lambda v: isinstance(v, str))
+    for c in cols:
+        pub[c] = pd.array(
+            [None if h else v for v, h in zip(pub[c], hidden[c], strict=True)], dtype="Int64"
+        )
+    pub["suppressed"] = [";".join(c for c in cols if row[c]) for _, row in hidden.iterrows()]
     geom = gpd.GeoSeries(kelurahan.geometry, crs=kelurahan.crs).to_crs(4326)
     return gpd.GeoDataFrame(pub, geometry=geom.to_numpy(), crs="EPSG:4326")
 
@@ -80,7 +90,12 @@ def results_geojson(kelurahan: gpd.GeoDataFrame, scenario: Scenario) -> bytes:
     g = _public_geo(kelurahan, scenario)
     text = g.to_json(drop_id=True, to_wgs84=False, na="null", show_bbox=False)
     doc = json.loads(text)
-    doc["ibm_geo_manifest"] = manifest("geojson", scenario, units=len(g))
+    doc["ibm_geo_manifest"] = manifest(
+        "geojson",
+        scenario,
+        units=len(g),
+        null_counts="a null count is suppressed (1..k-1 or complementary)",
+    )
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -89,13 +104,15 @@ def results_gpkg(
 ) -> bytes:
     """GeoPackage with the public layer plus a `manifest` attribute table (key, value)."""
     g = _public_geo(kelurahan, scenario)
-    for c in SUPPRESSED_COUNTS:
-        if c in g:  # mixed int/"<k" -> text column
-            g[c] = g[c].astype(str)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "results.gpkg"
         g.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
-        man = manifest("gpkg", scenario, units=len(g))
+        man = manifest(
+            "gpkg",
+            scenario,
+            units=len(g),
+            null_counts="a null count is suppressed (1..k-1 or complementary)",
+        )
         mdf = pd.DataFrame(
             {"key": list(man), "value": [json.dumps(v, ensure_ascii=False) for v in man.values()]}
         )

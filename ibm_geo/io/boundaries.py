@@ -206,7 +206,8 @@ def read_boundaries(
     # CRS: assume degrees when missing; swap lat/lon when the extent says so
     if geo.crs is None:
         b = geo.total_bounds
-        if not (b[0] >= -180 and b[2] <= 180 and b[1] >= -90 and b[3] <= 90):
+        degrees = b[0] >= -180 and b[2] <= 180 and b[1] >= -90 and b[3] <= 90
+        if not (degrees or _looks_swapped(b)):
             raise InputError(fname, "no CRS in the file and the coordinates are not degrees")
         quality.add(fname, None, "geometry", "no CRS in the file", None, "assumed EPSG:4326")
         geo = geo.set_crs(4326)

@@ -46,7 +46,7 @@ _COMMON_ALIASES: dict[str, list[str]] = {
     "lon": ["lon", "lng", "long", "bujur", "longitude", "x"],
     "koordinat": ["koordinat", "coordinates", "coordinate", "lokasi", "titik_koordinat", "latlon"]
     + ["lat_lon", "lat_long"],
-    "name": ["nama", "name", "nama_lengkap"],
+    "name": ["nama", "name", "nama_lengkap", "nama_klien", "nama_agen", "nama_layanan"],
 }
 _KIND_ALIASES: dict[str, dict[str, list[str]]] = {
     "clients": {

@@ -44,7 +44,9 @@ def compare_scenarios(
     df = a.merge(b, on="kode", how="outer", suffixes=("_a", "_b"))
     for c in ("nama", "kab_kota"):
         if f"{c}_a" in df.columns:
-            df[c] = df[f"{c}_a"].combine_first(df[f"{c}_b"]) if f"{c}_b" in df.columns else df[f"{c}_a"]
+            df[c] = (
+                df[f"{c}_a"].combine_first(df[f"{c}_b"]) if f"{c}_b" in df.columns else df[f"{c}_a"]
+            )
             df = df.drop(columns=[x for x in (f"{c}_a", f"{c}_b") if x in df.columns])
     if "score_a" in df.columns and "score_b" in df.columns:
         df["score_change"] = df["score_b"] - df["score_a"]
@@ -56,7 +58,11 @@ def compare_scenarios(
         df["site_a"] = df["kode"].isin(sa)
         df["site_b"] = df["kode"].isin(sb)
         df["site_change"] = np.select(
-            [df["site_a"] & df["site_b"], df["site_b"] & ~df["site_a"], df["site_a"] & ~df["site_b"]],
+            [
+                df["site_a"] & df["site_b"],
+                df["site_b"] & ~df["site_a"],
+                df["site_a"] & ~df["site_b"],
+            ],
             ["kept", "added", "removed"],
             "",
         )
@@ -70,7 +76,9 @@ def compare_scenarios(
     front = ["kode", "nama", "kab_kota"]
     df = df[[c for c in front if c in df.columns] + [c for c in df.columns if c not in front]]
     sort_key = "rank_b" if "rank_b" in df.columns else "kode"
-    df = df.sort_values([sort_key, "kode"], kind="stable", na_position="last").reset_index(drop=True)
+    df = df.sort_values([sort_key, "kode"], kind="stable", na_position="last").reset_index(
+        drop=True
+    )
     if plan_a is not None and plan_b is not None:
         df.attrs["summary"] = compare_plans(plan_a, plan_b)
     return df
@@ -78,7 +86,10 @@ def compare_scenarios(
 
 def compare_plans(plan_a, plan_b) -> pd.DataFrame:
     """Headline figures of two recruitment plans: ``metric, a, b, difference``."""
-    sa, sb = plan_a.summary().set_index("metric")["value"], plan_b.summary().set_index("metric")["value"]
+    sa, sb = (
+        plan_a.summary().set_index("metric")["value"],
+        plan_b.summary().set_index("metric")["value"],
+    )
     rows = []
     for m in sa.index:
         va, vb = sa[m], sb.get(m)
@@ -88,6 +99,12 @@ def compare_plans(plan_a, plan_b) -> pd.DataFrame:
         rows.append({"metric": m, "a": va, "b": vb, "difference": diff})
     sites_a, _, _ = _plan_sets(plan_a)
     sites_b, _, _ = _plan_sets(plan_b)
-    rows.append({"metric": "sites_in_both", "a": len(sites_a & sites_b), "b": len(sites_a & sites_b),
-                 "difference": 0.0})
+    rows.append(
+        {
+            "metric": "sites_in_both",
+            "a": len(sites_a & sites_b),
+            "b": len(sites_a & sites_b),
+            "difference": 0.0,
+        }
+    )
     return pd.DataFrame(rows, columns=["metric", "a", "b", "difference"])

@@ -92,7 +92,9 @@ def choose_pilots(kelurahan: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     n = len(kel)
     for i in picked:
         kab = kel.at[i, "kab_kota"]
-        kab_rank = sum(1 for j in picked if kel.at[j, "kab_kota"] == kab and rank_all[j] <= rank_all[i])
+        kab_rank = sum(
+            1 for j in picked if kel.at[j, "kab_kota"] == kab and rank_all[j] <= rank_all[i]
+        )
         rid, ren = _reasons(kel, i, int(rank_all[i]), n, kab, kab_rank, bool(existing[i]))
         ck = comp.get(i)
         rows.append(
@@ -137,7 +139,9 @@ def _reasons(kel, i, rank, n, kab, kab_rank, has_agents) -> tuple[str, str]:
     return "; ".join(rid), "; ".join(ren)
 
 
-def _comparisons(kel: pd.DataFrame, picked: list[int], pool: np.ndarray, scenario: Scenario) -> dict:
+def _comparisons(
+    kel: pd.DataFrame, picked: list[int], pool: np.ndarray, scenario: Scenario
+) -> dict:
     """Nearest non-pilot unit in standardised profile space, same kab/kota preferred.
 
     Each comparison village is used at most once (pilots matched in score order).

@@ -65,7 +65,9 @@ class RecruitmentPlan:
             "method": self.method,
             "status": self.status,
             "sites": len(self.sites),
-            "agents_to_recruit": int(self.sites["agents_to_recruit"].sum()) if len(self.sites) else 0,
+            "agents_to_recruit": int(self.sites["agents_to_recruit"].sum())
+            if len(self.sites)
+            else 0,
             "radius_m": self.radius_m,
             "total_demand": self.total_demand,
             "covered_before": self.covered_before,
@@ -161,7 +163,9 @@ def plan_recruitment(
     ident = kel[["kode", "nama", "kecamatan", "kab_kota"]].copy()
     d_xy = _xy(_rep_points(kel), crs)
     w = demand_weights(kel, scenario)
-    unserved = np.maximum(pd.to_numeric(kel["unserved"], errors="coerce").fillna(0).to_numpy(float), 0)
+    unserved = np.maximum(
+        pd.to_numeric(kel["unserved"], errors="coerce").fillna(0).to_numpy(float), 0
+    )
 
     # -- candidates ---------------------------------------------------------------------------
     if candidates is None:
@@ -176,8 +180,12 @@ def plan_recruitment(
             geometry=cpts.values,
             crs=4326,
         ).reset_index(drop=True)
-        joined = gpd.sjoin(cgdf, kel[["kode", "nama", "kecamatan", "kab_kota", "geometry"]].to_crs(4326),
-                           how="left", predicate="within")
+        joined = gpd.sjoin(
+            cgdf,
+            kel[["kode", "nama", "kecamatan", "kab_kota", "geometry"]].to_crs(4326),
+            how="left",
+            predicate="within",
+        )
         joined = joined[~joined.index.duplicated(keep="first")].sort_index()
         c_ident = joined[["kode", "nama", "kecamatan", "kab_kota"]].reset_index(drop=True)
         c_ident["candidate_name"] = joined["candidate_name"].to_numpy()
@@ -228,18 +236,34 @@ def plan_recruitment(
     cov = build_coverage(d_xy, all_xy, radius)
     common = dict(fixed=fixed, required=required, forbidden=forbidden)
     if cfg.model == "lscp":
-        res = solve_lscp(cov, w, cfg.target_share, cost=cost, mip_gap=cfg.mip_gap,
-                         time_limit=cfg.time_limit_s, **common, **quotas)
+        res = solve_lscp(
+            cov,
+            w,
+            cfg.target_share,
+            cost=cost,
+            mip_gap=cfg.mip_gap,
+            time_limit=cfg.time_limit_s,
+            **common,
+            **quotas,
+        )
     elif cfg.model == "pmedian":
         far = max(radius, scenario.distance_cap_m)
         pcov = build_coverage(d_xy, all_xy, far)
-        res = solve_pmedian(pcov, w, cfg.p, unassigned_penalty=far, mip_gap=cfg.mip_gap,
-                            time_limit=cfg.time_limit_s, **common)
+        res = solve_pmedian(
+            pcov,
+            w,
+            cfg.p,
+            unassigned_penalty=far,
+            mip_gap=cfg.mip_gap,
+            time_limit=cfg.time_limit_s,
+            **common,
+        )
         # report coverage within the service radius, like the other models
         res.flows = None
     else:
-        kw = dict(capacity=cap, fixed_capacity=fcap, cost=cost, budget=cfg.budget, **common,
-                  **quotas)
+        kw = dict(
+            capacity=cap, fixed_capacity=fcap, cost=cost, budget=cfg.budget, **common, **quotas
+        )
         if cfg.exact:
             res = solve_mclp(cov, w, cfg.p, mip_gap=cfg.mip_gap, time_limit=cfg.time_limit_s, **kw)
         else:
@@ -247,7 +271,12 @@ def plan_recruitment(
 
     sites, assignment = _describe(res, cov, w, unserved, ident, c_ident, fixed, cap, scenario)
     curve = coverage_curve(
-        cov, w, cfg.curve_max_p, fixed=fixed, forbidden=forbidden, capacity=cap,
+        cov,
+        w,
+        cfg.curve_max_p,
+        fixed=fixed,
+        forbidden=forbidden,
+        capacity=cap,
         fixed_capacity=fcap,
     )
     return RecruitmentPlan(
@@ -303,8 +332,16 @@ def _describe(
     rank = {}
     if sel.size:
         others = np.setdiff1d(np.arange(cov.n_candidates), np.concatenate([sel, fixed]))
-        g = greedy_mclp(cov, w, len(sel), fixed=fixed, forbidden=others, capacity=cap,
-                        fixed_capacity=cap, stop_at_zero=False)
+        g = greedy_mclp(
+            cov,
+            w,
+            len(sel),
+            fixed=fixed,
+            forbidden=others,
+            capacity=cap,
+            fixed_capacity=cap,
+            stop_at_zero=False,
+        )
         rank = {int(j): k + 1 for k, j in enumerate(g.selected)}
     rows = []
     for j in sel:
@@ -323,7 +360,9 @@ def _describe(
     cols = SITE_COLUMNS + (["candidate_name"] if "candidate_name" in c_ident.columns else [])
     sites = pd.DataFrame(rows, columns=cols)
     if len(sites):
-        sites = sites.sort_values(["contribution_rank", "kode"], kind="stable").reset_index(drop=True)
+        sites = sites.sort_values(["contribution_rank", "kode"], kind="stable").reset_index(
+            drop=True
+        )
         sites["contribution_rank"] = np.arange(1, len(sites) + 1)
     m_codes = np.concatenate([c_ident["kode"].astype(object).to_numpy(), np.full(len(fixed), None)])
     assignment = ident.copy()

@@ -24,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ibm_geo.plan.coverage_matrix import Coverage, covered_by
-from ibm_geo.plan.greedy import greedy_mclp
+from ibm_geo.plan.greedy import greedy_mclp, improve_by_swaps
 from ibm_geo.plan.result import SolveResult
 
 INF = highspy.kHighsInf
@@ -152,7 +152,9 @@ def _side_rows(
     return full, np.asarray(lo), np.asarray(hi)
 
 
-def _collapse_rows(sub: sp.csr_matrix, w: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+def _collapse_rows(
+    sub: sp.csr_matrix, w: np.ndarray
+) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
     """Merge demand rows with the same candidate set; returns (matrix, weights, row of each)."""
     sub = sub.tocsr()
     sub.sort_indices()
@@ -174,23 +176,39 @@ def _collapse_rows(sub: sp.csr_matrix, w: np.ndarray) -> tuple[sp.csr_matrix, np
     return sub[first], weights, owner
 
 
-def _collapse_cols(
-    sub: sp.csr_matrix, keep_always: np.ndarray, extra_key: list[tuple]
+def _dominated(
+    rows_m: sp.csr_matrix, costs: np.ndarray, groups: np.ndarray | None, removable: np.ndarray
 ) -> np.ndarray:
-    """Representative column index per distinct (coverage set, extra key); always-keep columns stay."""
-    csc = sub.tocsc()
-    csc.sort_indices()
-    keys: dict[tuple, int] = {}
-    rep = []
-    for j in range(csc.shape[1]):
-        if keep_always[j]:
-            rep.append(j)
-            continue
-        key = (csc.indices[csc.indptr[j] : csc.indptr[j + 1]].tobytes(), extra_key[j])
-        if key not in keys:
-            keys[key] = j
-            rep.append(j)
-    return np.asarray(rep, dtype=np.int64)
+    """Columns another column dominates: it reaches a superset of rows, costs no more and
+    belongs to the same quota group, so swapping never loses. Identical columns keep the
+    first. Columns in groups with a minimum quota and required columns are never dropped
+    (the quota could need the extra site). Returns a boolean drop mask.
+    """
+    a = rows_m.tocsc().astype(np.float64)
+    a.data[:] = 1.0
+    size = np.diff(a.indptr)
+    n = a.shape[1]
+    drop = np.zeros(n, dtype=bool)
+    empty = size == 0
+    if n == 0:
+        return drop
+    over = (a.T @ a).tocoo()
+    j, k, v = over.row, over.col, over.data
+    ok = (j != k) & (v == size[j]) & (costs[k] <= costs[j])
+    ok &= (size[k] > size[j]) | (costs[k] < costs[j]) | (k < j)
+    if groups is not None:
+        ok &= groups[j] == groups[k]
+    drop[np.unique(j[ok])] = True
+    # empty columns share no row with anyone: dominated by any same-group column as cheap
+    if empty.any() and (~empty).any():
+        keys = np.zeros(n, dtype=object) if groups is None else groups
+        cheapest: dict = {}
+        for key, c in zip(keys[~empty], costs[~empty], strict=True):
+            cheapest[key] = min(c, cheapest.get(key, np.inf))
+        for jj in np.flatnonzero(empty):
+            if cheapest.get(keys[jj], np.inf) <= costs[jj]:
+                drop[jj] = True
+    return drop & removable
 
 
 def solve_mclp(
@@ -259,10 +277,42 @@ def _prepare(cov, weights, fixed, required, forbidden, cost, groups):
     return w, fixed_i, req, avail, costs, g
 
 
-def _solve_uncapacitated(
-    cov, weights, p, greedy, mip_gap, time_limit, *, fixed, required, forbidden, capacity,
-    fixed_capacity, cost, budget, groups, min_per_group, max_per_group,
-) -> SolveResult:
+@dataclass
+class _McLpModel:
+    """The reduced uncapacitated MCLP and how its columns map back to candidates."""
+
+    mip: _Mip
+    cand: np.ndarray  # candidate index of each x column
+    rows_m: sp.csr_matrix  # kept (collapsed, non-singleton) rows x cand
+    before: float
+    total: float
+    fixed: np.ndarray
+
+    @property
+    def nx(self) -> int:
+        return len(self.cand)
+
+    def start_from(self, sites) -> np.ndarray:
+        """Full column vector (x, y) for a set of candidate indices."""
+        xs = np.isin(self.cand, np.asarray(sites, dtype=np.int64)).astype(float)
+        ys = np.minimum(1.0, np.asarray(self.rows_m @ xs).ravel())
+        return np.concatenate([xs, ys])
+
+
+def _mclp_model(
+    cov,
+    weights,
+    p,
+    *,
+    fixed,
+    required,
+    forbidden,
+    cost,
+    budget,
+    groups,
+    min_per_group,
+    max_per_group,
+) -> _McLpModel:
     w, fixed_i, req, avail, costs, g = _prepare(
         cov, weights, fixed, required, forbidden, cost, groups
     )
@@ -274,19 +324,13 @@ def _solve_uncapacitated(
     sub = cov.matrix[live][:, cand]
     sub.data[:] = 1.0
     rows_m, wk, _ = _collapse_rows(sub, w[live])
-    has_min = bool(min_per_group)
-    keep = np.isin(cand, req)
-    if not has_min:
-        nonempty = np.diff(rows_m.tocsc().indptr) > 0
-        keep_cols = keep | nonempty
-    else:
-        keep_cols = np.ones(len(cand), dtype=bool)
-    cand = cand[keep_cols]
-    rows_m = rows_m[:, np.flatnonzero(keep_cols)]
-    extra = [(costs[j], None if g is None else g[j]) for j in cand]
-    rep = _collapse_cols(rows_m, np.isin(cand, req), extra)
-    cand = cand[rep]
-    rows_m = rows_m[:, rep].tocsr()
+    removable = ~np.isin(cand, req)
+    if g is not None and min_per_group:
+        short = [k for k, v in min_per_group.items() if v > 0]
+        removable &= ~np.isin(g[cand], short)
+    drop = _dominated(rows_m, costs[cand], None if g is None else g[cand], removable)
+    cand = cand[~drop]
+    rows_m = rows_m[:, np.flatnonzero(~drop)].tocsr()
     # A row reached by one candidate only has y_k = x_j at the optimum: fold its weight into
     # x_j's objective and drop the row (a third of the national rows); unreachable rows go too.
     deg = np.diff(rows_m.indptr)
@@ -301,8 +345,16 @@ def _solve_uncapacitated(
     # y_k - sum_{j in N_k} x_j <= 0
     cover = sp.hstack([-rows_m, sp.identity(ny, format="csr")]).tocsr()
     side, slo, shi = _side_rows(
-        cov.n_candidates, cand, p=p, costs=costs, budget=budget, groups=g,
-        min_per_group=min_per_group, max_per_group=max_per_group, offset=0, ncol=ncol,
+        cov.n_candidates,
+        cand,
+        p=p,
+        costs=costs,
+        budget=budget,
+        groups=g,
+        min_per_group=min_per_group,
+        max_per_group=max_per_group,
+        offset=0,
+        ncol=ncol,
     )
     a = sp.vstack([cover, side]).tocsr()
     col_lo = np.zeros(ncol)
@@ -317,20 +369,80 @@ def _solve_uncapacitated(
         integer=np.concatenate([np.ones(nx, bool), np.zeros(ny, bool)]),
         maximize=True,
     )
+    return _McLpModel(mip, cand, rows_m, before, total, fixed_i)
+
+
+def _solve_uncapacitated(
+    cov,
+    weights,
+    p,
+    greedy,
+    mip_gap,
+    time_limit,
+    *,
+    fixed,
+    required,
+    forbidden,
+    capacity,
+    fixed_capacity,
+    cost,
+    budget,
+    groups,
+    min_per_group,
+    max_per_group,
+) -> SolveResult:
+    t0 = time.perf_counter()
+    quotas = dict(groups=groups, min_per_group=min_per_group, max_per_group=max_per_group)
+    model = _mclp_model(
+        cov,
+        weights,
+        p,
+        fixed=fixed,
+        required=required,
+        forbidden=forbidden,
+        cost=cost,
+        budget=budget,
+        **quotas,
+    )
+    w = np.asarray(weights, dtype=float)
     start = None
     if greedy is not None:
-        xs = np.zeros(nx)
-        pos = {int(j): k for k, j in enumerate(cand)}
-        # greedy picks outside the reduced set reach nothing new
-        for j in greedy.selected:
-            if int(j) in pos:
-                xs[pos[int(j)]] = 1.0
-        ys = np.minimum(1.0, np.asarray(rows_m @ xs).ravel())
-        start = np.concatenate([xs, ys])
-    x, obj, bound, gap, status = _run_highs(mip, mip_gap=mip_gap, time_limit=time_limit, start=start)
+        # Greedy again over the reduced candidates (dominated columns are gone), then polish
+        # with 1-swaps when no side constraint could break.
+        others = np.setdiff1d(np.arange(cov.n_candidates), model.cand)
+        g2 = greedy_mclp(
+            cov,
+            w,
+            p,
+            fixed=model.fixed,
+            required=required,
+            forbidden=others,
+            cost=cost,
+            budget=budget,
+            **quotas,
+        )
+        best = g2 if g2.objective >= greedy.objective else greedy
+        sites = best.selected
+        if budget is None and not min_per_group and not max_per_group and p is not None:
+            limit = min(10.0, 0.1 * time_limit)
+            sites = improve_by_swaps(
+                cov,
+                w,
+                sites,
+                fixed=model.fixed,
+                required=required,
+                forbidden=others,
+                time_limit=limit,
+            )
+        start = model.start_from(sites)
+    remaining = max(time_limit - (time.perf_counter() - t0), 1.0)
+    x, obj, bound, gap, status = _run_highs(
+        model.mip, mip_gap=mip_gap, time_limit=remaining, start=start
+    )
+    total, before, fixed_i = model.total, model.before, model.fixed
     if not np.isfinite(obj):
         return _fallback(greedy, status, total, before, fixed_i)
-    chosen = cand[np.flatnonzero(x[:nx] > 0.5)]
+    chosen = model.cand[np.flatnonzero(x[: model.nx] > 0.5)]
     got = float(w[covered_by(cov, np.concatenate([fixed_i, chosen]))].sum()) - before
     return SolveResult(
         selected=chosen.astype(np.int64),
@@ -350,17 +462,40 @@ def _solve_uncapacitated(
 def _fallback(greedy, status, total, before, fixed_i) -> SolveResult:
     if greedy is None:
         return SolveResult(
-            selected=np.zeros(0, dtype=np.int64), objective=np.nan, bound=np.nan, gap=np.nan,
-            method="highs", status=status, runtime_s=0.0, total_demand=total,
-            covered_before=before, covered_after=np.nan, fixed=fixed_i,
+            selected=np.zeros(0, dtype=np.int64),
+            objective=np.nan,
+            bound=np.nan,
+            gap=np.nan,
+            method="highs",
+            status=status,
+            runtime_s=0.0,
+            total_demand=total,
+            covered_before=before,
+            covered_after=np.nan,
+            fixed=fixed_i,
         )
     greedy.status = f"greedy (HiGHS: {status})"
     return greedy
 
 
 def _solve_capacitated(
-    cov, weights, p, greedy, mip_gap, time_limit, *, fixed, required, forbidden, capacity,
-    fixed_capacity, cost, budget, groups, min_per_group, max_per_group,
+    cov,
+    weights,
+    p,
+    greedy,
+    mip_gap,
+    time_limit,
+    *,
+    fixed,
+    required,
+    forbidden,
+    capacity,
+    fixed_capacity,
+    cost,
+    budget,
+    groups,
+    min_per_group,
+    max_per_group,
 ) -> SolveResult:
     w, fixed_i, req, avail, costs, g = _prepare(
         cov, weights, fixed, required, forbidden, cost, groups
@@ -392,8 +527,16 @@ def _solve_capacitated(
         shape=(ns, ncol),
     )
     side, slo, shi = _side_rows(
-        m, sites[nf:], p=p, costs=costs, budget=budget, groups=g,
-        min_per_group=min_per_group, max_per_group=max_per_group, offset=nf, ncol=ncol,
+        m,
+        sites[nf:],
+        p=p,
+        costs=costs,
+        budget=budget,
+        groups=g,
+        min_per_group=min_per_group,
+        max_per_group=max_per_group,
+        offset=nf,
+        ncol=ncol,
     )
     a = sp.vstack([demand_rows, cap_rows, side]).tocsr()
     col_lo = np.zeros(ncol)
@@ -411,8 +554,16 @@ def _solve_capacitated(
         maximize=True,
     )
     # Demand the existing sites can serve alone: a small LP with the new sites closed.
-    lp = _Mip(mip.c, mip.a, mip.row_lo, mip.row_hi, mip.col_lo, mip.col_hi.copy(),
-              np.zeros(ncol, bool), True)
+    lp = _Mip(
+        mip.c,
+        mip.a,
+        mip.row_lo,
+        mip.row_hi,
+        mip.col_lo,
+        mip.col_hi.copy(),
+        np.zeros(ncol, bool),
+        True,
+    )
     lp.col_hi[nf:ns] = 0.0
     lp.row_lo = lp.row_lo.copy()
     lp.row_lo[len(live) + ns :] = -INF  # quotas do not bind the "before" picture
@@ -435,7 +586,9 @@ def _solve_capacitated(
             if k is not None:
                 zs[k] += amt
         start = np.concatenate([xs, zs])
-    x, obj, bound, gap, status = _run_highs(mip, mip_gap=mip_gap, time_limit=time_limit, start=start)
+    x, obj, bound, gap, status = _run_highs(
+        mip, mip_gap=mip_gap, time_limit=time_limit, start=start
+    )
     if not np.isfinite(obj):
         return _fallback(greedy, status, total, before, fixed_i)
     xo = x[:ns] > 0.5
@@ -511,8 +664,16 @@ def solve_lscp(
     cover = sp.hstack([-rows_m, sp.identity(ny, format="csr")]).tocsr()
     reach = sp.csr_matrix(np.concatenate([np.zeros(nx), wk])[None, :])
     side, slo, shi = _side_rows(
-        cov.n_candidates, cand, p=None, costs=costs, budget=None, groups=g,
-        min_per_group=min_per_group, max_per_group=max_per_group, offset=0, ncol=ncol,
+        cov.n_candidates,
+        cand,
+        p=None,
+        costs=costs,
+        budget=None,
+        groups=g,
+        min_per_group=min_per_group,
+        max_per_group=max_per_group,
+        offset=0,
+        ncol=ncol,
     )
     a = sp.vstack([cover, reach, side]).tocsr()
     col_lo = np.zeros(ncol)
@@ -532,14 +693,25 @@ def solve_lscp(
     greedy = None
     if warm_start:
         greedy = greedy_mclp(
-            cov, w, None, fixed=fixed_i, required=req, forbidden=forbidden, cost=cost,
-            groups=groups, min_per_group=min_per_group, max_per_group=max_per_group, target=need,
+            cov,
+            w,
+            None,
+            fixed=fixed_i,
+            required=req,
+            forbidden=forbidden,
+            cost=cost,
+            groups=groups,
+            min_per_group=min_per_group,
+            max_per_group=max_per_group,
+            target=need,
         )
         if greedy.objective >= need - tol:
             xs = np.isin(cand, greedy.selected).astype(float)
             ys = np.minimum(1.0, np.asarray(rows_m @ xs).ravel())
             start = np.concatenate([xs, ys])
-    x, obj, bound, gap, status = _run_highs(mip, mip_gap=mip_gap, time_limit=time_limit, start=start)
+    x, obj, bound, gap, status = _run_highs(
+        mip, mip_gap=mip_gap, time_limit=time_limit, start=start
+    )
     if not np.isfinite(obj):
         res = _fallback(greedy, status, total, before, fixed_i)
         res.runtime_s = time.perf_counter() - t0
@@ -581,7 +753,9 @@ def solve_pmedian(
     and do not count toward ``p``.
     """
     t0 = time.perf_counter()
-    w, fixed_i, req, avail, costs, _ = _prepare(cov, weights, fixed, required, forbidden, None, None)
+    w, fixed_i, req, avail, costs, _ = _prepare(
+        cov, weights, fixed, required, forbidden, None, None
+    )
     total = float(w.sum())
     pen = float(cov.radius if unassigned_penalty is None else unassigned_penalty)
     live = np.flatnonzero(w > 0)
@@ -597,13 +771,20 @@ def solve_pmedian(
     ncol = ns + ne + nl
     eidx = np.arange(ne)
     assign = sp.csr_matrix(
-        (np.ones(ne + nl), (np.concatenate([e_row, np.arange(nl)]),
-                            np.concatenate([ns + eidx, ns + ne + np.arange(nl)]))),
+        (
+            np.ones(ne + nl),
+            (
+                np.concatenate([e_row, np.arange(nl)]),
+                np.concatenate([ns + eidx, ns + ne + np.arange(nl)]),
+            ),
+        ),
         shape=(nl, ncol),
     )
     link = sp.csr_matrix(
-        (np.concatenate([np.ones(ne), -np.ones(ne)]),
-         (np.concatenate([eidx, eidx]), np.concatenate([ns + eidx, e_col]))),
+        (
+            np.concatenate([np.ones(ne), -np.ones(ne)]),
+            (np.concatenate([eidx, eidx]), np.concatenate([ns + eidx, e_col])),
+        ),
         shape=(ne, ncol),
     )
     count = np.zeros(ncol)

@@ -53,7 +53,11 @@ def simplify_coverage(
         return g.to_crs(4326)
     crs = metric_crs(gpd.GeoDataFrame(geometry=g))
     m = g.to_crs(crs)
-    arr = shapely.make_valid(m.to_numpy()) if not shapely.is_valid(m.to_numpy()).all() else m.to_numpy()
+    arr = (
+        shapely.make_valid(m.to_numpy())
+        if not shapely.is_valid(m.to_numpy()).all()
+        else m.to_numpy()
+    )
     arr = _polygonal(arr)
     simp = shapely.coverage_simplify(arr, tolerance_m) if tolerance_m > 0 else arr
     out = gpd.GeoSeries(simp, index=g.index, crs=crs).to_crs(4326)
@@ -91,7 +95,9 @@ def _polygonal(arr: np.ndarray) -> np.ndarray:
     for i, geom in enumerate(arr):
         if geom is None or geom.geom_type in ("Polygon", "MultiPolygon"):
             continue
-        parts = [p for p in getattr(geom, "geoms", [geom]) if p.geom_type in ("Polygon", "MultiPolygon")]
+        parts = [
+            p for p in getattr(geom, "geoms", [geom]) if p.geom_type in ("Polygon", "MultiPolygon")
+        ]
         out[i] = shapely.union_all(parts) if parts else shapely.Polygon()
     return out
 
@@ -108,7 +114,9 @@ def overview_level(kelurahan: pd.DataFrame, overview: str | None) -> str | None:
     return "kecamatan" if n_kec <= OVERVIEW_THRESHOLD else "kab_kota"
 
 
-def dissolve_overview(kelurahan: gpd.GeoDataFrame, level: str, lang: str = "id") -> gpd.GeoDataFrame:
+def dissolve_overview(
+    kelurahan: gpd.GeoDataFrame, level: str, lang: str = "id"
+) -> gpd.GeoDataFrame:
     """Dissolve units to kecamatan or kab_kota, summing counts (suppression is recomputed later).
 
     The score of a parent is the mean of its units' scores; rank is recomputed on it.
@@ -141,7 +149,10 @@ def dissolve_overview(kelurahan: gpd.GeoDataFrame, level: str, lang: str = "id")
         out["rank"] = out["rank"].astype(int)
     unit = "kelurahan/desa" if lang == "id" else "villages"
     mean = "rata-rata skor" if lang == "id" else "mean score"
-    txt = [f"{int(n)} {unit}; {mean} {s:.1f}" for n, s in zip(out["units"], out.get("score", 0), strict=False)]
+    txt = [
+        f"{int(n)} {unit}; {mean} {s:.1f}"
+        for n, s in zip(out["units"], out.get("score", 0), strict=False)
+    ]
     out["reason_id"] = txt
     out["reason_en"] = txt
     return out
@@ -185,3 +196,59 @@ def palette(n: int, cmap: str = "YlOrRd") -> list[str]:
     if n == 1:
         return [to_hex(cm(0.7))]
     return [to_hex(cm(0.12 + 0.83 * i / (n - 1))) for i in range(n)]
+
+
+NO_NEED_COLOR = "#f4f4f0"
+NODATA_COLOR = "#dddddd"
+
+
+def score_classes(
+    kel: pd.DataFrame, scenario: Scenario
+) -> tuple[np.ndarray, list[str], list[tuple[str, str]]]:
+    """Class index per unit (-1 = no data), class colours, and legend rows (colour, text).
+
+    Uses the table's own ``priority_class``/``priority_label`` when present (so the map agrees
+    with the ranking table; class 0 = no unmet need), else classifies ``score`` by the scenario.
+    """
+    scores = (
+        pd.to_numeric(kel["score"], errors="coerce")
+        if "score" in kel
+        else pd.Series(np.nan, index=kel.index)
+    )
+    if (
+        "priority_class" in kel
+        and pd.to_numeric(kel["priority_class"], errors="coerce").notna().any()
+    ):
+        pc = pd.to_numeric(kel["priority_class"], errors="coerce")
+        levels = sorted(int(v) for v in pc.dropna().unique())
+        positive = [v for v in levels if v > 0]
+        ramp = palette(max(len(positive), 1))
+        colors, legend = [], []
+        for i, lev in enumerate(levels):
+            col = NO_NEED_COLOR if lev <= 0 else ramp[positive.index(lev)]
+            sel = pc == lev
+            lo, hi = scores[sel].min(), scores[sel].max()
+            lab = ""
+            if "priority_label" in kel:
+                labs = kel.loc[sel, "priority_label"].dropna().astype(str)
+                lab = labs.mode().iloc[0] if len(labs) else ""
+            rng = f"{lo:.1f}" if np.isclose(lo, hi) else f"{lo:.1f} – {hi:.1f}"
+            colors.append(col)
+            legend.append((col, f"{rng}  {lab}".strip()))
+            del i
+        index = {lev: j for j, lev in enumerate(levels)}
+        cls = np.array(
+            [index.get(int(v), -1) if not np.isnan(v) else -1 for v in pc.to_numpy(dtype=float)]
+        )
+    else:
+        breaks = class_breaks(scores, scenario)
+        colors = palette(len(breaks))
+        cls = classify(scores, breaks)
+        lo = float(scores.min()) if scores.notna().any() else 0.0
+        legend = []
+        for col, b in zip(colors, breaks, strict=True):
+            legend.append((col, f"{lo:.1f} – {b:.1f}"))
+            lo = b
+    if (cls < 0).any():
+        legend.append((NODATA_COLOR, ""))  # text filled in by the renderer (translated)
+    return cls, colors, legend

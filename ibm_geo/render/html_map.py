@@ -30,11 +30,9 @@ from ibm_geo.privacy import (
 )
 from ibm_geo.render.geometry import (
     auto_tolerance_m,
-    class_breaks,
-    classify,
     dissolve_overview,
     overview_level,
-    palette,
+    score_classes,
     simplify_coverage,
 )
 
@@ -95,7 +93,9 @@ _VENDORED = {
     "leaflet.js": lambda: asset_text("leaflet/leaflet.js"),
     "leaflet.css": leaflet_css_inline,
 }
-_SCRIPT_SRC = re.compile(r"<script\b[^>]*\bsrc=[\"'](https?:)?//[^\"']+[\"'][^>]*>\s*</script>", re.I)
+_SCRIPT_SRC = re.compile(
+    r"<script\b[^>]*\bsrc=[\"'](https?:)?//[^\"']+[\"'][^>]*>\s*</script>", re.I
+)
 _LINK_HREF = re.compile(r"<link\b[^>]*\bhref=[\"'](https?:)?//[^\"']+[\"'][^>]*/?>", re.I)
 
 
@@ -272,7 +272,9 @@ def build_html_map(
     if level is not None:
         kel = dissolve_overview(kel, level, lang)
     kel = kel.reset_index(drop=True)
-    tol = simplify_m if simplify_m is not None else auto_tolerance_m(kel, overview=level is not None)
+    tol = (
+        simplify_m if simplify_m is not None else auto_tolerance_m(kel, overview=level is not None)
+    )
     decimals = 5 if tol <= 60 else 4
     scale = 10.0**decimals
     geoms = simplify_coverage(kel.geometry, tol, decimals=decimals)
@@ -284,15 +286,13 @@ def build_html_map(
             lambda v: None if pd.isna(v) else f"{round(float(v) * 100):d}%"
         )
     fields = [(c, t(key, lang)) for c, key in POPUP_FIELDS if c in pub]
-    props = [[_jsonable(v) for v in row] for row in pub[[c for c, _ in fields]].itertuples(index=False)]
+    props = [
+        [_jsonable(v) for v in row] for row in pub[[c for c, _ in fields]].itertuples(index=False)
+    ]
     rep = np.round(_rep_points(kel), 5)
 
-    breaks = class_breaks(kel["score"] if "score" in kel else pd.Series(dtype=float), scenario)
-    colors = palette(len(breaks))
-    cls = classify(kel["score"], breaks) if "score" in kel else np.full(len(kel), -1)
-    scores = pd.to_numeric(kel.get("score", pd.Series(dtype=float)), errors="coerce")
-    min_score = round(float(scores.min()), 1) if scores.notna().any() else 0.0
-    class_labels = _class_labels(kel, cls, len(breaks))
+    cls, colors, legend = score_classes(kel, scenario)
+    legend = [[c, txt or t("legend.nodata", lang)] for c, txt in legend]
 
     un_lab = pub["unserved"].tolist() if "unserved" in pub else [None] * len(pub)
     un_num = [v if isinstance(v, int | np.integer) else None for v in un_lab]
@@ -303,7 +303,12 @@ def build_html_map(
         n_act = pd.to_numeric(kel["agents_active"], errors="coerce").fillna(0).astype(int)
         for i in np.flatnonzero(n_act.to_numpy() > 0):
             agents.append(
-                {"lat": rep[i, 1], "lon": rep[i, 0], "n": int(n_act.iloc[i]), "nama": str(kel["nama"].iloc[i])}
+                {
+                    "lat": rep[i, 1],
+                    "lon": rep[i, 0],
+                    "n": int(n_act.iloc[i]),
+                    "nama": str(kel["nama"].iloc[i]),
+                }
             )
 
     sites_pub = public_sites(sites, k)
@@ -314,10 +319,18 @@ def build_html_map(
             continue
         rows = [
             [t(f"field.{c}", lang), _jsonable(s[c])]
-            for c in ("kecamatan", "agents_to_recruit", "newly_reached", "mean_distance_m", "contribution_rank")
+            for c in (
+                "kecamatan",
+                "agents_to_recruit",
+                "newly_reached",
+                "mean_distance_m",
+                "contribution_rank",
+            )
             if c in s.index
         ]
-        site_rows.append({"lat": rep[i, 1], "lon": rep[i, 0], "nama": str(s.get("nama", "")), "rows": rows})
+        site_rows.append(
+            {"lat": rep[i, 1], "lon": rep[i, 0], "nama": str(s.get("nama", "")), "rows": rows}
+        )
 
     pil_pub = public_pilots(pilots, kelurahan if level is None else None, k)
     pilot_rows = []
@@ -326,12 +339,17 @@ def build_html_map(
         if i is None:
             continue
         reason = s.get("reason_id" if lang == "id" else "reason_en")
-        rows = [[t("field.score", lang), _jsonable(s.get("score"))], [t("field.unserved", lang), _jsonable(s.get("unserved"))]]
+        rows = [
+            [t("field.score", lang), _jsonable(s.get("score"))],
+            [t("field.unserved", lang), _jsonable(s.get("unserved"))],
+        ]
         if s.get("comparison_nama") is not None and not pd.isna(s.get("comparison_nama")):
             rows.append([t("field.comparison", lang), str(s["comparison_nama"])])
         if reason is not None and not pd.isna(reason):
             rows.append([t("field.reason", lang), str(reason)])
-        pilot_rows.append({"lat": rep[i, 1], "lon": rep[i, 0], "nama": str(s.get("nama", "")), "rows": rows})
+        pilot_rows.append(
+            {"lat": rep[i, 1], "lon": rep[i, 0], "nama": str(s.get("nama", "")), "rows": rows}
+        )
 
     sp = public_service_points(service_points)
     sp_rows = [
@@ -360,7 +378,9 @@ def build_html_map(
         "legend_score": t("legend.score", lang),
         "legend_unserved": t("legend.unserved", lang),
         "legend_radius": t("legend.radius", lang, radius=radius_km),
-        "circle_note": "circle area ~ count; max" if lang == "en" else "luas lingkaran ~ jumlah; maks",
+        "circle_note": "circle area ~ count; max"
+        if lang == "en"
+        else "luas lingkaran ~ jumlah; maks",
         "nodata": t("legend.nodata", lang),
         "suppression": suppression_rule(k, lang),
         "source": t("note.source", lang) + f" · ibm-geo · {today}",
@@ -371,10 +391,8 @@ def build_html_map(
             "title": title,
             "subtitle": subtitle,
             "scale": scale,
-            "breaks": breaks,
             "colors": colors,
-            "labels": class_labels,
-            "min_score": min_score,
+            "legend": legend,
             "radius_m": float(scenario.radius_m),
             "label_zoom": 12 if level is None else 9,
             "tiles": OSM_TILES if tiles else None,
@@ -399,18 +417,6 @@ def build_html_map(
     return _page(title, data, self_contained).encode("utf-8")
 
 
-def _class_labels(kel: pd.DataFrame, cls: np.ndarray, n: int) -> list[str]:
-    """Priority label per score class when the table's labels line up with the classes."""
-    if "priority_label" not in kel:
-        return [""] * n
-    out = []
-    for i in range(n):
-        labs = kel.loc[cls == i, "priority_label"].dropna().astype(str)
-        out.append(labs.mode().iloc[0] if len(labs) else "")
-    named = [x for x in out if x]
-    return out if len(named) == len(set(named)) else [""] * n
-
-
 def _area_name(kel: pd.DataFrame) -> str:
     for col in ("provinsi", "kab_kota"):
         if col in kel:
@@ -432,7 +438,7 @@ def _page(title: str, data: dict, self_contained: bool) -> str:
             f'<script src="{LEAFLET_CDN}/leaflet.js"></script>'
         )
     return (
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n{head}\n"
         "<style>" + asset_text("ibm_map.css") + "</style>\n"

@@ -48,8 +48,9 @@ def _title_slide(prs: Presentation, title: str):
     return s
 
 
-def _table(slide, df: pd.DataFrame, headers: list[str], top=Inches(1.4), height=None, widths=None,
-           font=11) -> None:
+def _table(
+    slide, df: pd.DataFrame, headers: list[str], top=Inches(1.4), height=None, widths=None, font=11
+) -> None:
     rows, cols = len(df) + 1, len(headers)
     height = height or Inches(0.35) * rows
     shape = slide.shapes.add_table(rows, cols, Inches(0.4), top, SLIDE_W - Inches(0.8), height)
@@ -69,8 +70,9 @@ def _table(slide, df: pd.DataFrame, headers: list[str], top=Inches(1.4), height=
                 p.font.size = Pt(font)
 
 
-def _bullets(slide, lines: list[str], left=Inches(0.5), top=Inches(1.4), width=None, height=None,
-             size=16) -> None:
+def _bullets(
+    slide, lines: list[str], left=Inches(0.5), top=Inches(1.4), width=None, height=None, size=16
+) -> None:
     box = slide.shapes.add_textbox(left, top, width or SLIDE_W - Inches(1.0), height or Inches(5.5))
     tf = box.text_frame
     tf.word_wrap = True
@@ -100,7 +102,11 @@ def build_slides(
     today = date.today().isoformat()
     pub = public_table(kelurahan, k)
     reason_col = "reason_id" if lang == "id" else "reason_en"
-    area = ", ".join(sorted(pub["kab_kota"].dropna().astype(str).unique())[:4]) if "kab_kota" in pub else ""
+    area = (
+        ", ".join(sorted(pub["kab_kota"].dropna().astype(str).unique())[:4])
+        if "kab_kota" in pub
+        else ""
+    )
 
     prs = Presentation()
     prs.slide_width, prs.slide_height = SLIDE_W, SLIDE_H
@@ -117,15 +123,27 @@ def build_slides(
 
     # 2. map
     s = _title_slide(prs, t("slide.map", lang))
-    png = render_static_map(kelurahan, scenario=scenario, sites=sites, pilots=pilots, size="slide",
-                            fmt="png", lang=lang, dpi=110)
+    png = render_static_map(
+        kelurahan,
+        scenario=scenario,
+        sites=sites,
+        pilots=pilots,
+        size="slide",
+        fmt="png",
+        lang=lang,
+        dpi=110,
+    )
     s.shapes.add_picture(io.BytesIO(png), Inches(0.4), Inches(1.25), height=SLIDE_H - Inches(1.4))
 
     # 3. top-N with reasons
     n = min(scenario.top_n, 12)
     s = _title_slide(prs, t("slide.top", lang, n=n))
     top = pub.sort_values("rank").head(n) if "rank" in pub else pub.head(n)
-    cols = [c for c in ("rank", "nama", "kecamatan", "kab_kota", "score", "unserved", reason_col) if c in top]
+    cols = [
+        c
+        for c in ("rank", "nama", "kecamatan", "kab_kota", "score", "unserved", reason_col)
+        if c in top
+    ]
     heads = [t("field.reason" if c == reason_col else f"field.{c}", lang) for c in cols]
     w = {"rank": 0.7, "nama": 2, "kecamatan": 1.6, "kab_kota": 1.6, "score": 0.8, "unserved": 1.1}
     _table(s, top[cols], heads, widths=[w.get(c, 4.5) for c in cols], font=10)
@@ -133,10 +151,27 @@ def build_slides(
     # 4. recruitment plan + coverage curve
     s = _title_slide(prs, t("slide.plan", lang))
     sp = public_sites(sites, k)
-    pcols = [c for c in ("contribution_rank", "nama", "kecamatan", "agents_to_recruit", "newly_reached", "mean_distance_m") if c in sp]
+    pcols = [
+        c
+        for c in (
+            "contribution_rank",
+            "nama",
+            "kecamatan",
+            "agents_to_recruit",
+            "newly_reached",
+            "mean_distance_m",
+        )
+        if c in sp
+    ]
     if len(sp):
         sub = sp[pcols].head(12)
-        _table(s, sub, [t(f"field.{c}", lang) for c in pcols], height=Inches(0.3) * (len(sub) + 1), font=10)
+        _table(
+            s,
+            sub,
+            [t(f"field.{c}", lang) for c in pcols],
+            height=Inches(0.3) * (len(sub) + 1),
+            font=10,
+        )
         s.shapes[-1].width = Inches(7.4)
     else:
         _bullets(s, [t("note.none", lang)], width=Inches(7))
@@ -144,8 +179,12 @@ def build_slides(
     if len(cv):
         cd = CategoryChartData()
         cd.categories = [str(p) for p in cv["p"]]
-        cd.add_series(t("curve.y", lang), [v if isinstance(v, int) else None for v in cv["covered"]])
-        ch = s.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, Inches(8.0), Inches(1.4), Inches(5.0), Inches(4.8), cd).chart
+        cd.add_series(
+            t("curve.y", lang), [v if isinstance(v, int) else None for v in cv["covered"]]
+        )
+        ch = s.shapes.add_chart(
+            XL_CHART_TYPE.LINE_MARKERS, Inches(8.0), Inches(1.4), Inches(5.0), Inches(4.8), cd
+        ).chart
         ch.has_title = True
         ch.chart_title.text_frame.text = t("slide.curve", lang)
         ch.has_legend = False
@@ -157,10 +196,39 @@ def build_slides(
     # 5. pilots
     s = _title_slide(prs, t("slide.pilots", lang))
     pp = public_pilots(pilots, kelurahan, k)
-    qcols = [c for c in ("nama", "kecamatan", "kab_kota", "score", "unserved", reason_col, "comparison_nama") if c in pp]
+    qcols = [
+        c
+        for c in (
+            "nama",
+            "kecamatan",
+            "kab_kota",
+            "score",
+            "unserved",
+            reason_col,
+            "comparison_nama",
+        )
+        if c in pp
+    ]
     if len(pp):
-        heads = [t("field.reason" if c == reason_col else "field.comparison" if c == "comparison_nama" else f"field.{c}", lang) for c in qcols]
-        w = {"nama": 2, "kecamatan": 1.5, "kab_kota": 1.5, "score": 0.8, "unserved": 1.1, "comparison_nama": 2}
+        heads = [
+            t(
+                "field.reason"
+                if c == reason_col
+                else "field.comparison"
+                if c == "comparison_nama"
+                else f"field.{c}",
+                lang,
+            )
+            for c in qcols
+        ]
+        w = {
+            "nama": 2,
+            "kecamatan": 1.5,
+            "kab_kota": 1.5,
+            "score": 0.8,
+            "unserved": 1.1,
+            "comparison_nama": 2,
+        }
         _table(s, pp[qcols].head(12), heads, widths=[w.get(c, 3.5) for c in qcols], font=10)
     else:
         _bullets(s, [t("note.none", lang)])
@@ -170,7 +238,8 @@ def build_slides(
     wts = scenario.weights.as_dict()
     tot = sum(wts.values()) or 1.0
     lines = [
-        f"{t('method.weights', lang)}: " + ", ".join(f"{key} {100 * v / tot:.0f}%" for key, v in wts.items()),
+        f"{t('method.weights', lang)}: "
+        + ", ".join(f"{key} {100 * v / tot:.0f}%" for key, v in wts.items()),
         f"{t('method.radius', lang)}: {scenario.radius_m / 1000:g} km; "
         f"{t('method.capacity', lang)}: {scenario.default_capacity}; group {scenario.group_size}",
         f"{t('method.units', lang)}: {len(kelurahan)}; {t('note.date', lang)}: {data_date or today}",
@@ -178,13 +247,16 @@ def build_slides(
     ]
     q = public_quality(quality)
     if len(q):
-        by = q.groupby(["file", "problem"], dropna=False).size().sort_values(ascending=False).head(6)
+        by = (
+            q.groupby(["file", "problem"], dropna=False).size().sort_values(ascending=False).head(6)
+        )
         lines.append(f"{t('method.quality', lang)}: {len(q)}")
         lines += [f"  • {f} – {p}: {c}" for (f, p), c in by.items()]
     um = unmatched_summary(matches)
     if len(um):
         lines.append(
-            f"{t('method.unmatched', lang)}: " + ", ".join(f"{m} {c}" for m, c in zip(um["method"], um["names"], strict=True))
+            f"{t('method.unmatched', lang)}: "
+            + ", ".join(f"{m} {c}" for m, c in zip(um["method"], um["names"], strict=True))
         )
     _bullets(s, lines, size=14)
 

@@ -22,13 +22,12 @@ from ibm_geo.config import Scenario  # noqa: E402
 from ibm_geo.i18n import t  # noqa: E402
 from ibm_geo.privacy import public_pilots, public_sites, suppression_rule  # noqa: E402
 from ibm_geo.render.geometry import (  # noqa: E402
+    NODATA_COLOR,
     auto_tolerance_m,
-    class_breaks,
-    classify,
     dissolve_overview,
     metric_crs,
     overview_level,
-    palette,
+    score_classes,
     simplify_coverage,
 )
 
@@ -59,8 +58,13 @@ def _scale_bar(ax, lang: str) -> None:
     for i in range(2):
         ax.add_patch(
             Rectangle(
-                (bx + i * length / 2, by), length / 2, h,
-                facecolor="black" if i == 0 else "white", edgecolor="black", lw=0.8, zorder=10,
+                (bx + i * length / 2, by),
+                length / 2,
+                h,
+                facecolor="black" if i == 0 else "white",
+                edgecolor="black",
+                lw=0.8,
+                zorder=10,
             )
         )
     label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
@@ -71,8 +75,13 @@ def _scale_bar(ax, lang: str) -> None:
 def _north_arrow(ax, lang: str) -> None:
     ax.annotate(
         t("north", lang),
-        xy=(0.965, 0.95), xytext=(0.965, 0.86), xycoords="axes fraction",
-        ha="center", va="center", fontsize=13, fontweight="bold",
+        xy=(0.965, 0.95),
+        xytext=(0.965, 0.86),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=13,
+        fontweight="bold",
         arrowprops={"facecolor": "black", "width": 4, "headwidth": 12, "headlength": 10},
         zorder=10,
     )
@@ -110,13 +119,12 @@ def render_static_map(
     tol = auto_tolerance_m(kel, overview=level is not None)
     geoms = simplify_coverage(kel.geometry, tol, decimals=None)
     crs = metric_crs(kel)
-    plot = gpd.GeoDataFrame({"i": np.arange(len(kel))}, geometry=geoms.to_crs(crs).to_numpy(), crs=crs)
+    plot = gpd.GeoDataFrame(
+        {"i": np.arange(len(kel))}, geometry=geoms.to_crs(crs).to_numpy(), crs=crs
+    )
 
-    scores = kel["score"] if "score" in kel else pd.Series(np.nan, index=kel.index)
-    breaks = class_breaks(scores, scenario)
-    colors = palette(len(breaks))
-    cls = classify(scores, breaks)
-    face = [colors[c] if c >= 0 else "#dddddd" for c in cls]
+    cls, colors, legend = score_classes(kel, scenario)
+    face = [colors[c] if c >= 0 else NODATA_COLOR for c in cls]
 
     fig = plt.figure(figsize=SIZES[size], dpi=dpi)
     ax = fig.add_axes((0.02, 0.09, 0.72, 0.78))
@@ -130,44 +138,86 @@ def render_static_map(
     if basemap:
         _try_basemap(ax, crs)
 
-    rep = kel.set_geometry(gpd.points_from_xy(kel["rep_lon"], kel["rep_lat"]) if {"rep_lon", "rep_lat"} <= set(kel.columns) else kel.geometry.representative_point(), crs=4326).to_crs(crs)
+    rep = kel.set_geometry(
+        gpd.points_from_xy(kel["rep_lon"], kel["rep_lat"])
+        if {"rep_lon", "rep_lat"} <= set(kel.columns)
+        else kel.geometry.representative_point(),
+        crs=4326,
+    ).to_crs(crs)
     at = {str(kd): i for i, kd in enumerate(kel["kode"].astype(str))} if "kode" in kel else {}
-    handles = []
-    lo = float(pd.to_numeric(scores, errors="coerce").min()) if pd.to_numeric(scores, errors="coerce").notna().any() else 0.0
-    for c, b in zip(colors, breaks, strict=True):
-        handles.append(Patch(facecolor=c, edgecolor="#666666", label=f"{lo:.1f} – {b:.1f}"))
-        lo = b
-    if (cls < 0).any():
-        handles.append(Patch(facecolor="#dddddd", edgecolor="#666666", label=t("legend.nodata", lang)))
+    handles = [
+        Patch(facecolor=c, edgecolor="#666666", label=plain_text(txt or t("legend.nodata", lang)))
+        for c, txt in legend
+    ]
 
     k = scenario.suppression_k
     sp = public_sites(sites, k)
     pts = [at[str(x)] for x in sp.get("kode", []) if str(x) in at]
     if pts:
         g = rep.geometry.iloc[pts]
-        h = ax.scatter(g.x, g.y, s=90, facecolor="white", edgecolor="#54278f", linewidth=2.2, zorder=6,
-                       label=t("layer.sites", lang))
+        h = ax.scatter(
+            g.x,
+            g.y,
+            s=90,
+            facecolor="white",
+            edgecolor="#54278f",
+            linewidth=2.2,
+            zorder=6,
+            label=t("layer.sites", lang),
+        )
         handles.append(h)
     pp = public_pilots(pilots, None, k)
-    pts = [(at[str(x)], n) for x, n in zip(pp.get("kode", []), pp.get("nama", []), strict=False) if str(x) in at]
+    pts = [
+        (at[str(x)], n)
+        for x, n in zip(pp.get("kode", []), pp.get("nama", []), strict=False)
+        if str(x) in at
+    ]
     if pts:
         g = rep.geometry.iloc[[i for i, _ in pts]]
-        h = ax.scatter(g.x, g.y, s=70, marker="*", color="#fdd835", edgecolor="black", linewidth=0.8,
-                       zorder=7, label=t("layer.pilots", lang))
+        h = ax.scatter(
+            g.x,
+            g.y,
+            s=70,
+            marker="*",
+            color="#fdd835",
+            edgecolor="black",
+            linewidth=0.8,
+            zorder=7,
+            label=t("layer.pilots", lang),
+        )
         handles.append(h)
         for (_, name), x, y in zip(pts, g.x, g.y, strict=True):
-            ax.annotate(plain_text(name), (x, y), xytext=(5, 4), textcoords="offset points", fontsize=7,
-                        zorder=8, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
+            ax.annotate(
+                plain_text(name),
+                (x, y),
+                xytext=(5, 4),
+                textcoords="offset points",
+                fontsize=7,
+                zorder=8,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+            )
 
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.75, 0.86), frameon=False, fontsize=9,
-               title=t("legend.score", lang), title_fontsize=10, alignment="left")
+    fig.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(0.75, 0.86),
+        frameon=False,
+        fontsize=9,
+        title=t("legend.score", lang),
+        title_fontsize=10,
+        alignment="left",
+    )
     _north_arrow(ax, lang)
     _scale_bar(ax, lang)
 
     today = date.today().isoformat()
     title = title or t("title.map", lang)
     if subtitle is None:
-        area = ", ".join(sorted(kel["kab_kota"].dropna().astype(str).unique())[:3]) if "kab_kota" in kel else ""
+        area = (
+            ", ".join(sorted(kel["kab_kota"].dropna().astype(str).unique())[:3])
+            if "kab_kota" in kel
+            else ""
+        )
         subtitle = f"{area} · {t('note.scenario', lang)}: {scenario.name} · {today}"
     fig.text(0.02, 0.955, plain_text(title), fontsize=18, fontweight="bold", va="top")
     fig.text(0.02, 0.905, plain_text(subtitle), fontsize=11, color="#333333", va="top")

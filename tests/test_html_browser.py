@@ -1,0 +1,125 @@
+"""The exported HTML map in headless Chromium with every network request blocked."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import _fixtures as fx
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--headless",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield b
+        b.close()
+
+
+def _open(browser, html: bytes, tmp_path: Path):
+    path = tmp_path / "map.html"
+    path.write_bytes(html)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    events = {"errors": [], "dialogs": [], "blocked": []}
+    page.on("console", lambda m: events["errors"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: events["errors"].append(str(e)))
+
+    def on_dialog(d):
+        events["dialogs"].append(d.message)
+        d.dismiss()
+
+    page.on("dialog", on_dialog)
+
+    def route(r):
+        if r.request.url.startswith("file://"):
+            r.continue_()
+        else:
+            events["blocked"].append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.goto(path.as_uri())
+    page.wait_for_timeout(500)
+    return page, events
+
+
+def test_map_renders_offline_toggles_and_escapes(browser, tmp_path):
+    from ibm_geo.render import build_html_map
+
+    kel = fx.make_kelurahan()
+    html = build_html_map(
+        kel,
+        scenario=fx.scenario(),
+        sites=fx.make_sites(),
+        pilots=fx.make_pilots(),
+        service_points=fx.make_service_points(),
+    )
+    page, ev = _open(browser, html, tmp_path)
+    try:
+        assert page.locator(".leaflet-container").count() == 1
+        n_paths = page.locator("path.leaflet-interactive").count()
+        assert n_paths >= 12  # 12 kelurahan polygons + circles
+        # the pilot label shows the injection string as text, and no <img> element exists
+        assert page.get_by_text(fx.INJECTION, exact=True).count() >= 1
+        assert page.locator("img[src='x']").count() == 0
+        assert page.locator(".leaflet-container img").count() == 0
+        # toggling the unserved layer removes its circles
+        box = page.locator(
+            ".leaflet-control-layers-overlays label", has_text="Klien belum terlayani"
+        )
+        box.locator("input").click()
+        page.wait_for_timeout(200)
+        n_after = page.locator("path.leaflet-interactive").count()
+        n_circles = int((kel["unserved"] > 0).sum())
+        assert n_after == n_paths - n_circles
+        box.locator("input").click()
+        page.wait_for_timeout(200)
+        assert page.locator("path.leaflet-interactive").count() == n_paths
+        # a popup shows the figures with the suppressed label
+        page.evaluate(
+            "() => { var ls = []; ibmMap.eachLayer(l => { if (l.getPopup && l.getPopup() && l.getLatLngs) ls.push(l); });"
+            " ls[1].openPopup(); }"
+        )
+        page.wait_for_timeout(200)
+        popup = page.locator(".leaflet-popup-content").inner_text()
+        assert fx.BACKTICKS in popup and "<5" in popup
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "html_map.png"))
+        assert ev["errors"] == [] and ev["dialogs"] == [] and ev["blocked"] == []
+    finally:
+        page.close()
+
+
+def test_cdn_variant_fails_offline(browser, tmp_path):
+    """The guard works: the non-self-contained map needs the network, so offline it breaks."""
+    from ibm_geo.render import build_html_map
+
+    html = build_html_map(fx.make_kelurahan(), scenario=fx.scenario(), self_contained=False)
+    page, ev = _open(browser, html, tmp_path)
+    try:
+        assert ev["blocked"] and any("leaflet" in u for u in ev["blocked"])
+        assert page.locator("path.leaflet-interactive").count() == 0
+        assert ev["errors"]
+    finally:
+        page.close()
