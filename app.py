@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import inspect
 import json
 
 import pandas as pd
@@ -154,6 +153,8 @@ def init_state() -> None:
         ss["overrides"] = {}
     if "w_unserved_count" not in ss:
         ss.update(ui.scenario_to_state(Scenario()))
+    if "pending_state" in ss:
+        ss.update(ss.pop("pending_state"))
     # keep widget values when a step's widgets are not drawn in this run
     for k in ui.STATE_KEYS:
         if k in ss:
@@ -230,7 +231,7 @@ def step_data(result) -> None:
     pending = ss.get("mapping_needed")
     if pending:
         mapping_form(pending)
-    st.caption(tr("data.loaded", sources=", ".join(n for _, n, _ in ss["sources"])))
+    st.caption(tr("data.loaded", sources=ui.md_escape(", ".join(n for _, n, _ in ss["sources"]))))
     quality_report(result)
 
 
@@ -260,7 +261,7 @@ def try_sources(sources: tuple, maps: dict) -> None:
         st.error(ss["last_error"])
         return
     except (IbmGeoError, ValueError, OSError) as e:
-        ss["last_error"] = tr("data.error", file="?", col="", msg=str(e))
+        ss["last_error"] = tr("data.error", file="?", col="", msg=ui.md_escape(e))
         st.error(ss["last_error"])
         return
     ss.update(sources=sources, is_demo=False, maps=maps, overrides={}, mapping_needed=None)
@@ -278,7 +279,7 @@ def mapping_form(pending: dict) -> None:
     name, data = next((n, d) for k, n, d in sources if k == kind)
     raw = data if isinstance(data, bytes) else open(data, "rb").read()  # noqa: SIM115
     headers = ui.headers_of(raw, name)
-    st.warning(tr("data.mapping", file=name))
+    st.warning(tr("data.mapping", file=ui.md_escape(name)))
     none = tr("data.mapping_none")
     choices = {}
     cols = st.columns(3)
@@ -301,10 +302,11 @@ def quality_report(result) -> None:
         for i, rec in enumerate(todo.to_dict("records")):
             opts = ui.candidate_options(rec.get("candidates") or "", result.joined.units)
             cur = rec.get("nama")
+            e = ui.md_escape
             label = (
-                f"{rec['written_name']} ({rec.get('written_kecamatan') or '-'}, "
-                f"{rec.get('written_kab_kota') or '-'}) - {rec['rows']} x [{rec['method']}"
-                + (f" -> {cur}]" if cur else "]")
+                f"{e(rec['written_name'])} ({e(rec.get('written_kecamatan') or '-')}, "
+                f"{e(rec.get('written_kab_kota') or '-')}) - {rec['rows']} x [{rec['method']}"
+                + (f" -> {e(cur)}]" if cur else "]")
             )
             keep = tr("q.keep")
             choice = st.selectbox(label, [keep, *opts], key=f"res_{i}")
@@ -398,7 +400,10 @@ def draw_map(result, sc, *, sites=None, show_clients=True, key="map") -> None:
 
 
 def unit_details(row: pd.Series) -> None:
-    st.markdown(f"**{row['nama']}** — {row['kecamatan']}, {row['kab_kota']} (`{row['kode']}`)")
+    e = ui.md_escape
+    st.markdown(
+        f"**{e(row['nama'])}** — {e(row['kecamatan'])}, {e(row['kab_kota'])} ({e(row['kode'])})"
+    )
     c1, c2, c3 = st.columns(3)
     c1.metric(t("field.rank", L()), int(row["rank"]))
     c2.metric(t("field.score", L()), f"{row['score']:.1f}")
@@ -407,7 +412,7 @@ def unit_details(row: pd.Series) -> None:
     c2.metric(t("field.served", L()), int(row["served"]))
     c3.metric(t("field.agents_active", L()), int(row["agents_active"]))
     st.markdown(f"**{tr('m.why')}**")
-    st.write(row["reason_id"] if L() == "id" else row["reason_en"])
+    st.text(row["reason_id"] if L() == "id" else row["reason_en"])
     st.dataframe(ui.why_table(row, L()), hide_index=True, width="stretch")
 
 
@@ -565,7 +570,7 @@ def compare_block(result, sc: Scenario, plan) -> None:
         if col.button(tr(f"p.save_{slot.lower()}"), key=f"save_{slot}"):
             ss[f"cmp_{slot}"] = (sc, result.kelurahan, plan)
         if ss.get(f"cmp_{slot}"):
-            col.caption(tr("p.saved", name=ss[f"cmp_{slot}"][0].name))
+            col.caption(tr("p.saved", name=ui.md_escape(ss[f"cmp_{slot}"][0].name)))
     a, b = ss.get("cmp_A"), ss.get("cmp_B")
     if not (a and b):
         st.info(tr("p.need_two"))
@@ -575,113 +580,24 @@ def compare_block(result, sc: Scenario, plan) -> None:
         st.warning(tr("e.unavailable", what="compare_scenarios"))
         return
 
-    st.dataframe(
-        compare_scenarios(a[1], b[1], plan_a=a[2], plan_b=b[2]),
-        hide_index=True,
-        width="stretch",
-        key="compare_table",
-    )
+    cmp = compare_scenarios(a[1], b[1], plan_a=a[2], plan_b=b[2])
+    summary = cmp.attrs.get("summary")
+    if summary is not None and len(summary):
+        st.dataframe(summary, hide_index=True, width="stretch")
+    st.caption(f"A: {ui.md_escape(a[0].name)} — B: {ui.md_escape(b[0].name)}")
+    st.dataframe(pretty(cmp), hide_index=True, width="stretch", key="compare_table")
 
 
 # ------------------------------------------------------------------------------------- 5. Ekspor
-def _call(fn, *args, **kw) -> bytes:
-    """Call an export function with the keyword arguments it accepts (APIs still settling)."""
-    params = inspect.signature(fn).parameters
-    if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
-        kw = {k: v for k, v in kw.items() if k in params}
-    return fn(*args, **kw)
-
-
-def step_export(result, sc: Scenario) -> None:
+def step_export(result, sc: Scenario, rkey: str) -> None:
     ss = st.session_state
     st.subheader(tr("e.title"))
     k = sc.suppression_k
     st.info(tr("e.privacy", k=k, km1=k - 1))
-    plan = None
     last = ss.get("last_plan")
-    if last and last[0] == sc.to_json():
-        plan = last[1]
-    sites = plan.sites if plan is not None else None
-    curve = plan.curve if plan is not None else None
-    kel = result.kelurahan
-    svc = result.joined.service_points.table
-    lang = L()
-    from ibm_geo.export import tables as ex
-
-    items = [
-        ("e.ranking_csv", "peringkat.csv", "text/csv", lambda: ex.ranking_csv(kel, sc, lang)),
-        (
-            "e.ranking_xlsx",
-            "peringkat.xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            lambda: _call(
-                ex.workbook_xlsx,
-                kel,
-                sc,
-                sites=sites,
-                quality=result.quality,
-                matches=result.matches,
-                curve=curve,
-                lang=lang,
-            ),  # fmt: skip
-        ),
-        ("e.geojson", "hasil.geojson", "application/geo+json", lambda: ex.results_geojson(kel, sc)),
-    ]
-    from ibm_geo import render
-
-    if _has("ibm_geo.render.html_map", "build_html_map"):
-        items.append(
-            (
-                "e.html",
-                "peta.html",
-                "text/html",
-                lambda: _call(
-                    render.build_html_map,
-                    kel,
-                    scenario=sc,
-                    sites=sites,
-                    service_points=svc,
-                    lang=lang,
-                    self_contained=True,
-                ),  # fmt: skip
-            )
-        )
-    if _has("ibm_geo.render.static_map", "render_static_map"):
-        items.append(
-            (
-                "e.png",
-                "peta.png",
-                "image/png",
-                lambda: _call(
-                    render.render_static_map,
-                    kel,
-                    scenario=sc,
-                    sites=sites,
-                    service_points=svc,
-                    lang=lang,
-                    fmt="png",
-                ),  # fmt: skip
-            )
-        )
-    if _has("ibm_geo.render.slides", "build_slides"):
-        items.append(
-            (
-                "e.slides",
-                "bahan_rakor.pptx",
-                "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-                lambda: _call(
-                    render.build_slides,
-                    kel,
-                    scenario=sc,
-                    sites=sites,
-                    plan=plan,
-                    curve=curve,
-                    quality=result.quality,
-                    matches=result.matches,
-                    lang=lang,
-                ),  # fmt: skip
-            )
-        )
+    plan = last[1] if last and last[0] == sc.to_json() else None
+    pilots = get_pilots(result, rkey, sc.to_json()) if plan_api("choose_pilots") else None
+    items = [i for i in ui.export_items(result, sc, plan, pilots, L()) if i[0] != "e.scenario"]
     cols = st.columns(3)
     for i, (label, fname, mime, fn) in enumerate(items):
         cols[i % 3].download_button(
@@ -702,12 +618,14 @@ def step_export(result, sc: Scenario) -> None:
         try:
             loaded = Scenario.from_text(up.getvalue().decode("utf-8-sig"))
         except Exception as e:  # noqa: BLE001 - any parse/validation error is the user's file
-            st.error(tr("e.bad_scenario", file=up.name, msg=str(e).splitlines()[0]))
+            msg = ui.md_escape(str(e).splitlines()[0])
+            st.error(tr("e.bad_scenario", file=ui.md_escape(up.name), msg=msg))
             return
         ss["loaded_scenario"] = up.file_id
         ss["base_scenario"] = loaded
-        ss.update(ui.scenario_to_state(loaded, year_range(result.joined)))
-        st.success(tr("e.loaded", name=loaded.name))
+        # widgets of this run are already drawn: apply their new values at the start of the next
+        ss["pending_state"] = ui.scenario_to_state(loaded, year_range(result.joined))
+        ss["flash"] = tr("e.loaded", name=ui.md_escape(loaded.name))
         st.rerun()
 
 
@@ -726,6 +644,8 @@ def main() -> None:
     ss = st.session_state
     if ss.get("is_demo"):
         st.info(tr("app.demo_banner"))
+    if ss.get("flash"):
+        st.success(ss.pop("flash"))
     step = st.sidebar.radio(
         tr("app.step"), STEPS, index=1, format_func=lambda s: tr(f"step.{s}"), key="step"
     )
@@ -754,7 +674,7 @@ def main() -> None:
     elif step == "plan":
         step_plan(result, sc, rkey)
     else:
-        step_export(result, sc)
+        step_export(result, sc, rkey)
 
 
 main()

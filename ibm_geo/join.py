@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from .matching import LocationMatch, match_locations
+from .matching import Gazetteer, LocationMatch, match_locations
 from .quality import DataQuality
 
 
@@ -38,6 +38,7 @@ def place(
     table: str,
     quality: DataQuality,
     fuzzy_threshold: float,
+    gazetteer: Gazetteer | None = None,
 ) -> Placed:
     """Match rows to units; a row's position is its own point when the point decided the match,
     otherwise the unit's representative point (a client known only by kelurahan name is assumed to
@@ -55,7 +56,14 @@ def place(
                 out, units, table=table, quality=quality, fuzzy_threshold=fuzzy_threshold
             ),
         )
-    m = match_locations(out, units, table=table, quality=quality, fuzzy_threshold=fuzzy_threshold)
+    m = match_locations(
+        out,
+        units,
+        table=table,
+        quality=quality,
+        fuzzy_threshold=fuzzy_threshold,
+        gazetteer=gazetteer,
+    )
     pos = pd.Series(np.arange(len(units)), index=units["kode"].astype("string").to_numpy())
     pos = pos[~pos.index.duplicated()]
     unit = m.kode.astype("string").map(pos).to_numpy(dtype=float, na_value=np.nan)

@@ -22,6 +22,7 @@ from .coverage import classify_clients
 from .crs import local_utm_crs
 from .io import read_boundaries, read_points
 from .join import Placed, metric_transformer, place
+from .matching import build_gazetteer
 from .names import normalize_name
 from .quality import DataQuality
 from .scoring import score_table
@@ -164,7 +165,8 @@ def join_inputs(inputs: Inputs, fuzzy_threshold: float = 85.0) -> Joined:
     rx, ry = tr.transform(units["rep_lon"].to_numpy(), units["rep_lat"].to_numpy())
     rep_xy = np.column_stack([rx, ry])
     src = inputs.sources
-    kw = {"quality": q, "fuzzy_threshold": fuzzy_threshold}
+    gaz = build_gazetteer(units, fuzzy_threshold)
+    kw = {"quality": q, "fuzzy_threshold": fuzzy_threshold, "gazetteer": gaz}
     pc = place(inputs.clients, units, rep_xy, tr, table=src.get("clients", "clients"), **kw)
     pa = place(inputs.agents, units, rep_xy, tr, table=src.get("agents", "agents"), **kw)
     ps = place(

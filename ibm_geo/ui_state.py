@@ -11,6 +11,7 @@ import functools
 import html
 import io
 import json
+import re
 from pathlib import Path
 
 import folium
@@ -408,7 +409,7 @@ def error_message(e, lang: str = "id") -> str:
     if lang == "id":
         for en, id_ in _ERROR_ID:
             msg = msg.replace(en, id_)
-    return t("data.error", lang, file=e.table, col=col, msg=msg)
+    return t("data.error", lang, file=md_escape(e.table), col=md_escape(col), msg=md_escape(msg))
 
 
 def mapping_from_choices(choices: dict[str, str | None]) -> dict[str, str]:
@@ -510,6 +511,66 @@ def to_resolve(matches: pd.DataFrame) -> pd.DataFrame:
     return m.loc[need].reset_index(drop=True)
 
 
+# ------------------------------------------------------------------------------------- exports
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+
+
+def export_items(result, sc: Scenario, plan=None, pilots=None, lang: str = "id") -> list[tuple]:
+    """(label key, file name, mime, zero-argument callable -> bytes) for every download.
+
+    Callables so that Streamlit builds a file only when its button is clicked. Every function
+    called here applies :mod:`ibm_geo.privacy` itself (aggregates only, small counts suppressed).
+    """
+    from .export import tables as ex
+    from .privacy import public_quality
+
+    kel = result.kelurahan
+    sites = plan.sites if plan is not None else None
+    curve = plan.curve if plan is not None else None
+    svc = result.joined.service_points.table
+
+    def html_map() -> bytes:
+        from .render import build_html_map
+
+        return build_html_map(
+            kel, scenario=sc, sites=sites, pilots=pilots, service_points=svc, lang=lang
+        )
+
+    def png() -> bytes:
+        from .render import render_static_map
+
+        return render_static_map(kel, scenario=sc, sites=sites, pilots=pilots, lang=lang)
+
+    def slides() -> bytes:
+        from .render import build_slides
+
+        return build_slides(
+            kel, scenario=sc, sites=sites, pilots=pilots, curve=curve,
+            quality=result.quality, matches=result.matches, lang=lang,
+        )  # fmt: skip
+
+    def xlsx() -> bytes:
+        return ex.workbook_xlsx(
+            kel, sc, sites=sites, pilots=pilots, quality=result.quality,
+            matches=result.matches, curve=curve, lang=lang,
+        )  # fmt: skip
+
+    def quality_csv() -> bytes:
+        return public_quality(result.quality).to_csv(index=False).encode("utf-8")
+
+    return [
+        ("e.ranking_csv", "peringkat.csv", "text/csv", lambda: ex.ranking_csv(kel, sc, lang)),
+        ("e.ranking_xlsx", "peringkat.xlsx", XLSX, xlsx),
+        ("e.geojson", "hasil.geojson", "application/geo+json", lambda: ex.results_geojson(kel, sc)),
+        ("e.html", "peta.html", "text/html", html_map),
+        ("e.png", "peta.png", "image/png", png),
+        ("e.slides", "bahan_rakor.pptx", PPTX, slides),
+        ("q.download", "kualitas_data.csv", "text/csv", quality_csv),
+        ("e.scenario", "skenario.toml", "application/toml", lambda: sc.to_bytes("toml")),
+    ]
+
+
 # ------------------------------------------------------------------------------- why ranked here
 def why_table(row: pd.Series, lang: str = "id") -> pd.DataFrame:
     """Component value and points of one kelurahan: the score is the sum of the points."""
@@ -523,6 +584,14 @@ def why_table(row: pd.Series, lang: str = "id") -> pd.DataFrame:
             }
         )
     return pd.DataFrame(recs)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+
+
+def md_escape(text: object) -> str:
+    """User text inside Streamlit markdown (labels, captions, messages): no links, images, HTML."""
+    return _MD_SPECIAL.sub(r"\\\1", _norm(text))
 
 
 def unit_label(row: pd.Series) -> str:

@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from ibm_geo.demo import demo_paths
+from ibm_geo.pipeline import analyze
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -126,9 +129,6 @@ def test_demo_map_ranking_plan_and_html_download(page):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "app_map.png"), full_page=True)
     # clicking a kelurahan (features are drawn in rank order) selects it beside the map
-    from ibm_geo.demo import demo_paths
-    from ibm_geo.pipeline import analyze
-
     p = demo_paths()
     kel = analyze(p["boundaries"], p["clients"], p["agents"], p["service_points"]).kelurahan
     sixth = kel.iloc[5]
@@ -175,8 +175,6 @@ def test_demo_map_ranking_plan_and_html_download(page):
 def test_bad_upload_explains_and_mapping_recovers(page):
     """Unknown headers: a message naming the file, the previous data still usable, then a retry
     with the column chosen on the mapping screen loads it."""
-    from ibm_geo.demo import demo_paths
-
     goto_step(page, "1. Data")
     wait_idle(page)
     page.get_by_text("Unggah berkas sendiri", exact=True).click()
@@ -212,3 +210,21 @@ def test_bad_upload_explains_and_mapping_recovers(page):
     loaded.first.wait_for(timeout=30_000)
     assert page.locator("[data-testid='stAlertContentError']").count() == 0
     page.screenshot(path=str(ARTIFACTS / "app_mapped_upload.png"), full_page=True)
+
+
+def test_loading_a_scenario_file_sets_the_widgets(page):
+    from ibm_geo.config import Scenario
+
+    sc = Scenario(name="Skenario Uji Rakor", top_n=3, weights={"distance": 0.9})
+    goto_step(page, "5. Ekspor")
+    wait_idle(page)
+    zone = page.locator("[data-testid='stFileUploader']").filter(has_text="Muat berkas skenario")
+    zone.wait_for(timeout=30_000)
+    up = zone.locator("input[type=file]")
+    up.set_input_files(
+        files=[{"name": "uji.toml", "mimeType": "application/toml", "buffer": sc.to_bytes()}]
+    )
+    page.get_by_text("Skenario dimuat: Skenario Uji Rakor").first.wait_for(timeout=30_000)
+    goto_step(page, "3. Skor")
+    wait_idle(page)
+    page.get_by_text("3 kelurahan/desa prioritas").first.wait_for(timeout=30_000)

@@ -260,3 +260,46 @@ def test_pmedian_agrees_with_spopt(seed):
     ref = spopt_locate.PMedian.from_cost_matrix(cost, w, 4)
     ref.solve(pulp.PULP_CBC_CMD(msg=False))
     assert ours.objective == pytest.approx(pulp.value(ref.problem.objective), rel=1e-6)
+
+
+def test_swaps_never_worsen_and_fix_the_trap():
+    from ibm_geo.plan import improve_by_swaps
+
+    cov = trap_coverage()
+    better = improve_by_swaps(cov, W_TRAP, [0, 1])
+    assert sorted(better) == [1, 2]
+    rng = np.random.default_rng(5)
+    d = rng.uniform(0, 20000, (400, 2))
+    cov = build_coverage(d, d, 1800.0)
+    w = rng.poisson(3, 400).astype(float)
+    g = greedy_mclp(cov, w, 12)
+    s = improve_by_swaps(cov, w, g.selected)
+    assert len(s) == 12
+    assert w[covered_by(cov, s)].sum() >= g.objective
+
+
+def test_large_model_path_matches_direct_solve(monkeypatch):
+    """The LP-rounding incumbent (used on big models) must not change the optimum."""
+    import ibm_geo.plan.solvers as solvers
+
+    rng = np.random.default_rng(11)
+    d = rng.uniform(0, 30000, (500, 2))
+    cov = build_coverage(d, d, 2000.0)
+    w = rng.poisson(3, 500).astype(float)
+    direct = solve_mclp(cov, w, 15)
+    monkeypatch.setattr(solvers, "LARGE_MODEL", 10)
+    big = solve_mclp(cov, w, 15)
+    assert big.objective == pytest.approx(direct.objective) and big.gap == 0.0
+
+
+def test_dominated_candidates_do_not_change_optimum():
+    # candidate 1 reaches a subset of candidate 0's demand; 2 duplicates 0
+    cost = np.array([[0.0, 0.0, 0.0, 9.0], [0.0, 9.0, 0.0, 9.0], [9.0, 9.0, 9.0, 0.0]])
+    cov = coverage_from_cost_matrix(cost, 1.0)
+    w = np.array([3.0, 2.0, 1.0])
+    res = solve_mclp(cov, w, 2)
+    assert res.objective == 6.0 and sorted(res.selected) in ([0, 3], [2, 3])
+    groups = np.array(["A", "B", "B", "A"], dtype=object)
+    # minimum quota in B keeps its (dominated) columns available
+    q = solve_mclp(cov, w, 2, groups=groups, min_per_group={"B": 2})
+    assert q.objective == 5.0 and sorted(q.selected) == [1, 2]

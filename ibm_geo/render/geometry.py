@@ -133,7 +133,7 @@ def dissolve_overview(
     if "dist_nearest_m" in df:
         agg["dist_nearest_m"] = ("dist_nearest_m", "median")
     table = df.groupby(keys, sort=True).agg(**agg).reset_index()
-    geom = df[keys + ["geometry"]].dissolve(by=keys, method="coverage", sort=True).reset_index()
+    geom = _dissolve_geoms(df, keys)
     table = table.merge(geom, on=keys, how="left")
     out = gpd.GeoDataFrame(table, geometry="geometry", crs=kelurahan.crs)
     out["nama"] = out[keys[-1]].astype(str)
@@ -155,6 +155,26 @@ def dissolve_overview(
     ]
     out["reason_id"] = txt
     out["reason_en"] = txt
+    return out
+
+
+def _union(arr: np.ndarray):
+    """Fast coverage union; real layers with slivers fall back to a robust overlay union."""
+    try:
+        return shapely.coverage_union_all(arr)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(shapely.make_valid(arr))
+
+
+def _dissolve_geoms(df: gpd.GeoDataFrame, keys: list[str]) -> pd.DataFrame:
+    codes = df.groupby(keys, sort=True).ngroup().to_numpy()
+    first = df.groupby(keys, sort=True)[keys].head(1)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    arr = df.geometry.to_numpy()
+    geoms = [_union(arr[idx]) for idx in np.split(order, bounds)] if len(order) else []
+    out = first.iloc[np.argsort(codes[first.index.map(df.index.get_loc)])].reset_index(drop=True)
+    out["geometry"] = geoms
     return out
 
 
