@@ -537,7 +537,8 @@ def show_plan(result, sc: Scenario, plan) -> None:
         st.info(tr("p.none"))
     if plan.curve is not None and len(plan.curve):
         st.subheader(tr("p.curve"))
-        st.line_chart(plan.curve.set_index("p")[["covered"]])
+        curve = plan.curve.rename(columns={"p": t("curve.x", L()), "covered": t("curve.y", L())})
+        st.line_chart(curve, x=t("curve.x", L()), y=t("curve.y", L()))
     sc_map = sc.model_copy(update={"radius_m": sc.plan.radius_m or sc.radius_m})
     draw_map(result, sc_map, sites=plan.sites, show_clients=False, key="plan_map")
 
@@ -646,9 +647,15 @@ def main() -> None:
         st.info(tr("app.demo_banner"))
     if ss.get("flash"):
         st.success(ss.pop("flash"))
+    # one radio per language (its labels change), the chosen step kept across the switch
     step = st.sidebar.radio(
-        tr("app.step"), STEPS, index=1, format_func=lambda s: tr(f"step.{s}"), key="step"
+        tr("app.step"),
+        STEPS,
+        index=STEPS.index(ss.get("current_step", "map")),
+        format_func=lambda s: tr(f"step.{s}"),
+        key=f"step_{L()}",
     )
+    ss["current_step"] = step
     try:
         joined, jkey = current_joined()
     except IbmGeoError as e:  # accepted sources broke (should not happen): back to the demo

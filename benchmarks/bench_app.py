@@ -77,8 +77,9 @@ def first_map_seconds() -> tuple[float, float]:
     return t_map, t_page
 
 
-def reweight_seconds() -> tuple[float, float, float]:
-    """(median rescore s, one-off load+join+analyze s, in-app map build s) on Bali + 5,000."""
+def reweight_seconds() -> tuple[float, float, float, tuple[Path, bytes]]:
+    """(median rescore s, one-off load+join+analyze s, in-app map build s, (bali path, clients
+    CSV)) on Bali + 5,000 synthetic clients."""
     import geopandas as gpd
 
     from ibm_geo import ui_state as ui
@@ -112,13 +113,44 @@ def reweight_seconds() -> tuple[float, float, float]:
     t = time.perf_counter()
     ui.build_app_map(out.kelurahan, clients=result.clients, units=result.joined.units).get_root()
     t_map = time.perf_counter() - t
-    return statistics.median(times), t_once, t_map
+    return statistics.median(times), t_once, t_map, (path, buf.getvalue().encode("utf-8"))
+
+
+def app_rerun_seconds(bali: Path, clients_csv: bytes) -> tuple[float, float]:
+    """Whole-script rerun (AppTest, no browser) on Bali: (first run s, median weight-change s)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["sources"] = (
+        ("boundaries", bali.name, str(bali)),
+        ("clients", "klien_bali.csv", clients_csv),
+    )
+    for key, value in (("is_demo", False), ("maps", {}), ("overrides", {})):
+        at.session_state[key] = value
+    at.session_state["current_step"] = "score"
+    t = time.perf_counter()
+    at.run()
+    first = time.perf_counter() - t
+    assert not at.exception, at.exception
+    times = []
+    for i in range(5):
+        at.slider(key="w_distance").set_value(0.25 + 0.15 * i)
+        t = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - t)
+        assert not at.exception, at.exception
+    return first, statistics.median(times)
 
 
 def main() -> None:
-    reweight, once, map_build = reweight_seconds()
+    reweight, once, map_build, bali = reweight_seconds()
     print(f"bali 716 units + 5000 clients: load+join+analyze {once:.2f} s (cached in the app)")
     print(f"bali rescore median of 7: {reweight:.3f} s; in-app map rebuild {map_build:.2f} s")
+    app_first, app_reweight = app_rerun_seconds(*bali)
+    print(
+        f"bali in the app: first run {app_first:.2f} s, rerun after a weight change "
+        f"{app_reweight:.3f} s (median of 5, AppTest)"
+    )
     first_map, first_page = first_map_seconds()
     print(f"demo: server start -> first page {first_page:.2f} s, -> Leaflet map {first_map:.2f} s")
     print(f"first_map_s={first_map:.2f} reweight_s={reweight:.3f}")

@@ -502,7 +502,7 @@ def _name_mismatch(gaz, table, rows, got, unit, written_key) -> pd.DataFrame | N
     """Warn when a point lands in a unit whose name differs from the written one (point trusted)."""
     wk = written_key[got]
     uk = gaz.key[unit[got]]
-    differs = np.array([w is not None and w != u for w, u in zip(wk, uk, strict=True)], dtype=bool)
+    differs = pd.notna(wk) & (wk != uk)
     if not differs.any():
         return None
     pairs = pd.DataFrame({"w": wk[differs], "u": uk[differs]})

@@ -43,7 +43,7 @@ def frame_with(app, column: str) -> pd.DataFrame:
 
 
 def goto(app, step: str):
-    app.sidebar.radio(key="step").set_value(step).run()
+    app.sidebar.radio[0].set_value(step).run()
     assert not app.exception, app.exception
     return app
 
@@ -88,10 +88,13 @@ def test_top_n_and_kab_filter(at, demo_result):
     assert at.session_state["_summary"]["kelurahan"] == int((k["kab_kota"] == kab).sum())
 
 
-def test_radius_changes_coverage(at):
+def test_radius_and_status_filter_change_the_counts(at, demo_result):
     served_before = at.session_state["_summary"]["in_reach"]
     at.sidebar.number_input(key="radius_m").set_value(100).run()
     assert at.session_state["_summary"]["in_reach"] < served_before
+    at.sidebar.multiselect(key="f_status").set_value(["belum"]).run()
+    belum = demo_result.clients["status_pasca"].astype("string").eq("belum").sum()
+    assert at.session_state["_summary"]["clients"] == int(belum) < demo_result.summary["clients"]
 
 
 def test_plan_p0_proposes_nothing_and_p3_at_most_three(at):

@@ -187,6 +187,11 @@ def test_bad_upload_explains_and_mapping_recovers(page):
     inputs.nth(1).set_input_files(
         files=[{"name": "klien_aneh.csv", "mimeType": "text/csv", "buffer": bad.encode()}]
     )
+    # both uploads registered before processing
+    for name in ("bali_selatan_demo.geojson", "klien_aneh.csv"):
+        page.locator("[data-testid='stFileUploaderFileName']").filter(has_text=name).wait_for(
+            timeout=30_000
+        )
     wait_idle(page)
     page.get_by_role("button", name="Proses data").click()
     wait_idle(page)

@@ -156,6 +156,8 @@ def plan_recruitment(
         raise InputError("kelurahan", f"missing columns {missing}", missing[0])
     if kelurahan.crs is None:
         raise InputError("kelurahan", "geometry has no CRS", "geometry")
+    if len(kelurahan) == 0:
+        raise InputError("kelurahan", "no rows to plan for")
     cfg = scenario.plan
     radius = float(cfg.radius_m or scenario.radius_m)
     crs = metric_crs or _metric_crs(kelurahan)

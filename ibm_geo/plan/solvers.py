@@ -8,9 +8,14 @@ objective, the proven bound and the relative gap.
 Reductions that keep the optimum (uncapacitated MCLP/LSCP):
 * demand with zero weight, or already within reach of a fixed (existing) site, is dropped;
 * demand points with the same set of candidates collapse into one row with summed weight;
-* candidates with identical coverage, cost and quota group collapse into one column;
-* candidates that reach no remaining demand are dropped (unless required or minimum quotas
-  could need them).
+* a candidate whose demand set is contained in another's (same quota group, no dearer) is
+  dropped: swapping it for the other never loses (identical candidates keep the first);
+  candidates in a group with a minimum quota, and required ones, are kept;
+* demand reached by a single candidate is folded into that candidate's objective.
+
+Large models (the national file) first get an incumbent from LP rounding + 1-swap local
+search, and skip HiGHS' MIP presolve (it stalls there for minutes); HiGHS then only has to
+certify the gap at the root.
 """
 
 from __future__ import annotations
@@ -168,13 +173,8 @@ def _collapse_rows(
         owner[r] = keys.setdefault(key, len(keys))
     nk = len(keys)
     weights = np.bincount(owner, weights=w, minlength=nk)
-    first = np.full(nk, -1, dtype=np.int64)
-    # first occurrence of each key
-    seen = np.zeros(nk, dtype=bool)
-    order = np.arange(len(owner))
-    uniq, pos = np.unique(owner, return_index=True)
-    first[uniq] = order[pos]
-    seen[uniq] = True
+    # keys are numbered in order of first occurrence, so the first rows are sorted
+    _, first = np.unique(owner, return_index=True)
     return sub[first], weights, owner
 
 

@@ -30,13 +30,16 @@ def metric_crs(gdf: gpd.GeoDataFrame):
 def auto_tolerance_m(gdf: gpd.GeoDataFrame, overview: bool = False) -> float:
     """Simplification tolerance tied to the extent (about the size of a pixel at full view).
 
-    A province (~150-900 km across) gets 30-50 m; a city ~10 m; dissolved overviews up to 2 km.
+    A province (~150-900 km across) gets 30-50 m; a city ~10 m; dissolved overviews use
+    extent/2000 (national: ~2.5 km, sub-pixel at the full view), up to 5 km.
     """
     if len(gdf) == 0:
         return 10.0
     b = gdf.to_crs(metric_crs(gdf)).total_bounds
     diag = float(np.hypot(b[2] - b[0], b[3] - b[1]))
-    return float(np.clip(diag / 4000.0, 10.0, 2000.0 if overview else 50.0))
+    if overview:
+        return float(np.clip(diag / 2000.0, 10.0, 5000.0))
+    return float(np.clip(diag / 4000.0, 10.0, 50.0))
 
 
 def simplify_coverage(
@@ -133,6 +136,9 @@ def dissolve_overview(
     if "dist_nearest_m" in df:
         agg["dist_nearest_m"] = ("dist_nearest_m", "median")
     table = df.groupby(keys, sort=True).agg(**agg).reset_index()
+    # simplify the units first (shared edges stay shared): the union then has 3-10x fewer vertices
+    pre = auto_tolerance_m(df, overview=True) / 2
+    df = df.set_geometry(simplify_coverage(df.geometry, pre, decimals=None).to_crs(df.crs).to_numpy())
     geom = _dissolve_geoms(df, keys)
     table = table.merge(geom, on=keys, how="left")
     out = gpd.GeoDataFrame(table, geometry="geometry", crs=kelurahan.crs)
