@@ -102,11 +102,11 @@ def classify_clients(
     cap = np.where(active, cap, 0)
     agent_pos = pd.Series(np.arange(len(agents)), index=agents["agen_id"].astype("string"))
     agent_pos = agent_pos[~agent_pos.index.duplicated()]
-    assigned = (
-        clients["agen_id"].astype("string").map(agent_pos).to_numpy(dtype=float, na_value=np.nan)
-        if len(agents)
-        else np.full(n, np.nan)
-    )
+    assigned = np.full(n, np.nan)
+    ids = clients["agen_id"].astype("string")
+    with_id = ids.notna().to_numpy()
+    if len(agents) and with_id.any():  # usually a small minority of a million rows
+        assigned[with_id] = ids[with_id].map(agent_pos).to_numpy(dtype=float, na_value=np.nan)
     has_agent = ~np.isnan(assigned)
     assigned_idx = np.where(has_agent, assigned, -1).astype(np.int64)
     assigned_active = has_agent & (active[assigned_idx] if len(agents) else False)

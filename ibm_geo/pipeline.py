@@ -165,6 +165,7 @@ def join_inputs(inputs: Inputs, fuzzy_threshold: float = 85.0) -> Joined:
     rx, ry = tr.transform(units["rep_lon"].to_numpy(), units["rep_lat"].to_numpy())
     rep_xy = np.column_stack([rx, ry])
     src = inputs.sources
+    _check_agent_refs(inputs, q)
     gaz = build_gazetteer(units, fuzzy_threshold)
     kw = {"quality": q, "fuzzy_threshold": fuzzy_threshold, "gazetteer": gaz}
     pc = place(inputs.clients, units, rep_xy, tr, table=src.get("clients", "clients"), **kw)
@@ -186,6 +187,22 @@ def join_inputs(inputs: Inputs, fuzzy_threshold: float = 85.0) -> Joined:
         else pd.DataFrame()
     )
     return Joined(units, rep_xy, crs, pc, pa, ps, matches, q, dict(src))
+
+
+def _check_agent_refs(inputs: Inputs, q: DataQuality) -> None:
+    """A client assigned to an agent id that the agents file does not know is not served by it."""
+    ids = inputs.clients["agen_id"].astype("string")
+    known = set(inputs.agents["agen_id"].dropna().astype(str)) if len(inputs.agents) else set()
+    bad = ids.notna() & ~ids.isin(known).fillna(False)
+    if bad.any():
+        q.add_many(
+            inputs.sources.get("clients", "clients"),
+            inputs.clients.loc[bad, "row"],
+            "agen_id",
+            "agen_id not found in the agents file",
+            ids[bad],
+            "client counted as not assigned to an agent",
+        )
 
 
 def _norm_set(values: list[str]) -> set[str]:

@@ -188,7 +188,7 @@ def test_bad_upload_explains_and_mapping_recovers(page):
         files=[{"name": "klien_aneh.csv", "mimeType": "text/csv", "buffer": bad.encode()}]
     )
     # both uploads registered before processing
-    for name in ("bali_selatan_demo.geojson", "klien_aneh.csv"):
+    for name in ("demo.geojson", "klien_aneh.csv"):  # long names are shortened with ...
         page.locator("[data-testid='stFileUploaderFileName']").filter(has_text=name).wait_for(
             timeout=30_000
         )

@@ -31,8 +31,8 @@ def boundaries_bytes() -> bytes:
     return gpd.GeoDataFrame(rows, crs=4326).to_json().encode()
 
 
-CLIENTS = """\ufeffno;nama;kelurahan;kecamatan;tahun_rehab;tingkat;status_pasca;jenis_layanan
-1;Klien Satu;Kel. Alpha;Utara;2024;ringan;belum;rawat jalan
+CLIENTS = """\ufeffno;nama;kelurahan;kecamatan;tahun_rehab;tingkat;status_pasca;jenis_layanan;agen_id
+1;Klien Satu;Kel. Alpha;Utara;2024;ringan;belum;rawat jalan;
 2;Klien Dua;ALPHA;Utara;2023;ringan;belum;rawat jalan
 3;Klien Tiga;alpha;;2019;ringan;belum;rawat inap
 4;Klien Empat;Beta;Utara;2024;ringan;belum;rawat jalan
@@ -40,7 +40,7 @@ CLIENTS = """\ufeffno;nama;kelurahan;kecamatan;tahun_rehab;tingkat;status_pasca;
 6;Klien Enam;Gamma;Selatan;2024;ringan;aktif;rawat jalan
 7;Klien Tujuh;Gamma;Selatan;2024;berat;belum;rawat inap
 8;Klien Delapan;Gamma;Selatan;2025;ringan;belum;rawat jalan
-9;Klien Sembilan;Gamma;Selatan;2025;ringan;belum;rawat jalan
+9;Klien Sembilan;Gamma;Selatan;2025;ringan;belum;rawat jalan;AG9
 10;Klien Sepuluh;Gamma;Selatan;2020;ringan;belum;rawat jalan
 11;Klien Sebelas;Gamma;Selatan;2020;ringan;belum;rawat jalan
 12;Klien Duabelas;Kel. Tidak Ada;;2020;ringan;belum;rawat jalan
@@ -86,6 +86,8 @@ def test_counts_by_hand():
         (q["row"] == 13) & q["problem"].str.contains("match|unmatched|not found", case=False)
     ).any()
     assert res.summary["clients_unlocated"] == 1
+    # row 10 names agent AG9, who is not in the agents file: reported, and not counted as served
+    assert ((q["row"] == 10) & (q["column"] == "agen_id")).sum() == 1
     # every written place name appears once in the matches table, the unknown one unmatched
     m = res.matches
     assert set(m.loc[m["method"] == "unmatched", "written_name"]) == {"Kel. Tidak Ada"}

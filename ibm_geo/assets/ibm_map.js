@@ -202,7 +202,7 @@
   if (D.pilots.length) { overlays[T.layer_pilots] = pilots; pilots.addTo(map); }
   if (D.service_points.length) { overlays[T.layer_sp] = sp; sp.addTo(map); }
   unserved.addTo(map);
-  if (D.agents.length) agents.addTo(map);
+  if (D.agents.length && !M.overview) agents.addTo(map);  // national overview: off by default
   L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(map);
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
 

@@ -138,7 +138,9 @@ def dissolve_overview(
     table = df.groupby(keys, sort=True).agg(**agg).reset_index()
     # simplify the units first (shared edges stay shared): the union then has 3-10x fewer vertices
     pre = auto_tolerance_m(df, overview=True) / 2
-    df = df.set_geometry(simplify_coverage(df.geometry, pre, decimals=None).to_crs(df.crs).to_numpy())
+    df = df.set_geometry(
+        simplify_coverage(df.geometry, pre, decimals=None).to_crs(df.crs).to_numpy()
+    )
     geom = _dissolve_geoms(df, keys)
     table = table.merge(geom, on=keys, how="left")
     out = gpd.GeoDataFrame(table, geometry="geometry", crs=kelurahan.crs)

@@ -395,6 +395,7 @@ def build_html_map(
             "legend": legend,
             "radius_m": float(scenario.radius_m),
             "label_zoom": 12 if level is None else 9,
+            "overview": level,
             "tiles": OSM_TILES if tiles else None,
             "k": k,
         },
