@@ -19,7 +19,7 @@ from ibm_geo.demo import demo_paths
 from ibm_geo.errors import IbmGeoError, InputError
 from ibm_geo.i18n import t
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
-from ibm_geo.scoring import COMPONENTS
+from ibm_geo.scoring import COMPONENTS, class_labels
 
 st.set_page_config(page_title="ibm-geo", page_icon="\U0001f5fa", layout="wide")
 STEPS = ("data", "map", "score", "plan", "export")
@@ -443,6 +443,9 @@ def step_score(result, sc: Scenario) -> None:
     cols = ["rank", "nama", "kecamatan", "kab_kota", "score", "priority_label", "unserved"]
     cols += ["clients", "agents_active", "stability", reason]
     top = result.kelurahan.head(n)[cols].copy()
+    if L() != "id":
+        labels = class_labels(result.kelurahan["priority_class"], sc.n_classes, L())
+        top["priority_label"] = labels.head(n).to_numpy()
     top["score"] = top["score"].round(1)
     top["stability"] = (top["stability"] * 100).round(0)
     names = {c: t(f"field.{c}", L()) for c in cols}

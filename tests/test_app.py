@@ -134,7 +134,9 @@ def test_english_labels(at):
     goto(at, "score")
     at.sidebar.selectbox(key="lang").set_value("en").run()
     assert any("synthetic" in i.value for i in at.info)
-    assert "Rank" in frame_with(at, "Stability (%)").columns
+    table = frame_with(at, "Stability (%)")
+    assert "Rank" in table.columns
+    assert set(table["Priority"]) <= {"Very low", "Low", "Medium", "High", "Very high"}
 
 
 # ------------------------------------------------------------------------------- ui helpers
@@ -281,3 +283,21 @@ def test_every_download_builds_and_holds_no_client_data(demo_result):
         leaked = [s for s in secrets if s in text]
         assert not leaked, (fname, leaked[:3])
     assert Scenario.from_text(items[-1][3]().decode()) == sc
+
+
+def test_app_password_gates_everything():
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.secrets["app_password"] = "rahasia-kantor"
+    app.run()
+    assert not app.exception
+    assert not app.title and not app.dataframe and "_summary" not in app.session_state
+    app.text_input[0].input("salah")
+    app.button[0].click().run()
+    assert any("salah" in e.value for e in app.error) and not app.title
+    app.text_input[0].input("rahasia-kantor")
+    app.button[0].click().run()
+    assert not app.exception
+    assert app.title[0].value == "Perencana Agen Pemulihan (IBM)"
+    assert app.session_state["_summary"]["clients"] == 600

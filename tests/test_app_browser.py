@@ -189,7 +189,7 @@ def test_bad_upload_explains_and_mapping_recovers(page):
     )
     # both uploads registered before processing
     for name in ("demo.geojson", "klien_aneh.csv"):  # long names are shortened with ...
-        page.locator("[data-testid='stFileUploaderFileName']").filter(has_text=name).wait_for(
+        page.locator("[data-testid='stFileChipName']").filter(has_text=name).wait_for(
             timeout=30_000
         )
     wait_idle(page)

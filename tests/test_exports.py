@@ -173,6 +173,9 @@ def test_overview_dissolves_and_recomputes_suppression(kel, sc):
     assert rows["Kab. Badung"][fields.index("unserved")] == 9  # four hidden cells, total shown
     d = dissolve_overview(kel, "kecamatan")
     assert len(d) == 3 and d["clients"].sum() == sum(fx.CLIENTS)
+    kec1 = d.set_index("kecamatan").loc["Kec 1"]
+    assert kec1["clients"] == sum(fx.CLIENTS[:4]) == 55  # first grid row
+    assert kec1.geometry.bounds == pytest.approx((115.18, -8.70, 115.26, -8.68))
 
 
 def _wiggly_coverage(cells: int = 5, step: int = 200) -> gpd.GeoSeries:

@@ -175,14 +175,14 @@ def _union(arr: np.ndarray):
 
 
 def _dissolve_geoms(df: gpd.GeoDataFrame, keys: list[str]) -> pd.DataFrame:
+    """One unioned geometry per group of ``keys`` (rows: the keys and ``geometry``)."""
     codes = df.groupby(keys, sort=True).ngroup().to_numpy()
-    first = df.groupby(keys, sort=True)[keys].head(1)
     order = np.argsort(codes, kind="stable")
-    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    starts = np.flatnonzero(np.r_[True, np.diff(codes[order]) != 0]) if len(order) else order
     arr = df.geometry.to_numpy()
-    geoms = [_union(arr[idx]) for idx in np.split(order, bounds)] if len(order) else []
-    out = first.iloc[np.argsort(codes[first.index.map(df.index.get_loc)])].reset_index(drop=True)
-    out["geometry"] = geoms
+    groups = np.split(order, starts[1:]) if len(order) else []
+    out = df.iloc[order[starts]][keys].reset_index(drop=True)
+    out["geometry"] = [_union(arr[idx]) for idx in groups]
     return out
 
 
