@@ -184,7 +184,7 @@ def plan(
 ) -> None:
     """Analyze, then propose where to recruit new Agen Pemulihan groups and which villages to
     pilot (one per BNNK by default). Writes the analysis files plus plan.csv, pilots.csv,
-    curve.csv, and adds the sites and pilots to map.html."""
+    curve.csv, map.png, map_a4.pdf and rakor.pptx, and adds the sites and pilots to map.html."""
     from .plan import choose_pilots, plan_recruitment
 
     try:
@@ -198,11 +198,32 @@ def plan(
         pilots = choose_pilots(result.kelurahan, sc)
         written = _write_analysis(result, out, plan=rp, pilots=pilots)
         from .export import tables as ex
+        from .render import build_slides, render_static_map
 
+        kel = result.kelurahan
         for name, data in (
             ("plan.csv", ex.plan_csv(rp.sites, sc)),
-            ("pilots.csv", ex.pilots_csv(pilots, sc)),
-            ("curve.csv", rp.curve.to_csv(index=False).encode("utf-8")),
+            ("pilots.csv", ex.pilots_csv(pilots, kel, sc)),
+            ("curve.csv", ex.curve_csv(rp.curve, sc)),
+            ("map.png", render_static_map(kel, scenario=sc, sites=rp.sites, pilots=pilots)),
+            (
+                "map_a4.pdf",
+                render_static_map(
+                    kel, scenario=sc, sites=rp.sites, pilots=pilots, size="a4", fmt="pdf"
+                ),
+            ),
+            (
+                "rakor.pptx",
+                build_slides(
+                    kel,
+                    scenario=sc,
+                    sites=rp.sites,
+                    pilots=pilots,
+                    curve=rp.curve,
+                    quality=result.quality,
+                    matches=result.matches,
+                ),
+            ),
         ):
             (out / name).write_bytes(data)
             written.append(out / name)

@@ -54,6 +54,8 @@ OUTCOME_COLS = ["served", "in_reach", "referral_berat", "unserved"]
 
 #: client-derived counts: suppressed 1..k-1 and protected by secondary suppression
 SUPPRESSED_COUNTS = ["clients", *STATUS_COLS, *TINGKAT_COLS, *RAWAT_COLS, *OUTCOME_COLS]
+#: hidden by the row rule only as a last resort (the figure the ranking is about)
+PROTECTED_COUNTS = ["unserved"]
 #: counts of public things (agents, offices): shown as they are
 OPEN_COUNTS = ["agents_total", "agents_active", "service_points"]
 #: derived, non-count values that may be published after rounding (see module doc)
@@ -145,11 +147,15 @@ def suppression_mask(
     k: int,
     row_groups: list[tuple[int, list[int]]],
     margin_codes: np.ndarray | None = None,
+    protected: tuple[int, ...] = (),
 ) -> np.ndarray:
     """Boolean mask of cells to hide in an (n_rows, n_cols) non-negative integer count matrix.
 
     ``row_groups`` holds (total column index, part column indices); ``margin_codes`` (int per
     row, e.g. kab_kota codes) groups rows whose column sums may be published. See module doc.
+    ``protected`` columns (the headline figure, ``unserved``) are hidden by the row rule only when
+    no other part and not the group total can be hidden instead: a planner can live without a
+    village's total but not without its unserved count.
     """
     v = np.asarray(values, dtype=np.int64)
     if k <= 1 or v.size == 0:
@@ -158,6 +164,7 @@ def suppression_mask(
     n = v.shape[0]
     rows = np.arange(n)
     big = np.iinfo(np.int64).max
+    offset = 1 << 40  # larger than any count
     for _ in range(100):
         before = int(mask.sum())
         for tot, parts in row_groups:
@@ -165,13 +172,19 @@ def suppression_mask(
             single = mask[:, cells].sum(axis=1) == 1
             if not single.any():
                 continue
+            # cost of hiding each candidate: its value; protected parts come after the total
             pv = v[:, parts]
-            cand = np.where((pv > 0) & ~mask[:, parts], pv, big)
+            prot = np.isin(parts, protected)
+            cost = np.where(prot[None, :], pv + offset, pv)
+            cand = np.where((pv > 0) & ~mask[:, parts], cost, big)
+            tot_ok = (v[:, tot] > 0) & ~mask[:, tot]
+            # the total is a candidate before protected parts, otherwise only as a fallback
+            tot_cost = np.where(tot_ok, v[:, tot] + offset // 2 if prot.any() else big - 1, big)
             j = cand.argmin(axis=1)
-            has = cand[rows, j] < big
-            pick = single & has
+            best = cand[rows, j]
+            pick = single & (best < big) & (best <= tot_cost)
             mask[rows[pick], np.asarray(parts)[j[pick]]] = True
-            fallback = single & ~has & (v[:, tot] > 0) & ~mask[:, tot]
+            fallback = single & ~pick & (tot_cost < big)
             mask[fallback, tot] = True
         if margin_codes is not None and n:
             codes = np.asarray(margin_codes)
@@ -228,7 +241,9 @@ def public_mask(kelurahan: pd.DataFrame, k: int) -> pd.DataFrame:
         for t, parts in ROW_GROUPS
         if t in idx and any(p in idx for p in parts)
     ]
-    mask = suppression_mask(counts.to_numpy(), k, groups, _margin_codes(kelurahan))
+    cols = list(counts.columns)
+    prot = tuple(cols.index(c) for c in PROTECTED_COUNTS if c in cols)
+    mask = suppression_mask(counts.to_numpy(), k, groups, _margin_codes(kelurahan), prot)
     return pd.DataFrame(mask, index=kelurahan.index, columns=cols)
 
 

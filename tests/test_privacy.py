@@ -177,7 +177,8 @@ def _one_row(**counts) -> pd.DataFrame:
 
 def test_complementary_cell_is_labelled_and_scrubbed_from_reasons():
     # 20 clients = served 12 + in_reach 3 + unserved 5: the 3 alone gives itself away
-    # (20 - 12 - 5), so unserved (the smallest other non-zero part) is hidden as well
+    # (20 - 12 - 5). `unserved` is protected (the figure the ranking is about), so the other
+    # non-zero part, served, is hidden as well: 20 - 5 = 15 = served + in_reach, both hidden.
     row = _one_row(
         clients=20,
         status_aktif=12,
@@ -190,17 +191,50 @@ def test_complementary_cell_is_labelled_and_scrubbed_from_reasons():
     )
     row["reason_id"] = (
         "Peringkat 2 (skor 61; faktor utama: jarak). 5 dari 20 klien belum terlayani (25%); "
-        "<5 direhabilitasi 2023-2025; agen/layanan terdekat 4.0 km; 6 agen aktif."
+        "3 klien terjangkau agen; agen/layanan terdekat 4.0 km; 6 agen aktif."
     )
     row["reason_en"] = "Rank 2 (score 61). 5 of 20 clients unserved (25%); 1 of 1 recent."
     pub = public_table(row, 5).iloc[0]
-    assert (pub["served"], pub["in_reach"], pub["unserved"]) == (12, "<5", "≥5")
+    assert (pub["served"], pub["in_reach"], pub["unserved"]) == ("≥5", "<5", 5)
+    # a hidden count quoted in a reason is replaced, and so is the share that would reveal it
     assert pub["reason_id"] == (
-        "Peringkat 2 (skor 61; faktor utama: jarak). ≥5 dari 20 klien belum terlayani; "
-        "<5 direhabilitasi 2023-2025; agen/layanan terdekat 4.0 km; 6 agen aktif."
+        "Peringkat 2 (skor 61; faktor utama: jarak). 5 dari 20 klien belum terlayani (25%); "
+        "<5 klien terjangkau agen; agen/layanan terdekat 4.0 km; 6 agen aktif."
     )
-    assert pub["reason_en"] == "Rank 2 (score 61). ≥5 of 20 clients unserved; <5 of <5 recent."
-    assert pd.isna(pub["unserved_share"])
+    assert pub["reason_en"] == "Rank 2 (score 61). 5 of 20 clients unserved (25%); <5 of <5 recent."
+
+
+def test_unserved_is_hidden_only_as_a_last_resort():
+    # served 0, in_reach 0, referral 1 (<5), unserved 7: the total is hidden, not unserved
+    row = _one_row(
+        clients=8,
+        status_belum=8,
+        referral_berat=1,
+        unserved=7,
+        tingkat_ringan=7,
+        tingkat_berat=1,
+        rawat_jalan=8,
+    )
+    pub = public_table(row, 5).iloc[0]
+    assert (pub["referral_berat"], pub["unserved"], pub["clients"]) == ("<5", 7, "≥5")
+    # with a second visible part available, that part goes first
+    row = _one_row(
+        clients=20,
+        status_belum=20,
+        served=6,
+        referral_berat=1,
+        unserved=13,
+        tingkat_ringan=19,
+        tingkat_berat=1,
+        rawat_jalan=20,
+    )
+    pub = public_table(row, 5).iloc[0]
+    assert (pub["served"], pub["referral_berat"], pub["unserved"], pub["clients"]) == (
+        "≥5",
+        "<5",
+        13,
+        20,
+    )
 
 
 def test_public_quality_drops_personal_values_only():

@@ -70,6 +70,27 @@ def ranking_csv(kelurahan: pd.DataFrame, scenario: Scenario, lang: str = "id") -
     return df.to_csv(index=False).encode("utf-8-sig")
 
 
+def _csv(df: pd.DataFrame) -> bytes:
+    return _defuse_frame(df).to_csv(index=False).encode("utf-8-sig")
+
+
+def plan_csv(sites: pd.DataFrame | None, scenario: Scenario) -> bytes:
+    """Proposed recruitment sites; clients newly reached below k shown as "<k"."""
+    return _csv(public_sites(sites, scenario.suppression_k))
+
+
+def pilots_csv(
+    pilots: pd.DataFrame | None, kelurahan: pd.DataFrame | None, scenario: Scenario
+) -> bytes:
+    """Pilot villages with reasons and comparison villages, counts as in the ranking."""
+    return _csv(public_pilots(pilots, kelurahan, scenario.suppression_k))
+
+
+def curve_csv(curve: pd.DataFrame | None, scenario: Scenario) -> bytes:
+    """Coverage curve (clients reached for p = 0..P new groups)."""
+    return _csv(public_curve(curve, scenario.suppression_k))
+
+
 def _public_geo(kelurahan: gpd.GeoDataFrame, scenario: Scenario) -> gpd.GeoDataFrame:
     """Public table for GIS formats: counts stay numeric (GIS tools need one type per field),
     a hidden count is null, and ``suppressed`` lists the hidden columns of the row."""
