@@ -140,7 +140,9 @@ def main() -> None:
         )
         m, _, _ = run_child("match", tmp)
         print(f"match 100k name-only rows vs 83,402 names: {json.dumps(m)}")
-    print(f"analyze_national_s={res['total_s']:.2f} peak_rss_mb={rss:.0f} match_100k_s={m['match_s']:.2f}")
+    print(
+        f"analyze_national_s={res['total_s']:.2f} peak_rss_mb={rss:.0f} match_100k_s={m['match_s']:.2f}"
+    )
 
 
 if __name__ == "__main__":
