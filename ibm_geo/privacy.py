@@ -263,6 +263,7 @@ def public_table(kelurahan: pd.DataFrame, k: int, *, lang: str | None = None) ->
     cols = [c for c in PUBLIC_COLUMNS if c in kelurahan or c == "unserved_share"]
     out = pd.DataFrame(index=kelurahan.index)
     counts = _counts_frame(kelurahan, list(mask.columns))
+    hidden = None
     for c in cols:
         if c in mask.columns:
             out[c] = _labelled(counts[c], mask[c].to_numpy(), k)
@@ -290,7 +291,9 @@ def public_table(kelurahan: pd.DataFrame, k: int, *, lang: str | None = None) ->
         elif c in ("rep_lon", "rep_lat"):
             out[c] = pd.to_numeric(kelurahan[c], errors="coerce").round(5)
         elif c in ("reason_id", "reason_en"):
-            out[c] = _clean_reasons(kelurahan[c], _hidden_info(counts, mask), k)
+            if hidden is None:
+                hidden = _hidden_info(counts, mask)
+            out[c] = _clean_reasons(kelurahan[c], hidden, k)
         else:
             out[c] = kelurahan[c]
     if lang in ("id", "en"):
@@ -308,42 +311,52 @@ def _labelled(values: pd.Series, hidden: np.ndarray, k: int) -> pd.Series:
     return pd.Series(out, index=values.index, dtype=object)
 
 
-def _hidden_info(counts: pd.DataFrame, mask: pd.DataFrame) -> list[tuple[set[int], bool]]:
-    """Per row: the values of complementary cells, and whether unserved/clients is hidden."""
-    info = []
+def _hidden_info(counts: pd.DataFrame, mask: pd.DataFrame) -> dict[int, tuple[set[int], bool]]:
+    """For rows with hidden cells only (by position): the hidden values, and whether
+    unserved/clients is hidden. Rows without are the large majority nationally."""
     cols = list(mask.columns)
     m = mask.to_numpy()
     v = counts[cols].to_numpy()
     key = [i for i, c in enumerate(cols) if c in ("unserved", "clients")]
-    for r in range(len(m)):
+    info = {}
+    for r in np.flatnonzero(m.any(axis=1)):
         vals = {int(x) for x in v[r][m[r]]}
-        info.append((vals, bool(m[r][key].any()) if key else False))
+        info[int(r)] = (vals, bool(m[r][key].any()) if key else False)
     return info
 
 
 def _clean_reasons(
-    reasons: pd.Series, info: list[tuple[set[int], bool]] | None, k: int
+    reasons: pd.Series, info: dict[int, tuple[set[int], bool]] | None, k: int
 ) -> pd.Series:
     """Replace small or hidden client counts (and revealing shares) quoted in a reason text."""
     out = []
+    none: tuple[set[int], bool] = (set(), False)
+
+    def sub(m: re.Match, vals: set[int]) -> str:
+        before = m.string[: m.start()].rstrip().lower()
+        if before.endswith(_RANK_WORDS):
+            return m.group(0)
+        n = int(m.group(1))
+        if 1 <= n < k:
+            return f"{suppressed_label(k)}{m.group(2)}"
+        if n in vals:
+            return f"{complementary_label(k)}{m.group(2)}"
+        return m.group(0)
+
     for n_row, text in enumerate(reasons):
         if text is None or text is pd.NA or (isinstance(text, float) and np.isnan(text)):
             out.append(None)
             continue
-        vals, drop_pct = info[n_row] if info is not None else (set(), False)
-
-        def sub(m: re.Match, vals=vals) -> str:
-            before = m.string[: m.start()].rstrip().lower()
-            if before.endswith(_RANK_WORDS):
-                return m.group(0)
-            n = int(m.group(1))
-            if 1 <= n < k:
-                return f"{suppressed_label(k)}{m.group(2)}"
-            if n in vals:
-                return f"{complementary_label(k)}{m.group(2)}"
-            return m.group(0)
-
-        clean = _REASON_NUM.sub(sub, str(text))
+        text = str(text)
+        vals, drop_pct = info.get(n_row, none) if info is not None else none
+        if (
+            not vals
+            and not drop_pct
+            and not any(1 <= int(m.group(1)) < k for m in _REASON_NUM.finditer(text))
+        ):
+            out.append(text)  # nothing to hide: skip the substitution
+            continue
+        clean = _REASON_NUM.sub(lambda m, vals=vals: sub(m, vals), text)
         if drop_pct:
             clean = _REASON_PCT.sub("", clean)
         out.append(clean)
@@ -459,14 +472,10 @@ def public_pilots(
     info = None
     if kelurahan is not None and "kode" in kelurahan and "kode" in out:
         mask = public_mask(kelurahan, k)
-        per_kode = dict(
-            zip(
-                kelurahan["kode"].astype(str),
-                _hidden_info(_counts_frame(kelurahan, list(mask.columns)), mask),
-                strict=True,
-            )
-        )
-        info = [per_kode.get(str(kd), (set(), False)) for kd in out["kode"]]
+        hidden = _hidden_info(_counts_frame(kelurahan, list(mask.columns)), mask)
+        kodes = kelurahan["kode"].astype(str).to_numpy()
+        per_kode = {kodes[r]: v for r, v in hidden.items()}
+        info = {i: per_kode[str(kd)] for i, kd in enumerate(out["kode"]) if str(kd) in per_kode}
     for c in ("reason_id", "reason_en"):
         if c in out:
             out[c] = _clean_reasons(out[c], info, k)

@@ -49,10 +49,17 @@ def _defuse(value: object) -> object:
 
 
 def _defuse_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """:func:`_defuse` on every text cell, column-wise (a national table has 2M cells)."""
     out = df.copy()
     for c in out.columns:
         if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
-            out[c] = out[c].astype(object).map(_defuse)
+            col = out[c].astype(object)
+            is_text = col.map(type).eq(str) if col.dtype == object else col.notna()
+            risky = col[is_text].astype(str).str.startswith(_FORMULA_START)
+            if risky.any():
+                idx = risky[risky].index
+                col.loc[idx] = "'" + col.loc[idx].astype(str)
+            out[c] = col
     return out
 
 
