@@ -389,39 +389,48 @@ def match_locations(
     # (b) coordinates
     lat = pd.to_numeric(df["lat"], errors="coerce").to_numpy(float) if "lat" in df else None
     lon = pd.to_numeric(df["lon"], errors="coerce").to_numpy(float) if "lon" in df else None
+    need = (
+        np.flatnonzero((unit < 0) & np.isfinite(lat) & np.isfinite(lon))
+        if lat is not None and lon is not None
+        else np.zeros(0, dtype=np.int64)
+    )
+    pip = None
+    if len(need):
+        # identical coordinates (geocoded to the same spot) are tested once
+        # hash-based factorize: 3x faster than np.unique's sort of complex numbers
+        inverse, xy = pd.factorize(lon[need] + 1j * lat[need])
+        # point-in-polygon runs in GEOS without the GIL: overlap it with the name keys below
+        pool = ThreadPoolExecutor(max_workers=1)
+        pip = pool.submit(
+            _points_in_polygons, np.asarray(boundaries.geometry.values), xy.real, xy.imag
+        )
+        pool.shutdown(wait=False)
     written_key = compact_keys(_text(df, "kelurahan")).to_numpy()
-    if lat is not None and lon is not None:
-        need = np.flatnonzero((unit < 0) & np.isfinite(lat) & np.isfinite(lon))
-        if len(need):
-            # identical coordinates (geocoded to the same spot) are tested once
-            # hash-based factorize: 3x faster than np.unique's sort of complex numbers
-            inverse, xy = pd.factorize(lon[need] + 1j * lat[need])
-            hit_pt, hit_poly = _points_in_polygons(
-                np.asarray(boundaries.geometry.values), xy.real, xy.imag
-            )
-            order = np.lexsort((hit_poly, hit_pt))  # on a shared border: the lowest polygon
-            hit_pt, hit_poly = hit_pt[order], hit_poly[order]
-            first_pt, first = np.unique(hit_pt, return_index=True)
-            poly_of_xy = np.full(len(xy), -1, dtype=np.int64)
-            poly_of_xy[first_pt] = hit_poly[first]
-            poly = poly_of_xy[inverse.ravel()]
-            got = need[poly >= 0]
-            unit[got] = poly[poly >= 0]
-            method[got] = "point"
-            conf[got] = CONFIDENCE["point"]
-            outside = need[poly < 0]  # `need` is sorted and unique: no set operation needed
-            if len(outside):
-                frames.append(
-                    _quality_frame(
-                        table,
-                        rows[outside],
-                        "lat",
-                        ["point lies outside the boundaries"] * len(outside),
-                        [f"{a}, {b}" for a, b in zip(lat[outside], lon[outside], strict=True)],
-                        ["used the written name instead"] * len(outside),
-                    )
+    if pip is not None:
+        hit_pt, hit_poly = pip.result()
+        order = np.lexsort((hit_poly, hit_pt))  # on a shared border: the lowest polygon
+        hit_pt, hit_poly = hit_pt[order], hit_poly[order]
+        first_pt, first = np.unique(hit_pt, return_index=True)
+        poly_of_xy = np.full(len(xy), -1, dtype=np.int64)
+        poly_of_xy[first_pt] = hit_poly[first]
+        poly = poly_of_xy[inverse.ravel()]
+        got = need[poly >= 0]
+        unit[got] = poly[poly >= 0]
+        method[got] = "point"
+        conf[got] = CONFIDENCE["point"]
+        outside = need[poly < 0]  # `need` is sorted and unique: no set operation needed
+        if len(outside):
+            frames.append(
+                _quality_frame(
+                    table,
+                    rows[outside],
+                    "lat",
+                    ["point lies outside the boundaries"] * len(outside),
+                    [f"{a}, {b}" for a, b in zip(lat[outside], lon[outside], strict=True)],
+                    ["used the written name instead"] * len(outside),
                 )
-            frames.append(_name_mismatch(gaz, table, rows, got, unit, written_key))
+            )
+        frames.append(_name_mismatch(gaz, table, rows, got, unit, written_key))
 
     # (c, d) names, once per distinct written place
     todo = np.flatnonzero(unit < 0)

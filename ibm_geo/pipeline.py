@@ -8,6 +8,7 @@ score (weights, classes), so a weight slider never re-runs the spatial join.
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -112,33 +113,30 @@ def load_inputs(
             return names[key]
         return Path(src).name if isinstance(src, str | Path) else None
 
-    b = read_boundaries(
-        boundaries,
-        name=nm("boundaries", boundaries),
-        column_map=column_maps.get("boundaries"),
-        quality=q,
-    )
-    c = read_points(
-        clients, "clients", q, name=nm("clients", clients), column_map=column_maps.get("clients")
-    )
-    a = (
-        read_points(
-            agents, "agents", q, name=nm("agents", agents), column_map=column_maps.get("agents")
+    def read_b(qb: DataQuality) -> gpd.GeoDataFrame:
+        return read_boundaries(
+            boundaries,
+            name=nm("boundaries", boundaries),
+            column_map=column_maps.get("boundaries"),
+            quality=qb,
         )
-        if agents is not None
-        else _empty("agents")
-    )
-    s = (
-        read_points(
-            service_points,
-            "service_points",
-            q,
-            name=nm("service_points", service_points),
-            column_map=column_maps.get("service_points"),
-        )
-        if service_points is not None
-        else _empty("service_points")
-    )
+
+    def read_p(kind: str, src: Source | None, qp: DataQuality) -> pd.DataFrame:
+        if src is None:
+            return _empty(kind)
+        return read_points(src, kind, qp, name=nm(kind, src), column_map=column_maps.get(kind))
+
+    # Boundaries and clients are read side by side: both spend their time in GEOS / Arrow code
+    # that releases the GIL, so on two cores a national load takes the longer of the two.
+    qs = [DataQuality() for _ in range(4)]
+    with ThreadPoolExecutor(max_workers=2) as ex:
+        fb = ex.submit(read_b, qs[0])
+        c = read_p("clients", clients, qs[1])
+        a = read_p("agents", agents, qs[2])
+        s = read_p("service_points", service_points, qs[3])
+        b = fb.result()
+    for part in qs:
+        q.extend(part)
     sources = {
         k: v
         for k, v in {
