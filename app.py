@@ -19,6 +19,7 @@ from ibm_geo.demo import demo_paths
 from ibm_geo.errors import IbmGeoError, InputError
 from ibm_geo.i18n import t
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
+from ibm_geo.plan import choose_pilots, compare_scenarios, plan_recruitment
 from ibm_geo.scoring import COMPONENTS, class_labels
 
 st.set_page_config(page_title="ibm-geo", page_icon="\U0001f5fa", layout="wide")
@@ -63,6 +64,10 @@ def auth_gate() -> bool:
 
 
 # ---------------------------------------------------------------------------------------- caching
+# cache_resource, not cache_data: cache_data pickles and unpickles its value on every rerun, which
+# for a joined national client table costs seconds and would break the <= 1 s re-weighting. The
+# keys are hashes of the uploaded bytes and the scenario JSON, so sessions never see each other's
+# results unless they uploaded the very same files; results are treated as read-only.
 @st.cache_resource(max_entries=4, show_spinner=False)
 def get_joined(sources: tuple, maps_json: str, overrides_json: str, fuzzy: float):
     """load + join: the expensive step, cached on the file contents and the column mapping.
@@ -100,34 +105,12 @@ def get_scored(_result, result_key: str, scenario_json: str):
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def get_plan(_result, result_key: str, scenario_json: str):
-    plan_recruitment = plan_api("plan_recruitment")
     return plan_recruitment(_result.kelurahan, Scenario.model_validate_json(scenario_json))
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def get_pilots(_result, result_key: str, scenario_json: str):
-    choose_pilots = plan_api("choose_pilots")
     return choose_pilots(_result.kelurahan, Scenario.model_validate_json(scenario_json))
-
-
-PLAN_MODULES = ("ibm_geo.plan", "ibm_geo.plan.recruitment", "ibm_geo.plan.pilots")
-PLAN_MODULES += ("ibm_geo.plan.compare",)
-
-
-def plan_api(name: str):
-    """A planning function from ``ibm_geo.plan`` (or its submodule while it is not re-exported)."""
-    for mod in PLAN_MODULES:
-        if _has(mod, name):
-            return getattr(__import__(mod, fromlist=[name]), name)
-    return None
-
-
-def _has(module: str, name: str) -> bool:
-    try:
-        mod = __import__(module, fromlist=[name])
-        return hasattr(mod, name)
-    except ImportError:
-        return False
 
 
 # --------------------------------------------------------------------------------- data sources
@@ -502,9 +485,6 @@ def plan_controls(result) -> None:
 
 
 def step_plan(result, sc: Scenario, rkey: str) -> None:
-    if plan_api("plan_recruitment") is None:
-        st.warning(tr("p.unavailable"))
-        return
     plan_controls(result)
     ss = st.session_state
     if st.button(tr("p.run"), type="primary", key="run_plan"):
@@ -516,10 +496,9 @@ def step_plan(result, sc: Scenario, rkey: str) -> None:
         ss["last_plan"] = (sc.to_json(), plan)
     if plan is not None:
         show_plan(result, sc, plan)
-    if plan_api("choose_pilots") is not None:
-        st.subheader(tr("p.pilots"))
-        pilots = get_pilots(result, rkey, sc.to_json())
-        st.dataframe(pretty(pilots), hide_index=True, width="stretch", key="pilots_table")
+    st.subheader(tr("p.pilots"))
+    pilots = get_pilots(result, rkey, sc.to_json())
+    st.dataframe(pretty(pilots), hide_index=True, width="stretch", key="pilots_table")
     compare_block(result, sc, plan)
 
 
@@ -579,11 +558,6 @@ def compare_block(result, sc: Scenario, plan) -> None:
     if not (a and b):
         st.info(tr("p.need_two"))
         return
-    compare_scenarios = plan_api("compare_scenarios")
-    if compare_scenarios is None:
-        st.warning(tr("e.unavailable", what="compare_scenarios"))
-        return
-
     cmp = compare_scenarios(a[1], b[1], plan_a=a[2], plan_b=b[2])
     summary = cmp.attrs.get("summary")
     if summary is not None and len(summary):
@@ -600,7 +574,7 @@ def step_export(result, sc: Scenario, rkey: str) -> None:
     st.info(tr("e.privacy", k=k, km1=k - 1))
     last = ss.get("last_plan")
     plan = last[1] if last and last[0] == sc.to_json() else None
-    pilots = get_pilots(result, rkey, sc.to_json()) if plan_api("choose_pilots") else None
+    pilots = get_pilots(result, rkey, sc.to_json())
     items = [i for i in ui.export_items(result, sc, plan, pilots, L()) if i[0] != "e.scenario"]
     cols = st.columns(3)
     for i, (label, fname, mime, fn) in enumerate(items):
