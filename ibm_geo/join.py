@@ -53,7 +53,12 @@ def place(
         return Placed(
             out,
             match_locations(
-                out, units, table=table, quality=quality, fuzzy_threshold=fuzzy_threshold
+                out,
+                units,
+                table=table,
+                quality=quality,
+                fuzzy_threshold=fuzzy_threshold,
+                gazetteer=gazetteer,
             ),
         )
     m = match_locations(

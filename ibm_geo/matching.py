@@ -203,7 +203,8 @@ def _resolve_names(gaz: _Gazetteer, places: pd.DataFrame) -> pd.DataFrame:
     lowers = places["lower"].to_numpy()
     kecs = places["kec_key"].to_numpy()
     kabs = places["kab_key"].to_numpy()
-    for j in range(n):
+    done = _resolve_unique_fast(gaz, keys, kecs, kabs, lowers, idx, method, conf)
+    for j in np.flatnonzero(~done):
         key = keys[j]
         if not key:
             continue
@@ -235,6 +236,38 @@ def _resolve_names(gaz: _Gazetteer, places: pd.DataFrame) -> pd.DataFrame:
     if fuzzy_global:
         _fuzzy_national(gaz, np.array(fuzzy_global), keys, idx, method, conf, cands)
     return pd.DataFrame({"idx": idx, "method": method, "confidence": conf, "candidates": cands})
+
+
+def _resolve_unique_fast(gaz, keys, kecs, kabs, lowers, idx, method, conf) -> np.ndarray:
+    """Vectorised common case of the loop in :func:`_resolve_names`: the written name's key
+    exists, every written parent is spelt exactly as an official one, and exactly one unit
+    remains. Same answer as the loop (which then skips these places); a national list has
+    ~100,000 such places. Returns the mask of places resolved here."""
+    n = len(keys)
+    done = np.zeros(n, dtype=bool)
+    if n == 0:
+        return done
+    p = pd.DataFrame({"j": np.arange(n), "key": keys, "kec": kecs, "kab": kabs})
+    p = p[p["key"].notna() & (p["key"] != "")]
+    kec_known = p["kec"].isna() | p["kec"].isin(gaz.by_kec.keys())
+    kab_known = p["kab"].isna() | p["kab"].isin(gaz.by_kab.keys())
+    p = p[kec_known & kab_known]
+    g = pd.DataFrame(
+        {"key": gaz.key, "i": np.arange(len(gaz.key)), "gkec": gaz.kec_key, "gkab": gaz.kab_key}
+    )
+    m = p.merge(g, on="key", how="inner")
+    ok = (m["kec"].isna() | (m["kec"] == m["gkec"])) & (m["kab"].isna() | (m["kab"] == m["gkab"]))
+    m = m[ok.to_numpy(dtype=bool)]
+    one = m.groupby("j")["i"].transform("size") == 1
+    m = m[one.to_numpy()]
+    j = m["j"].to_numpy()
+    i = m["i"].to_numpy()
+    idx[j] = i
+    exact = gaz.lower[i] == lowers[j]
+    method[j] = np.where(exact, "exact", "normalised")
+    conf[j] = np.where(exact, CONFIDENCE["exact"], CONFIDENCE["normalised"])
+    done[j] = True
+    return done
 
 
 def _fuzzy_one(gaz, j, key, pool, idx, method, conf, cands) -> None:

@@ -84,14 +84,55 @@ def _map_distinct(values: pd.Series, func) -> pd.Series:
     return out.where(out.notna() & (out != ""), None)
 
 
+_PREFIX_RE = r"^(?:" + "|".join(sorted(PREFIXES, key=len, reverse=True)) + r") "
+_WORD_TO_DIGIT = {**NUMBER_WORDS, **ROMAN}
+
+
+def normalize_array(values: list[str] | np.ndarray) -> np.ndarray:
+    """:func:`normalize_name` for many strings at once, in Arrow's C++ kernels.
+
+    The same rules, as column operations: a national client list has ~180,000 distinct written
+    names, and the per-string Python version spends seconds on them. Tested to agree with the
+    scalar version on generated and on all official names.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    a = pa.array([str(v) for v in values], type=pa.string())
+    a = pc.utf8_normalize(a, form="NFKD")
+    a = pc.replace_substring_regex(a, r"\p{Mn}", "")  # combining marks (accents)
+    a = pc.utf8_lower(a)
+    a = pc.replace_substring_regex(a, "['\u2018\u2019\u02bc\u0060\u00b4]", "")
+    a = pc.replace_substring_regex(a, r"[^a-z0-9]+", " ")
+    a = pc.utf8_trim(a, characters=" ")
+    while True:  # leading prefixes, while another word follows ("kel" alone stays)
+        b = pc.replace_substring_regex(a, _PREFIX_RE, "")
+        if b.equals(a):
+            break
+        a = b
+    for word, digit in _WORD_TO_DIGIT.items():  # whole words after the first one
+        a = pc.replace_substring_regex(a, rf" {word}\b", f" {digit}")
+    return np.asarray(a.to_pylist(), dtype=object)
+
+
+def _map_distinct_vec(values: pd.Series, compact: bool) -> pd.Series:
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = normalize_array(np.asarray(uniques, dtype=object))
+    if compact:
+        mapped = np.array([m.replace(" ", "") for m in mapped], dtype=object)
+    mapped = np.append(mapped, None)
+    out = pd.Series(mapped[codes], index=values.index, dtype=object)
+    return out.where(out.notna() & (out != ""), None)
+
+
 def normalize_names(values: pd.Series) -> pd.Series:
     """Vectorised :func:`normalize_name`; missing or empty values stay missing (None)."""
-    return _map_distinct(values, normalize_name)
+    return _map_distinct_vec(values, compact=False)
 
 
 def compact_keys(values: pd.Series) -> pd.Series:
     """Vectorised :func:`compact_key`; missing values stay missing (None)."""
-    return _map_distinct(values, compact_key)
+    return _map_distinct_vec(values, compact=True)
 
 
 def normalize_kode(value: object) -> str | None:

@@ -9,14 +9,20 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 from shapely.geometry import box
 
 from ibm_geo.io import read_boundaries
 from ibm_geo.matching import match_locations, rep_points
-from ibm_geo.names import compact_key, normalize_kode, normalize_name, normalize_names
+from ibm_geo.names import (
+    compact_key,
+    normalize_array,
+    normalize_kode,
+    normalize_name,
+    normalize_names,
+)
 from ibm_geo.quality import DataQuality
 
 # -- names ----------------------------------------------------------------------------------------
@@ -282,3 +288,41 @@ def test_shared_names_as_people_write_them(city, pairs):
     # exactly one typo per city -> exactly one fuzzy row in the report
     assert (m.method == "fuzzy").sum() == 1
     assert len(q) == 1
+
+
+# -- the vectorised normaliser agrees with the scalar one ---------------------------------------
+
+_ALPHABET = "abcdeiklmnoprstuvxyzAEIKLSUVX0123456789 .,-'`’()/éèüñÉ"
+_WORDS = ["kel.", "Kel", "desa", "Ds", "kota", "satu", "dua", "sepuluh", "ii", "IV", "x", "lima"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.text(alphabet=_ALPHABET, max_size=12), st.sampled_from(_WORDS)),
+        min_size=0,
+        max_size=5,
+    ).map(" ".join)
+)
+def test_normalize_array_matches_scalar_on_generated_names(s):
+    assert normalize_array([s])[0] == normalize_name(s)
+
+
+def test_normalize_array_matches_scalar_on_all_official_names():
+    import os
+    from pathlib import Path
+
+    p = Path(
+        os.environ.get("IBM_GEO_SHARED_DATA", "/nonexistent"),
+        "boundaries",
+        "indonesia_simplified.parquet",
+    )
+    if not p.exists():
+        pytest.skip("IBM_GEO_SHARED_DATA not set")
+    names = pd.read_parquet(p, columns=["nama", "kecamatan", "kab_kota"])
+    values = pd.unique(names.to_numpy().ravel())
+    got = normalize_array(values)
+    want = np.array([normalize_name(v) for v in values], dtype=object)
+    assert (got == want).all(), [
+        (v, g, w) for v, g, w in zip(values, got, want, strict=True) if g != w
+    ][:5]
