@@ -90,8 +90,9 @@ def classify_clients(
     n = len(clients)
     cls = np.full(n, UNSERVED, dtype=object)
     located = clients["located"].to_numpy(dtype=bool)
-    status = clients["status_pasca"].astype("string").fillna("").to_numpy()
-    in_followup = np.isin(status, list(served_statuses))
+    in_followup = (
+        clients["status_pasca"].isin(list(served_statuses)).to_numpy(dtype=bool, na_value=False)
+    )
 
     active = agents["aktif"].fillna(True).to_numpy(dtype=bool) if len(agents) else np.zeros(0, bool)
     cap = (
@@ -116,7 +117,7 @@ def classify_clients(
     load = np.bincount(assigned_idx[assigned_active], minlength=len(agents))
     spare = np.maximum(cap - load, 0)
 
-    severe = clients["tingkat"].astype("string").fillna("").to_numpy() == "berat"
+    severe = clients["tingkat"].eq("berat").to_numpy(dtype=bool, na_value=False)
     referral = ~served & severe if severe_as_referral else np.zeros(n, bool)
     cls[referral] = REFERRAL
 

@@ -19,6 +19,21 @@ def _count(unit: np.ndarray, n: int, mask: np.ndarray | None = None) -> np.ndarr
     return np.bincount(unit[ok], minlength=n).astype(np.int64)
 
 
+def category_codes(values: pd.Series, categories: tuple[str, ...] | list[str]) -> np.ndarray:
+    """Position of each value in ``categories`` (-1 for missing or anything else).
+
+    Factorising first means the string work is done once per distinct value, not per row."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    pos = pd.Index(list(categories)).get_indexer(pd.Index(uniques).astype(object))
+    return np.where(codes >= 0, np.append(pos, -1)[codes], -1).astype(np.int64)
+
+
+def _count_by(unit: np.ndarray, code: np.ndarray, n: int, k: int) -> np.ndarray:
+    """(n units x k categories) counts in one bincount."""
+    ok = (unit >= 0) & (code >= 0)
+    return np.bincount(unit[ok] * k + code[ok], minlength=n * k).reshape(n, k).astype(np.int64)
+
+
 def client_counts(units: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
     """Clients per unit by status, severity, service type and coverage class.
 
@@ -27,19 +42,20 @@ def client_counts(units: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
     n = len(units)
     unit = clients["unit"].to_numpy(dtype=np.int64)
     out: dict[str, np.ndarray] = {"clients": _count(unit, n)}
-    status = clients["status_pasca"].astype("string").fillna("").to_numpy()
-    for s in STATUSES:
-        out[f"status_{s}"] = _count(unit, n, status == s)
-    out["status_unknown"] = _count(unit, n, ~np.isin(status, STATUSES))
-    tingkat = clients["tingkat"].astype("string").fillna("").to_numpy()
-    for s in SEVERITIES:
-        out[f"tingkat_{s}"] = _count(unit, n, tingkat == s)
-    layanan = clients["jenis_layanan"].astype("string").fillna("").to_numpy()
-    out["rawat_jalan"] = _count(unit, n, layanan == "rawat_jalan")
-    out["rawat_inap"] = _count(unit, n, layanan == "rawat_inap")
-    cov = clients["coverage"].to_numpy()
-    for c in (SERVED, IN_REACH, REFERRAL, UNSERVED):
-        out[c] = _count(unit, n, cov == c)
+    status = _count_by(unit, category_codes(clients["status_pasca"], STATUSES), n, len(STATUSES))
+    for i, s in enumerate(STATUSES):
+        out[f"status_{s}"] = status[:, i]
+    out["status_unknown"] = out["clients"] - status.sum(axis=1)
+    tingkat = _count_by(unit, category_codes(clients["tingkat"], SEVERITIES), n, len(SEVERITIES))
+    for i, s in enumerate(SEVERITIES):
+        out[f"tingkat_{s}"] = tingkat[:, i]
+    layanan = ("rawat_jalan", "rawat_inap")
+    lay = _count_by(unit, category_codes(clients["jenis_layanan"], layanan), n, 2)
+    out["rawat_jalan"], out["rawat_inap"] = lay[:, 0], lay[:, 1]
+    classes = (SERVED, IN_REACH, REFERRAL, UNSERVED)
+    cov = _count_by(unit, category_codes(clients["coverage"], classes), n, len(classes))
+    for i, c in enumerate(classes):
+        out[c] = cov[:, i]
     return pd.DataFrame(out, index=units.index)
 
 

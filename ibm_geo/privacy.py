@@ -292,7 +292,7 @@ def public_table(kelurahan: pd.DataFrame, k: int, *, lang: str | None = None) ->
             out[c] = pd.to_numeric(kelurahan[c], errors="coerce").round(5)
         elif c in ("reason_id", "reason_en"):
             if hidden is None:
-                hidden = _hidden_info(counts, mask)
+                hidden = _hidden_info(counts, mask, k)
             out[c] = _clean_reasons(kelurahan[c], hidden, k)
         else:
             out[c] = kelurahan[c]
@@ -311,17 +311,22 @@ def _labelled(values: pd.Series, hidden: np.ndarray, k: int) -> pd.Series:
     return pd.Series(out, index=values.index, dtype=object)
 
 
-def _hidden_info(counts: pd.DataFrame, mask: pd.DataFrame) -> dict[int, tuple[set[int], bool]]:
-    """For rows with hidden cells only (by position): the hidden values, and whether
-    unserved/clients is hidden. Rows without are the large majority nationally."""
+def _hidden_info(
+    counts: pd.DataFrame, mask: pd.DataFrame, k: int
+) -> dict[int, tuple[set[int], bool]]:
+    """For rows with a complementarily hidden cell (value >= k) or a hidden unserved/clients
+    only (by position): those values, and whether unserved/clients is hidden. Values 1..k-1 are
+    caught by the generic small-number rule of :func:`_clean_reasons` anyway."""
     cols = list(mask.columns)
     m = mask.to_numpy()
     v = counts[cols].to_numpy()
     key = [i for i, c in enumerate(cols) if c in ("unserved", "clients")]
+    big_hidden = m & (v >= k)
+    key_hidden = m[:, key].any(axis=1) if key else np.zeros(len(m), dtype=bool)
     info = {}
-    for r in np.flatnonzero(m.any(axis=1)):
-        vals = {int(x) for x in v[r][m[r]]}
-        info[int(r)] = (vals, bool(m[r][key].any()) if key else False)
+    for r in np.flatnonzero(big_hidden.any(axis=1) | key_hidden):
+        vals = {int(x) for x in v[r][big_hidden[r]]}
+        info[int(r)] = (vals, bool(key_hidden[r]))
     return info
 
 
@@ -333,7 +338,9 @@ def _clean_reasons(
     none: tuple[set[int], bool] = (set(), False)
 
     def sub(m: re.Match, vals: set[int]) -> str:
-        before = m.string[: m.start()].rstrip().lower()
+        before = (
+            m.string[max(0, m.start() - 16) : m.start()].rstrip().lower()
+        )  # rank words are short
         if before.endswith(_RANK_WORDS):
             return m.group(0)
         n = int(m.group(1))
@@ -472,7 +479,7 @@ def public_pilots(
     info = None
     if kelurahan is not None and "kode" in kelurahan and "kode" in out:
         mask = public_mask(kelurahan, k)
-        hidden = _hidden_info(_counts_frame(kelurahan, list(mask.columns)), mask)
+        hidden = _hidden_info(_counts_frame(kelurahan, list(mask.columns)), mask, k)
         kodes = kelurahan["kode"].astype(str).to_numpy()
         per_kode = {kodes[r]: v for r, v in hidden.items()}
         info = {i: per_kode[str(kd)] for i, kd in enumerate(out["kode"]) if str(kd) in per_kode}
