@@ -219,6 +219,10 @@ APP_TEXT: dict[str, dict[str, str]] = {
     "e.geojson": {"id": "Hasil (GeoJSON)", "en": "Results (GeoJSON)"},
     "e.html": {"id": "Peta interaktif (HTML)", "en": "Interactive map (HTML)"},
     "e.png": {"id": "Peta cetak (PNG)", "en": "Print map (PNG)"},
+    "e.pdf": {"id": "Peta cetak A4 (PDF)", "en": "Print map A4 (PDF)"},
+    "e.gpkg": {"id": "Hasil (GeoPackage)", "en": "Results (GeoPackage)"},
+    "e.plan_csv": {"id": "Rencana rekrutmen (CSV)", "en": "Recruitment plan (CSV)"},
+    "e.pilots_csv": {"id": "Desa percontohan (CSV)", "en": "Pilot villages (CSV)"},
     "e.slides": {"id": "Bahan rapat (PPTX)", "en": "Slides (PPTX)"},
     "e.scenario": {"id": "Simpan berkas skenario (TOML)", "en": "Save scenario file (TOML)"},
     "e.load": {"id": "Muat berkas skenario", "en": "Load a scenario file"},
@@ -542,6 +546,13 @@ def export_items(result, sc: Scenario, plan=None, pilots=None, lang: str = "id")
 
         return render_static_map(kel, scenario=sc, sites=sites, pilots=pilots, lang=lang)
 
+    def pdf_a4() -> bytes:
+        from .render import render_static_map
+
+        return render_static_map(
+            kel, scenario=sc, sites=sites, pilots=pilots, lang=lang, size="a4", fmt="pdf"
+        )
+
     def slides() -> bytes:
         from .render import build_slides
 
@@ -559,16 +570,38 @@ def export_items(result, sc: Scenario, plan=None, pilots=None, lang: str = "id")
     def quality_csv() -> bytes:
         return public_quality(result.quality).to_csv(index=False).encode("utf-8")
 
-    return [
+    items = [
         ("e.ranking_csv", "peringkat.csv", "text/csv", lambda: ex.ranking_csv(kel, sc, lang)),
         ("e.ranking_xlsx", "peringkat.xlsx", XLSX, xlsx),
         ("e.geojson", "hasil.geojson", "application/geo+json", lambda: ex.results_geojson(kel, sc)),
         ("e.html", "peta.html", "text/html", html_map),
         ("e.png", "peta.png", "image/png", png),
+        ("e.pdf", "peta_a4.pdf", "application/pdf", pdf_a4),
         ("e.slides", "bahan_rakor.pptx", PPTX, slides),
+        (
+            "e.gpkg",
+            "hasil.gpkg",
+            "application/geopackage+sqlite3",
+            lambda: ex.results_gpkg(kel, sc),
+        ),
+        (
+            "e.pilots_csv",
+            "desa_percontohan.csv",
+            "text/csv",
+            lambda: ex.pilots_csv(pilots, kel, sc),
+        ),
         ("q.download", "kualitas_data.csv", "text/csv", quality_csv),
         ("e.scenario", "skenario.toml", "application/toml", lambda: sc.to_bytes("toml")),
     ]
+    if sites is not None:  # the plan only exists once the planner has run it
+        plan_csv = (
+            "e.plan_csv",
+            "rencana_rekrutmen.csv",
+            "text/csv",
+            lambda: ex.plan_csv(sites, sc),
+        )
+        items.insert(3, plan_csv)
+    return items
 
 
 # ------------------------------------------------------------------------------- why ranked here

@@ -263,12 +263,19 @@ def test_every_download_builds_and_holds_no_client_data(demo_result):
         "peringkat.csv",
         "peringkat.xlsx",
         "hasil.geojson",
+        "rencana_rekrutmen.csv",
         "peta.html",
         "peta.png",
+        "peta_a4.pdf",
         "bahan_rakor.pptx",
+        "hasil.gpkg",
+        "desa_percontohan.csv",
         "kualitas_data.csv",
         "skenario.toml",
     ]
+    # without a plan there is no plan file to offer
+    no_plan = [i[1] for i in ui.export_items(demo_result, sc, None, pilots, "id")]
+    assert "rencana_rekrutmen.csv" not in no_plan and len(no_plan) == 11
     secrets = demo_result.clients["name"].dropna().astype(str).tolist()
     secrets += demo_result.clients["client_id"].dropna().astype(str).tolist()
     assert len(secrets) > 1000
