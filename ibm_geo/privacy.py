@@ -45,6 +45,9 @@ import re
 import numpy as np
 import pandas as pd
 
+from ibm_geo.plan.pilots import PILOT_COLUMNS
+from ibm_geo.plan.recruitment import SITE_COLUMNS
+
 PUBLIC_IDENTITY = ["kode", "nama", "jenis", "kecamatan", "kab_kota", "rep_lon", "rep_lat"]
 
 STATUS_COLS = ["status_belum", "status_aktif", "status_selesai", "status_putus", "status_unknown"]
@@ -412,28 +415,7 @@ def is_suppressed(value: object) -> bool:
 
 
 # -- companion tables ---------------------------------------------------------------------------
-SITE_COLUMNS = [
-    "kode",
-    "nama",
-    "kecamatan",
-    "kab_kota",
-    "agents_to_recruit",
-    "newly_reached",
-    "mean_distance_m",
-    "contribution_rank",
-]
-PILOT_COLUMNS = [
-    "kode",
-    "nama",
-    "kab_kota",
-    "kecamatan",
-    "score",
-    "unserved",
-    "reason_id",
-    "reason_en",
-    "comparison_kode",
-    "comparison_nama",
-]
+# SITE_COLUMNS / PILOT_COLUMNS: the planning tables' own column lists, whitelisted as they are.
 SERVICE_POINT_COLUMNS = ["name", "jenis", "lat", "lon"]
 
 
