@@ -118,3 +118,38 @@ def test_module_entry_point_help():
     )
     assert p.returncode == 0
     assert "--boundaries" in p.stdout and "<5" in p.stdout
+
+
+def test_plan_writes_plan_pilots_and_rakor_files(tmp_path):
+    r = runner.invoke(app, ["plan", *demo_args(tmp_path), "--groups", "3"])
+    assert r.exit_code == 0, r.output
+    for f in [
+        "plan.csv",
+        "pilots.csv",
+        "curve.csv",
+        "map.png",
+        "map_a4.pdf",
+        "rakor.pptx",
+        "map.html",
+    ]:
+        assert (tmp_path / f).stat().st_size > 0, f
+    plan = pd.read_csv(tmp_path / "plan.csv", dtype=str)
+    assert len(plan) == 3 and sorted(plan["contribution_rank"].astype(int)) == [1, 2, 3]
+    assert (plan["agents_to_recruit"].astype(int) == 5).all()  # one group = scenario group_size
+    pilots = pd.read_csv(tmp_path / "pilots.csv", dtype=str)
+    # one pilot per BNNK (kab/kota) by default: Denpasar, Badung, Gianyar
+    assert pilots["kab_kota"].nunique() == len(pilots) == 3
+    curve = pd.read_csv(tmp_path / "curve.csv", dtype=str)
+    assert curve["p"].astype(int).tolist()[:4] == [0, 1, 2, 3]
+    assert "highs" in r.output and "gap 0.00%" in r.output
+    # the proposed sites and pilots are on the HTML map
+    html = (tmp_path / "map.html").read_text(encoding="utf-8")
+    for name in plan["nama"].tolist() + pilots["nama"].tolist():
+        assert name in html
+
+
+def test_plan_with_zero_groups_proposes_nothing(tmp_path):
+    r = runner.invoke(app, ["plan", *demo_args(tmp_path), "--groups", "0"])
+    assert r.exit_code == 0, r.output
+    plan = pd.read_csv(tmp_path / "plan.csv", dtype=str)
+    assert len(plan) == 0
