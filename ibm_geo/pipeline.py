@@ -318,16 +318,8 @@ def analyze_joined(joined: Joined, scenario: Scenario) -> AnalysisResult:
 def rescore(result: AnalysisResult, scenario: Scenario) -> AnalysisResult:
     """New weights/classes on the same counts: no join, no coverage, no geometry work."""
     base = result.kelurahan.drop(
-        columns=[c for c in result.kelurahan.columns if c.startswith(("c_", "pts_"))]
-        + [
-            "score",
-            "rank",
-            "priority_class",
-            "priority_label",
-            "stability",
-            "reason_id",
-            "reason_en",
-        ]
+        columns=[c for c in result.kelurahan.columns if c.startswith(("c_", "pts_", "reason_"))]
+        + ["score", "rank", "priority_class", "priority_label", "stability"]
     )
     scored = score_table(base, scenario, result.reference_year)
     table = pd.concat([base, scored], axis=1).sort_values("rank").reset_index(drop=True)

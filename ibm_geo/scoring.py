@@ -8,6 +8,7 @@ a kelurahan with no unserved client scores 0 (distance or absence of agents alon
 from __future__ import annotations
 
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -219,8 +220,18 @@ REASON_EN = (
 )
 
 
-def reasons(table: pd.DataFrame, scenario: Scenario, ref_year: int) -> tuple[pd.Series, pd.Series]:
+TOKEN_UNSERVED = "\x01U\x01"
+TOKEN_CLIENTS = "\x01C\x01"
+TOKEN_SHARE = "\x01S\x01"
+
+
+def reasons(
+    table: pd.DataFrame, scenario: Scenario, ref_year: int, *, template: bool = False
+) -> tuple[pd.Series, pd.Series]:
     """Plain-language 'why ranked here', with counts already suppressed (safe to export).
+
+    With ``template`` the unserved count, the client total and the share are left as
+    placeholders (``TOKEN_*``), for exports to fill with their own suppressed values.
 
     "7 of 9 unserved" would publish the complement 2 by subtraction, so when the clients not
     unserved number 1..k-1 the total and the share are left out. Parts are computed column-wise;
@@ -254,6 +265,14 @@ def reasons(table: pd.DataFrame, scenario: Scenario, ref_year: int) -> tuple[pd.
         }
     )
     years = f"{ref_year - scenario.recency_years + 1}-{ref_year}"
+    if template:
+        # placeholders for the counts an export may hide further (complementary suppression):
+        # ibm_geo.privacy fills them from its public, suppressed values
+        keep_of = ~(hide_total & (uns >= k))
+        parts["u"] = np.full(len(table), TOKEN_UNSERVED, dtype=object)
+        parts["of_id"] = np.where(keep_of, " dari " + TOKEN_CLIENTS, "")
+        parts["of_en"] = np.where(keep_of, " of " + TOKEN_CLIENTS, "")
+        parts["share"] = np.where(hide_total, "", TOKEN_SHARE)
     cols = {name: np.asarray(v, dtype=object) for name, v in parts.items()}
     keys = list(cols)
     rows = [dict(zip(keys, vals, strict=True)) for vals in zip(*cols.values(), strict=True)]
@@ -262,9 +281,10 @@ def reasons(table: pd.DataFrame, scenario: Scenario, ref_year: int) -> tuple[pd.
     none = uns == 0
     rid = np.where(none, "Tidak ada klien yang belum terlayani.", np.array(rid, dtype=object))
     ren = np.where(none, "No unserved clients.", np.array(ren, dtype=object))
+    suffix = "_tpl" if template else ""
     return (
-        pd.Series(rid, index=table.index, name="reason_id", dtype=object),
-        pd.Series(ren, index=table.index, name="reason_en", dtype=object),
+        pd.Series(rid, index=table.index, name=f"reason_id{suffix}", dtype=object),
+        pd.Series(ren, index=table.index, name=f"reason_en{suffix}", dtype=object),
     )
 
 
@@ -286,18 +306,28 @@ def score_table(table: pd.DataFrame, scenario: Scenario, ref_year: int) -> pd.Da
     )
     out["priority_class"] = classify(out["score"], scenario)
     out["priority_label"] = class_labels(out["priority_class"], scenario.n_classes)
-    out["stability"] = stability(
-        cm,
-        gate,
-        w,
-        scenario.top_n,
-        scenario.stability_draws,
-        scenario.stability_spread,
-        scenario.seed,
-    )
-    tmp = pd.concat(
-        [table[["unserved", "clients", "unserved_recent", "dist_nearest_m", "agents_active"]], out],
-        axis=1,
-    )
-    out["reason_id"], out["reason_en"] = reasons(tmp, scenario, ref_year)
+    # the stability draws are numpy work that releases the GIL: run them beside the reason texts
+    with ThreadPoolExecutor(max_workers=1) as ex:
+        stab = ex.submit(
+            stability,
+            cm,
+            gate,
+            w,
+            scenario.top_n,
+            scenario.stability_draws,
+            scenario.stability_spread,
+            scenario.seed,
+        )
+        tmp = pd.concat(
+            [
+                table[
+                    ["unserved", "clients", "unserved_recent", "dist_nearest_m", "agents_active"]
+                ],
+                out,
+            ],
+            axis=1,
+        )
+        out["reason_id"], out["reason_en"] = reasons(tmp, scenario, ref_year)
+        out["stability"] = stab.result()
+    out["reason_id_tpl"], out["reason_en_tpl"] = reasons(tmp, scenario, ref_year, template=True)
     return out

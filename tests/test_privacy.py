@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from ibm_geo.privacy import (
     ROW_GROUPS,
     SUPPRESSED_COUNTS,
+    is_suppressed,
     kab_totals,
     public_curve,
     public_mask,
@@ -338,3 +339,27 @@ def test_no_client_data_in_any_export(tmp_path: Path):
     csv = pd.read_csv(io.BytesIO(outputs["csv"]), dtype=str, encoding="utf-8-sig")
     row = csv.loc[csv["nama"] == fx.BACKTICKS].iloc[0]
     assert row["clients"] == "<5"
+
+
+def test_reason_templates_are_filled_with_public_counts():
+    from ibm_geo.demo import demo_paths
+    from ibm_geo.pipeline import analyze
+
+    d = demo_paths()
+    res = analyze(d["boundaries"], d["clients"], d["agents"], d["service_points"])
+    kel = res.kelurahan
+    pub = public_table(kel, 5)
+    plain = pub["unserved"].map(lambda v: not is_suppressed(v)) & pub["clients"].map(
+        lambda v: not is_suppressed(v)
+    )
+    # nothing hidden: the export says exactly what the app says
+    assert (pub.loc[plain, "reason_id"] == kel.loc[plain, "reason_id"]).all()
+    hidden_total = pub["clients"] == "≥5"
+    assert hidden_total.any()
+    for i in np.flatnonzero(hidden_total.to_numpy()):
+        text = pub["reason_id"].iloc[i]
+        assert f"dari {kel['clients'].iloc[i]} " not in text and "%" not in text
+        assert "\x01" not in text
+    hidden_unserved = pub["unserved"] == "≥5"
+    for i in np.flatnonzero(hidden_unserved.to_numpy()):
+        assert pub["reason_en"].iloc[i].split(")")[1].lstrip(". ").startswith("≥5")
