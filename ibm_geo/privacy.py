@@ -47,6 +47,7 @@ import pandas as pd
 
 from ibm_geo.plan.pilots import PILOT_COLUMNS
 from ibm_geo.plan.recruitment import SITE_COLUMNS
+from ibm_geo.scoring import fill_reasons
 
 PUBLIC_IDENTITY = ["kode", "nama", "jenis", "kecamatan", "kab_kota", "rep_lon", "rep_lat"]
 
@@ -294,7 +295,9 @@ def public_table(kelurahan: pd.DataFrame, k: int, *, lang: str | None = None) ->
         elif c in ("rep_lon", "rep_lat"):
             out[c] = pd.to_numeric(kelurahan[c], errors="coerce").round(5)
         elif c in ("reason_id", "reason_en") and f"{c}_tpl" in kelurahan:
-            out[c] = _fill_reason_templates(kelurahan[f"{c}_tpl"], out, k)
+            # our own texts: fill the placeholders with the public (suppressed) counts, which
+            # come earlier in PUBLIC_COLUMNS and are already in `out`
+            out[c] = fill_reasons(kelurahan[f"{c}_tpl"], out["unserved"], out["clients"])
         elif c in ("reason_id", "reason_en"):
             if hidden is None:
                 hidden = _hidden_info(counts, mask, k)
@@ -314,29 +317,6 @@ def _labelled(values: pd.Series, hidden: np.ndarray, k: int) -> pd.Series:
     out[hidden & (v < k)] = suppressed_label(k)
     out[hidden & (v >= k)] = complementary_label(k)
     return pd.Series(out, index=values.index, dtype=object)
-
-
-def _fill_reason_templates(templates: pd.Series, public: pd.DataFrame, k: int) -> pd.Series:
-    """Reason texts from :func:`ibm_geo.scoring.reasons` templates, filled with the *public*
-    unserved and client counts ("<k", "≥k" or the number); the share only when both are shown.
-
-    Needs ``unserved`` and ``clients`` already labelled in ``public`` (they come first in
-    :data:`PUBLIC_COLUMNS`)."""
-    from ibm_geo.scoring import TOKEN_CLIENTS, TOKEN_SHARE, TOKEN_UNSERVED
-
-    u = public["unserved"].to_numpy(dtype=object)
-    c = public["clients"].to_numpy(dtype=object)
-    out = []
-    for text, uv, cv in zip(templates.to_numpy(dtype=object), u, c, strict=True):
-        if not isinstance(text, str):
-            out.append(None)
-            continue
-        if TOKEN_SHARE in text:
-            shown = not is_suppressed(uv) and not is_suppressed(cv) and int(cv) > 0
-            share = f" ({round(100 * int(uv) / int(cv))}%)" if shown else ""
-            text = text.replace(TOKEN_SHARE, share)
-        out.append(text.replace(TOKEN_UNSERVED, str(uv)).replace(TOKEN_CLIENTS, str(cv)))
-    return pd.Series(out, index=templates.index, dtype=object)
 
 
 def _hidden_info(

@@ -225,13 +225,12 @@ TOKEN_CLIENTS = "\x01C\x01"
 TOKEN_SHARE = "\x01S\x01"
 
 
-def reasons(
-    table: pd.DataFrame, scenario: Scenario, ref_year: int, *, template: bool = False
+def reason_templates(
+    table: pd.DataFrame, scenario: Scenario, ref_year: int
 ) -> tuple[pd.Series, pd.Series]:
-    """Plain-language 'why ranked here', with counts already suppressed (safe to export).
-
-    With ``template`` the unserved count, the client total and the share are left as
-    placeholders (``TOKEN_*``), for exports to fill with their own suppressed values.
+    """Plain-language 'why ranked here' (Indonesian, English) with the unserved count, the
+    client total and the share left as placeholders (``TOKEN_*``): the app fills them with the
+    counts (:func:`fill_reasons`), exports with their own, further suppressed, values.
 
     "7 of 9 unserved" would publish the complement 2 by subtraction, so when the clients not
     unserved number 1..k-1 the total and the share are left out. Parts are computed column-wise;
@@ -244,8 +243,7 @@ def reasons(
     top = np.array(COMPONENTS, dtype=object)[pts.argmax(axis=1)] if len(table) else []
     rest = cli - uns
     hide_total = (uns < k) | ((rest > 0) & (rest < k))
-    c = fmt_counts(cli, k)
-    pct = np.round(100 * uns / np.maximum(cli, 1)).astype(np.int64)
+    keep_of = ~(hide_total & (uns >= k))  # "<5 of 20" is fine; "7" alone when 9 - 7 < k
     dist = table["dist_nearest_m"].to_numpy(dtype=float)
     a = fmt_counts(agents, k)
     parts = dict(
@@ -254,10 +252,10 @@ def reasons(
             "score": np.round(table["score"].to_numpy(dtype=float)).astype(np.int64),
             "main_id": [MAIN_FACTOR_ID[t] for t in top],
             "main_en": [MAIN_FACTOR_EN[t] for t in top],
-            "u": fmt_counts(uns, k),
-            "of_id": np.where(hide_total & (uns >= k), "", " dari " + c),
-            "of_en": np.where(hide_total & (uns >= k), "", " of " + c),
-            "share": np.where(hide_total, "", [f" ({p}%)" for p in pct]),
+            "u": np.full(len(table), TOKEN_UNSERVED, dtype=object),
+            "of_id": np.where(keep_of, " dari " + TOKEN_CLIENTS, ""),
+            "of_en": np.where(keep_of, " of " + TOKEN_CLIENTS, ""),
+            "share": np.where(hide_total, "", TOKEN_SHARE),
             "r": fmt_counts(table["unserved_recent"], k),
             "km": [("-" if np.isnan(d) else f"{d / 1000:.1f} km") for d in dist],
             "agent_id": np.where(agents == 0, "belum ada Agen Pemulihan aktif", a + " agen aktif"),
@@ -265,14 +263,6 @@ def reasons(
         }
     )
     years = f"{ref_year - scenario.recency_years + 1}-{ref_year}"
-    if template:
-        # placeholders for the counts an export may hide further (complementary suppression):
-        # ibm_geo.privacy fills them from its public, suppressed values
-        keep_of = ~(hide_total & (uns >= k))
-        parts["u"] = np.full(len(table), TOKEN_UNSERVED, dtype=object)
-        parts["of_id"] = np.where(keep_of, " dari " + TOKEN_CLIENTS, "")
-        parts["of_en"] = np.where(keep_of, " of " + TOKEN_CLIENTS, "")
-        parts["share"] = np.where(hide_total, "", TOKEN_SHARE)
     cols = {name: np.asarray(v, dtype=object) for name, v in parts.items()}
     keys = list(cols)
     rows = [dict(zip(keys, vals, strict=True)) for vals in zip(*cols.values(), strict=True)]
@@ -281,11 +271,30 @@ def reasons(
     none = uns == 0
     rid = np.where(none, "Tidak ada klien yang belum terlayani.", np.array(rid, dtype=object))
     ren = np.where(none, "No unserved clients.", np.array(ren, dtype=object))
-    suffix = "_tpl" if template else ""
     return (
-        pd.Series(rid, index=table.index, name=f"reason_id{suffix}", dtype=object),
-        pd.Series(ren, index=table.index, name=f"reason_en{suffix}", dtype=object),
+        pd.Series(rid, index=table.index, name="reason_id_tpl", dtype=object),
+        pd.Series(ren, index=table.index, name="reason_en_tpl", dtype=object),
     )
+
+
+def fill_reasons(templates: pd.Series, unserved: pd.Series, clients: pd.Series) -> pd.Series:
+    """Fill :func:`reason_templates` with count labels (numbers, "<k" or "≥k"); the share is
+    written only where the template asks for it and both counts are shown as numbers."""
+    out = []
+    for text, u, c in zip(
+        templates.to_numpy(dtype=object),
+        unserved.to_numpy(dtype=object),
+        clients.to_numpy(dtype=object),
+        strict=True,
+    ):
+        if not isinstance(text, str):
+            out.append(None)
+            continue
+        if TOKEN_SHARE in text:
+            shown = str(u).isdigit() and str(c).isdigit() and int(c) > 0
+            text = text.replace(TOKEN_SHARE, f" ({round(100 * int(u) / int(c))}%)" if shown else "")
+        out.append(text.replace(TOKEN_UNSERVED, str(u)).replace(TOKEN_CLIENTS, str(c)))
+    return pd.Series(out, index=templates.index, dtype=object)
 
 
 def score_table(table: pd.DataFrame, scenario: Scenario, ref_year: int) -> pd.DataFrame:
@@ -327,7 +336,11 @@ def score_table(table: pd.DataFrame, scenario: Scenario, ref_year: int) -> pd.Da
             ],
             axis=1,
         )
-        out["reason_id"], out["reason_en"] = reasons(tmp, scenario, ref_year)
+        tpl_id, tpl_en = reason_templates(tmp, scenario, ref_year)
+        k = scenario.suppression_k
+        u = pd.Series(fmt_counts(table["unserved"], k), index=table.index)
+        c = pd.Series(fmt_counts(table["clients"], k), index=table.index)
+        out["reason_id"], out["reason_en"] = fill_reasons(tpl_id, u, c), fill_reasons(tpl_en, u, c)
+        out["reason_id_tpl"], out["reason_en_tpl"] = tpl_id, tpl_en
         out["stability"] = stab.result()
-    out["reason_id_tpl"], out["reason_en_tpl"] = reasons(tmp, scenario, ref_year, template=True)
     return out
