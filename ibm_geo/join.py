@@ -45,22 +45,6 @@ def place(
     live at its centre, which is the best a straight-line radius can do)."""
     out = df.copy()
     n = len(out)
-    if n == 0:
-        for c, v in (("unit", np.int64), ("x", float), ("y", float)):
-            out[c] = pd.Series(dtype=v)
-        out["located"] = pd.Series(dtype=bool)
-        out["method"] = pd.Series(dtype="string")
-        return Placed(
-            out,
-            match_locations(
-                out,
-                units,
-                table=table,
-                quality=quality,
-                fuzzy_threshold=fuzzy_threshold,
-                gazetteer=gazetteer,
-            ),
-        )
     m = match_locations(
         out,
         units,
@@ -69,10 +53,7 @@ def place(
         fuzzy_threshold=fuzzy_threshold,
         gazetteer=gazetteer,
     )
-    pos = pd.Series(np.arange(len(units)), index=units["kode"].astype("string").to_numpy())
-    pos = pos[~pos.index.duplicated()]
-    unit = m.kode.astype("string").map(pos).to_numpy(dtype=float, na_value=np.nan)
-    unit = np.where(np.isnan(unit), -1, unit).astype(np.int64)
+    unit = np.asarray(m.unit, dtype=np.int64)
     located = unit >= 0
     x = np.full(n, np.nan)
     y = np.full(n, np.nan)

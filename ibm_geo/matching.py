@@ -48,7 +48,8 @@ MAX_CANDIDATES = 3
 class LocationMatch:
     """Row-aligned result of :func:`match_locations`.
 
-    ``kode``/``method``/``confidence`` are aligned to the input's index. ``matches`` has one row per
+    ``kode``/``method``/``confidence`` are aligned to the input's index; ``unit`` gives the same
+    answer as positions in the boundaries table (what the join needs, without a lookup by kode). ``matches`` has one row per
     distinct written place that needed the name (columns :data:`MATCH_COLUMNS`; ``rows`` = how many
     input rows wrote it); rows placed by code or point are not listed there.
     """
@@ -57,6 +58,7 @@ class LocationMatch:
     method: pd.Series
     confidence: pd.Series
     matches: pd.DataFrame
+    unit: np.ndarray | None = None  # row position in the boundaries table, -1 when unmatched
 
     @property
     def rows_unmatched(self) -> int:
@@ -506,6 +508,7 @@ def match_locations(
         method=pd.Series(method, index=index, dtype=object).astype("string"),
         confidence=pd.Series(conf, index=index, dtype="float64"),
         matches=matches,
+        unit=unit,
     )
 
 
