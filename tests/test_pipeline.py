@@ -156,3 +156,30 @@ def test_scenario_roundtrip_reproduces_ranking(tmp_path):
     cols = ["kode", "score", "rank", "stability"]
     assert a.kelurahan[cols].equals(b.kelurahan[cols])
     assert json.loads(sc.to_json()) == json.loads(load_scenario(p).to_json())
+
+
+def test_point_counts_in_its_own_polygon_even_when_codes_repeat():
+    # two units share a code (a real data error, reported); a point must still count where it lies
+    b = gpd.GeoDataFrame(
+        {
+            "kode": ["51.71.01.1001", "51.71.01.1001"],
+            "nama": ["Alpha", "Beta"],
+            "kecamatan": ["Utara", "Utara"],
+            "kab_kota": ["Kota Uji", "Kota Uji"],
+            "geometry": [
+                shapely.box(115.20, LAT0, 115.21, LAT0 + 0.01),
+                shapely.box(115.21, LAT0, 115.22, LAT0 + 0.01),
+            ],
+        },
+        crs=4326,
+    ).to_json()
+    clients = "no;lat;lon;status_pasca\n1;-8,695;115,215;belum\n2;-8,695;115,216;belum\n"
+    res = analyze(
+        b.encode(),
+        clients.encode(),
+        names={"boundaries": "b.geojson", "clients": "k.csv"},
+        scenario=Scenario(stability_draws=0),
+    )
+    k = res.kelurahan.set_index("nama")
+    assert k["clients"].to_dict() == {"Beta": 2, "Alpha": 0}
+    assert res.quality["problem"].str.contains("duplicate", case=False).any()
