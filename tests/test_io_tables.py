@@ -180,3 +180,33 @@ def test_coordinate_string_parsing(lat, lon, sep):
     text = [f"{lat_s}{sep}{lon_s}", f"({lat:.5f}, {lon:.5f})"]
     la, lo = parse_coordinates(pd.Series(text))
     assert la.tolist() == [lat, lat] and lo.tolist() == [lon, lon]
+
+
+def test_duplicate_ids_reported_on_every_copy_and_kept():
+    text = (
+        "id;kelurahan\n"
+        "K1;Renon\n"
+        "K2;Sanur\n"
+        ";Pemogan\n"
+        "K1;Renon\n"
+        " K2 ;Sesetan\n"  # the same id once stripped
+        ";Kesiman\n"  # missing ids are not duplicates of each other
+        "K3;Panjer\n"
+    )
+    q = DataQuality()
+    out = read_points(text.encode(), "clients", q, name="c.csv")
+    assert len(out) == 7
+    f = q.to_frame()
+    dup = f[f["problem"] == "duplicate client_id"]
+    assert sorted(dup["row"].tolist()) == [2, 3, 5, 6]
+    assert set(dup["action"]) == {"kept both rows"}
+
+
+def test_cp1252_file_with_nbsp_and_blank_cells():
+    text = "kelurahan;lat;lon;tahun_rehab\nRenon\xa0;-8,68;115,24;2021\nSanur; ; ;\n"
+    q = DataQuality()
+    out = read_points(text.encode("cp1252"), "clients", q, name="c.csv")
+    assert out["kelurahan"].tolist() == ["Renon", "Sanur"]
+    assert out["lat"].tolist()[0] == -8.68 and np.isnan(out["lat"].tolist()[1])
+    assert out["tahun_rehab"].tolist() == [2021, pd.NA]
+    assert len(q.to_frame()) == 0  # blank cells are missing values, not errors
