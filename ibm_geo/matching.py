@@ -102,6 +102,7 @@ class _Groups(Mapping):
         self.order = order[np.count_nonzero(self.codes < 0) :]
         counts = np.bincount(self.codes[self.codes >= 0], minlength=len(self.uniques))
         self.offsets = np.concatenate([[0], np.cumsum(counts)])
+        self.index = pd.Index(self.uniques, dtype=object)  # hash lookups of many keys at once
 
     def __getitem__(self, key: str) -> np.ndarray:
         i = self.ids[key]
@@ -141,6 +142,7 @@ class _Gazetteer:
         self.uk_first = np.array([k[0] for k in uk], dtype=object)
         self.uk_len = np.array([len(k) for k in uk])
         self._parent_cache: dict[tuple[str, str], set | None] = {}
+        self._pool_cache: dict[tuple, np.ndarray | None] = {}
 
     def label(self, i: int) -> str:
         parents = ", ".join(str(p) for p in (self.kec[i], self.kab[i]) if p)
@@ -175,19 +177,23 @@ class _Gazetteer:
         return np.asarray(both if both or kec is None else in_kec, dtype=np.int64)
 
     def pool(self, kec: set | None, kab: set | None) -> np.ndarray | None:
-        """Indices inside the written parents (None = no usable parent)."""
-        sets = []
-        if kec:
-            sets.append(np.concatenate([self.by_kec[k] for k in kec]))
-        if kab:
-            sets.append(np.concatenate([self.by_kab[k] for k in kab]))
-        if not sets:
-            return None
-        out = sets[0]
-        for s in sets[1:]:
-            both = np.intersect1d(out, s)
-            out = both if len(both) else out  # a kab/kec mismatch: trust the finer level
-        return np.unique(out)
+        """Indices inside the written parents (None = no usable parent); cached, as many
+        written places share their kecamatan and kab/kota."""
+        ck = (frozenset(kec) if kec else None, frozenset(kab) if kab else None)
+        if ck not in self._pool_cache:
+            self._pool_cache[ck] = self._pool(kec, kab)
+        return self._pool_cache[ck]
+
+    def _pool(self, kec: set | None, kab: set | None) -> np.ndarray | None:
+        in_kec = np.concatenate([self.by_kec[k] for k in kec]) if kec else None
+        if not kab:
+            return None if in_kec is None else np.unique(in_kec)
+        if in_kec is None:
+            return np.unique(np.concatenate([self.by_kab[k] for k in kab]))
+        ids = [self.by_kab.ids[k] for k in kab]
+        both = in_kec[np.isin(self.by_kab.codes[in_kec], ids)]
+        # a kab/kec mismatch: trust the finer level
+        return np.unique(both if len(both) else in_kec)
 
 
 Gazetteer = _Gazetteer
@@ -257,35 +263,45 @@ def _resolve_names(gaz: _Gazetteer, places: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"idx": idx, "method": method, "confidence": conf, "candidates": cands})
 
 
+def _ids(groups: _Groups, keys: np.ndarray, unknown: int) -> np.ndarray:
+    """Group id per key: -1 when the key is missing or empty, ``unknown`` when not a group."""
+    keys = np.asarray(keys, dtype=object)
+    found = groups.index.get_indexer(keys)
+    empty = pd.isna(keys) | (keys == "")
+    return np.where(empty, -1, np.where(found < 0, unknown, found)).astype(np.int64)
+
+
 def _resolve_unique_fast(gaz, keys, kecs, kabs, lowers, idx, method, conf) -> np.ndarray:
     """Vectorised common case of the loop in :func:`_resolve_names`: the written name's key
     exists, every written parent is spelt exactly as an official one, and exactly one unit
     remains. Same answer as the loop (which then skips these places); a national list has
-    ~100,000 such places. Returns the mask of places resolved here."""
+    ~100,000 such places. Works on group ids: each place is expanded to the units sharing its
+    name key (a CSR slice), filtered by parent ids and counted. Returns the mask resolved here."""
     n = len(keys)
     done = np.zeros(n, dtype=bool)
     if n == 0:
         return done
-    p = pd.DataFrame({"j": np.arange(n), "key": keys, "kec": kecs, "kab": kabs})
-    p = p[p["key"].notna() & (p["key"] != "")]
-    kec_known = p["kec"].isna() | p["kec"].isin(gaz.by_kec.keys())
-    kab_known = p["kab"].isna() | p["kab"].isin(gaz.by_kab.keys())
-    p = p[kec_known & kab_known]
-    g = pd.DataFrame(
-        {"key": gaz.key, "i": np.arange(len(gaz.key)), "gkec": gaz.kec_key, "gkab": gaz.kab_key}
+    kid = _ids(gaz.by_key, keys, -2)
+    ecid = _ids(gaz.by_kec, kecs, -2)
+    bcid = _ids(gaz.by_kab, kabs, -2)
+    j = np.flatnonzero((kid >= 0) & (ecid != -2) & (bcid != -2))
+    start = gaz.by_key.offsets[kid[j]]
+    count = gaz.by_key.offsets[kid[j] + 1] - start
+    rep = np.repeat(np.arange(len(j)), count)  # one entry per (place, unit with that key)
+    within = np.arange(len(rep)) - np.repeat(np.cumsum(count) - count, count)
+    unit = gaz.by_key.order[np.repeat(start, count) + within]
+    pj = j[rep]
+    ok = ((ecid[pj] < 0) | (gaz.by_kec.codes[unit] == ecid[pj])) & (
+        (bcid[pj] < 0) | (gaz.by_kab.codes[unit] == bcid[pj])
     )
-    m = p.merge(g, on="key", how="inner")
-    ok = (m["kec"].isna() | (m["kec"] == m["gkec"])) & (m["kab"].isna() | (m["kab"] == m["gkab"]))
-    m = m[ok.to_numpy(dtype=bool)]
-    one = m.groupby("j")["i"].transform("size") == 1
-    m = m[one.to_numpy()]
-    j = m["j"].to_numpy()
-    i = m["i"].to_numpy()
-    idx[j] = i
-    exact = gaz.lower[i] == lowers[j]
-    method[j] = np.where(exact, "exact", "normalised")
-    conf[j] = np.where(exact, CONFIDENCE["exact"], CONFIDENCE["normalised"])
-    done[j] = True
+    left = np.bincount(rep[ok], minlength=len(j))
+    one = ok & (left[rep] == 1)
+    jj, ii = pj[one], unit[one]
+    idx[jj] = ii
+    exact = gaz.lower[ii] == lowers[jj]
+    method[jj] = np.where(exact, "exact", "normalised")
+    conf[jj] = np.where(exact, CONFIDENCE["exact"], CONFIDENCE["normalised"])
+    done[jj] = True
     return done
 
 
@@ -590,9 +606,8 @@ def _name_mismatch(gaz, table, rows, got, unit, kel_codes, kel_keys) -> pd.DataF
     compared as text.
     """
     code = kel_codes[got]
-    written_id = np.array(
-        [gaz.by_key.ids.get(k, -3) if k else -2 for k in kel_keys] + [-2], dtype=np.int64
-    )[np.where(code < 0, len(kel_keys), code)]
+    written_id = np.append(_ids(gaz.by_key, kel_keys, -3), -2)[np.where(code < 0, -1, code)]
+    written_id[written_id == -1] = -2  # no written name key: nothing to compare
     unit_id = gaz.by_key.codes[unit[got]]
     differs = (written_id != -2) & (written_id != unit_id)
     if not differs.any():
@@ -647,12 +662,14 @@ def _name_quality(gaz, table, rows, codes, distinct, res) -> pd.DataFrame | None
     """One quality row per input row whose place was fuzzy, ambiguous or unmatched."""
     m = res["method"].to_numpy()
     idx = res["idx"].to_numpy()
+    cands = res["candidates"].to_numpy()
+    confs = res["confidence"].to_numpy()
     problems = np.array([None] * len(res), dtype=object)
     actions = np.array([None] * len(res), dtype=object)
     for j in np.flatnonzero(np.isin(m, ["fuzzy", "ambiguous", "unmatched"])):
-        cand = res["candidates"].iat[j]
+        cand = cands[j]
         if m[j] == "fuzzy":
-            score = round(res["confidence"].iat[j] * 100)
+            score = round(confs[j] * 100)
             problems[j] = f"kelurahan name matched approximately (score {score})"
             actions[j] = f"placed in {gaz.label(idx[j])} [{gaz.kode[idx[j]]}]"
         elif m[j] == "ambiguous":
