@@ -55,9 +55,8 @@ def child(kind: str, tmp: Path) -> None:
     t0 = time.perf_counter()
     if kind == "analyze":
         from ibm_geo.config import Scenario
-        from ibm_geo.export.tables import ranking_csv
+        from ibm_geo.export.tables import matches_csv, quality_csv, ranking_csv
         from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs
-        from ibm_geo.privacy import public_quality
 
         sc = Scenario(stability_draws=200)
         t = time.perf_counter()
@@ -71,8 +70,8 @@ def child(kind: str, tmp: Path) -> None:
         out["coverage_score_s"] = time.perf_counter() - t
         t = time.perf_counter()
         (tmp / "ranking.csv").write_bytes(ranking_csv(res.kelurahan, sc))
-        res.matches.to_csv(tmp / "matches.csv", index=False)
-        public_quality(res.quality).to_csv(tmp / "data_quality.csv", index=False)
+        (tmp / "matches.csv").write_bytes(matches_csv(res.matches))
+        (tmp / "data_quality.csv").write_bytes(quality_csv(res.quality))
         out["write_s"] = time.perf_counter() - t
         out["quality_rows"] = len(res.quality)
         out["clients_located"] = int(res.clients["located"].sum())

@@ -84,7 +84,6 @@ def _write_analysis(
     result, out: Path, *, plan=None, pilots=None, xlsx: bool = True, html: bool = True
 ) -> list[Path]:
     from .export import tables as ex
-    from .privacy import public_quality
 
     out.mkdir(parents=True, exist_ok=True)
     sc = result.scenario
@@ -96,8 +95,8 @@ def _write_analysis(
         written.append(p)
 
     put("ranking.csv", ex.ranking_csv(result.kelurahan, sc))
-    put("matches.csv", result.matches.to_csv(index=False).encode("utf-8"))
-    put("data_quality.csv", public_quality(result.quality).to_csv(index=False).encode("utf-8"))
+    put("matches.csv", ex.matches_csv(result.matches))
+    put("data_quality.csv", ex.quality_csv(result.quality))
     put("results.geojson", ex.results_geojson(result.kelurahan, sc))
     put("scenario.toml", sc.to_bytes("toml"))
     sites = plan.sites if plan is not None else None

@@ -7,6 +7,7 @@ a kelurahan with no unserved client scores 0 (distance or absence of agents alon
 
 from __future__ import annotations
 
+import string
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -257,17 +258,16 @@ def reason_templates(
             "of_en": np.where(keep_of, " of " + TOKEN_CLIENTS, ""),
             "share": np.where(hide_total, "", TOKEN_SHARE),
             "r": fmt_counts(table["unserved_recent"], k),
-            "km": [("-" if np.isnan(d) else f"{d / 1000:.1f} km") for d in dist],
+            "km": [("-" if d != d else f"{d / 1000:.1f} km") for d in dist.tolist()],
             "agent_id": np.where(agents == 0, "belum ada Agen Pemulihan aktif", a + " agen aktif"),
             "agent_en": np.where(agents == 0, "no active Agen Pemulihan", a + " active agents"),
         }
     )
     years = f"{ref_year - scenario.recency_years + 1}-{ref_year}"
-    cols = {name: np.asarray(v, dtype=object) for name, v in parts.items()}
-    keys = list(cols)
-    rows = [dict(zip(keys, vals, strict=True)) for vals in zip(*cols.values(), strict=True)]
-    rid = [REASON_ID.format(years=years, **p) for p in rows]
-    ren = [REASON_EN.format(years=years, **p) for p in rows]
+    cols = {name: np.asarray(v, dtype=object).tolist() for name, v in parts.items()}
+    cols["years"] = [years] * len(table)
+    rid = _format_rows(REASON_ID, cols)
+    ren = _format_rows(REASON_EN, cols)
     none = uns == 0
     rid = np.where(none, "Tidak ada klien yang belum terlayani.", np.array(rid, dtype=object))
     ren = np.where(none, "No unserved clients.", np.array(ren, dtype=object))
@@ -277,23 +277,38 @@ def reason_templates(
     )
 
 
+def _format_rows(template: str, cols: dict[str, list]) -> list[str]:
+    """``template.format(**row)`` for every row, without building a dict per row: the named
+    fields become positional ones (83k rows: 0.05 s instead of 0.4 s)."""
+    fields: list[str] = []
+    positional = ""
+    for literal, field, spec, conv in string.Formatter().parse(template):
+        positional += literal.replace("{", "{{").replace("}", "}}")
+        if field is not None:
+            fields.append(field)
+            positional += "{" + str(len(fields) - 1) + ("!" + conv if conv else "")
+            positional += (":" + spec if spec else "") + "}"
+    return [positional.format(*row) for row in zip(*(cols[f] for f in fields), strict=True)]
+
+
 def fill_reasons(templates: pd.Series, unserved: pd.Series, clients: pd.Series) -> pd.Series:
     """Fill :func:`reason_templates` with count labels (numbers, "<k" or "≥k"); the share is
     written only where the template asks for it and both counts are shown as numbers."""
-    out = []
-    for text, u, c in zip(
-        templates.to_numpy(dtype=object),
-        unserved.to_numpy(dtype=object),
-        clients.to_numpy(dtype=object),
-        strict=True,
-    ):
-        if not isinstance(text, str):
-            out.append(None)
-            continue
-        if TOKEN_SHARE in text:
-            shown = str(u).isdigit() and str(c).isdigit() and int(c) > 0
-            text = text.replace(TOKEN_SHARE, f" ({round(100 * int(u) / int(c))}%)" if shown else "")
-        out.append(text.replace(TOKEN_UNSERVED, str(u)).replace(TOKEN_CLIENTS, str(c)))
+    text = templates.to_numpy(dtype=object)
+    u = pd.Series(unserved.to_numpy(dtype=object)).astype(str)
+    c = pd.Series(clients.to_numpy(dtype=object)).astype(str)
+    # the share only where both labels are plain numbers (not "<5"): column-wise
+    nu = pd.to_numeric(u.where(u.str.isdigit()), errors="coerce").to_numpy(dtype=float)
+    nc = pd.to_numeric(c.where(c.str.isdigit()), errors="coerce").to_numpy(dtype=float)
+    ok = ~np.isnan(nu) & (nc > 0)
+    pct = np.round(100 * np.where(ok, nu, 0) / np.where(ok, nc, 1)).astype(np.int64)
+    share = np.where(ok, np.char.add(np.char.add(" (", pct.astype(str)), "%)"), "").tolist()
+    out = [
+        t.replace(TOKEN_SHARE, s).replace(TOKEN_UNSERVED, a).replace(TOKEN_CLIENTS, b)
+        if isinstance(t, str)
+        else None
+        for t, a, b, s in zip(text, u.tolist(), c.tolist(), share, strict=True)
+    ]
     return pd.Series(out, index=templates.index, dtype=object)
 
 

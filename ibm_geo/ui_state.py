@@ -527,7 +527,6 @@ def export_items(result, sc: Scenario, plan=None, pilots=None, lang: str = "id")
     called here applies :mod:`ibm_geo.privacy` itself (aggregates only, small counts suppressed).
     """
     from .export import tables as ex
-    from .privacy import public_quality
 
     kel = result.kelurahan
     sites = plan.sites if plan is not None else None
@@ -568,7 +567,7 @@ def export_items(result, sc: Scenario, plan=None, pilots=None, lang: str = "id")
         )  # fmt: skip
 
     def quality_csv() -> bytes:
-        return public_quality(result.quality).to_csv(index=False).encode("utf-8")
+        return ex.quality_csv(result.quality)
 
     items = [
         ("e.ranking_csv", "peringkat.csv", "text/csv", lambda: ex.ranking_csv(kel, sc, lang)),

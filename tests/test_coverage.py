@@ -118,3 +118,31 @@ def test_capacity_property_never_exceeded():
     for c in np.flatnonzero(~hit):
         near = np.linalg.norm(axy - cxy[c], axis=1) <= 2500
         assert (left[near] == 0).all()
+
+
+def _greedy_reference(cxy, axy, cap, radius):
+    """The rule in words, without any index structure: every pair by distance, then client,
+    then agent; take it when the client is free and the agent has room."""
+    pairs = sorted(
+        (float(np.hypot(*(cxy[c] - axy[a]))), c, a)
+        for c in range(len(cxy))
+        for a in range(len(axy))
+        if np.hypot(*(cxy[c] - axy[a])) <= radius
+    )
+    left = list(cap)
+    agent = [-1] * len(cxy)
+    for _, c, a in pairs:
+        if agent[c] < 0 and left[a] > 0:
+            agent[c], left[a] = a, left[a] - 1
+    return agent
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_assignment_equals_the_pairwise_greedy_rule(seed):
+    rng = np.random.default_rng(seed)
+    # integer grid: many equal distances, so the tie-break order is exercised too
+    cxy = rng.integers(0, 40, size=(120, 2)).astype(float) * 100
+    axy = rng.integers(0, 40, size=(9, 2)).astype(float) * 100
+    cap = rng.integers(0, 6, size=9)
+    agent, _ = assign_nearest_with_capacity(cxy, axy, cap, 1200)
+    assert agent.tolist() == _greedy_reference(cxy, axy, cap, 1200)

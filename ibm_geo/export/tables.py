@@ -71,14 +71,63 @@ def ranking_table(kelurahan: pd.DataFrame, scenario: Scenario, lang: str = "id")
     return pub.reset_index(drop=True)
 
 
+def _plain(dtype) -> bool:
+    return not isinstance(dtype, pd.api.extensions.ExtensionDtype)
+
+
+def _csv_cells(s: pd.Series) -> list[str]:
+    """One column as CSV cells, exactly as ``DataFrame.to_csv`` writes them (minimal quoting,
+    empty for missing, ``repr`` of floats), with formula-like text defused.
+
+    Numbers never need quoting; text is escaped in Arrow kernels. A national ranking (83k rows,
+    39 columns) is written in about half the time of ``to_csv`` plus a per-cell defuse pass.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if _plain(s.dtype) and (s.dtype == bool or pd.api.types.is_integer_dtype(s.dtype)):
+        return list(map(str, s.to_numpy().tolist()))
+    if _plain(s.dtype) and pd.api.types.is_float_dtype(s.dtype):
+        return ["" if v != v else repr(v) for v in s.to_numpy(dtype=float).tolist()]
+    text = s.astype(object).where(s.notna(), "").astype(str)  # str() per cell, in C
+    a = pa.array(text, type=pa.string())
+    risky = pc.match_substring_regex(a, "^[=+\\-@\t\r]")  # see _FORMULA_START
+    if pc.any(risky).as_py():
+        a = pc.if_else(risky, pc.binary_join_element_wise("'", a, ""), a)
+    quote = pc.match_substring_regex(a, '[",\n\r]')
+    if pc.any(quote).as_py():
+        quoted = pc.binary_join_element_wise('"', pc.replace_substring(a, '"', '""'), '"', "")
+        a = pc.if_else(quote, quoted, a)
+    return a.to_pylist()
+
+
+def csv_text(df: pd.DataFrame) -> str:
+    """``df`` as CSV text (no index), formula-like text defused (CSV injection)."""
+    if len(df.columns) == 0:
+        return _defuse_frame(df).to_csv(index=False)
+    header = _csv_cells(pd.Series([str(c) for c in df.columns], dtype=object))
+    cols = [_csv_cells(df.iloc[:, i]) for i in range(df.shape[1])]
+    rows = "".join(line + "\n" for line in map(",".join, zip(*cols, strict=True)))
+    return ",".join(header) + "\n" + rows
+
+
 def ranking_csv(kelurahan: pd.DataFrame, scenario: Scenario, lang: str = "id") -> bytes:
     """UTF-8 CSV with BOM (opens correctly in Excel), suppressed counts as "<k"."""
-    df = _defuse_frame(ranking_table(kelurahan, scenario, lang))
-    return df.to_csv(index=False).encode("utf-8-sig")
+    return _csv(ranking_table(kelurahan, scenario, lang))
 
 
 def _csv(df: pd.DataFrame) -> bytes:
-    return _defuse_frame(df).to_csv(index=False).encode("utf-8-sig")
+    return csv_text(df).encode("utf-8-sig")
+
+
+def matches_csv(matches: pd.DataFrame) -> bytes:
+    """``matches.csv``: one row per written place name (names only, no client data)."""
+    return csv_text(matches).encode("utf-8")
+
+
+def quality_csv(quality: pd.DataFrame | None) -> bytes:
+    """``data_quality.csv``: the report without values typed in personal columns."""
+    return csv_text(public_quality(quality)).encode("utf-8")
 
 
 def plan_csv(sites: pd.DataFrame | None, scenario: Scenario) -> bytes:

@@ -196,44 +196,82 @@ def _header(text: str, sep: str) -> list[str]:
         return []
 
 
-def _clean_arrow(col, pool):
-    """Strip whitespace and turn empty cells into nulls, in Arrow (pandas' ``str.strip`` costs
-    about 70 ms per million-row column; this about 10)."""
+def _null_empty(chunk, pool):
+    """Empty strings -> null by a new validity bitmap over the same buffers (no copy of the text)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    col = pc.ascii_trim_whitespace(col, memory_pool=pool)
+    valid = pc.fill_null(pc.greater(pc.binary_length(chunk, memory_pool=pool), 0), False)
+    if pc.all(valid).as_py():
+        return chunk
+    if chunk.offset != 0 or valid.offset != 0:
+        return pc.if_else(valid, chunk, pa.scalar(None, chunk.type), memory_pool=pool)
+    _, offsets, data = chunk.buffers()
+    return pa.Array.from_buffers(chunk.type, len(chunk), [valid.buffers()[1], offsets, data])
+
+
+def _text_bytes(col) -> int:
+    import pyarrow.compute as pc
+
+    return int(pc.sum(pc.binary_length(col)).as_py() or 0)
+
+
+def _clean_arrow(col, pool):
+    """Strip whitespace and turn empty cells into nulls, in Arrow.
+
+    pandas' ``str.strip`` costs about 70 ms per million-row column. Here a stripped copy is kept
+    only when some cell really had whitespace at an edge, and empty cells become nulls through
+    the validity bitmap: on this project's VM every fresh page costs time, so copies count.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    trimmed = pc.ascii_trim_whitespace(col, memory_pool=pool)
+    if _text_bytes(trimmed) != _text_bytes(col):  # else drop the copy: nothing to strip
+        col = trimmed
+    del trimmed
     if not pc.all(pc.string_is_ascii(col, memory_pool=pool)).as_py():
         col = pc.utf8_trim_whitespace(col, memory_pool=pool)  # e.g. no-break spaces from Excel
-    empty = pc.equal(col, "", memory_pool=pool)
-    if pc.any(empty).as_py():
-        col = pc.if_else(empty, pa.scalar(None, col.type), col, memory_pool=pool)
-    return col
+    return pa.chunked_array([_null_empty(c, pool) for c in col.chunks], type=col.type)
 
 
-def _read_csv(data: bytes, fname: str) -> pd.DataFrame:
+_HEAD = 65536
+
+
+def _read_csv(source: bytes | Path, fname: str) -> pd.DataFrame:
     """CSV -> all-text frame, stripped, empty cells as NA.
 
-    pyarrow's reader does the work (1M rows in about half a second); it also checks that the
-    bytes are UTF-8, so the whole file is decoded in Python only when it is not (cp1252). Blank
-    lines are kept so row numbers stay those of the spreadsheet.
+    pyarrow's reader does the work (1M rows in about half a second) straight from the file; it
+    also checks that the bytes are UTF-8, so the whole file is decoded in Python only when it is
+    not (cp1252). Blank lines are kept so row numbers stay those of the spreadsheet.
     """
-    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    if re.compile(rb"\S").search(data, bom) is None:
-        raise InputError(fname, "the file is empty")
-    head = data[bom : bom + 65536].decode("utf-8", errors="replace")
-    sep = _sniff_sep(head)
-    try:
-        import pyarrow as pa
-        from pyarrow import csv as pacsv
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
 
+    if isinstance(source, bytes | bytearray):
+        head_bytes = bytes(source[: _HEAD + 3])
+        size = len(source)
+    else:
+        with open(source, "rb") as fh:
+            head_bytes = fh.read(_HEAD + 3)
+        size = Path(source).stat().st_size
+    bom = 3 if head_bytes.startswith(b"\xef\xbb\xbf") else 0
+    if not head_bytes[bom:].strip() and size <= len(head_bytes):
+        raise InputError(fname, "the file is empty")
+    head = head_bytes[bom:].decode("utf-8", errors="replace")
+    sep = _sniff_sep(head)
+
+    def whole() -> bytes:
+        return bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
+
+    try:
         # the system allocator: mimalloc's purging of freed pages made this step vary by 2x
         pool = pa.system_memory_pool()
         names = _header(head, sep)
 
-        def read(buf: bytes, start: int = 0):
+        def read(stream):
             return pacsv.read_csv(
-                pa.BufferReader(pa.py_buffer(buf).slice(start)),  # no copy of a 100 MB file
+                stream,
                 read_options=pacsv.ReadOptions(block_size=1 << 22),
                 parse_options=pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False),
                 convert_options=pacsv.ConvertOptions(
@@ -244,13 +282,18 @@ def _read_csv(data: bytes, fname: str) -> pd.DataFrame:
                 memory_pool=pool,
             )
 
+        if isinstance(source, bytes | bytearray):
+            stream = pa.BufferReader(pa.py_buffer(source).slice(bom))
+        else:
+            stream = pa.memory_map(str(source))  # no copy of a 100 MB file
+            stream.seek(bom)
         try:
-            tbl = read(data, bom)
+            tbl = read(stream)
         except pa.ArrowInvalid as exc:
             if "UTF8" not in str(exc).upper():
                 raise
-            text = _decode(data)  # cp1252 and friends: re-encode once, then the same reader
-            tbl = read(text.encode("utf-8"))
+            text = _decode(whole())  # cp1252 and friends: re-encode once, then the same reader
+            tbl = read(pa.BufferReader(pa.py_buffer(text.encode("utf-8"))))
         if tbl.column_names != names or any(t != pa.large_string() for t in tbl.schema.types):
             raise ValueError("header not as sniffed")  # the tolerant path below decides
         df = pd.DataFrame(
@@ -264,7 +307,7 @@ def _read_csv(data: bytes, fname: str) -> pd.DataFrame:
         return df
     except Exception:  # ragged rows, odd quoting etc.: the tolerant pandas parser
         pass
-    text = _decode(data)
+    text = _decode(whole())
     try:
         df = pd.read_csv(
             io.StringIO(text),
@@ -283,17 +326,18 @@ def _read_raw(source: str | Path | bytes, name: str | None) -> tuple[pd.DataFram
     """Load every cell as stripped text (NA when empty); returns the frame and the file name
     used in reports."""
     if isinstance(source, bytes | bytearray):
-        data = bytes(source)
         fname = name or "upload.csv"
+        magic = bytes(source[:4])
     else:
-        path = Path(source)
-        fname = name or path.name
+        fname = name or Path(source).name
         try:
-            data = path.read_bytes()
+            with open(source, "rb") as fh:
+                magic = fh.read(4)
         except OSError as exc:
             raise InputError(fname, f"cannot read file: {exc}") from exc
     ext = Path(fname).suffix.lower()
-    if ext in (".xlsx", ".xlsm", ".xls") or data[:4] == b"PK\x03\x04":
+    if ext in (".xlsx", ".xlsm", ".xls") or magic == b"PK\x03\x04":
+        data = bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
         try:
             df = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl", header=0)
         except Exception as exc:  # openpyxl reads .xlsx only; old binary .xls lands here
@@ -302,7 +346,7 @@ def _read_raw(source: str | Path | bytes, name: str | None) -> tuple[pd.DataFram
             ) from exc
         df = pd.DataFrame({c: _clean_text(df[c]) for c in df.columns})
     else:
-        df = _read_csv(data, fname)
+        df = _read_csv(source if isinstance(source, bytes | bytearray) else Path(source), fname)
     return df, fname
 
 
