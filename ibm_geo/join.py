@@ -30,26 +30,6 @@ def metric_transformer(crs: pyproj.CRS) -> pyproj.Transformer:
     return pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
 
 
-def transform(
-    transformer: pyproj.Transformer, lon: np.ndarray, lat: np.ndarray, chunk: int = 250_000
-) -> tuple[np.ndarray, np.ndarray]:
-    """``transformer.transform`` in chunks on two threads: PROJ releases the GIL (and pyproj's
-    Transformer keeps one PROJ object per thread since 3.1), and a million points take 0.6 s on
-    one core."""
-    if len(lon) <= chunk:
-        return transformer.transform(lon, lat)
-    x, y = np.empty(len(lon)), np.empty(len(lon))
-
-    def run(s: int) -> None:
-        x[s : s + chunk], y[s : s + chunk] = transformer.transform(
-            lon[s : s + chunk], lat[s : s + chunk]
-        )
-
-    with ThreadPoolExecutor(max_workers=2) as ex:
-        list(ex.map(run, range(0, len(lon), chunk)))
-    return x, y
-
-
 def place(
     df: pd.DataFrame,
     units: gpd.GeoDataFrame,
@@ -66,14 +46,26 @@ def place(
     live at its centre, which is the best a straight-line radius can do)."""
     out = df.copy(deep=False)  # copy-on-write: the columns added below never touch ``df``
     n = len(out)
-    m = match_locations(
-        out,
-        units,
-        table=table,
-        quality=quality,
-        fuzzy_threshold=fuzzy_threshold,
-        gazetteer=gazetteer,
+    lon, lat = (
+        pd.to_numeric(out[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        if c in out
+        else np.full(n, np.nan)
+        for c in ("lon", "lat")
     )
+    has_xy = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
+    # metres for every row with coordinates, computed while the rows are matched (PROJ releases
+    # the GIL); only rows the point placed keep them
+    with ThreadPoolExecutor(max_workers=1) as ex:
+        metres = ex.submit(transformer.transform, lon[has_xy], lat[has_xy])
+        m = match_locations(
+            out,
+            units,
+            table=table,
+            quality=quality,
+            fuzzy_threshold=fuzzy_threshold,
+            gazetteer=gazetteer,
+        )
+        px, py = metres.result()
     unit = np.asarray(m.unit, dtype=np.int64)
     located = unit >= 0
     x = np.full(n, np.nan)
@@ -81,10 +73,8 @@ def place(
     x[located] = rep_xy[unit[located], 0]
     y[located] = rep_xy[unit[located], 1]
     by_point = (m.method == "point").to_numpy(dtype=bool) & located
-    if by_point.any():
-        lon = out["lon"].to_numpy(dtype=float, na_value=np.nan)[by_point]
-        lat = out["lat"].to_numpy(dtype=float, na_value=np.nan)[by_point]
-        x[by_point], y[by_point] = transform(transformer, lon, lat)
+    use = by_point[has_xy]  # a point-placed row always has coordinates
+    x[has_xy[use]], y[has_xy[use]] = np.asarray(px)[use], np.asarray(py)[use]
     out["kode_match"] = m.kode.array
     out["method"] = m.method.array
     out["confidence"] = m.confidence.to_numpy()
