@@ -190,3 +190,14 @@ def test_sql_dump_matches_denpasar_geojson():
     b = gpd.GeoSeries(merged["geometry_gj"], crs=4326).to_crs(32750).centroid
     assert a.distance(b).max() < 200
     assert np.all(sql.geometry.is_valid)
+
+
+def test_threaded_validity_check_matches_shapely():
+    from ibm_geo.io.boundaries import _is_valid
+
+    ok = shapely.box(0, 0, 1, 1)
+    bowtie = shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])
+    geoms = np.array([ok, bowtie, None] * 7000, dtype=object)  # above the threading threshold
+    got = _is_valid(geoms)
+    assert got.tolist() == shapely.is_valid(geoms).tolist()
+    assert got.sum() == 7000

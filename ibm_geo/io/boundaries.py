@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
@@ -118,12 +119,23 @@ def _pick(gdf: gpd.GeoDataFrame, column_map: dict[str, str] | None, fname: str) 
     return found
 
 
+def _is_valid(geoms: np.ndarray, parts: int = 2) -> np.ndarray:
+    """``shapely.is_valid`` in two threads (GEOS releases the GIL; each geometry is checked by
+    one thread only). The check is the costliest step of reading a clean national layer."""
+    if len(geoms) < 10_000:
+        return shapely.is_valid(geoms)
+    bounds = np.linspace(0, len(geoms), parts + 1).astype(int)
+    with ThreadPoolExecutor(max_workers=parts) as ex:
+        out = ex.map(lambda a, b: shapely.is_valid(geoms[a:b]), bounds[:-1], bounds[1:])
+        return np.concatenate(list(out))
+
+
 def _polygonal(geoms: np.ndarray) -> np.ndarray:
     """Repair invalid geometries and keep only their polygonal parts (None when nothing is left)."""
     geoms = np.asarray(geoms, dtype=object)
     out = geoms.copy()
     present = ~shapely.is_missing(geoms)
-    invalid = present & ~shapely.is_valid(np.where(present, geoms, None))
+    invalid = present & ~_is_valid(np.where(present, geoms, None))
     if invalid.any():
         out[invalid] = shapely.make_valid(geoms[invalid])
     types = shapely.get_type_id(out)
