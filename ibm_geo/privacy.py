@@ -47,7 +47,7 @@ import pandas as pd
 
 from ibm_geo.plan.pilots import PILOT_COLUMNS
 from ibm_geo.plan.recruitment import SITE_COLUMNS
-from ibm_geo.scoring import fill_reasons
+from ibm_geo.scoring import fill_reasons_many
 
 PUBLIC_IDENTITY = ["kode", "nama", "jenis", "kecamatan", "kab_kota", "rep_lon", "rep_lat"]
 
@@ -268,6 +268,7 @@ def public_table(kelurahan: pd.DataFrame, k: int, *, lang: str | None = None) ->
     out = pd.DataFrame(index=kelurahan.index)
     counts = _counts_frame(kelurahan, list(mask.columns))
     hidden = None
+    filled: dict[str, pd.Series] = {}
     for c in cols:
         if c in mask.columns:
             out[c] = _labelled(counts[c], mask[c].to_numpy(), k)
@@ -296,8 +297,13 @@ def public_table(kelurahan: pd.DataFrame, k: int, *, lang: str | None = None) ->
             out[c] = pd.to_numeric(kelurahan[c], errors="coerce").round(5)
         elif c in ("reason_id", "reason_en") and f"{c}_tpl" in kelurahan:
             # our own texts: fill the placeholders with the public (suppressed) counts, which
-            # come earlier in PUBLIC_COLUMNS and are already in `out`
-            out[c] = fill_reasons(kelurahan[f"{c}_tpl"], out["unserved"], out["clients"])
+            # come earlier in PUBLIC_COLUMNS and are already in `out`; both languages at once
+            if c not in filled:
+                langs = [r for r in ("reason_id", "reason_en") if f"{r}_tpl" in kelurahan]
+                tpls = [kelurahan[f"{r}_tpl"] for r in langs]
+                texts = fill_reasons_many(tpls, out["unserved"], out["clients"])
+                filled.update(zip(langs, texts, strict=True))
+            out[c] = filled[c]
         elif c in ("reason_id", "reason_en"):
             if hidden is None:
                 hidden = _hidden_info(counts, mask, k)

@@ -294,7 +294,14 @@ def _format_rows(template: str, cols: dict[str, list]) -> list[str]:
 def fill_reasons(templates: pd.Series, unserved: pd.Series, clients: pd.Series) -> pd.Series:
     """Fill :func:`reason_templates` with count labels (numbers, "<k" or "≥k"); the share is
     written only where the template asks for it and both counts are shown as numbers."""
-    text = templates.to_numpy(dtype=object)
+    return fill_reasons_many([templates], unserved, clients)[0]
+
+
+def fill_reasons_many(
+    templates: list[pd.Series], unserved: pd.Series, clients: pd.Series
+) -> list[pd.Series]:
+    """:func:`fill_reasons` for several languages at once: the labels and shares are worked out
+    once, and each template column costs one pass of string replaces."""
     u = pd.Series(unserved.to_numpy(dtype=object)).astype(str)
     c = pd.Series(clients.to_numpy(dtype=object)).astype(str)
     # the share only where both labels are plain numbers (not "<5"): column-wise
@@ -303,13 +310,17 @@ def fill_reasons(templates: pd.Series, unserved: pd.Series, clients: pd.Series) 
     ok = ~np.isnan(nu) & (nc > 0)
     pct = np.round(100 * np.where(ok, nu, 0) / np.where(ok, nc, 1)).astype(np.int64)
     share = np.where(ok, np.char.add(np.char.add(" (", pct.astype(str)), "%)"), "").tolist()
-    out = [
-        t.replace(TOKEN_SHARE, s).replace(TOKEN_UNSERVED, a).replace(TOKEN_CLIENTS, b)
-        if isinstance(t, str)
-        else None
-        for t, a, b, s in zip(text, u.tolist(), c.tolist(), share, strict=True)
-    ]
-    return pd.Series(out, index=templates.index, dtype=object)
+    us, cs = u.tolist(), c.tolist()
+    out = []
+    for tpl in templates:
+        filled = [
+            t.replace(TOKEN_SHARE, s).replace(TOKEN_UNSERVED, a).replace(TOKEN_CLIENTS, b)
+            if isinstance(t, str)
+            else None
+            for t, a, b, s in zip(tpl.to_numpy(dtype=object), us, cs, share, strict=True)
+        ]
+        out.append(pd.Series(filled, index=tpl.index, dtype=object))
+    return out
 
 
 def score_table(table: pd.DataFrame, scenario: Scenario, ref_year: int) -> pd.DataFrame:
@@ -355,7 +366,7 @@ def score_table(table: pd.DataFrame, scenario: Scenario, ref_year: int) -> pd.Da
         k = scenario.suppression_k
         u = pd.Series(fmt_counts(table["unserved"], k), index=table.index)
         c = pd.Series(fmt_counts(table["clients"], k), index=table.index)
-        out["reason_id"], out["reason_en"] = fill_reasons(tpl_id, u, c), fill_reasons(tpl_en, u, c)
+        out["reason_id"], out["reason_en"] = fill_reasons_many([tpl_id, tpl_en], u, c)
         out["reason_id_tpl"], out["reason_en_tpl"] = tpl_id, tpl_en
         out["stability"] = stab.result()
     return out
