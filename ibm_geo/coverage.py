@@ -16,6 +16,7 @@ REFERRAL = "referral_berat"
 IN_REACH = "in_reach"
 UNSERVED = "unserved"
 OUTSIDE = "outside"  # no usable location: not counted in any kelurahan
+CLASSES = (SERVED, REFERRAL, IN_REACH, UNSERVED, OUTSIDE)
 
 
 def assign_nearest_with_capacity(
@@ -92,7 +93,7 @@ def classify_clients(
     Returns ``(coverage class, reaching agent index (-1 none), spare capacity left per agent)``.
     """
     n = len(clients)
-    cls = np.full(n, UNSERVED, dtype=object)
+    cls = np.full(n, CLASSES.index(UNSERVED), dtype=np.int8)
     located = clients["located"].to_numpy(dtype=bool)
     in_followup = (
         clients["status_pasca"].isin(list(served_statuses)).to_numpy(dtype=bool, na_value=False)
@@ -117,25 +118,26 @@ def classify_clients(
     assigned_active = has_agent & (active[assigned_idx] if len(agents) else False)
 
     served = in_followup | assigned_active
-    cls[served] = SERVED
+    cls[served] = CLASSES.index(SERVED)
     load = np.bincount(assigned_idx[assigned_active], minlength=len(agents))
     spare = np.maximum(cap - load, 0)
 
     severe = clients["tingkat"].eq("berat").to_numpy(dtype=bool, na_value=False)
     referral = ~served & severe if severe_as_referral else np.zeros(n, bool)
-    cls[referral] = REFERRAL
+    cls[referral] = CLASSES.index(REFERRAL)
 
     reach_agent = np.where(assigned_active, assigned_idx, -1)
     candidates = np.flatnonzero(~served & ~referral & located)
     if len(candidates) and spare.sum() > 0:
         a, _ = assign_nearest_with_capacity(client_xy[candidates], agent_xy, spare, radius_m)
         hit = a >= 0
-        cls[candidates[hit]] = IN_REACH
+        cls[candidates[hit]] = CLASSES.index(IN_REACH)
         reach_agent[candidates[hit]] = a[hit]
         spare = spare - np.bincount(a[hit], minlength=len(agents))
-    cls[~located] = OUTSIDE
+    cls[~located] = CLASSES.index(OUTSIDE)
     return (
-        pd.Series(cls, index=clients.index, name="coverage"),
+        # categorical: a million class labels without a million strings
+        pd.Series(pd.Categorical.from_codes(cls, CLASSES), index=clients.index, name="coverage"),
         pd.Series(reach_agent, index=clients.index, name="reach_agent"),
         spare,
     )

@@ -66,7 +66,7 @@ def recent_unserved(
     unit = clients["unit"].to_numpy(dtype=np.int64)
     year = clients["tahun_rehab"].to_numpy(dtype=float, na_value=np.nan)
     recent = (year >= reference_year - recency_years + 1) & (year <= reference_year)
-    mask = (clients["coverage"].to_numpy() == UNSERVED) & recent
+    mask = (clients["coverage"] == UNSERVED).to_numpy(dtype=bool) & recent
     return pd.Series(_count(unit, len(units), mask), index=units.index, name="unserved_recent")
 
 

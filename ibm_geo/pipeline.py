@@ -272,7 +272,7 @@ def analyze_joined(joined: Joined, scenario: Scenario) -> AnalysisResult:
         severe_as_referral=scenario.severe_as_referral,
         default_capacity=scenario.default_capacity,
     )
-    clients = c.assign(coverage=cov.to_numpy(), reach_agent=reach.to_numpy())
+    clients = c.assign(coverage=cov.array, reach_agent=reach.to_numpy())
     keep_units = unit_mask(units, scenario)
     # only what the counts read: a copy of every input column of a million rows costs seconds
     cols = ["unit", "status_pasca", "tingkat", "jenis_layanan", "tahun_rehab", "coverage"]
