@@ -185,15 +185,18 @@ class _Gazetteer:
         return self._pool_cache[ck]
 
     def _pool(self, kec: set | None, kab: set | None) -> np.ndarray | None:
-        in_kec = np.concatenate([self.by_kec[k] for k in kec]) if kec else None
+        if kec and len(kec) == 1:
+            in_kec = self.by_kec[next(iter(kec))]  # one group: already sorted and unique
+        else:
+            in_kec = np.unique(np.concatenate([self.by_kec[k] for k in kec])) if kec else None
         if not kab:
-            return None if in_kec is None else np.unique(in_kec)
+            return in_kec
         if in_kec is None:
             return np.unique(np.concatenate([self.by_kab[k] for k in kab]))
         ids = [self.by_kab.ids[k] for k in kab]
-        both = in_kec[np.isin(self.by_kab.codes[in_kec], ids)]
-        # a kab/kec mismatch: trust the finer level
-        return np.unique(both if len(both) else in_kec)
+        codes = self.by_kab.codes[in_kec]
+        both = in_kec[codes == ids[0] if len(ids) == 1 else np.isin(codes, ids)]
+        return both if len(both) else in_kec  # a kab/kec mismatch: trust the finer level
 
 
 Gazetteer = _Gazetteer
@@ -655,26 +658,24 @@ def _points_in_polygons(
     key = grid.key(x, y)
     order = np.argsort(key, kind="stable")
     xs, ys, ks = x[order], y[order], key[order]
-    parts = [
-        grid.candidates(ks[s : s + chunk], xs[s : s + chunk], ys[s : s + chunk])
-        for s in range(0, len(x), chunk)
-    ]
-    i = np.concatenate([p[0] + s for p, s in zip(parts, range(0, len(x), chunk), strict=True)])
-    j = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
-    i = i.astype(np.int64, copy=False)
     workers = max(1, min(4, os.cpu_count() or 1))
-    shares = [np.flatnonzero(j % workers == w) for w in range(workers)]
+    starts = range(0, len(x), chunk)
 
-    def run(share: np.ndarray) -> np.ndarray:
+    def cands(s: int) -> tuple[np.ndarray, np.ndarray]:
+        i, j = grid.candidates(ks[s : s + chunk], xs[s : s + chunk], ys[s : s + chunk])
+        return i.astype(np.int64) + s, j
+
+    def test(share: np.ndarray) -> np.ndarray:
         return shapely.intersects_xy(geoms[j[share]], xs[i[share]], ys[i[share]])
 
-    ok = np.zeros(len(i), dtype=bool)
-    if workers == 1 or len(i) < chunk:
-        ok[:] = run(np.arange(len(i)))
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as ex:
-            for share, hit in zip(shares, ex.map(run, shares), strict=True):
-                ok[share] = hit
+    with ThreadPoolExecutor(max_workers=workers) as ex:
+        parts = list(ex.map(cands, starts))  # numpy only: chunks of points in parallel
+        i = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+        j = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+        shares = [np.flatnonzero(j % workers == w) for w in range(workers)]
+        ok = np.zeros(len(i), dtype=bool)
+        for share, hit in zip(shares, ex.map(test, shares), strict=True):
+            ok[share] = hit
     return order[i[ok]], j[ok]
 
 
