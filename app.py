@@ -170,8 +170,13 @@ def sidebar_filters(joined) -> tuple[int, int]:
     sb = st.sidebar
     sb.subheader(tr("f.title"))
     units = joined.units
-    kabs = sorted(units["kab_kota"].dropna().astype(str).unique())
     ss = st.session_state
+    provs = sorted(units["provinsi"].dropna().astype(str).unique()) if "provinsi" in units else []
+    ss["f_prov"] = [p for p in ss.get("f_prov", []) if p in provs]
+    if len(provs) > 1:  # a national or multi-province file: the BNNP's own province first
+        sb.multiselect(tr("f.prov"), provs, key="f_prov", placeholder=tr("f.all"))
+        units = units[units["provinsi"].astype(str).isin(ss["f_prov"])] if ss["f_prov"] else units
+    kabs = sorted(units["kab_kota"].dropna().astype(str).unique())
     ss["f_kab"] = [k for k in ss.get("f_kab", []) if k in kabs]
     sb.multiselect(tr("f.kab"), kabs, key="f_kab", placeholder=tr("f.all"))
     sub = units[units["kab_kota"].astype(str).isin(ss["f_kab"])] if ss["f_kab"] else units
@@ -309,11 +314,11 @@ def quality_report(result) -> None:
             st.dataframe(result.quality, hide_index=True, width="stretch")
         else:
             st.info(tr("q.none"))
-    from ibm_geo.privacy import public_quality
+    from ibm_geo.export.tables import quality_csv
 
     st.download_button(
         tr("q.download"),
-        data=public_quality(result.quality).to_csv(index=False).encode("utf-8"),
+        data=quality_csv(result.quality),
         file_name="kualitas_data.csv",
         mime="text/csv",
         on_click="ignore",

@@ -40,8 +40,10 @@ class Weights(_Model):
 
 
 class Filters(_Model):
-    """Subsets planners ask for: a BNNK jurisdiction, a cohort of rehab years, some statuses."""
+    """Subsets planners ask for: a BNNP or BNNK jurisdiction, a cohort of rehab years, some
+    statuses."""
 
+    provinsi: list[str] = Field(default_factory=list, description="Keep only these provinces")
     kab_kota: list[str] = Field(default_factory=list, description="Keep only these kab/kota")
     kecamatan: list[str] = Field(default_factory=list)
     year_min: int | None = None

@@ -29,7 +29,7 @@ from .quality import DataQuality
 from .scoring import score_table
 
 Source = str | Path | bytes
-IDENTITY = ["kode", "nama", "jenis", "kecamatan", "kab_kota"]
+IDENTITY = ["kode", "nama", "jenis", "kecamatan", "kab_kota", "provinsi"]
 
 
 @dataclass
@@ -229,6 +229,11 @@ def filter_mask(clients: pd.DataFrame, scenario: Scenario) -> np.ndarray:
 def unit_mask(units: pd.DataFrame, scenario: Scenario) -> np.ndarray:
     f = scenario.filters
     keep = np.ones(len(units), dtype=bool)
+    if f.provinsi:
+        want = _norm_set(f.provinsi)
+        keep &= (
+            units["provinsi"].astype("string").fillna("").map(normalize_name).isin(want).to_numpy()
+        )
     if f.kab_kota:
         want = _norm_set(f.kab_kota)
         keep &= (

@@ -93,6 +93,7 @@ APP_TEXT: dict[str, dict[str, str]] = {
     "q.apply": {"id": "Terapkan pilihan", "en": "Apply choices"},
     "q.none": {"id": "Tidak ada masalah kualitas data.", "en": "No data-quality problems."},
     "f.title": {"id": "Filter dan asumsi", "en": "Filters and assumptions"},
+    "f.prov": {"id": "Provinsi (BNNP)", "en": "Province (BNNP)"},
     "f.kab": {"id": "Kab/Kota (BNNK)", "en": "Regency/City (BNNK)"},
     "f.kec": {"id": "Kecamatan", "en": "District"},
     "f.all": {"id": "Semua", "en": "All"},
@@ -253,7 +254,7 @@ MAPPABLE: dict[str, list[str]] = {
 STATE_KEYS = (
     [f"w_{c}" for c in COMPONENTS]
     + ["radius_m", "default_capacity", "classification", "n_classes", "top_n"]
-    + ["f_kab", "f_kec", "f_years", "f_status"]
+    + ["f_prov", "f_kab", "f_kec", "f_years", "f_status"]
     + ["p_model", "p_mode", "p_p", "p_budget", "p_cost", "p_radius", "p_capacity", "p_keep"]
     + ["p_quota", "pi_per_kab", "sc_name"]
 )
@@ -274,6 +275,7 @@ def scenario_to_state(sc: Scenario, year_range: tuple[int, int] = (2015, 2025)) 
         classification=sc.classification,
         n_classes=int(sc.n_classes),
         top_n=int(sc.top_n),
+        f_prov=list(f.provinsi),
         f_kab=list(f.kab_kota),
         f_kec=list(f.kecamatan),
         f_years=(
@@ -318,6 +320,7 @@ def scenario_from_state(
     if "sc_name" in state and str(state["sc_name"]).strip():
         data["name"] = str(state["sc_name"]).strip()
     f = data["filters"]
+    f["provinsi"] = list(g("f_prov", f["provinsi"]))
     f["kab_kota"] = list(g("f_kab", f["kab_kota"]))
     f["kecamatan"] = list(g("f_kec", f["kecamatan"]))
     if "f_years" in state:

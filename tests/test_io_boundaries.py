@@ -201,3 +201,19 @@ def test_threaded_validity_check_matches_shapely():
     got = _is_valid(geoms)
     assert got.tolist() == shapely.is_valid(geoms).tolist()
     assert got.sum() == 7000
+
+
+def test_province_filled_from_the_code_when_the_file_has_none():
+    gdf = gpd.GeoDataFrame(
+        {
+            "kode": ["51.71.01.1001", "73.71.01.1001", "95.01.01.2001", "X1", "99.01.01.1001"],
+            "nama": ["Renon", "Bontoala", "Wamena", "Tanpa kode", "Bukan provinsi"],
+        },
+        geometry=[box(i, 0, i + 1, 1) for i in range(5)],
+        crs=4326,
+    )
+    out = read_boundaries(gdf.to_json().encode(), name="b.geojson")
+    assert out["provinsi"].tolist() == ["Bali", "Sulawesi Selatan", "Papua Pegunungan", None, None]
+    gdf["provinsi"] = "Tertulis"
+    kept = read_boundaries(gdf.to_json().encode(), name="b.geojson")
+    assert set(kept["provinsi"]) == {"Tertulis"}  # a written province is never overwritten

@@ -126,6 +126,11 @@ def test_filters_and_rescore():
     assert k["clients"].to_dict() == {"Gamma": 4, "Beta": 2, "Alpha": 1, "Delta": 0}
     only = run(Scenario(radius_m=1500, stability_draws=0, filters=Filters(kecamatan=["utara"])))
     assert sorted(only.kelurahan["nama"]) == ["Alpha", "Beta"]
+    # the province comes from the code (51 = Bali) and filters a BNNP's jurisdiction
+    bali = run(Scenario(stability_draws=0, filters=Filters(provinsi=["BALI"])))
+    assert len(bali.kelurahan) == 4 and set(bali.kelurahan["provinsi"]) == {"Bali"}
+    other = run(Scenario(stability_draws=0, filters=Filters(provinsi=["Sulawesi Selatan"])))
+    assert len(other.kelurahan) == 0
     base = run()
     sc = base.scenario.model_copy(deep=True)
     sc.weights.unserved_count = 0

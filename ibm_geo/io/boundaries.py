@@ -23,6 +23,7 @@ from ibm_geo.errors import InputError
 from ibm_geo.io.sqldump import read_sql_dump
 from ibm_geo.names import normalize_kodes
 from ibm_geo.quality import DataQuality
+from ibm_geo.regions import province_of
 
 BOUNDARY_COLUMNS = [
     "kode",
@@ -204,6 +205,8 @@ def read_boundaries(
         out["kode_kec"] = out["kode"].str[:8].where(dotted, None)
     if out["kode_kab"].isna().all():
         out["kode_kab"] = out["kode"].str[:5].where(dotted, None)
+    if out["provinsi"].isna().all():  # the shared files and many layers carry codes only
+        out["provinsi"] = province_of(out["kode"])
     jenis_from_code = out["kode"].str[9].map({"1": "Kelurahan", "2": "Desa"}).where(dotted, None)
     jenis = out["jenis"].astype(object)
     jl = jenis.astype("string").str.lower()
