@@ -18,6 +18,7 @@ from ibm_geo.config import STATUSES, Scenario
 from ibm_geo.demo import demo_paths
 from ibm_geo.errors import IbmGeoError, InputError
 from ibm_geo.i18n import t
+from ibm_geo.matching import place_choice_key
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
 from ibm_geo.plan import choose_pilots, compare_scenarios, plan_recruitment
 from ibm_geo.scoring import COMPONENTS, class_labels
@@ -69,7 +70,7 @@ def auth_gate() -> bool:
 # keys are hashes of the uploaded bytes and the scenario JSON, so sessions never see each other's
 # results unless they uploaded the very same files; results are treated as read-only.
 @st.cache_resource(max_entries=4, show_spinner=False)
-def get_joined(sources: tuple, maps_json: str, overrides_json: str, fuzzy: float):
+def get_joined(sources: tuple, maps_json: str, choices_json: str, fuzzy: float):
     """load + join: the expensive step, cached on the file contents and the column mapping.
 
     ``sources`` = ((kind, name, bytes | path-str), ...). Raises InputError for unusable files.
@@ -84,13 +85,7 @@ def get_joined(sources: tuple, maps_json: str, overrides_json: str, fuzzy: float
         names=names,
         column_maps=json.loads(maps_json) or None,
     )
-    overrides = json.loads(overrides_json)
-    if overrides:
-        for kind in ("clients", "agents", "service_points"):
-            table = names.get(kind, kind)
-            df = getattr(inputs, kind)
-            setattr(inputs, kind, ui.apply_overrides(df, overrides, table))
-    return join_inputs(inputs, fuzzy)
+    return join_inputs(inputs, fuzzy, json.loads(choices_json))
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -133,7 +128,6 @@ def init_state() -> None:
         ss["sources"] = demo_sources()
         ss["is_demo"] = True
         ss["maps"] = {}
-        ss["overrides"] = {}
     if "w_unserved_count" not in ss:
         ss.update(ui.scenario_to_state(Scenario()))
     if "pending_state" in ss:
@@ -148,12 +142,13 @@ def current_joined():
     """The joined inputs of the accepted sources (falls back to demo if they fail)."""
     ss = st.session_state
     key = sources_key(ss["sources"]) + json.dumps(ss["maps"], sort_keys=True)
-    key += json.dumps(ss["overrides"], sort_keys=True)
+    choices = json.dumps(ss.get("place_choices") or {}, sort_keys=True)
+    key += choices
     with st.spinner(tr("data.loading")):
         joined = get_joined(
             ss["sources"],
             json.dumps(ss["maps"], sort_keys=True),
-            json.dumps(ss["overrides"], sort_keys=True),
+            choices,
             Scenario().fuzzy_threshold,
         )
     return joined, hashlib.sha256(key.encode()).hexdigest()[:16]
@@ -212,7 +207,7 @@ def step_data(result) -> None:
     )
     if mode == "demo":
         if not ss.get("is_demo") and st.button(tr("data.demo"), key="use_demo"):
-            ss.update(sources=demo_sources(), is_demo=True, maps={}, overrides={})
+            ss.update(sources=demo_sources(), is_demo=True, maps={})
             st.rerun()
     else:
         upload_form()
@@ -252,7 +247,7 @@ def try_sources(sources: tuple, maps: dict) -> None:
         ss["last_error"] = tr("data.error", file="?", col="", msg=ui.md_escape(e))
         st.error(ss["last_error"])
         return
-    ss.update(sources=sources, is_demo=False, maps=maps, overrides={}, mapping_needed=None)
+    ss.update(sources=sources, is_demo=False, maps=maps, mapping_needed=None)
     ss.pop("last_error", None)
     st.rerun()
 
@@ -299,15 +294,14 @@ def quality_report(result) -> None:
             keep = tr("q.keep")
             choice = st.selectbox(label, [keep, *opts], key=f"res_{i}")
             if choice != keep:
-                key = ui.place_key(
-                    rec["table"],
-                    rec["written_name"],
-                    rec.get("written_kecamatan"),
-                    rec.get("written_kab_kota"),
+                key = place_choice_key(
+                    rec["written_name"], rec.get("written_kecamatan"), rec.get("written_kab_kota")
                 )
                 picks[key] = opts[choice]
         if picks and st.button(tr("q.apply"), key="apply_res"):
-            st.session_state["overrides"] = {**st.session_state["overrides"], **picks}
+            # kept in the scenario (saved with it), so a rerun places the same rows
+            ss = st.session_state
+            ss["place_choices"] = {**(ss.get("place_choices") or {}), **picks}
             st.rerun()
     with st.expander(tr("q.problems")):
         if len(result.quality):
@@ -642,7 +636,7 @@ def main() -> None:
         joined, jkey = current_joined()
     except IbmGeoError as e:  # accepted sources broke (should not happen): back to the demo
         st.error(describe_error(e) if isinstance(e, InputError) else str(e))
-        ss.update(sources=demo_sources(), is_demo=True, maps={}, overrides={})
+        ss.update(sources=demo_sources(), is_demo=True, maps={})
         joined, jkey = current_joined()
     yr = sidebar_filters(joined)
     sc = current_scenario(yr)

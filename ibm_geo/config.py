@@ -119,6 +119,12 @@ class Scenario(_Model):
     stability_spread: float = Field(0.25, ge=0, le=1, description="Relative weight perturbation")
     seed: int = 2019
     fuzzy_threshold: float = Field(85.0, ge=0, le=100)
+    place_choices: dict[str, str] = Field(
+        default_factory=dict,
+        description="Written place 'kelurahan|kecamatan|kab_kota' (see "
+        "ibm_geo.matching.place_choice_key) -> kode the planner chose for an ambiguous, fuzzy or "
+        "unmatched name; kept in the scenario so a rerun places the same rows",
+    )
     filters: Filters = Field(default_factory=Filters)
     plan: PlanConfig = Field(default_factory=PlanConfig)
     pilots: PilotConfig = Field(default_factory=PilotConfig)

@@ -40,6 +40,7 @@ def place(
     quality: DataQuality,
     fuzzy_threshold: float,
     gazetteer: Gazetteer | None = None,
+    choices: dict[str, str] | None = None,
 ) -> Placed:
     """Match rows to units; a row's position is its own point when the point decided the match,
     otherwise the unit's representative point (a client known only by kelurahan name is assumed to
@@ -64,6 +65,7 @@ def place(
             quality=quality,
             fuzzy_threshold=fuzzy_threshold,
             gazetteer=gazetteer,
+            choices=choices,
         )
         px, py = metres.result()
     unit = np.asarray(m.unit, dtype=np.int64)

@@ -28,8 +28,8 @@ from rapidfuzz import fuzz, process
 from ibm_geo.names import compact_keys, lower_spaced
 from ibm_geo.quality import QUALITY_COLUMNS, DataQuality
 
-METHODS = ("code", "exact", "normalised", "fuzzy", "point", "unmatched", "ambiguous")
-CONFIDENCE = {"code": 1.0, "point": 1.0, "exact": 1.0, "normalised": 0.95}
+METHODS = ("code", "exact", "normalised", "fuzzy", "point", "unmatched", "ambiguous", "chosen")
+CONFIDENCE = {"code": 1.0, "point": 1.0, "exact": 1.0, "normalised": 0.95, "chosen": 1.0}
 MATCH_COLUMNS = [
     "table",
     "written_name",
@@ -420,6 +420,18 @@ def _at(values: np.ndarray, codes: np.ndarray, missing=None) -> np.ndarray:
     return out[np.where(codes < 0, len(values), codes)]
 
 
+def place_choice_key(name: object, kecamatan: object = None, kab_kota: object = None) -> str:
+    """Key of a written place in :attr:`Scenario.place_choices`: ``"name|kecamatan|kab_kota"``,
+    lower-case with single spaces (readable in a scenario file, the same in every table)."""
+
+    def part(v: object) -> str:
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            return ""
+        return " ".join(str(v).lower().split())
+
+    return "|".join(part(v) for v in (name, kecamatan, kab_kota))
+
+
 def match_locations(
     df: pd.DataFrame,
     boundaries: gpd.GeoDataFrame,
@@ -428,13 +440,16 @@ def match_locations(
     quality: DataQuality,
     fuzzy_threshold: float = 85,
     gazetteer: Gazetteer | None = None,
+    choices: dict[str, str] | None = None,
 ) -> LocationMatch:
     """Assign a boundary ``kode`` to each row of a points table from :func:`read_points`.
 
     ``table`` is the name used in quality rows (the input file name). Returns a
     :class:`LocationMatch`; ``quality`` receives one row per affected input row. Pass a
     ``gazetteer`` from :func:`build_gazetteer` to match several tables against the same
-    boundaries without normalising 83k official names again.
+    boundaries without normalising 83k official names again. ``choices`` (see
+    :func:`place_choice_key`) places the rows of a written place the planner resolved by hand;
+    they are listed with method ``chosen``, never silently.
     """
     n = len(df)
     index = df.index
@@ -533,6 +548,8 @@ def match_locations(
         distinct["key"] = distinct["key"].fillna("")
         distinct["lower"] = lower_spaced(distinct["written_name"].to_numpy())
         res = _resolve_names(gaz, distinct)
+        if choices:
+            frames.append(_apply_choices(gaz, table, distinct, res, choices))
         unit[todo] = res["idx"].to_numpy()[codes]
         method[todo] = np.array([METHODS.index(m) for m in res["method"]], dtype=np.int8)[codes]
         conf[todo] = res["confidence"].to_numpy()[codes]
@@ -548,6 +565,41 @@ def match_locations(
         confidence=pd.Series(conf, index=index, dtype="float64"),
         matches=matches,
         unit=unit,
+    )
+
+
+def _apply_choices(gaz, table, distinct, res, choices) -> pd.DataFrame | None:
+    """Planner's choices win over the name matcher for the places they name (``res`` in place).
+
+    A choice naming a kode that is not in the boundaries is ignored and reported."""
+    keys = [
+        place_choice_key(a, b, c)
+        for a, b, c in zip(
+            distinct["written_name"],
+            distinct["written_kecamatan"],
+            distinct["written_kab_kota"],
+            strict=True,
+        )
+    ]
+    wanted = np.array([choices.get(k) for k in keys], dtype=object)
+    has = np.flatnonzero(pd.notna(wanted))
+    if not len(has):
+        return None
+    pos = gaz.kode_index.get_indexer(wanted[has].astype(str))
+    ok = pos >= 0
+    res.loc[has[ok], "idx"] = pos[ok]
+    res.loc[has[ok], "method"] = "chosen"
+    res.loc[has[ok], "confidence"] = CONFIDENCE["chosen"]
+    bad = has[~ok]
+    if not len(bad):
+        return None
+    return _quality_frame(
+        table,
+        [None] * len(bad),
+        "kelurahan",
+        [f"the scenario's choice {wanted[j]} is not a kode in the boundaries" for j in bad],
+        distinct["written_name"].to_numpy()[bad],
+        ["choice ignored; name matched as usual"] * len(bad),
     )
 
 
@@ -747,9 +799,12 @@ def _name_quality(gaz, table, rows, codes, distinct, res) -> pd.DataFrame | None
     confs = res["confidence"].to_numpy()
     problems = np.array([None] * len(res), dtype=object)
     actions = np.array([None] * len(res), dtype=object)
-    for j in np.flatnonzero(np.isin(m, ["fuzzy", "ambiguous", "unmatched"])):
+    for j in np.flatnonzero(np.isin(m, ["fuzzy", "ambiguous", "unmatched", "chosen"])):
         cand = cands[j]
-        if m[j] == "fuzzy":
+        if m[j] == "chosen":
+            problems[j] = "kelurahan name placed by the planner's choice (scenario)"
+            actions[j] = f"placed in {gaz.label(idx[j])} [{gaz.kode[idx[j]]}]"
+        elif m[j] == "fuzzy":
             score = round(confs[j] * 100)
             problems[j] = f"kelurahan name matched approximately (score {score})"
             actions[j] = f"placed in {gaz.label(idx[j])} [{gaz.kode[idx[j]]}]"

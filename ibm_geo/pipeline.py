@@ -150,8 +150,13 @@ def load_inputs(
     return Inputs(b, c, a, s, q, sources)
 
 
-def join_inputs(inputs: Inputs, fuzzy_threshold: float = 85.0) -> Joined:
-    """Match every row to a kelurahan and project to a local metric CRS (straight-line distances)."""
+def join_inputs(
+    inputs: Inputs, fuzzy_threshold: float = 85.0, choices: dict[str, str] | None = None
+) -> Joined:
+    """Match every row to a kelurahan and project to a local metric CRS (straight-line distances).
+
+    ``choices`` are the planner's resolutions of written place names
+    (:attr:`~ibm_geo.config.Scenario.place_choices`)."""
     q = DataQuality()
     q.extend(inputs.quality)
     units = inputs.boundaries.reset_index(drop=True).copy()
@@ -165,7 +170,7 @@ def join_inputs(inputs: Inputs, fuzzy_threshold: float = 85.0) -> Joined:
     src = inputs.sources
     _check_agent_refs(inputs, q)
     gaz = build_gazetteer(units, fuzzy_threshold)
-    kw = {"quality": q, "fuzzy_threshold": fuzzy_threshold, "gazetteer": gaz}
+    kw = {"quality": q, "fuzzy_threshold": fuzzy_threshold, "gazetteer": gaz, "choices": choices}
     pc = place(inputs.clients, units, rep_xy, tr, table=src.get("clients", "clients"), **kw)
     pa = place(inputs.agents, units, rep_xy, tr, table=src.get("agents", "agents"), **kw)
     ps = place(
@@ -348,5 +353,5 @@ def analyze(
     """The whole path in one call (CLI, tests, notebooks)."""
     scenario = scenario or Scenario()
     inputs = load_inputs(boundaries, clients, agents, service_points, **load_kw)
-    joined = join_inputs(inputs, scenario.fuzzy_threshold)
+    joined = join_inputs(inputs, scenario.fuzzy_threshold, scenario.place_choices)
     return analyze_joined(joined, scenario)

@@ -256,7 +256,7 @@ STATE_KEYS = (
     + ["radius_m", "default_capacity", "classification", "n_classes", "top_n"]
     + ["f_prov", "f_kab", "f_kec", "f_years", "f_status"]
     + ["p_model", "p_mode", "p_p", "p_budget", "p_cost", "p_radius", "p_capacity", "p_keep"]
-    + ["p_quota", "pi_per_kab", "sc_name"]
+    + ["p_quota", "pi_per_kab", "sc_name", "place_choices"]
 )
 
 
@@ -294,6 +294,7 @@ def scenario_to_state(sc: Scenario, year_range: tuple[int, int] = (2015, 2025)) 
         p_quota=quota,
         pi_per_kab=int(sc.pilots.per_kab if sc.pilots.per_kab is not None else 1),
         sc_name=sc.name,
+        place_choices=dict(sc.place_choices),
     )
     return out
 
@@ -317,6 +318,8 @@ def scenario_from_state(
     for key in ("radius_m", "default_capacity", "classification", "n_classes", "top_n"):
         if key in state:
             data[key] = state[key]
+    if "place_choices" in state:
+        data["place_choices"] = {str(k): str(v) for k, v in (state["place_choices"] or {}).items()}
     if "sc_name" in state and str(state["sc_name"]).strip():
         data["name"] = str(state["sc_name"]).strip()
     f = data["filters"]
@@ -424,40 +427,8 @@ def mapping_from_choices(choices: dict[str, str | None]) -> dict[str, str]:
     return {h: canon for canon, h in choices.items() if h}
 
 
-def apply_overrides(clients: pd.DataFrame, overrides: dict[str, str], table: str) -> pd.DataFrame:
-    """Rows whose written place the user resolved get that kode (matching then uses the code).
-
-    ``overrides`` maps :func:`place_key` of a matches row to a chosen kode; only rows without a
-    kode of their own are changed. Returns a new frame.
-    """
-    if not overrides or not len(clients):
-        return clients
-    keys = place_keys(clients, table)
-    chosen = keys.map(overrides)
-    fill = chosen.notna() & clients["kode"].isna()
-    if not fill.any():
-        return clients
-    out = clients.copy()
-    out["kode"] = out["kode"].astype("string").mask(fill, chosen.astype("string"))
-    return out
-
-
 def _norm(v: object) -> str:
     return "" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else str(v)
-
-
-def place_key(table: str, name: object, kec: object, kab: object) -> str:
-    return "|".join([table, _norm(name).strip().lower(), _norm(kec).strip().lower()]) + (
-        "|" + _norm(kab).strip().lower()
-    )
-
-
-def place_keys(df: pd.DataFrame, table: str) -> pd.Series:
-    cols = [df[c].astype(object).where(df[c].notna(), "") for c in ("kelurahan", "kecamatan")]
-    kab = df["kab_kota"].astype(object).where(df["kab_kota"].notna(), "")
-    return pd.Series(
-        [place_key(table, a, b, c) for a, b, c in zip(*cols, kab, strict=True)], index=df.index
-    )
 
 
 def candidate_options(candidates: str, units: pd.DataFrame) -> dict[str, str]:

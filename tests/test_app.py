@@ -13,6 +13,7 @@ from ibm_geo import ui_state as ui
 from ibm_geo.config import Scenario
 from ibm_geo.demo import demo_paths
 from ibm_geo.errors import InputError
+from ibm_geo.matching import place_choice_key
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -33,6 +34,16 @@ def at():
     app.run()
     assert not app.exception, app.exception
     return app
+
+
+def _demo_inputs() -> dict:
+    p = demo_paths()
+    return {
+        "boundaries": p["boundaries"],
+        "clients": p["clients"],
+        "agents": p["agents"],
+        "service_points": p["service_points"],
+    }
 
 
 def frame_with(app, column: str) -> pd.DataFrame:
@@ -58,6 +69,27 @@ def test_every_step_runs_on_demo_with_banner(at, demo_result):
     goto(at, "data")
     quality = at.dataframe[0].value
     assert quality["Baris dibaca"].tolist()[0] == len(demo_result.joined.clients.table)
+
+
+def test_resolving_a_name_in_the_app_places_its_rows_and_saves_the_choice(at, demo_result):
+    goto(at, "data")
+    todo = ui.to_resolve(demo_result.matches)
+    assert len(todo)  # the demo's misspelt names
+    box = at.selectbox(key="res_0")
+    pick = box.options[1]  # the first candidate
+    box.set_value(pick).run()
+    at.button(key="apply_res").click().run()
+    assert not at.exception, at.exception
+    rec = todo.iloc[0]
+    key = place_choice_key(rec["written_name"], rec["written_kecamatan"], rec["written_kab_kota"])
+    chosen = at.session_state["place_choices"]
+    assert list(chosen) == [key]
+    sc = ui.scenario_from_state({"place_choices": chosen})
+    assert sc.place_choices == chosen  # what "save scenario" writes
+    joined = join_inputs(load_inputs(**_demo_inputs()), 85, chosen)
+    m = joined.matches
+    row = m[(m["written_name"] == rec["written_name"]) & (m["method"] == "chosen")]
+    assert len(row) == 1 and row["kode"].iloc[0] == chosen[key]
 
 
 def test_raising_a_weight_changes_the_ranking_like_rescore(at, demo_result):
@@ -221,23 +253,43 @@ def test_unknown_headers_error_message_and_mapping_retry():
     assert inputs.clients["kelurahan"].tolist() == ["Sanur", "Renon"]
 
 
-def test_override_places_ambiguous_name():
+def test_place_choice_places_ambiguous_name_and_is_kept_in_the_scenario():
     p = demo_paths()
     data = b"kelurahan;kecamatan\nDauh Puri;Denpasar Barat\nSanur;\n"
     inputs = load_inputs(p["boundaries"], data, names={"clients": "k.csv"})
     units = inputs.boundaries
     target = units.loc[units["nama"] == "Dauh Puri Kelod", "kode"].iloc[0]
-    key = ui.place_key("k.csv", "Dauh Puri", "Denpasar Barat", None)
-    out = ui.apply_overrides(inputs.clients, {key: target}, "k.csv")
-    assert out["kode"].tolist()[0] == target and pd.isna(out["kode"].tolist()[1])
-    joined = join_inputs(
-        type(inputs)(units, out, inputs.agents, inputs.service_points, inputs.quality)
-    )
-    assert joined.clients.table["kode_match"].tolist()[0] == target
+    before = join_inputs(inputs)
+    assert before.clients.table["method"].tolist()[0] != "chosen"
+    # the planner's pick goes into the scenario (what the app stores and saves)
+    state = ui.scenario_to_state(Scenario())
+    state["place_choices"] = {place_choice_key(" DAUH  Puri", "Denpasar Barat", None): target}
+    sc = ui.scenario_from_state(state)
+    assert Scenario.from_text(sc.to_toml()).place_choices == sc.place_choices  # round trip
+    joined = join_inputs(inputs, sc.fuzzy_threshold, sc.place_choices)
+    tab = joined.clients.table
+    assert tab["kode_match"].tolist()[0] == target and tab["method"].tolist()[0] == "chosen"
+    assert tab["method"].tolist()[1] != "chosen"  # other places untouched
+    m = joined.matches.set_index("written_name")
+    assert m.loc["Dauh Puri", "method"] == "chosen" and m.loc["Dauh Puri", "kode"] == target
+    q = joined.quality.to_frame()
+    assert q.loc[q["row"] == 2, "action"].str.contains(target, regex=False).any()
     opts = ui.candidate_options(
         "Dauh Puri Kelod (Denpasar Barat, Kota Denpasar); Nowhere (X, Y)", units
     )
     assert opts == {"Dauh Puri Kelod (Denpasar Barat, Kota Denpasar)": target}
+
+
+def test_place_choice_with_an_unknown_kode_is_reported_not_used():
+    p = demo_paths()
+    data = b"kelurahan;kecamatan\nDauh Puri;Denpasar Barat\n"
+    inputs = load_inputs(p["boundaries"], data, names={"clients": "k.csv"})
+    joined = join_inputs(
+        inputs, 85, {place_choice_key("Dauh Puri", "Denpasar Barat"): "99.99.99.9999"}
+    )
+    assert joined.clients.table["method"].tolist()[0] != "chosen"
+    q = joined.quality.to_frame()
+    assert q["problem"].str.contains("99.99.99.9999", regex=False).any()
 
 
 def test_md_escape_defuses_markdown_links_images_and_html():
