@@ -144,13 +144,15 @@ def suppression_rule(k: int, lang: str = "id") -> str:
     if lang == "en":
         return (
             f"Client counts from 1 to {k - 1} are shown as '<{k}'; cells hidden so that these "
-            f"cannot be recovered from row or kab/kota totals are shown as '≥{k}'. No client "
-            "names, IDs or coordinates are included."
+            f"cannot be recovered from row or kab/kota totals are shown as '≥{k}'; the coverage "
+            f"curve is rounded to multiples of {k}. No client names, IDs or coordinates are "
+            "included."
         )
     return (
         f"Jumlah klien 1 sampai {k - 1} ditampilkan sebagai '<{k}'; sel yang ikut disembunyikan "
         f"agar angka itu tidak dapat dihitung ulang dari total baris atau kab/kota ditampilkan "
-        f"'≥{k}'. Tidak ada nama, ID, atau koordinat klien."
+        f"'≥{k}'; kurva cakupan dibulatkan ke kelipatan {k}. Tidak ada nama, ID, atau koordinat "
+        "klien."
     )
 
 
@@ -492,13 +494,21 @@ def public_pilots(
 
 
 def public_curve(curve: pd.DataFrame | None, k: int) -> pd.DataFrame:
-    """Coverage curve: `covered` < k and `marginal` < k are suppressed (they are client counts)."""
+    """Coverage curve for exports: client counts 1..k-1 as "<k", the rest rounded to the
+    nearest multiple of k.
+
+    Hiding a small `marginal` alone is not enough: it is the difference of two `covered` values
+    and the sum of the other marginals. Rounding every published value to base k leaves each
+    difference uncertain by about k, so a hidden 1..k-1 cannot be pinned down; the curve's shape,
+    which is what a rakor reads from it, is unchanged.
+    """
     if curve is None:
         return pd.DataFrame(columns=["p", "covered", "marginal"])
     out = curve.reindex(columns=["p", "covered", "marginal"]).copy()
     for c in ("covered", "marginal"):
         v = pd.to_numeric(out[c], errors="coerce").fillna(0).round().astype(np.int64)
-        lab = v.astype(object)
+        rounded = (np.floor(v / k + 0.5) * k).astype(np.int64)
+        lab = pd.Series(rounded, index=out.index).astype(object)
         lab[(v >= 1) & (v <= k - 1)] = suppressed_label(k)
         out[c] = lab
     return out.reset_index(drop=True)

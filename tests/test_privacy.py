@@ -256,7 +256,29 @@ def test_companion_tables_suppress_client_counts():
     cur = public_curve(
         pd.DataFrame({"p": [0, 1, 2], "covered": [0, 3, 12], "marginal": [0, 3, 9]}), 5
     )
-    assert cur["covered"].tolist() == [0, "<5", 12]
+    assert cur["covered"].tolist() == [0, "<5", 10]  # rounded to base 5
+    assert cur["marginal"].tolist() == [0, "<5", 10]
+
+
+def test_curve_differences_do_not_reveal_a_hidden_marginal():
+    # covered 20 -> 23 -> 41: the hidden 3 was 23 - 20 before rounding
+    raw = pd.DataFrame({"p": [0, 1, 2], "covered": [20, 23, 41], "marginal": [20, 3, 18]})
+    cur = public_curve(raw, 5)
+    assert cur["marginal"].tolist()[1] == "<5"
+    cov = cur["covered"].tolist()
+    assert cov == [20, 25, 40] and all(v % 5 == 0 for v in cov)
+
+    # from the published values alone, every hidden value 1..4 remains possible
+    def published(c: int) -> int:
+        return int(np.floor(c / 5 + 0.5) * 5)
+
+    possible = {
+        c1 - c0
+        for c0 in range(0, 60)
+        for c1 in range(c0, 60)
+        if published(c0) == cov[0] and published(c1) == cov[1]
+    }
+    assert {1, 2, 3, 4} <= possible
 
 
 # -- leak search across every export -------------------------------------------------------------
