@@ -288,3 +288,25 @@ def test_slides_titles_and_tables(kel, sc):
     assert "3 km" in method and "unmatched 1" in method and "Masalah kualitas data: 4" in method
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         assert b"Zulkarnain" not in b"".join(z.read(n) for n in z.namelist())
+
+
+def test_overview_dissolve_closes_slivers_and_keeps_an_enclave():
+    x0, y0, s = 115.20, -8.70, 0.01
+    cells, kabs = [], []
+    for i in range(3):
+        for j in range(3):
+            gap = 5e-6 if (i, j) == (0, 1) else 0.0  # a hairline gap, as real layers have
+            cells.append(
+                shapely.box(x0 + i * s + gap, y0 + j * s, x0 + (i + 1) * s, y0 + (j + 1) * s)
+            )
+            kabs.append("Kota Enklave" if (i, j) == (1, 1) else "Kab. Sekitar")
+    kel = gpd.GeoDataFrame(
+        {"kab_kota": kabs, "kecamatan": "K", "clients": 1}, geometry=cells, crs=4326
+    )
+    d = dissolve_overview(kel, "kab_kota").set_index("kab_kota")
+    ring = d.loc["Kab. Sekitar"].geometry
+    assert ring.geom_type == "Polygon" and shapely.is_valid(ring)
+    assert len(ring.interiors) == 1  # the enclave stays a hole; the hairline gap is gone
+    assert shapely.Polygon(ring.interiors[0]).area == pytest.approx(s * s, rel=0.01)
+    assert d.loc["Kota Enklave"].geometry.area == pytest.approx(s * s, rel=0.01)
+    assert d.loc["Kab. Sekitar", "clients"] == 8

@@ -6,6 +6,8 @@ kelurahan), and national maps must dissolve to kecamatan/kab_kota instead of dra
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import geopandas as gpd
 import mapclassify
 import numpy as np
@@ -136,14 +138,14 @@ def dissolve_overview(
     if "dist_nearest_m" in df:
         agg["dist_nearest_m"] = ("dist_nearest_m", "median")
     table = df.groupby(keys, sort=True).agg(**agg).reset_index()
-    # simplify the units first (shared edges stay shared): the union then has 3-10x fewer vertices
-    pre = auto_tolerance_m(df, overview=True) / 2
-    df = df.set_geometry(
-        simplify_coverage(df.geometry, pre, decimals=None).to_crs(df.crs).to_numpy()
-    )
-    geom = _dissolve_geoms(df, keys)
+    # snap to a grid a quarter of the drawing tolerance: unions of a layer that is not a clean
+    # coverage stay robust (snap-rounding) and fast; the renderer simplifies afterwards
+    grid = auto_tolerance_m(df, overview=True) / 4 / 111_000  # metres -> degrees
+    geom = _dissolve_geoms(df.to_crs(4326), keys, grid)
     table = table.merge(geom, on=keys, how="left")
-    out = gpd.GeoDataFrame(table, geometry="geometry", crs=kelurahan.crs)
+    out = gpd.GeoDataFrame(table, geometry="geometry", crs=4326)
+    if kelurahan.crs is not None and not out.crs.equals(kelurahan.crs):
+        out = out.to_crs(kelurahan.crs)
     out["nama"] = out[keys[-1]].astype(str)
     out["kode"] = out[keys].astype(str).agg(" / ".join, axis=1)
     out["jenis"] = level
@@ -157,32 +159,47 @@ def dissolve_overview(
         out["rank"] = out["rank"].astype(int)
     unit = "kelurahan/desa" if lang == "id" else "villages"
     mean = "rata-rata skor" if lang == "id" else "mean score"
+    scores = out["score"] if "score" in out else pd.Series(np.nan, index=out.index)
     txt = [
-        f"{int(n)} {unit}; {mean} {s:.1f}"
-        for n, s in zip(out["units"], out.get("score", 0), strict=False)
+        f"{int(n)} {unit}" + ("" if pd.isna(s) else f"; {mean} {s:.1f}")
+        for n, s in zip(out["units"], scores, strict=True)
     ]
     out["reason_id"] = txt
     out["reason_en"] = txt
     return out
 
 
-def _union(arr: np.ndarray):
-    """Fast coverage union; real layers with slivers fall back to a robust overlay union."""
-    try:
-        return shapely.coverage_union_all(arr)
-    except shapely.errors.GEOSException:
-        return shapely.union_all(shapely.make_valid(arr))
+def _union(arr: np.ndarray, grid: float):
+    """Union of one group on a ``grid`` (degrees), without the sliver holes that gaps between
+    neighbouring units leave inside it (holes smaller than 3 x 3 grid cells; an enclave such as
+    a kota inside its kabupaten is far larger and stays)."""
+    geom = shapely.union_all(shapely.make_valid(arr), grid_size=grid)
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon"]
+    if not parts:
+        return shapely.Polygon()
+    min_area = (3 * grid) ** 2
+    kept = [
+        shapely.Polygon(p.exterior, [r for r in p.interiors if shapely.Polygon(r).area >= min_area])
+        for p in parts
+    ]
+    return kept[0] if len(kept) == 1 else shapely.MultiPolygon(kept)
 
 
-def _dissolve_geoms(df: gpd.GeoDataFrame, keys: list[str]) -> pd.DataFrame:
-    """One unioned geometry per group of ``keys`` (rows: the keys and ``geometry``)."""
+def _dissolve_geoms(df: gpd.GeoDataFrame, keys: list[str], grid: float) -> pd.DataFrame:
+    """One unioned geometry per group of ``keys`` (rows: the keys and ``geometry``).
+
+    Groups are unioned on two threads (GEOS releases the GIL; each group's geometries belong to
+    one thread): the national layer dissolves to 514 kab/kota in about 15 s, where simplifying
+    the 83k units first and a coverage union took about 100 s.
+    """
     codes = df.groupby(keys, sort=True).ngroup().to_numpy()
     order = np.argsort(codes, kind="stable")
     starts = np.flatnonzero(np.r_[True, np.diff(codes[order]) != 0]) if len(order) else order
     arr = df.geometry.to_numpy()
     groups = np.split(order, starts[1:]) if len(order) else []
     out = df.iloc[order[starts]][keys].reset_index(drop=True)
-    out["geometry"] = [_union(arr[idx]) for idx in groups]
+    with ThreadPoolExecutor(max_workers=2) as ex:
+        out["geometry"] = list(ex.map(lambda idx: _union(arr[idx], grid), groups))
     return out
 
 
