@@ -22,6 +22,7 @@ from .config import Scenario
 from .coverage import classify_clients
 from .crs import local_utm_crs
 from .io import read_boundaries, read_points
+from .io.boundaries import IDENTITY
 from .join import Placed, metric_transformer, place
 from .matching import build_gazetteer
 from .names import normalize_name
@@ -29,7 +30,6 @@ from .quality import DataQuality
 from .scoring import score_table
 
 Source = str | Path | bytes
-IDENTITY = ["kode", "nama", "jenis", "kecamatan", "kab_kota", "provinsi"]
 
 
 @dataclass

@@ -45,20 +45,12 @@ import re
 import numpy as np
 import pandas as pd
 
+from ibm_geo.io.boundaries import IDENTITY
 from ibm_geo.plan.pilots import PILOT_COLUMNS
 from ibm_geo.plan.recruitment import SITE_COLUMNS
 from ibm_geo.scoring import fill_reasons_many
 
-PUBLIC_IDENTITY = [
-    "kode",
-    "nama",
-    "jenis",
-    "kecamatan",
-    "kab_kota",
-    "provinsi",
-    "rep_lon",
-    "rep_lat",
-]
+PUBLIC_IDENTITY = [*IDENTITY, "rep_lon", "rep_lat"]
 
 STATUS_COLS = ["status_belum", "status_aktif", "status_selesai", "status_putus", "status_unknown"]
 TINGKAT_COLS = ["tingkat_ringan", "tingkat_sedang", "tingkat_berat"]

@@ -25,18 +25,9 @@ from ibm_geo.names import normalize_kodes
 from ibm_geo.quality import DataQuality
 from ibm_geo.regions import province_of
 
-BOUNDARY_COLUMNS = [
-    "kode",
-    "nama",
-    "jenis",
-    "kecamatan",
-    "kab_kota",
-    "provinsi",
-    "kode_kec",
-    "kode_kab",
-    "approximate",
-    "geometry",
-]
+#: what names a unit in every table downstream (the per-kelurahan result, every export)
+IDENTITY = ["kode", "nama", "jenis", "kecamatan", "kab_kota", "provinsi"]
+BOUNDARY_COLUMNS = [*IDENTITY, "kode_kec", "kode_kab", "approximate", "geometry"]
 TABLE = "boundaries"
 
 # canonical column -> accepted source columns (lower-case), per known schema
