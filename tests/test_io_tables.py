@@ -210,3 +210,53 @@ def test_cp1252_file_with_nbsp_and_blank_cells():
     assert out["lat"].tolist()[0] == -8.68 and np.isnan(out["lat"].tolist()[1])
     assert out["tahun_rehab"].tolist() == [2021, pd.NA]
     assert len(q.to_frame()) == 0  # blank cells are missing values, not errors
+
+
+_VARIANTS = {
+    "quoted newline and separator": (
+        'id;kelurahan;catatan\nK1;"Renon";"baris\nkedua; dengan titik koma"\nK2;Sanur;\n'
+    ),
+    "repeated header": "kelurahan;kelurahan;tahun_rehab\nRenon;Sanur;2021\nPemogan;;2020\n",
+    "ragged rows (tolerant parser)": "kelurahan;tahun_rehab\nRenon;2021;extra\nSanur\n",
+    "header only": "kelurahan;tahun_rehab\n",
+    "spaces around everything": "  kelurahan ; tahun_rehab \n  Renon  ;  2021  \n\t Sanur\t;\t\n",
+}
+
+
+@pytest.mark.parametrize("variant", list(_VARIANTS))
+def test_file_and_bytes_read_the_same(tmp_path, variant):
+    """The memory-mapped file path and the upload bytes path give the same rows and reports."""
+    data = _VARIANTS[variant].encode("utf-8")
+    f = tmp_path / "klien.csv"
+    f.write_bytes(data)
+    q1, q2 = DataQuality(), DataQuality()
+    a = read_points(f, "clients", q1)
+    b = read_points(data, "clients", q2, name="klien.csv")
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(q1.to_frame(), q2.to_frame())
+    if variant == "repeated header":
+        assert a["kelurahan"].tolist() == ["Renon", "Pemogan"]
+        assert (q1.to_frame()["problem"] == "second column for 'kelurahan'").sum() == 1
+    if variant == "spaces around everything":
+        assert a["kelurahan"].tolist() == ["Renon", "Sanur"]
+        assert a["tahun_rehab"].tolist() == [2021, pd.NA]
+    if variant == "quoted newline and separator":
+        assert a["kelurahan"].tolist() == ["Renon", "Sanur"] and a["row"].tolist() == [2, 3]
+    if variant == "header only":
+        assert len(a) == 0 and list(a.columns) == COLUMNS["clients"]
+
+
+def test_repeated_header_in_excel_is_reported_not_ignored_silently():
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["kelurahan", "kelurahan", "tahun_rehab"])
+    ws.append(["Renon", "Sanur", 2021])
+    buf = io.BytesIO()
+    wb.save(buf)
+    q = DataQuality()
+    out = read_points(buf.getvalue(), "clients", q, name="k.xlsx")
+    assert out["kelurahan"].tolist() == ["Renon"]
+    f = q.to_frame()
+    assert f.loc[f["problem"] == "second column for 'kelurahan'", "column"].tolist() == [
+        "kelurahan.1"
+    ]

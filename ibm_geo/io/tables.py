@@ -506,35 +506,38 @@ def read_points(
     raw.index = pd.RangeIndex(len(raw))
     rows = pd.Series(np.arange(2, len(raw) + 2, dtype="int64"))
 
-    # cells arrive stripped; drop unnamed all-empty columns and all-empty records
-    cells = {c: raw[c] for c in raw.columns}
+    # cells arrive stripped; drop unnamed all-empty columns and all-empty records. Columns are
+    # handled by position: a sheet may repeat a header ("kelurahan" twice).
+    headers = [str(c) for c in raw.columns]
+    cells = [raw.iloc[:, i] for i in range(len(headers))]
     keep_cols = [
-        c for c in raw.columns if not (str(c).startswith("Unnamed:") and cells[c].isna().all())
+        i for i, h in enumerate(headers) if not (h.startswith("Unnamed:") and cells[i].isna().all())
     ]
     if keep_cols:
-        empty = np.logical_and.reduce([cells[c].isna().to_numpy() for c in keep_cols])
+        empty = np.logical_and.reduce([cells[i].isna().to_numpy() for i in keep_cols])
     else:
         empty = np.ones(len(raw), dtype=bool)
     keep_rows = ~empty
     rows = rows[keep_rows].reset_index(drop=True)
-    cells = {c: cells[c][keep_rows].reset_index(drop=True) for c in keep_cols}
-    raw = raw[keep_cols]
+    cells = [cells[i][keep_rows].reset_index(drop=True) for i in keep_cols]
+    headers = [headers[i] for i in keep_cols]
 
     # header mapping
     aliases = _aliases(kind)
     user = {header_key(k): v for k, v in (column_map or {}).items()}
-    found: dict[str, str] = {}
-    for col in raw.columns:
-        key = header_key(col)
+    found: dict[str, int] = {}  # canonical name -> position in `headers`
+    names = set(headers)
+    for pos, col in enumerate(headers):
+        # pandas (Excel, tolerant CSV) renames a repeated header "x" to "x.1": read it as "x"
+        base = re.sub(r"\.\d+$", "", col)
+        key = header_key(base if base != col and base in names else col)
         canon = user.get(key) or aliases.get(key)
         if canon is None:
             continue
         if canon in found:
-            quality.add(
-                fname, None, str(col), f"second column for '{canon}'", None, "column ignored"
-            )
+            quality.add(fname, None, col, f"second column for '{canon}'", None, "column ignored")
             continue
-        found[canon] = col
+        found[canon] = pos
     has_loc = any(c in found for c in ("kode", "kelurahan", "koordinat")) or (
         "lat" in found and "lon" in found
     )
@@ -542,11 +545,11 @@ def read_points(
         raise InputError(
             fname,
             "no location column: need kode, kelurahan/desa, lat+lon or koordinat; found "
-            + ", ".join(map(str, raw.columns)),
+            + ", ".join(headers),
             "kelurahan",
         )
 
-    text = {canon: cells[col] for canon, col in found.items()}
+    text = {canon: cells[pos] for canon, pos in found.items()}
     rep = _Reporter(quality, fname, rows)
     n = len(rows)
     out = pd.DataFrame({"row": rows})
@@ -587,7 +590,7 @@ def read_points(
         use = lat.isna() & lon.isna()
         rep(
             use & text["koordinat"].notna() & (klat.isna() | klon.isna()),
-            found["koordinat"],
+            headers[found["koordinat"]],
             'coordinates not in "lat, lon" form',
             text["koordinat"],
             "ignored coordinates",
