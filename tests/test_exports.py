@@ -72,6 +72,18 @@ def test_geojson_features_and_manifest(kel, sc):
     assert g.to_crs(32750).area.sum() == pytest.approx(kel.to_crs(32750).area.sum())
     assert pd.api.types.is_integer_dtype(g["clients"]) or g["clients"].dtype == float
     assert g["clients"].isna().sum() == 2  # the 3- and 2-client units
+    hidden = [f["properties"] for f in doc["features"] if f["properties"]["clients"] is None]
+    assert all("clients" in p["suppressed"].split(";") for p in hidden)
+    shown = [f["properties"] for f in doc["features"] if f["properties"]["clients"] is not None]
+    assert all("clients" not in p["suppressed"].split(";") for p in shown)
+
+
+def test_geojson_text_survives_json_specials(kel, sc):
+    odd = kel.copy()
+    odd.loc[odd.index[0], "nama"] = 'Renon\u2028"kutip"\nbaris, \\ {x}'
+    doc = json.loads(results_geojson(odd, sc))
+    names = [f["properties"]["nama"] for f in doc["features"]]
+    assert 'Renon\u2028"kutip"\nbaris, \\ {x}' in names and len(names) == 12
 
 
 def test_gpkg_layers(kel, sc, tmp_path):
