@@ -100,6 +100,8 @@ def test_gpkg_layers(kel, sc, tmp_path):
 
 
 def test_workbook_sheets(kel, sc):
+    kel = kel.copy()
+    kel.loc[5, "nama"] = '=HYPERLINK("http://x")'
     data = workbook_xlsx(
         kel, sc, fx.make_sites(), fx.make_pilots(), fx.make_quality(), fx.make_matches()
     )
@@ -120,6 +122,15 @@ def test_workbook_sheets(kel, sc):
     assert um == {"exact": 1, "fuzzy": 1, "unmatched": 1}
     settings = {r[0].value: r[1].value for r in wb["scenario settings"].iter_rows(min_row=2)}
     assert settings["radius_m"] == "3000.0" and settings["weights.unserved_count"] == "0.35"
+    rk = wb["ranking"]
+    assert rk.freeze_panes == "A2" and rk.cell(1, 1).font.b
+    head = [c.value for c in rk[1]]
+    rows = [dict(zip(head, (c.value for c in r), strict=True)) for r in rk.iter_rows(min_row=2)]
+    assert len(rows) == 12
+    assert '\'=HYPERLINK("http://x")' in [r["nama"] for r in rows]  # text, not a formula
+    assert all(c.data_type != "f" for r in rk.iter_rows() for c in r)
+    clients = [r["clients"] for r in rows]
+    assert "<5" in clients and all(isinstance(v, int) for v in clients if v != "<5")
 
 
 def test_manifest_round_trips_the_scenario(sc):

@@ -242,17 +242,43 @@ def workbook_xlsx(
         sheets["unmatched names"] = um
     man = manifest("xlsx", scenario, units=len(kelurahan), sheets=list(sheets) + ["manifest"])
     sheets["manifest"] = pd.DataFrame({"key": list(man), "value": [_flat(v) for v in man.values()]})
+    return _xlsx(sheets)
+
+
+def _xlsx_cells(s: pd.Series) -> list:
+    """Column values xlsxwriter can write: Python numbers and text, None for missing."""
+    values = s.astype(object).where(s.notna(), None).tolist()
+    return [v.item() if isinstance(v, np.generic) else v for v in values]
+
+
+def _xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """Write the sheets with xlsxwriter directly, a column at a time.
+
+    Through ``DataFrame.to_excel`` a national ranking (3M cells) took 30-40 s, most of it in
+    pandas' per-cell styling; this takes a third of that. Text is written as text, never turned
+    into formulas, links or numbers (formula-like text is also defused).
+    """
+    import xlsxwriter
+
     buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-        for name, df in sheets.items():
-            _defuse_frame(df).to_excel(xw, sheet_name=name[:31], index=False)
-            ws = xw.sheets[name[:31]]
-            for i, col in enumerate(df.columns, start=1):
-                width = min(60, max(10, len(str(col)) + 2))
-                ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
-            ws.freeze_panes = "A2"
-        xw.book.properties.creator = "ibm-geo"
-        xw.book.properties.lastModifiedBy = "ibm-geo"
+    opts = {
+        "in_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+    }
+    wb = xlsxwriter.Workbook(buf, opts)
+    bold = wb.add_format({"bold": True})
+    for name, df in sheets.items():
+        ws = wb.add_worksheet(name[:31])
+        d = _defuse_frame(df)
+        ws.write_row(0, 0, [str(c) for c in d.columns], bold)
+        for j in range(d.shape[1]):
+            ws.write_column(1, j, _xlsx_cells(d.iloc[:, j]))
+            ws.set_column(j, j, min(60, max(10, len(str(d.columns[j])) + 2)))
+        ws.freeze_panes(1, 0)
+    wb.set_properties({"author": "ibm-geo", "comments": "ibm-geo export"})
+    wb.close()
     return buf.getvalue()
 
 
