@@ -179,16 +179,24 @@ def test_scenario_roundtrip_through_widget_state():
         weights={"unserved_count": 0.5, "distance": 0.1, "presence": 0.0},
         classification="natural_breaks",
         top_n=7,
-        filters={"kab_kota": ["Kota Denpasar"], "year_min": 2021, "statuses": ["belum"]},
+        filters={
+            "provinsi": ["Bali"],
+            "kab_kota": ["Kota Denpasar"],
+            "year_min": 2021,
+            "statuses": ["belum"],
+        },
         plan={"p": 4, "capacity": 30, "min_per_kab": {"Kota Denpasar": 1}, "budget": 3.0},
+        place_choices={"dauh puri|denpasar barat|": "51.71.01.1001"},
     )
     state = ui.scenario_to_state(sc, (2019, 2025))
+    assert state["f_prov"] == ["Bali"]
     back = ui.scenario_from_state(state, Scenario(), (2019, 2025))
     assert back.weights == sc.weights
     assert back.filters == sc.filters
     assert (back.plan.p, back.plan.capacity, back.plan.budget) == (4, 30, 3.0)
     assert back.plan.min_per_kab == {"Kota Denpasar": 1}
     assert (back.radius_m, back.top_n, back.name) == (2500, 7, "Uji")
+    assert back.place_choices == sc.place_choices
     # full year range and all statuses mean "no filter"
     state.update(f_years=(2019, 2025), f_status=["belum", "aktif", "selesai", "putus"])
     back = ui.scenario_from_state(state, Scenario(), (2019, 2025))
