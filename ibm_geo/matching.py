@@ -266,6 +266,13 @@ def _resolve_names(gaz: _Gazetteer, places: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"idx": idx, "method": method, "confidence": conf, "candidates": cands})
 
 
+def _expand(count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ``count[i]`` entries owned by each ``i``: (owner, position within the owner) per entry,
+    in order. The vectorised form of ``for i: for w in range(count[i])``."""
+    owner = np.repeat(np.arange(len(count)), count)
+    return owner, np.arange(len(owner)) - np.repeat(np.cumsum(count) - count, count)
+
+
 def _ids(groups: _Groups, keys: np.ndarray, unknown: int) -> np.ndarray:
     """Group id per key: -1 when the key is missing or empty, ``unknown`` when not a group."""
     keys = np.asarray(keys, dtype=object)
@@ -290,8 +297,7 @@ def _resolve_unique_fast(gaz, keys, kecs, kabs, lowers, idx, method, conf) -> np
     j = np.flatnonzero((kid >= 0) & (ecid != -2) & (bcid != -2))
     start = gaz.by_key.offsets[kid[j]]
     count = gaz.by_key.offsets[kid[j] + 1] - start
-    rep = np.repeat(np.arange(len(j)), count)  # one entry per (place, unit with that key)
-    within = np.arange(len(rep)) - np.repeat(np.cumsum(count) - count, count)
+    rep, within = _expand(count)  # one entry per (place, unit with that key)
     unit = gaz.by_key.order[np.repeat(start, count) + within]
     pj = j[rep]
     ok = ((ecid[pj] < 0) | (gaz.by_kec.codes[unit] == ecid[pj])) & (
@@ -656,8 +662,7 @@ class _Grid:
         ix1, iy1 = self._cell(b[:, 2], b[:, 3])
         nx = ix1 - ix0 + 1
         count = nx * (iy1 - iy0 + 1)
-        k = np.repeat(np.arange(len(b)), count)  # one entry per (polygon, cell it overlaps)
-        within = np.arange(len(k)) - np.repeat(np.cumsum(count) - count, count)
+        k, within = _expand(count)  # one entry per (polygon, cell it overlaps)
         cell = (iy0[k] + within // nx[k]) * self.w + ix0[k] + within % nx[k]
         order = np.argsort(cell, kind="stable")
         self.entries = k[order]  # positions in self.b / self.poly
@@ -685,8 +690,7 @@ class _Grid:
         k = np.where(key >= 0, key, 0)
         start = self.offsets[k]
         count = np.where(key >= 0, self.offsets[k + 1] - start, 0)
-        pt = np.repeat(np.arange(len(key)), count)
-        within = np.arange(len(pt)) - np.repeat(np.cumsum(count) - count, count)
+        pt, within = _expand(count)
         e = self.entries[np.repeat(start, count) + within]
         b = self.b[e]
         px, py = x[pt], y[pt]
