@@ -131,20 +131,21 @@ def complementary_label(k: int) -> str:
     return f"≥{k}"
 
 
-def suppression_rule(k: int, lang: str = "id") -> str:
-    """One-sentence rule for manifests and footers."""
+def suppression_rule(k: int, lang: str = "id", *, curve: bool = True) -> str:
+    """One-sentence rule for manifests and footers (``curve``: mention the rounded coverage
+    curve; a map has none, so its footer leaves that clause out)."""
     if lang == "en":
+        rounded = f"; the coverage curve is rounded to multiples of {k}" if curve else ""
         return (
             f"Client counts from 1 to {k - 1} are shown as '<{k}'; cells hidden so that these "
-            f"cannot be recovered from row or kab/kota totals are shown as '≥{k}'; the coverage "
-            f"curve is rounded to multiples of {k}. No client names, IDs or coordinates are "
-            "included."
+            f"cannot be recovered from row or kab/kota totals are shown as '≥{k}'{rounded}. "
+            "No client names, IDs or coordinates are included."
         )
+    rounded = f"; kurva cakupan dibulatkan ke kelipatan {k}" if curve else ""
     return (
         f"Jumlah klien 1 sampai {k - 1} ditampilkan sebagai '<{k}'; sel yang ikut disembunyikan "
         f"agar angka itu tidak dapat dihitung ulang dari total baris atau kab/kota ditampilkan "
-        f"'≥{k}'; kurva cakupan dibulatkan ke kelipatan {k}. Tidak ada nama, ID, atau koordinat "
-        "klien."
+        f"'≥{k}'{rounded}. Tidak ada nama, ID, atau koordinat klien."
     )
 
 

@@ -260,6 +260,15 @@ def test_companion_tables_suppress_client_counts():
     assert cur["marginal"].tolist() == [0, "<5", 10]
 
 
+def test_rule_mentions_the_curve_only_where_there_is_one():
+    from ibm_geo.privacy import suppression_rule
+
+    assert "kurva" in suppression_rule(5, "id") and "curve" in suppression_rule(5, "en")
+    assert "kurva" not in suppression_rule(5, "id", curve=False)
+    assert "curve" not in suppression_rule(5, "en", curve=False)
+    assert "'<5'" in suppression_rule(5, "id", curve=False)
+
+
 def test_curve_differences_do_not_reveal_a_hidden_marginal():
     # covered 20 -> 23 -> 41: the hidden 3 was 23 - 20 before rounding
     raw = pd.DataFrame({"p": [0, 1, 2], "covered": [20, 23, 41], "marginal": [20, 3, 18]})

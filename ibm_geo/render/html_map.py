@@ -382,7 +382,7 @@ def build_html_map(
         if lang == "en"
         else "luas lingkaran ~ jumlah; maks",
         "nodata": t("legend.nodata", lang),
-        "suppression": suppression_rule(k, lang),
+        "suppression": suppression_rule(k, lang, curve=False),
         "source": t("note.source", lang) + f" · ibm-geo · {today}",
     }
     data = {

@@ -223,7 +223,7 @@ def render_static_map(
     fig.text(0.02, 0.905, plain_text(subtitle), fontsize=11, color="#333333", va="top")
     note = (
         f"{t('note.source', lang)}. {t('method.radius', lang)}: {scenario.radius_m / 1000:g} km. "
-        f"{suppression_rule(k, lang)}"
+        f"{suppression_rule(k, lang, curve=False)}"
     )
     fig.text(0.02, 0.025, plain_text(note), fontsize=7, color="#444444", va="bottom", wrap=True)
 
