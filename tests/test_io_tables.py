@@ -220,13 +220,14 @@ _VARIANTS = {
     "ragged rows (tolerant parser)": "kelurahan;tahun_rehab\nRenon;2021;extra\nSanur\n",
     "header only": "kelurahan;tahun_rehab\n",
     "spaces around everything": "  kelurahan ; tahun_rehab \n  Renon  ;  2021  \n\t Sanur\t;\t\n",
+    "cp1252 with BOM-less accents": "kelurahan;catatan\nRenon;caf\u00e9 \u00b7 \u00e0\n",
 }
 
 
 @pytest.mark.parametrize("variant", list(_VARIANTS))
 def test_file_and_bytes_read_the_same(tmp_path, variant):
     """The memory-mapped file path and the upload bytes path give the same rows and reports."""
-    data = _VARIANTS[variant].encode("utf-8")
+    data = _VARIANTS[variant].encode("cp1252" if variant.startswith("cp1252") else "utf-8")
     f = tmp_path / "klien.csv"
     f.write_bytes(data)
     q1, q2 = DataQuality(), DataQuality()
