@@ -299,11 +299,15 @@ def public_table(kelurahan: pd.DataFrame, k: int, *, lang: str | None = None) ->
             out[c] = _round_to(kelurahan[c], 100.0, 0)
         elif c in ("rep_lon", "rep_lat"):
             out[c] = pd.to_numeric(kelurahan[c], errors="coerce").round(5)
+        elif c in ("reason_id", "reason_en") and lang in ("id", "en") and c != f"reason_{lang}":
+            continue  # the other language is not wanted: not filled, not kept
         elif c in ("reason_id", "reason_en") and f"{c}_tpl" in kelurahan:
             # our own texts: fill the placeholders with the public (suppressed) counts, which
-            # come earlier in PUBLIC_COLUMNS and are already in `out`; both languages at once
+            # come earlier in PUBLIC_COLUMNS and are already in `out`; languages at once
             if c not in filled:
-                langs = [r for r in ("reason_id", "reason_en") if f"{r}_tpl" in kelurahan]
+                wanted = [f"reason_{lang}"] if lang in ("id", "en") else cols
+                langs = [r for r in wanted if r in ("reason_id", "reason_en")]
+                langs = [r for r in langs if r in cols and f"{r}_tpl" in kelurahan]
                 tpls = [kelurahan[f"{r}_tpl"] for r in langs]
                 texts = fill_reasons_many(tpls, out["unserved"], out["clients"])
                 filled.update(zip(langs, texts, strict=True))

@@ -300,6 +300,16 @@ def test_place_choice_with_an_unknown_kode_is_reported_not_used():
     assert q["problem"].str.contains("99.99.99.9999", regex=False).any()
 
 
+def test_public_table_one_language_matches_both(demo_result):
+    from ibm_geo.privacy import public_table
+
+    both = public_table(demo_result.kelurahan, 5)
+    for lang in ("id", "en"):
+        one = public_table(demo_result.kelurahan, 5, lang=lang)
+        other = "reason_en" if lang == "id" else "reason_id"
+        assert other not in one and one[f"reason_{lang}"].equals(both[f"reason_{lang}"])
+
+
 def test_md_escape_defuses_markdown_links_images_and_html():
     raw = "![x](http://evil.example/p.png) <b>Sanur</b> [klik](javascript:alert(1))"
     out = ui.md_escape(raw)

@@ -129,6 +129,7 @@ def test_workbook_sheets(kel, sc):
     assert len(rows) == 12
     assert '\'=HYPERLINK("http://x")' in [r["nama"] for r in rows]  # text, not a formula
     assert all(c.data_type != "f" for r in rk.iter_rows() for c in r)
+    assert "reason_id" in head and "reason_en" not in head  # the workbook's language only
     clients = [r["clients"] for r in rows]
     assert "<5" in clients and all(isinstance(v, int) for v in clients if v != "<5")
 

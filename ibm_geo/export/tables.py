@@ -65,9 +65,12 @@ def _defuse_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def ranking_table(kelurahan: pd.DataFrame, scenario: Scenario, lang: str = "id") -> pd.DataFrame:
-    """Public table sorted by rank (the row order every export uses)."""
-    pub = public_table(kelurahan, scenario.suppression_k)
+def ranking_table(
+    kelurahan: pd.DataFrame, scenario: Scenario, lang: str = "id", *, one_language: bool = False
+) -> pd.DataFrame:
+    """Public table sorted by rank (the row order every export uses); ``one_language`` keeps
+    only ``lang``'s reason column (a workbook for a rakor), the CSV keeps both."""
+    pub = public_table(kelurahan, scenario.suppression_k, lang=lang if one_language else None)
     if "rank" in pub:
         pub = pub.sort_values(["rank", "kode"] if "kode" in pub else ["rank"], kind="stable")
     return pub.reset_index(drop=True)
@@ -229,7 +232,7 @@ def workbook_xlsx(
     """Workbook with sheets ranking, plan, pilots, data quality, scenario settings, manifest."""
     k = scenario.suppression_k
     sheets: dict[str, pd.DataFrame] = {
-        "ranking": ranking_table(kelurahan, scenario, lang),
+        "ranking": ranking_table(kelurahan, scenario, lang, one_language=True),
         "plan": public_sites(sites, k),
         "pilots": public_pilots(pilots, kelurahan, k),
         "data quality": public_quality(quality),
