@@ -687,6 +687,8 @@ class _Grid:
 
     def candidates(self, key: np.ndarray, x: np.ndarray, y: np.ndarray):
         """(point, polygon) pairs whose bounding box holds the point."""
+        if self.empty:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         k = np.where(key >= 0, key, 0)
         start = self.offsets[k]
         count = np.where(key >= 0, self.offsets[k + 1] - start, 0)

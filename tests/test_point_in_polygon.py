@@ -39,3 +39,13 @@ def test_units_of_points_lowest_polygon_on_shared_edge_and_repeats():
     x = np.array([0.5, 1.0, 1.5, 0.5, 5.0])
     y = np.array([0.5, 0.5, 0.5, 0.5, 5.0])
     assert _units_of_points(geoms, x, y).tolist() == [0, 0, 1, 0, -1]
+
+
+def test_no_usable_polygon_or_no_point():
+    empty = np.array([None, shapely.Polygon()], dtype=object)
+    i, j = _points_in_polygons(empty, np.array([1.0, 2.0]), np.array([1.0, 2.0]))
+    assert len(i) == len(j) == 0
+    box = np.array([shapely.box(0, 0, 1, 1)], dtype=object)
+    i, j = _points_in_polygons(box, np.zeros(0), np.zeros(0))
+    assert len(i) == 0
+    assert _units_of_points(empty, np.array([0.5]), np.array([0.5])).tolist() == [-1]
