@@ -330,6 +330,10 @@ def step_map(result, sc: Scenario, sites: pd.DataFrame | None = None, key: str =
     show = st.checkbox(tr("m.show_clients"), value=True, key=f"{key}_clients")
     ss = st.session_state
     sel = ss.get("selected_kode")
+    shown = ui.map_units(k)
+    if len(shown) < len(k):
+        st.info(tr("m.truncated", n=len(shown), total=len(k)))
+    k = shown
     col_map, col_info = st.columns([3, 2])
     with col_map:
         draw_map(result, sc, sites=sites, show_clients=show, key=key)
@@ -354,7 +358,7 @@ def step_map(result, sc: Scenario, sites: pd.DataFrame | None = None, key: str =
 def draw_map(result, sc, *, sites=None, show_clients=True, key="map") -> None:
     """Leaflet map through st_folium; only a click on a kelurahan reruns the script."""
     m = ui.build_app_map(
-        result.kelurahan,
+        ui.map_units(result.kelurahan),
         clients=result.clients.loc[result.clients["located"].astype(bool)]
         if show_clients
         else None,

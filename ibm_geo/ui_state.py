@@ -110,6 +110,12 @@ APP_TEXT: dict[str, dict[str, str]] = {
         "en": "Show client points (in the app only, never exported)",
     },
     "m.pick": {"id": "Pilih kelurahan/desa", "en": "Choose a village"},
+    "m.truncated": {
+        "id": "Peta menampilkan {n} dari {total} kelurahan/desa dengan peringkat tertinggi. "
+        "Pilih provinsi atau kab/kota di samping untuk peta lengkap.",
+        "en": "The map shows the {n} highest-ranked of {total} villages. Choose a province or "
+        "regency/city in the sidebar for the full map.",
+    },
     "m.why": {"id": "Mengapa di peringkat ini", "en": "Why ranked here"},
     "m.component": {"id": "Komponen", "en": "Component"},
     "m.value": {"id": "Nilai (0-1)", "en": "Value (0-1)"},
@@ -664,6 +670,20 @@ def _color(score: float) -> str:
     if not np.isfinite(score):
         return "#cccccc"
     return stops[min(int(score // 20), 4)]
+
+
+#: polygons the in-app map draws at most; a national file shows its highest-ranked units and
+#: asks for a province or kab/kota filter (the browser cannot hold 83k interactive polygons)
+APP_MAP_MAX_UNITS = 6000
+
+
+def map_units(kelurahan: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
+    """The units the in-app map and its picker show: all of them, or the ``limit`` best-ranked
+    (default :data:`APP_MAP_MAX_UNITS`)."""
+    limit = APP_MAP_MAX_UNITS if limit is None else limit
+    if len(kelurahan) <= limit:
+        return kelurahan
+    return kelurahan.nsmallest(limit, "rank") if "rank" in kelurahan else kelurahan.head(limit)
 
 
 def build_app_map(

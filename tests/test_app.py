@@ -92,6 +92,20 @@ def test_resolving_a_name_in_the_app_places_its_rows_and_saves_the_choice(at, de
     assert len(row) == 1 and row["kode"].iloc[0] == chosen[key]
 
 
+def test_big_area_map_shows_the_best_ranked_and_says_so(demo_result, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    top = ui.map_units(demo_result.kelurahan, 20)
+    assert len(top) == 20 and sorted(top["rank"]) == list(range(1, 21))
+    assert len(ui.map_units(demo_result.kelurahan)) == len(demo_result.kelurahan)
+    monkeypatch.setattr(ui, "APP_MAP_MAX_UNITS", 20)
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    goto(app, "map")
+    assert any("20 dari 175" in i.value for i in app.info)
+    assert len(app.selectbox(key="map_pick").options) == 20
+
+
 def test_raising_a_weight_changes_the_ranking_like_rescore(at, demo_result):
     goto(at, "score")
     before = list(at.session_state["_top"])
