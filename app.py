@@ -278,9 +278,12 @@ def mapping_form(pending: dict) -> None:
 def quality_report(result) -> None:
     st.subheader(tr("q.title"))
     st.dataframe(ui.quality_overview(result, L()), hide_index=True, width="stretch")
-    todo = ui.to_resolve(result.matches)
+    all_todo = ui.to_resolve(result.matches)
+    todo = all_todo.head(ui.RESOLVE_LIMIT)
     if len(todo):
         st.markdown(tr("q.choose"))
+        if len(all_todo) > len(todo):
+            st.caption(tr("q.more", n=len(todo), total=len(all_todo)))
         picks = {}
         for i, rec in enumerate(todo.to_dict("records")):
             opts = ui.candidate_options(rec.get("candidates") or "", result.joined.units)

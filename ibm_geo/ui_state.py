@@ -90,6 +90,12 @@ APP_TEXT: dict[str, dict[str, str]] = {
         "en": "Place names to resolve: pick the right village, then apply.",
     },
     "q.keep": {"id": "(biarkan)", "en": "(leave)"},
+    "q.more": {
+        "id": "Menampilkan {n} dari {total} nama (yang paling banyak barisnya dulu); sisanya ada "
+        "di matches.csv dan muncul di sini setelah pilihan ini diterapkan.",
+        "en": "Showing {n} of {total} names (most rows first); the rest are in matches.csv and "
+        "come up here once these choices are applied.",
+    },
     "q.apply": {"id": "Terapkan pilihan", "en": "Apply choices"},
     "q.none": {"id": "Tidak ada masalah kualitas data.", "en": "No data-quality problems."},
     "f.title": {"id": "Filter dan asumsi", "en": "Filters and assumptions"},
@@ -484,15 +490,22 @@ def quality_overview(result, lang: str = "id") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def to_resolve(matches: pd.DataFrame) -> pd.DataFrame:
-    """Match rows a planner should look at: ambiguous, unmatched with candidates, or fuzzy."""
+#: place names offered for a choice at once (a national file can have thousands; one select box
+#: each would make the page unusable); the rest stay in matches.csv and come up as these are done
+RESOLVE_LIMIT = 40
+
+
+def to_resolve(matches: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
+    """Match rows a planner should look at: ambiguous, unmatched with candidates, or fuzzy;
+    those written on the most rows first (the most clients placed per choice)."""
     if matches is None or not len(matches):
         return pd.DataFrame()
     m = matches
     need = m["method"].isin(["ambiguous", "fuzzy"]) | (
         (m["method"] == "unmatched") & m["candidates"].fillna("").ne("")
     )
-    return m.loc[need].reset_index(drop=True)
+    out = m.loc[need].sort_values("rows", ascending=False, kind="stable")
+    return (out if limit is None else out.head(limit)).reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------------------- exports

@@ -106,6 +106,21 @@ def test_big_area_map_shows_the_best_ranked_and_says_so(demo_result, monkeypatch
     assert len(app.selectbox(key="map_pick").options) == 20
 
 
+def test_names_to_resolve_most_rows_first_and_capped(demo_result, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    todo = ui.to_resolve(demo_result.matches)
+    assert len(todo) >= 2 and todo["rows"].is_monotonic_decreasing
+    assert ui.to_resolve(demo_result.matches, 1).equals(todo.head(1))
+    monkeypatch.setattr(ui, "RESOLVE_LIMIT", 1)
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    goto(app, "data")
+    keys = [s.key for s in app.selectbox]
+    assert "res_0" in keys and "res_1" not in keys
+    assert any(f"1 dari {len(todo)}" in c.value for c in app.caption)
+
+
 def test_raising_a_weight_changes_the_ranking_like_rescore(at, demo_result):
     goto(at, "score")
     before = list(at.session_state["_top"])
