@@ -699,6 +699,38 @@ def map_units(kelurahan: pd.DataFrame, limit: int | None = None) -> pd.DataFrame
     return kelurahan.nsmallest(limit, "rank") if "rank" in kelurahan else kelurahan.head(limit)
 
 
+#: above this many agents they are drawn as one point layer without radius circles: a national
+#: list (10,000 agents) as separate markers made a 24 MB page that took 15 s to render
+MAX_AGENT_MARKERS = 500
+
+
+def _agent_layer(m, agents: pd.DataFrame, units, lang: str) -> None:
+    """All agents as one GeoJSON point layer (names escaped: folium does not escape tooltips)."""
+    import geopandas as gpd
+
+    a = agents[agents["located"].astype(bool)]
+    lat, lon = _latlon(a, units)
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    pts = gpd.GeoDataFrame(
+        {
+            "agen": [html.escape(_norm(nm) or "Agen") for nm in a["name"].to_numpy()[ok]],
+            "aktif": a["aktif"].fillna(True).astype(bool).to_numpy()[ok],
+        },
+        geometry=gpd.points_from_xy(lon[ok], lat[ok]),
+        crs=4326,
+    )
+    folium.GeoJson(
+        pts.to_json(),
+        name=t("layer.agents", lang),
+        marker=folium.CircleMarker(radius=4, fill=True, fill_opacity=1.0, weight=1),
+        style_function=lambda f: {
+            "color": "#1a9850" if f["properties"]["aktif"] else "#999999",
+            "fillColor": "#1a9850" if f["properties"]["aktif"] else "#999999",
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["agen"], labels=False),
+    ).add_to(m)
+
+
 def build_app_map(
     kelurahan,
     *,
@@ -794,7 +826,9 @@ def build_app_map(
             ).add_to(fg)
         fg.add_to(m)
 
-    if agents is not None and len(agents):
+    if agents is not None and len(agents) > MAX_AGENT_MARKERS:
+        _agent_layer(m, agents, units, lang)
+    elif agents is not None and len(agents):
         fg = folium.FeatureGroup(name=t("layer.agents", lang))
         a = agents[agents["located"].astype(bool)]
         lat, lon = _latlon(a, units)

@@ -263,6 +263,30 @@ def test_map_escapes_user_strings(demo_result):
     assert "data:text/javascript;base64" in page and "cdn.jsdelivr" not in page
 
 
+def test_many_agents_drawn_as_one_escaped_layer(demo_result, monkeypatch):
+    agents = demo_result.joined.agents.table.copy()
+    agents.loc[agents.index[0], "name"] = "<script>alert(2)</script>"
+    few = (
+        ui.build_app_map(
+            demo_result.kelurahan, agents=agents, units=demo_result.joined.units, tiles=False
+        )
+        .get_root()
+        .render()
+    )
+    monkeypatch.setattr(ui, "MAX_AGENT_MARKERS", 5)  # the demo has more: one point layer
+    many = (
+        ui.build_app_map(
+            demo_result.kelurahan, agents=agents, units=demo_result.joined.units, tiles=False
+        )
+        .get_root()
+        .render()
+    )
+    assert "<script>alert(2)" not in many
+    assert "&lt;script&gt;alert(2)" in many or "\\u0026lt;script\\u0026gt;alert(2)" in many
+    assert many.count("L.circleMarker(") < few.count("L.circleMarker(")
+    assert few.count("L.circle(") > 0 and many.count("L.circle(") == 0  # no radius rings
+
+
 def test_quality_overview_counts_demo(demo_result):
     q = ui.quality_overview(demo_result, "id")
     row = q.iloc[0]
