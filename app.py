@@ -285,8 +285,9 @@ def quality_report(result) -> None:
         if len(all_todo) > len(todo):
             st.caption(tr("q.more", n=len(todo), total=len(all_todo)))
         picks = {}
+        lookup = ui.candidate_lookup(result.joined.units)  # once, not per name (83k units)
         for i, rec in enumerate(todo.to_dict("records")):
-            opts = ui.candidate_options(rec.get("candidates") or "", result.joined.units)
+            opts = ui.candidate_options(rec.get("candidates") or "", lookup)
             cur = rec.get("nama")
             e = ui.md_escape
             label = (

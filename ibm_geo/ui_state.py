@@ -443,14 +443,20 @@ def _norm(v: object) -> str:
     return "" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else str(v)
 
 
-def candidate_options(candidates: str, units: pd.DataFrame) -> dict[str, str]:
-    """'Nama (Kec, Kab); ...' from ``matches.candidates`` -> {label: kode} looked up in the units."""
+def candidate_lookup(units: pd.DataFrame) -> dict[str, str]:
+    """{'Nama (Kec, Kab)': kode} for every unit: build once, then look up each match's list."""
+    label = units["nama"].astype(str) + " (" + units["kecamatan"].astype(str)
+    label = label + ", " + units["kab_kota"].astype(str) + ")"
+    return dict(zip(label, units["kode"].astype(str), strict=False))
+
+
+def candidate_options(candidates: str, units: pd.DataFrame | dict[str, str]) -> dict[str, str]:
+    """'Nama (Kec, Kab); ...' from ``matches.candidates`` -> {label: kode} looked up in the units
+    (or in a :func:`candidate_lookup` built once for many calls)."""
     out: dict[str, str] = {}
     if not candidates:
         return out
-    label = units["nama"].astype(str) + " (" + units["kecamatan"].astype(str)
-    label = label + ", " + units["kab_kota"].astype(str) + ")"
-    lookup = dict(zip(label, units["kode"].astype(str), strict=False))
+    lookup = units if isinstance(units, dict) else candidate_lookup(units)
     for part in str(candidates).split(";"):
         part = part.strip()
         if part in lookup:

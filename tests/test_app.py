@@ -339,6 +339,8 @@ def test_place_choice_places_ambiguous_name_and_is_kept_in_the_scenario():
         "Dauh Puri Kelod (Denpasar Barat, Kota Denpasar); Nowhere (X, Y)", units
     )
     assert opts == {"Dauh Puri Kelod (Denpasar Barat, Kota Denpasar)": target}
+    lookup = ui.candidate_lookup(units)  # built once for many names: the same answer
+    assert ui.candidate_options("Dauh Puri Kelod (Denpasar Barat, Kota Denpasar)", lookup) == opts
 
 
 def test_place_choice_with_an_unknown_kode_is_reported_not_used():
