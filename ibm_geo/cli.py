@@ -254,5 +254,17 @@ def demo(out: OutOpt = Path("out")) -> None:
     plan(d["boundaries"], d["clients"], out, d["agents"], d["service_points"], None)
 
 
+# --- office: accounts, audit log, database (issue 15) ---------------------------------------
+def _office_commands() -> None:
+    from .office.cli import audit_app, office_app, users_app
+
+    app.add_typer(audit_app, name="audit")
+    app.add_typer(users_app, name="users")
+    app.add_typer(office_app, name="office")
+
+
+_office_commands()
+
+
 def main() -> None:
     app()

@@ -31,6 +31,112 @@ MESSAGES: dict[str, dict[str, str]] = {
     # --- roads (issue 12) ---------------------------------------------------------------------
     # --- monitoring: targets, previous runs (issue 13) ---------------------------------------
     # --- office: accounts, scope, audit, storage (issue 15) ----------------------------------
+    "office.config": {
+        "id": "Pengaturan kantor '{key}' tidak valid: {detail}. Perbaiki di .streamlit/secrets.toml "
+        "(tabel [office]) atau variabel lingkungan IBM_GEO_*.",
+        "en": "Office setting '{key}' is invalid: {detail}. Fix it in .streamlit/secrets.toml "
+        "(table [office]) or the IBM_GEO_* environment variables.",
+    },
+    "office.db_url": {
+        "id": "URL basis data '{url}' tidak dapat dipakai. Tulis misalnya sqlite:///data/office.sqlite "
+        "atau postgresql+psycopg://user@host/db di [office] db_url atau IBM_GEO_DB_URL.",
+        "en": "Database URL '{url}' cannot be used. Write e.g. sqlite:///data/office.sqlite or "
+        "postgresql+psycopg://user@host/db in [office] db_url or IBM_GEO_DB_URL.",
+    },
+    "office.db_unreachable": {
+        "id": "Basis data {url} tidak dapat dihubungi ({detail}). Periksa server, nama pengguna dan "
+        "kata sandi di [office] db_url.",
+        "en": "Cannot connect to database {url} ({detail}). Check the server, user and password in "
+        "[office] db_url.",
+    },
+    "office.forbidden": {
+        "id": "Pengguna {user} (peran {role}) tidak berhak atas '{permission}'. Minta admin BNNP "
+        "mengubah peran Anda.",
+        "en": "User {user} (role {role}) may not '{permission}'. Ask the BNNP admin to change your "
+        "role.",
+    },
+    "office.bad_role": {
+        "id": "Peran '{role}' tidak dikenal; pilih salah satu dari {roles}.",
+        "en": "Unknown role '{role}'; use one of {roles}.",
+    },
+    "office.scope_required": {
+        "id": "Peran {role} memerlukan wilayah: beri provinsi (--provinsi) dan, untuk BNNK, "
+        "kab/kota (--kab-kota).",
+        "en": "Role {role} needs an area: give a province (--provinsi) and, for a BNNK, the "
+        "kab/kota (--kab-kota).",
+    },
+    "office.scope_denied": {
+        "id": "Wilayah {areas} ({field}) di luar wilayah Anda ({scope}). Pilih wilayah Anda sendiri "
+        "atau minta admin BNNP memperluas wilayah akun.",
+        "en": "Area {areas} ({field}) is outside your area ({scope}). Choose your own area or ask "
+        "the BNNP admin to widen your account's area.",
+    },
+    "office.scope_empty": {
+        "id": "Data batas wilayah tidak memuat satu pun kelurahan/desa di wilayah Anda ({scope}). "
+        "Unggah batas wilayah yang mencakup wilayah Anda.",
+        "en": "The boundaries hold no kelurahan/desa in your area ({scope}). Upload boundaries "
+        "that cover your area.",
+    },
+    "office.bad_username": {
+        "id": "Nama pengguna '{username}' kosong atau tidak valid; gunakan nama atau e-mail.",
+        "en": "User name '{username}' is empty or invalid; use a name or an e-mail address.",
+    },
+    "office.user_exists": {
+        "id": "Pengguna {username} sudah ada; ubah dengan 'ibm-geo users set'.",
+        "en": "User {username} already exists; change it with 'ibm-geo users set'.",
+    },
+    "office.unknown_user": {
+        "id": "Pengguna {username} tidak ada; lihat 'ibm-geo users list'.",
+        "en": "No user {username}; see 'ibm-geo users list'.",
+    },
+    "office.weak_password": {
+        "id": "Kata sandi terlalu pendek: minimal {n} karakter.",
+        "en": "Password too short: at least {n} characters.",
+    },
+    "office.login_failed": {
+        "id": "Nama pengguna atau kata sandi salah.",
+        "en": "Wrong user name or password.",
+    },
+    "office.login_throttled": {
+        "id": "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {seconds} detik.",
+        "en": "Too many failed sign-ins. Try again in {seconds} seconds.",
+    },
+    "office.audit_format": {
+        "id": "Format log '{value}' tidak dikenal; gunakan csv atau jsonl.",
+        "en": "Unknown log format '{value}'; use csv or jsonl.",
+    },
+    "office.bad_name": {
+        "id": "Beri nama untuk {kind} yang disimpan.",
+        "en": "Give the saved {kind} a name.",
+    },
+    "office.not_found": {
+        "id": "Item ruang kerja {item} tidak ditemukan di wilayah Anda.",
+        "en": "Workspace item {item} not found in your area.",
+    },
+    "office.no_roster_key": {
+        "id": "Tidak ada kunci enkripsi daftar klien: tulis [office] roster_keys di secrets "
+        "(buat dengan 'ibm-geo office new-key') sebelum menyalakan penyimpanan daftar.",
+        "en": "No roster encryption key: set [office] roster_keys in the secrets (make one with "
+        "'ibm-geo office new-key') before turning roster storage on.",
+    },
+    "office.bad_roster_key": {
+        "id": "Kunci enkripsi daftar klien tidak valid: {detail}. Periksa [office] roster_keys.",
+        "en": "Roster encryption key invalid: {detail}. Check [office] roster_keys.",
+    },
+    "office.rosters_off": {
+        "id": "Penyimpanan daftar klien mati; hanya admin yang dapat menyalakannya.",
+        "en": "Storing client rosters is off; only an admin can turn it on.",
+    },
+    "office.bad_setting": {
+        "id": "Pengaturan '{key}' tidak dikenal; yang ada: {keys}.",
+        "en": "Unknown setting '{key}'; known: {keys}.",
+    },
+    "office.bad_setting_value": {
+        "id": "Nilai '{value}' tidak valid untuk {key} (store_rosters: true/false; "
+        "roster_retention_days: 1-3650).",
+        "en": "Value '{value}' is invalid for {key} (store_rosters: true/false; "
+        "roster_retention_days: 1-3650).",
+    },
 }
 
 
