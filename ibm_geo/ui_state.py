@@ -423,7 +423,9 @@ _ERROR_ID = [
 
 
 def error_message(e, lang: str = "id") -> str:
-    """Plain message for an :class:`~ibm_geo.errors.InputError`: file, column, what is wrong."""
+    """Plain message for an :class:`~ibm_geo.errors.IbmGeoError`: file, column, what is wrong."""
+    if not hasattr(e, "table"):  # a catalog error: its own text in the chosen language
+        return md_escape(e.message(lang))
     col = t("data.error_col", lang, col=e.column) if getattr(e, "column", None) else ""
     msg = str(e)
     prefix = f"{e.table}" + (f", column '{e.column}'" if e.column else "") + ": "
