@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -39,28 +38,34 @@ def _option_name(param: Any) -> str:
     return " / ".join(opts)
 
 
-def _usage_error(e: click.ClickException, command: str) -> UserError:
+def _kinds(e: BaseException) -> set[str]:
+    """Class names in the MRO: typer >= 0.20 vendors its own click, so the usage errors are
+    recognised by name rather than by importing one click's classes."""
+    return {c.__name__ for c in type(e).__mro__}
+
+
+def _usage_error(e: Exception, command: str) -> UserError:
     """click's English usage errors as catalog errors (one line, either language)."""
-    if isinstance(e, click.MissingParameter):
+    kinds = _kinds(e)
+    msg = getattr(e, "message", "") or str(e)
+    if "MissingParameter" in kinds:
         return UserError("cli.missing_option", option=_option_name(e.param), command=command)
-    if isinstance(e, click.NoSuchOption):
+    if "NoSuchOption" in kinds:
         return UserError("cli.no_such_option", option=e.option_name, command=command)
-    if isinstance(e, click.BadParameter):
-        return UserError(
-            "cli.bad_value", option=_option_name(e.param), detail=e.message, command=command
-        )
-    if isinstance(e, click.UsageError) and "No such command" in e.message:
-        name = e.message.split("'")[1] if "'" in e.message else "?"
-        return UserError("cli.no_such_command", name=name, commands=sorted(app_commands()))
-    return UserError("cli.usage", detail=e.format_message(), command=command)
+    if "BadParameter" in kinds:
+        return UserError("cli.bad_value", option=_option_name(e.param), detail=msg, command=command)
+    if "No such command" in msg:
+        name = msg.split("'")[1] if "'" in msg else "?"
+        return UserError("cli.no_such_command", name=name, commands=app_commands())
+    return UserError("cli.usage", detail=msg, command=command)
 
 
 def app_commands() -> list[str]:
-    return [c.name or "" for c in app.registered_commands] or []
+    return sorted(c.name or c.callback.__name__ for c in app.registered_commands if c.callback)
 
 
 def _say(err: IbmGeoError, lang: str) -> None:
-    click.echo(f"error: {err.message(lang)}", err=True)
+    typer.echo(f"error: {err.message(lang)}", err=True)
 
 
 class _Boundary(TyperGroup):
@@ -73,25 +78,29 @@ class _Boundary(TyperGroup):
         command = next((a for a in argv if not a.startswith("-")), "")
         try:
             rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
-        except click.exceptions.NoArgsIsHelpError as e:
-            click.echo(e.ctx.get_help() if e.ctx else str(e))
-            rv = 2
-        except click.ClickException as e:
-            _say(_usage_error(e, command), lang)
-            rv = 2
-        except click.exceptions.Abort:
-            click.echo("aborted", err=True)
-            rv = 1
+        except (KeyboardInterrupt, SystemExit):
+            raise
         except IbmGeoError as e:
             _say(e, lang)
             rv = 2
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except Exception as e:  # a bug, not the user's fault: still no traceback on screen
-            if os.environ.get("IBM_GEO_DEBUG"):
+        except Exception as e:
+            kinds = _kinds(e)
+            if "NoArgsIsHelpError" in kinds:  # `ibm-geo` alone: the help (typer printed it)
+                rv = 0
+            elif "Exit" in kinds:
+                rv = getattr(e, "exit_code", 0)
+            elif "Abort" in kinds:
+                typer.echo("aborted", err=True)
+                rv = 1
+            elif "ClickException" in kinds or "UsageError" in kinds:
+                _say(_usage_error(e, command), lang)
+                rv = 2
+            elif os.environ.get("IBM_GEO_DEBUG"):
                 raise
-            _say(UserError("cli.internal", detail=f"{type(e).__name__}: {e}"[:300]), lang)
-            rv = 1
+            else:  # a bug, not the user's fault: still one line, no traceback on screen
+                detail = f"{type(e).__name__}: {e}"[:300]
+                _say(UserError("cli.internal", detail=detail), lang)
+                rv = 1
         rv = rv if isinstance(rv, int) else 0
         if standalone_mode:
             sys.exit(rv)
