@@ -371,7 +371,7 @@ def plan(
         result.scenario = sc
     with staged_out(out) as tmp:
         rp = plan_recruitment(result.kelurahan, sc)
-        pilots = choose_pilots(result.kelurahan, sc)
+        pilots = choose_pilots(result.kelurahan, sc, sites=rp.sites)
         written = _write_analysis(result, tmp, plan=rp, pilots=pilots)
         from .export import tables as ex
         from .render import build_slides, render_static_map
@@ -405,8 +405,10 @@ def plan(
             written.append(tmp / name)
     typer.echo(
         f"{rp.method}: {len(rp.sites)} sites, objective {rp.objective:.1f}, bound {rp.bound:.1f}, "
-        f"gap {rp.gap:.2%}; {len(pilots)} pilot villages"
+        f"gap {rp.gap:.2%}; {len(pilots)} pilot villages; solver: {rp.solver}"
     )
+    if rp.fallback:
+        typer.echo(f"warning: the exact solver did not answer ({rp.fallback}); plan is greedy")
     typer.echo("wrote " + ", ".join(p.name for p in written))
 
 

@@ -106,7 +106,13 @@ class PlanConfig(_Model):
     )
     target_share: float = Field(0.9, gt=0, le=1, description="LSCP: share of demand to reach")
     capacity: int | None = Field(
-        None, ge=1, le=100_000, description="Clients per new group; None = uncapacitated"
+        None,
+        ge=1,
+        le=100_000,
+        description="Clients per new group; None = group_size x default_capacity",
+    )
+    unlimited_capacity: bool = Field(
+        False, description="New groups reach every client within the radius (no caseload cap)"
     )
     keep_existing: bool = True
     budget: float | None = Field(None, ge=0, le=1e15)
