@@ -24,6 +24,7 @@ from ibm_geo.scoring import COMPONENTS, class_labels
 from ibm_geo_app import downloads as app_downloads
 from ibm_geo_app import inputs as app_inputs
 from ibm_geo_app import map as appmap
+from ibm_geo_app import office as app_office
 from ibm_geo_app import state as app_state
 
 st.set_page_config(page_title="ibm-geo", page_icon="\U0001f5fa", layout="wide")
@@ -216,10 +217,14 @@ def step_data(result) -> None:
 
 
 def upload_form() -> None:
+    """Uploads and "Proses data" in one form: the files and the click reach the server together
+    in one message, so under load nothing is half-sent (the files are applied or refused)."""
     files = {}
-    for kind in app_state.KINDS:
-        files[kind] = st.file_uploader(tr(f"data.{kind}"), key=f"up_{kind}")
-    if st.button(tr("data.process"), type="primary", key="process"):
+    with st.form("upload_form"):
+        for kind in app_state.KINDS:
+            files[kind] = st.file_uploader(tr(f"data.{kind}"), key=f"up_{kind}")
+        go = st.form_submit_button(tr("data.process"), type="primary")
+    if go:
         if files["boundaries"] is None or files["clients"] is None:
             st.warning(tr("data.need_both"))
             return
@@ -247,6 +252,8 @@ def try_sources(sources: tuple, maps: dict) -> None:
         return
     ss.update(sources=sources, is_demo=False, maps=maps, mapping_needed=None)
     ss.pop("last_error", None)
+    if isinstance(ss.get("principal"), app_office.Principal):  # office mode: log fingerprints
+        app_office.log_inputs(ss["principal"], sources)
     st.rerun()
 
 
@@ -318,7 +325,13 @@ def quality_report(result) -> None:
 
     st.download_button(
         tr("q.download"),
-        data=quality_csv(result.quality),
+        data=app_office.wrap(
+            st.session_state.get("principal"),
+            "kualitas_data.csv",
+            lambda: quality_csv(result.quality),
+            result.kelurahan,
+            result.scenario,
+        ),
         file_name="kualitas_data.csv",
         mime="text/csv",
         on_click="ignore",
@@ -605,6 +618,7 @@ def step_export(result, sc: Scenario, data_key: str) -> None:
     items = [
         i for i in app_downloads.export_items(result, sc, plan, pilots, L()) if i[0] != "e.scenario"
     ]
+    items = app_office.wrap_items(ss.get("principal"), items, result, sc)
     cols = st.columns(3)
     for i, (label, fname, mime, fn) in enumerate(items):
         with cols[i % 3]:
@@ -616,7 +630,7 @@ def step_export(result, sc: Scenario, data_key: str) -> None:
     st.text_input(tr("e.name"), key="sc_name")
     st.download_button(
         tr("e.scenario"),
-        data=sc.to_bytes("toml"),
+        data=app_office.wrap(ss.get("principal"), "skenario.toml", sc.to_bytes("toml"), None, sc),
         file_name="skenario.toml",
         mime="application/toml",
         on_click="ignore",
@@ -646,7 +660,16 @@ def main() -> None:
         format_func=lambda v: {"id": "Bahasa Indonesia", "en": "English"}[v],
         key="lang",
     )
-    if not auth_gate():
+    principal = None
+    if app_office.enabled():  # office mode: accounts, roles, area, audit log (docs/deploy.md)
+        principal = app_office.gate(L())
+        if principal is None:
+            return
+        app_office.sidebar_user(principal, L())
+        if not principal.can("analyze"):  # pembaca: published results only, no client views
+            app_office.viewer_page(principal, L())
+            return
+    elif not auth_gate():
         return
     init_state()
     st.title(tr("app.title"))
@@ -656,10 +679,11 @@ def main() -> None:
     if ss.get("flash"):
         st.success(ss.pop("flash"))
     # one radio per language (its labels change), the chosen step kept across the switch
+    steps = STEPS + ("office",) if principal else STEPS
     step = st.sidebar.radio(
         tr("app.step"),
-        STEPS,
-        index=STEPS.index(ss.get("current_step", "map")),
+        steps,
+        index=steps.index(ss.get("current_step", "map")),
         format_func=lambda s: tr(f"step.{s}"),
         key=f"step_{L()}",
     )
@@ -670,12 +694,26 @@ def main() -> None:
         st.error(describe_error(e))
         ss.update(sources=demo_sources(), is_demo=True, maps={})
         joined, jkey = current_joined()
+    if principal:  # the user's area only, before anything is computed or shown
+        try:
+            joined, jkey = app_office.scoped(principal, joined, jkey)
+        except IbmGeoError as e:
+            st.error(e.message(L()))
+            return
     yr = sidebar_filters(joined)
     sc = current_scenario(yr)
+    if principal:
+        try:
+            sc = app_office.scenario(principal, sc)
+        except IbmGeoError as e:
+            st.error(e.message(L()))
+            return
     with st.spinner(tr("data.loading")):
         base = get_analysis(joined, jkey, app_state.analysis_scenario(sc).to_json())
         data_key = hashlib.sha256((jkey + app_state.analysis_key(sc)).encode()).hexdigest()[:16]
         result = get_scored(base, data_key, sc.to_json())
+    if principal:
+        app_office.log_analysis(principal, result, data_key)
     ss["_summary"] = result.summary  # read by tests
     ss["_top"] = result.kelurahan["kode"].head(sc.top_n).tolist()
     if step == "data":
@@ -686,6 +724,8 @@ def main() -> None:
         step_score(result, sc)
     elif step == "plan":
         step_plan(result, sc, data_key)
+    elif step == "office":
+        app_office.office_step(principal, result, sc, current_run(sc, data_key)[0], L())
     else:
         step_export(result, sc, data_key)
 

@@ -1,0 +1,419 @@
+"""Office mode of the app: sign-in, role and area checks, logged exports, the workspace and the
+admin pages. A thin layer over :class:`ibm_geo.office.Office`, which enforces scope and logging.
+
+Office mode is on when the secrets have an ``[office]`` table or ``IBM_GEO_OFFICE=1``; without
+it the app is the single-user local tool it always was (``bash scripts/run_app.sh``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pandas as pd
+import streamlit as st
+
+from ibm_geo.errors import IbmGeoError, UserError
+from ibm_geo.i18n import register, t
+from ibm_geo.office import Office, OfficeSettings, Principal, input_fingerprint
+from ibm_geo.office.audit import ACTIONS
+from ibm_geo.office.scope import scope_joined, scope_scenario
+
+# texts of this module, both languages side by side (kept here, not in the shared locale files,
+# so the office feature adds keys without touching other work)
+TEXTS: dict[str, dict[str, str]] = {
+    "o.login_title": {"id": "Masuk ke ibm-geo", "en": "Sign in to ibm-geo"},
+    "o.username": {"id": "Nama pengguna", "en": "User name"},
+    "o.password": {"id": "Kata sandi", "en": "Password"},
+    "o.sign_in": {"id": "Masuk", "en": "Sign in"},
+    "o.sign_in_oidc": {"id": "Masuk dengan akun kantor", "en": "Sign in with the office account"},
+    "o.sign_out": {"id": "Keluar", "en": "Sign out"},
+    "o.no_users": {
+        "id": "Belum ada akun. Admin membuatnya di server: `ibm-geo users add <nama> --role admin`.",
+        "en": "No accounts yet. An admin creates one on the server: "
+        "`ibm-geo users add <name> --role admin`.",
+    },
+    "o.no_role": {
+        "id": "Akun {user} tidak memiliki peran di kantor ini. Minta admin BNNP menambahkan Anda.",
+        "en": "Account {user} has no role in this office. Ask the BNNP admin to add you.",
+    },
+    "o.who": {
+        "id": "**{user}** · {role} · wilayah: {scope}",
+        "en": "**{user}** · {role} · area: {scope}",
+    },
+    "o.role.admin": {"id": "admin", "en": "admin"},
+    "o.role.perencana": {"id": "perencana", "en": "planner"},
+    "o.role.pembaca": {"id": "pembaca", "en": "viewer"},
+    "o.published": {"id": "Hasil yang dipublikasikan", "en": "Published results"},
+    "o.none_published": {
+        "id": "Belum ada hasil yang dipublikasikan untuk wilayah Anda.",
+        "en": "No published results for your area yet.",
+    },
+    "o.pick": {"id": "Pilih hasil", "en": "Choose a result"},
+    "o.files": {"id": "Berkas", "en": "Files"},
+    "step.office": {"id": "6. Kantor", "en": "6. Office"},
+    "o.workspace": {"id": "Ruang kerja", "en": "Workspace"},
+    "o.name": {"id": "Nama", "en": "Name"},
+    "o.save_scenario": {"id": "Simpan skenario", "en": "Save scenario"},
+    "o.publish": {"id": "Publikasikan rencana", "en": "Publish plan"},
+    "o.save_run": {"id": "Simpan sebagai hasil rakor", "en": "Keep as rakor run"},
+    "o.saved": {"id": "Tersimpan (#{id}).", "en": "Saved (#{id})."},
+    "o.load_scenario": {"id": "Muat skenario", "en": "Load scenario"},
+    "o.users": {"id": "Pengguna", "en": "Users"},
+    "o.add_user": {"id": "Tambah pengguna", "en": "Add user"},
+    "o.role": {"id": "Peran", "en": "Role"},
+    "o.provinsi": {"id": "Provinsi", "en": "Province"},
+    "o.kab_kota": {"id": "Kab/kota (pisahkan dengan ;)", "en": "Kab/kota (separate with ;)"},
+    "o.oidc_account": {
+        "id": "Masuk lewat OpenID Connect (tanpa kata sandi)",
+        "en": "Signs in through OpenID Connect (no password)",
+    },
+    "o.added": {"id": "Pengguna {user} ditambahkan.", "en": "User {user} added."},
+    "o.audit": {"id": "Log audit", "en": "Audit log"},
+    "o.audit_action": {"id": "Tindakan", "en": "Actions"},
+    "o.audit_download": {"id": "Unduh log (CSV)", "en": "Download log (CSV)"},
+    "o.audit_ok": {"id": "Rantai hash log utuh.", "en": "The log's hash chain is intact."},
+    "o.audit_bad": {
+        "id": "Log diubah pada entri {id}!",
+        "en": "The log was altered at entry {id}!",
+    },
+    "o.settings": {"id": "Pengaturan", "en": "Settings"},
+    "o.store_rosters": {
+        "id": "Simpan daftar klien (terenkripsi, dihapus setelah masa simpan)",
+        "en": "Store client rosters (encrypted, deleted after the retention period)",
+    },
+    "o.retention": {"id": "Masa simpan daftar klien (hari)", "en": "Roster retention (days)"},
+    "o.apply": {"id": "Terapkan", "en": "Apply"},
+}
+register(TEXTS)
+DOWNLOAD_KEYS = (
+    "ranking.csv",
+    "kab_totals.csv",
+    "plan.csv",
+    "pilots.csv",
+    "curve.csv",
+    "scenario.toml",
+)
+
+
+def enabled() -> bool:
+    if os.environ.get("IBM_GEO_OFFICE", "").strip().lower() in ("1", "true", "yes"):
+        return True
+    try:
+        return "office" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets.toml at all
+        return False
+
+
+def _secrets() -> dict:
+    try:
+        return {k: st.secrets[k] for k in st.secrets}
+    except Exception:  # noqa: BLE001
+        return {}
+
+
+def _settings() -> OfficeSettings:
+    sec = _secrets()
+    office = sec.get("office")
+    return OfficeSettings.load({"office": dict(office)} if office else {})
+
+
+@st.cache_resource(show_spinner=False)
+def _open(settings: OfficeSettings) -> Office:
+    return Office(settings)
+
+
+def get_office() -> Office:
+    return _open(_settings())
+
+
+def _oidc_configured() -> bool:
+    return "auth" in _secrets()
+
+
+def gate(lang: str) -> Principal | None:
+    """The signed-in user, or None after drawing the sign-in page (no role, no access)."""
+    ss = st.session_state
+    p = ss.get("principal")
+    if isinstance(p, Principal):
+        return p
+    office = get_office()
+    if _oidc_configured():
+        if not st.user.is_logged_in:
+            st.title(t("o.login_title", lang))
+            st.button(t("o.sign_in_oidc", lang), on_click=st.login)
+            return None
+        claims = st.user.to_dict()
+        p = office.accounts.resolve_oidc(claims, office.settings.oidc_allow)
+        if p is None:
+            st.error(t("o.no_role", lang, user=_md(claims.get("email", "?"))))
+            st.button(t("o.sign_out", lang), on_click=st.logout)
+            return None
+        ss["principal"] = p
+        return p
+    st.title(t("o.login_title", lang))
+    if office.accounts.count() == 0:
+        st.warning(t("o.no_users", lang))
+        return None
+    with st.form("office_login"):
+        user = st.text_input(t("o.username", lang), key="login_user")
+        pw = st.text_input(t("o.password", lang), type="password", key="login_pw")
+        go = st.form_submit_button(t("o.sign_in", lang), type="primary")
+    if go:
+        try:
+            ss["principal"] = office.accounts.authenticate(user, pw)
+        except UserError as e:
+            st.error(e.message(lang))
+            return None
+        st.rerun()
+    return None
+
+
+def sidebar_user(p: Principal, lang: str) -> None:
+    sb = st.sidebar
+    sb.markdown(
+        t(
+            "o.who",
+            lang,
+            user=_md(p.display_name or p.username),
+            role=t(f"o.role.{p.role}", lang),
+            scope=_md(p.scope.label()),
+        )
+    )
+    if sb.button(t("o.sign_out", lang), key="sign_out"):
+        get_office().audit.record(p.username, "sign_out", **p.audit_kw)
+        for k in list(st.session_state):
+            del st.session_state[k]
+        if _oidc_configured():
+            st.logout()
+        st.rerun()
+
+
+# ----------------------------------------------------------------------------- scoped analysis
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _scoped(_joined, joined_key: str, scope_key: str, _scope):
+    """One scoped cut per (inputs, area), shared by every session of that area."""
+    return scope_joined(_joined, _scope)
+
+
+def scoped(p: Principal, joined, jkey: str):
+    """(joined, key) cut to the user's area: the sidebar, analysis, plan and exports start here."""
+    p.require("analyze")
+    if p.scope.is_everything:
+        return joined, jkey
+    sk = p.scope.key()
+    j = _scoped(joined, jkey, sk, p.scope)
+    return j, hashlib.sha256((jkey + sk).encode()).hexdigest()[:16]
+
+
+def scenario(p: Principal, sc):
+    return scope_scenario(sc, p.scope)
+
+
+def log_inputs(p: Principal, sources: tuple, joined=None) -> None:
+    """Fingerprints of the accepted files (hash, rows), never their content."""
+    rows = {}
+    if joined is not None:
+        rows = {
+            "clients": len(joined.clients.table),
+            "agents": len(joined.agents.table),
+            "service_points": len(joined.service_points.table),
+            "boundaries": len(joined.units),
+        }
+    fps = []
+    for kind, name, data in sources:
+        raw = data if isinstance(data, bytes) else open(data, "rb").read()  # noqa: SIM115
+        fps.append(input_fingerprint(kind, name, raw, rows.get(kind)))
+    get_office().log_inputs(p, fps)
+
+
+def logged(p: Principal, kind: str, fn, *, kelurahan=None, sc=None, published: bool = False):
+    """A download callable that builds the file, checks it against the user's area and logs it
+    (kind, hash) before Streamlit serves it."""
+
+    def build() -> bytes:
+        data = fn() if callable(fn) else fn
+        return get_office().export(
+            p, kind, data, kelurahan=kelurahan, scenario=sc, published=published
+        )
+
+    return build
+
+
+def wrap(p: Principal | None, kind: str, fn, kelurahan=None, sc=None):
+    """``fn`` unchanged outside office mode, else the checked and logged download callable."""
+    if not isinstance(p, Principal):
+        return fn
+    return logged(p, kind, fn, kelurahan=kelurahan, sc=sc)
+
+
+def wrap_items(p: Principal | None, items: list[tuple], result, sc) -> list[tuple]:
+    """The Ekspor step's downloads, each checked against the area and logged when built."""
+    if not isinstance(p, Principal):
+        return items
+    return [
+        (label, fname, mime, logged(p, fname, fn, kelurahan=result.kelurahan, sc=sc))
+        for label, fname, mime, fn in items
+    ]
+
+
+def log_analysis(p: Principal, result, data_key: str) -> None:
+    """One log entry per distinct analysis a session looks at (not per rerun)."""
+    ss = st.session_state
+    if ss.get("_office_logged") == data_key:
+        return
+    ss["_office_logged"] = data_key
+    from ibm_geo.office import scenario_hash
+
+    sc = result.scenario
+    get_office().audit.record(
+        p.username,
+        "analysis",
+        scenario_hash=scenario_hash(sc),
+        scenario_name=sc.name[:200],
+        units=len(result.kelurahan),
+        **p.audit_kw,
+    )
+
+
+# ----------------------------------------------------------------------------- viewer (pembaca)
+def viewer_page(p: Principal, lang: str) -> None:
+    """Published results of the viewer's area, nothing client-level, nothing to upload."""
+    st.title(t("o.published", lang))
+    ws = get_office().workspace(p)
+    items = ws.items()
+    if not len(items):
+        st.info(t("o.none_published", lang))
+        return
+    label = {
+        int(r.id): f"#{r.id} {r.name} ({r.kind}, {r.scope}, {r.created_at:%Y-%m-%d})"
+        for r in items.itertuples()
+    }
+    pick = st.selectbox(t("o.pick", lang), list(label), format_func=label.get, key="pub_pick")
+    show_published(p, ws.load(pick), lang)
+
+
+def show_published(p: Principal, item: dict, lang: str) -> None:
+    import io
+
+    files = item.get("files", {})
+    if "ranking.csv" in files:
+        st.dataframe(
+            pd.read_csv(io.StringIO(files["ranking.csv"]), dtype=str),
+            hide_index=True,
+            width="stretch",
+        )
+    st.caption(t("o.files", lang))
+    cols = st.columns(3)
+    for i, name in enumerate(n for n in DOWNLOAD_KEYS if n in files):
+        data = files[name].encode("utf-8-sig" if name.endswith(".csv") else "utf-8")
+        with cols[i % 3]:
+            st.download_button(
+                name,
+                data=logged(p, f"published:{name}", data, published=True),
+                file_name=name,
+                on_click="ignore",
+                key=f"pub_{item['id']}_{name}",
+            )
+
+
+# ----------------------------------------------------------------------------- office step
+def office_step(p: Principal, result, sc, run, lang: str) -> None:
+    """Workspace for planners; users, audit log and settings for admins."""
+    office = get_office()
+    ws = office.workspace(p)
+    st.subheader(t("o.workspace", lang))
+    name = st.text_input(t("o.name", lang), value=sc.name, key="ws_name")
+    c1, c2, c3 = st.columns(3)
+    try:
+        if c1.button(t("o.save_scenario", lang), key="ws_save_sc"):
+            st.success(t("o.saved", lang, id=ws.save_scenario(name, sc)))
+        if c2.button(t("o.publish", lang), key="ws_publish"):
+            plan = run["plan"] if run else None
+            pilots = run["pilots"] if run else None
+            st.success(t("o.saved", lang, id=ws.publish_plan(name, result, plan, pilots)))
+        if c3.button(t("o.save_run", lang), key="ws_run"):
+            st.success(t("o.saved", lang, id=ws.save_run(name, result)))
+    except IbmGeoError as e:
+        st.error(e.message(lang))
+    items = ws.items()
+    st.dataframe(items.drop(columns=["sha256"]), hide_index=True, width="stretch")
+    if p.can("view_audit"):
+        admin_pages(p, lang)
+
+
+def admin_pages(p: Principal, lang: str) -> None:
+    office = get_office()
+    st.divider()
+    st.subheader(t("o.users", lang))
+    st.dataframe(pd.DataFrame(office.accounts.list_users()), hide_index=True, width="stretch")
+    with st.form("add_user"):
+        st.markdown(t("o.add_user", lang))
+        user = st.text_input(t("o.username", lang), key="nu_name")
+        role = st.selectbox(t("o.role", lang), ["perencana", "pembaca", "admin"], key="nu_role")
+        prov = st.text_input(t("o.provinsi", lang), key="nu_prov")
+        kabs = st.text_input(t("o.kab_kota", lang), key="nu_kab")
+        oidc = st.checkbox(t("o.oidc_account", lang), key="nu_oidc")
+        pw = st.text_input(t("o.password", lang), type="password", key="nu_pw")
+        if st.form_submit_button(t("o.add_user", lang)):
+            try:
+                office.accounts.add_user(
+                    user,
+                    role,
+                    password=None if oidc else pw,
+                    provinsi=[prov] if prov else [],
+                    kab_kota=[k for k in kabs.split(";") if k.strip()],
+                    by=p.username,
+                )
+                st.success(t("o.added", lang, user=_md(user)))
+            except IbmGeoError as e:
+                st.error(e.message(lang))
+    st.subheader(t("o.audit", lang))
+    acts = st.multiselect(t("o.audit_action", lang), list(ACTIONS), key="audit_actions")
+    log = office.audit.entries(action=acts or None, limit=500)
+    st.dataframe(log.drop(columns=["prev_hash", "hash"]), hide_index=True, width="stretch")
+    ok, bad = office.audit.verify()
+    (st.caption if ok else st.error)(
+        t("o.audit_ok", lang) if ok else t("o.audit_bad", lang, id=bad)
+    )
+
+    def audit_csv() -> bytes:
+        data = office.audit.export("csv", action=acts or None)
+        office.audit.record(
+            p.username,
+            "audit_exported",
+            format="csv",
+            export_sha256=hashlib.sha256(data).hexdigest(),
+            **p.audit_kw,
+        )
+        return data
+
+    st.download_button(
+        t("o.audit_download", lang),
+        data=audit_csv,
+        file_name="audit_log.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="dl_audit",
+    )
+    st.subheader(t("o.settings", lang))
+    with st.form("office_settings"):
+        store = st.checkbox(
+            t("o.store_rosters", lang), value=office.get_setting("store_rosters") == "true"
+        )
+        days = st.number_input(
+            t("o.retention", lang), 1, 3650, int(office.get_setting("roster_retention_days"))
+        )
+        if st.form_submit_button(t("o.apply", lang)):
+            try:
+                office.set_setting(p, "store_rosters", "true" if store else "false")
+                office.set_setting(p, "roster_retention_days", str(int(days)))
+            except IbmGeoError as e:
+                st.error(e.message(lang))
+
+
+def _md(s: object) -> str:
+    """Markdown-escape a user-supplied string before it reaches the page."""
+    from ibm_geo_app.inputs import md_escape
+
+    return md_escape(str(s))

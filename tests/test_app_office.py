@@ -1,0 +1,127 @@
+"""The app in office mode (AppTest, no browser): sign-in and throttling, a scoped planner sees
+only their kab/kota, a viewer reaches published results only, analyses and uploads are logged,
+the admin sees the audit log."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+
+from ibm_geo.config import Scenario
+from ibm_geo.demo import demo_paths
+from ibm_geo.office import Office, OfficeSettings
+from ibm_geo.pipeline import join_inputs, load_inputs
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PW = "kata-sandi-panjang-1"
+
+
+@pytest.fixture()
+def office(tmp_path, monkeypatch):
+    monkeypatch.setenv("IBM_GEO_OFFICE", "1")
+    monkeypatch.setenv("IBM_GEO_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("IBM_GEO_DB_URL", raising=False)
+    o = Office(OfficeSettings.load(env={"IBM_GEO_DATA_DIR": str(tmp_path)}))
+    # real argon2id, cheaper parameters (the hash carries them; the app verifies any)
+    o.accounts.hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+    acc = o.accounts
+    acc.add_user("admin", "admin", password=PW)
+    acc.add_user("dps", "perencana", password=PW, provinsi="Bali", kab_kota=["Kota Denpasar"])
+    acc.add_user("lihat", "pembaca", password=PW, provinsi="Bali", kab_kota=["Kota Denpasar"])
+    yield o
+    o.close()
+
+
+def app():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def sign_in(at, user: str, pw: str = PW):
+    at.text_input(key="login_user").input(user)
+    at.text_input(key="login_pw").input(pw)
+    next(b for b in at.button if b.label == "Masuk").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_nothing_without_sign_in_and_wrong_password_throttled(office):
+    at = app()
+    assert at.title[0].value == "Masuk ke ibm-geo"
+    assert not at.sidebar.radio and "_summary" not in at.session_state
+    for _ in range(5):
+        sign_in(at, "dps", "salah-salah")
+        assert at.error[0].value == "Nama pengguna atau kata sandi salah."
+    sign_in(at, "dps", "salah-salah")
+    sign_in(at, "dps", PW)  # even the right password waits now
+    assert at.error[0].value.startswith("Terlalu banyak percobaan masuk yang gagal")
+    assert "_summary" not in at.session_state
+    log = office.audit.entries(actor="dps")
+    assert log["action"].tolist() == ["sign_in_failed"] * 7
+    assert [json.loads(d)["reason"] for d in log["details"]][-1] == "throttled"
+
+
+def test_scoped_planner_sees_only_their_kab_kota(office):
+    at = sign_in(app(), "dps")
+    assert at.session_state["_summary"]["kelurahan"] == 43
+    kab = next(m for m in at.sidebar.multiselect if m.label == "Kab/Kota (BNNK)")
+    assert kab.options == ["Kota Denpasar"]
+    # the counts are those of the library's scoped analysis, not of a widget filter
+    d = demo_paths()
+    joined = join_inputs(
+        load_inputs(d["boundaries"], d["clients"], d["agents"], d["service_points"])
+    )
+    p = office.accounts.get("dps")
+    lib = office.analyze(p, joined, Scenario(), log=False)
+    assert at.session_state["_summary"]["clients"] == lib.summary["clients"]
+    top = lib.kelurahan["kode"].head(10).tolist()
+    assert at.session_state["_top"] == top
+    log = office.audit.entries(actor="dps")
+    assert log["action"].tolist() == ["sign_in", "analysis"]
+    assert json.loads(log["details"].iloc[1])["units"] == 43
+    # every step runs; the office step lists the workspace
+    for step in ("data", "score", "plan", "export", "office"):
+        at.sidebar.radio[0].set_value(step).run()
+        assert not at.exception, (step, at.exception)
+    at.button(key="ws_run").click().run()
+    assert at.success and at.success[0].value.startswith("Tersimpan")
+    assert office.workspace(p).items()["kind"].tolist() == ["run"]
+
+
+def test_viewer_reaches_published_results_only(office):
+    at = sign_in(app(), "lihat")
+    assert at.title[0].value == "Hasil yang dipublikasikan"
+    assert at.info[0].value.startswith("Belum ada hasil")
+    assert not at.sidebar.radio  # no steps: no data, map, client views
+    assert "_summary" not in at.session_state
+    # a planner publishes; the viewer sees its published table and nothing else
+    d = demo_paths()
+    joined = join_inputs(
+        load_inputs(d["boundaries"], d["clients"], d["agents"], d["service_points"])
+    )
+    dps = office.accounts.get("dps")
+    office.workspace(dps).publish_plan("Rakor Desember", office.analyze(dps, joined, Scenario()))
+    at.run()
+    assert at.selectbox(key="pub_pick").options[0].startswith("#1 Rakor Desember")
+    table = at.dataframe[0].value
+    assert len(table) == 43 and "nama" in table.columns
+    assert not {"name", "client_id", "lat", "lon"} & set(table.columns)
+
+
+def test_admin_sees_audit_log_and_users(office):
+    at = sign_in(app(), "admin")
+    at.sidebar.radio[0].set_value("office").run()
+    assert not at.exception
+    frames = [d.value for d in at.dataframe]
+    users = next(f for f in frames if "username" in f.columns)
+    assert sorted(users["username"]) == ["admin", "dps", "lihat"]
+    log = next(f for f in frames if "action" in f.columns)
+    assert "sign_in" in set(log["action"]) and "user_created" in set(log["action"])
+    assert at.caption and any(c.value == "Rantai hash log utuh." for c in at.caption)
