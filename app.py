@@ -25,6 +25,7 @@ from ibm_geo_app import downloads as app_downloads
 from ibm_geo_app import inputs as app_inputs
 from ibm_geo_app import map as appmap
 from ibm_geo_app import office as app_office
+from ibm_geo_app import serve as app_serve
 from ibm_geo_app import state as app_state
 
 st.set_page_config(page_title="ibm-geo", page_icon="\U0001f5fa", layout="wide")
@@ -375,29 +376,47 @@ def step_map(result, sc: Scenario, sites: pd.DataFrame | None = None, key: str =
 
 
 def draw_map(result, sc, *, sites=None, show_clients=True, key="map") -> None:
-    """Leaflet map through st_folium; only a click on a kelurahan reruns the script."""
-    m = appmap.build_app_map(
-        appmap.map_units(result.kelurahan),
-        scenario=sc,
-        clients=result.clients.loc[result.clients["located"].astype(bool)]
-        if show_clients
-        else None,
-        agents=result.joined.agents.table,
-        service_points=result.joined.service_points.table,
-        sites=sites,
-        radius_m=sc.radius_m,
-        lang=L(),
-        selected=st.session_state.get("selected_kode"),
-        units=result.joined.units,
-    )
-    try:
-        from streamlit_folium import st_folium
-    except ImportError:  # pragma: no cover - listed in the app extra
-        st.components.v1.html(m.get_root().render(), height=560)
-        return
-    out = st_folium(
-        m, height=560, width=None, returned_objects=["last_active_drawing"], key=f"{key}_leaflet"
-    )
+    """Leaflet map through st_folium; only a click on a kelurahan reruns the script. The map is
+    built once per result and view and shared by the sessions showing it (ibm_geo_app.serve)."""
+    selected = st.session_state.get("selected_kode")
+
+    def build():
+        return appmap.build_app_map(
+            appmap.map_units(result.kelurahan),
+            scenario=sc,
+            clients=result.clients.loc[result.clients["located"].astype(bool)]
+            if show_clients
+            else None,
+            agents=result.joined.agents.table,
+            service_points=result.joined.service_points.table,
+            sites=sites,
+            radius_m=sc.radius_m,
+            lang=L(),
+            selected=selected,
+            units=result.joined.units,
+        )
+
+    if app_serve.available():
+        sites_key = None if sites is None else pd.util.hash_pandas_object(sites).sum()
+        parts = (sc.to_json(), bool(show_clients), selected, L(), sites_key)
+        prep = app_serve.prepared_map(result, parts, build)
+        out = app_serve.show_map(
+            prep, key=f"{key}_leaflet", height=560, returned_objects=["last_active_drawing"]
+        )
+    else:  # pragma: no cover - streamlit-folium missing or changed
+        m = build()
+        try:
+            from streamlit_folium import st_folium
+        except ImportError:
+            st.components.v1.html(m.get_root().render(), height=560)
+            return
+        out = st_folium(
+            m,
+            height=560,
+            width=None,
+            returned_objects=["last_active_drawing"],
+            key=f"{key}_leaflet",
+        )
     kode = appmap.clicked_kode(out)
     if kode and kode != st.session_state.get(f"{key}_last_click"):
         st.session_state[f"{key}_last_click"] = kode
