@@ -83,6 +83,14 @@ class PlanConfig(_Model):
     time_limit_s: float = Field(120.0, gt=0)
     mip_gap: float = Field(0.0, ge=0, le=1)
     curve_max_p: int = Field(20, ge=0)
+    # -- rakor deck (issue 14): what a decision costs -------------------------------------------
+    cost_per_agent_rp: float | None = Field(
+        None,
+        ge=0,
+        le=1e11,
+        description="Cost of one new Agen Pemulihan in Rupiah (training, kit, honorarium for the "
+        "planning period); the deck shows the plan's cost from it; None = not set",
+    )
 
 
 class PilotConfig(_Model):
@@ -131,6 +139,13 @@ class Scenario(_Model):
     filters: Filters = Field(default_factory=Filters)
     plan: PlanConfig = Field(default_factory=PlanConfig)
     pilots: PilotConfig = Field(default_factory=PilotConfig)
+    # -- rakor outputs (issue 14) ----------------------------------------------------------------
+    data_date: str | None = Field(
+        None,
+        max_length=40,
+        description="Cut-off date of the client and agent data as the planner states it (e.g. "
+        "'30 Juni 2025'); shown on maps and slides instead of the run date",
+    )
 
     @model_validator(mode="after")
     def _check_statuses(self) -> Scenario:
