@@ -238,7 +238,9 @@ def try_sources(sources: tuple, maps: dict) -> None:
     ss = st.session_state
     try:
         with st.spinner(tr("data.loading")):
-            get_joined(sources, json.dumps(maps, sort_keys=True), "{}", Scenario().fuzzy_threshold)
+            joined = get_joined(
+                sources, json.dumps(maps, sort_keys=True), "{}", Scenario().fuzzy_threshold
+            )
     except IbmGeoError as e:
         ss["last_error"] = describe_error(e)
         failed = getattr(e, "table", None) or e.params.get("file")
@@ -254,7 +256,7 @@ def try_sources(sources: tuple, maps: dict) -> None:
     ss.update(sources=sources, is_demo=False, maps=maps, mapping_needed=None)
     ss.pop("last_error", None)
     if isinstance(ss.get("principal"), app_office.Principal):  # office mode: log fingerprints
-        app_office.log_inputs(ss["principal"], sources)
+        app_office.log_inputs(ss["principal"], sources, joined)
     st.rerun()
 
 

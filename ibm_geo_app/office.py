@@ -17,6 +17,7 @@ from ibm_geo.errors import IbmGeoError, UserError
 from ibm_geo.i18n import register, t
 from ibm_geo.office import Office, OfficeSettings, Principal, input_fingerprint
 from ibm_geo.office.audit import ACTIONS
+from ibm_geo.office.rosters import ROSTER_KINDS
 from ibm_geo.office.scope import scope_joined, scope_scenario
 
 # texts of this module, both languages side by side (kept here, not in the shared locale files,
@@ -221,10 +222,15 @@ def log_inputs(p: Principal, sources: tuple, joined=None) -> None:
             "boundaries": len(joined.units),
         }
     fps = []
+    office = get_office()
+    store = office.rosters()
     for kind, name, data in sources:
         raw = data if isinstance(data, bytes) else open(data, "rb").read()  # noqa: SIM115
         fps.append(input_fingerprint(kind, name, raw, rows.get(kind)))
-    get_office().log_inputs(p, fps)
+        # kept only when the admin turned roster storage on: encrypted, with a retention date
+        if store.enabled and kind in ROSTER_KINDS:
+            store.put(p, kind, raw, rows.get(kind) or 0)
+    office.log_inputs(p, fps)
 
 
 def logged(p: Principal, kind: str, fn, *, kelurahan=None, sc=None, published: bool = False):

@@ -125,3 +125,39 @@ def test_admin_sees_audit_log_and_users(office):
     log = next(f for f in frames if "action" in f.columns)
     assert "sign_in" in set(log["action"]) and "user_created" in set(log["action"])
     assert at.caption and any(c.value == "Rantai hash log utuh." for c in at.caption)
+
+
+def test_accepted_upload_is_logged_by_hash_and_roster_kept_only_when_on(tmp_path, monkeypatch):
+    """The app's hook after 'Proses data' accepted the files: fingerprints in the log; the roster
+    stored (encrypted) only once the admin turned it on."""
+    import hashlib
+
+    from ibm_geo.office.rosters import new_key
+    from ibm_geo_app import office as app_office
+
+    monkeypatch.setenv("IBM_GEO_OFFICE", "1")
+    monkeypatch.setenv("IBM_GEO_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("IBM_GEO_ROSTER_KEY", new_key())
+    monkeypatch.delenv("IBM_GEO_DB_URL", raising=False)
+    office = app_office.get_office()
+    office.accounts.hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+    admin = office.accounts.add_user("admin", "admin", password=PW)
+    dps = office.accounts.add_user(
+        "dps", "perencana", password=PW, provinsi="Bali", kab_kota=["Kota Denpasar"]
+    )
+    d = demo_paths()
+    sources = tuple((k, d[k].name, d[k].read_bytes()) for k in ("boundaries", "clients"))
+    joined = join_inputs(load_inputs(d["boundaries"], d["clients"]))
+    app_office.log_inputs(dps, sources, joined)
+    assert office.rosters().list(admin) == []
+    office.set_setting(admin, "store_rosters", "true")
+    app_office.log_inputs(dps, sources, joined)
+    kept = office.rosters().list(admin)
+    assert [(r["kind"], r["rows"]) for r in kept] == [("clients", len(joined.clients.table))]
+    assert office.rosters().get(dps, kept[0]["id"]) == d["clients"].read_bytes()
+    log = office.audit.entries(action="inputs_loaded")
+    fps = json.loads(log["details"].iloc[0])["inputs"]
+    assert {f["kind"]: f["sha256"] for f in fps} == {
+        k: hashlib.sha256(data).hexdigest() for k, _, data in sources
+    }
+    assert fps[1]["rows"] == len(joined.clients.table)
