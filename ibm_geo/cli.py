@@ -65,6 +65,35 @@ ScenarioOpt = Annotated[
     ),
 ]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Folder for the results (created).")]
+# --- road-network travel (issue 12) -------------------------------------------------------------
+RoadsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--roads",
+        help="OpenStreetMap extract (.osm.pbf, .osm, .osm.bz2): reach, dist_nearest_m and the plan "
+        "use travel along the roads instead of straight lines.",
+        exists=True,
+        dir_okay=False,
+    ),
+]
+TravelOpt = Annotated[
+    str | None,
+    typer.Option("--travel", help="motor (sepeda motor, default) or walk; with --roads."),
+]
+
+
+def _roads_scenario(sc, roads: Path | None, travel: str | None):
+    """--roads/--travel override the scenario's roads block (kept in scenario.toml)."""
+    upd: dict = {}
+    if roads is not None:
+        upd.update(distance="road", extract=str(roads))
+    if travel is not None:
+        if travel not in ("motor", "walk"):
+            _fail(f"--travel: unknown mode {travel!r}; use motor or walk")
+        upd["travel"] = travel
+    if not upd:
+        return sc
+    return sc.model_copy(update={"roads": sc.roads.model_copy(update=upd)})
 
 
 def _fail(msg: str) -> None:
@@ -72,11 +101,12 @@ def _fail(msg: str) -> None:
     raise typer.Exit(code=2)
 
 
-def _run_analysis(boundaries, clients, agents, service_points, scenario):
+def _run_analysis(boundaries, clients, agents, service_points, scenario, roads=None, travel=None):
     from .config import Scenario, load_scenario
     from .pipeline import analyze
 
     sc = load_scenario(scenario) if scenario else Scenario()
+    sc = _roads_scenario(sc, roads, travel)
     return analyze(boundaries, clients, agents, service_points, sc)
 
 
@@ -136,12 +166,14 @@ def analyze(
     no_map: Annotated[
         bool, typer.Option("--no-map", help="Skip map.html (very large areas).")
     ] = False,
+    roads: RoadsOpt = None,
+    travel: TravelOpt = None,
 ) -> None:
     """Rank kelurahan by unmet need and write ranking.csv/.xlsx, matches.csv, data_quality.csv,
     results.geojson and map.html into OUT. Every export holds per-kelurahan aggregates only; counts
     below the suppression threshold k (default 5) are written as "<5"."""
     try:
-        result = _run_analysis(boundaries, clients, agents, service_points, scenario)
+        result = _run_analysis(boundaries, clients, agents, service_points, scenario, roads, travel)
         written = _write_analysis(result, out, html=not no_map)
     except IbmGeoError as e:
         _fail(str(e))
@@ -180,6 +212,8 @@ def plan(
     budget: Annotated[
         float | None, typer.Option(help="Recruitment budget (same unit as cost_per_site).")
     ] = None,
+    roads: RoadsOpt = None,
+    travel: TravelOpt = None,
 ) -> None:
     """Analyze, then propose where to recruit new Agen Pemulihan groups and which villages to
     pilot (one per BNNK by default). Writes the analysis files plus plan.csv, pilots.csv,
@@ -187,13 +221,13 @@ def plan(
     from .plan import choose_pilots, plan_recruitment
 
     try:
-        result = _run_analysis(boundaries, clients, agents, service_points, scenario)
+        result = _run_analysis(boundaries, clients, agents, service_points, scenario, roads, travel)
         sc = result.scenario
         upd = {k: v for k, v in {"p": p, "model": model, "budget": budget}.items() if v is not None}
         if upd:
             sc = sc.model_copy(update={"plan": sc.plan.model_copy(update=upd)})
             result.scenario = sc
-        rp = plan_recruitment(result.kelurahan, sc)
+        rp = plan_recruitment(result.kelurahan, sc, backend=_road_backend(result))
         pilots = choose_pilots(result.kelurahan, sc)
         written = _write_analysis(result, out, plan=rp, pilots=pilots)
         from .export import tables as ex
@@ -233,6 +267,11 @@ def plan(
         f"gap {rp.gap:.2%}; {len(pilots)} pilot villages"
     )
     typer.echo("wrote " + ", ".join(p.name for p in written))
+
+
+def _road_backend(result):
+    d = result.distance
+    return d if getattr(d, "kind", "straight") == "road" else None
 
 
 @app.command("scenario")

@@ -142,6 +142,7 @@ def plan_recruitment(
     existing_agents: pd.DataFrame | None = None,
     candidates: gpd.GeoDataFrame | None = None,
     metric_crs=None,
+    backend=None,
 ) -> RecruitmentPlan:
     """Where to recruit new Agen Pemulihan groups under ``scenario.plan``.
 
@@ -160,7 +161,7 @@ def plan_recruitment(
         raise InputError("kelurahan", "no rows to plan for")
     cfg = scenario.plan
     radius = float(cfg.radius_m or scenario.radius_m)
-    crs = metric_crs or _metric_crs(kelurahan)
+    crs = metric_crs or getattr(backend, "crs", None) or _metric_crs(kelurahan)
     kel = kelurahan.reset_index(drop=True)
     ident = kel[["kode", "nama", "kecamatan", "kab_kota"]].copy()
     d_xy = _xy(_rep_points(kel), crs)
@@ -235,7 +236,7 @@ def plan_recruitment(
     )
 
     # -- solve ---------------------------------------------------------------------------------
-    cov = build_coverage(d_xy, all_xy, radius)
+    cov = build_coverage(d_xy, all_xy, radius, backend)  # backend: ibm_geo.distance (roads)
     common = dict(fixed=fixed, required=required, forbidden=forbidden)
     if cfg.model == "lscp":
         res = solve_lscp(
@@ -250,7 +251,7 @@ def plan_recruitment(
         )
     elif cfg.model == "pmedian":
         far = max(radius, scenario.distance_cap_m)
-        pcov = build_coverage(d_xy, all_xy, far)
+        pcov = build_coverage(d_xy, all_xy, far, backend)
         res = solve_pmedian(
             pcov,
             w,
