@@ -13,7 +13,6 @@ import json
 import pandas as pd
 import streamlit as st
 
-from ibm_geo import ui_state as ui
 from ibm_geo.config import STATUSES, Scenario
 from ibm_geo.demo import demo_paths
 from ibm_geo.errors import IbmGeoError, InputError
@@ -22,6 +21,10 @@ from ibm_geo.matching import place_choice_key
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
 from ibm_geo.plan import choose_pilots, compare_scenarios, plan_recruitment
 from ibm_geo.scoring import COMPONENTS, class_labels
+from ibm_geo_app import downloads as app_downloads
+from ibm_geo_app import inputs as app_inputs
+from ibm_geo_app import map as appmap
+from ibm_geo_app import state as app_state
 
 st.set_page_config(page_title="ibm-geo", page_icon="\U0001f5fa", layout="wide")
 STEPS = ("data", "map", "score", "plan", "export")
@@ -111,7 +114,7 @@ def get_pilots(_result, result_key: str, scenario_json: str):
 # --------------------------------------------------------------------------------- data sources
 def demo_sources() -> tuple:
     p = demo_paths()
-    return tuple((k, p[k].name, str(p[k])) for k in ui.KINDS)
+    return tuple((k, p[k].name, str(p[k])) for k in app_state.KINDS)
 
 
 def sources_key(sources: tuple) -> str:
@@ -129,11 +132,11 @@ def init_state() -> None:
         ss["is_demo"] = True
         ss["maps"] = {}
     if "w_unserved_count" not in ss:
-        ss.update(ui.scenario_to_state(Scenario()))
+        ss.update(app_state.scenario_to_state(Scenario()))
     if "pending_state" in ss:
         ss.update(ss.pop("pending_state"))
     # keep widget values when a step's widgets are not drawn in this run
-    for k in ui.STATE_KEYS:
+    for k in app_state.STATE_KEYS:
         if k in ss:
             ss[k] = ss[k]
 
@@ -190,9 +193,9 @@ def sidebar_filters(joined) -> tuple[int, int]:
 
 
 def current_scenario(yr: tuple[int, int]) -> Scenario:
-    state = {k: st.session_state[k] for k in ui.STATE_KEYS if k in st.session_state}
+    state = {k: st.session_state[k] for k in app_state.STATE_KEYS if k in st.session_state}
     base = st.session_state.get("base_scenario") or Scenario()
-    return ui.scenario_from_state(state, base, yr)
+    return app_state.scenario_from_state(state, base, yr)
 
 
 # ------------------------------------------------------------------------------------- 1. Data
@@ -214,13 +217,15 @@ def step_data(result) -> None:
     pending = ss.get("mapping_needed")
     if pending:
         mapping_form(pending)
-    st.caption(tr("data.loaded", sources=ui.md_escape(", ".join(n for _, n, _ in ss["sources"]))))
+    st.caption(
+        tr("data.loaded", sources=app_inputs.md_escape(", ".join(n for _, n, _ in ss["sources"])))
+    )
     quality_report(result)
 
 
 def upload_form() -> None:
     files = {}
-    for kind in ui.KINDS:
+    for kind in app_state.KINDS:
         files[kind] = st.file_uploader(tr(f"data.{kind}"), key=f"up_{kind}")
     if st.button(tr("data.process"), type="primary", key="process"):
         if files["boundaries"] is None or files["clients"] is None:
@@ -244,7 +249,7 @@ def try_sources(sources: tuple, maps: dict) -> None:
         st.error(ss["last_error"])
         return
     except (IbmGeoError, ValueError, OSError) as e:
-        ss["last_error"] = tr("data.error", file="?", col="", msg=ui.md_escape(e))
+        ss["last_error"] = tr("data.error", file="?", col="", msg=app_inputs.md_escape(e))
         st.error(ss["last_error"])
         return
     ss.update(sources=sources, is_demo=False, maps=maps, mapping_needed=None)
@@ -253,7 +258,7 @@ def try_sources(sources: tuple, maps: dict) -> None:
 
 
 def describe_error(e: InputError) -> str:
-    return ui.error_message(e, L())
+    return app_inputs.error_message(e, L())
 
 
 def mapping_form(pending: dict) -> None:
@@ -261,35 +266,35 @@ def mapping_form(pending: dict) -> None:
     kind, sources = pending["kind"], pending["sources"]
     name, data = next((n, d) for k, n, d in sources if k == kind)
     raw = data if isinstance(data, bytes) else open(data, "rb").read()  # noqa: SIM115
-    headers = ui.headers_of(raw, name)
-    st.warning(tr("data.mapping", file=ui.md_escape(name)))
+    headers = app_inputs.headers_of(raw, name)
+    st.warning(tr("data.mapping", file=app_inputs.md_escape(name)))
     none = tr("data.mapping_none")
     choices = {}
     cols = st.columns(3)
-    for i, canon in enumerate(ui.MAPPABLE[kind]):
+    for i, canon in enumerate(app_state.MAPPABLE[kind]):
         pick = cols[i % 3].selectbox(canon, [none, *headers], key=f"map_{kind}_{canon}")
         choices[canon] = None if pick == none else pick
     if st.button(tr("data.retry"), key="map_retry"):
         maps = dict(pending["maps"])
-        maps[kind] = ui.mapping_from_choices(choices)
+        maps[kind] = app_inputs.mapping_from_choices(choices)
         try_sources(sources, maps)
 
 
 def quality_report(result) -> None:
     st.subheader(tr("q.title"))
-    st.dataframe(ui.quality_overview(result, L()), hide_index=True, width="stretch")
-    all_todo = ui.to_resolve(result.matches)
-    todo = all_todo.head(ui.RESOLVE_LIMIT)
+    st.dataframe(app_inputs.quality_overview(result, L()), hide_index=True, width="stretch")
+    all_todo = app_inputs.to_resolve(result.matches)
+    todo = all_todo.head(app_inputs.RESOLVE_LIMIT)
     if len(todo):
         st.markdown(tr("q.choose"))
         if len(all_todo) > len(todo):
             st.caption(tr("q.more", n=len(todo), total=len(all_todo)))
         picks = {}
-        lookup = ui.candidate_lookup(result.joined.units)  # once, not per name (83k units)
+        lookup = app_inputs.candidate_lookup(result.joined.units)  # once, not per name (83k units)
         for i, rec in enumerate(todo.to_dict("records")):
-            opts = ui.candidate_options(rec.get("candidates") or "", lookup)
+            opts = app_inputs.candidate_options(rec.get("candidates") or "", lookup)
             cur = rec.get("nama")
-            e = ui.md_escape
+            e = app_inputs.md_escape
             label = (
                 f"{e(rec['written_name'])} ({e(rec.get('written_kecamatan') or '-')}, "
                 f"{e(rec.get('written_kab_kota') or '-')}) - {rec['rows']} x [{rec['method']}"
@@ -334,16 +339,16 @@ def step_map(result, sc: Scenario, sites: pd.DataFrame | None = None, key: str =
     show = st.checkbox(tr("m.show_clients"), value=True, key=f"{key}_clients")
     ss = st.session_state
     sel = ss.get("selected_kode")
-    shown = ui.map_units(k)
+    shown = appmap.map_units(k)
     if len(shown) < len(k):
         st.info(tr("m.truncated", n=len(shown), total=len(k)))
     k = shown
     col_map, col_info = st.columns([3, 2])
     with col_map:
         draw_map(result, sc, sites=sites, show_clients=show, key=key)
-        st.markdown(ui.legend_html(L()), unsafe_allow_html=True)
+        st.markdown(appmap.legend_html(result.kelurahan, sc, L()), unsafe_allow_html=True)
     with col_info:
-        labels = {r["kode"]: ui.unit_label(r) for r in k.to_dict("records")}
+        labels = {r["kode"]: app_inputs.unit_label(r) for r in k.to_dict("records")}
         kodes = list(labels)
         if sel not in labels:
             sel = kodes[0] if kodes else None
@@ -361,8 +366,9 @@ def step_map(result, sc: Scenario, sites: pd.DataFrame | None = None, key: str =
 
 def draw_map(result, sc, *, sites=None, show_clients=True, key="map") -> None:
     """Leaflet map through st_folium; only a click on a kelurahan reruns the script."""
-    m = ui.build_app_map(
-        ui.map_units(result.kelurahan),
+    m = appmap.build_app_map(
+        appmap.map_units(result.kelurahan),
+        scenario=sc,
         clients=result.clients.loc[result.clients["located"].astype(bool)]
         if show_clients
         else None,
@@ -382,7 +388,7 @@ def draw_map(result, sc, *, sites=None, show_clients=True, key="map") -> None:
     out = st_folium(
         m, height=560, width=None, returned_objects=["last_active_drawing"], key=f"{key}_leaflet"
     )
-    kode = ui.clicked_kode(out)
+    kode = appmap.clicked_kode(out)
     if kode and kode != st.session_state.get(f"{key}_last_click"):
         st.session_state[f"{key}_last_click"] = kode
         st.session_state["selected_kode"] = kode
@@ -390,7 +396,7 @@ def draw_map(result, sc, *, sites=None, show_clients=True, key="map") -> None:
 
 
 def unit_details(row: pd.Series) -> None:
-    e = ui.md_escape
+    e = app_inputs.md_escape
     st.markdown(
         f"**{e(row['nama'])}** — {e(row['kecamatan'])}, {e(row['kab_kota'])} ({e(row['kode'])})"
     )
@@ -403,7 +409,7 @@ def unit_details(row: pd.Series) -> None:
     c3.metric(t("field.agents_active", L()), int(row["agents_active"]))
     st.markdown(f"**{tr('m.why')}**")
     st.text(row["reason_id"] if L() == "id" else row["reason_en"])
-    st.dataframe(ui.why_table(row, L()), hide_index=True, width="stretch")
+    st.dataframe(app_inputs.why_table(row, L()), hide_index=True, width="stretch")
 
 
 # --------------------------------------------------------------------------------------- 3. Skor
@@ -560,7 +566,7 @@ def compare_block(result, sc: Scenario, plan) -> None:
         if col.button(tr(f"p.save_{slot.lower()}"), key=f"save_{slot}"):
             ss[f"cmp_{slot}"] = (sc, result.kelurahan, plan)
         if ss.get(f"cmp_{slot}"):
-            col.caption(tr("p.saved", name=ui.md_escape(ss[f"cmp_{slot}"][0].name)))
+            col.caption(tr("p.saved", name=app_inputs.md_escape(ss[f"cmp_{slot}"][0].name)))
     a, b = ss.get("cmp_A"), ss.get("cmp_B")
     if not (a and b):
         st.info(tr("p.need_two"))
@@ -569,7 +575,7 @@ def compare_block(result, sc: Scenario, plan) -> None:
     summary = cmp.attrs.get("summary")
     if summary is not None and len(summary):
         st.dataframe(summary, hide_index=True, width="stretch")
-    st.caption(f"A: {ui.md_escape(a[0].name)} — B: {ui.md_escape(b[0].name)}")
+    st.caption(f"A: {app_inputs.md_escape(a[0].name)} — B: {app_inputs.md_escape(b[0].name)}")
     st.dataframe(pretty(cmp), hide_index=True, width="stretch", key="compare_table")
 
 
@@ -582,7 +588,9 @@ def step_export(result, sc: Scenario, rkey: str) -> None:
     last = ss.get("last_plan")
     plan = last[1] if last and last[0] == sc.to_json() else None
     pilots = get_pilots(result, rkey, sc.to_json())
-    items = [i for i in ui.export_items(result, sc, plan, pilots, L()) if i[0] != "e.scenario"]
+    items = [
+        i for i in app_downloads.export_items(result, sc, plan, pilots, L()) if i[0] != "e.scenario"
+    ]
     cols = st.columns(3)
     for i, (label, fname, mime, fn) in enumerate(items):
         cols[i % 3].download_button(
@@ -603,14 +611,14 @@ def step_export(result, sc: Scenario, rkey: str) -> None:
         try:
             loaded = Scenario.from_text(up.getvalue().decode("utf-8-sig"))
         except Exception as e:  # noqa: BLE001 - any parse/validation error is the user's file
-            msg = ui.md_escape(str(e).splitlines()[0])
-            st.error(tr("e.bad_scenario", file=ui.md_escape(up.name), msg=msg))
+            msg = app_inputs.md_escape(str(e).splitlines()[0])
+            st.error(tr("e.bad_scenario", file=app_inputs.md_escape(up.name), msg=msg))
             return
         ss["loaded_scenario"] = up.file_id
         ss["base_scenario"] = loaded
         # widgets of this run are already drawn: apply their new values at the start of the next
-        ss["pending_state"] = ui.scenario_to_state(loaded, year_range(result.joined))
-        ss["flash"] = tr("e.loaded", name=ui.md_escape(loaded.name))
+        ss["pending_state"] = app_state.scenario_to_state(loaded, year_range(result.joined))
+        ss["flash"] = tr("e.loaded", name=app_inputs.md_escape(loaded.name))
         st.rerun()
 
 
@@ -648,7 +656,7 @@ def main() -> None:
         joined, jkey = current_joined()
     yr = sidebar_filters(joined)
     sc = current_scenario(yr)
-    akey = ui.analysis_key(sc)
+    akey = app_state.analysis_key(sc)
     with st.spinner(tr("data.loading")):
         base = get_analysis(joined, jkey, akey, sc.to_json())
         rkey = hashlib.sha256((jkey + akey).encode()).hexdigest()[:16]

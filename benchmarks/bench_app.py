@@ -82,10 +82,10 @@ def reweight_seconds() -> tuple[float, float, float, tuple[Path, bytes]]:
     CSV)) on Bali + 5,000 synthetic clients."""
     import geopandas as gpd
 
-    from ibm_geo import ui_state as ui
     from ibm_geo.config import Scenario
     from ibm_geo.demo import make_synthetic_clients
     from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
+    from ibm_geo_app import map as appmap
 
     root = os.environ.get("IBM_GEO_SHARED_DATA")
     path = Path(root or "", "boundaries", "bali.geojson")
@@ -111,7 +111,9 @@ def reweight_seconds() -> tuple[float, float, float, tuple[Path, bytes]]:
         times.append(time.perf_counter() - t)
     assert len(out.kelurahan) == 716
     t = time.perf_counter()
-    ui.build_app_map(out.kelurahan, clients=result.clients, units=result.joined.units).get_root()
+    appmap.build_app_map(
+        out.kelurahan, clients=result.clients, units=result.joined.units
+    ).get_root()
     t_map = time.perf_counter() - t
     return statistics.median(times), t_once, t_map, (path, buf.getvalue().encode("utf-8"))
 

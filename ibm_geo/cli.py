@@ -228,7 +228,7 @@ def plan(
             sc = sc.model_copy(update={"plan": sc.plan.model_copy(update=upd)})
             result.scenario = sc
         rp = plan_recruitment(result.kelurahan, sc, backend=_road_backend(result))
-        pilots = choose_pilots(result.kelurahan, sc)
+        pilots = choose_pilots(result.kelurahan, sc, sites=rp.sites, backend=_road_backend(result))
         written = _write_analysis(result, out, plan=rp, pilots=pilots)
         from .export import tables as ex
         from .render import build_slides, render_static_map
@@ -264,8 +264,10 @@ def plan(
         _fail(str(e))
     typer.echo(
         f"{rp.method}: {len(rp.sites)} sites, objective {rp.objective:.1f}, bound {rp.bound:.1f}, "
-        f"gap {rp.gap:.2%}; {len(pilots)} pilot villages"
+        f"gap {rp.gap:.2%}; {len(pilots)} pilot villages; solver: {rp.solver}"
     )
+    if rp.fallback:
+        typer.echo(f"warning: the exact solver did not answer ({rp.fallback}); plan is greedy")
     typer.echo("wrote " + ", ".join(p.name for p in written))
 
 

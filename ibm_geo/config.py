@@ -61,7 +61,10 @@ class PlanConfig(_Model):
     radius_m: float | None = Field(None, gt=0, description="Service radius; None = scenario radius")
     target_share: float = Field(0.9, gt=0, le=1, description="LSCP: share of demand to reach")
     capacity: int | None = Field(
-        None, ge=1, description="Clients per new group; None = uncapacitated"
+        None, ge=1, description="Clients per new group; None = group_size x default_capacity"
+    )
+    unlimited_capacity: bool = Field(
+        False, description="New groups reach every client within the radius (no caseload cap)"
     )
     keep_existing: bool = True
     budget: float | None = Field(None, ge=0)

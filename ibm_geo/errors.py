@@ -28,6 +28,38 @@ MESSAGES: dict[str, dict[str, str]] = {
     # --- scenario and CLI options (issue 10) --------------------------------------------------
     # --- privacy / disclosure control (issue 9) -----------------------------------------------
     # --- score, plan, pilots, matching (issue 11) --------------------------------------------
+    "plan.quota_unknown_kab": {
+        "id": "Skenario, plan.{option}: kab/kota '{kab}' tidak ada di antara lokasi kandidat. "
+        "Tulis salah satu nama ini persis: {valid}.",
+        "en": "Scenario, plan.{option}: kab/kota '{kab}' is not among the candidate sites. "
+        "Write one of these names exactly: {valid}.",
+    },
+    "plan.quota_min_above_max": {
+        "id": "Skenario, plan.min_per_kab: minimal {min} kelompok di {kab} melebihi "
+        "plan.max_per_kab {max}. Turunkan minimum atau naikkan maksimum.",
+        "en": "Scenario, plan.min_per_kab: at least {min} groups in {kab} exceeds "
+        "plan.max_per_kab {max}. Lower the minimum or raise the maximum.",
+    },
+    "plan.quota_min_above_candidates": {
+        "id": "Skenario, plan.min_per_kab: minimal {min} kelompok di {kab}, tetapi hanya {n} "
+        "lokasi kandidat yang boleh dipilih di sana. Turunkan minimum atau kurangi "
+        "plan.forbidden.",
+        "en": "Scenario, plan.min_per_kab: at least {min} groups in {kab}, but only {n} "
+        "candidate sites there may be chosen. Lower the minimum or shorten plan.forbidden.",
+    },
+    "plan.quota_min_above_p": {
+        "id": "Skenario, plan.min_per_kab: jumlah minimum {total} kelompok ({mins}) melebihi "
+        "plan.p = {p} kelompok baru. Naikkan jumlah kelompok (--groups) atau turunkan minimum.",
+        "en": "Scenario, plan.min_per_kab: the minimums add up to {total} groups ({mins}), more "
+        "than plan.p = {p} new groups. Raise the number of groups (--groups) or lower the "
+        "minimums.",
+    },
+    "plan.quota_min_above_budget": {
+        "id": "Skenario, plan.min_per_kab: {total} kelompok minimum berbiaya {cost}, melebihi "
+        "plan.budget {budget}. Naikkan anggaran atau turunkan minimum.",
+        "en": "Scenario, plan.min_per_kab: the {total} minimum groups cost {cost}, more than "
+        "plan.budget {budget}. Raise the budget or lower the minimums.",
+    },
     # --- roads (issue 12) ---------------------------------------------------------------------
     "roads.format": {
         "id": "{file}: bukan ekstrak OpenStreetMap yang dikenali; gunakan berkas {suffixes} "

@@ -177,3 +177,18 @@ def test_cli_bad_extract_is_one_line_exit_2(files, tmp_path):
     assert r.exit_code == 2
     lines = [ln for ln in r.output.strip().splitlines() if ln.strip()]
     assert len(lines) == 1 and "broken.osm.pbf" in lines[0]
+
+
+def test_pilot_comparison_spacing_uses_road_reach(results):
+    """Comparison villages must lie beyond the pilots' reach; along the roads fewer units are
+    within reach, so at least every straight-line candidate stays available."""
+    from ibm_geo.plan.pilots import _beyond_reach
+
+    _, road = results
+    kel = road.kelurahan
+    central = np.flatnonzero(kel["dist_nearest_m"].notna().to_numpy())[:3].tolist()
+    sc = road.scenario
+    b_s = _beyond_reach(kel, central, None, sc)
+    b_r = _beyond_reach(kel, central, None, sc, road.distance)
+    assert (b_r >= b_s).all()
+    assert b_r.sum() > b_s.sum()

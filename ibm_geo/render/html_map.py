@@ -32,9 +32,9 @@ from ibm_geo.render.geometry import (
     auto_tolerance_m,
     dissolve_overview,
     overview_level,
-    score_classes,
     simplify_coverage,
 )
+from ibm_geo.render.style import score_classes
 
 #: vendored JS/CSS (package data; see ibm_geo/assets/README.md)
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -291,7 +291,7 @@ def build_html_map(
     ]
     rep = np.round(_rep_points(kel), 5)
 
-    cls, colors, legend = score_classes(kel, scenario)
+    cls, colors, legend = score_classes(kel, scenario, lang)
     legend = [[c, txt or t("legend.nodata", lang)] for c, txt in legend]
 
     un_lab = pub["unserved"].tolist() if "unserved" in pub else [None] * len(pub)

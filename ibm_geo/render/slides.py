@@ -82,6 +82,22 @@ def _bullets(
         p.font.size = Pt(size)
 
 
+def _solver_note(slide, sites: pd.DataFrame, lang: str) -> None:
+    """Which solver answered, at the foot of the plan slide: a greedy fallback must be visible
+    at the rakor, not only through the API."""
+    if "solver" not in sites or not len(sites):
+        return
+    label = str(sites["solver"].iloc[0])
+    _bullets(
+        slide,
+        [t("plan.solver", lang, solver=label)],
+        top=Inches(6.7),
+        width=Inches(12),
+        height=Inches(0.5),
+        size=11,
+    )
+
+
 def build_slides(
     kelurahan: gpd.GeoDataFrame,
     *,
@@ -175,6 +191,7 @@ def build_slides(
         s.shapes[-1].width = Inches(7.4)
     else:
         _bullets(s, [t("note.none", lang)], width=Inches(7))
+    _solver_note(s, sp, lang)
     cv = public_curve(curve, k)
     if len(cv):
         cd = CategoryChartData()

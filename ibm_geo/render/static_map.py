@@ -22,14 +22,13 @@ from ibm_geo.config import Scenario  # noqa: E402
 from ibm_geo.i18n import t  # noqa: E402
 from ibm_geo.privacy import public_pilots, public_sites, suppression_rule  # noqa: E402
 from ibm_geo.render.geometry import (  # noqa: E402
-    NODATA_COLOR,
     auto_tolerance_m,
     dissolve_overview,
     metric_crs,
     overview_level,
-    score_classes,
     simplify_coverage,
 )
+from ibm_geo.render.style import NODATA_COLOR, score_classes  # noqa: E402
 
 #: figure sizes in inches: 16:9 slide and A4 landscape
 SIZES = {"slide": (13.333, 7.5), "a4": (11.69, 8.27)}
@@ -123,7 +122,7 @@ def render_static_map(
         {"i": np.arange(len(kel))}, geometry=geoms.to_crs(crs).to_numpy(), crs=crs
     )
 
-    cls, colors, legend = score_classes(kel, scenario)
+    cls, colors, legend = score_classes(kel, scenario, lang)
     face = [colors[c] if c >= 0 else NODATA_COLOR for c in cls]
 
     fig = plt.figure(figsize=SIZES[size], dpi=dpi)
