@@ -92,23 +92,15 @@ def get_joined(sources: tuple, maps_json: str, choices_json: str, fuzzy: float):
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def get_analysis(_joined, joined_key: str, key: str, scenario_json: str):
-    return analyze_joined(_joined, Scenario.model_validate_json(scenario_json))
+def get_analysis(_joined, joined_key: str, analysis_json: str):
+    """Coverage and counts: keyed on the analysis part of the scenario only (weights, classes,
+    plan settings are not in it), so a weight slider never re-runs this."""
+    return analyze_joined(_joined, Scenario.model_validate_json(analysis_json))
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def get_scored(_result, result_key: str, scenario_json: str):
     return rescore(_result, Scenario.model_validate_json(scenario_json))
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def get_plan(_result, result_key: str, scenario_json: str):
-    return plan_recruitment(_result.kelurahan, Scenario.model_validate_json(scenario_json))
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def get_pilots(_result, result_key: str, scenario_json: str):
-    return choose_pilots(_result.kelurahan, Scenario.model_validate_json(scenario_json))
 
 
 # --------------------------------------------------------------------------------- data sources
@@ -497,22 +489,35 @@ def plan_controls(result) -> None:
         }
 
 
-def step_plan(result, sc: Scenario, rkey: str) -> None:
+def step_plan(result, sc: Scenario, data_key: str) -> None:
+    """The plan and pilots are computed on the button and kept until the planner re-runs them;
+    when any input changed since, they stay visible with "rencana perlu dihitung ulang"."""
     plan_controls(result)
     ss = st.session_state
+    key = app_state.plan_key(sc, data_key)
     if st.button(tr("p.run"), type="primary", key="run_plan"):
-        ss["plan_for"] = sc.to_json()
-    plan = None
-    if ss.get("plan_for") == sc.to_json():
         with st.spinner(tr("p.running")):
-            plan = get_plan(result, rkey, sc.to_json())
-        ss["last_plan"] = (sc.to_json(), plan)
-    if plan is not None:
-        show_plan(result, sc, plan)
+            plan = plan_recruitment(result.kelurahan, sc)
+            pilots = choose_pilots(result.kelurahan, sc)
+        ss["plan_run"] = {"key": key, "scenario": sc, "plan": plan, "pilots": pilots}
+    run = ss.get("plan_run")
+    if run is None:
+        st.info(tr("p.not_run"))
+        compare_block(result, sc, None)
+        return
+    fresh = run["key"] == key
+    if not fresh:
+        st.warning(tr("p.stale"))
+    show_plan(result, run["scenario"], run["plan"])
     st.subheader(tr("p.pilots"))
-    pilots = get_pilots(result, rkey, sc.to_json())
-    st.dataframe(pretty(pilots), hide_index=True, width="stretch", key="pilots_table")
-    compare_block(result, sc, plan)
+    st.dataframe(pretty(run["pilots"]), hide_index=True, width="stretch", key="pilots_table")
+    compare_block(result, sc, run["plan"] if fresh else None)
+
+
+def current_run(sc: Scenario, data_key: str) -> tuple[dict | None, bool]:
+    """(the kept plan run or None, whether it matches the current inputs)."""
+    run = st.session_state.get("plan_run")
+    return run, bool(run) and run["key"] == app_state.plan_key(sc, data_key)
 
 
 def show_plan(result, sc: Scenario, plan) -> None:
@@ -580,22 +585,28 @@ def compare_block(result, sc: Scenario, plan) -> None:
 
 
 # ------------------------------------------------------------------------------------- 5. Ekspor
-def step_export(result, sc: Scenario, rkey: str) -> None:
+def step_export(result, sc: Scenario, data_key: str) -> None:
     ss = st.session_state
     st.subheader(tr("e.title"))
     k = sc.suppression_k
     st.info(tr("e.privacy", k=k, km1=k - 1))
-    last = ss.get("last_plan")
-    plan = last[1] if last and last[0] == sc.to_json() else None
-    pilots = get_pilots(result, rkey, sc.to_json())
+    run, fresh = current_run(sc, data_key)
+    plan = run["plan"] if run else None
+    pilots = run["pilots"] if run else None
+    if run is None:
+        st.warning(tr("e.no_plan"))
+    elif not fresh:
+        st.warning(tr("e.stale"))
     items = [
         i for i in app_downloads.export_items(result, sc, plan, pilots, L()) if i[0] != "e.scenario"
     ]
     cols = st.columns(3)
     for i, (label, fname, mime, fn) in enumerate(items):
-        cols[i % 3].download_button(
-            tr(label), data=fn, file_name=fname, mime=mime, on_click="ignore", key=f"dl_{label}"
-        )
+        with cols[i % 3]:
+            st.download_button(
+                tr(label), data=fn, file_name=fname, mime=mime, on_click="ignore", key=f"dl_{label}"
+            )
+            st.caption(tr(f"{label}.desc"))
     st.divider()
     st.text_input(tr("e.name"), key="sc_name")
     st.download_button(
@@ -656,12 +667,10 @@ def main() -> None:
         joined, jkey = current_joined()
     yr = sidebar_filters(joined)
     sc = current_scenario(yr)
-    akey = app_state.analysis_key(sc)
     with st.spinner(tr("data.loading")):
-        base = get_analysis(joined, jkey, akey, sc.to_json())
-        rkey = hashlib.sha256((jkey + akey).encode()).hexdigest()[:16]
-        result = get_scored(base, rkey, sc.to_json())
-    rkey = hashlib.sha256((rkey + sc.to_json()).encode()).hexdigest()[:16]
+        base = get_analysis(joined, jkey, app_state.analysis_scenario(sc).to_json())
+        data_key = hashlib.sha256((jkey + app_state.analysis_key(sc)).encode()).hexdigest()[:16]
+        result = get_scored(base, data_key, sc.to_json())
     ss["_summary"] = result.summary  # read by tests
     ss["_top"] = result.kelurahan["kode"].head(sc.top_n).tolist()
     if step == "data":
@@ -671,9 +680,9 @@ def main() -> None:
     elif step == "score":
         step_score(result, sc)
     elif step == "plan":
-        step_plan(result, sc, rkey)
+        step_plan(result, sc, data_key)
     else:
-        step_export(result, sc, rkey)
+        step_export(result, sc, data_key)
 
 
 main()

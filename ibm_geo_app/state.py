@@ -129,11 +129,33 @@ def scenario_from_state(
     return Scenario.model_validate(data)
 
 
+#: scenario fields that only re-scoring, planning or labels read: the analysis ignores them
+SCORE_ONLY = ("name", "description", "weights", "classification", "n_classes", "fixed_breaks")
+SCORE_ONLY += ("top_n", "stability_draws", "stability_spread", "plan", "pilots")
+
+
+def analysis_scenario(sc: Scenario) -> Scenario:
+    """The scenario ``analyze_joined`` runs with: ``sc`` with every score-only field at its
+    default and no stability draws, so a weight change hits the cached analysis and only
+    ``rescore`` runs (with the real weights, once)."""
+    base = Scenario()
+    update = {k: getattr(base, k) for k in SCORE_ONLY if k in Scenario.model_fields}
+    update["stability_draws"] = 0
+    return sc.model_copy(update=update)
+
+
 def analysis_key(sc: Scenario) -> str:
     """Cache key of ``analyze_joined``: the scenario without what only ``rescore``/plan use."""
     d = sc.model_dump(mode="json")
-    for k in ("name", "description", "weights", "classification", "n_classes", "fixed_breaks"):
-        d.pop(k, None)
-    for k in ("top_n", "stability_draws", "stability_spread", "plan", "pilots"):
+    for k in SCORE_ONLY:
         d.pop(k, None)
     return json.dumps(d, sort_keys=True)
+
+
+def plan_key(sc: Scenario, data_key: str) -> str:
+    """What a plan and its pilots were computed from: the data and every scenario field but the
+    name; when it changes, the kept plan is shown as "perlu dihitung ulang" until re-run."""
+    d = sc.model_dump(mode="json")
+    d.pop("name", None)
+    d.pop("description", None)
+    return data_key + json.dumps(d, sort_keys=True)

@@ -168,12 +168,12 @@ def test_plan_p0_proposes_nothing_and_p3_at_most_three(at):
     at.number_input(key="p_p").set_value(0)
     at.button(key="run_plan").click().run()
     assert not at.exception, at.exception
-    plan = at.session_state["last_plan"][1]
+    plan = at.session_state["plan_run"]["plan"]
     assert len(plan.sites) == 0
     assert any("Tidak ada lokasi" in i.value for i in at.info)
     at.number_input(key="p_p").set_value(3)
     at.button(key="run_plan").click().run()
-    plan = at.session_state["last_plan"][1]
+    plan = at.session_state["plan_run"]["plan"]
     assert 1 <= len(plan.sites) <= 3
     assert frame_with(at, "Agen direkrut")["Kode"].tolist() == plan.sites["kode"].tolist()
 
@@ -452,6 +452,65 @@ def test_locales_have_the_same_keys_and_every_app_text_is_used():
         p.read_text() for p in (root / "ibm_geo_app").glob("*.py")
     )
     prefixes = ("w.", "s.", "p.by_", "p.mclp", "p.lscp", "p.pmedian", "p.save_", "step.", "data.")
+    prefixes += ("e.", "q.download")
     used = [k for k in loc["id"] if f'"{k}"' in code or f"'{k}'" in code or k.startswith(prefixes)]
     unused = sorted(set(loc["id"]) - set(used))
     assert not unused, unused
+
+
+def test_plan_persists_and_says_when_it_needs_a_rerun(at):
+    goto(at, "plan")
+    at.number_input(key="p_p").set_value(3)
+    at.button(key="run_plan").click().run()
+    plan = at.session_state["plan_run"]["plan"]
+    assert 1 <= len(plan.sites) <= 3 and not at.warning
+    # an input changes: the plan stays (same sites shown), marked as needing a re-run
+    at.number_input(key="p_p").set_value(4).run()
+    assert at.session_state["plan_run"]["plan"] is plan
+    assert any("perlu dihitung ulang" in w.value for w in at.warning)
+    assert frame_with(at, "Agen direkrut")["Kode"].tolist() == plan.sites["kode"].tolist()
+    goto(at, "export")
+    assert any("perlu dihitung ulang" in w.value for w in at.warning)
+    # every download says what it holds
+    assert sum("kelurahan/desa" in c.value for c in at.caption) >= 2
+    goto(at, "plan")
+    at.button(key="run_plan").click().run()
+    assert not any("perlu dihitung ulang" in w.value for w in at.warning)
+    assert at.session_state["plan_run"]["plan"] is not plan
+
+
+def test_export_without_a_plan_says_so(at):
+    goto(at, "export")
+    assert any("Rencana belum dihitung" in w.value for w in at.warning)
+
+
+def test_every_download_is_described_in_both_languages(demo_result):
+    from ibm_geo.i18n import t
+
+    for label, *_ in app_downloads.export_items(demo_result, Scenario(), None, None, "id"):
+        for lang in ("id", "en"):
+            assert t(f"{label}.desc", lang) != f"{label}.desc", (label, lang)
+
+
+def test_a_weight_change_rescores_without_rerunning_the_analysis(at, monkeypatch):
+    import ibm_geo.pipeline as pipeline
+
+    calls = {"analyze": 0, "score": 0}
+    real_analyze, real_score = pipeline.analyze_joined, pipeline.score_table
+
+    def analyze(*a, **kw):
+        calls["analyze"] += 1
+        return real_analyze(*a, **kw)
+
+    def score(table, scenario, ref):
+        calls["score"] += 1 if scenario.stability_draws else 0  # full scorings only
+        return real_score(table, scenario, ref)
+
+    monkeypatch.setattr(pipeline, "analyze_joined", analyze)
+    monkeypatch.setattr(pipeline, "score_table", score)
+    goto(at, "score")
+    at.slider(key="w_distance").set_value(0.9).run()
+    assert not at.exception
+    assert calls == {"analyze": 0, "score": 1}
+    at.sidebar.number_input(key="radius_m").set_value(2500).run()
+    assert calls["analyze"] == 1
