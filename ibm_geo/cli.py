@@ -234,15 +234,25 @@ def plan(
         from .render import build_slides, render_static_map
 
         kel = result.kelurahan
+        lines = _road_lines(result)
         for name, data in (
             ("plan.csv", ex.plan_csv(rp.sites, sc)),
             ("pilots.csv", ex.pilots_csv(pilots, kel, sc)),
             ("curve.csv", ex.curve_csv(rp.curve, sc)),
-            ("map.png", render_static_map(kel, scenario=sc, sites=rp.sites, pilots=pilots)),
+            (
+                "map.png",
+                render_static_map(kel, scenario=sc, sites=rp.sites, pilots=pilots, roads=lines),
+            ),
             (
                 "map_a4.pdf",
                 render_static_map(
-                    kel, scenario=sc, sites=rp.sites, pilots=pilots, size="a4", fmt="pdf"
+                    kel,
+                    scenario=sc,
+                    sites=rp.sites,
+                    pilots=pilots,
+                    size="a4",
+                    fmt="pdf",
+                    roads=lines,
                 ),
             ),
             (
@@ -269,6 +279,14 @@ def plan(
     if rp.fallback:
         typer.echo(f"warning: the exact solver did not answer ({rp.fallback}); plan is greedy")
     typer.echo("wrote " + ", ".join(p.name for p in written))
+
+
+def _road_lines(result):
+    """Road lines for the print map when the run used roads (None otherwise)."""
+    d = _road_backend(result)
+    if d is None:
+        return None
+    return d.graph.network.lines(tuple(result.kelurahan.to_crs(4326).total_bounds))
 
 
 def _road_backend(result):

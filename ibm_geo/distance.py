@@ -13,6 +13,7 @@ time; distances returned are always metres along the road (snap legs included).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -109,7 +110,7 @@ def distance_method(scenario: Scenario, lang: str = "en") -> str:
         return "garis lurus" if lang == "id" else "straight line"
     mode = {"motor": ("sepeda motor", "motorcycle"), "walk": ("jalan kaki", "walking")}[r.travel]
     m = mode[0] if lang == "id" else mode[1]
-    src = f", {r.extract}" if r.extract else ""
+    src = f", {PurePath(r.extract).name}" if r.extract else ""  # the name only: no local paths
     if r.threshold == "time":
         lim = f"{r.max_minutes:g} menit" if lang == "id" else f"{r.max_minutes:g} min"
     else:

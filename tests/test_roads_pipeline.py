@@ -192,3 +192,32 @@ def test_pilot_comparison_spacing_uses_road_reach(results):
     b_r = _beyond_reach(kel, central, None, sc, road.distance)
     assert (b_r >= b_s).all()
     assert b_r.sum() > b_s.sum()
+
+
+def test_maps_credit_osm_and_escape_the_extract_name(results, tmp_path):
+    """Print map draws the roads; every map names the method with the ODbL credit; the
+    extract's file name (user-supplied) reaches the HTML map escaped."""
+    from ibm_geo.render import build_html_map, render_static_map
+    from ibm_geo.render.static_map import _roads_note
+
+    _, road = results
+    net = road.distance.graph.network
+    lines = net.lines(net.bbox())
+    assert len(lines) == net.n_ways and lines.crs.to_epsg() == 4326
+    assert len(net.lines(net.bbox(), max_ways=100)) < 200  # main roads only
+    png = render_static_map(road.kelurahan, scenario=road.scenario, roads=lines)
+    assert png[:4] == b"\x89PNG" and len(png) > 20_000
+    (tmp_path / "roads_map.png").write_bytes(png)
+    assert "(c) OpenStreetMap contributors" in _roads_note(road.scenario, "id", True)
+    evil = road.scenario.model_copy(
+        update={
+            "roads": road.scenario.roads.model_copy(
+                update={"extract": "<img src=x onerror=alert(1)>.osm.pbf"}
+            )
+        }
+    )
+    page = build_html_map(road.kelurahan, scenario=evil).decode()
+    assert "OpenStreetMap contributors" in page
+    # the source line is inserted by Leaflet as HTML: it must arrive as text (&lt;img ...)
+    assert "\\u0026lt;img src=x onerror" in page
+    assert "\\u003cimg src=x onerror" not in page

@@ -17,6 +17,7 @@ from pptx.enum.chart import XL_CHART_TYPE
 from pptx.util import Emu, Inches, Pt
 
 from ibm_geo.config import Scenario
+from ibm_geo.distance import distance_method
 from ibm_geo.i18n import t
 from ibm_geo.privacy import (
     public_curve,
@@ -259,6 +260,7 @@ def build_slides(
         + ", ".join(f"{key} {100 * v / tot:.0f}%" for key, v in wts.items()),
         f"{t('method.radius', lang)}: {scenario.radius_m / 1000:g} km; "
         f"{t('method.capacity', lang)}: {scenario.default_capacity}; group {scenario.group_size}",
+        f"{'Jarak' if lang == 'id' else 'Distance'}: {distance_method(scenario, lang)}",
         f"{t('method.units', lang)}: {len(kelurahan)}; {t('note.date', lang)}: {data_date or today}",
         f"{t('method.suppression', lang)}: {suppression_rule(k, lang)}",
     ]

@@ -28,7 +28,7 @@ from ibm_geo.render.geometry import (  # noqa: E402
     overview_level,
     simplify_coverage,
 )
-from ibm_geo.render.style import NODATA_COLOR, score_classes  # noqa: E402
+from ibm_geo.render.style import NODATA_COLOR, SYMBOLS, score_classes  # noqa: E402
 
 #: figure sizes in inches: 16:9 slide and A4 landscape
 SIZES = {"slide": (13.333, 7.5), "a4": (11.69, 8.27)}
@@ -100,8 +100,12 @@ def render_static_map(
     dpi: int = 150,
     overview: str | None = None,
     basemap: bool = False,
+    roads: gpd.GeoDataFrame | None = None,
 ) -> bytes:
     """PNG or PDF bytes of the score map (16:9 ``"slide"`` or A4 landscape ``"a4"``).
+
+    ``roads``: OSM road lines (:meth:`ibm_geo.roads.RoadNetwork.lines`) drawn over the
+    polygons, credited "(c) OpenStreetMap contributors" in the note.
 
     ``basemap=True`` adds contextily tiles when that package is installed and online (optional;
     silently skipped otherwise).
@@ -136,6 +140,9 @@ def render_static_map(
     ax.set_ylim(y0 - pad, y1 + pad)
     if basemap:
         _try_basemap(ax, crs)
+    if roads is not None and len(roads):
+        st = SYMBOLS["road"]
+        roads.to_crs(crs).plot(ax=ax, color=st["color"], linewidth=st["weight"], zorder=2)
 
     rep = kel.set_geometry(
         gpd.points_from_xy(kel["rep_lon"], kel["rep_lat"])
@@ -224,6 +231,7 @@ def render_static_map(
         f"{t('note.source', lang)}. {t('method.radius', lang)}: {scenario.radius_m / 1000:g} km. "
         f"{suppression_rule(k, lang, curve=False)}"
     )
+    note += _roads_note(scenario, lang, roads is not None and len(roads) > 0)
     fig.text(0.02, 0.025, plain_text(note), fontsize=7, color="#444444", va="bottom", wrap=True)
 
     buf = io.BytesIO()
@@ -244,3 +252,12 @@ def _try_basemap(ax, crs) -> None:
         contextily.add_basemap(ax, crs=crs, attribution_size=6)
     except Exception:  # optional: not installed or offline
         return
+
+
+def _roads_note(scenario: Scenario, lang: str, drawn: bool) -> str:
+    """How distances were measured when roads are used, with the ODbL credit (issue 12)."""
+    from ibm_geo.distance import OSM_CREDIT, distance_method
+
+    if scenario.roads.distance == "road":
+        return f" {'Jarak' if lang == 'id' else 'Distance'}: {distance_method(scenario, lang)}."
+    return f" {'Jalan' if lang == 'id' else 'Roads'}: {OSM_CREDIT}." if drawn else ""

@@ -13,6 +13,10 @@ import numpy as np
 
 #: credit required by the ODbL wherever a map or export uses OSM roads
 OSM_CREDIT = "(c) OpenStreetMap contributors"
+MAIN_ROADS = (
+    "motorway", "trunk", "primary", "secondary", "tertiary",
+    "motorway_link", "trunk_link", "primary_link", "secondary_link", "ferry",
+)  # fmt: skip
 
 
 @dataclass
@@ -78,10 +82,12 @@ class RoadNetwork:
 
         return RoadGraph(self, crs, ferry_wait_s=ferry_wait_s)
 
-    def lines(self, bbox: tuple[float, float, float, float] | None = None):
+    def lines(self, bbox: tuple[float, float, float, float] | None = None, max_ways: int = 30_000):
         """The ways as a GeoDataFrame (EPSG:4326: ``highway``, ``name``, ``geometry``) for maps.
 
-        ``bbox`` (lon/lat) keeps the ways with a node inside it. Credit :data:`OSM_CREDIT`.
+        ``bbox`` (lon/lat) keeps the ways with a node inside it; beyond ``max_ways`` only the
+        main roads are kept (a province's lanes would turn a slide map grey). Credit
+        :data:`OSM_CREDIT`.
         """
         import geopandas as gpd
         import shapely
@@ -93,6 +99,8 @@ class RoadNetwork:
             hit = inside[self.way_nodes]
             counts = np.add.reduceat(hit.astype(np.int64), self.way_ptr[:-1])
             keep = counts > 0
+        if keep.sum() > max_ways:
+            keep &= np.isin(self.highway, list(MAIN_ROADS))
         ways = np.flatnonzero(keep)
         lens = np.diff(self.way_ptr)[ways]
         idx = np.concatenate(
