@@ -20,6 +20,7 @@ import shapely
 from pyproj import CRS
 
 from ibm_geo.errors import InputError
+from ibm_geo.gazetteer import fill_from_code
 from ibm_geo.io.sqldump import read_sql_dump
 from ibm_geo.names import normalize_kodes
 from ibm_geo.quality import DataQuality
@@ -57,6 +58,7 @@ SCHEMAS: dict[str, dict[str, list[str]]] = {
         "kab_kota": ["name_2"],
         "provinsi": ["name_1"],
         "jenis": ["engtype_4", "type_4"],
+        "kode": ["cc_4"],  # GADM 4.1 carries the Kemendagri code as 10 digits
     },
     "osm": {"nama": ["name"], "kode": ["ref:id:codegeo", "ref_id_codegeo", "ref"]},
 }
@@ -198,13 +200,16 @@ def read_boundaries(
         out["kode_kab"] = out["kode"].str[:5].where(dotted, None)
     if out["provinsi"].isna().all():  # the shared files and many layers carry codes only
         out["provinsi"] = province_of(out["kode"])
-    jenis_from_code = out["kode"].str[9].map({"1": "Kelurahan", "2": "Desa"}).where(dotted, None)
+    # kelurahan/desa: the code's 5th digit decides (GADM writes "Village" for both); a type
+    # column only where there is no code, and "village" then says nothing
     jenis = out["jenis"].astype(object)
     jl = jenis.astype("string").str.lower()
     jenis = jenis.mask(jl.str.contains("kelurahan", na=False), "Kelurahan")
-    jenis = jenis.mask(jl.str.contains("desa|village", na=False), "Desa")
-    out["jenis"] = jenis.where(jenis.isin(["Kelurahan", "Desa"]), jenis_from_code)
-    out["jenis"] = out["jenis"].astype(object).where(out["jenis"].notna(), None)
+    jenis = jenis.mask(jl.str.fullmatch(r"\s*desa\s*", na=False), "Desa")
+    out["jenis"] = jenis.where(jenis.isin(["Kelurahan", "Desa"]), None)
+    # parents (and the type) from the Kemendagri code list when the layer lacks them
+    out, filled = fill_from_code(out, copy=False)
+    out["jenis"] = out["jenis"].astype(object).where(pd.notna(out["jenis"]), None)
     appr = out["approximate"].astype("string").str.lower()
     out["approximate"] = appr.isin(["true", "1", "ya", "yes"]).to_numpy()
 
@@ -243,4 +248,6 @@ def read_boundaries(
         quality.add_many(
             fname, keep_feature[dup], "kode", "duplicate kode", geo["kode"][dup], "kept both"
         )
-    return geo[BOUNDARY_COLUMNS]
+    geo = geo[BOUNDARY_COLUMNS]
+    geo.attrs["filled_from_code"] = filled  # cells taken from ibm_geo.gazetteer, per column
+    return geo
