@@ -416,27 +416,22 @@ def plan(
         written = _write_analysis(result, tmp, plan=rp, pilots=pilots)
         from .export import tables as ex
         from .render import build_slides, render_static_map
+        from .render.basemap import MapContext, build_basemap
 
         kel = result.kelurahan
         lines = _road_lines(result)
+        ctx = MapContext.from_result(result, roads=lines)
+        bm = build_basemap(kel, lines)
+        maps = {"context": ctx, "basemap": bm}
         for name, data in (
             ("plan.csv", ex.plan_csv(rp.sites, sc)),
             ("pilots.csv", ex.pilots_csv(pilots, kel, sc)),
             ("curve.csv", ex.curve_csv(rp.curve, sc)),
-            (
-                "map.png",
-                render_static_map(kel, scenario=sc, sites=rp.sites, pilots=pilots, roads=lines),
-            ),
+            ("map.png", render_static_map(kel, scenario=sc, sites=rp.sites, pilots=pilots, **maps)),
             (
                 "map_a4.pdf",
                 render_static_map(
-                    kel,
-                    scenario=sc,
-                    sites=rp.sites,
-                    pilots=pilots,
-                    size="a4",
-                    fmt="pdf",
-                    roads=lines,
+                    kel, scenario=sc, sites=rp.sites, pilots=pilots, size="a4", fmt="pdf", **maps
                 ),
             ),
             (
@@ -449,6 +444,7 @@ def plan(
                     curve=rp.curve,
                     quality=result.quality,
                     matches=result.matches,
+                    **maps,
                 ),
             ),
         ):

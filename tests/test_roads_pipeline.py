@@ -198,6 +198,7 @@ def test_maps_credit_osm_and_escape_the_extract_name(results, tmp_path):
     """Print map draws the roads; every map names the method with the ODbL credit; the
     extract's file name (user-supplied) reaches the HTML map escaped."""
     from ibm_geo.render import build_html_map, render_static_map
+    from ibm_geo.render.basemap import MapContext, build_basemap
     from ibm_geo.render.static_map import _roads_note
 
     _, road = results
@@ -205,10 +206,18 @@ def test_maps_credit_osm_and_escape_the_extract_name(results, tmp_path):
     lines = net.lines(net.bbox())
     assert len(lines) == net.n_ways and lines.crs.to_epsg() == 4326
     assert len(net.lines(net.bbox(), max_ways=100)) < 200  # main roads only
-    png = render_static_map(road.kelurahan, scenario=road.scenario, roads=lines)
+    bm = build_basemap(road.kelurahan, lines)
+    assert bm.roads is not None and len(bm.roads) > 1000
+    png = render_static_map(
+        road.kelurahan,
+        scenario=road.scenario,
+        context=MapContext.from_result(road, roads=lines),
+        basemap=bm,
+    )
     assert png[:4] == b"\x89PNG" and len(png) > 20_000
     (tmp_path / "roads_map.png").write_bytes(png)
-    assert "(c) OpenStreetMap contributors" in _roads_note(road.scenario, "id", True)
+    assert "(c) OpenStreetMap contributors" in _roads_note(road.scenario, "id")
+    assert _roads_note(Scenario(), "id") == ""
     evil = road.scenario.model_copy(
         update={
             "roads": road.scenario.roads.model_copy(
