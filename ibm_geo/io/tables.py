@@ -439,6 +439,10 @@ def _read_raw(
     src = source if isinstance(source, bytes | bytearray) else Path(source)
     _limits.check_rows(_count_lines(src) - 1, fname)
     df, first = _read_csv(src, fname, is_known)
+    if first > 2:
+        quality.add(
+            fname, first - 1, None, f"header on row {first - 1}", None, "rows above it skipped"
+        )
     return RawTable(
         df, fname, np.arange(first, first + len(df), dtype="int64"), header_row=first - 1
     )
@@ -492,6 +496,13 @@ def _read_xlsx(source, fname, canon, quality: DataQuality, sheet: str | None) ->
                 "formula without a saved value",
                 None,
                 "cell read as empty; open and save the file in Excel",
+            )
+    for t in chosen:
+        h = t.header
+        if h.data_start > 1:
+            label = f"{fname} [{t.sheet}]" if multi else fname
+            quality.add(
+                label, h.data_start, None, f"header on row {h.label}", None, "rows above it skipped"
             )
     read = [t.sheet for t in chosen]
     if multi or skipped or empty or len(all_sheets) > 1:
