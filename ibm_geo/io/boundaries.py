@@ -385,6 +385,8 @@ def read_boundaries(
         )
     geo = geo.set_geometry(gpd.GeoSeries(geoms, crs=4326).values)
     geo = geo[~empty].reset_index(drop=True)
+    if len(geo) == 0:  # e.g. only empty polygons: nothing to plan on
+        raise UserError("boundaries.no_polygons", file=fname, kinds="empty")
     keep_feature = feature[~empty]
     dup = geo["kode"].duplicated(keep=False).to_numpy()
     if dup.any():

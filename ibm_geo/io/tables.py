@@ -323,23 +323,17 @@ def _read_csv(
     except Exception:  # ragged rows, odd quoting etc.: the tolerant pandas parser
         pass
     text = body(_decode(whole()))
-    try:
-        df = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            header=None,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            engine="python",
-        )
-    except pd.errors.EmptyDataError:
-        df = pd.DataFrame(columns=range(len(names)))
-    except (pd.errors.ParserError, ValueError, csv.Error) as exc:
+    try:  # records as the csv module reads them: ragged rows padded, nothing cut
+        records = list(csv.reader(io.StringIO(text), delimiter=sep))
+    except csv.Error as exc:
         raise UserError("input.csv_unreadable", file=fname, detail=str(exc)[:200]) from exc
-    if df.shape[1] > len(names):  # data wider than the header: keep the cells, unnamed
-        names = unique_names(names + [""] * (df.shape[1] - len(names)))
-    df = df.reindex(columns=range(len(names)))
+    if text.endswith("\n") and records and records[-1] == []:
+        records.pop()
+    width = max([len(names), *(len(r) for r in records)])
+    if width > len(names):  # data wider than the header: keep the cells, unnamed
+        names = unique_names(names + [""] * (width - len(names)))
+    df = pd.DataFrame([r + [""] * (width - len(r)) for r in records], columns=range(width))
+    df = df.reindex(columns=range(width))
     df.columns = names
     return pd.DataFrame({c: _clean_text(df[c].astype(object)) for c in names}), start + 1
 
@@ -740,6 +734,9 @@ def read_points(
 
     text = {canon: cells[pos] for canon, pos in found.items()}
     rep = _Reporter(quality, fname, rows, files)
+    for pos, col in enumerate(headers):
+        if col.startswith("Unnamed:") and pos not in found.values():
+            rep(cells[pos].notna(), col, "cell under no header (row wider than the header)")
     n = len(rows)
     out = pd.DataFrame({"row": rows})
 
