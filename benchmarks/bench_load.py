@@ -276,6 +276,13 @@ def main() -> None:
             f"reruns {', '.join(f'{x:.2f}' for x in solo2['reruns'])} s"
         )
 
+        # each other area's first session computes its cut and analysis (shared from then on)
+        for i in range(1, min(n, len(AREAS))):
+            o = wave(port, [f"p{i}"], reruns=False)[0]
+            prov, kabs = AREAS[i]
+            print(f"first session of area {', '.join(kabs) or prov} (cold): "
+                  f"first map {o.get('first_map', float('nan')):.2f} s")  # fmt: skip
+
         t1 = time.perf_counter()
         outs = wave(port, [f"p{i}" for i in range(n)])
         wall = time.perf_counter() - t1
