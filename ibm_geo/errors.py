@@ -140,6 +140,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{file}: no CRS in the file and its coordinates ({bounds}) are neither degrees nor "
         "an Indonesian UTM/Web Mercator range; save it again with a CRS (e.g. EPSG:4326)",
     },
+    "boundaries.utm_zone_unknown": {
+        "id": "{file}: berkas tanpa CRS; koordinatnya ({bounds}) tampak meter UTM tetapi zonanya "
+        "tidak diketahui (tidak ada kode desa); simpan ulang dengan CRS-nya, mis. EPSG:32750 "
+        "(UTM 50S) untuk Bali/NTB",
+        "en": "{file}: no CRS in the file; its coordinates ({bounds}) look like UTM metres but "
+        "the zone is unknown (no village codes); save it again with its CRS, e.g. EPSG:32750 "
+        "(UTM 50S) for Bali/NTB",
+    },
     "boundaries.layers_ask": {
         "id": "{file}: beberapa lapisan poligon ({layers}); pilih satu dengan --layer NAMA",
         "en": "{file}: several polygon layers ({layers}); choose one with --layer NAME",
@@ -298,6 +306,40 @@ MESSAGES: dict[str, dict[str, str]] = {
         "plan.budget {budget}. Raise the budget or lower the minimums.",
     },
     # --- roads (issue 12) ---------------------------------------------------------------------
+    "roads.format": {
+        "id": "{file}: bukan ekstrak OpenStreetMap yang dikenali; gunakan berkas {suffixes} "
+        "(mis. ekstrak provinsi dari download.geofabrik.de)",
+        "en": "{file}: not a recognised OpenStreetMap extract; use a {suffixes} file "
+        "(e.g. a province extract from download.geofabrik.de)",
+    },
+    "roads.unreadable": {
+        "id": "{file}: ekstrak OpenStreetMap tidak dapat dibaca ({detail}); ekspor ulang sebagai "
+        ".osm.pbf atau .osm",
+        "en": "{file}: the OpenStreetMap extract cannot be read ({detail}); export it again as "
+        ".osm.pbf or .osm",
+    },
+    "roads.no_ways": {
+        "id": "{file}: tidak ada jalan yang dapat dilalui dengan moda {travel} (ditemukan "
+        "{n_highway} way dengan tag highway); pilih ekstrak yang memuat jaringan jalan wilayah ini",
+        "en": "{file}: no road usable by {travel} (found {n_highway} ways tagged highway); "
+        "choose an extract that contains the road network of this area",
+    },
+    "roads.missing": {
+        "id": "skenario: roads.distance = 'road' memerlukan ekstrak OpenStreetMap; berikan "
+        "--roads PATH atau isi roads.extract",
+        "en": "scenario: roads.distance = 'road' needs an OpenStreetMap extract; pass --roads "
+        "PATH or set roads.extract",
+    },
+    "roads.travel": {
+        "id": "--travel: moda {travel} tidak dikenal; gunakan motor atau walk",
+        "en": "--travel: unknown mode {travel}; use motor or walk",
+    },
+    "roads.outside": {
+        "id": "{file}: tidak satu pun titik representatif kelurahan berada dalam {limit} m dari "
+        "jalan; ekstrak tidak mencakup wilayah batas {boundaries}",
+        "en": "{file}: no kelurahan representative point lies within {limit} m of a road; the "
+        "extract does not cover the area of {boundaries}",
+    },
     # --- monitoring: targets, previous runs (issue 13) ---------------------------------------
     # --- office: accounts, scope, audit, storage (issue 15) ----------------------------------
 }

@@ -355,3 +355,15 @@ def test_overview_dissolve_closes_slivers_and_keeps_an_enclave():
     assert shapely.Polygon(ring.interiors[0]).area == pytest.approx(s * s, rel=0.01)
     assert d.loc["Kota Enklave"].geometry.area == pytest.approx(s * s, rel=0.01)
     assert d.loc["Kab. Sekitar", "clients"] == 8
+
+
+def test_html_source_credit_names_files_escaped(kel, sc):
+    from ibm_geo.render.basemap import MapContext
+
+    evil = '<img src=x onerror="alert(1)">.csv'
+    ctx = MapContext(sources={"boundaries": "batas.geojson", "clients": evil}, demo=True)
+    page = build_html_map(kel, scenario=sc, context=ctx)
+    source = _data(page)["text"]["source"]
+    # the attribution control inserts this line as HTML: the file name must arrive as text
+    assert "<img" not in source and "&lt;img" in source
+    assert "batas.geojson" in source and "batas perkiraan, data sintetis" in source

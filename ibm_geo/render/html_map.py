@@ -456,9 +456,13 @@ def build_html_map(
         else "luas lingkaran ~ jumlah; maks",
         "nodata": t("legend.nodata", lang),
         "suppression": suppression_rule(k, lang, curve=False),
-        "source": source_credit(
-            ctx.sources, demo=ctx.demo, roads=ctx.roads is not None, tiles=tiles, lang=lang
-        ),
+        # Leaflet's attribution control inserts this as HTML and file names are user-supplied
+        "source": html.escape(
+            source_credit(
+                ctx.sources, demo=ctx.demo, roads=ctx.roads is not None, tiles=tiles, lang=lang
+            )
+        )
+        + _roads_source(scenario, lang),
         "legend_layers": t("legend.symbols", lang),
         "top": t("legend.top", lang, n=scenario.top_n),
         "agents_kel": t("legend.agents_kel", lang),
@@ -552,3 +556,18 @@ __all__ = [
     "inline_external_assets",
     "leaflet_css_inline",
 ]
+
+
+def _roads_source(scenario: Scenario, lang: str) -> str:
+    """Road travel named in the map's source line, with the ODbL credit (issue 12).
+
+    Escaped here: Leaflet's attribution control inserts this line as HTML, and the extract's
+    file name is user-supplied."""
+    import html
+
+    from ibm_geo.distance import distance_method
+
+    if scenario.roads.distance != "road":
+        return ""
+    text = f"{'Jarak' if lang == 'id' else 'Distance'}: {distance_method(scenario, lang)}"
+    return " · " + html.escape(text)
