@@ -268,9 +268,10 @@ def test_client_table_as_boundaries_and_sheets_that_differ(page):
     wait_idle(page)
     page.get_by_role("button", name="Proses data").click()
     wait_idle(page)
-    err = page.locator("[data-testid='stAlertContentError']").first
-    err.wait_for(timeout=30_000)
-    assert "Klien, Rekap" in err.inner_text()
+    # uploads sit in one form: the previous error stays on screen until the submitted run
+    # replaces it, so wait for the new message rather than the first error box
+    err = page.locator("[data-testid='stAlertContentError']").filter(has_text="Klien, Rekap")
+    err.first.wait_for(timeout=60_000)
     box = page.get_by_role("combobox", name="Lembar yang dibaca", exact=True)
     box.wait_for(timeout=30_000)
     box.click()
