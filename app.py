@@ -15,7 +15,7 @@ import streamlit as st
 
 from ibm_geo.config import STATUSES, Scenario
 from ibm_geo.demo import demo_paths
-from ibm_geo.errors import IbmGeoError, InputError
+from ibm_geo.errors import IbmGeoError
 from ibm_geo.i18n import t
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
 from ibm_geo.plan import choose_pilots, compare_scenarios, plan_recruitment
@@ -76,7 +76,7 @@ def auth_gate() -> bool:
 def get_joined(sources: tuple, maps_json: str, choices_json: str, fuzzy: float):
     """load + join: the expensive step, cached on the file contents and the column mapping.
 
-    ``sources`` = ((kind, name, bytes | path-str), ...). Raises InputError for unusable files.
+    ``sources`` = ((kind, name, bytes | path-str), ...). Raises IbmGeoError for unusable files.
     """
     src = {kind: data for kind, _, data in sources}
     names = {kind: name for kind, name, _ in sources}
@@ -234,14 +234,15 @@ def try_sources(sources: tuple, maps: dict) -> None:
     try:
         with st.spinner(tr("data.loading")):
             get_joined(sources, json.dumps(maps, sort_keys=True), "{}", Scenario().fuzzy_threshold)
-    except InputError as e:
+    except IbmGeoError as e:
         ss["last_error"] = describe_error(e)
-        kind = next((k for k, n, _ in sources if n == e.table), None)
-        if kind is not None:
+        failed = getattr(e, "table", None) or e.params.get("file")
+        kind = next((k for k, n, _ in sources if n == failed), None)
+        if kind is not None and e.code in MAPPABLE:
             ss["mapping_needed"] = {"kind": kind, "sources": sources, "maps": maps}
         st.error(ss["last_error"])
         return
-    except (IbmGeoError, ValueError, OSError) as e:
+    except (ValueError, OSError) as e:
         ss["last_error"] = tr("data.error", file="?", col="", msg=app_inputs.md_escape(e))
         st.error(ss["last_error"])
         return
@@ -250,7 +251,11 @@ def try_sources(sources: tuple, maps: dict) -> None:
     st.rerun()
 
 
-def describe_error(e: InputError) -> str:
+#: failures a column mapping can fix: the app then offers one selectbox per canonical column
+MAPPABLE = ("input.generic", "input.no_location_column", "boundaries.no_name_column")
+
+
+def describe_error(e: IbmGeoError) -> str:
     return app_inputs.error_message(e, L())
 
 
@@ -705,7 +710,7 @@ def main() -> None:
     try:
         joined, jkey = current_joined()
     except IbmGeoError as e:  # accepted sources broke (should not happen): back to the demo
-        st.error(describe_error(e) if isinstance(e, InputError) else str(e))
+        st.error(describe_error(e))
         ss.update(sources=demo_sources(), is_demo=True, maps={})
         joined, jkey = current_joined()
     yr = sidebar_filters(joined)

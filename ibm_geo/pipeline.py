@@ -102,8 +102,13 @@ def load_inputs(
     *,
     names: dict[str, str] | None = None,
     column_maps: dict[str, dict[str, str]] | None = None,
+    read_options: dict | None = None,
 ) -> Inputs:
-    """Read and validate all inputs; bad rows go to the data-quality report, bad files raise."""
+    """Read and validate all inputs; bad rows go to the data-quality report, bad files raise.
+
+    ``read_options``: ``sheet`` (workbook sheet to read when sheets differ) and ``layer`` (the
+    GeoPackage layer of the village polygons), as chosen by the planner after being asked."""
+    opts = read_options or {}
     names = dict(names or {})
     column_maps = column_maps or {}
     q = DataQuality()
@@ -119,12 +124,20 @@ def load_inputs(
             name=nm("boundaries", boundaries),
             column_map=column_maps.get("boundaries"),
             quality=qb,
+            layer=opts.get("layer"),
         )
 
     def read_p(kind: str, src: Source | None, qp: DataQuality) -> pd.DataFrame:
         if src is None:
             return _empty(kind)
-        return read_points(src, kind, qp, name=nm(kind, src), column_map=column_maps.get(kind))
+        return read_points(
+            src,
+            kind,
+            qp,
+            name=nm(kind, src),
+            column_map=column_maps.get(kind),
+            sheet=opts.get("sheet"),
+        )
 
     # Boundaries and clients are read side by side: both spend their time in GEOS / Arrow code
     # that releases the GIL, so on two cores a national load takes the longer of the two.

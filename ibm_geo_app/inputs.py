@@ -61,7 +61,9 @@ _ERROR_ID = [
 
 
 def error_message(e, lang: str = "id") -> str:
-    """Plain message for an :class:`~ibm_geo.errors.InputError`: file, column, what is wrong."""
+    """Plain message for an :class:`~ibm_geo.errors.IbmGeoError`: file, column, what is wrong."""
+    if not hasattr(e, "table"):  # a catalog error: its own text in the chosen language
+        return t("data.error_coded", lang, msg=md_escape(e.message(lang).rstrip(".")))
     col = t("data.error_col", lang, col=e.column) if getattr(e, "column", None) else ""
     msg = str(e)
     prefix = f"{e.table}" + (f", column '{e.column}'" if e.column else "") + ": "

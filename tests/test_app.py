@@ -11,7 +11,7 @@ import pytest
 
 from ibm_geo.config import Scenario
 from ibm_geo.demo import demo_paths
-from ibm_geo.errors import InputError
+from ibm_geo.errors import UserError
 from ibm_geo.matching import place_choice_key
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
 from ibm_geo_app import downloads as app_downloads
@@ -304,7 +304,7 @@ def test_unknown_headers_error_message_and_mapping_retry():
     raw = "Nomor;Wilayah Tinggal;Tahun\n1;Sanur;2023\n2;Renon;2024\n"
     data = raw.encode("utf-8")
     p = demo_paths()
-    with pytest.raises(InputError) as exc:
+    with pytest.raises(UserError) as exc:
         load_inputs(p["boundaries"], data, names={"clients": "klien_aneh.csv"})
     msg = app_inputs.error_message(exc.value, "id").replace("\\", "")  # markdown-escaped
     assert "klien_aneh.csv" in msg and "kolom" in msg and "Wilayah Tinggal" in msg
