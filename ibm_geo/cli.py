@@ -432,14 +432,11 @@ def why_not_cmd(
     from .plan import choose_pilots, plan_recruitment
     from .plan.why_not import why_not
 
-    try:
-        result = _run_analysis(boundaries, clients, agents, service_points, scenario)
-        sc = result.scenario
-        rp = plan_recruitment(result.kelurahan, sc)
-        pilots = choose_pilots(result.kelurahan, sc, sites=rp.sites)
-        ans = why_not(result.kelurahan, sc, kelurahan, kecamatan=kecamatan, plan=rp, pilots=pilots)
-    except IbmGeoError as e:
-        _fail(e.message(lang) if lang in ("id", "en") else str(e))
+    result = _run_analysis(boundaries, clients, agents, service_points, scenario)
+    sc = result.scenario
+    rp = plan_recruitment(result.kelurahan, sc)
+    pilots = choose_pilots(result.kelurahan, sc, sites=rp.sites)
+    ans = why_not(result.kelurahan, sc, kelurahan, kecamatan=kecamatan, plan=rp, pilots=pilots)
     typer.echo(f"{ans.nama} ({ans.kode})")
     for line in ans.lines(lang if lang in ("id", "en") else "id"):
         typer.echo(f"- {line}")
