@@ -375,17 +375,21 @@ def plan(
         written = _write_analysis(result, tmp, plan=rp, pilots=pilots)
         from .export import tables as ex
         from .render import build_slides, render_static_map
+        from .render.basemap import MapContext, build_basemap
 
         kel = result.kelurahan
+        ctx = MapContext.from_result(result)
+        bm = build_basemap(kel)
+        maps = {"context": ctx, "basemap": bm}
         for name, data in (
             ("plan.csv", ex.plan_csv(rp.sites, sc)),
             ("pilots.csv", ex.pilots_csv(pilots, kel, sc)),
             ("curve.csv", ex.curve_csv(rp.curve, sc)),
-            ("map.png", render_static_map(kel, scenario=sc, sites=rp.sites, pilots=pilots)),
+            ("map.png", render_static_map(kel, scenario=sc, sites=rp.sites, pilots=pilots, **maps)),
             (
                 "map_a4.pdf",
                 render_static_map(
-                    kel, scenario=sc, sites=rp.sites, pilots=pilots, size="a4", fmt="pdf"
+                    kel, scenario=sc, sites=rp.sites, pilots=pilots, size="a4", fmt="pdf", **maps
                 ),
             ),
             (
@@ -398,6 +402,7 @@ def plan(
                     curve=rp.curve,
                     quality=result.quality,
                     matches=result.matches,
+                    **maps,
                 ),
             ),
         ):

@@ -137,6 +137,14 @@ class PlanConfig(_Model):
     curve_max_p: int = Field(
         20, ge=0, le=MAX_CURVE_P, description="Coverage curve for 0..curve_max_p new groups"
     )
+    # -- rakor deck (issue 14): what a decision costs -------------------------------------------
+    cost_per_agent_rp: float | None = Field(
+        None,
+        ge=0,
+        le=1e11,
+        description="Cost of one new Agen Pemulihan in Rupiah (training, kit, honorarium for the "
+        "planning period); the deck shows the plan's cost from it; None = not set",
+    )
 
 
 class PilotConfig(_Model):
@@ -202,6 +210,13 @@ class Scenario(_Model):
     filters: Filters = Field(default_factory=Filters)
     plan: PlanConfig = Field(default_factory=PlanConfig)
     pilots: PilotConfig = Field(default_factory=PilotConfig)
+    # -- rakor outputs (issue 14) ----------------------------------------------------------------
+    data_date: str | None = Field(
+        None,
+        max_length=40,
+        description="Cut-off date of the client and agent data as the planner states it (e.g. "
+        "'30 Juni 2025'); shown on maps and slides instead of the run date",
+    )
 
     @model_validator(mode="after")
     def _check_statuses(self) -> Scenario:

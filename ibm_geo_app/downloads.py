@@ -6,7 +6,10 @@ suppressed); the app never formats a client count for a file.
 
 from __future__ import annotations
 
+import functools
+
 from ibm_geo.config import Scenario
+from ibm_geo.render.basemap import MapContext, build_basemap
 
 # ------------------------------------------------------------------------------------- exports
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -25,6 +28,8 @@ def export_items(result, sc: Scenario, plan=None, pilots=None, lang: str = "id")
     sites = plan.sites if plan is not None else None
     curve = plan.curve if plan is not None else None
     svc = result.joined.service_points.table
+    ctx = MapContext.from_result(result)
+    basemap = functools.cache(lambda: build_basemap(kel))  # once for PNG, PDF and slides
 
     def html_map() -> bytes:
         from ibm_geo.render import build_html_map
@@ -36,21 +41,26 @@ def export_items(result, sc: Scenario, plan=None, pilots=None, lang: str = "id")
     def png() -> bytes:
         from ibm_geo.render import render_static_map
 
-        return render_static_map(kel, scenario=sc, sites=sites, pilots=pilots, lang=lang)
+        return render_static_map(
+            kel, scenario=sc, sites=sites, pilots=pilots, lang=lang, context=ctx,
+            basemap=basemap(),
+        )  # fmt: skip
 
     def pdf_a4() -> bytes:
         from ibm_geo.render import render_static_map
 
         return render_static_map(
-            kel, scenario=sc, sites=sites, pilots=pilots, lang=lang, size="a4", fmt="pdf"
-        )
+            kel, scenario=sc, sites=sites, pilots=pilots, lang=lang, size="a4", fmt="pdf",
+            context=ctx, basemap=basemap(),
+        )  # fmt: skip
 
     def slides() -> bytes:
         from ibm_geo.render import build_slides
 
         return build_slides(
             kel, scenario=sc, sites=sites, pilots=pilots, curve=curve,
-            quality=result.quality, matches=result.matches, lang=lang,
+            quality=result.quality, matches=result.matches, lang=lang, context=ctx,
+            basemap=basemap(),
         )  # fmt: skip
 
     def xlsx() -> bytes:

@@ -59,7 +59,8 @@ def _print_fills(kel, sc, monkeypatch) -> list[str]:
     monkeypatch.setattr(static_map.plt, "close", figs.append)
     static_map.render_static_map(kel, scenario=sc, dpi=40)
     ax = figs[0].axes[0]
-    faces = ax.collections[0].get_facecolors()
+    units = [c for c in ax.collections if len(c.get_paths()) == len(kel)]
+    faces = units[0].get_facecolors()
     return [to_hex(c) for c in faces]
 
 

@@ -37,7 +37,7 @@ SYMBOLS: dict[str, dict[str, object]] = {
     "ring_agent": {"color": "#1b7837", "weight": 1.2, "dash": "4 3"},
     "ring_site": {"color": "#54278f", "weight": 2.0, "dash": "6 4"},
     "kab_outline": {"color": "#252525", "weight": 1.6},
-    "kec_outline": {"color": "#737373", "weight": 0.8, "dash": "3 3"},
+    "kec_outline": {"color": "#525252", "weight": 1.3, "dash": "4 3"},
     "land": {"color": "#f7f4ee", "stroke": "#9e9e9e"},
     "sea": {"color": "#dceaf5"},
     "road": {"color": "#b0a89c", "weight": 0.7},
@@ -129,8 +129,9 @@ def score_classes(
         sel = pc == lev
         hi = round(float(scores[sel].max()), 1) if scores[sel].notna().any() else 0.0
         if lev <= 0:
-            rng = fmt_score(0, lang)
-        elif prev_hi is None:
+            legend.append((col, f"{labels.get(lev, '')} (0)".strip()))
+            continue
+        if prev_hi is None:
             lo = round(float(scores[sel].min()), 1)
             rng = fmt_score(lo, lang) if np.isclose(lo, hi) else f"{fmt_score(lo, lang)} – "
             rng = rng if np.isclose(lo, hi) else rng + fmt_score(hi, lang)
@@ -138,8 +139,7 @@ def score_classes(
             lo = round(prev_hi + 0.1, 1)
             rng = fmt_score(hi, lang) if lo >= hi else f"{fmt_score(lo, lang)} – "
             rng = rng if lo >= hi else rng + fmt_score(hi, lang)
-        if lev > 0:
-            prev_hi = hi
+        prev_hi = hi
         legend.append((col, f"{rng}  {labels.get(lev, '')}".strip()))
     index = {lev: j for j, lev in enumerate(levels)}
     vals = pc.to_numpy(dtype=float)
