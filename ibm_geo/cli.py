@@ -175,6 +175,33 @@ LayerOpt = Annotated[
     str | None,
     typer.Option("--layer", help="Layer of a multi-layer GeoPackage holding the village polygons."),
 ]
+# --- road-network travel (issue 12) -------------------------------------------------------------
+RoadsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--roads",
+        help="OpenStreetMap extract (.osm.pbf, .osm, .osm.bz2): reach, dist_nearest_m and the plan "
+        "use travel along the roads instead of straight lines.",
+    ),
+]
+TravelOpt = Annotated[
+    str | None,
+    typer.Option("--travel", help="motor (sepeda motor, default) or walk; with --roads."),
+]
+
+
+def _roads_scenario(sc, roads: Path | None, travel: str | None):
+    """--roads/--travel override the scenario's roads block (kept in scenario.toml)."""
+    upd: dict = {}
+    if roads is not None:
+        upd.update(distance="road", extract=str(roads))
+    if travel is not None:
+        if travel not in ("motor", "walk"):
+            raise UserError("roads.travel", travel=travel)
+        upd["travel"] = travel
+    if not upd:
+        return sc
+    return sc.model_copy(update={"roads": sc.roads.model_copy(update=upd)})
 
 
 @app.callback()
@@ -226,7 +253,10 @@ def staged_out(out: Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _run_analysis(boundaries, clients, agents, service_points, scenario, sheet=None, layer=None):
+def _run_analysis(
+    boundaries, clients, agents, service_points, scenario, sheet=None, layer=None, roads=None,
+    travel=None,
+):  # fmt: skip
     from .config import Scenario, load_scenario
     from .pipeline import analyze
 
@@ -236,9 +266,11 @@ def _run_analysis(boundaries, clients, agents, service_points, scenario, sheet=N
         (agents, "--agents"),
         (service_points, "--service-points"),
         (scenario, "--scenario"),
+        (roads, "--roads"),
     ):
         _input(path, opt)
     sc = load_scenario(scenario) if scenario else Scenario()
+    sc = _roads_scenario(sc, roads, travel)
     return analyze(
         boundaries,
         clients,
@@ -306,13 +338,17 @@ def analyze(
     ] = False,
     sheet: SheetOpt = None,
     layer: LayerOpt = None,
+    roads: RoadsOpt = None,
+    travel: TravelOpt = None,
 ) -> None:
     """Rank kelurahan by unmet need and write ranking.csv/.xlsx, matches.csv, data_quality.csv,
     results.geojson and map.html into OUT. Every export holds per-kelurahan aggregates only; counts
     below the suppression threshold k (default 5) are written as "<5"."""
     if out.exists() and not out.is_dir():
         raise UserError("cli.out_is_file", path=str(out))
-    result = _run_analysis(boundaries, clients, agents, service_points, scenario, sheet, layer)
+    result = _run_analysis(
+        boundaries, clients, agents, service_points, scenario, sheet, layer, roads, travel
+    )
     with staged_out(out) as tmp:
         written = [out / p.name for p in _write_analysis(result, tmp, html=not no_map)]
     s = result.summary
@@ -352,6 +388,8 @@ def plan(
     ] = None,
     sheet: SheetOpt = None,
     layer: LayerOpt = None,
+    roads: RoadsOpt = None,
+    travel: TravelOpt = None,
 ) -> None:
     """Analyze, then propose where to recruit new Agen Pemulihan groups and which villages to
     pilot (one per BNNK by default). Writes the analysis files plus plan.csv, pilots.csv,
@@ -364,22 +402,26 @@ def plan(
     upd = {k: v for k, v in {"p": p, "model": model, "budget": budget}.items() if v is not None}
     if upd:  # options checked with the scenario's bounds before any work
         updated(Scenario(), "--groups/--model/--budget", plan=upd)
-    result = _run_analysis(boundaries, clients, agents, service_points, scenario, sheet, layer)
+    result = _run_analysis(
+        boundaries, clients, agents, service_points, scenario, sheet, layer, roads, travel
+    )
     sc = result.scenario
     if upd:
         sc = updated(sc, "--groups/--model/--budget", plan=upd)
         result.scenario = sc
     with staged_out(out) as tmp:
-        rp = plan_recruitment(result.kelurahan, sc)
-        pilots = choose_pilots(result.kelurahan, sc, sites=rp.sites)
+        rb = _road_backend(result)
+        rp = plan_recruitment(result.kelurahan, sc, backend=rb)
+        pilots = choose_pilots(result.kelurahan, sc, sites=rp.sites, backend=rb)
         written = _write_analysis(result, tmp, plan=rp, pilots=pilots)
         from .export import tables as ex
         from .render import build_slides, render_static_map
         from .render.basemap import MapContext, build_basemap
 
         kel = result.kelurahan
-        ctx = MapContext.from_result(result)
-        bm = build_basemap(kel)
+        lines = _road_lines(result)
+        ctx = MapContext.from_result(result, roads=lines)
+        bm = build_basemap(kel, lines)
         maps = {"context": ctx, "basemap": bm}
         for name, data in (
             ("plan.csv", ex.plan_csv(rp.sites, sc)),
@@ -439,12 +481,27 @@ def why_not_cmd(
 
     result = _run_analysis(boundaries, clients, agents, service_points, scenario)
     sc = result.scenario
-    rp = plan_recruitment(result.kelurahan, sc)
-    pilots = choose_pilots(result.kelurahan, sc, sites=rp.sites)
-    ans = why_not(result.kelurahan, sc, kelurahan, kecamatan=kecamatan, plan=rp, pilots=pilots)
+    rb = _road_backend(result)
+    rp = plan_recruitment(result.kelurahan, sc, backend=rb)
+    pilots = choose_pilots(result.kelurahan, sc, sites=rp.sites, backend=rb)
+    kel = result.kelurahan
+    ans = why_not(kel, sc, kelurahan, kecamatan=kecamatan, plan=rp, pilots=pilots, backend=rb)
     typer.echo(f"{ans.nama} ({ans.kode})")
     for line in ans.lines(lang if lang in ("id", "en") else "id"):
         typer.echo(f"- {line}")
+
+
+def _road_lines(result):
+    """Road lines for the print map when the run used roads (None otherwise)."""
+    d = _road_backend(result)
+    if d is None:
+        return None
+    return d.graph.network.lines(tuple(result.kelurahan.to_crs(4326).total_bounds))
+
+
+def _road_backend(result):
+    d = result.distance
+    return d if getattr(d, "kind", "straight") == "road" else None
 
 
 @app.command("scenario")

@@ -158,6 +158,28 @@ class PilotConfig(_Model):
     comparison: bool = True
 
 
+# --- road-network travel (issue 12) ------------------------------------------------------------
+class RoadsConfig(_Model):
+    """How far is "in reach": straight line (default) or travel on an OpenStreetMap road network.
+
+    With ``distance = "road"`` the service radius (``radius_m``, and ``plan.radius_m``) is a road
+    distance, or with ``threshold = "time"`` the travel time ``max_minutes`` decides; the score's
+    ``dist_nearest_m`` is always metres along the road.
+    """
+
+    distance: Literal["straight", "road"] = "straight"
+    travel: Literal["motor", "walk"] = Field("motor", description="sepeda motor or walking")
+    threshold: Literal["distance", "time"] = Field(
+        "distance", description="Reach decided by road distance (radius_m) or travel time"
+    )
+    max_minutes: float = Field(15.0, gt=0, le=1440, description="Travel-time threshold")
+    snap_limit_m: float = Field(
+        500.0, gt=0, le=50_000, description="Points farther than this from any road are reported"
+    )
+    ferry_wait_min: float = Field(30.0, ge=0, le=1440, description="Waiting time per ferry trip")
+    extract: str | None = Field(None, description="OSM extract (.osm.pbf/.osm/.osm.bz2) used")
+
+
 class Scenario(_Model):
     """Everything that changes a result. Saved as TOML or JSON next to every export."""
 
@@ -217,6 +239,7 @@ class Scenario(_Model):
         description="Cut-off date of the client and agent data as the planner states it (e.g. "
         "'30 Juni 2025'); shown on maps and slides instead of the run date",
     )
+    roads: RoadsConfig = Field(default_factory=RoadsConfig)
 
     @model_validator(mode="after")
     def _check_statuses(self) -> Scenario:

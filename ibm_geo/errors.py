@@ -310,6 +310,40 @@ MESSAGES: dict[str, dict[str, str]] = {
         "plan.budget {budget}. Raise the budget or lower the minimums.",
     },
     # --- roads (issue 12) ---------------------------------------------------------------------
+    "roads.format": {
+        "id": "{file}: bukan ekstrak OpenStreetMap yang dikenali; gunakan berkas {suffixes} "
+        "(mis. ekstrak provinsi dari download.geofabrik.de)",
+        "en": "{file}: not a recognised OpenStreetMap extract; use a {suffixes} file "
+        "(e.g. a province extract from download.geofabrik.de)",
+    },
+    "roads.unreadable": {
+        "id": "{file}: ekstrak OpenStreetMap tidak dapat dibaca ({detail}); ekspor ulang sebagai "
+        ".osm.pbf atau .osm",
+        "en": "{file}: the OpenStreetMap extract cannot be read ({detail}); export it again as "
+        ".osm.pbf or .osm",
+    },
+    "roads.no_ways": {
+        "id": "{file}: tidak ada jalan yang dapat dilalui dengan moda {travel} (ditemukan "
+        "{n_highway} way dengan tag highway); pilih ekstrak yang memuat jaringan jalan wilayah ini",
+        "en": "{file}: no road usable by {travel} (found {n_highway} ways tagged highway); "
+        "choose an extract that contains the road network of this area",
+    },
+    "roads.missing": {
+        "id": "skenario: roads.distance = 'road' memerlukan ekstrak OpenStreetMap; berikan "
+        "--roads PATH atau isi roads.extract",
+        "en": "scenario: roads.distance = 'road' needs an OpenStreetMap extract; pass --roads "
+        "PATH or set roads.extract",
+    },
+    "roads.travel": {
+        "id": "--travel: moda {travel} tidak dikenal; gunakan motor atau walk",
+        "en": "--travel: unknown mode {travel}; use motor or walk",
+    },
+    "roads.outside": {
+        "id": "{file}: tidak satu pun titik representatif kelurahan berada dalam {limit} m dari "
+        "jalan; ekstrak tidak mencakup wilayah batas {boundaries}",
+        "en": "{file}: no kelurahan representative point lies within {limit} m of a road; the "
+        "extract does not cover the area of {boundaries}",
+    },
     # --- monitoring: targets, previous runs (issue 13) ---------------------------------------
     # --- office: accounts, scope, audit, storage (issue 15) ----------------------------------
 }

@@ -46,7 +46,10 @@ def _eligible(kel: pd.DataFrame, scenario: Scenario) -> tuple[np.ndarray, np.nda
 
 
 def choose_pilots(
-    kelurahan: pd.DataFrame, scenario: Scenario, sites: pd.DataFrame | None = None
+    kelurahan: pd.DataFrame,
+    scenario: Scenario,
+    sites: pd.DataFrame | None = None,
+    backend=None,
 ) -> pd.DataFrame:
     """Pick pilot villages by score under ``scenario.pilots``.
 
@@ -58,6 +61,7 @@ def choose_pilots(
     A comparison village lies beyond the service radius of every pilot and of every proposed
     recruitment site in ``sites`` (its ``kode``), so the programme would not reach it too;
     when no unit qualifies the pilot gets no comparison rather than a contaminated one.
+    ``backend`` (:mod:`ibm_geo.distance`, roads) measures that reach; default straight line.
     """
     need = ["kode", "nama", "kab_kota", "kecamatan", "score", "unserved"]
     missing = [c for c in need if c not in kelurahan.columns]
@@ -95,7 +99,7 @@ def choose_pilots(
 
     pool = ok | ~existing
     if cfg.comparison and picked:
-        pool = pool & _beyond_reach(kelurahan, picked, sites, scenario)
+        pool = pool & _beyond_reach(kelurahan, picked, sites, scenario, backend)
     comp = _comparisons(kel, picked, pool, scenario) if cfg.comparison else {}
     rows = []
     n = len(kel)
@@ -126,8 +130,8 @@ def choose_pilots(
     return out
 
 
-def unit_xy(kelurahan: pd.DataFrame) -> np.ndarray | None:
-    """Representative points in metres (local UTM), or None when the table has no location."""
+def unit_xy(kelurahan: pd.DataFrame, crs=None) -> np.ndarray | None:
+    """Representative points in metres (``crs``, default local UTM), or None without locations."""
     import geopandas as gpd
 
     from ibm_geo.crs import local_utm_crs
@@ -142,17 +146,21 @@ def unit_xy(kelurahan: pd.DataFrame) -> np.ndarray | None:
         return None
     if len(pts) == 0:
         return np.zeros((0, 2))
-    p = pts.to_crs(local_utm_crs(gpd.GeoDataFrame(geometry=pts)))
+    p = pts.to_crs(crs or local_utm_crs(gpd.GeoDataFrame(geometry=pts)))
     return np.column_stack([p.x.to_numpy(), p.y.to_numpy()])
 
 
 def _beyond_reach(
-    kelurahan: pd.DataFrame, picked: list[int], sites: pd.DataFrame | None, scenario: Scenario
+    kelurahan: pd.DataFrame,
+    picked: list[int],
+    sites: pd.DataFrame | None,
+    scenario: Scenario,
+    backend=None,
 ) -> np.ndarray:
     """Units farther than the service radius from every pilot and proposed site."""
     from scipy.spatial import cKDTree
 
-    xy = unit_xy(kelurahan)
+    xy = unit_xy(kelurahan, getattr(backend, "crs", None))
     n = len(kelurahan)
     if xy is None:
         return np.ones(n, dtype=bool)
@@ -165,6 +173,12 @@ def _beyond_reach(
     if len(pts) == 0:
         return np.ones(n, dtype=bool)
     radius = float(scenario.plan.radius_m or scenario.radius_m)
+    if backend is not None:  # reach along the roads: unreachable units are beyond reach
+        ok = np.isfinite(xy).all(axis=1)
+        _, j, _ = backend.pairs(pts, np.nan_to_num(xy), radius)
+        reached = np.zeros(n, dtype=bool)
+        reached[j] = True
+        return ok & ~reached
     d, _ = cKDTree(pts).query(np.nan_to_num(xy, nan=np.inf), k=1)
     return np.isfinite(xy).all(axis=1) & (d > radius)
 

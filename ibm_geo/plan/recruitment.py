@@ -254,6 +254,7 @@ def plan_recruitment(
     existing_agents: pd.DataFrame | None = None,
     candidates: gpd.GeoDataFrame | None = None,
     metric_crs=None,
+    backend=None,
 ) -> RecruitmentPlan:
     """Where to recruit new Agen Pemulihan groups under ``scenario.plan``.
 
@@ -273,7 +274,7 @@ def plan_recruitment(
         raise InputError("kelurahan", "no rows to plan for")
     cfg = scenario.plan
     radius = float(cfg.radius_m or scenario.radius_m)
-    crs = metric_crs or _metric_crs(kelurahan)
+    crs = metric_crs or getattr(backend, "crs", None) or _metric_crs(kelurahan)
     kel = kelurahan.reset_index(drop=True)
     ident = kel[["kode", "nama", "kecamatan", "kab_kota"]].copy()
     d_xy = _xy(_rep_points(kel), crs)
@@ -326,7 +327,7 @@ def plan_recruitment(
 
     # -- one problem, every solver --------------------------------------------------------------
     far = max(radius, scenario.distance_cap_m) if cfg.model == "pmedian" else radius
-    cov = build_coverage(d_xy, all_xy, far)
+    cov = build_coverage(d_xy, all_xy, far, backend)  # backend: ibm_geo.distance (roads)
     problem = Problem.build(
         cov,
         w,
@@ -350,7 +351,7 @@ def plan_recruitment(
             time_limit=cfg.time_limit_s,
         )
         # report coverage within the service radius, like the other models
-        cov = build_coverage(d_xy, all_xy, radius)
+        cov = build_coverage(d_xy, all_xy, radius, backend)
         problem = problem.with_(cov=cov)
         res.flows = None
     elif cfg.model == "lscp":

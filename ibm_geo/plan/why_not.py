@@ -160,8 +160,12 @@ def why_not(
     kecamatan: str | None = None,
     plan: RecruitmentPlan | None = None,
     pilots: pd.DataFrame | None = None,
+    backend=None,
 ) -> WhyNot:
-    """Why ``name`` is (not) a proposed site and (not) a pilot under ``scenario``."""
+    """Why ``name`` is (not) a proposed site and (not) a pilot under ``scenario``.
+
+    ``backend`` (:mod:`ibm_geo.distance`, roads) measures reach as the plan did; default
+    straight line."""
     from ibm_geo.privacy import public_sites, public_table
 
     kel = kelurahan.reset_index(drop=True)
@@ -221,7 +225,7 @@ def why_not(
             if cap is not None:
                 ans.site.append(("site.quota", {"kab_kota": kab, "max": cap}))
             else:
-                reach = _reach_if_opened(kel, plan, i, radius)
+                reach = _reach_if_opened(kel, plan, i, radius, backend)
                 one = pd.DataFrame({"kode": [kode], "newly_reached": [reach]})
                 shown = public_sites(one, k)["newly_reached"].iat[0]
                 last = pubs["newly_reached"].iat[-1] if len(pubs) else 0
@@ -305,16 +309,23 @@ def _quota_full(sites: pd.DataFrame, scenario: Scenario, kab) -> int | None:
     return None
 
 
-def _reach_if_opened(kel: pd.DataFrame, plan: RecruitmentPlan, i: int, radius: float) -> float:
+def _reach_if_opened(
+    kel: pd.DataFrame, plan: RecruitmentPlan, i: int, radius: float, backend=None
+) -> float:
     """Unserved clients a group at unit ``i`` would add to the plan: what is still unreached
     within the radius, up to one group's caseload."""
-    xy = unit_xy(kel)
+    xy = unit_xy(kel, getattr(backend, "crs", None))
     asg = plan.assignment.reset_index(drop=True)
     left = (asg["demand"] - asg["reached_before"] - asg["reached_new"]).clip(lower=0)
     if xy is None or len(asg) != len(kel):
         return float(left.iat[i])
-    d = np.hypot(*(xy - xy[i]).T)
-    got = float(left.to_numpy()[d <= radius].sum())
+    if backend is not None:
+        _, j, _ = backend.pairs(xy[i : i + 1], np.nan_to_num(xy), radius)
+        near = np.zeros(len(kel), dtype=bool)
+        near[j] = True
+    else:
+        near = np.hypot(*(xy - xy[i]).T) <= radius
+    got = float(left.to_numpy()[near].sum())
     if plan.new_group_capacity is not None:
         got = min(got, plan.new_group_capacity)
     return got

@@ -383,7 +383,7 @@ def build_html_map(
         else "luas lingkaran ~ jumlah; maks",
         "nodata": t("legend.nodata", lang),
         "suppression": suppression_rule(k, lang, curve=False),
-        "source": t("note.source", lang) + f" · ibm-geo · {today}",
+        "source": t("note.source", lang) + f" · ibm-geo · {today}" + _roads_source(scenario, lang),
     }
     data = {
         "meta": {
@@ -466,3 +466,18 @@ __all__ = [
     "inline_external_assets",
     "leaflet_css_inline",
 ]
+
+
+def _roads_source(scenario: Scenario, lang: str) -> str:
+    """Road travel named in the map's source line, with the ODbL credit (issue 12).
+
+    Escaped here: Leaflet's attribution control inserts this line as HTML, and the extract's
+    file name is user-supplied."""
+    import html
+
+    from ibm_geo.distance import distance_method
+
+    if scenario.roads.distance != "road":
+        return ""
+    text = f"{'Jarak' if lang == 'id' else 'Distance'}: {distance_method(scenario, lang)}"
+    return " · " + html.escape(text)

@@ -24,6 +24,7 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.util import Inches, Pt
 
 from ibm_geo.config import Scenario
+from ibm_geo.distance import distance_method
 from ibm_geo.i18n import register, t
 from ibm_geo.privacy import (
     is_suppressed,
@@ -607,6 +608,7 @@ def build_slides(
         ),  # fmt: skip
         t("deck.m.units", lang, n=_num(len(kelurahan), lang), src=src),
         suppression_rule(k, lang),
+        *_roads_line(scenario, lang),
     ]
     h = add_text(s, MARGIN, BODY_TOP, SLIDE_W_IN - 2 * MARGIN, lines, 16, bullets=True)
     q = public_quality(quality)
@@ -708,3 +710,10 @@ def _curve_slide(deck: Deck, cv: pd.DataFrame, p: int, lang: str) -> None:
         lines.append(t("deck.c.chosen", lang, p=p, n=fmt_num(row.iloc[0], lang),
                        next=fmt_num(nxt.iloc[0], lang) if len(nxt) else "–"))  # fmt: skip
     add_text(s, 8.6, BODY_TOP, SLIDE_W_IN - 8.6 - MARGIN, lines, 18, bullets=True)
+
+
+def _roads_line(scenario: Scenario, lang: str) -> list[str]:
+    """With road travel, the method slide says so (reach is not a straight line; issue 12)."""
+    if scenario.roads.distance != "road":
+        return []
+    return [f"{'Jarak' if lang == 'id' else 'Distance'}: {distance_method(scenario, lang)}"]

@@ -591,6 +591,7 @@ def render_static_map(
         f"{t('method.radius', lang)}: {fmt_num(scenario.radius_m / 1000, lang, 1)} km. "
         f"{suppression_rule(k, lang, curve=False)}"
         + (f" {subtitle}." if size == "slide_body" else "")
+        + _roads_note(scenario, lang)
     )
     if not body:
         _wrapped(fig, 0.01, 0.08 / h_in, note, 0.98, fontsize=8.5, color="#333333", va="bottom")
@@ -604,3 +605,12 @@ def render_static_map(
     fig.savefig(buf, format=fmt, dpi=dpi, metadata=meta)
     plt.close(fig)
     return buf.getvalue()
+
+
+def _roads_note(scenario: Scenario, lang: str) -> str:
+    """With road travel, how distances were measured, with the ODbL credit (issue 12)."""
+    from ibm_geo.distance import distance_method
+
+    if scenario.roads.distance != "road":
+        return ""
+    return f" {'Jarak' if lang == 'id' else 'Distance'}: {distance_method(scenario, lang)}."
