@@ -65,6 +65,65 @@ ScenarioOpt = Annotated[
     ),
 ]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Folder for the results (created).")]
+# -- monitoring options (issue 13) ---------------------------------------------------------------
+TargetsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--targets",
+        help="Targets per office (CSV/XLSX: wilayah, tahun, indikator, target; indikator "
+        "rehab|pascarehab|agen|desa_ibm). Adds progress.csv, trend.csv, summary.csv.",
+        exists=True,
+        dir_okay=False,
+    ),
+]
+PreviousOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--previous",
+        help="results.geojson or ranking.xlsx of the last rakor's run: adds change.csv and "
+        "change.geojson (what moved per unit and per kab/kota).",
+        exists=True,
+        dir_okay=False,
+    ),
+]
+
+
+def _monitoring(result, targets: Path | None, previous: Path | None):
+    """The monitoring tables when --targets or --previous is given (else None)."""
+    if targets is None and previous is None:
+        return None
+    from .monitoring import monitor, read_previous, read_targets
+    from .quality import DataQuality
+
+    q = DataQuality()
+    tg = read_targets(targets, result.kelurahan, quality=q) if targets else None
+    prev = read_previous(previous) if previous else None
+    if len(q):
+        extra = q.to_frame()
+        result.quality = pd_concat(result.quality, extra)
+    return monitor(result, tg, prev)
+
+
+def pd_concat(a, b):
+    import pandas as pd
+
+    return pd.concat([a, b], ignore_index=True) if len(a) else b.reset_index(drop=True)
+
+
+def _write_monitoring(mon, result, out: Path, written: list[Path]) -> None:
+    if mon is None:
+        return
+    from .render.monitoring import change_geojson, trend_chart_png
+
+    files = dict(mon.csv_files())
+    prov = mon.summary.loc[mon.summary["area_level"] == "provinsi", "area"]
+    if len(prov):
+        files["trend.png"] = trend_chart_png(mon.trend, prov.iloc[0], k=mon.k)
+    if mon.change_units is not None:
+        files["change.geojson"] = change_geojson(result.kelurahan, mon.change_units)
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+        written.append(out / name)
 
 
 def _fail(msg: str) -> None:
@@ -81,7 +140,14 @@ def _run_analysis(boundaries, clients, agents, service_points, scenario):
 
 
 def _write_analysis(
-    result, out: Path, *, plan=None, pilots=None, xlsx: bool = True, html: bool = True
+    result,
+    out: Path,
+    *,
+    plan=None,
+    pilots=None,
+    xlsx: bool = True,
+    html: bool = True,
+    monitoring=None,
 ) -> list[Path]:
     from .export import tables as ex
 
@@ -110,8 +176,10 @@ def _write_analysis(
                 pilots=pilots,
                 quality=result.quality,
                 matches=result.matches,
+                monitoring=monitoring.sheets() if monitoring is not None else None,
             ),
         )
+    _write_monitoring(monitoring, result, out, written)
     if html:
         from .render import build_html_map
 
@@ -136,13 +204,16 @@ def analyze(
     no_map: Annotated[
         bool, typer.Option("--no-map", help="Skip map.html (very large areas).")
     ] = False,
+    targets: TargetsOpt = None,
+    previous: PreviousOpt = None,
 ) -> None:
     """Rank kelurahan by unmet need and write ranking.csv/.xlsx, matches.csv, data_quality.csv,
     results.geojson and map.html into OUT. Every export holds per-kelurahan aggregates only; counts
     below the suppression threshold k (default 5) are written as "<5"."""
     try:
         result = _run_analysis(boundaries, clients, agents, service_points, scenario)
-        written = _write_analysis(result, out, html=not no_map)
+        mon = _monitoring(result, targets, previous)
+        written = _write_analysis(result, out, html=not no_map, monitoring=mon)
     except IbmGeoError as e:
         _fail(str(e))
     s = result.summary
@@ -180,6 +251,8 @@ def plan(
     budget: Annotated[
         float | None, typer.Option(help="Recruitment budget (same unit as cost_per_site).")
     ] = None,
+    targets: TargetsOpt = None,
+    previous: PreviousOpt = None,
 ) -> None:
     """Analyze, then propose where to recruit new Agen Pemulihan groups and which villages to
     pilot (one per BNNK by default). Writes the analysis files plus plan.csv, pilots.csv,
@@ -195,11 +268,25 @@ def plan(
             result.scenario = sc
         rp = plan_recruitment(result.kelurahan, sc)
         pilots = choose_pilots(result.kelurahan, sc)
-        written = _write_analysis(result, out, plan=rp, pilots=pilots)
+        mon = _monitoring(result, targets, previous)
+        written = _write_analysis(result, out, plan=rp, pilots=pilots, monitoring=mon)
         from .export import tables as ex
         from .render import build_slides, render_static_map
 
         kel = result.kelurahan
+        deck = build_slides(
+            kel,
+            scenario=sc,
+            sites=rp.sites,
+            pilots=pilots,
+            curve=rp.curve,
+            quality=result.quality,
+            matches=result.matches,
+        )
+        if mon is not None:
+            from .render.monitoring import add_progress_slides
+
+            deck = add_progress_slides(deck, mon)
         for name, data in (
             ("plan.csv", ex.plan_csv(rp.sites, sc)),
             ("pilots.csv", ex.pilots_csv(pilots, kel, sc)),
@@ -211,18 +298,7 @@ def plan(
                     kel, scenario=sc, sites=rp.sites, pilots=pilots, size="a4", fmt="pdf"
                 ),
             ),
-            (
-                "rakor.pptx",
-                build_slides(
-                    kel,
-                    scenario=sc,
-                    sites=rp.sites,
-                    pilots=pilots,
-                    curve=rp.curve,
-                    quality=result.quality,
-                    matches=result.matches,
-                ),
-            ),
+            ("rakor.pptx", deck),
         ):
             (out / name).write_bytes(data)
             written.append(out / name)
@@ -251,7 +327,15 @@ def demo(out: OutOpt = Path("out")) -> None:
     from .demo import demo_paths
 
     d = demo_paths()
-    plan(d["boundaries"], d["clients"], out, d["agents"], d["service_points"], None)
+    plan(
+        d["boundaries"],
+        d["clients"],
+        out,
+        d["agents"],
+        d["service_points"],
+        None,
+        targets=d["targets"],
+    )
 
 
 def main() -> None:
