@@ -105,9 +105,15 @@ def service_point_counts(units: pd.DataFrame, service_points: pd.DataFrame) -> p
     return pd.Series(_count(unit, len(units)), index=units.index, name="service_points")
 
 
-def nearest_distance(rep_xy: np.ndarray, target_xy: np.ndarray, index: pd.Index) -> pd.Series:
-    """Straight-line metres from each unit's representative point to the nearest target."""
+def nearest_distance(
+    rep_xy: np.ndarray, target_xy: np.ndarray, index: pd.Index, backend=None
+) -> pd.Series:
+    """Metres from each unit's representative point to the nearest target: straight line, or
+    along the road from the target when ``backend`` (:mod:`ibm_geo.distance`) says so (NaN when
+    no target can reach the unit)."""
     if len(target_xy) == 0:
         return pd.Series(np.nan, index=index, name="dist_nearest_m")
+    if backend is not None:
+        return pd.Series(backend.nearest(target_xy, rep_xy), index=index, name="dist_nearest_m")
     d, _ = cKDTree(target_xy).query(rep_xy, k=1)
     return pd.Series(d, index=index, name="dist_nearest_m")
