@@ -263,11 +263,22 @@ def read_targets(
     """
     from ibm_geo.io.tables import _read_raw, parse_float
 
-    raw, fname = _read_raw(source, name)
-    raw = raw.dropna(how="all").copy()
-    rows = pd.Series(raw.index.to_numpy() + 2, index=raw.index)  # header is row 1
-    cols = _header_map([str(c) for c in raw.columns], fname)
+    # the header aliases as a column map: the loader then finds the header under title rows
+    cmap = {n: canon for canon, names in _TARGET_HEADERS.items() for n in names}
     q = quality if quality is not None else DataQuality()
+    data = source if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
+    name = name or (Path(source).name if not isinstance(source, bytes | bytearray) else None)
+    if data[:2] != b"PK":
+        # a short CSV ending in a newline is read without title-row detection by the loader
+        # (its line count then differs from the csv module's): drop the trailing newlines
+        data = data.rstrip(b"\r\n")
+    table_raw = _read_raw(data, name or "targets.csv", column_map=cmap, quality=q)
+    fname = table_raw.fname
+    raw = table_raw.frame.copy()
+    raw.index = pd.RangeIndex(len(raw))
+    rows = pd.Series(np.asarray(table_raw.rows), index=raw.index)
+    raw = raw.dropna(how="all")
+    cols = _header_map([str(c) for c in raw.columns], fname)
     table = offices(kelurahan)
     out = []
     unknown: list[tuple[int, str]] = []
@@ -1140,7 +1151,10 @@ def read_previous(source: str | Path | bytes, *, name: str | None = None) -> pd.
     else:
         from ibm_geo.io.tables import _read_raw
 
-        df, _ = _read_raw(data, fname if fname.endswith(".csv") else f"{fname}.csv")
+        cmap = {"kode": "kode", "nama": "nama", "unserved": "unserved", "kab_kota": "kab_kota"}
+        df = _read_raw(
+            data, fname if fname.endswith(".csv") else f"{fname}.csv", column_map=cmap
+        ).frame
     if not {"kode", "unserved"} <= set(df.columns):
         raise UserError("monitoring.previous_columns", file=fname)
     iv = [parse_published(u, k_guess) for u in df["unserved"]]

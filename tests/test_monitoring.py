@@ -602,3 +602,15 @@ def test_cli_unknown_target_area_is_one_line_exit_2(tmp_path):
     assert r.exit_code == 2
     lines = [ln for ln in r.output.strip().splitlines() if ln.strip()]
     assert len(lines) == 1 and "Kota Kupang" in lines[0] and "Kota Denpasar" in lines[0]
+
+
+def test_targets_under_a_title_row_keep_spreadsheet_row_numbers(ntt, tmp_path):
+    p = _targets_csv(
+        "TARGET BNNP NTT TAHUN 2024;;;\n;;;\nWilayah;Tahun;Indikator;Target\n"
+        "Kota Kupang;2024;rehab;50\nKota Kupang;2024;relawan;5\n",
+        tmp_path,
+    )
+    q = DataQuality()
+    t = mo.read_targets(p, ntt.kelurahan, quality=q)
+    assert list(t["row"]) == [4] and list(t["target"]) == [50.0]
+    assert list(q.to_frame()["row"].astype(int)) == [5]
