@@ -80,13 +80,16 @@ def get_joined(sources: tuple, maps_json: str, choices_json: str, fuzzy: float):
     """
     src = {kind: data for kind, _, data in sources}
     names = {kind: name for kind, name, _ in sources}
+    maps = json.loads(maps_json)
+    sheet = maps.pop(SHEET_KEY, None)  # the workbook sheet the planner chose, when asked
     inputs = load_inputs(
         src["boundaries"],
         src["clients"],
         src.get("agents"),
         src.get("service_points"),
         names=names,
-        column_maps=json.loads(maps_json) or None,
+        column_maps=maps or None,
+        read_options={"sheet": sheet},
     )
     return join_inputs(inputs, fuzzy, json.loads(choices_json))
 
@@ -209,6 +212,8 @@ def step_data(result) -> None:
     pending = ss.get("mapping_needed")
     if pending:
         mapping_form(pending)
+    if ss.get("sheet_needed"):
+        sheet_form(ss["sheet_needed"])
     st.caption(
         tr("data.loaded", sources=app_inputs.md_escape(", ".join(n for _, n, _ in ss["sources"])))
     )
@@ -239,19 +244,30 @@ def try_sources(sources: tuple, maps: dict) -> None:
         kind = next((k for k, n, _ in sources if n == failed), None)
         if kind is not None and e.code in MAPPABLE:
             ss["mapping_needed"] = {"kind": kind, "sources": sources, "maps": maps}
+        if e.code == "input.sheets_differ":
+            ss["sheet_needed"] = {"sources": sources, "maps": maps, "sheets": e.params["sheets"]}
         st.error(ss["last_error"])
         return
     except (ValueError, OSError) as e:
         ss["last_error"] = tr("data.error", file="?", col="", msg=app_inputs.md_escape(e))
         st.error(ss["last_error"])
         return
-    ss.update(sources=sources, is_demo=False, maps=maps, mapping_needed=None)
+    ss.update(sources=sources, is_demo=False, maps=maps, mapping_needed=None, sheet_needed=None)
     ss.pop("last_error", None)
     st.rerun()
 
 
 #: failures a column mapping can fix: the app then offers one selectbox per canonical column
 MAPPABLE = ("input.generic", "input.no_location_column", "boundaries.no_name_column")
+#: key in the column-mapping dict that carries the chosen workbook sheet to the loader
+SHEET_KEY = "_sheet"
+
+
+def sheet_form(pending: dict) -> None:
+    """Sheets with different tables: the planner picks the one to read (CLI: --sheet)."""
+    pick = st.selectbox(tr("data.sheet"), pending["sheets"], key="sheet_pick")
+    if st.button(tr("data.sheet_retry"), key="sheet_retry"):
+        try_sources(pending["sources"], {**pending["maps"], SHEET_KEY: pick})
 
 
 def describe_error(e: IbmGeoError) -> str:
@@ -625,9 +641,12 @@ def step_export(result, sc: Scenario, data_key: str) -> None:
     up = st.file_uploader(tr("e.load"), type=["toml", "json"], key="up_scenario")
     if up is not None and ss.get("loaded_scenario") != up.file_id:
         try:
-            loaded = Scenario.from_text(up.getvalue().decode("utf-8-sig"))
-        except Exception as e:  # noqa: BLE001 - any parse/validation error is the user's file
-            msg = app_inputs.md_escape(str(e).splitlines()[0])
+            loaded = Scenario.from_bytes(up.getvalue(), name=up.name)
+        except IbmGeoError as e:  # names the file, the line or every bad key, in L()
+            st.error(app_inputs.md_escape(e.message(L())))
+            return
+        except Exception as e:  # noqa: BLE001 - any other failure is still the user's file
+            msg = app_inputs.md_escape(str(e).splitlines()[0] if str(e) else type(e).__name__)
             st.error(tr("e.bad_scenario", file=app_inputs.md_escape(up.name), msg=msg))
             return
         ss["loaded_scenario"] = up.file_id

@@ -420,6 +420,7 @@ def analyze(
             out / p.name for p in _write_analysis(result, tmp, html=not no_map, monitoring=mon)
         ]
     s = result.summary
+    typer.echo(f"{len(result.clients)} client rows read")
     typer.echo(
         f"{s['kelurahan']} kelurahan/desa, {s['clients']} clients: {s['served']} served, "
         f"{s['in_reach']} in reach of an agent, {s['referral_berat']} severe (BNNP referral), "
