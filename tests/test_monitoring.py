@@ -613,4 +613,6 @@ def test_targets_under_a_title_row_keep_spreadsheet_row_numbers(ntt, tmp_path):
     q = DataQuality()
     t = mo.read_targets(p, ntt.kelurahan, quality=q)
     assert list(t["row"]) == [4] and list(t["target"]) == [50.0]
-    assert list(q.to_frame()["row"].astype(int)) == [5]
+    rep = q.to_frame()
+    assert list(rep["row"].astype(int)) == [3, 5]  # the loader notes the header row
+    assert "indikator" in rep["problem"].iloc[1]
