@@ -21,6 +21,7 @@ from ibm_geo.matching import place_choice_key
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
 from ibm_geo.plan import choose_pilots, compare_scenarios, plan_recruitment
 from ibm_geo.scoring import COMPONENTS, class_labels
+from ibm_geo_app import compare as app_compare
 from ibm_geo_app import downloads as app_downloads
 from ibm_geo_app import inputs as app_inputs
 from ibm_geo_app import map as appmap
@@ -327,7 +328,9 @@ def quality_report(result) -> None:
             st.rerun()
     with st.expander(tr("q.problems")):
         if len(result.quality):
-            st.dataframe(result.quality, hide_index=True, width="stretch")
+            from ibm_geo.quality_text import localize_quality
+
+            st.dataframe(localize_quality(result.quality, L()), hide_index=True, width="stretch")
         else:
             st.info(tr("q.none"))
     from ibm_geo.export.tables import quality_csv
@@ -542,15 +545,9 @@ def current_run(sc: Scenario, data_key: str) -> tuple[dict | None, bool]:
 
 
 def show_plan(result, sc: Scenario, plan) -> None:
-    st.caption(
-        tr(
-            "p.method",
-            method=plan.method,
-            objective=_fmt(plan.objective),
-            bound=_fmt(plan.bound),
-            gap=_fmt(plan.gap),
-        )
-    )
+    from ibm_geo.render.slides import solver_text
+
+    st.caption(tr("p.method2", text=solver_text(plan.solver or plan.method, L())))
     st.subheader(tr("p.sites"))
     if len(plan.sites):
         st.dataframe(pretty(plan.sites), hide_index=True, width="stretch", key="sites_table")
@@ -577,13 +574,6 @@ def pretty(df: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=names)
 
 
-def _fmt(v) -> str:
-    try:
-        return f"{float(v):,.3g}"
-    except (TypeError, ValueError):
-        return "-"
-
-
 def compare_block(result, sc: Scenario, plan) -> None:
     ss = st.session_state
     st.subheader(tr("p.compare"))
@@ -600,9 +590,11 @@ def compare_block(result, sc: Scenario, plan) -> None:
     cmp = compare_scenarios(a[1], b[1], plan_a=a[2], plan_b=b[2])
     summary = cmp.attrs.get("summary")
     if summary is not None and len(summary):
-        st.dataframe(summary, hide_index=True, width="stretch")
+        st.dataframe(app_compare.summary_table(summary, L()), hide_index=True, width="stretch")
     st.caption(f"A: {app_inputs.md_escape(a[0].name)} — B: {app_inputs.md_escape(b[0].name)}")
-    st.dataframe(pretty(cmp), hide_index=True, width="stretch", key="compare_table")
+    st.dataframe(
+        app_compare.unit_table(cmp, L()), hide_index=True, width="stretch", key="compare_table"
+    )
 
 
 # ----------------------------------------------------------------------------------- 6. Capaian

@@ -375,13 +375,12 @@ def _write_analysis(
     _write_monitoring(monitoring, result, out, written)
     if html:
         from .render import build_html_map
+        from .render.basemap import MapContext
 
-        svc = result.joined.service_points.table
+        ctx = MapContext.from_result(result)
         put(
             "map.html",
-            build_html_map(
-                result.kelurahan, scenario=sc, sites=sites, pilots=pilots, service_points=svc
-            ),
+            build_html_map(result.kelurahan, scenario=sc, sites=sites, pilots=pilots, context=ctx),
         )
     return written
 
