@@ -1107,11 +1107,40 @@ def parse_published(value: object, default_k: int = 5) -> tuple[float, float] | 
     m = re.fullmatch(r"(?:≥|>=)(\d+)", s)
     if m:
         return (float(m.group(1)), _INF)
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", s):  # Indonesian thousands: 1.234
+        s = s.replace(".", "")
     try:
         x = float(s.replace(",", "."))
     except ValueError:
         return None
     return (x, x)
+
+
+#: headers of the published per-unit tables (English keys and the Indonesian/English workbook
+#: headers) -> the columns change needs
+_PREVIOUS_HEADERS = {
+    "kode": "kode",
+    "code": "kode",
+    "nama": "nama",
+    "kelurahan_desa": "nama",
+    "village": "nama",
+    "name": "nama",
+    "kab_kota": "kab_kota",
+    "regency_city": "kab_kota",
+    "unserved": "unserved",
+    "belum_terlayani": "unserved",
+}
+
+
+def _canon_previous(df: pd.DataFrame) -> pd.DataFrame:
+    from ibm_geo.io.tables import header_key
+
+    ren: dict = {}
+    for c in df.columns:
+        canon = _PREVIOUS_HEADERS.get(header_key(c))
+        if canon and canon not in ren.values():
+            ren[c] = canon
+    return df.rename(columns=ren)
 
 
 def read_previous(source: str | Path | bytes, *, name: str | None = None) -> pd.DataFrame:
@@ -1144,6 +1173,7 @@ def read_previous(source: str | Path | bytes, *, name: str | None = None) -> pd.
             book = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=object)
         except Exception as exc:
             raise UserError("monitoring.previous_unreadable", file=fname, detail=str(exc)) from exc
+        book = {n: _canon_previous(s) for n, s in book.items()}
         sheet = next((s for s in book.values() if {"kode", "unserved"} <= set(s.columns)), None)
         if sheet is None:
             raise UserError("monitoring.previous_columns", file=fname)
@@ -1151,10 +1181,11 @@ def read_previous(source: str | Path | bytes, *, name: str | None = None) -> pd.
     else:
         from ibm_geo.io.tables import _read_raw
 
-        cmap = {"kode": "kode", "nama": "nama", "unserved": "unserved", "kab_kota": "kab_kota"}
+        cmap = {a: c for a, c in _PREVIOUS_HEADERS.items()}
         df = _read_raw(
             data, fname if fname.endswith(".csv") else f"{fname}.csv", column_map=cmap
         ).frame
+    df = _canon_previous(df)
     if not {"kode", "unserved"} <= set(df.columns):
         raise UserError("monitoring.previous_columns", file=fname)
     iv = [parse_published(u, k_guess) for u in df["unserved"]]

@@ -506,6 +506,7 @@ def test_parse_published():
     assert mo.parse_published(">=10") == (10.0, math.inf)
     assert mo.parse_published(12) == (12.0, 12.0)
     assert mo.parse_published("") is None
+    assert mo.parse_published("1.234") == (1234.0, 1234.0)  # Indonesian thousands
 
 
 def test_previous_unreadable_is_a_user_error(tmp_path):
