@@ -82,7 +82,8 @@ def get_joined(sources: tuple, maps_json: str, choices_json: str, fuzzy: float):
     src = {kind: data for kind, _, data in sources}
     names = {kind: name for kind, name, _ in sources}
     maps = json.loads(maps_json)
-    sheet = maps.pop(SHEET_KEY, None)  # the workbook sheet the planner chose, when asked
+    # the workbook sheet / GeoPackage layer the planner chose when asked (CLI: --sheet/--layer)
+    read_options = {opt: maps.pop(key, None) for opt, key in READ_KEYS.items()}
     inputs = load_inputs(
         src["boundaries"],
         src["clients"],
@@ -90,7 +91,7 @@ def get_joined(sources: tuple, maps_json: str, choices_json: str, fuzzy: float):
         src.get("service_points"),
         names=names,
         column_maps=maps or None,
-        read_options={"sheet": sheet},
+        read_options=read_options,
     )
     return join_inputs(inputs, fuzzy, json.loads(choices_json))
 
@@ -213,8 +214,8 @@ def step_data(result) -> None:
     pending = ss.get("mapping_needed")
     if pending:
         mapping_form(pending)
-    if ss.get("sheet_needed"):
-        sheet_form(ss["sheet_needed"])
+    if ss.get("choice_needed"):
+        read_choice_form(ss["choice_needed"])
     st.caption(
         tr("data.loaded", sources=app_inputs.md_escape(", ".join(n for _, n, _ in ss["sources"])))
     )
@@ -245,30 +246,40 @@ def try_sources(sources: tuple, maps: dict) -> None:
         kind = next((k for k, n, _ in sources if n == failed), None)
         if kind is not None and e.code in MAPPABLE:
             ss["mapping_needed"] = {"kind": kind, "sources": sources, "maps": maps}
-        if e.code == "input.sheets_differ":
-            ss["sheet_needed"] = {"sources": sources, "maps": maps, "sheets": e.params["sheets"]}
+        if e.code in ASK:
+            opt, param = ASK[e.code]
+            ss["choice_needed"] = {
+                "option": opt,
+                "sources": sources,
+                "maps": maps,
+                "choices": list(e.params[param]),
+            }
         st.error(ss["last_error"])
         return
     except (ValueError, OSError) as e:
         ss["last_error"] = tr("data.error", file="?", col="", msg=app_inputs.md_escape(e))
         st.error(ss["last_error"])
         return
-    ss.update(sources=sources, is_demo=False, maps=maps, mapping_needed=None, sheet_needed=None)
+    ss.update(sources=sources, is_demo=False, maps=maps, mapping_needed=None, choice_needed=None)
     ss.pop("last_error", None)
     st.rerun()
 
 
 #: failures a column mapping can fix: the app then offers one selectbox per canonical column
 MAPPABLE = ("input.generic", "input.no_location_column", "boundaries.no_name_column")
-#: key in the column-mapping dict that carries the chosen workbook sheet to the loader
-SHEET_KEY = "_sheet"
+#: read option -> key in the column-mapping dict that carries the planner's choice to the loader
+READ_KEYS = {"sheet": "_sheet", "layer": "_layer"}
+#: errors that ask for a choice -> (read option, error parameter listing the choices)
+ASK = {"input.sheets_differ": ("sheet", "sheets"), "boundaries.layers_ask": ("layer", "layers")}
 
 
-def sheet_form(pending: dict) -> None:
-    """Sheets with different tables: the planner picks the one to read (CLI: --sheet)."""
-    pick = st.selectbox(tr("data.sheet"), pending["sheets"], key="sheet_pick")
-    if st.button(tr("data.sheet_retry"), key="sheet_retry"):
-        try_sources(pending["sources"], {**pending["maps"], SHEET_KEY: pick})
+def read_choice_form(pending: dict) -> None:
+    """Sheets with different tables, or several polygon layers: the planner picks the one to
+    read (CLI: --sheet / --layer)."""
+    opt = pending["option"]
+    pick = st.selectbox(tr(f"data.{opt}"), pending["choices"], key=f"{opt}_pick")
+    if st.button(tr(f"data.{opt}_retry"), key=f"{opt}_retry"):
+        try_sources(pending["sources"], {**pending["maps"], READ_KEYS[opt]: pick})
 
 
 def describe_error(e: IbmGeoError) -> str:
@@ -417,12 +428,14 @@ def unit_details(row: pd.Series) -> None:
         f"**{e(row['nama'])}** — {e(row['kecamatan'])}, {e(row['kab_kota'])} ({e(row['kode'])})"
     )
     c1, c2, c3 = st.columns(3)
-    c1.metric(t("field.rank", L()), int(row["rank"]))
-    c2.metric(t("field.score", L()), f"{row['score']:.1f}")
-    c3.metric(t("field.unserved", L()), int(row["unserved"]))
-    c1.metric(t("field.clients", L()), int(row["clients"]))
-    c2.metric(t("field.served", L()), int(row["served"]))
-    c3.metric(t("field.agents_active", L()), int(row["agents_active"]))
+    from ibm_geo.render.text import fmt_num
+
+    c1.metric(t("field.rank", L()), fmt_num(int(row["rank"]), L()))
+    c2.metric(t("field.score", L()), fmt_num(float(row["score"]), L(), 1))  # 61,1 in Indonesian
+    c3.metric(t("field.unserved", L()), fmt_num(int(row["unserved"]), L()))
+    c1.metric(t("field.clients", L()), fmt_num(int(row["clients"]), L()))
+    c2.metric(t("field.served", L()), fmt_num(int(row["served"]), L()))
+    c3.metric(t("field.agents_active", L()), fmt_num(int(row["agents_active"]), L()))
     st.markdown(f"**{tr('m.why')}**")
     st.text(row["reason_id"] if L() == "id" else row["reason_en"])
     st.dataframe(app_inputs.why_table(row, L()), hide_index=True, width="stretch")
