@@ -433,12 +433,14 @@ def unit_details(row: pd.Series) -> None:
         f"**{e(row['nama'])}** — {e(row['kecamatan'])}, {e(row['kab_kota'])} ({e(row['kode'])})"
     )
     c1, c2, c3 = st.columns(3)
-    c1.metric(t("field.rank", L()), int(row["rank"]))
-    c2.metric(t("field.score", L()), f"{row['score']:.1f}")
-    c3.metric(t("field.unserved", L()), int(row["unserved"]))
-    c1.metric(t("field.clients", L()), int(row["clients"]))
-    c2.metric(t("field.served", L()), int(row["served"]))
-    c3.metric(t("field.agents_active", L()), int(row["agents_active"]))
+    from ibm_geo.render.text import fmt_num
+
+    c1.metric(t("field.rank", L()), fmt_num(int(row["rank"]), L()))
+    c2.metric(t("field.score", L()), fmt_num(float(row["score"]), L(), 1))  # 61,1 in Indonesian
+    c3.metric(t("field.unserved", L()), fmt_num(int(row["unserved"]), L()))
+    c1.metric(t("field.clients", L()), fmt_num(int(row["clients"]), L()))
+    c2.metric(t("field.served", L()), fmt_num(int(row["served"]), L()))
+    c3.metric(t("field.agents_active", L()), fmt_num(int(row["agents_active"]), L()))
     st.markdown(f"**{tr('m.why')}**")
     st.text(row["reason_id"] if L() == "id" else row["reason_en"])
     st.dataframe(app_inputs.why_table(row, L()), hide_index=True, width="stretch")
