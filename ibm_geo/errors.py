@@ -311,6 +311,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "than plan.p = {p} new groups. Raise the number of groups (--groups) or lower the "
         "minimums.",
     },
+    "whynot.unknown": {
+        "id": "Kelurahan/desa '{name}' tidak ada di batas wilayah. Mungkin maksudnya: {options}. "
+        "Tulis nama persis atau kodenya.",
+        "en": "Kelurahan/desa '{name}' is not in the boundaries. Did you mean: {options}? "
+        "Write the exact name or its kode.",
+    },
+    "whynot.ambiguous": {
+        "id": "Ada beberapa kelurahan/desa bernama '{name}': {options}. Tambahkan --kecamatan "
+        "atau tulis kodenya.",
+        "en": "Several kelurahan/desa are called '{name}': {options}. Add --kecamatan or write "
+        "its kode.",
+    },
     "plan.quota_min_above_budget": {
         "id": "Skenario, plan.min_per_kab: {total} kelompok minimum berbiaya {cost}, melebihi "
         "plan.budget {budget}. Naikkan anggaran atau turunkan minimum.",
