@@ -2,7 +2,7 @@
 
 Run:  IBM_GEO_SHARED_DATA=/work/shared/data .venv/bin/python benchmarks/bench_roads.py
 
-A synthetic road network over Bali's extent (1,000 x 1,000 junctions, 1,000,000 nodes, about
+A synthetic road network over Bali's extent (1,002 x 1,002 junctions, over 1,000,000 nodes, about
 2,000,000 road segments, highway classes primary/secondary/residential, one-way streets, gaps) is
 written as a real .osm.pbf with pyosmium in a child process (not timed, not in the peak). Then:
 * read + graph build: ``read_osm`` (pyosmium) + ``RoadNetwork.graph`` (projection, CSR);
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-N_SIDE = 1000
+N_SIDE = 1002
 BBOX = (114.43, -8.85, 115.71, -8.06)  # Bali
 RADIUS = 3000.0
 SAMPLE = 24

@@ -228,3 +228,29 @@ def test_errors_are_user_errors(tmp_path):
         read_osm(empty)
     assert e.value.code == "roads.no_ways"
     assert "empty.osm" in e.value.message("id") and "motor" in e.value.message("id")
+
+
+def test_snapping_is_exact_against_shapely(motor):
+    """The KD-tree of segment pieces finds the same nearest distance as shapely's STRtree."""
+    import shapely
+
+    rng = np.random.default_rng(5)
+    pts = xy(*np.column_stack([rng.uniform(115.19, 115.245, 400), rng.uniform(-8.69, -8.63, 400)]))
+    snap = motor.snap(pts)
+    lines = shapely.linestrings(
+        np.column_stack(
+            [motor.x[motor.seg_a], motor.y[motor.seg_a], motor.x[motor.seg_b], motor.y[motor.seg_b]]
+        ).reshape(-1, 2, 2)
+    )
+    _, d = shapely.STRtree(lines).query_nearest(
+        shapely.points(pts), all_matches=False, return_distance=True
+    )
+    np.testing.assert_allclose(snap.dist, d, atol=1e-6)
+    # the snapped position lies on the chosen segment at that distance
+    px = motor.x[motor.seg_a[snap.seg]] + snap.frac * (
+        motor.x[motor.seg_b[snap.seg]] - motor.x[motor.seg_a[snap.seg]]
+    )
+    py = motor.y[motor.seg_a[snap.seg]] + snap.frac * (
+        motor.y[motor.seg_b[snap.seg]] - motor.y[motor.seg_a[snap.seg]]
+    )
+    np.testing.assert_allclose(np.hypot(px - pts[:, 0], py - pts[:, 1]), d, atol=1e-6)
