@@ -22,7 +22,7 @@ from scipy.sparse.csgraph import dijkstra
 from .profiles import ACCESS_SPEED_KMH, FERRY_SPEED_KMH
 
 _EPS = 1e-6  # road segments between nodes at the same position still get a (tiny) length
-_BOX_NODES = 60_000  # road nodes in one search box (sets how many sources share it)
+_BOX_NODES = 30_000  # road nodes in one search box (sets how many sources share it)
 _DENSE = 4_000_000  # entries of one dense Dijkstra result (32 MB)
 _PIECE = 250.0  # snapping index: segments cut into pieces of at most this many metres
 
@@ -93,6 +93,7 @@ class RoadGraph:
         self.indices = v.astype(np.int32)
         self.n_edges = len(v)
         self._snap_index = None
+        self._snap_tree()  # part of building: every use snaps points first
         self._scratch = np.full(self.n, -1, dtype=np.int64)  # road index -> local, per search
         # nodes bucketed on a grid: a box query is a few contiguous ranges, not a scan
         self._cell = 1000.0
