@@ -21,6 +21,7 @@ from ibm_geo.matching import place_choice_key
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
 from ibm_geo.plan import choose_pilots, compare_scenarios, plan_recruitment
 from ibm_geo.scoring import COMPONENTS, class_labels
+from ibm_geo_app import compare as app_compare
 from ibm_geo_app import downloads as app_downloads
 from ibm_geo_app import inputs as app_inputs
 from ibm_geo_app import map as appmap
@@ -80,13 +81,16 @@ def get_joined(sources: tuple, maps_json: str, choices_json: str, fuzzy: float):
     """
     src = {kind: data for kind, _, data in sources}
     names = {kind: name for kind, name, _ in sources}
+    maps = json.loads(maps_json)
+    sheet = maps.pop(SHEET_KEY, None)  # the workbook sheet the planner chose, when asked
     inputs = load_inputs(
         src["boundaries"],
         src["clients"],
         src.get("agents"),
         src.get("service_points"),
         names=names,
-        column_maps=json.loads(maps_json) or None,
+        column_maps=maps or None,
+        read_options={"sheet": sheet},
     )
     return join_inputs(inputs, fuzzy, json.loads(choices_json))
 
@@ -210,6 +214,8 @@ def step_data(result) -> None:
     pending = ss.get("mapping_needed")
     if pending:
         mapping_form(pending)
+    if ss.get("sheet_needed"):
+        sheet_form(ss["sheet_needed"])
     st.caption(
         tr("data.loaded", sources=app_inputs.md_escape(", ".join(n for _, n, _ in ss["sources"])))
     )
@@ -307,19 +313,30 @@ def try_sources(sources: tuple, maps: dict) -> None:
         kind = next((k for k, n, _ in sources if n == failed), None)
         if kind is not None and e.code in MAPPABLE:
             ss["mapping_needed"] = {"kind": kind, "sources": sources, "maps": maps}
+        if e.code == "input.sheets_differ":
+            ss["sheet_needed"] = {"sources": sources, "maps": maps, "sheets": e.params["sheets"]}
         st.error(ss["last_error"])
         return
     except (ValueError, OSError) as e:
         ss["last_error"] = tr("data.error", file="?", col="", msg=app_inputs.md_escape(e))
         st.error(ss["last_error"])
         return
-    ss.update(sources=sources, is_demo=False, maps=maps, mapping_needed=None)
+    ss.update(sources=sources, is_demo=False, maps=maps, mapping_needed=None, sheet_needed=None)
     ss.pop("last_error", None)
     st.rerun()
 
 
 #: failures a column mapping can fix: the app then offers one selectbox per canonical column
 MAPPABLE = ("input.generic", "input.no_location_column", "boundaries.no_name_column")
+#: key in the column-mapping dict that carries the chosen workbook sheet to the loader
+SHEET_KEY = "_sheet"
+
+
+def sheet_form(pending: dict) -> None:
+    """Sheets with different tables: the planner picks the one to read (CLI: --sheet)."""
+    pick = st.selectbox(tr("data.sheet"), pending["sheets"], key="sheet_pick")
+    if st.button(tr("data.sheet_retry"), key="sheet_retry"):
+        try_sources(pending["sources"], {**pending["maps"], SHEET_KEY: pick})
 
 
 def describe_error(e: IbmGeoError) -> str:
@@ -379,7 +396,9 @@ def quality_report(result) -> None:
             st.rerun()
     with st.expander(tr("q.problems")):
         if len(result.quality):
-            st.dataframe(result.quality, hide_index=True, width="stretch")
+            from ibm_geo.quality_text import localize_quality
+
+            st.dataframe(localize_quality(result.quality, L()), hide_index=True, width="stretch")
         else:
             st.info(tr("q.none"))
     from ibm_geo.export.tables import quality_csv
@@ -595,15 +614,9 @@ def current_run(sc: Scenario, data_key: str) -> tuple[dict | None, bool]:
 
 
 def show_plan(result, sc: Scenario, plan) -> None:
-    st.caption(
-        tr(
-            "p.method",
-            method=plan.method,
-            objective=_fmt(plan.objective),
-            bound=_fmt(plan.bound),
-            gap=_fmt(plan.gap),
-        )
-    )
+    from ibm_geo.render.slides import solver_text
+
+    st.caption(tr("p.method2", text=solver_text(plan.solver or plan.method, L())))
     st.subheader(tr("p.sites"))
     if len(plan.sites):
         st.dataframe(pretty(plan.sites), hide_index=True, width="stretch", key="sites_table")
@@ -630,13 +643,6 @@ def pretty(df: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=names)
 
 
-def _fmt(v) -> str:
-    try:
-        return f"{float(v):,.3g}"
-    except (TypeError, ValueError):
-        return "-"
-
-
 def compare_block(result, sc: Scenario, plan) -> None:
     ss = st.session_state
     st.subheader(tr("p.compare"))
@@ -653,9 +659,11 @@ def compare_block(result, sc: Scenario, plan) -> None:
     cmp = compare_scenarios(a[1], b[1], plan_a=a[2], plan_b=b[2])
     summary = cmp.attrs.get("summary")
     if summary is not None and len(summary):
-        st.dataframe(summary, hide_index=True, width="stretch")
+        st.dataframe(app_compare.summary_table(summary, L()), hide_index=True, width="stretch")
     st.caption(f"A: {app_inputs.md_escape(a[0].name)} — B: {app_inputs.md_escape(b[0].name)}")
-    st.dataframe(pretty(cmp), hide_index=True, width="stretch", key="compare_table")
+    st.dataframe(
+        app_compare.unit_table(cmp, L()), hide_index=True, width="stretch", key="compare_table"
+    )
 
 
 # ------------------------------------------------------------------------------------- 5. Ekspor
@@ -694,9 +702,12 @@ def step_export(result, sc: Scenario, data_key: str) -> None:
     up = st.file_uploader(tr("e.load"), type=["toml", "json"], key="up_scenario")
     if up is not None and ss.get("loaded_scenario") != up.file_id:
         try:
-            loaded = Scenario.from_text(up.getvalue().decode("utf-8-sig"))
-        except Exception as e:  # noqa: BLE001 - any parse/validation error is the user's file
-            msg = app_inputs.md_escape(str(e).splitlines()[0])
+            loaded = Scenario.from_bytes(up.getvalue(), name=up.name)
+        except IbmGeoError as e:  # names the file, the line or every bad key, in L()
+            st.error(app_inputs.md_escape(e.message(L())))
+            return
+        except Exception as e:  # noqa: BLE001 - any other failure is still the user's file
+            msg = app_inputs.md_escape(str(e).splitlines()[0] if str(e) else type(e).__name__)
             st.error(tr("e.bad_scenario", file=app_inputs.md_escape(up.name), msg=msg))
             return
         ss["loaded_scenario"] = up.file_id

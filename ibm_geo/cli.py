@@ -314,13 +314,12 @@ def _write_analysis(
         )
     if html:
         from .render import build_html_map
+        from .render.basemap import MapContext
 
-        svc = result.joined.service_points.table
+        ctx = MapContext.from_result(result)
         put(
             "map.html",
-            build_html_map(
-                result.kelurahan, scenario=sc, sites=sites, pilots=pilots, service_points=svc
-            ),
+            build_html_map(result.kelurahan, scenario=sc, sites=sites, pilots=pilots, context=ctx),
         )
     return written
 
@@ -352,6 +351,7 @@ def analyze(
     with staged_out(out) as tmp:
         written = [out / p.name for p in _write_analysis(result, tmp, html=not no_map)]
     s = result.summary
+    typer.echo(f"{len(result.clients)} client rows read")
     typer.echo(
         f"{s['kelurahan']} kelurahan/desa, {s['clients']} clients: {s['served']} served, "
         f"{s['in_reach']} in reach of an agent, {s['referral_berat']} severe (BNNP referral), "

@@ -140,6 +140,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{file}: no CRS in the file and its coordinates ({bounds}) are neither degrees nor "
         "an Indonesian UTM/Web Mercator range; save it again with a CRS (e.g. EPSG:4326)",
     },
+    "boundaries.utm_zone_unknown": {
+        "id": "{file}: berkas tanpa CRS; koordinatnya ({bounds}) tampak meter UTM tetapi zonanya "
+        "tidak diketahui (tidak ada kode desa); simpan ulang dengan CRS-nya, mis. EPSG:32750 "
+        "(UTM 50S) untuk Bali/NTB",
+        "en": "{file}: no CRS in the file; its coordinates ({bounds}) look like UTM metres but "
+        "the zone is unknown (no village codes); save it again with its CRS, e.g. EPSG:32750 "
+        "(UTM 50S) for Bali/NTB",
+    },
     "boundaries.layers_ask": {
         "id": "{file}: beberapa lapisan poligon ({layers}); pilih satu dengan --layer NAMA",
         "en": "{file}: several polygon layers ({layers}); choose one with --layer NAME",

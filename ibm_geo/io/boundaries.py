@@ -343,6 +343,10 @@ def read_boundaries(
 
     geo = gpd.GeoDataFrame(out, geometry=gdf.geometry.reset_index(drop=True).values, crs=gdf.crs)
     # CRS: assume degrees when missing; swap lat/lon when the extent says so
+    b = geo.total_bounds
+    if geo.crs is not None and geo.crs.is_geographic and not _degrees(b):
+        # GeoJSON without a "crs" member is read as WGS 84 whatever its numbers are
+        geo = geo.set_crs(None, allow_override=True)
     if geo.crs is None:
         crs = _guess_crs(geo.total_bounds, out["kode"], fname)
         quality.add(fname, None, "geometry", "no CRS in the file", None, f"assumed {crs}")
@@ -381,6 +385,8 @@ def read_boundaries(
         )
     geo = geo.set_geometry(gpd.GeoSeries(geoms, crs=4326).values)
     geo = geo[~empty].reset_index(drop=True)
+    if len(geo) == 0:  # e.g. only empty polygons: nothing to plan on
+        raise UserError("boundaries.no_polygons", file=fname, kinds="empty")
     keep_feature = feature[~empty]
     dup = geo["kode"].duplicated(keep=False).to_numpy()
     if dup.any():
@@ -396,6 +402,10 @@ def _fmt_bounds(b) -> str:
     return ", ".join(f"{v:,.4g}" for v in b)
 
 
+def _degrees(b) -> bool:
+    return b[0] >= -180 and b[2] <= 180 and b[1] >= -90 and b[3] <= 90
+
+
 def _within(b, xr, yr) -> bool:
     return xr[0] <= b[0] and b[2] <= xr[1] and yr[0] <= b[1] and b[3] <= yr[1]
 
@@ -406,7 +416,7 @@ def _guess_crs(b: np.ndarray, kode: pd.Series, fname: str) -> str:
     the village codes. Anything else is asked for rather than guessed."""
     if not np.isfinite(b).all():
         raise UserError("boundaries.no_polygons", file=fname, kinds="empty")
-    if (b[0] >= -180 and b[2] <= 180 and b[1] >= -90 and b[3] <= 90) or _looks_swapped(b):
+    if _degrees(b) or _looks_swapped(b):
         return "EPSG:4326"
     if _within(b, *_WEB_MERCATOR):
         return "EPSG:3857"
@@ -417,4 +427,5 @@ def _guess_crs(b: np.ndarray, kode: pd.Series, fname: str) -> str:
         if lons:
             zone = int((float(np.median(lons)) + 180) // 6) + 1
             return f"EPSG:{(32700 if south else 32600) + zone}"
+        raise UserError("boundaries.utm_zone_unknown", file=fname, bounds=_fmt_bounds(b))
     raise UserError("boundaries.unknown_crs", file=fname, bounds=_fmt_bounds(b))
