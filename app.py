@@ -245,7 +245,8 @@ def roads_form() -> None:
         ss.setdefault("roads_on", True)
         st.checkbox(tr("roads.use"), key="roads_on")
         st.radio(
-            tr("roads.travel"), ["motor", "walk"], format_func=lambda v: tr(f"roads.{v}"),
+            tr("roads.travel"), ["motor", "walk"],
+            format_func=lambda v: tr("roads.motor") if v == "motor" else tr("roads.walk"),
             key="roads_travel", horizontal=True,
         )  # fmt: skip
     if ss.get("roads_error"):
