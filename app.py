@@ -17,7 +17,6 @@ from ibm_geo.config import STATUSES, Scenario
 from ibm_geo.demo import demo_paths
 from ibm_geo.errors import IbmGeoError
 from ibm_geo.i18n import t
-from ibm_geo.matching import place_choice_key
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
 from ibm_geo.plan import choose_pilots, compare_scenarios, plan_recruitment
 from ibm_geo.scoring import COMPONENTS, class_labels
@@ -25,6 +24,7 @@ from ibm_geo_app import compare as app_compare
 from ibm_geo_app import downloads as app_downloads
 from ibm_geo_app import inputs as app_inputs
 from ibm_geo_app import map as appmap
+from ibm_geo_app import names as app_names
 from ibm_geo_app import state as app_state
 
 st.set_page_config(page_title="ibm-geo", page_icon="\U0001f5fa", layout="wide")
@@ -82,7 +82,8 @@ def get_joined(sources: tuple, maps_json: str, choices_json: str, fuzzy: float):
     src = {kind: data for kind, _, data in sources}
     names = {kind: name for kind, name, _ in sources}
     maps = json.loads(maps_json)
-    sheet = maps.pop(SHEET_KEY, None)  # the workbook sheet the planner chose, when asked
+    # the workbook sheet / GeoPackage layer the planner chose when asked (CLI: --sheet/--layer)
+    read_options = {opt: maps.pop(key, None) for opt, key in READ_KEYS.items()}
     inputs = load_inputs(
         src["boundaries"],
         src["clients"],
@@ -90,7 +91,7 @@ def get_joined(sources: tuple, maps_json: str, choices_json: str, fuzzy: float):
         src.get("service_points"),
         names=names,
         column_maps=maps or None,
-        read_options={"sheet": sheet},
+        read_options=read_options,
     )
     return join_inputs(inputs, fuzzy, json.loads(choices_json))
 
@@ -214,13 +215,14 @@ def step_data(result) -> None:
     pending = ss.get("mapping_needed")
     if pending:
         mapping_form(pending)
-    if ss.get("sheet_needed"):
-        sheet_form(ss["sheet_needed"])
+    if ss.get("choice_needed"):
+        read_choice_form(ss["choice_needed"])
     st.caption(
         tr("data.loaded", sources=app_inputs.md_escape(", ".join(n for _, n, _ in ss["sources"])))
     )
     roads_form()
     quality_report(result)
+    quality_details(result)
 
 
 # --------------------------------------------------------------- road-network travel (issue 12)
@@ -314,30 +316,40 @@ def try_sources(sources: tuple, maps: dict) -> None:
         kind = next((k for k, n, _ in sources if n == failed), None)
         if kind is not None and e.code in MAPPABLE:
             ss["mapping_needed"] = {"kind": kind, "sources": sources, "maps": maps}
-        if e.code == "input.sheets_differ":
-            ss["sheet_needed"] = {"sources": sources, "maps": maps, "sheets": e.params["sheets"]}
+        if e.code in ASK:
+            opt, param = ASK[e.code]
+            ss["choice_needed"] = {
+                "option": opt,
+                "sources": sources,
+                "maps": maps,
+                "choices": list(e.params[param]),
+            }
         st.error(ss["last_error"])
         return
     except (ValueError, OSError) as e:
         ss["last_error"] = tr("data.error", file="?", col="", msg=app_inputs.md_escape(e))
         st.error(ss["last_error"])
         return
-    ss.update(sources=sources, is_demo=False, maps=maps, mapping_needed=None, sheet_needed=None)
+    ss.update(sources=sources, is_demo=False, maps=maps, mapping_needed=None, choice_needed=None)
     ss.pop("last_error", None)
     st.rerun()
 
 
 #: failures a column mapping can fix: the app then offers one selectbox per canonical column
 MAPPABLE = ("input.generic", "input.no_location_column", "boundaries.no_name_column")
-#: key in the column-mapping dict that carries the chosen workbook sheet to the loader
-SHEET_KEY = "_sheet"
+#: read option -> key in the column-mapping dict that carries the planner's choice to the loader
+READ_KEYS = {"sheet": "_sheet", "layer": "_layer"}
+#: errors that ask for a choice -> (read option, error parameter listing the choices)
+ASK = {"input.sheets_differ": ("sheet", "sheets"), "boundaries.layers_ask": ("layer", "layers")}
 
 
-def sheet_form(pending: dict) -> None:
-    """Sheets with different tables: the planner picks the one to read (CLI: --sheet)."""
-    pick = st.selectbox(tr("data.sheet"), pending["sheets"], key="sheet_pick")
-    if st.button(tr("data.sheet_retry"), key="sheet_retry"):
-        try_sources(pending["sources"], {**pending["maps"], SHEET_KEY: pick})
+def read_choice_form(pending: dict) -> None:
+    """Sheets with different tables, or several polygon layers: the planner picks the one to
+    read (CLI: --sheet / --layer)."""
+    opt = pending["option"]
+    pick = st.selectbox(tr(f"data.{opt}"), pending["choices"], key=f"{opt}_pick")
+    if st.button(tr(f"data.{opt}_retry"), key=f"{opt}_retry"):
+        try_sources(pending["sources"], {**pending["maps"], READ_KEYS[opt]: pick})
 
 
 def describe_error(e: IbmGeoError) -> str:
@@ -366,35 +378,55 @@ def mapping_form(pending: dict) -> None:
 def quality_report(result) -> None:
     st.subheader(tr("q.title"))
     st.dataframe(app_inputs.quality_overview(result, L()), hide_index=True, width="stretch")
-    all_todo = app_inputs.to_resolve(result.matches)
+    blank = app_names.blank_status_rows(result.joined.clients.table)
+    if len(blank):
+        shown = ", ".join(str(r) for r in blank[:20]) + (" ..." if len(blank) > 20 else "")
+        st.warning(tr("q.blank_status", n=len(blank), rows=shown))
+    name_questions(result)
+
+
+def name_questions(result) -> None:
+    """One question per distinct written place: the automatic match shown and confirmable,
+    the suggestions, and a search over every unit; the answer is kept for every spelling."""
+    lookup = app_inputs.candidate_lookup(result.joined.units)  # once, not per name (83k units)
+    all_todo = app_names.questions(result.matches, lookup)
     todo = all_todo.head(app_inputs.RESOLVE_LIMIT)
-    if len(todo):
-        st.markdown(tr("q.choose"))
-        if len(all_todo) > len(todo):
-            st.caption(tr("q.more", n=len(todo), total=len(all_todo)))
-        picks = {}
-        lookup = app_inputs.candidate_lookup(result.joined.units)  # once, not per name (83k units)
-        for i, rec in enumerate(todo.to_dict("records")):
-            opts = app_inputs.candidate_options(rec.get("candidates") or "", lookup)
-            cur = rec.get("nama")
-            e = app_inputs.md_escape
-            label = (
-                f"{e(rec['written_name'])} ({e(rec.get('written_kecamatan') or '-')}, "
-                f"{e(rec.get('written_kab_kota') or '-')}) - {rec['rows']} x [{rec['method']}"
-                + (f" -> {e(cur)}]" if cur else "]")
-            )
-            keep = tr("q.keep")
-            choice = st.selectbox(label, [keep, *opts], key=f"res_{i}")
-            if choice != keep:
-                key = place_choice_key(
-                    rec["written_name"], rec.get("written_kecamatan"), rec.get("written_kab_kota")
-                )
+    if not len(todo):
+        return
+    st.markdown(tr("q.choose"))
+    if len(all_todo) > len(todo):
+        st.caption(tr("q.more", n=len(todo), total=len(all_todo)))
+    e = app_inputs.md_escape
+    picks: dict[str, str] = {}
+    for i, rec in enumerate(todo.to_dict("records")):
+        opts: dict[str, str] = {}
+        if rec["auto_kode"]:
+            opts[tr("q.confirm", label=rec["auto_label"] or rec["auto_kode"])] = rec["auto_kode"]
+        opts.update(rec["candidates"])
+        found = st.session_state.get(f"srch_{i}")
+        if found:
+            opts.update(app_names.search_units(found, lookup))
+        auto = f" -> {e(rec['auto_label'])}" if rec["auto_label"] else ""
+        label = f"{e(rec['written_name'])} - {rec['rows']} x [{rec['method']}{auto}]"
+        if len(rec["spellings"]) > 1:
+            label += " " + tr("q.spellings", n=len(rec["spellings"]))
+        keep = tr("q.keep")
+        c1, c2 = st.columns([3, 2])
+        choice = c1.selectbox(label, [keep, *opts], key=f"res_{i}")
+        c2.text_input(tr("q.search"), key=f"srch_{i}")
+        if len(rec["spellings"]) > 1:
+            c1.caption("; ".join(e(x) for x in rec["spellings"][:6]))
+        if choice != keep and choice in opts:
+            for key in rec["keys"]:
                 picks[key] = opts[choice]
-        if picks and st.button(tr("q.apply"), key="apply_res"):
-            # kept in the scenario (saved with it), so a rerun places the same rows
-            ss = st.session_state
-            ss["place_choices"] = {**(ss.get("place_choices") or {}), **picks}
-            st.rerun()
+    if picks and st.button(tr("q.apply"), key="apply_res"):
+        # kept in the scenario (saved with it), so a rerun places the same rows
+        ss = st.session_state
+        ss["place_choices"] = {**(ss.get("place_choices") or {}), **picks}
+        st.rerun()
+
+
+def quality_details(result) -> None:
     with st.expander(tr("q.problems")):
         if len(result.quality):
             from ibm_geo.quality_text import localize_quality
@@ -486,12 +518,14 @@ def unit_details(row: pd.Series) -> None:
         f"**{e(row['nama'])}** — {e(row['kecamatan'])}, {e(row['kab_kota'])} ({e(row['kode'])})"
     )
     c1, c2, c3 = st.columns(3)
-    c1.metric(t("field.rank", L()), int(row["rank"]))
-    c2.metric(t("field.score", L()), f"{row['score']:.1f}")
-    c3.metric(t("field.unserved", L()), int(row["unserved"]))
-    c1.metric(t("field.clients", L()), int(row["clients"]))
-    c2.metric(t("field.served", L()), int(row["served"]))
-    c3.metric(t("field.agents_active", L()), int(row["agents_active"]))
+    from ibm_geo.render.text import fmt_num
+
+    c1.metric(t("field.rank", L()), fmt_num(int(row["rank"]), L()))
+    c2.metric(t("field.score", L()), fmt_num(float(row["score"]), L(), 1))  # 61,1 in Indonesian
+    c3.metric(t("field.unserved", L()), fmt_num(int(row["unserved"]), L()))
+    c1.metric(t("field.clients", L()), fmt_num(int(row["clients"]), L()))
+    c2.metric(t("field.served", L()), fmt_num(int(row["served"]), L()))
+    c3.metric(t("field.agents_active", L()), fmt_num(int(row["agents_active"]), L()))
     st.markdown(f"**{tr('m.why')}**")
     st.text(row["reason_id"] if L() == "id" else row["reason_en"])
     st.dataframe(app_inputs.why_table(row, L()), hide_index=True, width="stretch")
@@ -589,11 +623,14 @@ def step_plan(result, sc: Scenario, data_key: str) -> None:
     ss = st.session_state
     key = app_state.plan_key(sc, data_key)
     if st.button(tr("p.run"), type="primary", key="run_plan"):
-        with st.spinner(tr("p.running")):
-            rb = road_backend(result)
-            plan = plan_recruitment(result.kelurahan, sc, backend=rb)
-            pilots = choose_pilots(result.kelurahan, sc, sites=plan.sites, backend=rb)
-        ss["plan_run"] = {"key": key, "scenario": sc, "plan": plan, "pilots": pilots}
+        try:
+            with st.spinner(tr("p.running")):
+                rb = road_backend(result)
+                plan = plan_recruitment(result.kelurahan, sc, backend=rb)
+                pilots = choose_pilots(result.kelurahan, sc, sites=plan.sites, backend=rb)
+            ss["plan_run"] = {"key": key, "scenario": sc, "plan": plan, "pilots": pilots}
+        except IbmGeoError as e:  # an impossible or misspelt quota: say what to change
+            st.error(app_inputs.md_escape(e.message(L())))
     run = ss.get("plan_run")
     if run is None:
         st.info(tr("p.not_run"))
@@ -605,7 +642,24 @@ def step_plan(result, sc: Scenario, data_key: str) -> None:
     show_plan(result, run["scenario"], run["plan"])
     st.subheader(tr("p.pilots"))
     st.dataframe(pretty(run["pilots"]), hide_index=True, width="stretch", key="pilots_table")
+    why_not_block(result, run)
     compare_block(result, sc, run["plan"] if fresh else None)
+
+
+def why_not_block(result, run: dict) -> None:
+    """ "Why not village X?": the reason in plain words, figures as published."""
+    from ibm_geo.plan.why_not import why_not
+
+    st.subheader(tr("p.why_not"))
+    kel = result.kelurahan
+    order = kel.sort_values("rank") if "rank" in kel else kel
+    labels = dict(zip(order.apply(app_inputs.unit_label, axis=1), order["kode"], strict=True))
+    pick = st.selectbox(tr("p.why_not_pick"), [None, *labels], key="why_not_pick")
+    if pick:
+        ans = why_not(
+            kel, run["scenario"], str(labels[pick]), plan=run["plan"], pilots=run["pilots"]
+        )
+        st.markdown("\n".join(f"- {app_inputs.md_escape(x)}" for x in ans.lines(L())))
 
 
 def current_run(sc: Scenario, data_key: str) -> tuple[dict | None, bool]:
@@ -618,6 +672,8 @@ def show_plan(result, sc: Scenario, plan) -> None:
     from ibm_geo.render.slides import solver_text
 
     st.caption(tr("p.method2", text=solver_text(plan.solver or plan.method, L())))
+    if getattr(plan, "fallback", ""):
+        st.warning(tr("p.fallback", reason=app_inputs.md_escape(plan.fallback)))
     st.subheader(tr("p.sites"))
     if len(plan.sites):
         st.dataframe(pretty(plan.sites), hide_index=True, width="stretch", key="sites_table")

@@ -459,6 +459,38 @@ def plan(
     typer.echo("wrote " + ", ".join(p.name for p in written))
 
 
+@app.command("why-not")
+def why_not_cmd(
+    boundaries: BoundariesOpt,
+    clients: ClientsOpt,
+    kelurahan: Annotated[
+        str, typer.Option("--kelurahan", help="Name (as written) or kode of the village.")
+    ],
+    agents: AgentsOpt = None,
+    service_points: ServiceOpt = None,
+    scenario: ScenarioOpt = None,
+    kecamatan: Annotated[
+        str | None, typer.Option(help="Kecamatan, when several villages share the name.")
+    ] = None,
+    lang: Annotated[str, typer.Option(help="id (Bahasa Indonesia) or en.")] = "id",
+) -> None:
+    """Why is a village not a proposed recruitment site or a pilot? Runs the analysis and the
+    plan of the scenario and prints the reason in plain words (published figures only)."""
+    from .plan import choose_pilots, plan_recruitment
+    from .plan.why_not import why_not
+
+    result = _run_analysis(boundaries, clients, agents, service_points, scenario)
+    sc = result.scenario
+    rb = _road_backend(result)
+    rp = plan_recruitment(result.kelurahan, sc, backend=rb)
+    pilots = choose_pilots(result.kelurahan, sc, sites=rp.sites, backend=rb)
+    kel = result.kelurahan
+    ans = why_not(kel, sc, kelurahan, kecamatan=kecamatan, plan=rp, pilots=pilots, backend=rb)
+    typer.echo(f"{ans.nama} ({ans.kode})")
+    for line in ans.lines(lang if lang in ("id", "en") else "id"):
+        typer.echo(f"- {line}")
+
+
 def _road_lines(result):
     """Road lines for the print map when the run used roads (None otherwise)."""
     d = _road_backend(result)

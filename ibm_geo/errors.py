@@ -118,6 +118,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "give the kelurahan/desa polygon file to --boundaries and this table to "
         "--clients/--agents",
     },
+    "boundaries.is_table_no_header": {
+        "id": "{file}: ini tabel ({n} kolom, tanpa geometri), bukan batas wilayah; berikan berkas "
+        "poligon kelurahan/desa di --boundaries",
+        "en": "{file}: this is a table ({n} columns, no geometry), not boundaries; give the "
+        "kelurahan/desa polygon file to --boundaries",
+    },
     "boundaries.no_features": {
         "id": "{file}: tidak ada fitur di berkas batas wilayah",
         "en": "{file}: no features in the boundary file",
@@ -147,6 +153,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{file}: no CRS in the file; its coordinates ({bounds}) look like UTM metres but "
         "the zone is unknown (no village codes); save it again with its CRS, e.g. EPSG:32750 "
         "(UTM 50S) for Bali/NTB",
+    },
+    "boundaries.sql_empty": {
+        "id": "{file}: tidak ada baris wilayah_boundaries (kode, nama, lat, lng, path); berikan "
+        "dump .sql dari tabel wilayah_boundaries",
+        "en": "{file}: no wilayah_boundaries rows (kode, nama, lat, lng, path) found; give a .sql "
+        "dump of the wilayah_boundaries table",
     },
     "boundaries.layers_ask": {
         "id": "{file}: beberapa lapisan poligon ({layers}); pilih satu dengan --layer NAMA",
@@ -298,6 +310,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Scenario, plan.min_per_kab: the minimums add up to {total} groups ({mins}), more "
         "than plan.p = {p} new groups. Raise the number of groups (--groups) or lower the "
         "minimums.",
+    },
+    "whynot.unknown": {
+        "id": "Kelurahan/desa '{name}' tidak ada di batas wilayah. Mungkin maksudnya: {options}. "
+        "Tulis nama persis atau kodenya.",
+        "en": "Kelurahan/desa '{name}' is not in the boundaries. Did you mean: {options}? "
+        "Write the exact name or its kode.",
+    },
+    "whynot.ambiguous": {
+        "id": "Ada beberapa kelurahan/desa bernama '{name}': {options}. Tambahkan --kecamatan "
+        "atau tulis kodenya.",
+        "en": "Several kelurahan/desa are called '{name}': {options}. Add --kecamatan or write "
+        "its kode.",
     },
     "plan.quota_min_above_budget": {
         "id": "Skenario, plan.min_per_kab: {total} kelompok minimum berbiaya {cost}, melebihi "

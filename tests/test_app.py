@@ -576,3 +576,10 @@ def test_compare_tables_are_indonesian_and_arrow_safe(demo_result):
     pa.Table.from_pandas(units)
     assert {"Peringkat A", "Peringkat B", "Perubahan lokasi"} <= set(units.columns)
     assert set(units["Perubahan lokasi"]) <= {"tetap", "baru", "dihapus", "–", ""}
+
+
+def test_unit_figures_in_indonesian_number_format(at, demo_result):
+    goto(at, "map")
+    top = demo_result.kelurahan.iloc[0]
+    score = next(m.value for m in at.metric if m.label == "Skor")
+    assert score == f"{top['score']:.1f}".replace(".", ",")

@@ -177,3 +177,12 @@ def test_a_client_table_given_as_boundaries_names_both_options():
         read_boundaries(CORPUS / "c_ok.csv")
     assert err.value.code == "boundaries.is_table"
     assert "--clients" in err.value.message("en") and "--boundaries" in err.value.message("id")
+
+
+def test_a_headerless_client_table_as_boundaries_never_echoes_a_row():
+    row = b"Budi Santoso;3171000011112222;Renon;-8.67;115.24\n"
+    with pytest.raises(UserError) as err:
+        read_boundaries(row * 3, name="klien_tanpa_judul.csv")
+    assert err.value.code == "boundaries.is_table_no_header" and err.value.params["n"] == "5"
+    for lang in ("id", "en"):
+        assert "Budi" not in err.value.message(lang) and "3171" not in err.value.message(lang)

@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from ibm_geo.errors import InputError, UserError
+from ibm_geo.errors import UserError
 from ibm_geo.gazetteer import fill_from_code
 from ibm_geo.io import limits as _limits
 from ibm_geo.io.sqldump import read_sql_dump
@@ -146,7 +146,10 @@ def _load(
     if head.startswith(b"PK\x03\x04"):
         _limits.check_zip(path, fname)  # zipped Shapefile: declared sizes before unpacking
     if ext in TABLE_EXTENSIONS or _looks_like_table(head):
-        raise UserError("boundaries.is_table", file=fname, columns=_first_line(head))
+        cols = _first_line(head)
+        if cols.isdigit():
+            raise UserError("boundaries.is_table_no_header", file=fname, n=cols)
+        raise UserError("boundaries.is_table", file=fname, columns=cols)
     try:
         if ext == ".sql":
             return read_sql_dump(path, name=fname)
@@ -154,7 +157,7 @@ def _load(
             return gpd.read_parquet(path)
         chosen = _layer(path, fname, layer, quality)
         return gpd.read_file(path, layer=chosen) if chosen else gpd.read_file(path)
-    except (InputError, UserError):
+    except UserError:
         raise
     except Exception as exc:
         raise UserError(
@@ -174,8 +177,18 @@ def _looks_like_table(head: bytes) -> bool:
 
 
 def _first_line(head: bytes) -> str:
+    """The header of a table given as boundaries, to show which file it is; only when it reads
+    as column names (a file without a header starts with a client's row: never echo that)."""
+    from ibm_geo.io.tables import KINDS, _aliases, header_key
+
     line = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace").strip()
-    return line[:120] if line else "-"
+    sep = max((";", ",", "\t", "|"), key=line.count)
+    cells = [c.strip().strip('"') for c in line.split(sep)]
+    known = set().union(*(_aliases(k) for k in KINDS))
+    if not any(header_key(c) in known for c in cells):
+        return f"{len(cells)}"
+    text = ", ".join(cells)
+    return text if len(text) <= 150 else text[:147] + "..."
 
 
 def _pick(gdf: gpd.GeoDataFrame, column_map: dict[str, str] | None, fname: str) -> dict[str, str]:
