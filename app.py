@@ -15,7 +15,7 @@ import streamlit as st
 
 from ibm_geo.config import STATUSES, Scenario
 from ibm_geo.demo import demo_paths
-from ibm_geo.errors import IbmGeoError
+from ibm_geo.errors import IbmGeoError, UserError
 from ibm_geo.i18n import t
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
 from ibm_geo.plan import choose_pilots, compare_scenarios, plan_recruitment
@@ -328,6 +328,11 @@ def try_sources(sources: tuple, maps: dict) -> None:
         return
     except (ValueError, OSError) as e:
         ss["last_error"] = tr("data.error", file="?", col="", msg=app_inputs.md_escape(e))
+        st.error(ss["last_error"])
+        return
+    except Exception as e:  # noqa: BLE001 - a bug: still a message, never Streamlit's error page
+        err = UserError("cli.internal", detail=f"{type(e).__name__}: {e}"[:300])
+        ss["last_error"] = app_inputs.md_escape(err.message(L()))
         st.error(ss["last_error"])
         return
     ss.update(sources=sources, is_demo=False, maps=maps, mapping_needed=None, choice_needed=None)
