@@ -28,7 +28,7 @@ from ibm_geo_app import names as app_names
 from ibm_geo_app import state as app_state
 
 st.set_page_config(page_title="ibm-geo", page_icon="\U0001f5fa", layout="wide")
-STEPS = ("data", "map", "score", "plan", "export")
+STEPS = ("data", "map", "score", "plan", "export", "progress")
 
 
 def L() -> str:  # noqa: N802 - short on purpose: used in every label
@@ -728,6 +728,68 @@ def compare_block(result, sc: Scenario, plan) -> None:
     )
 
 
+# ----------------------------------------------------------------------------------- 6. Capaian
+def step_progress(result, sc: Scenario, data_key: str) -> None:
+    """Targets, per-office summary, trend and change (issue 13): published tables only."""
+    from ibm_geo.render.monitoring import trend_chart_png
+    from ibm_geo_app import progress as app_progress
+
+    ss = st.session_state
+    st.subheader(tr("cap.title"))
+    st.caption(tr("cap.intro"))
+    c1, c2 = st.columns(2)
+    up_t = c1.file_uploader(tr("cap.targets"), type=["csv", "xlsx"], key="up_targets")
+    up_p = c2.file_uploader(
+        tr("cap.previous"), type=["geojson", "json", "xlsx", "csv"], key="up_previous"
+    )
+    targets = (up_t.name, up_t.getvalue()) if up_t is not None else None
+    if targets is None and ss.get("is_demo"):
+        path = demo_paths()["targets"]
+        targets = (path.name, path.read_bytes())
+        st.info(tr("cap.demo_targets"))
+    previous = (up_p.name, up_p.getvalue()) if up_p is not None else None
+    key = hashlib.sha256(
+        (data_key + sc.to_json()).encode()
+        + b"".join(x[1] for x in (targets, previous) if x is not None)
+    ).hexdigest()
+    cached = ss.get("_cap_cache")
+    if cached is None or cached[0] != key:
+        try:
+            cached = (key, *app_progress.monitoring_for(result, targets, previous))
+        except IbmGeoError as e:
+            st.error(describe_error(e))
+            return
+        ss["_cap_cache"] = cached
+    _, mon, problems = cached
+    views = app_progress.view_tables(mon, L())
+    st.markdown(f"#### {tr('cap.progress')}")
+    if len(mon.progress):
+        st.dataframe(views["progress"], hide_index=True, use_container_width=True)
+    else:
+        st.info(tr("cap.no_targets"))
+    if len(problems):
+        st.warning(tr("cap.problems", n=len(problems)))
+        st.dataframe(problems.astype(str), hide_index=True)
+    st.markdown(f"#### {tr('cap.summary')}")
+    st.dataframe(views["summary"], hide_index=True, use_container_width=True)
+    st.markdown(f"#### {tr('cap.trend')}")
+    offices = mon.summary.loc[mon.summary["area_level"].isin(["provinsi", "kab_kota"]), "area"]
+    area = st.selectbox(tr("cap.office"), list(offices), key="cap_office")
+    if area is not None:
+        st.image(trend_chart_png(mon.trend, area, L(), mon.k))
+        shown = views["trend"][mon.trend["area"].to_numpy() == area]
+        st.dataframe(shown, hide_index=True, use_container_width=True)
+    if "change" in views:
+        st.markdown(f"#### {tr('cap.change')}")
+        st.dataframe(views["change"], hide_index=True, use_container_width=True)
+    st.markdown(f"#### {tr('cap.downloads')}")
+    cols = st.columns(4)
+    for i, (name, data) in enumerate(mon.csv_files().items()):
+        cols[i % 4].download_button(
+            name, data=data, file_name=name, mime="text/csv", on_click="ignore", key=f"dl_{name}"
+        )
+
+
 # ------------------------------------------------------------------------------------- 5. Ekspor
 def step_export(result, sc: Scenario, data_key: str) -> None:
     ss = st.session_state
@@ -830,6 +892,8 @@ def main() -> None:
         step_score(result, sc)
     elif step == "plan":
         step_plan(result, sc, data_key)
+    elif step == "progress":
+        step_progress(result, sc, data_key)
     else:
         step_export(result, sc, data_key)
 
