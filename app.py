@@ -99,10 +99,11 @@ def get_joined(sources: tuple, maps_json: str, choices_json: str, fuzzy: float):
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def get_analysis(_joined, joined_key: str, analysis_json: str):
+def get_analysis(_joined, joined_key: str, analysis_json: str, _roads=None, roads_key: str = ""):
     """Coverage and counts: keyed on the analysis part of the scenario only (weights, classes,
-    plan settings are not in it), so a weight slider never re-runs this."""
-    return analyze_joined(_joined, Scenario.model_validate_json(analysis_json))
+    plan settings are not in it), so a weight slider never re-runs this. ``_roads``: the
+    uploaded road network (its content hash is ``roads_key``)."""
+    return analyze_joined(_joined, Scenario.model_validate_json(analysis_json), _roads)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -221,8 +222,76 @@ def step_data(result) -> None:
     st.caption(
         tr("data.loaded", sources=app_inputs.md_escape(", ".join(n for _, n, _ in ss["sources"])))
     )
+    roads_form()
     quality_report(result)
     quality_details(result)
+
+
+# --------------------------------------------------------------- road-network travel (issue 12)
+@st.cache_resource(max_entries=2, show_spinner=False)
+def get_roads(name: str, key: str, travel: str, _data):
+    """The uploaded OSM extract read for one travel mode (cached on its content hash)."""
+    from ibm_geo.roads import read_osm
+
+    return read_osm(_data, travel, name=name)
+
+
+def roads_form() -> None:
+    """Upload of an OSM extract: reach, distances and the plan then follow the roads."""
+    ss = st.session_state
+    st.subheader(tr("roads.title"))
+    st.caption(tr("roads.help"))
+    f = st.file_uploader(tr("roads.upload"), type=["pbf", "osm", "bz2"], key="up_roads")
+    if f is not None and (ss.get("roads_src") or ("", b""))[0] != f.name:
+        ss["roads_src"] = (f.name, f.getvalue())
+        ss["roads_on"] = True
+    if ss.get("roads_src"):
+        ss.setdefault("roads_on", True)
+        st.checkbox(tr("roads.use"), key="roads_on")
+        st.radio(
+            tr("roads.travel"), ["motor", "walk"],
+            format_func=lambda v: tr("roads.motor") if v == "motor" else tr("roads.walk"),
+            key="roads_travel", horizontal=True,
+        )  # fmt: skip
+    if ss.get("roads_error"):
+        st.error(ss["roads_error"])
+
+
+def current_roads():
+    """(network or None, content key): only an extract uploaded in this session is ever read,
+    never a path named in a loaded scenario file."""
+    ss = st.session_state
+    for k in ("roads_on", "roads_travel"):  # kept while the data step's widgets are not drawn
+        if k in ss:
+            ss[k] = ss[k]
+    src = ss.get("roads_src")
+    if not src or not ss.get("roads_on", True):
+        return None, ""
+    name, data = src
+    raw = data if isinstance(data, bytes) else data.encode()
+    key = hashlib.sha256(raw).hexdigest()[:16]
+    try:
+        with st.spinner(tr("roads.loading")):
+            net = get_roads(name, key, ss.get("roads_travel", "motor"), data)
+    except IbmGeoError as e:
+        ss["roads_error"] = e.message(L())
+        ss.pop("roads_src", None)
+        return None, ""
+    ss.pop("roads_error", None)
+    return net, key
+
+
+def with_roads(sc: Scenario, net) -> Scenario:
+    """The scenario's roads block follows the upload (straight lines without one)."""
+    upd = {"distance": "straight", "extract": None}
+    if net is not None:
+        upd = {"distance": "road", "extract": net.source, "travel": net.profile}
+    return sc.model_copy(update={"roads": sc.roads.model_copy(update=upd)})
+
+
+def road_backend(result):
+    d = result.distance
+    return d if getattr(d, "kind", "straight") == "road" else None
 
 
 def upload_form() -> None:
@@ -595,8 +664,9 @@ def step_plan(result, sc: Scenario, data_key: str) -> None:
     if st.button(tr("p.run"), type="primary", key="run_plan"):
         try:
             with st.spinner(tr("p.running")):
-                plan = plan_recruitment(result.kelurahan, sc)
-                pilots = choose_pilots(result.kelurahan, sc, sites=plan.sites)
+                rb = road_backend(result)
+                plan = plan_recruitment(result.kelurahan, sc, backend=rb)
+                pilots = choose_pilots(result.kelurahan, sc, sites=plan.sites, backend=rb)
             ss["plan_run"] = {"key": key, "scenario": sc, "plan": plan, "pilots": pilots}
         except IbmGeoError as e:  # an impossible or misspelt quota: say what to change
             st.error(app_inputs.md_escape(e.message(L())))
@@ -856,7 +926,8 @@ def main() -> None:
             st.error(e.message(L()))
             return
     yr = sidebar_filters(joined)
-    sc = current_scenario(yr)
+    net, roads_key = current_roads()
+    sc = with_roads(current_scenario(yr), net)
     if principal:
         try:
             sc = app_office.scenario(principal, sc)
@@ -864,12 +935,13 @@ def main() -> None:
             st.error(e.message(L()))
             return
     with st.spinner(tr("data.loading")):
-        base = get_analysis(joined, jkey, app_state.analysis_scenario(sc).to_json())
+        base = get_analysis(joined, jkey, app_state.analysis_scenario(sc).to_json(), net, roads_key)
         data_key = hashlib.sha256((jkey + app_state.analysis_key(sc)).encode()).hexdigest()[:16]
         result = get_scored(base, data_key, sc.to_json())
     if principal:
         app_office.log_analysis(principal, result, data_key)
     ss["_summary"] = result.summary  # read by tests
+    ss["_distance"] = getattr(result.distance, "kind", "straight")
     ss["_top"] = result.kelurahan["kode"].head(sc.top_n).tolist()
     if step == "data":
         step_data(result)

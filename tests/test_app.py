@@ -517,6 +517,43 @@ def test_a_weight_change_rescores_without_rerunning_the_analysis(at, monkeypatch
     assert calls["analyze"] == 1
 
 
+def test_app_road_extract_drives_reach_and_plan():
+    """An uploaded OSM extract (here put in the session as the uploader would) switches the
+    analysis and the plan to road travel; unticking it goes back to straight lines."""
+    import os
+
+    from streamlit.testing.v1 import AppTest
+
+    pbf = Path(os.environ.get("IBM_GEO_SHARED_DATA", "/nonexistent")) / "roads"
+    pbf = pbf / "denpasar_center.osm.pbf"
+    if not pbf.exists():
+        pytest.skip("shared road extract not available")
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.run()
+    straight = dict(app.session_state["_summary"])
+    assert app.session_state["_distance"] == "straight"
+    app.session_state["roads_src"] = (pbf.name, pbf.read_bytes())
+    app.run()
+    assert not app.exception, app.exception
+    assert app.session_state["_distance"] == "road"
+    road = app.session_state["_summary"]
+    assert road["clients"] == straight["clients"]
+    assert road["in_reach"] < straight["in_reach"]  # most demo units lie outside the extract
+    goto(app, "plan")
+    app.button(key="run_plan").click().run()
+    assert not app.exception, app.exception
+    run = app.session_state["plan_run"]
+    assert run["scenario"].roads.distance == "road"
+    assert run["scenario"].roads.extract == "denpasar_center.osm.pbf"
+    goto(app, "data")
+    assert not app.exception, app.exception
+    box = app.checkbox(key="roads_on")
+    assert box.value is True
+    box.uncheck().run()
+    assert app.session_state["_distance"] == "straight"
+    assert app.session_state["_summary"] == straight
+
+
 def test_progress_step_shows_targets_summary_and_trend(at):
     """The "Capaian" view on the demo: the demo targets, published (protected) tables only."""
     goto(at, "progress")

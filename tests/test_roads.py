@@ -228,3 +228,48 @@ def test_errors_are_user_errors(tmp_path):
         read_osm(empty)
     assert e.value.code == "roads.no_ways"
     assert "empty.osm" in e.value.message("id") and "motor" in e.value.message("id")
+
+
+def test_snapping_is_exact_against_shapely(motor):
+    """The KD-tree of segment pieces finds the same nearest distance as shapely's STRtree."""
+    import shapely
+
+    rng = np.random.default_rng(5)
+    pts = xy(*np.column_stack([rng.uniform(115.19, 115.245, 400), rng.uniform(-8.69, -8.63, 400)]))
+    snap = motor.snap(pts)
+    lines = shapely.linestrings(
+        np.column_stack(
+            [motor.x[motor.seg_a], motor.y[motor.seg_a], motor.x[motor.seg_b], motor.y[motor.seg_b]]
+        ).reshape(-1, 2, 2)
+    )
+    _, d = shapely.STRtree(lines).query_nearest(
+        shapely.points(pts), all_matches=False, return_distance=True
+    )
+    np.testing.assert_allclose(snap.dist, d, atol=1e-6)
+    # the snapped position lies on the chosen segment at that distance
+    px = motor.x[motor.seg_a[snap.seg]] + snap.frac * (
+        motor.x[motor.seg_b[snap.seg]] - motor.x[motor.seg_a[snap.seg]]
+    )
+    py = motor.y[motor.seg_a[snap.seg]] + snap.frac * (
+        motor.y[motor.seg_b[snap.seg]] - motor.y[motor.seg_a[snap.seg]]
+    )
+    np.testing.assert_allclose(np.hypot(px - pts[:, 0], py - pts[:, 1]), d, atol=1e-6)
+
+
+def test_way_cut_where_a_node_is_missing_from_a_clipped_extract(tmp_path):
+    """A way whose middle node lies outside the extract becomes two pieces, not a shortcut."""
+    osm = tmp_path / "clipped.osm"
+    osm.write_text(
+        '<?xml version="1.0"?><osm version="0.6">'
+        '<node id="1" lat="-8.6500" lon="115.2100"/><node id="2" lat="-8.6500" lon="115.2110"/>'
+        '<node id="4" lat="-8.6500" lon="115.2130"/><node id="5" lat="-8.6500" lon="115.2140"/>'
+        '<way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="5"/>'
+        '<tag k="highway" v="residential"/></way></osm>'
+    )
+    net = read_osm(osm, "walk")
+    assert net.n_nodes == 4 and net.missing_nodes == 1
+    a, b, _ = net.segments()
+    assert len(a) == 2  # 1-2 and 4-5; nothing across the gap
+    g = net.graph(UTM50S)
+    assert route(g, (115.2100, -8.65), (115.2140, -8.65)) == np.inf
+    assert len(net.lines()) == 1  # the map draws the way without the missing node

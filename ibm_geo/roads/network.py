@@ -65,7 +65,7 @@ class RoadNetwork:
         a = self.way_nodes[:-1][ok]
         b = self.way_nodes[1:][ok]
         way = np.repeat(np.arange(self.n_ways), np.diff(ptr))[:-1][ok]
-        keep = a != b
+        keep = (a != b) & (a >= 0) & (b >= 0)  # -1: node without location (clipped extract)
         return a[keep], b[keep], way[keep]
 
     def bbox(self) -> tuple[float, float, float, float]:
@@ -96,11 +96,13 @@ class RoadNetwork:
         if bbox is not None:
             x0, y0, x1, y1 = bbox
             inside = (self.lon >= x0) & (self.lon <= x1) & (self.lat >= y0) & (self.lat <= y1)
-            hit = inside[self.way_nodes]
+            hit = np.r_[inside, False][self.way_nodes]  # -1 (no location) -> False
             counts = np.add.reduceat(hit.astype(np.int64), self.way_ptr[:-1])
             keep = counts > 0
         if keep.sum() > max_ways:
             keep &= np.isin(self.highway, list(MAIN_ROADS))
+        located = np.add.reduceat((self.way_nodes >= 0).astype(np.int64), self.way_ptr[:-1])
+        keep &= located >= 2
         ways = np.flatnonzero(keep)
         lens = np.diff(self.way_ptr)[ways]
         idx = np.concatenate(
@@ -108,9 +110,9 @@ class RoadNetwork:
             or [np.zeros(0, np.int64)]
         )
         nodes = self.way_nodes[idx]
-        geoms = shapely.linestrings(
-            self.lon[nodes], self.lat[nodes], indices=np.repeat(np.arange(len(ways)), lens)
-        )
+        owner = np.repeat(np.arange(len(ways)), lens)
+        has = nodes >= 0
+        geoms = shapely.linestrings(self.lon[nodes[has]], self.lat[nodes[has]], indices=owner[has])
         return gpd.GeoDataFrame(
             {"highway": self.highway[ways], "name": self.way_name[ways]},
             geometry=geoms,

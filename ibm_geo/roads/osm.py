@@ -17,6 +17,7 @@ from ..errors import UserError
 from .network import RoadNetwork
 from .profiles import get_profile
 
+_UNDEFINED = 2**31 - 1  # libosmium's coordinate of a node without location
 SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz", ".xml")
 _KEEP_TAGS = (
     "highway",
@@ -87,8 +88,8 @@ def _read(path: Path, prof, fname: str) -> RoadNetwork:
     import osmium
 
     refs = array("q")
-    lons = array("d")
-    lats = array("d")
+    xs = array("i")
+    ys = array("i")
     way_ptr = array("q", [0])
     fwd = array("b")
     bwd = array("b")
@@ -115,53 +116,46 @@ def _read(path: Path, prof, fname: str) -> RoadNetwork:
             .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
             .with_filter(osmium.filter.KeyFilter("highway", "route"))
         )
+        # the hot loop: one pass per node reference, fixed-point x/y (no Location objects),
+        # tags read in place (no dict per way)
         for w in fp:
-            tags = {k: w.tags.get(k) for k in _KEEP_TAGS if k in w.tags}
-            if "highway" in tags:
+            tg = w.tags
+            hw = tg.get("highway")
+            if hw is not None:
                 seen_highway += 1
-            rule = prof.rule(tags)
-            if rule is None:
+            rule = prof.rule(tg)
+            if rule is None or len(w.nodes) < 2:
                 continue
-            # a way can lose nodes that lie outside a clipped extract: split it at every gap
-            run: list[tuple[int, float, float]] = []
-            pieces: list[list[tuple[int, float, float]]] = []
             for nd in w.nodes:
-                loc = nd.location
-                if loc.valid():
-                    run.append((nd.ref, loc.lon, loc.lat))
-                else:
-                    broken += 1
-                    if len(run) > 1:
-                        pieces.append(run)
-                    run = []
-            if len(run) > 1:
-                pieces.append(run)
-            for piece in pieces:
-                for r, x, y in piece:
-                    refs.append(r)
-                    lons.append(x)
-                    lats.append(y)
-                way_ptr.append(len(refs))
-                fwd.append(rule.forward)
-                bwd.append(rule.backward)
-                speed.append(rule.speed_kmh)
-                ferry.append(rule.ferry)
-                ferry_s.append(_duration_s(tags.get("duration")) if rule.ferry else float("nan"))
-                hclass.append("ferry" if rule.ferry else tags.get("highway", ""))
-                wnames.append(tags.get("name"))
+                refs.append(nd.ref)
+                xs.append(nd.x)
+                ys.append(nd.y)
+            way_ptr.append(len(refs))
+            fwd.append(rule.forward)
+            bwd.append(rule.backward)
+            speed.append(rule.speed_kmh)
+            ferry.append(rule.ferry)
+            ferry_s.append(_duration_s(tg.get("duration")) if rule.ferry else float("nan"))
+            hclass.append("ferry" if rule.ferry else (hw or ""))
+            wnames.append(tg.get("name"))
     except RuntimeError as e:  # libosmium: format or decompression errors
         raise UserError("roads.unreadable", file=fname, detail=str(e).splitlines()[0][:200]) from e
     if len(way_ptr) == 1:
         raise UserError("roads.no_ways", file=fname, travel=prof.name, n_highway=seen_highway)
     ref_arr = np.frombuffer(refs, dtype=np.int64)
-    node_ids, first, inverse = np.unique(ref_arr, return_index=True, return_inverse=True)
-    lon_all = np.frombuffer(lons, dtype=np.float64)
-    lat_all = np.frombuffer(lats, dtype=np.float64)
+    x_all = np.frombuffer(xs, dtype=np.int32)
+    y_all = np.frombuffer(ys, dtype=np.int32)
+    # nodes missing from a clipped extract have no location: their way is cut there
+    valid = (x_all != _UNDEFINED) & (y_all != _UNDEFINED)
+    broken = int((~valid).sum())
+    node_ids, first, inverse = np.unique(ref_arr[valid], return_index=True, return_inverse=True)
+    way_nodes = np.full(len(ref_arr), -1, dtype=np.int64)
+    way_nodes[valid] = inverse
     return RoadNetwork.from_ways(
         node_osm_id=node_ids,
-        lon=lon_all[first],
-        lat=lat_all[first],
-        way_nodes=inverse.astype(np.int64),
+        lon=x_all[valid][first] / 1e7,
+        lat=y_all[valid][first] / 1e7,
+        way_nodes=way_nodes,
         way_ptr=np.frombuffer(way_ptr, dtype=np.int64),
         forward=np.frombuffer(fwd, dtype=np.int8).astype(bool),
         backward=np.frombuffer(bwd, dtype=np.int8).astype(bool),

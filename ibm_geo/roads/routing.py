@@ -22,7 +22,9 @@ from scipy.sparse.csgraph import dijkstra
 from .profiles import ACCESS_SPEED_KMH, FERRY_SPEED_KMH
 
 _EPS = 1e-6  # road segments between nodes at the same position still get a (tiny) length
-_BATCH = 64
+_BOX_NODES = 30_000  # road nodes in one search box (sets how many sources share it)
+_DENSE = 4_000_000  # entries of one dense Dijkstra result (32 MB)
+_PIECE = 250.0  # snapping index: segments cut into pieces of at most this many metres
 
 
 @dataclass(frozen=True)
@@ -75,59 +77,110 @@ class RoadGraph:
         ln = np.concatenate([self.seg_len[self.seg_fwd], self.seg_len[self.seg_bwd]])
         tm = np.concatenate([self.seg_time[self.seg_fwd], self.seg_time[self.seg_bwd]])
         key = u * self.n + v
-        order = np.lexsort((ln, key))
-        key, u, v = key[order], u[order], v[order]
+        order = np.argsort(key, kind="stable")
+        key, u, v, ln, tm = key[order], u[order], v[order], ln[order], tm[order]
         first = np.ones(len(key), dtype=bool)
         first[1:] = key[1:] != key[:-1]
-        starts = np.flatnonzero(first)
-        self.length_w = np.minimum.reduceat(ln[order], starts) if len(starts) else ln
-        self.time_w = np.minimum.reduceat(tm[order], starts) if len(starts) else tm
+        self.length_w, self.time_w = ln[first], tm[first]
+        if not first.all():  # parallel ways (rare): keep the minimum of each weight
+            gid = np.cumsum(first) - 1
+            dup = np.flatnonzero(~first)
+            np.minimum.at(self.length_w, gid[dup], ln[dup])
+            np.minimum.at(self.time_w, gid[dup], tm[dup])
         u, v = u[first], v[first]
         self.indptr = np.zeros(self.n + 1, dtype=np.int64)
         np.cumsum(np.bincount(u, minlength=self.n), out=self.indptr[1:])
         self.indices = v.astype(np.int32)
         self.n_edges = len(v)
-        self._tree = None
-        self._xorder = np.argsort(self.x, kind="stable")
-        self._xsorted = self.x[self._xorder]
+        self._snap_index = None
+        self._snap_tree()  # part of building: every use snaps points first
+        self._scratch = np.full(self.n, -1, dtype=np.int64)  # road index -> local, per search
+        # nodes bucketed on a grid: a box query is a few contiguous ranges, not a scan
+        self._cell = 1000.0
+        self._gx0 = float(self.x.min()) if self.n else 0.0
+        self._gy0 = float(self.y.min()) if self.n else 0.0
+        cx = ((self.x - self._gx0) // self._cell).astype(np.int64)
+        cy = ((self.y - self._gy0) // self._cell).astype(np.int64)
+        self._ncx = int(cx.max(initial=0)) + 1
+        self._ncy = int(cy.max(initial=0)) + 1
+        cid = cy * self._ncx + cx
+        self._by_cell = np.argsort(cid, kind="stable")
+        self._cell_ptr = np.zeros(self._ncx * self._ncy + 1, dtype=np.int64)
+        np.cumsum(np.bincount(cid, minlength=self._ncx * self._ncy), out=self._cell_ptr[1:])
 
     # -- snapping ------------------------------------------------------------------------------
     def snap(self, xy: np.ndarray) -> Snap:
-        """Nearest segment of every point (metric x/y); NaN rows get segment -1."""
-        import shapely
+        """Nearest segment of every point (metric x/y); NaN rows get segment -1.
 
+        Exact, on a KD-tree of the midpoints of segment pieces no longer than ``_PIECE`` m: the
+        nearest segment has a piece whose midpoint lies within (best distance found + half a
+        piece), so the K nearest midpoints decide unless that ball holds more (then the ball).
+        """
         xy = np.asarray(xy, dtype=float).reshape(-1, 2)
         n = len(xy)
         seg = np.full(n, -1, dtype=np.int64)
         frac = np.zeros(n)
         dist = np.full(n, np.nan)
-        ok = np.isfinite(xy).all(axis=1)
-        if not ok.any() or len(self.seg_a) == 0:
+        ok = np.flatnonzero(np.isfinite(xy).all(axis=1))
+        if len(ok) == 0 or len(self.seg_a) == 0:
             return Snap(seg, frac, dist)
-        if self._tree is None:
-            lines = shapely.linestrings(
-                np.column_stack(
-                    [self.x[self.seg_a], self.y[self.seg_a], self.x[self.seg_b], self.y[self.seg_b]]
-                ).reshape(-1, 2, 2)
+        tree, piece_seg, half = self._snap_tree()
+        p = xy[ok]
+        k = int(min(16, len(piece_seg)))
+        dd, ii = tree.query(p, k=k)
+        dd, ii = dd.reshape(len(p), k), ii.reshape(len(p), k)
+        cand = piece_seg[ii]
+        d, t = self._seg_dist(p[:, None, :], cand)
+        j = np.argmin(d, axis=1)
+        rows = np.arange(len(p))
+        best_s, best_d, best_t = cand[rows, j], d[rows, j], t[rows, j]
+        unsure = np.flatnonzero((dd[:, -1] <= best_d + half) & (k < len(piece_seg)))
+        if len(unsure):
+            balls = tree.query_ball_point(p[unsure], best_d[unsure] + half)
+            lens = np.array([len(b) for b in balls])
+            who = np.repeat(unsure, lens)
+            cs = piece_seg[np.concatenate([np.asarray(b, dtype=np.int64) for b in balls])]
+            d2, t2 = self._seg_dist(p[who], cs)
+            order = np.lexsort((d2, who))
+            firsts = order[np.r_[True, who[order][1:] != who[order][:-1]]]
+            better = d2[firsts] < best_d[who[firsts]]
+            w = who[firsts][better]
+            best_s[w], best_d[w], best_t[w] = (
+                cs[firsts][better],
+                d2[firsts][better],
+                t2[firsts][better],
             )
-            self._tree = shapely.STRtree(lines)
-        pts = shapely.points(xy[ok])
-        hit = self._tree.query_nearest(pts, all_matches=False)
-        s = np.empty(ok.sum(), dtype=np.int64)
-        s[hit[0]] = hit[1]
+        seg[ok], dist[ok], frac[ok] = best_s, best_d, best_t
+        return Snap(seg, frac, dist)
+
+    def _seg_dist(self, p: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Distance from points ``p`` to segments ``s`` (broadcast) and the position along them."""
         ax, ay = self.x[self.seg_a[s]], self.y[self.seg_a[s]]
         dx, dy = self.x[self.seg_b[s]] - ax, self.y[self.seg_b[s]] - ay
-        px, py = xy[ok, 0], xy[ok, 1]
+        px, py = p[..., 0], p[..., 1]
         ll = dx * dx + dy * dy
         t = np.clip(
             np.divide((px - ax) * dx + (py - ay) * dy, ll, out=np.zeros_like(ll), where=ll > 0),
             0,
             1,
         )
-        seg[ok] = s
-        frac[ok] = t
-        dist[ok] = np.hypot(px - (ax + t * dx), py - (ay + t * dy))
-        return Snap(seg, frac, dist)
+        return np.hypot(px - (ax + t * dx), py - (ay + t * dy)), t
+
+    def _snap_tree(self):
+        if self._snap_index is None:
+            from scipy.spatial import cKDTree
+
+            k = np.maximum(np.ceil(self.seg_len / _PIECE), 1).astype(np.int64)
+            piece_seg = np.repeat(np.arange(len(k)), k)
+            j = np.arange(len(piece_seg)) - np.repeat(np.cumsum(k) - k, k)
+            tm = (j + 0.5) / k[piece_seg]
+            a, b = self.seg_a[piece_seg], self.seg_b[piece_seg]
+            mx = self.x[a] + tm * (self.x[b] - self.x[a])
+            my = self.y[a] + tm * (self.y[b] - self.y[a])
+            half = float(np.max(0.5 * self.seg_len / k)) + 1e-6
+            tree = cKDTree(np.column_stack([mx, my]), balanced_tree=False, compact_nodes=False)
+            self._snap_index = (tree, piece_seg, half)
+        return self._snap_index
 
     # -- augmented graphs ----------------------------------------------------------------------
     def _weights(self, metric: str) -> tuple[np.ndarray, np.ndarray]:
@@ -217,7 +270,7 @@ class RoadGraph:
 
     def _road_sub(self, nodes: np.ndarray, weights: list[np.ndarray]):
         """Road edges among ``nodes`` (sorted road indices), renumbered 0..len(nodes)-1."""
-        local = np.full(self.n, -1, dtype=np.int64)
+        local = self._scratch  # reset by the caller (_search_batch) when done
         local[nodes] = np.arange(len(nodes))
         starts = self.indptr[nodes]
         cnt = self.indptr[nodes + 1] - starts
@@ -229,10 +282,20 @@ class RoadGraph:
         return r[keep], c[keep], [w[pos[keep]] for w in weights], local
 
     def _box_nodes(self, x0: float, x1: float, y0: float, y1: float) -> np.ndarray:
-        lo, hi = np.searchsorted(self._xsorted, [x0, x1], side="left")
-        cand = self._xorder[lo : np.searchsorted(self._xsorted, x1, side="right")]
-        yy = self.y[cand]
-        return np.sort(cand[(yy >= y0) & (yy <= y1)])
+        """Road nodes in the grid cells touching the box (a superset of the box), sorted."""
+        c = self._cell
+        cx0 = max(int((x0 - self._gx0) // c), 0)
+        cx1 = min(int((x1 - self._gx0) // c), self._ncx - 1)
+        cy0 = max(int((y0 - self._gy0) // c), 0)
+        cy1 = min(int((y1 - self._gy0) // c), self._ncy - 1)
+        if cx0 > cx1 or cy0 > cy1:
+            return np.zeros(0, dtype=np.int64)
+        rows = np.arange(cy0, cy1 + 1) * self._ncx
+        lo = self._cell_ptr[rows + cx0]
+        hi = self._cell_ptr[rows + cx1 + 1]
+        cnt = hi - lo
+        idx = np.repeat(lo - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
+        return np.sort(self._by_cell[idx])
 
     # -- searches ------------------------------------------------------------------------------
     def pairs_within(
@@ -261,7 +324,10 @@ class RoadGraph:
         if len(ok_src) == 0 or not (dst.seg >= 0).any():
             e = np.zeros(0)
             return e.astype(np.int64), e.astype(np.int64), e, e
-        cell = max(radius, 500.0)
+        # sources sharing one search box: as many as keep the box near _BOX_NODES road nodes
+        density = self.n / max(self._ncx * self._ncy * self._cell**2, 1.0)
+        side = float(np.sqrt(_BOX_NODES / max(density, 1e-12)))
+        cell = max(side - 2 * radius, radius, 1000.0)
         gx = np.floor(src_xy[ok_src, 0] / cell).astype(np.int64)
         gy = np.floor(src_xy[ok_src, 1] / cell).astype(np.int64)
         order = np.lexsort((gy, gx))
@@ -269,13 +335,10 @@ class RoadGraph:
         bounds = np.flatnonzero(np.r_[True, key[1:] != key[:-1], True])
         dst_ok = dst.seg >= 0
         for b0, b1 in zip(bounds[:-1], bounds[1:], strict=True):
-            group = ok_src[order[b0:b1]]
-            for k in range(0, len(group), _BATCH):
-                batch = group[k : k + _BATCH]
-                self._search_batch(
-                    batch, src, src_xy, dst, dst_xy, dst_ok, limit, radius, metric,
-                    out_i, out_j, out_c, out_l,
-                )  # fmt: skip
+            self._search_batch(
+                ok_src[order[b0:b1]], src, src_xy, dst, dst_xy, dst_ok, limit, radius, metric,
+                out_i, out_j, out_c, out_l,
+            )  # fmt: skip
         if not out_i:
             e = np.zeros(0)
             return e.astype(np.int64), e.astype(np.int64), e, e
@@ -302,9 +365,21 @@ class RoadGraph:
         )
         if len(tsel) == 0:
             return
-        nb, nr, nt = len(batch), len(nodes), len(tsel)
         metrics = ["length"] if metric == "length" else ["time", "length"]
         r, c, ws, local = self._road_sub(nodes, [self._weights(m)[0] for m in metrics])
+        try:
+            self._batch_dijkstra(
+                batch, nodes, tsel, r, c, ws, local, src, src_xy, dst, dst_xy, limit, radius,
+                metric, metrics, oi, oj, oc, ol,
+            )  # fmt: skip
+        finally:
+            local[nodes] = -1
+
+    def _batch_dijkstra(
+        self, batch, nodes, tsel, r, c, ws, local, src, src_xy, dst, dst_xy, limit, radius,
+        metric, metrics, oi, oj, oc, ol,
+    ) -> None:  # fmt: skip
+        nb, nr, nt = len(batch), len(nodes), len(tsel)
         sub_src = Snap(src.seg[batch], src.frac[batch], src.dist[batch])
         sub_dst = Snap(dst.seg[tsel], dst.frac[tsel], dst.dist[tsel])
         size = nr + nb + nt
@@ -318,8 +393,17 @@ class RoadGraph:
                 shape=(size, size),
             )
             lim = limit if m == metric else radius
-            d = dijkstra(g, directed=True, indices=np.arange(nr, nr + nb), limit=lim)
-            results.append(d[:, nr + nb :])
+            # the result is dense (sources x subgraph): cap its size, keep only target columns
+            step = max(1, min(nb, _DENSE // size))
+            results.append(
+                np.vstack(
+                    [
+                        dijkstra(g, directed=True, indices=np.arange(k, min(k + step, nb)) + nr,
+                                 limit=lim)[:, nr + nb :]
+                        for k in range(0, nb, step)
+                    ]
+                )
+            )  # fmt: skip
         cost = results[0]
         ii, jj = np.nonzero(np.isfinite(cost) & (cost <= limit))
         if len(ii) == 0:
