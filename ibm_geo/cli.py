@@ -95,7 +95,7 @@ def _write_analysis(
         written.append(p)
 
     put("ranking.csv", ex.ranking_csv(result.kelurahan, sc))
-    put("matches.csv", ex.matches_csv(result.matches))
+    put("matches.csv", ex.matches_csv(result.matches, result.scenario.suppression_k))
     put("data_quality.csv", ex.quality_csv(result.quality))
     put("results.geojson", ex.results_geojson(result.kelurahan, sc))
     put("scenario.toml", sc.to_bytes("toml"))
@@ -139,22 +139,52 @@ def analyze(
 ) -> None:
     """Rank kelurahan by unmet need and write ranking.csv/.xlsx, matches.csv, data_quality.csv,
     results.geojson and map.html into OUT. Every export holds per-kelurahan aggregates only; counts
-    below the suppression threshold k (default 5) are written as "<5"."""
+    below the suppression threshold k (default 5), and cells that would reveal them, are hidden."""
     try:
         result = _run_analysis(boundaries, clients, agents, service_points, scenario)
+        _check_scope(result)
         written = _write_analysis(result, out, html=not no_map)
     except IbmGeoError as e:
         _fail(str(e))
-    s = result.summary
+    _print_published_summary(result)
+    typer.echo("wrote " + ", ".join(p.name for p in written))
+
+
+# --- privacy (issue 9): the CLI prints published figures only -------------------------------
+def _check_scope(result) -> None:
+    """A scope (after filters) with 1..k-1 clients would describe single people: refused."""
+    from .errors import UserError
+    from .privacy import disclose
+
+    k = result.scenario.suppression_k
+    n = int(disclose(result.kelurahan, k).counts["clients"].sum())
+    if 0 < n < k:
+        raise UserError("privacy.scope_too_small", k=k, where=_filter_text(result.scenario))
+
+
+def _filter_text(sc) -> str:
+    f = sc.filters
+    parts = [*f.provinsi, *f.kab_kota, *f.kecamatan, *f.statuses]
+    if f.year_min is not None or f.year_max is not None:
+        parts.append(f"{f.year_min or ''}-{f.year_max or ''}")
+    return ", ".join(parts) or "-"
+
+
+def _print_published_summary(result) -> None:
+    """Totals and the top five exactly as the exports publish them (hidden = '*')."""
+    from .privacy import public_table, scope_totals
+
+    k = result.scenario.suppression_k
+    s = scope_totals(result.kelurahan, k)
     typer.echo(
-        f"{s['kelurahan']} kelurahan/desa, {s['clients']} clients: {s['served']} served, "
-        f"{s['in_reach']} in reach of an agent, {s['referral_berat']} severe (BNNP referral), "
-        f"{s['unserved']} unserved; {len(result.quality)} data-quality notes."
+        f"{len(result.kelurahan)} kelurahan/desa, {s.get('clients')} clients: "
+        f"{s.get('served')} served, {s.get('in_reach')} in reach of an agent, "
+        f"{s.get('referral_berat')} severe (BNNP referral), {s.get('unserved')} unserved "
+        f"('*' = hidden, k={k}); {len(result.quality)} data-quality notes."
     )
-    top = result.kelurahan.head(5)
+    top = public_table(result.kelurahan, k).head(5)  # the whole table: same cells as exports
     for r in top.itertuples():
         typer.echo(f"  {r.rank:>3}. {r.nama} ({r.kab_kota}) score {r.score:.1f}")
-    typer.echo("wrote " + ", ".join(p.name for p in written))
 
 
 @app.command()
@@ -188,6 +218,7 @@ def plan(
 
     try:
         result = _run_analysis(boundaries, clients, agents, service_points, scenario)
+        _check_scope(result)
         sc = result.scenario
         upd = {k: v for k, v in {"p": p, "model": model, "budget": budget}.items() if v is not None}
         if upd:
@@ -228,6 +259,7 @@ def plan(
             written.append(out / name)
     except IbmGeoError as e:
         _fail(str(e))
+    # objective and bound are sums of published demand (hidden counts = the band value)
     typer.echo(
         f"{rp.method}: {len(rp.sites)} sites, objective {rp.objective:.1f}, bound {rp.bound:.1f}, "
         f"gap {rp.gap:.2%}; {len(pilots)} pilot villages"

@@ -27,6 +27,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     # --- inputs: files, tables, boundaries (issue 10) ----------------------------------------
     # --- scenario and CLI options (issue 10) --------------------------------------------------
     # --- privacy / disclosure control (issue 9) -----------------------------------------------
+    "privacy.k_floor": {
+        "id": "Skenario, kunci 'suppression_k': {k} terlalu kecil; angka 1 sampai k-1 akan "
+        "menunjukkan orang per orang. Gunakan {floor} atau lebih (bawaan 5).",
+        "en": "Scenario, key 'suppression_k': {k} is too small; counts 1 to k-1 would show single "
+        "people. Use {floor} or more (default 5).",
+    },
+    "privacy.scope_too_small": {
+        "id": "Filter skenario menyisakan kurang dari {k} klien ({where}); hasil seperti ini "
+        "menunjukkan orang per orang. Perluas filter (tahun, status, wilayah).",
+        "en": "The scenario filters leave fewer than {k} clients ({where}); such a result would "
+        "show single people. Widen the filters (years, statuses, area).",
+    },
     # --- score, plan, pilots, matching (issue 11) --------------------------------------------
     # --- roads (issue 12) ---------------------------------------------------------------------
     # --- monitoring: targets, previous runs (issue 13) ---------------------------------------

@@ -56,7 +56,7 @@ def run(scenario=None):
         boundaries_bytes(),
         CLIENTS.encode("utf-8"),
         AGENTS.encode(),
-        scenario=scenario or Scenario(radius_m=1500, stability_draws=50),
+        scenario=scenario or Scenario(radius_m=1500, stability_draws=50, suppression_k=3),
         names={"boundaries": "uji.geojson", "clients": "klien.csv", "agents": "agen.csv"},
     )
 
@@ -139,12 +139,13 @@ def test_filters_and_rescore():
     sc.weights.distance = 0
     sc.weights.presence = 0
     re = rescore(base, sc)
-    # recency only, smoothed with 3 pseudo-clients: Beta 2 recent of 2 unserved -> 2/5,
-    # Gamma 2 of 4 -> 2/7, Alpha's one unserved was rehabilitated in 2019 -> 0
+    # recency only, need-led and from published values (k=3, hidden = stand-in 1): Gamma's 4
+    # unserved are published, its 2 recent hidden -> 1 * 1/(4+3); Beta's and Alpha's counts
+    # are all hidden -> need 1/4 * recency 1/(1+3), the same for both whatever they hold
     r = re.kelurahan.set_index("nama")
-    assert r.loc["Beta", "score"] == pytest.approx(40)
-    assert r.loc["Gamma", "score"] == pytest.approx(200 / 7)
-    assert r.loc["Alpha", "score"] == 0
+    assert r.loc["Gamma", "score"] == pytest.approx(100 / 7)
+    assert r.loc["Beta", "score"] == pytest.approx(6.25)
+    assert r.loc["Alpha", "score"] == pytest.approx(6.25)
     assert (
         re.kelurahan["clients"].tolist()
         == base.kelurahan.set_index("kode").loc[re.kelurahan["kode"], "clients"].tolist()
