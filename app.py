@@ -13,15 +13,18 @@ import json
 import pandas as pd
 import streamlit as st
 
-from ibm_geo import ui_state as ui
 from ibm_geo.config import STATUSES, Scenario
 from ibm_geo.demo import demo_paths
-from ibm_geo.errors import IbmGeoError, InputError
+from ibm_geo.errors import IbmGeoError
 from ibm_geo.i18n import t
 from ibm_geo.matching import place_choice_key
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
 from ibm_geo.plan import choose_pilots, compare_scenarios, plan_recruitment
 from ibm_geo.scoring import COMPONENTS, class_labels
+from ibm_geo_app import downloads as app_downloads
+from ibm_geo_app import inputs as app_inputs
+from ibm_geo_app import map as appmap
+from ibm_geo_app import state as app_state
 
 st.set_page_config(page_title="ibm-geo", page_icon="\U0001f5fa", layout="wide")
 STEPS = ("data", "map", "score", "plan", "export")
@@ -73,7 +76,7 @@ def auth_gate() -> bool:
 def get_joined(sources: tuple, maps_json: str, choices_json: str, fuzzy: float):
     """load + join: the expensive step, cached on the file contents and the column mapping.
 
-    ``sources`` = ((kind, name, bytes | path-str), ...). Raises InputError for unusable files.
+    ``sources`` = ((kind, name, bytes | path-str), ...). Raises IbmGeoError for unusable files.
     """
     src = {kind: data for kind, _, data in sources}
     names = {kind: name for kind, name, _ in sources}
@@ -89,8 +92,10 @@ def get_joined(sources: tuple, maps_json: str, choices_json: str, fuzzy: float):
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def get_analysis(_joined, joined_key: str, key: str, scenario_json: str):
-    return analyze_joined(_joined, Scenario.model_validate_json(scenario_json))
+def get_analysis(_joined, joined_key: str, analysis_json: str):
+    """Coverage and counts: keyed on the analysis part of the scenario only (weights, classes,
+    plan settings are not in it), so a weight slider never re-runs this."""
+    return analyze_joined(_joined, Scenario.model_validate_json(analysis_json))
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -98,20 +103,10 @@ def get_scored(_result, result_key: str, scenario_json: str):
     return rescore(_result, Scenario.model_validate_json(scenario_json))
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def get_plan(_result, result_key: str, scenario_json: str):
-    return plan_recruitment(_result.kelurahan, Scenario.model_validate_json(scenario_json))
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def get_pilots(_result, result_key: str, scenario_json: str):
-    return choose_pilots(_result.kelurahan, Scenario.model_validate_json(scenario_json))
-
-
 # --------------------------------------------------------------------------------- data sources
 def demo_sources() -> tuple:
     p = demo_paths()
-    return tuple((k, p[k].name, str(p[k])) for k in ui.KINDS)
+    return tuple((k, p[k].name, str(p[k])) for k in app_state.KINDS)
 
 
 def sources_key(sources: tuple) -> str:
@@ -129,11 +124,11 @@ def init_state() -> None:
         ss["is_demo"] = True
         ss["maps"] = {}
     if "w_unserved_count" not in ss:
-        ss.update(ui.scenario_to_state(Scenario()))
+        ss.update(app_state.scenario_to_state(Scenario()))
     if "pending_state" in ss:
         ss.update(ss.pop("pending_state"))
     # keep widget values when a step's widgets are not drawn in this run
-    for k in ui.STATE_KEYS:
+    for k in app_state.STATE_KEYS:
         if k in ss:
             ss[k] = ss[k]
 
@@ -190,9 +185,9 @@ def sidebar_filters(joined) -> tuple[int, int]:
 
 
 def current_scenario(yr: tuple[int, int]) -> Scenario:
-    state = {k: st.session_state[k] for k in ui.STATE_KEYS if k in st.session_state}
+    state = {k: st.session_state[k] for k in app_state.STATE_KEYS if k in st.session_state}
     base = st.session_state.get("base_scenario") or Scenario()
-    return ui.scenario_from_state(state, base, yr)
+    return app_state.scenario_from_state(state, base, yr)
 
 
 # ------------------------------------------------------------------------------------- 1. Data
@@ -214,13 +209,15 @@ def step_data(result) -> None:
     pending = ss.get("mapping_needed")
     if pending:
         mapping_form(pending)
-    st.caption(tr("data.loaded", sources=ui.md_escape(", ".join(n for _, n, _ in ss["sources"]))))
+    st.caption(
+        tr("data.loaded", sources=app_inputs.md_escape(", ".join(n for _, n, _ in ss["sources"])))
+    )
     quality_report(result)
 
 
 def upload_form() -> None:
     files = {}
-    for kind in ui.KINDS:
+    for kind in app_state.KINDS:
         files[kind] = st.file_uploader(tr(f"data.{kind}"), key=f"up_{kind}")
     if st.button(tr("data.process"), type="primary", key="process"):
         if files["boundaries"] is None or files["clients"] is None:
@@ -236,15 +233,16 @@ def try_sources(sources: tuple, maps: dict) -> None:
     try:
         with st.spinner(tr("data.loading")):
             get_joined(sources, json.dumps(maps, sort_keys=True), "{}", Scenario().fuzzy_threshold)
-    except InputError as e:
+    except IbmGeoError as e:
         ss["last_error"] = describe_error(e)
-        kind = next((k for k, n, _ in sources if n == e.table), None)
-        if kind is not None:
+        failed = getattr(e, "table", None) or e.params.get("file")
+        kind = next((k for k, n, _ in sources if n == failed), None)
+        if kind is not None and e.code in MAPPABLE:
             ss["mapping_needed"] = {"kind": kind, "sources": sources, "maps": maps}
         st.error(ss["last_error"])
         return
-    except (IbmGeoError, ValueError, OSError) as e:
-        ss["last_error"] = tr("data.error", file="?", col="", msg=ui.md_escape(e))
+    except (ValueError, OSError) as e:
+        ss["last_error"] = tr("data.error", file="?", col="", msg=app_inputs.md_escape(e))
         st.error(ss["last_error"])
         return
     ss.update(sources=sources, is_demo=False, maps=maps, mapping_needed=None)
@@ -252,8 +250,12 @@ def try_sources(sources: tuple, maps: dict) -> None:
     st.rerun()
 
 
-def describe_error(e: InputError) -> str:
-    return ui.error_message(e, L())
+#: failures a column mapping can fix: the app then offers one selectbox per canonical column
+MAPPABLE = ("input.generic", "input.no_location_column", "boundaries.no_name_column")
+
+
+def describe_error(e: IbmGeoError) -> str:
+    return app_inputs.error_message(e, L())
 
 
 def mapping_form(pending: dict) -> None:
@@ -261,35 +263,35 @@ def mapping_form(pending: dict) -> None:
     kind, sources = pending["kind"], pending["sources"]
     name, data = next((n, d) for k, n, d in sources if k == kind)
     raw = data if isinstance(data, bytes) else open(data, "rb").read()  # noqa: SIM115
-    headers = ui.headers_of(raw, name)
-    st.warning(tr("data.mapping", file=ui.md_escape(name)))
+    headers = app_inputs.headers_of(raw, name)
+    st.warning(tr("data.mapping", file=app_inputs.md_escape(name)))
     none = tr("data.mapping_none")
     choices = {}
     cols = st.columns(3)
-    for i, canon in enumerate(ui.MAPPABLE[kind]):
+    for i, canon in enumerate(app_state.MAPPABLE[kind]):
         pick = cols[i % 3].selectbox(canon, [none, *headers], key=f"map_{kind}_{canon}")
         choices[canon] = None if pick == none else pick
     if st.button(tr("data.retry"), key="map_retry"):
         maps = dict(pending["maps"])
-        maps[kind] = ui.mapping_from_choices(choices)
+        maps[kind] = app_inputs.mapping_from_choices(choices)
         try_sources(sources, maps)
 
 
 def quality_report(result) -> None:
     st.subheader(tr("q.title"))
-    st.dataframe(ui.quality_overview(result, L()), hide_index=True, width="stretch")
-    all_todo = ui.to_resolve(result.matches)
-    todo = all_todo.head(ui.RESOLVE_LIMIT)
+    st.dataframe(app_inputs.quality_overview(result, L()), hide_index=True, width="stretch")
+    all_todo = app_inputs.to_resolve(result.matches)
+    todo = all_todo.head(app_inputs.RESOLVE_LIMIT)
     if len(todo):
         st.markdown(tr("q.choose"))
         if len(all_todo) > len(todo):
             st.caption(tr("q.more", n=len(todo), total=len(all_todo)))
         picks = {}
-        lookup = ui.candidate_lookup(result.joined.units)  # once, not per name (83k units)
+        lookup = app_inputs.candidate_lookup(result.joined.units)  # once, not per name (83k units)
         for i, rec in enumerate(todo.to_dict("records")):
-            opts = ui.candidate_options(rec.get("candidates") or "", lookup)
+            opts = app_inputs.candidate_options(rec.get("candidates") or "", lookup)
             cur = rec.get("nama")
-            e = ui.md_escape
+            e = app_inputs.md_escape
             label = (
                 f"{e(rec['written_name'])} ({e(rec.get('written_kecamatan') or '-')}, "
                 f"{e(rec.get('written_kab_kota') or '-')}) - {rec['rows']} x [{rec['method']}"
@@ -334,16 +336,16 @@ def step_map(result, sc: Scenario, sites: pd.DataFrame | None = None, key: str =
     show = st.checkbox(tr("m.show_clients"), value=True, key=f"{key}_clients")
     ss = st.session_state
     sel = ss.get("selected_kode")
-    shown = ui.map_units(k)
+    shown = appmap.map_units(k)
     if len(shown) < len(k):
         st.info(tr("m.truncated", n=len(shown), total=len(k)))
     k = shown
     col_map, col_info = st.columns([3, 2])
     with col_map:
         draw_map(result, sc, sites=sites, show_clients=show, key=key)
-        st.markdown(ui.legend_html(L()), unsafe_allow_html=True)
+        st.markdown(appmap.legend_html(result.kelurahan, sc, L()), unsafe_allow_html=True)
     with col_info:
-        labels = {r["kode"]: ui.unit_label(r) for r in k.to_dict("records")}
+        labels = {r["kode"]: app_inputs.unit_label(r) for r in k.to_dict("records")}
         kodes = list(labels)
         if sel not in labels:
             sel = kodes[0] if kodes else None
@@ -361,8 +363,9 @@ def step_map(result, sc: Scenario, sites: pd.DataFrame | None = None, key: str =
 
 def draw_map(result, sc, *, sites=None, show_clients=True, key="map") -> None:
     """Leaflet map through st_folium; only a click on a kelurahan reruns the script."""
-    m = ui.build_app_map(
-        ui.map_units(result.kelurahan),
+    m = appmap.build_app_map(
+        appmap.map_units(result.kelurahan),
+        scenario=sc,
         clients=result.clients.loc[result.clients["located"].astype(bool)]
         if show_clients
         else None,
@@ -382,7 +385,7 @@ def draw_map(result, sc, *, sites=None, show_clients=True, key="map") -> None:
     out = st_folium(
         m, height=560, width=None, returned_objects=["last_active_drawing"], key=f"{key}_leaflet"
     )
-    kode = ui.clicked_kode(out)
+    kode = appmap.clicked_kode(out)
     if kode and kode != st.session_state.get(f"{key}_last_click"):
         st.session_state[f"{key}_last_click"] = kode
         st.session_state["selected_kode"] = kode
@@ -390,7 +393,7 @@ def draw_map(result, sc, *, sites=None, show_clients=True, key="map") -> None:
 
 
 def unit_details(row: pd.Series) -> None:
-    e = ui.md_escape
+    e = app_inputs.md_escape
     st.markdown(
         f"**{e(row['nama'])}** — {e(row['kecamatan'])}, {e(row['kab_kota'])} ({e(row['kode'])})"
     )
@@ -403,7 +406,7 @@ def unit_details(row: pd.Series) -> None:
     c3.metric(t("field.agents_active", L()), int(row["agents_active"]))
     st.markdown(f"**{tr('m.why')}**")
     st.text(row["reason_id"] if L() == "id" else row["reason_en"])
-    st.dataframe(ui.why_table(row, L()), hide_index=True, width="stretch")
+    st.dataframe(app_inputs.why_table(row, L()), hide_index=True, width="stretch")
 
 
 # --------------------------------------------------------------------------------------- 3. Skor
@@ -491,22 +494,35 @@ def plan_controls(result) -> None:
         }
 
 
-def step_plan(result, sc: Scenario, rkey: str) -> None:
+def step_plan(result, sc: Scenario, data_key: str) -> None:
+    """The plan and pilots are computed on the button and kept until the planner re-runs them;
+    when any input changed since, they stay visible with "rencana perlu dihitung ulang"."""
     plan_controls(result)
     ss = st.session_state
+    key = app_state.plan_key(sc, data_key)
     if st.button(tr("p.run"), type="primary", key="run_plan"):
-        ss["plan_for"] = sc.to_json()
-    plan = None
-    if ss.get("plan_for") == sc.to_json():
         with st.spinner(tr("p.running")):
-            plan = get_plan(result, rkey, sc.to_json())
-        ss["last_plan"] = (sc.to_json(), plan)
-    if plan is not None:
-        show_plan(result, sc, plan)
+            plan = plan_recruitment(result.kelurahan, sc)
+            pilots = choose_pilots(result.kelurahan, sc)
+        ss["plan_run"] = {"key": key, "scenario": sc, "plan": plan, "pilots": pilots}
+    run = ss.get("plan_run")
+    if run is None:
+        st.info(tr("p.not_run"))
+        compare_block(result, sc, None)
+        return
+    fresh = run["key"] == key
+    if not fresh:
+        st.warning(tr("p.stale"))
+    show_plan(result, run["scenario"], run["plan"])
     st.subheader(tr("p.pilots"))
-    pilots = get_pilots(result, rkey, sc.to_json())
-    st.dataframe(pretty(pilots), hide_index=True, width="stretch", key="pilots_table")
-    compare_block(result, sc, plan)
+    st.dataframe(pretty(run["pilots"]), hide_index=True, width="stretch", key="pilots_table")
+    compare_block(result, sc, run["plan"] if fresh else None)
+
+
+def current_run(sc: Scenario, data_key: str) -> tuple[dict | None, bool]:
+    """(the kept plan run or None, whether it matches the current inputs)."""
+    run = st.session_state.get("plan_run")
+    return run, bool(run) and run["key"] == app_state.plan_key(sc, data_key)
 
 
 def show_plan(result, sc: Scenario, plan) -> None:
@@ -560,7 +576,7 @@ def compare_block(result, sc: Scenario, plan) -> None:
         if col.button(tr(f"p.save_{slot.lower()}"), key=f"save_{slot}"):
             ss[f"cmp_{slot}"] = (sc, result.kelurahan, plan)
         if ss.get(f"cmp_{slot}"):
-            col.caption(tr("p.saved", name=ui.md_escape(ss[f"cmp_{slot}"][0].name)))
+            col.caption(tr("p.saved", name=app_inputs.md_escape(ss[f"cmp_{slot}"][0].name)))
     a, b = ss.get("cmp_A"), ss.get("cmp_B")
     if not (a and b):
         st.info(tr("p.need_two"))
@@ -569,25 +585,33 @@ def compare_block(result, sc: Scenario, plan) -> None:
     summary = cmp.attrs.get("summary")
     if summary is not None and len(summary):
         st.dataframe(summary, hide_index=True, width="stretch")
-    st.caption(f"A: {ui.md_escape(a[0].name)} — B: {ui.md_escape(b[0].name)}")
+    st.caption(f"A: {app_inputs.md_escape(a[0].name)} — B: {app_inputs.md_escape(b[0].name)}")
     st.dataframe(pretty(cmp), hide_index=True, width="stretch", key="compare_table")
 
 
 # ------------------------------------------------------------------------------------- 5. Ekspor
-def step_export(result, sc: Scenario, rkey: str) -> None:
+def step_export(result, sc: Scenario, data_key: str) -> None:
     ss = st.session_state
     st.subheader(tr("e.title"))
     k = sc.suppression_k
     st.info(tr("e.privacy", k=k, km1=k - 1))
-    last = ss.get("last_plan")
-    plan = last[1] if last and last[0] == sc.to_json() else None
-    pilots = get_pilots(result, rkey, sc.to_json())
-    items = [i for i in ui.export_items(result, sc, plan, pilots, L()) if i[0] != "e.scenario"]
+    run, fresh = current_run(sc, data_key)
+    plan = run["plan"] if run else None
+    pilots = run["pilots"] if run else None
+    if run is None:
+        st.warning(tr("e.no_plan"))
+    elif not fresh:
+        st.warning(tr("e.stale"))
+    items = [
+        i for i in app_downloads.export_items(result, sc, plan, pilots, L()) if i[0] != "e.scenario"
+    ]
     cols = st.columns(3)
     for i, (label, fname, mime, fn) in enumerate(items):
-        cols[i % 3].download_button(
-            tr(label), data=fn, file_name=fname, mime=mime, on_click="ignore", key=f"dl_{label}"
-        )
+        with cols[i % 3]:
+            st.download_button(
+                tr(label), data=fn, file_name=fname, mime=mime, on_click="ignore", key=f"dl_{label}"
+            )
+            st.caption(tr(f"{label}.desc"))
     st.divider()
     st.text_input(tr("e.name"), key="sc_name")
     st.download_button(
@@ -603,14 +627,14 @@ def step_export(result, sc: Scenario, rkey: str) -> None:
         try:
             loaded = Scenario.from_text(up.getvalue().decode("utf-8-sig"))
         except Exception as e:  # noqa: BLE001 - any parse/validation error is the user's file
-            msg = ui.md_escape(str(e).splitlines()[0])
-            st.error(tr("e.bad_scenario", file=ui.md_escape(up.name), msg=msg))
+            msg = app_inputs.md_escape(str(e).splitlines()[0])
+            st.error(tr("e.bad_scenario", file=app_inputs.md_escape(up.name), msg=msg))
             return
         ss["loaded_scenario"] = up.file_id
         ss["base_scenario"] = loaded
         # widgets of this run are already drawn: apply their new values at the start of the next
-        ss["pending_state"] = ui.scenario_to_state(loaded, year_range(result.joined))
-        ss["flash"] = tr("e.loaded", name=ui.md_escape(loaded.name))
+        ss["pending_state"] = app_state.scenario_to_state(loaded, year_range(result.joined))
+        ss["flash"] = tr("e.loaded", name=app_inputs.md_escape(loaded.name))
         st.rerun()
 
 
@@ -643,17 +667,15 @@ def main() -> None:
     try:
         joined, jkey = current_joined()
     except IbmGeoError as e:  # accepted sources broke (should not happen): back to the demo
-        st.error(describe_error(e) if isinstance(e, InputError) else str(e))
+        st.error(describe_error(e))
         ss.update(sources=demo_sources(), is_demo=True, maps={})
         joined, jkey = current_joined()
     yr = sidebar_filters(joined)
     sc = current_scenario(yr)
-    akey = ui.analysis_key(sc)
     with st.spinner(tr("data.loading")):
-        base = get_analysis(joined, jkey, akey, sc.to_json())
-        rkey = hashlib.sha256((jkey + akey).encode()).hexdigest()[:16]
-        result = get_scored(base, rkey, sc.to_json())
-    rkey = hashlib.sha256((rkey + sc.to_json()).encode()).hexdigest()[:16]
+        base = get_analysis(joined, jkey, app_state.analysis_scenario(sc).to_json())
+        data_key = hashlib.sha256((jkey + app_state.analysis_key(sc)).encode()).hexdigest()[:16]
+        result = get_scored(base, data_key, sc.to_json())
     ss["_summary"] = result.summary  # read by tests
     ss["_top"] = result.kelurahan["kode"].head(sc.top_n).tolist()
     if step == "data":
@@ -663,9 +685,9 @@ def main() -> None:
     elif step == "score":
         step_score(result, sc)
     elif step == "plan":
-        step_plan(result, sc, rkey)
+        step_plan(result, sc, data_key)
     else:
-        step_export(result, sc, rkey)
+        step_export(result, sc, data_key)
 
 
 main()

@@ -2,15 +2,113 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
-from .errors import IbmGeoError
+from .errors import IbmGeoError, UserError
+
+# -- the error boundary ----------------------------------------------------------------------
+#: language of CLI messages: --lang, else IBM_GEO_LANG, else Indonesian
+LANGS = ("id", "en")
+
+
+def _lang_from(args: list[str]) -> str:
+    lang = os.environ.get("IBM_GEO_LANG", "id")
+    for i, a in enumerate(args):
+        if a == "--lang" and i + 1 < len(args):
+            lang = args[i + 1]
+        elif a.startswith("--lang="):
+            lang = a.split("=", 1)[1]
+    return lang if lang in LANGS else "id"
+
+
+def _option_name(param: Any) -> str:
+    if param is None:
+        return "?"
+    opts = getattr(param, "opts", None) or [getattr(param, "name", "?")]
+    return " / ".join(opts)
+
+
+def _kinds(e: BaseException) -> set[str]:
+    """Class names in the MRO: typer >= 0.20 vendors its own click, so the usage errors are
+    recognised by name rather than by importing one click's classes."""
+    return {c.__name__ for c in type(e).__mro__}
+
+
+def _usage_error(e: Exception, command: str) -> UserError:
+    """click's English usage errors as catalog errors (one line, either language)."""
+    kinds = _kinds(e)
+    msg = getattr(e, "message", "") or str(e)
+    if "MissingParameter" in kinds:
+        return UserError("cli.missing_option", option=_option_name(e.param), command=command)
+    if "NoSuchOption" in kinds:
+        return UserError("cli.no_such_option", option=e.option_name, command=command)
+    if "BadParameter" in kinds:
+        return UserError("cli.bad_value", option=_option_name(e.param), detail=msg, command=command)
+    if "No such command" in msg:
+        name = msg.split("'")[1] if "'" in msg else "?"
+        return UserError("cli.no_such_command", name=name, commands=app_commands())
+    return UserError("cli.usage", detail=msg, command=command)
+
+
+def app_commands() -> list[str]:
+    return sorted(c.name or c.callback.__name__ for c in app.registered_commands if c.callback)
+
+
+def _say(err: IbmGeoError, lang: str) -> None:
+    typer.echo(f"error: {err.message(lang)}", err=True)
+
+
+class _Boundary(TyperGroup):
+    """Every way the CLI can fail becomes one line on stderr: exit 2 for anything the user gave
+    (files, scenario, options), exit 1 for a bug (with IBM_GEO_DEBUG=1 for the traceback)."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        argv = list(sys.argv[1:] if args is None else args)
+        lang = _lang_from(argv)
+        command = next((a for a in argv if not a.startswith("-")), "")
+        try:
+            rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except IbmGeoError as e:
+            _say(e, lang)
+            rv = 2
+        except Exception as e:
+            kinds = _kinds(e)
+            if "NoArgsIsHelpError" in kinds:  # `ibm-geo` alone: the help (typer printed it)
+                rv = 0
+            elif "Exit" in kinds:
+                rv = getattr(e, "exit_code", 0)
+            elif "Abort" in kinds:
+                typer.echo("aborted", err=True)
+                rv = 1
+            elif "ClickException" in kinds or "UsageError" in kinds:
+                _say(_usage_error(e, command), lang)
+                rv = 2
+            elif os.environ.get("IBM_GEO_DEBUG"):
+                raise
+            else:  # a bug, not the user's fault: still one line, no traceback on screen
+                detail = f"{type(e).__name__}: {e}"[:300]
+                _say(UserError("cli.internal", detail=detail), lang)
+                rv = 1
+        rv = rv if isinstance(rv, int) else 0
+        if standalone_mode:
+            sys.exit(rv)
+        return rv
+
 
 app = typer.Typer(
+    cls=_Boundary,
     add_completion=False,
     no_args_is_help=True,
     help=(
@@ -30,19 +128,15 @@ BoundariesOpt = Annotated[
         "-b",
         help="Kelurahan/desa polygons: GeoJSON, GeoPackage, zipped Shapefile, GeoParquet or a "
         "wilayah_boundaries .sql dump.",
-        exists=True,
-        dir_okay=False,
     ),
 ]
 ClientsOpt = Annotated[
     Path,
-    typer.Option("--clients", "-c", help="Client list (CSV or XLSX).", exists=True, dir_okay=False),
+    typer.Option("--clients", "-c", help="Client list (CSV or XLSX)."),
 ]
 AgentsOpt = Annotated[
     Path | None,
-    typer.Option(
-        "--agents", "-a", help="Agen Pemulihan list (CSV or XLSX).", exists=True, dir_okay=False
-    ),
+    typer.Option("--agents", "-a", help="Agen Pemulihan list (CSV or XLSX)."),
 ]
 ServiceOpt = Annotated[
     Path | None,
@@ -50,8 +144,6 @@ ServiceOpt = Annotated[
         "--service-points",
         "-s",
         help="BNNP/BNNK offices, klinik, IPWL, puskesmas (CSV or XLSX).",
-        exists=True,
-        dir_okay=False,
     ),
 ]
 ScenarioOpt = Annotated[
@@ -60,24 +152,133 @@ ScenarioOpt = Annotated[
         "--scenario",
         help="Scenario file (TOML or JSON) with weights, radius, capacity, suppression k, filters. "
         "Write the defaults with `ibm-geo scenario > skenario.toml`.",
-        exists=True,
-        dir_okay=False,
     ),
 ]
-OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Folder for the results (created).")]
+OutOpt = Annotated[
+    Path,
+    typer.Option(
+        "--out",
+        "-o",
+        help="Folder for the results (created). Written only when everything succeeded: a failed "
+        "run leaves it as it was.",
+    ),
+]
+SheetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sheet",
+        help="Sheet of the client/agent/service-point workbooks to read when their sheets hold "
+        "different tables (default: every sheet with the same header).",
+    ),
+]
+LayerOpt = Annotated[
+    str | None,
+    typer.Option("--layer", help="Layer of a multi-layer GeoPackage holding the village polygons."),
+]
+# --- road-network travel (issue 12) -------------------------------------------------------------
+RoadsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--roads",
+        help="OpenStreetMap extract (.osm.pbf, .osm, .osm.bz2): reach, dist_nearest_m and the plan "
+        "use travel along the roads instead of straight lines.",
+    ),
+]
+TravelOpt = Annotated[
+    str | None,
+    typer.Option("--travel", help="motor (sepeda motor, default) or walk; with --roads."),
+]
 
 
-def _fail(msg: str) -> None:
-    typer.echo(f"error: {msg}", err=True)
-    raise typer.Exit(code=2)
+def _roads_scenario(sc, roads: Path | None, travel: str | None):
+    """--roads/--travel override the scenario's roads block (kept in scenario.toml)."""
+    upd: dict = {}
+    if roads is not None:
+        upd.update(distance="road", extract=str(roads))
+    if travel is not None:
+        if travel not in ("motor", "walk"):
+            raise UserError("roads.travel", travel=travel)
+        upd["travel"] = travel
+    if not upd:
+        return sc
+    return sc.model_copy(update={"roads": sc.roads.model_copy(update=upd)})
 
 
-def _run_analysis(boundaries, clients, agents, service_points, scenario):
+@app.callback()
+def _root(
+    lang: Annotated[
+        str,
+        typer.Option(
+            "--lang",
+            help="Language of messages: id (Bahasa Indonesia, default) or en. Also IBM_GEO_LANG.",
+        ),
+    ] = "id",
+) -> None:
+    """ibm-geo command line."""
+
+
+def _input(path: Path | None, option: str) -> Path | None:
+    """An input path that exists and is a file, else a named error (not click's English one)."""
+    if path is None:
+        return None
+    if not path.exists():
+        raise UserError("input.not_found", file=str(path), detail=f"{option}: no such file")
+    if path.is_dir():
+        raise UserError("input.not_found", file=str(path), detail=f"{option}: is a folder")
+    return path
+
+
+@contextlib.contextmanager
+def staged_out(out: Path) -> Iterator[Path]:
+    """A temporary folder next to ``out``; its files move into ``out`` only if the block ends
+    without an error, so a failed run never leaves half a set of results."""
+    if out.exists() and not out.is_dir():
+        raise UserError("cli.out_is_file", path=str(out))
+    parent = out.absolute().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=parent))
+    except OSError as exc:
+        raise UserError("cli.out_unwritable", path=str(out), detail=exc.strerror) from exc
+    try:
+        yield tmp
+        if not out.exists():
+            os.replace(tmp, out)
+            return
+        for f in sorted(tmp.iterdir()):
+            os.replace(f, out / f.name)
+    except OSError as exc:
+        raise UserError("cli.out_unwritable", path=str(out), detail=exc.strerror) from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _run_analysis(
+    boundaries, clients, agents, service_points, scenario, sheet=None, layer=None, roads=None,
+    travel=None,
+):  # fmt: skip
     from .config import Scenario, load_scenario
     from .pipeline import analyze
 
+    for path, opt in (
+        (boundaries, "--boundaries"),
+        (clients, "--clients"),
+        (agents, "--agents"),
+        (service_points, "--service-points"),
+        (scenario, "--scenario"),
+        (roads, "--roads"),
+    ):
+        _input(path, opt)
     sc = load_scenario(scenario) if scenario else Scenario()
-    return analyze(boundaries, clients, agents, service_points, sc)
+    sc = _roads_scenario(sc, roads, travel)
+    return analyze(
+        boundaries,
+        clients,
+        agents,
+        service_points,
+        sc,
+        read_options={"sheet": sheet, "layer": layer},
+    )
 
 
 def _write_analysis(
@@ -85,7 +286,6 @@ def _write_analysis(
 ) -> list[Path]:
     from .export import tables as ex
 
-    out.mkdir(parents=True, exist_ok=True)
     sc = result.scenario
     written: list[Path] = []
 
@@ -136,16 +336,22 @@ def analyze(
     no_map: Annotated[
         bool, typer.Option("--no-map", help="Skip map.html (very large areas).")
     ] = False,
+    sheet: SheetOpt = None,
+    layer: LayerOpt = None,
+    roads: RoadsOpt = None,
+    travel: TravelOpt = None,
 ) -> None:
     """Rank kelurahan by unmet need and write ranking.csv/.xlsx, matches.csv, data_quality.csv,
     results.geojson and map.html into OUT. Every export holds per-kelurahan aggregates only; counts
     below the suppression threshold k (default 5), and cells that would reveal them, are hidden."""
-    try:
-        result = _run_analysis(boundaries, clients, agents, service_points, scenario)
-        _check_scope(result)
-        written = _write_analysis(result, out, html=not no_map)
-    except IbmGeoError as e:
-        _fail(str(e))
+    if out.exists() and not out.is_dir():
+        raise UserError("cli.out_is_file", path=str(out))
+    result = _run_analysis(
+        boundaries, clients, agents, service_points, scenario, sheet, layer, roads, travel
+    )
+    _check_scope(result)
+    with staged_out(out) as tmp:
+        written = [out / p.name for p in _write_analysis(result, tmp, html=not no_map)]
     _print_published_summary(result)
     typer.echo("wrote " + ", ".join(p.name for p in written))
 
@@ -153,7 +359,6 @@ def analyze(
 # --- privacy (issue 9): the CLI prints published figures only -------------------------------
 def _check_scope(result) -> None:
     """A scope (after filters) with 1..k-1 clients would describe single people: refused."""
-    from .errors import UserError
     from .privacy import disclose
 
     k = result.scenario.suppression_k
@@ -210,36 +415,53 @@ def plan(
     budget: Annotated[
         float | None, typer.Option(help="Recruitment budget (same unit as cost_per_site).")
     ] = None,
+    sheet: SheetOpt = None,
+    layer: LayerOpt = None,
+    roads: RoadsOpt = None,
+    travel: TravelOpt = None,
 ) -> None:
     """Analyze, then propose where to recruit new Agen Pemulihan groups and which villages to
     pilot (one per BNNK by default). Writes the analysis files plus plan.csv, pilots.csv,
     curve.csv, map.png, map_a4.pdf and rakor.pptx, and adds the sites and pilots to map.html."""
+    from .config import Scenario, updated
     from .plan import choose_pilots, plan_recruitment
 
-    try:
-        result = _run_analysis(boundaries, clients, agents, service_points, scenario)
-        _check_scope(result)
-        sc = result.scenario
-        upd = {k: v for k, v in {"p": p, "model": model, "budget": budget}.items() if v is not None}
-        if upd:
-            sc = sc.model_copy(update={"plan": sc.plan.model_copy(update=upd)})
-            result.scenario = sc
-        rp = plan_recruitment(result.kelurahan, sc)
-        pilots = choose_pilots(result.kelurahan, sc)
-        written = _write_analysis(result, out, plan=rp, pilots=pilots)
+    if out.exists() and not out.is_dir():
+        raise UserError("cli.out_is_file", path=str(out))
+    upd = {k: v for k, v in {"p": p, "model": model, "budget": budget}.items() if v is not None}
+    if upd:  # options checked with the scenario's bounds before any work
+        updated(Scenario(), "--groups/--model/--budget", plan=upd)
+    result = _run_analysis(
+        boundaries, clients, agents, service_points, scenario, sheet, layer, roads, travel
+    )
+    _check_scope(result)
+    sc = result.scenario
+    if upd:
+        sc = updated(sc, "--groups/--model/--budget", plan=upd)
+        result.scenario = sc
+    with staged_out(out) as tmp:
+        rb = _road_backend(result)
+        rp = plan_recruitment(result.kelurahan, sc, backend=rb)
+        pilots = choose_pilots(result.kelurahan, sc, sites=rp.sites, backend=rb)
+        written = _write_analysis(result, tmp, plan=rp, pilots=pilots)
         from .export import tables as ex
         from .render import build_slides, render_static_map
+        from .render.basemap import MapContext, build_basemap
 
         kel = result.kelurahan
+        lines = _road_lines(result)
+        ctx = MapContext.from_result(result, roads=lines)
+        bm = build_basemap(kel, lines)
+        maps = {"context": ctx, "basemap": bm}
         for name, data in (
             ("plan.csv", ex.plan_csv(rp.sites, sc)),
             ("pilots.csv", ex.pilots_csv(pilots, kel, sc)),
             ("curve.csv", ex.curve_csv(rp.curve, sc)),
-            ("map.png", render_static_map(kel, scenario=sc, sites=rp.sites, pilots=pilots)),
+            ("map.png", render_static_map(kel, scenario=sc, sites=rp.sites, pilots=pilots, **maps)),
             (
                 "map_a4.pdf",
                 render_static_map(
-                    kel, scenario=sc, sites=rp.sites, pilots=pilots, size="a4", fmt="pdf"
+                    kel, scenario=sc, sites=rp.sites, pilots=pilots, size="a4", fmt="pdf", **maps
                 ),
             ),
             (
@@ -252,19 +474,33 @@ def plan(
                     curve=rp.curve,
                     quality=result.quality,
                     matches=result.matches,
+                    **maps,
                 ),
             ),
         ):
-            (out / name).write_bytes(data)
-            written.append(out / name)
-    except IbmGeoError as e:
-        _fail(str(e))
+            (tmp / name).write_bytes(data)
+            written.append(tmp / name)
     # objective and bound are sums of published demand (hidden counts = the band value)
     typer.echo(
         f"{rp.method}: {len(rp.sites)} sites, objective {rp.objective:.1f}, bound {rp.bound:.1f}, "
-        f"gap {rp.gap:.2%}; {len(pilots)} pilot villages"
+        f"gap {rp.gap:.2%}; {len(pilots)} pilot villages; solver: {rp.solver}"
     )
+    if rp.fallback:
+        typer.echo(f"warning: the exact solver did not answer ({rp.fallback}); plan is greedy")
     typer.echo("wrote " + ", ".join(p.name for p in written))
+
+
+def _road_lines(result):
+    """Road lines for the print map when the run used roads (None otherwise)."""
+    d = _road_backend(result)
+    if d is None:
+        return None
+    return d.graph.network.lines(tuple(result.kelurahan.to_crs(4326).total_bounds))
+
+
+def _road_backend(result):
+    d = result.distance
+    return d if getattr(d, "kind", "straight") == "road" else None
 
 
 @app.command("scenario")
@@ -283,7 +519,9 @@ def demo(out: OutOpt = Path("out")) -> None:
     from .demo import demo_paths
 
     d = demo_paths()
-    plan(d["boundaries"], d["clients"], out, d["agents"], d["service_points"], None)
+    plan(
+        d["boundaries"], d["clients"], out, d["agents"], d["service_points"], None, None, None, None
+    )
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ def assign_nearest_with_capacity(
     agent_xy: np.ndarray,
     spare: np.ndarray,
     radius: float,
+    backend=None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Greedy nearest-first assignment of clients to agents within ``radius``, respecting capacity.
 
@@ -31,6 +32,7 @@ def assign_nearest_with_capacity(
     then lower agent index); a pair is used when the client is still free and the agent has spare
     capacity. This is what a coordinator does by hand ("the closest agent who still has room"), and
     it is deterministic. Returns ``(agent_index or -1, distance or NaN)`` per client.
+    ``backend`` (:mod:`ibm_geo.distance`) measures the distance; default straight line.
     """
     n = len(client_xy)
     agent_of = np.full(n, -1, dtype=np.int64)
@@ -39,14 +41,17 @@ def assign_nearest_with_capacity(
     if n == 0 or len(agent_xy) == 0 or spare.sum() <= 0:
         return agent_of, dist_of
     live = np.flatnonzero(spare > 0)
-    tree_a = cKDTree(agent_xy[live])
-    tree_c = cKDTree(client_xy)
-    pairs = tree_a.sparse_distance_matrix(tree_c, radius, output_type="ndarray")
-    if len(pairs) == 0:
+    if backend is None:
+        tree_a = cKDTree(agent_xy[live])
+        tree_c = cKDTree(client_xy)
+        pairs = tree_a.sparse_distance_matrix(tree_c, radius, output_type="ndarray")
+        pi, pj, d = pairs["i"], pairs["j"], pairs["v"]
+    else:
+        pi, pj, d = backend.pairs(agent_xy[live], client_xy, radius)
+    if len(pi) == 0:
         return agent_of, dist_of
-    a_idx = live[pairs["i"]]
-    c_idx = pairs["j"].astype(np.int64)
-    d = pairs["v"]
+    a_idx = live[pi]
+    c_idx = np.asarray(pj, dtype=np.int64)
     order = np.lexsort((a_idx, c_idx, d))
     # inherently sequential (each decision depends on the ones before): the loop runs on plain
     # Python ints and lists, 4x faster than indexing numpy arrays one element at a time
@@ -121,6 +126,7 @@ def classify_clients(
     served_statuses: list[str],
     severe_as_referral: bool,
     default_capacity: int,
+    backend=None,
 ) -> tuple[pd.Series, pd.Series, np.ndarray]:
     """Coverage class of every client, plus the agent (index into ``agents``) that reaches them.
 
@@ -148,7 +154,9 @@ def classify_clients(
     reach_agent = np.where(assigned_active, assigned_idx, -1)
     candidates = np.flatnonzero(~served & ~referral & located)
     if len(candidates) and spare.sum() > 0:
-        a, _ = assign_nearest_with_capacity(client_xy[candidates], agent_xy, spare, radius_m)
+        a, _ = assign_nearest_with_capacity(
+            client_xy[candidates], agent_xy, spare, radius_m, backend
+        )
         hit = a >= 0
         cls[candidates[hit]] = CLASSES.index(IN_REACH)
         reach_agent[candidates[hit]] = a[hit]

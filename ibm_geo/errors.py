@@ -25,7 +25,244 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{table}{where}: {detail}",
     },
     # --- inputs: files, tables, boundaries (issue 10) ----------------------------------------
+    "input.not_found": {
+        "id": "{file}: berkas tidak ditemukan atau tidak dapat dibaca ({detail}); periksa jalurnya",
+        "en": "{file}: file not found or not readable ({detail}); check the path",
+    },
+    "input.empty": {
+        "id": "{file}: berkas kosong; pilih berkas yang berisi tabel",
+        "en": "{file}: the file is empty; choose the file that holds the table",
+    },
+    "input.header_only": {
+        "id": "{file}: hanya ada baris judul kolom (baris {row}), tidak ada baris data; "
+        "isi datanya atau pilih berkas lain",
+        "en": "{file}: only a header row (row {row}) and no data rows; fill in the data or "
+        "choose another file",
+    },
+    "input.csv_unreadable": {
+        "id": "{file}: tidak dapat dibaca sebagai CSV ({detail}); simpan ulang sebagai CSV "
+        "(pemisah ; atau ,) atau XLSX",
+        "en": "{file}: cannot be read as CSV ({detail}); save it again as CSV (; or , separated) "
+        "or XLSX",
+    },
+    "input.binary": {
+        "id": "{file}: bukan tabel teks maupun XLSX (isi biner); simpan sebagai CSV atau XLSX",
+        "en": "{file}: neither a text table nor XLSX (binary content); save it as CSV or XLSX",
+    },
+    "input.xlsx_unreadable": {
+        "id": "{file}: lembar kerja tidak dapat dibaca ({detail}); simpan sebagai .xlsx atau .csv",
+        "en": "{file}: cannot read the spreadsheet ({detail}); save it as .xlsx or .csv",
+    },
+    "input.no_location_column": {
+        "id": "{file}, kolom 'kelurahan': tidak ada kolom lokasi (perlu kode, kelurahan/desa, "
+        "lat+lon atau koordinat); kolom yang ada: {found}. Ganti nama judul kolom atau "
+        "petakan kolomnya",
+        "en": "{file}, column 'kelurahan': no location column (need kode, kelurahan/desa, lat+lon "
+        "or koordinat); columns found: {found}. Rename the header or map the column",
+    },
+    "input.sheets_differ": {
+        "id": "{file}: lembar {sheets} berisi tabel dengan judul kolom berbeda; pilih satu "
+        "lembar dengan --sheet NAMA (atau kotak pilihan lembar di aplikasi)",
+        "en": "{file}: sheets {sheets} hold tables with different headers; choose one with "
+        "--sheet NAME (or the sheet box in the app)",
+    },
+    "input.sheet_unknown": {
+        "id": "{file}: tidak ada lembar '{sheet}'; lembar yang ada: {sheets}",
+        "en": "{file}: no sheet '{sheet}'; sheets in the file: {sheets}",
+    },
+    "input.no_table": {
+        "id": "{file}: tidak ditemukan tabel (baris judul kolom) di lembar mana pun; "
+        "lembar: {sheets}",
+        "en": "{file}: no table (header row) found on any sheet; sheets: {sheets}",
+    },
+    "input.file_too_large": {
+        "id": "{file}: berkas {size_mb} MB melebihi batas {limit_mb} MB; naikkan batas dengan "
+        "variabel lingkungan {env} atau pecah berkasnya",
+        "en": "{file}: the file is {size_mb} MB, over the limit of {limit_mb} MB; raise it with "
+        "the environment variable {env} or split the file",
+    },
+    "input.member_too_large": {
+        "id": "{file}: bagian '{member}' mengembang menjadi {size_mb} MB, melebihi batas "
+        "{limit_mb} MB; naikkan batas dengan {env} bila berkas ini memang sebesar itu",
+        "en": "{file}: member '{member}' inflates to {size_mb} MB, over the limit of {limit_mb} "
+        "MB; raise it with {env} if the file really is that large",
+    },
+    "input.member_ratio": {
+        "id": "{file}: bagian '{member}' dikompresi {ratio}:1, melebihi batas {limit}:1 (bom "
+        "zip?); naikkan batas dengan {env} bila berkas ini dapat dipercaya",
+        "en": "{file}: member '{member}' is compressed {ratio}:1, over the limit of {limit}:1 "
+        "(zip bomb?); raise it with {env} if you trust the file",
+    },
+    "input.too_many_rows": {
+        "id": "{file}: {rows} baris melebihi batas {limit}; naikkan batas dengan {env} atau "
+        "pecah berkasnya",
+        "en": "{file}: {rows} rows, over the limit of {limit}; raise it with {env} or split the "
+        "file",
+    },
+    "input.too_many_vertices": {
+        "id": "{file}: {vertices} titik sudut poligon melebihi batas {limit}; sederhanakan "
+        "batas wilayah atau naikkan batas dengan {env}",
+        "en": "{file}: {vertices} polygon vertices, over the limit of {limit}; simplify the "
+        "boundaries or raise it with {env}",
+    },
+    "boundaries.unreadable": {
+        "id": "{file}: batas wilayah tidak dapat dibaca ({detail}); gunakan GeoJSON, GeoPackage, "
+        "Shapefile dalam ZIP, GeoParquet atau dump .sql",
+        "en": "{file}: cannot read the boundaries ({detail}); use GeoJSON, GeoPackage, a zipped "
+        "Shapefile, GeoParquet or a .sql dump",
+    },
+    "boundaries.is_table": {
+        "id": "{file}: ini tabel tanpa geometri (kolom: {columns}), bukan batas wilayah; berikan "
+        "berkas poligon kelurahan/desa di --boundaries dan tabel ini di --clients/--agents",
+        "en": "{file}: this is a table without geometry (columns: {columns}), not boundaries; "
+        "give the kelurahan/desa polygon file to --boundaries and this table to "
+        "--clients/--agents",
+    },
+    "boundaries.no_features": {
+        "id": "{file}: tidak ada fitur di berkas batas wilayah",
+        "en": "{file}: no features in the boundary file",
+    },
+    "boundaries.no_polygons": {
+        "id": "{file}: tidak ada poligon (geometri yang ada: {kinds}); batas wilayah harus "
+        "berupa poligon kelurahan/desa",
+        "en": "{file}: no polygons (geometries found: {kinds}); boundaries must be kelurahan/desa "
+        "polygons",
+    },
+    "boundaries.no_name_column": {
+        "id": "{file}, kolom 'nama': kolom nama desa tidak ditemukan (harapkan nama, WADMKD, "
+        "NAME_4 atau name); kolom yang ada: {columns}. Petakan kolomnya",
+        "en": "{file}, column 'nama': cannot find the village name column (expected nama, "
+        "WADMKD, NAME_4 or name); columns found: {columns}. Map the column",
+    },
+    "boundaries.unknown_crs": {
+        "id": "{file}: berkas tanpa CRS dan koordinatnya ({bounds}) bukan derajat maupun UTM/"
+        "Web Mercator Indonesia; simpan ulang dengan CRS (mis. EPSG:4326)",
+        "en": "{file}: no CRS in the file and its coordinates ({bounds}) are neither degrees nor "
+        "an Indonesian UTM/Web Mercator range; save it again with a CRS (e.g. EPSG:4326)",
+    },
+    "boundaries.layers_ask": {
+        "id": "{file}: beberapa lapisan poligon ({layers}); pilih satu dengan --layer NAMA",
+        "en": "{file}: several polygon layers ({layers}); choose one with --layer NAME",
+    },
+    "boundaries.layer_unknown": {
+        "id": "{file}: tidak ada lapisan '{layer}'; lapisan yang ada: {layers}",
+        "en": "{file}: no layer '{layer}'; layers in the file: {layers}",
+    },
     # --- scenario and CLI options (issue 10) --------------------------------------------------
+    "scenario.unreadable": {
+        "id": "{file}: skenario tidak dapat dibaca ({detail})",
+        "en": "{file}: cannot read the scenario ({detail})",
+    },
+    "scenario.syntax": {
+        "id": "{file}, baris {line}: {fmt} tidak sah ({detail}); perbaiki baris itu atau tulis "
+        "ulang default dengan `ibm-geo scenario`",
+        "en": "{file}, line {line}: invalid {fmt} ({detail}); fix that line or write the "
+        "defaults with `ibm-geo scenario`",
+    },
+    "scenario.invalid": {
+        "id": "{file}: {problems}",
+        "en": "{file}: {problems}",
+    },
+    "scenario.unknown_key": {
+        "id": "kunci '{key}' tidak dikenal; kunci yang sah: {allowed}",
+        "en": "unknown key '{key}'; valid keys: {allowed}",
+    },
+    "scenario.bound": {
+        "id": "'{key}' = {value} harus {op} {limit}",
+        "en": "'{key}' = {value} must be {op} {limit}",
+    },
+    "scenario.not_number": {
+        "id": "'{key}' = {value} bukan angka",
+        "en": "'{key}' = {value} is not a number",
+    },
+    "scenario.not_int": {
+        "id": "'{key}' = {value} bukan bilangan bulat",
+        "en": "'{key}' = {value} is not a whole number",
+    },
+    "scenario.not_bool": {
+        "id": "'{key}' = {value} bukan true/false",
+        "en": "'{key}' = {value} is not true/false",
+    },
+    "scenario.not_text": {
+        "id": "'{key}' = {value} bukan teks",
+        "en": "'{key}' = {value} is not text",
+    },
+    "scenario.not_list": {
+        "id": "'{key}' = {value} bukan daftar [..]",
+        "en": "'{key}' = {value} is not a list [..]",
+    },
+    "scenario.not_table": {
+        "id": "'{key}' = {value} bukan tabel (bagian [..] / {{..}})",
+        "en": "'{key}' = {value} is not a table ([..] section / {{..}})",
+    },
+    "scenario.not_finite": {
+        "id": "'{key}' harus bilangan terhingga (bukan NaN/inf)",
+        "en": "'{key}' must be a finite number (not NaN/inf)",
+    },
+    "scenario.choice": {
+        "id": "'{key}' = {value} harus salah satu dari {expected}",
+        "en": "'{key}' = {value} must be one of {expected}",
+    },
+    "scenario.missing": {
+        "id": "'{key}' wajib diisi",
+        "en": "'{key}' is required",
+    },
+    "scenario.weights_zero": {
+        "id": "'weights': minimal satu bobot harus positif",
+        "en": "'weights': at least one weight must be positive",
+    },
+    "scenario.breaks": {
+        "id": "'fixed_breaks' = {value}: klasifikasi 'fixed' perlu batas kelas yang tidak "
+        "kosong, terhingga dan naik, mis. [20, 40, 60, 80, 100]",
+        "en": "'fixed_breaks' = {value}: classification 'fixed' needs non-empty, finite, "
+        "increasing class breaks, e.g. [20, 40, 60, 80, 100]",
+    },
+    "scenario.statuses": {
+        "id": "'{key}': status tidak dikenal {value}; gunakan {expected}",
+        "en": "'{key}': unknown status {value}; use {expected}",
+    },
+    "scenario.year_range": {
+        "id": "'filters': year_min {year_min} lebih besar dari year_max {year_max}",
+        "en": "'filters': year_min {year_min} is greater than year_max {year_max}",
+    },
+    "scenario.other": {
+        "id": "'{key}': {detail}",
+        "en": "'{key}': {detail}",
+    },
+    "cli.missing_option": {
+        "id": "opsi {option} wajib diisi; lihat `ibm-geo {command} --help`",
+        "en": "option {option} is required; see `ibm-geo {command} --help`",
+    },
+    "cli.no_such_option": {
+        "id": "opsi {option} tidak dikenal; lihat `ibm-geo {command} --help`",
+        "en": "no such option {option}; see `ibm-geo {command} --help`",
+    },
+    "cli.no_such_command": {
+        "id": "perintah '{name}' tidak dikenal; perintah yang ada: {commands}",
+        "en": "no such command '{name}'; commands: {commands}",
+    },
+    "cli.bad_value": {
+        "id": "nilai opsi {option} tidak sah ({detail}); lihat `ibm-geo {command} --help`",
+        "en": "invalid value for {option} ({detail}); see `ibm-geo {command} --help`",
+    },
+    "cli.internal": {
+        "id": "kesalahan internal ({detail}); laporkan ke pengembang beserta perintahnya "
+        "(IBM_GEO_DEBUG=1 menampilkan rinciannya)",
+        "en": "internal error ({detail}); report it with the command you ran "
+        "(IBM_GEO_DEBUG=1 shows the details)",
+    },
+    "cli.usage": {
+        "id": "{detail}; lihat `ibm-geo {command} --help`",
+        "en": "{detail}; see `ibm-geo {command} --help`",
+    },
+    "cli.out_is_file": {
+        "id": "--out {path}: sudah ada sebagai berkas; --out harus folder (dibuat bila belum ada)",
+        "en": "--out {path}: exists as a file; --out must be a folder (created when missing)",
+    },
+    "cli.out_unwritable": {
+        "id": "--out {path}: tidak dapat ditulis ({detail}); pilih folder lain",
+        "en": "--out {path}: cannot be written ({detail}); choose another folder",
+    },
     # --- privacy / disclosure control (issue 9) -----------------------------------------------
     "privacy.k_floor": {
         "id": "Skenario, kunci 'suppression_k': {k} terlalu kecil; angka 1 sampai k-1 akan "
@@ -40,7 +277,73 @@ MESSAGES: dict[str, dict[str, str]] = {
         "show single people. Widen the filters (years, statuses, area).",
     },
     # --- score, plan, pilots, matching (issue 11) --------------------------------------------
+    "plan.quota_unknown_kab": {
+        "id": "Skenario, plan.{option}: kab/kota '{kab}' tidak ada di antara lokasi kandidat. "
+        "Tulis salah satu nama ini persis: {valid}.",
+        "en": "Scenario, plan.{option}: kab/kota '{kab}' is not among the candidate sites. "
+        "Write one of these names exactly: {valid}.",
+    },
+    "plan.quota_min_above_max": {
+        "id": "Skenario, plan.min_per_kab: minimal {min} kelompok di {kab} melebihi "
+        "plan.max_per_kab {max}. Turunkan minimum atau naikkan maksimum.",
+        "en": "Scenario, plan.min_per_kab: at least {min} groups in {kab} exceeds "
+        "plan.max_per_kab {max}. Lower the minimum or raise the maximum.",
+    },
+    "plan.quota_min_above_candidates": {
+        "id": "Skenario, plan.min_per_kab: minimal {min} kelompok di {kab}, tetapi hanya {n} "
+        "lokasi kandidat yang boleh dipilih di sana. Turunkan minimum atau kurangi "
+        "plan.forbidden.",
+        "en": "Scenario, plan.min_per_kab: at least {min} groups in {kab}, but only {n} "
+        "candidate sites there may be chosen. Lower the minimum or shorten plan.forbidden.",
+    },
+    "plan.quota_min_above_p": {
+        "id": "Skenario, plan.min_per_kab: jumlah minimum {total} kelompok ({mins}) melebihi "
+        "plan.p = {p} kelompok baru. Naikkan jumlah kelompok (--groups) atau turunkan minimum.",
+        "en": "Scenario, plan.min_per_kab: the minimums add up to {total} groups ({mins}), more "
+        "than plan.p = {p} new groups. Raise the number of groups (--groups) or lower the "
+        "minimums.",
+    },
+    "plan.quota_min_above_budget": {
+        "id": "Skenario, plan.min_per_kab: {total} kelompok minimum berbiaya {cost}, melebihi "
+        "plan.budget {budget}. Naikkan anggaran atau turunkan minimum.",
+        "en": "Scenario, plan.min_per_kab: the {total} minimum groups cost {cost}, more than "
+        "plan.budget {budget}. Raise the budget or lower the minimums.",
+    },
     # --- roads (issue 12) ---------------------------------------------------------------------
+    "roads.format": {
+        "id": "{file}: bukan ekstrak OpenStreetMap yang dikenali; gunakan berkas {suffixes} "
+        "(mis. ekstrak provinsi dari download.geofabrik.de)",
+        "en": "{file}: not a recognised OpenStreetMap extract; use a {suffixes} file "
+        "(e.g. a province extract from download.geofabrik.de)",
+    },
+    "roads.unreadable": {
+        "id": "{file}: ekstrak OpenStreetMap tidak dapat dibaca ({detail}); ekspor ulang sebagai "
+        ".osm.pbf atau .osm",
+        "en": "{file}: the OpenStreetMap extract cannot be read ({detail}); export it again as "
+        ".osm.pbf or .osm",
+    },
+    "roads.no_ways": {
+        "id": "{file}: tidak ada jalan yang dapat dilalui dengan moda {travel} (ditemukan "
+        "{n_highway} way dengan tag highway); pilih ekstrak yang memuat jaringan jalan wilayah ini",
+        "en": "{file}: no road usable by {travel} (found {n_highway} ways tagged highway); "
+        "choose an extract that contains the road network of this area",
+    },
+    "roads.missing": {
+        "id": "skenario: roads.distance = 'road' memerlukan ekstrak OpenStreetMap; berikan "
+        "--roads PATH atau isi roads.extract",
+        "en": "scenario: roads.distance = 'road' needs an OpenStreetMap extract; pass --roads "
+        "PATH or set roads.extract",
+    },
+    "roads.travel": {
+        "id": "--travel: moda {travel} tidak dikenal; gunakan motor atau walk",
+        "en": "--travel: unknown mode {travel}; use motor or walk",
+    },
+    "roads.outside": {
+        "id": "{file}: tidak satu pun titik representatif kelurahan berada dalam {limit} m dari "
+        "jalan; ekstrak tidak mencakup wilayah batas {boundaries}",
+        "en": "{file}: no kelurahan representative point lies within {limit} m of a road; the "
+        "extract does not cover the area of {boundaries}",
+    },
     # --- monitoring: targets, previous runs (issue 13) ---------------------------------------
     # --- office: accounts, scope, audit, storage (issue 15) ----------------------------------
 }

@@ -314,6 +314,39 @@ def _resolve_unique_fast(gaz, keys, kecs, kabs, lowers, idx, method, conf) -> np
     return done
 
 
+def transpositions(key: str) -> list[str]:
+    """Every string one swap of adjacent letters away from ``key`` ("reonn" -> "renon", ...)."""
+    return [
+        key[:i] + key[i + 1] + key[i] + key[i + 2 :]
+        for i in range(len(key) - 1)
+        if key[i] != key[i + 1]
+    ]
+
+
+#: Confidence of a match found by one swap of adjacent letters (below every ratio match).
+SWAP_CONFIDENCE = 0.8
+#: Shortest key the swap rule applies to: in shorter keys a swap makes another name too often.
+SWAP_MIN_LEN = 4
+
+
+def _swap_units(gaz, key: str, pool: np.ndarray | None) -> np.ndarray:
+    """Units whose name is one adjacent swap from ``key`` (inside ``pool`` when given).
+
+    Why: ``fuzz.ratio`` counts a swap as two edits, so in a 5-letter name ("Reonn" for Renon,
+    "Bnaua" for Banua) it scores 80, below the threshold, while a swap is the most common typing
+    slip. Looking the swapped variants up costs a few dict probes per name.
+    """
+    if len(key) < SWAP_MIN_LEN:
+        return np.zeros(0, dtype=np.int64)
+    hits = [gaz.by_key[v] for v in transpositions(key) if v in gaz.by_key]
+    if not hits:
+        return np.zeros(0, dtype=np.int64)
+    units = np.unique(np.concatenate(hits))
+    if pool is not None:
+        units = units[np.isin(units, pool)]
+    return units
+
+
 def _fuzzy_one(gaz, j, key, pool, idx, method, conf, cands) -> None:
     """Fuzzy match inside a kecamatan/kab pool (small: tens to hundreds of names)."""
     pool_keys = gaz.key[pool]
@@ -321,6 +354,16 @@ def _fuzzy_one(gaz, j, key, pool, idx, method, conf, cands) -> None:
     if not found:
         return
     best = found[0][1]
+    if best < gaz.threshold:
+        swap = _swap_units(gaz, key, pool)
+        if len(swap) == 1:
+            idx[j], method[j], conf[j] = int(swap[0]), "fuzzy", SWAP_CONFIDENCE
+            cands[j] = gaz.labels([pool[f[2]] for f in found if pool[f[2]] != swap[0]])
+            return
+        if len(swap) > 1:
+            method[j] = "ambiguous"
+            cands[j] = gaz.labels(swap)
+            return
     top = [pool[f[2]] for f in found if f[1] == best]
     if best >= gaz.threshold and len(top) == 1:
         idx[j], method[j], conf[j] = int(top[0]), "fuzzy", best / 100.0
@@ -379,6 +422,16 @@ def _fuzzy_national(gaz, js, keys, idx, method, conf, cands, chunk: int = 256) -
     for q, j in enumerate(js):
         chosen = [gaz.uk[c] for c in best_choice[q]]
         units = [u for c in chosen for u in gaz.by_key[c]]
+        if best_score[q] < gaz.threshold:
+            swap = _swap_units(gaz, qkeys[q], None)
+            if len(swap) == 1:
+                idx[j], method[j], conf[j] = int(swap[0]), "fuzzy", SWAP_CONFIDENCE
+                cands[j] = gaz.labels([u for u in units if u != swap[0]])
+                continue
+            if len(swap) > 1:
+                method[j] = "ambiguous"
+                cands[j] = gaz.labels(swap)
+                continue
         if best_score[q] >= gaz.threshold and chosen:
             top_units = gaz.by_key[chosen[0]]
             if len(top_units) == 1:

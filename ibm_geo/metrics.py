@@ -105,10 +105,16 @@ def service_point_counts(units: pd.DataFrame, service_points: pd.DataFrame) -> p
     return pd.Series(_count(unit, len(units)), index=units.index, name="service_points")
 
 
-def nearest_distance(rep_xy: np.ndarray, target_xy: np.ndarray, index: pd.Index) -> pd.Series:
-    """Straight-line metres from each unit's representative point to the nearest target."""
+def nearest_distance(
+    rep_xy: np.ndarray, target_xy: np.ndarray, index: pd.Index, backend=None
+) -> pd.Series:
+    """Metres from each unit's representative point to the nearest target: straight line, or
+    along the road from the target when ``backend`` (:mod:`ibm_geo.distance`) says so (NaN when
+    no target can reach the unit)."""
     if len(target_xy) == 0:
         return pd.Series(np.nan, index=index, name="dist_nearest_m")
+    if backend is not None:
+        return pd.Series(backend.nearest(target_xy, rep_xy), index=index, name="dist_nearest_m")
     d, _ = cKDTree(target_xy).query(rep_xy, k=1)
     return pd.Series(d, index=index, name="dist_nearest_m")
 
@@ -120,13 +126,14 @@ def access_distance(
     agent_spare: np.ndarray,
     service_xy: np.ndarray,
     index: pd.Index,
+    backend=None,
 ) -> pd.Series:
     """The one definition of access distance: metres from each unit to the nearest active agent
     who still has room (spare capacity after the clients assigned to them) or service point.
 
     An agent who is already full does not make a village "served": it counts as far. The
-    distance backend (straight line today, roads later) is :func:`nearest_distance`.
+    distance (straight line or roads, ``backend``) is :func:`nearest_distance`.
     """
     ok = np.asarray(agent_active, dtype=bool) & (np.asarray(agent_spare) > 0)
     targets = np.vstack([np.asarray(agent_xy, dtype=float).reshape(-1, 2)[ok], service_xy])
-    return nearest_distance(rep_xy, targets, index)
+    return nearest_distance(rep_xy, targets, index, backend)

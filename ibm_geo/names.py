@@ -8,9 +8,12 @@ with themselves):
    character (hyphen, dot, comma, brackets) becomes a space; spaces collapsed.
 3. Leading administrative prefixes dropped while more words follow: kel, kelurahan, desa, ds, dsn,
    kec, kecamatan, kab, kabupaten, kota ("Kel. Parang" -> "parang", "Kota Makassar" -> "makassar").
-4. Numbers written as words (satu..sepuluh) or Roman numerals (I..X) become digits when they are not
-   the first word ("Tamalanrea Satu" == "Tamalanrea I" == "tamalanrea 1"). The first word is left
-   alone because names such as "Lima Puluh" start with a number word that is part of the name.
+4. Indonesian numbers written as words become digits, compounds included: satu..sembilan,
+   sepuluh, se-/-belas, -puluh, -ratus, joined, hyphenated or spaced ("Dua-puluh-sembilan Ilir"
+   == "Duapuluh Sembilan Ilir" == "29 Ilir"; "Sebelas Ulu" == "11 Ulu"; "Tiga Empat Ulu" ==
+   "3-4 Ulu"). A name that is *only* a number phrase ("Lima Puluh", a kelurahan in Pekanbaru) is
+   left in words, so "Limapuluh" still meets it. Roman numerals (I..XXXIX) become digits when
+   they are not the first word ("Tamalanrea Satu" == "Tamalanrea I" == "tamalanrea 1").
 
 :func:`compact_key` additionally removes spaces, so "Parang tambung" == "Parangtambung".
 """
@@ -39,18 +42,16 @@ NUMBER_WORDS = {
     "sembilan": "9",
     "sepuluh": "10",
 }
-ROMAN = {
-    "i": "1",
-    "ii": "2",
-    "iii": "3",
-    "iv": "4",
-    "v": "5",
-    "vi": "6",
-    "vii": "7",
-    "viii": "8",
-    "ix": "9",
-    "x": "10",
-}
+_ROMAN_UNITS = ["", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix"]
+#: Roman numerals 1..39 (kampung/lorong numbering rarely goes further)
+ROMAN = {"x" * (n // 10) + _ROMAN_UNITS[n % 10]: str(n) for n in range(1, 40)}
+#: digit value of the unit words, "se" (one) only before puluh/belas/ratus
+_UNITS = {w: int(d) for w, d in NUMBER_WORDS.items() if w != "sepuluh"}
+_MULT = ("puluh", "belas", "ratus")
+_MORPHEME = re.compile(
+    r"(?:" + "|".join([*sorted(_UNITS, key=len, reverse=True), "se"]) + r")(?:puluh|belas|ratus)?"
+)
+_NUMBER_TOKEN = re.compile(r"(?:" + _MORPHEME.pattern + r")+|puluh|belas|ratus")
 _APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc\u0060\u00b4]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _KODE_DOTTED = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
@@ -67,8 +68,90 @@ def normalize_name(s: str) -> str:
     tokens = _NON_ALNUM.sub(" ", text).split()
     while len(tokens) > 1 and tokens[0] in PREFIXES:
         tokens = tokens[1:]
-    out = tokens[:1] + [NUMBER_WORDS.get(t, ROMAN.get(t, t)) for t in tokens[1:]]
-    return " ".join(out)
+    return " ".join(_numbers(tokens))
+
+
+def _split_number_token(t: str) -> list[str] | None:
+    """'duapuluh' -> ['dua', 'puluh'], 'sebelas' -> ['se', 'belas']; None if not a number."""
+    if t in _MULT:
+        return [t]
+    if not _NUMBER_TOKEN.fullmatch(t):
+        return None
+    out: list[str] = []
+    for m in _MORPHEME.finditer(t):
+        word = m.group(0)
+        for mult in _MULT:
+            if word.endswith(mult) and word != mult:
+                out += [word[: -len(mult)], mult]
+                break
+        else:
+            out.append(word)
+    if "se" in out and not _se_ok(out):
+        return None
+    return out
+
+
+def _se_ok(parts: list[str]) -> bool:
+    return all(
+        parts[k + 1] in _MULT if k + 1 < len(parts) else False
+        for k, w in enumerate(parts)
+        if w == "se"
+    )
+
+
+def _parse_number(parts: list[str], i: int) -> tuple[int, int] | None:
+    """One number starting at ``parts[i]``: (value, next index), or None."""
+
+    def unit(k: int, allow_se: bool) -> int | None:
+        if k < len(parts):
+            if parts[k] in _UNITS:
+                return _UNITS[parts[k]]
+            if allow_se and parts[k] == "se":
+                return 1
+        return None
+
+    def mult(k: int) -> str | None:
+        return parts[k] if k < len(parts) and parts[k] in _MULT else None
+
+    j, value = i, 0
+    u = unit(j, True)
+    if u is not None and mult(j + 1) == "ratus":
+        value, j = u * 100, j + 2
+    u = unit(j, True)
+    if u is not None and mult(j + 1) == "belas":
+        return value + 10 + u, j + 2
+    if u is not None and mult(j + 1) == "puluh":
+        value, j = value + 10 * u, j + 2
+    u = unit(j, False)
+    if u is not None and mult(j + 1) is None:
+        value, j = value + u, j + 1
+    return (value, j) if j > i else None
+
+
+def _numbers(tokens: list[str]) -> list[str]:
+    """Number phrases to digits (see module docstring, rule 4); other tokens unchanged."""
+    parts: list[str] = []
+    is_num: list[bool] = []
+    for t in tokens:
+        split = _split_number_token(t)
+        parts += split if split else [t]
+        is_num += [bool(split)] * (len(split) if split else 1)
+    if all(is_num) and not all(p.isdigit() for p in parts):
+        # a name that is only a number phrase stays in words; joined forms are split back
+        return [" ".join(_split_number_token(t) or [t]) for t in tokens]
+    out: list[str] = []
+    k = 0
+    while k < len(parts):
+        if is_num[k]:
+            got = _parse_number(parts, k)
+            if got is not None and all(is_num[k : got[1]]):
+                out.append(str(got[0]))
+                k = got[1]
+                continue
+        t = parts[k]
+        out.append(ROMAN.get(t, t) if out else t)
+        k += 1
+    return out
 
 
 def compact_key(s: str) -> str:
@@ -85,8 +168,13 @@ def _map_distinct(values: pd.Series, func) -> pd.Series:
 
 
 _PREFIX_RE = r"^(?:" + "|".join(sorted(PREFIXES, key=len, reverse=True)) + r") "
-_WORD_TO_DIGIT = {**NUMBER_WORDS, **ROMAN}
-_ANY_NUMBER_WORD = r" (?:" + "|".join(sorted(_WORD_TO_DIGIT, key=len, reverse=True)) + r")\b"
+_ANY_NUMBER_WORD = (
+    r"(?:^| )(?:"
+    + _NUMBER_TOKEN.pattern
+    + r")(?: |$)| (?:"
+    + "|".join(sorted(ROMAN, key=len, reverse=True))
+    + r")(?: |$)"
+)
 
 
 def _normalize_arrow(a):
@@ -108,13 +196,13 @@ def _normalize_arrow(a):
         if b.equals(a):
             break
         a = b
-    # whole number words after the first word; only the few names that have one are rewritten
+    # number words and Roman numerals: only the few names that have one are rewritten, by the
+    # scalar rule itself (one definition)
     has = pc.match_substring_regex(a, _ANY_NUMBER_WORD)
     if pc.any(has).as_py():
         sub = pc.filter(a, has)
-        for word, digit in _WORD_TO_DIGIT.items():
-            sub = pc.replace_substring_regex(sub, rf" {word}\b", f" {digit}")
-        a = pc.replace_with_mask(a, has, sub.cast(a.type))
+        fixed = [" ".join(_numbers(v.split())) for v in sub.to_pylist()]
+        a = pc.replace_with_mask(a, has, pa.array(fixed, type=a.type))
     return a.cast(pa.string())
 
 

@@ -21,6 +21,7 @@ from . import metrics
 from .config import Scenario
 from .coverage import assigned_spare, classify_clients
 from .crs import local_utm_crs
+from .distance import make_backend
 from .io import read_boundaries, read_points
 from .io.boundaries import IDENTITY
 from .join import Placed, metric_transformer, place
@@ -71,6 +72,8 @@ class AnalysisResult:
     joined: Joined
     clients: pd.DataFrame  # internal only (personal data): never exported
     counts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: how distances were measured (ibm_geo.distance backend); the plan reuses it
+    distance: object = None
 
     @property
     def summary(self) -> dict[str, int]:
@@ -102,8 +105,13 @@ def load_inputs(
     *,
     names: dict[str, str] | None = None,
     column_maps: dict[str, dict[str, str]] | None = None,
+    read_options: dict | None = None,
 ) -> Inputs:
-    """Read and validate all inputs; bad rows go to the data-quality report, bad files raise."""
+    """Read and validate all inputs; bad rows go to the data-quality report, bad files raise.
+
+    ``read_options``: ``sheet`` (workbook sheet to read when sheets differ) and ``layer`` (the
+    GeoPackage layer of the village polygons), as chosen by the planner after being asked."""
+    opts = read_options or {}
     names = dict(names or {})
     column_maps = column_maps or {}
     q = DataQuality()
@@ -119,12 +127,20 @@ def load_inputs(
             name=nm("boundaries", boundaries),
             column_map=column_maps.get("boundaries"),
             quality=qb,
+            layer=opts.get("layer"),
         )
 
     def read_p(kind: str, src: Source | None, qp: DataQuality) -> pd.DataFrame:
         if src is None:
             return _empty(kind)
-        return read_points(src, kind, qp, name=nm(kind, src), column_map=column_maps.get(kind))
+        return read_points(
+            src,
+            kind,
+            qp,
+            name=nm(kind, src),
+            column_map=column_maps.get(kind),
+            sheet=opts.get("sheet"),
+        )
 
     # Boundaries and clients are read side by side: both spend their time in GEOS / Arrow code
     # that releases the GIL, so on two cores a national load takes the longer of the two.
@@ -259,9 +275,17 @@ def reference_year(clients: pd.DataFrame, scenario: Scenario) -> int:
     return int(y) if pd.notna(y) else dt.date.today().year
 
 
-def analyze_joined(joined: Joined, scenario: Scenario) -> AnalysisResult:
-    """Coverage, counts and score for one scenario over already-joined inputs."""
+def analyze_joined(joined: Joined, scenario: Scenario, roads=None) -> AnalysisResult:
+    """Coverage, counts and score for one scenario over already-joined inputs.
+
+    ``roads`` is a :class:`~ibm_geo.roads.RoadNetwork` for ``scenario.roads.distance = "road"``
+    (read from ``scenario.roads.extract`` when not given)."""
     units = joined.units
+    backend = make_backend(scenario, joined.metric_crs, roads)
+    road_backend = backend if backend.kind == "road" else None
+    quality = joined.quality
+    if road_backend is not None:
+        quality = _snap_quality(joined, road_backend, scenario)
     c = joined.clients.table
     a = joined.agents.table
     s = joined.service_points.table
@@ -287,6 +311,7 @@ def analyze_joined(joined: Joined, scenario: Scenario) -> AnalysisResult:
         served_statuses=scenario.served_statuses,
         severe_as_referral=scenario.severe_as_referral,
         default_capacity=scenario.default_capacity,
+        backend=road_backend,
     )
     clients = c.assign(coverage=cov.array, reach_agent=reach.to_numpy())
     keep_units = unit_mask(units, scenario)
@@ -319,6 +344,7 @@ def analyze_joined(joined: Joined, scenario: Scenario) -> AnalysisResult:
         spare_assigned,
         sp_xy,
         units.index,
+        road_backend,
     )
     recent = metrics.recent_unserved(units, counted, ref, scenario.recency_years)
     table = pd.concat([table, counts, agents_n, sp, dist, recent], axis=1)
@@ -329,12 +355,64 @@ def analyze_joined(joined: Joined, scenario: Scenario) -> AnalysisResult:
     return AnalysisResult(
         kelurahan=table,
         matches=joined.matches,
-        quality=joined.quality.to_frame(),
+        quality=quality.to_frame(),
         scenario=scenario,
         reference_year=ref,
         joined=joined,
         clients=clients,
+        distance=backend,
     )
+
+
+def _snap_quality(joined: Joined, backend, scenario: Scenario) -> DataQuality:
+    """Every point farther than the snap limit from any road, as a data-quality row.
+
+    The snap distance is still walked (added to every route); the row says so. Client rows carry
+    no value (a distance to a road, with the map, narrows down where someone lives).
+    """
+    from .errors import UserError
+
+    q = DataQuality()
+    q.extend(joined.quality)
+    lim = scenario.roads.snap_limit_m
+    problem = f"farther than {lim:g} m from any road in the road network"
+    action = "snap distance walked and added to every route; check the coordinates"
+    d_units = backend.snap_distance(joined.rep_xy)
+    far = d_units > lim
+    if len(d_units) and far.all():
+        raise UserError(
+            "roads.outside",
+            file=scenario.roads.extract or "roads",
+            limit=f"{lim:g}",
+            boundaries=joined.sources.get("boundaries", "boundaries"),
+        )
+    if far.any():
+        q.add_many(
+            joined.sources.get("boundaries", "boundaries"),
+            [None] * int(far.sum()),
+            "geometry",
+            problem + " (representative point)",
+            joined.units.loc[far, "kode"].astype(str),
+            action,
+        )
+    for kind, placed in (
+        ("clients", joined.clients),
+        ("agents", joined.agents),
+        ("service_points", joined.service_points),
+    ):
+        t = placed.table
+        if not len(t) or "x" not in t.columns:
+            continue
+        xy = t[["x", "y"]].to_numpy(dtype=float)
+        d = backend.snap_distance(xy)
+        bad = np.isfinite(d) & (d > lim)
+        if not bad.any():
+            continue
+        values = None if kind == "clients" else [f"{v:.0f} m" for v in d[bad]]
+        q.add_many(
+            joined.sources.get(kind, kind), t.loc[bad, "row"], "lat/lon", problem, values, action
+        )
+    return q
 
 
 def rescore(result: AnalysisResult, scenario: Scenario) -> AnalysisResult:
@@ -360,10 +438,11 @@ def analyze(
     agents: Source | None = None,
     service_points: Source | None = None,
     scenario: Scenario | None = None,
+    roads=None,
     **load_kw,
 ) -> AnalysisResult:
-    """The whole path in one call (CLI, tests, notebooks)."""
+    """The whole path in one call (CLI, tests, notebooks). ``roads``: see :func:`analyze_joined`."""
     scenario = scenario or Scenario()
     inputs = load_inputs(boundaries, clients, agents, service_points, **load_kw)
     joined = join_inputs(inputs, scenario.fuzzy_threshold, scenario.place_choices)
-    return analyze_joined(joined, scenario)
+    return analyze_joined(joined, scenario, roads)

@@ -1,5 +1,5 @@
 """The Streamlit app on the demo data (AppTest: no browser; st_folium is not rendered) and its
-UI-free helpers in :mod:`ibm_geo.ui_state`."""
+UI-free helpers in the app package :mod:`ibm_geo_app`."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ibm_geo import ui_state as ui
 from ibm_geo.config import Scenario
 from ibm_geo.demo import demo_paths
-from ibm_geo.errors import InputError
+from ibm_geo.errors import UserError
 from ibm_geo.matching import place_choice_key
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
+from ibm_geo_app import downloads as app_downloads
+from ibm_geo_app import inputs as app_inputs
+from ibm_geo_app import map as appmap
+from ibm_geo_app import state as app_state
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -73,7 +76,7 @@ def test_every_step_runs_on_demo_with_banner(at, demo_result):
 
 def test_resolving_a_name_in_the_app_places_its_rows_and_saves_the_choice(at, demo_result):
     goto(at, "data")
-    todo = ui.to_resolve(demo_result.matches)
+    todo = app_inputs.to_resolve(demo_result.matches)
     assert len(todo)  # the demo's misspelt names
     box = at.selectbox(key="res_0")
     pick = box.options[1]  # the first candidate
@@ -84,7 +87,7 @@ def test_resolving_a_name_in_the_app_places_its_rows_and_saves_the_choice(at, de
     key = place_choice_key(rec["written_name"], rec["written_kecamatan"], rec["written_kab_kota"])
     chosen = at.session_state["place_choices"]
     assert list(chosen) == [key]
-    sc = ui.scenario_from_state({"place_choices": chosen})
+    sc = app_state.scenario_from_state({"place_choices": chosen})
     assert sc.place_choices == chosen  # what "save scenario" writes
     joined = join_inputs(load_inputs(**_demo_inputs()), 85, chosen)
     m = joined.matches
@@ -95,10 +98,10 @@ def test_resolving_a_name_in_the_app_places_its_rows_and_saves_the_choice(at, de
 def test_big_area_map_shows_the_best_ranked_and_says_so(demo_result, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    top = ui.map_units(demo_result.kelurahan, 20)
+    top = appmap.map_units(demo_result.kelurahan, 20)
     assert len(top) == 20 and sorted(top["rank"]) == list(range(1, 21))
-    assert len(ui.map_units(demo_result.kelurahan)) == len(demo_result.kelurahan)
-    monkeypatch.setattr(ui, "APP_MAP_MAX_UNITS", 20)
+    assert len(appmap.map_units(demo_result.kelurahan)) == len(demo_result.kelurahan)
+    monkeypatch.setattr(appmap, "APP_MAP_MAX_UNITS", 20)
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
     goto(app, "map")
@@ -109,10 +112,10 @@ def test_big_area_map_shows_the_best_ranked_and_says_so(demo_result, monkeypatch
 def test_names_to_resolve_most_rows_first_and_capped(demo_result, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    todo = ui.to_resolve(demo_result.matches)
+    todo = app_inputs.to_resolve(demo_result.matches)
     assert len(todo) >= 2 and todo["rows"].is_monotonic_decreasing
-    assert ui.to_resolve(demo_result.matches, 1).equals(todo.head(1))
-    monkeypatch.setattr(ui, "RESOLVE_LIMIT", 1)
+    assert app_inputs.to_resolve(demo_result.matches, 1).equals(todo.head(1))
+    monkeypatch.setattr(app_inputs, "RESOLVE_LIMIT", 1)
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
     goto(app, "data")
@@ -165,12 +168,12 @@ def test_plan_p0_proposes_nothing_and_p3_at_most_three(at):
     at.number_input(key="p_p").set_value(0)
     at.button(key="run_plan").click().run()
     assert not at.exception, at.exception
-    plan = at.session_state["last_plan"][1]
+    plan = at.session_state["plan_run"]["plan"]
     assert len(plan.sites) == 0
     assert any("Tidak ada lokasi" in i.value for i in at.info)
     at.number_input(key="p_p").set_value(3)
     at.button(key="run_plan").click().run()
-    plan = at.session_state["last_plan"][1]
+    plan = at.session_state["plan_run"]["plan"]
     assert 1 <= len(plan.sites) <= 3
     assert frame_with(at, "Agen direkrut")["Kode"].tolist() == plan.sites["kode"].tolist()
 
@@ -217,9 +220,9 @@ def test_scenario_roundtrip_through_widget_state():
         plan={"p": 4, "capacity": 30, "min_per_kab": {"Kota Denpasar": 1}, "budget": 3.0},
         place_choices={"dauh puri|denpasar barat|": "51.71.01.1001"},
     )
-    state = ui.scenario_to_state(sc, (2019, 2025))
+    state = app_state.scenario_to_state(sc, (2019, 2025))
     assert state["f_prov"] == ["Bali"]
-    back = ui.scenario_from_state(state, Scenario(), (2019, 2025))
+    back = app_state.scenario_from_state(state, Scenario(), (2019, 2025))
     assert back.weights == sc.weights
     assert back.filters == sc.filters
     assert (back.plan.p, back.plan.capacity, back.plan.budget) == (4, 30, 3.0)
@@ -228,25 +231,25 @@ def test_scenario_roundtrip_through_widget_state():
     assert back.place_choices == sc.place_choices
     # full year range and all statuses mean "no filter"
     state.update(f_years=(2019, 2025), f_status=["belum", "aktif", "selesai", "putus"])
-    back = ui.scenario_from_state(state, Scenario(), (2019, 2025))
+    back = app_state.scenario_from_state(state, Scenario(), (2019, 2025))
     assert back.filters.year_min is None and back.filters.statuses == []
 
 
 def test_analysis_key_ignores_weights_but_not_radius():
     a = Scenario()
-    assert ui.analysis_key(a) == ui.analysis_key(a.model_copy(update={"top_n": 3}))
+    assert app_state.analysis_key(a) == app_state.analysis_key(a.model_copy(update={"top_n": 3}))
     b = Scenario(weights={"distance": 0.9})
-    assert ui.analysis_key(a) == ui.analysis_key(b)
-    assert ui.analysis_key(a) != ui.analysis_key(Scenario(radius_m=1000))
+    assert app_state.analysis_key(a) == app_state.analysis_key(b)
+    assert app_state.analysis_key(a) != app_state.analysis_key(Scenario(radius_m=1000))
 
 
 def test_cluster_points_keep_every_client():
     rng = np.random.default_rng(1)
     lon, lat = 115.2 + rng.random(5000) * 0.3, -8.7 + rng.random(5000) * 0.3
     lon[:3] = np.nan
-    cl = ui.cluster_points(lon, lat, max_points=300)
+    cl = appmap.cluster_points(lon, lat, max_points=300)
     assert cl["n"].sum() == 4997 and len(cl) <= 400
-    small = ui.cluster_points(lon[3:53], lat[3:53])
+    small = appmap.cluster_points(lon[3:53], lat[3:53])
     assert len(small) == 50 and (small["n"] == 1).all()
 
 
@@ -255,7 +258,7 @@ def test_map_escapes_user_strings(demo_result):
     k.loc[0, "nama"] = "<img src=x onerror=alert(1)>"
     agents = demo_result.joined.agents.table.copy()
     agents.loc[agents.index[0], "name"] = "<script>alert(2)</script>"
-    m = ui.build_app_map(k, agents=agents, units=demo_result.joined.units, tiles=False)
+    m = appmap.build_app_map(k, agents=agents, units=demo_result.joined.units, tiles=False)
     page = m.get_root().render()
     assert "<img src=x" not in page and "<script>alert(2)" not in page
     assert "&lt;img src=x" in page or "\\u0026lt;img src=x" in page
@@ -267,15 +270,15 @@ def test_many_agents_drawn_as_one_escaped_layer(demo_result, monkeypatch):
     agents = demo_result.joined.agents.table.copy()
     agents.loc[agents.index[0], "name"] = "<script>alert(2)</script>"
     few = (
-        ui.build_app_map(
+        appmap.build_app_map(
             demo_result.kelurahan, agents=agents, units=demo_result.joined.units, tiles=False
         )
         .get_root()
         .render()
     )
-    monkeypatch.setattr(ui, "MAX_AGENT_MARKERS", 5)  # the demo has more: one point layer
+    monkeypatch.setattr(appmap, "MAX_AGENT_MARKERS", 5)  # the demo has more: one point layer
     many = (
-        ui.build_app_map(
+        appmap.build_app_map(
             demo_result.kelurahan, agents=agents, units=demo_result.joined.units, tiles=False
         )
         .get_root()
@@ -288,7 +291,7 @@ def test_many_agents_drawn_as_one_escaped_layer(demo_result, monkeypatch):
 
 
 def test_quality_overview_counts_demo(demo_result):
-    q = ui.quality_overview(demo_result, "id")
+    q = app_inputs.quality_overview(demo_result, "id")
     row = q.iloc[0]
     clients = demo_result.joined.clients.table
     assert row["Baris dibaca"] == len(clients)
@@ -301,13 +304,13 @@ def test_unknown_headers_error_message_and_mapping_retry():
     raw = "Nomor;Wilayah Tinggal;Tahun\n1;Sanur;2023\n2;Renon;2024\n"
     data = raw.encode("utf-8")
     p = demo_paths()
-    with pytest.raises(InputError) as exc:
+    with pytest.raises(UserError) as exc:
         load_inputs(p["boundaries"], data, names={"clients": "klien_aneh.csv"})
-    msg = ui.error_message(exc.value, "id").replace("\\", "")  # markdown-escaped
+    msg = app_inputs.error_message(exc.value, "id").replace("\\", "")  # markdown-escaped
     assert "klien_aneh.csv" in msg and "kolom" in msg and "Wilayah Tinggal" in msg
-    headers = ui.headers_of(data, "klien_aneh.csv")
+    headers = app_inputs.headers_of(data, "klien_aneh.csv")
     assert headers == ["Nomor", "Wilayah Tinggal", "Tahun"]
-    cmap = ui.mapping_from_choices({"kelurahan": "Wilayah Tinggal", "kode": None})
+    cmap = app_inputs.mapping_from_choices({"kelurahan": "Wilayah Tinggal", "kode": None})
     inputs = load_inputs(
         p["boundaries"], data, names={"clients": "klien_aneh.csv"}, column_maps={"clients": cmap}
     )
@@ -323,9 +326,9 @@ def test_place_choice_places_ambiguous_name_and_is_kept_in_the_scenario():
     before = join_inputs(inputs)
     assert before.clients.table["method"].tolist()[0] != "chosen"
     # the planner's pick goes into the scenario (what the app stores and saves)
-    state = ui.scenario_to_state(Scenario())
+    state = app_state.scenario_to_state(Scenario())
     state["place_choices"] = {place_choice_key(" DAUH  Puri", "Denpasar Barat", None): target}
-    sc = ui.scenario_from_state(state)
+    sc = app_state.scenario_from_state(state)
     assert Scenario.from_text(sc.to_toml()).place_choices == sc.place_choices  # round trip
     joined = join_inputs(inputs, sc.fuzzy_threshold, sc.place_choices)
     tab = joined.clients.table
@@ -335,12 +338,15 @@ def test_place_choice_places_ambiguous_name_and_is_kept_in_the_scenario():
     assert m.loc["Dauh Puri", "method"] == "chosen" and m.loc["Dauh Puri", "kode"] == target
     q = joined.quality.to_frame()
     assert q.loc[q["row"] == 2, "action"].str.contains(target, regex=False).any()
-    opts = ui.candidate_options(
+    opts = app_inputs.candidate_options(
         "Dauh Puri Kelod (Denpasar Barat, Kota Denpasar); Nowhere (X, Y)", units
     )
     assert opts == {"Dauh Puri Kelod (Denpasar Barat, Kota Denpasar)": target}
-    lookup = ui.candidate_lookup(units)  # built once for many names: the same answer
-    assert ui.candidate_options("Dauh Puri Kelod (Denpasar Barat, Kota Denpasar)", lookup) == opts
+    lookup = app_inputs.candidate_lookup(units)  # built once for many names: the same answer
+    assert (
+        app_inputs.candidate_options("Dauh Puri Kelod (Denpasar Barat, Kota Denpasar)", lookup)
+        == opts
+    )
 
 
 def test_place_choice_with_an_unknown_kode_is_reported_not_used():
@@ -367,7 +373,7 @@ def test_public_table_one_language_matches_both(demo_result):
 
 def test_md_escape_defuses_markdown_links_images_and_html():
     raw = "![x](http://evil.example/p.png) <b>Sanur</b> [klik](javascript:alert(1))"
-    out = ui.md_escape(raw)
+    out = app_inputs.md_escape(raw)
     for bad in ("![", "](", "<b>", "[klik]"):
         assert bad not in out
     assert out.replace("\\", "") == raw  # nothing lost, only escaped
@@ -383,7 +389,7 @@ def test_every_download_builds_and_holds_no_client_data(demo_result):
     sc = Scenario(plan={"p": 3})
     plan = plan_recruitment(demo_result.kelurahan, sc)
     pilots = choose_pilots(demo_result.kelurahan, sc)
-    items = ui.export_items(demo_result, sc, plan, pilots, "id")
+    items = app_downloads.export_items(demo_result, sc, plan, pilots, "id")
     assert [i[1] for i in items] == [
         "peringkat.csv",
         "peringkat.xlsx",
@@ -399,7 +405,7 @@ def test_every_download_builds_and_holds_no_client_data(demo_result):
         "skenario.toml",
     ]
     # without a plan there is no plan file to offer
-    no_plan = [i[1] for i in ui.export_items(demo_result, sc, None, pilots, "id")]
+    no_plan = [i[1] for i in app_downloads.export_items(demo_result, sc, None, pilots, "id")]
     assert "rencana_rekrutmen.csv" not in no_plan and len(no_plan) == 11
     secrets = demo_result.clients["name"].dropna().astype(str).tolist()
     secrets += demo_result.clients["client_id"].dropna().astype(str).tolist()
@@ -433,3 +439,78 @@ def test_app_password_gates_everything():
     assert not app.exception
     assert app.title[0].value == "Perencana Agen Pemulihan (IBM)"
     assert app.session_state["_summary"]["clients"] == 600
+
+
+def test_locales_have_the_same_keys_and_every_app_text_is_used():
+    from ibm_geo_app.texts import load_locales
+
+    loc = load_locales()
+    assert set(loc["id"]) == set(loc["en"])
+    assert all(v.strip() for lang in loc.values() for v in lang.values())
+    root = Path(APP).parent
+    code = (root / "app.py").read_text() + "".join(
+        p.read_text() for p in (root / "ibm_geo_app").glob("*.py")
+    )
+    prefixes = ("w.", "s.", "p.by_", "p.mclp", "p.lscp", "p.pmedian", "p.save_", "step.", "data.")
+    prefixes += ("e.", "q.download")
+    used = [k for k in loc["id"] if f'"{k}"' in code or f"'{k}'" in code or k.startswith(prefixes)]
+    unused = sorted(set(loc["id"]) - set(used))
+    assert not unused, unused
+
+
+def test_plan_persists_and_says_when_it_needs_a_rerun(at):
+    goto(at, "plan")
+    at.number_input(key="p_p").set_value(3)
+    at.button(key="run_plan").click().run()
+    plan = at.session_state["plan_run"]["plan"]
+    assert 1 <= len(plan.sites) <= 3 and not at.warning
+    # an input changes: the plan stays (same sites shown), marked as needing a re-run
+    at.number_input(key="p_p").set_value(4).run()
+    assert at.session_state["plan_run"]["plan"] is plan
+    assert any("perlu dihitung ulang" in w.value for w in at.warning)
+    assert frame_with(at, "Agen direkrut")["Kode"].tolist() == plan.sites["kode"].tolist()
+    goto(at, "export")
+    assert any("perlu dihitung ulang" in w.value for w in at.warning)
+    # every download says what it holds
+    assert sum("kelurahan/desa" in c.value for c in at.caption) >= 2
+    goto(at, "plan")
+    at.button(key="run_plan").click().run()
+    assert not any("perlu dihitung ulang" in w.value for w in at.warning)
+    assert at.session_state["plan_run"]["plan"] is not plan
+
+
+def test_export_without_a_plan_says_so(at):
+    goto(at, "export")
+    assert any("Rencana belum dihitung" in w.value for w in at.warning)
+
+
+def test_every_download_is_described_in_both_languages(demo_result):
+    from ibm_geo.i18n import t
+
+    for label, *_ in app_downloads.export_items(demo_result, Scenario(), None, None, "id"):
+        for lang in ("id", "en"):
+            assert t(f"{label}.desc", lang) != f"{label}.desc", (label, lang)
+
+
+def test_a_weight_change_rescores_without_rerunning_the_analysis(at, monkeypatch):
+    import ibm_geo.pipeline as pipeline
+
+    calls = {"analyze": 0, "score": 0}
+    real_analyze, real_score = pipeline.analyze_joined, pipeline.score_table
+
+    def analyze(*a, **kw):
+        calls["analyze"] += 1
+        return real_analyze(*a, **kw)
+
+    def score(table, scenario, ref):
+        calls["score"] += 1 if scenario.stability_draws else 0  # full scorings only
+        return real_score(table, scenario, ref)
+
+    monkeypatch.setattr(pipeline, "analyze_joined", analyze)
+    monkeypatch.setattr(pipeline, "score_table", score)
+    goto(at, "score")
+    at.slider(key="w_distance").set_value(0.9).run()
+    assert not at.exception
+    assert calls == {"analyze": 0, "score": 1}
+    at.sidebar.number_input(key="radius_m").set_value(2500).run()
+    assert calls["analyze"] == 1

@@ -15,7 +15,7 @@ from pyproj import CRS
 from shapely.geometry import Polygon, box
 
 from ibm_geo.crs import local_utm_crs, to_metric
-from ibm_geo.errors import InputError
+from ibm_geo.errors import UserError
 from ibm_geo.io import BOUNDARY_COLUMNS, read_boundaries, read_sql_dump
 from ibm_geo.quality import DataQuality
 
@@ -119,16 +119,18 @@ def test_repair_drop_duplicates_and_swapped_without_crs(tmp_path):
     assert f["problem"].tolist() == [
         "no CRS in the file",
         "coordinates are lat/lon swapped",
+        "invalid polygon (e.g. self-intersection)",  # feature 1, repaired: said, not silent
         "duplicate kode",  # feature 2
         "empty or non-polygon geometry",  # feature 3, dropped
         "duplicate kode",  # feature 4
     ]
-    assert f["row"].tolist()[2:] == [2, 3, 4]
+    assert f["row"].tolist()[2:] == [1, 2, 3, 4]
+    assert f["action"].iat[2] == "repaired (make_valid)" and f["value"].iat[2] == "A"
 
 
 def test_unknown_schema_lists_columns(tmp_path):
     g = gpd.GeoDataFrame({"foo": [1], "bar": ["x"]}, geometry=[SQUARE_A], crs=4326)
-    with pytest.raises(InputError) as err:
+    with pytest.raises(UserError) as err:
         read_boundaries(_write(g, tmp_path / "u.geojson"))
     assert "foo" in str(err.value) and "bar" in str(err.value)
     out = read_boundaries(tmp_path / "u.geojson", column_map={"bar": "nama"})
@@ -150,7 +152,7 @@ def test_sql_dump_swaps_lat_lng():
     assert out.geometry.iat[0].bounds == pytest.approx((119.40, -5.11, 119.41, -5.10))
     assert out.geometry.iat[1].geom_type == "MultiPolygon"
     assert len(out.geometry.iat[1].geoms) == 2
-    with pytest.raises(InputError):
+    with pytest.raises(UserError):
         read_sql_dump(b"-- nothing here", name="empty.sql")
 
 

@@ -330,6 +330,8 @@ def manifest(
 
     ``as_text=True`` returns indented JSON (written next to files as ``manifest.json``).
     """
+    from ibm_geo.distance import distance_method
+
     k = scenario.suppression_k
     man: dict[str, object] = {
         "kind": kind,
@@ -341,6 +343,7 @@ def manifest(
         "suppression_rule": suppression_rule(k, "en"),
         "suppression_rule_id": suppression_rule(k, "id"),
         "contains": "per-kelurahan aggregates only; no client names, IDs or coordinates",
+        "distance_method": distance_method(scenario),  # straight line or roads (OSM credit)
     }
     if units is not None:
         man["units"] = int(units)

@@ -19,7 +19,9 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from ibm_geo.errors import InputError
+from ibm_geo.errors import InputError, UserError
+from ibm_geo.gazetteer import fill_from_code
+from ibm_geo.io import limits as _limits
 from ibm_geo.io.sqldump import read_sql_dump
 from ibm_geo.names import normalize_kodes
 from ibm_geo.quality import DataQuality
@@ -57,30 +59,123 @@ SCHEMAS: dict[str, dict[str, list[str]]] = {
         "kab_kota": ["name_2"],
         "provinsi": ["name_1"],
         "jenis": ["engtype_4", "type_4"],
+        "kode": ["cc_4"],  # GADM 4.1 carries the Kemendagri code as 10 digits
     },
     "osm": {"nama": ["name"], "kode": ["ref:id:codegeo", "ref_id_codegeo", "ref"]},
 }
 _MARKER = {"shared": "nama", "big": "wadmkd", "gadm": "name_4", "osm": "name"}
+#: files that are tables, not boundaries (a client list given to --boundaries)
+TABLE_EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls")
+
+# Indonesia in the projections a layer without a CRS is most often in (x/y ranges, metres).
+_WEB_MERCATOR = ((10.3e6, 15.9e6), (-1.35e6, 0.75e6))
+_UTM_X = (100e3, 900e3)
+_UTM_SOUTH_Y = (8.6e6, 10.0e6)
+_UTM_NORTH_Y = (0.0, 0.8e6)
+#: approximate central longitude per province code: the UTM zone of a layer without a CRS
+_PROVINCE_LON = {
+    "11": 96.8, "12": 99.0, "13": 100.5, "14": 101.8, "15": 103.0, "16": 104.2, "17": 102.5,
+    "18": 105.0, "19": 106.5, "21": 104.5, "31": 106.8, "32": 107.6, "33": 110.2, "34": 110.4,
+    "35": 112.6, "36": 106.1, "51": 115.2, "52": 117.2, "53": 121.5, "61": 110.5, "62": 113.5,
+    "63": 115.4, "64": 116.5, "65": 116.6, "71": 124.6, "72": 121.3, "73": 119.9, "74": 122.3,
+    "75": 122.6, "76": 119.2, "81": 129.5, "82": 127.8, "91": 134.0, "92": 132.5, "93": 137.5,
+    "94": 138.5, "95": 139.5, "96": 132.3,
+}  # fmt: skip
 
 
-def _load(source: str | Path | bytes, fname: str) -> gpd.GeoDataFrame:
+def _layer(path: str, fname: str, layer: str | None, quality: DataQuality) -> str | None:
+    """The polygon layer to read from a multi-layer source (GeoPackage from BIG: lines and
+    points next to the villages): the one asked for, the only polygon layer, or the only one
+    whose columns match a known schema; otherwise ask with the layer names."""
+    import pyogrio
+
+    try:
+        layers = [(str(n), str(t)) for n, t in pyogrio.list_layers(path)]
+    except Exception:  # noqa: BLE001 - not a multi-layer source: the reader reports it
+        return layer
+    names = [n for n, _ in layers]
+    if layer is not None:
+        if layer not in names:
+            raise UserError("boundaries.layer_unknown", file=fname, layer=layer, layers=names)
+        return layer
+    if len(layers) <= 1:
+        return None
+    polys = [n for n, t in layers if "polygon" in t.lower()]
+    if not polys:
+        raise UserError(
+            "boundaries.no_polygons", file=fname, kinds=[f"{n} ({t})" for n, t in layers]
+        )
+    if len(polys) > 1:
+        known = []
+        for n in polys:
+            cols = {str(c).lower() for c in pyogrio.read_info(path, layer=n)["fields"]}
+            if any(m in cols for m in _MARKER.values()):
+                known.append(n)
+        if len(known) != 1:
+            raise UserError("boundaries.layers_ask", file=fname, layers=polys)
+        polys = known
+    quality.add(
+        fname,
+        None,
+        "geometry",
+        f"{len(layers)} layers: {', '.join(names)}",
+        None,
+        f"read layer '{polys[0]}'",
+    )
+    return polys[0]
+
+
+def _load(
+    source: str | Path | bytes,
+    fname: str,
+    layer: str | None = None,
+    quality: DataQuality | None = None,
+) -> gpd.GeoDataFrame:
+    quality = quality if quality is not None else DataQuality()
     ext = Path(fname).suffix.lower()
     if isinstance(source, bytes | bytearray):
+        _limits.check_size(len(source), fname)
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "upload" + (ext or ".geojson"))
             Path(path).write_bytes(bytes(source))
-            return _load(path, fname)
+            return _load(path, fname, layer, quality)
     path = str(source)
+    _limits.check_source_size(path, fname)
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if head.startswith(b"PK\x03\x04"):
+        _limits.check_zip(path, fname)  # zipped Shapefile: declared sizes before unpacking
+    if ext in TABLE_EXTENSIONS or _looks_like_table(head):
+        raise UserError("boundaries.is_table", file=fname, columns=_first_line(head))
     try:
         if ext == ".sql":
             return read_sql_dump(path, name=fname)
         if ext in (".parquet", ".geoparquet"):
             return gpd.read_parquet(path)
-        return gpd.read_file(path)
-    except InputError:
+        chosen = _layer(path, fname, layer, quality)
+        return gpd.read_file(path, layer=chosen) if chosen else gpd.read_file(path)
+    except (InputError, UserError):
         raise
     except Exception as exc:
-        raise InputError(fname, f"cannot read boundaries ({exc})") from exc
+        raise UserError(
+            "boundaries.unreadable", file=fname, detail=f"{type(exc).__name__}: {exc}"[:200]
+        ) from exc
+
+
+def _looks_like_table(head: bytes) -> bool:
+    """Delimited text (a client list) rather than GeoJSON/GPKG/Shapefile/SQL."""
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if not text or text[:1] in (b"{", b"[") or b"\x00" in text[:200]:
+        return False
+    if text[:6].upper() in (b"INSERT", b"CREATE") or text[:2] == b"--":
+        return False
+    first = text.split(b"\n", 1)[0]
+    return any(first.count(sep) >= 1 for sep in (b";", b",", b"\t"))
+
+
+def _first_line(head: bytes) -> str:
+    line = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+    return line[:120] if line else "-"
 
 
 def _pick(gdf: gpd.GeoDataFrame, column_map: dict[str, str] | None, fname: str) -> dict[str, str]:
@@ -102,11 +197,8 @@ def _pick(gdf: gpd.GeoDataFrame, column_map: dict[str, str] | None, fname: str) 
                     found[canon] = hit
             break
     if "nama" not in found:
-        raise InputError(
-            fname,
-            "cannot find the village name column (expected nama, WADMKD, NAME_4 or name); "
-            "columns found: " + ", ".join(map(str, lower.values())) + ". Pass column_map.",
-            "nama",
+        raise UserError(
+            "boundaries.no_name_column", file=fname, columns=", ".join(map(str, lower.values()))
         )
     return found
 
@@ -122,16 +214,39 @@ def _is_valid(geoms: np.ndarray, parts: int = 2) -> np.ndarray:
         return np.concatenate(list(out))
 
 
-def _polygonal(geoms: np.ndarray) -> np.ndarray:
-    """Repair invalid geometries and keep only their polygonal parts (None when nothing is left)."""
+def _polygonal(geoms: np.ndarray, report=None) -> np.ndarray:
+    """Repair invalid geometries and keep only their polygonal parts (None when nothing is left).
+
+    ``report(mask, problem, action)`` is told about every repaired feature and every feature
+    that lost non-polygon parts, so a repair that moves a border is never silent."""
     geoms = np.asarray(geoms, dtype=object)
     out = geoms.copy()
     present = ~shapely.is_missing(geoms)
     invalid = present & ~_is_valid(np.where(present, geoms, None))
     if invalid.any():
         out[invalid] = shapely.make_valid(geoms[invalid])
+        if report is not None:
+            report(invalid, "invalid polygon (e.g. self-intersection)", "repaired (make_valid)")
     types = shapely.get_type_id(out)
-    for i in np.flatnonzero(~np.isin(types, [3, 6]) & present):  # few: repaired collections
+    mixed = ~np.isin(types, [3, 6]) & present
+    if report is not None:
+        had_poly = np.array(
+            [
+                o is not None
+                and (
+                    o.geom_type in ("Polygon", "MultiPolygon")
+                    or any(
+                        p.geom_type in ("Polygon", "MultiPolygon") for p in getattr(o, "geoms", [])
+                    )
+                )
+                for o in out[mixed]
+            ],
+            dtype=bool,
+        )
+        part = np.zeros(len(out), dtype=bool)
+        part[np.flatnonzero(mixed)[had_poly]] = True
+        report(part, "non-polygon parts (lines/points) in the geometry", "parts dropped")
+    for i in np.flatnonzero(mixed):  # few: repaired collections
         g = out[i]
         parts = [p for p in getattr(g, "geoms", [g]) if p.geom_type in ("Polygon", "MultiPolygon")]
         polys = []
@@ -159,21 +274,36 @@ def read_boundaries(
     name: str | None = None,
     column_map: dict[str, str] | None = None,
     quality: DataQuality | None = None,
+    layer: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read boundaries in any supported format into :data:`BOUNDARY_COLUMNS`, EPSG:4326.
 
     ``column_map`` maps source columns to canonical names (``{"DESA": "nama"}``) and wins over
-    schema detection. Invalid polygons are repaired, empty ones dropped and reported, duplicate
-    codes reported; codes are synthesised as ``X-<n>`` when the source has none.
+    schema detection. Invalid polygons are repaired, empty ones dropped, duplicate codes
+    kept, each reported; codes are synthesised as ``X-<n>`` when the source has none. ``layer``
+    picks the layer of a multi-layer GeoPackage (asked for when several could be villages).
+    A file without a CRS in projected metres (UTM, Web Mercator) is recognised from its range.
+    Unusable files raise :class:`~ibm_geo.errors.UserError` naming the file.
     """
     quality = quality if quality is not None else DataQuality()
     if isinstance(source, bytes | bytearray):
         fname = name or "boundaries.geojson"
     else:
         fname = name or Path(source).name
-    gdf = _load(source, fname)
-    if gdf.geometry is None or len(gdf) == 0:
-        raise InputError(fname, "no features in the boundary file")
+    gdf = _load(source, fname, layer, quality)
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf._geometry_column_name not in gdf.columns:
+        cols = ", ".join(str(c) for c in list(gdf.columns)[:15]) or "-"
+        raise UserError("boundaries.is_table", file=fname, columns=cols)
+    if len(gdf) == 0:
+        raise UserError("boundaries.no_features", file=fname)
+    present = ~shapely.is_missing(gdf.geometry.values)
+    kinds = pd.Series(shapely.get_type_id(gdf.geometry.values))
+    if not np.isin(kinds[present], [3, 6, 7]).any():
+        names = {-1: "null", 0: "Point", 1: "LineString", 2: "LinearRing", 4: "MultiPoint"}
+        names |= {5: "MultiLineString"}
+        found_kinds = sorted({names.get(int(k), str(k)) for k in kinds})
+        raise UserError("boundaries.no_polygons", file=fname, kinds=found_kinds)
+    _limits.check_vertices(int(shapely.get_num_coordinates(gdf.geometry.values).sum()), fname)
     found = _pick(gdf, column_map, fname)
     n = len(gdf)
     feature = np.arange(1, n + 1)
@@ -198,32 +328,46 @@ def read_boundaries(
         out["kode_kab"] = out["kode"].str[:5].where(dotted, None)
     if out["provinsi"].isna().all():  # the shared files and many layers carry codes only
         out["provinsi"] = province_of(out["kode"])
-    jenis_from_code = out["kode"].str[9].map({"1": "Kelurahan", "2": "Desa"}).where(dotted, None)
+    # kelurahan/desa: the code's 5th digit decides (GADM writes "Village" for both); a type
+    # column only where there is no code, and "village" then says nothing
     jenis = out["jenis"].astype(object)
     jl = jenis.astype("string").str.lower()
     jenis = jenis.mask(jl.str.contains("kelurahan", na=False), "Kelurahan")
-    jenis = jenis.mask(jl.str.contains("desa|village", na=False), "Desa")
-    out["jenis"] = jenis.where(jenis.isin(["Kelurahan", "Desa"]), jenis_from_code)
-    out["jenis"] = out["jenis"].astype(object).where(out["jenis"].notna(), None)
+    jenis = jenis.mask(jl.str.fullmatch(r"\s*desa\s*", na=False), "Desa")
+    out["jenis"] = jenis.where(jenis.isin(["Kelurahan", "Desa"]), None)
+    # parents (and the type) from the Kemendagri code list when the layer lacks them
+    out, filled = fill_from_code(out, copy=False)
+    out["jenis"] = out["jenis"].astype(object).where(pd.notna(out["jenis"]), None)
     appr = out["approximate"].astype("string").str.lower()
     out["approximate"] = appr.isin(["true", "1", "ya", "yes"]).to_numpy()
 
     geo = gpd.GeoDataFrame(out, geometry=gdf.geometry.reset_index(drop=True).values, crs=gdf.crs)
     # CRS: assume degrees when missing; swap lat/lon when the extent says so
     if geo.crs is None:
-        b = geo.total_bounds
-        degrees = b[0] >= -180 and b[2] <= 180 and b[1] >= -90 and b[3] <= 90
-        if not (degrees or _looks_swapped(b)):
-            raise InputError(fname, "no CRS in the file and the coordinates are not degrees")
-        quality.add(fname, None, "geometry", "no CRS in the file", None, "assumed EPSG:4326")
-        geo = geo.set_crs(4326)
-    elif not geo.crs.equals(CRS.from_epsg(4326)):
+        crs = _guess_crs(geo.total_bounds, out["kode"], fname)
+        quality.add(fname, None, "geometry", "no CRS in the file", None, f"assumed {crs}")
+        geo = geo.set_crs(crs)
+    if not geo.crs.equals(CRS.from_epsg(4326)):
         geo = geo.to_crs(4326)
     if _looks_swapped(geo.total_bounds):
         quality.add(fname, None, "geometry", "coordinates are lat/lon swapped", None, "swapped")
         geo = _swap_xy(geo)
+    b = geo.total_bounds
+    if not (np.isfinite(b).all() and b[2] >= 90 and b[0] <= 145 and b[3] >= -15 and b[1] <= 10):
+        quality.add(
+            fname,
+            None,
+            "geometry",
+            f"extent {_fmt_bounds(b)} lies outside Indonesia",
+            None,
+            "check the file's CRS",
+        )
 
-    geoms = _polygonal(geo.geometry.values)
+    def report(mask: np.ndarray, problem: str, action: str) -> None:
+        if mask.any():
+            quality.add_many(fname, feature[mask], "geometry", problem, out["nama"][mask], action)
+
+    geoms = _polygonal(geo.geometry.values, report)
     missing = shapely.is_missing(geoms)
     empty = missing | shapely.is_empty(np.where(missing, shapely.Polygon(), geoms))
     if empty.any():
@@ -243,4 +387,34 @@ def read_boundaries(
         quality.add_many(
             fname, keep_feature[dup], "kode", "duplicate kode", geo["kode"][dup], "kept both"
         )
-    return geo[BOUNDARY_COLUMNS]
+    geo = geo[BOUNDARY_COLUMNS]
+    geo.attrs["filled_from_code"] = filled  # cells taken from ibm_geo.gazetteer, per column
+    return geo
+
+
+def _fmt_bounds(b) -> str:
+    return ", ".join(f"{v:,.4g}" for v in b)
+
+
+def _within(b, xr, yr) -> bool:
+    return xr[0] <= b[0] and b[2] <= xr[1] and yr[0] <= b[1] and b[3] <= yr[1]
+
+
+def _guess_crs(b: np.ndarray, kode: pd.Series, fname: str) -> str:
+    """The CRS of a layer saved without one, from its coordinate range: degrees (EPSG:4326,
+    possibly lat/lon swapped), Web Mercator, or a WGS 84 UTM zone chosen from the province of
+    the village codes. Anything else is asked for rather than guessed."""
+    if not np.isfinite(b).all():
+        raise UserError("boundaries.no_polygons", file=fname, kinds="empty")
+    if (b[0] >= -180 and b[2] <= 180 and b[1] >= -90 and b[3] <= 90) or _looks_swapped(b):
+        return "EPSG:4326"
+    if _within(b, *_WEB_MERCATOR):
+        return "EPSG:3857"
+    south, north = _within(b, _UTM_X, _UTM_SOUTH_Y), _within(b, _UTM_X, _UTM_NORTH_Y)
+    if south or north:
+        prov = kode.astype("string").str.extract(r"^(\d{2})")[0].dropna()
+        lons = [_PROVINCE_LON[p] for p in prov if p in _PROVINCE_LON]
+        if lons:
+            zone = int((float(np.median(lons)) + 180) // 6) + 1
+            return f"EPSG:{(32700 if south else 32600) + zone}"
+    raise UserError("boundaries.unknown_crs", file=fname, bounds=_fmt_bounds(b))

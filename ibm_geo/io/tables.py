@@ -12,12 +12,21 @@ import datetime as _dt
 import io
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ibm_geo.errors import InputError
+from ibm_geo.errors import UserError
+from ibm_geo.io import limits as _limits
+from ibm_geo.io.sheets import (
+    csv_header,
+    is_xlsx,
+    read_workbook,
+    same_table,
+    unique_names,
+)
 from ibm_geo.names import normalize_kodes
 from ibm_geo.quality import DataQuality
 
@@ -188,14 +197,6 @@ def _sniff_sep(text: str) -> str:
 STRING = pd.StringDtype("pyarrow")
 
 
-def _header(text: str, sep: str) -> list[str]:
-    """Column names as the CSV module reads the first record (quotes and all)."""
-    try:
-        return next(csv.reader(io.StringIO(text), delimiter=sep))
-    except (StopIteration, csv.Error):
-        return []
-
-
 def _null_empty(chunk, pool):
     """Empty strings -> null by a new validity bitmap over the same buffers (no copy of the text)."""
     import pyarrow as pa
@@ -238,8 +239,11 @@ def _clean_arrow(col, pool):
 _HEAD = 65536
 
 
-def _read_csv(source: bytes | Path, fname: str) -> pd.DataFrame:
-    """CSV -> all-text frame, stripped, empty cells as NA.
+def _read_csv(
+    source: bytes | Path, fname: str, is_known=lambda h: False
+) -> tuple[pd.DataFrame, int]:
+    """CSV -> all-text frame, stripped, empty cells as NA; also the line number of the first
+    data row (title lines above the header are skipped, see :func:`~ibm_geo.io.sheets.csv_header`).
 
     pyarrow's reader does the work (1M rows in about half a second) straight from the file; it
     also checks that the bytes are UTF-8, so the whole file is decoded in Python only when it is
@@ -257,22 +261,31 @@ def _read_csv(source: bytes | Path, fname: str) -> pd.DataFrame:
         size = Path(source).stat().st_size
     bom = 3 if head_bytes.startswith(b"\xef\xbb\xbf") else 0
     if not head_bytes[bom:].strip() and size <= len(head_bytes):
-        raise InputError(fname, "the file is empty")
+        raise UserError("input.empty", file=fname)
     head = head_bytes[bom:].decode("utf-8", errors="replace")
-    sep = _sniff_sep(head)
+    header, sep = csv_header(head, is_known, _sniff_sep(head))
+    start = header.data_start  # 0-based line index of the first data line
+    names = unique_names([h.strip() for h in header.names])
+    head_lines = head_bytes[bom:].split(b"\n")
+    offset = bom + sum(len(ln) + 1 for ln in head_lines[:start])
 
     def whole() -> bytes:
         return bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
 
+    def body(text: str) -> str:
+        if start == 0:
+            return text
+        parts = text.split("\n", start)
+        return parts[start] if len(parts) > start else ""
+
     try:
         # the system allocator: mimalloc's purging of freed pages made this step vary by 2x
         pool = pa.system_memory_pool()
-        names = _header(head, sep)
 
         def read(stream):
             return pacsv.read_csv(
                 stream,
-                read_options=pacsv.ReadOptions(block_size=1 << 22),
+                read_options=pacsv.ReadOptions(block_size=1 << 22, column_names=names),
                 parse_options=pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False),
                 convert_options=pacsv.ConvertOptions(
                     column_types={c: pa.large_string() for c in names},
@@ -283,16 +296,16 @@ def _read_csv(source: bytes | Path, fname: str) -> pd.DataFrame:
             )
 
         if isinstance(source, bytes | bytearray):
-            stream = pa.BufferReader(pa.py_buffer(source).slice(bom))
+            stream = pa.BufferReader(pa.py_buffer(source).slice(offset))
         else:
             stream = pa.memory_map(str(source))  # no copy of a 100 MB file
-            stream.seek(bom)
+            stream.seek(offset)
         try:
             tbl = read(stream)
         except pa.ArrowInvalid as exc:
             if "UTF8" not in str(exc).upper():
                 raise
-            text = _decode(whole())  # cp1252 and friends: re-encode once, then the same reader
+            text = body(_decode(whole()))  # cp1252 and friends: re-encode once, same reader
             tbl = read(pa.BufferReader(pa.py_buffer(text.encode("utf-8"))))
         if tbl.column_names != names or any(t != pa.large_string() for t in tbl.schema.types):
             raise ValueError("header not as sniffed")  # the tolerant path below decides
@@ -304,50 +317,203 @@ def _read_csv(source: bytes | Path, fname: str) -> pd.DataFrame:
             copy=False,
         )
         df.columns = names  # positional first: a header may repeat a name
-        return df
+        return df, start + 1
+    except UserError:
+        raise
     except Exception:  # ragged rows, odd quoting etc.: the tolerant pandas parser
         pass
-    text = _decode(whole())
+    text = body(_decode(whole()))
     try:
         df = pd.read_csv(
             io.StringIO(text),
             sep=sep,
             dtype=str,
+            header=None,
             keep_default_na=False,
             skip_blank_lines=False,
             engine="python",
         )
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise InputError(fname, f"cannot parse as CSV ({exc})") from exc
-    return pd.DataFrame({c: _clean_text(df[c]) for c in df.columns})
+    except pd.errors.EmptyDataError:
+        df = pd.DataFrame(columns=range(len(names)))
+    except (pd.errors.ParserError, ValueError, csv.Error) as exc:
+        raise UserError("input.csv_unreadable", file=fname, detail=str(exc)[:200]) from exc
+    if df.shape[1] > len(names):  # data wider than the header: keep the cells, unnamed
+        names = unique_names(names + [""] * (df.shape[1] - len(names)))
+    df = df.reindex(columns=range(len(names)))
+    df.columns = names
+    return pd.DataFrame({c: _clean_text(df[c].astype(object)) for c in names}), start + 1
 
 
-def _read_raw(source: str | Path | bytes, name: str | None) -> tuple[pd.DataFrame, str]:
-    """Load every cell as stripped text (NA when empty); returns the frame and the file name
-    used in reports."""
+def _count_lines(source: bytes | Path) -> int:
+    if isinstance(source, bytes | bytearray):
+        return bytes(source).count(b"\n")
+    n = 0
+    with open(source, "rb") as fh:
+        while chunk := fh.read(1 << 24):
+            n += chunk.count(b"\n")
+    return n
+
+
+def _utf16(head: bytes) -> str | None:
+    """Excel's "Unicode text" is UTF-16 (usually LE with a BOM): the codec, or None."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    sample = head[:512]
+    if len(sample) >= 4 and len(sample) % 2 == 0:
+        if sample[1::2].count(0) == len(sample) // 2 and sample[0::2].count(0) == 0:
+            return "utf-16-le"
+        if sample[0::2].count(0) == len(sample) // 2 and sample[1::2].count(0) == 0:
+            return "utf-16-be"
+    return None
+
+
+@dataclass
+class RawTable:
+    """All-text cells of one table with the spreadsheet row of each record and, when several
+    sheets were read, the sheet each record came from (``file`` label for reports)."""
+
+    frame: pd.DataFrame
+    fname: str
+    rows: np.ndarray
+    files: np.ndarray | None = None
+    header_row: int = 1
+
+
+def _canon_fn(kind: str, column_map: dict[str, str] | None):
+    aliases = _aliases(kind)
+    user = {header_key(k): v for k, v in (column_map or {}).items()}
+
+    def canon(h: str) -> str | None:
+        key = header_key(re.sub(r"\.\d+$", "", h))
+        return user.get(key) or aliases.get(key)
+
+    return canon
+
+
+def _read_raw(
+    source: str | Path | bytes,
+    name: str | None,
+    kind: str = "clients",
+    column_map: dict[str, str] | None = None,
+    quality: DataQuality | None = None,
+    sheet: str | None = None,
+) -> RawTable:
+    """Load every cell as stripped text (NA when empty), after the limits are checked, with the
+    header found under title rows and every sheet that holds the same table."""
+    quality = quality if quality is not None else DataQuality()
     if isinstance(source, bytes | bytearray):
         fname = name or "upload.csv"
-        magic = bytes(source[:4])
+        head = bytes(source[:4096])
     else:
         fname = name or Path(source).name
         try:
             with open(source, "rb") as fh:
-                magic = fh.read(4)
+                head = fh.read(4096)
         except OSError as exc:
-            raise InputError(fname, f"cannot read file: {exc}") from exc
+            raise UserError("input.not_found", file=fname, detail=exc.strerror or str(exc)) from exc
+    _limits.check_source_size(source, fname)
+    canon = _canon_fn(kind, column_map)
+
+    def is_known(h: str) -> bool:
+        return canon(h) is not None
+
     ext = Path(fname).suffix.lower()
-    if ext in (".xlsx", ".xlsm", ".xls") or magic == b"PK\x03\x04":
-        data = bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
+    if ext == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UserError(
+            "input.xlsx_unreadable", file=fname, detail="old binary .xls (Excel 97-2003)"
+        )
+    if is_xlsx(head, fname):
+        return _read_xlsx(source, fname, canon, quality, sheet)
+    codec = _utf16(head)
+    if codec is not None:
+        raw = bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
         try:
-            df = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl", header=0)
-        except Exception as exc:  # openpyxl reads .xlsx only; old binary .xls lands here
-            raise InputError(
-                fname, f"cannot read spreadsheet ({exc}); save it as .xlsx or .csv"
+            source = raw.decode(codec).lstrip("\ufeff").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UserError(
+                "input.csv_unreadable", file=fname, detail=f"broken {codec.upper()} text"
             ) from exc
-        df = pd.DataFrame({c: _clean_text(df[c]) for c in df.columns})
+        del raw
+    elif b"\x00" in head:
+        raise UserError("input.binary", file=fname)
+    src = source if isinstance(source, bytes | bytearray) else Path(source)
+    _limits.check_rows(_count_lines(src) - 1, fname)
+    df, first = _read_csv(src, fname, is_known)
+    return RawTable(
+        df, fname, np.arange(first, first + len(df), dtype="int64"), header_row=first - 1
+    )
+
+
+def _read_xlsx(source, fname, canon, quality: DataQuality, sheet: str | None) -> RawTable:
+    _limits.check_zip(source, fname)
+    data = bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
+    lim = _limits.limits()
+    tables, skipped, empty = read_workbook(
+        data, fname, lambda h: canon(h) is not None, lim.max_rows
+    )
+    all_sheets = [t.sheet for t in tables] + skipped + empty
+    if sheet is not None:
+        chosen = [t for t in tables if t.sheet == sheet]
+        if not chosen:
+            if sheet in all_sheets:
+                raise UserError("input.no_table", file=f"{fname} [{sheet}]", sheets=sheet)
+            raise UserError("input.sheet_unknown", file=fname, sheet=sheet, sheets=all_sheets)
+    elif not tables:
+        raise UserError("input.no_table", file=fname, sheets=all_sheets or "-")
+    elif all(same_table(tables[0], t, canon) for t in tables[1:]):
+        chosen = tables
     else:
-        df = _read_csv(source if isinstance(source, bytes | bytearray) else Path(source), fname)
-    return df, fname
+        raise UserError("input.sheets_differ", file=fname, sheets=[t.sheet for t in tables])
+    first = chosen[0]
+    names = unique_names(first.header.names)
+    pos = {canon(n): j for j, n in enumerate(first.header.names) if n and canon(n)}
+    columns: list[list] = [[] for _ in names]
+    rows: list[int] = []
+    files: list[str] = []
+    multi = len(chosen) > 1
+    for t in chosen:
+        # other sheets: columns by meaning (their order or spelling may differ)
+        where = list(range(len(names)))
+        if t is not first:
+            theirs = {canon(n): j for j, n in enumerate(t.header.names) if n and canon(n)}
+            where = [
+                theirs.get(c, -1) for c in (canon(n) if n else None for n in first.header.names)
+            ]
+        for j, w in enumerate(where):
+            columns[j].extend(r[w] if 0 <= w < len(r) else None for r in t.rows)
+        rows.extend(t.row_numbers)
+        label = f"{fname} [{t.sheet}]" if multi else fname
+        files.extend([label] * len(t.rows))
+        for r, col in t.uncached:
+            quality.add(
+                label,
+                r,
+                col,
+                "formula without a saved value",
+                None,
+                "cell read as empty; open and save the file in Excel",
+            )
+    read = [t.sheet for t in chosen]
+    if multi or skipped or empty or len(all_sheets) > 1:
+        note = "sheets read: " + ", ".join(read)
+        if skipped:
+            note += "; skipped (instructions): " + ", ".join(skipped)
+        if empty:
+            note += "; skipped (no table): " + ", ".join(empty)
+        quality.add(fname, None, None, note, None, f"{sum(len(t.rows) for t in chosen)} rows read")
+    del pos
+    df = pd.DataFrame(
+        {n: _clean_text(pd.Series(c, dtype=object)) for n, c in zip(names, columns, strict=True)}
+    )
+    if not len(names):
+        df = pd.DataFrame(index=range(len(rows)))
+    return RawTable(
+        df,
+        fname,
+        np.asarray(rows, dtype="int64"),
+        np.asarray(files, dtype=object),
+        header_row=first.header.data_start,
+    )
 
 
 # -- vectorised value parsers ----------------------------------------------------------------
@@ -461,12 +627,18 @@ def _duplicated(ids: pd.Series) -> pd.Series:
 
 
 class _Reporter:
-    def __init__(self, quality: DataQuality, fname: str, rows: pd.Series):
-        self.q, self.f, self.rows = quality, fname, rows
+    def __init__(self, quality: DataQuality, fname: str, rows: pd.Series, files=None):
+        self.q, self.f, self.rows, self.files = quality, fname, rows, files
 
     def __call__(self, mask, column, problem, values=None, action="ignored value"):
         mask = pd.Series(mask, index=self.rows.index).fillna(False).astype(bool)
         if not mask.any():
+            return
+        if self.files is not None:  # several sheets read: one block per sheet
+            for label in pd.unique(self.files[mask]):
+                m = mask & (self.files == label)
+                vals = None if values is None else values[m]
+                self.q.add_many(label, self.rows[m], column, problem, vals, action)
             return
         vals = None if values is None else values[mask]
         self.q.add_many(self.f, self.rows[mask], column, problem, vals, action)
@@ -492,19 +664,24 @@ def read_points(
     quality: DataQuality,
     name: str | None = None,
     column_map: dict[str, str] | None = None,
+    sheet: str | None = None,
 ) -> pd.DataFrame:
     """Read a clients / agents / service_points table into the canonical columns.
 
     ``column_map`` maps written headers to canonical names and wins over detection. Raises
-    :class:`InputError` (naming the file) when no location column exists; every bad cell becomes NA
-    and a row in ``quality``. The output keeps every data row (fully empty lines are skipped, as
-    they are not records) with ``row`` = spreadsheet row number (header = row 1).
+    :class:`~ibm_geo.errors.UserError` (naming the file) when the file is unusable (no location
+    column, no data rows, over a limit, sheets that differ and no ``sheet`` chosen); every bad
+    cell becomes NA and a row in ``quality``. The output keeps every data row (fully empty lines
+    are skipped, as they are not records) with ``row`` = spreadsheet row number (the header
+    may sit under title rows; with several sheets read, quality rows name the sheet).
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
-    raw, fname = _read_raw(source, name)
+    rt = _read_raw(source, name, kind, column_map, quality, sheet)
+    raw, fname = rt.frame, rt.fname
     raw.index = pd.RangeIndex(len(raw))
-    rows = pd.Series(np.arange(2, len(raw) + 2, dtype="int64"))
+    rows = pd.Series(rt.rows)
+    files = None if rt.files is None else pd.Series(rt.files)
 
     # cells arrive stripped; drop unnamed all-empty columns and all-empty records. Columns are
     # handled by position: a sheet may repeat a header ("kelurahan" twice).
@@ -519,6 +696,12 @@ def read_points(
         empty = np.ones(len(raw), dtype=bool)
     keep_rows = ~empty
     rows = rows[keep_rows].reset_index(drop=True)
+    if files is not None:
+        files = files[keep_rows].reset_index(drop=True)
+    if len(rows) == 0:
+        if kind == "clients":
+            raise UserError("input.header_only", file=fname, row=rt.header_row)
+        quality.add(fname, rt.header_row, None, "no data rows under the header", None, "none read")
     cells = [cells[i][keep_rows].reset_index(drop=True) for i in keep_cols]
     headers = [headers[i] for i in keep_cols]
 
@@ -542,15 +725,10 @@ def read_points(
         "lat" in found and "lon" in found
     )
     if not has_loc:
-        raise InputError(
-            fname,
-            "no location column: need kode, kelurahan/desa, lat+lon or koordinat; found "
-            + ", ".join(headers),
-            "kelurahan",
-        )
+        raise UserError("input.no_location_column", file=fname, found=", ".join(headers) or "-")
 
     text = {canon: cells[pos] for canon, pos in found.items()}
-    rep = _Reporter(quality, fname, rows)
+    rep = _Reporter(quality, fname, rows, files)
     n = len(rows)
     out = pd.DataFrame({"row": rows})
 

@@ -1,6 +1,7 @@
 """Where to recruit Agen Pemulihan and which villages to pilot (see docs/ARCHITECTURE.md "Planning").
 
-Core on arrays (:func:`build_coverage`, :func:`solve_mclp`, :func:`solve_lscp`,
+Core on arrays: one :class:`Problem` (coverage, demand, fixed sites with spare capacity,
+capacities, costs, quotas) built once and passed to every solver (:func:`build_coverage`, :func:`solve_mclp`, :func:`solve_lscp`,
 :func:`solve_pmedian`, :func:`greedy_mclp`, :func:`coverage_curve`); GeoDataFrame wrappers
 (:func:`plan_recruitment`, :func:`choose_pilots`, :func:`compare_scenarios`).
 """
@@ -13,8 +14,10 @@ from ibm_geo.plan.coverage_matrix import (
     covered_by,
     nearest_open,
 )
-from ibm_geo.plan.greedy import coverage_curve, greedy_mclp, improve_by_swaps
+from ibm_geo.plan.curve import coverage_curve
+from ibm_geo.plan.greedy import greedy_mclp, improve_by_swaps
 from ibm_geo.plan.pilots import PILOT_COLUMNS, choose_pilots
+from ibm_geo.plan.problem import Problem
 from ibm_geo.plan.recruitment import (
     SITE_COLUMNS,
     RecruitmentPlan,
@@ -27,6 +30,7 @@ from ibm_geo.plan.solvers import solve_lscp, solve_mclp, solve_pmedian
 
 __all__ = [
     "PILOT_COLUMNS",
+    "Problem",
     "SITE_COLUMNS",
     "Coverage",
     "RecruitmentPlan",

@@ -52,11 +52,12 @@ def _as_xy(a) -> np.ndarray:
     return xy
 
 
-def build_coverage(demand_xy, candidate_xy, radius: float) -> Coverage:
+def build_coverage(demand_xy, candidate_xy, radius: float, backend=None) -> Coverage:
     """Pairs (demand i, candidate j) with straight-line distance <= ``radius``.
 
     Coordinates must be in a metric CRS. Built with ``cKDTree.sparse_distance_matrix`` so memory
-    grows with the number of pairs inside the radius, never with n x m.
+    grows with the number of pairs inside the radius, never with n x m. ``backend``
+    (:mod:`ibm_geo.distance`, e.g. road travel from each candidate) replaces the straight line.
     """
     if not radius > 0:
         raise ValueError("radius must be positive")
@@ -66,12 +67,14 @@ def build_coverage(demand_xy, candidate_xy, radius: float) -> Coverage:
     if n == 0 or m == 0:
         empty = sp.csr_matrix((n, m), dtype=float)
         return Coverage(empty, empty.copy(), float(radius))
-    t_d = cKDTree(dxy)
-    t_c = cKDTree(cxy)
-    rec = t_d.sparse_distance_matrix(t_c, radius, output_type="ndarray")
-    i = rec["i"].astype(np.int64)
-    j = rec["j"].astype(np.int64)
-    v = rec["v"].astype(float)
+    if backend is None:
+        rec = cKDTree(dxy).sparse_distance_matrix(cKDTree(cxy), radius, output_type="ndarray")
+        i = rec["i"].astype(np.int64)
+        j = rec["j"].astype(np.int64)
+        v = rec["v"].astype(float)
+    else:
+        j, i, v = backend.pairs(cxy, dxy, radius)  # travel from the candidate to the demand
+        i, j, v = np.asarray(i, np.int64), np.asarray(j, np.int64), np.asarray(v, float)
     order = np.lexsort((j, i))
     i, j, v = i[order], j[order], v[order]
     indptr = np.zeros(n + 1, dtype=np.int64)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ibm_geo.plan.coverage_matrix import Coverage, covered_by
+from ibm_geo.plan.problem import Problem, as_problem
 from ibm_geo.plan.result import SolveResult
 
 
@@ -86,69 +87,53 @@ class _State:
 
 
 def greedy_mclp(
-    cov: Coverage,
-    weights,
-    p: int | None,
+    problem: Problem | Coverage,
+    weights=None,
+    p: int | None = None,
     *,
-    fixed: Sequence[int] | None = None,
-    required: Sequence[int] | None = None,
-    forbidden: Sequence[int] | None = None,
-    capacity: float | np.ndarray | None = None,
-    fixed_capacity: float | np.ndarray | None = None,
-    cost: float | np.ndarray | None = None,
-    budget: float | None = None,
-    groups: np.ndarray | None = None,
-    min_per_group: dict | None = None,
-    max_per_group: dict | None = None,
     target: float | None = None,
     stop_at_zero: bool = True,
+    **kwargs,
 ) -> SolveResult:
     """Pick up to ``p`` new sites greedily by marginal new demand reached.
 
-    ``fixed`` sites are already open (existing agents): demand they reach is not new. With
-    ``capacity`` each site serves at most that much demand (nearest first), fixed sites
-    ``fixed_capacity``. With ``cost``/``budget`` the greedy ranks by gain per cost and skips
-    what no longer fits. ``groups`` (one label per candidate) with ``min_per_group`` /
-    ``max_per_group`` are BNNK quotas. ``target`` stops once that much new demand is reached
-    (used for set covering). ``stop_at_zero`` stops when no site adds anything.
+    ``problem`` is a :class:`~ibm_geo.plan.problem.Problem` (or coverage + weights + the
+    keywords of :meth:`Problem.build`). Fixed sites are open already: demand they reach is not
+    new. With capacities each site serves at most its capacity (nearest first; fixed sites
+    their spare capacity). With cost/budget the greedy ranks by gain per cost and skips what no
+    longer fits; quotas per group are met first (minimums) and never exceeded (maximums).
+    ``target`` stops once that much new demand is reached (used for set covering).
+    ``stop_at_zero`` stops when no site adds anything.
     """
     t0 = time.perf_counter()
-    w = np.asarray(weights, dtype=float)
-    m = cov.n_candidates
-    if len(w) != cov.n_demand:
-        raise ValueError("weights must have one value per demand point")
-    fixed_i = _idx(fixed)
-    req = _idx(required)
-    banned = np.zeros(m, dtype=bool)
-    banned[_idx(forbidden)] = True
-    banned[fixed_i] = True
-    costs = np.broadcast_to(np.asarray(1.0 if cost is None else cost, dtype=float), (m,))
-    cap_arr = None
-    if capacity is not None:
-        cap_arr = np.broadcast_to(np.asarray(capacity, dtype=float), (m,)).copy()
-        if fixed_i.size:
-            fc = capacity if fixed_capacity is None else fixed_capacity
-            fc_arr = np.broadcast_to(np.asarray(fc, dtype=float), (m,))
-            cap_arr[fixed_i] = fc_arr[fixed_i] if np.ndim(fc) else float(fc)
-    total = float(w.sum())
-    st = _State(cov, w, cap_arr)
+    pb = as_problem(problem, weights, p, **kwargs)
+    w = pb.weights
+    m = pb.n_candidates
+    fixed_i = pb.fixed
+    req = pb.required
+    banned = ~pb.available()
+    costs = pb.cost
+    cap_arr = pb.capacity
+    st = _State(pb.cov, w, cap_arr)
 
     if cap_arr is None:
-        st.r[covered_by(cov, fixed_i)] = 0.0
-        before = total - float(st.r.sum())
+        st.r[covered_by(pb.cov, fixed_i)] = 0.0
+        before = float(w.sum()) - float(st.r.sum())
     else:
         before = 0.0
         for j in fixed_i:
             before += st.open(int(j))
+    before += pb.pre_served
 
-    grp = None if groups is None else np.asarray(groups, dtype=object)
-    mins = dict(min_per_group or {})
-    maxs = dict(max_per_group or {})
+    grp = pb.groups
+    mins = pb.min_per_group
+    maxs = pb.max_per_group
+    budget = pb.budget
     count: dict = {}
     chosen: list[int] = []
     gains: list[float] = []
     spent = 0.0
-    limit = np.inf if p is None else int(p)
+    limit = np.inf if pb.p is None else int(pb.p)
     reached = 0.0
 
     def allowed(j: int) -> bool:
@@ -174,8 +159,6 @@ def greedy_mclp(
             count[grp[j]] = count.get(grp[j], 0) + 1
 
     for j in req:
-        if banned[j] and j in fixed_i:
-            continue
         take(int(j))
 
     # Phase 1: meet minimum quotas with the best candidates of each short group.
@@ -198,8 +181,6 @@ def greedy_mclp(
             break
         neg, j = heapq.heappop(heap)
         if not allowed(j):
-            if banned[j]:
-                continue
             # Budget/quota block it now and forever (spend and counts only grow).
             continue
         g = st.gain(j) / max(costs[j], 1e-12)
@@ -219,48 +200,12 @@ def greedy_mclp(
         method="greedy",
         status="heuristic",
         runtime_s=time.perf_counter() - t0,
-        total_demand=total,
+        total_demand=pb.total,
         covered_before=before,
         covered_after=after,
         fixed=fixed_i,
         gains=np.asarray(gains, dtype=float),
         flows=st.flows(),
-    )
-
-
-def coverage_curve(
-    cov: Coverage,
-    weights,
-    max_p: int,
-    *,
-    fixed: Sequence[int] | None = None,
-    exact: bool = False,
-    **kwargs,
-) -> pd.DataFrame:
-    """Covered demand for p = 0..max_p new groups and the marginal gain of each extra group.
-
-    Default is the greedy curve (one lazy-greedy run; column ``method`` says "greedy"): a lower
-    bound on what p groups can reach. ``exact=True`` solves an MCLP per p with HiGHS (small P
-    only). ``covered`` includes demand already reached by ``fixed`` sites.
-    """
-    if exact:
-        from ibm_geo.plan.solvers import solve_mclp
-
-        covered = []
-        for p in range(max_p + 1):
-            res = solve_mclp(cov, weights, p, fixed=fixed, **kwargs)
-            covered.append(res.covered_after)
-        method = "highs"
-    else:
-        res = greedy_mclp(cov, weights, max_p, fixed=fixed, stop_at_zero=False, **kwargs)
-        gains = np.zeros(max_p)
-        gains[: len(res.gains)] = res.gains[:max_p]
-        covered = list(res.covered_before + np.concatenate([[0.0], np.cumsum(gains)]))
-        method = "greedy"
-    covered_arr = np.asarray(covered, dtype=float)
-    marginal = np.concatenate([[0.0], np.diff(covered_arr)])
-    return pd.DataFrame(
-        {"p": np.arange(max_p + 1), "covered": covered_arr, "marginal": marginal, "method": method}
     )
 
 

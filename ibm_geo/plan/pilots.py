@@ -41,13 +41,23 @@ def _eligible(kel: pd.DataFrame, scenario: Scenario) -> tuple[np.ndarray, np.nda
     return ok, existing
 
 
-def choose_pilots(kelurahan: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+def choose_pilots(
+    kelurahan: pd.DataFrame,
+    scenario: Scenario,
+    sites: pd.DataFrame | None = None,
+    backend=None,
+) -> pd.DataFrame:
     """Pick pilot villages by score under ``scenario.pilots``.
 
     ``per_kab`` caps pilots per kab/kota (BNNK), ``n_total`` caps the total (highest score
     first); with ``one_per_kecamatan`` no two pilots share a kecamatan. Only units with at least
     ``min_unserved`` unserved clients qualify, and (``exclude_existing``) none that already has
     active agents. Ties are broken by kode so the choice is reproducible.
+
+    A comparison village lies beyond the service radius of every pilot and of every proposed
+    recruitment site in ``sites`` (its ``kode``), so the programme would not reach it too;
+    when no unit qualifies the pilot gets no comparison rather than a contaminated one.
+    ``backend`` (:mod:`ibm_geo.distance`, roads) measures that reach; default straight line.
     """
     need = ["kode", "nama", "kab_kota", "kecamatan", "score", "unserved"]
     missing = [c for c in need if c not in kelurahan.columns]
@@ -83,7 +93,10 @@ def choose_pilots(kelurahan: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
         per_kab[kab] = per_kab.get(kab, 0) + 1
         used_kec.add(kec)
 
-    comp = _comparisons(kel, picked, ok | ~existing, scenario) if cfg.comparison else {}
+    pool = ok | ~existing
+    if cfg.comparison and picked:
+        pool = pool & _beyond_reach(kelurahan, picked, sites, scenario, backend)
+    comp = _comparisons(kel, picked, pool, scenario) if cfg.comparison else {}
     rows = []
     n = len(kel)
     for i in picked:
@@ -111,6 +124,59 @@ def choose_pilots(kelurahan: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     for c in ("comparison_kode", "comparison_nama"):
         out[c] = out[c].astype(object)
     return out
+
+
+def unit_xy(kelurahan: pd.DataFrame, crs=None) -> np.ndarray | None:
+    """Representative points in metres (``crs``, default local UTM), or None without locations."""
+    import geopandas as gpd
+
+    from ibm_geo.crs import local_utm_crs
+
+    if {"rep_lon", "rep_lat"} <= set(kelurahan.columns):
+        lon = pd.to_numeric(kelurahan["rep_lon"], errors="coerce").to_numpy(float)
+        lat = pd.to_numeric(kelurahan["rep_lat"], errors="coerce").to_numpy(float)
+        pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=4326)
+    elif isinstance(kelurahan, gpd.GeoDataFrame) and kelurahan.crs is not None:
+        pts = kelurahan.geometry.to_crs(4326).representative_point().reset_index(drop=True)
+    else:
+        return None
+    if len(pts) == 0:
+        return np.zeros((0, 2))
+    p = pts.to_crs(crs or local_utm_crs(gpd.GeoDataFrame(geometry=pts)))
+    return np.column_stack([p.x.to_numpy(), p.y.to_numpy()])
+
+
+def _beyond_reach(
+    kelurahan: pd.DataFrame,
+    picked: list[int],
+    sites: pd.DataFrame | None,
+    scenario: Scenario,
+    backend=None,
+) -> np.ndarray:
+    """Units farther than the service radius from every pilot and proposed site."""
+    from scipy.spatial import cKDTree
+
+    xy = unit_xy(kelurahan, getattr(backend, "crs", None))
+    n = len(kelurahan)
+    if xy is None:
+        return np.ones(n, dtype=bool)
+    anchors = list(picked)
+    if sites is not None and len(sites) and "kode" in sites:
+        kode = kelurahan["kode"].astype(str).to_numpy()
+        anchors += list(np.flatnonzero(np.isin(kode, sites["kode"].astype(str).to_numpy())))
+    pts = xy[np.asarray(anchors, dtype=np.int64)]
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    if len(pts) == 0:
+        return np.ones(n, dtype=bool)
+    radius = float(scenario.plan.radius_m or scenario.radius_m)
+    if backend is not None:  # reach along the roads: unreachable units are beyond reach
+        ok = np.isfinite(xy).all(axis=1)
+        _, j, _ = backend.pairs(pts, np.nan_to_num(xy), radius)
+        reached = np.zeros(n, dtype=bool)
+        reached[j] = True
+        return ok & ~reached
+    d, _ = cKDTree(pts).query(np.nan_to_num(xy, nan=np.inf), k=1)
+    return np.isfinite(xy).all(axis=1) & (d > radius)
 
 
 def _reasons(kel, i, rank, n, kab, kab_rank, has_agents) -> tuple[str, str]:

@@ -15,9 +15,11 @@ import pandas as pd
 from pyproj import CRS
 
 from ibm_geo.config import Scenario
-from ibm_geo.errors import InputError
-from ibm_geo.plan.coverage_matrix import build_coverage, nearest_open
-from ibm_geo.plan.greedy import coverage_curve, greedy_mclp
+from ibm_geo.errors import InputError, UserError
+from ibm_geo.plan.coverage_matrix import build_coverage, covered_by, nearest_open
+from ibm_geo.plan.curve import coverage_curve
+from ibm_geo.plan.greedy import greedy_mclp
+from ibm_geo.plan.problem import Problem
 from ibm_geo.plan.result import SolveResult
 from ibm_geo.plan.solvers import solve_lscp, solve_mclp, solve_pmedian
 
@@ -31,6 +33,7 @@ SITE_COLUMNS = [
     "newly_reached",
     "mean_distance_m",
     "contribution_rank",
+    "solver",
 ]
 
 
@@ -57,6 +60,12 @@ class RecruitmentPlan:
     model: str = "mclp"
     radius_m: float = 0.0
     assignment: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: why the exact solver did not answer ("" when it did); also in ``sites["solver"]``
+    fallback: str = ""
+    #: one line naming the solver and, for a fallback, the reason (written in every output)
+    solver: str = ""
+    #: clients one new group can take (None = unlimited)
+    new_group_capacity: float | None = None
 
     def summary(self) -> pd.DataFrame:
         """One row per headline figure, for a report table."""
@@ -64,6 +73,9 @@ class RecruitmentPlan:
             "model": self.model,
             "method": self.method,
             "status": self.status,
+            "solver": self.solver,
+            "fallback": self.fallback,
+            "new_group_capacity": self.new_group_capacity,
             "sites": len(self.sites),
             "agents_to_recruit": int(self.sites["agents_to_recruit"].sum())
             if len(self.sites)
@@ -148,6 +160,106 @@ def demand_weights(kelurahan: pd.DataFrame, scenario: Scenario) -> np.ndarray:
     return u * factor
 
 
+def new_group_capacity(scenario: Scenario) -> float | None:
+    """Clients one new group can take: ``plan.capacity`` when set, else group size x clients
+    per agent (what the sidebar promises); None only when the scenario asks for unlimited."""
+    cfg = scenario.plan
+    if cfg.unlimited_capacity:
+        return None
+    if cfg.capacity is not None:
+        return float(cfg.capacity)
+    return float(scenario.group_size * scenario.default_capacity)
+
+
+def _norm_kab(name) -> str:
+    return " ".join(str(name).split()).casefold()
+
+
+def check_quotas(
+    kab_of_candidate: np.ndarray, scenario: Scenario, available: np.ndarray | None = None
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Quotas per kab/kota mapped onto the candidates' own spelling, or a :class:`UserError`.
+
+    A quota naming a kab/kota that no candidate lies in, a minimum above its maximum or above
+    the number of candidates there, or minimums adding up to more than ``p`` groups would
+    otherwise be dropped silently by a solver (infeasible model -> fallback).
+    """
+    cfg = scenario.plan
+    labels = [x for x in pd.unique(pd.Series(kab_of_candidate, dtype=object)) if pd.notna(x)]
+    canon = {_norm_kab(x): str(x) for x in labels}
+    valid = sorted(canon.values())
+    out: list[dict[str, int]] = []
+    for option, quotas in (("min_per_kab", cfg.min_per_kab), ("max_per_kab", cfg.max_per_kab)):
+        mapped: dict[str, int] = {}
+        for key, value in quotas.items():
+            name = canon.get(_norm_kab(key))
+            if name is None:
+                shown = valid if len(valid) <= 40 else [*valid[:40], "..."]
+                raise UserError("plan.quota_unknown_kab", option=option, kab=key, valid=shown)
+            mapped[name] = mapped.get(name, 0) + int(value)
+        out.append(mapped)
+    mins, maxs = out
+    kab = np.asarray(kab_of_candidate, dtype=object)
+    ok = np.ones(len(kab), bool) if available is None else np.asarray(available, bool)
+    for name, lo in mins.items():
+        hi = maxs.get(name)
+        if hi is not None and lo > hi:
+            raise UserError("plan.quota_min_above_max", kab=name, min=lo, max=hi)
+        n = int(((kab == name) & ok).sum())
+        if lo > n:
+            raise UserError("plan.quota_min_above_candidates", kab=name, min=lo, n=n)
+    need = sum(mins.values())
+    if cfg.model == "mclp" and need > cfg.p:
+        raise UserError("plan.quota_min_above_p", total=need, p=cfg.p, mins=_pairs(mins))
+    if cfg.budget is not None and need * cfg.cost_per_site > cfg.budget + 1e-9:
+        raise UserError(
+            "plan.quota_min_above_budget",
+            total=need,
+            cost=need * cfg.cost_per_site,
+            budget=cfg.budget,
+        )
+    return mins, maxs
+
+
+def _pairs(d: dict) -> list[str]:
+    return [f"{k} >= {v}" for k, v in d.items()]
+
+
+def _fixed_sites(
+    kel: pd.DataFrame, d_xy: np.ndarray, scenario: Scenario, existing_agents, crs
+) -> tuple[np.ndarray, np.ndarray]:
+    """Existing agents as fixed sites with their *spare* capacity (a full agent reaches nobody).
+
+    Without an agents table, each unit with active agents is one fixed site at its
+    representative point with the unit's ``agent_spare`` (capacity left after the analysis
+    assigned clients in reach). An agents table uses its ``spare`` column when present, else
+    ``kapasitas`` (or the scenario default) as if the agent had no clients yet.
+    """
+    empty = np.zeros((0, 2)), np.zeros(0)
+    if not scenario.plan.keep_existing:
+        return empty
+    if existing_agents is not None and {"lat", "lon"} <= set(existing_agents.columns):
+        ag = existing_agents
+        if "aktif" in ag.columns:
+            ag = ag[ag["aktif"].fillna(False).astype(bool)]
+        lat = pd.to_numeric(ag["lat"], errors="coerce")
+        lon = pd.to_numeric(ag["lon"], errors="coerce")
+        ok = (lat.notna() & lon.notna()).to_numpy()
+        if not ok.any():
+            return empty
+        pts = gpd.GeoSeries(gpd.points_from_xy(lon[ok], lat[ok]), crs=4326)
+        col = "spare" if "spare" in ag.columns else "kapasitas"
+        kap = ag.get(col, pd.Series(np.nan, index=ag.index))
+        cap = pd.to_numeric(kap, errors="coerce").fillna(scenario.default_capacity)
+        return _xy(pts, crs), np.maximum(cap.to_numpy(float)[ok], 0.0)
+    if "agents_active" in kel.columns:
+        act = pd.to_numeric(kel["agents_active"], errors="coerce").fillna(0).to_numpy() > 0
+        spare = kel.get("agent_spare", pd.Series(np.nan, index=kel.index))
+        cap = pd.to_numeric(spare, errors="coerce").fillna(0).to_numpy(float)[act]
+        return d_xy[act], np.maximum(cap, 0.0)
+    return empty
+
+
 def plan_recruitment(
     kelurahan: gpd.GeoDataFrame,
     scenario: Scenario,
@@ -155,14 +267,16 @@ def plan_recruitment(
     existing_agents: pd.DataFrame | None = None,
     candidates: gpd.GeoDataFrame | None = None,
     metric_crs=None,
+    backend=None,
 ) -> RecruitmentPlan:
     """Where to recruit new Agen Pemulihan groups under ``scenario.plan``.
 
-    ``existing_agents`` (agents table with lat/lon, aktif, kapasitas) gives fixed sites at the
-    agents' own points; without it, kelurahan with ``agents_active > 0`` are fixed sites at their
-    representative point with capacity ``agent_spare``. ``candidates`` (points, optional
-    ``nama``) replaces the default candidate set (every kelurahan's representative point); each
-    candidate is attributed to the kelurahan polygon it falls in.
+    Existing agents are fixed sites that reach only up to their spare capacity (see
+    :func:`_fixed_sites`). New groups take :func:`new_group_capacity` clients each.
+    ``candidates`` (points, optional ``nama``) replaces the default candidate set (every
+    kelurahan's representative point); each candidate is attributed to the kelurahan polygon it
+    falls in. Quotas are checked first (:func:`check_quotas`). The problem is built once and
+    the same object goes to the solver, the coverage curve and the contribution ranking.
     """
     missing = [c for c in REQUIRED_COLUMNS if c not in kelurahan.columns]
     if missing:
@@ -173,7 +287,7 @@ def plan_recruitment(
         raise InputError("kelurahan", "no rows to plan for")
     cfg = scenario.plan
     radius = float(cfg.radius_m or scenario.radius_m)
-    crs = metric_crs or _metric_crs(kelurahan)
+    crs = metric_crs or getattr(backend, "crs", None) or _metric_crs(kelurahan)
     kel = kelurahan.reset_index(drop=True)
     ident = kel[["kode", "nama", "kecamatan", "kab_kota"]].copy()
     d_xy = _xy(_rep_points(kel), crs)
@@ -205,93 +319,66 @@ def plan_recruitment(
         c_xy = _xy(cgdf.geometry, crs)
     mc = len(c_xy)
 
-    # -- fixed (existing) sites ---------------------------------------------------------------
-    f_xy = np.zeros((0, 2))
-    f_cap = np.zeros(0)
-    if cfg.keep_existing:
-        if existing_agents is not None and {"lat", "lon"} <= set(existing_agents.columns):
-            ag = existing_agents
-            if "aktif" in ag.columns:
-                ag = ag[ag["aktif"].fillna(False).astype(bool)]
-            lat = pd.to_numeric(ag["lat"], errors="coerce")
-            lon = pd.to_numeric(ag["lon"], errors="coerce")
-            ok = (lat.notna() & lon.notna()).to_numpy()
-            pts = gpd.GeoSeries(gpd.points_from_xy(lon[ok], lat[ok]), crs=4326)
-            f_xy = _xy(pts, crs) if len(pts) else f_xy
-            kap = ag.get("kapasitas", pd.Series(np.nan, index=ag.index))
-            f_cap = pd.to_numeric(kap, errors="coerce").fillna(scenario.default_capacity)
-            f_cap = f_cap.to_numpy(float)[ok]
-        elif "agents_active" in kel.columns:
-            act = pd.to_numeric(kel["agents_active"], errors="coerce").fillna(0).to_numpy() > 0
-            f_xy = d_xy[act]
-            spare = kel.get("agent_spare", pd.Series(np.nan, index=kel.index))
-            f_cap = pd.to_numeric(spare, errors="coerce").fillna(0).to_numpy(float)[act]
+    # -- fixed (existing) sites and quotas ----------------------------------------------------
+    f_xy, f_cap = _fixed_sites(kel, d_xy, scenario, existing_agents, crs)
     nf = len(f_xy)
     all_xy = np.vstack([c_xy, f_xy]) if nf else c_xy
     fixed = np.arange(mc, mc + nf)
     codes = c_ident["kode"].astype(object).to_numpy()
     required = np.flatnonzero(np.isin(codes, list(cfg.required)))
     forbidden = np.flatnonzero(np.isin(codes, list(cfg.forbidden)))
-    groups = np.concatenate([c_ident["kab_kota"].astype(object).to_numpy(), np.full(nf, None)])
+    c_kab = c_ident["kab_kota"].astype(object).to_numpy()
+    avail = ~np.isin(np.arange(mc), forbidden)
+    mins, maxs = check_quotas(c_kab, scenario, avail)
+    groups = np.concatenate([c_kab, np.full(nf, None)])
     cost = np.concatenate([np.full(mc, cfg.cost_per_site), np.zeros(nf)])
-    cap = None
-    fcap = None
-    if cfg.capacity is not None:
-        cap = np.concatenate([np.full(mc, float(cfg.capacity)), f_cap])
-        fcap = cap
-    quotas = dict(
-        groups=groups,
-        min_per_group=dict(cfg.min_per_kab) or None,
-        max_per_group=dict(cfg.max_per_kab) or None,
-    )
+    new_cap = new_group_capacity(scenario)
+    fixed_cap = np.concatenate([np.zeros(mc), f_cap])
+    cap = None if new_cap is None else np.concatenate([np.full(mc, new_cap), f_cap])
 
-    # -- solve ---------------------------------------------------------------------------------
-    cov = build_coverage(d_xy, all_xy, radius)
-    common = dict(fixed=fixed, required=required, forbidden=forbidden)
-    if cfg.model == "lscp":
-        res = solve_lscp(
-            cov,
-            w,
-            cfg.target_share,
-            cost=cost,
-            mip_gap=cfg.mip_gap,
-            time_limit=cfg.time_limit_s,
-            **common,
-            **quotas,
-        )
-    elif cfg.model == "pmedian":
-        far = max(radius, scenario.distance_cap_m)
-        pcov = build_coverage(d_xy, all_xy, far)
+    # -- one problem, every solver --------------------------------------------------------------
+    far = max(radius, scenario.distance_cap_m) if cfg.model == "pmedian" else radius
+    cov = build_coverage(d_xy, all_xy, far, backend)  # backend: ibm_geo.distance (roads)
+    problem = Problem.build(
+        cov,
+        w,
+        cfg.p,
+        fixed=fixed,
+        required=required,
+        forbidden=forbidden,
+        capacity=cap,
+        fixed_capacity=fixed_cap,
+        cost=cost,
+        budget=cfg.budget,
+        groups=groups,
+        min_per_group=mins or None,
+        max_per_group=maxs or None,
+    )
+    if cfg.model == "pmedian":
         res = solve_pmedian(
-            pcov,
-            w,
-            cfg.p,
+            problem,
             unassigned_penalty=far,
             mip_gap=cfg.mip_gap,
             time_limit=cfg.time_limit_s,
-            **common,
         )
         # report coverage within the service radius, like the other models
+        cov = build_coverage(d_xy, all_xy, radius, backend)
+        problem = problem.with_(cov=cov)
         res.flows = None
-    else:
-        kw = dict(
-            capacity=cap, fixed_capacity=fcap, cost=cost, budget=cfg.budget, **common, **quotas
+    elif cfg.model == "lscp":
+        res = solve_lscp(
+            problem, target_share=cfg.target_share, mip_gap=cfg.mip_gap, time_limit=cfg.time_limit_s
         )
-        if cfg.exact:
-            res = solve_mclp(cov, w, cfg.p, mip_gap=cfg.mip_gap, time_limit=cfg.time_limit_s, **kw)
-        else:
-            res = greedy_mclp(cov, w, cfg.p, **kw)
+    elif cfg.exact:
+        res = solve_mclp(problem, mip_gap=cfg.mip_gap, time_limit=cfg.time_limit_s)
+    else:
+        res = greedy_mclp(problem)
+        res.fallback = ""  # greedy by choice, not a fallback; method says "greedy"
 
-    sites, assignment = _describe(res, cov, w, unserved, ident, c_ident, fixed, cap, scenario)
-    curve = coverage_curve(
-        cov,
-        w,
-        cfg.curve_max_p,
-        fixed=fixed,
-        forbidden=forbidden,
-        capacity=cap,
-        fixed_capacity=fcap,
-    )
+    sites, assignment = _describe(res, problem, w, unserved, ident, c_ident, scenario)
+    curve = coverage_curve(problem, max_p=cfg.curve_max_p)
+    solver = _solver_label(res)
+    sites["solver"] = solver
     return RecruitmentPlan(
         sites=sites,
         curve=curve,
@@ -307,21 +394,40 @@ def plan_recruitment(
         model=cfg.model,
         radius_m=radius,
         assignment=assignment,
+        fallback=res.fallback,
+        solver=solver,
+        new_group_capacity=new_cap,
     )
 
 
+def _solver_label(res: SolveResult) -> str:
+    """One line saying which solver answered and, when the exact one did not, why."""
+    if res.fallback:
+        return f"greedy (fallback: {res.fallback})"
+    if res.method == "greedy":
+        return "greedy (heuristic, chosen in the scenario)"
+    gap = "" if not np.isfinite(res.gap) else f", gap {res.gap:.2%}"
+    return f"{res.method} ({res.status}{gap})"
+
+
 def _describe(
-    res: SolveResult, cov, w, unserved, ident, c_ident, fixed, cap, scenario
+    res: SolveResult, pb: Problem, w, unserved, ident, c_ident, scenario
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-site and per-kelurahan tables from an array-level solution."""
+    cov = pb.cov
+    fixed = pb.fixed
     n = cov.n_demand
     sel = np.asarray(res.selected, dtype=np.int64)
     scale = np.divide(unserved, w, out=np.zeros_like(unserved), where=w > 0)
     site_of = np.full(n, -1, dtype=np.int64)
     dist_of = np.full(n, np.nan)
-    before_site, _ = nearest_open(cov, fixed)
+    # demand weight reached before any new group: pre-allocated spare capacity, or flows to
+    # fixed sites, or (uncapacitated fixed sites) everything within their radius
+    before_amt = w - pb.weights
     if res.flows is not None and len(res.flows[0]):
         fi, fj, fa = res.flows
+        isf = np.isin(fj, fixed)
+        before_amt = before_amt + np.bincount(fi[isf], weights=fa[isf], minlength=n)
         new = np.isin(fj, sel)
         fi, fj, fa = fi[new], fj[new], fa[new]
         dmat = cov.distance.tocsr()
@@ -329,16 +435,22 @@ def _describe(
         clients = fa * scale[fi]
         per = pd.DataFrame({"site": fj, "reach": clients, "wd": clients * fd})
         agg = per.groupby("site").agg(reach=("reach", "sum"), wd=("wd", "sum"))
+        new_amt = np.bincount(fi, weights=fa, minlength=n)
         # biggest flow decides the kelurahan's site in the per-kelurahan table
         order = np.argsort(-fa, kind="stable")
         for i, j, d in zip(fi[order][::-1], fj[order][::-1], fd[order][::-1], strict=True):
             site_of[i], dist_of[i] = j, d
     else:
+        if fixed.size and not pb.capacitated:
+            before_amt = before_amt + np.where(covered_by(cov, fixed), pb.weights, 0.0)
+        rest = pb.weights - np.where(covered_by(cov, fixed), pb.weights, 0.0)
         s_new, d_new = nearest_open(cov, sel)
-        newly = (before_site < 0) & (s_new >= 0)
+        newly = (rest > 0) & (s_new >= 0)
         site_of[newly], dist_of[newly] = s_new[newly], d_new[newly]
+        new_amt = np.where(newly, rest, 0.0)
+        reach_c = new_amt * scale
         per = pd.DataFrame(
-            {"site": site_of[newly], "reach": unserved[newly], "wd": unserved[newly] * d_new[newly]}
+            {"site": site_of[newly], "reach": reach_c[newly], "wd": reach_c[newly] * d_new[newly]}
         )
         agg = per.groupby("site").agg(reach=("reach", "sum"), wd=("wd", "sum"))
     # contribution rank: greedy order restricted to the chosen sites (1 = largest marginal gain)
@@ -346,13 +458,14 @@ def _describe(
     if sel.size:
         others = np.setdiff1d(np.arange(cov.n_candidates), np.concatenate([sel, fixed]))
         g = greedy_mclp(
-            cov,
-            w,
-            len(sel),
-            fixed=fixed,
-            forbidden=others,
-            capacity=cap,
-            fixed_capacity=cap,
+            pb.with_(
+                p=len(sel),
+                forbidden=others,
+                required=np.zeros(0, np.int64),
+                budget=None,
+                min_per_group={},
+                max_per_group={},
+            ),
             stop_at_zero=False,
         )
         rank = {int(j): k + 1 for k, j in enumerate(g.selected)}
@@ -370,7 +483,8 @@ def _describe(
         if "candidate_name" in c_ident.columns:
             row["candidate_name"] = c_ident.iloc[j]["candidate_name"]
         rows.append(row)
-    cols = SITE_COLUMNS + (["candidate_name"] if "candidate_name" in c_ident.columns else [])
+    cols = [c for c in SITE_COLUMNS if c != "solver"]
+    cols += ["candidate_name"] if "candidate_name" in c_ident.columns else []
     sites = pd.DataFrame(rows, columns=cols)
     if len(sites):
         sites = sites.sort_values(["contribution_rank", "kode"], kind="stable").reset_index(
@@ -381,8 +495,10 @@ def _describe(
     assignment = ident.copy()
     assignment["demand"] = unserved
     assignment["weight"] = w
-    assignment["covered_before"] = before_site >= 0
-    assignment["covered_after"] = (before_site >= 0) | (site_of >= 0)
+    assignment["reached_before"] = before_amt * scale
+    assignment["reached_new"] = new_amt * scale
+    assignment["covered_before"] = before_amt > 1e-9
+    assignment["covered_after"] = (before_amt + new_amt) > 1e-9
     assignment["site_kode"] = pd.Series(
         np.where(site_of >= 0, m_codes[np.maximum(site_of, 0)], None), dtype=object
     )

@@ -32,6 +32,9 @@ class SolveResult:
     #: (demand index, site index, amount) triplets when the model assigns demand explicitly
     #: (capacitated coverage, p-median); None means "nearest open site within the radius".
     flows: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    #: Why the exact solver did not answer ("" when it did): a time limit, an infeasible or
+    #: too-large model. Every plan output writes it, so a heuristic plan never passes as optimal.
+    fallback: str = ""
 
     @property
     def n_selected(self) -> int:

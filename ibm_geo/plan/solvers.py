@@ -21,7 +21,6 @@ certify the gap at the root.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import highspy
@@ -30,11 +29,16 @@ import scipy.sparse as sp
 
 from ibm_geo.plan.coverage_matrix import Coverage, covered_by
 from ibm_geo.plan.greedy import greedy_mclp, improve_by_swaps
+from ibm_geo.plan.problem import Problem, as_problem
 from ibm_geo.plan.result import SolveResult
 
 INF = highspy.kHighsInf
 #: Models with more rows + columns than this get an LP-rounding incumbent first.
 LARGE_MODEL = 50_000
+#: Capacitated models with more demand-site pairs than this are not sent to HiGHS (the
+#: assignment variables alone would take minutes and gigabytes); greedy answers instead and the
+#: result's ``status`` says so.
+MAX_CAPACITATED_PAIRS = 400_000
 #: Extra HiGHS options (e.g. {"output_flag": True} to watch a long solve).
 _OPTIONS: dict = {}
 
@@ -115,15 +119,11 @@ def _idx(a) -> np.ndarray:
 
 
 def _side_rows(
-    m: int,
+    pb: Problem,
     cols: np.ndarray,
     *,
     p: int | None,
-    costs: np.ndarray,
     budget: float | None,
-    groups: np.ndarray | None,
-    min_per_group: dict | None,
-    max_per_group: dict | None,
     offset: int,
     ncol: int,
 ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
@@ -140,15 +140,16 @@ def _side_rows(
         lo.append(-INF)
         hi.append(float(p))
     if budget is not None:
-        rows.append(costs[cols].astype(float))
+        rows.append(pb.cost[cols].astype(float))
         lo.append(-INF)
         hi.append(float(budget))
-    if groups is not None and (min_per_group or max_per_group):
-        g = np.asarray(groups, dtype=object)[cols]
-        for name in sorted(set(min_per_group or {}) | set(max_per_group or {}), key=str):
+    mins, maxs = pb.min_per_group, pb.max_per_group
+    if pb.groups is not None and (mins or maxs):
+        g = pb.groups[cols]
+        for name in sorted(set(mins) | set(maxs), key=str):
             rows.append((g == name).astype(float))
-            lo.append(float((min_per_group or {}).get(name, 0)))
-            hi.append(float((max_per_group or {}).get(name, INF)))
+            lo.append(float(mins.get(name, 0)))
+            hi.append(float(maxs.get(name, INF)))
     if not rows:
         return sp.csr_matrix((0, ncol)), np.zeros(0), np.zeros(0)
     dense = np.vstack(rows)
@@ -214,69 +215,32 @@ def _dominated(
 
 
 def solve_mclp(
-    cov: Coverage,
-    weights,
-    p: int | None,
+    problem: Problem | Coverage,
+    weights=None,
+    p: int | None = None,
     *,
-    fixed: Sequence[int] | None = None,
-    required: Sequence[int] | None = None,
-    forbidden: Sequence[int] | None = None,
-    capacity: float | np.ndarray | None = None,
-    fixed_capacity: float | np.ndarray | None = None,
-    cost: float | np.ndarray | None = None,
-    budget: float | None = None,
-    groups: np.ndarray | None = None,
-    min_per_group: dict | None = None,
-    max_per_group: dict | None = None,
     mip_gap: float = 0.0,
     time_limit: float = 120.0,
     warm_start: bool = True,
+    **kwargs,
 ) -> SolveResult:
     """Maximal covering: open at most ``p`` new sites to reach the most new demand weight.
 
-    Fixed sites are open already and do not count toward ``p``. With ``capacity`` it becomes
-    capacitated coverage (each unit of demand assigned once, to a site within the radius, at
-    most ``capacity`` per site; fixed sites have ``fixed_capacity``). ``budget`` limits
-    ``sum cost_j x_j``; quotas bound the number of new sites per group (kab/kota).
+    ``problem`` is a :class:`~ibm_geo.plan.problem.Problem` (or coverage + weights + the
+    keywords of :meth:`Problem.build`). Fixed sites are open already and do not count toward
+    ``p``. With capacities it becomes capacitated coverage (each unit of demand assigned once, to
+    a site within the radius, at most its capacity per site; fixed sites their spare capacity).
+    The budget limits ``sum cost_j x_j``; quotas bound the number of new sites per group.
     """
     t0 = time.perf_counter()
-    common = dict(
-        fixed=fixed,
-        required=required,
-        forbidden=forbidden,
-        capacity=capacity,
-        fixed_capacity=fixed_capacity,
-        cost=cost,
-        budget=budget,
-        groups=groups,
-        min_per_group=min_per_group,
-        max_per_group=max_per_group,
-    )
-    greedy = greedy_mclp(cov, weights, p, **common) if warm_start else None
-    if capacity is not None:
-        res = _solve_capacitated(cov, weights, p, greedy, mip_gap, time_limit, **common)
+    pb = as_problem(problem, weights, p, **kwargs)
+    greedy = greedy_mclp(pb) if warm_start else None
+    if pb.capacitated:
+        res = _solve_capacitated(pb, greedy, mip_gap, time_limit)
     else:
-        res = _solve_uncapacitated(cov, weights, p, greedy, mip_gap, time_limit, **common)
+        res = _solve_uncapacitated(pb, greedy, mip_gap, time_limit)
     res.runtime_s = time.perf_counter() - t0
     return res
-
-
-def _prepare(cov, weights, fixed, required, forbidden, cost, groups):
-    w = np.asarray(weights, dtype=float)
-    if len(w) != cov.n_demand:
-        raise ValueError("weights must have one value per demand point")
-    m = cov.n_candidates
-    fixed_i = _idx(fixed)
-    req = np.setdiff1d(_idx(required), fixed_i)
-    forb = _idx(forbidden)
-    if np.intersect1d(req, forb).size:
-        raise ValueError("a candidate is both required and forbidden")
-    costs = np.broadcast_to(np.asarray(1.0 if cost is None else cost, dtype=float), (m,)).copy()
-    avail = np.ones(m, dtype=bool)
-    avail[fixed_i] = False
-    avail[forb] = False
-    g = None if groups is None else np.asarray(groups, dtype=object)
-    return w, fixed_i, req, avail, costs, g
 
 
 @dataclass
@@ -301,34 +265,18 @@ class _McLpModel:
         return np.concatenate([xs, ys])
 
 
-def _mclp_model(
-    cov,
-    weights,
-    p,
-    *,
-    fixed,
-    required,
-    forbidden,
-    cost,
-    budget,
-    groups,
-    min_per_group,
-    max_per_group,
-) -> _McLpModel:
-    w, fixed_i, req, avail, costs, g = _prepare(
-        cov, weights, fixed, required, forbidden, cost, groups
-    )
-    total = float(w.sum())
-    pre = covered_by(cov, fixed_i)
+def _mclp_model(pb: Problem) -> _McLpModel:
+    cov, w, g, costs = pb.cov, pb.weights, pb.groups, pb.cost
+    pre = covered_by(cov, pb.fixed)
     before = float(w[pre].sum())
     live = (w > 0) & ~pre
-    cand = np.flatnonzero(avail)
+    cand = np.flatnonzero(pb.available())
     sub = cov.matrix[live][:, cand]
     sub.data[:] = 1.0
     rows_m, wk, _ = _collapse_rows(sub, w[live])
-    removable = ~np.isin(cand, req)
-    if g is not None and min_per_group:
-        short = [k for k, v in min_per_group.items() if v > 0]
+    removable = ~np.isin(cand, pb.required)
+    if g is not None and pb.min_per_group:
+        short = [k for k, v in pb.min_per_group.items() if v > 0]
         removable &= ~np.isin(g[cand], short)
     drop = _dominated(rows_m, costs[cand], None if g is None else g[cand], removable)
     cand = cand[~drop]
@@ -346,21 +294,10 @@ def _mclp_model(
     ncol = nx + ny
     # y_k - sum_{j in N_k} x_j <= 0
     cover = sp.hstack([-rows_m, sp.identity(ny, format="csr")]).tocsr()
-    side, slo, shi = _side_rows(
-        cov.n_candidates,
-        cand,
-        p=p,
-        costs=costs,
-        budget=budget,
-        groups=g,
-        min_per_group=min_per_group,
-        max_per_group=max_per_group,
-        offset=0,
-        ncol=ncol,
-    )
+    side, slo, shi = _side_rows(pb, cand, p=pb.p, budget=pb.budget, offset=0, ncol=ncol)
     a = sp.vstack([cover, side]).tocsr()
     col_lo = np.zeros(ncol)
-    col_lo[:nx][np.isin(cand, req)] = 1.0
+    col_lo[:nx][np.isin(cand, pb.required)] = 1.0
     mip = _Mip(
         c=np.concatenate([cx, wk]),
         a=a,
@@ -371,73 +308,34 @@ def _mclp_model(
         integer=np.concatenate([np.ones(nx, bool), np.zeros(ny, bool)]),
         maximize=True,
     )
-    return _McLpModel(mip, cand, rows_m, before, total, fixed_i)
+    return _McLpModel(mip, cand, rows_m, before, pb.total, pb.fixed)
 
 
-def _solve_uncapacitated(
-    cov,
-    weights,
-    p,
-    greedy,
-    mip_gap,
-    time_limit,
-    *,
-    fixed,
-    required,
-    forbidden,
-    capacity,
-    fixed_capacity,
-    cost,
-    budget,
-    groups,
-    min_per_group,
-    max_per_group,
-) -> SolveResult:
+def _solve_uncapacitated(pb: Problem, greedy, mip_gap, time_limit) -> SolveResult:
     t0 = time.perf_counter()
-    quotas = dict(groups=groups, min_per_group=min_per_group, max_per_group=max_per_group)
-    model = _mclp_model(
-        cov,
-        weights,
-        p,
-        fixed=fixed,
-        required=required,
-        forbidden=forbidden,
-        cost=cost,
-        budget=budget,
-        **quotas,
-    )
-    w = np.asarray(weights, dtype=float)
+    model = _mclp_model(pb)
+    cov, w, p = pb.cov, pb.weights, pb.p
     start = None
     if greedy is not None:
         # Greedy again over the reduced candidates (dominated columns are gone), then polish
         # with 1-swaps when no side constraint could break.
         others = np.setdiff1d(np.arange(cov.n_candidates), model.cand)
-        g2 = greedy_mclp(
-            cov,
-            w,
-            p,
-            fixed=model.fixed,
-            required=required,
-            forbidden=others,
-            cost=cost,
-            budget=budget,
-            **quotas,
-        )
+        g2 = greedy_mclp(pb.with_(forbidden=np.union1d(pb.forbidden, others)))
         best = g2 if g2.objective >= greedy.objective else greedy
         sites = best.selected
-        if budget is None and not min_per_group and not max_per_group and p is not None:
+        if not pb.has_side_constraints and p is not None:
             limit = min(10.0, 0.1 * time_limit)
             sites = improve_by_swaps(
                 cov,
                 w,
                 sites,
                 fixed=model.fixed,
-                required=required,
+                required=pb.required,
                 forbidden=others,
                 time_limit=limit,
             )
             if model.mip.a.shape[0] + model.nx > LARGE_MODEL:
-                lp_sites = _lp_rounding(model, cov, w, p, others, required, t0, time_limit)
+                lp_sites = _lp_rounding(model, cov, w, p, others, pb.required, t0, time_limit)
                 if lp_sites is not None and _reach(cov, w, lp_sites, model.fixed) > _reach(
                     cov, w, sites, model.fixed
                 ):
@@ -454,11 +352,11 @@ def _solve_uncapacitated(
         start=start,
         options={**_OPTIONS, "presolve": "off"} if large else None,
     )
-    total, before, fixed_i = model.total, model.before, model.fixed
+    before = model.before + pb.pre_served
     if not np.isfinite(obj):
-        return _fallback(greedy, status, total, before, fixed_i)
+        return _fallback(greedy, status, pb, before)
     chosen = model.cand[np.flatnonzero(x[: model.nx] > 0.5)]
-    got = float(w[covered_by(cov, np.concatenate([fixed_i, chosen]))].sum()) - before
+    got = _reach(cov, w, chosen, model.fixed) - model.before
     return SolveResult(
         selected=chosen.astype(np.int64),
         objective=got,
@@ -467,10 +365,10 @@ def _solve_uncapacitated(
         method="highs",
         status=status,
         runtime_s=0.0,
-        total_demand=total,
+        total_demand=pb.total,
         covered_before=before,
         covered_after=before + got,
-        fixed=fixed_i,
+        fixed=model.fixed,
     )
 
 
@@ -521,7 +419,7 @@ def _lp_rounding(model, cov, w, p, others, required, t0, time_limit) -> np.ndarr
     )
 
 
-def _fallback(greedy, status, total, before, fixed_i) -> SolveResult:
+def _fallback(greedy, status, pb: Problem, before: float) -> SolveResult:
     if greedy is None:
         return SolveResult(
             selected=np.zeros(0, dtype=np.int64),
@@ -531,49 +429,30 @@ def _fallback(greedy, status, total, before, fixed_i) -> SolveResult:
             method="highs",
             status=status,
             runtime_s=0.0,
-            total_demand=total,
+            total_demand=pb.total,
             covered_before=before,
             covered_after=np.nan,
-            fixed=fixed_i,
+            fixed=pb.fixed,
         )
     greedy.status = f"greedy (HiGHS: {status})"
+    greedy.fallback = f"HiGHS: {status}"
     return greedy
 
 
-def _solve_capacitated(
-    cov,
-    weights,
-    p,
-    greedy,
-    mip_gap,
-    time_limit,
-    *,
-    fixed,
-    required,
-    forbidden,
-    capacity,
-    fixed_capacity,
-    cost,
-    budget,
-    groups,
-    min_per_group,
-    max_per_group,
-) -> SolveResult:
-    w, fixed_i, req, avail, costs, g = _prepare(
-        cov, weights, fixed, required, forbidden, cost, groups
-    )
-    m = cov.n_candidates
-    total = float(w.sum())
-    cap = np.broadcast_to(np.asarray(capacity, dtype=float), (m,)).copy()
-    if fixed_i.size:
-        fc = capacity if fixed_capacity is None else fixed_capacity
-        cap[fixed_i] = np.broadcast_to(np.asarray(fc, dtype=float), (m,))[fixed_i]
+def _solve_capacitated(pb: Problem, greedy, mip_gap, time_limit) -> SolveResult:
+    cov, w = pb.cov, pb.weights
+    fixed_i = pb.fixed
+    cap = pb.capacity
     live = np.flatnonzero(w > 0)
-    sites = np.concatenate([fixed_i, np.flatnonzero(avail)])
+    sites = np.concatenate([fixed_i, np.flatnonzero(pb.available())])
     nf = len(fixed_i)
     sub = cov.matrix[live][:, sites].tocsr()
     sub.sort_indices()
     ne = sub.nnz
+    if ne > MAX_CAPACITATED_PAIRS and greedy is not None:
+        greedy.status = f"greedy (capacitated model too large for HiGHS: {ne:,} pairs)"
+        greedy.fallback = f"capacitated model too large for the exact solver ({ne:,} pairs)"
+        return greedy
     e_row = np.repeat(np.arange(len(live)), np.diff(sub.indptr))
     e_col = sub.indices.astype(np.int64)
     ns = len(sites)
@@ -588,22 +467,11 @@ def _solve_capacitated(
         ),
         shape=(ns, ncol),
     )
-    side, slo, shi = _side_rows(
-        m,
-        sites[nf:],
-        p=p,
-        costs=costs,
-        budget=budget,
-        groups=g,
-        min_per_group=min_per_group,
-        max_per_group=max_per_group,
-        offset=nf,
-        ncol=ncol,
-    )
+    side, slo, shi = _side_rows(pb, sites[nf:], p=pb.p, budget=pb.budget, offset=nf, ncol=ncol)
     a = sp.vstack([demand_rows, cap_rows, side]).tocsr()
     col_lo = np.zeros(ncol)
     col_lo[:nf] = 1.0
-    col_lo[:ns][np.isin(sites, req)] = 1.0
+    col_lo[:ns][np.isin(sites, pb.required)] = 1.0
     col_hi = np.concatenate([np.ones(ns), w[live][e_row]])
     mip = _Mip(
         c=np.concatenate([np.zeros(ns), np.ones(ne)]),
@@ -652,7 +520,7 @@ def _solve_capacitated(
         mip, mip_gap=mip_gap, time_limit=time_limit, start=start
     )
     if not np.isfinite(obj):
-        return _fallback(greedy, status, total, before, fixed_i)
+        return _fallback(greedy, status, pb, before + pb.pre_served)
     xo = x[:ns] > 0.5
     chosen = sites[nf:][xo[nf:]]
     z = x[ns:]
@@ -666,9 +534,9 @@ def _solve_capacitated(
         method="highs",
         status=status,
         runtime_s=0.0,
-        total_demand=total,
-        covered_before=before,
-        covered_after=obj,
+        total_demand=pb.total,
+        covered_before=before + pb.pre_served,
+        covered_after=obj + pb.pre_served,
         fixed=fixed_i,
         flows=flows,
     )
@@ -681,36 +549,30 @@ def _rel_gap(obj: float, bound: float) -> float:
 
 
 def solve_lscp(
-    cov: Coverage,
-    weights,
+    problem: Problem | Coverage,
+    weights=None,
     target_share: float = 1.0,
     *,
-    fixed: Sequence[int] | None = None,
-    required: Sequence[int] | None = None,
-    forbidden: Sequence[int] | None = None,
-    cost: float | np.ndarray | None = None,
-    groups: np.ndarray | None = None,
-    min_per_group: dict | None = None,
-    max_per_group: dict | None = None,
     mip_gap: float = 0.0,
     time_limit: float = 120.0,
     warm_start: bool = True,
+    **kwargs,
 ) -> SolveResult:
-    """Set covering: the fewest (or cheapest, with ``cost``) new sites so that covered demand
+    """Set covering: the fewest (or cheapest, with costs) new sites so that covered demand
     (existing + new) reaches ``target_share`` of total demand.
 
-    When the target cannot be reached within the radius, the model aims at everything
-    reachable and ``status`` says so.
+    Capacities are not modelled here (new sites reach everyone in range; fixed sites only
+    their spare capacity, allocated up front). When the target cannot be reached within the
+    radius, the model aims at everything reachable and ``status`` says so.
     """
     t0 = time.perf_counter()
-    w, fixed_i, req, avail, costs, g = _prepare(
-        cov, weights, fixed, required, forbidden, cost, groups
-    )
-    total = float(w.sum())
+    pb = as_problem(problem, weights, None, **kwargs).uncapacitated()
+    cov, w, costs, fixed_i = pb.cov, pb.weights, pb.cost, pb.fixed
+    total = pb.total
     pre = covered_by(cov, fixed_i)
-    before = float(w[pre].sum())
-    cand = np.flatnonzero(avail)
-    reachable = float(w[covered_by(cov, np.concatenate([fixed_i, cand]))].sum())
+    before = float(w[pre].sum()) + pb.pre_served
+    cand = np.flatnonzero(pb.available())
+    reachable = _reach(cov, w, cand, fixed_i) + pb.pre_served
     want = target_share * total
     note = ""
     if want > reachable + 1e-9:
@@ -725,21 +587,10 @@ def solve_lscp(
     ncol = nx + ny
     cover = sp.hstack([-rows_m, sp.identity(ny, format="csr")]).tocsr()
     reach = sp.csr_matrix(np.concatenate([np.zeros(nx), wk])[None, :])
-    side, slo, shi = _side_rows(
-        cov.n_candidates,
-        cand,
-        p=None,
-        costs=costs,
-        budget=None,
-        groups=g,
-        min_per_group=min_per_group,
-        max_per_group=max_per_group,
-        offset=0,
-        ncol=ncol,
-    )
+    side, slo, shi = _side_rows(pb, cand, p=None, budget=None, offset=0, ncol=ncol)
     a = sp.vstack([cover, reach, side]).tocsr()
     col_lo = np.zeros(ncol)
-    col_lo[:nx][np.isin(cand, req)] = 1.0
+    col_lo[:nx][np.isin(cand, pb.required)] = 1.0
     tol = 1e-7 * max(need, 1.0)
     mip = _Mip(
         c=np.concatenate([costs[cand], np.zeros(ny)]),
@@ -754,19 +605,7 @@ def solve_lscp(
     start = None
     greedy = None
     if warm_start:
-        greedy = greedy_mclp(
-            cov,
-            w,
-            None,
-            fixed=fixed_i,
-            required=req,
-            forbidden=forbidden,
-            cost=cost,
-            groups=groups,
-            min_per_group=min_per_group,
-            max_per_group=max_per_group,
-            target=need,
-        )
+        greedy = greedy_mclp(pb.with_(p=None, budget=None), target=need)
         if greedy.objective >= need - tol:
             xs = np.isin(cand, greedy.selected).astype(float)
             ys = np.minimum(1.0, np.asarray(rows_m @ xs).ravel())
@@ -775,11 +614,11 @@ def solve_lscp(
         mip, mip_gap=mip_gap, time_limit=time_limit, start=start
     )
     if not np.isfinite(obj):
-        res = _fallback(greedy, status, total, before, fixed_i)
+        res = _fallback(greedy, status, pb, before)
         res.runtime_s = time.perf_counter() - t0
         return res
     chosen = cand[np.flatnonzero(x[:nx] > 0.5)]
-    after = float(w[covered_by(cov, np.concatenate([fixed_i, chosen]))].sum())
+    after = _reach(cov, w, chosen, fixed_i) + pb.pre_served
     return SolveResult(
         selected=chosen.astype(np.int64),
         objective=float(costs[chosen].sum()),
@@ -796,32 +635,31 @@ def solve_lscp(
 
 
 def solve_pmedian(
-    cov: Coverage,
-    weights,
-    p: int,
+    problem: Problem | Coverage,
+    weights=None,
+    p: int | None = None,
     *,
-    fixed: Sequence[int] | None = None,
-    required: Sequence[int] | None = None,
-    forbidden: Sequence[int] | None = None,
     unassigned_penalty: float | None = None,
     mip_gap: float = 0.0,
     time_limit: float = 120.0,
+    **kwargs,
 ) -> SolveResult:
     """p-median: open ``p`` new sites minimising demand-weighted distance to the assigned site.
 
-    Only pairs in ``cov`` (within its radius) can be assigned; build the coverage with a
-    generous radius. Demand with no open site in range costs ``unassigned_penalty`` per unit
-    weight (default: the coverage radius), so the model stays feasible. Fixed sites are open
-    and do not count toward ``p``.
+    Only pairs in the coverage (within its radius) can be assigned; build it with a generous
+    radius. Demand with no open site in range costs ``unassigned_penalty`` per unit weight
+    (default: the coverage radius), so the model stays feasible. Fixed sites are open and do
+    not count toward ``p``; capacities, budget and quotas are not part of this model.
     """
     t0 = time.perf_counter()
-    w, fixed_i, req, avail, costs, _ = _prepare(
-        cov, weights, fixed, required, forbidden, None, None
-    )
-    total = float(w.sum())
+    pb = as_problem(problem, weights, p, **kwargs).uncapacitated()
+    if pb.p is None:
+        raise ValueError("p-median needs p")
+    cov, w, fixed_i = pb.cov, pb.weights, pb.fixed
+    total = pb.total
     pen = float(cov.radius if unassigned_penalty is None else unassigned_penalty)
     live = np.flatnonzero(w > 0)
-    sites = np.concatenate([fixed_i, np.flatnonzero(avail)])
+    sites = np.concatenate([fixed_i, np.flatnonzero(pb.available())])
     nf, ns = len(fixed_i), len(sites)
     d = cov.distance[live][:, sites].tocsr()
     d.sort_indices()
@@ -854,13 +692,13 @@ def solve_pmedian(
     a = sp.vstack([assign, link, sp.csr_matrix(count[None, :])]).tocsr()
     col_lo = np.zeros(ncol)
     col_lo[:nf] = 1.0
-    col_lo[:ns][np.isin(sites, req)] = 1.0
+    col_lo[:ns][np.isin(sites, pb.required)] = 1.0
     wl = w[live]
     mip = _Mip(
         c=np.concatenate([np.zeros(ns), wl[e_row] * d.data, wl * pen]),
         a=a,
         row_lo=np.concatenate([np.ones(nl), np.full(ne, -INF), [-INF]]),
-        row_hi=np.concatenate([np.ones(nl), np.zeros(ne), [float(p)]]),
+        row_hi=np.concatenate([np.ones(nl), np.zeros(ne), [float(pb.p)]]),
         col_lo=col_lo,
         col_hi=np.ones(ncol),
         integer=np.concatenate([np.ones(ns, bool), np.zeros(ne + nl, bool)]),
@@ -871,8 +709,8 @@ def solve_pmedian(
     z = x[ns : ns + ne] if np.isfinite(obj) else np.zeros(ne)
     nz = z > 1e-9
     flows = (live[e_row[nz]], sites[e_col[nz]], wl[e_row[nz]] * z[nz])
-    before = float(w[covered_by(cov, fixed_i)].sum())
-    after = float(w[covered_by(cov, np.concatenate([fixed_i, chosen]))].sum())
+    before = _reach(cov, w, [], fixed_i) + pb.pre_served
+    after = _reach(cov, w, chosen, fixed_i) + pb.pre_served
     return SolveResult(
         selected=np.asarray(chosen, dtype=np.int64),
         objective=obj,

@@ -9,12 +9,10 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 import shapely
 
-from ibm_geo.config import Scenario
 from ibm_geo.privacy import OPEN_COUNTS, SUPPRESSED_COUNTS
 
 OVERVIEW_THRESHOLD = 5000
@@ -201,99 +199,3 @@ def _dissolve_geoms(df: gpd.GeoDataFrame, keys: list[str], grid: float) -> pd.Da
     with ThreadPoolExecutor(max_workers=2) as ex:
         out["geometry"] = list(ex.map(lambda idx: _union(arr[idx], grid), groups))
     return out
-
-
-def class_breaks(scores: pd.Series, scenario: Scenario) -> list[float]:
-    """Upper class bounds for the score legend, by the scenario's classification."""
-    x = pd.to_numeric(scores, errors="coerce").dropna().to_numpy(dtype=float)
-    k = scenario.n_classes
-    if scenario.classification == "fixed" or len(x) == 0:
-        b = sorted(float(v) for v in scenario.fixed_breaks)
-    else:
-        n_unique = len(np.unique(x))
-        k = max(1, min(k, n_unique))
-        if k < 2:
-            b = [float(x.max())]
-        elif scenario.classification == "natural_breaks":
-            b = list(mapclassify.NaturalBreaks(x, k=k).bins)
-        else:
-            b = list(mapclassify.Quantiles(x, k=k).bins)
-    b = sorted({round(float(v), 1) for v in b}) or [100.0]
-    if len(x):
-        b[-1] = max(b[-1], round(float(x.max()), 1))
-    return b
-
-
-def classify(scores: pd.Series, breaks: list[float]) -> np.ndarray:
-    """0-based class index per score (NaN -> -1)."""
-    x = pd.to_numeric(scores, errors="coerce").to_numpy(dtype=float)
-    idx = np.searchsorted(np.asarray(breaks, dtype=float), x, side="left")
-    idx = np.clip(idx, 0, len(breaks) - 1)
-    return np.where(np.isnan(x), -1, idx)
-
-
-def palette(n: int, cmap: str = "YlOrRd") -> list[str]:
-    """n hex colours from a matplotlib colormap (light = low need)."""
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
-
-    cm = colormaps[cmap]
-    if n == 1:
-        return [to_hex(cm(0.7))]
-    return [to_hex(cm(0.12 + 0.83 * i / (n - 1))) for i in range(n)]
-
-
-NO_NEED_COLOR = "#f4f4f0"
-NODATA_COLOR = "#dddddd"
-
-
-def score_classes(
-    kel: pd.DataFrame, scenario: Scenario
-) -> tuple[np.ndarray, list[str], list[tuple[str, str]]]:
-    """Class index per unit (-1 = no data), class colours, and legend rows (colour, text).
-
-    Uses the table's own ``priority_class``/``priority_label`` when present (so the map agrees
-    with the ranking table; class 0 = no unmet need), else classifies ``score`` by the scenario.
-    """
-    scores = (
-        pd.to_numeric(kel["score"], errors="coerce")
-        if "score" in kel
-        else pd.Series(np.nan, index=kel.index)
-    )
-    if (
-        "priority_class" in kel
-        and pd.to_numeric(kel["priority_class"], errors="coerce").notna().any()
-    ):
-        pc = pd.to_numeric(kel["priority_class"], errors="coerce")
-        levels = sorted(int(v) for v in pc.dropna().unique())
-        positive = [v for v in levels if v > 0]
-        ramp = palette(max(len(positive), 1))
-        colors, legend = [], []
-        for i, lev in enumerate(levels):
-            col = NO_NEED_COLOR if lev <= 0 else ramp[positive.index(lev)]
-            sel = pc == lev
-            lo, hi = scores[sel].min(), scores[sel].max()
-            lab = ""
-            if "priority_label" in kel:
-                labs = kel.loc[sel, "priority_label"].dropna().astype(str)
-                lab = labs.mode().iloc[0] if len(labs) else ""
-            rng = f"{lo:.1f}" if np.isclose(lo, hi) else f"{lo:.1f} – {hi:.1f}"
-            colors.append(col)
-            legend.append((col, f"{rng}  {lab}".strip()))
-            del i
-        index = {lev: j for j, lev in enumerate(levels)}
-        cls = np.array(
-            [index.get(int(v), -1) if not np.isnan(v) else -1 for v in pc.to_numpy(dtype=float)]
-        )
-    else:
-        breaks = class_breaks(scores, scenario)
-        colors = palette(len(breaks))
-        cls = classify(scores, breaks)
-        lo = float(scores.min()) if scores.notna().any() else 0.0
-        legend = []
-        for col, b in zip(colors, breaks, strict=True):
-            legend.append((col, f"{lo:.1f} – {b:.1f}"))
-            lo = b
-    if (cls < 0).any():
-        legend.append((NODATA_COLOR, ""))  # text filled in by the renderer (translated)
-    return cls, colors, legend

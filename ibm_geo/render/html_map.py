@@ -32,9 +32,9 @@ from ibm_geo.render.geometry import (
     auto_tolerance_m,
     dissolve_overview,
     overview_level,
-    score_classes,
     simplify_coverage,
 )
+from ibm_geo.render.style import score_classes
 
 #: vendored JS/CSS (package data; see ibm_geo/assets/README.md)
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -291,7 +291,7 @@ def build_html_map(
     ]
     rep = np.round(_rep_points(kel), 5)
 
-    cls, colors, legend = score_classes(kel, scenario)
+    cls, colors, legend = score_classes(kel, scenario, lang)
     legend = [[c, txt or t("legend.nodata", lang)] for c, txt in legend]
 
     un_lab = pub["unserved"].tolist() if "unserved" in pub else [None] * len(pub)
@@ -383,7 +383,7 @@ def build_html_map(
         else "luas lingkaran ~ jumlah; maks",
         "nodata": t("legend.nodata", lang),
         "suppression": suppression_rule(k, lang, curve=False),
-        "source": t("note.source", lang) + f" · ibm-geo · {today}",
+        "source": t("note.source", lang) + f" · ibm-geo · {today}" + _roads_source(scenario, lang),
     }
     data = {
         "meta": {
@@ -466,3 +466,18 @@ __all__ = [
     "inline_external_assets",
     "leaflet_css_inline",
 ]
+
+
+def _roads_source(scenario: Scenario, lang: str) -> str:
+    """Road travel named in the map's source line, with the ODbL credit (issue 12).
+
+    Escaped here: Leaflet's attribution control inserts this line as HTML, and the extract's
+    file name is user-supplied."""
+    import html
+
+    from ibm_geo.distance import distance_method
+
+    if scenario.roads.distance != "road":
+        return ""
+    text = f"{'Jarak' if lang == 'id' else 'Distance'}: {distance_method(scenario, lang)}"
+    return " · " + html.escape(text)

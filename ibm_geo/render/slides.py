@@ -1,24 +1,34 @@
-"""Rakor slide deck (PPTX, Bahasa Indonesia by default) built from the public tables only.
+"""Rakor deck (PPTX, 16:9) a BNNP head can present: situation, map, priorities, the plan as a
+decision, pilots, per-kab/kota figures, method and data quality.
 
-Slides: title, map, top-N kelurahan with reasons, recruitment plan with the coverage curve,
-pilot villages, method and data quality. Every figure comes through :mod:`ibm_geo.privacy`.
+Written for a meeting room: body text 16-20 pt and never below 14 pt, fonts named explicitly
+(:data:`ibm_geo.render.pptx_layout.FONT`), tables measured and continued on the next slide
+instead of overflowing, every slide marked "TERBATAS". Every client-derived number comes from
+:mod:`ibm_geo.privacy` (``public_table``, ``kab_totals``, ``public_sites``, ``public_pilots``,
+``public_curve``, ``public_quality``); this module formats, it never counts clients.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
-from pptx.enum.chart import XL_CHART_TYPE
-from pptx.util import Emu, Inches, Pt
+from pptx.dml.color import RGBColor
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.util import Inches, Pt
 
 from ibm_geo.config import Scenario
-from ibm_geo.i18n import t
+from ibm_geo.distance import distance_method
+from ibm_geo.i18n import register, t
 from ibm_geo.privacy import (
+    is_suppressed,
+    kab_totals,
     public_curve,
     public_pilots,
     public_quality,
@@ -26,60 +36,330 @@ from ibm_geo.privacy import (
     public_table,
     suppression_rule,
 )
+from ibm_geo.render.basemap import Basemap, MapContext
+from ibm_geo.render.pptx_layout import (
+    FONT,
+    Column,
+    add_table,
+    add_text,
+    paginate,
+    style_run,
+)
 from ibm_geo.render.static_map import render_static_map
+from ibm_geo.render.text import area_name, fmt_num, fmt_rp, source_credit
 
-SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
-_TITLE_ONLY = 5
-_TITLE = 0
+SLIDE_W_IN, SLIDE_H_IN = 13.333, 7.5
+MARGIN = 0.5
+BODY_TOP = 1.3
+BODY_BOTTOM = 6.85
+TITLE_PT = 30
+BODY_PT = 18
+TABLE_PT = 14
+MIN_PT = 14
+_BLANK = 6
+
+register(
+    {
+        "deck.title": {"id": "Perencanaan Agen Pemulihan (IBM)", "en": "Recovery agent planning"},
+        "deck.restricted": {"id": "TERBATAS", "en": "RESTRICTED"},
+        "deck.restricted_note": {
+            "id": "TERBATAS – hanya untuk rapat koordinasi; angka agregat per wilayah, angka kecil "
+            "disamarkan",
+            "en": "RESTRICTED – for the coordination meeting only; aggregate figures per area, "
+            "small counts hidden",
+        },
+        "deck.subtitle": {"id": "Bahan rapat koordinasi (rakor)", "en": "Coordination meeting"},
+        "deck.data_date": {"id": "Data per {date}", "en": "Data as of {date}"},
+        "deck.data_year": {
+            "id": "Data klien s.d. tahun rehabilitasi {year}",
+            "en": "Client data up to rehab year {year}",
+        },
+        "deck.area_list": {"id": "Wilayah: {names}", "en": "Area: {names}"},
+        "deck.and_more": {"id": "dan {n} lainnya", "en": "and {n} more"},
+        "deck.situation": {"id": "Situasi saat ini", "en": "Current situation"},
+        "deck.s.clients": {
+            "id": "Klien pascarehabilitasi tercatat",
+            "en": "Clients after rehabilitation on record",
+        },
+        "deck.s.served": {
+            "id": "Sudah dalam pendampingan (pascarehabilitasi atau Agen Pemulihan)",
+            "en": "Already followed up (post-rehab programme or a recovery agent)",
+        },
+        "deck.s.in_reach": {
+            "id": "Belum didampingi, tetapi dalam jangkauan agen yang masih punya kapasitas",
+            "en": "Not followed up but within reach of an agent with spare capacity",
+        },
+        "deck.s.referral": {
+            "id": "Tingkat berat belum terlayani: dirujuk ke BNNP",
+            "en": "Severe, unserved: referred to the BNNP",
+        },
+        "deck.s.unserved": {
+            "id": "Belum terlayani sama sekali",
+            "en": "Not served at all",
+        },
+        "deck.s.agents": {"id": "Agen Pemulihan aktif", "en": "Active recovery agents"},
+        "deck.s.villages": {
+            "id": "Desa/kelurahan IBM dengan klien belum terlayani",
+            "en": "Villages with unserved clients",
+        },
+        "deck.s.gap": {
+            "id": "Kekurangan kapasitas: sekitar {groups} kelompok agen baru ({agents} Agen "
+            "Pemulihan, {cap} klien per kelompok) untuk semua klien belum terlayani",
+            "en": "Capacity gap: about {groups} new agent groups ({agents} recovery agents, "
+            "{cap} clients per group) for every unserved client",
+        },
+        "deck.map": {"id": "Peta kebutuhan Agen Pemulihan", "en": "Recovery agent need map"},
+        "deck.top": {
+            "id": "{n} desa/kelurahan prioritas dan alasannya",
+            "en": "Top {n} villages and why",
+        },
+        "deck.cont": {"id": "(lanjutan)", "en": "(continued)"},
+        "deck.decision": {
+            "id": "Usulan keputusan: rekrutmen Agen Pemulihan baru",
+            "en": "Proposed decision: recruit new recovery agents",
+        },
+        "deck.d.groups": {
+            "id": "Rekrut {groups} kelompok = {agents} Agen Pemulihan di {sites} desa/kelurahan",
+            "en": "Recruit {groups} groups = {agents} recovery agents in {sites} villages",
+        },
+        "deck.d.cost": {
+            "id": "Perkiraan biaya: {rp} ({per} per agen)",
+            "en": "Estimated cost: {rp} ({per} per agent)",
+        },
+        "deck.d.no_cost": {
+            "id": "Biaya: belum dihitung – isi biaya per agen (plan.cost_per_agent_rp) di skenario",
+            "en": "Cost: not computed – set the cost per agent (plan.cost_per_agent_rp) in the "
+            "scenario",
+        },
+        "deck.d.reached": {
+            "id": "Menjangkau sekitar {n} klien yang kini belum terlayani (dari {total})",
+            "en": "Reaches about {n} currently unserved clients (of {total})",
+        },
+        "deck.d.per_kab": {"id": "Per kab/kota: {parts}", "en": "Per regency/city: {parts}"},
+        "deck.d.none": {
+            "id": "Belum ada rencana rekrutmen: jalankan rencana di aplikasi (langkah 4) atau "
+            "`ibm-geo plan`.",
+            "en": "No recruitment plan yet: run the plan in the app (step 4) or `ibm-geo plan`.",
+        },
+        "deck.d.solver": {"id": "Metode: {solver}", "en": "Method: {solver}"},
+        "deck.solver.optimal": {
+            "id": "optimasi lokasi (MCLP, solver HiGHS): solusi terbaik terbukti (selisih {gap})",
+            "en": "location optimisation (MCLP, HiGHS solver): proven best (gap {gap})",
+        },
+        "deck.solver.exact": {
+            "id": "optimasi lokasi (solver HiGHS), selisih dari batas terbaik {gap}",
+            "en": "location optimisation (HiGHS solver), gap to the best bound {gap}",
+        },
+        "deck.solver.greedy": {
+            "id": "heuristik bertahap (greedy), dipilih di skenario; tidak dibuktikan terbaik",
+            "en": "step-by-step heuristic (greedy), chosen in the scenario; not proven best",
+        },
+        "deck.solver.fallback": {
+            "id": "heuristik bertahap (greedy) karena solver eksak tidak selesai ({why}); tidak "
+            "dibuktikan terbaik",
+            "en": "step-by-step heuristic (greedy) because the exact solver did not finish "
+            "({why}); not proven best",
+        },
+        "deck.sites": {"id": "Lokasi rekrutmen yang diusulkan", "en": "Proposed recruitment sites"},
+        "deck.curve": {
+            "id": "Berapa kelompok? Kurva cakupan dan titik yang dipilih",
+            "en": "How many groups? Coverage curve and the chosen point",
+        },
+        "deck.c.start": {
+            "id": "Titik awal (0 kelompok baru): sekitar {n} klien sudah terjangkau agen yang ada "
+            "dengan kapasitas tersisa.",
+            "en": "Start (0 new groups): about {n} clients are already within reach of existing "
+            "agents with spare capacity.",
+        },
+        "deck.c.chosen": {
+            "id": "Dipilih: {p} kelompok, sekitar {n} klien terjangkau. Kelompok berikutnya hanya "
+            "menambah sekitar {next} klien.",
+            "en": "Chosen: {p} groups, about {n} clients reached. The next group would add only "
+            "about {next} clients.",
+        },
+        "deck.c.series": {"id": "Klien terjangkau", "en": "Clients reached"},
+        "deck.c.chosen_series": {"id": "Titik yang dipilih", "en": "Chosen point"},
+        "deck.why": {
+            "id": "Mengapa lokasi rekrutmen berbeda dari peringkat skor",
+            "en": "Why recruitment sites differ from the score ranking",
+        },
+        "deck.why.lines": {
+            "id": "Skor menilai kebutuhan tiap desa/kelurahan sendiri-sendiri.|Lokasi rekrutmen "
+            "dipilih supaya satu kelompok agen menjangkau klien terbanyak dalam radius {radius} "
+            "km, termasuk klien di desa tetangga.|Desa prioritas yang sudah terjangkau lokasi lain "
+            "atau agen yang ada tidak perlu kelompok sendiri.|Desa prioritas dengan sedikit klien "
+            "di sekitarnya lebih tepat dilayani lewat rujukan atau desa percontohan.",
+            "en": "The score rates each village's need on its own.|Recruitment sites are chosen so "
+            "one agent group reaches the most clients within {radius} km, including clients in "
+            "neighbouring villages.|Priority villages already reached by another site or by "
+            "existing agents need no group of their own.|Priority villages with few clients "
+            "around are better served by referral or as pilots.",
+        },
+        "deck.why.covered": {
+            "id": "Dari {n} desa prioritas teratas: {site} menjadi lokasi rekrutmen, {near} "
+            "terjangkau lokasi rekrutmen lain (≤ {radius} km), {pilot} menjadi percontohan.",
+            "en": "Of the top {n} villages: {site} become recruitment sites, {near} are within "
+            "{radius} km of another site, {pilot} become pilots.",
+        },
+        "deck.pilots": {
+            "id": "Desa percontohan dan desa pembanding",
+            "en": "Pilot villages and comparison villages",
+        },
+        "deck.pilots.none": {
+            "id": "Belum ada desa percontohan (jalankan rencana).",
+            "en": "No pilot villages yet (run the plan).",
+        },
+        "deck.kab": {"id": "Angka per kab/kota", "en": "Figures per regency/city"},
+        "deck.method": {"id": "Metode", "en": "Method"},
+        "deck.quality": {"id": "Kualitas data", "en": "Data quality"},
+        "deck.m.score": {
+            "id": "Skor kebutuhan 0–100 = rata-rata berbobot dari: {parts}.",
+            "en": "Need score 0–100 = weighted mean of: {parts}.",
+        },
+        "deck.m.served": {
+            "id": "Terlayani = dalam program pascarehabilitasi (aktif/selesai) atau didampingi "
+            "Agen Pemulihan aktif; jangkauan agen {radius} km garis lurus, {cap} klien per agen.",
+            "en": "Served = in post-rehab follow-up (active/finished) or with an active recovery "
+            "agent; agent reach {radius} km straight line, {cap} clients per agent.",
+        },
+        "deck.m.classes": {
+            "id": "Kelas prioritas: {method}, {n} kelas; desa tanpa klien belum terlayani = "
+            "'Tidak ada kebutuhan'.",
+            "en": "Priority classes: {method}, {n} classes; villages without unserved clients = "
+            "'No unmet need'.",
+        },
+        "deck.m.units": {
+            "id": "{n} desa/kelurahan dianalisis; sumber: {src}.",
+            "en": "{n} villages analysed; sources: {src}.",
+        },
+        "deck.q.rows": {
+            "id": "{n} catatan masalah data (semua ada di kualitas_data.csv dengan nomor barisnya)",
+            "en": "{n} data problems recorded (all in data_quality.csv with row numbers)",
+        },
+        "deck.q.none": {"id": "Tidak ada masalah data tercatat.", "en": "No data problems."},
+        "deck.q.names": {
+            "id": "Nama wilayah: {exact} cocok persis, {fuzzy} cocok mirip (perlu dicek), "
+            "{amb} ambigu, {un} tidak cocok",
+            "en": "Place names: {exact} exact, {fuzzy} approximate (check), {amb} ambiguous, "
+            "{un} unmatched",
+        },
+        "deck.col.sites": {"id": "Lokasi", "en": "Sites"},
+        "deck.col.count": {"id": "Jumlah", "en": "Number"},
+        "deck.col.groups": {"id": "Kelompok", "en": "Groups"},
+        "deck.col.units": {"id": "Desa/kel.", "en": "Villages"},
+        "deck.footer": {"id": "{area} · {date} · hlm. {n}", "en": "{area} · {date} · p. {n}"},
+    }
+)
+
+CLASS_METHOD = {
+    "quantiles": {"id": "kuantil", "en": "quantiles"},
+    "natural_breaks": {"id": "Jenks (natural breaks)", "en": "natural breaks"},
+    "fixed": {"id": "batas tetap", "en": "fixed breaks"},
+}
+COMPONENT_NAMES = {
+    "unserved_count": {"id": "jumlah klien belum terlayani", "en": "unserved clients"},
+    "unserved_share": {"id": "porsi belum terlayani", "en": "unserved share"},
+    "recency": {"id": "baru selesai rehabilitasi", "en": "recent rehab"},
+    "distance": {"id": "jarak ke agen/layanan", "en": "distance to agent/service"},
+    "presence": {"id": "belum ada agen", "en": "no agents yet"},
+}
+METHOD_NAMES = {
+    "exact": {"id": "cocok persis", "en": "exact"},
+    "code": {"id": "kode", "en": "code"},
+    "normalised": {"id": "ejaan dinormalkan", "en": "normalised"},
+    "point": {"id": "koordinat", "en": "coordinates"},
+    "chosen": {"id": "dipilih perencana", "en": "chosen by planner"},
+}
 
 
-def _cell(v: object) -> str:
-    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
-        return "–"
-    if isinstance(v, float):
-        return f"{v:.1f}" if not v.is_integer() else f"{int(v)}"
-    return str(v)
+class Deck:
+    """A 16:9 presentation with the title, footer and "TERBATAS" mark on every slide."""
+
+    def __init__(self, title: str, area: str, when: str, lang: str):
+        self.prs = Presentation()
+        self.prs.slide_width, self.prs.slide_height = Inches(SLIDE_W_IN), Inches(SLIDE_H_IN)
+        cp = self.prs.core_properties
+        cp.author = "ibm-geo"
+        cp.last_modified_by = "ibm-geo"
+        cp.title = title
+        cp.comments = ""
+        cp.keywords = t("deck.restricted", lang)
+        self.area, self.when, self.lang = area, when, lang
+
+    def slide(self, title: str | None):
+        s = self.prs.slides.add_slide(self.prs.slide_layouts[_BLANK])
+        n = len(self.prs.slides)
+        if title:
+            add_text(s, MARGIN, 0.35, SLIDE_W_IN - 2 * MARGIN - 2.0, title, TITLE_PT, bold=True,
+                     color="1F3864")  # fmt: skip
+        add_text(
+            s, SLIDE_W_IN - MARGIN - 1.8, 0.35, 1.8, t("deck.restricted", self.lang), 16,
+            bold=True, color="FFFFFF", align="center", fill="C00000",
+        )  # fmt: skip
+        foot = t("deck.footer", self.lang, area=self.area, date=self.when, n=n)
+        add_text(s, MARGIN, 6.95, SLIDE_W_IN - 2 * MARGIN, foot, MIN_PT, color="595959")
+        return s
+
+    def table_slides(
+        self,
+        title: str,
+        headers: list[Column],
+        rows: list[list[str]],
+        *,
+        top: float = BODY_TOP,
+        note: str | None = None,
+    ) -> int:
+        """The table on as many slides as it needs; returns the number of slides."""
+        width = SLIDE_W_IN - 2 * MARGIN
+        note_h = 0.0
+        if note:
+            from ibm_geo.render.pptx_layout import line_height_in, wrap
+
+            note_h = len(wrap(note, width - 0.2, 16)) * line_height_in(16) + 0.3
+        widths, pages, heights = paginate(
+            headers, rows, width, BODY_BOTTOM - top - note_h - 0.1, TABLE_PT
+        )
+        for i, (page, hs) in enumerate(zip(pages, heights, strict=True)):
+            s = self.slide(title if i == 0 else f"{title} {t('deck.cont', self.lang)}")
+            h = add_table(s, MARGIN, top, headers, page, widths, hs, TABLE_PT)
+            if note and i == len(pages) - 1:
+                add_text(s, MARGIN, top + h + 0.15, width, note, 16, color="404040")
+        return len(pages)
 
 
-def _title_slide(prs: Presentation, title: str):
-    s = prs.slides.add_slide(prs.slide_layouts[_TITLE_ONLY])
-    s.shapes.title.text = title
-    s.shapes.title.text_frame.paragraphs[0].font.size = Pt(28)
-    return s
+def _num(v, lang: str, decimals: int = 0) -> str:
+    return fmt_num(v, lang, decimals)
 
 
-def _table(
-    slide, df: pd.DataFrame, headers: list[str], top=Inches(1.4), height=None, widths=None, font=11
-) -> None:
-    rows, cols = len(df) + 1, len(headers)
-    height = height or Inches(0.35) * rows
-    shape = slide.shapes.add_table(rows, cols, Inches(0.4), top, SLIDE_W - Inches(0.8), height)
-    tab = shape.table
-    if widths:
-        total = sum(widths)
-        for j, w in enumerate(widths):
-            tab.columns[j].width = Emu(int((SLIDE_W - Inches(0.8)) * w / total))
-    for j, h in enumerate(headers):
-        tab.cell(0, j).text = h
-    for i, row in enumerate(df.itertuples(index=False), start=1):
-        for j, v in enumerate(row):
-            tab.cell(i, j).text = _cell(v)
-    for r in range(rows):
-        for j in range(cols):
-            for p in tab.cell(r, j).text_frame.paragraphs:
-                p.font.size = Pt(font)
+def _total(col: pd.Series) -> tuple[int, bool]:
+    """Sum of the published kab/kota totals, and whether some were hidden ("<k")."""
+    vals = [v for v in col if not is_suppressed(v)]
+    return int(sum(float(v) for v in vals if v is not None and v == v)), len(vals) < len(col)
 
 
-def _bullets(
-    slide, lines: list[str], left=Inches(0.5), top=Inches(1.4), width=None, height=None, size=16
-) -> None:
-    box = slide.shapes.add_textbox(left, top, width or SLIDE_W - Inches(1.0), height or Inches(5.5))
-    tf = box.text_frame
-    tf.word_wrap = True
-    for i, line in enumerate(lines):
-        p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
-        p.text = line
-        p.font.size = Pt(size)
+def _fmt_total(col: pd.Series, lang: str) -> str:
+    """A total over kab/kota that never gives a hidden kab/kota figure back by subtraction."""
+    n, hidden = _total(col)
+    return f"{_num(n, lang)}+" if hidden else _num(n, lang)
+
+
+def _near(kel: pd.DataFrame, a: list[str], b: list[str], radius_m: float) -> set[str]:
+    """kode in ``a`` whose representative point lies within ``radius_m`` of one in ``b``."""
+    if not a or not b or not {"rep_lon", "rep_lat"} <= set(kel.columns):
+        return set()
+    pts = gpd.GeoDataFrame(
+        {"kode": kel["kode"].astype(str).to_numpy()},
+        geometry=gpd.points_from_xy(kel["rep_lon"], kel["rep_lat"]),
+        crs=4326,
+    )
+    pts = pts.to_crs(pts.estimate_utm_crs())
+    pa = pts[pts["kode"].isin(a)]
+    pb = pts[pts["kode"].isin(b)]
+    d = np.hypot(
+        pa.geometry.x.to_numpy()[:, None] - pb.geometry.x.to_numpy()[None, :],
+        pa.geometry.y.to_numpy()[:, None] - pb.geometry.y.to_numpy()[None, :],
+    )
+    return set(pa["kode"].to_numpy()[(d <= radius_m).any(axis=1)])
 
 
 def build_slides(
@@ -94,172 +374,346 @@ def build_slides(
     lang: str = "id",
     title: str | None = None,
     data_date: str | None = None,
+    context: MapContext | None = None,
+    basemap: Basemap | None = None,
+    solver: str | None = None,
 ) -> bytes:
-    """PPTX bytes: 6 slides (title, map, top-N, plan + curve, pilots, method & data quality)."""
-    from ibm_geo.export.tables import unmatched_summary
-
+    """PPTX bytes; see the module doc for the slides and the rules they follow."""
+    ctx = context or MapContext()
     k = scenario.suppression_k
-    today = date.today().isoformat()
     pub = public_table(kelurahan, k)
+    kab = kab_totals(kelurahan, k)
+    area = area_name(kelurahan, lang)
+    when_raw = data_date or scenario.data_date or ctx.data_date
+    if when_raw:
+        when = t("deck.data_date", lang, date=when_raw)
+    elif ctx.reference_year:
+        when = t("deck.data_year", lang, year=ctx.reference_year)
+    else:
+        when = f"{t('note.date', lang)}: {date.today().isoformat()}"
+    deck = Deck(title or t("deck.title", lang), area, when, lang)
     reason_col = "reason_id" if lang == "id" else "reason_en"
-    area = (
-        ", ".join(sorted(pub["kab_kota"].dropna().astype(str).unique())[:4])
-        if "kab_kota" in pub
-        else ""
-    )
-
-    prs = Presentation()
-    prs.slide_width, prs.slide_height = SLIDE_W, SLIDE_H
-    cp = prs.core_properties
-    cp.author = "ibm-geo"
-    cp.last_modified_by = "ibm-geo"
-    cp.title = title or t("title.slides", lang)
-    cp.comments = ""
+    radius = float(scenario.plan.radius_m or scenario.radius_m)
+    radius_txt = _num(radius / 1000, lang, 1)
 
     # 1. title
-    s = prs.slides.add_slide(prs.slide_layouts[_TITLE])
-    s.shapes.title.text = title or t("title.slides", lang)
-    s.placeholders[1].text = f"{area}\n{t('note.scenario', lang)}: {scenario.name} · {today}"
-
-    # 2. map
-    s = _title_slide(prs, t("slide.map", lang))
-    png = render_static_map(
-        kelurahan,
-        scenario=scenario,
-        sites=sites,
-        pilots=pilots,
-        size="slide",
-        fmt="png",
-        lang=lang,
-        dpi=110,
+    s = deck.slide(None)
+    add_text(s, MARGIN, 1.7, SLIDE_W_IN - 2 * MARGIN, title or t("deck.title", lang), 40,
+             bold=True, color="1F3864")  # fmt: skip
+    add_text(s, MARGIN, 2.6, SLIDE_W_IN - 2 * MARGIN, area, 30, color="1F3864")
+    kabs = [str(v) for v in kab["kab_kota"]]
+    names = ", ".join(kabs[:6]) + (
+        f" {t('deck.and_more', lang, n=len(kabs) - 6)}" if len(kabs) > 6 else ""
     )
-    s.shapes.add_picture(io.BytesIO(png), Inches(0.4), Inches(1.25), height=SLIDE_H - Inches(1.4))
+    lines = [
+        t("deck.subtitle", lang),
+        when,
+        t("deck.area_list", lang, names=f"{len(kabs)} kab/kota – {names}"),
+        f"{t('note.scenario', lang)}: {scenario.name}",
+    ]
+    if ctx.demo:
+        lines.append(t("credit.demo", lang))
+    add_text(s, MARGIN, 3.5, SLIDE_W_IN - 2 * MARGIN, lines, 20, color="404040")
+    add_text(s, MARGIN, 6.2, SLIDE_W_IN - 2 * MARGIN, t("deck.restricted_note", lang), 16,
+             bold=True, color="C00000")  # fmt: skip
 
-    # 3. top-N with reasons
-    n = min(scenario.top_n, 12)
-    s = _title_slide(prs, t("slide.top", lang, n=n))
+    # 2. situation summary (sums of the published kab/kota totals)
+    s = deck.slide(t("deck.situation", lang))
+    rows = [
+        ("deck.s.clients", "clients"),
+        ("deck.s.served", "served"),
+        ("deck.s.in_reach", "in_reach"),
+        ("deck.s.referral", "referral_berat"),
+        ("deck.s.unserved", "unserved"),
+        ("deck.s.agents", "agents_active"),
+    ]
+    table_rows = [[t(key, lang), _fmt_total(kab[col], lang)] for key, col in rows if col in kab]
+    n_need = int((pd.to_numeric(kelurahan.get("unserved", 0), errors="coerce") > 0).sum())
+    table_rows.append([t("deck.s.villages", lang), _num(n_need, lang)])
+    heads = [Column(area), Column(t("deck.col.count", lang), align="right")]
+    from ibm_geo.render.pptx_layout import paginate as _pg
+
+    widths, pages, heights = _pg(heads, table_rows, 8.5, 4.6, 18)
+    add_table(s, MARGIN, BODY_TOP, heads, pages[0], widths, heights[0], 18)
+    unserved, _ = _total(kab["unserved"]) if "unserved" in kab else (0, False)
+    cap = int(scenario.plan.capacity or scenario.group_size * scenario.default_capacity)
+    groups = -(-unserved // cap) if cap else 0
+    gap = t("deck.s.gap", lang, groups=_num(groups, lang),
+            agents=_num(groups * scenario.group_size, lang), cap=_num(cap, lang))  # fmt: skip
+    add_text(s, 9.3, BODY_TOP, SLIDE_W_IN - 9.3 - MARGIN, gap, 20, bold=True, color="1F3864",
+             fill="EEF2F7")  # fmt: skip
+
+    # 3. map: rendered at the size it is shown, so its legend and labels keep their points
+    s = deck.slide(t("deck.map", lang))
+    png = render_static_map(
+        kelurahan, scenario=scenario, sites=sites, pilots=pilots, context=ctx, basemap=basemap,
+        size="slide_body", fmt="png", lang=lang, dpi=200,
+    )  # fmt: skip
+    # drawn at 3/4 of the slide width and shown enlarged: its 10.5 pt legend reads as 14 pt
+    s.shapes.add_picture(io.BytesIO(png), Inches(0.05), Inches(1.05), width=Inches(13.2))
+    credit = (
+        f"{source_credit(ctx.sources, demo=ctx.demo, roads=ctx.roads is not None, lang=lang)}. "
+        f"{suppression_rule(k, lang, curve=False)}"
+    )
+    add_text(s, MARGIN, 6.05, SLIDE_W_IN - 2 * MARGIN, credit, MIN_PT, color="404040")
+
+    # 4. top N with reasons
+    n = min(scenario.top_n, len(pub))
     top = pub.sort_values("rank").head(n) if "rank" in pub else pub.head(n)
-    cols = [
-        c
-        for c in ("rank", "nama", "kecamatan", "kab_kota", "score", "unserved", reason_col)
-        if c in top
+    heads = [
+        Column(t("field.rank", lang), "right"),
+        Column(t("field.nama", lang)),
+        Column(t("field.kecamatan", lang)),
+        Column(t("field.kab_kota", lang)),
+        Column(t("field.score", lang), "right"),
+        Column(t("field.unserved", lang), "right"),
+        Column(t("field.reason", lang), max_share=0.45),
     ]
-    heads = [t("field.reason" if c == reason_col else f"field.{c}", lang) for c in cols]
-    w = {"rank": 0.7, "nama": 2, "kecamatan": 1.6, "kab_kota": 1.6, "score": 0.8, "unserved": 1.1}
-    _table(s, top[cols], heads, widths=[w.get(c, 4.5) for c in cols], font=10)
+    rows_ = [
+        [
+            str(int(r["rank"])), str(r["nama"]), str(r["kecamatan"]), str(r["kab_kota"]),
+            _num(r["score"], lang, 1), _num(r["unserved"], lang), _short_reason(r[reason_col]),
+        ]
+        for _, r in top.iterrows()
+    ]  # fmt: skip
+    deck.table_slides(t("deck.top", lang, n=n), heads, rows_)
 
-    # 4. recruitment plan + coverage curve
-    s = _title_slide(prs, t("slide.plan", lang))
+    # 5. the plan as a decision
     sp = public_sites(sites, k)
-    pcols = [
-        c
-        for c in (
-            "contribution_rank",
-            "nama",
-            "kecamatan",
-            "agents_to_recruit",
-            "newly_reached",
-            "mean_distance_m",
-        )
-        if c in sp
-    ]
+    s = deck.slide(t("deck.decision", lang))
     if len(sp):
-        sub = sp[pcols].head(12)
-        _table(
-            s,
-            sub,
-            [t(f"field.{c}", lang) for c in pcols],
-            height=Inches(0.3) * (len(sub) + 1),
-            font=10,
-        )
-        s.shapes[-1].width = Inches(7.4)
+        agents = int(pd.to_numeric(sp["agents_to_recruit"], errors="coerce").fillna(0).sum())
+        groups_n = -(-agents // scenario.group_size)
+        cv = public_curve(curve, k)
+        reached = _reached(cv, len(sp))
+        lines = [t("deck.d.groups", lang, groups=groups_n, agents=_num(agents, lang),
+                   sites=len(sp))]  # fmt: skip
+        cost = scenario.plan.cost_per_agent_rp
+        if cost is not None:
+            lines.append(t("deck.d.cost", lang, rp=fmt_rp(cost * agents, lang),
+                           per=fmt_rp(cost, lang)))  # fmt: skip
+        else:
+            lines.append(t("deck.d.no_cost", lang))
+        if reached is not None:
+            lines.append(
+                t("deck.d.reached", lang, n=reached, total=_fmt_total(kab["unserved"], lang))
+            )
+        per = sp.groupby("kab_kota", sort=True)["agents_to_recruit"].sum()
+        lines.append(t("deck.d.per_kab", lang, parts="; ".join(
+            f"{kb} {_num(v, lang)} agen" for kb, v in per.items())))  # fmt: skip
+        if solver or (len(sp) and "solver" in sp):
+            label = solver or str(sp["solver"].iloc[0])
+            lines.append(t("deck.d.solver", lang, solver=solver_text(label, lang)))
+        add_text(s, MARGIN, BODY_TOP, SLIDE_W_IN - 2 * MARGIN, lines, 20, bullets=True)
+        heads = [
+            Column("#", "right"),
+            Column(t("field.nama", lang)),
+            Column(t("field.kecamatan", lang)),
+            Column(t("field.kab_kota", lang)),
+            Column(t("field.agents_to_recruit", lang), "right"),
+            Column(t("field.newly_reached", lang), "right"),
+        ]
+        rows_ = [
+            [str(int(r["contribution_rank"])) if pd.notna(r.get("contribution_rank")) else "–",
+             str(r["nama"]), str(r.get("kecamatan", "")), str(r.get("kab_kota", "")),
+             _num(r["agents_to_recruit"], lang), _num(r["newly_reached"], lang)]
+            for _, r in sp.sort_values("contribution_rank").iterrows()
+        ]  # fmt: skip
+        deck.table_slides(t("deck.sites", lang), heads, rows_)
+        if len(cv):
+            _curve_slide(deck, cv, len(sp), lang)
+        # why the sites are not the top of the ranking
+        s = deck.slide(t("deck.why", lang))
+        lines = t("deck.why.lines", lang, radius=radius_txt).split("|")
+        top_k = [str(x) for x in top["kode"]]
+        site_k = [str(x) for x in sp["kode"]]
+        pil_k = [str(x) for x in public_pilots(pilots, None, k).get("kode", [])]
+        in_sites = [x for x in top_k if x in site_k]
+        near = _near(kelurahan, [x for x in top_k if x not in site_k], site_k, radius)
+        pil = [x for x in top_k if x in pil_k]
+        lines.append(t("deck.why.covered", lang, n=len(top_k), site=len(in_sites),
+                       near=len(near), pilot=len(pil), radius=radius_txt))  # fmt: skip
+        add_text(s, MARGIN, BODY_TOP, SLIDE_W_IN - 2 * MARGIN, lines, 20, bullets=True)
     else:
-        _bullets(s, [t("note.none", lang)], width=Inches(7))
-    cv = public_curve(curve, k)
-    if len(cv):
-        cd = CategoryChartData()
-        cd.categories = [str(p) for p in cv["p"]]
-        cd.add_series(
-            t("curve.y", lang), [v if isinstance(v, int) else None for v in cv["covered"]]
-        )
-        ch = s.shapes.add_chart(
-            XL_CHART_TYPE.LINE_MARKERS, Inches(8.0), Inches(1.4), Inches(5.0), Inches(4.8), cd
-        ).chart
-        ch.has_title = True
-        ch.chart_title.text_frame.text = t("slide.curve", lang)
-        ch.has_legend = False
-        ch.category_axis.has_title = True
-        ch.category_axis.axis_title.text_frame.text = t("curve.x", lang)
-        ch.value_axis.has_title = True
-        ch.value_axis.axis_title.text_frame.text = t("curve.y", lang)
+        add_text(s, MARGIN, BODY_TOP, SLIDE_W_IN - 2 * MARGIN, t("deck.d.none", lang), 20)
 
-    # 5. pilots
-    s = _title_slide(prs, t("slide.pilots", lang))
+    # 6. pilots with comparison villages
     pp = public_pilots(pilots, kelurahan, k)
-    qcols = [
-        c
-        for c in (
-            "nama",
-            "kecamatan",
-            "kab_kota",
-            "score",
-            "unserved",
-            reason_col,
-            "comparison_nama",
-        )
-        if c in pp
-    ]
     if len(pp):
         heads = [
-            t(
-                "field.reason"
-                if c == reason_col
-                else "field.comparison"
-                if c == "comparison_nama"
-                else f"field.{c}",
-                lang,
-            )
-            for c in qcols
+            Column(t("field.nama", lang)),
+            Column(t("field.kecamatan", lang)),
+            Column(t("field.kab_kota", lang)),
+            Column(t("field.score", lang), "right"),
+            Column(t("field.unserved", lang), "right"),
+            Column(t("field.comparison", lang)),
+            Column(t("field.reason", lang), max_share=0.35),
         ]
-        w = {
-            "nama": 2,
-            "kecamatan": 1.5,
-            "kab_kota": 1.5,
-            "score": 0.8,
-            "unserved": 1.1,
-            "comparison_nama": 2,
-        }
-        _table(s, pp[qcols].head(12), heads, widths=[w.get(c, 3.5) for c in qcols], font=10)
+        rows_ = [
+            [str(r["nama"]), str(r.get("kecamatan", "")), str(r.get("kab_kota", "")),
+             _num(r.get("score"), lang, 1), _num(r.get("unserved"), lang),
+             str(r.get("comparison_nama") or "–"), _short_reason(r.get(reason_col))]
+            for _, r in pp.iterrows()
+        ]  # fmt: skip
+        deck.table_slides(t("deck.pilots", lang), heads, rows_)
     else:
-        _bullets(s, [t("note.none", lang)])
+        s = deck.slide(t("deck.pilots", lang))
+        add_text(s, MARGIN, BODY_TOP, SLIDE_W_IN - 2 * MARGIN, t("deck.pilots.none", lang), 20)
 
-    # 6. method and data quality (counts only, never client rows)
-    s = _title_slide(prs, t("slide.method", lang))
+    # 7. per kab/kota
+    site_by_kab = (
+        public_sites(sites, k).groupby("kab_kota")["agents_to_recruit"].sum()
+        if len(sp)
+        else pd.Series(dtype=float)
+    )
+    heads = [
+        Column(t("field.kab_kota", lang)),
+        Column(t("deck.col.units", lang), "right"),
+        Column(t("field.clients", lang), "right"),
+        Column(t("field.served", lang), "right"),
+        Column(t("field.unserved", lang), "right"),
+        Column(t("field.agents_active", lang), "right"),
+        Column(t("field.agents_to_recruit", lang), "right"),
+    ]
+    rows_ = [
+        [str(r["kab_kota"]), _num(r["units"], lang), _num(r["clients"], lang),
+         _num(r["served"], lang), _num(r["unserved"], lang), _num(r["agents_active"], lang),
+         _num(site_by_kab.get(r["kab_kota"], 0), lang)]
+        for _, r in kab.iterrows()
+    ]  # fmt: skip
+    deck.table_slides(t("deck.kab", lang), heads, rows_, note=suppression_rule(k, lang))
+
+    # 8. method and data quality
+    s = deck.slide(f"{t('deck.method', lang)} · {t('deck.quality', lang)}")
     wts = scenario.weights.as_dict()
     tot = sum(wts.values()) or 1.0
+    parts = ", ".join(
+        f"{COMPONENT_NAMES.get(c, {}).get(lang, c)} {_num(100 * v / tot, lang)}%"
+        for c, v in wts.items()
+    )
+    src = source_credit(ctx.sources, demo=ctx.demo, roads=ctx.roads is not None, lang=lang)
     lines = [
-        f"{t('method.weights', lang)}: "
-        + ", ".join(f"{key} {100 * v / tot:.0f}%" for key, v in wts.items()),
-        f"{t('method.radius', lang)}: {scenario.radius_m / 1000:g} km; "
-        f"{t('method.capacity', lang)}: {scenario.default_capacity}; group {scenario.group_size}",
-        f"{t('method.units', lang)}: {len(kelurahan)}; {t('note.date', lang)}: {data_date or today}",
-        f"{t('method.suppression', lang)}: {suppression_rule(k, lang)}",
+        t("deck.m.score", lang, parts=parts),
+        t(
+            "deck.m.served",
+            lang,
+            radius=_num(scenario.radius_m / 1000, lang, 1),
+            cap=scenario.default_capacity,
+        ),  # fmt: skip
+        t(
+            "deck.m.classes",
+            lang,
+            method=CLASS_METHOD[scenario.classification][lang],
+            n=scenario.n_classes,
+        ),  # fmt: skip
+        t("deck.m.units", lang, n=_num(len(kelurahan), lang), src=src),
+        suppression_rule(k, lang),
+        *_roads_line(scenario, lang),
     ]
+    h = add_text(s, MARGIN, BODY_TOP, SLIDE_W_IN - 2 * MARGIN, lines, 16, bullets=True)
     q = public_quality(quality)
+    qlines = [t("deck.q.rows", lang, n=_num(len(q), lang)) if len(q) else t("deck.q.none", lang)]
     if len(q):
-        by = (
-            q.groupby(["file", "problem"], dropna=False).size().sort_values(ascending=False).head(6)
-        )
-        lines.append(f"{t('method.quality', lang)}: {len(q)}")
-        lines += [f"  • {f} – {p}: {c}" for (f, p), c in by.items()]
-    um = unmatched_summary(matches)
-    if len(um):
-        lines.append(
-            f"{t('method.unmatched', lang)}: "
-            + ", ".join(f"{m} {c}" for m, c in zip(um["method"], um["names"], strict=True))
-        )
-    _bullets(s, lines, size=14)
+        by = q.groupby("file", dropna=False).size().sort_values(ascending=False).head(4)
+        qlines += [f"{f}: {_num(c, lang)}" for f, c in by.items()]
+    if matches is not None and len(matches) and "method" in matches:
+        m = matches["method"].astype(str).value_counts()
+        exact = int(sum(m.get(x, 0) for x in ("exact", "code", "normalised", "point", "chosen")))
+        qlines.append(t("deck.q.names", lang, exact=_num(exact, lang),
+                        fuzzy=_num(int(m.get("fuzzy", 0)), lang),
+                        amb=_num(int(m.get("ambiguous", 0)), lang),
+                        un=_num(int(m.get("unmatched", 0)), lang)))  # fmt: skip
+    add_text(s, MARGIN, BODY_TOP + h + 0.2, SLIDE_W_IN - 2 * MARGIN, qlines, 16, bullets=True)
 
     buf = io.BytesIO()
-    prs.save(buf)
+    deck.prs.save(buf)
     return buf.getvalue()
+
+
+def solver_text(label: str, lang: str = "id") -> str:
+    """The plan's solver line (``RecruitmentPlan.solver``, English) in the reader's language."""
+    low = label.lower()
+    if low.startswith("greedy") and "fallback" in low:
+        why = label.split("fallback:", 1)[-1].strip(" )")
+        return t("deck.solver.fallback", lang, why=why)
+    if low.startswith("greedy"):
+        return t("deck.solver.greedy", lang)
+    m = re.search(r"gap ([\d.]+)%", label)
+    gap = fmt_num(float(m.group(1)), lang, 2) + "%" if m else "–"
+    if "optimal" in low:
+        return t("deck.solver.optimal", lang, gap=gap)
+    return t("deck.solver.exact", lang, gap=gap)
+
+
+def _short_reason(text: object, limit: int = 115) -> str:
+    """The reason sentence without its repeated rank/score opening, cut at a word."""
+    s = "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
+    if ")." in s[:80]:
+        s = s.split(").", 1)[1].strip()
+    if len(s) > limit:
+        s = s[:limit].rsplit(" ", 1)[0] + " …"
+    return s
+
+
+def _reached(cv: pd.DataFrame, p: int) -> str | None:
+    """Newly reached clients at ``p`` groups from the published (rounded) curve."""
+    if not len(cv):
+        return None
+    row = cv[cv["p"] == p]
+    start = cv[cv["p"] == 0]
+    if not len(row) or not len(start):
+        return None
+    a, b = row["covered"].iloc[0], start["covered"].iloc[0]
+    if isinstance(a, str) or isinstance(b, str):
+        return str(a)
+    return fmt_num(int(a) - int(b))
+
+
+def _curve_slide(deck: Deck, cv: pd.DataFrame, p: int, lang: str) -> None:
+    s = deck.slide(t("deck.curve", lang))
+    vals = [v if not isinstance(v, str) else None for v in cv["covered"]]
+    cd = CategoryChartData()
+    cd.categories = [str(x) for x in cv["p"]]
+    cd.add_series(t("deck.c.series", lang), vals)
+    cd.add_series(
+        t("deck.c.chosen_series", lang),
+        [v if int(x) == p else None for x, v in zip(cv["p"], vals, strict=True)],
+    )
+    gf = s.shapes.add_chart(
+        XL_CHART_TYPE.LINE_MARKERS, Inches(MARGIN), Inches(BODY_TOP), Inches(7.8), Inches(5.4), cd
+    )
+    ch = gf.chart
+    ch.font.name = FONT
+    ch.font.size = Pt(MIN_PT)
+    ch.has_legend = True
+    ch.legend.position = XL_LEGEND_POSITION.BOTTOM
+    ch.legend.include_in_layout = False
+    ch.category_axis.has_title = True
+    ch.category_axis.axis_title.text_frame.text = t("curve.x", lang)
+    ch.value_axis.has_title = True
+    ch.value_axis.axis_title.text_frame.text = t("curve.y", lang)
+    for ax in (ch.category_axis, ch.value_axis):
+        for p_ in ax.axis_title.text_frame.paragraphs:
+            for r in p_.runs:
+                style_run(r, MIN_PT)
+    chosen = ch.plots[0].series[1]
+    chosen.marker.size = 14
+    chosen.marker.format.fill.solid()
+    chosen.marker.format.fill.fore_color.rgb = RGBColor(0xC0, 0x00, 0x00)
+    start = cv[cv["p"] == 0]["covered"]
+    row = cv[cv["p"] == p]["covered"]
+    nxt = cv[cv["p"] == p + 1]["marginal"]
+    lines = []
+    if len(start):
+        lines.append(t("deck.c.start", lang, n=fmt_num(start.iloc[0], lang)))
+    if len(row):
+        lines.append(t("deck.c.chosen", lang, p=p, n=fmt_num(row.iloc[0], lang),
+                       next=fmt_num(nxt.iloc[0], lang) if len(nxt) else "–"))  # fmt: skip
+    add_text(s, 8.6, BODY_TOP, SLIDE_W_IN - 8.6 - MARGIN, lines, 18, bullets=True)
+
+
+def _roads_line(scenario: Scenario, lang: str) -> list[str]:
+    """With road travel, the method slide says so (reach is not a straight line; issue 12)."""
+    if scenario.roads.distance != "road":
+        return []
+    return [f"{'Jarak' if lang == 'id' else 'Distance'}: {distance_method(scenario, lang)}"]

@@ -1,38 +1,93 @@
-"""Print/slide map (PNG or PDF) with legend, north arrow, scale bar, title block and source note.
+"""Print/slide map (PNG or PDF) a meeting room can read: classes, names, symbols, context.
 
-matplotlib only, no basemap: planners paste it into rakor slides and print it, often offline.
-Drawn in a local UTM CRS so the scale bar is true in metres.
+Drawn with matplotlib in a local UTM CRS (true scale bar), offline: the basemap is built from the
+loaded units (:mod:`ibm_geo.render.basemap`): sea behind the land, kab/kota outlines and names,
+kecamatan outlines, optional roads. On top: the top-N villages numbered by rank and named,
+proposed recruitment sites and pilots named (labels placed without overlaps; what cannot be
+placed is still listed beside the map), kelurahan with active Agen Pemulihan, BNNP/BNNK offices
+and other service points, a locator inset, a legend for every symbol, a subtitle naming the area
+actually mapped and a footer that wraps. Colours and symbols come from
+:mod:`ibm_geo.render.style`; client-derived numbers only from :mod:`ibm_geo.privacy`.
 """
 
 from __future__ import annotations
 
 import io
+import textwrap
 from datetime import date
 
 import geopandas as gpd
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.patheffects as pe  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
 from ibm_geo.config import Scenario  # noqa: E402
-from ibm_geo.i18n import t  # noqa: E402
-from ibm_geo.privacy import public_pilots, public_sites, suppression_rule  # noqa: E402
+from ibm_geo.i18n import register, t  # noqa: E402
+from ibm_geo.privacy import (  # noqa: E402
+    public_pilots,
+    public_service_points,
+    public_sites,
+    public_table,
+    suppression_rule,
+)
+from ibm_geo.render.basemap import Basemap, MapContext, build_basemap  # noqa: E402
 from ibm_geo.render.geometry import (  # noqa: E402
-    NODATA_COLOR,
     auto_tolerance_m,
     dissolve_overview,
     metric_crs,
     overview_level,
-    score_classes,
     simplify_coverage,
 )
+from ibm_geo.render.style import (  # noqa: E402
+    NODATA_COLOR,
+    OUTLINE_COLOR,
+    SYMBOLS,
+    score_classes,
+)
+from ibm_geo.render.text import area_name, fmt_num, map_title, source_credit  # noqa: E402
 
-#: figure sizes in inches: 16:9 slide and A4 landscape
-SIZES = {"slide": (13.333, 7.5), "a4": (11.69, 8.27)}
+#: figure sizes in inches: 16:9 slide, the body of a 16:9 slide under its title, A4 landscape
+SIZES = {"slide": (13.333, 7.5), "slide_body": (10.0, 3.75), "a4": (11.69, 8.27)}
+FONT = "DejaVu Sans"
+OFFICE_TYPES = ("bnnp", "bnnk")
+
+register(
+    {
+        "legend.symbols": {"id": "Simbol", "en": "Symbols"},
+        "legend.top": {
+            "id": "{n} prioritas teratas (nomor = peringkat)",
+            "en": "Top {n} priorities (number = rank)",
+        },
+        "legend.agents_kel": {
+            "id": "Kelurahan/desa dengan Agen Pemulihan aktif",
+            "en": "Village with active recovery agents",
+        },
+        "legend.office": {"id": "Kantor BNNP/BNNK", "en": "BNNP/BNNK office"},
+        "legend.service": {
+            "id": "Layanan lain (klinik, IPWL, puskesmas)",
+            "en": "Other services (clinic, IPWL, puskesmas)",
+        },
+        "legend.kab": {"id": "Batas kab/kota", "en": "Regency/city boundary"},
+        "legend.kec": {"id": "Batas kecamatan", "en": "District boundary"},
+        "legend.road": {"id": "Jalan", "en": "Road"},
+        "legend.site_ring": {
+            "id": "Jangkauan lokasi usulan ({radius} km)",
+            "en": "Reach of a proposed site ({radius} km)",
+        },
+        "panel.top": {"id": "Prioritas teratas", "en": "Top priorities"},
+        "panel.sites": {"id": "Lokasi rekrutmen usulan", "en": "Proposed recruitment sites"},
+        "panel.pilots": {"id": "Desa percontohan", "en": "Pilot villages"},
+        "panel.more": {"id": "… dan {n} lainnya", "en": "… and {n} more"},
+        "inset.title": {"id": "Lokasi area", "en": "Location"},
+        "note.data_date": {"id": "Data per {date}", "en": "Data as of {date}"},
+    }
+)
 
 
 def plain_text(s: object) -> str:
@@ -67,9 +122,11 @@ def _scale_bar(ax, lang: str) -> None:
                 zorder=10,
             )
         )
-    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-    ax.text(bx, by + 2.2 * h, "0", fontsize=8, ha="center", zorder=10)
-    ax.text(bx + length, by + 2.2 * h, label, fontsize=8, ha="center", zorder=10)
+    label = f"{fmt_num(length / 1000, lang, 0 if length >= 1000 else 1)} km"
+    if length < 1000:
+        label = f"{fmt_num(length, lang)} m"
+    ax.text(bx, by + 2.2 * h, "0", fontsize=9, ha="center", zorder=10)
+    ax.text(bx + length, by + 2.2 * h, label, fontsize=9, ha="center", zorder=10)
 
 
 def _north_arrow(ax, lang: str) -> None:
@@ -87,12 +144,158 @@ def _north_arrow(ax, lang: str) -> None:
     )
 
 
+# -- label placement ------------------------------------------------------------------------------
+#: candidate offsets (points) and alignments around an anchor, in order of preference
+_SLOTS = [
+    ((1, 0.7), "left", "bottom"),
+    ((1, -0.7), "left", "top"),
+    ((-1, 0.7), "right", "bottom"),
+    ((-1, -0.7), "right", "top"),
+    ((1.25, 0), "left", "center"),
+    ((-1.25, 0), "right", "center"),
+    ((0, 1.3), "center", "bottom"),
+    ((0, -1.3), "center", "top"),
+    ((2, 1.6), "left", "bottom"),
+    ((-2, -1.6), "right", "top"),
+]
+
+
+class LabelPlacer:
+    """Greedy label placement in display space: each label takes the first slot around its anchor
+    that stays inside the axes and overlaps neither a placed label nor a reserved symbol; a label
+    with no free slot is left out (the side panel still lists it)."""
+
+    def __init__(self, fig, ax):
+        self.fig, self.ax = fig, ax
+        self.renderer = fig.canvas.get_renderer()
+        self.boxes: list[tuple[float, float, float, float]] = []
+        self.frame = ax.get_window_extent(self.renderer)
+        self.placed: list[str] = []
+
+    def reserve_points(self, xs, ys, size_pt: float) -> None:
+        """Keep labels off symbols at data coordinates (``size_pt`` across)."""
+        half = size_pt / 72 * self.fig.dpi / 2
+        for x, y in zip(xs, ys, strict=True):
+            px, py = self.ax.transData.transform((x, y))
+            self.boxes.append((px - half, py - half, px + half, py + half))
+
+    def _free(self, b) -> bool:
+        f = self.frame
+        if b[0] < f.x0 or b[2] > f.x1 or b[1] < f.y0 or b[3] > f.y1:
+            return False
+        return all(b[2] <= o[0] or b[0] >= o[2] or b[3] <= o[1] or b[1] >= o[3] for o in self.boxes)
+
+    def place(self, x, y, text: str, *, gap: float = 7.0, slots=None, **kw) -> bool:
+        """Put ``text`` next to (x, y), ``gap`` points clear of the anchor's own symbol."""
+        pad = 2.0
+        cand = slots or [((dx * gap, dy * gap), ha, va) for (dx, dy), ha, va in _SLOTS]
+        for (dx, dy), ha, va in cand:
+            art = self.ax.annotate(
+                plain_text(text),
+                (x, y),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                ha=ha,
+                va=va,
+                **kw,
+            )
+            bb = art.get_window_extent(self.renderer)
+            box = (bb.x0 - pad, bb.y0 - pad, bb.x1 + pad, bb.y1 + pad)
+            if self._free(box):
+                self.boxes.append(box)
+                self.placed.append(text)
+                return True
+            art.remove()
+        return False
+
+
+_HALO = [pe.withStroke(linewidth=3, foreground="white")]
+
+
+# -- drawing --------------------------------------------------------------------------------------
+def _points_xy(lon, lat, crs) -> tuple[np.ndarray, np.ndarray]:
+    g = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=4326).to_crs(crs)
+    return g.x.to_numpy(), g.y.to_numpy()
+
+
+def _draw_basemap(ax, bm: Basemap, crs, lang: str) -> list:
+    """Land, roads, kecamatan and kab/kota outlines; returns legend handles for what was drawn."""
+    handles = []
+    land = gpd.GeoSeries([bm.land], crs=4326).to_crs(crs)
+    land.plot(ax=ax, color=SYMBOLS["land"]["color"], edgecolor="none", zorder=1)
+    if bm.roads is not None and len(bm.roads):
+        bm.roads.to_crs(crs).plot(
+            ax=ax, color=SYMBOLS["road"]["color"], linewidth=SYMBOLS["road"]["weight"], zorder=3
+        )
+        handles.append(
+            Line2D([], [], color=SYMBOLS["road"]["color"], lw=1.2, label=t("legend.road", lang))
+        )
+    if bm.kec is not None and len(bm.kec) > len(bm.kab):
+        st = SYMBOLS["kec_outline"]
+        bm.kec.to_crs(crs).boundary.plot(
+            ax=ax, color=st["color"], linewidth=st["weight"], linestyle=(0, (3, 3)), zorder=4
+        )
+        handles.append(
+            Line2D([], [], color=st["color"], lw=1, ls=(0, (3, 3)), label=t("legend.kec", lang))
+        )
+    st = SYMBOLS["kab_outline"]
+    bm.kab.to_crs(crs).boundary.plot(ax=ax, color=st["color"], linewidth=st["weight"], zorder=4)
+    handles.append(Line2D([], [], color=st["color"], lw=2, label=t("legend.kab", lang)))
+    return handles
+
+
+def _inset(fig, rect, kel4326: gpd.GeoDataFrame, ctx: MapContext | None, lang: str) -> None:
+    """Locator: every loaded unit (grey) with the mapped area (red) and its extent box."""
+    ax = fig.add_axes(rect)
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    ctx_units = ctx.context_units if ctx is not None else None
+    if ctx_units is not None and len(ctx_units) and ctx_units.crs is not None:
+        cu = ctx_units.to_crs(4326)
+        if len(cu) <= 5000:
+            cu.plot(ax=ax, color="#d0d0d0", edgecolor="none")
+        else:
+            rp = cu.geometry.representative_point()
+            ax.scatter(rp.x, rp.y, s=0.2, color="#bdbdbd", linewidths=0)
+    kel4326.plot(ax=ax, color="#c62828", edgecolor="none")
+    x0, y0, x1, y1 = kel4326.total_bounds
+    ax.add_patch(
+        Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="#c62828", lw=1.2, zorder=5)
+    )
+    ax.set_title(t("inset.title", lang), fontsize=9, loc="left", pad=2)
+    for sp in ax.spines.values():
+        sp.set_visible(True)
+
+
+def _fit_line(fig, x, y, text, max_w: float, size: float, **kw):
+    """One line of text, its font shrunk (down to 60 %) until it fits ``max_w`` of the figure."""
+    renderer = fig.canvas.get_renderer()
+    art = fig.text(x, y, plain_text(text), fontsize=size, **kw)
+    for f in np.arange(size, size * 0.6, -0.5):
+        art.set_fontsize(f)
+        if art.get_window_extent(renderer).width <= max_w * fig.bbox.width:
+            break
+    return art
+
+
+def _wrapped(fig, x, y, text, max_w: float, **kw):
+    """Text wrapped at the widest line that fits ``max_w`` of the figure (measured, not guessed)."""
+    renderer = fig.canvas.get_renderer()
+    art = fig.text(x, y, "", linespacing=1.2, **kw)
+    for width in range(220, 30, -6):
+        art.set_text(plain_text(textwrap.fill(text, width)))
+        if art.get_window_extent(renderer).width <= max_w * fig.bbox.width:
+            break
+    return art
+
+
 def render_static_map(
     kelurahan: gpd.GeoDataFrame,
     *,
     scenario: Scenario,
     sites: pd.DataFrame | None = None,
     pilots: pd.DataFrame | None = None,
+    context: MapContext | None = None,
     size: str = "slide",
     fmt: str = "png",
     lang: str = "id",
@@ -100,18 +303,23 @@ def render_static_map(
     subtitle: str | None = None,
     dpi: int = 150,
     overview: str | None = None,
-    basemap: bool = False,
+    basemap: Basemap | None = None,
+    top_n: int | None = None,
 ) -> bytes:
-    """PNG or PDF bytes of the score map (16:9 ``"slide"`` or A4 landscape ``"a4"``).
+    """PNG or PDF bytes of the score map (``"slide"`` 16:9, ``"slide_body"`` the part of a 16:9
+    slide under its title, or ``"a4"`` landscape).
 
-    ``basemap=True`` adds contextily tiles when that package is installed and online (optional;
-    silently skipped otherwise).
+    ``context``: service points, loaded units for the inset, sources, demo flag, roads
+    (:meth:`MapContext.from_result`). ``basemap``: a prebuilt :class:`Basemap` (else built here).
     """
     if size not in SIZES:
         raise ValueError(f"size must be one of {list(SIZES)}")
     if fmt not in ("png", "pdf"):
         raise ValueError("fmt must be 'png' or 'pdf'")
+    ctx = context or MapContext()
+    k = scenario.suppression_k
     kel = kelurahan.to_crs(4326) if kelurahan.crs is not None else kelurahan.set_crs(4326)
+    full = kel
     level = overview_level(kel, overview)
     if level is not None:
         kel = dissolve_overview(kel, level, lang)
@@ -122,115 +330,276 @@ def render_static_map(
     plot = gpd.GeoDataFrame(
         {"i": np.arange(len(kel))}, geometry=geoms.to_crs(crs).to_numpy(), crs=crs
     )
+    bm = basemap or build_basemap(full, ctx.roads)
 
-    cls, colors, legend = score_classes(kel, scenario)
+    cls, colors, legend = score_classes(kel, scenario, lang)
     face = [colors[c] if c >= 0 else NODATA_COLOR for c in cls]
 
-    fig = plt.figure(figsize=SIZES[size], dpi=dpi)
-    ax = fig.add_axes((0.02, 0.09, 0.72, 0.78))
-    plot.plot(ax=ax, color=face, edgecolor="#666666", linewidth=0.2 if len(plot) > 300 else 0.5)
-    ax.set_axis_off()
-    ax.set_aspect("equal")
+    w_in, h_in = SIZES[size]
+    fig = plt.figure(figsize=(w_in, h_in), dpi=dpi)
+    plt.rcParams["font.family"] = FONT
+    # a slide body has its title and credit on the slide itself (as slide text, >= 14 pt)
+    body = size == "slide_body"
+    head = 0.0 if body else 1.0  # inches of title block
+    foot = 0.05 if body else 0.62
+    ax = fig.add_axes((0.005, foot / h_in, 0.60 if body else 0.64, 1 - (foot + head + 0.06) / h_in))
+    ax.set_facecolor(SYMBOLS["sea"]["color"])
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for sp in ax.spines.values():
+        sp.set_edgecolor("#9e9e9e")
+    base_handles = _draw_basemap(ax, bm, crs, lang)
+    plot.plot(
+        ax=ax,
+        color=face,
+        edgecolor=OUTLINE_COLOR,
+        linewidth=0.15 if len(plot) > 300 else 0.4,
+        zorder=2,
+    )
+    ax.set_aspect("equal", adjustable="datalim")
     x0, y0, x1, y1 = plot.total_bounds if len(plot) else (0, 0, 1, 1)
-    pad = max(x1 - x0, y1 - y0) * 0.03
-    ax.set_xlim(x0 - pad, x1 + pad)
-    ax.set_ylim(y0 - pad, y1 + pad)
-    if basemap:
-        _try_basemap(ax, crs)
+    pad = max(x1 - x0, y1 - y0) * 0.04
+    # fill the axes box: widen the short side so the map uses the frame
+    bx = ax.get_position(original=True)
+    box_ratio = (bx.height * h_in) / (bx.width * w_in)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    half_w, half_h = (x1 - x0) / 2 + pad, (y1 - y0) / 2 + pad
+    if half_h / half_w > box_ratio:
+        half_w = half_h / box_ratio
+    else:
+        half_h = half_w * box_ratio
+    ax.set_xlim(cx - half_w, cx + half_w)
+    ax.set_ylim(cy - half_h, cy + half_h)
+    ax.set_autoscale_on(False)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
 
-    rep = kel.set_geometry(
-        gpd.points_from_xy(kel["rep_lon"], kel["rep_lat"])
-        if {"rep_lon", "rep_lat"} <= set(kel.columns)
-        else kel.geometry.representative_point(),
-        crs=4326,
-    ).to_crs(crs)
+    rep_lon = kel["rep_lon"] if "rep_lon" in kel else kel.geometry.representative_point().x
+    rep_lat = kel["rep_lat"] if "rep_lat" in kel else kel.geometry.representative_point().y
+    rx, ry = _points_xy(rep_lon.to_numpy(float), rep_lat.to_numpy(float), crs)
     at = {str(kd): i for i, kd in enumerate(kel["kode"].astype(str))} if "kode" in kel else {}
+    placer = LabelPlacer(fig, ax)
+
     handles = [
         Patch(facecolor=c, edgecolor="#666666", label=plain_text(txt or t("legend.nodata", lang)))
         for c, txt in legend
     ]
+    sym_handles: list = []
 
-    k = scenario.suppression_k
-    sp = public_sites(sites, k)
-    pts = [at[str(x)] for x in sp.get("kode", []) if str(x) in at]
-    if pts:
-        g = rep.geometry.iloc[pts]
-        h = ax.scatter(
-            g.x,
-            g.y,
-            s=90,
-            facecolor="white",
-            edgecolor="#54278f",
-            linewidth=2.2,
-            zorder=6,
-            label=t("layer.sites", lang),
-        )
-        handles.append(h)
-    pp = public_pilots(pilots, None, k)
-    pts = [
-        (at[str(x)], n)
-        for x, n in zip(pp.get("kode", []), pp.get("nama", []), strict=False)
-        if str(x) in at
-    ]
-    if pts:
-        g = rep.geometry.iloc[[i for i, _ in pts]]
-        h = ax.scatter(
-            g.x,
-            g.y,
-            s=70,
-            marker="*",
-            color="#fdd835",
-            edgecolor="black",
-            linewidth=0.8,
-            zorder=7,
-            label=t("layer.pilots", lang),
-        )
-        handles.append(h)
-        for (_, name), x, y in zip(pts, g.x, g.y, strict=True):
-            ax.annotate(
-                plain_text(name),
-                (x, y),
-                xytext=(5, 4),
-                textcoords="offset points",
-                fontsize=7,
-                zorder=8,
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
-            )
+    # existing agents: one symbol per kelurahan with active agents (agent homes are never drawn)
+    if "agents_active" in kel:
+        act = pd.to_numeric(kel["agents_active"], errors="coerce").fillna(0).to_numpy() > 0
+        if act.any():
+            st = SYMBOLS["agent"]
+            ax.scatter(
+                rx[act], ry[act], s=st["size"] ** 2, marker=st["marker"], color=st["fill"],
+                edgecolor=st["color"], linewidth=0.8, zorder=6,
+            )  # fmt: skip
+            placer.reserve_points(rx[act], ry[act], st["size"])
+            sym_handles.append(
+                Line2D([], [], ls="", marker=st["marker"], ms=8, mfc=st["fill"], mec=st["color"],
+                       label=t("legend.agents_kel", lang))
+            )  # fmt: skip
 
-    fig.legend(
-        handles=handles,
-        loc="upper left",
-        bbox_to_anchor=(0.75, 0.86),
-        frameon=False,
-        fontsize=9,
-        title=t("legend.score", lang),
-        title_fontsize=10,
-        alignment="left",
-    )
+    # offices and other service points (public places, never people)
+    sp = public_service_points(ctx.service_points)
+    if len(sp):
+        sx, sy = _points_xy(sp["lon"].to_numpy(float), sp["lat"].to_numpy(float), crs)
+        office = sp["jenis"].astype(str).str.lower().isin(OFFICE_TYPES).to_numpy()
+        for mask, key, lab in ((office, "office", "legend.office"), (~office, "service_point",
+                                                                     "legend.service")):  # fmt: skip
+            if not mask.any():
+                continue
+            st = SYMBOLS[key]
+            ax.scatter(
+                sx[mask], sy[mask], s=st["size"] ** 2, marker=st["marker"], color=st["fill"],
+                edgecolor=st["color"], linewidth=1.2, zorder=7,
+            )  # fmt: skip
+            placer.reserve_points(sx[mask], sy[mask], st["size"])
+            sym_handles.append(
+                Line2D([], [], ls="", marker=st["marker"], ms=9, mfc=st["fill"], mec=st["color"],
+                       label=t(lab, lang))
+            )  # fmt: skip
+
+    # proposed sites with their reach as an outline, and pilots
+    site_pub = public_sites(sites, k)
+    site_idx = [at[str(x)] for x in site_pub.get("kode", []) if str(x) in at]
+    radius = float(scenario.plan.radius_m or scenario.radius_m)
+    if site_idx:
+        st = SYMBOLS["site"]
+        ring = SYMBOLS["ring_site"]
+        for i in site_idx:
+            ax.add_patch(
+                matplotlib.patches.Circle(
+                    (rx[i], ry[i]), radius, fill=False, edgecolor=ring["color"],
+                    linewidth=1.0, linestyle=(0, (5, 4)), zorder=5,
+                )
+            )  # fmt: skip
+        ax.scatter(
+            rx[site_idx], ry[site_idx], s=(st["size"] * 1.6) ** 2, facecolor=st["fill"],
+            edgecolor=st["color"], linewidth=2.4, zorder=8,
+        )  # fmt: skip
+        placer.reserve_points(rx[site_idx], ry[site_idx], st["size"] * 1.6)
+        sym_handles.append(
+            Line2D([], [], ls="", marker="o", ms=11, mfc=st["fill"], mec=st["color"], mew=2.4,
+                   label=t("layer.sites", lang))
+        )  # fmt: skip
+        sym_handles.append(
+            Line2D([], [], color=ring["color"], lw=1, ls=(0, (5, 4)),
+                   label=t("legend.site_ring", lang, radius=fmt_num(radius / 1000, lang, 1)))
+        )  # fmt: skip
+    pil_pub = public_pilots(pilots, None, k)
+    pil_idx = [at[str(x)] for x in pil_pub.get("kode", []) if str(x) in at]
+    if pil_idx:
+        st = SYMBOLS["pilot"]
+        ax.scatter(
+            rx[pil_idx], ry[pil_idx], s=(st["size"] * 2.3) ** 2, marker=st["marker"],
+            color=st["fill"], edgecolor=st["color"], linewidth=1.0, zorder=9,
+        )  # fmt: skip
+        placer.reserve_points(rx[pil_idx], ry[pil_idx], st["size"] * 2.0)
+        sym_handles.append(
+            Line2D([], [], ls="", marker="*", ms=15, mfc=st["fill"], mec=st["color"],
+                   label=t("layer.pilots", lang))
+        )  # fmt: skip
+
+    # top N: rank numbers at the village, names placed where they fit
+    n_top = min(top_n or scenario.top_n, 20, len(kel))
+    order = kel.sort_values("rank").index[:n_top] if "rank" in kel else kel.index[:n_top]
+    has_need = pd.to_numeric(kel.get("score", 0), errors="coerce").fillna(0) > 0
+    order = [i for i in order if bool(has_need.iloc[i])]
+    for i in order:
+        ax.text(
+            rx[i], ry[i], str(int(kel["rank"].iloc[i])), ha="center", va="center", fontsize=8,
+            fontweight="bold", color="white", zorder=10,
+            bbox={"boxstyle": "circle,pad=0.25", "fc": "#222222", "ec": "white", "lw": 0.8},
+        )  # fmt: skip
+    placer.reserve_points(rx[order], ry[order], 13)
+    if order:
+        sym_handles.insert(
+            0,
+            Line2D([], [], ls="", marker="o", ms=12, mfc="#222222", mec="white",
+                   label=t("legend.top", lang, n=len(order))),
+        )  # fmt: skip
+
+    # labels by priority: pilots, sites, top N, then kab/kota names
+    lab_kw = {"fontsize": 9.5, "zorder": 11, "path_effects": _HALO}
+    if bm.kab is not None and len(bm.kab) > 0 and "lon" in bm.kab:
+        kx, ky = _points_xy(bm.kab["lon"].to_numpy(float), bm.kab["lat"].to_numpy(float), crs)
+        kab_slots = [((0, 0), "center", "center")] + [
+            ((dx, dy), "center", "center") for dy in (18, -18, 36, -36) for dx in (0, -30, 30)
+        ]
+        for x, y, nm in zip(kx, ky, bm.kab["kab_kota"].astype(str), strict=True):
+            if np.isfinite(x) and nm != "?":
+                placer.place(
+                    x, y, nm.upper(), slots=kab_slots, fontsize=11, color="#424242",
+                    fontweight="bold", zorder=10,
+                    path_effects=[pe.withStroke(linewidth=3.5, foreground="white")],
+                )  # fmt: skip
+
+    names = kel["nama"].astype(str).to_numpy() if "nama" in kel else np.array([""] * len(kel))
+    unplaced: dict[str, list[str]] = {"pilots": [], "sites": [], "top": []}
+    for i in pil_idx:
+        if not placer.place(rx[i], ry[i], names[i], gap=13, fontweight="bold", **lab_kw):
+            unplaced["pilots"].append(names[i])
+    for i in site_idx:
+        if not placer.place(
+            rx[i], ry[i], names[i], gap=11, color="#3f007d", fontweight="bold", **lab_kw
+        ):
+            unplaced["sites"].append(names[i])
+    labelled = set(pil_idx) | set(site_idx)
+    for i in order:
+        if i in labelled:
+            continue
+        if not placer.place(rx[i], ry[i], names[i], gap=8, **lab_kw):
+            unplaced["top"].append(names[i])
     _north_arrow(ax, lang)
     _scale_bar(ax, lang)
 
-    today = date.today().isoformat()
-    title = title or t("title.map", lang)
-    if subtitle is None:
-        area = (
-            ", ".join(sorted(kel["kab_kota"].dropna().astype(str).unique())[:3])
-            if "kab_kota" in kel
-            else ""
-        )
-        subtitle = f"{area} · {t('note.scenario', lang)}: {scenario.name} · {today}"
-    fig.text(0.02, 0.955, plain_text(title), fontsize=18, fontweight="bold", va="top")
-    fig.text(0.02, 0.905, plain_text(subtitle), fontsize=11, color="#333333", va="top")
-    note = (
-        f"{t('note.source', lang)}. {t('method.radius', lang)}: {scenario.radius_m / 1000:g} km. "
-        f"{suppression_rule(k, lang, curve=False)}"
+    # right panel: legend, then the top list, then the inset
+    right = 0.615 if body else 0.67
+    leg_pt = 10.5 if body else 10
+    leg = fig.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(right, 1 - (head + 0.12) / h_in),
+        frameon=False,
+        fontsize=leg_pt,
+        labelspacing=0.3,
+        title=t("legend.score", lang),
+        title_fontsize=11,
+        alignment="left",
     )
-    fig.text(0.02, 0.025, plain_text(note), fontsize=7, color="#444444", va="bottom", wrap=True)
+    fig.add_artist(leg)
+    sym_handles += base_handles
+    renderer = fig.canvas.get_renderer()
+    y_after = leg.get_window_extent(renderer).y0 / fig.bbox.height
+    leg2 = fig.legend(
+        handles=sym_handles,
+        loc="upper left",
+        bbox_to_anchor=(right, y_after - 0.01),
+        frameon=False,
+        fontsize=leg_pt,
+        labelspacing=0.3,
+        title=t("legend.symbols", lang),
+        title_fontsize=11,
+        alignment="left",
+    )
+    y_after = leg2.get_window_extent(renderer).y0 / fig.bbox.height
+    pub = public_table(kel, k) if len(kel) else kel
+    score_of = dict(zip(pub["kode"].astype(str), pub["score"], strict=False)) if len(pub) else {}
+    extra: list[str] = []
+    for key in ("pilots", "sites"):
+        if unplaced[key]:  # named on the map where they fit; the rest listed here
+            extra += [
+                "",
+                t(f"panel.{key}", lang) + ":",
+                *textwrap.wrap(", ".join(unplaced[key]), 40),
+            ]
+    text_top = y_after - 0.015
+    room = int((text_top - foot / h_in) * h_in * 72 / (9.5 * 1.25)) - 1 - len(extra)
+    shown = order[: max(min(10, room - (1 if len(order) > room else 0)), 0)] if not body else []
+    lines = [t("panel.top", lang)] if shown else []
+    for i in shown:
+        sc_txt = fmt_num(score_of.get(str(kel["kode"].iloc[i])), lang, 1)
+        lines.append(f"{int(kel['rank'].iloc[i])}. {names[i]} ({sc_txt})")
+    if shown and len(order) > len(shown):
+        lines.append(t("panel.more", lang, n=len(order) - len(shown)))
+    lines += extra
+    inset_w = 0.12
+    fig.text(
+        right + 0.005, text_top, plain_text("\n".join(lines)), fontsize=9.5, va="top",
+        linespacing=1.25,
+    )  # fmt: skip
+    inset_h = min(1.5 / h_in, max(text_top - foot / h_in - 0.04, 0.12))
+    if inset_h * h_in >= 0.8:
+        _inset(fig, (0.995 - inset_w, foot / h_in + 0.01, inset_w, inset_h), full, ctx, lang)
+
+    # title block and footer
+    today = date.today().isoformat()
+    title = title or map_title(full, lang)
+    if subtitle is None:
+        when = t("note.data_date", lang, date=ctx.data_date) if ctx.data_date else today
+        subtitle = (
+            f"{area_name(full, lang, long=True)} · {t('note.scenario', lang)}: {scenario.name} "
+            f"· {when}"
+        )
+    if size != "slide_body":
+        _fit_line(fig, 0.01, 1 - 0.18 / h_in, title, 0.98, 20, fontweight="bold", va="top")
+        _fit_line(fig, 0.01, 1 - 0.62 / h_in, subtitle, 0.98, 12, color="#333333", va="top")
+    note = (
+        f"{source_credit(ctx.sources, demo=ctx.demo, roads=ctx.roads is not None, lang=lang)}. "
+        f"{t('method.radius', lang)}: {fmt_num(scenario.radius_m / 1000, lang, 1)} km. "
+        f"{suppression_rule(k, lang, curve=False)}"
+        + (f" {subtitle}." if size == "slide_body" else "")
+        + _roads_note(scenario, lang)
+    )
+    if not body:
+        _wrapped(fig, 0.01, 0.08 / h_in, note, 0.98, fontsize=8.5, color="#333333", va="bottom")
 
     buf = io.BytesIO()
-    meta = {"Title": plain_text(title), "Creator": "ibm-geo"}
     if fmt == "pdf":
-        meta.update({"Producer": "ibm-geo", "CreationDate": None, "ModDate": None})
+        meta = {"Title": plain_text(title), "Creator": "ibm-geo", "Producer": "ibm-geo"}
+        meta.update({"CreationDate": None, "ModDate": None})
     else:
         meta = {"Title": plain_text(title), "Software": "ibm-geo"}
     fig.savefig(buf, format=fmt, dpi=dpi, metadata=meta)
@@ -238,10 +607,10 @@ def render_static_map(
     return buf.getvalue()
 
 
-def _try_basemap(ax, crs) -> None:
-    try:
-        import contextily  # type: ignore[import-not-found]
+def _roads_note(scenario: Scenario, lang: str) -> str:
+    """With road travel, how distances were measured, with the ODbL credit (issue 12)."""
+    from ibm_geo.distance import distance_method
 
-        contextily.add_basemap(ax, crs=crs, attribution_size=6)
-    except Exception:  # optional: not installed or offline
-        return
+    if scenario.roads.distance != "road":
+        return ""
+    return f" {'Jarak' if lang == 'id' else 'Distance'}: {distance_method(scenario, lang)}."

@@ -1,0 +1,250 @@
+"""Find the table inside a spreadsheet as offices send it: title rows above the header, a header
+merged over two rows, data split over several sheets after a "Petunjuk" sheet, formulas saved
+without values.
+
+The header is the row (or pair of rows) among the first :data:`SCAN_ROWS` whose cells match the
+most known column names of the table's kind, so "DATA KLIEN PASCAREHABILITASI BNNP BALI 2024"
+above it is skipped, and a merged "Lokasi" over "Kelurahan | Kecamatan" reads as both columns.
+Only the structure is decided here; :mod:`ibm_geo.io.tables` parses the values.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import re
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ibm_geo.errors import UserError
+
+#: rows searched for the header (title blocks of BNN/Dinkes registers are 1-6 rows)
+SCAN_ROWS = 30
+#: sheets that explain how to fill the workbook rather than hold data
+INSTRUCTION_SHEET = re.compile(
+    r"petunjuk|panduan|instruksi|keterangan|cara|readme|read me|info|referensi|catatan|legend",
+    re.I,
+)
+
+
+@dataclass
+class Header:
+    """Where the table starts: ``names`` of the columns, the 0-based index of the first data
+    row, the 1-based spreadsheet row of the (last) header row and how many known names it hit."""
+
+    names: list[str]
+    data_start: int
+    header_row: int
+    hits: int
+
+
+def _cell_text(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, _dt.datetime) and v.time() == _dt.time(0):
+        return v.date().isoformat()
+    return str(v).strip()
+
+
+def find_header(
+    rows: Sequence[Sequence[object]], is_known: Callable[[str], bool], scan: int = SCAN_ROWS
+) -> Header | None:
+    """The best header among the first ``scan`` rows: a single row, or two rows flattened (a
+    merged upper cell is carried right over its blank neighbours; the lower cell wins when it
+    is a known name, else "upper lower" is tried). None when no row names a known column."""
+    rows = [[_cell_text(c) for c in r] for r in rows[:scan]]
+    best: Header | None = None
+
+    def consider(names: list[str], start: int, hits: int) -> None:
+        nonlocal best
+        if hits > 0 and (best is None or hits > best.hits):
+            best = Header(names, start, start, hits)
+
+    for i, row in enumerate(rows):
+        if sum(1 for c in row if c) < 2:
+            continue
+        consider(list(row), i + 1, sum(1 for c in row if c and is_known(c)))
+        if i + 1 < len(rows):
+            names = _flatten(row, rows[i + 1], is_known)
+            hits = sum(1 for c in names if c and is_known(c))
+            lower_hits = sum(1 for c in rows[i + 1] if c and is_known(c))
+            # a second header row must add names, not be the first data row
+            if hits > sum(1 for c in row if c and is_known(c)) and lower_hits > 0:
+                consider(names, i + 2, hits)
+    return best
+
+
+def _flatten(upper: list[str], lower: list[str], is_known: Callable[[str], bool]) -> list[str]:
+    n = max(len(upper), len(lower))
+    upper = list(upper) + [""] * (n - len(upper))
+    lower = list(lower) + [""] * (n - len(lower))
+    filled, last = [], ""
+    for u in upper:
+        last = u or last
+        filled.append(last)
+    out = []
+    for j in range(n):
+        u, lo = filled[j], lower[j]
+        if not lo:
+            out.append(upper[j] or u)
+        elif is_known(f"{u} {lo}") and not is_known(lo):
+            out.append(f"{u} {lo}")
+        elif is_known(lo) or not u:
+            out.append(lo)
+        else:
+            out.append(f"{u} {lo}")
+    return out
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """Blank headers as ``Unnamed: i`` and repeats as ``x.1`` (what pandas does), so columns
+    keep their positions and a repeated header is still recognised."""
+    seen: dict[str, int] = {}
+    out = []
+    for i, h in enumerate(names):
+        h = h or f"Unnamed: {i}"
+        if h in seen:
+            seen[h] += 1
+            h = f"{h}.{seen[h]}"
+        else:
+            seen[h] = 0
+        out.append(h)
+    return out
+
+
+# -- CSV ---------------------------------------------------------------------------------------
+
+
+def csv_header(text: str, is_known: Callable[[str], bool], default_sep: str) -> tuple[Header, str]:
+    """Header and separator of a CSV whose first lines may be titles: each separator is tried on
+    the first lines and the one whose best header names the most known columns wins."""
+    lines = [ln.rstrip("\r") for ln in text.split("\n")[:SCAN_ROWS]]
+    best: tuple[Header, str] | None = None
+    for sep in dict.fromkeys([default_sep, ";", ",", "\t", "|"]):
+        try:
+            rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=sep))
+        except csv.Error:
+            continue
+        if len(rows) != len(lines):  # a quoted newline in the head: keep the simple reading
+            continue
+        h = find_header(rows, is_known)
+        if h is not None and (best is None or h.hits > best[0].hits):
+            best = (h, sep)
+    if best is not None:
+        return best
+    first = next((i for i, ln in enumerate(lines) if ln.strip()), 0)
+    row = next(csv.reader(io.StringIO(lines[first] if lines else ""), delimiter=default_sep), [])
+    return Header([c.strip() for c in row], first + 1, first + 1, 0), default_sep
+
+
+# -- XLSX --------------------------------------------------------------------------------------
+
+
+@dataclass
+class SheetTable:
+    """One sheet's table: header, rows of text cells (None = empty) and their sheet row numbers."""
+
+    sheet: str
+    header: Header
+    rows: list[list[str | None]]
+    row_numbers: list[int]
+    uncached: list[tuple[int, str]] = field(default_factory=list)  # (row, column) formula cells
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether any sheet XML holds a formula (streamed, nothing kept): only then is the
+    workbook read a second time for formulas whose value Excel did not save."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for p in zf.namelist():
+            if not (p.startswith("xl/worksheets/") and p.endswith(".xml")):
+                continue
+            tail = b""
+            with zf.open(p) as fh:
+                while chunk := fh.read(1 << 20):
+                    if b"<f>" in tail + chunk or b"<f " in tail + chunk:
+                        return True
+                    tail = chunk[-3:]
+    return False
+
+
+def read_workbook(
+    data: bytes, fname: str, is_known: Callable[[str], bool], max_rows: int
+) -> tuple[list[SheetTable], list[str], list[str]]:
+    """Every sheet with a recognisable table; also the names of sheets skipped as instructions
+    and of sheets without a table. Cells are text as written (numbers without a trailing .0)."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken files
+        raise UserError(
+            "input.xlsx_unreadable", file=fname, detail=f"{type(exc).__name__}: {exc}"[:200]
+        ) from exc
+    tables: list[SheetTable] = []
+    skipped: list[str] = []
+    empty: list[str] = []
+    formula_wb = None
+    try:
+        if _has_formulas(data):
+            formula_wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        for ws in wb.worksheets:
+            if getattr(ws, "max_row", None) and ws.max_row > max_rows:
+                from ibm_geo.io.limits import check_rows
+
+                check_rows(int(ws.max_row), f"{fname} [{ws.title}]")
+            try:
+                values = [list(r) for r in ws.iter_rows(values_only=True)]
+            except Exception as exc:  # noqa: BLE001
+                raise UserError(
+                    "input.xlsx_unreadable", file=f"{fname} [{ws.title}]", detail=str(exc)[:200]
+                ) from exc
+            if len(values) > max_rows:
+                from ibm_geo.io.limits import check_rows
+
+                check_rows(len(values), f"{fname} [{ws.title}]")
+            header = find_header(values, is_known)
+            if header is None:
+                (skipped if INSTRUCTION_SHEET.search(ws.title) else empty).append(ws.title)
+                continue
+            if INSTRUCTION_SHEET.search(ws.title) and header.hits < 2:
+                skipped.append(ws.title)
+                continue
+            body = values[header.data_start :]
+            width = max([len(header.names), *(len(r) for r in body)])
+            header.names = header.names + [""] * (width - len(header.names))
+            rows = [[(_cell_text(c) or None) for c in (r + [None] * width)[:width]] for r in body]
+            numbers = list(range(header.data_start + 1, header.data_start + 1 + len(rows)))
+            uncached: list[tuple[int, str]] = []
+            if formula_wb is not None:
+                fws = formula_wb[ws.title]
+                for i, r in enumerate(fws.iter_rows(values_only=True)):
+                    if i < header.data_start:
+                        continue
+                    k = i - header.data_start
+                    for j, c in enumerate(r[:width]):
+                        if isinstance(c, str) and c.startswith("=") and rows[k][j] is None:
+                            uncached.append((numbers[k], header.names[j] or f"#{j + 1}"))
+            tables.append(SheetTable(ws.title, header, rows, numbers, uncached))
+    finally:
+        wb.close()
+        if formula_wb is not None:
+            formula_wb.close()
+    return tables, skipped, empty
+
+
+def same_table(a: SheetTable, b: SheetTable, canon: Callable[[str], str | None]) -> bool:
+    """Two sheets hold the same table when their headers map to the same known columns."""
+
+    def cols(t: SheetTable) -> set[str]:
+        return {c for c in (canon(n) for n in t.header.names if n) if c}
+
+    return cols(a) == cols(b)
+
+
+def is_xlsx(head: bytes, fname: str) -> bool:
+    return head.startswith(b"PK\x03\x04") or Path(fname).suffix.lower() in (".xlsx", ".xlsm")

@@ -1,0 +1,176 @@
+"""Reading an OpenStreetMap extract (.osm.pbf, .osm, .osm.bz2) into a compact road network.
+
+pyosmium (libosmium) parses the file and resolves node locations in C++; only ways that the travel
+profile can use reach Python, and of those only the tags routing needs. Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from array import array
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import UserError
+from .network import RoadNetwork
+from .profiles import get_profile
+
+SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz", ".xml")
+_KEEP_TAGS = (
+    "highway",
+    "route",
+    "oneway",
+    "oneway:motorcycle",
+    "junction",
+    "access",
+    "motorcycle",
+    "motor_vehicle",
+    "vehicle",
+    "foot",
+    "duration",
+    "name",
+)
+
+
+def _duration_s(text: str | None) -> float:
+    """OSM ``duration`` ("HH:MM", "HH:MM:SS" or minutes) in seconds; NaN when unusable."""
+    if not text:
+        return float("nan")
+    try:
+        parts = [float(p) for p in text.strip().split(":")]
+    except ValueError:
+        return float("nan")
+    if len(parts) == 1:
+        return parts[0] * 60.0
+    if len(parts) == 2:
+        return parts[0] * 3600.0 + parts[1] * 60.0
+    if len(parts) == 3:
+        return parts[0] * 3600.0 + parts[1] * 60.0 + parts[2]
+    return float("nan")
+
+
+def _suffix_ok(name: str) -> bool:
+    low = name.lower()
+    return any(low.endswith(s) for s in SUFFIXES)
+
+
+def read_osm(
+    source: str | Path | bytes, profile: str = "motor", *, name: str | None = None
+) -> RoadNetwork:
+    """The routable road network of ``profile`` in an OSM extract (path or uploaded bytes).
+
+    Raises ``UserError`` (``roads.*``) when the file is not an OSM extract or has no way the
+    profile can use.
+    """
+    if isinstance(source, bytes):
+        fname = name or "roads.osm.pbf"
+        suffix = next((s for s in SUFFIXES if fname.lower().endswith(s)), ".osm.pbf")
+        fd, tmp = tempfile.mkstemp(suffix=suffix)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(source)
+            return read_osm(tmp, profile, name=fname)
+        finally:
+            os.unlink(tmp)
+    path = Path(source)
+    fname = name or path.name
+    if not _suffix_ok(path.name):
+        raise UserError("roads.format", file=fname, suffixes=", ".join(SUFFIXES))
+    if not path.is_file():
+        raise UserError("roads.unreadable", file=fname, detail="file not found")
+    return _read(path, get_profile(profile), fname)
+
+
+def _read(path: Path, prof, fname: str) -> RoadNetwork:
+    import osmium
+
+    refs = array("q")
+    lons = array("d")
+    lats = array("d")
+    way_ptr = array("q", [0])
+    fwd = array("b")
+    bwd = array("b")
+    speed = array("d")
+    ferry = array("b")
+    ferry_s = array("d")
+    hclass: list[str] = []
+    wnames: list[str | None] = []
+    seen_highway = 0
+    broken = 0
+    try:
+        store = osmium.index.create_map("flex_mem")
+        if not path.name.lower().endswith(".pbf"):
+            # OSM XML (e.g. from Overpass) may list ways before their nodes: locate nodes first
+            for _ in (
+                osmium.FileProcessor(str(path), osmium.osm.NODE)
+                .with_locations(store)
+                .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+            ):
+                pass
+        fp = (
+            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+            .with_locations(store)
+            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+            .with_filter(osmium.filter.KeyFilter("highway", "route"))
+        )
+        for w in fp:
+            tags = {k: w.tags.get(k) for k in _KEEP_TAGS if k in w.tags}
+            if "highway" in tags:
+                seen_highway += 1
+            rule = prof.rule(tags)
+            if rule is None:
+                continue
+            # a way can lose nodes that lie outside a clipped extract: split it at every gap
+            run: list[tuple[int, float, float]] = []
+            pieces: list[list[tuple[int, float, float]]] = []
+            for nd in w.nodes:
+                loc = nd.location
+                if loc.valid():
+                    run.append((nd.ref, loc.lon, loc.lat))
+                else:
+                    broken += 1
+                    if len(run) > 1:
+                        pieces.append(run)
+                    run = []
+            if len(run) > 1:
+                pieces.append(run)
+            for piece in pieces:
+                for r, x, y in piece:
+                    refs.append(r)
+                    lons.append(x)
+                    lats.append(y)
+                way_ptr.append(len(refs))
+                fwd.append(rule.forward)
+                bwd.append(rule.backward)
+                speed.append(rule.speed_kmh)
+                ferry.append(rule.ferry)
+                ferry_s.append(_duration_s(tags.get("duration")) if rule.ferry else float("nan"))
+                hclass.append("ferry" if rule.ferry else tags.get("highway", ""))
+                wnames.append(tags.get("name"))
+    except RuntimeError as e:  # libosmium: format or decompression errors
+        raise UserError("roads.unreadable", file=fname, detail=str(e).splitlines()[0][:200]) from e
+    if len(way_ptr) == 1:
+        raise UserError("roads.no_ways", file=fname, travel=prof.name, n_highway=seen_highway)
+    ref_arr = np.frombuffer(refs, dtype=np.int64)
+    node_ids, first, inverse = np.unique(ref_arr, return_index=True, return_inverse=True)
+    lon_all = np.frombuffer(lons, dtype=np.float64)
+    lat_all = np.frombuffer(lats, dtype=np.float64)
+    return RoadNetwork.from_ways(
+        node_osm_id=node_ids,
+        lon=lon_all[first],
+        lat=lat_all[first],
+        way_nodes=inverse.astype(np.int64),
+        way_ptr=np.frombuffer(way_ptr, dtype=np.int64),
+        forward=np.frombuffer(fwd, dtype=np.int8).astype(bool),
+        backward=np.frombuffer(bwd, dtype=np.int8).astype(bool),
+        speed_kmh=np.frombuffer(speed, dtype=np.float64),
+        ferry=np.frombuffer(ferry, dtype=np.int8).astype(bool),
+        ferry_duration_s=np.frombuffer(ferry_s, dtype=np.float64),
+        highway=np.asarray(hclass, dtype=object),
+        way_name=np.asarray(wnames, dtype=object),
+        profile=prof.name,
+        source=fname,
+        missing_nodes=broken,
+    )

@@ -1,0 +1,294 @@
+"""The in-app Leaflet map (folium, rendered by streamlit-folium).
+
+Colours, classes and the legend come from :func:`ibm_geo.render.geometry.score_classes`, the same
+function the HTML export and the print map use, so a village has the same colour everywhere.
+Client points appear only here (never in an export); every user-supplied string is escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import html
+
+import folium
+import numpy as np
+import pandas as pd
+
+from ibm_geo.config import Scenario
+from ibm_geo.i18n import t
+from ibm_geo.render.html_map import ASSETS as RENDER_ASSETS
+from ibm_geo.render.style import NODATA_COLOR, OUTLINE_COLOR, score_classes
+from ibm_geo_app.inputs import _norm
+
+# ------------------------------------------------------------------------------------- the map
+ASSETS = RENDER_ASSETS / "leaflet"
+
+
+@functools.lru_cache(maxsize=1)
+def leaflet_data_uris() -> tuple[str, str]:
+    """Leaflet JS/CSS as data: URIs so the in-app map works offline (no CDN)."""
+    js = base64.b64encode((ASSETS / "leaflet.js").read_bytes()).decode("ascii")
+    layers = base64.b64encode((ASSETS / "images" / "layers.png").read_bytes()).decode("ascii")
+    extra = (
+        ".leaflet-control-layers-toggle{background-image:url(data:image/png;base64,"
+        + layers
+        + ");background-size:26px 26px}"
+    )
+    css_text = (ASSETS / "leaflet.css").read_bytes() + extra.encode("ascii")
+    css = base64.b64encode(css_text).decode("ascii")
+    return f"data:text/javascript;base64,{js}", f"data:text/css;base64,{css}"
+
+
+def cluster_points(lon: np.ndarray, lat: np.ndarray, max_points: int = 300) -> pd.DataFrame:
+    """Client points as grid clusters (lon, lat = mean of members, n) when there are many.
+
+    Server-side clustering keeps the map light and offline (no MarkerCluster plugin from a CDN);
+    the grid is refined until there are at most ``max_points`` clusters or each point stands alone.
+    """
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    lon, lat = np.asarray(lon, float)[ok], np.asarray(lat, float)[ok]
+    if len(lon) == 0:
+        return pd.DataFrame({"lon": [], "lat": [], "n": []})
+    if len(lon) <= max_points:
+        return pd.DataFrame({"lon": lon, "lat": lat, "n": np.ones(len(lon), dtype=int)})
+    span = max(np.ptp(lon), np.ptp(lat), 1e-4)
+    cell = span / np.sqrt(max_points)
+    gx = np.floor((lon - lon.min()) / cell).astype(np.int64)
+    gy = np.floor((lat - lat.min()) / cell).astype(np.int64)
+    df = pd.DataFrame({"g": gx * 1_000_003 + gy, "lon": lon, "lat": lat})
+    agg = df.groupby("g", sort=True).agg(
+        lon=("lon", "mean"), lat=("lat", "mean"), n=("lon", "size")
+    )
+    return agg.reset_index(drop=True)
+
+
+def legend_html(kelurahan: pd.DataFrame, scenario: Scenario, lang: str = "id") -> str:
+    """The score legend under the app map: the very classes, colours and ranges of the exports
+    (:func:`ibm_geo.render.style.score_classes`); no user text inside."""
+    _, _, legend = score_classes(kelurahan, scenario, lang)
+    cells = "".join(
+        f'<span style="background:{c};display:inline-block;width:1.6em;height:0.9em;'
+        f'border:1px solid #999;margin-left:0.6em;vertical-align:middle"></span> '
+        f"{html.escape(txt or t('legend.nodata', lang))}"
+        for c, txt in legend
+    )
+    return f"<small>{html.escape(t('legend.score', lang))}:{cells}</small>"
+
+
+#: polygons the in-app map draws at most; a national file shows its highest-ranked units and
+#: asks for a province or kab/kota filter (the browser cannot hold 83k interactive polygons)
+APP_MAP_MAX_UNITS = 6000
+
+
+def map_units(kelurahan: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
+    """The units the in-app map and its picker show: all of them, or the ``limit`` best-ranked
+    (default :data:`APP_MAP_MAX_UNITS`)."""
+    limit = APP_MAP_MAX_UNITS if limit is None else limit
+    if len(kelurahan) <= limit:
+        return kelurahan
+    return kelurahan.nsmallest(limit, "rank") if "rank" in kelurahan else kelurahan.head(limit)
+
+
+#: above this many agents they are drawn as one point layer without radius circles: a national
+#: list (10,000 agents) as separate markers made a 24 MB page that took 15 s to render
+MAX_AGENT_MARKERS = 500
+
+
+def _agent_layer(m, agents: pd.DataFrame, units, lang: str) -> None:
+    """All agents as one GeoJSON point layer (names escaped: folium does not escape tooltips)."""
+    import geopandas as gpd
+
+    a = agents[agents["located"].astype(bool)]
+    lat, lon = _latlon(a, units)
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    pts = gpd.GeoDataFrame(
+        {
+            "agen": [html.escape(_norm(nm) or "Agen") for nm in a["name"].to_numpy()[ok]],
+            "aktif": a["aktif"].fillna(True).astype(bool).to_numpy()[ok],
+        },
+        geometry=gpd.points_from_xy(lon[ok], lat[ok]),
+        crs=4326,
+    )
+    folium.GeoJson(
+        pts.to_json(),
+        name=t("layer.agents", lang),
+        marker=folium.CircleMarker(radius=4, fill=True, fill_opacity=1.0, weight=1),
+        style_function=lambda f: {
+            "color": "#1a9850" if f["properties"]["aktif"] else "#999999",
+            "fillColor": "#1a9850" if f["properties"]["aktif"] else "#999999",
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["agen"], labels=False),
+    ).add_to(m)
+
+
+def build_app_map(
+    kelurahan,
+    *,
+    scenario: Scenario | None = None,
+    clients: pd.DataFrame | None = None,
+    agents: pd.DataFrame | None = None,
+    service_points: pd.DataFrame | None = None,
+    sites: pd.DataFrame | None = None,
+    radius_m: float = 3000.0,
+    lang: str = "id",
+    selected: str | None = None,
+    tiles: bool = True,
+    units: pd.DataFrame | None = None,
+) -> folium.Map:
+    """The in-app Leaflet map: score choropleth, clustered clients, agents with radius, sites.
+
+    Client points appear only here (never in an export). Every user-supplied string is escaped.
+    """
+    k = kelurahan
+    minx, miny, maxx, maxy = k.total_bounds if len(k) else (115.0, -9.0, 116.0, -8.0)
+    m = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=11,
+        tiles="OpenStreetMap" if tiles else None,
+        prefer_canvas=len(k) > 1500,  # SVG is clickable and testable; canvas for big areas
+    )
+    js, css = leaflet_data_uris()
+    m.default_js = [("leaflet", js)]
+    m.default_css = [("leaflet_css", css)]
+    if len(k):
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
+    cls, colors, _ = score_classes(k, scenario or Scenario(), lang)
+    fills = [colors[c] if c >= 0 else NODATA_COLOR for c in cls]
+    props = pd.DataFrame(
+        {
+            "kode": k["kode"].astype(str).map(html.escape),
+            "nama": k["nama"].astype(str).map(html.escape),
+            "kec": k["kecamatan"].astype(str).map(html.escape),
+            "kab": k["kab_kota"].astype(str).map(html.escape),
+            "score": k["score"].round(1),
+            "rank": k["rank"].astype(int),
+            "unserved": k["unserved"].astype(int),
+            "clients": k["clients"].astype(int),
+            "fill": fills,
+        }
+    )
+    gj = props.assign(geometry=k.geometry.simplify(0.0002).to_numpy())
+    import geopandas as gpd
+
+    gdf = gpd.GeoDataFrame(gj, geometry="geometry", crs=k.crs)
+    sel = html.escape(selected) if selected else None
+
+    def style(feat):
+        p = feat["properties"]
+        hit = sel is not None and p["kode"] == sel
+        return {
+            "fillColor": p["fill"],
+            "color": "#0000ff" if hit else OUTLINE_COLOR,
+            "weight": 3 if hit else 0.6,
+            "fillOpacity": 0.8,
+        }
+
+    folium.GeoJson(
+        gdf.to_json(),
+        name=t("layer.score", lang),
+        style_function=style,
+        highlight_function=lambda f: {"weight": 2, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["rank", "nama", "kec", "score", "unserved", "clients"],
+            aliases=[
+                t("field.rank", lang),
+                t("field.nama", lang),
+                t("field.kecamatan", lang),
+                t("field.score", lang),
+                t("field.unserved", lang),
+                t("field.clients", lang),
+            ],
+        ),
+    ).add_to(m)
+
+    if clients is not None and len(clients):
+        fg = folium.FeatureGroup(name=t("m.clients_layer", lang), show=True)
+        cl = cluster_points(
+            clients["lon"].to_numpy(dtype=float, na_value=np.nan),
+            clients["lat"].to_numpy(dtype=float, na_value=np.nan),
+        )
+        for lo, la, n in cl.itertuples(index=False):
+            folium.CircleMarker(
+                [la, lo],
+                radius=2.5 if n == 1 else min(3 + 1.2 * np.sqrt(n), 12),
+                color="#3f007d",
+                weight=1,
+                fill=True,
+                fill_color="#807dba",
+                fill_opacity=0.6,
+                tooltip=f"{int(n)} {html.escape(t('field.clients', lang).lower())}",
+            ).add_to(fg)
+        fg.add_to(m)
+
+    if agents is not None and len(agents) > MAX_AGENT_MARKERS:
+        _agent_layer(m, agents, units, lang)
+    elif agents is not None and len(agents):
+        fg = folium.FeatureGroup(name=t("layer.agents", lang))
+        a = agents[agents["located"].astype(bool)]
+        lat, lon = _latlon(a, units)
+        for la, lo, nm, act in zip(lat, lon, a["name"], a["aktif"].fillna(True), strict=True):
+            if not (np.isfinite(la) and np.isfinite(lo)):
+                continue
+            col = "#1a9850" if bool(act) else "#999999"
+            folium.Circle([la, lo], radius=radius_m, color=col, weight=1, fill=False).add_to(fg)
+            folium.CircleMarker(
+                [la, lo], radius=5, color=col, fill=True, fill_opacity=1.0,
+                tooltip=html.escape(_norm(nm) or "Agen"),
+            ).add_to(fg)  # fmt: skip
+        fg.add_to(m)
+
+    if service_points is not None and len(service_points):
+        fg = folium.FeatureGroup(name=t("layer.service_points", lang))
+        s = service_points[service_points["located"].astype(bool)]
+        lat, lon = _latlon(s, units)
+        for la, lo, nm, jn in zip(lat, lon, s["name"], s["jenis"], strict=True):
+            if not (np.isfinite(la) and np.isfinite(lo)):
+                continue
+            folium.CircleMarker(
+                [la, lo], radius=7, color="#08519c", weight=3, fill=True,
+                fill_color="#ffffff", fill_opacity=1.0,
+                tooltip=html.escape(f"{_norm(nm)} ({_norm(jn)})"),
+            ).add_to(fg)  # fmt: skip
+        fg.add_to(m)
+
+    if sites is not None and len(sites):
+        fg = folium.FeatureGroup(name=t("layer.sites", lang))
+        pos = k.set_index(k["kode"].astype(str))[["rep_lat", "rep_lon"]]
+        for rec in sites.to_dict("records"):
+            kode = str(rec.get("kode"))
+            if kode not in pos.index:
+                continue
+            la, lo = pos.loc[kode]
+            folium.Circle(
+                [la, lo], radius=radius_m, color="#d94801", weight=2, dash_array="6", fill=False
+            ).add_to(fg)
+            folium.CircleMarker(
+                [la, lo], radius=8, color="#d94801", fill=True, fill_color="#fd8d3c",
+                fill_opacity=1.0,
+                tooltip=html.escape(f"{t('layer.sites', lang)}: {_norm(rec.get('nama'))}"),
+            ).add_to(fg)  # fmt: skip
+        fg.add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    return m
+
+
+def _latlon(df: pd.DataFrame, units: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+    """Own coordinates when given, else the representative point of the matched kelurahan."""
+    lat = df["lat"].to_numpy(dtype=float, na_value=np.nan).copy()
+    lon = df["lon"].to_numpy(dtype=float, na_value=np.nan).copy()
+    if units is not None and "unit" in df and len(df):
+        u = df["unit"].to_numpy(dtype=np.int64)
+        miss = ~np.isfinite(lat) & (u >= 0)
+        lat[miss] = units["rep_lat"].to_numpy(dtype=float)[u[miss]]
+        lon[miss] = units["rep_lon"].to_numpy(dtype=float)[u[miss]]
+    return lat, lon
+
+
+def clicked_kode(state: dict | None) -> str | None:
+    """kode of the kelurahan clicked on the map (``st_folium`` last_active_drawing), escaped form."""
+    if not state:
+        return None
+    feat = state.get("last_active_drawing") or {}
+    kode = (feat.get("properties") or {}).get("kode")
+    return html.unescape(kode) if kode else None

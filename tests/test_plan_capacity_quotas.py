@@ -1,0 +1,170 @@
+"""Plan answers a planner can defend: spare capacity only, caseloads of new groups, quotas
+that cannot be met are errors, fallbacks are written, comparison villages out of reach."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_plan_recruitment import line_kelurahan, scen
+from typer.testing import CliRunner
+
+from ibm_geo.config import PilotConfig, PlanConfig, Scenario
+from ibm_geo.errors import UserError
+from ibm_geo.plan import Problem, build_coverage, choose_pilots, greedy_mclp, plan_recruitment
+from ibm_geo.plan.pilots import unit_xy
+
+
+def test_full_agent_covers_nobody():
+    # two active agents in unit 1, no spare capacity left: before any new group nobody is
+    # reached, although units 0, 1, 2 (7 unserved) lie within their radius
+    kel = line_kelurahan(agents=(0, 2, 0, 0, 0), spare=(0, 0, 0, 0, 0))
+    plan = plan_recruitment(kel, scen(p=1))
+    assert plan.covered_before == 0
+    assert plan.curve["covered"].iloc[0] == 0
+    assert not plan.assignment["covered_before"].any()
+    assert plan.objective == pytest.approx(7)  # one new group at unit 1 reaches 5 + 1 + 1
+    # the same agents with 4 places left reach 4 (nearest first: unit 1 itself, then 0)
+    some = plan_recruitment(kel.assign(agent_spare=[0, 4, 0, 0, 0]), scen(p=0))
+    assert some.covered_before == pytest.approx(4)
+    # the same in the uncapacitated model: spare capacity still bounds the existing agents
+    unl = plan_recruitment(kel, scen(p=1, unlimited_capacity=True))
+    assert unl.covered_before == 0 and unl.objective == pytest.approx(7)
+    unl4 = plan_recruitment(
+        kel.assign(agent_spare=[0, 4, 0, 0, 0]), scen(p=0, unlimited_capacity=True)
+    )
+    assert unl4.covered_before == pytest.approx(4)
+
+
+def test_one_group_of_five_with_capacity_ten_reaches_at_most_fifty():
+    kel = line_kelurahan(unserved=(40, 62, 0, 0, 0))  # 102 unserved within reach of unit 0/1
+    sc = Scenario(group_size=5, default_capacity=10, plan=PlanConfig(p=1, radius_m=1200))
+    plan = plan_recruitment(kel, sc)
+    assert plan.new_group_capacity == 50
+    assert plan.sites["newly_reached"].sum() == pytest.approx(50)
+    assert plan.objective == pytest.approx(50)
+    assert plan.curve["covered"].max() <= 50 * sc.plan.curve_max_p + 1e-9
+    assert plan.curve["covered"].iloc[1] == pytest.approx(50)
+    # greedy gives the same answer and says it is greedy by choice
+    g = plan_recruitment(
+        kel, sc.model_copy(update={"plan": sc.plan.model_copy(update={"exact": False})})
+    )
+    assert g.objective == pytest.approx(50) and g.fallback == ""
+    # unlimited only when asked
+    unl = plan_recruitment(
+        kel, Scenario(plan=PlanConfig(p=1, radius_m=1200, unlimited_capacity=True))
+    )
+    assert unl.objective == pytest.approx(102)
+
+
+@pytest.mark.parametrize(
+    ("plan_kw", "code", "needle"),
+    [
+        ({"p": 2, "min_per_kab": {"Kab. B": 1}}, "plan.quota_unknown_kab", "Kab B, Kota A"),
+        ({"p": 2, "max_per_kab": {"Kota Z": 1}}, "plan.quota_unknown_kab", "Kab B, Kota A"),
+        ({"p": 2, "min_per_kab": {"Kab B": 2, "Kota A": 1}}, "plan.quota_min_above_p", "3"),
+        ({"p": 5, "min_per_kab": {"Kab B": 3}}, "plan.quota_min_above_candidates", "Kab B"),
+        (
+            {"p": 5, "min_per_kab": {"Kab B": 2}, "max_per_kab": {"Kab B": 1}},
+            "plan.quota_min_above_max",
+            "1",
+        ),
+        ({"p": 5, "min_per_kab": {"Kab B": 2}, "budget": 1.0}, "plan.quota_min_above_budget", "2"),
+    ],
+)
+def test_impossible_or_unknown_quota_is_an_error(plan_kw, code, needle):
+    with pytest.raises(UserError) as ei:
+        plan_recruitment(line_kelurahan(), scen(**plan_kw))
+    assert ei.value.code == code
+    assert needle in str(ei.value)
+    assert needle in ei.value.message("id")
+
+
+def test_quota_names_are_matched_case_and_space_insensitively():
+    plan = plan_recruitment(line_kelurahan(), scen(p=2, min_per_kab={"  kab  b ": 2}))
+    assert list(plan.sites["kab_kota"]) == ["Kab B", "Kab B"]
+
+
+def test_cli_quota_error_exits_2_with_one_line(tmp_path):
+    from ibm_geo.cli import app
+    from ibm_geo.demo import demo_paths
+
+    d = demo_paths()
+    scenario = tmp_path / "s.toml"
+    sc = Scenario(plan=PlanConfig(p=2, min_per_kab={"Kab. Buleleng": 3}))
+    scenario.write_bytes(sc.to_bytes("toml"))
+    args = ["plan", "--boundaries", str(d["boundaries"]), "--clients", str(d["clients"])]
+    args += [
+        "--agents",
+        str(d["agents"]),
+        "--out",
+        str(tmp_path / "o"),
+        "--scenario",
+        str(scenario),
+    ]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 2
+    out = r.output.strip()
+    assert "Kab. Buleleng" in out and "Kota Denpasar" in out
+    assert "Traceback" not in out
+
+
+def test_fallback_is_written_in_every_plan_output(tmp_path, monkeypatch):
+    import ibm_geo.plan.solvers as solvers
+    from ibm_geo.export import tables as ex
+
+    monkeypatch.setattr(solvers, "MAX_CAPACITATED_PAIRS", 0)
+    kel = line_kelurahan()
+    plan = plan_recruitment(kel, scen(p=2))
+    assert plan.method == "greedy" and "too large" in plan.fallback
+    assert (plan.sites["solver"].str.contains("fallback")).all()
+    sc = scen(p=2)
+    csv = ex.plan_csv(plan.sites, sc).decode("utf-8-sig")
+    assert "fallback" in csv
+    summary = plan.summary().set_index("metric")["value"]
+    assert "fallback" in summary["solver"]
+    # the exact answer says so, too
+    monkeypatch.setattr(solvers, "MAX_CAPACITATED_PAIRS", 10**6)
+    ok = plan_recruitment(kel, sc)
+    assert ok.fallback == "" and ok.sites["solver"].str.startswith("highs").all()
+
+
+def test_problem_is_built_once_and_shared():
+    xy = np.column_stack([np.arange(5) * 1000.0, np.zeros(5)])
+    cov = build_coverage(xy, xy, 1000.0)
+    pb = Problem.build(cov, [5.0, 1, 1, 1, 5], 1, capacity=4.0)
+    g = greedy_mclp(pb)
+    assert g.objective == pytest.approx(4.0)
+    # a fixed site with 2 spare places pre-allocates nearest first in the uncapacitated model
+    pb2 = Problem.build(cov, [5.0, 1, 1, 1, 5], 1, fixed=[0], fixed_capacity=2.0)
+    assert pb2.pre_served == 2.0 and pb2.weights.tolist() == [3.0, 1, 1, 1, 5]
+    assert len(pb2.fixed) == 0
+
+
+def test_comparison_villages_lie_beyond_every_pilot_and_site():
+    # 12 units 1 km apart; pilots and sites reach 1.2 km; comparisons must be farther
+    n = 12
+    kel = line_kelurahan(
+        unserved=(9, 8, 1, 7, 8, 9, 2, 8, 1, 6, 9, 8), agents=(0,) * n, spare=(0,) * n
+    )
+    kel["kab_kota"] = "Kota A"
+    kel["score"] = np.linspace(90, 40, n)
+    kel["clients"] = kel["unserved"] + 2
+    kel["c_unserved_count"] = kel["unserved"] / 9
+    sc = Scenario(
+        radius_m=1200,
+        plan=PlanConfig(p=2, radius_m=1200),
+        pilots=PilotConfig(per_kab=3, min_unserved=5),
+    )
+    sites = pd.DataFrame({"kode": [kel["kode"].iloc[7]]})
+    pilots = choose_pilots(kel, sc, sites=sites)
+    assert len(pilots) == 3 and pilots["comparison_kode"].notna().all()
+    xy = unit_xy(kel)
+    pos = {k: i for i, k in enumerate(kel["kode"])}
+    anchors = [pos[k] for k in pilots["kode"]] + [7]
+    for ck in pilots["comparison_kode"]:
+        d = np.hypot(*(xy[anchors] - xy[pos[ck]]).T)
+        assert d.min() > 1200, (ck, d)
+    # without the distance rule the nearest neighbour in profile would have been picked
+    # (units 3 and 4 sit next to pilots 0..2): the rule changes the answer
+    assert not set(pilots["comparison_kode"]) & {kel["kode"].iloc[i] for i in (3, 4, 6, 8)}

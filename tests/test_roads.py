@@ -1,0 +1,230 @@
+"""Road-network travel on the real central-Denpasar OSM extract (shared data; skipped without it).
+
+Expected distances are worked out here from the raw OSM XML with ElementTree and pyproj.Geod,
+independently of the pyosmium reader and the routing code under test.
+"""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pyproj
+import pytest
+
+from ibm_geo.errors import UserError
+from ibm_geo.roads import read_osm
+
+SHARED = Path(os.environ.get("IBM_GEO_SHARED_DATA", "/nonexistent"))
+PBF = SHARED / "roads" / "denpasar_center.osm.pbf"
+XML = SHARED / "roads" / "denpasar_center.osm.xml"
+pytestmark = [
+    pytest.mark.shared,
+    pytest.mark.skipif(not PBF.exists(), reason="shared road extract not available"),
+]
+UTM50S = "EPSG:32750"  # ibm_geo.crs.local_utm_crs of Denpasar
+_TR = pyproj.Transformer.from_crs(4326, UTM50S, always_xy=True)
+_GEOD = pyproj.Geod(ellps="WGS84")
+
+# named junctions (OSM node ids)
+GM_KARTINI = "273828104"  # Jl. Gajah Mada x Jl. Kartini x Jl. Pulau Sulawesi
+GM_SUMATERA = "273828103"  # Jl. Gajah Mada x Jl. Sumatera x Jl. Werkudara
+GM_UDAYANA = "273815523"  # Jl. Gajah Mada x Jl. Udayana
+
+
+@pytest.fixture(scope="module")
+def raw():
+    root = ET.parse(XML).getroot()
+    nodes = {n.get("id"): (float(n.get("lon")), float(n.get("lat"))) for n in root.iter("node")}
+    ways = {}
+    for w in root.iter("way"):
+        tags = {t.get("k"): t.get("v") for t in w.iter("tag")}
+        ways[w.get("id")] = (tags, [nd.get("ref") for nd in w.iter("nd")])
+    return nodes, ways
+
+
+@pytest.fixture(scope="module")
+def motor():
+    return read_osm(PBF, "motor").graph(UTM50S)
+
+
+@pytest.fixture(scope="module")
+def walk():
+    return read_osm(PBF, "walk").graph(UTM50S)
+
+
+def xy(*lonlat) -> np.ndarray:
+    a = np.asarray(lonlat, dtype=float).reshape(-1, 2)
+    return np.column_stack(_TR.transform(a[:, 0], a[:, 1]))
+
+
+def polyline(raw, way_id: str, start: str, end: str) -> tuple[float, float]:
+    """(UTM metres, geodesic metres) along a way from node ``start`` to node ``end``."""
+    nodes, ways = raw
+    refs = ways[way_id][1]
+    i, j = refs.index(start), refs.index(end)
+    seq = refs[min(i, j) : max(i, j) + 1]
+    ll = np.array([nodes[r] for r in seq])
+    p = xy(*ll)
+    utm = float(np.hypot(*np.diff(p, axis=0).T).sum())
+    geo = float(_GEOD.line_length(ll[:, 0], ll[:, 1]))
+    return utm, geo
+
+
+def route(g, a, b, limit=50_000.0, metric="length") -> float:
+    """Travel cost from point a to point b (inf when unreachable within the limit)."""
+    i, j, c, _ = g.pairs_within(xy(a), xy(b), limit, metric=metric)
+    return float(c[0]) if len(c) else np.inf
+
+
+def test_pbf_and_xml_give_the_same_network():
+    a = read_osm(PBF, "motor")
+    b = read_osm(XML, "motor")
+    assert a.n_nodes == b.n_nodes == 7293
+    assert a.n_ways == b.n_ways
+    np.testing.assert_array_equal(a.node_osm_id, b.node_osm_id)
+    np.testing.assert_allclose(a.lon, b.lon, atol=1e-7)
+    # footways and paths are kept for motorbikes only when tagged motorcycle=yes etc.
+    w = read_osm(PBF, "walk")
+    assert w.n_ways > a.n_ways
+    assert (w.highway == "footway").sum() > (a.highway == "footway").sum()
+    assert "path" in set(w.highway) and "path" not in set(a.highway)
+
+
+def test_two_way_street_between_named_junctions_is_its_polyline(raw, motor):
+    """Jl. Gajah Mada from Jl. Sumatera to Jl. Udayana (way 316162719, two-way, 7 nodes)."""
+    nodes, _ = raw
+    utm, geo = polyline(raw, "316162719", GM_SUMATERA, GM_UDAYANA)
+    assert geo == pytest.approx(205.36, abs=0.05)  # worked out once with pyproj.Geod
+    assert utm == pytest.approx(geo, rel=2e-4)  # UTM 50S scale at 115.2 E: about 1.0001
+    there = route(motor, nodes[GM_SUMATERA], nodes[GM_UDAYANA])
+    back = route(motor, nodes[GM_UDAYANA], nodes[GM_SUMATERA])
+    assert there == pytest.approx(utm, abs=0.01)
+    assert back == pytest.approx(utm, abs=0.01)
+
+
+def test_one_way_street(raw, motor, walk):
+    """Jl. Gajah Mada is one-way eastbound from Jl. Kartini to Jl. Sumatera (way 159638715)."""
+    nodes, ways = raw
+    assert ways["159638715"][0]["oneway"] == "yes"
+    utm, _ = polyline(raw, "159638715", GM_KARTINI, GM_SUMATERA)
+    a, b = nodes[GM_KARTINI], nodes[GM_SUMATERA]
+    assert route(motor, a, b) == pytest.approx(utm, abs=0.01)
+    against = route(motor, b, a)
+    assert against > utm + 100  # a motorbike must go round the block
+    # on foot the one-way does not apply
+    assert route(walk, b, a) == pytest.approx(utm, abs=0.01)
+
+
+def test_across_the_badung_river(motor):
+    """Two points 286 m apart on either side of Tukad Badung, between the Jl. Hasanudin and
+    Jl. Pulau Buru bridges: every route crosses a bridge, so it is at least as long as the
+    straight line through the nearest bridge, and several times the straight line."""
+    west, east = (115.2120, -8.6600), (115.2146, -8.6600)
+    straight = float(np.hypot(*(xy(west) - xy(east))[0]))
+    assert straight == pytest.approx(286.2, abs=0.5)
+    bridges = xy((115.2131, -8.6586), (115.21336, -8.66136), (115.21236, -8.65535))
+    via = min(float(np.hypot(*(xy(west)[0] - b)) + np.hypot(*(b - xy(east)[0]))) for b in bridges)
+    for a, b in ((west, east), (east, west)):
+        d = route(motor, a, b)
+        assert d >= via
+        assert d > 2.5 * straight
+
+
+def test_disconnected_piece_is_unreachable_not_a_neighbour(motor, walk):
+    """A residential piece near Jl. Gunung Agung (10 nodes) whose link to the rest lies outside
+    the extract: no route reaches it, however close it is in a straight line."""
+    piece = (115.20630, -8.65201)
+    snap = motor.snap(xy(piece))
+    assert snap.dist[0] < 30
+    # nearest point of the main network
+    comp = motor.components()
+    seg = snap.seg[0]
+    assert comp[motor.seg_a[seg]] != np.bincount(comp).argmax()
+    main = np.flatnonzero(comp == np.bincount(comp).argmax())
+    d2 = np.hypot(motor.x[main] - xy(piece)[0, 0], motor.y[main] - xy(piece)[0, 1])
+    k = main[d2.argmin()]
+    near_main = (float(read_osm(PBF, "motor").lon[k]), float(read_osm(PBF, "motor").lat[k]))
+    assert d2.min() < 300
+    assert route(motor, near_main, piece) == np.inf
+    assert route(motor, piece, near_main) == np.inf
+    assert np.isnan(motor.nearest(xy(near_main), xy(piece))[0])
+    assert route(walk, near_main, piece) == np.inf
+    # inside the piece, routing works as anywhere else
+    inside = motor.seg_b[seg]
+    there = (float(motor.x[inside]), float(motor.y[inside]))
+    i, _, c, _ = motor.pairs_within(xy(piece), np.array([there]), 1000.0)
+    assert len(i) == 1 and c[0] < 300
+
+
+def test_road_distance_never_below_straight_line(motor):
+    rng = np.random.default_rng(7)
+    pts = xy(*np.column_stack([rng.uniform(115.205, 115.23, 200), rng.uniform(-8.675, -8.65, 200)]))
+    i, j, c, length = motor.pairs_within(pts[:40], pts, 3000.0)
+    assert len(i) > 2000
+    straight = np.hypot(*(pts[i] - pts[j]).T)
+    assert (c >= straight - 1e-6).all()
+    np.testing.assert_allclose(c, length)
+    # the bound on the search box loses nothing: a generous limit finds a superset
+    i2, j2, c2, _ = motor.pairs_within(pts[:40], pts, 6000.0)
+    within = c2 <= 3000.0
+    assert set(zip(i2[within].tolist(), j2[within].tolist(), strict=True)) == set(
+        zip(i.tolist(), j.tolist(), strict=True)
+    )
+
+
+def test_agrees_with_networkx_on_the_same_graph(motor):
+    nx = pytest.importorskip("networkx")
+    g = motor.csr("length").tocoo()
+    G = nx.DiGraph()
+    G.add_weighted_edges_from(zip(g.row.tolist(), g.col.tolist(), g.data.tolist(), strict=True))
+    rng = np.random.default_rng(3)
+    nodes = rng.choice(motor.n, 120, replace=False)
+    pts = np.column_stack([motor.x[nodes], motor.y[nodes]])
+    limit = 2500.0
+    i, j, c, _ = motor.pairs_within(pts[:15], pts, limit)
+    got = {(a, b): v for a, b, v in zip(i.tolist(), j.tolist(), c.tolist(), strict=True)}
+    n_pairs = 0
+    for a in range(15):
+        ref = nx.single_source_dijkstra_path_length(G, int(nodes[a]), cutoff=limit)
+        for b in range(len(nodes)):
+            want = ref.get(int(nodes[b]))
+            if want is None:
+                assert (a, b) not in got
+            else:
+                n_pairs += 1
+                assert got[(a, b)] == pytest.approx(want, abs=1e-6)
+    assert n_pairs > 300
+    # nearest of several sources = networkx multi-source Dijkstra
+    near = motor.nearest(pts[:5], pts)
+    ref = nx.multi_source_dijkstra_path_length(G, {int(n) for n in nodes[:5]})
+    want = np.array([ref.get(int(n), np.nan) for n in nodes])
+    np.testing.assert_allclose(near, want, atol=1e-6)
+
+
+def test_time_threshold_and_walk_speed(motor, walk):
+    a, b = (115.2149769, -8.6556967), (115.2168243, -8.6559563)  # Sumatera -> Udayana
+    d = route(walk, a, b)
+    t = route(walk, a, b, limit=3600, metric="time")
+    assert t == pytest.approx(d / (4.5 / 3.6), rel=1e-9)
+    # primary road at 40 km/h on a sepeda motor
+    assert route(motor, a, b, limit=3600, metric="time") == pytest.approx(d / (40 / 3.6))
+
+
+def test_errors_are_user_errors(tmp_path):
+    bad = tmp_path / "roads.osm.pbf"
+    bad.write_bytes(b"this is not a pbf")
+    with pytest.raises(UserError) as e:
+        read_osm(bad)
+    assert e.value.code == "roads.unreadable" and "roads.osm.pbf" in str(e.value)
+    with pytest.raises(UserError) as e:
+        read_osm(tmp_path / "roads.csv")
+    assert e.value.code == "roads.format"
+    empty = tmp_path / "empty.osm"
+    empty.write_text('<?xml version="1.0"?><osm version="0.6"></osm>')
+    with pytest.raises(UserError) as e:
+        read_osm(empty)
+    assert e.value.code == "roads.no_ways"
+    assert "empty.osm" in e.value.message("id") and "motor" in e.value.message("id")
