@@ -401,7 +401,7 @@ def _level_codes(kelurahan: pd.DataFrame) -> list[tuple[str, np.ndarray, pd.Data
         keys = kelurahan[cols].astype(object).where(kelurahan[cols].notna(), "")
         tup = pd.MultiIndex.from_frame(keys) if len(cols) > 1 else pd.Index(keys[cols[0]])
         codes, uniq = pd.factorize(tup)
-        frame = uniq.to_frame(index=False) if len(cols) > 1 else pd.DataFrame({cols[0]: list(uniq)})
+        frame = pd.DataFrame(list(uniq), columns=cols)
         out.append((name, codes.astype(np.int64), frame))
     return out
 

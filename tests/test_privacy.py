@@ -397,3 +397,33 @@ def test_reason_templates_are_filled_with_public_counts():
     hidden_unserved = pub["unserved"] == "*"
     for i in np.flatnonzero(hidden_unserved.to_numpy()):
         assert pub["reason_en"].iloc[i].split(")")[1].lstrip(". ").startswith("*")
+
+
+def test_login_throttle_backs_off_for_the_whole_server():
+    from ibm_geo_app.throttle import LoginThrottle
+
+    now = [100.0]
+    th = LoginThrottle(base_s=1.0, max_s=8.0, clock=lambda: now[0])
+    assert th.wait() == 0
+    waits = []
+    for _ in range(5):
+        th.failed()
+        waits.append(th.wait())
+    assert waits == [1.0, 2.0, 4.0, 8.0, 8.0]  # doubling, capped
+    now[0] += 8.0
+    assert th.wait() == 0
+    th.succeeded()
+    th.failed()
+    assert th.wait() == 1.0  # a success resets the back-off
+
+
+def test_k_floor_is_a_user_error_in_both_languages():
+    from ibm_geo.config import Scenario, validate_scenario
+    from ibm_geo.errors import IbmGeoError
+
+    with pytest.raises(IbmGeoError) as e:
+        validate_scenario({"suppression_k": 2})
+    assert "suppression_k" in str(e.value) and "3" in str(e.value)
+    with pytest.raises(Exception):  # noqa: B017 - pydantic wraps it when built directly
+        Scenario(suppression_k=1)
+    assert Scenario(suppression_k=3).suppression_k == 3
