@@ -147,22 +147,18 @@ def complementary_label(k: int) -> str:
 
 def suppression_rule(k: int, lang: str = "id", *, curve: bool = True) -> str:
     """One-sentence rule for manifests and footers (``curve``: mention the rounded coverage
-    curve; a map has none, so its footer leaves that clause out)."""
+    curve; a map has none, so its footer leaves that clause out). Kept short: slides print it."""
     if lang == "en":
-        rounded = f"; the coverage curve is rounded to multiples of {k}" if curve else ""
+        rounded = f"; curve rounded to multiples of {k}" if curve else ""
         return (
-            f"'{HIDDEN}' = hidden: client counts from 1 to {k - 1}, the whole breakdown of a "
-            f"village with fewer than {k} clients, and further cells hidden so that none of "
-            f"these can be worked out from row, kecamatan, kab/kota or province totals{rounded}. "
-            "Scores and ranks use a fixed stand-in for hidden counts. No client names, IDs or "
-            "coordinates are included."
+            f"Hidden counts are marked {HIDDEN}: client counts 1 to {k - 1}, all counts of places "
+            f"with fewer than {k} clients, and cells that would reveal them{rounded}. No client "
+            "names, IDs or coordinates are included."
         )
-    rounded = f"; kurva cakupan dibulatkan ke kelipatan {k}" if curve else ""
+    rounded = f"; kurva dibulatkan ke kelipatan {k}" if curve else ""
     return (
-        f"'{HIDDEN}' = disembunyikan: jumlah klien 1 sampai {k - 1}, seluruh rincian desa "
-        f"dengan kurang dari {k} klien, dan sel lain yang ikut disembunyikan agar angka itu "
-        f"tidak dapat dihitung dari total baris, kecamatan, kab/kota atau provinsi{rounded}. "
-        "Skor dan peringkat memakai nilai pengganti tetap untuk angka tersembunyi. Tidak ada "
+        f"Angka tersembunyi ditandai {HIDDEN}: jumlah klien 1 sampai {k - 1}, semua angka wilayah "
+        f"dengan kurang dari {k} klien, dan sel yang dapat mengungkapnya{rounded}. Tidak ada "
         "nama, ID, atau koordinat klien."
     )
 

@@ -280,7 +280,8 @@ def score_table(table: pd.DataFrame, scenario: Scenario, ref_year: int) -> pd.Da
     out["rank"] = rank_order(
         out["score"].to_numpy(), pub["unserved"].to_numpy(), table["kode"].to_numpy()
     )
-    out["priority_class"] = classify(out["score"], scenario)
+    # classes of the score as published (0.1): two villages shown with the same score share a class
+    out["priority_class"] = classify(out["score"].round(1), scenario)
     out["priority_label"] = class_labels(out["priority_class"], scenario.n_classes)
     # the stability draws are numpy work that releases the GIL: run them beside the reason texts
     with ThreadPoolExecutor(max_workers=1) as ex:

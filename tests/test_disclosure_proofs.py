@@ -43,7 +43,7 @@ def _roster(swap: bool, src: int = SWAP_FROM, dst: int = SWAP_TO) -> str:
     n = 0
     for i, kode in enumerate(g["kode"]):
         count = PER_UNIT[i]
-        if swap and i == src:
+        if i == src:  # one of its clients is the mover, written below
             count -= 1
         for j in range(count):
             n += 1
