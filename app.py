@@ -21,6 +21,7 @@ from ibm_geo.matching import place_choice_key
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
 from ibm_geo.plan import choose_pilots, compare_scenarios, plan_recruitment
 from ibm_geo.scoring import COMPONENTS, class_labels
+from ibm_geo_app import compare as app_compare
 from ibm_geo_app import downloads as app_downloads
 from ibm_geo_app import inputs as app_inputs
 from ibm_geo_app import map as appmap
@@ -95,13 +96,17 @@ def get_joined(sources: tuple, maps_json: str, choices_json: str, fuzzy: float):
     """
     src = {kind: data for kind, _, data in sources}
     names = {kind: name for kind, name, _ in sources}
+    maps = json.loads(maps_json)
+    # the workbook sheet / GeoPackage layer the planner chose when asked (CLI: --sheet/--layer)
+    read_options = {opt: maps.pop(key, None) for opt, key in READ_KEYS.items()}
     inputs = load_inputs(
         src["boundaries"],
         src["clients"],
         src.get("agents"),
         src.get("service_points"),
         names=names,
-        column_maps=json.loads(maps_json) or None,
+        column_maps=maps or None,
+        read_options=read_options,
     )
     return join_inputs(inputs, fuzzy, json.loads(choices_json))
 
@@ -224,6 +229,8 @@ def step_data(result) -> None:
     pending = ss.get("mapping_needed")
     if pending:
         mapping_form(pending)
+    if ss.get("choice_needed"):
+        read_choice_form(ss["choice_needed"])
     st.caption(
         tr("data.loaded", sources=app_inputs.md_escape(", ".join(n for _, n, _ in ss["sources"])))
     )
@@ -254,19 +261,40 @@ def try_sources(sources: tuple, maps: dict) -> None:
         kind = next((k for k, n, _ in sources if n == failed), None)
         if kind is not None and e.code in MAPPABLE:
             ss["mapping_needed"] = {"kind": kind, "sources": sources, "maps": maps}
+        if e.code in ASK:
+            opt, param = ASK[e.code]
+            ss["choice_needed"] = {
+                "option": opt,
+                "sources": sources,
+                "maps": maps,
+                "choices": list(e.params[param]),
+            }
         st.error(ss["last_error"])
         return
     except (ValueError, OSError) as e:
         ss["last_error"] = tr("data.error", file="?", col="", msg=app_inputs.md_escape(e))
         st.error(ss["last_error"])
         return
-    ss.update(sources=sources, is_demo=False, maps=maps, mapping_needed=None)
+    ss.update(sources=sources, is_demo=False, maps=maps, mapping_needed=None, choice_needed=None)
     ss.pop("last_error", None)
     st.rerun()
 
 
 #: failures a column mapping can fix: the app then offers one selectbox per canonical column
 MAPPABLE = ("input.generic", "input.no_location_column", "boundaries.no_name_column")
+#: read option -> key in the column-mapping dict that carries the planner's choice to the loader
+READ_KEYS = {"sheet": "_sheet", "layer": "_layer"}
+#: errors that ask for a choice -> (read option, error parameter listing the choices)
+ASK = {"input.sheets_differ": ("sheet", "sheets"), "boundaries.layers_ask": ("layer", "layers")}
+
+
+def read_choice_form(pending: dict) -> None:
+    """Sheets with different tables, or several polygon layers: the planner picks the one to
+    read (CLI: --sheet / --layer)."""
+    opt = pending["option"]
+    pick = st.selectbox(tr(f"data.{opt}"), pending["choices"], key=f"{opt}_pick")
+    if st.button(tr(f"data.{opt}_retry"), key=f"{opt}_retry"):
+        try_sources(pending["sources"], {**pending["maps"], READ_KEYS[opt]: pick})
 
 
 def describe_error(e: IbmGeoError) -> str:
@@ -326,7 +354,9 @@ def quality_report(result) -> None:
             st.rerun()
     with st.expander(tr("q.problems")):
         if len(result.quality):
-            st.dataframe(result.quality, hide_index=True, width="stretch")
+            from ibm_geo.quality_text import localize_quality
+
+            st.dataframe(localize_quality(result.quality, L()), hide_index=True, width="stretch")
         else:
             st.info(tr("q.none"))
     from ibm_geo.export.tables import quality_csv
@@ -413,12 +443,14 @@ def unit_details(row: pd.Series) -> None:
         f"**{e(row['nama'])}** — {e(row['kecamatan'])}, {e(row['kab_kota'])} ({e(row['kode'])})"
     )
     c1, c2, c3 = st.columns(3)
-    c1.metric(t("field.rank", L()), int(row["rank"]))
-    c2.metric(t("field.score", L()), f"{row['score']:.1f}")
-    c3.metric(t("field.unserved", L()), int(row["unserved"]))
-    c1.metric(t("field.clients", L()), int(row["clients"]))
-    c2.metric(t("field.served", L()), int(row["served"]))
-    c3.metric(t("field.agents_active", L()), int(row["agents_active"]))
+    from ibm_geo.render.text import fmt_num
+
+    c1.metric(t("field.rank", L()), fmt_num(int(row["rank"]), L()))
+    c2.metric(t("field.score", L()), fmt_num(float(row["score"]), L(), 1))  # 61,1 in Indonesian
+    c3.metric(t("field.unserved", L()), fmt_num(int(row["unserved"]), L()))
+    c1.metric(t("field.clients", L()), fmt_num(int(row["clients"]), L()))
+    c2.metric(t("field.served", L()), fmt_num(int(row["served"]), L()))
+    c3.metric(t("field.agents_active", L()), fmt_num(int(row["agents_active"]), L()))
     st.markdown(f"**{tr('m.why')}**")
     st.text(row["reason_id"] if L() == "id" else row["reason_en"])
     st.dataframe(app_inputs.why_table(row, L()), hide_index=True, width="stretch")
@@ -541,15 +573,9 @@ def current_run(sc: Scenario, data_key: str) -> tuple[dict | None, bool]:
 
 
 def show_plan(result, sc: Scenario, plan) -> None:
-    st.caption(
-        tr(
-            "p.method",
-            method=plan.method,
-            objective=_fmt(plan.objective),
-            bound=_fmt(plan.bound),
-            gap=_fmt(plan.gap),
-        )
-    )
+    from ibm_geo.render.slides import solver_text
+
+    st.caption(tr("p.method2", text=solver_text(plan.solver or plan.method, L())))
     st.subheader(tr("p.sites"))
     if len(plan.sites):
         st.dataframe(pretty(plan.sites), hide_index=True, width="stretch", key="sites_table")
@@ -576,13 +602,6 @@ def pretty(df: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=names)
 
 
-def _fmt(v) -> str:
-    try:
-        return f"{float(v):,.3g}"
-    except (TypeError, ValueError):
-        return "-"
-
-
 def compare_block(result, sc: Scenario, plan) -> None:
     ss = st.session_state
     st.subheader(tr("p.compare"))
@@ -599,9 +618,11 @@ def compare_block(result, sc: Scenario, plan) -> None:
     cmp = compare_scenarios(a[1], b[1], plan_a=a[2], plan_b=b[2])
     summary = cmp.attrs.get("summary")
     if summary is not None and len(summary):
-        st.dataframe(summary, hide_index=True, width="stretch")
+        st.dataframe(app_compare.summary_table(summary, L()), hide_index=True, width="stretch")
     st.caption(f"A: {app_inputs.md_escape(a[0].name)} — B: {app_inputs.md_escape(b[0].name)}")
-    st.dataframe(pretty(cmp), hide_index=True, width="stretch", key="compare_table")
+    st.dataframe(
+        app_compare.unit_table(cmp, L()), hide_index=True, width="stretch", key="compare_table"
+    )
 
 
 # ------------------------------------------------------------------------------------- 5. Ekspor
@@ -640,9 +661,12 @@ def step_export(result, sc: Scenario, data_key: str) -> None:
     up = st.file_uploader(tr("e.load"), type=["toml", "json"], key="up_scenario")
     if up is not None and ss.get("loaded_scenario") != up.file_id:
         try:
-            loaded = Scenario.from_text(up.getvalue().decode("utf-8-sig"))
-        except Exception as e:  # noqa: BLE001 - any parse/validation error is the user's file
-            msg = app_inputs.md_escape(str(e).splitlines()[0])
+            loaded = Scenario.from_bytes(up.getvalue(), name=up.name)
+        except IbmGeoError as e:  # names the file, the line or every bad key, in L()
+            st.error(app_inputs.md_escape(e.message(L())))
+            return
+        except Exception as e:  # noqa: BLE001 - any other failure is still the user's file
+            msg = app_inputs.md_escape(str(e).splitlines()[0] if str(e) else type(e).__name__)
             st.error(tr("e.bad_scenario", file=app_inputs.md_escape(up.name), msg=msg))
             return
         ss["loaded_scenario"] = up.file_id

@@ -314,13 +314,12 @@ def _write_analysis(
         )
     if html:
         from .render import build_html_map
+        from .render.basemap import MapContext
 
-        svc = result.joined.service_points.table
+        ctx = MapContext.from_result(result)
         put(
             "map.html",
-            build_html_map(
-                result.kelurahan, scenario=sc, sites=sites, pilots=pilots, service_points=svc
-            ),
+            build_html_map(result.kelurahan, scenario=sc, sites=sites, pilots=pilots, context=ctx),
         )
     return written
 
@@ -381,6 +380,8 @@ def _print_published_summary(result) -> None:
 
     k = result.scenario.suppression_k
     s = scope_totals(result.kelurahan, k)
+    n_rows = len(result.clients)
+    typer.echo(f"{n_rows if n_rows >= k else '*'} client rows read")
     typer.echo(
         f"{len(result.kelurahan)} kelurahan/desa, {s.get('clients')} clients: "
         f"{s.get('served')} served, {s.get('in_reach')} in reach of an agent, "

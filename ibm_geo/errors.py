@@ -118,6 +118,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "give the kelurahan/desa polygon file to --boundaries and this table to "
         "--clients/--agents",
     },
+    "boundaries.is_table_no_header": {
+        "id": "{file}: ini tabel ({n} kolom, tanpa geometri), bukan batas wilayah; berikan berkas "
+        "poligon kelurahan/desa di --boundaries",
+        "en": "{file}: this is a table ({n} columns, no geometry), not boundaries; give the "
+        "kelurahan/desa polygon file to --boundaries",
+    },
     "boundaries.no_features": {
         "id": "{file}: tidak ada fitur di berkas batas wilayah",
         "en": "{file}: no features in the boundary file",
@@ -139,6 +145,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Web Mercator Indonesia; simpan ulang dengan CRS (mis. EPSG:4326)",
         "en": "{file}: no CRS in the file and its coordinates ({bounds}) are neither degrees nor "
         "an Indonesian UTM/Web Mercator range; save it again with a CRS (e.g. EPSG:4326)",
+    },
+    "boundaries.utm_zone_unknown": {
+        "id": "{file}: berkas tanpa CRS; koordinatnya ({bounds}) tampak meter UTM tetapi zonanya "
+        "tidak diketahui (tidak ada kode desa); simpan ulang dengan CRS-nya, mis. EPSG:32750 "
+        "(UTM 50S) untuk Bali/NTB",
+        "en": "{file}: no CRS in the file; its coordinates ({bounds}) look like UTM metres but "
+        "the zone is unknown (no village codes); save it again with its CRS, e.g. EPSG:32750 "
+        "(UTM 50S) for Bali/NTB",
+    },
+    "boundaries.sql_empty": {
+        "id": "{file}: tidak ada baris wilayah_boundaries (kode, nama, lat, lng, path); berikan "
+        "dump .sql dari tabel wilayah_boundaries",
+        "en": "{file}: no wilayah_boundaries rows (kode, nama, lat, lng, path) found; give a .sql "
+        "dump of the wilayah_boundaries table",
     },
     "boundaries.layers_ask": {
         "id": "{file}: beberapa lapisan poligon ({layers}); pilih satu dengan --layer NAMA",

@@ -355,13 +355,37 @@ def analyze_joined(joined: Joined, scenario: Scenario, roads=None) -> AnalysisRe
     return AnalysisResult(
         kelurahan=table,
         matches=joined.matches,
-        quality=quality.to_frame(),
+        quality=_quality_with_filters(quality, joined, clients, scenario),
         scenario=scenario,
         reference_year=ref,
         joined=joined,
         clients=clients,
         distance=backend,
     )
+
+
+def _quality_with_filters(
+    quality: DataQuality, joined: Joined, clients: pd.DataFrame, scenario: Scenario
+) -> pd.DataFrame:
+    """The load/join report plus the rows a year filter leaves out only because their year is
+    unreadable or missing: the filter cannot say whether they belong, so the planner is told."""
+    f = scenario.filters
+    if f.year_min is None and f.year_max is None:
+        return quality.to_frame()
+    unknown = clients["tahun_rehab"].isna().to_numpy()
+    if not unknown.any():
+        return quality.to_frame()
+    q = DataQuality()
+    q.extend(quality)
+    q.add_many(
+        joined.sources.get("clients", "clients"),
+        clients.loc[unknown, "row"],
+        "tahun_rehab",
+        "year missing or unreadable",
+        None,
+        "left out by the year filter",
+    )
+    return q.to_frame()
 
 
 def _snap_quality(joined: Joined, backend, scenario: Scenario) -> DataQuality:

@@ -27,16 +27,13 @@ def export_items(result, sc: Scenario, plan=None, pilots=None, lang: str = "id")
     kel = result.kelurahan
     sites = plan.sites if plan is not None else None
     curve = plan.curve if plan is not None else None
-    svc = result.joined.service_points.table
     ctx = MapContext.from_result(result)
     basemap = functools.cache(lambda: build_basemap(kel))  # once for PNG, PDF and slides
 
     def html_map() -> bytes:
         from ibm_geo.render import build_html_map
 
-        return build_html_map(
-            kel, scenario=sc, sites=sites, pilots=pilots, service_points=svc, lang=lang
-        )
+        return build_html_map(kel, scenario=sc, sites=sites, pilots=pilots, lang=lang, context=ctx)
 
     def png() -> bytes:
         from ibm_geo.render import render_static_map

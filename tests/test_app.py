@@ -187,11 +187,12 @@ def test_compare_two_saved_scenarios(at, demo_result):
     at.run()
     at.button(key="save_B").click().run()
     assert not at.exception, at.exception
-    cmp = frame_with(at, "rank_change")
+    change = "Perubahan peringkat (+ = naik)"
+    cmp = frame_with(at, change)
     assert len(cmp) == len(demo_result.kelurahan)
-    assert (cmp["rank_change"] != 0).any()  # the distance-only weighting reorders villages
+    assert (cmp[change] != 0).any()  # the distance-only weighting reorders villages
     top_b = at.session_state["_top"][0]
-    assert int(cmp.loc[cmp["Kode"] == top_b, "rank_b"].iloc[0]) == 1
+    assert int(cmp.loc[cmp["Kode"] == top_b, "Peringkat B"].iloc[0]) == 1
 
 
 def test_english_labels(at):
@@ -459,7 +460,7 @@ def test_locales_have_the_same_keys_and_every_app_text_is_used():
         p.read_text() for p in (root / "ibm_geo_app").glob("*.py")
     )
     prefixes = ("w.", "s.", "p.by_", "p.mclp", "p.lscp", "p.pmedian", "p.save_", "step.", "data.")
-    prefixes += ("e.", "q.download")
+    prefixes += ("e.", "q.download", "cmp.")
     used = [k for k in loc["id"] if f'"{k}"' in code or f"'{k}'" in code or k.startswith(prefixes)]
     unused = sorted(set(loc["id"]) - set(used))
     assert not unused, unused
@@ -521,3 +522,34 @@ def test_a_weight_change_rescores_without_rerunning_the_analysis(at, monkeypatch
     assert calls == {"analyze": 0, "score": 1}
     at.sidebar.number_input(key="radius_m").set_value(2500).run()
     assert calls["analyze"] == 1
+
+
+def test_compare_tables_are_indonesian_and_arrow_safe(demo_result):
+    import pyarrow as pa
+
+    from ibm_geo.plan import compare_scenarios, plan_recruitment
+    from ibm_geo_app import compare as app_compare
+
+    a = plan_recruitment(demo_result.kelurahan, Scenario(plan={"p": 2}))
+    b = plan_recruitment(demo_result.kelurahan, Scenario(plan={"p": 4}))
+    cmp = compare_scenarios(demo_result.kelurahan, demo_result.kelurahan, plan_a=a, plan_b=b)
+    summary = app_compare.summary_table(cmp.attrs["summary"], "id")
+    pa.Table.from_pandas(summary)  # one type per column: no ArrowTypeError when drawn
+    assert list(summary.columns) == ["Ukuran", "Skenario A", "Skenario B", "Selisih (B - A)"]
+    row = summary.set_index("Ukuran").loc["Lokasi rekrutmen"]
+    assert (row["Skenario A"], row["Skenario B"], row["Selisih (B - A)"]) == ("2", "4", "2")
+    text = summary.to_string()
+    for english in ("metric", "objective", "agents_to_recruit", "gap", "Optimal"):
+        assert english not in text, english
+    assert "selisih 0,00%" in text  # the solver line in Indonesian with a decimal comma
+    units = app_compare.unit_table(cmp, "id")
+    pa.Table.from_pandas(units)
+    assert {"Peringkat A", "Peringkat B", "Perubahan lokasi"} <= set(units.columns)
+    assert set(units["Perubahan lokasi"]) <= {"tetap", "baru", "dihapus", "–", ""}
+
+
+def test_unit_figures_in_indonesian_number_format(at, demo_result):
+    goto(at, "map")
+    top = demo_result.kelurahan.iloc[0]
+    score = next(m.value for m in at.metric if m.label == "Skor")
+    assert score == f"{top['score']:.1f}".replace(".", ",")

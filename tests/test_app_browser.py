@@ -235,3 +235,51 @@ def test_loading_a_scenario_file_sets_the_widgets(page):
     top = page.get_by_text("3 kelurahan/desa prioritas")
     top.first.wait_for(timeout=30_000)  # raises if the loaded top_n never reaches the widgets
     assert top.count() >= 1
+
+
+def test_client_table_as_boundaries_and_sheets_that_differ(page):
+    """A client CSV uploaded as boundaries is explained in the chosen language (no Streamlit
+    error page); a workbook whose sheets hold different tables asks which sheet to read."""
+    goto_step(page, "1. Data")
+    wait_idle(page)
+    page.get_by_text("Unggah berkas sendiri", exact=True).click()
+    wait_idle(page)
+    inputs = page.locator("[data-testid='stFileUploader'] input[type=file]")
+    inputs.first.wait_for(state="attached", timeout=30_000)
+    clients = demo_paths()["clients"]
+    inputs.nth(0).set_input_files(str(clients))
+    inputs.nth(1).set_input_files(str(clients))
+    page.locator("[data-testid='stFileChipName']").nth(1).wait_for(timeout=30_000)
+    wait_idle(page)
+    page.get_by_role("button", name="Proses data").click()
+    wait_idle(page)
+    err = page.locator("[data-testid='stAlertContentError']").first
+    err.wait_for(timeout=30_000)
+    assert "bukan batas wilayah" in err.inner_text() and "klien_demo.csv" in err.inner_text()
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "app_clients_as_boundaries.png"), full_page=True)
+
+    corpus = ROOT / "tests" / "corpus"
+    inputs.nth(0).set_input_files(str(demo_paths()["boundaries"]))
+    inputs.nth(1).set_input_files(str(corpus / "c_sheets_differ.xlsx"))
+    page.locator("[data-testid='stFileChipName']").filter(has_text="c_sheets").wait_for(
+        timeout=30_000
+    )
+    wait_idle(page)
+    page.get_by_role("button", name="Proses data").click()
+    wait_idle(page)
+    err = page.locator("[data-testid='stAlertContentError']").first
+    err.wait_for(timeout=30_000)
+    assert "Klien, Rekap" in err.inner_text()
+    box = page.get_by_role("combobox", name="Lembar yang dibaca", exact=True)
+    box.wait_for(timeout=30_000)
+    box.click()
+    page.get_by_role("option", name="Klien").first.click()
+    wait_idle(page)
+    page.get_by_role("button", name="Baca lembar ini").click()
+    wait_idle(page)
+    page.get_by_text(re.compile(r"Data dimuat:.*c_sheets_differ\.xlsx")).first.wait_for(
+        timeout=30_000
+    )
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "app_sheet_chosen.png"), full_page=True)

@@ -105,7 +105,7 @@ def test_workbook_sheets(kel, sc):
     kel = kel.copy()
     kel.loc[5, "nama"] = '=HYPERLINK("http://x")'
     data = workbook_xlsx(
-        kel, sc, fx.make_sites(), fx.make_pilots(), fx.make_quality(), fx.make_matches()
+        kel, sc, fx.make_sites(), fx.make_pilots(), fx.make_quality(), fx.make_matches(), lang="en"
     )
     wb = openpyxl.load_workbook(io.BytesIO(data))
     assert wb.sheetnames == [
@@ -132,9 +132,25 @@ def test_workbook_sheets(kel, sc):
     assert len(rows) == 12
     assert '\'=HYPERLINK("http://x")' in [r["nama"] for r in rows]  # text, not a formula
     assert all(c.data_type != "f" for r in rk.iter_rows() for c in r)
-    assert "reason_id" in head and "reason_en" not in head  # the workbook's language only
+    assert "reason_en" in head and "reason_id" not in head  # the workbook's language only
     clients = [r["clients"] for r in rows]
     assert "*" in clients and all(isinstance(v, int) for v in clients if v != "*")
+
+
+def test_workbook_in_indonesian_for_people(kel, sc):
+    data = workbook_xlsx(
+        kel, sc, fx.make_sites(), fx.make_pilots(), fx.make_quality(), fx.make_matches(), lang="id"
+    )
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb.sheetnames[:4] == ["peringkat", "rencana", "desa percontohan", "kualitas data"]
+    assert "manifes" in wb.sheetnames
+    head = [c.value for c in wb["peringkat"][1]]
+    assert {"Kelurahan/Desa", "Kecamatan", "Skor", "Peringkat", "Belum terlayani"} <= set(head)
+    q = [[c.value for c in r] for r in wb["kualitas data"].iter_rows()]
+    assert q[0] == ["Berkas", "Baris", "Kolom", "Masalah", "Nilai", "Tindakan"]
+    assert ["klien.xlsx", 5, "kelurahan", "nama tidak cocok", "Sanurr", "cocok mirip"] in q
+    plan_head = [c.value for c in wb["rencana"][1]]
+    assert "Agen direkrut" in plan_head and "agents_to_recruit" not in plan_head
 
 
 def test_manifest_round_trips_the_scenario(sc):
@@ -342,3 +358,15 @@ def test_overview_dissolve_closes_slivers_and_keeps_an_enclave():
     assert shapely.Polygon(ring.interiors[0]).area == pytest.approx(s * s, rel=0.01)
     assert d.loc["Kota Enklave"].geometry.area == pytest.approx(s * s, rel=0.01)
     assert d.loc["Kab. Sekitar", "clients"] == 8
+
+
+def test_html_source_credit_names_files_escaped(kel, sc):
+    from ibm_geo.render.basemap import MapContext
+
+    evil = '<img src=x onerror="alert(1)">.csv'
+    ctx = MapContext(sources={"boundaries": "batas.geojson", "clients": evil}, demo=True)
+    page = build_html_map(kel, scenario=sc, context=ctx)
+    source = _data(page)["text"]["source"]
+    # the attribution control inserts this line as HTML: the file name must arrive as text
+    assert "<img" not in source and "&lt;img" in source
+    assert "batas.geojson" in source and "batas perkiraan, data sintetis" in source

@@ -126,3 +126,78 @@ def test_cdn_variant_fails_offline(browser, tmp_path):
         assert ev["errors"]
     finally:
         page.close()
+
+
+def test_offline_basemap_legend_rings_and_labels_by_zoom(browser, tmp_path):
+    """Demo data, Denpasar only: coast and kab/kota from the loaded units, a legend row for every
+    layer, radius rings that do not tint the classes, labels that never pile up."""
+    from ibm_geo.config import Scenario
+    from ibm_geo.demo import demo_paths
+    from ibm_geo.pipeline import analyze
+    from ibm_geo.plan import choose_pilots, plan_recruitment
+    from ibm_geo.render import build_html_map
+    from ibm_geo.render.basemap import MapContext
+
+    p = demo_paths()
+    sc = Scenario(plan={"p": 3})
+    r = analyze(p["boundaries"], p["clients"], p["agents"], p["service_points"], sc)
+    kel = r.kelurahan[r.kelurahan["kab_kota"] == "Kota Denpasar"]
+    plan = plan_recruitment(kel, sc)
+    pilots = choose_pilots(kel, sc, sites=plan.sites)
+    html = build_html_map(
+        kel, scenario=sc, sites=plan.sites, pilots=pilots, context=MapContext.from_result(r)
+    )
+    page, ev = _open(browser, html, tmp_path)
+    try:
+        title = page.locator(".ibm-title-main").inner_text()
+        assert title.endswith("Kota Denpasar") and "Bali" not in title
+        legend = page.locator(".ibm-legend").inner_text()
+        for text in (
+            "Batas kab/kota",
+            "Batas kecamatan",
+            "Daratan",
+            "Usulan lokasi rekrutmen",
+            "Desa percontohan",
+            "Kantor BNNP/BNNK",
+            "Agen Pemulihan aktif",
+            "prioritas",
+        ):
+            assert text in legend, text  # fmt: skip
+        assert (
+            "batas perkiraan, data sintetis"
+            in page.locator(".leaflet-control-attribution").inner_text()
+        )
+        assert page.locator(".ibm-kab-label", has_text="KOTA DENPASAR").count() == 1
+        # rings are outlines: no circle of the agents/sites layers carries a fill
+        fills = page.evaluate(
+            "() => { var f = []; ibmMap.eachLayer(l => { if (l instanceof L.Circle) f.push(l.options.fill); }); return f; }"
+        )
+        assert fills and not any(fills)
+
+        # labels never overlap, and more of them appear when zooming in
+        def label_boxes():
+            return page.evaluate(
+                "() => Array.from(document.querySelectorAll('.ibm-label span, .ibm-kab-label span, .ibm-kec-label span'))"
+                ".map(e => { var b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; })"
+            )
+
+        def overlaps(bs):
+            return [
+                (a, b) for i, a in enumerate(bs) for b in bs[i + 1 :]
+                if a[0] < b[2] - 1 and b[0] < a[2] - 1 and a[1] < b[3] - 1 and b[1] < a[3] - 1
+            ]  # fmt: skip
+
+        first = label_boxes()
+        assert first and not overlaps(first)
+        page.evaluate("() => ibmMap.setZoom(ibmMap.getZoom() + 2)")
+        page.wait_for_timeout(400)
+        closer = label_boxes()
+        assert not overlaps(closer)
+        page.evaluate("() => ibmMap.setZoom(ibmMap.getZoom() - 4)")
+        page.wait_for_timeout(400)
+        assert len(label_boxes()) < len(first)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "html_map_denpasar.png"))
+        assert ev["errors"] == [] and ev["blocked"] == []
+    finally:
+        page.close()

@@ -119,3 +119,13 @@ def test_classes_survive_greyscale(n):
     assert (steps < 0).all()  # darker with every class
     assert -steps.max() >= 0.04  # and far enough apart to tell on paper
     assert lum[0] - lum[1] >= 0.1  # "no unmet need" never looks like the lowest class
+
+
+def test_indonesian_number_formats():
+    from ibm_geo.render.text import fmt_num, fmt_rp
+
+    assert fmt_num(1300, "id") == "1.300" and fmt_num(1300, "en") == "1,300"
+    assert fmt_num(61.13, "id", 1) == "61,1" and fmt_num(61.13, "en", 1) == "61.1"
+    assert fmt_num(1234567.891, "id", 2) == "1.234.567,89"
+    assert fmt_num("<5", "id") == "<5" and fmt_num(None, "id") == "–"
+    assert fmt_rp(62_500_000) == "Rp 62.500.000"

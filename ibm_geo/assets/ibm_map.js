@@ -81,12 +81,49 @@
     return p;
   }
 
+  var S = M.symbols || {};
+  function sym(key, prop, dflt) { return (S[key] && S[key][prop] !== undefined) ? S[key][prop] : dflt; }
   var map = L.map("ibm-map", { zoomSnap: 0.25, preferCanvas: false });
   map.attributionControl.setPrefix("Leaflet");
+  map.getContainer().style.background = sym("sea", "color", "#dceaf5");
+  map.createPane("ibm-land").style.zIndex = 250;
+  map.createPane("ibm-outline").style.zIndex = 450;
+  map.getPane("ibm-outline").style.pointerEvents = "none";
+  var tilesLayer = null;
   if (M.tiles) {
-    L.tileLayer(M.tiles.url, { attribution: M.tiles.attribution, maxZoom: 19 }).addTo(map);
+    tilesLayer = L.tileLayer(M.tiles.url, { attribution: M.tiles.attribution, maxZoom: 19 });
+    tilesLayer.addTo(map);
   }
   map.attributionControl.addAttribution(T.source);
+
+  // -- offline basemap: land, roads, kecamatan and kab/kota outlines (from the loaded units) ----
+  var B = D.basemap || { land: [], kab: [], kec: [], roads: [] };
+  var land = L.featureGroup(), roads = L.featureGroup(), kabs = L.featureGroup(), kecs = L.featureGroup();
+  if (B.land.length) {
+    L.polygon(decodeGeom(B.land, M.scale), {
+      pane: "ibm-land", stroke: true, color: sym("land", "stroke", "#9e9e9e"), weight: 1,
+      fillColor: sym("land", "color", "#f7f4ee"), fillOpacity: 1, interactive: false
+    }).addTo(land);
+  }
+  B.roads.forEach(function (r) {
+    L.polyline(decodeRing(r, M.scale), {
+      pane: "ibm-outline", color: sym("road", "color", "#b0a89c"), weight: 1.2, interactive: false
+    }).addTo(roads);
+  });
+  B.kec.forEach(function (k) {
+    L.polygon(decodeGeom(k.geom, M.scale), {
+      pane: "ibm-outline", fill: false, color: sym("kec_outline", "color", "#525252"),
+      weight: 1.3, dashArray: "4 3", interactive: false
+    }).addTo(kecs);
+  });
+  B.kab.forEach(function (k) {
+    L.polygon(decodeGeom(k.geom, M.scale), {
+      pane: "ibm-outline", fill: false, color: sym("kab_outline", "color", "#252525"),
+      weight: 2.4, interactive: false
+    }).addTo(kabs);
+  });
+  land.addTo(map);
+  if (B.roads.length) roads.addTo(map);
 
   // -- score choropleth --------------------------------------------------------------------
   var score = L.featureGroup();
@@ -126,9 +163,9 @@
   // -- existing agents: one symbol per kelurahan (never an agent's home) -----------------------
   var agents = L.featureGroup();
   D.agents.forEach(function (a) {
-    L.circle([a.lat, a.lon], {
-      radius: M.radius_m, color: "#238b45", weight: 1, fillColor: "#41ab5d", fillOpacity: 0.08,
-      interactive: false
+    L.circle([a.lat, a.lon], {  // an outline: a tint would change the class colours below
+      radius: M.radius_m, color: sym("ring_agent", "color", "#1b7837"), weight: 1.2,
+      dashArray: "4 3", fill: false, interactive: false
     }).addTo(agents);
     var m = L.marker([a.lat, a.lon], {
       icon: L.divIcon({ className: "ibm-agent", html: "", iconSize: [20, 20] }),
@@ -142,14 +179,19 @@
   // -- proposed sites ------------------------------------------------------------------------
   var sites = L.featureGroup();
   D.sites.forEach(function (s) {
+    L.circle([s.lat, s.lon], {
+      radius: M.site_radius_m, color: sym("ring_site", "color", "#54278f"), weight: 2,
+      dashArray: "6 4", fill: false, interactive: false
+    }).addTo(sites);
     var m = L.circleMarker([s.lat, s.lon], {
-      radius: 9, color: "#54278f", weight: 3, fillColor: "#ffffff", fillOpacity: 0.9
+      radius: 9, color: sym("site", "color", "#54278f"), weight: 3,
+      fillColor: sym("site", "fill", "#ffffff"), fillOpacity: 1
     });
     var box = el("div", "ibm-pop");
     box.appendChild(el("div", "ibm-pop-title", s.nama));
     box.appendChild(table(s.rows));
     m.bindPopup(box);
-    m.bindTooltip(el("span", null, T.site + ": " + s.nama));
+    m.bindTooltip(el("span", "ibm-site-label", s.nama), { permanent: true, direction: "left", offset: [-10, 0] });
     m.addTo(sites);
   });
 
@@ -157,7 +199,8 @@
   var pilots = L.featureGroup();
   D.pilots.forEach(function (s) {
     var m = L.circleMarker([s.lat, s.lon], {
-      radius: 7, color: "#000000", weight: 2, fillColor: "#fdd835", fillOpacity: 1
+      radius: 8, color: sym("pilot", "color", "#000000"), weight: 2,
+      fillColor: sym("pilot", "fill", "#fdd835"), fillOpacity: 1
     });
     m.bindTooltip(el("span", "ibm-pilot-label", s.nama), { permanent: true, direction: "right", offset: [8, 0] });
     var box = el("div", "ibm-pop");
@@ -171,30 +214,60 @@
   var sp = L.featureGroup();
   D.service_points.forEach(function (s) {
     var m = L.marker([s.lat, s.lon], {
-      icon: L.divIcon({ className: "ibm-sp", html: "", iconSize: [12, 12] }), keyboard: false
+      icon: L.divIcon({ className: s.office ? "ibm-office" : "ibm-sp", html: "",
+                        iconSize: s.office ? [16, 16] : [12, 12] }), keyboard: false
     });
     m.bindTooltip(el("span", null, s.name + " (" + s.jenis + ")"));
     m.addTo(sp);
   });
 
-  // -- labels: names at close zoom, only those in view ------------------------------------------
+  // -- labels: kab/kota names, kecamatan names when closer, then villages best-ranked first;
+  //    a label is drawn only where it overlaps none already drawn, so more appear as you zoom --
   var labels = L.layerGroup().addTo(map);
+  var rankIdx = -1;
+  U.fields.forEach(function (f, j) { if (f[0] === "rank") rankIdx = j; });
+  var order = U.rep.map(function (_, i) { return i; });
+  if (rankIdx >= 0) order.sort(function (a, b) { return (U.props[a][rankIdx] || 1e9) - (U.props[b][rankIdx] || 1e9); });
   function drawLabels() {
     labels.clearLayers();
-    if (map.getZoom() < M.label_zoom) return;
-    var b = map.getBounds(), n = 0;
-    for (var i = 0; i < U.rep.length && n < 400; i++) {
+    var b = map.getBounds(), z = map.getZoom(), boxes = [], n = 0;
+    function free(pt, w, h) {
+      var bx = [pt.x - w / 2, pt.y - h / 2, pt.x + w / 2, pt.y + h / 2];
+      for (var j = 0; j < boxes.length; j++) {
+        var o = boxes[j];
+        if (bx[0] < o[2] && bx[2] > o[0] && bx[1] < o[3] && bx[3] > o[1]) return false;
+      }
+      boxes.push(bx);
+      return true;
+    }
+    function put(lat, lon, text, cls, px) {
+      if (!b.contains([lat, lon])) return false;
+      var pt = map.latLngToContainerPoint([lat, lon]);
+      if (!free(pt, String(text).length * px * 0.62 + 6, px + 6)) return false;
+      labels.addLayer(L.tooltip({ permanent: true, direction: "center", className: cls, interactive: false })
+        .setLatLng([lat, lon]).setContent(el("span", null, text)));
+      return true;
+    }
+    D.sites.forEach(function (s) { var p = map.latLngToContainerPoint([s.lat, s.lon]); free(p, 24, 24); });
+    D.pilots.forEach(function (s) { var p = map.latLngToContainerPoint([s.lat, s.lon]); free(p, 20, 20); });
+    if (map.hasLayer(kabs)) B.kab.forEach(function (k) { put(k.lat, k.lon, k.name.toUpperCase(), "ibm-kab-label", 13); });
+    if (map.hasLayer(kecs) && z >= M.label_zoom - 2) B.kec.forEach(function (k) { put(k.lat, k.lon, k.name, "ibm-kec-label", 11); });
+    var topOnly = z < M.label_zoom - 1;
+    for (var q = 0; q < order.length && n < 400; q++) {
+      var i = order[q];
+      if (topOnly && q >= M.top_n) break;
       var r = U.rep[i];
-      if (!b.contains([r[1], r[0]])) continue;
-      var t = L.tooltip({ permanent: true, direction: "center", className: "ibm-label", interactive: false })
-        .setLatLng([r[1], r[0]]).setContent(el("span", null, U.props[i][U.name_idx]));
-      labels.addLayer(t);
-      n++;
+      if (put(r[1], r[0], U.props[i][U.name_idx], q < M.top_n ? "ibm-label ibm-label-top" : "ibm-label", 11)) n++;
     }
   }
-  map.on("zoomend moveend", drawLabels);
+  map.on("zoomend moveend overlayadd overlayremove", drawLabels);
 
   var overlays = {};
+  if (tilesLayer) overlays[T.tiles] = tilesLayer;
+  overlays[T.land] = land;
+  if (B.roads.length) overlays[T.road] = roads;
+  if (B.kec.length) { overlays[T.kec] = kecs; kecs.addTo(map); }
+  overlays[T.kab] = kabs; kabs.addTo(map);
   overlays[T.layer_score] = score;
   overlays[T.layer_unserved] = unserved;
   if (D.agents.length) overlays[T.layer_agents] = agents;
@@ -231,7 +304,26 @@
     });
     d.appendChild(el("div", "ibm-legend-title", T.legend_unserved));
     d.appendChild(el("div", "ibm-legend-note", "\u25CF " + T.circle_note + " " + fmt(umax) + "; \u25CC " + "<" + M.k));
-    if (D.agents.length) d.appendChild(el("div", "ibm-legend-note", T.legend_radius));
+    d.appendChild(el("div", "ibm-legend-title", T.legend_layers));
+    function row(cls, text, style) {
+      var r = el("div", "ibm-legend-row");
+      var sw = el("span", "ibm-sym " + cls);
+      if (style) Object.keys(style).forEach(function (k) { sw.style[k] = style[k]; });
+      r.appendChild(sw);
+      r.appendChild(el("span", null, text));
+      d.appendChild(r);
+    }
+    row("ibm-sym-top", T.top);
+    if (D.agents.length) { row("ibm-agent", T.agents_kel); row("ibm-sym-ring", T.legend_radius, { borderColor: sym("ring_agent", "color", "#1b7837") }); }
+    if (D.sites.length) { row("ibm-sym-site", T.layer_sites); row("ibm-sym-ring", T.site_ring, { borderColor: sym("ring_site", "color", "#54278f") }); }
+    if (D.pilots.length) row("ibm-sym-pilot", T.layer_pilots);
+    if (D.service_points.some(function (s) { return s.office; })) row("ibm-office", T.office);
+    if (D.service_points.some(function (s) { return !s.office; })) row("ibm-sp", T.service);
+    row("ibm-sym-line", T.kab, { borderTopColor: sym("kab_outline", "color", "#252525"), borderTopWidth: "3px" });
+    if (B.kec.length) row("ibm-sym-line", T.kec, { borderTopColor: sym("kec_outline", "color", "#525252"), borderTopStyle: "dashed" });
+    if (B.roads.length) row("ibm-sym-line", T.road, { borderTopColor: sym("road", "color", "#b0a89c") });
+    row("ibm-swatch", T.land, { background: sym("land", "color", "#f7f4ee") });
+    if (tilesLayer) row("ibm-swatch", T.tiles, { background: "#cfe3c4" });
     d.appendChild(el("div", "ibm-legend-note", T.suppression));
     L.DomEvent.disableClickPropagation(d);
     return d;

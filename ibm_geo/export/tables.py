@@ -247,7 +247,62 @@ def workbook_xlsx(
         sheets["unmatched names"] = um
     man = manifest("xlsx", scenario, units=len(kelurahan), sheets=list(sheets) + ["manifest"])
     sheets["manifest"] = pd.DataFrame({"key": list(man), "value": [_flat(v) for v in man.values()]})
-    return _xlsx(sheets)
+    return _xlsx(_for_readers(sheets, lang))
+
+
+# -- the workbook for people: sheet names and headers in the reader's language (issue 14) --------
+SHEET_NAMES_ID = {
+    "ranking": "peringkat",
+    "plan": "rencana",
+    "pilots": "desa percontohan",
+    "data quality": "kualitas data",
+    "scenario settings": "pengaturan skenario",
+    "coverage curve": "kurva cakupan",
+    "unmatched names": "nama wilayah",
+    "manifest": "manifes",
+}
+#: headers without an ``i18n`` ``field.*`` text
+HEADERS_ID = {
+    "p": "Kelompok agen baru",
+    "covered": "Klien terjangkau",
+    "marginal": "Tambahan klien",
+    "method": "Cara pencocokan",
+    "names": "Jumlah nama",
+    "key": "Kunci",
+    "value": "Nilai",
+    "setting": "Pengaturan",
+    "jenis": "Jenis",
+    "provinsi": "Provinsi",
+    "comparison_kode": "Kode desa pembanding",
+    "comparison_nama": "Desa pembanding",
+    "reason_id": "Alasan",
+    "priority_class": "Kelas prioritas",
+    "solver": "Metode perhitungan",
+    "rep_lon": "Bujur titik wakil",
+    "rep_lat": "Lintang titik wakil",
+}
+
+
+def _for_readers(sheets: dict[str, pd.DataFrame], lang: str) -> dict[str, pd.DataFrame]:
+    """Indonesian sheet names and column headers when ``lang`` is ``id`` (English otherwise);
+    the CSV files keep their documented machine headers."""
+    if lang != "id":
+        return sheets
+    from ibm_geo.i18n import t
+    from ibm_geo.quality_text import localize_quality
+
+    out = {}
+    for name, df in sheets.items():
+        if name == "data quality":
+            df = localize_quality(df, lang)
+        else:
+            names = {}
+            for c in df.columns:
+                txt = t(f"field.{c}", lang)
+                names[c] = txt if txt != f"field.{c}" else HEADERS_ID.get(str(c), c)
+            df = df.rename(columns=names)
+        out[SHEET_NAMES_ID.get(name, name)] = df
+    return out
 
 
 def _xlsx_cells(s: pd.Series) -> list:

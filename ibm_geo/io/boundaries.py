@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from ibm_geo.errors import InputError, UserError
+from ibm_geo.errors import UserError
 from ibm_geo.gazetteer import fill_from_code
 from ibm_geo.io import limits as _limits
 from ibm_geo.io.sqldump import read_sql_dump
@@ -146,7 +146,10 @@ def _load(
     if head.startswith(b"PK\x03\x04"):
         _limits.check_zip(path, fname)  # zipped Shapefile: declared sizes before unpacking
     if ext in TABLE_EXTENSIONS or _looks_like_table(head):
-        raise UserError("boundaries.is_table", file=fname, columns=_first_line(head))
+        cols = _first_line(head)
+        if cols.isdigit():
+            raise UserError("boundaries.is_table_no_header", file=fname, n=cols)
+        raise UserError("boundaries.is_table", file=fname, columns=cols)
     try:
         if ext == ".sql":
             return read_sql_dump(path, name=fname)
@@ -154,7 +157,7 @@ def _load(
             return gpd.read_parquet(path)
         chosen = _layer(path, fname, layer, quality)
         return gpd.read_file(path, layer=chosen) if chosen else gpd.read_file(path)
-    except (InputError, UserError):
+    except UserError:
         raise
     except Exception as exc:
         raise UserError(
@@ -174,8 +177,18 @@ def _looks_like_table(head: bytes) -> bool:
 
 
 def _first_line(head: bytes) -> str:
+    """The header of a table given as boundaries, to show which file it is; only when it reads
+    as column names (a file without a header starts with a client's row: never echo that)."""
+    from ibm_geo.io.tables import KINDS, _aliases, header_key
+
     line = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace").strip()
-    return line[:120] if line else "-"
+    sep = max((";", ",", "\t", "|"), key=line.count)
+    cells = [c.strip().strip('"') for c in line.split(sep)]
+    known = set().union(*(_aliases(k) for k in KINDS))
+    if not any(header_key(c) in known for c in cells):
+        return f"{len(cells)}"
+    text = ", ".join(cells)
+    return text if len(text) <= 150 else text[:147] + "..."
 
 
 def _pick(gdf: gpd.GeoDataFrame, column_map: dict[str, str] | None, fname: str) -> dict[str, str]:
@@ -343,6 +356,10 @@ def read_boundaries(
 
     geo = gpd.GeoDataFrame(out, geometry=gdf.geometry.reset_index(drop=True).values, crs=gdf.crs)
     # CRS: assume degrees when missing; swap lat/lon when the extent says so
+    b = geo.total_bounds
+    if geo.crs is not None and geo.crs.is_geographic and not _degrees(b):
+        # GeoJSON without a "crs" member is read as WGS 84 whatever its numbers are
+        geo = geo.set_crs(None, allow_override=True)
     if geo.crs is None:
         crs = _guess_crs(geo.total_bounds, out["kode"], fname)
         quality.add(fname, None, "geometry", "no CRS in the file", None, f"assumed {crs}")
@@ -381,6 +398,8 @@ def read_boundaries(
         )
     geo = geo.set_geometry(gpd.GeoSeries(geoms, crs=4326).values)
     geo = geo[~empty].reset_index(drop=True)
+    if len(geo) == 0:  # e.g. only empty polygons: nothing to plan on
+        raise UserError("boundaries.no_polygons", file=fname, kinds="empty")
     keep_feature = feature[~empty]
     dup = geo["kode"].duplicated(keep=False).to_numpy()
     if dup.any():
@@ -396,6 +415,10 @@ def _fmt_bounds(b) -> str:
     return ", ".join(f"{v:,.4g}" for v in b)
 
 
+def _degrees(b) -> bool:
+    return b[0] >= -180 and b[2] <= 180 and b[1] >= -90 and b[3] <= 90
+
+
 def _within(b, xr, yr) -> bool:
     return xr[0] <= b[0] and b[2] <= xr[1] and yr[0] <= b[1] and b[3] <= yr[1]
 
@@ -406,7 +429,7 @@ def _guess_crs(b: np.ndarray, kode: pd.Series, fname: str) -> str:
     the village codes. Anything else is asked for rather than guessed."""
     if not np.isfinite(b).all():
         raise UserError("boundaries.no_polygons", file=fname, kinds="empty")
-    if (b[0] >= -180 and b[2] <= 180 and b[1] >= -90 and b[3] <= 90) or _looks_swapped(b):
+    if _degrees(b) or _looks_swapped(b):
         return "EPSG:4326"
     if _within(b, *_WEB_MERCATOR):
         return "EPSG:3857"
@@ -417,4 +440,5 @@ def _guess_crs(b: np.ndarray, kode: pd.Series, fname: str) -> str:
         if lons:
             zone = int((float(np.median(lons)) + 180) // 6) + 1
             return f"EPSG:{(32700 if south else 32600) + zone}"
+        raise UserError("boundaries.utm_zone_unknown", file=fname, bounds=_fmt_bounds(b))
     raise UserError("boundaries.unknown_crs", file=fname, bounds=_fmt_bounds(b))

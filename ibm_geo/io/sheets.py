@@ -39,6 +39,13 @@ class Header:
     data_start: int
     header_row: int
     hits: int
+    n_rows: int = 1
+
+    @property
+    def label(self) -> str:
+        """'4' or '4-5' (a header over two rows), as a planner finds it in Excel."""
+        first = self.header_row - self.n_rows + 1
+        return str(first) if self.n_rows == 1 else f"{first}-{self.header_row}"
 
 
 def _cell_text(v: object) -> str:
@@ -60,10 +67,10 @@ def find_header(
     rows = [[_cell_text(c) for c in r] for r in rows[:scan]]
     best: Header | None = None
 
-    def consider(names: list[str], start: int, hits: int) -> None:
+    def consider(names: list[str], start: int, hits: int, n_rows: int = 1) -> None:
         nonlocal best
         if hits > 0 and (best is None or hits > best.hits):
-            best = Header(names, start, start, hits)
+            best = Header(names, start, start, hits, n_rows)
 
     for i, row in enumerate(rows):
         if sum(1 for c in row if c) < 2:
@@ -75,7 +82,7 @@ def find_header(
             lower_hits = sum(1 for c in rows[i + 1] if c and is_known(c))
             # a second header row must add names, not be the first data row
             if hits > sum(1 for c in row if c and is_known(c)) and lower_hits > 0:
-                consider(names, i + 2, hits)
+                consider(names, i + 2, hits, 2)
     return best
 
 
@@ -126,11 +133,9 @@ def csv_header(text: str, is_known: Callable[[str], bool], default_sep: str) -> 
     lines = [ln.rstrip("\r") for ln in text.split("\n")[:SCAN_ROWS]]
     best: tuple[Header, str] | None = None
     for sep in dict.fromkeys([default_sep, ";", ",", "\t", "|"]):
-        try:
-            rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=sep))
+        try:  # line by line, so row i is line i even around blank lines
+            rows = [next(csv.reader([ln], delimiter=sep), []) for ln in lines]
         except csv.Error:
-            continue
-        if len(rows) != len(lines):  # a quoted newline in the head: keep the simple reading
             continue
         h = find_header(rows, is_known)
         if h is not None and (best is None or h.hits > best[0].hits):

@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from ibm_geo.errors import InputError
+from ibm_geo.errors import UserError
 
 _ROW = re.compile(
     r"\(\s*'((?:[^'\\]|''|\\.)*)'\s*,\s*'((?:[^'\\]|''|\\.)*)'\s*,\s*([-+\d.eE]+|NULL)\s*,"
@@ -62,5 +62,5 @@ def read_sql_dump(source: str | Path | bytes, name: str | None = None) -> gpd.Ge
         nama.append(_unquote(m.group(2)))
         geoms.append(_geometry(path) if path else None)
     if not kode:
-        raise InputError(fname, "no wilayah_boundaries rows (kode, nama, lat, lng, path) found")
+        raise UserError("boundaries.sql_empty", file=fname)
     return gpd.GeoDataFrame({"kode": kode, "nama": nama}, geometry=geoms, crs="EPSG:4326")

@@ -323,23 +323,17 @@ def _read_csv(
     except Exception:  # ragged rows, odd quoting etc.: the tolerant pandas parser
         pass
     text = body(_decode(whole()))
-    try:
-        df = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            header=None,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            engine="python",
-        )
-    except pd.errors.EmptyDataError:
-        df = pd.DataFrame(columns=range(len(names)))
-    except (pd.errors.ParserError, ValueError, csv.Error) as exc:
+    try:  # records as the csv module reads them: ragged rows padded, nothing cut
+        records = list(csv.reader(io.StringIO(text), delimiter=sep))
+    except csv.Error as exc:
         raise UserError("input.csv_unreadable", file=fname, detail=str(exc)[:200]) from exc
-    if df.shape[1] > len(names):  # data wider than the header: keep the cells, unnamed
-        names = unique_names(names + [""] * (df.shape[1] - len(names)))
-    df = df.reindex(columns=range(len(names)))
+    if text.endswith("\n") and records and records[-1] == []:
+        records.pop()
+    width = max([len(names), *(len(r) for r in records)])
+    if width > len(names):  # data wider than the header: keep the cells, unnamed
+        names = unique_names(names + [""] * (width - len(names)))
+    df = pd.DataFrame([r + [""] * (width - len(r)) for r in records], columns=range(width))
+    df = df.reindex(columns=range(width))
     df.columns = names
     return pd.DataFrame({c: _clean_text(df[c].astype(object)) for c in names}), start + 1
 
@@ -352,6 +346,16 @@ def _count_lines(source: bytes | Path) -> int:
         while chunk := fh.read(1 << 24):
             n += chunk.count(b"\n")
     return n
+
+
+def _estimated_rows(source: bytes | Path, head: bytes) -> float:
+    """Rows from the file size and the line length of its first 4 KB: counting every line of
+    a 100 MB file costs a second pass over it, needed only when the estimate comes close."""
+    size = len(source) if isinstance(source, bytes | bytearray) else Path(source).stat().st_size
+    lines = head.count(b"\n")
+    if lines < 5:  # odd or one-line head: count
+        return float("inf")
+    return size / (len(head[: head.rfind(b"\n") + 1]) / lines)
 
 
 def _utf16(head: bytes) -> str | None:
@@ -437,8 +441,14 @@ def _read_raw(
     elif b"\x00" in head:
         raise UserError("input.binary", file=fname)
     src = source if isinstance(source, bytes | bytearray) else Path(source)
-    _limits.check_rows(_count_lines(src) - 1, fname)
+    if _estimated_rows(src, head) > _limits.limits().max_rows // 2:  # else cannot be over
+        _limits.check_rows(_count_lines(src) - 1, fname)
     df, first = _read_csv(src, fname, is_known)
+    _limits.check_rows(len(df), fname)
+    if first > 2:
+        quality.add(
+            fname, first - 1, None, f"header on row {first - 1}", None, "rows above it skipped"
+        )
     return RawTable(
         df, fname, np.arange(first, first + len(df), dtype="int64"), header_row=first - 1
     )
@@ -492,6 +502,13 @@ def _read_xlsx(source, fname, canon, quality: DataQuality, sheet: str | None) ->
                 "formula without a saved value",
                 None,
                 "cell read as empty; open and save the file in Excel",
+            )
+    for t in chosen:
+        h = t.header
+        if h.data_start > 1:
+            label = f"{fname} [{t.sheet}]" if multi else fname
+            quality.add(
+                label, h.data_start, None, f"header on row {h.label}", None, "rows above it skipped"
             )
     read = [t.sheet for t in chosen]
     if multi or skipped or empty or len(all_sheets) > 1:
@@ -729,6 +746,9 @@ def read_points(
 
     text = {canon: cells[pos] for canon, pos in found.items()}
     rep = _Reporter(quality, fname, rows, files)
+    for pos, col in enumerate(headers):
+        if col.startswith("Unnamed:") and pos not in found.values():
+            rep(cells[pos].notna(), col, "cell under no header (row wider than the header)")
     n = len(rows)
     out = pd.DataFrame({"row": rows})
 

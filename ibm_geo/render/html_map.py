@@ -28,13 +28,15 @@ from ibm_geo.privacy import (
     public_table,
     suppression_rule,
 )
+from ibm_geo.render.basemap import MapContext
 from ibm_geo.render.geometry import (
     auto_tolerance_m,
     dissolve_overview,
     overview_level,
     simplify_coverage,
 )
-from ibm_geo.render.style import score_classes
+from ibm_geo.render.style import NO_NEED_COLOR, SYMBOLS, score_classes
+from ibm_geo.render.text import area_name, fmt_num, map_title, source_credit
 
 #: vendored JS/CSS (package data; see ibm_geo/assets/README.md)
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -207,6 +209,57 @@ def encode_geometry(geom, scale: float) -> list:
     return out
 
 
+def encode_lines(geom, scale: float) -> list[str]:
+    """Encoded-polyline text per part of a (Multi)LineString (same format as polygon rings)."""
+    if geom is None or geom.is_empty:
+        return []
+    parts = [geom] if geom.geom_type == "LineString" else list(getattr(geom, "geoms", []))
+    out = []
+    for ln in parts:
+        if ln.geom_type != "LineString" or len(ln.coords) < 2:
+            continue
+        q = np.round(np.asarray(ln.coords)[:, :2] * scale).astype(np.int64)
+        d = q.copy()
+        d[1:] = np.diff(q, axis=0)
+        out.append(encode_ints(d.ravel()))
+    return out
+
+
+def _basemap_data(kel4326: gpd.GeoDataFrame, roads, scale: float, tol_m: float) -> dict:
+    """Land, kab/kota and kecamatan outlines with label points, and roads: encoded for the page."""
+    from ibm_geo.render.basemap import build_basemap
+
+    bm = build_basemap(kel4326, roads)
+
+    def simple(gs):
+        return simplify_coverage(gpd.GeoSeries(gs, crs=4326), tol_m, decimals=5)
+
+    land = simple([bm.land]).iloc[0] if not bm.land.is_empty else None
+    out: dict = {
+        "land": encode_geometry(land, scale) if land is not None else [],
+        "kab": [],
+        "kec": [],
+    }
+    for key, df, col in (("kab", bm.kab, "kab_kota"), ("kec", bm.kec, "kecamatan")):
+        if df is None or not len(df):
+            continue
+        geoms = simple(df.geometry.to_numpy())
+        for (_, r), g in zip(df.iterrows(), geoms.to_numpy(), strict=True):
+            out[key].append(
+                {
+                    "name": str(r[col]),
+                    "lat": round(float(r["lat"]), 5),
+                    "lon": round(float(r["lon"]), 5),
+                    "geom": encode_geometry(g, scale),
+                }
+            )
+    out["roads"] = []
+    if bm.roads is not None:
+        for g in bm.roads.geometry.simplify(tol_m / 111_000).to_numpy():
+            out["roads"] += encode_lines(g, scale)
+    return out
+
+
 def decode_ints(text: str) -> np.ndarray:
     """Inverse of :func:`encode_ints` (used by tests)."""
     out, shift, acc = [], 0, 0
@@ -257,14 +310,21 @@ def build_html_map(
     tiles: bool = False,
     overview: str | None = None,
     simplify_m: float | None = None,
+    context: MapContext | None = None,
 ) -> bytes:
     """One HTML file (UTF-8 bytes) with the score map and its layers; see module doc.
 
     ``overview``: None (auto: dissolve when > 5,000 units), "kecamatan" or "kab_kota".
     ``simplify_m``: coverage-simplification tolerance in metres (default tied to the extent).
     ``agents_by_kel``: show existing agents as one symbol per kelurahan with its count and a
-    ``scenario.radius_m`` circle (the only mode: agent homes are never drawn; False hides them).
+    ``scenario.radius_m`` circle outline (the only mode: agent homes are never drawn; False hides
+    them). ``context``: service points, sources, demo flag and roads
+    (:class:`~ibm_geo.render.basemap.MapContext`); the offline basemap is built from the units.
+    ``tiles``: add the online OpenStreetMap tile layer under the basemap (off by default).
     """
+    ctx = context or MapContext()
+    if service_points is None:
+        service_points = ctx.service_points
     k = scenario.suppression_k
     kel = kelurahan if kelurahan.crs is not None else kelurahan.set_crs(4326)
     kel = kel.to_crs(4326)
@@ -353,16 +413,29 @@ def build_html_map(
 
     sp = public_service_points(service_points)
     sp_rows = [
-        {"lat": float(r.lat), "lon": float(r.lon), "name": str(r.name), "jenis": str(r.jenis)}
+        {
+            "lat": float(r.lat),
+            "lon": float(r.lon),
+            "name": str(r.name),
+            "jenis": str(r.jenis),
+            "office": str(r.jenis).lower() in ("bnnp", "bnnk"),
+        }
         for r in sp.itertuples(index=False)
     ]
+    # the basemap from the drawn layer: a national overview is already dissolved (cheap to outline)
+    base_kel = kelurahan if level is None else kel
+    base_kel = base_kel.to_crs(4326) if base_kel.crs is not None else base_kel.set_crs(4326)
+    basemap = _basemap_data(base_kel, ctx.roads, scale, max(tol, 20.0))
 
     today = date.today().isoformat()
-    area = _area_name(kelurahan)
-    title = title or t("title.map", lang)
+    title = title or map_title(kelurahan, lang)
+    when = ctx.data_date and t("note.data_date", lang, date=ctx.data_date) or today
     if subtitle is None:
-        subtitle = f"{area} · {t('note.scenario', lang)}: {scenario.name} · {today}"
-    radius_km = f"{scenario.radius_m / 1000:g}"
+        subtitle = (
+            f"{area_name(kelurahan, lang, long=True)} · {t('note.scenario', lang)}: "
+            f"{scenario.name} · {when}"
+        )
+    radius_km = fmt_num(scenario.radius_m / 1000, lang, 1)
     text = {
         "score": t("field.score", lang),
         "unserved": t("field.unserved", lang),
@@ -383,7 +456,28 @@ def build_html_map(
         else "luas lingkaran ~ jumlah; maks",
         "nodata": t("legend.nodata", lang),
         "suppression": suppression_rule(k, lang, curve=False),
-        "source": t("note.source", lang) + f" · ibm-geo · {today}" + _roads_source(scenario, lang),
+        # Leaflet's attribution control inserts this as HTML and file names are user-supplied
+        "source": html.escape(
+            source_credit(
+                ctx.sources, demo=ctx.demo, roads=ctx.roads is not None, tiles=tiles, lang=lang
+            )
+        )
+        + _roads_source(scenario, lang),
+        "legend_layers": t("legend.symbols", lang),
+        "top": t("legend.top", lang, n=scenario.top_n),
+        "agents_kel": t("legend.agents_kel", lang),
+        "office": t("legend.office", lang),
+        "service": t("legend.service", lang),
+        "kab": t("legend.kab", lang),
+        "kec": t("legend.kec", lang),
+        "road": t("legend.road", lang),
+        "land": t("legend.land", lang),
+        "tiles": t("legend.tiles", lang),
+        "site_ring": t(
+            "legend.site_ring",
+            lang,
+            radius=fmt_num(float(scenario.plan.radius_m or scenario.radius_m) / 1000, lang, 1),
+        ),
     }
     data = {
         "meta": {
@@ -398,7 +492,12 @@ def build_html_map(
             "overview": level,
             "tiles": OSM_TILES if tiles else None,
             "k": k,
+            "top_n": int(scenario.top_n),
+            "site_radius_m": float(scenario.plan.radius_m or scenario.radius_m),
+            "symbols": SYMBOLS,
+            "no_need": NO_NEED_COLOR,
         },
+        "basemap": basemap,
         "text": text,
         "units": {
             "fields": fields,
@@ -416,15 +515,6 @@ def build_html_map(
         "service_points": sp_rows,
     }
     return _page(title, data, self_contained).encode("utf-8")
-
-
-def _area_name(kel: pd.DataFrame) -> str:
-    for col in ("provinsi", "kab_kota"):
-        if col in kel:
-            vals = kel[col].dropna().astype(str).unique()
-            if 0 < len(vals) <= 3:
-                return ", ".join(sorted(vals))
-    return f"{len(kel)} kelurahan/desa"
 
 
 def _page(title: str, data: dict, self_contained: bool) -> str:

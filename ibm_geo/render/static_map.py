@@ -28,7 +28,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
 from ibm_geo.config import Scenario  # noqa: E402
-from ibm_geo.i18n import register, t  # noqa: E402
+from ibm_geo.i18n import t  # noqa: E402
 from ibm_geo.privacy import (  # noqa: E402
     public_pilots,
     public_service_points,
@@ -56,38 +56,6 @@ from ibm_geo.render.text import area_name, fmt_num, map_title, source_credit  # 
 SIZES = {"slide": (13.333, 7.5), "slide_body": (10.0, 3.75), "a4": (11.69, 8.27)}
 FONT = "DejaVu Sans"
 OFFICE_TYPES = ("bnnp", "bnnk")
-
-register(
-    {
-        "legend.symbols": {"id": "Simbol", "en": "Symbols"},
-        "legend.top": {
-            "id": "{n} prioritas teratas (nomor = peringkat)",
-            "en": "Top {n} priorities (number = rank)",
-        },
-        "legend.agents_kel": {
-            "id": "Kelurahan/desa dengan Agen Pemulihan aktif",
-            "en": "Village with active recovery agents",
-        },
-        "legend.office": {"id": "Kantor BNNP/BNNK", "en": "BNNP/BNNK office"},
-        "legend.service": {
-            "id": "Layanan lain (klinik, IPWL, puskesmas)",
-            "en": "Other services (clinic, IPWL, puskesmas)",
-        },
-        "legend.kab": {"id": "Batas kab/kota", "en": "Regency/city boundary"},
-        "legend.kec": {"id": "Batas kecamatan", "en": "District boundary"},
-        "legend.road": {"id": "Jalan", "en": "Road"},
-        "legend.site_ring": {
-            "id": "Jangkauan lokasi usulan ({radius} km)",
-            "en": "Reach of a proposed site ({radius} km)",
-        },
-        "panel.top": {"id": "Prioritas teratas", "en": "Top priorities"},
-        "panel.sites": {"id": "Lokasi rekrutmen usulan", "en": "Proposed recruitment sites"},
-        "panel.pilots": {"id": "Desa percontohan", "en": "Pilot villages"},
-        "panel.more": {"id": "… dan {n} lainnya", "en": "… and {n} more"},
-        "inset.title": {"id": "Lokasi area", "en": "Location"},
-        "note.data_date": {"id": "Data per {date}", "en": "Data as of {date}"},
-    }
-)
 
 
 def plain_text(s: object) -> str:

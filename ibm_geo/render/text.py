@@ -42,6 +42,48 @@ register(
 )
 
 
+#: legend and panel texts of every map (print, HTML, app)
+register(
+    {
+        "legend.symbols": {"id": "Simbol", "en": "Symbols"},
+        "legend.top": {
+            "id": "{n} prioritas teratas (nomor = peringkat)",
+            "en": "Top {n} priorities (number = rank)",
+        },
+        "legend.agents_kel": {
+            "id": "Kelurahan/desa dengan Agen Pemulihan aktif",
+            "en": "Village with active recovery agents",
+        },
+        "legend.office": {"id": "Kantor BNNP/BNNK", "en": "BNNP/BNNK office"},
+        "legend.service": {
+            "id": "Layanan lain (klinik, IPWL, puskesmas)",
+            "en": "Other services (clinic, IPWL, puskesmas)",
+        },
+        "legend.kab": {"id": "Batas kab/kota", "en": "Regency/city boundary"},
+        "legend.kec": {"id": "Batas kecamatan", "en": "District boundary"},
+        "legend.road": {"id": "Jalan", "en": "Road"},
+        "legend.land": {
+            "id": "Daratan (gabungan batas yang dimuat)",
+            "en": "Land (union of the loaded boundaries)",
+        },
+        "legend.tiles": {
+            "id": "Peta dasar OpenStreetMap (daring)",
+            "en": "OpenStreetMap basemap (online)",
+        },
+        "legend.site_ring": {
+            "id": "Jangkauan lokasi usulan ({radius} km)",
+            "en": "Reach of a proposed site ({radius} km)",
+        },
+        "panel.top": {"id": "Prioritas teratas", "en": "Top priorities"},
+        "panel.sites": {"id": "Lokasi rekrutmen usulan", "en": "Proposed recruitment sites"},
+        "panel.pilots": {"id": "Desa percontohan", "en": "Pilot villages"},
+        "panel.more": {"id": "… dan {n} lainnya", "en": "… and {n} more"},
+        "inset.title": {"id": "Lokasi area", "en": "Location"},
+        "note.data_date": {"id": "Data per {date}", "en": "Data as of {date}"},
+    }
+)
+
+
 def fmt_num(v: object, lang: str = "id", decimals: int = 0) -> str:
     """``1300`` -> ``1.300`` (id) / ``1,300`` (en); ``61.13`` with 1 decimal -> ``61,1``/``61.1``.
 

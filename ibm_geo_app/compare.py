@@ -1,0 +1,57 @@
+"""The A/B comparison as the planner reads it: labelled figures, values as text in the chosen
+language (one type per column, so the table draws without Arrow type errors)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ibm_geo.i18n import t
+from ibm_geo.render.text import fmt_num
+
+#: plan summary metrics shown, in this order (the rest are solver internals)
+METRICS = [
+    "sites", "agents_to_recruit", "newly_reached", "covered_after", "covered_before",
+    "total_demand", "new_group_capacity", "radius_m", "sites_in_both", "model", "solver",
+]  # fmt: skip
+CHANGES = ("kept", "added", "removed", "gained", "lost")
+
+
+def _cell(v: object, lang: str) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return "–"
+    if isinstance(v, bool):
+        return t("cmp.yes", lang) if v else t("cmp.no", lang)
+    if isinstance(v, int | float):
+        return fmt_num(v, lang, 0 if float(v).is_integer() else 1)
+    if isinstance(v, str) and v in CHANGES:
+        return t(f"cmp.{v}", lang)
+    return str(v)
+
+
+def summary_table(summary: pd.DataFrame, lang: str = "id") -> pd.DataFrame:
+    """``compare_plans`` output -> rows a planner reads (metric label, A, B, difference)."""
+    from ibm_geo.render.slides import solver_text
+
+    s = summary.set_index("metric")
+    rows = []
+    for m in METRICS:
+        if m not in s.index:
+            continue
+        a, b, d = s.loc[m, "a"], s.loc[m, "b"], s.loc[m, "difference"]
+        if m == "solver":
+            a, b = solver_text(str(a), lang), solver_text(str(b), lang)
+        rows.append([t(f"cmp.m.{m}", lang), _cell(a, lang), _cell(b, lang), _cell(d, lang)])
+    cols = [t("cmp.metric", lang), t("cmp.a", lang), t("cmp.b", lang), t("cmp.diff", lang)]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def unit_table(cmp: pd.DataFrame, lang: str = "id") -> pd.DataFrame:
+    """Per-village comparison with labelled columns and translated change words."""
+    out = pd.DataFrame(index=cmp.index)
+    for c in cmp.columns:
+        col = cmp[c]
+        if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
+            col = col.map(lambda v: _cell(v, lang) if v is not None else "–")
+        label = t(f"cmp.c.{c}", lang)
+        out[label if label != f"cmp.c.{c}" else c] = col
+    return out
