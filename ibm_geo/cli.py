@@ -348,7 +348,6 @@ def analyze(
     result = _run_analysis(
         boundaries, clients, agents, service_points, scenario, sheet, layer, roads, travel
     )
-    _check_scope(result)
     with staged_out(out) as tmp:
         written = [out / p.name for p in _write_analysis(result, tmp, html=not no_map)]
     _print_published_summary(result)
@@ -356,32 +355,14 @@ def analyze(
 
 
 # --- privacy (issue 9): the CLI prints published figures only -------------------------------
-def _check_scope(result) -> None:
-    """A scope (after filters) with 1..k-1 clients would describe single people: refused."""
-    from .privacy import disclose
-
-    k = result.scenario.suppression_k
-    n = int(disclose(result.kelurahan, k).counts["clients"].sum())
-    if 0 < n < k:
-        raise UserError("privacy.scope_too_small", k=k, where=_filter_text(result.scenario))
-
-
-def _filter_text(sc) -> str:
-    f = sc.filters
-    parts = [*f.provinsi, *f.kab_kota, *f.kecamatan, *f.statuses]
-    if f.year_min is not None or f.year_max is not None:
-        parts.append(f"{f.year_min or ''}-{f.year_max or ''}")
-    return ", ".join(parts) or "-"
-
-
 def _print_published_summary(result) -> None:
     """Totals and the top five exactly as the exports publish them (hidden = '*')."""
     from .privacy import public_table, scope_totals
 
     k = result.scenario.suppression_k
     s = scope_totals(result.kelurahan, k)
-    n_rows = len(result.clients)
-    typer.echo(f"{n_rows if n_rows >= k else '*'} client rows read")
+    # rows of the planner's own input file (not a count per area)
+    typer.echo(f"{len(result.clients)} client rows read")
     typer.echo(
         f"{len(result.kelurahan)} kelurahan/desa, {s.get('clients')} clients: "
         f"{s.get('served')} served, {s.get('in_reach')} in reach of an agent, "
@@ -435,7 +416,6 @@ def plan(
     result = _run_analysis(
         boundaries, clients, agents, service_points, scenario, sheet, layer, roads, travel
     )
-    _check_scope(result)
     sc = result.scenario
     if upd:
         sc = updated(sc, "--groups/--model/--budget", plan=upd)

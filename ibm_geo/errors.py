@@ -290,12 +290,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Scenario, key 'suppression_k': {k} is too small; counts 1 to k-1 would show single "
         "people. Use {floor} or more (default 5).",
     },
-    "privacy.scope_too_small": {
-        "id": "Filter skenario menyisakan kurang dari {k} klien ({where}); hasil seperti ini "
-        "menunjukkan orang per orang. Perluas filter (tahun, status, wilayah).",
-        "en": "The scenario filters leave fewer than {k} clients ({where}); such a result would "
-        "show single people. Widen the filters (years, statuses, area).",
-    },
     # --- score, plan, pilots, matching (issue 11) --------------------------------------------
     "plan.quota_unknown_kab": {
         "id": "Skenario, plan.{option}: kab/kota '{kab}' tidak ada di antara lokasi kandidat. "

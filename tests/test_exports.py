@@ -148,7 +148,14 @@ def test_workbook_in_indonesian_for_people(kel, sc):
     assert {"Kelurahan/Desa", "Kecamatan", "Skor", "Peringkat", "Belum terlayani"} <= set(head)
     q = [[c.value for c in r] for r in wb["kualitas data"].iter_rows()]
     assert q[0] == ["Berkas", "Baris", "Kolom", "Masalah", "Nilai", "Tindakan"]
-    assert ["klien.xlsx", 5, "kelurahan", "nama tidak cocok", "Sanurr", "cocok mirip"] in q
+    assert [
+        "klien.xlsx",
+        5,
+        "kelurahan",
+        "nama tidak cocok",
+        "teks, 6 karakter",
+        "cocok mirip",
+    ] in q
     plan_head = [c.value for c in wb["rencana"][1]]
     assert "Agen direkrut" in plan_head and "agents_to_recruit" not in plan_head
 
