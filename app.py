@@ -15,9 +15,8 @@ import streamlit as st
 
 from ibm_geo.config import STATUSES, Scenario
 from ibm_geo.demo import demo_paths
-from ibm_geo.errors import IbmGeoError
+from ibm_geo.errors import IbmGeoError, UserError
 from ibm_geo.i18n import t
-from ibm_geo.matching import place_choice_key
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
 from ibm_geo.plan import choose_pilots, compare_scenarios, plan_recruitment
 from ibm_geo.scoring import COMPONENTS, class_labels
@@ -25,10 +24,11 @@ from ibm_geo_app import compare as app_compare
 from ibm_geo_app import downloads as app_downloads
 from ibm_geo_app import inputs as app_inputs
 from ibm_geo_app import map as appmap
+from ibm_geo_app import names as app_names
 from ibm_geo_app import state as app_state
 
 st.set_page_config(page_title="ibm-geo", page_icon="\U0001f5fa", layout="wide")
-STEPS = ("data", "map", "score", "plan", "export")
+STEPS = ("data", "map", "score", "plan", "export", "progress")
 
 
 def L() -> str:  # noqa: N802 - short on purpose: used in every label
@@ -235,6 +235,7 @@ def step_data(result) -> None:
         tr("data.loaded", sources=app_inputs.md_escape(", ".join(n for _, n, _ in ss["sources"])))
     )
     quality_report(result)
+    quality_details(result)
 
 
 def upload_form() -> None:
@@ -273,6 +274,11 @@ def try_sources(sources: tuple, maps: dict) -> None:
         return
     except (ValueError, OSError) as e:
         ss["last_error"] = tr("data.error", file="?", col="", msg=app_inputs.md_escape(e))
+        st.error(ss["last_error"])
+        return
+    except Exception as e:  # noqa: BLE001 - a bug: still a message, never Streamlit's error page
+        err = UserError("cli.internal", detail=f"{type(e).__name__}: {e}"[:300])
+        ss["last_error"] = app_inputs.md_escape(err.message(L()))
         st.error(ss["last_error"])
         return
     ss.update(sources=sources, is_demo=False, maps=maps, mapping_needed=None, choice_needed=None)
@@ -323,35 +329,55 @@ def mapping_form(pending: dict) -> None:
 def quality_report(result) -> None:
     st.subheader(tr("q.title"))
     st.dataframe(app_inputs.quality_overview(result, L()), hide_index=True, width="stretch")
-    all_todo = app_inputs.to_resolve(result.matches)
+    blank = app_names.blank_status_rows(result.joined.clients.table)
+    if len(blank):
+        shown = ", ".join(str(r) for r in blank[:20]) + (" ..." if len(blank) > 20 else "")
+        st.warning(tr("q.blank_status", n=len(blank), rows=shown))
+    name_questions(result)
+
+
+def name_questions(result) -> None:
+    """One question per distinct written place: the automatic match shown and confirmable,
+    the suggestions, and a search over every unit; the answer is kept for every spelling."""
+    lookup = app_inputs.candidate_lookup(result.joined.units)  # once, not per name (83k units)
+    all_todo = app_names.questions(result.matches, lookup)
     todo = all_todo.head(app_inputs.RESOLVE_LIMIT)
-    if len(todo):
-        st.markdown(tr("q.choose"))
-        if len(all_todo) > len(todo):
-            st.caption(tr("q.more", n=len(todo), total=len(all_todo)))
-        picks = {}
-        lookup = app_inputs.candidate_lookup(result.joined.units)  # once, not per name (83k units)
-        for i, rec in enumerate(todo.to_dict("records")):
-            opts = app_inputs.candidate_options(rec.get("candidates") or "", lookup)
-            cur = rec.get("nama")
-            e = app_inputs.md_escape
-            label = (
-                f"{e(rec['written_name'])} ({e(rec.get('written_kecamatan') or '-')}, "
-                f"{e(rec.get('written_kab_kota') or '-')}) - {rec['rows']} x [{rec['method']}"
-                + (f" -> {e(cur)}]" if cur else "]")
-            )
-            keep = tr("q.keep")
-            choice = st.selectbox(label, [keep, *opts], key=f"res_{i}")
-            if choice != keep:
-                key = place_choice_key(
-                    rec["written_name"], rec.get("written_kecamatan"), rec.get("written_kab_kota")
-                )
+    if not len(todo):
+        return
+    st.markdown(tr("q.choose"))
+    if len(all_todo) > len(todo):
+        st.caption(tr("q.more", n=len(todo), total=len(all_todo)))
+    e = app_inputs.md_escape
+    picks: dict[str, str] = {}
+    for i, rec in enumerate(todo.to_dict("records")):
+        opts: dict[str, str] = {}
+        if rec["auto_kode"]:
+            opts[tr("q.confirm", label=rec["auto_label"] or rec["auto_kode"])] = rec["auto_kode"]
+        opts.update(rec["candidates"])
+        found = st.session_state.get(f"srch_{i}")
+        if found:
+            opts.update(app_names.search_units(found, lookup))
+        auto = f" -> {e(rec['auto_label'])}" if rec["auto_label"] else ""
+        label = f"{e(rec['written_name'])} - {rec['rows']} x [{rec['method']}{auto}]"
+        if len(rec["spellings"]) > 1:
+            label += " " + tr("q.spellings", n=len(rec["spellings"]))
+        keep = tr("q.keep")
+        c1, c2 = st.columns([3, 2])
+        choice = c1.selectbox(label, [keep, *opts], key=f"res_{i}")
+        c2.text_input(tr("q.search"), key=f"srch_{i}")
+        if len(rec["spellings"]) > 1:
+            c1.caption("; ".join(e(x) for x in rec["spellings"][:6]))
+        if choice != keep and choice in opts:
+            for key in rec["keys"]:
                 picks[key] = opts[choice]
-        if picks and st.button(tr("q.apply"), key="apply_res"):
-            # kept in the scenario (saved with it), so a rerun places the same rows
-            ss = st.session_state
-            ss["place_choices"] = {**(ss.get("place_choices") or {}), **picks}
-            st.rerun()
+    if picks and st.button(tr("q.apply"), key="apply_res"):
+        # kept in the scenario (saved with it), so a rerun places the same rows
+        ss = st.session_state
+        ss["place_choices"] = {**(ss.get("place_choices") or {}), **picks}
+        st.rerun()
+
+
+def quality_details(result) -> None:
     with st.expander(tr("q.problems")):
         if len(result.quality):
             from ibm_geo.quality_text import localize_quality
@@ -548,10 +574,13 @@ def step_plan(result, sc: Scenario, data_key: str) -> None:
     ss = st.session_state
     key = app_state.plan_key(sc, data_key)
     if st.button(tr("p.run"), type="primary", key="run_plan"):
-        with st.spinner(tr("p.running")):
-            plan = plan_recruitment(result.kelurahan, sc)
-            pilots = choose_pilots(result.kelurahan, sc)
-        ss["plan_run"] = {"key": key, "scenario": sc, "plan": plan, "pilots": pilots}
+        try:
+            with st.spinner(tr("p.running")):
+                plan = plan_recruitment(result.kelurahan, sc)
+                pilots = choose_pilots(result.kelurahan, sc, sites=plan.sites)
+            ss["plan_run"] = {"key": key, "scenario": sc, "plan": plan, "pilots": pilots}
+        except IbmGeoError as e:  # an impossible or misspelt quota: say what to change
+            st.error(app_inputs.md_escape(e.message(L())))
     run = ss.get("plan_run")
     if run is None:
         st.info(tr("p.not_run"))
@@ -563,7 +592,24 @@ def step_plan(result, sc: Scenario, data_key: str) -> None:
     show_plan(result, run["scenario"], run["plan"])
     st.subheader(tr("p.pilots"))
     st.dataframe(pretty(run["pilots"]), hide_index=True, width="stretch", key="pilots_table")
+    why_not_block(result, run)
     compare_block(result, sc, run["plan"] if fresh else None)
+
+
+def why_not_block(result, run: dict) -> None:
+    """ "Why not village X?": the reason in plain words, figures as published."""
+    from ibm_geo.plan.why_not import why_not
+
+    st.subheader(tr("p.why_not"))
+    kel = result.kelurahan
+    order = kel.sort_values("rank") if "rank" in kel else kel
+    labels = dict(zip(order.apply(app_inputs.unit_label, axis=1), order["kode"], strict=True))
+    pick = st.selectbox(tr("p.why_not_pick"), [None, *labels], key="why_not_pick")
+    if pick:
+        ans = why_not(
+            kel, run["scenario"], str(labels[pick]), plan=run["plan"], pilots=run["pilots"]
+        )
+        st.markdown("\n".join(f"- {app_inputs.md_escape(x)}" for x in ans.lines(L())))
 
 
 def current_run(sc: Scenario, data_key: str) -> tuple[dict | None, bool]:
@@ -576,6 +622,8 @@ def show_plan(result, sc: Scenario, plan) -> None:
     from ibm_geo.render.slides import solver_text
 
     st.caption(tr("p.method2", text=solver_text(plan.solver or plan.method, L())))
+    if getattr(plan, "fallback", ""):
+        st.warning(tr("p.fallback", reason=app_inputs.md_escape(plan.fallback)))
     st.subheader(tr("p.sites"))
     if len(plan.sites):
         st.dataframe(pretty(plan.sites), hide_index=True, width="stretch", key="sites_table")
@@ -623,6 +671,68 @@ def compare_block(result, sc: Scenario, plan) -> None:
     st.dataframe(
         app_compare.unit_table(cmp, L()), hide_index=True, width="stretch", key="compare_table"
     )
+
+
+# ----------------------------------------------------------------------------------- 6. Capaian
+def step_progress(result, sc: Scenario, data_key: str) -> None:
+    """Targets, per-office summary, trend and change (issue 13): published tables only."""
+    from ibm_geo.render.monitoring import trend_chart_png
+    from ibm_geo_app import progress as app_progress
+
+    ss = st.session_state
+    st.subheader(tr("cap.title"))
+    st.caption(tr("cap.intro"))
+    c1, c2 = st.columns(2)
+    up_t = c1.file_uploader(tr("cap.targets"), type=["csv", "xlsx"], key="up_targets")
+    up_p = c2.file_uploader(
+        tr("cap.previous"), type=["geojson", "json", "xlsx", "csv"], key="up_previous"
+    )
+    targets = (up_t.name, up_t.getvalue()) if up_t is not None else None
+    if targets is None and ss.get("is_demo"):
+        path = demo_paths()["targets"]
+        targets = (path.name, path.read_bytes())
+        st.info(tr("cap.demo_targets"))
+    previous = (up_p.name, up_p.getvalue()) if up_p is not None else None
+    key = hashlib.sha256(
+        (data_key + sc.to_json()).encode()
+        + b"".join(x[1] for x in (targets, previous) if x is not None)
+    ).hexdigest()
+    cached = ss.get("_cap_cache")
+    if cached is None or cached[0] != key:
+        try:
+            cached = (key, *app_progress.monitoring_for(result, targets, previous))
+        except IbmGeoError as e:
+            st.error(describe_error(e))
+            return
+        ss["_cap_cache"] = cached
+    _, mon, problems = cached
+    views = app_progress.view_tables(mon, L())
+    st.markdown(f"#### {tr('cap.progress')}")
+    if len(mon.progress):
+        st.dataframe(views["progress"], hide_index=True, use_container_width=True)
+    else:
+        st.info(tr("cap.no_targets"))
+    if len(problems):
+        st.warning(tr("cap.problems", n=len(problems)))
+        st.dataframe(problems.astype(str), hide_index=True)
+    st.markdown(f"#### {tr('cap.summary')}")
+    st.dataframe(views["summary"], hide_index=True, use_container_width=True)
+    st.markdown(f"#### {tr('cap.trend')}")
+    offices = mon.summary.loc[mon.summary["area_level"].isin(["provinsi", "kab_kota"]), "area"]
+    area = st.selectbox(tr("cap.office"), list(offices), key="cap_office")
+    if area is not None:
+        st.image(trend_chart_png(mon.trend, area, L(), mon.k))
+        shown = views["trend"][mon.trend["area"].to_numpy() == area]
+        st.dataframe(shown, hide_index=True, use_container_width=True)
+    if "change" in views:
+        st.markdown(f"#### {tr('cap.change')}")
+        st.dataframe(views["change"], hide_index=True, use_container_width=True)
+    st.markdown(f"#### {tr('cap.downloads')}")
+    cols = st.columns(4)
+    for i, (name, data) in enumerate(mon.csv_files().items()):
+        cols[i % 4].download_button(
+            name, data=data, file_name=name, mime="text/csv", on_click="ignore", key=f"dl_{name}"
+        )
 
 
 # ------------------------------------------------------------------------------------- 5. Ekspor
@@ -725,6 +835,8 @@ def main() -> None:
         step_score(result, sc)
     elif step == "plan":
         step_plan(result, sc, data_key)
+    elif step == "progress":
+        step_progress(result, sc, data_key)
     else:
         step_export(result, sc, data_key)
 

@@ -188,6 +188,58 @@ TravelOpt = Annotated[
     str | None,
     typer.Option("--travel", help="motor (sepeda motor, default) or walk; with --roads."),
 ]
+# --- monitoring: targets, previous run (issue 13) ----------------------------------------------
+TargetsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--targets",
+        help="Targets per office (CSV/XLSX: wilayah, tahun, indikator, target; indikator "
+        "rehab|pascarehab|agen|desa_ibm). Adds progress.csv, trend.csv, summary.csv, trend.png.",
+    ),
+]
+PreviousOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--previous",
+        help="results.geojson or ranking.xlsx of the last rakor's run: adds change.csv and "
+        "change.geojson (what moved per unit and per kab/kota).",
+    ),
+]
+
+
+def _monitoring(result, targets: Path | None, previous: Path | None):
+    """The monitoring tables when --targets or --previous is given (else None); bad target rows
+    join the data-quality report."""
+    if targets is None and previous is None:
+        return None
+    import pandas as pd
+
+    from .monitoring import monitor, read_previous, read_targets
+    from .quality import DataQuality
+
+    q = DataQuality()
+    tg = read_targets(targets, result.kelurahan, quality=q) if targets else None
+    prev = read_previous(previous) if previous else None
+    if len(q):
+        result.quality = pd.concat([result.quality, q.to_frame()], ignore_index=True)
+    return monitor(result, tg, prev)
+
+
+def _write_monitoring(mon, result, out: Path, written: list[Path]) -> None:
+    """progress/trend/summary(/change).csv, trend.png and change.geojson."""
+    if mon is None:
+        return
+    from .render.monitoring import change_geojson, trend_chart_png
+
+    files = dict(mon.csv_files())
+    prov = mon.summary.loc[mon.summary["area_level"] == "provinsi", "area"]
+    if len(prov):
+        files["trend.png"] = trend_chart_png(mon.trend, prov.iloc[0], k=mon.k)
+    if mon.change_units is not None:
+        files["change.geojson"] = change_geojson(result.kelurahan, mon.change_units)
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+        written.append(out / name)
 
 
 def _roads_scenario(sc, roads: Path | None, travel: str | None):
@@ -282,7 +334,14 @@ def _run_analysis(
 
 
 def _write_analysis(
-    result, out: Path, *, plan=None, pilots=None, xlsx: bool = True, html: bool = True
+    result,
+    out: Path,
+    *,
+    plan=None,
+    pilots=None,
+    xlsx: bool = True,
+    html: bool = True,
+    monitoring=None,
 ) -> list[Path]:
     from .export import tables as ex
 
@@ -310,8 +369,10 @@ def _write_analysis(
                 pilots=pilots,
                 quality=result.quality,
                 matches=result.matches,
+                monitoring=monitoring.sheets() if monitoring is not None else None,
             ),
         )
+    _write_monitoring(monitoring, result, out, written)
     if html:
         from .render import build_html_map
         from .render.basemap import MapContext
@@ -339,17 +400,24 @@ def analyze(
     layer: LayerOpt = None,
     roads: RoadsOpt = None,
     travel: TravelOpt = None,
+    targets: TargetsOpt = None,
+    previous: PreviousOpt = None,
 ) -> None:
     """Rank kelurahan by unmet need and write ranking.csv/.xlsx, matches.csv, data_quality.csv,
     results.geojson and map.html into OUT. Every export holds per-kelurahan aggregates only; counts
     below the suppression threshold k (default 5), and cells that would reveal them, are hidden."""
     if out.exists() and not out.is_dir():
         raise UserError("cli.out_is_file", path=str(out))
+    _input(targets, "--targets")
+    _input(previous, "--previous")
     result = _run_analysis(
         boundaries, clients, agents, service_points, scenario, sheet, layer, roads, travel
     )
+    mon = _monitoring(result, targets, previous)
     with staged_out(out) as tmp:
-        written = [out / p.name for p in _write_analysis(result, tmp, html=not no_map)]
+        written = [
+            out / p.name for p in _write_analysis(result, tmp, html=not no_map, monitoring=mon)
+        ]
     _print_published_summary(result)
     typer.echo("wrote " + ", ".join(p.name for p in written))
 
@@ -401,6 +469,8 @@ def plan(
     layer: LayerOpt = None,
     roads: RoadsOpt = None,
     travel: TravelOpt = None,
+    targets: TargetsOpt = None,
+    previous: PreviousOpt = None,
 ) -> None:
     """Analyze, then propose where to recruit new Agen Pemulihan groups and which villages to
     pilot (one per BNNK by default). Writes the analysis files plus plan.csv, pilots.csv,
@@ -413,6 +483,8 @@ def plan(
     upd = {k: v for k, v in {"p": p, "model": model, "budget": budget}.items() if v is not None}
     if upd:  # options checked with the scenario's bounds before any work
         updated(Scenario(), "--groups/--model/--budget", plan=upd)
+    _input(targets, "--targets")
+    _input(previous, "--previous")
     result = _run_analysis(
         boundaries, clients, agents, service_points, scenario, sheet, layer, roads, travel
     )
@@ -424,7 +496,8 @@ def plan(
         rb = _road_backend(result)
         rp = plan_recruitment(result.kelurahan, sc, backend=rb)
         pilots = choose_pilots(result.kelurahan, sc, sites=rp.sites, backend=rb)
-        written = _write_analysis(result, tmp, plan=rp, pilots=pilots)
+        mon = _monitoring(result, targets, previous)
+        written = _write_analysis(result, tmp, plan=rp, pilots=pilots, monitoring=mon)
         from .export import tables as ex
         from .render import build_slides, render_static_map
         from .render.basemap import MapContext, build_basemap
@@ -447,15 +520,18 @@ def plan(
             ),
             (
                 "rakor.pptx",
-                build_slides(
-                    kel,
-                    scenario=sc,
-                    sites=rp.sites,
-                    pilots=pilots,
-                    curve=rp.curve,
-                    quality=result.quality,
-                    matches=result.matches,
-                    **maps,
+                _with_progress(
+                    build_slides(
+                        kel,
+                        scenario=sc,
+                        sites=rp.sites,
+                        pilots=pilots,
+                        curve=rp.curve,
+                        quality=result.quality,
+                        matches=result.matches,
+                        **maps,
+                    ),
+                    mon,
                 ),
             ),
         ):
@@ -469,6 +545,47 @@ def plan(
     if rp.fallback:
         typer.echo(f"warning: the exact solver did not answer ({rp.fallback}); plan is greedy")
     typer.echo("wrote " + ", ".join(p.name for p in written))
+
+
+def _with_progress(deck: bytes, mon) -> bytes:
+    """The deck plus a progress slide per office and the trend chart (with --targets)."""
+    if mon is None:
+        return deck
+    from .render.monitoring import add_progress_slides
+
+    return add_progress_slides(deck, mon)
+
+
+@app.command("why-not")
+def why_not_cmd(
+    boundaries: BoundariesOpt,
+    clients: ClientsOpt,
+    kelurahan: Annotated[
+        str, typer.Option("--kelurahan", help="Name (as written) or kode of the village.")
+    ],
+    agents: AgentsOpt = None,
+    service_points: ServiceOpt = None,
+    scenario: ScenarioOpt = None,
+    kecamatan: Annotated[
+        str | None, typer.Option(help="Kecamatan, when several villages share the name.")
+    ] = None,
+    lang: Annotated[str, typer.Option(help="id (Bahasa Indonesia) or en.")] = "id",
+) -> None:
+    """Why is a village not a proposed recruitment site or a pilot? Runs the analysis and the
+    plan of the scenario and prints the reason in plain words (published figures only)."""
+    from .plan import choose_pilots, plan_recruitment
+    from .plan.why_not import why_not
+
+    result = _run_analysis(boundaries, clients, agents, service_points, scenario)
+    sc = result.scenario
+    rb = _road_backend(result)
+    rp = plan_recruitment(result.kelurahan, sc, backend=rb)
+    pilots = choose_pilots(result.kelurahan, sc, sites=rp.sites, backend=rb)
+    kel = result.kelurahan
+    ans = why_not(kel, sc, kelurahan, kecamatan=kecamatan, plan=rp, pilots=pilots, backend=rb)
+    typer.echo(f"{ans.nama} ({ans.kode})")
+    for line in ans.lines(lang if lang in ("id", "en") else "id"):
+        typer.echo(f"- {line}")
 
 
 def _road_lines(result):
@@ -501,7 +618,16 @@ def demo(out: OutOpt = Path("out")) -> None:
 
     d = demo_paths()
     plan(
-        d["boundaries"], d["clients"], out, d["agents"], d["service_points"], None, None, None, None
+        d["boundaries"],
+        d["clients"],
+        out,
+        d["agents"],
+        d["service_points"],
+        None,
+        None,
+        None,
+        None,
+        targets=d["targets"],
     )
 
 

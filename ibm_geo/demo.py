@@ -138,6 +138,7 @@ def demo_paths() -> dict[str, Path]:
         "clients": data / "clients" / "klien_demo.csv",
         "agents": data / "clients" / "agen_demo.csv",
         "service_points": data / "clients" / "layanan_demo.xlsx",
+        "targets": data / "targets" / "target_demo.csv",
     }
 
 
@@ -597,4 +598,30 @@ def write_demo_files(
         lineterminator="\n",
     )
     paths["service_points"].write_bytes(xlsx_bytes(make_demo_service_points(centroids), "layanan"))
+    paths["targets"].write_bytes(demo_targets_csv())
     return paths
+
+
+#: demo targets as a BNNP planner types them (office names in several forms, `;`, title case)
+DEMO_TARGETS = [
+    ("BNNP Bali", 2024, "Rehab", 240),
+    ("BNNP Bali", 2024, "Pascarehab", 120),
+    ("BNNP Bali", 2025, "Rehab", 240),
+    ("BNNP Bali", 2025, "Pascarehab", 140),
+    ("BNNP Bali", 2025, "Agen", 60),
+    ("BNNP Bali", 2025, "Desa IBM", 12),
+    ("Kota Denpasar", 2025, "Rehab", 120),
+    ("Kota Denpasar", 2025, "Pascarehab", 70),
+    ("Kota Denpasar", 2025, "Agen", 30),
+    ("Kab. Badung", 2025, "Rehab", 60),
+    ("Kab. Badung", 2025, "Pascarehab", 30),
+    ("BNNK Gianyar", 2025, "Rehab", 60),
+    ("BNNK Gianyar", 2025, "Desa IBM", 4),
+]
+
+
+def demo_targets_csv() -> bytes:
+    """The demo targets file (``wilayah, tahun, indikator, target``)."""
+    lines = ["Wilayah;Tahun;Indikator;Target"]
+    lines += [f"{w};{y};{i};{t}" for w, y, i, t in DEMO_TARGETS]
+    return ("\n".join(lines) + "\n").encode("utf-8")

@@ -317,6 +317,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "than plan.p = {p} new groups. Raise the number of groups (--groups) or lower the "
         "minimums.",
     },
+    "whynot.unknown": {
+        "id": "Kelurahan/desa '{name}' tidak ada di batas wilayah. Mungkin maksudnya: {options}. "
+        "Tulis nama persis atau kodenya.",
+        "en": "Kelurahan/desa '{name}' is not in the boundaries. Did you mean: {options}? "
+        "Write the exact name or its kode.",
+    },
+    "whynot.ambiguous": {
+        "id": "Ada beberapa kelurahan/desa bernama '{name}': {options}. Tambahkan --kecamatan "
+        "atau tulis kodenya.",
+        "en": "Several kelurahan/desa are called '{name}': {options}. Add --kecamatan or write "
+        "its kode.",
+    },
     "plan.quota_min_above_budget": {
         "id": "Skenario, plan.min_per_kab: {total} kelompok minimum berbiaya {cost}, melebihi "
         "plan.budget {budget}. Naikkan anggaran atau turunkan minimum.",
@@ -359,6 +371,30 @@ MESSAGES: dict[str, dict[str, str]] = {
         "extract does not cover the area of {boundaries}",
     },
     # --- monitoring: targets, previous runs (issue 13) ---------------------------------------
+    "monitoring.targets_columns": {
+        "id": "{file}: kolom {missing} tidak ada (ditemukan: {found}); file target perlu kolom "
+        "wilayah, tahun, indikator, target",
+        "en": "{file}: column(s) {missing} missing (found: {found}); a targets file needs the "
+        "columns wilayah, tahun, indikator, target",
+    },
+    "monitoring.unknown_area": {
+        "id": "{file}, kolom '{column}', baris {rows}: wilayah tidak dikenal atau ambigu; tulis "
+        "salah satu nama (atau kode Kemendagri) ini: {valid}",
+        "en": "{file}, column '{column}', row(s) {rows}: unknown or ambiguous wilayah; write one "
+        "of these names (or its Kemendagri code): {valid}",
+    },
+    "monitoring.previous_unreadable": {
+        "id": "{file}: hasil rakor sebelumnya tidak dapat dibaca ({detail}); berikan "
+        "results.geojson, ranking.xlsx atau ranking.csv dari ibm-geo",
+        "en": "{file}: the previous results cannot be read ({detail}); give the results.geojson, "
+        "ranking.xlsx or ranking.csv that ibm-geo wrote",
+    },
+    "monitoring.previous_columns": {
+        "id": "{file}: kolom 'kode' dan 'unserved' tidak ada; berikan results.geojson, "
+        "ranking.xlsx atau ranking.csv dari ibm-geo",
+        "en": "{file}: no 'kode' and 'unserved' columns; give the results.geojson, ranking.xlsx "
+        "or ranking.csv that ibm-geo wrote",
+    },
     # --- office: accounts, scope, audit, storage (issue 15) ----------------------------------
 }
 

@@ -67,7 +67,6 @@ _TEXT: dict[str, dict[str, str]] = {
     "slide.map": {"id": "Peta skor kebutuhan", "en": "Need score map"},
     "slide.top": {"id": "{n} kelurahan/desa prioritas", "en": "Top {n} villages"},
     "slide.plan": {"id": "Rencana rekrutmen agen", "en": "Agent recruitment plan"},
-    "plan.solver": {"id": "Pemecah: {solver}", "en": "Solver: {solver}"},
     "slide.curve": {"id": "Kurva cakupan", "en": "Coverage curve"},
     "slide.pilots": {"id": "Desa percontohan", "en": "Pilot villages"},
     "slide.method": {"id": "Metode dan kualitas data", "en": "Method and data quality"},

@@ -524,6 +524,24 @@ def test_a_weight_change_rescores_without_rerunning_the_analysis(at, monkeypatch
     assert calls["analyze"] == 1
 
 
+def test_progress_step_shows_targets_summary_and_trend(at):
+    """The "Capaian" view on the demo: the demo targets, published (protected) tables only."""
+    goto(at, "progress")
+    assert not at.error, [e.value for e in at.error]
+    pr = frame_with(at, "Target")
+    row = pr[(pr["Wilayah"] == "Bali") & (pr["Tahun"] == "2024")]
+    row = row[row["Indikator"] == "Klien direhabilitasi"]
+    # 100 of the 600 demo clients were rehabilitated in 2024: 100 of 240 = 41.7 %
+    assert row["Capaian"].tolist() == ["100"] and row["Persen"].tolist() == ["41.7"]
+    s = frame_with(at, "Kekurangan kapasitas")
+    assert {"Bali", "Kota Denpasar", "Kabupaten Badung", "Kabupaten Gianyar"} <= set(s["Wilayah"])
+    # no client count 1..4 is shown as a number in the summary
+    for c in ("Klien", "Belum terlayani", "Rujukan BNNP (berat)"):
+        assert not s[c].isin(["1", "2", "3", "4"]).any()
+    tr_ = frame_with(at, "Ikut pascarehab")
+    assert set(tr_["Wilayah"]) == {"Bali"}  # the chosen office (the province first)
+
+
 def test_compare_tables_are_indonesian_and_arrow_safe(demo_result):
     import pyarrow as pa
 

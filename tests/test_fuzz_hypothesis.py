@@ -187,3 +187,38 @@ def test_mixed_geometries_keep_polygons_and_report_the_rest(kinds):
     assert len(dropped) == len(kinds) - polygonal  # every dropped feature is said
     repaired = f[f["problem"].str.startswith("invalid polygon")]
     assert len(repaired) == sum(k == "Bowtie" for k in kinds)
+
+
+@st.composite
+def office_workbooks(draw):
+    """A register split over sheets, each with its own title rows, maybe after a "Petunjuk"
+    sheet, header words in any case: every record must come back with its sheet row."""
+    n_sheets = draw(st.integers(1, 3))
+    petunjuk = draw(st.booleans())
+    header = ["No", draw(st.sampled_from(["Kelurahan", "DESA", "Kel/Desa"])), "Tahun Rehab"]
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    if petunjuk:
+        wb.create_sheet("Petunjuk").append(["Isi satu baris per klien"])
+    expected = []
+    for s in range(n_sheets):
+        ws = wb.create_sheet(f"Data {s + 1}")
+        titles = draw(st.integers(0, 4))
+        for t in range(titles):
+            ws.append([f"REKAP KLIEN BNNK {t}"] if t % 2 == 0 else [])
+        ws.append(header)
+        for i in range(draw(st.integers(1, 8))):
+            v = draw(st.sampled_from(VILLAGES))
+            ws.append([i + 1, v, draw(st.sampled_from([2020, 2023, "?", None]))])
+            expected.append((v, titles + 2 + i))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue(), expected
+
+
+@FAST
+@given(office_workbooks())
+def test_workbooks_with_titles_and_sheets_keep_every_row(book):
+    data, expected = book
+    out = read_points(data, "clients", DataQuality(), name="klien.xlsx")
+    assert list(zip(out["kelurahan"], out["row"], strict=True)) == expected

@@ -230,8 +230,11 @@ def workbook_xlsx(
     matches: pd.DataFrame | None = None,
     curve: pd.DataFrame | None = None,
     lang: str = "id",
+    monitoring: dict[str, pd.DataFrame] | None = None,
 ) -> bytes:
-    """Workbook with sheets ranking, plan, pilots, data quality, scenario settings, manifest."""
+    """Workbook with sheets ranking, plan, pilots, data quality, scenario settings, manifest;
+    ``monitoring`` adds the already-protected monitoring sheets
+    (:meth:`ibm_geo.monitoring.Monitoring.sheets`)."""
     k = scenario.suppression_k
     sheets: dict[str, pd.DataFrame] = {
         "ranking": ranking_table(kelurahan, scenario, lang, one_language=True),
@@ -245,6 +248,7 @@ def workbook_xlsx(
     um = unmatched_summary(matches)
     if len(um):
         sheets["unmatched names"] = um
+    sheets.update(monitoring or {})
     man = manifest("xlsx", scenario, units=len(kelurahan), sheets=list(sheets) + ["manifest"])
     sheets["manifest"] = pd.DataFrame({"key": list(man), "value": [_flat(v) for v in man.values()]})
     return _xlsx(_for_readers(sheets, lang))

@@ -34,7 +34,7 @@ KINDS = ("clients", "agents", "service_points")
 LOCATION = ["kode", "kelurahan", "kecamatan", "kab_kota", "lat", "lon"]
 COLUMNS: dict[str, list[str]] = {
     "clients": ["row", "client_id", "name", *LOCATION, "tahun_rehab", "jenis_layanan", "tingkat"]
-    + ["status_pasca", "agen_id"],
+    + ["status_pasca", "agen_id", "rw"],
     "agents": ["row", "agen_id", "name", *LOCATION, "kapasitas", "aktif"],
     "service_points": ["row", "name", "jenis", *LOCATION],
 }
@@ -66,6 +66,8 @@ _KIND_ALIASES: dict[str, dict[str, list[str]]] = {
         "status_pasca": ["status_pasca", "status", "pascarehabilitasi", "status_pascarehabilitasi"]
         + ["pasca", "pasca_rehab", "status_pasca_rehab"],
         "agen_id": ["agen_id", "id_agen", "agent_id", "agen"],
+        # RW (rukun warga) is kept, not ignored: a unit below the kelurahan for per-RW tables
+        "rw": ["rw", "no_rw", "nomor_rw", "rukun_warga", "rt_rw"],
     },
     "agents": {
         "agen_id": ["agen_id", "id_agen", "agent_id", "id", "agen"],
@@ -151,6 +153,20 @@ _JENIS_SP = {
 }
 _NUM = r"[-+]?\d+(?:[.,]\d+)?"
 _COORD_RE = re.compile(rf"^\s*[\(\[]?\s*({_NUM})\s*(?:[,;/]\s*|\s+)({_NUM})\s*[\)\]]?\s*$")
+
+
+def _rw(values: pd.Series | None, index: pd.Index) -> pd.Series:
+    """RW as a 3-digit string ("RW 3", "03", "RT 02/RW 005" -> "003"); as written otherwise."""
+    if values is None:
+        return pd.Series(pd.NA, index=index, dtype=STRING)
+    t = values.astype(STRING).str.strip()
+    t = t.mask(t == "", pd.NA)
+    num = t.str.extract(r"(?i)(?:rw\s*\.?\s*:?\s*)(\d{1,3})\b")[0]
+    alone = t.str.extract(r"^\s*(\d{1,3})\s*$")[0]
+    pair = t.str.extract(r"^\s*\d{1,3}\s*/\s*(\d{1,3})\s*$")[0]  # RT/RW "02/05"
+    num = num.fillna(alone).fillna(pair)
+    out = num.str.zfill(3).fillna(t)
+    return out.astype(STRING).set_axis(index)
 
 
 def header_key(h: object) -> str:
@@ -868,6 +884,18 @@ def read_points(
     else:
         out["jenis"] = pd.Series(pd.NA, index=out.index, dtype=STRING)
         _category(out, text, "jenis", _JENIS_SP, rep, "service point type", "lainnya")
+
+    if kind == "clients":
+        out["rw"] = _rw(text.get("rw"), out.index)
+        if "rw" in text:
+            quality.add(
+                fname,
+                None,
+                "rw",
+                f"RW column kept: {int(out['rw'].notna().sum())} of {n} rows have an RW",
+                None,
+                "kept in the client rows (internal; per-RW tables aggregate it)",
+            )
 
     no_loc = out["kode"].isna() & out["kelurahan"].isna() & out["lat"].isna()
     rep(no_loc, None, "row has no usable location", None, "row kept, cannot be placed")

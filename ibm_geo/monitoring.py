@@ -1,0 +1,1293 @@
+"""Programme monitoring: targets, progress, trend by rehab year, per-office summaries, change.
+
+A BNNP head reviews the programme each quarter per office: the BNNP (province) and each BNNK
+(kab/kota), on request per kecamatan. This module turns one analysis (:class:`AnalysisResult`)
+into the four published tables of the issue, all through the same disclosure control as the
+per-kelurahan ranking:
+
+``summary``  one row per office: clients, unserved, BNNP referrals, active agents, their capacity,
+             the capacity gap (clients who need an agent beyond that capacity), IBM villages;
+``trend``    clients, followed up and unserved by rehab year per kab/kota and province;
+``progress`` achieved against each target row (``rehab``, ``pascarehab``, ``agen``,
+             ``desa_ibm``) with the percentage;
+``change``   unserved per unit and per kab/kota now against an earlier run's published file.
+
+Disclosure control (see :func:`protect`): every client count of the summary and the trend is a
+cell of one linked system of tables -- per office, total = sum of the rehab years; clients =
+followed up + BNNP referrals + clients needing an agent (the capacity gap is that last count
+minus a public capacity); province = sum of its kab/kota; kab/kota = sum of its kecamatan; and,
+outside this module, kab/kota = sum of its kelurahan in ``ranking.csv``, whose mask the privacy
+layer decides. :func:`ibm_geo.privacy.suppression_mask` runs on each table of that system in
+turn, with the cells already hidden elsewhere forced hidden, until nothing changes, so no table
+can give back a hidden cell of another by subtraction. Cells whose value the ranking already
+fixes (every kelurahan cell below them visible) are picked last as complementary cells, since
+hiding them protects nothing. Progress reuses the trend's cells (and their labels); a hidden
+``achieved`` also hides its exact percentage, which is replaced by a bound ("<2.1").
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ibm_geo.coverage import IN_REACH, REFERRAL, SERVED, UNSERVED
+from ibm_geo.errors import UserError
+from ibm_geo.names import normalize_name
+from ibm_geo.privacy import (
+    ROW_GROUPS,
+    SUPPRESSED_COUNTS,
+    complementary_label,
+    is_suppressed,
+    public_mask,
+    public_table,
+    suppressed_label,
+    suppression_mask,
+)
+from ibm_geo.quality import DataQuality
+
+#: True for a published cell that stands for a hidden count ("<5", "≥5")
+is_hidden = is_suppressed
+
+_INF = math.inf
+INDICATORS = ("rehab", "pascarehab", "agen", "desa_ibm")
+LEVELS = ("provinsi", "kab_kota", "kecamatan")
+UNKNOWN_YEAR = "tidak diketahui"
+
+PROGRESS_COLUMNS = ["area", "area_level", "year", "indicator", "achieved", "target", "percent"]
+TREND_COLUMNS = ["area", "area_level", "year", "clients", "followed_up", "unserved"]
+SUMMARY_COLUMNS = [
+    "area",
+    "area_level",
+    "clients",
+    "unserved",
+    "referral_berat",
+    "agents_active",
+    "capacity",
+    "capacity_gap",
+    "ibm_villages",
+]
+CHANGE_COLUMNS = ["kode", "nama", "unserved_before", "unserved_now", "change"]
+
+# -- targets ----------------------------------------------------------------------------------
+_TARGET_HEADERS = {
+    "wilayah": ["wilayah", "area", "daerah", "kantor", "satker", "office", "region", "kab_kota"]
+    + ["kabupaten_kota", "provinsi", "nama_wilayah", "kode_wilayah"],
+    "tahun": ["tahun", "year", "periode", "tahun_target"],
+    "indikator": ["indikator", "indicator", "jenis_target", "sasaran_indikator"],
+    "target": ["target", "sasaran", "jumlah_target", "nilai_target", "target_jumlah"],
+}
+_INDICATOR_WORDS = {
+    "rehab": "rehab",
+    "rehabilitasi": "rehab",
+    "direhabilitasi": "rehab",
+    "klien rehab": "rehab",
+    "pascarehab": "pascarehab",
+    "pasca rehab": "pascarehab",
+    "pascarehabilitasi": "pascarehab",
+    "pasca rehabilitasi": "pascarehab",
+    "pasca": "pascarehab",
+    "agen": "agen",
+    "agen pemulihan": "agen",
+    "agent": "agen",
+    "agents": "agen",
+    "desa ibm": "desa_ibm",
+    "desa_ibm": "desa_ibm",
+    "ibm": "desa_ibm",
+    "kelurahan ibm": "desa_ibm",
+    "desa": "desa_ibm",
+}
+#: abbreviations planners write for provinces ("BNNP NTT", "Sulsel")
+PROVINCE_ALIASES = {
+    "ntt": "Nusa Tenggara Timur",
+    "ntb": "Nusa Tenggara Barat",
+    "sulsel": "Sulawesi Selatan",
+    "sulut": "Sulawesi Utara",
+    "sulteng": "Sulawesi Tengah",
+    "sultra": "Sulawesi Tenggara",
+    "sulbar": "Sulawesi Barat",
+    "sumsel": "Sumatera Selatan",
+    "sumut": "Sumatera Utara",
+    "sumbar": "Sumatera Barat",
+    "kalbar": "Kalimantan Barat",
+    "kalteng": "Kalimantan Tengah",
+    "kalsel": "Kalimantan Selatan",
+    "kaltim": "Kalimantan Timur",
+    "kaltara": "Kalimantan Utara",
+    "jabar": "Jawa Barat",
+    "jateng": "Jawa Tengah",
+    "jatim": "Jawa Timur",
+    "diy": "Daerah Istimewa Yogyakarta",
+    "yogyakarta": "Daerah Istimewa Yogyakarta",
+    "dki": "DKI Jakarta",
+    "jakarta": "DKI Jakarta",
+    "babel": "Kepulauan Bangka Belitung",
+    "kepri": "Kepulauan Riau",
+    "malut": "Maluku Utara",
+}
+_OFFICE_WORDS = {"bnnp", "bnnk", "bnn", "provinsi", "prov", "propinsi", "kabupaten", "kab", "kota"}
+
+
+def offices(kelurahan: pd.DataFrame) -> pd.DataFrame:
+    """The offices a result covers: one row per province (BNNP) and kab/kota (BNNK).
+
+    Columns ``area, area_level, kode, provinsi`` (``kode``: ``PP`` or ``PP.KK`` from the village
+    codes when they are Kemendagri codes, else None)."""
+    kode = kelurahan["kode"].astype("string").fillna("")
+    dotted = kode.str.match(r"^\d{2}\.\d{2}\.")
+    prov_code = kode.str.slice(0, 2).where(dotted, None)
+    kab_code = kode.str.slice(0, 5).where(dotted, None)
+    prov = _names(kelurahan, "provinsi")
+    kab = _names(kelurahan, "kab_kota")
+    rows = []
+    frame = pd.DataFrame({"prov": prov, "kab": kab, "pc": prov_code, "kc": kab_code})
+    for p, g in frame.groupby("prov", sort=True):
+        rows.append((p, "provinsi", _first(g["pc"]), p))
+        for kb, gk in g.groupby("kab", sort=True):
+            rows.append((kb, "kab_kota", _first(gk["kc"]), p))
+    return pd.DataFrame(rows, columns=["area", "area_level", "kode", "provinsi"])
+
+
+def _names(kelurahan: pd.DataFrame, col: str) -> pd.Series:
+    fallback = "(provinsi tidak diketahui)" if col == "provinsi" else "(kab/kota tidak diketahui)"
+    if col not in kelurahan:
+        return pd.Series(fallback, index=kelurahan.index, dtype=object)
+    s = kelurahan[col].astype(object)
+    return s.where(s.notna() & (s.astype(str).str.strip() != ""), fallback).astype(str)
+
+
+def _first(s: pd.Series) -> str | None:
+    s = s.dropna()
+    return str(s.iloc[0]) if len(s) else None
+
+
+def _office_key(text: str) -> str:
+    """Name comparison form without office words ("BNNK Kota Denpasar" -> "denpasar")."""
+    tokens = normalize_name(text).split()
+    while len(tokens) > 1 and tokens[0] in _OFFICE_WORDS:
+        tokens = tokens[1:]
+    return " ".join(tokens)
+
+
+def match_area(written: str, table: pd.DataFrame) -> int | None | list[int]:
+    """Row of ``table`` (from :func:`offices`) meant by a written office name or code.
+
+    Order: a Kemendagri code (``53``, ``53.71``, ``5371``); the exact name; the name without
+    office words ("BNNP Bali", "Kota Denpasar", "Kab. Badung"); a province abbreviation ("NTT").
+    Returns the row, None when nothing fits, or the candidate rows when several fit."""
+    w = str(written).strip()
+    digits = re.sub(r"[.\s]", "", w)
+    if digits.isdigit() and len(digits) in (2, 4):
+        code = digits if len(digits) == 2 else f"{digits[:2]}.{digits[2:]}"
+        hit = np.flatnonzero(table["kode"].astype(object).eq(code).to_numpy())
+        return int(hit[0]) if len(hit) else None
+    lower = " ".join(w.lower().split())
+    exact = np.flatnonzero(table["area"].str.lower().eq(lower).to_numpy())
+    if len(exact) == 1:
+        return int(exact[0])
+    key = _office_key(w)
+    words = set(re.sub(r"[^a-z]+", " ", lower).split()[:3]) & _OFFICE_WORDS
+    keys = table["area"].map(_office_key)
+    hit = np.flatnonzero(keys.eq(key).to_numpy())
+    if len(hit) > 1 and words:
+        # "Kota Bandung" vs "Kabupaten Bandung", "BNNP Bali" vs "Kabupaten Bali": the written
+        # office word decides
+        if words & {"bnnp", "provinsi", "prov", "propinsi"}:
+            want = lambda i: table["area_level"].iloc[i] == "provinsi"  # noqa: E731
+        elif "kota" in words:
+            want = lambda i: _lead(table["area"].iloc[i]) == "kota"  # noqa: E731
+        elif words & {"kabupaten", "kab"}:
+            want = lambda i: _lead(table["area"].iloc[i]) in ("kabupaten", "kab")  # noqa: E731
+        else:
+            want = lambda i: table["area_level"].iloc[i] == "kab_kota"  # noqa: E731
+        hit = np.asarray([i for i in hit if want(i)] or hit)
+    if len(hit) == 1:
+        return int(hit[0])
+    if len(hit) > 1:
+        return [int(i) for i in hit]
+    alias = PROVINCE_ALIASES.get(key.replace(" ", ""))
+    if alias:
+        hit = np.flatnonzero(
+            (table["area"].map(normalize_name).eq(normalize_name(alias))).to_numpy()
+        )
+        if len(hit):
+            return int(hit[0])
+    return None
+
+
+def _lead(name: str) -> str:
+    words = re.sub(r"[^a-z]+", " ", str(name).lower()).split()
+    return words[0] if words else ""
+
+
+def _header_map(columns: list[str], fname: str) -> dict[str, str]:
+    from ibm_geo.io.tables import header_key
+
+    found: dict[str, str] = {}
+    for col in columns:
+        key = header_key(col)
+        for canon, names in _TARGET_HEADERS.items():
+            if canon not in found and key in {header_key(n) for n in names}:
+                found[canon] = col
+                break
+    missing = [c for c in _TARGET_HEADERS if c not in found]
+    if missing:
+        raise UserError(
+            "monitoring.targets_columns",
+            file=fname,
+            missing=missing,
+            found=[str(c) for c in columns],
+        )
+    return found
+
+
+def read_targets(
+    source: str | Path | bytes,
+    kelurahan: pd.DataFrame,
+    *,
+    name: str | None = None,
+    quality: DataQuality | None = None,
+) -> pd.DataFrame:
+    """Read the planner's targets file (CSV or XLSX: ``wilayah, tahun, indikator, target``).
+
+    ``wilayah`` is matched to the offices of ``kelurahan`` (:func:`match_area`); a name that fits
+    none (or several) raises ``UserError("monitoring.unknown_area")`` listing the valid names,
+    since a target silently dropped would show a BNNK as "no target". Other bad rows (unknown
+    indikator, year or number) go to ``quality`` with their row number and are left out.
+    Returns ``row, area, area_level, year, indicator, target``.
+    """
+    from ibm_geo.io.tables import _read_raw, parse_float
+
+    # the header aliases as a column map: the loader then finds the header under title rows
+    cmap = {n: canon for canon, names in _TARGET_HEADERS.items() for n in names}
+    q = quality if quality is not None else DataQuality()
+    data = source if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
+    name = name or (Path(source).name if not isinstance(source, bytes | bytearray) else None)
+    if data[:2] != b"PK":
+        # a short CSV ending in a newline is read without title-row detection by the loader
+        # (its line count then differs from the csv module's): drop the trailing newlines
+        data = data.rstrip(b"\r\n")
+    table_raw = _read_raw(data, name or "targets.csv", column_map=cmap, quality=q)
+    fname = table_raw.fname
+    raw = table_raw.frame.copy()
+    raw.index = pd.RangeIndex(len(raw))
+    rows = pd.Series(np.asarray(table_raw.rows), index=raw.index)
+    raw = raw.dropna(how="all")
+    cols = _header_map([str(c) for c in raw.columns], fname)
+    table = offices(kelurahan)
+    out = []
+    unknown: list[tuple[int, str]] = []
+    ambiguous: list[tuple[int, str, list[str]]] = []
+    cache: dict[str, object] = {}
+    year = pd.to_numeric(raw[cols["tahun"]].astype("string").str.strip(), errors="coerce")
+    target = parse_float(raw[cols["target"]].astype("string"))
+    for i in raw.index:
+        r = int(rows[i])
+        w, ind_text = raw.at[i, cols["wilayah"]], raw.at[i, cols["indikator"]]
+        if w is None or w is pd.NA or str(w).strip() == "":
+            q.add(fname, r, cols["wilayah"], "wilayah is empty", None, "row ignored")
+            continue
+        ind = _INDICATOR_WORDS.get(" ".join(str(ind_text).lower().replace("_", " ").split()))
+        if ind is None and str(ind_text).strip().lower() in INDICATORS:
+            ind = str(ind_text).strip().lower()
+        if ind is None:
+            q.add(
+                fname,
+                r,
+                cols["indikator"],
+                f"unknown indikator; use one of {', '.join(INDICATORS)}",
+                None if ind_text is pd.NA else str(ind_text),
+                "row ignored",
+            )
+            continue
+        y = year[i]
+        if pd.isna(y) or not float(y).is_integer() or not 2000 <= y <= 2100:
+            q.add(fname, r, cols["tahun"], "tahun is not a year", _s(raw.at[i, cols["tahun"]]))
+            continue
+        t = target[i]
+        if pd.isna(t) or t <= 0:
+            q.add(
+                fname,
+                r,
+                cols["target"],
+                "target is not a positive number",
+                _s(raw.at[i, cols["target"]]),
+                "row ignored",
+            )
+            continue
+        key = str(w)
+        if key not in cache:
+            cache[key] = match_area(key, table)
+        hit = cache[key]
+        if hit is None:
+            unknown.append((r, key))
+            continue
+        if isinstance(hit, list):
+            ambiguous.append((r, key, [table["area"].iloc[j] for j in hit]))
+            continue
+        out.append(
+            (
+                r,
+                table["area"].iloc[hit],
+                table["area_level"].iloc[hit],
+                int(y),
+                ind,
+                float(t),
+            )
+        )
+    if unknown or ambiguous:
+        bad = unknown + [(r, w) for r, w, _ in ambiguous]
+        raise UserError(
+            "monitoring.unknown_area",
+            file=fname,
+            column=cols["wilayah"],
+            rows=[f"{r} ({w})" for r, w in bad[:10]] + (["..."] if len(bad) > 10 else []),
+            valid=list(table["area"]),
+        )
+    res = pd.DataFrame(out, columns=["row", "area", "area_level", "year", "indicator", "target"])
+    dup = res.duplicated(["area", "year", "indicator"], keep="first")
+    for r in res.loc[dup, "row"]:
+        q.add(fname, int(r), cols["wilayah"], "second target for the same area, year and indikator")
+    return res.loc[~dup].reset_index(drop=True)
+
+
+def _s(v: object) -> str | None:
+    return None if v is None or v is pd.NA else str(v)
+
+
+# -- the raw cube (internal: true counts, never published as such) -----------------------------
+@dataclass
+class Cube:
+    """True client counts per office row and column (internal; see :func:`protect`).
+
+    ``rows``: ``area, area_level, provinsi, kab_kota, kode`` per office; ``values``: int matrix
+    with :attr:`columns`; ``years``: the rehab years of the year columns (None = unknown)."""
+
+    rows: pd.DataFrame
+    values: np.ndarray
+    years: list[int | None]
+    open: pd.DataFrame  # agents_active, capacity, ibm_villages per row (public things)
+    derivable: np.ndarray  # cells the published ranking already fixes
+    forced: np.ndarray  # cells that must be hidden because of the ranking
+    columns: list[str] = field(default_factory=list)
+    served: list[str] = field(default_factory=list)  # the scenario's follow-up statuses
+    members: list = field(default_factory=list)  # per row: boolean mask over the kelurahan
+
+    @property
+    def latent(self) -> np.ndarray:
+        """Cells we do not publish but an attacker can relate to ranking.csv: the
+        :data:`LATENT` columns, and a kecamatan's follow-up total (kecamatan rows publish
+        clients, unserved, referrals and the capacity gap only)."""
+        lat = np.zeros(self.values.shape, dtype=bool)
+        lat[:, [self.columns.index(f"{m}_total") for m in LATENT]] = True
+        kec = (self.rows["area_level"] == "kecamatan").to_numpy()
+        lat[kec, self.columns.index("followed_up_total")] = True
+        return lat
+
+    @property
+    def exists(self) -> np.ndarray:
+        """False for the year cells of kecamatan rows (no trend below kab/kota)."""
+        ex = np.ones(self.values.shape, dtype=bool)
+        kec = (self.rows["area_level"] == "kecamatan").to_numpy()
+        years = np.asarray([not c.endswith("_total") for c in self.columns])
+        ex[np.ix_(kec, years)] = False
+        return ex
+
+    def col(self, measure: str, year: int | None | str = "total") -> int:
+        name = f"{measure}_{'total' if year == 'total' else _year_key(year)}"
+        return self.columns.index(name)
+
+
+def _year_key(y: int | None) -> str:
+    return "na" if y is None else str(int(y))
+
+
+YEAR_MEASURES = ("clients", "followed_up", "unserved")
+TOTAL_MEASURES = ("referral_berat", "need_agent")
+#: the ranking's client counts that monitoring does not publish per office but that an
+#: attacker can add up from ranking.csv: part of the linked system (see :func:`protect`)
+LATENT = tuple(c for c in SUPPRESSED_COUNTS if c not in ("clients", "unserved", "referral_berat"))
+
+
+def _columns(years: list[int | None]) -> list[str]:
+    cols = []
+    for m in YEAR_MEASURES:
+        cols.append(f"{m}_total")
+        cols.extend(f"{m}_{_year_key(y)}" for y in years)
+    cols.extend(f"{m}_total" for m in TOTAL_MEASURES)
+    cols.extend(f"{m}_total" for m in LATENT)
+    return cols
+
+
+def _client_table(result) -> pd.DataFrame:
+    """The clients the ranking counts (same filters), with their kelurahan position in the
+    result table: only the columns monitoring needs; stays in the process."""
+    from ibm_geo.pipeline import filter_mask
+
+    sc = result.scenario
+    cl = result.clients
+    keep = filter_mask(cl, sc)
+    unit = cl["unit"].to_numpy(dtype=np.int64)
+    kel_pos = pd.Series(
+        np.arange(len(result.kelurahan)), index=result.kelurahan["kode"].astype(str).to_numpy()
+    )
+    unit_kode = result.joined.units["kode"].astype(str).to_numpy()
+    pos = np.full(len(cl), -1, dtype=np.int64)
+    ok = keep & (unit >= 0)
+    pos[ok] = kel_pos.reindex(unit_kode[unit[ok]]).fillna(-1).to_numpy(dtype=np.int64)
+    cov = cl["coverage"].astype(object).to_numpy()
+    followed = (
+        cl["status_pasca"].isin(list(sc.served_statuses)).to_numpy(dtype=bool, na_value=False)
+    )
+    year = pd.to_numeric(cl["tahun_rehab"], errors="coerce").to_numpy(dtype=float)
+    t = pd.DataFrame(
+        {
+            "pos": pos,
+            "year": year,
+            "followed_up": followed,
+            "unserved": cov == UNSERVED,
+            "referral_berat": cov == REFERRAL,
+            # needs an agent: not in follow-up, not a BNNP referral (served by an agent, in
+            # reach of one, or unserved); clients = followed_up + referral_berat + need_agent
+            "need_agent": ~followed & np.isin(cov, [SERVED, IN_REACH, UNSERVED]),
+        }
+    )
+    return t[t["pos"] >= 0].reset_index(drop=True)
+
+
+def build_cube(result, *, by_kecamatan: bool = False) -> Cube:
+    """Count every published client figure per office (provinces, kab/kota, kecamatan)."""
+    kel = result.kelurahan
+    k = result.scenario.suppression_k
+    prov = _names(kel, "provinsi").to_numpy()
+    kab = _names(kel, "kab_kota").to_numpy()
+    kec = _names(kel, "kecamatan").to_numpy() if by_kecamatan else None
+    t = _client_table(result)
+    yrs = t["year"].to_numpy()
+    years: list[int | None] = sorted({int(y) for y in yrs[~np.isnan(yrs)]})
+    if np.isnan(yrs).any():
+        years.append(None)
+    cols = _columns(years)
+    offs = offices(kel)
+    # office rows: provinces and kab/kota; kecamatan after their kab/kota
+    rows = []
+    for r in offs.itertuples(index=False):
+        rows.append(
+            {
+                "area": r.area,
+                "area_level": r.area_level,
+                "provinsi": r.provinsi,
+                "kab_kota": r.area if r.area_level == "kab_kota" else None,
+                "kecamatan": None,
+                "kode": r.kode,
+            }
+        )
+        if by_kecamatan and r.area_level == "kab_kota":
+            sel = (prov == r.provinsi) & (kab == r.area)
+            for kc in sorted(set(kec[sel])):
+                kk = kel.get("kode_kec")
+                code = None
+                if kk is not None:
+                    code = _first(kk[sel & (kec == kc)].astype(object))
+                rows.append(
+                    {
+                        "area": kc,
+                        "area_level": "kecamatan",
+                        "provinsi": r.provinsi,
+                        "kab_kota": r.area,
+                        "kecamatan": kc,
+                        "kode": code,
+                    }
+                )
+    rt = pd.DataFrame(rows)
+    n_rows, n_cols = len(rt), len(cols)
+    values = np.zeros((n_rows, n_cols), dtype=np.int64)
+    # membership of each kelurahan in each office row
+    members = [_member_mask(rt.iloc[i], prov, kab, kec) for i in range(n_rows)]
+    pos = t["pos"].to_numpy()
+    year_idx = np.full(len(t), len(years) - 1 if None in years else -1, dtype=np.int64)
+    known = ~np.isnan(yrs)
+    ylist = [y for y in years if y is not None]
+    year_idx[known] = np.searchsorted(ylist, yrs[known].astype(np.int64))
+    for i, mem in enumerate(members):
+        sel = mem[pos]
+        yi = year_idx[sel]
+        for m in YEAR_MEASURES:
+            flag = np.ones(sel.sum(), dtype=bool) if m == "clients" else t[m].to_numpy()[sel]
+            values[i, cols.index(f"{m}_total")] = int(flag.sum())
+            per = np.bincount(yi[flag], minlength=len(years))
+            start = cols.index(f"{m}_total") + 1
+            values[i, start : start + len(years)] = per
+        for m in TOTAL_MEASURES:
+            values[i, cols.index(f"{m}_total")] = int(t[m].to_numpy()[sel].sum())
+        for m in LATENT:
+            if m in kel:
+                x = pd.to_numeric(kel[m], errors="coerce").fillna(0).to_numpy()
+                values[i, cols.index(f"{m}_total")] = int(x[members[i]].sum())
+    if by_kecamatan:  # kecamatan rows publish totals only: no year cells
+        kec_rows = (rt["area_level"] == "kecamatan").to_numpy()
+        for j, c in enumerate(cols):
+            if not c.endswith("_total"):
+                values[kec_rows, j] = 0
+    act = pd.to_numeric(kel["agents_active"], errors="coerce").fillna(0).to_numpy()
+    cap = (
+        pd.to_numeric(kel["agent_capacity"], errors="coerce").fillna(0).to_numpy()
+        if "agent_capacity" in kel
+        else np.zeros(len(kel))
+    )
+    open_ = pd.DataFrame(
+        {
+            "agents_active": [int(act[m].sum()) for m in members],
+            "capacity": [int(cap[m].sum()) for m in members],
+            "ibm_villages": [int((act[m] > 0).sum()) for m in members],
+        }
+    )
+    derivable, forced = _ranking_links(result, members, cols, k, list(rt["area_level"]))
+    served = list(result.scenario.served_statuses)
+    return Cube(rt, values, years, open_, derivable, forced, cols, served, members)
+
+
+def _member_mask(row, prov, kab, kec) -> np.ndarray:
+    m = prov == row["provinsi"]
+    if row["area_level"] in ("kab_kota", "kecamatan"):
+        m = m & (kab == row["kab_kota"])
+    if row["area_level"] == "kecamatan":
+        m = m & (kec == row["kecamatan"])
+    return m
+
+
+#: ranking (per-kelurahan) columns whose sum gives each total measure of an office
+def _sources(served_statuses: list[str]) -> dict[str, list[str]]:
+    """Office cell -> the ranking (per-kelurahan) columns whose sum over the office gives it."""
+    fol = [f"status_{s}" for s in served_statuses]
+    out = {f"{c}_total": [c] for c in SUPPRESSED_COUNTS}
+    out["followed_up_total"] = fol
+    out["need_agent_total"] = ["clients", "referral_berat", *fol]
+    return out
+
+
+def _ranking_links(result, members, cols, k, levels) -> tuple[np.ndarray, np.ndarray]:
+    """How the published ranking constrains each office total cell.
+
+    ``derivable``: no hidden kelurahan cell below it, so ranking.csv already gives it (hiding
+    it would protect nothing). ``forced``: a cell we publish with exactly one hidden kelurahan
+    cell below it (the office total minus the visible cells would give that one back), or a
+    latent cell (:data:`LATENT`, not published by us) with any hidden cell below it -- to an
+    attacker it is unknown, i.e. already hidden."""
+    kel = result.kelurahan
+    mask = public_mask(kel, k)
+    derivable = np.zeros((len(members), len(cols)), dtype=bool)
+    forced = np.zeros_like(derivable)
+    latent = {f"{m}_total" for m in LATENT}
+    for c, src in _sources(list(result.scenario.served_statuses)).items():
+        if c not in cols:
+            continue
+        j = cols.index(c)
+        hidden = np.zeros(len(kel), dtype=np.int64)
+        for s in src:
+            if s in mask:
+                hidden += mask[s].to_numpy().astype(np.int64)
+        for i, m in enumerate(members):
+            h = int(hidden[m].sum())
+            derivable[i, j] = h == 0
+            forced[i, j] = h >= 1 if c in latent else h == 1
+    if "followed_up_total" in cols and len(members):  # latent on kecamatan rows
+        j = cols.index("followed_up_total")
+        kec = np.asarray([lv == "kecamatan" for lv in levels])
+        forced[kec, j] = ~derivable[kec, j]
+    return derivable, forced
+
+
+# -- protection ---------------------------------------------------------------------------------
+_OFFSET = 1 << 32  # cost added to cells whose hiding protects nothing (picked last)
+_LONELY = 1 << 20  # cost added to cells whose hiding would cascade into the office total
+
+
+def _row_groups(cols: list[str], years: list, served: list[str]) -> list[tuple[int, list[int]]]:
+    """Additive groups of one office row: total = sum of years; clients = followed up +
+    referrals + needing an agent; followed up = sum of the served statuses; and the ranking's
+    own groups (:data:`ibm_geo.privacy.ROW_GROUPS`) on the office totals."""
+    c = cols.index
+    groups = []
+    for m in YEAR_MEASURES:
+        t = c(f"{m}_total")
+        groups.append((t, list(range(t + 1, t + 1 + len(years)))))
+    parts = ("followed_up", "referral_berat", "need_agent")
+    groups.append((c("clients_total"), [c(f"{m}_total") for m in parts]))
+    fol = [c(f"status_{s}_total") for s in served if f"status_{s}_total" in cols]
+    if fol:
+        groups.append((c("followed_up_total"), fol))
+    for tot, members in ROW_GROUPS:
+        groups.append((c(f"{tot}_total"), [c(f"{p}_total") for p in members]))
+    return groups
+
+
+def protect(cube: Cube, k: int) -> np.ndarray:
+    """Mask of hidden cells of the cube (True = hidden), by the privacy layer's core.
+
+    Tables of the linked system, each run through :func:`ibm_geo.privacy.suppression_mask`
+    with the additive row groups (total = sum of years; clients = followed up + referrals +
+    needing an agent) and one margin: (1) provinces with their kab/kota (margin: province,
+    the province row itself in the group, so a hidden province cell also gets a hidden part);
+    (2) each kab/kota with its kecamatan. Cells hidden by one table are forced hidden in the
+    next (passed as the smallest count, 1, which only the primary rule reads) until no table
+    hides anything new; cells the ranking already fixes cost more, so they are chosen last."""
+    v = cube.values
+    rows = cube.rows
+    hidden = cube.forced.copy() & (v > 0)
+    groups = _row_groups(cube.columns, cube.years, cube.served)
+    lvl = rows["area_level"].to_numpy()
+    prov_code = pd.factorize(rows["provinsi"])[0]
+    kab_code = pd.factorize(rows["provinsi"].astype(str) + "\x00" + rows["kab_kota"].astype(str))[0]
+    tables = [np.flatnonzero(np.isin(lvl, ["provinsi", "kab_kota"]))]
+    codes_of = [prov_code[tables[0]]]
+    totals = [lvl[tables[0]] == "provinsi"]
+    if (lvl == "kecamatan").any():
+        t2 = np.flatnonzero(np.isin(lvl, ["kab_kota", "kecamatan"]))
+        tables.append(t2)
+        codes_of.append(kab_code[t2])
+        totals.append(lvl[t2] == "kab_kota")
+    latent = cube.latent
+    known = cube.derivable.copy()
+    for _ in range(50):
+        before = hidden.copy()
+        _settle_latent(hidden, known, latent, groups, tables, codes_of)
+        for sel, codes, is_total in zip(tables, codes_of, totals, strict=True):
+            cost = v[sel].copy()
+            h = hidden[sel]
+            cost[h] = 1
+            fixed = known[sel] & ~h & (cost >= k)
+            cost[fixed] += _OFFSET
+            cost[_lonely(v[sel], codes, is_total) & ~h & ~fixed & (cost >= k)] += _LONELY
+            m = suppression_mask(cost, k, groups, codes)
+            hidden[sel] |= m
+        if np.array_equal(hidden, before):
+            break
+    return hidden
+
+
+def _audit_kab(
+    cube: Cube, hidden: np.ndarray, rows, kel_v, kel_m, k: int = 5, *, office: bool = True
+) -> set:
+    """Secret cells of one kab/kota (its hidden kelurahan cells and hidden office cells) that
+    the linear relations between ranking.csv and our tables pin down exactly.
+
+    Unknowns: hidden cells of the kelurahan below and of the office ``rows``, plus every latent
+    office cell; equations: the ranking's row groups per kelurahan, office = sum of its
+    kelurahan, and the office row groups. A cell is pinned iff it is in the system's row space
+    (:func:`_free_vars`), or when its published bounds ("<k": 1..k-1, "≥k": k or more) and
+    the equations squeeze it to one whole number (:func:`_squeeze`). ``office=False`` gives
+    what the ranking alone pins (not monitoring's doing)."""
+    kel_rows = [
+        int(i) for i in np.flatnonzero(np.logical_or.reduce([cube.members[r] for r in rows]))
+    ]
+    var: dict = {}
+    bounds: list[list[float]] = []
+    lat = cube.latent
+    exists = cube.exists
+
+    def term(key, value, is_unknown):
+        if not is_unknown:
+            return None, float(value)
+        if key not in var:
+            var[key] = len(var)
+            if key[0] == "o" and lat[key[1], key[2]] and not hidden[key[1], key[2]]:
+                bounds.append([0.0, _INF])
+            else:
+                bounds.append([1.0, k - 1.0] if value < k else [float(k), _INF])
+        return var[key], 0.0
+
+    eqs = []  # dict var->coef per equation
+    consts = []  # sum of the known terms of each equation
+
+    def equation(items):
+        coef: dict = {}
+        const = 0.0
+        for key, value, unknown, c in items:
+            j, val = term(key, value, unknown)
+            if j is None:
+                const += c * val
+            else:
+                coef[j] = coef.get(j, 0.0) + c
+        if coef:
+            eqs.append(coef)
+            consts.append(const)
+
+    cidx = {c: i for i, c in enumerate(SUPPRESSED_COUNTS)}
+    for i in kel_rows:
+        for tot, parts in ROW_GROUPS:
+            items = [(("k", i, tot), kel_v[i, cidx[tot]], kel_m[i, cidx[tot]], 1.0)]
+            items += [(("k", i, p), kel_v[i, cidx[p]], kel_m[i, cidx[p]], -1.0) for p in parts]
+            equation(items)
+    groups = _row_groups(cube.columns, cube.years, cube.served)
+    src = _sources(cube.served)
+    for r in rows if office else []:
+
+        def cell(j, r=r):
+            return (("o", r, j), cube.values[r, j], bool(hidden[r, j]) or bool(lat[r, j]))
+
+        for tot, parts in groups:
+            if not exists[r, [tot, *parts]].all():
+                continue
+            equation([(*cell(tot), 1.0)] + [(*cell(p), -1.0) for p in parts])
+        below = [int(i) for i in np.flatnonzero(cube.members[r])]
+        for name, cols in src.items():
+            if name == "need_agent_total":
+                continue  # follows from the office group clients = f + r + need
+            j = cube.columns.index(name)
+            items = [(*cell(j), 1.0)]
+            for i in below:
+                for c in cols:
+                    items.append((("k", i, c), kel_v[i, cidx[c]], kel_m[i, cidx[c]], -1.0))
+            equation(items)
+    if not var or not eqs:
+        return set()
+    free = _free_vars(eqs, len(var)) & ~_squeeze(eqs, consts, bounds)
+    pinned = set()
+    for key, j in var.items():
+        if free[j]:
+            continue
+        if key[0] == "o" and lat[key[1], key[2]]:
+            continue  # latent: not a secret in itself
+        pinned.add(key)
+    return pinned
+
+
+def _squeeze(eqs: list[dict], consts: list[float], bounds: list[list[float]]) -> np.ndarray:
+    """Interval propagation: each equation (sum coef*x + const = 0) narrows every variable to
+    what the others' bounds allow, repeated until stable. True where a variable is left with
+    fewer than two whole numbers (a "<5" and a "≥5" summing to 6 are both pinned)."""
+    b = [list(x) for x in bounds]
+    for _ in range(30):
+        changed = False
+        for coef, const in zip(eqs, consts, strict=True):
+            items = list(coef.items())
+            lo_sum = sum(c * (b[j][0] if c > 0 else b[j][1]) for j, c in items)
+            hi_sum = sum(c * (b[j][1] if c > 0 else b[j][0]) for j, c in items)
+            for j, c in items:
+                own_lo = c * (b[j][0] if c > 0 else b[j][1])
+                own_hi = c * (b[j][1] if c > 0 else b[j][0])
+                rest_lo, rest_hi = lo_sum - own_lo, hi_sum - own_hi
+                if math.isnan(rest_lo) or math.isnan(rest_hi):
+                    continue
+                # c*x = -const - rest
+                lo_cx, hi_cx = -const - rest_hi, -const - rest_lo
+                lo_x, hi_x = (lo_cx / c, hi_cx / c) if c > 0 else (hi_cx / c, lo_cx / c)
+                if lo_x > b[j][0] + 1e-9:
+                    b[j][0] = math.ceil(lo_x - 1e-9)
+                    changed = True
+                if hi_x < b[j][1] - 1e-9:
+                    b[j][1] = math.floor(hi_x + 1e-9)
+                    changed = True
+        if not changed:
+            break
+    return np.asarray([hi - lo < 1 for lo, hi in b], dtype=bool)
+
+
+def _free_vars(eqs: list[dict], n: int) -> np.ndarray:
+    """For a homogeneous system (one dict var->coef per equation), True where a variable is
+    not pinned (some solution moves it).
+
+    A variable that appears in a single equation can absorb any change there: it is free, and
+    that equation no longer constrains the others, so both are dropped (repeatedly). What is
+    left is tested exactly: x_j is pinned iff e_j lies in the row space, read from an
+    orthonormal row-space basis (QR with pivoting of A transposed)."""
+    from scipy.linalg import qr
+
+    free = np.zeros(n, dtype=bool)
+    live = list(range(len(eqs)))
+    while True:
+        count = np.zeros(n, dtype=np.int64)
+        for e in live:
+            for j in eqs[e]:
+                count[j] += 1
+        drop = {e for e in live if len(eqs[e]) > 1 and any(count[j] == 1 for j in eqs[e])}
+        if not drop:
+            break
+        for e in drop:
+            for j in eqs[e]:
+                if count[j] == 1:
+                    free[j] = True
+        live = [e for e in live if e not in drop]
+    used = sorted({j for e in live for j in eqs[e]})
+    untouched = np.ones(n, dtype=bool)
+    untouched[used] = False
+    free |= untouched  # in no remaining equation (and not dropped as pinned): free
+    if not used:
+        return free
+    pos = {j: i for i, j in enumerate(used)}
+    a = np.zeros((len(live), len(used)))
+    for r, e in enumerate(live):
+        for j, c in eqs[e].items():
+            a[r, pos[j]] = c
+    q, rr, _ = qr(a.T, mode="economic", pivoting=True)
+    diag = np.abs(np.diag(rr)) if rr.size else np.zeros(0)
+    rank = int((diag > 1e-9 * max(1.0, diag.max(initial=0.0))).sum())
+    in_rowspace = (q[:, :rank] ** 2).sum(axis=1) > 1 - 1e-9
+    for j, i in pos.items():
+        free[j] = not in_rowspace[i]
+    return free
+
+
+def protect_linked(result, cube: Cube, k: int, max_rounds: int = 20) -> np.ndarray:
+    """:func:`protect`, then an exact check per kab/kota (:func:`_audit_kab`) against every
+    linear relation with ranking.csv: where a secret cell is pinned that the ranking alone does
+    not pin, the smallest visible office cell whose hiding unpins it is hidden too and the
+    protection re-run (so margins and years follow), until the check is clean."""
+    kel = result.kelurahan
+    mask = public_mask(kel, k)
+    cols = [c for c in SUPPRESSED_COUNTS]
+    kel_v = np.column_stack(
+        [
+            pd.to_numeric(kel[c], errors="coerce").fillna(0).to_numpy()
+            if c in kel
+            else np.zeros(len(kel))
+            for c in cols
+        ]
+    )
+    kel_m = np.column_stack(
+        [mask[c].to_numpy() if c in mask else np.zeros(len(kel), dtype=bool) for c in cols]
+    )
+    lvl = cube.rows["area_level"].to_numpy()
+    kab_rows = np.flatnonzero(lvl == "kab_kota")
+    hidden = protect(cube, k)
+    lat_cells = cube.latent
+    alone: dict = {}
+    for _ in range(max_rounds):
+        added = False
+        for r in kab_rows:
+            kec_rows = np.flatnonzero((lvl == "kecamatan") & _same_kab(cube.rows, r))
+            rows = [int(r), *(int(x) for x in kec_rows)]
+            if r not in alone:
+                alone[r] = _audit_kab(cube, hidden, rows, kel_v, kel_m, k, office=False)
+            pinned = _audit_kab(cube, hidden, rows, kel_v, kel_m, k) - alone[r]
+            if not pinned:
+                continue
+            cand = [
+                (int(cube.values[rr, j]), rr, j)
+                for rr in rows
+                for j in range(len(cube.columns))
+                if not hidden[rr, j]
+                and cube.values[rr, j] > 0
+                and not cube.derivable[rr, j]
+                and not lat_cells[rr, j]
+            ]
+            cand.sort()
+            best = None
+            for _, rr, j in cand[:6]:  # the cheapest few: each trial is a null-space solve
+                trial = hidden.copy()
+                trial[rr, j] = True
+                left = _audit_kab(cube, trial, rows, kel_v, kel_m, k) - alone[r]
+                if not left:
+                    best = (rr, j)
+                    break
+            if best is None and cand:
+                best = (cand[0][1], cand[0][2])
+            if best is None:
+                continue
+            cube.forced[best] = True
+            added = True
+        if not added:
+            break
+        hidden = protect(cube, k)
+    return hidden
+
+
+def _same_kab(rows: pd.DataFrame, r: int) -> np.ndarray:
+    return (rows["provinsi"] == rows["provinsi"].iloc[r]).to_numpy() & (
+        rows["kab_kota"] == rows["kab_kota"].iloc[r]
+    ).to_numpy()
+
+
+def _settle_latent(hidden, known, latent, groups, tables, codes_of) -> None:
+    """In place: a latent cell (not published by us, unknown to an attacker only while some
+    cell below it is hidden) that is the single unknown cell of a row group or margin group is
+    given by that group's other cells: it counts as known from then on. Treating a cell as
+    known is always the safe side (it can no longer protect anyone)."""
+    lat_cols = np.flatnonzero(latent.any(axis=0))
+    changed = True
+    while changed:
+        changed = False
+        for tot, parts in groups:
+            cells = [tot, *parts]
+            single = hidden[:, cells].sum(axis=1) == 1
+            for r in np.flatnonzero(single):
+                c = cells[int(np.flatnonzero(hidden[r, cells])[0])]
+                if latent[r, c]:
+                    hidden[r, c] = False
+                    known[r, c] = True
+                    changed = True
+        for sel, codes in zip(tables, codes_of, strict=True):
+            for c in lat_cols:
+                col = hidden[sel, c] & latent[sel, c]
+                count = np.bincount(codes, weights=col.astype(float))
+                for g in np.flatnonzero(count == 1):
+                    r = sel[(codes == g) & col][0]
+                    hidden[r, c] = False
+                    known[r, c] = True
+                    changed = True
+
+
+def _lonely(v: np.ndarray, codes: np.ndarray, is_total: np.ndarray) -> np.ndarray:
+    """Part cells that are the only non-zero part of their column in their margin group: hiding
+    one would force the group's total (the BNNP's or BNNK's own figure) to be hidden too, so
+    the row rule should prefer another cell of the row."""
+    n_groups = int(codes.max()) + 1 if len(codes) else 0
+    part = ~is_total
+    nz = (v > 0) & part[:, None]
+    per_group = np.zeros((n_groups, v.shape[1]), dtype=np.int64)
+    np.add.at(per_group, codes, nz.astype(np.int64))
+    return nz & (per_group[codes] == 1)
+
+
+def _label(value: int, hidden: bool, k: int) -> object:
+    if not hidden:
+        return int(value)
+    return suppressed_label(k) if value < k else complementary_label(k)
+
+
+# -- published tables ---------------------------------------------------------------------------
+@dataclass
+class Monitoring:
+    """The published monitoring tables (labels instead of hidden counts) of one result."""
+
+    summary: pd.DataFrame
+    trend: pd.DataFrame
+    progress: pd.DataFrame
+    change: pd.DataFrame | None
+    change_units: pd.DataFrame | None  # per-unit change with kode, for the map layer
+    k: int
+    years: list[int | None]
+
+    def csv_files(self) -> dict[str, bytes]:
+        """File name -> CSV bytes, the CLI's extra outputs."""
+        from ibm_geo.export.tables import csv_text
+
+        files = {
+            "progress.csv": self.progress,
+            "trend.csv": self.trend,
+            "summary.csv": self.summary,
+        }
+        if self.change is not None:
+            files["change.csv"] = self.change
+        return {n: csv_text(df).encode("utf-8") for n, df in files.items()}
+
+    def sheets(self) -> dict[str, pd.DataFrame]:
+        """Workbook sheets (Bahasa names, as the rest of the workbook)."""
+        out = {"capaian": self.progress, "tren": self.trend, "ringkasan kantor": self.summary}
+        if self.change is not None:
+            out["perubahan"] = self.change
+        return out
+
+
+def monitor(
+    result,
+    targets: pd.DataFrame | None = None,
+    previous: pd.DataFrame | None = None,
+    *,
+    by_kecamatan: bool = False,
+) -> Monitoring:
+    """Summary, trend, progress (and change when ``previous`` is given) of one analysis, every
+    client count protected by :func:`protect`. ``targets`` from :func:`read_targets`,
+    ``previous`` from :func:`read_previous`."""
+    k = result.scenario.suppression_k
+    cube = build_cube(result, by_kecamatan=by_kecamatan)
+    hidden = protect_linked(result, cube, k)
+    v = cube.values
+    rows = cube.rows
+    lab = np.empty(v.shape, dtype=object)
+    for i in range(v.shape[0]):
+        for j in range(v.shape[1]):
+            lab[i, j] = _label(int(v[i, j]), bool(hidden[i, j]), k)
+
+    # summary
+    jc, ju, jr, jn = (cube.col(m) for m in ("clients", "unserved", "referral_berat", "need_agent"))
+    cap = cube.open["capacity"].to_numpy()
+    gap = []
+    for i in range(len(rows)):
+        need = int(v[i, jn])
+        if hidden[i, jn]:  # need hidden: only its bound, minus the public capacity
+            lo = max(0, (1 if need < k else k) - int(cap[i]))
+            gap.append(suppressed_label(k) if need < k else f"≥{lo}")
+        else:
+            gap.append(max(0, need - int(cap[i])))
+    summary = pd.DataFrame(
+        {
+            "area": rows["area"],
+            "area_level": rows["area_level"],
+            "clients": lab[:, jc],
+            "unserved": lab[:, ju],
+            "referral_berat": lab[:, jr],
+            "agents_active": cube.open["agents_active"],
+            "capacity": cube.open["capacity"],
+            "capacity_gap": gap,
+            "ibm_villages": cube.open["ibm_villages"],
+        }
+    )[SUMMARY_COLUMNS]
+
+    # trend: provinces and kab/kota, one row per year
+    trend_rows = []
+    for i in np.flatnonzero(rows["area_level"].isin(["provinsi", "kab_kota"]).to_numpy()):
+        for y in cube.years:
+            trend_rows.append(
+                [
+                    rows["area"].iloc[i],
+                    rows["area_level"].iloc[i],
+                    UNKNOWN_YEAR if y is None else int(y),
+                    *(lab[i, cube.col(m, y)] for m in YEAR_MEASURES),
+                ]
+            )
+    trend = pd.DataFrame(trend_rows, columns=TREND_COLUMNS)
+
+    progress = _progress(targets, cube, lab, hidden, k)
+    change = change_units = None
+    if previous is not None:
+        change, change_units = _change(result, previous, summary, rows, k)
+    return Monitoring(summary, trend, progress, change, change_units, k, cube.years)
+
+
+def _progress(targets, cube: Cube, lab, hidden, k) -> pd.DataFrame:
+    if targets is None or len(targets) == 0:
+        return pd.DataFrame(columns=PROGRESS_COLUMNS)
+    rows = cube.rows
+    where = {
+        (a, lv): i for i, (a, lv) in enumerate(zip(rows["area"], rows["area_level"], strict=True))
+    }
+    out = []
+    for t in targets.itertuples(index=False):
+        i = where.get((t.area, t.area_level))
+        target = float(t.target)
+        tgt = int(target) if target.is_integer() else target
+        if i is None:
+            achieved, hid = 0, False
+        elif t.indicator in ("rehab", "pascarehab"):
+            m = "clients" if t.indicator == "rehab" else "followed_up"
+            if t.year in cube.years:
+                j = cube.col(m, t.year)
+                achieved, hid = int(cube.values[i, j]), bool(hidden[i, j])
+            else:
+                achieved, hid = 0, False
+        elif t.indicator == "agen":
+            achieved, hid = int(cube.open["agents_active"].iloc[i]), False
+        else:
+            achieved, hid = int(cube.open["ibm_villages"].iloc[i]), False
+        if hid:
+            shown: object = _label(achieved, True, k)
+            bound = 100.0 * k / target
+            if achieved < k:
+                percent: object = f"<{math.ceil(bound * 10) / 10:g}"
+            else:
+                percent = f"≥{math.floor(bound * 10) / 10:g}"
+        else:
+            shown, percent = achieved, round(100.0 * achieved / target, 1)
+        out.append([t.area, t.area_level, int(t.year), t.indicator, shown, tgt, percent])
+    return pd.DataFrame(out, columns=PROGRESS_COLUMNS)
+
+
+# -- change since the last rakor ----------------------------------------------------------------
+
+
+def parse_published(value: object, default_k: int = 5) -> tuple[float, float] | None:
+    """The interval a published count stands for: ``12`` -> (12, 12), ``"<5"`` -> (1, 4),
+    ``"≥5"`` / ``">=5"`` -> (5, inf); None when empty (a suppressed null of the GeoJSON is read
+    by :func:`read_previous` with the row's ``suppressed`` list)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    s = str(value).strip().replace(" ", "")
+    if s == "":
+        return None
+    m = re.fullmatch(r"<(\d+)", s)
+    if m:
+        return (1.0, float(int(m.group(1)) - 1))
+    m = re.fullmatch(r"(?:≥|>=)(\d+)", s)
+    if m:
+        return (float(m.group(1)), _INF)
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", s):  # Indonesian thousands: 1.234
+        s = s.replace(".", "")
+    try:
+        x = float(s.replace(",", "."))
+    except ValueError:
+        return None
+    return (x, x)
+
+
+#: headers of the published per-unit tables (English keys and the Indonesian/English workbook
+#: headers) -> the columns change needs
+_PREVIOUS_HEADERS = {
+    "kode": "kode",
+    "code": "kode",
+    "nama": "nama",
+    "kelurahan_desa": "nama",
+    "village": "nama",
+    "name": "nama",
+    "kab_kota": "kab_kota",
+    "regency_city": "kab_kota",
+    "unserved": "unserved",
+    "belum_terlayani": "unserved",
+}
+
+
+def _canon_previous(df: pd.DataFrame) -> pd.DataFrame:
+    from ibm_geo.io.tables import header_key
+
+    ren: dict = {}
+    for c in df.columns:
+        canon = _PREVIOUS_HEADERS.get(header_key(c))
+        if canon and canon not in ren.values():
+            ren[c] = canon
+    return df.rename(columns=ren)
+
+
+def read_previous(source: str | Path | bytes, *, name: str | None = None) -> pd.DataFrame:
+    """An earlier run's published per-unit table: its ``results.geojson``, ``ranking.xlsx`` or
+    ``ranking.csv``. Returns ``kode, nama, kab_kota, lo, hi, label`` (unserved as an interval:
+    a suppressed label is never read as a number)."""
+    fname = name or (Path(source).name if not isinstance(source, bytes) else "previous")
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    text_head = data[:200].lstrip()
+    k_guess = 5
+    if text_head.startswith(b"{"):
+        try:
+            doc = json.loads(data.decode("utf-8-sig"))
+            props = [f.get("properties") or {} for f in doc["features"]]
+            k_guess = int((doc.get("ibm_geo_manifest") or {}).get("suppression_k", 5) or 5)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UserError("monitoring.previous_unreadable", file=fname, detail=str(exc)) from exc
+        df = pd.DataFrame(props)
+        if "unserved" in df and "suppressed" in df:
+            # GIS layer: a hidden count is null and named in `suppressed`
+            hid = df["suppressed"].fillna("").astype(str).str.split(";").map(set)
+            df["unserved"] = [
+                "≥1" if ("unserved" in h and pd.isna(u)) else u
+                for u, h in zip(df["unserved"], hid, strict=True)
+            ]
+    elif data[:4] == b"PK\x03\x04":
+        import io
+
+        try:
+            book = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=object)
+        except Exception as exc:
+            raise UserError("monitoring.previous_unreadable", file=fname, detail=str(exc)) from exc
+        book = {n: _canon_previous(s) for n, s in book.items()}
+        sheet = next((s for s in book.values() if {"kode", "unserved"} <= set(s.columns)), None)
+        if sheet is None:
+            raise UserError("monitoring.previous_columns", file=fname)
+        df = sheet
+    else:
+        from ibm_geo.io.tables import _read_raw
+
+        cmap = {a: c for a, c in _PREVIOUS_HEADERS.items()}
+        df = _read_raw(
+            data, fname if fname.endswith(".csv") else f"{fname}.csv", column_map=cmap
+        ).frame
+    df = _canon_previous(df)
+    if not {"kode", "unserved"} <= set(df.columns):
+        raise UserError("monitoring.previous_columns", file=fname)
+    iv = [parse_published(u, k_guess) for u in df["unserved"]]
+    out = pd.DataFrame(
+        {
+            "kode": df["kode"].astype(str),
+            "nama": df["nama"].astype(object) if "nama" in df else None,
+            "kab_kota": df["kab_kota"].astype(object) if "kab_kota" in df else None,
+            "lo": [np.nan if x is None else x[0] for x in iv],
+            "hi": [np.nan if x is None else x[1] for x in iv],
+            "label": [_published_text(u) for u in df["unserved"]],
+        }
+    )
+    return out.drop_duplicates("kode").reset_index(drop=True)
+
+
+def _published_text(u: object) -> object:
+    if u is None or u is pd.NA or (isinstance(u, float) and math.isnan(u)):
+        return None
+    if isinstance(u, float) and u.is_integer():
+        return int(u)
+    if isinstance(u, str) and re.fullmatch(r"\d+(\.0+)?", u.strip()):
+        return int(float(u))
+    return u
+
+
+def _interval_text(lo: float, hi: float) -> object:
+    if lo == hi:
+        return int(lo)
+    if hi == _INF:
+        return f"≥{int(lo):+d}"
+    if lo == -_INF:
+        return f"≤{int(hi):+d}"
+    return f"{int(lo):+d}..{int(hi):+d}"
+
+
+def _range_text(lo: float, hi: float) -> object:
+    """A count known as an interval: ``12``, ``"3..11"``, ``"≥7"``."""
+    if lo == hi:
+        return int(lo)
+    if hi == _INF:
+        return f"≥{int(lo)}"
+    return f"{int(lo)}..{int(hi)}"
+
+
+def _diff(now: tuple[float, float] | None, before: tuple[float, float] | None) -> object:
+    if now is None or before is None:
+        return None
+    return _interval_text(now[0] - before[1], now[1] - before[0])
+
+
+def _change(result, previous: pd.DataFrame, summary: pd.DataFrame, rows: pd.DataFrame, k: int):
+    """Per-unit and per-kab/kota change of unserved, from published values on both sides."""
+    pub = public_table(result.kelurahan, k)
+    now = pd.DataFrame(
+        {
+            "kode": pub["kode"].astype(str),
+            "nama": pub["nama"],
+            "kab_kota": _names(result.kelurahan, "kab_kota").to_numpy(),
+            "now": pub["unserved"],
+        }
+    )
+    prev = previous.set_index("kode")
+    units = []
+    for r in now.itertuples(index=False):
+        iv_now = parse_published(r.now, k)
+        if r.kode in prev.index:
+            p = prev.loc[r.kode]
+            before = None if pd.isna(p["lo"]) else (float(p["lo"]), float(p["hi"]))
+            label = p["label"]
+        else:
+            before, label = None, None
+        units.append([r.kode, r.nama, label, r.now, _diff(iv_now, before), r.kab_kota])
+    unit_df = pd.DataFrame(units, columns=[*CHANGE_COLUMNS, "kab_kota"])
+    # units of the earlier run that are not in this one (other filters, other boundaries)
+    gone = previous[~previous["kode"].isin(now["kode"])]
+    for r in gone.itertuples(index=False):
+        unit_df.loc[len(unit_df)] = [r.kode, r.nama, r.label, None, None, r.kab_kota]
+    # kab/kota: before = sum of the earlier unit intervals, now = the protected summary
+    kab_rows = []
+    kab_now = {
+        a: u
+        for a, lv, u in zip(
+            summary["area"], summary["area_level"], summary["unserved"], strict=True
+        )
+        if lv == "kab_kota"
+    }
+    kab_code = dict(zip(rows["area"], rows["kode"], strict=False))
+    prev_kab = previous.assign(
+        kab=previous["kode"].map(dict(zip(now["kode"], now["kab_kota"], strict=True)))
+    )
+    prev_kab["kab"] = prev_kab["kab"].fillna(prev_kab["kab_kota"])
+    for kab, u_now in kab_now.items():
+        part = prev_kab[prev_kab["kab"] == kab]
+        if len(part) and part["lo"].notna().all():
+            before = (float(part["lo"].sum()), float(part["hi"].sum()))
+            b_text = _range_text(*before)
+        else:
+            before, b_text = None, None
+        kab_rows.append(
+            [kab_code.get(kab) or kab, kab, b_text, u_now, _diff(parse_published(u_now, k), before)]
+        )
+    kab_df = pd.DataFrame(kab_rows, columns=CHANGE_COLUMNS)
+    table = pd.concat([kab_df, unit_df[CHANGE_COLUMNS]], ignore_index=True)
+    return table, unit_df

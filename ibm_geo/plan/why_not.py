@@ -1,0 +1,331 @@
+""" "Why not village X?": the reason, in plain words, that a kelurahan is not a proposed site or a
+pilot, so a planner can answer the question at a rakor.
+
+Decisions use the real figures (the same the plan used); every client figure written in the
+answer is the privacy layer's published value (``public_table``, ``public_sites``), so the
+answer discloses nothing the ranking table does not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ibm_geo.config import Scenario
+from ibm_geo.errors import UserError
+from ibm_geo.names import compact_key
+from ibm_geo.plan.pilots import unit_xy
+from ibm_geo.plan.recruitment import RecruitmentPlan
+
+#: every sentence in both languages, in one place
+TEXT: dict[str, dict[str, str]] = {
+    "site.chosen": {
+        "id": "{nama} diusulkan sebagai lokasi kelompok agen baru (urutan kontribusi {rank}); "
+        "kelompok di sana menjangkau {reach} klien yang belum terlayani.",
+        "en": "{nama} is proposed for a new agent group (contribution rank {rank}); a group "
+        "there reaches {reach} unserved clients.",
+    },
+    "site.no_unserved": {
+        "id": "{nama} tidak punya klien yang belum terlayani, jadi kelompok baru di sana tidak "
+        "menjangkau siapa pun yang belum dijangkau.",
+        "en": "{nama} has no unserved clients, so a new group there would reach nobody new.",
+    },
+    "site.forbidden": {
+        "id": "{nama} dikecualikan di skenario (plan.forbidden).",
+        "en": "{nama} is excluded in the scenario (plan.forbidden).",
+    },
+    "site.quota": {
+        "id": "Kuota {kab_kota} (plan.max_per_kab = {max}) sudah penuh.",
+        "en": "The quota of {kab_kota} (plan.max_per_kab = {max}) is already used up.",
+    },
+    "site.reached_existing": {
+        "id": "Klien yang belum terlayani di {nama} sudah terjangkau oleh agen yang ada dan "
+        "masih punya kapasitas dalam radius {radius_km} km.",
+        "en": "The unserved clients of {nama} are already within {radius_km} km of existing "
+        "agents with spare capacity.",
+    },
+    "site.reached_new": {
+        "id": "Klien di {nama} dijangkau oleh kelompok baru yang diusulkan di {site} "
+        "({dist_km} km).",
+        "en": "The clients of {nama} are reached by the new group proposed in {site} "
+        "({dist_km} km away).",
+    },
+    "site.weaker": {
+        "id": "Kelompok di {nama} hanya akan menjangkau {reach} klien baru (selain yang sudah "
+        "dijangkau rencana); lokasi terlemah yang dipilih menjangkau {last}. Dengan "
+        "{p} kelompok, lokasi lain menjangkau lebih banyak.",
+        "en": "A group in {nama} would reach only {reach} new clients (beyond those the plan "
+        "already reaches); the weakest chosen site reaches {last}. With {p} groups, other "
+        "places reach more.",
+    },
+    "site.no_plan": {
+        "id": "Belum ada rencana rekrutmen yang dihitung.",
+        "en": "No recruitment plan has been computed yet.",
+    },
+    "pilot.chosen": {
+        "id": "{nama} dipilih sebagai desa percontohan.",
+        "en": "{nama} is chosen as a pilot village.",
+    },
+    "pilot.few_unserved": {
+        "id": "Bukan percontohan: {unserved} klien belum terlayani, kurang dari minimum "
+        "{min} (pilots.min_unserved).",
+        "en": "Not a pilot: {unserved} unserved clients, fewer than the minimum {min} "
+        "(pilots.min_unserved).",
+    },
+    "pilot.has_agents": {
+        "id": "Bukan percontohan: sudah ada {agents} Agen Pemulihan aktif (percontohan hanya di "
+        "desa tanpa agen, pilots.exclude_existing).",
+        "en": "Not a pilot: it already has {agents} active recovery agents (pilots go to "
+        "villages without agents, pilots.exclude_existing).",
+    },
+    "pilot.kab_full": {
+        "id": "Bukan percontohan: {kab_kota} sudah mencapai batas {n} percontohan "
+        "(pilots.per_kab), semuanya dengan skor lebih tinggi ({names}); skor {nama} {score}, "
+        "peringkat {rank}.",
+        "en": "Not a pilot: {kab_kota} already has its {n} pilot(s) (pilots.per_kab), all with "
+        "higher scores ({names}); {nama} scores {score}, rank {rank}.",
+    },
+    "pilot.outranked": {
+        "id": "Bukan percontohan: skor {score} (peringkat {rank}) di bawah percontohan yang "
+        "dipilih.",
+        "en": "Not a pilot: score {score} (rank {rank}) is below the chosen pilots.",
+    },
+    "pilot.comparison": {
+        "id": "{nama} adalah desa pembanding untuk percontohan {pilot}.",
+        "en": "{nama} is the comparison village for pilot {pilot}.",
+    },
+    "pilot.none": {
+        "id": "Belum ada percontohan yang dipilih.",
+        "en": "No pilots have been chosen yet.",
+    },
+}
+
+
+@dataclass
+class WhyNot:
+    """The answer for one kelurahan: sentence keys with their figures, rendered per language."""
+
+    kode: str
+    nama: str
+    site: list[tuple[str, dict]] = field(default_factory=list)
+    pilot: list[tuple[str, dict]] = field(default_factory=list)
+
+    def lines(self, lang: str = "id") -> list[str]:
+        return [_say(k, lang, **v) for k, v in [*self.site, *self.pilot]]
+
+    def text(self, lang: str = "id") -> str:
+        return "\n".join(self.lines(lang))
+
+
+def _say(key: str, lang: str, **values) -> str:
+    tpl = TEXT[key].get(lang) or TEXT[key]["id"]
+    return tpl.format(**values)
+
+
+def find_unit(kelurahan: pd.DataFrame, name: str, kecamatan: str | None = None) -> int:
+    """Row position of the unit written ``name`` (a kode or a name, as people write it);
+    ``kecamatan`` narrows same-named units. A UserError names the choices otherwise."""
+    kode = kelurahan["kode"].astype(str).to_numpy()
+    hit = np.flatnonzero(kode == str(name).strip())
+    if hit.size == 1:
+        return int(hit[0])
+    keys = np.array([compact_key(v) for v in kelurahan["nama"].astype(object)], dtype=object)
+    hit = np.flatnonzero(keys == compact_key(name))
+    if kecamatan and hit.size > 1:
+        kk = np.array([compact_key(v) for v in kelurahan["kecamatan"].astype(object)])
+        narrowed = hit[kk[hit] == compact_key(kecamatan)]
+        hit = narrowed if narrowed.size else hit
+    if hit.size == 1:
+        return int(hit[0])
+    if hit.size > 1:
+        opts = [
+            f"{kelurahan['nama'].iat[i]} ({kelurahan['kecamatan'].iat[i]}, kode {kode[i]})"
+            for i in hit[:10]
+        ]
+        raise UserError("whynot.ambiguous", name=name, options=opts)
+    from rapidfuzz import fuzz, process
+
+    found = process.extract(compact_key(name), list(keys), scorer=fuzz.ratio, limit=5)
+    opts = [str(kelurahan["nama"].iat[f[2]]) for f in found]
+    raise UserError("whynot.unknown", name=name, options=opts)
+
+
+def why_not(
+    kelurahan: pd.DataFrame,
+    scenario: Scenario,
+    name: str,
+    *,
+    kecamatan: str | None = None,
+    plan: RecruitmentPlan | None = None,
+    pilots: pd.DataFrame | None = None,
+    backend=None,
+) -> WhyNot:
+    """Why ``name`` is (not) a proposed site and (not) a pilot under ``scenario``.
+
+    ``backend`` (:mod:`ibm_geo.distance`, roads) measures reach as the plan did; default
+    straight line."""
+    from ibm_geo.privacy import public_sites, public_table
+
+    kel = kelurahan.reset_index(drop=True)
+    i = find_unit(kel, name, kecamatan)
+    k = scenario.suppression_k
+    pub = public_table(kel, k)
+    kode = str(kel["kode"].iat[i])
+    nama = str(kel["nama"].iat[i])
+    kab = kel["kab_kota"].iat[i]
+    ans = WhyNot(kode=kode, nama=nama)
+    unserved = float(pd.to_numeric(pd.Series([kel["unserved"].iat[i]])).fillna(0).iat[0])
+    pub_unserved = pub["unserved"].iat[i] if "unserved" in pub else "?"
+    radius = float(scenario.plan.radius_m or scenario.radius_m)
+
+    # -- recruitment site ----------------------------------------------------------------------
+    if plan is None:
+        ans.site.append(("site.no_plan", {}))
+    else:
+        sites = plan.sites
+        pubs = public_sites(sites, k)
+        codes = sites["kode"].astype(str).tolist()
+        asg = plan.assignment
+        row = asg[asg["kode"].astype(str) == kode]
+        if kode in codes:
+            j = codes.index(kode)
+            ans.site.append(
+                (
+                    "site.chosen",
+                    {
+                        "nama": nama,
+                        "rank": int(sites["contribution_rank"].iat[j]),
+                        "reach": pubs["newly_reached"].iat[j],
+                    },
+                )
+            )
+        elif unserved <= 0:
+            ans.site.append(("site.no_unserved", {"nama": nama}))
+        elif kode in set(map(str, scenario.plan.forbidden)):
+            ans.site.append(("site.forbidden", {"nama": nama}))
+        elif len(row) and bool(row["covered_before"].iat[0]) and not _left(row):
+            ans.site.append(("site.reached_existing", {"nama": nama, "radius_km": _km(radius)}))
+        elif len(row) and row["site_kode"].notna().iat[0] and not _left(row):
+            sk = str(row["site_kode"].iat[0])
+            sname = kel.loc[kel["kode"].astype(str) == sk, "nama"]
+            ans.site.append(
+                (
+                    "site.reached_new",
+                    {
+                        "nama": nama,
+                        "site": sname.iat[0] if len(sname) else sk,
+                        "dist_km": _km(float(row["distance_m"].iat[0])),
+                    },
+                )
+            )
+        else:
+            cap = _quota_full(sites, scenario, kab)
+            if cap is not None:
+                ans.site.append(("site.quota", {"kab_kota": kab, "max": cap}))
+            else:
+                reach = _reach_if_opened(kel, plan, i, radius, backend)
+                one = pd.DataFrame({"kode": [kode], "newly_reached": [reach]})
+                shown = public_sites(one, k)["newly_reached"].iat[0]
+                last = pubs["newly_reached"].iat[-1] if len(pubs) else 0
+                ans.site.append(
+                    (
+                        "site.weaker",
+                        {"nama": nama, "reach": shown, "last": last, "p": len(sites)},
+                    )
+                )
+
+    # -- pilot ---------------------------------------------------------------------------------
+    if pilots is None or not len(pilots):
+        ans.pilot.append(("pilot.none", {}))
+        return ans
+    pcodes = pilots["kode"].astype(str).tolist()
+    comp = pilots["comparison_kode"].astype(str).tolist() if "comparison_kode" in pilots else []
+    score = pub["score"].iat[i] if "score" in pub else kel["score"].iat[i]
+    rank = kel["rank"].iat[i] if "rank" in kel else "?"
+    if kode in pcodes:
+        ans.pilot.append(("pilot.chosen", {"nama": nama}))
+    elif kode in comp:
+        p = pilots["nama"].iat[comp.index(kode)]
+        ans.pilot.append(("pilot.comparison", {"nama": nama, "pilot": p}))
+    elif unserved < scenario.pilots.min_unserved:
+        ans.pilot.append(
+            (
+                "pilot.few_unserved",
+                {"unserved": pub_unserved, "min": scenario.pilots.min_unserved},
+            )
+        )
+    elif scenario.pilots.exclude_existing and _agents(kel, i) > 0:
+        ans.pilot.append(("pilot.has_agents", {"agents": _agents(kel, i)}))
+    else:
+        same = pilots[pilots["kab_kota"] == kab]
+        per = scenario.pilots.per_kab
+        if per is not None and len(same) >= per:
+            ans.pilot.append(
+                (
+                    "pilot.kab_full",
+                    {
+                        "kab_kota": kab,
+                        "n": len(same),
+                        "names": ", ".join(map(str, same["nama"])),
+                        "nama": nama,
+                        "score": score,
+                        "rank": rank,
+                    },
+                )
+            )
+        else:
+            ans.pilot.append(("pilot.outranked", {"score": score, "rank": rank}))
+    return ans
+
+
+def _left(row: pd.DataFrame) -> bool:
+    """Unserved demand of the unit still unreached after the plan (capacity may leave some)."""
+    return (
+        float(row["demand"].iat[0])
+        - float(row["reached_before"].iat[0])
+        - float(row["reached_new"].iat[0])
+        > 1e-6
+    )
+
+
+def _km(m: float) -> str:
+    return "?" if not np.isfinite(m) else f"{m / 1000:.1f}"
+
+
+def _agents(kel: pd.DataFrame, i: int) -> int:
+    if "agents_active" not in kel:
+        return 0
+    return int(pd.to_numeric(pd.Series([kel["agents_active"].iat[i]])).fillna(0).iat[0])
+
+
+def _quota_full(sites: pd.DataFrame, scenario: Scenario, kab) -> int | None:
+    same = " ".join(str(kab).split()).casefold()
+    for key, cap in scenario.plan.max_per_kab.items():
+        named = " ".join(str(key).split()).casefold() == same
+        if named and int((sites["kab_kota"] == kab).sum()) >= cap:
+            return int(cap)
+    return None
+
+
+def _reach_if_opened(
+    kel: pd.DataFrame, plan: RecruitmentPlan, i: int, radius: float, backend=None
+) -> float:
+    """Unserved clients a group at unit ``i`` would add to the plan: what is still unreached
+    within the radius, up to one group's caseload."""
+    xy = unit_xy(kel, getattr(backend, "crs", None))
+    asg = plan.assignment.reset_index(drop=True)
+    left = (asg["demand"] - asg["reached_before"] - asg["reached_new"]).clip(lower=0)
+    if xy is None or len(asg) != len(kel):
+        return float(left.iat[i])
+    if backend is not None:
+        _, j, _ = backend.pairs(xy[i : i + 1], np.nan_to_num(xy), radius)
+        near = np.zeros(len(kel), dtype=bool)
+        near[j] = True
+    else:
+        near = np.hypot(*(xy - xy[i]).T) <= radius
+    got = float(left.to_numpy()[near].sum())
+    if plan.new_group_capacity is not None:
+        got = min(got, plan.new_group_capacity)
+    return got
