@@ -60,14 +60,29 @@ def auth_gate() -> bool:
     pw = _secret("app_password")
     if not pw or st.session_state.get("auth_ok"):
         return True
+    throttle = _login_throttle()
     with st.form("login"):
         typed = st.text_input(tr("auth.password"), type="password")
         if st.form_submit_button(tr("auth.enter")):
-            if hmac.compare_digest(typed.encode("utf-8"), str(pw).encode("utf-8")):
+            left = throttle.wait()
+            if left > 0:  # not even checked: a guess during the back-off costs nothing to refuse
+                st.error(tr("auth.wait", s=int(left) + 1))
+            elif hmac.compare_digest(typed.encode("utf-8"), str(pw).encode("utf-8")):
+                throttle.succeeded()
                 st.session_state["auth_ok"] = True
                 st.rerun()
-            st.error(tr("auth.wrong"))
+            else:
+                throttle.failed()
+                st.error(tr("auth.wrong"))
     return False
+
+
+@st.cache_resource
+def _login_throttle():
+    """One back-off for the whole server (a new browser tab does not reset it)."""
+    from ibm_geo_app.throttle import LoginThrottle
+
+    return LoginThrottle()
 
 
 # ---------------------------------------------------------------------------------------- caching

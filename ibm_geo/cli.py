@@ -354,7 +354,7 @@ def _write_analysis(
         written.append(p)
 
     put("ranking.csv", ex.ranking_csv(result.kelurahan, sc))
-    put("matches.csv", ex.matches_csv(result.matches))
+    put("matches.csv", ex.matches_csv(result.matches, result.scenario.suppression_k))
     put("data_quality.csv", ex.quality_csv(result.quality))
     put("results.geojson", ex.results_geojson(result.kelurahan, sc))
     put("scenario.toml", sc.to_bytes("toml"))
@@ -405,7 +405,7 @@ def analyze(
 ) -> None:
     """Rank kelurahan by unmet need and write ranking.csv/.xlsx, matches.csv, data_quality.csv,
     results.geojson and map.html into OUT. Every export holds per-kelurahan aggregates only; counts
-    below the suppression threshold k (default 5) are written as "<5"."""
+    below the suppression threshold k (default 5), and cells that would reveal them, are hidden."""
     if out.exists() and not out.is_dir():
         raise UserError("cli.out_is_file", path=str(out))
     _input(targets, "--targets")
@@ -418,17 +418,28 @@ def analyze(
         written = [
             out / p.name for p in _write_analysis(result, tmp, html=not no_map, monitoring=mon)
         ]
-    s = result.summary
+    _print_published_summary(result)
+    typer.echo("wrote " + ", ".join(p.name for p in written))
+
+
+# --- privacy (issue 9): the CLI prints published figures only -------------------------------
+def _print_published_summary(result) -> None:
+    """Totals and the top five exactly as the exports publish them (hidden = '*')."""
+    from .privacy import public_table, scope_totals
+
+    k = result.scenario.suppression_k
+    s = scope_totals(result.kelurahan, k)
+    # rows of the planner's own input file (not a count per area)
     typer.echo(f"{len(result.clients)} client rows read")
     typer.echo(
-        f"{s['kelurahan']} kelurahan/desa, {s['clients']} clients: {s['served']} served, "
-        f"{s['in_reach']} in reach of an agent, {s['referral_berat']} severe (BNNP referral), "
-        f"{s['unserved']} unserved; {len(result.quality)} data-quality notes."
+        f"{len(result.kelurahan)} kelurahan/desa, {s.get('clients')} clients: "
+        f"{s.get('served')} served, {s.get('in_reach')} in reach of an agent, "
+        f"{s.get('referral_berat')} severe (BNNP referral), {s.get('unserved')} unserved "
+        f"('*' = hidden, k={k}); {len(result.quality)} data-quality notes."
     )
-    top = result.kelurahan.head(5)
+    top = public_table(result.kelurahan, k).head(5)  # the whole table: same cells as exports
     for r in top.itertuples():
         typer.echo(f"  {r.rank:>3}. {r.nama} ({r.kab_kota}) score {r.score:.1f}")
-    typer.echo("wrote " + ", ".join(p.name for p in written))
 
 
 @app.command()
@@ -526,6 +537,7 @@ def plan(
         ):
             (tmp / name).write_bytes(data)
             written.append(tmp / name)
+    # objective and bound are sums of published demand (hidden counts = the band value)
     typer.echo(
         f"{rp.method}: {len(rp.sites)} sites, objective {rp.objective:.1f}, bound {rp.bound:.1f}, "
         f"gap {rp.gap:.2%}; {len(pilots)} pilot villages; solver: {rp.solver}"

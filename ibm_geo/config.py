@@ -10,12 +10,23 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
+from .components import REGISTRY
 from .errors import UserError
 
 STATUSES = ("belum", "aktif", "selesai", "putus")
+#: lowest suppression threshold accepted (UU PDP: 1 or 2 would publish single people)
+K_FLOOR = 3
 SEVERITIES = ("ringan", "sedang", "berat")
 
 # Upper bounds: beyond these a value is a typo (metres for km, an extra zero) or would exhaust the
@@ -42,31 +53,29 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
-class Weights(_Model):
-    """Relative weights of the unmet-need components; only their ratios matter."""
-
-    unserved_count: float = Field(0.35, ge=0, le=1000, description="Number of unserved clients")
-    unserved_share: float = Field(
-        0.20, ge=0, le=1000, description="Unserved share of clients needing care"
-    )
-    recency: float = Field(
-        0.15, ge=0, le=1000, description="How recently unserved clients left rehab"
-    )
-    distance: float = Field(
-        0.20, ge=0, le=1000, description="Distance to nearest active agent/service point"
-    )
-    presence: float = Field(
-        0.10, ge=0, le=1000, description="No existing IBM/agent presence in the village"
-    )
+class _WeightsBase(_Model):
+    """Relative weights of the score components; only their ratios matter."""
 
     @model_validator(mode="after")
-    def _not_all_zero(self) -> Weights:
+    def _not_all_zero(self) -> _WeightsBase:
         if sum(self.as_dict().values()) <= 0:
             raise _rule("scenario.weights_zero")
         return self
 
     def as_dict(self) -> dict[str, float]:
         return {k: float(v) for k, v in self.model_dump().items()}
+
+
+#: one field per registered component (ibm_geo.components), default = its default weight
+Weights = create_model(
+    "Weights",
+    __base__=_WeightsBase,
+    __doc__="Relative weights of the score components (ibm_geo.components); only ratios matter.",
+    **{
+        c.name: (float, Field(c.default_weight, ge=0, le=1000, description=c.label["en"]))
+        for c in REGISTRY
+    },
+)
 
 
 class Filters(_Model):
@@ -193,7 +202,10 @@ class Scenario(_Model):
         10, ge=1, le=10_000, description="Clients per agent when not given"
     )
     group_size: int = Field(5, ge=1, le=100, description="Agents recruited per village group")
-    suppression_k: int = Field(5, ge=1, description="Counts 1..k-1 are shown as '<k' in exports")
+    # --- privacy (issue 9) ------------------------------------------------------------------
+    suppression_k: int = Field(
+        5, description="Counts 1..k-1 are hidden in every export; at least 3 (see docs/PRIVACY.md)"
+    )
     served_statuses: list[str] = Field(default_factory=lambda: ["aktif", "selesai"])
     severe_as_referral: bool = Field(True, description="Count unserved 'berat' as BNNP referrals")
     distance_cap_m: float = Field(
@@ -240,6 +252,14 @@ class Scenario(_Model):
         "'30 Juni 2025'); shown on maps and slides instead of the run date",
     )
     roads: RoadsConfig = Field(default_factory=RoadsConfig)
+
+    @field_validator("suppression_k")
+    @classmethod
+    def _k_floor(cls, v: int) -> int:
+        # carries its own error code (privacy section of ibm_geo.errors) to the CLI and app
+        if v < K_FLOOR:
+            raise _rule("privacy.k_floor", k=v, floor=K_FLOOR)
+        return v
 
     @model_validator(mode="after")
     def _check_statuses(self) -> Scenario:

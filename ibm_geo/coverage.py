@@ -76,6 +76,46 @@ def assign_nearest_with_capacity(
     return agent_of, dist_of
 
 
+def _assigned(clients, agents, served_statuses, default_capacity):
+    """(in follow-up, assigned agent index or -1, assigned to an active agent, spare capacity
+    per agent after its assigned clients)."""
+    n = len(clients)
+    in_followup = (
+        clients["status_pasca"].isin(list(served_statuses)).to_numpy(dtype=bool, na_value=False)
+    )
+    active = agents["aktif"].fillna(True).to_numpy(dtype=bool) if len(agents) else np.zeros(0, bool)
+    cap = (
+        agents["kapasitas"].fillna(default_capacity).to_numpy(dtype=np.int64)
+        if len(agents)
+        else np.zeros(0, np.int64)
+    )
+    cap = np.where(active, cap, 0)
+    agent_pos = pd.Series(np.arange(len(agents)), index=agents["agen_id"].astype("string"))
+    agent_pos = agent_pos[~agent_pos.index.duplicated()]
+    assigned = np.full(n, np.nan)
+    ids = clients["agen_id"].astype("string")
+    with_id = ids.notna().to_numpy()
+    if len(agents) and with_id.any():  # usually a small minority of a million rows
+        assigned[with_id] = ids[with_id].map(agent_pos).to_numpy(dtype=float, na_value=np.nan)
+    has_agent = ~np.isnan(assigned)
+    assigned_idx = np.where(has_agent, assigned, -1).astype(np.int64)
+    assigned_active = has_agent & (active[assigned_idx] if len(agents) else False)
+    load = np.bincount(assigned_idx[assigned_active], minlength=len(agents))
+    return in_followup, assigned_idx, assigned_active, np.maximum(cap - load, 0)
+
+
+def assigned_spare(
+    clients: pd.DataFrame,
+    agents: pd.DataFrame,
+    *,
+    served_statuses: list[str],
+    default_capacity: int,
+) -> np.ndarray:
+    """Spare capacity per agent after the clients assigned to them (``agen_id``): an agent at 0
+    is full and reaches nobody new (access distance, :func:`ibm_geo.metrics.access_distance`)."""
+    return _assigned(clients, agents, served_statuses, default_capacity)[3]
+
+
 def classify_clients(
     clients: pd.DataFrame,
     client_xy: np.ndarray,
@@ -101,32 +141,11 @@ def classify_clients(
     n = len(clients)
     cls = np.full(n, CLASSES.index(UNSERVED), dtype=np.int8)
     located = clients["located"].to_numpy(dtype=bool)
-    in_followup = (
-        clients["status_pasca"].isin(list(served_statuses)).to_numpy(dtype=bool, na_value=False)
+    in_followup, assigned_idx, assigned_active, spare = _assigned(
+        clients, agents, served_statuses, default_capacity
     )
-
-    active = agents["aktif"].fillna(True).to_numpy(dtype=bool) if len(agents) else np.zeros(0, bool)
-    cap = (
-        agents["kapasitas"].fillna(default_capacity).to_numpy(dtype=np.int64)
-        if len(agents)
-        else np.zeros(0, np.int64)
-    )
-    cap = np.where(active, cap, 0)
-    agent_pos = pd.Series(np.arange(len(agents)), index=agents["agen_id"].astype("string"))
-    agent_pos = agent_pos[~agent_pos.index.duplicated()]
-    assigned = np.full(n, np.nan)
-    ids = clients["agen_id"].astype("string")
-    with_id = ids.notna().to_numpy()
-    if len(agents) and with_id.any():  # usually a small minority of a million rows
-        assigned[with_id] = ids[with_id].map(agent_pos).to_numpy(dtype=float, na_value=np.nan)
-    has_agent = ~np.isnan(assigned)
-    assigned_idx = np.where(has_agent, assigned, -1).astype(np.int64)
-    assigned_active = has_agent & (active[assigned_idx] if len(agents) else False)
-
     served = in_followup | assigned_active
     cls[served] = CLASSES.index(SERVED)
-    load = np.bincount(assigned_idx[assigned_active], minlength=len(agents))
-    spare = np.maximum(cap - load, 0)
 
     severe = clients["tingkat"].eq("berat").to_numpy(dtype=bool, na_value=False)
     referral = ~served & severe if severe_as_referral else np.zeros(n, bool)

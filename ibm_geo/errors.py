@@ -284,6 +284,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "--out {path}: cannot be written ({detail}); choose another folder",
     },
     # --- privacy / disclosure control (issue 9) -----------------------------------------------
+    "privacy.k_floor": {
+        "id": "Skenario, kunci 'suppression_k': {k} terlalu kecil; angka 1 sampai k-1 akan "
+        "menunjukkan orang per orang. Gunakan {floor} atau lebih (bawaan 5).",
+        "en": "Scenario, key 'suppression_k': {k} is too small; counts 1 to k-1 would show single "
+        "people. Use {floor} or more (default 5).",
+    },
     # --- score, plan, pilots, matching (issue 11) --------------------------------------------
     "plan.quota_unknown_kab": {
         "id": "Skenario, plan.{option}: kab/kota '{kab}' tidak ada di antara lokasi kandidat. "

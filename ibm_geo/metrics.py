@@ -117,3 +117,23 @@ def nearest_distance(
         return pd.Series(backend.nearest(target_xy, rep_xy), index=index, name="dist_nearest_m")
     d, _ = cKDTree(target_xy).query(rep_xy, k=1)
     return pd.Series(d, index=index, name="dist_nearest_m")
+
+
+def access_distance(
+    rep_xy: np.ndarray,
+    agent_xy: np.ndarray,
+    agent_active: np.ndarray,
+    agent_spare: np.ndarray,
+    service_xy: np.ndarray,
+    index: pd.Index,
+    backend=None,
+) -> pd.Series:
+    """The one definition of access distance: metres from each unit to the nearest active agent
+    who still has room (spare capacity after the clients assigned to them) or service point.
+
+    An agent who is already full does not make a village "served": it counts as far. The
+    distance (straight line or roads, ``backend``) is :func:`nearest_distance`.
+    """
+    ok = np.asarray(agent_active, dtype=bool) & (np.asarray(agent_spare) > 0)
+    targets = np.vstack([np.asarray(agent_xy, dtype=float).reshape(-1, 2)[ok], service_xy])
+    return nearest_distance(rep_xy, targets, index, backend)

@@ -19,7 +19,7 @@ import shapely
 
 from . import metrics
 from .config import Scenario
-from .coverage import classify_clients
+from .coverage import assigned_spare, classify_clients
 from .crs import local_utm_crs
 from .distance import make_backend
 from .io import read_boundaries, read_points
@@ -296,6 +296,12 @@ def analyze_joined(joined: Joined, scenario: Scenario, roads=None) -> AnalysisRe
         # an agent we cannot place cannot reach anyone
         agents_for_cov["aktif"] = a["aktif"].fillna(True).astype(bool) & a["located"].astype(bool)
         agent_xy = np.where(np.isnan(agent_xy), 0.0, agent_xy)
+    spare_assigned = assigned_spare(
+        c,
+        agents_for_cov,
+        served_statuses=scenario.served_statuses,
+        default_capacity=scenario.default_capacity,
+    )
     cov, reach, spare = classify_clients(
         c,
         client_xy,
@@ -326,16 +332,19 @@ def analyze_joined(joined: Joined, scenario: Scenario, roads=None) -> AnalysisRe
         scenario.default_capacity,
     )
     sp = metrics.service_point_counts(units, s)
-    active_xy = (
-        agent_xy[agents_for_cov["aktif"].to_numpy(dtype=bool)] if len(a) else np.zeros((0, 2))
-    )
     sp_xy = (
         s.loc[s["located"].astype(bool), ["x", "y"]].to_numpy(dtype=float)
         if len(s)
         else np.zeros((0, 2))
     )
-    dist = metrics.nearest_distance(
-        joined.rep_xy, np.vstack([active_xy, sp_xy]), units.index, road_backend
+    dist = metrics.access_distance(
+        joined.rep_xy,
+        agent_xy,
+        agents_for_cov["aktif"].to_numpy(dtype=bool) if len(a) else np.zeros(0, dtype=bool),
+        spare_assigned,
+        sp_xy,
+        units.index,
+        road_backend,
     )
     recent = metrics.recent_unserved(units, counted, ref, scenario.recency_years)
     table = pd.concat([table, counts, agents_n, sp, dist, recent], axis=1)
@@ -433,7 +442,9 @@ def _snap_quality(joined: Joined, backend, scenario: Scenario) -> DataQuality:
 def rescore(result: AnalysisResult, scenario: Scenario) -> AnalysisResult:
     """New weights/classes on the same counts: no join, no coverage, no geometry work."""
     base = result.kelurahan.drop(
-        columns=[c for c in result.kelurahan.columns if c.startswith(("c_", "pts_", "reason_"))]
+        columns=[
+            c for c in result.kelurahan.columns if c.startswith(("c_", "pts_", "reason_", "pub_"))
+        ]
         + ["score", "rank", "priority_class", "priority_label", "stability"]
     )
     scored = score_table(base, scenario, result.reference_year)

@@ -41,14 +41,15 @@ Agent and service-point counts are not client data and are published as they are
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from ibm_geo.components import COUNT_DRIVEN
 from ibm_geo.io.boundaries import IDENTITY
 from ibm_geo.plan.pilots import PILOT_COLUMNS
 from ibm_geo.plan.recruitment import SITE_COLUMNS
-from ibm_geo.scoring import fill_reasons_many
 
 PUBLIC_IDENTITY = [*IDENTITY, "rep_lon", "rep_lat"]
 
@@ -58,7 +59,14 @@ RAWAT_COLS = ["rawat_jalan", "rawat_inap"]
 OUTCOME_COLS = ["served", "in_reach", "referral_berat", "unserved"]
 
 #: client-derived counts: suppressed 1..k-1 and protected by secondary suppression
-SUPPRESSED_COUNTS = ["clients", *STATUS_COLS, *TINGKAT_COLS, *RAWAT_COLS, *OUTCOME_COLS]
+SUPPRESSED_COUNTS = [
+    "clients",
+    *STATUS_COLS,
+    *TINGKAT_COLS,
+    *RAWAT_COLS,
+    *OUTCOME_COLS,
+    "unserved_recent",
+]
 #: hidden by the row rule only as a last resort (the figure the ranking is about)
 PROTECTED_COUNTS = ["unserved"]
 #: counts of public things (agents, offices): shown as they are
@@ -90,7 +98,7 @@ ROW_GROUPS: list[tuple[str, list[str]]] = [
     ("clients", OUTCOME_COLS),
 ]
 #: point columns blanked where `unserved` is suppressed (they are driven by the hidden counts)
-COUNT_DRIVEN_POINTS = ["pts_unserved_count", "pts_unserved_share", "pts_recency"]
+COUNT_DRIVEN_POINTS = [f"pts_{c}" for c in COUNT_DRIVEN]
 
 #: data-quality columns whose typed value may be personal data: the value is dropped
 PRIVATE_QUALITY_COLUMNS = {
@@ -121,35 +129,195 @@ _REASON_PCT = re.compile(r"\s*\(\d+\s*%\)")
 _RANK_WORDS = ("peringkat", "rank", "ke-", "no.", "skor", "score", "pilihan", "choice")
 
 
+#: the one label of every hidden count, whatever its value (see :func:`suppress`)
+HIDDEN = "*"
+
+
 def suppressed_label(k: int) -> str:
-    """The text shown instead of a small count (primary suppression)."""
-    return f"<{k}"
+    """The text shown instead of a hidden count: the same for a small count (1..k-1), for a zero
+    or larger count hidden to protect one, and for a whole small village's breakdown."""
+    return HIDDEN
 
 
 def complementary_label(k: int) -> str:
-    """The text shown instead of a cell hidden only to protect a small one (always >= k)."""
-    return f"≥{k}"
+    """Same label as :func:`suppressed_label`: two labels would tell a reader which hidden cell
+    is the small one."""
+    return HIDDEN
 
 
 def suppression_rule(k: int, lang: str = "id", *, curve: bool = True) -> str:
     """One-sentence rule for manifests and footers (``curve``: mention the rounded coverage
-    curve; a map has none, so its footer leaves that clause out)."""
+    curve; a map has none, so its footer leaves that clause out). Kept short: slides print it."""
     if lang == "en":
-        rounded = f"; the coverage curve is rounded to multiples of {k}" if curve else ""
+        rounded = f"; curve rounded to multiples of {k}" if curve else ""
         return (
-            f"Client counts from 1 to {k - 1} are shown as '<{k}'; cells hidden so that these "
-            f"cannot be recovered from row or kab/kota totals are shown as '≥{k}'{rounded}. "
-            "No client names, IDs or coordinates are included."
+            f"Hidden counts are marked {HIDDEN}: client counts 1 to {k - 1}, all counts of places "
+            f"with fewer than {k} clients, and cells that would reveal them{rounded}. No client "
+            "names, IDs or coordinates are included."
         )
-    rounded = f"; kurva cakupan dibulatkan ke kelipatan {k}" if curve else ""
+    rounded = f"; kurva dibulatkan ke kelipatan {k}" if curve else ""
     return (
-        f"Jumlah klien 1 sampai {k - 1} ditampilkan sebagai '<{k}'; sel yang ikut disembunyikan "
-        f"agar angka itu tidak dapat dihitung ulang dari total baris atau kab/kota ditampilkan "
-        f"'≥{k}'{rounded}. Tidak ada nama, ID, atau koordinat klien."
+        f"Angka tersembunyi ditandai {HIDDEN}: jumlah klien 1 sampai {k - 1}, semua angka wilayah "
+        f"dengan kurang dari {k} klien, dan sel yang dapat mengungkapnya{rounded}. Tidak ada "
+        "nama, ID, atau koordinat klien."
     )
 
 
 # -- core on arrays -----------------------------------------------------------------------------
+#: cost offsets: which cell a constraint with one hidden cell hides next (lowest cost first)
+_OFFSET = 1 << 40  # larger than any count
+
+
+def suppress(
+    values: np.ndarray,
+    k: int,
+    row_groups: list[tuple[int, list[int]]],
+    levels: list[np.ndarray] | tuple = (),
+    protected: tuple[int, ...] = (),
+    whole_row: int | None = None,
+    follows: tuple[tuple[int, int], ...] = (),
+) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """Hierarchical cell suppression of an (n_rows, n_cols) non-negative integer count matrix.
+
+    ``levels`` are nested groupings of the rows, finest first (e.g. kecamatan, kab/kota,
+    province, whole scope), each an int code per row; every level's totals are treated as
+    published (or known to a reader from elsewhere). Returns the row mask and, per level,
+    ``(totals, mask, parent code of each row of the level below)``.
+
+    1. primary: every cell 1..k-1, at every level; a row (unit or total) whose ``whole_row``
+       column is 1..k-1 hides *every* cell, zeros included (no breakdown of a handful of people);
+    2. secondary, repeated until nothing changes: every additive constraint -- a row group
+       (total = parts) in any row, and parent = sum of children in every column at every level --
+       that holds exactly one hidden cell hides one more: the cheapest, where a zero costs
+       least (a hidden zero is as good a complement as any, since every hidden cell wears the
+       same label), then small values, then an unpublished kecamatan total, then a kab/kota or
+       province total, and a ``protected`` column (the headline ``unserved``) last;
+    3. ``follows`` (follower, leader): a follower cell is hidden wherever its leader is (the
+       recent-unserved count is a subset of the unserved one).
+
+    Every hidden cell is written with one label, whatever its value: a reader can never tell a
+    primary cell from a complementary one (``<k`` next to ``>=k`` with a total of k+1 pins both).
+    """
+    v = np.asarray(values, dtype=np.int64)
+    n, ncol = v.shape if v.ndim == 2 else (0, 0)
+    # tiers: 0 = rows, 1.. = level totals
+    codes = [np.asarray(c, dtype=np.int64) for c in levels]
+    parent: list[np.ndarray] = []  # parent[t]: code in tier t+1 of each row of tier t
+    vals = [v]
+    for t, c in enumerate(codes):
+        ng = int(c.max()) + 1 if len(c) else 0
+        if t == 0:
+            parent.append(c)
+        else:
+            prev = codes[t - 1]
+            up = np.zeros(int(prev.max()) + 1 if len(prev) else 0, dtype=np.int64)
+            up[prev] = c
+            parent.append(up)
+        agg = np.zeros((ng, ncol), dtype=np.int64)
+        np.add.at(agg, c, v)
+        vals.append(agg)
+    masks = [np.zeros(x.shape, dtype=bool) for x in vals]
+    if k <= 1 or v.size == 0:
+        return masks[0], [(vals[t + 1], masks[t + 1], parent[t]) for t in range(len(codes))]
+    prot = np.zeros(ncol, dtype=bool)
+    prot[list(protected)] = True
+    big = np.iinfo(np.int64).max
+    # cost of hiding a cell of tier t: rows cheapest, then kecamatan, kab/kota, province totals
+    tier_cost = [0] + [_OFFSET // 4 * (t + 1) for t in range(len(codes))]
+    if len(codes):
+        tier_cost[-1] = big // 2  # the scope's grand total: only when nothing else is left
+    costs = []
+    for t, x in enumerate(vals):
+        # a non-zero complement protects best: a hidden zero can be pinned by other zero sums
+        c = np.where(x > 0, x, _OFFSET // 8) + tier_cost[t]
+        if t == 0:
+            # the headline column: an unpublished kecamatan total, then a zero, then the
+            # smallest count (a hidden large unserved would blur the ranking)
+            c = np.where(prot[None, :], _OFFSET * 2 + x, c)
+        costs.append(np.minimum(c, big - 2))
+    for t, x in enumerate(vals):
+        masks[t] |= (x >= 1) & (x <= k - 1)
+        if whole_row is not None:
+            masks[t] |= ((x[:, whole_row] >= 1) & (x[:, whole_row] <= k - 1))[:, None]
+    for _ in range(200):
+        before = sum(int(m.sum()) for m in masks)
+        for t in range(len(vals)):
+            _row_step(vals[t], masks[t], costs[t], row_groups, big)
+            for f, lead in follows:
+                masks[t][:, f] |= masks[t][:, lead]
+        for t in range(len(codes)):
+            cm, cc, cv = masks[t], costs[t], vals[t]
+            pm, pc, pv = masks[t + 1], costs[t + 1], vals[t + 1]
+            for col in range(ncol):
+                _margin_step(
+                    parent[t],
+                    cm[:, col],
+                    cc[:, col],
+                    cv[:, col],
+                    pm[:, col],
+                    pc[:, col],
+                    pv[:, col],
+                    big,
+                )
+        if sum(int(m.sum()) for m in masks) == before:
+            break
+    return masks[0], [(vals[t + 1], masks[t + 1], parent[t]) for t in range(len(codes))]
+
+
+def _row_step(v, mask, cost, row_groups, big) -> None:
+    """In place: a row group (total + parts) with exactly one hidden cell hides the cheapest
+    other cell of the group."""
+    rows = np.arange(len(v))
+    for tot, parts in row_groups:
+        cells = np.asarray([tot, *parts])
+        hm = mask[:, cells]
+        n_hidden = hm.sum(axis=1)
+        # hidden parts that add up to 0 are all pinned at 0: they need a non-zero companion
+        zero_sum = (n_hidden >= 1) & ((v[:, cells] * hm).sum(axis=1) == 0)
+        single = (n_hidden == 1) | zero_sum
+        if not single.any():
+            continue
+        cand = np.where(hm, big, cost[:, cells])
+        cand = np.where(zero_sum[:, None] & (v[:, cells] == 0), big, cand)
+        # the group total costs more than any unprotected part, less than a protected one
+        cand[:, 0] = np.where(
+            hm[:, 0] | (v[:, tot] == 0), big, np.minimum(cost[:, tot] + _OFFSET, big - 1)
+        )
+        j = cand.argmin(axis=1)
+        pick = single & (cand[rows, j] < big)
+        mask[rows[pick], cells[j[pick]]] = True
+
+
+def _margin_step(parent, cm, cc, cv, pm, pc, pv, big) -> None:
+    """In place, one column: a parent total whose children and itself hold exactly one hidden
+    cell hides the cheapest other one (a child, or the parent total itself)."""
+    ng = len(pm)
+    if ng == 0 or len(parent) == 0:
+        return
+    count = np.bincount(parent, weights=cm.astype(float), minlength=ng) + pm
+    # hidden cells adding up to 0 are all pinned at 0: they need a non-zero companion
+    hsum = np.bincount(parent, weights=np.where(cm, cv, 0).astype(float), minlength=ng)
+    hsum = hsum + np.where(pm, pv, 0)
+    zero_sum = (count >= 1) & (hsum == 0)
+    single = (count == 1) | zero_sum
+    if not single.any():
+        return
+    cand = np.where(single[parent] & ~cm & ~(zero_sum[parent] & (cv == 0)), cc, big)
+    order = np.lexsort((cand, parent))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = parent[order][1:] != parent[order][:-1]
+    heads = order[first]
+    best_child = np.full(ng, big)
+    best_child[parent[heads]] = cand[heads]
+    child_at = np.full(ng, -1)
+    child_at[parent[heads]] = heads
+    par_cost = np.where(single & ~pm & ~(zero_sum & (pv == 0)), pc, big)
+    take_child = single & (best_child < big) & (best_child <= par_cost)
+    cm[child_at[take_child]] = True
+    take_par = single & ~take_child & (par_cost < big)
+    pm[take_par] = True
+
+
 def suppression_mask(
     values: np.ndarray,
     k: int,
@@ -157,66 +325,115 @@ def suppression_mask(
     margin_codes: np.ndarray | None = None,
     protected: tuple[int, ...] = (),
 ) -> np.ndarray:
-    """Boolean mask of cells to hide in an (n_rows, n_cols) non-negative integer count matrix.
-
-    ``row_groups`` holds (total column index, part column indices); ``margin_codes`` (int per
-    row, e.g. kab_kota codes) groups rows whose column sums may be published. See module doc.
-    ``protected`` columns (the headline figure, ``unserved``) are hidden by the row rule only when
-    no other part and not the group total can be hidden instead: a planner can live without a
-    village's total but not without its unserved count.
-    """
-    v = np.asarray(values, dtype=np.int64)
-    if k <= 1 or v.size == 0:
-        return np.zeros(v.shape, dtype=bool)
-    mask = (v >= 1) & (v <= k - 1)
-    n = v.shape[0]
-    rows = np.arange(n)
-    big = np.iinfo(np.int64).max
-    offset = 1 << 40  # larger than any count
-    for _ in range(100):
-        before = int(mask.sum())
-        for tot, parts in row_groups:
-            cells = [tot, *parts]
-            single = mask[:, cells].sum(axis=1) == 1
-            if not single.any():
-                continue
-            # cost of hiding each candidate: its value; protected parts come after the total
-            pv = v[:, parts]
-            prot = np.isin(parts, protected)
-            cost = np.where(prot[None, :], pv + offset, pv)
-            cand = np.where((pv > 0) & ~mask[:, parts], cost, big)
-            tot_ok = (v[:, tot] > 0) & ~mask[:, tot]
-            # the total is a candidate before protected parts, otherwise only as a fallback
-            tot_cost = np.where(tot_ok, v[:, tot] + offset // 2 if prot.any() else big - 1, big)
-            j = cand.argmin(axis=1)
-            best = cand[rows, j]
-            pick = single & (best < big) & (best <= tot_cost)
-            mask[rows[pick], np.asarray(parts)[j[pick]]] = True
-            fallback = single & ~pick & (tot_cost < big)
-            mask[fallback, tot] = True
-        if margin_codes is not None and n:
-            codes = np.asarray(margin_codes)
-            for c in range(v.shape[1]):
-                _margin_step(v[:, c], mask[:, c], codes, big)
-        if int(mask.sum()) == before:
-            break
-    return mask
+    """Mask of hidden cells of a count matrix with row groups and one level of margins
+    (:func:`suppress` with a single level; kept for callers that only need the rows)."""
+    levels = [] if margin_codes is None else [np.asarray(margin_codes)]
+    return suppress(values, k, row_groups, levels, protected)[0]
 
 
-def _margin_step(col: np.ndarray, m: np.ndarray, codes: np.ndarray, big: int) -> None:
-    """In place: a margin (group of rows) with exactly one hidden cell hides one more."""
-    ngroups = int(codes.max()) + 1 if codes.size else 0
-    count = np.bincount(codes, weights=m.astype(float), minlength=ngroups)
-    single = count[codes] == 1
-    if not single.any():
-        return
-    cand = np.where(single & (col > 0) & ~m, col, big)
-    order = np.lexsort((cand, codes))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = codes[order][1:] != codes[order][:-1]
-    heads = order[first]
-    heads = heads[cand[heads] < big]
-    m[heads] = True
+# -- the one disclosure object per analysis -----------------------------------------------------
+#: hierarchy levels whose totals count as published, finest first (columns that define them)
+LEVELS: list[tuple[str, list[str]]] = [
+    ("kecamatan", ["provinsi", "kab_kota", "kecamatan"]),
+    ("kab_kota", ["provinsi", "kab_kota"]),
+    ("provinsi", ["provinsi"]),
+    ("total", []),
+]
+#: follower -> leader: hidden wherever the leader is (a subset of it)
+FOLLOWS = {"unserved_recent": "unserved"}
+
+
+def band_value(k: int) -> float:
+    """The number every hidden count stands for in a computation (score, plan demand, pilot
+    rules): fixed by k alone, so no published figure depends on a hidden value."""
+    return (k - 1) / 2
+
+
+@dataclass
+class Disclosure:
+    """Exact counts (internal) and which cells are published, at unit level and at every level
+    of the hierarchy. Build once per analysis with :func:`disclose`; every published figure is
+    derived from :meth:`labels` (text) or :meth:`numeric` (numbers, hidden = band value)."""
+
+    k: int
+    index: pd.Index
+    counts: pd.DataFrame
+    mask: pd.DataFrame
+    levels: dict[str, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = field(
+        default_factory=dict
+    )  # name -> (keys, totals, mask)
+
+    def hidden(self, col: str) -> np.ndarray:
+        if col not in self.mask:
+            return np.zeros(len(self.index), dtype=bool)
+        return self.mask[col].to_numpy()
+
+    def labels(self, col: str) -> pd.Series:
+        return _labelled(self.counts[col], self.hidden(col), self.k)
+
+    def numeric(self, col: str) -> np.ndarray:
+        v = self.counts[col].to_numpy(dtype=float)
+        return np.where(self.hidden(col), band_value(self.k), v)
+
+    def level_table(self, name: str) -> pd.DataFrame:
+        """Totals of one level (keys + labelled counts)."""
+        keys, tot, m = self.levels[name]
+        out = keys.copy()
+        for c in tot.columns:
+            out[c] = _labelled(tot[c], m[c].to_numpy(), self.k).to_numpy()
+        return out
+
+
+def _level_codes(kelurahan: pd.DataFrame) -> list[tuple[str, np.ndarray, pd.DataFrame]]:
+    out = []
+    n = len(kelurahan)
+    for name, cols in LEVELS:
+        cols = [c for c in cols if c in kelurahan]
+        if name != "total" and name not in cols:
+            continue
+        if not cols:
+            out.append((name, np.zeros(n, dtype=np.int64), pd.DataFrame(index=[0])))
+            continue
+        keys = kelurahan[cols].astype(object).where(kelurahan[cols].notna(), "")
+        tup = pd.MultiIndex.from_frame(keys) if len(cols) > 1 else pd.Index(keys[cols[0]])
+        codes, uniq = pd.factorize(tup)
+        frame = pd.DataFrame(list(uniq), columns=cols)
+        out.append((name, codes.astype(np.int64), frame))
+    return out
+
+
+def disclose(kelurahan: pd.DataFrame, k: int) -> Disclosure:
+    """Run disclosure control once over the per-kelurahan table (see module doc)."""
+    cols = [c for c in SUPPRESSED_COUNTS if c in kelurahan]
+    counts = _counts_frame(kelurahan, cols)
+    idx = {c: i for i, c in enumerate(cols)}
+    groups = [
+        (idx[t], [idx[p] for p in parts if p in idx])
+        for t, parts in ROW_GROUPS
+        if t in idx and any(p in idx for p in parts)
+    ]
+    prot = tuple(idx[c] for c in PROTECTED_COUNTS if c in idx)
+    follows = tuple((idx[f], idx[lead]) for f, lead in FOLLOWS.items() if f in idx and lead in idx)
+    lv = _level_codes(kelurahan)
+    m, tiers = suppress(
+        counts.to_numpy(),
+        k,
+        groups,
+        [c for _, c, _ in lv],
+        prot,
+        idx.get("clients"),
+        follows,
+    )
+    levels = {}
+    for (name, _, keys), (tot, tm, _) in zip(lv, tiers, strict=True):
+        levels[name] = (
+            keys.reset_index(drop=True),
+            pd.DataFrame(tot, columns=cols),
+            pd.DataFrame(tm, columns=cols),
+        )
+    return Disclosure(
+        k, kelurahan.index, counts, pd.DataFrame(m, index=kelurahan.index, columns=cols), levels
+    )
 
 
 # -- table wrappers -----------------------------------------------------------------------------
@@ -232,27 +449,9 @@ def _counts_frame(kelurahan: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     return pd.DataFrame(out, index=kelurahan.index)
 
 
-def _margin_codes(kelurahan: pd.DataFrame) -> np.ndarray:
-    if "kab_kota" not in kelurahan:
-        return np.zeros(len(kelurahan), dtype=np.int64)
-    keys = kelurahan["kab_kota"].astype(object).where(kelurahan["kab_kota"].notna(), "\x00none")
-    return pd.factorize(keys)[0].astype(np.int64)
-
-
 def public_mask(kelurahan: pd.DataFrame, k: int) -> pd.DataFrame:
     """Per-cell boolean mask (columns = :data:`SUPPRESSED_COUNTS` present) of hidden counts."""
-    cols = [c for c in SUPPRESSED_COUNTS if c in kelurahan]
-    counts = _counts_frame(kelurahan, cols)
-    idx = {c: i for i, c in enumerate(cols)}
-    groups = [
-        (idx[t], [idx[p] for p in parts if p in idx])
-        for t, parts in ROW_GROUPS
-        if t in idx and any(p in idx for p in parts)
-    ]
-    cols = list(counts.columns)
-    prot = tuple(cols.index(c) for c in PROTECTED_COUNTS if c in cols)
-    mask = suppression_mask(counts.to_numpy(), k, groups, _margin_codes(kelurahan), prot)
-    return pd.DataFrame(mask, index=kelurahan.index, columns=cols)
+    return disclose(kelurahan, k).mask
 
 
 def _round_to(s: pd.Series, step: float, ndigits: int) -> pd.Series:
@@ -260,177 +459,191 @@ def _round_to(s: pd.Series, step: float, ndigits: int) -> pd.Series:
     return (np.round(x / step) * step).round(ndigits)
 
 
+def public_share(d: Disclosure) -> np.ndarray:
+    """unserved / clients where both are published (rounded to 0.01, as the reason text says
+    it), NaN elsewhere: computable from the published counts, so it adds nothing."""
+    if "unserved" not in d.counts or "clients" not in d.counts:
+        return np.full(len(d.index), np.nan)
+    u = d.counts["unserved"].to_numpy(dtype=float)
+    c = d.counts["clients"].to_numpy(dtype=float)
+    ok = ~d.hidden("unserved") & ~d.hidden("clients") & (c > 0)
+    return np.where(ok, np.round(u / np.where(c > 0, c, 1), 2), np.nan)
+
+
 def public_table(kelurahan: pd.DataFrame, k: int, *, lang: str | None = None) -> pd.DataFrame:
     """Whitelisted, suppressed copy of the per-kelurahan table (plain DataFrame, no geometry).
 
-    Suppressed count cells hold the string ``"<k"``; other count cells hold Python ints (so the
-    count columns have object dtype). Row order and index are kept. ``lang`` keeps only that
-    language's reason column (``reason_id`` or ``reason_en``) when given.
+    Hidden count cells hold :func:`suppressed_label` (``"*"``); other count cells hold Python
+    ints (so the count columns have object dtype). Row order and index are kept. Score, points,
+    rank, class, stability and reasons of a table scored by :mod:`ibm_geo.scoring` are already
+    computed from published values and pass as they are (rounded); ``lang`` keeps only that
+    language's reason column.
     """
-    mask = public_mask(kelurahan, k)
+    d = disclose(kelurahan, k)
     cols = [c for c in PUBLIC_COLUMNS if c in kelurahan or c == "unserved_share"]
+    ours = "pub_unserved" in kelurahan  # scored from published values by ibm_geo.scoring
     out = pd.DataFrame(index=kelurahan.index)
-    counts = _counts_frame(kelurahan, list(mask.columns))
-    hidden = None
-    filled: dict[str, pd.Series] = {}
     for c in cols:
-        if c in mask.columns:
-            out[c] = _labelled(counts[c], mask[c].to_numpy(), k)
+        if c in d.mask.columns:
+            out[c] = d.labels(c)
         elif c in OPEN_COUNTS:
             out[c] = _counts_frame(kelurahan, [c])[c].astype(object)
         elif c == "unserved_share":
-            if "unserved_share" in kelurahan:
-                share = pd.to_numeric(kelurahan["unserved_share"], errors="coerce")
-            elif {"unserved", "clients"} <= set(kelurahan.columns):
-                cl = pd.to_numeric(kelurahan["clients"], errors="coerce").astype(float)
-                share = pd.to_numeric(kelurahan["unserved"], errors="coerce") / cl.where(cl > 0)
-            else:
-                continue
-            share = _round_to(share, 0.05, 2)
-            if "unserved" in mask:
-                share = share.where(~mask["unserved"])
-            out[c] = share
+            if {"unserved", "clients"} <= set(kelurahan.columns):
+                out[c] = public_share(d)
         elif c in ("score", "stability") or c.startswith("pts_"):
             v = _round_to(kelurahan[c], 0.1 if c != "stability" else 0.01, 2)
-            if c in COUNT_DRIVEN_POINTS and "unserved" in mask:
-                v = v.where(~mask["unserved"])
+            if not ours and c in COUNT_DRIVEN_POINTS and "unserved" in d.mask:
+                v = v.where(~d.mask["unserved"])  # a foreign score may be driven by the counts
             out[c] = v
         elif c == "dist_nearest_m":
             out[c] = _round_to(kelurahan[c], 100.0, 0)
         elif c in ("rep_lon", "rep_lat"):
             out[c] = pd.to_numeric(kelurahan[c], errors="coerce").round(5)
         elif c in ("reason_id", "reason_en") and lang in ("id", "en") and c != f"reason_{lang}":
-            continue  # the other language is not wanted: not filled, not kept
-        elif c in ("reason_id", "reason_en") and f"{c}_tpl" in kelurahan:
-            # our own texts: fill the placeholders with the public (suppressed) counts, which
-            # come earlier in PUBLIC_COLUMNS and are already in `out`; languages at once
-            if c not in filled:
-                wanted = [f"reason_{lang}"] if lang in ("id", "en") else cols
-                langs = [r for r in wanted if r in ("reason_id", "reason_en")]
-                langs = [r for r in langs if r in cols and f"{r}_tpl" in kelurahan]
-                tpls = [kelurahan[f"{r}_tpl"] for r in langs]
-                texts = fill_reasons_many(tpls, out["unserved"], out["clients"])
-                filled.update(zip(langs, texts, strict=True))
-            out[c] = filled[c]
+            continue  # the other language is not wanted
         elif c in ("reason_id", "reason_en"):
-            if hidden is None:
-                hidden = _hidden_info(counts, mask, k)
-            out[c] = _clean_reasons(kelurahan[c], hidden, k)
+            out[c] = kelurahan[c] if ours else _clean_reasons(kelurahan[c], k)
         else:
             out[c] = kelurahan[c]
-    if lang in ("id", "en"):
-        drop = "reason_en" if lang == "id" else "reason_id"
-        out = out.drop(columns=[drop], errors="ignore")
     return out
 
 
 def _labelled(values: pd.Series, hidden: np.ndarray, k: int) -> pd.Series:
-    """Ints, with hidden cells as "<k" (1..k-1) or "≥k" (complementary)."""
-    v = values.to_numpy()
+    """Ints, with every hidden cell as the one label (see :func:`suppressed_label`)."""
+    v = np.asarray(values)
     out = v.astype(object)
-    out[hidden & (v < k)] = suppressed_label(k)
-    out[hidden & (v >= k)] = complementary_label(k)
-    return pd.Series(out, index=values.index, dtype=object)
+    out[np.asarray(hidden, dtype=bool)] = suppressed_label(k)
+    idx = values.index if isinstance(values, pd.Series) else None
+    return pd.Series(out, index=idx, dtype=object)
 
 
-def _hidden_info(
-    counts: pd.DataFrame, mask: pd.DataFrame, k: int
-) -> dict[int, tuple[set[int], bool]]:
-    """For rows with a complementarily hidden cell (value >= k) or a hidden unserved/clients
-    only (by position): those values, and whether unserved/clients is hidden. Values 1..k-1 are
-    caught by the generic small-number rule of :func:`_clean_reasons` anyway."""
-    cols = list(mask.columns)
-    m = mask.to_numpy()
-    v = counts[cols].to_numpy()
-    key = [i for i, c in enumerate(cols) if c in ("unserved", "clients")]
-    big_hidden = m & (v >= k)
-    key_hidden = m[:, key].any(axis=1) if key else np.zeros(len(m), dtype=bool)
-    info = {}
-    for r in np.flatnonzero(big_hidden.any(axis=1) | key_hidden):
-        vals = {int(x) for x in v[r][big_hidden[r]]}
-        info[int(r)] = (vals, bool(key_hidden[r]))
-    return info
-
-
-def _clean_reasons(
-    reasons: pd.Series, info: dict[int, tuple[set[int], bool]] | None, k: int
-) -> pd.Series:
-    """Replace small or hidden client counts (and revealing shares) quoted in a reason text."""
+def _clean_reasons(reasons: pd.Series, k: int) -> pd.Series:
+    """A text not written by :mod:`ibm_geo.scoring` (e.g. a pilot reason): every number next to
+    a client word is hidden, whatever its value (ranks and scores stay)."""
     out = []
-    none: tuple[set[int], bool] = (set(), False)
 
-    def sub(m: re.Match, vals: set[int]) -> str:
-        before = (
-            m.string[max(0, m.start() - 16) : m.start()].rstrip().lower()
-        )  # rank words are short
+    def sub(m: re.Match) -> str:
+        before = m.string[max(0, m.start() - 16) : m.start()].rstrip().lower()
         if before.endswith(_RANK_WORDS):
             return m.group(0)
-        n = int(m.group(1))
-        if 1 <= n < k:
-            return f"{suppressed_label(k)}{m.group(2)}"
-        if n in vals:
-            return f"{complementary_label(k)}{m.group(2)}"
-        return m.group(0)
+        return f"{suppressed_label(k)}{m.group(2)}"
 
-    for n_row, text in enumerate(reasons):
+    for text in reasons:
         if text is None or text is pd.NA or (isinstance(text, float) and np.isnan(text)):
             out.append(None)
             continue
-        text = str(text)
-        vals, drop_pct = info.get(n_row, none) if info is not None else none
-        if (
-            not vals
-            and not drop_pct
-            and not any(1 <= int(m.group(1)) < k for m in _REASON_NUM.finditer(text))
-        ):
-            out.append(text)  # nothing to hide: skip the substitution
-            continue
-        clean = _REASON_NUM.sub(lambda m, vals=vals: sub(m, vals), text)
-        if drop_pct:
-            clean = _REASON_PCT.sub("", clean)
-        out.append(clean)
+        clean = _REASON_NUM.sub(sub, str(text))
+        out.append(_REASON_PCT.sub("", clean))
     return pd.Series(out, index=reasons.index, dtype=object)
 
 
 def kab_totals(kelurahan: pd.DataFrame, k: int) -> pd.DataFrame:
-    """One row per kab_kota: summed client counts (totals 1..k-1 shown as "<k") and open counts.
+    """One row per kab_kota: summed client counts, with the kab/kota level of the hierarchical
+    suppression applied (a kab/kota of 1..k-1 clients publishes no breakdown), and open counts."""
+    d = disclose(kelurahan, k)
+    if "kab_kota" not in d.levels:
+        return pd.DataFrame(columns=["kab_kota", "units"])
+    keys, tot, _ = d.levels["kab_kota"]
+    lab = d.level_table("kab_kota")
+    codes = _level_codes(kelurahan)
+    kcode = next(c for name, c, _ in codes if name == "kab_kota")
+    lab.insert(len(keys.columns), "units", np.bincount(kcode, minlength=len(keys)))
+    for c in OPEN_COUNTS:
+        if c in kelurahan:
+            v = _counts_frame(kelurahan, [c])[c].to_numpy()
+            lab[c] = np.bincount(kcode, weights=v, minlength=len(keys)).astype(np.int64)
+    lab = lab.drop(
+        columns=[c for c in ("provinsi",) if c in lab and "provinsi" in keys], errors="ignore"
+    )
+    return lab.sort_values("kab_kota", kind="stable").reset_index(drop=True)
 
-    Safe to publish next to :func:`public_table` because the margin rule already hides at least
-    two cells of every column in a kab_kota whenever it hides one.
-    """
-    cols = [c for c in SUPPRESSED_COUNTS + OPEN_COUNTS if c in kelurahan]
-    counts = _counts_frame(kelurahan, cols)
-    counts["kab_kota"] = kelurahan["kab_kota"].astype(object) if "kab_kota" in kelurahan else None
-    tot = counts.groupby("kab_kota", dropna=False, sort=True)[cols].sum()
-    tot.insert(0, "units", counts.groupby("kab_kota", dropna=False, sort=True).size())
-    label = suppressed_label(k)
-    res = tot.astype(object)
-    for c in cols:
-        if c in SUPPRESSED_COUNTS:
-            small = (tot[c] >= 1) & (tot[c] <= k - 1)
-            res.loc[small, c] = label
-    return res.reset_index()
+
+def scope_totals(kelurahan: pd.DataFrame, k: int) -> dict[str, object]:
+    """Grand totals of the analysed scope as published (ints, or the hidden label): what the
+    CLI prints and manifests quote."""
+    d = disclose(kelurahan, k)
+    tab = d.level_table("total")
+    return {c: (v.item() if hasattr(v, "item") else v) for c, v in tab.iloc[0].items()}
 
 
-def public_quality(quality: pd.DataFrame | None) -> pd.DataFrame:
-    """Data-quality report fit for export: typed values of personal columns are dropped.
+_KIND = {
+    "id": {
+        "empty": "kosong",
+        "number": "angka, {n} digit",
+        "coords": "koordinat tidak terbaca ({n} karakter)",
+        "text": "teks, {n} karakter",
+        "hidden": "nilai tidak ditampilkan (data pribadi)",
+    },
+    "en": {
+        "empty": "empty",
+        "number": "number, {n} digits",
+        "coords": "unreadable coordinates ({n} characters)",
+        "text": "text, {n} characters",
+        "hidden": "value not shown (personal data)",
+    },
+}
+_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+_COORDS = re.compile(r"\d.*[,;/ ].*\d")
 
-    A misspelt kelurahan name may stay (it is what the planner must fix), but a value from a
-    client name, ID, coordinate or agent-ID column never leaves the process.
+
+def value_kind(value: object, lang: str = "id") -> str | None:
+    """What kind of value was typed ("teks, 14 karakter", "koordinat tidak terbaca"), never the
+    value itself: the data-quality report says what is wrong without echoing personal data."""
+    t = _KIND.get(lang, _KIND["en"])
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    s = str(value).strip()
+    if not s:
+        return t["empty"]
+    if _NUMBER.match(s):
+        return t["number"].format(n=sum(ch.isdigit() for ch in s))
+    if _COORDS.search(s) and sum(ch.isdigit() for ch in s) >= 4:
+        return t["coords"].format(n=len(s))
+    return t["text"].format(n=len(s))
+
+
+def public_quality(quality: pd.DataFrame | None, lang: str = "id") -> pd.DataFrame:
+    """Data-quality report fit for export: file, row, column, problem and action as they are;
+    the typed value replaced by its kind (:func:`value_kind`).
+
+    Every column of a client file is personal data (name, ID, any coordinate alias such as
+    ``Titik Koordinat`` or ``latlon``, status, year, severity, even a place name with one
+    client), and the loaders name columns by their canonical name, not by the header the user
+    wrote, so no list of "personal" headers can be complete: no value is echoed at all. The row
+    number leads the planner to the cell in their own file.
     """
     cols = ["file", "row", "column", "problem", "value", "action"]
     if quality is None or len(quality) == 0:
         return pd.DataFrame(columns=cols)
     q = quality.reindex(columns=cols).copy()
-    colname = q["column"].astype(object).map(lambda c: str(c).strip().lower() if c else "")
-    private = colname.map(lambda c: c in PRIVATE_QUALITY_COLUMNS or c.endswith("_id"))
-    q["value"] = q["value"].astype(object).where(~private, None)
+    vals = q["value"].astype(object)
+    kinds = {v: value_kind(v, lang) for v in pd.unique(vals.dropna())}
+    q["value"] = vals.map(lambda v: kinds.get(v) if v is not None and v == v else None)
     return q.reset_index(drop=True)
 
 
+def public_matches(matches: pd.DataFrame | None, k: int) -> pd.DataFrame:
+    """matches.csv: one row per written place name; ``rows`` (how many input rows wrote it, a
+    client count for the clients file) hidden like any count column: 1..k-1 and enough others
+    that the hidden ones cannot be worked out from the file's total, per input table."""
+    from ibm_geo.matching import MATCH_COLUMNS
+
+    if matches is None or len(matches) == 0:
+        return pd.DataFrame(columns=MATCH_COLUMNS)
+    out = matches.reindex(columns=[c for c in MATCH_COLUMNS if c in matches]).copy()
+    if "rows" in out:
+        v = pd.to_numeric(out["rows"], errors="coerce").fillna(0).round().astype(np.int64)
+        tables = out["table"] if "table" in out else pd.Series("", index=out.index)
+        codes = pd.factorize(tables.astype(object).fillna(""))[0].astype(np.int64)
+        m = suppress(v.to_numpy().reshape(-1, 1), k, [], [codes, np.zeros(len(v), np.int64)])[0]
+        out["rows"] = _labelled(v, m[:, 0], k).to_numpy()
+    return out.reset_index(drop=True)
+
+
 def is_suppressed(value: object) -> bool:
-    """True for a cell shown as "<k" or "≥k"."""
-    return isinstance(value, str) and value.startswith(("<", "≥"))
+    """True for a hidden cell (the :data:`HIDDEN` label; "<k" in a rounded curve)."""
+    return isinstance(value, str) and (value == HIDDEN or value.startswith(("<", "≥")))
 
 
 # -- companion tables ---------------------------------------------------------------------------
@@ -441,7 +654,7 @@ SERVICE_POINT_COLUMNS = ["name", "jenis", "lat", "lon"]
 def _suppress_column(values: pd.Series, k: int) -> pd.Series:
     """Primary + margin suppression of one count column whose sum may be known."""
     v = pd.to_numeric(values, errors="coerce").fillna(0).round().astype(np.int64)
-    m = suppression_mask(v.to_numpy().reshape(-1, 1), k, [], np.zeros(len(v), dtype=np.int64))[:, 0]
+    m = suppress(v.to_numpy().reshape(-1, 1), k, [], [np.zeros(len(v), dtype=np.int64)])[0][:, 0]
     return _labelled(v, m, k)
 
 
@@ -460,33 +673,26 @@ def public_sites(sites: pd.DataFrame | None, k: int) -> pd.DataFrame:
 def public_pilots(
     pilots: pd.DataFrame | None, kelurahan: pd.DataFrame | None, k: int
 ) -> pd.DataFrame:
-    """Pilot villages: whitelisted; `unserved` taken from the suppressed public table."""
+    """Pilot villages: whitelisted; `unserved` taken from the published table; numbers next to
+    client words in the reasons hidden."""
     if pilots is None:
         return pd.DataFrame(columns=PILOT_COLUMNS)
     out = pilots.reindex(columns=[c for c in PILOT_COLUMNS if c in pilots]).copy()
     if "unserved" in out:
+        look: dict = {}
         if kelurahan is not None and {"kode", "unserved"} <= set(kelurahan.columns):
-            pub = public_table(kelurahan, k)
-            look = dict(zip(pub["kode"], pub["unserved"], strict=True))
-            out["unserved"] = [
-                look.get(kd, _suppress_column(pd.Series([u]), k).iloc[0])
-                for kd, u in zip(out["kode"], out["unserved"], strict=True)
-            ]
-        else:
-            out["unserved"] = _suppress_column(out["unserved"], k)
-        out["unserved"] = out["unserved"].astype(object)
+            d = disclose(kelurahan, k)
+            look = dict(zip(kelurahan["kode"].astype(str), d.labels("unserved"), strict=True))
+        out["unserved"] = pd.Series(
+            [look.get(str(kd), suppressed_label(k)) for kd in out["kode"]],
+            index=out.index,
+            dtype=object,
+        )
     if "score" in out:
         out["score"] = _round_to(out["score"], 0.1, 1)
-    info = None
-    if kelurahan is not None and "kode" in kelurahan and "kode" in out:
-        mask = public_mask(kelurahan, k)
-        hidden = _hidden_info(_counts_frame(kelurahan, list(mask.columns)), mask, k)
-        kodes = kelurahan["kode"].astype(str).to_numpy()
-        per_kode = {kodes[r]: v for r, v in hidden.items()}
-        info = {i: per_kode[str(kd)] for i, kd in enumerate(out["kode"]) if str(kd) in per_kode}
     for c in ("reason_id", "reason_en"):
         if c in out:
-            out[c] = _clean_reasons(out[c], info, k)
+            out[c] = _clean_reasons(out[c], k)
     return out.reset_index(drop=True)
 
 

@@ -14,10 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
+from . import components as reg
 from .config import Scenario
-from .privacy_format import fmt_counts
+from .privacy import disclose, public_share
 
-COMPONENTS = ("unserved_count", "unserved_share", "recency", "distance", "presence")
+#: component names in registry order (weights, points, sliders)
+COMPONENTS = reg.NAMES
 
 LABELS_ID = {
     5: ["Sangat rendah", "Rendah", "Sedang", "Tinggi", "Sangat tinggi"],
@@ -32,45 +34,29 @@ LABELS_EN = {
 NO_NEED_ID = "Tidak ada kebutuhan"
 NO_NEED_EN = "No unmet need"
 
+#: counts the score reads; published versions are kept as ``pub_<name>`` (numbers, hidden =
+#: the band value) for the plan and pilots, which must not see hidden counts either
+SCORE_COUNTS = ("unserved", "clients", "unserved_recent")
+
+
+def published_inputs(table: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """The score's inputs as published: counts from :func:`ibm_geo.privacy.disclose` (hidden
+    cells = the band value), open figures (distance, agents) as they are."""
+    d = disclose(table, scenario.suppression_k)
+    out = pd.DataFrame(index=table.index)
+    for c in SCORE_COUNTS:
+        out[c] = d.numeric(c) if c in d.counts else 0.0
+        out[f"{c}_label"] = d.labels(c) if c in d.counts else pd.Series(0, index=table.index)
+    out["share_public"] = public_share(d)
+    out["dist_nearest_m"] = pd.to_numeric(table["dist_nearest_m"], errors="coerce")
+    out["agents_active"] = pd.to_numeric(table["agents_active"], errors="coerce").fillna(0)
+    return out
+
 
 def components(table: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """Component values in [0, 1] per kelurahan (columns ``c_<name>``).
-
-    - unserved_count: unserved / the largest unserved count in the area (linear, so a planner can
-      check it with a calculator);
-    - unserved_share: unserved / (clients + m), m = ``share_prior`` pseudo-clients, so that one
-      unserved client out of one is not "100 %" and does not outrank a village with twenty;
-    - recency: recently rehabilitated unserved / (unserved + m), likewise smoothed;
-    - distance: distance to the nearest active agent or service point, capped at ``distance_cap_m``
-      (no agent or service point anywhere = 1);
-    - presence: 1 - active agents / group size (a full group of agents = 0).
-    """
-    unserved = table["unserved"].to_numpy(dtype=float)
-    clients = table["clients"].to_numpy(dtype=float)
-    mx = unserved.max() if len(unserved) else 0.0
-    c_count = unserved / mx if mx > 0 else np.zeros_like(unserved)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        m = float(scenario.share_prior)
-        c_share = np.where(clients > 0, unserved / (clients + m), 0.0)
-        c_recent = np.where(
-            unserved > 0, table["unserved_recent"].to_numpy(dtype=float) / (unserved + m), 0.0
-        )
-    dist = table["dist_nearest_m"].to_numpy(dtype=float)
-    c_dist = np.where(
-        np.isnan(dist), 1.0, np.minimum(dist, scenario.distance_cap_m) / scenario.distance_cap_m
-    )
-    agents = table["agents_active"].to_numpy(dtype=float)
-    c_pres = 1.0 - np.minimum(agents / scenario.group_size, 1.0)
-    return pd.DataFrame(
-        {
-            "c_unserved_count": c_count,
-            "c_unserved_share": c_share,
-            "c_recency": c_recent,
-            "c_distance": c_dist,
-            "c_presence": c_pres,
-        },
-        index=table.index,
-    )
+    """Component values in [0, 1] per kelurahan (columns ``c_<name>``) from *published* values:
+    see :mod:`ibm_geo.components` for each definition."""
+    return reg.compute_all(published_inputs(table, scenario), scenario)
 
 
 def _weight_vector(scenario: Scenario) -> np.ndarray:
@@ -78,15 +64,26 @@ def _weight_vector(scenario: Scenario) -> np.ndarray:
     return np.array([w[c] for c in COMPONENTS], dtype=float)
 
 
+def _multiplier_matrix(comp: np.ndarray) -> np.ndarray:
+    """Components with the need column set to 1: the need's own weight is the multiplier's
+    floor, each modifier adds its weight times its value."""
+    m = np.array(comp, dtype=float, copy=True)
+    m[:, COMPONENTS.index(reg.NEED)] = 1.0
+    return m
+
+
 def score_matrix(comp: np.ndarray, gate: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Scores for one weight vector (1-D) or many (2-D, one row per draw): ``n x draws``."""
+    """Scores for one weight vector (1-D) or many (2-D, one row per draw): ``n x draws``.
+
+    ``comp`` = multiplier matrix (:func:`_multiplier_matrix`), ``gate`` = the need in [0, 1]:
+    score = 100 * need * weighted mean of the multiplier terms."""
     w = np.atleast_2d(weights)
     s = comp @ (w / w.sum(axis=1, keepdims=True)).T * 100.0
     return s * gate[:, None]
 
 
 def rank_order(score: np.ndarray, unserved: np.ndarray, kode: np.ndarray) -> np.ndarray:
-    """Rank 1 = highest need; ties broken by more unserved, then by kode (stable, reproducible)."""
+    """Rank 1 = highest need; ties broken by more (published) unserved, then by kode."""
     order = np.lexsort((kode.astype(str), -unserved, -np.round(score, 9)))
     rank = np.empty(len(score), dtype=np.int64)
     rank[order] = np.arange(1, len(score) + 1)
@@ -117,7 +114,6 @@ def stability(
     s = score_matrix(comp.astype(np.float32), gate.astype(np.float32), w.astype(np.float32))
     k = min(top_n, n)
     hits = np.zeros(n, dtype=np.int64)
-    # -score with a tiny deterministic tie-break so equal scores don't all count as top-N
     top = np.argpartition(-s, k - 1, axis=0)[:k] if k < n else np.tile(np.arange(n)[:, None], draws)
     np.add.at(hits, top.ravel(), 1)
     out = hits / draws
@@ -195,85 +191,59 @@ def class_labels(cls: pd.Series, n_classes: int, lang: str = "id") -> pd.Series:
     return cls.map(lab).rename("priority_label")
 
 
-MAIN_FACTOR_ID = {
-    "unserved_count": "jumlah klien belum terlayani",
-    "unserved_share": "proporsi klien belum terlayani",
-    "recency": "klien baru selesai rehabilitasi",
-    "distance": "jauh dari agen/layanan",
-    "presence": "belum ada agen",
-}
-MAIN_FACTOR_EN = {
-    "unserved_count": "number of unserved clients",
-    "unserved_share": "share of clients unserved",
-    "recency": "recently rehabilitated clients",
-    "distance": "far from agents/services",
-    "presence": "no agents yet",
-}
-
-
 REASON_ID = (
-    "Peringkat {rank} (skor {score}; faktor utama: {main_id}). {u}{of_id} klien belum terlayani"
-    "{share}; {r} direhabilitasi {years}; agen/layanan terdekat {km}; {agent_id}."
+    "Peringkat {rank} (skor {score}; faktor utama: {main_id}). {u} dari {c} klien belum "
+    "terlayani{share}; {r} direhabilitasi {years}; agen/layanan terdekat {km}; {agent_id}."
 )
 REASON_EN = (
-    "Rank {rank} (score {score}; main factor: {main_en}). {u}{of_en} clients unserved{share}; "
+    "Rank {rank} (score {score}; main factor: {main_en}). {u} of {c} clients unserved{share}; "
     "{r} rehabilitated {years}; nearest agent/service {km}; {agent_en}."
 )
+NO_UNSERVED_ID = "Tidak ada klien yang belum terlayani."
+NO_UNSERVED_EN = "No unserved clients."
 
 
-TOKEN_UNSERVED = "\x01U\x01"
-TOKEN_CLIENTS = "\x01C\x01"
-TOKEN_SHARE = "\x01S\x01"
-
-
-def reason_templates(
-    table: pd.DataFrame, scenario: Scenario, ref_year: int
+def reason_texts(
+    table: pd.DataFrame, pub: pd.DataFrame, scenario: Scenario, ref_year: int
 ) -> tuple[pd.Series, pd.Series]:
-    """Plain-language 'why ranked here' (Indonesian, English) with the unserved count, the
-    client total and the share left as placeholders (``TOKEN_*``): the app fills them with the
-    counts (:func:`fill_reasons`), exports with their own, further suppressed, values.
-
-    "7 of 9 unserved" would publish the complement 2 by subtraction, so when the clients not
-    unserved number 1..k-1 the total and the share are left out. Parts are computed column-wise;
-    only the final string formatting runs per row (83k kelurahan in well under a second)."""
-    k = scenario.suppression_k
-    uns = table["unserved"].to_numpy()
-    cli = table["clients"].to_numpy()
-    agents = table["agents_active"].to_numpy()
+    """Plain-language 'why ranked here' (Indonesian, English), written only from published
+    values: count labels exactly as the tables show them (hidden = ``*``), the share exactly as
+    the ``unserved_share`` column (``0.75`` -> ``75%``), the score as rounded in the tables.
+    Parts are computed column-wise; only the final formatting runs per row."""
+    n = len(table)
     pts = table[[f"pts_{c}" for c in COMPONENTS]].to_numpy(dtype=float)
-    top = np.array(COMPONENTS, dtype=object)[pts.argmax(axis=1)] if len(table) else []
-    rest = cli - uns
-    hide_total = (uns < k) | ((rest > 0) & (rest < k))
-    keep_of = ~(hide_total & (uns >= k))  # "<5 of 20" is fine; "7" alone when 9 - 7 < k
-    dist = table["dist_nearest_m"].to_numpy(dtype=float)
-    a = fmt_counts(agents, k)
-    parts = dict(
-        {
-            "rank": table["rank"].to_numpy(),
-            "score": np.round(table["score"].to_numpy(dtype=float)).astype(np.int64),
-            "main_id": [MAIN_FACTOR_ID[t] for t in top],
-            "main_en": [MAIN_FACTOR_EN[t] for t in top],
-            "u": np.full(len(table), TOKEN_UNSERVED, dtype=object),
-            "of_id": np.where(keep_of, " dari " + TOKEN_CLIENTS, ""),
-            "of_en": np.where(keep_of, " of " + TOKEN_CLIENTS, ""),
-            "share": np.where(hide_total, "", TOKEN_SHARE),
-            "r": fmt_counts(table["unserved_recent"], k),
-            "km": [("-" if d != d else f"{d / 1000:.1f} km") for d in dist.tolist()],
-            "agent_id": np.where(agents == 0, "belum ada Agen Pemulihan aktif", a + " agen aktif"),
-            "agent_en": np.where(agents == 0, "no active Agen Pemulihan", a + " active agents"),
-        }
-    )
+    top = np.array(COMPONENTS, dtype=object)[pts.argmax(axis=1)] if n else []
+    agents = pub["agents_active"].to_numpy()
+    dist = pub["dist_nearest_m"].to_numpy(dtype=float)
+    share = pub["share_public"].to_numpy(dtype=float)
+    pct = np.round(np.nan_to_num(share) * 100).astype(np.int64).astype(str)
     years = f"{ref_year - scenario.recency_years + 1}-{ref_year}"
-    cols = {name: np.asarray(v, dtype=object).tolist() for name, v in parts.items()}
-    cols["years"] = [years] * len(table)
-    rid = _format_rows(REASON_ID, cols)
-    ren = _format_rows(REASON_EN, cols)
-    none = uns == 0
-    rid = np.where(none, "Tidak ada klien yang belum terlayani.", np.array(rid, dtype=object))
-    ren = np.where(none, "No unserved clients.", np.array(ren, dtype=object))
+    cols = {
+        "rank": table["rank"].tolist(),
+        "score": [f"{s:.1f}" for s in np.round(table["score"].to_numpy(dtype=float), 1)],
+        "main_id": [reg.BY_NAME[t].factor["id"] for t in top],
+        "main_en": [reg.BY_NAME[t].factor["en"] for t in top],
+        "u": [str(x) for x in pub["unserved_label"]],
+        "c": [str(x) for x in pub["clients_label"]],
+        "r": [str(x) for x in pub["unserved_recent_label"]],
+        "share": np.where(np.isnan(share), "", np.char.add(np.char.add(" (", pct), "%)")).tolist(),
+        "km": [("-" if d != d else f"{d / 1000:.1f} km") for d in dist.tolist()],
+        "agent_id": [
+            "belum ada Agen Pemulihan aktif" if a == 0 else f"{int(a)} agen aktif" for a in agents
+        ],
+        "agent_en": [
+            "no active Agen Pemulihan" if a == 0 else f"{int(a)} active agents" for a in agents
+        ],
+        "years": [years] * n,
+    }
+    rid = np.array(_format_rows(REASON_ID, cols), dtype=object)
+    ren = np.array(_format_rows(REASON_EN, cols), dtype=object)
+    none = (pub["unserved_label"].to_numpy(dtype=object) == 0) & (table["score"].to_numpy() == 0)
+    rid = np.where(none, NO_UNSERVED_ID, rid)
+    ren = np.where(none, NO_UNSERVED_EN, ren)
     return (
-        pd.Series(rid, index=table.index, name="reason_id_tpl", dtype=object),
-        pd.Series(ren, index=table.index, name="reason_en_tpl", dtype=object),
+        pd.Series(rid, index=table.index, name="reason_id", dtype=object),
+        pd.Series(ren, index=table.index, name="reason_en", dtype=object),
     )
 
 
@@ -282,91 +252,53 @@ def _format_rows(template: str, cols: dict[str, list]) -> list[str]:
     fields become positional ones (83k rows: 0.05 s instead of 0.4 s)."""
     fields: list[str] = []
     positional = ""
-    for literal, field, spec, conv in string.Formatter().parse(template):
+    for literal, fld, spec, conv in string.Formatter().parse(template):
         positional += literal.replace("{", "{{").replace("}", "}}")
-        if field is not None:
-            fields.append(field)
+        if fld is not None:
+            fields.append(fld)
             positional += "{" + str(len(fields) - 1) + ("!" + conv if conv else "")
             positional += (":" + spec if spec else "") + "}"
     return [positional.format(*row) for row in zip(*(cols[f] for f in fields), strict=True)]
 
 
-def fill_reasons(templates: pd.Series, unserved: pd.Series, clients: pd.Series) -> pd.Series:
-    """Fill :func:`reason_templates` with count labels (numbers, "<k" or "≥k"); the share is
-    written only where the template asks for it and both counts are shown as numbers."""
-    return fill_reasons_many([templates], unserved, clients)[0]
-
-
-def fill_reasons_many(
-    templates: list[pd.Series], unserved: pd.Series, clients: pd.Series
-) -> list[pd.Series]:
-    """:func:`fill_reasons` for several languages at once: the labels and shares are worked out
-    once, and each template column costs one pass of string replaces."""
-    u = pd.Series(unserved.to_numpy(dtype=object)).astype(str)
-    c = pd.Series(clients.to_numpy(dtype=object)).astype(str)
-    # the share only where both labels are plain numbers (not "<5"): column-wise
-    nu = pd.to_numeric(u.where(u.str.isdigit()), errors="coerce").to_numpy(dtype=float)
-    nc = pd.to_numeric(c.where(c.str.isdigit()), errors="coerce").to_numpy(dtype=float)
-    ok = ~np.isnan(nu) & (nc > 0)
-    pct = np.round(100 * np.where(ok, nu, 0) / np.where(ok, nc, 1)).astype(np.int64)
-    share = np.where(ok, np.char.add(np.char.add(" (", pct.astype(str)), "%)"), "").tolist()
-    us, cs = u.tolist(), c.tolist()
-    out = []
-    for tpl in templates:
-        filled = [
-            t.replace(TOKEN_SHARE, s).replace(TOKEN_UNSERVED, a).replace(TOKEN_CLIENTS, b)
-            if isinstance(t, str)
-            else None
-            for t, a, b, s in zip(tpl.to_numpy(dtype=object), us, cs, share, strict=True)
-        ]
-        out.append(pd.Series(filled, index=tpl.index, dtype=object))
-    return out
-
-
 def score_table(table: pd.DataFrame, scenario: Scenario, ref_year: int) -> pd.DataFrame:
     """All score columns for the per-kelurahan table (components, points, score, rank, class,
-    stability, reasons). Cheap: it never touches geometry, so weight sliders can call it live."""
-    comp = components(table, scenario)
-    cm = comp.to_numpy()
-    gate = (table["unserved"].to_numpy() > 0).astype(float)
+    stability, reasons), computed from the *published* counts only (one disclosure run), so no
+    published figure depends on a hidden count. Also ``pub_<count>``: the published counts as
+    numbers for the plan and pilots. Cheap: never touches geometry (weight sliders call it)."""
+    pub = published_inputs(table, scenario)
+    comp = reg.compute_all(pub, scenario)
+    need = comp[reg.BY_NAME[reg.NEED].column].to_numpy()
+    mult = _multiplier_matrix(comp.to_numpy())
     w = _weight_vector(scenario)
     wn = w / w.sum()
-    pts = cm * wn[None, :] * 100.0 * gate[:, None]
+    pts = mult * wn[None, :] * 100.0 * need[:, None]
     out = comp.copy()
     for i, c in enumerate(COMPONENTS):
         out[f"pts_{c}"] = pts[:, i]
     out["score"] = pts.sum(axis=1)
     out["rank"] = rank_order(
-        out["score"].to_numpy(), table["unserved"].to_numpy(), table["kode"].to_numpy()
+        out["score"].to_numpy(), pub["unserved"].to_numpy(), table["kode"].to_numpy()
     )
-    out["priority_class"] = classify(out["score"], scenario)
+    # classes of the score as published (0.1): two villages shown with the same score share a class
+    out["priority_class"] = classify(out["score"].round(1), scenario)
     out["priority_label"] = class_labels(out["priority_class"], scenario.n_classes)
     # the stability draws are numpy work that releases the GIL: run them beside the reason texts
     with ThreadPoolExecutor(max_workers=1) as ex:
         stab = ex.submit(
             stability,
-            cm,
-            gate,
+            mult,
+            need,
             w,
             scenario.top_n,
             scenario.stability_draws,
             scenario.stability_spread,
             scenario.seed,
         )
-        tmp = pd.concat(
-            [
-                table[
-                    ["unserved", "clients", "unserved_recent", "dist_nearest_m", "agents_active"]
-                ],
-                out,
-            ],
-            axis=1,
+        out["reason_id"], out["reason_en"] = reason_texts(
+            pd.concat([table[["kode"]], out], axis=1), pub, scenario, ref_year
         )
-        tpl_id, tpl_en = reason_templates(tmp, scenario, ref_year)
-        k = scenario.suppression_k
-        u = pd.Series(fmt_counts(table["unserved"], k), index=table.index)
-        c = pd.Series(fmt_counts(table["clients"], k), index=table.index)
-        out["reason_id"], out["reason_en"] = fill_reasons_many([tpl_id, tpl_en], u, c)
-        out["reason_id_tpl"], out["reason_en_tpl"] = tpl_id, tpl_en
         out["stability"] = stab.result()
+    for c in SCORE_COUNTS:
+        out[f"pub_{c}"] = pub[c].to_numpy()
     return out

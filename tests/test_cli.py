@@ -117,7 +117,7 @@ def test_module_entry_point_help():
         [sys.executable, "-m", "ibm_geo", "analyze", "--help"], capture_output=True, text=True
     )
     assert p.returncode == 0
-    assert "--boundaries" in p.stdout and "<5" in p.stdout
+    assert "--boundaries" in p.stdout and "hidden" in p.stdout
 
 
 def test_plan_writes_plan_pilots_and_rakor_files(tmp_path):

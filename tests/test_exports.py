@@ -58,7 +58,7 @@ def test_ranking_csv_sorted_suppressed_and_formula_safe(kel, sc):
     assert len(df) == 12
     assert df["rank"].astype(int).tolist() == list(range(1, 13))
     assert (df["nama"] == '\'=HYPERLINK("http://x")').sum() == 1
-    assert "<5" in set(df["clients"])
+    assert "*" in set(df["clients"])
     assert "agent_spare" not in df.columns and "c_recency" not in df.columns
 
 
@@ -71,7 +71,9 @@ def test_geojson_features_and_manifest(kel, sc):
     g = gpd.read_file(io.BytesIO(results_geojson(kel, sc)))
     assert g.to_crs(32750).area.sum() == pytest.approx(kel.to_crs(32750).area.sum())
     assert pd.api.types.is_integer_dtype(g["clients"]) or g["clients"].dtype == float
-    assert g["clients"].isna().sum() == 2  # the 3- and 2-client units
+    assert (
+        g["clients"].isna().sum() == 4
+    )  # the 3- and 2-client units, and one complement in each kecamatan
     hidden = [f["properties"] for f in doc["features"] if f["properties"]["clients"] is None]
     assert all("clients" in p["suppressed"].split(";") for p in hidden)
     shown = [f["properties"] for f in doc["features"] if f["properties"]["clients"] is not None]
@@ -116,8 +118,9 @@ def test_workbook_sheets(kel, sc):
         "manifest",
     ]
     q = [[c.value for c in r] for r in wb["data quality"].iter_rows(min_row=2)]
-    assert ["klien.xlsx", 5, "kelurahan", "unmatched name", "Sanurr", "fuzzy"] in q
-    assert all(r[4] is None for r in q if r[2] in ("name", "lat", "agen_id"))
+    # what kind of value was typed, never the value (issue 9)
+    assert ["klien.xlsx", 5, "kelurahan", "unmatched name", "teks, 6 karakter", "fuzzy"] in q
+    assert not {"Sanurr", "AGEN-770", "-8.6712345"} & {r[4] for r in q}
     um = {r[0].value: r[1].value for r in wb["unmatched names"].iter_rows(min_row=2)}
     assert um == {"exact": 1, "fuzzy": 1, "unmatched": 1}
     settings = {r[0].value: r[1].value for r in wb["scenario settings"].iter_rows(min_row=2)}
@@ -131,7 +134,7 @@ def test_workbook_sheets(kel, sc):
     assert all(c.data_type != "f" for r in rk.iter_rows() for c in r)
     assert "reason_en" in head and "reason_id" not in head  # the workbook's language only
     clients = [r["clients"] for r in rows]
-    assert "<5" in clients and all(isinstance(v, int) for v in clients if v != "<5")
+    assert "*" in clients and all(isinstance(v, int) for v in clients if v != "*")
 
 
 def test_workbook_in_indonesian_for_people(kel, sc):
@@ -145,7 +148,14 @@ def test_workbook_in_indonesian_for_people(kel, sc):
     assert {"Kelurahan/Desa", "Kecamatan", "Skor", "Peringkat", "Belum terlayani"} <= set(head)
     q = [[c.value for c in r] for r in wb["kualitas data"].iter_rows()]
     assert q[0] == ["Berkas", "Baris", "Kolom", "Masalah", "Nilai", "Tindakan"]
-    assert ["klien.xlsx", 5, "kelurahan", "nama tidak cocok", "Sanurr", "cocok mirip"] in q
+    assert [
+        "klien.xlsx",
+        5,
+        "kelurahan",
+        "nama tidak cocok",
+        "teks, 6 karakter",
+        "cocok mirip",
+    ] in q
     plan_head = [c.value for c in wb["rencana"][1]]
     assert "Agen direkrut" in plan_head and "agents_to_recruit" not in plan_head
 
@@ -154,7 +164,7 @@ def test_manifest_round_trips_the_scenario(sc):
     man = manifest("csv", sc, units=12)
     assert man["kind"] == "csv" and man["units"] == 12 and man["scenario_name"] == "Skenario uji"
     assert Scenario.from_text(man["scenario_toml"]) == sc
-    assert "<5" in man["suppression_rule"]
+    assert "marked *" in man["suppression_rule"]
     assert json.loads(manifest("csv", sc, as_text=True))["suppression_k"] == 5
 
 

@@ -12,7 +12,7 @@ def table():
     return pd.DataFrame(
         {
             "kode": ["A", "B", "C", "D"],
-            "unserved": [10, 5, 0, 2],
+            "unserved": [10, 5, 0, 3],
             "clients": [20, 5, 8, 10],
             "unserved_recent": [5, 5, 0, 0],
             "dist_nearest_m": [2000.0, np.nan, 500.0, 10_000.0],
@@ -22,88 +22,95 @@ def table():
 
 
 def test_components_and_score_by_hand():
-    sc = Scenario(distance_cap_m=10_000, group_size=5, stability_draws=0, share_prior=0)
+    # k=3: no count of this table is hidden, so the score reads the true counts
+    sc = Scenario(
+        distance_cap_m=10_000, group_size=5, stability_draws=0, share_prior=0, suppression_k=3
+    )
     out = score_table(table(), sc, ref_year=2025)
-    # A: count 10/10=1, share .5, recency .5, distance .2, presence 1
+    # A: need 10/10=1, share .5, recency .5, distance .2, presence 1
     assert out.loc[
         0, ["c_unserved_count", "c_unserved_share", "c_recency", "c_distance", "c_presence"]
     ].tolist() == pytest.approx([1, 0.5, 0.5, 0.2, 1])
-    # default weights .35 .2 .15 .2 .1 (sum 1): 35 + 10 + 7.5 + 4 + 10 = 66.5
+    # need-led: 100 * need * (.35 + .2*.5 + .15*.5 + .2*.2 + .1*1) = 66.5
     assert out.loc[0, "score"] == pytest.approx(66.5)
-    # B: count .5, share 1, recency 1, distance (none anywhere) 1, presence 1 -> 17.5+20+15+20+10
-    assert out.loc[1, "score"] == pytest.approx(82.5)
+    # B: need .5, every modifier 1 (distance: none anywhere) -> 100 * .5 * 1
+    assert out.loc[1, "score"] == pytest.approx(50.0)
     # C has no unserved client: score 0 whatever its distance
     assert out.loc[2, "score"] == 0
-    # D: count .2, share .2, recency 0, distance 1, presence 0 -> 7 + 4 + 0 + 20 + 0
-    assert out.loc[3, "score"] == pytest.approx(31.0)
-    assert out["rank"].tolist() == [2, 1, 4, 3]
-    # points add up to the score
+    # D: need .3, share .3, recency 0, distance 1, presence 0 -> 30 * (.35 + .06 + .2) = 18.3
+    assert out.loc[3, "score"] == pytest.approx(18.3)
+    assert out["rank"].tolist() == [1, 2, 4, 3]
+    # points add up to the score; the need's own points are need * its weight
     pts = out[[c for c in out if c.startswith("pts_")]].sum(axis=1)
     assert np.allclose(pts, out["score"])
+    assert out.loc[3, "pts_unserved_count"] == pytest.approx(30 * 0.35)
+    assert out.loc[3, "pts_distance"] == pytest.approx(30 * 0.2)
+
+
+def test_remote_village_without_need_cannot_outrank_need():
+    """Distance and a missing agent multiply need; they never add it (issue 11)."""
+    t = pd.DataFrame(
+        {
+            "kode": ["remote", "near"],
+            "unserved": [5, 20],
+            "clients": [5, 60],
+            "unserved_recent": [5, 0],
+            "dist_nearest_m": [np.nan, 100.0],
+            "agents_active": [0, 5],
+        }
+    )
+    out = score_table(t, Scenario(stability_draws=0), 2025)
+    # remote: need .25, shares 5/8 (prior 3), far, no agent -> 25 * (.35 + .35 * 5/8 + .3)
+    assert out["rank"].tolist() == [2, 1]
+    assert out.loc[0, "score"] == pytest.approx(25 * (0.35 + 0.35 * 5 / 8 + 0.3))
+    assert out.loc[0, "score"] <= 25  # never more than its need
 
 
 def test_share_prior_tames_tiny_villages():
-    sc = Scenario(stability_draws=0, share_prior=3)
+    sc = Scenario(stability_draws=0, share_prior=3, suppression_k=3)
     out = score_table(table(), sc, ref_year=2025)
-    # A: share 10/(20+3), recency 5/(10+3): 35 + 20*10/23 + 15*5/13 + 4 + 10
+    # A: share 10/(20+3), recency 5/(10+3): 100 * (.35 + .2*10/23 + .15*5/13 + .04 + .1)
     assert out.loc[0, "score"] == pytest.approx(35 + 200 / 23 + 75 / 13 + 4 + 10)
-    # B: 17.5 + 20*5/8 + 15*5/8 + 20 + 10
-    assert out.loc[1, "score"] == pytest.approx(17.5 + 12.5 + 9.375 + 30)
-    t = pd.DataFrame(
-        {
-            "kode": ["big", "tiny"],
-            "unserved": [20, 1],
-            "clients": [25, 1],
-            "unserved_recent": [10, 1],
-            "dist_nearest_m": [1000.0, 1000.0],
-            "agents_active": [0, 0],
-        }
-    )
-    # without the prior the one-client village's 100 % share and recency outweigh 20 unserved
-    raw = score_table(
-        t,
-        Scenario(
-            stability_draws=0,
-            share_prior=0,
-            weights=Weights(
-                unserved_count=0.2, unserved_share=0.4, recency=0.4, distance=0, presence=0
-            ),
-        ),
-        2025,
-    )
-    assert raw["rank"].tolist() == [2, 1]
-    smooth = score_table(
-        t,
-        Scenario(
-            stability_draws=0,
-            share_prior=3,
-            weights=Weights(
-                unserved_count=0.2, unserved_share=0.4, recency=0.4, distance=0, presence=0
-            ),
-        ),
-        2025,
-    )
-    assert smooth["rank"].tolist() == [1, 2]
+    # B: 50 * (.35 + .2*5/8 + .15*5/8 + .2 + .1)
+    assert out.loc[1, "score"] == pytest.approx(50 * (0.35 + 0.2 * 5 / 8 + 0.15 * 5 / 8 + 0.3))
 
 
 def test_raising_a_weight_changes_the_ranking():
     sc = Scenario(
         weights=Weights(unserved_count=1, unserved_share=0, recency=0, distance=0, presence=0),
         stability_draws=0,
+        suppression_k=3,
     )
     out = score_table(table(), sc, ref_year=2025)
     assert out["rank"].tolist() == [1, 2, 4, 3]
     assert out.loc[0, "score"] == pytest.approx(100)
+    far = score_table(
+        table(),
+        Scenario(
+            weights=Weights(
+                unserved_count=0.1, unserved_share=0, recency=0, distance=1, presence=0
+            ),
+            stability_draws=0,
+            suppression_k=3,
+        ),
+        2025,
+    )
+    # D (need .3, 10 km) now beats nothing it did not beat before, but A (2 km) loses points
+    assert far.loc[0, "score"] == pytest.approx(100 * (0.1 + 0.2) / 1.1)
+    assert far.loc[3, "score"] == pytest.approx(30 * (0.1 + 1) / 1.1)
 
 
-def test_reasons_suppress_small_counts():
+def test_reasons_use_published_labels_only():
     sc = Scenario(stability_draws=0, suppression_k=5)
-    out = score_table(table(), sc, ref_year=2025)
-    # D has 2 unserved: never written as "2 of 10"
-    assert "<5 dari 10" in out.loc[3, "reason_id"]
-    assert "2 of" not in out.loc[3, "reason_en"]
+    t = table().assign(unserved=[10, 5, 0, 2])
+    out = score_table(t, sc, ref_year=2025)
+    # D has 2 unserved: hidden, and so is the 10 it would be recovered from
+    assert "* dari * klien belum terlayani" in out.loc[3, "reason_id"]
+    assert "2 " not in out.loc[3, "reason_en"].split(")", 1)[1]
     assert "10 of 20 clients unserved (50%)" in out.loc[0, "reason_en"]
     assert "2023-2025" in out.loc[0, "reason_en"]
+    # the score quoted in the text is the score of the row, rounded as the tables round it
+    assert f"score {out.loc[0, 'score']:.1f}" in out.loc[0, "reason_en"]
 
 
 def test_stability_is_seeded_and_bounded():
@@ -149,12 +156,12 @@ def test_quantiles_agree_with_mapclassify():
         assert np.array_equal(quantile_classes(v, k), mapclassify.Quantiles(v, k=k).yb)
 
 
-def test_reason_hides_total_when_complement_is_small():
+def test_reason_share_agrees_with_the_row():
     t = pd.DataFrame(
         {
             "kode": ["A", "B"],
-            "unserved": [7, 7],
-            "clients": [9, 20],
+            "unserved": [15, 7],
+            "clients": [20, 20],
             "unserved_recent": [0, 0],
             "dist_nearest_m": [1000.0, 1000.0],
             "agents_active": [0, 0],
@@ -162,6 +169,5 @@ def test_reason_hides_total_when_complement_is_small():
     )
     out = score_table(t, Scenario(stability_draws=0, suppression_k=5), 2025)
     a, b = out["reason_en"].tolist()
-    # 9 - 7 = 2 clients not unserved: "7 of 9" would disclose them
-    assert "7 clients unserved;" in a and "of 9" not in a and "%" not in a
+    assert "15 of 20 clients unserved (75%)" in a
     assert "7 of 20 clients unserved (35%)" in b

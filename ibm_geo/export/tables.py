@@ -22,6 +22,7 @@ from ibm_geo.config import Scenario
 from ibm_geo.privacy import (
     SUPPRESSED_COUNTS,
     public_curve,
+    public_matches,
     public_pilots,
     public_quality,
     public_sites,
@@ -126,9 +127,10 @@ def _csv(df: pd.DataFrame) -> bytes:
     return csv_text(df).encode("utf-8-sig")
 
 
-def matches_csv(matches: pd.DataFrame) -> bytes:
-    """``matches.csv``: one row per written place name (names only, no client data)."""
-    return csv_text(matches).encode("utf-8")
+def matches_csv(matches: pd.DataFrame, k: int = 5) -> bytes:
+    """``matches.csv``: one row per written place name; row counts hidden by
+    :func:`ibm_geo.privacy.public_matches` (pass the scenario's ``suppression_k``)."""
+    return csv_text(public_matches(matches, k)).encode("utf-8")
 
 
 def quality_csv(quality: pd.DataFrame | None) -> bytes:

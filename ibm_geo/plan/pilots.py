@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ibm_geo.components import PILOT_PROFILE
 from ibm_geo.config import Scenario
 from ibm_geo.errors import InputError
+from ibm_geo.plan.recruitment import published_unserved
 
 PILOT_COLUMNS = [
     "kode",
@@ -20,21 +22,15 @@ PILOT_COLUMNS = [
     "comparison_kode",
     "comparison_nama",
 ]
-_PROFILE = (
-    "c_unserved_count",
-    "c_unserved_share",
-    "c_recency",
-    "c_distance",
-    "c_presence",
-    "clients",
-    "unserved",
-)
+# the score components (ibm_geo.components registry) plus the published counts: a pilot's
+# comparison village is chosen from published values only (privacy, issue 9)
+_PROFILE = (*PILOT_PROFILE, "pub_clients", "pub_unserved")
 
 
 def _eligible(kel: pd.DataFrame, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     """(eligible mask, has-existing-agents mask)."""
     cfg = scenario.pilots
-    unserved = pd.to_numeric(kel["unserved"], errors="coerce").fillna(0).to_numpy()
+    unserved = published_unserved(kel)  # never a hidden count (privacy, issue 9)
     ok = unserved >= cfg.min_unserved
     existing = np.zeros(len(kel), dtype=bool)
     if "agents_active" in kel.columns:

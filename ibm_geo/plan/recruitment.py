@@ -124,13 +124,24 @@ def _xy(points: gpd.GeoSeries, crs) -> np.ndarray:
     return np.column_stack([p.x.to_numpy(), p.y.to_numpy()])
 
 
-def demand_weights(kelurahan: pd.DataFrame, scenario: Scenario) -> np.ndarray:
-    """Unserved clients, weighted up by recency/severity when the scenario asks and data allow.
+def published_unserved(kelurahan: pd.DataFrame) -> np.ndarray:
+    """Unserved clients per unit as published (``pub_unserved`` from :mod:`ibm_geo.scoring`:
+    hidden counts = the privacy layer's fixed band value), so that no plan figure (sites,
+    newly reached, curve, objective) depends on a hidden count; the raw ``unserved`` only for
+    tables that were never scored (tests, notebooks)."""
+    col = "pub_unserved" if "pub_unserved" in kelurahan.columns else "unserved"
+    u = pd.to_numeric(kelurahan[col], errors="coerce").fillna(0).to_numpy(dtype=float)
+    return np.maximum(u, 0.0)
 
-    weight = unserved * (1 + recency_weight * c_recency + severity_weight * share sedang/berat).
+
+def demand_weights(kelurahan: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+    """Published unserved clients, weighted up by recency/severity when the scenario asks.
+
+    weight = unserved * (1 + recency_weight * c_recency + severity_weight * share sedang/berat),
+    every term from published values (``c_recency`` is computed from them; the severity share
+    only where the privacy layer publishes both counts, else 0).
     """
-    u = pd.to_numeric(kelurahan["unserved"], errors="coerce").fillna(0).to_numpy(dtype=float)
-    u = np.maximum(u, 0.0)
+    u = published_unserved(kelurahan)
     factor = np.ones(len(u))
     cfg = scenario.plan
     if cfg.recency_weight > 0 and "c_recency" in kelurahan.columns:
@@ -138,11 +149,13 @@ def demand_weights(kelurahan: pd.DataFrame, scenario: Scenario) -> np.ndarray:
         factor += cfg.recency_weight * rec
     sev_cols = {"tingkat_sedang", "tingkat_berat", "clients"}
     if cfg.severity_weight > 0 and sev_cols <= set(kelurahan.columns):
-        sev = kelurahan["tingkat_sedang"].fillna(0).to_numpy(float) + kelurahan[
-            "tingkat_berat"
-        ].fillna(0).to_numpy(float)
-        cl = kelurahan["clients"].fillna(0).to_numpy(float)
-        share = np.divide(sev, cl, out=np.zeros_like(sev), where=cl > 0)
+        from ibm_geo.privacy import disclose
+
+        d = disclose(kelurahan, scenario.suppression_k)
+        shown = ~(d.hidden("tingkat_sedang") | d.hidden("tingkat_berat") | d.hidden("clients"))
+        sev = d.counts["tingkat_sedang"].to_numpy(float) + d.counts["tingkat_berat"].to_numpy(float)
+        cl = d.counts["clients"].to_numpy(float)
+        share = np.divide(sev, cl, out=np.zeros_like(sev), where=(cl > 0) & shown)
         factor += cfg.severity_weight * np.clip(share, 0, 1)
     return u * factor
 
@@ -279,9 +292,7 @@ def plan_recruitment(
     ident = kel[["kode", "nama", "kecamatan", "kab_kota"]].copy()
     d_xy = _xy(_rep_points(kel), crs)
     w = demand_weights(kel, scenario)
-    unserved = np.maximum(
-        pd.to_numeric(kel["unserved"], errors="coerce").fillna(0).to_numpy(float), 0
-    )
+    unserved = published_unserved(kel)
 
     # -- candidates ---------------------------------------------------------------------------
     if candidates is None:

@@ -1,0 +1,34 @@
+"""Login throttling for the shared-password gate (issue 9): after each wrong password the next
+attempt waits twice as long (1 s, 2 s, 4 s, ... up to 5 min), for the whole server, not per
+browser session, so opening a new tab does not reset it. Pure Python: tested without Streamlit."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+
+class LoginThrottle:
+    """Server-wide back-off: ``wait()`` seconds before the next attempt may be checked."""
+
+    def __init__(self, base_s: float = 1.0, max_s: float = 300.0, clock=time.monotonic) -> None:
+        self.base_s, self.max_s, self.clock = base_s, max_s, clock
+        self.failures = 0
+        self.until = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> float:
+        """Seconds left before an attempt is accepted (0 = go ahead)."""
+        with self._lock:
+            return max(0.0, self.until - self.clock())
+
+    def failed(self) -> None:
+        with self._lock:
+            self.failures += 1
+            delay = min(self.base_s * 2 ** (self.failures - 1), self.max_s)
+            self.until = self.clock() + delay
+
+    def succeeded(self) -> None:
+        with self._lock:
+            self.failures = 0
+            self.until = 0.0

