@@ -47,8 +47,9 @@ def test_small_figures_are_published_as_suppressed():
     plan = plan_recruitment(kel, sc)
     ans = why_not(kel, sc, "Kel 0", plan=plan)
     assert ans.site[0][0] == "site.weaker"
-    assert ans.site[0][1]["reach"] == "<5"
-    assert "<5" in ans.text("id") and " 3 " not in ans.text("id")
+    # every hidden count is published as the single label "*" (privacy.HIDDEN)
+    assert ans.site[0][1]["reach"] == "*"
+    assert "*" in ans.text("id") and " 3 " not in ans.text("id") and "<5" not in ans.text("id")
 
 
 def test_reached_by_existing_or_new_group():
@@ -70,7 +71,7 @@ def test_pilot_reasons():
     assert pilots["kode"].tolist() == ["73.71.01.1000", "73.71.01.1004"]
     assert why_not(kel, sc, "Kel 0", plan=plan, pilots=pilots).pilot[0][0] == "pilot.chosen"
     few = why_not(kel, sc, "Kel 3", plan=plan, pilots=pilots)
-    assert few.pilot[0][0] == "pilot.few_unserved" and few.pilot[0][1]["unserved"] == "<5"
+    assert few.pilot[0][0] == "pilot.few_unserved" and few.pilot[0][1]["unserved"] == "*"
 
 
 def test_unknown_and_ambiguous_names_are_user_errors():
