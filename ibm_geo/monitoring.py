@@ -40,6 +40,7 @@ from ibm_geo.coverage import IN_REACH, REFERRAL, SERVED, UNSERVED
 from ibm_geo.errors import UserError
 from ibm_geo.names import normalize_name
 from ibm_geo.privacy import (
+    HIDDEN,
     ROW_GROUPS,
     SUPPRESSED_COUNTS,
     complementary_label,
@@ -680,7 +681,7 @@ def _audit_kab(
     Unknowns: hidden cells of the kelurahan below and of the office ``rows``, plus every latent
     office cell; equations: the ranking's row groups per kelurahan, office = sum of its
     kelurahan, and the office row groups. A cell is pinned iff it is in the system's row space
-    (:func:`_free_vars`), or when its published bounds ("<k": 1..k-1, "≥k": k or more) and
+    (:func:`_free_vars`), or when its published bounds (`*`: 0 or more) and
     the equations squeeze it to one whole number (:func:`_squeeze`). ``office=False`` gives
     what the ranking alone pins (not monitoring's doing)."""
     kel_rows = [
@@ -699,7 +700,10 @@ def _audit_kab(
             if key[0] == "o" and lat[key[1], key[2]] and not hidden[key[1], key[2]]:
                 bounds.append([0.0, _INF])
             else:
-                bounds.append([1.0, k - 1.0] if value < k else [float(k), _INF])
+                # every hidden cell is published as the one label "*": a hidden kelurahan
+                # cell may be 0 (a small village hides its whole breakdown); monitoring hides
+                # only non-zero office cells (``protect``: forced & v > 0)
+                bounds.append([1.0 if key[0] == "o" and value > 0 else 0.0, _INF])
         return var[key], 0.0
 
     eqs = []  # dict var->coef per equation
@@ -1043,9 +1047,8 @@ def monitor(
     gap = []
     for i in range(len(rows)):
         need = int(v[i, jn])
-        if hidden[i, jn]:  # need hidden: only its bound, minus the public capacity
-            lo = max(0, (1 if need < k else k) - int(cap[i]))
-            gap.append(suppressed_label(k) if need < k else f"≥{lo}")
+        if hidden[i, jn]:  # need hidden: any bound would tell a small count from a large one
+            gap.append(HIDDEN)
         else:
             gap.append(max(0, need - int(cap[i])))
     summary = pd.DataFrame(
@@ -1109,12 +1112,10 @@ def _progress(targets, cube: Cube, lab, hidden, k) -> pd.DataFrame:
         else:
             achieved, hid = int(cube.open["ibm_villages"].iloc[i]), False
         if hid:
+            # one label for every hidden count; a bound on the percentage ("<16.7" / "≥16.7")
+            # would tell which side of k the count is on, so it is hidden too
             shown: object = _label(achieved, True, k)
-            bound = 100.0 * k / target
-            if achieved < k:
-                percent: object = f"<{math.ceil(bound * 10) / 10:g}"
-            else:
-                percent = f"≥{math.floor(bound * 10) / 10:g}"
+            percent: object = HIDDEN
         else:
             shown, percent = achieved, round(100.0 * achieved / target, 1)
         out.append([t.area, t.area_level, int(t.year), t.indicator, shown, tgt, percent])
@@ -1125,7 +1126,8 @@ def _progress(targets, cube: Cube, lab, hidden, k) -> pd.DataFrame:
 
 
 def parse_published(value: object, default_k: int = 5) -> tuple[float, float] | None:
-    """The interval a published count stands for: ``12`` -> (12, 12), ``"<5"`` -> (1, 4),
+    """The interval a published count stands for: ``12`` -> (12, 12), ``"*"`` -> (0, inf),
+    and from older files ``"<5"`` -> (1, 4),
     ``"≥5"`` / ``">=5"`` -> (5, inf); None when empty (a suppressed null of the GeoJSON is read
     by :func:`read_previous` with the row's ``suppressed`` list)."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
@@ -1133,7 +1135,9 @@ def parse_published(value: object, default_k: int = 5) -> tuple[float, float] | 
     s = str(value).strip().replace(" ", "")
     if s == "":
         return None
-    m = re.fullmatch(r"<(\d+)", s)
+    if s == HIDDEN:  # the one label of every hidden cell: any count, 0 included
+        return (0.0, _INF)
+    m = re.fullmatch(r"<(\d+)", s)  # older files: "<k" and "≥k"
     if m:
         return (1.0, float(int(m.group(1)) - 1))
     m = re.fullmatch(r"(?:≥|>=)(\d+)", s)
@@ -1247,6 +1251,8 @@ def _published_text(u: object) -> object:
 def _interval_text(lo: float, hi: float) -> object:
     if lo == hi:
         return int(lo)
+    if lo == -_INF and hi == _INF:  # a hidden count on both sides: any change
+        return HIDDEN
     if hi == _INF:
         return f"≥{int(lo):+d}"
     if lo == -_INF:
@@ -1258,6 +1264,8 @@ def _range_text(lo: float, hi: float) -> object:
     """A count known as an interval: ``12``, ``"3..11"``, ``"≥7"``."""
     if lo == hi:
         return int(lo)
+    if lo <= 0 and hi == _INF:  # "*": any count
+        return HIDDEN
     if hi == _INF:
         return f"≥{int(lo)}"
     return f"{int(lo)}..{int(hi)}"

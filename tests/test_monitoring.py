@@ -132,8 +132,10 @@ def test_ntt_progress_is_24_of_240(ntt, tmp_path):
     assert pr.loc[("Kota Kupang", "desa_ibm"), "percent"] == 25.0
     # Kabupaten Kupang rehab 2024: 3 clients -> hidden, and so is the exact percentage
     row = pr.loc[("Kabupaten Kupang", "rehab")]
-    assert row["achieved"] == "<5"
-    assert row["percent"] == "<16.7"  # 3/30 = 10 %, only the bound 5/30 is shown
+    # every hidden count wears the one label "*"; a bound on the percentage would tell a
+    # small count from a large one, so the percentage is hidden too
+    assert row["achieved"] == "*"
+    assert row["percent"] == "*"
 
 
 def test_summary_counts_and_capacity_gap(ntt):
@@ -147,7 +149,7 @@ def test_summary_counts_and_capacity_gap(ntt):
     cube = mo.build_cube(ntt)
     row = list(cube.rows["area"]).index("Nusa Tenggara Timur")
     assert cube.values[row, cube.col("unserved")] == 21
-    assert prov["unserved"] in (21, "≥5")  # published, or hidden as a partner cell
+    assert prov["unserved"] in (21, "*")  # published, or hidden as a partner cell
     assert prov["agents_active"] == 3 and prov["capacity"] == 25
     # clients needing an agent: not in follow-up and not referred = 59 - 25 - 2 = 32; 32 - 25
     assert prov["capacity_gap"] == 7
@@ -156,7 +158,7 @@ def test_summary_counts_and_capacity_gap(ntt):
     assert kota["clients"] == 37 and kota["capacity"] == 20 and kota["ibm_villages"] == 1
     # Kota needs 6+3+9 = 18 agent places and has 20: no gap
     # Kota needs 18 places and has 20: no gap (or, when that count is hidden, no bound above 0)
-    assert kota["capacity_gap"] in (0, "≥0")
+    assert kota["capacity_gap"] in (0, "*")
 
 
 def test_unknown_area_names_the_valid_ones(ntt, tmp_path):
@@ -236,13 +238,13 @@ def test_trend_by_year(ntt):
     assert tr.loc[("Nusa Tenggara Timur", 2024), "clients"] == 24
     assert tr.loc[("Nusa Tenggara Timur", 2024), "followed_up"] == 12
     # Kota's 21 is hidden as the partner of Kabupaten Kupang's 3 (province 24 stays visible)
-    assert tr.loc[("Kota Kupang", 2024), "clients"] == "≥5"
+    assert tr.loc[("Kota Kupang", 2024), "clients"] == "*"
     cube = mo.build_cube(ntt)
     kota = list(cube.rows["area"]).index("Kota Kupang")
     assert cube.values[kota, cube.col("clients", 2023)] == 16
-    assert tr.loc[("Kota Kupang", 2023), "clients"] in (16, "≥5")
+    assert tr.loc[("Kota Kupang", 2023), "clients"] in (16, "*")
     # Kabupaten Kupang 2024 has 3 clients: hidden; 2022 has 6, all followed up
-    assert tr.loc[("Kabupaten Kupang", 2024), "clients"] == "<5"
+    assert tr.loc[("Kabupaten Kupang", 2024), "clients"] == "*"
     # ... and the difference attack province - Kota must not give those 3 back
     prov = tr.loc[("Nusa Tenggara Timur", 2024), "clients"]
     kota = tr.loc[("Kota Kupang", 2024), "clients"]
@@ -253,6 +255,8 @@ def test_trend_by_year(ntt):
 def _iv(label, k=K):
     """Published cell -> (lo, hi) bounds (None: unpublished)."""
     if isinstance(label, str):
+        if label == "*":  # every hidden cell wears the one label: any count, 0 included
+            return (0.0, None)
         if label.startswith("<"):
             return (1.0, float(k - 1))
         if label.startswith("≥"):
@@ -356,7 +360,7 @@ def _system(result, mon, *, with_monitoring: bool):
         gap = r.capacity_gap
         if isinstance(gap, str):
             lo, hi = _iv(gap)
-            lp.bounds[need] = (1.0, k - 1.0) if gap.startswith("<") else (float(k), None)
+            lp.bounds[need] = (lo, hi)
         elif gap > 0:
             lp.bounds[need] = (float(gap + r.capacity), float(gap + r.capacity))
         else:
@@ -455,11 +459,11 @@ def test_percent_never_reveals_a_hidden_count(ntt, tmp_path):
     m = mo.monitor(ntt, mo.read_targets(p, ntt.kelurahan))
     for r in m.progress.itertuples():
         if mo.is_hidden(r.achieved):
-            assert isinstance(r.percent, str) and r.percent[0] in "<≥"
+            assert r.percent == "*"  # no bound: it would tell small from large
             # the bound is true: 3/7 = 42.9 % < 71.5 %
-    assert m.progress["percent"].iloc[0] == "<71.5"
+    assert m.progress["achieved"].iloc[0] == "*" and m.progress["percent"].iloc[0] == "*"
     # 6 followed up in 2022 is hidden as a partner (>= 5): 5/12 = 41.67 % is the lower bound
-    assert m.progress["achieved"].iloc[1] == "≥5" and m.progress["percent"].iloc[1] == "≥41.6"
+    assert m.progress["achieved"].iloc[1] == "*" and m.progress["percent"].iloc[1] == "*"
 
 
 # -- change since the last rakor -------------------------------------------------------------------
@@ -484,15 +488,14 @@ def test_change_reads_suppressed_labels_as_intervals(ntt, tmp_path):
         assert list(m.change.columns) == mo.CHANGE_COLUMNS
         # Oebobo: 0 unserved before (no 2024 clients) and now (its 6 are in reach)
         assert ch.loc["53.71.01.1001", "change"] == 0
-        # Kelapa Lima: 0 before, 3 now -> "<5" and the change is an interval, not 3
-        assert ch.loc["53.71.02.1001", "unserved_now"] == "<5"
-        assert ch.loc["53.71.02.1001", "change"] == "+1..+4"
+        # Kelapa Lima: 0 before, 3 now -> "*" (any count) and the change is only >= 0, not 3
+        assert ch.loc["53.71.02.1001", "unserved_now"] == "*"
+        assert ch.loc["53.71.02.1001", "change"] == "≥+0"
         # Oesapa: 9 before and now
-        # Oesapa: 9 before; now its 9 is a partner cell "≥5" in the ranking, so the change is
-        # only known as >= 5 - 9
+        # Oesapa: 9 before and now (the disclosure layer publishes it on both runs)
         assert ch.loc["53.71.02.1002", "unserved_before"] == 9
-        assert ch.loc["53.71.02.1002", "unserved_now"] == "≥5"
-        assert ch.loc["53.71.02.1002", "change"] == "≥-4"
+        assert ch.loc["53.71.02.1002", "unserved_now"] == 9
+        assert ch.loc["53.71.02.1002", "change"] == 0
         # Kota Kupang (kode PP.KK): 9 before, 12 now (+3 in Kelapa Lima) as in the summary
         assert ch.loc["53.71", "nama"] == "Kota Kupang"
         assert ch.loc["53.71", "unserved_before"] == 9
@@ -501,6 +504,8 @@ def test_change_reads_suppressed_labels_as_intervals(ntt, tmp_path):
 
 
 def test_parse_published():
+    assert mo.parse_published("*") == (0.0, math.inf)  # the one label of a hidden count
+    # older files wrote "<k" and "≥k": still read
     assert mo.parse_published("<5") == (1.0, 4.0)
     assert mo.parse_published("≥5") == (5.0, math.inf)
     assert mo.parse_published(">=10") == (10.0, math.inf)
