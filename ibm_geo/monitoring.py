@@ -590,13 +590,20 @@ def _ranking_links(result, members, cols, k, levels) -> tuple[np.ndarray, np.nda
             continue
         j = cols.index(c)
         hidden = np.zeros(len(kel), dtype=np.int64)
+        hidden_sum = np.zeros(len(kel), dtype=np.float64)
         for s in src:
             if s in mask:
-                hidden += mask[s].to_numpy().astype(np.int64)
+                hm = mask[s].to_numpy().astype(bool)
+                hidden += hm.astype(np.int64)
+                vals = pd.to_numeric(kel[s], errors="coerce").fillna(0).to_numpy()
+                hidden_sum += np.where(hm, vals, 0.0)
         for i, m in enumerate(members):
             h = int(hidden[m].sum())
             derivable[i, j] = h == 0
-            forced[i, j] = h >= 1 if c in latent else h == 1
+            # one hidden cell below, or hidden cells (a small village's zeros are hidden too)
+            # that add up to 0: publishing the office total would give them back
+            zero = h >= 1 and float(hidden_sum[m].sum()) == 0.0
+            forced[i, j] = h >= 1 if c in latent else (h == 1 or zero)
     if "followed_up_total" in cols and len(members):  # latent on kecamatan rows
         j = cols.index("followed_up_total")
         kec = np.asarray([lv == "kecamatan" for lv in levels])
@@ -640,7 +647,7 @@ def protect(cube: Cube, k: int) -> np.ndarray:
     hides anything new; cells the ranking already fixes cost more, so they are chosen last."""
     v = cube.values
     rows = cube.rows
-    hidden = cube.forced.copy() & (v > 0)
+    hidden = cube.forced.copy()  # a forced 0 too: it stands for hidden zeros below
     groups = _row_groups(cube.columns, cube.years, cube.served)
     lvl = rows["area_level"].to_numpy()
     prov_code = pd.factorize(rows["provinsi"])[0]
