@@ -674,6 +674,7 @@ def protect(cube: Cube, k: int) -> np.ndarray:
             cost[_lonely(v[sel], codes, is_total) & ~h & ~fixed & (cost >= k)] += _LONELY
             m = suppression_mask(cost, k, groups, codes)
             hidden[sel] |= m
+            _margin_pairs(hidden, sel, codes, is_total, cost)
         if np.array_equal(hidden, before):
             break
     return hidden
@@ -939,6 +940,24 @@ def protect_linked(result, cube: Cube, k: int, max_rounds: int = 20) -> np.ndarr
             break
         hidden = protect(cube, k)
     return hidden
+
+
+def _margin_pairs(hidden, sel, codes, is_total, cost) -> None:
+    """In place: office total = sum of its child rows, per column; a relation holding exactly
+    one hidden cell hides the cheapest other one (the total row is one of the table's rows, so
+    :func:`ibm_geo.privacy.suppression_mask` does not see this relation as parent = children)."""
+    for g in np.unique(codes):
+        rows_g = sel[codes == g]
+        tot_g = is_total[codes == g]
+        if tot_g.sum() != 1 or len(rows_g) < 2:
+            continue
+        cg = cost[codes == g]
+        for j in range(hidden.shape[1]):
+            h = hidden[rows_g, j]
+            if h.sum() != 1:
+                continue
+            c = np.where(h, np.iinfo(np.int64).max, cg[:, j])
+            hidden[rows_g[int(np.argmin(c))], j] = True
 
 
 def _same_kab(rows: pd.DataFrame, r: int) -> np.ndarray:
