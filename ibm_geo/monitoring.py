@@ -22,7 +22,9 @@ turn, with the cells already hidden elsewhere forced hidden, until nothing chang
 can give back a hidden cell of another by subtraction. Cells whose value the ranking already
 fixes (every kelurahan cell below them visible) are picked last as complementary cells, since
 hiding them protects nothing. Progress reuses the trend's cells (and their labels); a hidden
-``achieved`` also hides its exact percentage, which is replaced by a bound ("<2.1").
+``achieved`` (written ``*``, like every hidden count) also hides its percentage: a bound
+("<2.1" / "≥2.1") would tell a small count from a large one. The same holds for the capacity
+gap of a hidden need count.
 """
 
 from __future__ import annotations
