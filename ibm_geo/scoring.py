@@ -1,8 +1,10 @@
 """Unmet-need score (0-100) from transparent weighted components, with a "why ranked here" breakdown,
 a priority class and a stability figure under perturbed weights.
 
-Every component is in [0, 1] and has a plain meaning; the score is their weighted mean times 100, and
-a kelurahan with no unserved client scores 0 (distance or absence of agents alone is not need).
+Every component is in [0, 1] and has a plain meaning (declared once in :mod:`ibm_geo.components`).
+The score is led by need: 100 x need x (the need's weight + the weighted access modifiers) / the
+weight sum, so distance or absence of agents only scales need that exists; a kelurahan with no
+(published) unserved client scores 0.
 """
 
 from __future__ import annotations

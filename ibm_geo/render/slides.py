@@ -213,8 +213,8 @@ register(
         "deck.method": {"id": "Metode", "en": "Method"},
         "deck.quality": {"id": "Kualitas data", "en": "Data quality"},
         "deck.m.score": {
-            "id": "Skor kebutuhan 0–100 = rata-rata berbobot dari: {parts}.",
-            "en": "Need score 0–100 = weighted mean of: {parts}.",
+            "id": "Skor kebutuhan 0–100 = 100 × kebutuhan × pengali akses (jarak, ketiadaan agen hanya memperbesar kebutuhan yang ada); bobot: {parts}.",
+            "en": "Need score 0–100 = 100 × need × access multiplier (distance and absence of agents only scale existing need); weights: {parts}.",
         },
         "deck.m.served": {
             "id": "Terlayani = dalam program pascarehabilitasi (aktif/selesai) atau didampingi "
