@@ -104,3 +104,16 @@ def test_old_additive_score_failed_the_acceptance():
     order = add.rank(ascending=False, method="first").to_numpy()
     u = t["unserved"].to_numpy()
     assert order[(u > 0) & (u < 5)].min() < order[u >= 10].max()
+
+
+def test_app_slider_texts_come_from_the_registry():
+    """The app's weight sliders read their label and help from the registry; the locale files
+    hold no copy that could drift from it."""
+    from ibm_geo_app.texts import app_texts, load_locales
+
+    texts = app_texts()
+    for c in reg.REGISTRY:
+        assert texts[f"w.{c.name}"] == c.label and texts[f"w.{c.name}.help"] == c.help
+        assert set(c.label) == set(c.help) == {"id", "en"}
+    for table in load_locales().values():
+        assert not [k for k in table if k.startswith("w.")]
