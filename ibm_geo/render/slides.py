@@ -23,6 +23,7 @@ from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.util import Inches, Pt
 
+from ibm_geo.components import BY_NAME
 from ibm_geo.config import Scenario
 from ibm_geo.distance import distance_method
 from ibm_geo.i18n import register, t
@@ -256,13 +257,6 @@ CLASS_METHOD = {
     "natural_breaks": {"id": "Jenks (natural breaks)", "en": "natural breaks"},
     "fixed": {"id": "batas tetap", "en": "fixed breaks"},
 }
-COMPONENT_NAMES = {
-    "unserved_count": {"id": "jumlah klien belum terlayani", "en": "unserved clients"},
-    "unserved_share": {"id": "porsi belum terlayani", "en": "unserved share"},
-    "recency": {"id": "baru selesai rehabilitasi", "en": "recent rehab"},
-    "distance": {"id": "jarak ke agen/layanan", "en": "distance to agent/service"},
-    "presence": {"id": "belum ada agen", "en": "no agents yet"},
-}
 METHOD_NAMES = {
     "exact": {"id": "cocok persis", "en": "exact"},
     "code": {"id": "kode", "en": "code"},
@@ -270,6 +264,13 @@ METHOD_NAMES = {
     "point": {"id": "koordinat", "en": "coordinates"},
     "chosen": {"id": "dipilih perencana", "en": "chosen by planner"},
 }
+
+
+def _component_label(name: str, lang: str) -> str:
+    """A score component's name as the registry declares it (lower-cased for mid-sentence)."""
+    comp = BY_NAME.get(name)
+    label = comp.label.get(lang, name) if comp else name
+    return label[:1].lower() + label[1:]
 
 
 class Deck:
@@ -588,8 +589,7 @@ def build_slides(
     wts = scenario.weights.as_dict()
     tot = sum(wts.values()) or 1.0
     parts = ", ".join(
-        f"{COMPONENT_NAMES.get(c, {}).get(lang, c)} {_num(100 * v / tot, lang)}%"
-        for c, v in wts.items()
+        f"{_component_label(c, lang)} {_num(100 * v / tot, lang)}%" for c, v in wts.items()
     )
     src = source_credit(ctx.sources, demo=ctx.demo, roads=ctx.roads is not None, lang=lang)
     lines = [
