@@ -676,7 +676,7 @@ def protect(cube: Cube, k: int) -> np.ndarray:
             cost[_lonely(v[sel], codes, is_total) & ~h & ~fixed & (cost >= k)] += _LONELY
             m = suppression_mask(cost, k, groups, codes)
             hidden[sel] |= m
-            _margin_pairs(hidden, sel, codes, is_total, cost)
+            _margin_pairs(hidden, sel, codes, is_total, cost, v[sel])
         if np.array_equal(hidden, before):
             break
     return hidden
@@ -944,21 +944,29 @@ def protect_linked(result, cube: Cube, k: int, max_rounds: int = 20) -> np.ndarr
     return hidden
 
 
-def _margin_pairs(hidden, sel, codes, is_total, cost) -> None:
+def _margin_pairs(hidden, sel, codes, is_total, cost, values) -> None:
     """In place: office total = sum of its child rows, per column; a relation holding exactly
     one hidden cell hides the cheapest other one (the total row is one of the table's rows, so
-    :func:`ibm_geo.privacy.suppression_mask` does not see this relation as parent = children)."""
+    :func:`ibm_geo.privacy.suppression_mask` does not see this relation as parent = children).
+
+    The partner is a non-zero cell: a hidden zero beside one small cell leaves the hidden cells
+    of the relation adding up to the small count, so it would be given back. A non-zero
+    partner always exists (the total is non-zero when a part is)."""
+    big = np.iinfo(np.int64).max
     for g in np.unique(codes):
         rows_g = sel[codes == g]
         tot_g = is_total[codes == g]
         if tot_g.sum() != 1 or len(rows_g) < 2:
             continue
         cg = cost[codes == g]
+        vg = values[codes == g]
         for j in range(hidden.shape[1]):
             h = hidden[rows_g, j]
             if h.sum() != 1:
                 continue
-            c = np.where(h, np.iinfo(np.int64).max, cg[:, j])
+            c = np.where(h | (vg[:, j] == 0), big, cg[:, j])
+            if (c == big).all():
+                continue  # every other cell is 0: the relation gives 0 = 0, nothing to protect
             hidden[rows_g[int(np.argmin(c))], j] = True
 
 
