@@ -1234,8 +1234,10 @@ def read_previous(source: str | Path | bytes, *, name: str | None = None) -> pd.
         if "unserved" in df and "suppressed" in df:
             # GIS layer: a hidden count is null and named in `suppressed`
             hid = df["suppressed"].fillna("").astype(str).str.split(";").map(set)
+            # any count, 0 included: a hidden cell may be a complementary cell or a small
+            # village's hidden zero, so it is never read as ">= 1"
             df["unserved"] = [
-                "≥1" if ("unserved" in h and pd.isna(u)) else u
+                HIDDEN if ("unserved" in h and pd.isna(u)) else u
                 for u, h in zip(df["unserved"], hid, strict=True)
             ]
     elif data[:4] == b"PK\x03\x04":
@@ -1268,7 +1270,11 @@ def read_previous(source: str | Path | bytes, *, name: str | None = None) -> pd.
             "kab_kota": df["kab_kota"].astype(object) if "kab_kota" in df else None,
             "lo": [np.nan if x is None else x[0] for x in iv],
             "hi": [np.nan if x is None else x[1] for x in iv],
-            "label": [_published_text(u) for u in df["unserved"]],
+            # one label for every hidden count, whatever an older file wrote ("<5", "≥5")
+            "label": [
+                HIDDEN if x is not None and x[0] != x[1] else _published_text(u)
+                for u, x in zip(df["unserved"], iv, strict=True)
+            ],
         }
     )
     return out.drop_duplicates("kode").reset_index(drop=True)
@@ -1284,33 +1290,15 @@ def _published_text(u: object) -> object:
     return u
 
 
-def _interval_text(lo: float, hi: float) -> object:
-    if lo == hi:
-        return int(lo)
-    if lo == -_INF and hi == _INF:  # a hidden count on both sides: any change
-        return HIDDEN
-    if hi == _INF:
-        return f"≥{int(lo):+d}"
-    if lo == -_INF:
-        return f"≤{int(hi):+d}"
-    return f"{int(lo):+d}..{int(hi):+d}"
-
-
-def _range_text(lo: float, hi: float) -> object:
-    """A count known as an interval: ``12``, ``"3..11"``, ``"≥7"``."""
-    if lo == hi:
-        return int(lo)
-    if lo <= 0 and hi == _INF:  # "*": any count
-        return HIDDEN
-    if hi == _INF:
-        return f"≥{int(lo)}"
-    return f"{int(lo)}..{int(hi)}"
-
-
 def _diff(now: tuple[float, float] | None, before: tuple[float, float] | None) -> object:
+    """The change when both sides are published numbers; hidden (``*``) when either side is
+    hidden: a bound such as "≥-3" would be computed from a guess of the hidden side and, next
+    to the other run's number, narrow it; None when a side is missing."""
     if now is None or before is None:
         return None
-    return _interval_text(now[0] - before[1], now[1] - before[0])
+    if now[0] != now[1] or before[0] != before[1]:
+        return HIDDEN
+    return int(now[0] - before[0])
 
 
 def _change(result, previous: pd.DataFrame, summary: pd.DataFrame, rows: pd.DataFrame, k: int):
@@ -1358,7 +1346,8 @@ def _change(result, previous: pd.DataFrame, summary: pd.DataFrame, rows: pd.Data
         part = prev_kab[prev_kab["kab"] == kab]
         if len(part) and part["lo"].notna().all():
             before = (float(part["lo"].sum()), float(part["hi"].sum()))
-            b_text = _range_text(*before)
+            # a sum holding a hidden unit is unknown, not the bound "≥ visible part"
+            b_text = int(before[0]) if before[0] == before[1] else HIDDEN
         else:
             before, b_text = None, None
         kab_rows.append(

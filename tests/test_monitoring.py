@@ -495,9 +495,18 @@ def test_change_reads_suppressed_labels_as_intervals(ntt, tmp_path):
         assert list(m.change.columns) == mo.CHANGE_COLUMNS
         # Oebobo: 0 unserved before (no 2024 clients) and now (its 6 are in reach)
         assert ch.loc["53.71.01.1001", "change"] == 0
-        # Kelapa Lima: 0 before, 3 now -> "*" (any count) and the change is only >= 0, not 3
+        # Kelapa Lima: 0 before, 3 now -> "*" (any count) and so is the change: never 3,
+        # nor a bound computed from a guess of the hidden side
         assert ch.loc["53.71.02.1001", "unserved_now"] == "*"
-        assert ch.loc["53.71.02.1001", "change"] == "≥+0"
+        assert ch.loc["53.71.02.1001", "change"] == "*"
+        # a hidden earlier count is unknown (0 included), not ">= 1"
+        prev_pub = public_table(earlier.kelurahan, K).set_index("kode")["unserved"]
+        hidden_before = [kd for kd, u in prev_pub.items() if u == "*"]
+        # Oeltua (2 berat clients, referred: unserved 0, hidden) and Noelbaki (6, its partner)
+        assert sorted(hidden_before) == ["53.01.01.2002", "53.01.02.2001"]
+        for kd in hidden_before:
+            assert prev.set_index("kode").loc[kd, "lo"] == 0.0
+            assert ch.loc[kd, "unserved_before"] == "*" and ch.loc[kd, "change"] == "*"
         # Oesapa: 9 before and now
         # Oesapa: 9 before and now (the disclosure layer publishes it on both runs)
         assert ch.loc["53.71.02.1002", "unserved_before"] == 9
