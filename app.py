@@ -797,14 +797,20 @@ def step_progress(result, sc: Scenario, data_key: str) -> None:
         targets = (path.name, path.read_bytes())
         st.info(tr("cap.demo_targets"))
     previous = (up_p.name, up_p.getvalue()) if up_p is not None else None
+    by_kec = st.checkbox(
+        tr("cap.per_kecamatan"), key="cap_per_kec", help=tr("cap.per_kecamatan.help")
+    )
     key = hashlib.sha256(
-        (data_key + sc.to_json()).encode()
+        (data_key + sc.to_json() + f"|kec={by_kec}").encode()
         + b"".join(x[1] for x in (targets, previous) if x is not None)
     ).hexdigest()
     cached = ss.get("_cap_cache")
     if cached is None or cached[0] != key:
         try:
-            cached = (key, *app_progress.monitoring_for(result, targets, previous))
+            cached = (
+                key,
+                *app_progress.monitoring_for(result, targets, previous, by_kecamatan=by_kec),
+            )
         except IbmGeoError as e:
             st.error(describe_error(e))
             return

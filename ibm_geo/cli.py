@@ -206,11 +206,20 @@ PreviousOpt = Annotated[
     ),
 ]
 
+PerKecOpt = Annotated[
+    bool,
+    typer.Option(
+        "--per-kecamatan",
+        help="summary.csv also has one row per kecamatan below each kab/kota (protected "
+        "with the other monitoring tables).",
+    ),
+]
 
-def _monitoring(result, targets: Path | None, previous: Path | None):
-    """The monitoring tables when --targets or --previous is given (else None); bad target rows
-    join the data-quality report."""
-    if targets is None and previous is None:
+
+def _monitoring(result, targets: Path | None, previous: Path | None, per_kecamatan: bool = False):
+    """The monitoring tables when --targets, --previous or --per-kecamatan is given (else
+    None); bad target rows join the data-quality report."""
+    if targets is None and previous is None and not per_kecamatan:
         return None
     import pandas as pd
 
@@ -222,7 +231,7 @@ def _monitoring(result, targets: Path | None, previous: Path | None):
     prev = read_previous(previous) if previous else None
     if len(q):
         result.quality = pd.concat([result.quality, q.to_frame()], ignore_index=True)
-    return monitor(result, tg, prev)
+    return monitor(result, tg, prev, by_kecamatan=per_kecamatan)
 
 
 def _write_monitoring(mon, result, out: Path, written: list[Path]) -> None:
@@ -402,6 +411,7 @@ def analyze(
     travel: TravelOpt = None,
     targets: TargetsOpt = None,
     previous: PreviousOpt = None,
+    per_kecamatan: PerKecOpt = False,
 ) -> None:
     """Rank kelurahan by unmet need and write ranking.csv/.xlsx, matches.csv, data_quality.csv,
     results.geojson and map.html into OUT. Every export holds per-kelurahan aggregates only; counts
@@ -413,7 +423,7 @@ def analyze(
     result = _run_analysis(
         boundaries, clients, agents, service_points, scenario, sheet, layer, roads, travel
     )
-    mon = _monitoring(result, targets, previous)
+    mon = _monitoring(result, targets, previous, per_kecamatan)
     with staged_out(out) as tmp:
         written = [
             out / p.name for p in _write_analysis(result, tmp, html=not no_map, monitoring=mon)
@@ -471,6 +481,7 @@ def plan(
     travel: TravelOpt = None,
     targets: TargetsOpt = None,
     previous: PreviousOpt = None,
+    per_kecamatan: PerKecOpt = False,
 ) -> None:
     """Analyze, then propose where to recruit new Agen Pemulihan groups and which villages to
     pilot (one per BNNK by default). Writes the analysis files plus plan.csv, pilots.csv,
@@ -496,7 +507,7 @@ def plan(
         rb = _road_backend(result)
         rp = plan_recruitment(result.kelurahan, sc, backend=rb)
         pilots = choose_pilots(result.kelurahan, sc, sites=rp.sites, backend=rb)
-        mon = _monitoring(result, targets, previous)
+        mon = _monitoring(result, targets, previous, per_kecamatan)
         written = _write_analysis(result, tmp, plan=rp, pilots=pilots, monitoring=mon)
         from .export import tables as ex
         from .render import build_slides, render_static_map

@@ -18,13 +18,16 @@ def monitoring_for(
     result,
     targets: tuple[str, bytes] | None,
     previous: tuple[str, bytes] | None,
+    *,
+    by_kecamatan: bool = False,
 ) -> tuple[Monitoring, pd.DataFrame]:
-    """Monitoring tables for uploaded (name, bytes) targets / previous results; also the
-    row-numbered problems of the targets file. Raises IbmGeoError for unusable files."""
+    """Monitoring tables for uploaded (name, bytes) targets / previous results (and kecamatan
+    rows in the summary on request); also the row-numbered problems of the targets file.
+    Raises IbmGeoError for unusable files."""
     q = DataQuality()
     tg = read_targets(targets[1], result.kelurahan, name=targets[0], quality=q) if targets else None
     prev = read_previous(previous[1], name=previous[0]) if previous else None
-    return monitor(result, tg, prev), q.to_frame()
+    return monitor(result, tg, prev, by_kecamatan=by_kecamatan), q.to_frame()
 
 
 #: column -> text key of its header (one per column of the four monitoring tables)

@@ -577,6 +577,14 @@ def test_progress_step_shows_targets_summary_and_trend(at):
         assert not s[c].isin(["1", "2", "3", "4"]).any()
     tr_ = frame_with(at, "Ikut pascarehab")
     assert set(tr_["Wilayah"]) == {"Bali"}  # the chosen office (the province first)
+    assert "Kuta Selatan" not in set(s["Wilayah"])
+    # on request, one row per kecamatan below each kab/kota (Kuta Selatan: its 12 clients)
+    at.checkbox(key="cap_per_kec").check().run()
+    assert not at.error, [e.value for e in at.error]
+    s = frame_with(at, "Kekurangan kapasitas")
+    kec = s[s["Tingkat"] == "kecamatan"]
+    assert len(kec) == 17
+    assert kec.loc[kec["Wilayah"] == "Kuta Selatan", "Klien"].tolist() == ["12"]
 
 
 def test_compare_tables_are_indonesian_and_arrow_safe(demo_result):

@@ -10,7 +10,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.optimize import linprog
 from shapely.geometry import box
 
 from ibm_geo import monitoring as mo
@@ -294,23 +293,43 @@ class _LP:
     def eq_coef(p, parts):
         return -1.0 * parts.count(p)
 
-    def hidden_ranges(self, keys):
+    def integer_pinned(self, keys) -> set:
+        """Keys whose cell takes one value only over the integer points of the system (HiGHS):
+        a feasible point first, then per cell min and max (skipped once any solution found so
+        far gives the cell a second value). ``keys``: the hidden cells to check."""
+        import highspy
+
         n = len(self.bounds)
-        a = np.zeros((len(self.eq), n))
-        for i, (coef, _) in enumerate(self.eq):
-            for v, c in coef.items():
-                a[i, v] += c
-        b = np.zeros(len(self.eq))
-        out = {}
-        for key in keys:
-            j = self.var[key]
-            c = np.zeros(n)
-            c[j] = 1.0
-            lo = linprog(c, A_eq=a, b_eq=b, bounds=self.bounds, method="highs")
-            hi = linprog(-c, A_eq=a, b_eq=b, bounds=self.bounds, method="highs")
-            assert lo.status == 0, (key, lo.message)
-            out[key] = (lo.fun, math.inf if hi.status == 3 else -hi.fun)
-        return out
+        top = max([b[1] for b in self.bounds if b[1] is not None] + [1.0]) * 4 + 10
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        lo = np.asarray([b[0] for b in self.bounds], dtype=float)
+        hi = np.asarray([top if b[1] is None else b[1] for b in self.bounds], dtype=float)
+        idx = np.arange(n, dtype=np.int32)
+        h.addVars(n, lo, hi)
+        h.changeColsIntegrality(n, idx, np.ones(n, dtype=np.uint8))
+        for coef, _ in self.eq:
+            cols = np.asarray(list(coef), dtype=np.int32)
+            h.addRow(0.0, 0.0, len(cols), cols, np.asarray([coef[c] for c in cols]))
+
+        def solve(j=None, sense=0.0):
+            h.changeColsCost(n, idx, np.zeros(n))
+            if j is not None:
+                h.changeColCost(j, sense)
+            h.run()
+            assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+            return np.round(np.asarray(h.getSolution().col_value))
+
+        ref = solve()
+        seen = {self.var[key]: False for key in keys}  # True: a second value was found
+        for j in seen:
+            for sense in (1.0, -1.0):
+                if seen[j]:
+                    break
+                x = solve(j, sense)
+                for i in seen:
+                    seen[i] = seen[i] or x[i] != ref[i]
+        return {key for key in keys if not seen[self.var[key]]}
 
 
 def _system(result, mon, *, with_monitoring: bool):
@@ -405,25 +424,20 @@ def _system(result, mon, *, with_monitoring: bool):
     return lp, hidden
 
 
-def _pinned(ranges):
-    """Cells whose feasible range holds less than two whole numbers."""
-    return {key for key, (lo, hi) in ranges.items() if hi < math.inf and hi - lo < 1 - 1e-6}
-
-
 @pytest.mark.parametrize(
     ("fixture", "by_kecamatan"),
     [
         ("ntt", False),
         ("ntt", True),
         ("denpasar", False),
-        # ("denpasar", True) is a known gap: the LP still pins a few cells through the
-        # per-kecamatan table on the demo, which is why the CLI does not offer it yet
+        ("denpasar", True),
     ],
 )
 def test_attack_no_hidden_cell_is_recovered(fixture, by_kecamatan, request):
-    """Linear-programming attack: every relation between ranking.csv, summary and trend, every
-    label as a bound; no hidden cell of ours may be pinned, nor any ranking cell that the
-    ranking alone leaves open."""
+    """Integer-programming attack (HiGHS): every relation between ranking.csv, summary (with
+    kecamatan rows on request) and trend, every label as a bound; every hidden cell of ours
+    keeps at least two values, and no ranking cell that the ranking alone leaves open is
+    pinned."""
     if fixture == "ntt":
         result = request.getfixturevalue("ntt")
     else:
@@ -434,11 +448,94 @@ def test_attack_no_hidden_cell_is_recovered(fixture, by_kecamatan, request):
         result = analyze(d["boundaries"], d["clients"], d["agents"], d["service_points"], sc)
     mon = mo.monitor(result, by_kecamatan=by_kecamatan)
     base, base_hidden = _system(result, mon, with_monitoring=False)
-    before = _pinned(base.hidden_ranges(base_hidden))
+    before = base.integer_pinned(base_hidden)
     lp, hidden = _system(result, mon, with_monitoring=True)
     assert len(hidden) > len(base_hidden)  # the attack has something to attack
-    after = _pinned(lp.hidden_ranges(hidden))
+    if by_kecamatan:
+        assert (mon.summary["area_level"] == "kecamatan").sum() == 4  # both have four
+    after = lp.integer_pinned(hidden)
     assert after <= before, sorted(after - before)[:10]
+    assert not {h for h in after if h[0] != "kel"}  # each hidden cell of ours: two values
+
+
+def _random_files(tmp_path, seed: int):
+    """A random province: 2 kab/kota x 3 kecamatan x 3 kelurahan, many small villages, three
+    rehab years, random statuses and severities, a few agents (some inactive), RW on most rows."""
+    rng = np.random.default_rng(seed)
+    geoms, rows, lines = [], [], ["kode;tahun_rehab;status_pasca;tingkat;jenis_layanan;rw"]
+    agents = ["agen_id;kode;kapasitas;aktif"]
+    n = 0
+    for kb in range(2):
+        for kc in range(3):
+            for kl in range(3):
+                kode = f"73.{71 + kb:02d}.{kc + 1:02d}.{1001 + kl}"
+                x0, y0 = 119.0 + n * 0.05, -5.0
+                n += 1
+                geoms.append(box(x0, y0, x0 + 0.05, y0 + 0.05))
+                rows.append(
+                    {
+                        "kode": kode,
+                        "nama": f"Kel {kb}{kc}{kl}",
+                        "kecamatan": f"Kec {kb}{kc}",
+                        "kab_kota": f"Kota {kb}",
+                        "provinsi": "Sulawesi Selatan",
+                    }
+                )
+                size = int(rng.choice([0, 1, 2, 3, 4, 6, 9, 15]))
+                for _ in range(size):
+                    year = int(rng.choice([2022, 2023, 2024]))
+                    status = rng.choice(["belum", "belum", "aktif", "selesai", "putus"])
+                    tingkat = rng.choice(["ringan", "ringan", "sedang", "berat"])
+                    rw = "" if rng.random() < 0.2 else f"RW {int(rng.integers(1, 4))}"
+                    lines.append(f"{kode};{year};{status};{tingkat};rawat jalan;{rw}")
+                if rng.random() < 0.3:
+                    act = "ya" if rng.random() < 0.8 else "tidak"
+                    agents.append(f"A{n};{kode};{int(rng.integers(2, 8))};{act}")
+    b = tmp_path / "b.geojson"
+    gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326").to_file(b, driver="GeoJSON")
+    c = tmp_path / "c.csv"
+    c.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    a = tmp_path / "a.csv"
+    a.write_text("\n".join(agents) + "\n", encoding="utf-8")
+    return b, c, a
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_integer_attack_on_random_provinces_per_kecamatan(seed, tmp_path):
+    """Integer program (HiGHS) over ranking.csv + summary with kecamatan rows + trend: every
+    hidden cell of ours keeps at least two values, and no ranking cell that the ranking alone
+    leaves open is pinned."""
+    b, c, a = _random_files(tmp_path, seed)
+    result = analyze(b, c, a, None, Scenario(radius_m=10.0))
+    mon = mo.monitor(result, by_kecamatan=True)
+    assert (mon.summary["area_level"] == "kecamatan").sum() == 6
+    base, base_hidden = _system(result, mon, with_monitoring=False)
+    before = base.integer_pinned(base_hidden)
+    lp, hidden = _system(result, mon, with_monitoring=True)
+    ours = [h for h in hidden if h[0] != "kel"]
+    assert len(ours) >= 10  # the attack has something to attack
+    after = lp.integer_pinned(hidden)
+    assert after <= before, sorted(after - before)[:10]
+    assert not (after & set(ours))
+
+
+def test_integer_attack_can_fail_when_a_hidden_cell_is_shown(tmp_path):
+    """Negative control: publish one hidden kecamatan figure as its true number and the same
+    attack pins a cell, so the attack above is not vacuous."""
+    b, c, a = _random_files(tmp_path, 0)
+    result = analyze(b, c, a, None, Scenario(radius_m=10.0))
+    mon = mo.monitor(result, by_kecamatan=True)
+    cube = mo.build_cube(result, by_kecamatan=True)
+    s = mon.summary
+    kec = s.index[(s["area_level"] == "kecamatan") & s["clients"].map(mo.is_hidden)]
+    assert len(kec) >= 2
+    i = kec[-1]
+    true = int(cube.values[i, cube.col("clients")])
+    s.loc[i, "clients"] = true
+    lp, hidden = _system(result, mon, with_monitoring=True)
+    base, base_hidden = _system(result, mon, with_monitoring=False)
+    leaked = lp.integer_pinned(hidden) - base.integer_pinned(base_hidden)
+    assert leaked, (s.loc[i, "area"], true)
 
 
 def test_attack_differences_by_hand(ntt):
@@ -557,7 +654,10 @@ def test_cli_analyze_with_targets_and_previous(tmp_path):
     assert r.exit_code == 0, r.output
     out = tmp_path / "now"
     args = ["analyze", *base, "--targets", str(d["targets"]), "--out", str(out)]
-    r = runner.invoke(app, [*args, "--previous", str(tmp_path / "prev" / "ranking.xlsx")])
+    r = runner.invoke(
+        app,
+        [*args, "--previous", str(tmp_path / "prev" / "ranking.xlsx"), "--per-kecamatan"],
+    )
     assert r.exit_code == 0, r.output
     cols = {
         "progress.csv": mo.PROGRESS_COLUMNS,
@@ -585,6 +685,18 @@ def test_cli_analyze_with_targets_and_previous(tmp_path):
     rk = pd.read_csv(out / "ranking.csv", dtype=str).set_index("kode")
     shared = rk.index.intersection(ch.index)
     assert (ch.loc[shared, "unserved_now"] == rk.loc[shared, "unserved"]).all()
+    # --per-kecamatan: one summary row per kecamatan of the ranking, and where every unit of a
+    # kecamatan is published its clients add up to the kecamatan's published figure
+    sm = pd.read_csv(out / "summary.csv", dtype=str)
+    kec = sm[sm["area_level"] == "kecamatan"]
+    assert len(kec) == rk.groupby(["kab_kota", "kecamatan"]).ngroups
+    checked = 0
+    for r_ in kec.itertuples(index=False):
+        units = rk[rk["kecamatan"] == r_.area]["clients"]
+        if r_.clients != "*" and not (units == "*").any():
+            assert int(r_.clients) == units.astype(int).sum(), r_.area
+            checked += 1
+    assert checked >= 1  # Kuta Selatan (12) on the demo
     # no personal data of the demo client file reaches the new files
     clients = pd.read_csv(d["clients"], sep=";", dtype=str, encoding="utf-8-sig")
     text = "".join((out / n).read_text(encoding="utf-8") for n in cols)
