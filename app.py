@@ -797,11 +797,13 @@ def step_progress(result, sc: Scenario, data_key: str) -> None:
         targets = (path.name, path.read_bytes())
         st.info(tr("cap.demo_targets"))
     previous = (up_p.name, up_p.getvalue()) if up_p is not None else None
-    by_kec = st.checkbox(
+    c3, c4 = st.columns(2)
+    by_kec = c3.checkbox(
         tr("cap.per_kecamatan"), key="cap_per_kec", help=tr("cap.per_kecamatan.help")
     )
+    per_rw = c4.checkbox(tr("cap.per_rw"), key="cap_per_rw", help=tr("cap.per_rw.help"))
     key = hashlib.sha256(
-        (data_key + sc.to_json() + f"|kec={by_kec}").encode()
+        (data_key + sc.to_json() + f"|kec={by_kec}|rw={per_rw}").encode()
         + b"".join(x[1] for x in (targets, previous) if x is not None)
     ).hexdigest()
     cached = ss.get("_cap_cache")
@@ -809,7 +811,9 @@ def step_progress(result, sc: Scenario, data_key: str) -> None:
         try:
             cached = (
                 key,
-                *app_progress.monitoring_for(result, targets, previous, by_kecamatan=by_kec),
+                *app_progress.monitoring_for(
+                    result, targets, previous, by_kecamatan=by_kec, per_rw=per_rw
+                ),
             )
         except IbmGeoError as e:
             st.error(describe_error(e))
@@ -837,6 +841,12 @@ def step_progress(result, sc: Scenario, data_key: str) -> None:
     if "change" in views:
         st.markdown(f"#### {tr('cap.change')}")
         st.dataframe(views["change"], hide_index=True, use_container_width=True)
+    if "rw" in views:
+        st.markdown(f"#### {tr('cap.rw')}")
+        if len(mon.rw):
+            st.dataframe(views["rw"], hide_index=True, use_container_width=True)
+        else:
+            st.info(tr("cap.no_rw"))
     st.markdown(f"#### {tr('cap.downloads')}")
     cols = st.columns(4)
     for i, (name, data) in enumerate(mon.csv_files().items()):

@@ -216,10 +216,26 @@ PerKecOpt = Annotated[
 ]
 
 
-def _monitoring(result, targets: Path | None, previous: Path | None, per_kecamatan: bool = False):
-    """The monitoring tables when --targets, --previous or --per-kecamatan is given (else
-    None); bad target rows join the data-quality report."""
-    if targets is None and previous is None and not per_kecamatan:
+PerRwOpt = Annotated[
+    bool,
+    typer.Option(
+        "--per-rw",
+        help="rw.csv: clients and unserved per RW inside each kelurahan whose client rows carry "
+        "RW (table only; protected like every count).",
+    ),
+]
+
+
+def _monitoring(
+    result,
+    targets: Path | None,
+    previous: Path | None,
+    per_kecamatan: bool = False,
+    per_rw: bool = False,
+):
+    """The monitoring tables when --targets, --previous, --per-kecamatan or --per-rw is given
+    (else None); bad target rows join the data-quality report."""
+    if targets is None and previous is None and not per_kecamatan and not per_rw:
         return None
     import pandas as pd
 
@@ -231,7 +247,7 @@ def _monitoring(result, targets: Path | None, previous: Path | None, per_kecamat
     prev = read_previous(previous) if previous else None
     if len(q):
         result.quality = pd.concat([result.quality, q.to_frame()], ignore_index=True)
-    return monitor(result, tg, prev, by_kecamatan=per_kecamatan)
+    return monitor(result, tg, prev, by_kecamatan=per_kecamatan, per_rw=per_rw)
 
 
 def _write_monitoring(mon, result, out: Path, written: list[Path]) -> None:
@@ -412,6 +428,7 @@ def analyze(
     targets: TargetsOpt = None,
     previous: PreviousOpt = None,
     per_kecamatan: PerKecOpt = False,
+    per_rw: PerRwOpt = False,
 ) -> None:
     """Rank kelurahan by unmet need and write ranking.csv/.xlsx, matches.csv, data_quality.csv,
     results.geojson and map.html into OUT. Every export holds per-kelurahan aggregates only; counts
@@ -423,7 +440,7 @@ def analyze(
     result = _run_analysis(
         boundaries, clients, agents, service_points, scenario, sheet, layer, roads, travel
     )
-    mon = _monitoring(result, targets, previous, per_kecamatan)
+    mon = _monitoring(result, targets, previous, per_kecamatan, per_rw)
     with staged_out(out) as tmp:
         written = [
             out / p.name for p in _write_analysis(result, tmp, html=not no_map, monitoring=mon)
@@ -482,6 +499,7 @@ def plan(
     targets: TargetsOpt = None,
     previous: PreviousOpt = None,
     per_kecamatan: PerKecOpt = False,
+    per_rw: PerRwOpt = False,
 ) -> None:
     """Analyze, then propose where to recruit new Agen Pemulihan groups and which villages to
     pilot (one per BNNK by default). Writes the analysis files plus plan.csv, pilots.csv,
@@ -507,7 +525,7 @@ def plan(
         rb = _road_backend(result)
         rp = plan_recruitment(result.kelurahan, sc, backend=rb)
         pilots = choose_pilots(result.kelurahan, sc, sites=rp.sites, backend=rb)
-        mon = _monitoring(result, targets, previous, per_kecamatan)
+        mon = _monitoring(result, targets, previous, per_kecamatan, per_rw)
         written = _write_analysis(result, tmp, plan=rp, pilots=pilots, monitoring=mon)
         from .export import tables as ex
         from .render import build_slides, render_static_map

@@ -76,6 +76,9 @@ SUMMARY_COLUMNS = [
     "ibm_villages",
 ]
 CHANGE_COLUMNS = ["kode", "nama", "unserved_before", "unserved_now", "change"]
+RW_COLUMNS = ["kode", "nama", "rw", "clients", "unserved"]
+#: the RW row of clients without a usable RW (none, or not an RW number as written)
+UNKNOWN_RW = "tidak diketahui"
 
 # -- targets ----------------------------------------------------------------------------------
 _TARGET_HEADERS = {
@@ -458,6 +461,7 @@ def _client_table(result) -> pd.DataFrame:
             # needs an agent: not in follow-up, not a BNNP referral (served by an agent, in
             # reach of one, or unserved); clients = followed_up + referral_berat + need_agent
             "need_agent": ~followed & np.isin(cov, [SERVED, IN_REACH, UNSERVED]),
+            "rw": cl["rw"].astype(object).to_numpy() if "rw" in cl else None,
         }
     )
     return t[t["pos"] >= 0].reset_index(drop=True)
@@ -1023,6 +1027,57 @@ def _label(value: int, hidden: bool, k: int) -> object:
     return suppressed_label(k) if value < k else complementary_label(k)
 
 
+# -- RW level inside a kelurahan ----------------------------------------------------------------
+def rw_table(result) -> pd.DataFrame:
+    """Clients and unserved per RW inside each kelurahan whose client rows carry RW (table only:
+    no RW boundaries). Published, protected: ``kode, nama, rw, clients, unserved``.
+
+    Each column of a kelurahan is one relation, kelurahan (as published in ranking.csv) = sum of
+    its RW rows (the row "tidak diketahui" holds clients without an RW number, so the sum
+    holds). A kelurahan whose client count is hidden gets no RW rows at all (even the list of its
+    RWs would bound the hidden count); a column whose kelurahan cell is hidden is hidden in every
+    RW row; otherwise counts 1..k-1 are hidden and a single hidden cell gets the smallest
+    non-zero partner. Only RW numbers are written: an RW cell that is not a number is text a
+    person typed and is counted under "tidak diketahui"."""
+    k = result.scenario.suppression_k
+    t = _client_table(result)
+    kel = result.kelurahan
+    if t["rw"].isna().all():
+        return pd.DataFrame(columns=RW_COLUMNS)
+    rw = t["rw"].astype(object)
+    rw = rw.where(rw.map(lambda x: isinstance(x, str) and x.isdigit()), UNKNOWN_RW)
+    mask = public_mask(kel, k)
+    out = []
+    for pos, g in t.assign(rw=rw).groupby("pos", sort=True):
+        if (g["rw"] == UNKNOWN_RW).all() or bool(mask["clients"].iloc[pos]):
+            continue
+        per = g.groupby("rw", sort=True).agg(clients=("rw", "size"), unserved=("unserved", "sum"))
+        order = sorted(per.index, key=lambda x: (x == UNKNOWN_RW, x))
+        per = per.loc[order]
+        labels = {}
+        for c in ("clients", "unserved"):
+            v = per[c].to_numpy(dtype=np.int64)
+            if bool(mask[c].iloc[pos]):
+                hid = np.ones(len(v), dtype=bool)  # the kelurahan cell is hidden: all of them
+            else:
+                hid = (v >= 1) & (v < k)
+                if hid.sum() == 1:
+                    cand = np.where(hid | (v == 0), np.iinfo(np.int64).max, v)
+                    hid[int(np.argmin(cand))] = True  # a non-zero partner exists: total >= k
+            labels[c] = [HIDDEN if h else int(x) for x, h in zip(v, hid, strict=True)]
+        for i, name in enumerate(per.index):
+            out.append(
+                [
+                    str(kel["kode"].iloc[pos]),
+                    kel["nama"].iloc[pos],
+                    name,
+                    labels["clients"][i],
+                    labels["unserved"][i],
+                ]
+            )
+    return pd.DataFrame(out, columns=RW_COLUMNS)
+
+
 # -- published tables ---------------------------------------------------------------------------
 @dataclass
 class Monitoring:
@@ -1035,6 +1090,7 @@ class Monitoring:
     change_units: pd.DataFrame | None  # per-unit change with kode, for the map layer
     k: int
     years: list[int | None]
+    rw: pd.DataFrame | None = None  # per-RW table on request (:func:`rw_table`)
 
     def csv_files(self) -> dict[str, bytes]:
         """File name -> CSV bytes, the CLI's extra outputs."""
@@ -1047,6 +1103,8 @@ class Monitoring:
         }
         if self.change is not None:
             files["change.csv"] = self.change
+        if self.rw is not None:
+            files["rw.csv"] = self.rw
         return {n: csv_text(df).encode("utf-8") for n, df in files.items()}
 
     def sheets(self) -> dict[str, pd.DataFrame]:
@@ -1054,6 +1112,8 @@ class Monitoring:
         out = {"capaian": self.progress, "tren": self.trend, "ringkasan kantor": self.summary}
         if self.change is not None:
             out["perubahan"] = self.change
+        if self.rw is not None:
+            out["per RW"] = self.rw
         return out
 
 
@@ -1063,10 +1123,11 @@ def monitor(
     previous: pd.DataFrame | None = None,
     *,
     by_kecamatan: bool = False,
+    per_rw: bool = False,
 ) -> Monitoring:
     """Summary, trend, progress (and change when ``previous`` is given) of one analysis, every
     client count protected by :func:`protect`. ``targets`` from :func:`read_targets`,
-    ``previous`` from :func:`read_previous`."""
+    ``previous`` from :func:`read_previous`; ``per_rw`` adds :func:`rw_table`."""
     k = result.scenario.suppression_k
     cube = build_cube(result, by_kecamatan=by_kecamatan)
     hidden = protect_linked(result, cube, k)
@@ -1119,7 +1180,8 @@ def monitor(
     change = change_units = None
     if previous is not None:
         change, change_units = _change(result, previous, summary, rows, k)
-    return Monitoring(summary, trend, progress, change, change_units, k, cube.years)
+    rw = rw_table(result) if per_rw else None
+    return Monitoring(summary, trend, progress, change, change_units, k, cube.years, rw)
 
 
 def _progress(targets, cube: Cube, lab, hidden, k) -> pd.DataFrame:

@@ -20,6 +20,7 @@ def monitoring_for(
     previous: tuple[str, bytes] | None,
     *,
     by_kecamatan: bool = False,
+    per_rw: bool = False,
 ) -> tuple[Monitoring, pd.DataFrame]:
     """Monitoring tables for uploaded (name, bytes) targets / previous results (and kecamatan
     rows in the summary on request); also the row-numbered problems of the targets file.
@@ -27,7 +28,8 @@ def monitoring_for(
     q = DataQuality()
     tg = read_targets(targets[1], result.kelurahan, name=targets[0], quality=q) if targets else None
     prev = read_previous(previous[1], name=previous[0]) if previous else None
-    return monitor(result, tg, prev, by_kecamatan=by_kecamatan), q.to_frame()
+    mon = monitor(result, tg, prev, by_kecamatan=by_kecamatan, per_rw=per_rw)
+    return mon, q.to_frame()
 
 
 #: column -> text key of its header (one per column of the four monitoring tables)
@@ -52,6 +54,7 @@ HEADERS = {
     "unserved_before": "cap.col.unserved_before",
     "unserved_now": "cap.col.unserved_now",
     "change": "cap.col.change",
+    "rw": "cap.col.rw",
 }
 
 
@@ -71,4 +74,6 @@ def view_tables(mon: Monitoring, lang: str) -> dict[str, pd.DataFrame]:
     }
     if mon.change is not None:
         out["change"] = mon.change.rename(columns=head)
+    if mon.rw is not None:
+        out["rw"] = mon.rw.rename(columns=head)
     return {k: v.astype(str) for k, v in out.items()}

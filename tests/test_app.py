@@ -585,6 +585,10 @@ def test_progress_step_shows_targets_summary_and_trend(at):
     kec = s[s["Tingkat"] == "kecamatan"]
     assert len(kec) == 17
     assert kec.loc[kec["Wilayah"] == "Kuta Selatan", "Klien"].tolist() == ["12"]
+    # the RW table on request: the demo rows carry no RW, and the view says so
+    at.checkbox(key="cap_per_rw").check().run()
+    assert not at.error, [e.value for e in at.error]
+    assert any("RW" in i.value for i in at.info)
 
 
 def test_compare_tables_are_indonesian_and_arrow_safe(demo_result):

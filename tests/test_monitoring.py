@@ -3,6 +3,7 @@ rakor -- hand-checked numbers, and attacks on the published tables (differences,
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -372,6 +373,24 @@ def _system(result, mon, *, with_monitoring: bool):
             )
     if not with_monitoring:
         return lp, hidden
+    if mon.rw is not None:  # kelurahan = sum of its RW rows; unserved <= clients per RW row
+        for kode, g in mon.rw.groupby("kode", sort=False):
+            for c in ("clients", "unserved"):
+                keys = []
+                for rw, lab in zip(g["rw"], g[c], strict=True):
+                    j = lp.cell(("rw", kode, rw, c), lab)
+                    if c == "clients" and mo.is_hidden(lab):
+                        lp.bounds[j] = (1.0, None)  # a listed RW has a client
+                    keys.append(j)
+                    if mo.is_hidden(lab):
+                        hidden.append(("rw", kode, rw, c))
+                lp.total(lp.var[("kel", kode, c)], keys)
+            for rw in g["rw"]:
+                slack = lp.cell(("rw", kode, rw, "served_or_reach"))
+                lp.total(
+                    lp.var[("rw", kode, rw, "clients")],
+                    [lp.var[("rw", kode, rw, "unserved")], slack],
+                )
     kel = result.kelurahan
     kab_of = dict(zip(kel["kode"], kel["kab_kota"], strict=True))
     kec_of = dict(zip(kel["kode"], kel["kecamatan"], strict=True))
@@ -502,13 +521,14 @@ def _random_files(tmp_path, seed: int):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_integer_attack_on_random_provinces_per_kecamatan(seed, tmp_path):
-    """Integer program (HiGHS) over ranking.csv + summary with kecamatan rows + trend: every
-    hidden cell of ours keeps at least two values, and no ranking cell that the ranking alone
+    """Integer program (HiGHS) over ranking.csv + summary with kecamatan rows + trend + the RW
+    table: every hidden cell of ours keeps at least two values, and no ranking cell that the ranking alone
     leaves open is pinned."""
     b, c, a = _random_files(tmp_path, seed)
     result = analyze(b, c, a, None, Scenario(radius_m=10.0))
-    mon = mo.monitor(result, by_kecamatan=True)
+    mon = mo.monitor(result, by_kecamatan=True, per_rw=True)
     assert (mon.summary["area_level"] == "kecamatan").sum() == 6
+    assert len(mon.rw)  # and the RW table of the same run
     base, base_hidden = _system(result, mon, with_monitoring=False)
     before = base.integer_pinned(base_hidden)
     lp, hidden = _system(result, mon, with_monitoring=True)
@@ -536,6 +556,72 @@ def test_integer_attack_can_fail_when_a_hidden_cell_is_shown(tmp_path):
     base, base_hidden = _system(result, mon, with_monitoring=False)
     leaked = lp.integer_pinned(hidden) - base.integer_pinned(base_hidden)
     assert leaked, (s.loc[i, "area"], true)
+
+
+def _rw_files(tmp_path):
+    """One kecamatan: A (30 clients in RW 001/002/003 + 2 whose RW is typed text), B (4 clients,
+    RW 001), C (6 clients, no RW); no agents, so every client is unserved."""
+    spec = [("73.71.01.1001", "A"), ("73.71.01.1002", "B"), ("73.71.01.1003", "C")]
+    rows, geoms = [], []
+    for i, (kode, nama) in enumerate(spec):
+        rows.append(
+            {
+                "kode": kode,
+                "nama": nama,
+                "kecamatan": "Kec",
+                "kab_kota": "Kota Makassar",
+                "provinsi": "Sulawesi Selatan",
+            }
+        )
+        geoms.append(box(119.4 + i * 0.05, -5.2, 119.45 + i * 0.05, -5.15))
+    b = tmp_path / "b.geojson"
+    gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326").to_file(b, driver="GeoJSON")
+    lines = ["kode;tahun_rehab;status_pasca;tingkat;jenis_layanan;rw"]
+    for kode, rw, n in [
+        ("73.71.01.1001", "RW 1", 20),
+        ("73.71.01.1001", "2", 7),
+        ("73.71.01.1001", "003", 3),
+        ("73.71.01.1001", "Pak Budi", 2),
+        ("73.71.01.1002", "1", 4),
+        ("73.71.01.1003", "", 6),
+    ]:
+        lines += [f"{kode};2024;belum;ringan;rawat jalan;{rw}"] * n
+    c = tmp_path / "c.csv"
+    c.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return b, c
+
+
+def test_rw_table_by_hand(tmp_path):
+    b, c = _rw_files(tmp_path)
+    result = analyze(b, c, None, None, Scenario())
+    mon = mo.monitor(result, per_rw=True)
+    rw = mon.rw
+    assert list(rw.columns) == mo.RW_COLUMNS
+    # B has 4 clients (hidden in ranking.csv): no RW row at all; C has no RW
+    assert set(rw["nama"]) == {"A"}
+    # A: 20 + 7 + 3 in RW 001..003, and 2 whose RW cell is typed text (never written: counted
+    # as "tidak diketahui"); 3 and 2 are small, so two hidden cells and no partner needed
+    assert rw["rw"].tolist() == ["001", "002", "003", mo.UNKNOWN_RW]
+    assert rw["clients"].tolist() == [20, 7, "*", "*"]
+    assert rw["unserved"].tolist() == [20, 7, "*", "*"]
+    assert "Pak Budi" not in mon.csv_files()["rw.csv"].decode("utf-8")
+    assert "per RW" in mon.sheets()
+    # the integer attack over ranking.csv + summary + trend + rw.csv: each hidden RW cell keeps
+    # two values and the RW table pins nothing the other tables leave open (here everyone is
+    # "belum": the hidden zeros of the other statuses are the documented homogeneity residual)
+    base, base_hidden = _system(result, dataclasses.replace(mon, rw=None), with_monitoring=True)
+    lp, hidden = _system(result, mon, with_monitoring=True)
+    assert {h for h in hidden if h[0] == "rw"}
+    pinned = lp.integer_pinned(hidden) - base.integer_pinned(base_hidden)
+    assert not pinned, sorted(pinned)
+
+
+def test_rw_single_small_cell_gets_a_non_zero_partner(tmp_path):
+    b, c = _rw_files(tmp_path)
+    text = c.read_text(encoding="utf-8").replace(";Pak Budi", ";2")  # A: 20, 9, 3
+    c.write_text(text, encoding="utf-8")
+    mon = mo.monitor(analyze(b, c, None, None, Scenario()), per_rw=True)
+    assert mon.rw["clients"].tolist() == [20, "*", "*"]  # 9 hides beside 3, not 20
 
 
 def test_attack_differences_by_hand(ntt):
@@ -656,7 +742,13 @@ def test_cli_analyze_with_targets_and_previous(tmp_path):
     args = ["analyze", *base, "--targets", str(d["targets"]), "--out", str(out)]
     r = runner.invoke(
         app,
-        [*args, "--previous", str(tmp_path / "prev" / "ranking.xlsx"), "--per-kecamatan"],
+        [
+            *args,
+            "--previous",
+            str(tmp_path / "prev" / "ranking.xlsx"),
+            "--per-kecamatan",
+            "--per-rw",
+        ],
     )
     assert r.exit_code == 0, r.output
     cols = {
@@ -685,6 +777,9 @@ def test_cli_analyze_with_targets_and_previous(tmp_path):
     rk = pd.read_csv(out / "ranking.csv", dtype=str).set_index("kode")
     shared = rk.index.intersection(ch.index)
     assert (ch.loc[shared, "unserved_now"] == rk.loc[shared, "unserved"]).all()
+    # --per-rw: the demo client rows carry no RW, so rw.csv has its header and no row
+    rwf = pd.read_csv(out / "rw.csv", dtype=str)
+    assert list(rwf.columns) == mo.RW_COLUMNS and len(rwf) == 0
     # --per-kecamatan: one summary row per kecamatan of the ranking, and where every unit of a
     # kecamatan is published its clients add up to the kecamatan's published figure
     sm = pd.read_csv(out / "summary.csv", dtype=str)
