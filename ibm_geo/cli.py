@@ -405,7 +405,14 @@ def _write_analysis(
         ctx = MapContext.from_result(result)
         put(
             "map.html",
-            build_html_map(result.kelurahan, scenario=sc, sites=sites, pilots=pilots, context=ctx),
+            build_html_map(
+                result.kelurahan,
+                scenario=sc,
+                sites=sites,
+                pilots=pilots,
+                context=ctx,
+                change=monitoring.change_units if monitoring is not None else None,
+            ),
         )
     return written
 

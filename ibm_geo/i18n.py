@@ -24,6 +24,25 @@ _TEXT: dict[str, dict[str, str]] = {
         "en": "Service points (BNNP/BNNK/clinic)",
     },
     "layer.boundaries": {"id": "Batas wilayah", "en": "Boundaries"},
+    "layer.change": {
+        "id": "Perubahan belum terlayani sejak rakor lalu",
+        "en": "Change in unserved since the last rakor",
+    },
+    "legend.change": {
+        "id": "Perubahan belum terlayani sejak rakor lalu",
+        "en": "Change in unserved since the last rakor",
+    },
+    "change.naik": {"id": "Naik", "en": "Up"},
+    "change.turun": {"id": "Turun", "en": "Down"},
+    "change.tetap": {"id": "Tetap", "en": "Unchanged"},
+    "change.tidak pasti": {
+        "id": "Tidak diketahui (angka disembunyikan)",
+        "en": "Unknown (a figure is hidden)",
+    },
+    "change.tip": {
+        "id": "{before} → {now} (perubahan {change})",
+        "en": "{before} → {now} (change {change})",
+    },
     "legend.score": {"id": "Skor kebutuhan (0-100)", "en": "Need score (0-100)"},
     "legend.unserved": {"id": "Klien belum terlayani (orang)", "en": "Unserved clients (people)"},
     "legend.radius": {

@@ -702,6 +702,83 @@ def test_change_reads_suppressed_labels_as_intervals(ntt, tmp_path):
         assert ch.loc["53.71", "change"] == 3
 
 
+def test_change_is_a_layer_of_the_html_map(ntt, tmp_path):
+    """The change since the last rakor as a layer of the one HTML map: direction per unit from
+    published labels only (a hidden side gives "tidak pasti", never a guessed direction)."""
+    import re
+
+    from ibm_geo.export import tables as ex
+    from ibm_geo.pipeline import analyze_joined
+    from ibm_geo.render import build_html_map
+    from ibm_geo.render.style import CHANGE_COLORS
+
+    sc = ntt.scenario.model_copy(
+        update={"filters": ntt.scenario.filters.model_copy(update={"year_max": 2023})}
+    )
+    earlier = analyze_joined(ntt.joined, sc)
+    gj = tmp_path / "results.geojson"
+    gj.write_bytes(ex.results_geojson(earlier.kelurahan, sc))
+    m = mo.monitor(ntt, previous=mo.read_previous(gj))
+    page = build_html_map(ntt.kelurahan, scenario=ntt.scenario, change=m.change_units)
+    text = page.decode("utf-8")
+    data = json.loads(re.search(r'id="ibm-data">(.*?)</script>', text, re.S).group(1))
+    ch = data["change"]
+    keys = list(CHANGE_COLORS)
+    at = {kd: i for i, kd in enumerate(ntt.kelurahan["kode"].astype(str))}
+    assert keys[ch["dir"][at["53.71.02.1002"]]] == "tetap"  # Oesapa 9 -> 9
+    assert ch["tip"][at["53.71.02.1002"]] == "9 → 9 (perubahan +0)"
+    assert keys[ch["dir"][at["53.71.02.1001"]]] == "tidak pasti"  # Kelapa Lima: 0 -> *
+    assert ch["tip"][at["53.71.02.1001"]] == "0 → * (perubahan *)"
+    assert [row[1] for row in ch["legend"]][0] == "Naik"
+    assert data["text"]["layer_change"] == "Perubahan belum terlayani sejak rakor lalu"
+    # without a previous run the map has no change layer
+    plain = build_html_map(ntt.kelurahan, scenario=ntt.scenario).decode("utf-8")
+    assert '"change": null' in plain or '"change":null' in plain
+
+
+def test_progress_slide_per_office(ntt, tmp_path):
+    """One progress slide per office (BNNP, then each BNNK) and the trend chart, in the deck's
+    frame; hidden figures stay '*', percentages in Indonesian format; the agent basis said."""
+    import io
+
+    from pptx import Presentation
+
+    from ibm_geo.render.monitoring import add_progress_slides
+
+    p = _targets_csv(
+        "wilayah;tahun;indikator;target\nBNNP NTT;2024;rehab;240\nKota Kupang;2024;agen;4\n"
+        "Kabupaten Kupang;2024;rehab;30\n",
+        tmp_path,
+    )
+    m = mo.monitor(ntt, mo.read_targets(p, ntt.kelurahan))
+    empty = io.BytesIO()
+    Presentation().save(empty)
+    deck = Presentation(io.BytesIO(add_progress_slides(empty.getvalue(), m)))
+    texts = [
+        " | ".join(
+            sh.text_frame.text
+            if sh.has_text_frame
+            else " ".join(c.text for row in sh.table.rows for c in row.cells)
+            if sh.has_table
+            else "[picture]"
+            for sh in slide.shapes
+        )
+        for slide in deck.slides
+    ]
+    titles = [x.split(" | ")[0] for x in texts]
+    assert titles == [
+        "Capaian – Nusa Tenggara Timur",
+        "Tren per tahun rehabilitasi – Nusa Tenggara Timur",
+        "Capaian – Kabupaten Kupang",
+        "Capaian – Kota Kupang",
+    ]
+    assert "Klien direhabilitasi 2024 24 240 10,0%" in texts[0]
+    assert "[picture]" in texts[1]
+    assert "Klien direhabilitasi 2024 * 30 *" in texts[2]  # 3 clients: hidden, and the percent
+    assert "Agen Pemulihan aktif 2024 2 4 50,0%" in texts[3]
+    assert "keadaan saat ini" in texts[3]  # the agent list has no year: a snapshot, said so
+
+
 def test_parse_published():
     assert mo.parse_published("*") == (0.0, math.inf)  # the one label of a hidden count
     # older files wrote "<k" and "≥k": still read

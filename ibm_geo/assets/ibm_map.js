@@ -145,6 +145,20 @@
   });
   score.addTo(map);
 
+  // -- change since the last rakor (off until chosen; published labels only) ------------------
+  var C = D.change;
+  var change = L.featureGroup();
+  if (C) U.geom.forEach(function (g, i) {
+    var d = C.dir[i];
+    if (!g.length || d < 0) return;
+    var poly = L.polygon(decodeGeom(g, M.scale), {
+      color: "#444", weight: 0.8, opacity: 0.9, dashArray: C.legend[d][0] === "#ffffff" ? "3,3" : null,
+      fillColor: C.legend[d][0], fillOpacity: 0.8
+    });
+    poly.bindTooltip(el("span", null, props(i).nama + ": " + C.tip[i]), { sticky: true });
+    poly.addTo(change);
+  });
+
   // -- unserved proportional circles ---------------------------------------------------------
   var unserved = L.featureGroup();
   var umax = Math.max.apply(null, [1].concat(U.unserved_n.filter(function (v) { return v !== null; })));
@@ -270,6 +284,7 @@
   overlays[T.kab] = kabs; kabs.addTo(map);
   overlays[T.layer_score] = score;
   overlays[T.layer_unserved] = unserved;
+  if (C) overlays[T.layer_change] = change;
   if (D.agents.length) overlays[T.layer_agents] = agents;
   if (D.sites.length) { overlays[T.layer_sites] = sites; sites.addTo(map); }
   if (D.pilots.length) { overlays[T.layer_pilots] = pilots; pilots.addTo(map); }
@@ -302,6 +317,22 @@
       r.appendChild(el("span", null, row[1]));
       d.appendChild(r);
     });
+    if (C) {  // shown while the change layer is on
+      var cl = el("div", "ibm-legend-change");
+      cl.appendChild(el("div", "ibm-legend-title", T.legend_change));
+      C.legend.forEach(function (row) {
+        var r = el("div", "ibm-legend-row");
+        var sw = el("span", "ibm-swatch"); sw.style.background = row[0];
+        if (row[0] === "#ffffff") sw.style.border = "1px dashed #444";
+        r.appendChild(sw);
+        r.appendChild(el("span", null, row[1]));
+        cl.appendChild(r);
+      });
+      cl.style.display = "none";
+      map.on("overlayadd", function (e) { if (e.layer === change) cl.style.display = ""; });
+      map.on("overlayremove", function (e) { if (e.layer === change) cl.style.display = "none"; });
+      d.appendChild(cl);
+    }
     d.appendChild(el("div", "ibm-legend-title", T.legend_unserved));
     d.appendChild(el("div", "ibm-legend-note", "\u25CF " + T.circle_note + " " + fmt(umax) + "; \u25CC " + "<" + M.k));
     d.appendChild(el("div", "ibm-legend-title", T.legend_layers));

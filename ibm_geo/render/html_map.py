@@ -35,7 +35,7 @@ from ibm_geo.render.geometry import (
     overview_level,
     simplify_coverage,
 )
-from ibm_geo.render.style import NO_NEED_COLOR, SYMBOLS, score_classes
+from ibm_geo.render.style import CHANGE_COLORS, NO_NEED_COLOR, SYMBOLS, score_classes
 from ibm_geo.render.text import area_name, fmt_num, map_title, source_credit
 
 #: vendored JS/CSS (package data; see ibm_geo/assets/README.md)
@@ -311,8 +311,13 @@ def build_html_map(
     overview: str | None = None,
     simplify_m: float | None = None,
     context: MapContext | None = None,
+    change: pd.DataFrame | None = None,
 ) -> bytes:
     """One HTML file (UTF-8 bytes) with the score map and its layers; see module doc.
+
+    ``change``: the per-unit change since the last rakor (``Monitoring.change_units``:
+    published labels only, ``*`` where either run hides the count) drawn as a layer that is off
+    until chosen, coloured by direction (:data:`~ibm_geo.render.style.CHANGE_COLORS`).
 
     ``overview``: None (auto: dissolve when > 5,000 units), "kecamatan" or "kab_kota".
     ``simplify_m``: coverage-simplification tolerance in metres (default tied to the extent).
@@ -479,7 +484,11 @@ def build_html_map(
             radius=fmt_num(float(scenario.plan.radius_m or scenario.radius_m) / 1000, lang, 1),
         ),
     }
+    change_layer = _change_layer(kel, change, lang) if level is None else None
+    text["layer_change"] = t("layer.change", lang)
+    text["legend_change"] = t("legend.change", lang)
     data = {
+        "change": change_layer,
         "meta": {
             "lang": lang,
             "title": title,
@@ -515,6 +524,45 @@ def build_html_map(
         "service_points": sp_rows,
     }
     return _page(title, data, self_contained).encode("utf-8")
+
+
+def _change_layer(kel: pd.DataFrame, change: pd.DataFrame | None, lang: str) -> dict | None:
+    """Per drawn unit: its direction (index into the legend) and tooltip text, from published
+    labels only; units the change table does not hold are left out (-1)."""
+    if change is None or not len(change) or "kode" not in kel:
+        return None
+    from ibm_geo.render.monitoring import direction
+
+    keys = list(CHANGE_COLORS)
+    ch = change.drop_duplicates("kode").set_index("kode")
+    dirs, tips = [], []
+    for kode in kel["kode"].astype(str):
+        if kode not in ch.index:
+            dirs.append(-1)
+            tips.append("")
+            continue
+        r = ch.loc[kode]
+        d = direction(r["change"])
+        dirs.append(keys.index(d))
+        tips.append(
+            t(
+                "change.tip",
+                lang,
+                before=_label_text(r["unserved_before"]),
+                now=_label_text(r["unserved_now"]),
+                change=_label_text(r["change"], signed=True),
+            )
+        )
+    legend = [[CHANGE_COLORS[d], t(f"change.{d}", lang)] for d in keys]
+    return {"dir": dirs, "tip": tips, "legend": legend}
+
+
+def _label_text(v: object, signed: bool = False) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return "–"
+    if isinstance(v, int | np.integer) and signed:
+        return f"{int(v):+d}"
+    return str(v)
 
 
 def _page(title: str, data: dict, self_contained: bool) -> str:

@@ -42,6 +42,16 @@ register(
         "mon.achieved": {"id": "Capaian", "en": "Achieved"},
         "mon.target": {"id": "Target", "en": "Target"},
         "mon.percent": {"id": "%", "en": "%"},
+        "mon.basis_snapshot": {
+            "id": "Agen dan desa IBM: keadaan saat ini (data agen tanpa tahun rekrut), "
+            "sama untuk setiap tahun target.",
+            "en": "Agents and IBM villages: today's snapshot (the agent list has no "
+            "recruitment year), the same for every target year.",
+        },
+        "mon.basis_year": {
+            "id": "Agen dan desa IBM: agen aktif yang direkrut sampai tahun target.",
+            "en": "Agents and IBM villages: active agents recruited by the target year.",
+        },
         "mon.no_target": {
             "id": "Belum ada target untuk kantor ini.",
             "en": "No target for this office yet.",
@@ -99,55 +109,91 @@ def trend_chart_png(trend: pd.DataFrame, area: str, lang: str = "id", k: int = 5
 
 def add_progress_slides(deck: bytes, mon, lang: str = "id") -> bytes:
     """The deck with one progress slide per office (BNNP first, then each BNNK) and the
-    province trend chart appended: targets with achieved and percent, the office summary."""
+    province trend chart appended: targets with achieved and percent, the office summary.
+    Slides come from the deck's own :class:`~ibm_geo.render.slides.Deck` (title, footer,
+    TERBATAS mark, measured tables), so they look like the rest of the deck."""
+    from datetime import date
+
     from pptx import Presentation
     from pptx.util import Inches
 
-    from ibm_geo.render.slides import SLIDE_W, _bullets, _table, _title_slide
+    from ibm_geo.render.pptx_layout import Column, add_text
+    from ibm_geo.render.slides import BODY_TOP, MARGIN, SLIDE_W_IN, Deck
+    from ibm_geo.render.text import fmt_num
 
-    prs = Presentation(io.BytesIO(deck))
+    d = Deck.__new__(Deck)  # the loaded deck, with the Deck's slide frame
+    d.prs = Presentation(io.BytesIO(deck))
     s_tab = mon.summary[mon.summary["area_level"].isin(["provinsi", "kab_kota"])]
+    provs = s_tab.loc[s_tab["area_level"] == "provinsi", "area"].tolist()
+    d.area, d.when, d.lang = ", ".join(provs), date.today().isoformat(), lang
+
+    def num(v, decimals: int = 0) -> str:
+        return v if isinstance(v, str) else fmt_num(v, lang, decimals)
+
+    heads = [
+        Column(t("mon.indicator", lang)),
+        Column(t("mon.year_short", lang), "right"),
+        Column(t("mon.achieved", lang), "right"),
+        Column(t("mon.target", lang), "right"),
+        Column(t("mon.percent", lang), "right"),
+    ]
     for r in s_tab.itertuples(index=False):
-        s = _title_slide(prs, t("mon.slide_title", lang, area=r.area))
+        title = t("mon.slide_title", lang, area=r.area)
         line = t(
             "mon.summary_line",
             lang,
-            clients=r.clients,
-            unserved=r.unserved,
-            referral=r.referral_berat,
-            agents=r.agents_active,
-            capacity=r.capacity,
-            gap=r.capacity_gap,
-            villages=r.ibm_villages,
+            clients=num(r.clients),
+            unserved=num(r.unserved),
+            referral=num(r.referral_berat),
+            agents=num(r.agents_active),
+            capacity=num(r.capacity),
+            gap=num(r.capacity_gap),
+            villages=num(r.ibm_villages),
         )
-        _bullets(s, [line], top=Inches(1.2), height=Inches(0.8), size=15)
         pr = mon.progress[
             (mon.progress["area"] == r.area) & (mon.progress["area_level"] == r.area_level)
         ]
         if len(pr):
-            show = pd.DataFrame(
-                {
-                    "indicator": [t(f"ind.{i}", lang) for i in pr["indicator"]],
-                    "year": pr["year"].to_numpy(),
-                    "achieved": pr["achieved"].to_numpy(),
-                    "target": pr["target"].to_numpy(),
-                    "percent": [p if isinstance(p, str) else f"{p:.1f}%" for p in pr["percent"]],
-                }
-            )
-            heads = [t(f"mon.{c}", lang) for c in ("indicator", "year_short", "achieved")]
-            heads += [t("mon.target", lang), t("mon.percent", lang)]
-            _table(s, show.head(12), heads, top=Inches(2.1), widths=[3, 1, 1.2, 1.2, 1.2], font=16)
+            rows = [
+                [
+                    t(f"ind.{i}", lang),
+                    str(y),
+                    num(a),
+                    num(tg),
+                    num(p, 1) + ("" if p == "*" else "%"),
+                ]
+                for i, y, a, tg, p in zip(
+                    pr["indicator"],
+                    pr["year"],
+                    pr["achieved"],
+                    pr["target"],
+                    pr["percent"],
+                    strict=True,
+                )
+            ]
+            note = line
+            if pr["indicator"].isin(["agen", "desa_ibm"]).any():
+                note += " " + t(mon_basis_key(mon), lang)
+            d.table_slides(title, heads, rows, note=note)
         else:
-            _bullets(s, [t("mon.no_target", lang)], top=Inches(2.1), size=14)
+            s = d.slide(title)
+            add_text(s, MARGIN, BODY_TOP, SLIDE_W_IN - 2 * MARGIN, [line, t("mon.no_target", lang)])
         if r.area_level == "provinsi":
             png = trend_chart_png(mon.trend, r.area, lang, mon.k)
-            s = _title_slide(prs, t("mon.trend_title", lang, area=r.area))
+            s = d.slide(t("mon.trend_title", lang, area=r.area))
+            width = 10.4  # the chart is 10 x 5.2 in: 5.4 in high fits the body
             s.shapes.add_picture(
-                io.BytesIO(png), Inches(1.2), Inches(1.2), width=SLIDE_W - Inches(2.4)
+                io.BytesIO(png), Inches((SLIDE_W_IN - width) / 2), Inches(BODY_TOP), Inches(width)
             )
     buf = io.BytesIO()
-    prs.save(buf)
+    d.prs.save(buf)
     return buf.getvalue()
+
+
+def mon_basis_key(mon) -> str:
+    """Text key saying what the agen / desa_ibm figures are: per recruitment year, or (agents
+    without a year) today's snapshot repeated for every target year."""
+    return "mon.basis_year" if getattr(mon, "agent_years", False) else "mon.basis_snapshot"
 
 
 def change_geojson(kelurahan, change_units: pd.DataFrame) -> bytes:

@@ -44,6 +44,17 @@ SYMBOLS: dict[str, dict[str, object]] = {
 }
 
 
+#: fill of the "change since the last rakor" layer per direction of unserved (naik = more
+#: unserved: red; turun: green; tetap: grey; tidak pasti = hidden on either side: white, hatched
+#: by a dashed outline); keys are :func:`ibm_geo.render.monitoring.direction`'s values
+CHANGE_COLORS: dict[str, str] = {
+    "naik": "#d7301f",
+    "turun": "#1a9850",
+    "tetap": "#bdbdbd",
+    "tidak pasti": "#ffffff",
+}
+
+
 def n_classes_of(scenario: Scenario, priority_class: pd.Series | None = None) -> int:
     """How many need classes the scenario asks for (fixed breaks: one per break)."""
     n = len(scenario.fixed_breaks) if scenario.classification == "fixed" else scenario.n_classes
