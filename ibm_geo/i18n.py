@@ -7,6 +7,8 @@ modules add keys with :func:`register`.
 
 from __future__ import annotations
 
+import numbers
+
 LANGS = ("id", "en")
 
 _TEXT: dict[str, dict[str, str]] = {
@@ -127,3 +129,31 @@ def register(entries: dict[str, dict[str, str]]) -> None:
 
 def keys() -> list[str]:
     return sorted(_TEXT)
+
+
+#: Indonesian swaps the English separators: ``1,300.5`` -> ``1.300,5``
+_ID_SEPARATORS = str.maketrans({",": ".", ".": ","})
+
+
+def fmt_num(v: object, lang: str = "id", decimals: int = 0) -> str:
+    """A number as the reader writes it: ``1300`` -> ``1.300`` (id) / ``1,300`` (en); ``61.13``
+    with 1 decimal -> ``61,1`` / ``61.1``. The one number formatter of every text people read
+    (reasons, maps, deck, XLSX text, CLI), so no output mixes ``61.1`` with ``1.300``.
+
+    Strings (a hidden count ``*``) pass through unchanged; None/NaN give ``"–"``.
+    """
+    if v is None or (isinstance(v, float) and v != v):
+        return "–"
+    if isinstance(v, str):
+        return v
+    if not isinstance(v, numbers.Number):
+        return "–" if str(v) == "<NA>" else str(v)
+    s = f"{v:,.{decimals}f}" if decimals else f"{round(float(v)):,d}"
+    return s.translate(_ID_SEPARATORS) if lang == "id" else s
+
+
+def fmt_km(metres: float | None, lang: str = "id") -> str:
+    """A distance in metres as kilometres with one decimal: ``8000`` -> ``8,0 km`` (id)."""
+    if metres is None or metres != metres:
+        return "-"
+    return f"{fmt_num(float(metres) / 1000, lang, 1)} km"

@@ -18,6 +18,7 @@ import pandas as pd
 
 from . import components as reg
 from .config import Scenario
+from .i18n import fmt_km, fmt_num
 from .privacy import disclose, public_share
 
 #: component names in registry order (weights, points, sliders)
@@ -220,26 +221,38 @@ def reason_texts(
     share = pub["share_public"].to_numpy(dtype=float)
     pct = np.round(np.nan_to_num(share) * 100).astype(np.int64).astype(str)
     years = f"{ref_year - scenario.recency_years + 1}-{ref_year}"
-    cols = {
-        "rank": table["rank"].tolist(),
-        "score": [f"{s:.1f}" for s in np.round(table["score"].to_numpy(dtype=float), 1)],
+    scores = np.round(table["score"].to_numpy(dtype=float), 1).tolist()
+    ranks = table["rank"].tolist()
+    labels = {c: pub[f"{c}_label"].tolist() for c in ("unserved", "clients", "unserved_recent")}
+    cols: dict[str, list] = {
         "main_id": [reg.BY_NAME[t].factor["id"] for t in top],
         "main_en": [reg.BY_NAME[t].factor["en"] for t in top],
-        "u": [str(x) for x in pub["unserved_label"]],
-        "c": [str(x) for x in pub["clients_label"]],
-        "r": [str(x) for x in pub["unserved_recent_label"]],
         "share": np.where(np.isnan(share), "", np.char.add(np.char.add(" (", pct), "%)")).tolist(),
-        "km": [("-" if d != d else f"{d / 1000:.1f} km") for d in dist.tolist()],
         "agent_id": [
-            "belum ada Agen Pemulihan aktif" if a == 0 else f"{int(a)} agen aktif" for a in agents
+            "belum ada Agen Pemulihan aktif" if a == 0 else f"{fmt_num(a, 'id')} agen aktif"
+            for a in agents
         ],
         "agent_en": [
-            "no active Agen Pemulihan" if a == 0 else f"{int(a)} active agents" for a in agents
+            "no active Agen Pemulihan" if a == 0 else f"{fmt_num(a, 'en')} active agents"
+            for a in agents
         ],
         "years": [years] * n,
     }
-    rid = np.array(_format_rows(REASON_ID, cols), dtype=object)
-    ren = np.array(_format_rows(REASON_EN, cols), dtype=object)
+    # numbers in the reader's format (``8,0 km``, ``1.300`` in Indonesian); a hidden count is
+    # the string ``*`` and passes through unchanged
+    by_lang = {}
+    for lang in ("id", "en"):
+        by_lang[lang] = {
+            **cols,
+            "rank": [fmt_num(r, lang) for r in ranks],
+            "score": [fmt_num(x, lang, 1) for x in scores],
+            "u": [fmt_num(x, lang) for x in labels["unserved"]],
+            "c": [fmt_num(x, lang) for x in labels["clients"]],
+            "r": [fmt_num(x, lang) for x in labels["unserved_recent"]],
+            "km": [fmt_km(d, lang) for d in dist.tolist()],
+        }
+    rid = np.array(_format_rows(REASON_ID, by_lang["id"]), dtype=object)
+    ren = np.array(_format_rows(REASON_EN, by_lang["en"]), dtype=object)
     none = (pub["unserved_label"].to_numpy(dtype=object) == 0) & (table["score"].to_numpy() == 0)
     rid = np.where(none, NO_UNSERVED_ID, rid)
     ren = np.where(none, NO_UNSERVED_EN, ren)

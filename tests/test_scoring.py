@@ -171,3 +171,49 @@ def test_reason_share_agrees_with_the_row():
     a, b = out["reason_en"].tolist()
     assert "15 of 20 clients unserved (75%)" in a
     assert "7 of 20 clients unserved (35%)" in b
+
+
+def _big_table() -> pd.DataFrame:
+    """A town with four-digit counts, a remote village, and one with 2 unserved (hidden at k=5)."""
+    return pd.DataFrame(
+        {
+            "kode": ["A", "B", "C"],
+            "kab_kota": ["Kota X", "Kota X", "Kota X"],
+            "unserved": [1300, 900, 2],
+            "clients": [2000, 1000, 40],
+            "unserved_recent": [700, 0, 0],
+            "dist_nearest_m": [8000.0, 12_345.0, 500.0],
+            "agents_active": [0, 1234, 0],
+        }
+    )
+
+
+def test_reasons_write_numbers_in_the_readers_format():
+    out = score_table(_big_table(), Scenario(stability_draws=0, suppression_k=5), 2025)
+    a_id, a_en = out.loc[0, "reason_id"], out.loc[0, "reason_en"]
+    assert "1.300 dari 2.000 klien belum terlayani (65%)" in a_id
+    assert "1,300 of 2,000 clients unserved (65%)" in a_en
+    assert "agen/layanan terdekat 8,0 km" in a_id and "nearest agent/service 8.0 km" in a_en
+    assert "2023-2025" in a_id  # years are not numbers to group
+    score = f"{out.loc[0, 'score']:.1f}"
+    assert f"skor {score.replace('.', ',')};" in a_id and f"score {score};" in a_en
+    b_id, b_en = out.loc[1, "reason_id"], out.loc[1, "reason_en"]
+    assert "12,3 km" in b_id and "1.234 agen aktif" in b_id
+    assert "12.3 km" in b_en and "1,234 active agents" in b_en
+    assert "8.0 km" not in a_id and "1300" not in a_id + a_en
+
+
+def test_small_counts_stay_hidden_in_published_reasons_in_both_languages():
+    from ibm_geo.privacy import public_table
+
+    t = _big_table()
+    out = score_table(t, Scenario(stability_draws=0, suppression_k=5), 2025)
+    kel = pd.concat([t, out.drop(columns=[c for c in t if c in out])], axis=1)
+    pub = public_table(kel, 5)
+    assert pub.loc[2, "unserved"] == "*"
+    rid, ren = pub.loc[2, "reason_id"], pub.loc[2, "reason_en"]
+    assert rid.split(". ", 1)[1].startswith("* dari ") and " 2 dari" not in rid
+    assert ren.split(". ", 1)[1].startswith("* of ") and " 2 of" not in ren
+    # the big town keeps its grouped counts, as the table shows them
+    assert "1.300 dari 2.000 klien" in pub.loc[0, "reason_id"]
+    assert "1,300 of 2,000 clients" in pub.loc[0, "reason_en"]

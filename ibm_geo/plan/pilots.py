@@ -8,6 +8,7 @@ import pandas as pd
 from ibm_geo.components import PILOT_PROFILE
 from ibm_geo.config import Scenario
 from ibm_geo.errors import InputError
+from ibm_geo.i18n import fmt_km, fmt_num
 from ibm_geo.plan.recruitment import published_unserved
 
 PILOT_COLUMNS = [
@@ -183,16 +184,23 @@ def _reasons(kel, i, rank, n, kab, kab_rank, has_agents) -> tuple[str, str]:
     """Plain-language reasons in Bahasa Indonesia and English."""
     u = int(kel.at[i, "unserved"])
     s = float(kel.at[i, "score"])
-    rid = [f"skor kebutuhan {s:.1f} (peringkat {rank} dari {n})", f"{u} klien belum terlayani"]
-    ren = [f"need score {s:.1f} (rank {rank} of {n})", f"{u} unserved clients"]
+    rid = [
+        f"skor kebutuhan {fmt_num(s, 'id', 1)} (peringkat {fmt_num(rank, 'id')} dari "
+        f"{fmt_num(n, 'id')})",
+        f"{fmt_num(u, 'id')} klien belum terlayani",
+    ]
+    ren = [
+        f"need score {fmt_num(s, 'en', 1)} (rank {fmt_num(rank, 'en')} of {fmt_num(n, 'en')})",
+        f"{fmt_num(u, 'en')} unserved clients",
+    ]
     if not has_agents:
         rid.append("belum ada Agen Pemulihan aktif")
         ren.append("no active recovery agents yet")
     if "dist_nearest_m" in kel.columns:
         d = pd.to_numeric(pd.Series([kel.at[i, "dist_nearest_m"]]), errors="coerce").iloc[0]
         if pd.notna(d):
-            rid.append(f"layanan terdekat {d / 1000:.1f} km")
-            ren.append(f"nearest service {d / 1000:.1f} km away")
+            rid.append(f"layanan terdekat {fmt_km(d, 'id')}")
+            ren.append(f"nearest service {fmt_km(d, 'en')} away")
         else:
             rid.append("tidak ada layanan terdekat yang tercatat")
             ren.append("no recorded service nearby")

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ibm_geo.config import Scenario
 from ibm_geo.errors import UserError
+from ibm_geo.i18n import fmt_num
 from ibm_geo.names import compact_key
 from ibm_geo.plan.pilots import unit_xy
 from ibm_geo.plan.recruitment import RecruitmentPlan
@@ -120,8 +121,16 @@ class WhyNot:
 
 
 def _say(key: str, lang: str, **values) -> str:
+    """The sentence with its figures in the reader's number format (``8,0`` km, ``1.300``)."""
     tpl = TEXT[key].get(lang) or TEXT[key]["id"]
-    return tpl.format(**values)
+    return tpl.format(**{k: _figure(v, lang) for k, v in values.items()})
+
+
+def _figure(v: object, lang: str) -> object:
+    """Counts and ranks (ints) grouped, scores and km (floats) with one decimal; text unchanged."""
+    if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
+        return v
+    return fmt_num(v, lang, 1 if isinstance(v, float | np.floating) else 0)
 
 
 def find_unit(kelurahan: pd.DataFrame, name: str, kecamatan: str | None = None) -> int:
@@ -290,8 +299,9 @@ def _left(row: pd.DataFrame) -> bool:
     )
 
 
-def _km(m: float) -> str:
-    return "?" if not np.isfinite(m) else f"{m / 1000:.1f}"
+def _km(m: float) -> float | str:
+    """Kilometres (formatted per language by :func:`_say`), ``?`` when unknown."""
+    return "?" if not np.isfinite(m) else float(m) / 1000
 
 
 def _agents(kel: pd.DataFrame, i: int) -> int:

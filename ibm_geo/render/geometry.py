@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ibm_geo.i18n import fmt_num
 from ibm_geo.privacy import OPEN_COUNTS, SUPPRESSED_COUNTS
 
 OVERVIEW_THRESHOLD = 5000
@@ -159,7 +160,8 @@ def dissolve_overview(
     mean = "rata-rata skor" if lang == "id" else "mean score"
     scores = out["score"] if "score" in out else pd.Series(np.nan, index=out.index)
     txt = [
-        f"{int(n)} {unit}" + ("" if pd.isna(s) else f"; {mean} {s:.1f}")
+        f"{fmt_num(int(n), lang)} {unit}"
+        + ("" if pd.isna(s) else f"; {mean} {fmt_num(s, lang, 1)}")
         for n, s in zip(out["units"], scores, strict=True)
     ]
     out["reason_id"] = txt

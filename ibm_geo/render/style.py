@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ibm_geo.config import Scenario
+from ibm_geo.i18n import fmt_num
 
 #: colour ramp of the score classes (light = low need); sampled from SCORE_RAMP_START on so the
 #: lowest class is still clearly darker than "no unmet need" on a greyscale print
@@ -94,8 +95,7 @@ def luminance(hex_color: str) -> float:
 
 def fmt_score(v: float, lang: str = "id") -> str:
     """A score with one decimal, decimal comma in Indonesian."""
-    s = f"{float(v):.1f}"
-    return s.replace(".", ",") if lang == "id" else s
+    return fmt_num(float(v), lang, 1)
 
 
 def _fallback_classes(scores: pd.Series, scenario: Scenario) -> pd.Series:

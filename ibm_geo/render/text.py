@@ -8,11 +8,9 @@ int the privacy layer let through; this module only formats, it never decides wh
 
 from __future__ import annotations
 
-import numbers
-
 import pandas as pd
 
-from ibm_geo.i18n import register, t
+from ibm_geo.i18n import fmt_num, register, t
 
 register(
     {
@@ -82,23 +80,6 @@ register(
         "note.data_date": {"id": "Data per {date}", "en": "Data as of {date}"},
     }
 )
-
-
-def fmt_num(v: object, lang: str = "id", decimals: int = 0) -> str:
-    """``1300`` -> ``1.300`` (id) / ``1,300`` (en); ``61.13`` with 1 decimal -> ``61,1``/``61.1``.
-
-    Strings (suppressed counts such as ``"<5"``) pass through; None/NaN give ``"–"``.
-    """
-    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
-        return "–"
-    if isinstance(v, str):
-        return v
-    if not isinstance(v, numbers.Number):
-        return str(v)
-    s = f"{float(v):,.{decimals}f}"
-    if lang == "id":
-        s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return s
 
 
 def fmt_pct(v: float, lang: str = "id", decimals: int = 0) -> str:
