@@ -15,10 +15,56 @@ import typer
 from typer.core import TyperGroup
 
 from .errors import IbmGeoError, UserError
+from .i18n import fmt_num, register, t
 
 # -- the error boundary ----------------------------------------------------------------------
 #: language of CLI messages: --lang, else IBM_GEO_LANG, else Indonesian
 LANGS = ("id", "en")
+
+#: every line the CLI prints for people, in both languages (errors live in ibm_geo.errors)
+register(
+    {
+        "cli.error": {"id": "kesalahan: {message}", "en": "error: {message}"},
+        "cli.aborted": {"id": "dibatalkan", "en": "aborted"},
+        "cli.rows_read": {"id": "{n} baris klien dibaca", "en": "{n} client rows read"},
+        "cli.totals": {
+            "id": "{units} kelurahan/desa, {clients} klien: {served} terlayani, {in_reach} dalam "
+            "jangkauan agen, {referral} berat (rujukan BNNP), {unserved} belum terlayani "
+            "('*' = disembunyikan, k={k}); {notes} catatan kualitas data.",
+            "en": "{units} kelurahan/desa, {clients} clients: {served} served, {in_reach} in "
+            "reach of an agent, {referral} severe (BNNP referral), {unserved} unserved "
+            "('*' = hidden, k={k}); {notes} data-quality notes.",
+        },
+        "cli.top": {
+            "id": "{rank:>5}. {nama} ({kab}) skor {score}",
+            "en": "{rank:>5}. {nama} ({kab}) score {score}",
+        },
+        "cli.plan": {
+            "id": "Rencana: {sites} lokasi kelompok agen baru menjangkau {reached} klien (batas "
+            "atas {bound}); {pilots} desa percontohan. Metode: {solver}",
+            "en": "Plan: {sites} new agent group sites reach {reached} clients (upper bound "
+            "{bound}); {pilots} pilot villages. Method: {solver}",
+        },
+        "cli.fallback": {
+            "id": "peringatan: solver eksak tidak menjawab ({why}); rencana memakai heuristik "
+            "bertahap (greedy)",
+            "en": "warning: the exact solver did not answer ({why}); the plan is greedy",
+        },
+        "cli.wrote": {"id": "ditulis: {files}", "en": "wrote {files}"},
+    }
+)
+
+#: the language of this run, set by the error boundary from --lang / IBM_GEO_LANG
+_RUN_LANG = {"lang": "id"}
+
+
+def cli_lang() -> str:
+    """The language chosen for this run (``--lang`` anywhere on the line, else IBM_GEO_LANG)."""
+    return _RUN_LANG["lang"]
+
+
+def _say_line(key: str, **fmt: object) -> None:
+    typer.echo(t(key, cli_lang(), **fmt))
 
 
 def _lang_from(args: list[str]) -> str:
@@ -65,7 +111,7 @@ def app_commands() -> list[str]:
 
 
 def _say(err: IbmGeoError, lang: str) -> None:
-    typer.echo(f"error: {err.message(lang)}", err=True)
+    typer.echo(t("cli.error", lang, message=err.message(lang)), err=True)
 
 
 class _Boundary(TyperGroup):
@@ -75,6 +121,7 @@ class _Boundary(TyperGroup):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         argv = list(sys.argv[1:] if args is None else args)
         lang = _lang_from(argv)
+        _RUN_LANG["lang"] = lang
         command = next((a for a in argv if not a.startswith("-")), "")
         try:
             rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
@@ -90,7 +137,7 @@ class _Boundary(TyperGroup):
             elif "Exit" in kinds:
                 rv = getattr(e, "exit_code", 0)
             elif "Abort" in kinds:
-                typer.echo("aborted", err=True)
+                typer.echo(t("cli.aborted", lang), err=True)
                 rv = 1
             elif "ClickException" in kinds or "UsageError" in kinds:
                 _say(_usage_error(e, command), lang)
@@ -453,7 +500,7 @@ def analyze(
             out / p.name for p in _write_analysis(result, tmp, html=not no_map, monitoring=mon)
         ]
     _print_published_summary(result)
-    typer.echo("wrote " + ", ".join(p.name for p in written))
+    _say_line("cli.wrote", files=", ".join(p.name for p in written))
 
 
 # --- privacy (issue 9): the CLI prints published figures only -------------------------------
@@ -463,17 +510,29 @@ def _print_published_summary(result) -> None:
 
     k = result.scenario.suppression_k
     s = scope_totals(result.kelurahan, k)
+    lang = cli_lang()
     # rows of the planner's own input file (not a count per area)
-    typer.echo(f"{len(result.clients)} client rows read")
-    typer.echo(
-        f"{len(result.kelurahan)} kelurahan/desa, {s.get('clients')} clients: "
-        f"{s.get('served')} served, {s.get('in_reach')} in reach of an agent, "
-        f"{s.get('referral_berat')} severe (BNNP referral), {s.get('unserved')} unserved "
-        f"('*' = hidden, k={k}); {len(result.quality)} data-quality notes."
+    _say_line("cli.rows_read", n=fmt_num(len(result.clients), lang))
+    _say_line(
+        "cli.totals",
+        units=fmt_num(len(result.kelurahan), lang),
+        clients=fmt_num(s.get("clients"), lang),
+        served=fmt_num(s.get("served"), lang),
+        in_reach=fmt_num(s.get("in_reach"), lang),
+        referral=fmt_num(s.get("referral_berat"), lang),
+        unserved=fmt_num(s.get("unserved"), lang),
+        k=k,
+        notes=fmt_num(len(result.quality), lang),
     )
     top = public_table(result.kelurahan, k).head(5)  # the whole table: same cells as exports
     for r in top.itertuples():
-        typer.echo(f"  {r.rank:>3}. {r.nama} ({r.kab_kota}) score {r.score:.1f}")
+        _say_line(
+            "cli.top",
+            rank=fmt_num(r.rank, lang),
+            nama=r.nama,
+            kab=r.kab_kota,
+            score=fmt_num(r.score, lang, 1),
+        )
 
 
 @app.command()
@@ -574,13 +633,24 @@ def plan(
             (tmp / name).write_bytes(data)
             written.append(tmp / name)
     # objective and bound are sums of published demand (hidden counts = the band value)
-    typer.echo(
-        f"{rp.method}: {len(rp.sites)} sites, objective {rp.objective:.1f}, bound {rp.bound:.1f}, "
-        f"gap {rp.gap:.2%}; {len(pilots)} pilot villages; solver: {rp.solver}"
+    from .render.slides import solver_text
+
+    lang = cli_lang()
+
+    def people(v: float) -> str:
+        return fmt_num(v, lang, 0 if float(v).is_integer() else 1)
+
+    _say_line(
+        "cli.plan",
+        sites=fmt_num(len(rp.sites), lang),
+        reached=people(rp.objective),
+        bound=people(rp.bound) if rp.bound == rp.bound else "–",
+        pilots=fmt_num(len(pilots), lang),
+        solver=solver_text(rp.solver or rp.method, lang),
     )
     if rp.fallback:
-        typer.echo(f"warning: the exact solver did not answer ({rp.fallback}); plan is greedy")
-    typer.echo("wrote " + ", ".join(p.name for p in written))
+        _say_line("cli.fallback", why=rp.fallback)
+    _say_line("cli.wrote", files=", ".join(p.name for p in written))
 
 
 def _with_progress(deck: bytes, mon) -> bytes:
@@ -605,7 +675,9 @@ def why_not_cmd(
     kecamatan: Annotated[
         str | None, typer.Option(help="Kecamatan, when several villages share the name.")
     ] = None,
-    lang: Annotated[str, typer.Option(help="id (Bahasa Indonesia) or en.")] = "id",
+    lang: Annotated[
+        str | None, typer.Option(help="id (Bahasa Indonesia) or en; default: ibm-geo --lang.")
+    ] = None,
 ) -> None:
     """Why is a village not a proposed recruitment site or a pilot? Runs the analysis and the
     plan of the scenario and prints the reason in plain words (published figures only)."""
@@ -620,7 +692,7 @@ def why_not_cmd(
     kel = result.kelurahan
     ans = why_not(kel, sc, kelurahan, kecamatan=kecamatan, plan=rp, pilots=pilots, backend=rb)
     typer.echo(f"{ans.nama} ({ans.kode})")
-    for line in ans.lines(lang if lang in ("id", "en") else "id"):
+    for line in ans.lines(lang if lang in LANGS else cli_lang()):
         typer.echo(f"- {line}")
 
 

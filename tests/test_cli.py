@@ -57,6 +57,10 @@ def test_analyze_writes_the_contract_files(tmp_path):
     )
     q = pd.read_csv(tmp_path / "data_quality.csv", dtype=str)
     assert list(q.columns)[:5] == ["file", "row", "column", "problem", "value"]
+    # the lines for people are Indonesian by default, numbers in Indonesian format
+    assert "600 baris klien dibaca" in r.output and "147 belum terlayani" in r.output
+    rk1 = rk[rk["rank"] == "1"].iloc[0]
+    assert f"1. {rk1['nama']} ({rk1['kab_kota']}) skor {rk1['score'].replace('.', ',')}" in r.output
     assert q["problem"].str.contains("swapped").sum() == 4
 
 
@@ -141,7 +145,11 @@ def test_plan_writes_plan_pilots_and_rakor_files(tmp_path):
     assert pilots["kab_kota"].nunique() == len(pilots) == 3
     curve = pd.read_csv(tmp_path / "curve.csv", dtype=str)
     assert curve["p"].astype(int).tolist()[:4] == [0, 1, 2, 3]
-    assert "highs" in r.output and "gap 0.00%" in r.output
+    # every line in the default language, Bahasa Indonesia (no HiGHS banner, no English)
+    assert "Metode: optimasi lokasi (MCLP, solver HiGHS)" in r.output, r.output
+    assert "selisih 0,00%" in r.output and "ditulis: " in r.output
+    for english in ("Running HiGHS", "wrote", "sites", "objective", "gap"):
+        assert english not in r.output, english
     # the proposed sites and pilots are on the HTML map
     html = (tmp_path / "map.html").read_text(encoding="utf-8")
     for name in plan["nama"].tolist() + pilots["nama"].tolist():
@@ -153,3 +161,11 @@ def test_plan_with_zero_groups_proposes_nothing(tmp_path):
     assert r.exit_code == 0, r.output
     plan = pd.read_csv(tmp_path / "plan.csv", dtype=str)
     assert len(plan) == 0
+
+
+def test_lang_en_prints_english_lines_with_english_numbers(tmp_path):
+    r = runner.invoke(app, ["--lang", "en", "analyze", *demo_args(tmp_path), "--no-map"])
+    assert r.exit_code == 0, r.output
+    assert "600 client rows read" in r.output and "147 unserved" in r.output
+    assert "wrote ranking.csv" in r.output
+    assert " score 65.4" in r.output and "skor" not in r.output and "dibaca" not in r.output

@@ -20,6 +20,9 @@ certify the gap at the root.
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import time
 from dataclasses import dataclass
 
@@ -57,6 +60,32 @@ class _Mip:
     maximize: bool
 
 
+_BANNER = {"shown": False}
+_BANNER_LOCK = threading.Lock()
+
+
+def _new_highs() -> highspy.Highs:
+    """A silent HiGHS instance. The first one of a process prints an English banner on the C
+    stdout before any option can be set; it is sent to /dev/null so the CLI prints only its own
+    lines, in the chosen language."""
+    with _BANNER_LOCK:
+        if _BANNER["shown"]:
+            h = highspy.Highs()
+        else:
+            sys.stdout.flush()
+            saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(null, 1)
+                h = highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+                os.close(null)
+            _BANNER["shown"] = True
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 def _run_highs(
     mip: _Mip,
     *,
@@ -66,8 +95,7 @@ def _run_highs(
     options: dict | None = None,
 ) -> tuple[np.ndarray, float, float, float, str]:
     """Solve with HiGHS; returns (x, objective, bound, gap, status)."""
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = _new_highs()
     for key, value in (options or _OPTIONS).items():
         h.setOptionValue(key, value)
     h.setOptionValue("mip_rel_gap", float(mip_gap))
