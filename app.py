@@ -19,6 +19,8 @@ from ibm_geo.errors import IbmGeoError, UserError
 from ibm_geo.i18n import t
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
 from ibm_geo.plan import choose_pilots, compare_scenarios, plan_recruitment
+from ibm_geo.render.basemap import road_lines
+from ibm_geo.render.text import fmt_num
 from ibm_geo.scoring import COMPONENTS, class_labels
 from ibm_geo_app import compare as app_compare
 from ibm_geo_app import downloads as app_downloads
@@ -487,9 +489,16 @@ def step_map(result, sc: Scenario, sites: pd.DataFrame | None = None, key: str =
     k = result.kelurahan
     s = result.summary
     st.caption(
-        tr("m.summary", clients=s["clients"], unserved=s["unserved"], agents=s["agents_active"])
+        tr(
+            "m.summary",
+            clients=fmt_num(s["clients"], L()),
+            unserved=fmt_num(s["unserved"], L()),
+            agents=fmt_num(s["agents_active"], L()),
+        )
     )
-    show = st.checkbox(tr("m.show_clients"), value=True, key=f"{key}_clients")
+    c1, c2 = st.columns(2)
+    show = c1.checkbox(tr("m.show_clients"), value=True, key=f"{key}_clients")
+    tiles = c2.checkbox(tr("m.tiles"), value=False, key=f"{key}_tiles", help=tr("m.tiles_help"))
     ss = st.session_state
     sel = ss.get("selected_kode")
     shown = appmap.map_units(k)
@@ -498,8 +507,17 @@ def step_map(result, sc: Scenario, sites: pd.DataFrame | None = None, key: str =
     k = shown
     col_map, col_info = st.columns([3, 2])
     with col_map:
-        draw_map(result, sc, sites=sites, show_clients=show, key=key)
-        st.markdown(appmap.legend_html(result.kelurahan, sc, L()), unsafe_allow_html=True)
+        roads = getattr(result.distance, "kind", "straight") == "road"
+        draw_map(result, sc, sites=sites, show_clients=show, key=key, tiles=tiles, roads=roads)
+        legend = appmap.legend_html(
+            result.kelurahan,
+            sc,
+            L(),
+            sites=sites is not None and len(sites) > 0,
+            roads=roads,
+            tiles=tiles,
+        )
+        st.markdown(legend, unsafe_allow_html=True)
     with col_info:
         labels = {r["kode"]: app_inputs.unit_label(r) for r in k.to_dict("records")}
         kodes = list(labels)
@@ -517,7 +535,9 @@ def step_map(result, sc: Scenario, sites: pd.DataFrame | None = None, key: str =
             unit_details(k[k["kode"] == sel].iloc[0])
 
 
-def draw_map(result, sc, *, sites=None, show_clients=True, key="map") -> None:
+def draw_map(
+    result, sc, *, sites=None, show_clients=True, key="map", tiles=False, roads=False
+) -> None:
     """Leaflet map through st_folium; only a click on a kelurahan reruns the script. The map is
     built once per result and view and shared by the sessions showing it (ibm_geo_app.serve)."""
     selected = st.session_state.get("selected_kode")
@@ -536,11 +556,13 @@ def draw_map(result, sc, *, sites=None, show_clients=True, key="map") -> None:
             lang=L(),
             selected=selected,
             units=result.joined.units,
+            tiles=tiles,
+            roads=road_lines(result) if roads else None,
         )
 
     if app_serve.available():
         sites_key = None if sites is None else pd.util.hash_pandas_object(sites).sum()
-        parts = (sc.to_json(), bool(show_clients), selected, L(), sites_key)
+        parts = (sc.to_json(), bool(show_clients), selected, L(), sites_key, bool(tiles))
         prep = app_serve.prepared_map(result, parts, build)
         out = app_serve.show_map(
             prep, key=f"{key}_leaflet", height=560, returned_objects=["last_active_drawing"]
@@ -572,7 +594,6 @@ def unit_details(row: pd.Series) -> None:
         f"**{e(row['nama'])}** — {e(row['kecamatan'])}, {e(row['kab_kota'])} ({e(row['kode'])})"
     )
     c1, c2, c3 = st.columns(3)
-    from ibm_geo.render.text import fmt_num
 
     c1.metric(t("field.rank", L()), fmt_num(int(row["rank"]), L()))
     c2.metric(t("field.score", L()), fmt_num(float(row["score"]), L(), 1))  # 61,1 in Indonesian

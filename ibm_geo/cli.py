@@ -698,10 +698,9 @@ def why_not_cmd(
 
 def _road_lines(result):
     """Road lines for the print map when the run used roads (None otherwise)."""
-    d = _road_backend(result)
-    if d is None:
-        return None
-    return d.graph.network.lines(tuple(result.kelurahan.to_crs(4326).total_bounds))
+    from .render.basemap import road_lines
+
+    return road_lines(result)
 
 
 def _road_backend(result):

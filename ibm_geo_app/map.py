@@ -1,7 +1,10 @@
 """The in-app Leaflet map (folium, rendered by streamlit-folium).
 
-Colours, classes and the legend come from :func:`ibm_geo.render.geometry.score_classes`, the same
-function the HTML export and the print map use, so a village has the same colour everywhere.
+Colours, classes and the legend come from :func:`ibm_geo.render.style.score_classes`, the same
+function the HTML export and the print map use, so a village has the same colour everywhere; the
+basemap is :func:`ibm_geo.render.basemap.build_basemap` (land, kab/kota and kecamatan outlines
+with names, roads when an extract was loaded) drawn with the export's symbols, so the app works
+offline like the HTML map; OpenStreetMap tiles are an option, off by default.
 Client points appear only here (never in an export); every user-supplied string is escaped.
 """
 
@@ -12,13 +15,15 @@ import functools
 import html
 
 import folium
+import jinja2
 import numpy as np
 import pandas as pd
 
 from ibm_geo.config import Scenario
-from ibm_geo.i18n import t
+from ibm_geo.i18n import fmt_num, t
+from ibm_geo.render.basemap import Basemap, build_basemap
 from ibm_geo.render.html_map import ASSETS as RENDER_ASSETS
-from ibm_geo.render.style import NODATA_COLOR, OUTLINE_COLOR, score_classes
+from ibm_geo.render.style import NODATA_COLOR, OUTLINE_COLOR, SYMBOLS, score_classes
 from ibm_geo_app.inputs import _norm
 
 # ------------------------------------------------------------------------------------- the map
@@ -63,17 +68,181 @@ def cluster_points(lon: np.ndarray, lat: np.ndarray, max_points: int = 300) -> p
     return agg.reset_index(drop=True)
 
 
-def legend_html(kelurahan: pd.DataFrame, scenario: Scenario, lang: str = "id") -> str:
-    """The score legend under the app map: the very classes, colours and ranges of the exports
-    (:func:`ibm_geo.render.style.score_classes`); no user text inside."""
+def legend_html(
+    kelurahan: pd.DataFrame,
+    scenario: Scenario,
+    lang: str = "id",
+    *,
+    sites: bool = False,
+    roads: bool = False,
+    tiles: bool = False,
+) -> str:
+    """The legend under the app map: the very classes, colours and ranges of the exports
+    (:func:`ibm_geo.render.style.score_classes`) and a row for every other layer drawn, with
+    the export's symbols; no user text inside."""
     _, _, legend = score_classes(kelurahan, scenario, lang)
+    box = "display:inline-block;width:1.6em;height:0.9em;margin-left:0.6em;vertical-align:middle"
     cells = "".join(
-        f'<span style="background:{c};display:inline-block;width:1.6em;height:0.9em;'
-        f'border:1px solid #999;margin-left:0.6em;vertical-align:middle"></span> '
-        f"{html.escape(txt or t('legend.nodata', lang))}"
+        f'<span style="white-space:nowrap"><span style="background:{c};{box};'
+        f'border:1px solid #999"></span> {html.escape(txt or t("legend.nodata", lang))}</span>'
         for c, txt in legend
     )
-    return f"<small>{html.escape(t('legend.score', lang))}:{cells}</small>"
+
+    def line(key: str, css: str, **fmt: object) -> str:
+        return (
+            f'<span style="white-space:nowrap"><span style="{box};height:0;{css}"></span> '
+            f"{html.escape(t(key, lang, **fmt))}</span>"
+        )
+
+    def dot(sym: str, key: str) -> str:
+        st = SYMBOLS[sym]
+        return (
+            f'<span style="white-space:nowrap"><span style="{box};width:0.8em;height:0.8em;'
+            f"border-radius:50%;background:{st.get('fill', st['color'])};border:2px solid "
+            f'{st["color"]}"></span> {html.escape(t(key, lang))}</span>'
+        )
+
+    radius = fmt_num(scenario.radius_m / 1000, lang, 1)
+    rows = [
+        f'<span style="white-space:nowrap"><span style="{box};background:'
+        f'{SYMBOLS["land"]["color"]};border:1px solid {SYMBOLS["land"]["stroke"]}"></span> '
+        f"{html.escape(t('legend.land', lang))}</span>",
+        line("legend.kab", f"border-top:3px solid {SYMBOLS['kab_outline']['color']}"),
+        line("legend.kec", f"border-top:2px dashed {SYMBOLS['kec_outline']['color']}"),
+        dot("agent", "layer.agents"),
+        line(
+            "legend.radius",
+            f"border-top:2px dashed {SYMBOLS['ring_agent']['color']}",
+            radius=radius,
+        ),
+        dot("office", "legend.office"),
+        dot("service_point", "legend.service"),
+    ]
+    if sites:
+        rows += [dot("site", "layer.sites")]
+    if roads:
+        rows += [line("legend.road", f"border-top:2px solid {SYMBOLS['road']['color']}")]
+    if tiles:
+        rows += [html.escape(t("legend.tiles", lang))]
+    return (
+        f"<small>{html.escape(t('legend.score', lang))}:{cells}<br>"
+        f"{html.escape(t('legend.symbols', lang))}:{''.join(rows)}</small>"
+    )
+
+
+#: basemaps built so far, by the drawn units (a few: one per area a session looks at)
+_BASEMAPS: dict[str, Basemap] = {}
+
+
+def app_basemap(kelurahan: pd.DataFrame, roads=None) -> Basemap:
+    """The offline basemap of the drawn units, built once per set of units (a rerun that only
+    moves the selection or a slider reuses it)."""
+    kode = kelurahan["kode"].astype(str) if "kode" in kelurahan else pd.Series([], dtype=str)
+    key = f"{len(kelurahan)}:{int(pd.util.hash_pandas_object(kode, index=False).sum())}"
+    key += f":{0 if roads is None else len(roads)}"
+    if key not in _BASEMAPS:
+        while len(_BASEMAPS) >= 4:
+            _BASEMAPS.pop(next(iter(_BASEMAPS)))
+        _BASEMAPS[key] = build_basemap(kelurahan, roads)
+    return _BASEMAPS[key]
+
+
+#: labels of kecamatan appear from this zoom on (kab/kota names always), as in the HTML map
+KEC_LABEL_ZOOM = 12
+
+
+def _add_basemap(m: folium.Map, bm: Basemap, lang: str) -> None:
+    """Land under the villages; roads, kecamatan and kab/kota outlines with their names above
+    them, none of them clickable (a click still picks the village underneath)."""
+    import geopandas as gpd
+
+    sea = SYMBOLS["sea"]["color"]
+    m.get_root().header.add_child(
+        folium.Element(
+            f"<style>div.folium-map.leaflet-container{{background:{sea}}}"
+            ".ibm-kab-label{font:bold 13px sans-serif;color:#252525;white-space:nowrap;"
+            "text-shadow:0 0 3px #fff,0 0 3px #fff}"
+            ".ibm-kec-label{font:11px sans-serif;color:#525252;white-space:nowrap;"
+            "text-shadow:0 0 3px #fff}"
+            f".ibm-z-low .ibm-kec-label{{display:none}}</style>"
+        )
+    )
+    if bm.land is not None and not bm.land.is_empty:
+        folium.GeoJson(
+            gpd.GeoSeries([bm.land], crs=4326).simplify(0.0002).to_json(),
+            name=t("legend.land", lang),
+            style_function=lambda f: {
+                "fillColor": SYMBOLS["land"]["color"],
+                "fillOpacity": 1.0,
+                "color": SYMBOLS["land"]["stroke"],
+                "weight": 1,
+            },
+            interactive=False,
+            control=False,
+        ).add_to(m)
+
+
+def _add_outlines(m: folium.Map, bm: Basemap, lang: str) -> None:
+    """Roads, kecamatan and kab/kota outlines and names, drawn over the score polygons."""
+    if bm.roads is not None and len(bm.roads):
+        folium.GeoJson(
+            bm.roads[["geometry"]].to_json(),
+            name=t("legend.road", lang),
+            style_function=lambda f: {
+                "color": SYMBOLS["road"]["color"],
+                "weight": 1.2,
+            },
+            interactive=False,
+        ).add_to(m)
+    layers = (
+        ("kec", bm.kec, "kecamatan", "legend.kec", "kec_outline", "ibm-kec-label"),
+        ("kab", bm.kab, "kab_kota", "legend.kab", "kab_outline", "ibm-kab-label"),
+    )
+    for _, df, col, key, sym, css in layers:
+        if df is None or not len(df):
+            continue
+        st = SYMBOLS[sym]
+        fg = folium.FeatureGroup(name=t(key, lang))
+        folium.GeoJson(
+            df[["geometry"]].to_json(),
+            style_function=lambda f, st=st: {
+                "fill": False,
+                "color": st["color"],
+                "weight": st["weight"],
+                "dashArray": st.get("dash"),
+            },
+            interactive=False,
+        ).add_to(fg)
+        for name, lat, lon in zip(df[col], df["lat"], df["lon"], strict=True):
+            if name in (None, "?") or not (np.isfinite(lat) and np.isfinite(lon)):
+                continue
+            text = html.escape(str(name).upper() if col == "kab_kota" else str(name))
+            folium.Marker(
+                [lat, lon],
+                icon=folium.DivIcon(
+                    html=f'<div class="{css}" style="position:absolute;transform:translate(-50%,-50%)">'
+                    f"{text}</div>",
+                    icon_size=(0, 0),
+                ),
+                interactive=False,
+            ).add_to(fg)
+        fg.add_to(m)
+    # kecamatan names only when zoomed in (the same rule as the HTML export's labels)
+    _ZoomClass().add_to(m)
+
+
+class _ZoomClass(folium.MacroElement):
+    """Marks the map container ``ibm-z-low`` below :data:`KEC_LABEL_ZOOM` (CSS hides the
+    kecamatan names then); rendered after the map it belongs to."""
+
+    _template = jinja2.Template(
+        "{% macro script(this, kwargs) %}"
+        "(function(){var m={{ this._parent.get_name() }},c=m.getContainer();"
+        "function z(){c.classList.toggle('ibm-z-low',m.getZoom()<"
+        + str(KEC_LABEL_ZOOM)
+        + ");}m.on('zoomend',z);m.whenReady(z);})();"
+        "{% endmacro %}"
+    )
 
 
 #: polygons the in-app map draws at most; a national file shows its highest-ranked units and
@@ -115,8 +284,8 @@ def _agent_layer(m, agents: pd.DataFrame, units, lang: str) -> None:
         name=t("layer.agents", lang),
         marker=folium.CircleMarker(radius=4, fill=True, fill_opacity=1.0, weight=1),
         style_function=lambda f: {
-            "color": "#1a9850" if f["properties"]["aktif"] else "#999999",
-            "fillColor": "#1a9850" if f["properties"]["aktif"] else "#999999",
+            "color": SYMBOLS["agent" if f["properties"]["aktif"] else "agent_inactive"]["color"],
+            "fillColor": SYMBOLS["agent" if f["properties"]["aktif"] else "agent_inactive"]["fill"],
         },
         tooltip=folium.GeoJsonTooltip(fields=["agen"], labels=False),
     ).add_to(m)
@@ -133,11 +302,15 @@ def build_app_map(
     radius_m: float = 3000.0,
     lang: str = "id",
     selected: str | None = None,
-    tiles: bool = True,
+    tiles: bool = False,
     units: pd.DataFrame | None = None,
+    roads=None,
 ) -> folium.Map:
-    """The in-app Leaflet map: score choropleth, clustered clients, agents with radius, sites.
+    """The in-app Leaflet map: offline basemap, score choropleth, clustered clients, agents with
+    radius, offices and service points, sites.
 
+    ``tiles``: OpenStreetMap tiles under the basemap (needs the internet; off by default).
+    ``roads``: road lines of a loaded extract, drawn on the basemap.
     Client points appear only here (never in an export). Every user-supplied string is escaped.
     """
     k = kelurahan
@@ -145,9 +318,16 @@ def build_app_map(
     m = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=11,
-        tiles="OpenStreetMap" if tiles else None,
+        tiles=None,
         prefer_canvas=len(k) > 1500,  # SVG is clickable and testable; canvas for big areas
     )
+    if tiles:
+        folium.TileLayer(
+            "OpenStreetMap", name=t("legend.tiles", lang), attr="(c) OpenStreetMap contributors"
+        ).add_to(m)
+    bm = app_basemap(k, roads) if len(k) else None
+    if bm is not None:
+        _add_basemap(m, bm, lang)
     js, css = leaflet_data_uris()
     m.default_js = [("leaflet", js)]
     m.default_css = [("leaflet_css", css)]
@@ -161,10 +341,11 @@ def build_app_map(
             "nama": k["nama"].astype(str).map(html.escape),
             "kec": k["kecamatan"].astype(str).map(html.escape),
             "kab": k["kab_kota"].astype(str).map(html.escape),
-            "score": k["score"].round(1),
-            "rank": k["rank"].astype(int),
-            "unserved": k["unserved"].astype(int),
-            "clients": k["clients"].astype(int),
+            # numbers as the reader writes them (61,1 and 1.300 in Indonesian)
+            "score": [fmt_num(v, lang, 1) for v in k["score"].round(1)],
+            "rank": [fmt_num(v, lang) for v in k["rank"].astype(int)],
+            "unserved": [fmt_num(v, lang) for v in k["unserved"].astype(int)],
+            "clients": [fmt_num(v, lang) for v in k["clients"].astype(int)],
             "fill": fills,
         }
     )
@@ -184,7 +365,7 @@ def build_app_map(
             "fillOpacity": 0.8,
         }
 
-    folium.GeoJson(
+    score_layer = folium.GeoJson(
         gdf.to_json(),
         name=t("layer.score", lang),
         style_function=style,
@@ -200,7 +381,10 @@ def build_app_map(
                 t("field.clients", lang),
             ],
         ),
-    ).add_to(m)
+    )
+    score_layer.add_to(m)
+    if bm is not None:
+        _add_outlines(m, bm, lang)
 
     if clients is not None and len(clients):
         fg = folium.FeatureGroup(name=t("m.clients_layer", lang), show=True)
@@ -227,13 +411,19 @@ def build_app_map(
         fg = folium.FeatureGroup(name=t("layer.agents", lang))
         a = agents[agents["located"].astype(bool)]
         lat, lon = _latlon(a, units)
+        ring = SYMBOLS["ring_agent"]
         for la, lo, nm, act in zip(lat, lon, a["name"], a["aktif"].fillna(True), strict=True):
             if not (np.isfinite(la) and np.isfinite(lo)):
                 continue
-            col = "#1a9850" if bool(act) else "#999999"
-            folium.Circle([la, lo], radius=radius_m, color=col, weight=1, fill=False).add_to(fg)
+            sym = SYMBOLS["agent" if bool(act) else "agent_inactive"]
+            if bool(act):  # the reach of an active agent, an outline that does not tint classes
+                folium.Circle(
+                    [la, lo], radius=radius_m, color=ring["color"], weight=ring["weight"],
+                    dash_array=ring["dash"], fill=False, interactive=False,
+                ).add_to(fg)  # fmt: skip
             folium.CircleMarker(
-                [la, lo], radius=5, color=col, fill=True, fill_opacity=1.0,
+                [la, lo], radius=5, color=sym["color"],
+                weight=1, fill=True, fill_color=sym["fill"], fill_opacity=1.0,
                 tooltip=html.escape(_norm(nm) or "Agen"),
             ).add_to(fg)  # fmt: skip
         fg.add_to(m)
@@ -245,9 +435,12 @@ def build_app_map(
         for la, lo, nm, jn in zip(lat, lon, s["name"], s["jenis"], strict=True):
             if not (np.isfinite(la) and np.isfinite(lo)):
                 continue
+            office = str(jn).lower() in ("bnnp", "bnnk")
+            sym = SYMBOLS["office" if office else "service_point"]
             folium.CircleMarker(
-                [la, lo], radius=7, color="#08519c", weight=3, fill=True,
-                fill_color="#ffffff", fill_opacity=1.0,
+                [la, lo], radius=8 if office else 6,
+                color=sym["color"], weight=sym.get("weight", 2), fill=True,
+                fill_color=sym["fill"], fill_opacity=1.0,
                 tooltip=html.escape(f"{_norm(nm)} ({_norm(jn)})"),
             ).add_to(fg)  # fmt: skip
         fg.add_to(m)
@@ -260,12 +453,14 @@ def build_app_map(
             if kode not in pos.index:
                 continue
             la, lo = pos.loc[kode]
+            ring, sym = SYMBOLS["ring_site"], SYMBOLS["site"]
             folium.Circle(
-                [la, lo], radius=radius_m, color="#d94801", weight=2, dash_array="6", fill=False
-            ).add_to(fg)
+                [la, lo], radius=radius_m, color=ring["color"], weight=ring["weight"],
+                dash_array=ring["dash"], fill=False, interactive=False,
+            ).add_to(fg)  # fmt: skip
             folium.CircleMarker(
-                [la, lo], radius=8, color="#d94801", fill=True, fill_color="#fd8d3c",
-                fill_opacity=1.0,
+                [la, lo], radius=8, color=sym["color"], weight=sym["weight"], fill=True,
+                fill_color=sym["fill"], fill_opacity=1.0,
                 tooltip=html.escape(f"{t('layer.sites', lang)}: {_norm(rec.get('nama'))}"),
             ).add_to(fg)  # fmt: skip
         fg.add_to(m)

@@ -129,3 +129,35 @@ def test_indonesian_number_formats():
     assert fmt_num(1234567.891, "id", 2) == "1.234.567,89"
     assert fmt_num("<5", "id") == "<5" and fmt_num(None, "id") == "–"
     assert fmt_rp(62_500_000) == "Rp 62.500.000"
+
+
+def test_app_map_has_the_exports_offline_basemap_and_tiles_only_on_request(demo):
+    sc = Scenario()
+    kel = demo.kelurahan
+    page = appmap.build_app_map(kel, scenario=sc).get_root().render()
+    assert "tile.openstreetmap.org" not in page  # offline by default
+    html_page = build_html_map(kel, scenario=sc)
+    data = json.loads(re.search(rb'id="ibm-data">(.*?)</script>', html_page, re.S).group(1))
+    kabs = sorted(k["name"] for k in data["basemap"]["kab"])
+    kecs = sorted(k["name"] for k in data["basemap"]["kec"])
+    assert kabs == ["Kabupaten Badung", "Kabupaten Gianyar", "Kota Denpasar"]
+    # the same kab/kota and kecamatan names, from the same basemap, in the app
+    for name in kabs:  # folium writes the label HTML as a JSON string (< > as \\u003c/e)
+        assert f"\\u003e{name.upper()}\\u003c/div" in page, name
+    assert len(kecs) > 10 and all(f"\\u003e{name}\\u003c/div" in page for name in kecs)
+    assert page.count('class=\\"ibm-kec-label\\"') == len(kecs)
+    # land drawn with the export's land colour, sea behind it
+    from ibm_geo.render.style import SYMBOLS
+
+    assert SYMBOLS["land"]["color"] in page and SYMBOLS["sea"]["color"] in page
+    online = appmap.build_app_map(kel, scenario=sc, tiles=True).get_root().render()
+    assert "tile.openstreetmap.org" in online and "OpenStreetMap contributors" in online
+
+
+def test_app_legend_has_a_row_for_every_layer(demo):
+    sc = Scenario()
+    leg = appmap.legend_html(demo.kelurahan, sc, "id", sites=True)
+    for text in ("Daratan", "Batas kab/kota", "Batas kecamatan", "Kantor BNNP/BNNK", "3,0 km"):
+        assert text in leg, text
+    assert "Usulan lokasi rekrutmen agen" in leg and "Jalan" not in leg
+    assert "Jalan" in appmap.legend_html(demo.kelurahan, sc, "id", roads=True)

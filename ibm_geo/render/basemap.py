@@ -81,6 +81,15 @@ def build_basemap(kelurahan: gpd.GeoDataFrame, roads: gpd.GeoDataFrame | None = 
     return Basemap(land=land, kab=kab, kec=kec, roads=prepare_roads(roads, land))
 
 
+def road_lines(result) -> gpd.GeoDataFrame | None:
+    """Road lines over the mapped units when the analysis travelled along roads (else None):
+    what every map draws on its basemap (CLI print map, app map)."""
+    d = getattr(result, "distance", None)
+    if getattr(d, "kind", "straight") != "road":
+        return None
+    return d.graph.network.lines(tuple(result.kelurahan.to_crs(4326).total_bounds))
+
+
 @dataclass
 class MapContext:
     """Everything a map shows besides the per-kelurahan table, gathered once for every renderer.
