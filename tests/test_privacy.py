@@ -429,8 +429,9 @@ def test_k_floor_is_a_user_error_in_both_languages():
     assert Scenario(suppression_k=3).suppression_k == 3
 
 
-def test_foreign_reasons_lose_counts_written_with_thousand_separators():
-    # a pilot reason as ibm_geo.plan.pilots writes it, Indonesian and English number formats
+def test_pilot_reasons_keep_ranks_and_lose_every_count_in_both_languages():
+    # reasons as ibm_geo.plan.pilots writes them: score and rank in the reader's number
+    # format, the unserved count as digits; the count goes, whatever its size, the rank stays
     from ibm_geo.privacy import public_pilots
 
     pilots = pd.DataFrame(
@@ -439,12 +440,12 @@ def test_foreign_reasons_lose_counts_written_with_thousand_separators():
             "nama": ["Uji", "Dua"],
             "kab_kota": ["Kota Uji", "Kota Uji"],
             "reason_id": [
-                "skor kebutuhan 61,1 (peringkat 1.234 dari 83.402); 1.300 klien belum terlayani; "
+                "skor kebutuhan 61,1 (peringkat 1.234 dari 83.402); 1300 klien belum terlayani; "
                 "layanan terdekat 8,0 km; pilihan ke-1 di Kota Uji",
                 "skor kebutuhan 9,5 (peringkat 2 dari 3); 3 klien belum terlayani",
             ],
             "reason_en": [
-                "need score 61.1 (rank 1,234 of 83,402); 1,300 unserved clients; nearest "
+                "need score 61.1 (rank 1,234 of 83,402); 1300 unserved clients; nearest "
                 "service 8.0 km away; choice no. 1 in Kota Uji",
                 "need score 9.5 (rank 2 of 3); 3 unserved clients",
             ],

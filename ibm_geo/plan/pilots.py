@@ -187,11 +187,13 @@ def _reasons(kel, i, rank, n, kab, kab_rank, has_agents) -> tuple[str, str]:
     rid = [
         f"skor kebutuhan {fmt_num(s, 'id', 1)} (peringkat {fmt_num(rank, 'id')} dari "
         f"{fmt_num(n, 'id')})",
-        f"{fmt_num(u, 'id')} klien belum terlayani",
+        # the count stays plain digits: the privacy layer hides every count next to a client
+        # word in these texts, and its pattern reads digits (it is always "*" when published)
+        f"{u} klien belum terlayani",
     ]
     ren = [
         f"need score {fmt_num(s, 'en', 1)} (rank {fmt_num(rank, 'en')} of {fmt_num(n, 'en')})",
-        f"{fmt_num(u, 'en')} unserved clients",
+        f"{u} unserved clients",
     ]
     if not has_agents:
         rid.append("belum ada Agen Pemulihan aktif")
