@@ -113,3 +113,39 @@ def test_basemap_land_is_the_union_and_roads_are_kept(demo):
     assert set(bm.kab["kab_kota"]) == set(kel["kab_kota"])
     assert len(bm.kec) == kel.groupby(["kab_kota", "kecamatan"]).ngroups
     assert len(bm.roads) == 1  # the line far away is clipped off
+
+
+def test_locator_inset_shows_the_areas_context_not_the_area_alone(demo, monkeypatch):
+    from ibm_geo.render.basemap import province_outlines
+
+    prov = province_outlines()
+    assert prov is not None and len(prov) == 38  # Indonesia's provinces, 2022 numbering
+    r, sc, _, _ = demo
+    kel = r.kelurahan
+    bali = prov[prov["kode"] == "51"].iloc[0]
+    assert bali["provinsi"] == "Bali"
+    assert bali.geometry.buffer(0.05).contains(kel.to_crs(4326).union_all().envelope.centroid)
+    for sub in (kel, kel[kel["kab_kota"] == "Kota Denpasar"]):
+        fig, _ = _draw(monkeypatch, sub, sc, context=MapContext.from_result(r))
+        inset = next(ax for ax in fig.axes if ax.get_title(loc="left") == "Lokasi area")
+        x0, x1 = inset.get_xlim()
+        y0, y1 = inset.get_ylim()
+        ax0, ay0, ax1, ay1 = sub.to_crs(4326).total_bounds
+        # the mapped area is a small part of the view, which holds the whole of Bali
+        assert (ax1 - ax0) / (x1 - x0) <= 0.3 + 1e-9 and (ay1 - ay0) / (y1 - y0) <= 0.3 + 1e-9
+        bx0, by0, bx1, by1 = bali.geometry.bounds
+        assert x0 <= bx0 + 0.3 and x1 >= bx1 - 0.3 and y0 <= by0 and y1 >= by1
+        assert not inset.get_xlabel() and not inset.get_ylabel()
+        assert any(tx.get_text() == "Bali" for tx in inset.texts)
+
+
+def test_inset_extent_grows_a_tiny_area_and_keeps_the_aspect():
+    x0, y0, x1, y1 = static_map.inset_extent((115.2, -8.7, 115.25, -8.6), None, 1.5)
+    assert (x1 - x0) / (y1 - y0) == pytest.approx(1.5)
+    assert x1 - x0 >= static_map.INSET_MIN_SPAN_DEG
+    assert (x0 + x1) / 2 == pytest.approx(115.225) and (y0 + y1) / 2 == pytest.approx(-8.65)
+    # a province-wide context widens the view beyond the minimum span
+    x0, y0, x1, y1 = static_map.inset_extent(
+        (115.2, -8.7, 115.25, -8.6), (114.4, -8.9, 115.8, -8.0), 1.0
+    )
+    assert x1 - x0 >= 2.5 and y1 - y0 >= 2.5

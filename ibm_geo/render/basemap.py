@@ -8,7 +8,11 @@ extract); an online tile layer stays an option of the HTML map only.
 
 from __future__ import annotations
 
+import functools
+import gzip
+import io
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -19,6 +23,19 @@ from ibm_geo.render.geometry import OVERVIEW_THRESHOLD, _dissolve_geoms, auto_to
 
 #: kecamatan outlines and names are drawn up to this many kecamatan (a province has ~60-200)
 MAX_KECAMATAN = 400
+
+#: simplified province outlines of Indonesia (scripts/build_provinces.py, ~2 km detail)
+PROVINCES_ASSET = Path(__file__).resolve().parent.parent / "assets" / "provinces.geojson.gz"
+
+
+@functools.lru_cache(maxsize=1)
+def province_outlines() -> gpd.GeoDataFrame | None:
+    """Indonesia's provinces (``kode`` = 2 digits, ``provinsi``), EPSG:4326, or None when the
+    asset is missing: the locator inset's context beyond what was loaded."""
+    if not PROVINCES_ASSET.exists():
+        return None
+    data = gzip.decompress(PROVINCES_ASSET.read_bytes())
+    return gpd.read_file(io.BytesIO(data)).set_crs(4326, allow_override=True)
 
 
 @dataclass

@@ -212,27 +212,93 @@ def _draw_basemap(ax, bm: Basemap, crs, lang: str) -> list:
     return handles
 
 
+#: the mapped area fills at most this share of the locator inset's width or height
+INSET_AREA_SHARE = 0.3
+#: the inset spans at least this many degrees (a kota alone still shows its island)
+INSET_MIN_SPAN_DEG = 2.5
+
+
+def inset_extent(
+    area_bounds: tuple[float, float, float, float], context_bounds, aspect: float
+) -> tuple[float, float, float, float]:
+    """The inset's view (x0, y0, x1, y1): the context (the mapped area's provinces and the
+    loaded units), grown until the mapped area is at most :data:`INSET_AREA_SHARE` of it and it
+    spans :data:`INSET_MIN_SPAN_DEG`, centred on the area, at the inset's width/height
+    ``aspect``; so the inset always shows where the area lies, never the area alone."""
+    ax0, ay0, ax1, ay1 = area_bounds
+    cx0, cy0, cx1, cy1 = context_bounds if context_bounds is not None else area_bounds
+    w = max(cx1 - cx0, (ax1 - ax0) / INSET_AREA_SHARE, INSET_MIN_SPAN_DEG)
+    h = max(cy1 - cy0, (ay1 - ay0) / INSET_AREA_SHARE, INSET_MIN_SPAN_DEG / aspect)
+    w, h = max(w, h * aspect), max(h, w / aspect)
+    mx, my = (ax0 + ax1) / 2, (ay0 + ay1) / 2
+    return mx - w / 2, my - h / 2, mx + w / 2, my + h / 2
+
+
 def _inset(fig, rect, kel4326: gpd.GeoDataFrame, ctx: MapContext | None, lang: str) -> None:
-    """Locator: every loaded unit (grey) with the mapped area (red) and its extent box."""
+    """Locator: Indonesia's provinces around the mapped area (its own province darker), every
+    loaded unit beyond the map (grey), and the mapped area (red) with its extent box."""
+    from ibm_geo.render.basemap import province_outlines
+
     ax = fig.add_axes(rect)
-    ax.set_axis_off()
+    ax.set_facecolor(SYMBOLS["sea"]["color"])
+    ax.set_xticks([])
+    ax.set_yticks([])
     ax.set_aspect("equal")
+    area = tuple(kel4326.total_bounds)
+    prov = province_outlines()
+    codes = set(kel4326["kode"].astype(str).str[:2]) if "kode" in kel4326 else set()
+    own = prov[prov["kode"].isin(codes)] if prov is not None else None
     ctx_units = ctx.context_units if ctx is not None else None
+    bounds = [area]
+    if own is not None and len(own):
+        bounds.append(tuple(own.total_bounds))
     if ctx_units is not None and len(ctx_units) and ctx_units.crs is not None:
         cu = ctx_units.to_crs(4326)
+        bounds.append(tuple(cu.total_bounds))
+    else:
+        cu = None
+    b = np.array(bounds)
+    context = (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())
+    fw, fh = fig.get_size_inches()
+    x0, y0, x1, y1 = inset_extent(area, context, (rect[2] * fw) / (rect[3] * fh))
+    land = SYMBOLS["land"]
+    if prov is not None:
+        view = prov.cx[x0:x1, y0:y1]
+        view.plot(ax=ax, color=land["color"], edgecolor="#b0b0b0", linewidth=0.4)
+        if own is not None and len(own):
+            own.plot(ax=ax, color="#d9d4cc", edgecolor="#8c8c8c", linewidth=0.6)
+    if cu is not None:
         if len(cu) <= 5000:
-            cu.plot(ax=ax, color="#d0d0d0", edgecolor="none")
+            cu.plot(ax=ax, color="#bdbdbd", edgecolor="none")
         else:
             rp = cu.geometry.representative_point()
             ax.scatter(rp.x, rp.y, s=0.2, color="#bdbdbd", linewidths=0)
     kel4326.plot(ax=ax, color="#c62828", edgecolor="none")
-    x0, y0, x1, y1 = kel4326.total_bounds
+    pad_x, pad_y = (x1 - x0) * 0.02, (y1 - y0) * 0.02
     ax.add_patch(
-        Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="#c62828", lw=1.2, zorder=5)
+        Rectangle(
+            (area[0] - pad_x, area[1] - pad_y),
+            area[2] - area[0] + 2 * pad_x,
+            area[3] - area[1] + 2 * pad_y,
+            fill=False,
+            edgecolor="#c62828",
+            lw=1.2,
+            zorder=5,
+        )
     )
+    if own is not None and len(own) == 1:
+        ax.text(
+            0.03, 0.03, str(own["provinsi"].iloc[0]), transform=ax.transAxes, fontsize=7,
+            color="#424242", path_effects=[pe.withStroke(linewidth=2, foreground="white")],
+        )  # fmt: skip
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xlabel("")  # geopandas names the CRS axes; a locator needs no coordinates
+    ax.set_ylabel("")
     ax.set_title(t("inset.title", lang), fontsize=9, loc="left", pad=2)
     for sp in ax.spines.values():
         sp.set_visible(True)
+        sp.set_edgecolor("#666666")
 
 
 def _fit_line(fig, x, y, text, max_w: float, size: float, **kw):

@@ -73,8 +73,14 @@ register(
             "en": "Reach of a proposed site ({radius} km)",
         },
         "panel.top": {"id": "Prioritas teratas", "en": "Top priorities"},
-        "panel.sites": {"id": "Lokasi rekrutmen usulan", "en": "Proposed recruitment sites"},
-        "panel.pilots": {"id": "Desa percontohan", "en": "Pilot villages"},
+        "panel.sites": {
+            "id": "Lokasi rekrutmen usulan tanpa label di peta",
+            "en": "Proposed sites not labelled on the map",
+        },
+        "panel.pilots": {
+            "id": "Desa percontohan tanpa label di peta",
+            "en": "Pilot villages not labelled on the map",
+        },
         "panel.more": {"id": "… dan {n} lainnya", "en": "… and {n} more"},
         "inset.title": {"id": "Lokasi area", "en": "Location"},
         "note.data_date": {"id": "Data per {date}", "en": "Data as of {date}"},
