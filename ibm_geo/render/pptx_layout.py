@@ -22,6 +22,9 @@ FONT = "Calibri"
 METRIC_FONTS = ("Calibri", "Carlito", "DejaVu Sans")
 CELL_MARGIN_IN = 0.08
 LINE_SPACING = 1.2
+#: a line of Calibri/Carlito is 1.22 em tall (ascent + descent + line gap) before the spacing:
+#: Impress renders 16 pt text at 1.2 spacing 0.30 in apart, not 16 x 1.2 / 72 = 0.27 in
+FONT_LINE_EM = 1.22
 
 
 @functools.lru_cache(maxsize=8)
@@ -169,7 +172,7 @@ def add_text(
         lines = [lines]
     inner = width_in - 0.2
     n_lines = sum(len(wrap(("• " if bullets else "") + ln, inner, size_pt, bold)) for ln in lines)
-    height = n_lines * line_height_in(size_pt) + 0.15
+    height = n_lines * line_height_in(size_pt) * FONT_LINE_EM + 0.15
     box = slide.shapes.add_textbox(
         Inches(left_in), Inches(top_in), Inches(width_in), Inches(height)
     )
