@@ -460,6 +460,7 @@ def build_html_map(
         if lang == "en"
         else "luas lingkaran ~ jumlah; maks",
         "nodata": t("legend.nodata", lang),
+        "hidden": t("legend.hidden", lang),
         "suppression": suppression_rule(k, lang, curve=False),
         # Leaflet's attribution control inserts this as HTML and file names are user-supplied
         "source": html.escape(

@@ -83,6 +83,7 @@ register(
         },
         "panel.more": {"id": "… dan {n} lainnya", "en": "… and {n} more"},
         "inset.title": {"id": "Lokasi area", "en": "Location"},
+        "legend.hidden": {"id": "angka tersembunyi", "en": "hidden count"},
         "note.data_date": {"id": "Data per {date}", "en": "Data as of {date}"},
     }
 )
