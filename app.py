@@ -516,6 +516,7 @@ def step_map(result, sc: Scenario, sites: pd.DataFrame | None = None, key: str =
             sites=sites is not None and len(sites) > 0,
             roads=roads,
             tiles=tiles,
+            clients=bool(show),
         )
         st.markdown(legend, unsafe_allow_html=True)
     with col_info:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ibm_geo.i18n import t
+from ibm_geo.i18n import fmt_num, t
 from ibm_geo.scoring import COMPONENTS
 
 
@@ -162,8 +162,9 @@ def why_table(row: pd.Series, lang: str = "id") -> pd.DataFrame:
         recs.append(
             {
                 t("m.component", lang): t(f"w.{c}", lang),
-                t("m.value", lang): round(float(row.get(f"c_{c}", np.nan)), 3),
-                t("m.points", lang): round(float(row.get(f"pts_{c}", np.nan)), 1),
+                # as text in the reader's number format (0,367 and 7,3 in Indonesian)
+                t("m.value", lang): fmt_num(float(row.get(f"c_{c}", np.nan)), lang, 3),
+                t("m.points", lang): fmt_num(float(row.get(f"pts_{c}", np.nan)), lang, 1),
             }
         )
     return pd.DataFrame(recs)

@@ -76,6 +76,7 @@ def legend_html(
     sites: bool = False,
     roads: bool = False,
     tiles: bool = False,
+    clients: bool = False,
 ) -> str:
     """The legend under the app map: the very classes, colours and ranges of the exports
     (:func:`ibm_geo.render.style.score_classes`) and a row for every other layer drawn, with
@@ -118,6 +119,13 @@ def legend_html(
         dot("office", "legend.office"),
         dot("service_point", "legend.service"),
     ]
+    if clients:  # the app-only client clusters (purple, size ~ count)
+        rows += [
+            '<span style="white-space:nowrap"><span style="' + box + ";width:0.8em;height:0.8em;"
+            'border-radius:50%;background:#807dba;border:1px solid #3f007d"></span> '
+            + html.escape(t("m.clients_layer", lang))
+            + "</span>"
+        ]
     if sites:
         rows += [dot("site", "layer.sites")]
     if roads:
@@ -159,7 +167,7 @@ def _add_basemap(m: folium.Map, bm: Basemap, lang: str) -> None:
     sea = SYMBOLS["sea"]["color"]
     m.get_root().header.add_child(
         folium.Element(
-            f"<style>div.folium-map.leaflet-container{{background:{sea}}}"
+            f"<style>.leaflet-container{{background:{sea}!important}}"
             ".ibm-kab-label{font:bold 13px sans-serif;color:#252525;white-space:nowrap;"
             "text-shadow:0 0 3px #fff,0 0 3px #fff}"
             ".ibm-kec-label{font:11px sans-serif;color:#525252;white-space:nowrap;"

@@ -161,3 +161,5 @@ def test_app_legend_has_a_row_for_every_layer(demo):
         assert text in leg, text
     assert "Usulan lokasi rekrutmen agen" in leg and "Jalan" not in leg
     assert "Jalan" in appmap.legend_html(demo.kelurahan, sc, "id", roads=True)
+    assert "Klien (kelompok)" not in leg
+    assert "Klien (kelompok)" in appmap.legend_html(demo.kelurahan, sc, "id", clients=True)
