@@ -1,9 +1,8 @@
-"""Snapping and bounded multi-source shortest paths on a sparse road graph (scipy.sparse.csgraph).
+"""Snapping and bounded multi-source shortest paths on a sparse road graph.
 
-Why it is fast without a dense matrix: a road route is never shorter than the straight line, so
-everything a source can reach within a limit lies inside a box of that radius around it. Sources
-are grouped by grid cell and each group searches only the subgraph inside its box; a province of
-a million nodes is never searched as a whole for a 3 km service radius.
+Why it is fast without a dense matrix: the searches run in compiled code
+(:func:`ibm_geo.roads.dijkstra.bounded_pairs`) that stops at the limit and resets only the nodes
+it touched, so a 3 km search costs what it reaches, not the size of the province's graph.
 
 Points join the network through virtual nodes: a point is snapped to the nearest segment, walks
 straight to it (the snap distance, added to every route) and then follows the segment in the
@@ -12,18 +11,20 @@ directions its way allows. Two points on the same segment also get the direct ro
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pyproj
 import scipy.sparse as sp
-from scipy.sparse.csgraph import dijkstra
 
+from .dijkstra import bounded_pairs
 from .profiles import ACCESS_SPEED_KMH, FERRY_SPEED_KMH
 
 _EPS = 1e-6  # road segments between nodes at the same position still get a (tiny) length
-_BOX_NODES = 30_000  # road nodes in one search box (sets how many sources share it)
-_DENSE = 4_000_000  # entries of one dense Dijkstra result (32 MB)
+_THREADS = 4  # searches in parallel at most (each holds distances for every road node)
+_PER_THREAD = 64  # sources below which a second thread costs more than it saves
 _PIECE = 250.0  # snapping index: segments cut into pieces of at most this many metres
 
 
@@ -34,6 +35,21 @@ class Snap:
     seg: np.ndarray
     frac: np.ndarray
     dist: np.ndarray
+
+
+def _z_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Permutation sorting points along a Z-order (Morton) curve of 16 bits per axis."""
+    if len(x) == 0:
+        return np.zeros(0, dtype=np.int64)
+
+    def spread(v: np.ndarray) -> np.ndarray:
+        lo = v.min()
+        q = ((v - lo) / max(float(v.max() - lo), 1e-9) * 65535).astype(np.uint64)
+        for shift, mask in ((8, 0x00FF00FF), (4, 0x0F0F0F0F), (2, 0x33333333), (1, 0x55555555)):
+            q = (q | (q << np.uint64(shift))) & np.uint64(mask)
+        return q
+
+    return np.argsort(spread(x) | (spread(y) << np.uint64(1)), kind="stable")
 
 
 class RoadGraph:
@@ -48,10 +64,16 @@ class RoadGraph:
         self.crs = pyproj.CRS.from_user_input(crs)
         tr = pyproj.Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
         x, y = tr.transform(net.lon, net.lat)
-        self.x = np.asarray(x, dtype=float)
-        self.y = np.asarray(y, dtype=float)
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        # graph node k is network node net_node[k]; numbered along a Z-order curve so that a
+        # search's nodes sit close together in memory (3x faster searches than OSM id order)
+        self.net_node = _z_order(x, y)
+        rank = np.empty(len(x), dtype=np.int64)
+        rank[self.net_node] = np.arange(len(x))
+        self.x, self.y = x[self.net_node], y[self.net_node]
         self.n = len(self.x)
         a, b, way = net.segments()
+        a, b = rank[a], rank[b]
         seg_len = np.hypot(self.x[b] - self.x[a], self.y[b] - self.y[a])
         seg_time = seg_len / (net.speed_kmh[way] / 3.6)
         fer = net.ferry[way]
@@ -94,19 +116,6 @@ class RoadGraph:
         self.n_edges = len(v)
         self._snap_index = None
         self._snap_tree()  # part of building: every use snaps points first
-        self._scratch = np.full(self.n, -1, dtype=np.int64)  # road index -> local, per search
-        # nodes bucketed on a grid: a box query is a few contiguous ranges, not a scan
-        self._cell = 1000.0
-        self._gx0 = float(self.x.min()) if self.n else 0.0
-        self._gy0 = float(self.y.min()) if self.n else 0.0
-        cx = ((self.x - self._gx0) // self._cell).astype(np.int64)
-        cy = ((self.y - self._gy0) // self._cell).astype(np.int64)
-        self._ncx = int(cx.max(initial=0)) + 1
-        self._ncy = int(cy.max(initial=0)) + 1
-        cid = cy * self._ncx + cx
-        self._by_cell = np.argsort(cid, kind="stable")
-        self._cell_ptr = np.zeros(self._ncx * self._ncy + 1, dtype=np.int64)
-        np.cumsum(np.bincount(cid, minlength=self._ncx * self._ncy), out=self._cell_ptr[1:])
 
     # -- snapping ------------------------------------------------------------------------------
     def snap(self, xy: np.ndarray) -> Snap:
@@ -193,109 +202,127 @@ class RoadGraph:
     def _access(self, d: np.ndarray, metric: str) -> np.ndarray:
         return d if metric == "length" else d / (ACCESS_SPEED_KMH / 3.6)
 
-    def _virtual_edges(
+    def _entries(self, snap: Snap, metric: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Where points enter the graph: ``(point, road node, cost)``, leaving along the segment
+        in each direction its way allows (a point on a node leaves it any way)."""
+        _, segw = self._weights(metric)
+        idx = np.flatnonzero(snap.seg >= 0)
+        sg, f = snap.seg[idx], snap.frac[idx]
+        acc = self._access(snap.dist[idx], metric)
+        out = [
+            (idx[m], end[m], acc[m] + segw[sg[m]] * part[m])
+            for allowed, end, part in (
+                (self.seg_bwd[sg], self.seg_a[sg], f),
+                (self.seg_fwd[sg], self.seg_b[sg], 1 - f),
+            )
+            for m in [allowed | (part <= 0)]
+        ]
+        return tuple(np.concatenate(col) for col in zip(*out, strict=True))
+
+    def _exits(self, snap: Snap, metric: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Where points are reached from: ``(point, road node, cost from the node)``."""
+        _, segw = self._weights(metric)
+        idx = np.flatnonzero(snap.seg >= 0)
+        sg, g = snap.seg[idx], snap.frac[idx]
+        acc = self._access(snap.dist[idx], metric)
+        out = [
+            (idx[m], end[m], acc[m] + segw[sg[m]] * part[m])
+            for allowed, end, part in (
+                (self.seg_fwd[sg], self.seg_a[sg], g),
+                (self.seg_bwd[sg], self.seg_b[sg], 1 - g),
+            )
+            for m in [allowed | (part <= 0)]
+        ]
+        return tuple(np.concatenate(col) for col in zip(*out, strict=True))
+
+    def _direct(
+        self, src: Snap, src_xy: np.ndarray, dst: Snap, dst_xy: np.ndarray, metric: str
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Source and target on the same segment: the direct way along it (or no move at all)."""
+        _, segw = self._weights(metric)
+        s_idx = np.flatnonzero(src.seg >= 0)
+        t_idx = np.flatnonzero(dst.seg >= 0)
+        common = np.intersect1d(src.seg[s_idx], dst.seg[t_idx])
+        ss = s_idx[np.isin(src.seg[s_idx], common)]
+        tt = t_idx[np.isin(dst.seg[t_idx], common)]
+        # few points share a segment: pair them through a sort, not a cross product
+        order_t = tt[np.argsort(dst.seg[tt], kind="stable")]
+        tseg = dst.seg[order_t]
+        lo = np.searchsorted(tseg, src.seg[ss], side="left")
+        hi = np.searchsorted(tseg, src.seg[ss], side="right")
+        cnt = hi - lo
+        ps = np.repeat(ss, cnt)
+        pt = order_t[np.repeat(lo - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))]
+        seg = src.seg[ps]
+        delta = dst.frac[pt] - src.frac[ps]
+        ok = np.where(delta >= 0, self.seg_fwd[seg], self.seg_bwd[seg])
+        w = (
+            self._access(src.dist[ps], metric)
+            + segw[seg] * np.abs(delta)
+            + self._access(dst.dist[pt], metric)
+        )
+        here = np.hypot(*(src_xy[ps] - dst_xy[pt]).T) < 0.5
+        w = np.where(here, 0.0, w)
+        ok |= here
+        return ps[ok], pt[ok], w[ok]
+
+    def _search(
         self,
         src: Snap,
         src_xy: np.ndarray,
         dst: Snap,
         dst_xy: np.ndarray,
         metric: str,
-        node_id,
-        s_base: int,
-        t_base: int,
+        limit: float,
+        *,
+        merge_sources: bool = False,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Edges source -> segment ends, segment ends -> target, source -> target on one segment.
+        """``(source, target, cost)`` within ``limit``; ``merge_sources``: one search from all
+        sources together (source index 0), i.e. the cost from the nearest source."""
+        w, _ = self._weights(metric)
+        ns, nt = len(src_xy), len(dst_xy)
+        si, sn, sc = self._entries(src, metric)
+        if merge_sources:
+            si = np.zeros_like(si)
+            ns = 1
+        o = np.argsort(si, kind="stable")
+        entry_ptr = np.zeros(ns + 1, dtype=np.int64)
+        np.cumsum(np.bincount(si, minlength=ns), out=entry_ptr[1:])
+        tj, tn, tc = self._exits(dst, metric)
+        o2 = np.argsort(tn, kind="stable")
+        att_ptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(tn, minlength=self.n), out=att_ptr[1:])
+        sn, sc = sn[o].astype(np.int64), sc[o].astype(np.float64)
+        tj, tc = tj[o2].astype(np.int64), tc[o2].astype(np.float64)
 
-        ``node_id`` maps road node indices to the local numbering (-1 when outside the subgraph).
-        """
-        _, segw = self._weights(metric)
-        rows, cols, data = [], [], []
-        # sources: leave along the segment in each allowed direction
-        s_idx = np.flatnonzero(src.seg >= 0)
-        sg = src.seg[s_idx]
-        acc = self._access(src.dist[s_idx], metric)
-        f = src.frac[s_idx]
-        for allowed, end, part in (
-            (self.seg_bwd[sg], self.seg_a[sg], f),
-            (self.seg_fwd[sg], self.seg_b[sg], 1 - f),
-        ):
-            loc = node_id(end)
-            m = (allowed | (part <= 0)) & (loc >= 0)  # a point on a node leaves it any way
-            rows.append(s_base + s_idx[m])
-            cols.append(loc[m])
-            data.append(acc[m] + segw[sg[m]] * part[m])
-        # targets: arrive along the segment from each allowed direction
-        t_idx = np.flatnonzero(dst.seg >= 0)
-        tg = dst.seg[t_idx]
-        acc_t = self._access(dst.dist[t_idx], metric)
-        g = dst.frac[t_idx]
-        for allowed, end, part in (
-            (self.seg_fwd[tg], self.seg_a[tg], g),
-            (self.seg_bwd[tg], self.seg_b[tg], 1 - g),
-        ):
-            loc = node_id(end)
-            m = (allowed | (part <= 0)) & (loc >= 0)
-            rows.append(loc[m])
-            cols.append(t_base + t_idx[m])
-            data.append(acc_t[m] + segw[tg[m]] * part[m])
-        # source and target on the same segment: the direct way along it (or no move at all)
-        if len(s_idx) and len(t_idx):
-            common = np.intersect1d(sg, tg)
-            if len(common):
-                ss = s_idx[np.isin(sg, common)]
-                tt = t_idx[np.isin(tg, common)]
-                ps = np.repeat(ss, len(tt))
-                pt = np.tile(tt, len(ss))
-                same = src.seg[ps] == dst.seg[pt]
-                ps, pt = ps[same], pt[same]
-                seg = src.seg[ps]
-                delta = dst.frac[pt] - src.frac[ps]
-                ok = np.where(delta >= 0, self.seg_fwd[seg], self.seg_bwd[seg])
-                w = (
-                    self._access(src.dist[ps], metric)
-                    + segw[seg] * np.abs(delta)
-                    + self._access(dst.dist[pt], metric)
-                )
-                here = np.hypot(*(src_xy[ps] - dst_xy[pt]).T) < 0.5
-                w = np.where(here, 0.0, w)
-                ok |= here
-                rows.append(s_base + ps[ok])
-                cols.append(t_base + pt[ok])
-                data.append(w[ok])
-        return (
-            np.concatenate(rows).astype(np.int64),
-            np.concatenate(cols).astype(np.int64),
-            np.concatenate(data),  # explicit zeros are edges in csgraph (coincident points)
-        )
+        def run(s0: int, s1: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            ptr = entry_ptr[s0 : s1 + 1]
+            a, b, cost = bounded_pairs(
+                self.indptr, self.indices, w, ptr - ptr[0], sn[ptr[0] : ptr[-1]],
+                sc[ptr[0] : ptr[-1]], att_ptr, tj, tc, nt, float(limit),
+            )  # fmt: skip
+            return a + s0, b, cost
 
-    def _road_sub(self, nodes: np.ndarray, weights: list[np.ndarray]):
-        """Road edges among ``nodes`` (sorted road indices), renumbered 0..len(nodes)-1."""
-        local = self._scratch  # reset by the caller (_search_batch) when done
-        local[nodes] = np.arange(len(nodes))
-        starts = self.indptr[nodes]
-        cnt = self.indptr[nodes + 1] - starts
-        tot = int(cnt.sum())
-        pos = np.repeat(starts - np.cumsum(cnt) + cnt, cnt) + np.arange(tot)
-        r = np.repeat(np.arange(len(nodes)), cnt)
-        c = local[self.indices[pos]]
-        keep = c >= 0
-        return r[keep], c[keep], [w[pos[keep]] for w in weights], local
-
-    def _box_nodes(self, x0: float, x1: float, y0: float, y1: float) -> np.ndarray:
-        """Road nodes in the grid cells touching the box (a superset of the box), sorted."""
-        c = self._cell
-        cx0 = max(int((x0 - self._gx0) // c), 0)
-        cx1 = min(int((x1 - self._gx0) // c), self._ncx - 1)
-        cy0 = max(int((y0 - self._gy0) // c), 0)
-        cy1 = min(int((y1 - self._gy0) // c), self._ncy - 1)
-        if cx0 > cx1 or cy0 > cy1:
-            return np.zeros(0, dtype=np.int64)
-        rows = np.arange(cy0, cy1 + 1) * self._ncx
-        lo = self._cell_ptr[rows + cx0]
-        hi = self._cell_ptr[rows + cx1 + 1]
-        cnt = hi - lo
-        idx = np.repeat(lo - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
-        return np.sort(self._by_cell[idx])
+        # the compiled search releases the GIL: sources split over the cores
+        workers = max(1, min(_THREADS, os.cpu_count() or 1, ns // _PER_THREAD))
+        cuts = np.linspace(0, ns, workers + 1).astype(int)
+        if workers == 1:
+            parts = [run(0, ns)]
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as ex:
+                parts = list(ex.map(run, cuts[:-1], cuts[1:]))
+        i, j, c = (np.concatenate(col) for col in zip(*parts, strict=True))
+        di, dj, dc = self._direct(src, src_xy, dst, dst_xy, metric)
+        if merge_sources:
+            di = np.zeros_like(di)
+        near = dc <= limit
+        if near.any():  # the direct way may be shorter than the way through the network
+            i, j, c = (np.concatenate(p) for p in ((i, di[near]), (j, dj[near]), (c, dc[near])))
+        order = np.lexsort((c, j, i))
+        i, j, c = i[order], j[order], c[order]
+        first = np.ones(len(i), dtype=bool)
+        first[1:] = (i[1:] != i[:-1]) | (j[1:] != j[:-1])
+        return i[first], j[first], c[first]
 
     # -- searches ------------------------------------------------------------------------------
     def pairs_within(
@@ -310,110 +337,26 @@ class RoadGraph:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """All (source i, target j) with travel cost <= ``limit`` from source to target.
 
-        Returns ``(i, j, cost in metric units, shortest road length in metres)``. With
-        ``metric="time"`` the pairs are decided by travel time and the length is the shortest
-        road distance between them (never more than ``limit * fastest speed``).
+        Returns ``(i, j, cost in metric units, shortest road length in metres)``, sorted by
+        ``(i, j)``. With ``metric="time"`` the pairs are decided by travel time and the length is
+        the shortest road distance between them (never more than ``limit * fastest speed``).
         """
         src_xy = np.asarray(src_xy, dtype=float).reshape(-1, 2)
         dst_xy = np.asarray(dst_xy, dtype=float).reshape(-1, 2)
         src = src_snap or self.snap(src_xy)
         dst = dst_snap or self.snap(dst_xy)
-        radius = float(limit) if metric == "length" else float(limit) * self.vmax
-        out_i, out_j, out_c, out_l = [], [], [], []
-        ok_src = np.flatnonzero(src.seg >= 0)
-        if len(ok_src) == 0 or not (dst.seg >= 0).any():
+        if not (src.seg >= 0).any() or not (dst.seg >= 0).any():
             e = np.zeros(0)
             return e.astype(np.int64), e.astype(np.int64), e, e
-        # sources sharing one search box: as many as keep the box near _BOX_NODES road nodes
-        density = self.n / max(self._ncx * self._ncy * self._cell**2, 1.0)
-        side = float(np.sqrt(_BOX_NODES / max(density, 1e-12)))
-        cell = max(side - 2 * radius, radius, 1000.0)
-        gx = np.floor(src_xy[ok_src, 0] / cell).astype(np.int64)
-        gy = np.floor(src_xy[ok_src, 1] / cell).astype(np.int64)
-        order = np.lexsort((gy, gx))
-        key = (gx * 1_000_003 + gy)[order]
-        bounds = np.flatnonzero(np.r_[True, key[1:] != key[:-1], True])
-        dst_ok = dst.seg >= 0
-        for b0, b1 in zip(bounds[:-1], bounds[1:], strict=True):
-            self._search_batch(
-                ok_src[order[b0:b1]], src, src_xy, dst, dst_xy, dst_ok, limit, radius, metric,
-                out_i, out_j, out_c, out_l,
-            )  # fmt: skip
-        if not out_i:
-            e = np.zeros(0)
-            return e.astype(np.int64), e.astype(np.int64), e, e
-        return (
-            np.concatenate(out_i),
-            np.concatenate(out_j),
-            np.concatenate(out_c),
-            np.concatenate(out_l),
-        )
-
-    def _search_batch(
-        self, batch, src, src_xy, dst, dst_xy, dst_ok, limit, radius, metric, oi, oj, oc, ol
-    ) -> None:
-        bx, by = src_xy[batch, 0], src_xy[batch, 1]
-        x0, x1 = bx.min() - radius, bx.max() + radius
-        y0, y1 = by.min() - radius, by.max() + radius
-        nodes = self._box_nodes(x0, x1, y0, y1)
-        tsel = np.flatnonzero(
-            dst_ok
-            & (dst_xy[:, 0] >= x0)
-            & (dst_xy[:, 0] <= x1)
-            & (dst_xy[:, 1] >= y0)
-            & (dst_xy[:, 1] <= y1)
-        )
-        if len(tsel) == 0:
-            return
-        metrics = ["length"] if metric == "length" else ["time", "length"]
-        r, c, ws, local = self._road_sub(nodes, [self._weights(m)[0] for m in metrics])
-        try:
-            self._batch_dijkstra(
-                batch, nodes, tsel, r, c, ws, local, src, src_xy, dst, dst_xy, limit, radius,
-                metric, metrics, oi, oj, oc, ol,
-            )  # fmt: skip
-        finally:
-            local[nodes] = -1
-
-    def _batch_dijkstra(
-        self, batch, nodes, tsel, r, c, ws, local, src, src_xy, dst, dst_xy, limit, radius,
-        metric, metrics, oi, oj, oc, ol,
-    ) -> None:  # fmt: skip
-        nb, nr, nt = len(batch), len(nodes), len(tsel)
-        sub_src = Snap(src.seg[batch], src.frac[batch], src.dist[batch])
-        sub_dst = Snap(dst.seg[tsel], dst.frac[tsel], dst.dist[tsel])
-        size = nr + nb + nt
-        results = []
-        for m, w in zip(metrics, ws, strict=True):
-            vr, vc, vw = self._virtual_edges(
-                sub_src, src_xy[batch], sub_dst, dst_xy[tsel], m, lambda e: local[e], nr, nr + nb
-            )
-            g = sp.csr_matrix(
-                (np.concatenate([w, vw]), (np.concatenate([r, vr]), np.concatenate([c, vc]))),
-                shape=(size, size),
-            )
-            lim = limit if m == metric else radius
-            # the result is dense (sources x subgraph): cap its size, keep only target columns
-            step = max(1, min(nb, _DENSE // size))
-            results.append(
-                np.vstack(
-                    [
-                        dijkstra(g, directed=True, indices=np.arange(k, min(k + step, nb)) + nr,
-                                 limit=lim)[:, nr + nb :]
-                        for k in range(0, nb, step)
-                    ]
-                )
-            )  # fmt: skip
-        cost = results[0]
-        ii, jj = np.nonzero(np.isfinite(cost) & (cost <= limit))
-        if len(ii) == 0:
-            return
-        cv = cost[ii, jj]
-        lv = results[-1][ii, jj]
-        oi.append(batch[ii])
-        oj.append(tsel[jj])
-        oc.append(cv)
-        ol.append(lv)
+        self._weights(metric)  # unknown metric: ValueError before any work
+        i, j, c = self._search(src, src_xy, dst, dst_xy, metric, limit)
+        if metric == "length":
+            return i, j, c, c.copy()
+        radius = float(limit) * self.vmax * (1 + 1e-9) + 1e-6  # slack for rounding only
+        li, lj, lc = self._search(src, src_xy, dst, dst_xy, "length", radius)
+        nt = max(len(dst_xy), 1)
+        pos = np.searchsorted(li * nt + lj, i * nt + j)  # both sorted by (i, j)
+        return i, j, c, lc[pos]
 
     def nearest(
         self,
@@ -426,7 +369,7 @@ class RoadGraph:
     ) -> np.ndarray:
         """Travel cost from the nearest source to every target (NaN when none can reach it).
 
-        One search over the whole graph from a virtual super-source joined to every source.
+        One unbounded search from all sources at once.
         """
         src_xy = np.asarray(src_xy, dtype=float).reshape(-1, 2)
         dst_xy = np.asarray(dst_xy, dtype=float).reshape(-1, 2)
@@ -435,21 +378,8 @@ class RoadGraph:
         dst = dst_snap or self.snap(dst_xy)
         if not (src.seg >= 0).any() or not (dst.seg >= 0).any():
             return out
-        ns, nt = len(src_xy), len(dst_xy)
-        ident = np.arange(self.n)
-        vr, vc, vw = self._virtual_edges(
-            src, src_xy, dst, dst_xy, metric, lambda e: ident[e], self.n, self.n + ns
-        )
-        sup = self.n + ns + nt
-        ok = np.flatnonzero(src.seg >= 0)
-        road_rows = np.repeat(np.arange(self.n), np.diff(self.indptr))
-        rows = np.concatenate([road_rows, vr, np.full(len(ok), sup)])
-        cols = np.concatenate([self.indices, vc, self.n + ok])
-        data = np.concatenate([self._weights(metric)[0], vw, np.zeros(len(ok))])
-        g = sp.csr_matrix((data, (rows, cols)), shape=(sup + 1, sup + 1))
-        d = dijkstra(g, directed=True, indices=sup)
-        res = d[self.n + ns : self.n + ns + nt]
-        out[np.isfinite(res)] = res[np.isfinite(res)]
+        _, j, c = self._search(src, src_xy, dst, dst_xy, metric, np.inf, merge_sources=True)
+        out[j] = c
         return out
 
     def components(self) -> np.ndarray:
