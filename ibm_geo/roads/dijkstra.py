@@ -67,23 +67,19 @@ def _grow(a):
 
 @njit(cache=True, nogil=True)
 def bounded_pairs(
-    indptr, indices, weight, entry_ptr, entry_node, entry_cost, att_ptr, att_tgt, att_cost,
-    n_targets, limit,
+    indptr, indices, weight, entry_ptr, entry_node, entry_cost, att_lo, att_hi, att_tgt,
+    att_cost, n_targets, limit, dist, pos, hk, hv, touched,
 ):  # fmt: skip
     """Every (source, target) whose travel cost is <= ``limit``: arrays ``(i, j, cost)``.
 
     Source ``s`` enters at ``entry_node[entry_ptr[s]:entry_ptr[s+1]]`` with ``entry_cost``;
-    target ``att_tgt[a]`` is reached from node ``u`` (``att_ptr[u] <= a < att_ptr[u+1]``) at
-    the node's cost plus ``att_cost[a]``. Weights must be non-negative. An indexed binary heap
-    (decrease-key) keeps every buffer of the search within the graph's size, so the hot loop
-    never reallocates.
+    target ``att_tgt[a]`` is reached from node ``u`` (``att_lo[u] <= a < att_hi[u]``) at the
+    node's cost plus ``att_cost[a]``. Weights must be non-negative. An indexed binary heap
+    (decrease-key) keeps every buffer within the graph's size, so the hot loop never
+    reallocates. The work arrays (``dist`` all inf, ``pos`` all -1; ``hk``, ``hv``, ``touched``
+    any content, one entry per node) are left as they came: a caller reuses them, because
+    memory touched for the first time costs more than the searches themselves.
     """
-    n = len(indptr) - 1
-    dist = np.full(n, np.inf)
-    pos = np.full(n, -1, np.int64)  # -1: not reached, >= 0: heap slot, -2: settled
-    hk = np.empty(n, np.float64)
-    hv = np.empty(n, np.int64)
-    touched = np.empty(n, np.int64)
     best = np.full(n_targets, np.inf)
     hit = np.empty(n_targets, np.int64)
     oi = np.empty(1024, np.int64)
@@ -116,7 +112,7 @@ def bounded_pairs(
             pos[u] = -2
             if size > 0:
                 _down(hk, hv, pos, size)
-            for a in range(att_ptr[u], att_ptr[u + 1]):
+            for a in range(att_lo[u], att_hi[u]):
                 j = att_tgt[a]
                 cj = c + att_cost[a]
                 if cj <= limit and cj < best[j]:

@@ -12,6 +12,7 @@ directions its way allows. Two points on the same segment also get the direct ro
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -115,6 +116,11 @@ class RoadGraph:
         self.indices = v.astype(np.int32)
         self.n_edges = len(v)
         self._snap_index = None
+        # search state reused across calls (see _search): work arrays per thread, attachments
+        self._lock = threading.Lock()
+        self._busy = threading.Lock()
+        self._free: list[tuple[np.ndarray, ...]] = []
+        self._attach = (np.zeros(self.n, dtype=np.int64), np.zeros(self.n, dtype=np.int64))
         self._snap_tree()  # part of building: every use snaps points first
 
     # -- snapping ------------------------------------------------------------------------------
@@ -123,7 +129,7 @@ class RoadGraph:
 
         Exact, on a KD-tree of the midpoints of segment pieces no longer than ``_PIECE`` m: the
         nearest segment has a piece whose midpoint lies within (best distance found + half a
-        piece), so the K nearest midpoints decide unless that ball holds more (then the ball).
+        piece), so the k nearest midpoints decide once the k-th lies beyond it (else k grows).
         """
         xy = np.asarray(xy, dtype=float).reshape(-1, 2)
         n = len(xy)
@@ -134,31 +140,22 @@ class RoadGraph:
         if len(ok) == 0 or len(self.seg_a) == 0:
             return Snap(seg, frac, dist)
         tree, piece_seg, half = self._snap_tree()
-        p = xy[ok]
-        k = int(min(16, len(piece_seg)))
-        dd, ii = tree.query(p, k=k)
-        dd, ii = dd.reshape(len(p), k), ii.reshape(len(p), k)
-        cand = piece_seg[ii]
-        d, t = self._seg_dist(p[:, None, :], cand)
-        j = np.argmin(d, axis=1)
-        rows = np.arange(len(p))
-        best_s, best_d, best_t = cand[rows, j], d[rows, j], t[rows, j]
-        unsure = np.flatnonzero((dd[:, -1] <= best_d + half) & (k < len(piece_seg)))
-        if len(unsure):
-            balls = tree.query_ball_point(p[unsure], best_d[unsure] + half)
-            lens = np.array([len(b) for b in balls])
-            who = np.repeat(unsure, lens)
-            cs = piece_seg[np.concatenate([np.asarray(b, dtype=np.int64) for b in balls])]
-            d2, t2 = self._seg_dist(p[who], cs)
-            order = np.lexsort((d2, who))
-            firsts = order[np.r_[True, who[order][1:] != who[order][:-1]]]
-            better = d2[firsts] < best_d[who[firsts]]
-            w = who[firsts][better]
-            best_s[w], best_d[w], best_t[w] = (
-                cs[firsts][better],
-                d2[firsts][better],
-                t2[firsts][better],
-            )
+        m = len(piece_seg)
+        best_s = np.zeros(len(ok), dtype=np.int64)
+        best_d, best_t = np.zeros(len(ok)), np.zeros(len(ok))
+        rows, k = np.arange(len(ok)), min(16, m)
+        while len(rows):
+            p = xy[ok[rows]]
+            dd, ii = tree.query(p, k=k)
+            dd, ii = dd.reshape(len(p), k), ii.reshape(len(p), k)
+            cand = piece_seg[ii]
+            d, t = self._seg_dist(p[:, None, :], cand)
+            j = np.argmin(d, axis=1)
+            r = np.arange(len(p))
+            best_s[rows], best_d[rows], best_t[rows] = cand[r, j], d[r, j], t[r, j]
+            # sure when the k-th midpoint lies beyond the ball that must hold the nearest piece
+            rows = rows[(dd[:, -1] <= d[r, j] + half) & (k < m)]
+            k = min(4 * k, m)
         seg[ok], dist[ok], frac[ok] = best_s, best_d, best_t
         return Snap(seg, frac, dist)
 
@@ -266,6 +263,24 @@ class RoadGraph:
         ok |= here
         return ps[ok], pt[ok], w[ok]
 
+    def _take(self) -> tuple[np.ndarray, ...]:
+        """Work arrays of one search (see :func:`bounded_pairs`), reused across calls."""
+        with self._lock:
+            if self._free:
+                return self._free.pop()
+        n = self.n
+        return (
+            np.full(n, np.inf),
+            np.full(n, -1, dtype=np.int64),
+            np.empty(n, dtype=np.float64),
+            np.empty(n, dtype=np.int64),
+            np.empty(n, dtype=np.int64),
+        )
+
+    def _give(self, ws: tuple[np.ndarray, ...]) -> None:
+        with self._lock:
+            self._free.append(ws)
+
     def _search(
         self,
         src: Snap,
@@ -278,7 +293,15 @@ class RoadGraph:
         merge_sources: bool = False,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(source, target, cost)`` within ``limit``; ``merge_sources``: one search from all
-        sources together (source index 0), i.e. the cost from the nearest source."""
+        sources together (source index 0), i.e. the cost from the nearest source.
+
+        One search at a time per graph (the app's sessions share it): the target attachments
+        live in arrays of the graph, reset before the lock is released.
+        """
+        with self._busy:
+            return self._search_locked(src, src_xy, dst, dst_xy, metric, limit, merge_sources)
+
+    def _search_locked(self, src, src_xy, dst, dst_xy, metric, limit, merge_sources):
         w, _ = self._weights(metric)
         ns, nt = len(src_xy), len(dst_xy)
         si, sn, sc = self._entries(src, metric)
@@ -288,29 +311,40 @@ class RoadGraph:
         o = np.argsort(si, kind="stable")
         entry_ptr = np.zeros(ns + 1, dtype=np.int64)
         np.cumsum(np.bincount(si, minlength=ns), out=entry_ptr[1:])
+        sn, sc = sn[o].astype(np.int64), sc[o].astype(np.float64)
         tj, tn, tc = self._exits(dst, metric)
         o2 = np.argsort(tn, kind="stable")
-        att_ptr = np.zeros(self.n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(tn, minlength=self.n), out=att_ptr[1:])
-        sn, sc = sn[o].astype(np.int64), sc[o].astype(np.float64)
-        tj, tc = tj[o2].astype(np.int64), tc[o2].astype(np.float64)
+        tj, tn, tc = tj[o2].astype(np.int64), tn[o2], tc[o2].astype(np.float64)
+        first = np.flatnonzero(np.diff(tn, prepend=-1))
+        att_nodes = tn[first]
+        att_lo, att_hi = self._attach
+        att_lo[att_nodes] = first
+        att_hi[att_nodes] = np.r_[first[1:], len(tn)]
 
         def run(s0: int, s1: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             ptr = entry_ptr[s0 : s1 + 1]
-            a, b, cost = bounded_pairs(
-                self.indptr, self.indices, w, ptr - ptr[0], sn[ptr[0] : ptr[-1]],
-                sc[ptr[0] : ptr[-1]], att_ptr, tj, tc, nt, float(limit),
-            )  # fmt: skip
+            ws = self._take()
+            try:
+                a, b, cost = bounded_pairs(
+                    self.indptr, self.indices, w, ptr - ptr[0], sn[ptr[0] : ptr[-1]],
+                    sc[ptr[0] : ptr[-1]], att_lo, att_hi, tj, tc, nt, float(limit), *ws,
+                )  # fmt: skip
+            finally:
+                self._give(ws)
             return a + s0, b, cost
 
         # the compiled search releases the GIL: sources split over the cores
         workers = max(1, min(_THREADS, os.cpu_count() or 1, ns // _PER_THREAD))
         cuts = np.linspace(0, ns, workers + 1).astype(int)
-        if workers == 1:
-            parts = [run(0, ns)]
-        else:
-            with ThreadPoolExecutor(max_workers=workers) as ex:
-                parts = list(ex.map(run, cuts[:-1], cuts[1:]))
+        try:
+            if workers == 1:
+                parts = [run(0, ns)]
+            else:
+                with ThreadPoolExecutor(max_workers=workers) as ex:
+                    parts = list(ex.map(run, cuts[:-1], cuts[1:]))
+        finally:
+            att_lo[att_nodes] = 0
+            att_hi[att_nodes] = 0
         i, j, c = (np.concatenate(col) for col in zip(*parts, strict=True))
         di, dj, dc = self._direct(src, src_xy, dst, dst_xy, metric)
         if merge_sources:
