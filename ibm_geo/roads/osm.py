@@ -17,7 +17,6 @@ from ..errors import UserError
 from .network import RoadNetwork
 from .profiles import get_profile
 
-_UNDEFINED = 2**31 - 1  # libosmium's coordinate of a node without location
 SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz", ".xml")
 _KEEP_TAGS = (
     "highway",
@@ -50,6 +49,16 @@ def _duration_s(text: str | None) -> float:
     if len(parts) == 3:
         return parts[0] * 3600.0 + parts[1] * 60.0 + parts[2]
     return float("nan")
+
+
+def _hex_lonlat(nodes) -> str:
+    """A way's lon/lat as hex doubles (native order, like libosmium's WKB), NaN where a node has
+    no location."""
+    out = array("d")
+    for nd in nodes:
+        loc = nd.location
+        out.extend((loc.lon, loc.lat) if loc.valid() else (float("nan"), float("nan")))
+    return out.tobytes().hex()
 
 
 def _suffix_ok(name: str) -> bool:
@@ -88,8 +97,7 @@ def _read(path: Path, prof, fname: str) -> RoadNetwork:
     import osmium
 
     refs = array("q")
-    xs = array("i")
-    ys = array("i")
+    coords: list[str] = []  # per way: its coordinates as hex doubles (lon, lat, lon, ...)
     way_ptr = array("q", [0])
     fwd = array("b")
     bwd = array("b")
@@ -99,7 +107,8 @@ def _read(path: Path, prof, fname: str) -> RoadNetwork:
     hclass: list[str] = []
     wnames: list[str | None] = []
     seen_highway = 0
-    broken = 0
+    wkb = osmium.geom.WKBFactory().create_linestring
+    every_node = osmium.geom.ALL
     try:
         store = osmium.index.create_map("flex_mem")
         if not path.name.lower().endswith(".pbf"):
@@ -116,20 +125,23 @@ def _read(path: Path, prof, fname: str) -> RoadNetwork:
             .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
             .with_filter(osmium.filter.KeyFilter("highway", "route"))
         )
-        # the hot loop: one pass per node reference, fixed-point x/y (no Location objects),
-        # tags read in place (no dict per way)
+        # the hot loop: node ids in one comprehension, coordinates in one C++ call per way
+        # (a WKB linestring without its 9-byte header is the way's lon/lat doubles), tags read
+        # in place (no dict per way)
         for w in fp:
             tg = w.tags
             hw = tg.get("highway")
             if hw is not None:
                 seen_highway += 1
             rule = prof.rule(tg)
-            if rule is None or len(w.nodes) < 2:
+            nodes = w.nodes
+            if rule is None or len(nodes) < 2:
                 continue
-            for nd in w.nodes:
-                refs.append(nd.ref)
-                xs.append(nd.x)
-                ys.append(nd.y)
+            refs.extend([nd.ref for nd in nodes])
+            try:
+                coords.append(wkb(nodes, every_node)[18:])
+            except osmium.InvalidLocationError:  # a clipped extract: some nodes not in it
+                coords.append(_hex_lonlat(nodes))
             way_ptr.append(len(refs))
             fwd.append(rule.forward)
             bwd.append(rule.backward)
@@ -143,18 +155,17 @@ def _read(path: Path, prof, fname: str) -> RoadNetwork:
     if len(way_ptr) == 1:
         raise UserError("roads.no_ways", file=fname, travel=prof.name, n_highway=seen_highway)
     ref_arr = np.frombuffer(refs, dtype=np.int64)
-    x_all = np.frombuffer(xs, dtype=np.int32)
-    y_all = np.frombuffer(ys, dtype=np.int32)
+    lonlat = np.frombuffer(bytes.fromhex("".join(coords)), dtype=np.float64).reshape(-1, 2)
     # nodes missing from a clipped extract have no location: their way is cut there
-    valid = (x_all != _UNDEFINED) & (y_all != _UNDEFINED)
+    valid = np.isfinite(lonlat).all(axis=1)
     broken = int((~valid).sum())
     node_ids, first, inverse = np.unique(ref_arr[valid], return_index=True, return_inverse=True)
     way_nodes = np.full(len(ref_arr), -1, dtype=np.int64)
     way_nodes[valid] = inverse
     return RoadNetwork.from_ways(
         node_osm_id=node_ids,
-        lon=x_all[valid][first] / 1e7,
-        lat=y_all[valid][first] / 1e7,
+        lon=lonlat[valid, 0][first],
+        lat=lonlat[valid, 1][first],
         way_nodes=way_nodes,
         way_ptr=np.frombuffer(way_ptr, dtype=np.int64),
         forward=np.frombuffer(fwd, dtype=np.int8).astype(bool),
