@@ -57,6 +57,20 @@ def _down(hk, hv, pos, size):
     pos[v] = i
 
 
+_PRUNE_MAX = 16  # targets of a source up to which goal-directed pruning pays
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _nearest(px, py, cx, cy, c0, c1):
+    """Straight-line metres from (px, py) to the nearest of the points c0..c1-1."""
+    best = np.inf
+    for k in range(c0, c1):
+        d = (cx[k] - px) ** 2 + (cy[k] - py) ** 2
+        if d < best:
+            best = d
+    return np.sqrt(best)
+
+
 @njit(cache=True, nogil=True)
 def _grow(a):
     """The array twice as long, same prefix (output buffers)."""
@@ -68,7 +82,8 @@ def _grow(a):
 @njit(cache=True, nogil=True)
 def bounded_pairs(
     indptr, indices, weight, entry_ptr, entry_node, entry_cost, att_lo, att_hi, att_tgt,
-    att_cost, n_targets, limit, dist, pos, hk, hv, touched,
+    att_cost, n_targets, limit, dist, pos, hk, hv, touched, x, y, cand_ptr, cand_x, cand_y,
+    per_metre,
 ):  # fmt: skip
     """Every (source, target) whose travel cost is <= ``limit``: arrays ``(i, j, cost)``.
 
@@ -79,7 +94,17 @@ def bounded_pairs(
     reallocates. The work arrays (``dist`` all inf, ``pos`` all -1; ``hk``, ``hv``, ``touched``
     any content, one entry per node) are left as they came: a caller reuses them, because
     memory touched for the first time costs more than the searches themselves.
+
+    Goal-directed pruning when ``cand_ptr`` has one row per source: source ``s`` can only reach
+    the targets at ``cand_x/cand_y[cand_ptr[s]:cand_ptr[s+1]]`` (those within the limit in a
+    straight line), and no route is shorter than the straight line (``per_metre``: the least
+    cost of a metre, 1 for length, 1 / fastest speed for time). A node whose cost plus the
+    straight line to the nearest of them exceeds the limit cannot lead to a pair and is not
+    searched: the search covers the ellipses between a source and its targets, not the disk.
     """
+    with_targets = len(cand_ptr) == len(entry_ptr)
+    reach = limit + 1e-6  # pruning keeps a micro-unit of slack for rounding
+    c0 = c1 = 0
     best = np.full(n_targets, np.inf)
     hit = np.empty(n_targets, np.int64)
     oi = np.empty(1024, np.int64)
@@ -90,9 +115,17 @@ def bounded_pairs(
         n_touched = 0
         n_hit = 0
         size = 0
+        prune = False
+        if with_targets:
+            c0, c1 = cand_ptr[s], cand_ptr[s + 1]
+            if c0 == c1:
+                continue  # no target within the limit even in a straight line
+            prune = c1 - c0 <= _PRUNE_MAX  # many targets: the bound costs more than it saves
         for e in range(entry_ptr[s], entry_ptr[s + 1]):
             u = entry_node[e]
             c = entry_cost[e]
+            if prune and c + per_metre * _nearest(x[u], y[u], cand_x, cand_y, c0, c1) > reach:
+                continue
             if c <= limit and c < dist[u]:
                 dist[u] = c
                 if pos[u] == -1:
@@ -124,6 +157,10 @@ def bounded_pairs(
                 v = indices[e]
                 cv = c + weight[e]
                 if cv <= limit and cv < dist[v]:
+                    if prune and (
+                        cv + per_metre * _nearest(x[v], y[v], cand_x, cand_y, c0, c1) > reach
+                    ):
+                        continue
                     dist[v] = cv
                     p = pos[v]
                     if p == -1:

@@ -53,6 +53,25 @@ def _z_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.argsort(spread(x) | (spread(y) << np.uint64(1)), kind="stable")
 
 
+def _candidates(
+    src: Snap, src_xy: np.ndarray, dst: Snap, dst_xy: np.ndarray, radius: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per source, the targets within ``radius`` in a straight line (the only ones a route
+    within the limit can reach): ``(row pointer per source, their x, their y)``."""
+    from scipy.spatial import cKDTree
+
+    s_ok = np.flatnonzero(src.seg >= 0)
+    t_ok = np.flatnonzero(dst.seg >= 0)
+    rec = cKDTree(src_xy[s_ok]).sparse_distance_matrix(
+        cKDTree(dst_xy[t_ok]), radius, output_type="ndarray"
+    )
+    i, j = s_ok[rec["i"]], t_ok[rec["j"]]
+    order = np.argsort(i, kind="stable")
+    ptr = np.zeros(len(src_xy) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(i, minlength=len(src_xy)), out=ptr[1:])
+    return ptr, dst_xy[j[order], 0].copy(), dst_xy[j[order], 1].copy()
+
+
 class RoadGraph:
     """A :class:`~ibm_geo.roads.network.RoadNetwork` projected to metres, ready for routing.
 
@@ -321,13 +340,21 @@ class RoadGraph:
         att_lo[att_nodes] = first
         att_hi[att_nodes] = np.r_[first[1:], len(tn)]
 
+        per_metre = 1.0 if metric == "length" else 1.0 / self.vmax
+        if merge_sources:  # no pruning: every target may be the nearest's
+            cand_ptr, cand_x, cand_y = np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
+        else:
+            cand_ptr, cand_x, cand_y = _candidates(src, src_xy, dst, dst_xy, limit / per_metre)
+
         def run(s0: int, s1: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             ptr = entry_ptr[s0 : s1 + 1]
+            cp = cand_ptr[s0 : s1 + 1] if len(cand_ptr) else cand_ptr
             ws = self._take()
             try:
                 a, b, cost = bounded_pairs(
                     self.indptr, self.indices, w, ptr - ptr[0], sn[ptr[0] : ptr[-1]],
                     sc[ptr[0] : ptr[-1]], att_lo, att_hi, tj, tc, nt, float(limit), *ws,
+                    self.x, self.y, cp, cand_x, cand_y, per_metre,
                 )  # fmt: skip
             finally:
                 self._give(ws)
@@ -335,7 +362,9 @@ class RoadGraph:
 
         # the compiled search releases the GIL: sources split over the cores
         workers = max(1, min(_THREADS, os.cpu_count() or 1, ns // _PER_THREAD))
-        cuts = np.linspace(0, ns, workers + 1).astype(int)
+        # more chunks than threads: a thread slowed by another process does not hold the rest
+        chunks = 1 if workers == 1 else min(4 * workers, ns // (_PER_THREAD // 4))
+        cuts = np.linspace(0, ns, chunks + 1).astype(int)
         try:
             if workers == 1:
                 parts = [run(0, ns)]
