@@ -273,3 +273,60 @@ def test_way_cut_where_a_node_is_missing_from_a_clipped_extract(tmp_path):
     g = net.graph(UTM50S)
     assert route(g, (115.2100, -8.65), (115.2140, -8.65)) == np.inf
     assert len(net.lines()) == 1  # the map draws the way without the missing node
+
+
+def test_plan_solvers_with_a_travel_time_threshold(tmp_path):
+    """MCLP, LSCP and p-median on a 5-minute threshold, worked out by hand.
+
+    One straight road of 6 km: 0-3 km primary (40 km/h: 1.5 km in 135 s), 3-6 km residential
+    (20 km/h: 1.5 km in 270 s). Villages (and candidate sites) at 0, 1.5, 3, 4.5 and 6 km. In
+    5 min (300 s): from 3 km reach 0 (270 s), 1.5, 3 and 4.5 km (270 s), not 6 km (540 s); from
+    6 km only 4.5 and 6 km. By road distance alone (3 km) the site at 3 km would reach all five.
+    """
+    from ibm_geo.distance import RoadDistance
+    from ibm_geo.plan import build_coverage, solve_lscp, solve_mclp, solve_pmedian
+
+    x0, y0 = _TR.transform(115.20, -8.66)
+    km = np.array([0.0, 1.5, 3.0, 4.5, 6.0])
+    pts = np.column_stack([x0 + 1000 * km, np.full(5, y0)])
+    lon, lat = pyproj.Transformer.from_crs(UTM50S, 4326, always_xy=True).transform(*pts.T)
+    nodes = "".join(
+        f'<node id="{k + 1}" lat="{la:.7f}" lon="{lo:.7f}"/>'
+        for k, (lo, la) in enumerate(zip(lon, lat, strict=True))
+    )
+    osm = tmp_path / "line.osm"
+    osm.write_text(
+        f'<?xml version="1.0"?><osm version="0.6">{nodes}'
+        '<way id="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="primary"/></way>'
+        '<way id="2"><nd ref="3"/><nd ref="4"/><nd ref="5"/>'
+        '<tag k="highway" v="residential"/></way></osm>'
+    )
+    graph = read_osm(osm, "motor").graph(UTM50S)
+    pts = np.column_stack(_TR.transform(lon, lat))  # the points as the extract stores them
+    by_time = RoadDistance(graph, max_s=300.0)
+    cov = build_coverage(pts, pts, 3000.0, by_time)
+    reach = cov.matrix.toarray().astype(bool).T  # candidate x village
+    assert reach.tolist() == [
+        [True, True, True, False, False],
+        [True, True, True, False, False],
+        [True, True, True, True, False],
+        [False, False, True, True, True],
+        [False, False, False, True, True],
+    ]
+    # distances stay metres along the road: site at 3 km to the village at 0 km is 3,000 m
+    assert cov.distance[0, 2] == pytest.approx(3000.0, abs=0.5)
+    # by road distance (3 km, + 10 m for the extract's 7-decimal coordinates) it reaches all 5
+    assert build_coverage(pts, pts, 3010.0, RoadDistance(graph)).matrix[:, 2].sum() == 5
+
+    w = np.array([1.0, 1.0, 1.0, 1.0, 3.0])  # three unserved clients in the village at 6 km
+    # MCLP, p = 1: site 3 km covers 1+1+1+1 = 4, site 4.5 km 1+1+3 = 5, site 6 km 1+3 = 4
+    mclp = solve_mclp(cov, w, 1)
+    assert mclp.selected.tolist() == [3] and mclp.covered_after == pytest.approx(5.0)
+    assert len(solve_lscp(cov, w).selected) == 2  # e.g. 3 km + 4.5 km; one site cannot
+    # p-median, p = 1: unreachable demand costs the longest assignable distance (3,000 m), not
+    # the 3 km radius only by chance: site 6 km = 3000 + 3000 + 3000 (unreachable) + 1500 + 0
+    # = 10,500 m; site 4.5 km = 3000 + 3000 + 1500 + 0 + 3 x 1500 = 12,000; site 3 km = 3000 +
+    # 1500 + 0 + 1500 + 3 x 3000 = 15,000
+    pmed = solve_pmedian(build_coverage(pts, pts, 1000.0, by_time), w, 1)
+    assert pmed.selected.tolist() == [4]
+    assert pmed.objective == pytest.approx(10_500.0, abs=2.0)

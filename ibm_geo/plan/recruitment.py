@@ -355,9 +355,8 @@ def plan_recruitment(
         max_per_group=maxs or None,
     )
     if cfg.model == "pmedian":
-        res = solve_pmedian(
+        res = solve_pmedian(  # penalty: `far`, or the longest road distance a time limit allows
             problem,
-            unassigned_penalty=far,
             mip_gap=cfg.mip_gap,
             time_limit=cfg.time_limit_s,
         )

@@ -676,8 +676,11 @@ def solve_pmedian(
 
     Only pairs in the coverage (within its radius) can be assigned; build it with a generous
     radius. Demand with no open site in range costs ``unassigned_penalty`` per unit weight
-    (default: the coverage radius), so the model stays feasible. Fixed sites are open and do
-    not count toward ``p``; capacities, budget and quotas are not part of this model.
+    (default: the coverage radius, or the longest distance in the coverage when that is more:
+    with a travel-time threshold the pairs are decided by time, so a pair's road distance may
+    exceed the radius, and a smaller penalty would leave reachable demand unassigned), so the
+    model stays feasible. Fixed sites are open and do not count toward ``p``; capacities,
+    budget and quotas are not part of this model.
     """
     t0 = time.perf_counter()
     pb = as_problem(problem, weights, p, **kwargs).uncapacitated()
@@ -685,7 +688,8 @@ def solve_pmedian(
         raise ValueError("p-median needs p")
     cov, w, fixed_i = pb.cov, pb.weights, pb.fixed
     total = pb.total
-    pen = float(cov.radius if unassigned_penalty is None else unassigned_penalty)
+    longest = float(cov.distance.data.max()) if cov.distance.nnz else 0.0
+    pen = float(max(cov.radius, longest) if unassigned_penalty is None else unassigned_penalty)
     live = np.flatnonzero(w > 0)
     sites = np.concatenate([fixed_i, np.flatnonzero(pb.available())])
     nf, ns = len(fixed_i), len(sites)
