@@ -802,6 +802,7 @@ def compare_block(result, sc: Scenario, plan) -> None:
 # ----------------------------------------------------------------------------------- 6. Capaian
 def step_progress(result, sc: Scenario, data_key: str) -> None:
     """Targets, per-office summary, trend and change (issue 13): published tables only."""
+    from ibm_geo.monitoring import basis_note
     from ibm_geo.render.monitoring import trend_chart_png
     from ibm_geo_app import progress as app_progress
 
@@ -846,6 +847,9 @@ def step_progress(result, sc: Scenario, data_key: str) -> None:
     st.markdown(f"#### {tr('cap.progress')}")
     if len(mon.progress):
         st.dataframe(views["progress"], hide_index=True, use_container_width=True)
+        note = basis_note(mon.progress, L())  # agents per recruitment year, or a snapshot
+        if note:
+            st.caption(note)
     else:
         st.info(tr("cap.no_targets"))
     if len(problems):

@@ -442,6 +442,7 @@ def _write_analysis(
                 quality=result.quality,
                 matches=result.matches,
                 monitoring=monitoring.sheets() if monitoring is not None else None,
+                notes=monitoring.manifest_notes() if monitoring is not None else None,
             ),
         )
     _write_monitoring(monitoring, result, out, written)

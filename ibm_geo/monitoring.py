@@ -40,6 +40,8 @@ import pandas as pd
 
 from ibm_geo.coverage import IN_REACH, REFERRAL, SERVED, UNSERVED
 from ibm_geo.errors import UserError
+from ibm_geo.i18n import register
+from ibm_geo.i18n import t as _t
 from ibm_geo.names import normalize_name
 from ibm_geo.privacy import (
     HIDDEN,
@@ -62,7 +64,22 @@ INDICATORS = ("rehab", "pascarehab", "agen", "desa_ibm")
 LEVELS = ("provinsi", "kab_kota", "kecamatan")
 UNKNOWN_YEAR = "tidak diketahui"
 
-PROGRESS_COLUMNS = ["area", "area_level", "year", "indicator", "achieved", "target", "percent"]
+PROGRESS_COLUMNS = [
+    "area",
+    "area_level",
+    "year",
+    "indicator",
+    "achieved",
+    "target",
+    "percent",
+    "basis",
+]
+#: ``basis`` of a progress row: counted for the target year (clients by rehab year; agents
+#: active and recruited by that year, ``tahun_rekrut`` of the agents table) ...
+BASIS_YEAR = "tahunan"
+#: ... or today's active agents for every target year: some active agent of the office has no
+#: recruitment year (or the agents table has no year column)
+BASIS_SNAPSHOT = "snapshot"
 TREND_COLUMNS = ["area", "area_level", "year", "clients", "followed_up", "unserved"]
 SUMMARY_COLUMNS = [
     "area",
@@ -383,6 +400,29 @@ class Cube:
     columns: list[str] = field(default_factory=list)
     served: list[str] = field(default_factory=list)  # the scenario's follow-up statuses
     members: list = field(default_factory=list)  # per row: boolean mask over the kelurahan
+    #: active, placed agents: ``pos`` (kelurahan row) and ``year`` recruited (NaN unknown)
+    agents: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"pos": [], "year": []}))
+
+    def agent_progress(self, i: int, indicator: str, year: int) -> tuple[int, str]:
+        """``agen`` (active agents) or ``desa_ibm`` (units with one) of office row ``i`` in
+        ``year`` and its basis: agents recruited by ``year`` when every active agent of the
+        office has a recruitment year, else today's figure (a snapshot, said so)."""
+        a = self.agents
+        pos = a["pos"].to_numpy(dtype=np.int64)
+        mine = self.members[i][pos] if len(pos) else np.zeros(0, dtype=bool)
+        yrs = a["year"].to_numpy(dtype=float)[mine]
+        col = "agents_active" if indicator == "agen" else "ibm_villages"
+        if not self.agent_years or np.isnan(yrs).any():
+            return int(self.open[col].iloc[i]), BASIS_SNAPSHOT
+        by = yrs <= year
+        if indicator == "agen":
+            return int(by.sum()), BASIS_YEAR
+        return len(np.unique(pos[mine][by])), BASIS_YEAR
+
+    @property
+    def agent_years(self) -> bool:
+        """True when the agents table carries a recruitment year (any agent's)."""
+        return bool(self.agents["year"].notna().any())
 
     @property
     def latent(self) -> np.ndarray:
@@ -465,6 +505,30 @@ def _client_table(result) -> pd.DataFrame:
         }
     )
     return t[t["pos"] >= 0].reset_index(drop=True)
+
+
+def _agent_table(result) -> pd.DataFrame:
+    """The agents ``agents_active`` counts (active and placed, in a unit of the result), with
+    their kelurahan row in the result table and their recruitment year (NaN when unknown)."""
+    a = result.joined.agents.table
+    if len(a) == 0:
+        return pd.DataFrame({"pos": np.zeros(0, dtype=np.int64), "year": np.zeros(0)})
+    kel_pos = pd.Series(
+        np.arange(len(result.kelurahan)), index=result.kelurahan["kode"].astype(str).to_numpy()
+    )
+    unit_kode = result.joined.units["kode"].astype(str).to_numpy()
+    unit = a["unit"].to_numpy(dtype=np.int64)
+    active = a["aktif"].fillna(True).to_numpy(dtype=bool) & a["located"].to_numpy(dtype=bool)
+    ok = active & (unit >= 0)
+    pos = np.full(len(a), -1, dtype=np.int64)
+    pos[ok] = kel_pos.reindex(unit_kode[unit[ok]]).fillna(-1).to_numpy(dtype=np.int64)
+    year = (
+        pd.to_numeric(a["tahun_rekrut"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        if "tahun_rekrut" in a
+        else np.full(len(a), np.nan)
+    )
+    keep = pos >= 0
+    return pd.DataFrame({"pos": pos[keep], "year": year[keep]})
 
 
 def build_cube(result, *, by_kecamatan: bool = False) -> Cube:
@@ -556,7 +620,8 @@ def build_cube(result, *, by_kecamatan: bool = False) -> Cube:
     )
     derivable, forced = _ranking_links(result, members, cols, k, list(rt["area_level"]))
     served = list(result.scenario.served_statuses)
-    return Cube(rt, values, years, open_, derivable, forced, cols, served, members)
+    agents = _agent_table(result)
+    return Cube(rt, values, years, open_, derivable, forced, cols, served, members, agents)
 
 
 def _member_mask(row, prov, kab, kec) -> np.ndarray:
@@ -1079,6 +1144,49 @@ def rw_table(result) -> pd.DataFrame:
 
 
 # -- published tables ---------------------------------------------------------------------------
+register(
+    {
+        "mon.basis_year": {
+            "id": "Agen dan desa IBM: agen aktif yang direkrut sampai tahun target.",
+            "en": "Agents and IBM villages: active agents recruited by the target year.",
+        },
+        "mon.basis_snapshot": {
+            "id": "Agen dan desa IBM: keadaan saat ini (ada agen aktif tanpa tahun rekrut), "
+            "sama untuk setiap tahun target.",
+            "en": "Agents and IBM villages: today's snapshot (some active agent has no "
+            "recruitment year), the same for every target year.",
+        },
+        "mon.basis_mixed": {
+            "id": "Agen dan desa IBM: agen aktif yang direkrut sampai tahun target untuk "
+            "{years}; keadaan saat ini (ada agen aktif tanpa tahun rekrut) untuk {snapshot}.",
+            "en": "Agents and IBM villages: active agents recruited by the target year for "
+            "{years}; today's snapshot (some active agent has no recruitment year) for "
+            "{snapshot}.",
+        },
+    }
+)
+
+
+def basis_note(progress: pd.DataFrame, lang: str = "id") -> str | None:
+    """What the ``agen`` / ``desa_ibm`` rows of ``progress`` count, in one sentence (slides,
+    manifests): None when there are no such rows. Said because a snapshot repeated for every
+    target year reads like yearly progress."""
+    rows = progress[progress["indicator"].isin(["agen", "desa_ibm"])]
+    if len(rows) == 0:
+        return None
+    snap = rows["basis"] == BASIS_SNAPSHOT
+    if not snap.any():
+        return _t("mon.basis_year", lang)
+    if snap.all():
+        return _t("mon.basis_snapshot", lang)
+    return _t(
+        "mon.basis_mixed",
+        lang,
+        years=", ".join(pd.unique(rows.loc[~snap, "area"])),
+        snapshot=", ".join(pd.unique(rows.loc[snap, "area"])),
+    )
+
+
 @dataclass
 class Monitoring:
     """The published monitoring tables (labels instead of hidden counts) of one result."""
@@ -1106,6 +1214,14 @@ class Monitoring:
         if self.rw is not None:
             files["rw.csv"] = self.rw
         return {n: csv_text(df).encode("utf-8") for n, df in files.items()}
+
+    def manifest_notes(self) -> dict[str, str]:
+        """Manifest lines of the workbook: how the agent figures of ``progress`` were counted
+        (English and Indonesian, like the suppression rule); empty without such rows."""
+        en, id_ = basis_note(self.progress, "en"), basis_note(self.progress, "id")
+        if en is None or id_ is None:
+            return {}
+        return {"agent_progress_basis": en, "agent_progress_basis_id": id_}
 
     def sheets(self) -> dict[str, pd.DataFrame]:
         """Workbook sheets (Bahasa names, as the rest of the workbook)."""
@@ -1194,6 +1310,7 @@ def _progress(targets, cube: Cube, lab, hidden, k) -> pd.DataFrame:
     out = []
     for t in targets.itertuples(index=False):
         i = where.get((t.area, t.area_level))
+        basis = BASIS_YEAR
         target = float(t.target)
         tgt = int(target) if target.is_integer() else target
         if i is None:
@@ -1205,10 +1322,9 @@ def _progress(targets, cube: Cube, lab, hidden, k) -> pd.DataFrame:
                 achieved, hid = int(cube.values[i, j]), bool(hidden[i, j])
             else:
                 achieved, hid = 0, False
-        elif t.indicator == "agen":
-            achieved, hid = int(cube.open["agents_active"].iloc[i]), False
-        else:
-            achieved, hid = int(cube.open["ibm_villages"].iloc[i]), False
+        else:  # agen, desa_ibm: public counts (agents are places, not clients)
+            achieved, basis = cube.agent_progress(i, t.indicator, int(t.year))
+            hid = False
         if hid:
             # one label for every hidden count; a bound on the percentage ("<16.7" / "≥16.7")
             # would tell which side of k the count is on, so it is hidden too
@@ -1216,7 +1332,7 @@ def _progress(targets, cube: Cube, lab, hidden, k) -> pd.DataFrame:
             percent: object = HIDDEN
         else:
             shown, percent = achieved, round(100.0 * achieved / target, 1)
-        out.append([t.area, t.area_level, int(t.year), t.indicator, shown, tgt, percent])
+        out.append([t.area, t.area_level, int(t.year), t.indicator, shown, tgt, percent, basis])
     return pd.DataFrame(out, columns=PROGRESS_COLUMNS)
 
 

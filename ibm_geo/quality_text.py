@@ -29,6 +29,11 @@ PHRASES: list[tuple[str, str]] = [
     (r"ignored value", "nilai diabaikan"),
     (r"year is not a number", "tahun bukan angka"),
     (r"year outside (\S+)", r"tahun di luar \1"),
+    (r"recruitment year missing", "tahun rekrut kosong"),
+    (
+        r"agent counted; agent progress of its office is a snapshot",
+        "agen tetap dihitung; capaian agen kantornya berupa keadaan saat ini",
+    ),
     (r"^(\w+) is not a number", r"\1 bukan angka"),
     (
         r"kelurahan name matched approximately \(score (\d+)\)",

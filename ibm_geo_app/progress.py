@@ -10,7 +10,14 @@ from __future__ import annotations
 import pandas as pd
 
 from ibm_geo.i18n import t
-from ibm_geo.monitoring import Monitoring, monitor, read_previous, read_targets
+from ibm_geo.monitoring import (
+    BASIS_SNAPSHOT,
+    BASIS_YEAR,
+    Monitoring,
+    monitor,
+    read_previous,
+    read_targets,
+)
 from ibm_geo.quality import DataQuality
 
 
@@ -55,6 +62,7 @@ HEADERS = {
     "unserved_now": "cap.col.unserved_now",
     "change": "cap.col.change",
     "rw": "cap.col.rw",
+    "basis": "cap.col.basis",
 }
 
 
@@ -63,6 +71,11 @@ def view_tables(mon: Monitoring, lang: str) -> dict[str, pd.DataFrame]:
     ind = {i: t(f"ind.{i}", lang) for i in ("rehab", "pascarehab", "agen", "desa_ibm")}
     pr = mon.progress.copy()
     pr["indicator"] = pr["indicator"].map(ind).fillna(pr["indicator"])
+    basis = {
+        BASIS_YEAR: t("cap.basis.tahunan", lang),
+        BASIS_SNAPSHOT: t("cap.basis.snapshot", lang),
+    }
+    pr["basis"] = pr["basis"].map(basis).fillna(pr["basis"])
 
     def head(c: str) -> str:
         return t(HEADERS[c], lang)

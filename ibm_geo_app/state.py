@@ -18,7 +18,7 @@ MAPPABLE: dict[str, list[str]] = {
     "clients": ["kelurahan", "kode", "kecamatan", "kab_kota", "lat", "lon", "koordinat"]
     + ["tahun_rehab", "jenis_layanan", "tingkat", "status_pasca", "client_id", "name", "agen_id"],
     "agents": ["kelurahan", "kode", "kecamatan", "kab_kota", "lat", "lon", "koordinat"]
-    + ["agen_id", "name", "kapasitas", "aktif"],
+    + ["agen_id", "name", "kapasitas", "aktif", "tahun_rekrut"],
     "service_points": ["kelurahan", "kode", "kecamatan", "kab_kota", "lat", "lon", "koordinat"]
     + ["name", "jenis"],
 }

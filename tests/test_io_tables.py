@@ -265,3 +265,45 @@ def test_repeated_header_in_excel_is_reported_not_ignored_silently():
     assert f.loc[f["problem"] == "second column for 'kelurahan'", "column"].tolist() == [
         "kelurahan.1"
     ]
+
+
+def test_agent_recruitment_year_aliases_and_bad_values():
+    """The agents' year column under the names people give it; every bad value a row-numbered
+    quality row, every row kept; an active agent without a year is said to make a snapshot."""
+    for header in ("Tahun", "Tahun Rekrut", "tahun_pelatihan", "Angkatan", "Tahun Angkatan"):
+        text = f"agen_id;kelurahan;aktif;{header}\nA1;Renon;ya;2021\n"
+        out = read_points(text.encode(), "agents", DataQuality(), name="agen.csv")
+        assert out["tahun_rekrut"].tolist() == [2021], header
+    text = (
+        "agen_id;kelurahan;aktif;angkatan\n"
+        "A1;Renon;ya;2019\n"
+        "A2;Renon;ya;Angkatan 2020\n"  # the year inside the text
+        "A3;Sanur;ya;12/03/2022\n"  # a date: its year
+        "A4;Sanur;ya;lama\n"  # not a year
+        "A5;Sesetan;ya;1995\n"  # before the programme's data
+        "A6;Sesetan;ya;2099\n"  # in the future
+        "A7;Sesetan;ya;\n"  # active, no year
+        "A8;Sesetan;tidak;\n"  # inactive, no year: counts nowhere, nothing to say
+    )
+    q = DataQuality()
+    out = read_points(text.encode(), "agents", q, name="agen.csv")
+    assert list(out.columns) == COLUMNS["agents"]
+    assert out["row"].tolist() == [2, 3, 4, 5, 6, 7, 8, 9]  # nothing dropped
+    assert out["tahun_rekrut"].tolist()[:3] == [2019, 2020, 2022]
+    assert out["tahun_rekrut"].isna().tolist()[3:] == [True] * 5
+    f = q.to_frame()
+    f = f[f["column"] == "tahun_rekrut"]
+    assert f["row"].astype(int).tolist() == [5, 6, 7, 8]
+    assert f["problem"].tolist()[0] == "year is not a number"
+    assert f["problem"].tolist()[1].startswith("year outside 2000..")
+    assert f["problem"].tolist()[3] == "recruitment year missing"
+    from ibm_geo.quality_text import translate
+
+    assert translate(f["problem"].tolist()[3]) == "tahun rekrut kosong"
+    assert "keadaan saat ini" in translate(f["action"].tolist()[3])
+
+
+def test_agents_without_a_year_column_have_no_year_and_no_report():
+    q = DataQuality()
+    out = read_points(b"agen_id;kelurahan;aktif\nA1;Renon;ya\n", "agents", q, name="a.csv")
+    assert out["tahun_rekrut"].isna().all() and len(q) == 0

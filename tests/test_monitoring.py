@@ -143,6 +143,123 @@ def test_ntt_progress_is_24_of_240(ntt, tmp_path):
     assert row["percent"] == "*"
 
 
+def _ntt_with_agent_years(tmp_path, years: dict[str, str]):
+    """The NTT fixture with a recruitment year column on the agents (``years``: id -> cell)."""
+    b, c, _ = ntt_files(tmp_path)
+    a = tmp_path / "agen_tahun.csv"
+    rows = [
+        ("A1", "53.71.01.1001", 10, "ya"),  # Oebobo, Kota Kupang
+        ("A2", "53.71.01.1001", 10, "ya"),  # Oebobo
+        ("A3", "53.01.02.2001", 5, "ya"),  # Noelbaki, Kabupaten Kupang
+        ("A4", "53.71.02.1002", 10, "tidak"),  # inactive: counted in no year
+    ]
+    lines = ["agen_id;kode;kapasitas;aktif;tahun pelatihan"]
+    lines += [f"{i};{k};{cap};{act};{years.get(i, '')}" for i, k, cap, act in rows]
+    a.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return analyze(b, c, a, None, Scenario(radius_m=10.0))
+
+
+_AGENT_TARGETS = (
+    "wilayah;tahun;indikator;target\n"
+    "BNNP NTT;2022;agen;10\nBNNP NTT;2024;agen;10\nBNNP NTT;2025;agen;10\n"
+    "Kota Kupang;2023;desa_ibm;4\nKabupaten Kupang;2024;desa_ibm;2\n"
+    "Kabupaten Kupang;2025;desa_ibm;2\nKabupaten Kupang;2024;rehab;30\n"
+)
+
+
+def test_agent_progress_per_recruitment_year(tmp_path):
+    """With a recruitment year, ``agen`` in year Y counts the active agents recruited by Y and
+    ``desa_ibm`` the units with one of them; the inactive agent counts in no year."""
+    res = _ntt_with_agent_years(tmp_path, {"A1": "2022", "A2": "2024", "A3": "2025", "A4": "2020"})
+    m = mo.monitor(res, mo.read_targets(_targets_csv(_AGENT_TARGETS, tmp_path), res.kelurahan))
+    assert list(m.progress.columns) == mo.PROGRESS_COLUMNS
+    got = [
+        (r.area, r.year, r.indicator, r.achieved, r.percent, r.basis)
+        for r in m.progress.itertuples(index=False)
+    ]
+    assert got == [
+        ("Nusa Tenggara Timur", 2022, "agen", 1, 10.0, "tahunan"),  # A1
+        ("Nusa Tenggara Timur", 2024, "agen", 2, 20.0, "tahunan"),  # A1, A2
+        ("Nusa Tenggara Timur", 2025, "agen", 3, 30.0, "tahunan"),  # A1, A2, A3 (A4 inactive)
+        ("Kota Kupang", 2023, "desa_ibm", 1, 25.0, "tahunan"),  # Oebobo (A1)
+        ("Kabupaten Kupang", 2024, "desa_ibm", 0, 0.0, "tahunan"),  # A3 came in 2025
+        ("Kabupaten Kupang", 2025, "desa_ibm", 1, 50.0, "tahunan"),
+        ("Kabupaten Kupang", 2024, "rehab", "*", "*", "tahunan"),  # 3 clients: hidden
+    ]
+    # by the latest year the yearly count is today's count of the summary
+    prov = m.summary.set_index("area").loc["Nusa Tenggara Timur"]
+    assert prov["agents_active"] == 3 and prov["ibm_villages"] == 2
+    notes = m.manifest_notes()
+    assert notes["agent_progress_basis"].startswith("Agents and IBM villages: active agents")
+    assert "direkrut sampai tahun target" in notes["agent_progress_basis_id"]
+
+
+def test_agent_progress_is_a_snapshot_where_an_active_agent_has_no_year(tmp_path):
+    """An active agent without a year (A3, Kabupaten Kupang) makes its offices a snapshot
+    (today's count in every year), said per row and in the manifest; Kota Kupang, whose agents
+    all have a year, stays yearly. Without the column everything is a snapshot."""
+    res = _ntt_with_agent_years(tmp_path, {"A1": "2024", "A2": "2024"})
+    m = mo.monitor(res, mo.read_targets(_targets_csv(_AGENT_TARGETS, tmp_path), res.kelurahan))
+    pr = m.progress.set_index(["area", "year", "indicator"])
+    basis, achieved = pr["basis"].to_dict(), pr["achieved"].to_dict()
+    assert basis[("Nusa Tenggara Timur", 2022, "agen")] == "snapshot"
+    assert achieved[("Nusa Tenggara Timur", 2022, "agen")] == 3  # today's, not 0 for 2022
+    assert basis[("Kota Kupang", 2023, "desa_ibm")] == "tahunan"
+    assert achieved[("Kota Kupang", 2023, "desa_ibm")] == 0  # A1, A2 came in 2024
+    assert basis[("Kabupaten Kupang", 2024, "desa_ibm")] == "snapshot"
+    assert achieved[("Kabupaten Kupang", 2024, "desa_ibm")] == 1
+    note = m.manifest_notes()["agent_progress_basis_id"]
+    assert "untuk Kota Kupang;" in note
+    assert note.endswith("untuk Nusa Tenggara Timur, Kabupaten Kupang.")
+    # the quality report names the row that makes the snapshot (spreadsheet row 4: A3)
+    q = res.quality
+    miss = q[(q["column"] == "tahun_rekrut") & (q["problem"] == "recruitment year missing")]
+    assert miss["row"].astype(int).tolist() == [4]
+    # each office's slide says how its own agent rows were counted
+    slides = _slide_texts(m)
+    kota = next(x for x in slides if x.startswith("Capaian – Kota Kupang"))
+    kab = next(x for x in slides if x.startswith("Capaian – Kabupaten Kupang"))
+    assert "direkrut sampai tahun target" in kota and "keadaan saat ini" not in kota
+    assert "keadaan saat ini" in kab
+
+    plain = mo.monitor(_ntt_res_without_years(tmp_path), None)
+    assert plain.manifest_notes() == {}  # no agent targets: nothing to say
+    t = mo.read_targets(_targets_csv(_AGENT_TARGETS, tmp_path), res.kelurahan)
+    snap = mo.monitor(_ntt_res_without_years(tmp_path), t).progress
+    agent_rows = snap[snap["indicator"].isin(["agen", "desa_ibm"])]
+    assert set(agent_rows["basis"]) == {"snapshot"}
+    assert agent_rows["achieved"].tolist() == [3, 3, 3, 1, 1, 1]
+
+
+def _slide_texts(m) -> list[str]:
+    """Text of each progress slide appended to an empty deck (tables and notes joined)."""
+    import io
+
+    from pptx import Presentation
+
+    from ibm_geo.render.monitoring import add_progress_slides
+
+    empty = io.BytesIO()
+    Presentation().save(empty)
+    deck = Presentation(io.BytesIO(add_progress_slides(empty.getvalue(), m)))
+    return [
+        " | ".join(
+            sh.text_frame.text
+            if sh.has_text_frame
+            else " ".join(c.text for row in sh.table.rows for c in row.cells)
+            if sh.has_table
+            else "[picture]"
+            for sh in slide.shapes
+        )
+        for slide in deck.slides
+    ]
+
+
+def _ntt_res_without_years(tmp_path):
+    b, c, a = ntt_files(tmp_path)
+    return analyze(b, c, a, None, Scenario(radius_m=10.0))
+
+
 def test_summary_counts_and_capacity_gap(ntt):
     m = mo.monitor(ntt)
     s = m.summary.set_index("area")

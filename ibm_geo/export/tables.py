@@ -231,10 +231,12 @@ def workbook_xlsx(
     curve: pd.DataFrame | None = None,
     lang: str = "id",
     monitoring: dict[str, pd.DataFrame] | None = None,
+    notes: dict[str, str] | None = None,
 ) -> bytes:
     """Workbook with sheets ranking, plan, pilots, data quality, scenario settings, manifest;
     ``monitoring`` adds the already-protected monitoring sheets
-    (:meth:`ibm_geo.monitoring.Monitoring.sheets`)."""
+    (:meth:`ibm_geo.monitoring.Monitoring.sheets`), ``notes`` lines of the manifest that say
+    how they were counted (:meth:`~ibm_geo.monitoring.Monitoring.manifest_notes`)."""
     k = scenario.suppression_k
     sheets: dict[str, pd.DataFrame] = {
         "ranking": ranking_table(kelurahan, scenario, lang, one_language=True),
@@ -249,7 +251,9 @@ def workbook_xlsx(
     if len(um):
         sheets["unmatched names"] = um
     sheets.update(monitoring or {})
-    man = manifest("xlsx", scenario, units=len(kelurahan), sheets=list(sheets) + ["manifest"])
+    man = manifest(
+        "xlsx", scenario, units=len(kelurahan), sheets=list(sheets) + ["manifest"], **(notes or {})
+    )
     sheets["manifest"] = pd.DataFrame({"key": list(man), "value": [_flat(v) for v in man.values()]})
     return _xlsx(_for_readers(sheets, lang))
 

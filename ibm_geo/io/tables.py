@@ -35,7 +35,7 @@ LOCATION = ["kode", "kelurahan", "kecamatan", "kab_kota", "lat", "lon"]
 COLUMNS: dict[str, list[str]] = {
     "clients": ["row", "client_id", "name", *LOCATION, "tahun_rehab", "jenis_layanan", "tingkat"]
     + ["status_pasca", "agen_id", "rw"],
-    "agents": ["row", "agen_id", "name", *LOCATION, "kapasitas", "aktif"],
+    "agents": ["row", "agen_id", "name", *LOCATION, "kapasitas", "aktif", "tahun_rekrut"],
     "service_points": ["row", "name", "jenis", *LOCATION],
 }
 # Indonesia's bounding box with a margin: anything outside is not a kelurahan of this country.
@@ -73,6 +73,12 @@ _KIND_ALIASES: dict[str, dict[str, list[str]]] = {
         "agen_id": ["agen_id", "id_agen", "agent_id", "id", "agen"],
         "kapasitas": ["kapasitas", "capacity", "kuota"],
         "aktif": ["aktif", "active", "status_aktif", "status"],
+        # the year an agent was recruited/trained: progress per target year counts the agents
+        # recruited by then (monitoring); without it agent progress is today's snapshot
+        "tahun_rekrut": ["tahun_rekrut", "tahun", "tahun_rekrutmen", "tahun_direkrut"]
+        + ["tahun_pelatihan", "tahun_dilatih", "tahun_latih", "angkatan", "tahun_angkatan"]
+        + ["tahun_bergabung", "tahun_masuk", "tahun_pengukuhan", "tahun_agen"]
+        + ["recruitment_year", "year_recruited", "year", "cohort"],
     },
     "service_points": {
         "jenis": ["jenis", "type", "tipe", "jenis_layanan", "kategori"],
@@ -659,6 +665,24 @@ def _duplicated(ids: pd.Series) -> pd.Series:
     return pd.Series(hit, index=ids.index)
 
 
+def _year(t: pd.Series | None, col: str, rep, index: pd.Index) -> pd.Series:
+    """A year column (rehab, recruitment) as Int64: a number, or the 4-digit year of a date or
+    of text such as "Angkatan 2019"; anything else, or a year outside MIN_YEAR..this year, is NA
+    and a row of the quality report (the row itself is kept)."""
+    if t is None:
+        return pd.Series(pd.NA, index=index, dtype="Int64")
+    year = parse_float(t)
+    retry = year.isna() & t.notna()
+    if retry.any():  # dates such as "12/03/2021", "Angkatan 2019": take the 4-digit year
+        found = t[retry].str.extract(r"\b((?:19|20)\d{2})\b")[0]
+        year[retry] = pd.to_numeric(found, errors="coerce").astype("float64")
+    rep(t.notna() & year.isna(), col, "year is not a number", t)
+    now = _dt.date.today().year
+    bad = year.notna() & ((year < MIN_YEAR) | (year > now) | (year % 1 != 0))
+    rep(bad, col, f"year outside {MIN_YEAR}..{now}", t)
+    return year.mask(bad).astype("Int64")
+
+
 class _Reporter:
     def __init__(self, quality: DataQuality, fname: str, rows: pd.Series, files=None):
         self.q, self.f, self.rows, self.files = quality, fname, rows, files
@@ -832,20 +856,7 @@ def read_points(
     out["lon"] = lon.mask(outside).astype("float64")
 
     if kind == "clients":
-        if "tahun_rehab" in text:
-            t = text["tahun_rehab"]
-            year = parse_float(t)
-            retry = year.isna() & t.notna()
-            if retry.any():  # dates such as "12/03/2021": take the 4-digit year
-                found = t[retry].str.extract(r"\b((?:19|20)\d{2})\b")[0]
-                year[retry] = pd.to_numeric(found, errors="coerce").astype("float64")
-            rep(t.notna() & year.isna(), "tahun_rehab", "year is not a number", t)
-            now = _dt.date.today().year
-            bad = year.notna() & ((year < MIN_YEAR) | (year > now) | (year % 1 != 0))
-            rep(bad, "tahun_rehab", f"year outside {MIN_YEAR}..{now}", t)
-            out["tahun_rehab"] = year.mask(bad).astype("Int64")
-        else:
-            out["tahun_rehab"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
+        out["tahun_rehab"] = _year(text.get("tahun_rehab"), "tahun_rehab", rep, out.index)
         for col, table, label in (
             ("jenis_layanan", _LAYANAN, "service type (rawat jalan/inap)"),
             ("tingkat", _TINGKAT, "severity (ringan/sedang/berat)"),
@@ -878,6 +889,15 @@ def read_points(
             out["aktif"] = val.fillna(True).astype(bool)
         else:
             out["aktif"] = pd.Series(True, index=out.index, dtype=bool)
+        out["tahun_rekrut"] = _year(text.get("tahun_rekrut"), "tahun_rekrut", rep, out.index)
+        if "tahun_rekrut" in text:  # which rows keep their office's agent progress a snapshot
+            rep(
+                out["aktif"] & text["tahun_rekrut"].isna(),
+                "tahun_rekrut",
+                "recruitment year missing",
+                None,
+                "agent counted; agent progress of its office is a snapshot",
+            )
         ids = out["agen_id"]
         dup = _duplicated(ids)
         rep(dup, "agen_id", "duplicate agen_id", ids, "kept both rows")

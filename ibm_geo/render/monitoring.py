@@ -19,6 +19,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from ibm_geo.i18n import register, t  # noqa: E402
+from ibm_geo.monitoring import basis_note  # noqa: E402
 from ibm_geo.privacy import is_suppressed, suppression_rule  # noqa: E402
 
 register(
@@ -42,16 +43,6 @@ register(
         "mon.achieved": {"id": "Capaian", "en": "Achieved"},
         "mon.target": {"id": "Target", "en": "Target"},
         "mon.percent": {"id": "%", "en": "%"},
-        "mon.basis_snapshot": {
-            "id": "Agen dan desa IBM: keadaan saat ini (data agen tanpa tahun rekrut), "
-            "sama untuk setiap tahun target.",
-            "en": "Agents and IBM villages: today's snapshot (the agent list has no "
-            "recruitment year), the same for every target year.",
-        },
-        "mon.basis_year": {
-            "id": "Agen dan desa IBM: agen aktif yang direkrut sampai tahun target.",
-            "en": "Agents and IBM villages: active agents recruited by the target year.",
-        },
         "mon.no_target": {
             "id": "Belum ada target untuk kantor ini.",
             "en": "No target for this office yet.",
@@ -172,8 +163,9 @@ def add_progress_slides(deck: bytes, mon, lang: str = "id") -> bytes:
                 )
             ]
             note = line
-            if pr["indicator"].isin(["agen", "desa_ibm"]).any():
-                note += " " + t(mon_basis_key(mon), lang)
+            basis = basis_note(pr, lang)  # this office's agent figures: per year or snapshot
+            if basis:
+                note += " " + basis
             d.table_slides(title, heads, rows, note=note)
         else:
             s = d.slide(title)
@@ -188,12 +180,6 @@ def add_progress_slides(deck: bytes, mon, lang: str = "id") -> bytes:
     buf = io.BytesIO()
     d.prs.save(buf)
     return buf.getvalue()
-
-
-def mon_basis_key(mon) -> str:
-    """Text key saying what the agen / desa_ibm figures are: per recruitment year, or (agents
-    without a year) today's snapshot repeated for every target year."""
-    return "mon.basis_year" if getattr(mon, "agent_years", False) else "mon.basis_snapshot"
 
 
 def change_geojson(kelurahan, change_units: pd.DataFrame) -> bytes:
