@@ -68,6 +68,7 @@ AGENT_COLUMNS = [
     "lon",
     "kapasitas",
     "aktif",
+    "tahun_rekrut",
 ]
 SERVICE_COLUMNS = ["nama", "jenis", "kelurahan", "kecamatan", "kab_kota", "lat", "lon"]
 
@@ -510,8 +511,18 @@ def make_synthetic_agents(
             "lon": np.round(lon, 6),
             "kapasitas": rng.integers(5, 16, size=k),
             "aktif": aktif,
+            "tahun_rekrut": _recruitment_years(sizes, rng),
         }
     )
+
+
+def _recruitment_years(sizes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A village's group is trained together (one year, 2017-2024); about one agent in five
+    joined one or two years later, as a replacement. Drawn after every other column, so the
+    rest of the demo (and the clients assigned to agents) stays as it was."""
+    group = np.repeat(rng.integers(2017, 2025, size=sizes.size), sizes)
+    later = rng.random(group.size) < 0.2
+    return np.minimum(group + later * rng.integers(1, 3, size=group.size), 2025)
 
 
 def make_demo_service_points(centroids: pd.DataFrame) -> pd.DataFrame:

@@ -140,6 +140,9 @@ def test_agents_and_assignments(paths):
     assert a["agen_id"].is_unique
     assert 6 <= a["kelurahan"].nunique() <= 8
     assert 1 <= (~a["aktif"]).sum() <= 3
+    # a recruitment year on every agent (progress per year), groups trained together
+    assert a["tahun_rekrut"].between(2017, 2025).all()
+    assert (a.groupby("kelurahan")["tahun_rekrut"].min().nunique()) >= 3
     c = read_clients(paths["clients"])
     assigned = c[c["agen_id"].notna()]
     assert len(assigned) > 5
