@@ -169,3 +169,137 @@ def test_lang_en_prints_english_lines_with_english_numbers(tmp_path):
     assert "600 client rows read" in r.output and "147 unserved" in r.output
     assert "wrote ranking.csv" in r.output
     assert " score 65.4" in r.output and "skor" not in r.output and "dibaca" not in r.output
+
+
+def _readme_row(readme: str, name: str) -> str:
+    """The README table row documenting ``name`` (``| `name` | ... |``)."""
+    rows = [ln for ln in readme.splitlines() if ln.startswith(f"| `{name}`")]
+    assert len(rows) == 1, name
+    return rows[0]
+
+
+def test_plan_with_targets_previous_per_kecamatan_per_rw_end_to_end(tmp_path):
+    """``plan --targets --previous results.geojson --per-kecamatan --per-rw`` on the demo, as a
+    BNNP runs it before a rakor: exit 0, every documented file with its documented columns, a
+    progress slide per office in the deck, and a change that stays hidden ('*') wherever
+    either run hid the unit's unserved count."""
+    import io
+    import json
+    from pathlib import Path
+
+    from pptx import Presentation
+
+    from ibm_geo import monitoring as mo
+
+    d = demo_paths()
+    prev_sc = tmp_path / "prev.toml"  # the last rakor: clients up to 2023
+    prev_sc.write_text("[filters]\nyear_max = 2023\n", encoding="utf-8")
+    prev = tmp_path / "prev"
+    r = runner.invoke(app, ["analyze", *demo_args(prev), "--scenario", str(prev_sc), "--no-map"])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "now"
+    monitoring = ["--targets", str(d["targets"]), "--previous", str(prev / "results.geojson")]
+    r = runner.invoke(
+        app, ["plan", *demo_args(out), *monitoring, "--per-kecamatan", "--per-rw", "--groups", "5"]
+    )
+    assert r.exit_code == 0, r.output
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    analysis = ["ranking.csv", "ranking.xlsx", "matches.csv", "data_quality.csv"]
+    analysis += ["results.geojson", "map.html", "scenario.toml"]
+    plan_files = ["plan.csv", "pilots.csv", "curve.csv", "map.png", "map_a4.pdf", "rakor.pptx"]
+    tables = {
+        "summary.csv": mo.SUMMARY_COLUMNS,
+        "trend.csv": mo.TREND_COLUMNS,
+        "progress.csv": mo.PROGRESS_COLUMNS,
+        "change.csv": mo.CHANGE_COLUMNS,
+        "rw.csv": mo.RW_COLUMNS,
+    }
+    for name in analysis:
+        _readme_row(readme, name)  # documented in the analyze contract
+    for name, cols in tables.items():  # documented with exactly these columns
+        assert f"`{', '.join(cols)}`" in _readme_row(readme, name), name
+    assert "| `trend.png`, `change.geojson` |" in readme
+    extra = ["trend.png", "change.geojson"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        analysis + plan_files + list(tables) + extra
+    )
+    for name in analysis + plan_files + list(tables) + extra:
+        assert (out / name).stat().st_size > 0, name
+
+    def csv(name: str) -> pd.DataFrame:
+        return pd.read_csv(out / name, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+
+    for name, cols in tables.items():
+        assert list(csv(name).columns) == cols, name
+    # plan files with the columns of docs/ARCHITECTURE.md
+    assert list(csv("plan.csv").columns) == [
+        "kode", "nama", "kecamatan", "kab_kota", "agents_to_recruit", "newly_reached",
+        "mean_distance_m", "contribution_rank", "solver",
+    ]  # fmt: skip
+    assert list(csv("pilots.csv").columns) == [
+        "kode", "nama", "kab_kota", "kecamatan", "score", "unserved", "reason_id", "reason_en",
+        "comparison_kode", "comparison_nama",
+    ]  # fmt: skip
+    assert list(csv("curve.csv").columns) == ["p", "covered", "marginal"]
+    assert len(csv("plan.csv")) == 5
+
+    # progress: one row per demo target; the demo agents carry a year, so counted per year
+    pr = csv("progress.csv")
+    assert len(pr) == 13 and set(pr["basis"]) == {"tahunan"}
+    bali = pr[(pr["area"] == "Bali") & (pr["year"] == "2024") & (pr["indicator"] == "rehab")]
+    assert bali[["achieved", "target", "percent"]].values.tolist() == [["100", "240", "41.7"]]
+    man = pd.read_excel(out / "ranking.xlsx", sheet_name="manifes").set_index("Kunci")["Nilai"]
+    assert man["agent_progress_basis_id"].startswith("Agen dan desa IBM: agen aktif yang direkrut")
+
+    # the deck: a progress slide per office of summary.csv, the BNNP first
+    deck = Presentation(io.BytesIO((out / "rakor.pptx").read_bytes()))
+    texts = [
+        " ".join(
+            sh.text_frame.text
+            if sh.has_text_frame
+            else " ".join(c.text for row in sh.table.rows for c in row.cells)
+            if sh.has_table
+            else ""
+            for sh in slide.shapes
+        )
+        for slide in deck.slides
+    ]
+    sm = csv("summary.csv")
+    offices = sm.loc[sm["area_level"].isin(["provinsi", "kab_kota"]), "area"].tolist()
+    assert offices == ["Bali", "Kabupaten Badung", "Kabupaten Gianyar", "Kota Denpasar"]
+    progress_slides = [x for x in texts if x.startswith("Capaian – ")]
+    assert [x.split(" ", 3)[2] for x in progress_slides[:1]] == ["Bali"]
+    for area in offices:
+        assert sum(x.startswith(f"Capaian – {area} ") for x in progress_slides) >= 1, area
+    first = progress_slides[0]
+    assert "Klien direhabilitasi 2024 100 240 41,7%" in first
+    assert "direkrut sampai tahun target" in first
+    assert any(x.startswith("Tren per tahun rehabilitasi – Bali") for x in texts)
+
+    # change: a unit hidden in either run keeps '*' (both runs hide some units the other shows)
+    g = json.loads((prev / "results.geojson").read_text(encoding="utf-8"))
+    before_hidden = {
+        f["properties"]["kode"]
+        for f in g["features"]
+        if "unserved" in (f["properties"].get("suppressed") or "").split(";")
+    }
+    rk = csv("ranking.csv")
+    now_hidden = set(rk.loc[rk["unserved"] == "*", "kode"])
+    assert before_hidden - now_hidden and now_hidden - before_hidden  # both cases occur
+    ch = csv("change.csv").set_index("kode")
+    units = ch[ch.index.str.len() > 5]
+    for kode, row in units.iterrows():
+        hidden_before, hidden_now = kode in before_hidden, kode in now_hidden
+        assert (row["unserved_before"] == "*") == hidden_before, kode
+        assert (row["unserved_now"] == "*") == hidden_now, kode
+        if hidden_before or hidden_now:
+            assert row["change"] == "*", kode
+        else:
+            assert int(row["change"]) == int(row["unserved_now"]) - int(row["unserved_before"])
+    # a kab/kota whose earlier sum holds a hidden unit: its before and its change are hidden
+    kab = ch[ch.index.str.len() == 5]
+    assert list(kab.index) == ["51.03", "51.04", "51.71"]
+    for code, row in kab.iterrows():
+        if any(k.startswith(code + ".") for k in before_hidden):
+            assert row["unserved_before"] == "*" and row["change"] == "*", code
