@@ -570,6 +570,13 @@ def test_progress_step_shows_targets_summary_and_trend(at):
     row = row[row["Indikator"] == "Klien direhabilitasi"]
     # 100 of the 600 demo clients were rehabilitated in 2024: 100 of 240 = 41.7 %
     assert row["Capaian"].tolist() == ["100"] and row["Persen"].tolist() == ["41.7"]
+    # the demo agents carry a recruitment year: agent rows counted per year, and said so
+    agen = pr[(pr["Wilayah"] == "Kota Denpasar") & (pr["Indikator"] == "Agen Pemulihan aktif")]
+    assert agen[["Tahun", "Capaian", "Target", "Dasar hitung"]].values.tolist() == [
+        ["2025", "20", "30", "per tahun"]
+    ]
+    assert set(pr["Dasar hitung"]) == {"per tahun"}
+    assert any("direkrut sampai tahun target" in c.value for c in at.caption)
     s = frame_with(at, "Kekurangan kapasitas")
     assert {"Bali", "Kota Denpasar", "Kabupaten Badung", "Kabupaten Gianyar"} <= set(s["Wilayah"])
     # no client count 1..4 is shown as a number in the summary
