@@ -460,6 +460,7 @@ def _write_analysis(
                 pilots=pilots,
                 context=ctx,
                 change=monitoring.change_units if monitoring is not None else None,
+                distance=result.distance,
             ),
         )
     return written

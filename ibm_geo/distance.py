@@ -95,6 +95,12 @@ class RoadDistance:
         )
         return i, j, length
 
+    def service_areas(self, xy, limit_m: float) -> list:
+        """Per point, its reachable area within the threshold (shapely polygons in the
+        analysis CRS, None when off the network), for map outlines."""
+        metric, limit = ("length", limit_m) if self.max_s is None else ("time", self.max_s)
+        return self.graph.service_areas(xy, limit, metric=metric)
+
     def nearest(self, src_xy, dst_xy) -> np.ndarray:
         src_xy = np.asarray(src_xy, dtype=float).reshape(-1, 2)
         dst_xy = np.asarray(dst_xy, dtype=float).reshape(-1, 2)

@@ -51,6 +51,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "id": "Lingkaran = jangkauan {radius} km",
         "en": "Circle = {radius} km reach",
     },
+    "legend.service_area": {
+        "id": "Garis = terjangkau lewat jalan dalam {limit} (OpenStreetMap)",
+        "en": "Outline = reached by road within {limit} (OpenStreetMap)",
+    },
     "legend.nodata": {"id": "Tanpa data", "en": "No data"},
     # fields
     "field.nama": {"id": "Kelurahan/Desa", "en": "Village"},

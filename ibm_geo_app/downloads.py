@@ -33,7 +33,10 @@ def export_items(result, sc: Scenario, plan=None, pilots=None, lang: str = "id")
     def html_map() -> bytes:
         from ibm_geo.render import build_html_map
 
-        return build_html_map(kel, scenario=sc, sites=sites, pilots=pilots, lang=lang, context=ctx)
+        return build_html_map(
+            kel, scenario=sc, sites=sites, pilots=pilots, lang=lang, context=ctx,
+            distance=result.distance,
+        )  # fmt: skip
 
     def png() -> bytes:
         from ibm_geo.render import render_static_map

@@ -146,7 +146,8 @@ def test_disconnected_piece_is_unreachable_not_a_neighbour(motor, walk):
     main = np.flatnonzero(comp == np.bincount(comp).argmax())
     d2 = np.hypot(motor.x[main] - xy(piece)[0, 0], motor.y[main] - xy(piece)[0, 1])
     k = main[d2.argmin()]
-    near_main = (float(read_osm(PBF, "motor").lon[k]), float(read_osm(PBF, "motor").lat[k]))
+    net = motor.network  # graph node k is network node net_node[k]
+    near_main = (float(net.lon[motor.net_node[k]]), float(net.lat[motor.net_node[k]]))
     assert d2.min() < 300
     assert route(motor, near_main, piece) == np.inf
     assert route(motor, piece, near_main) == np.inf
@@ -157,6 +158,27 @@ def test_disconnected_piece_is_unreachable_not_a_neighbour(motor, walk):
     there = (float(motor.x[inside]), float(motor.y[inside]))
     i, _, c, _ = motor.pairs_within(xy(piece), np.array([there]), 1000.0)
     assert len(i) == 1 and c[0] < 300
+    # the service area of a point on the piece stays on the piece
+    area_main, area_piece = motor.service_areas(np.vstack([xy(near_main), xy(piece)]), 1000.0)
+    assert area_piece.area < 0.1 * area_main.area  # 10 nodes of road, not 1 km all round
+
+
+def test_service_area_outline_stays_within_reach(motor):
+    """Every point of the outline lies within limit + buffer of the source in a straight line
+    (no route is shorter), the source is inside, and a travel-time area follows the speeds."""
+    import shapely
+
+    a = (115.2149769, -8.6556967)  # Gajah Mada x Sumatera
+    p = xy(a)
+    (area,) = motor.service_areas(p, 1000.0, buffer_m=100.0)
+    assert area.contains(shapely.Point(p[0]))
+    ring = shapely.get_coordinates(area)
+    assert np.hypot(*(ring - p[0]).T).max() <= 1000.0 + 100.0 + 1e-6
+    # 1000 m by road reaches less than the straight-line 1000 m disk (plus the buffer)
+    assert area.area < np.pi * 1100.0**2
+    # 90 s on a sepeda motor (<= 40 km/h here: 1,000 m at most) stays within the same bound
+    (quick,) = motor.service_areas(p, 90.0, metric="time", buffer_m=100.0)
+    assert np.hypot(*(shapely.get_coordinates(quick) - p[0]).T).max() <= 1000.0 + 100.0 + 1e-6
 
 
 def test_road_distance_never_below_straight_line(motor):

@@ -230,3 +230,19 @@ def test_maps_credit_osm_and_escape_the_extract_name(results, tmp_path):
     # the source line is inserted by Leaflet as HTML: it must arrive as text (&lt;img ...)
     assert "\\u0026lt;img src=x onerror" in page
     assert "\\u003cimg src=x onerror" not in page
+
+
+def test_html_map_draws_each_agent_kelurahan_service_area(results):
+    """With road travel the agent layer outlines the area reached along the roads (no fill,
+    its own legend row, OSM credit); with straight lines it keeps the radius circle."""
+    from ibm_geo.render import build_html_map
+
+    straight, road = results
+    page = build_html_map(road.kelurahan, scenario=road.scenario, distance=road.distance).decode()
+    data = json.loads(page.split('id="ibm-data">')[1].split("</script>")[0])
+    areas = [a.get("area") for a in data["agents"]]
+    assert areas and all(a for a in areas)  # every agent kelurahan got an outline
+    assert "Garis = terjangkau lewat jalan dalam 1,5 km" in data["text"]["legend_area"]
+    assert "OpenStreetMap contributors" in data["text"]["source"]
+    plain = build_html_map(straight.kelurahan, scenario=straight.scenario).decode()
+    assert '"area"' not in plain

@@ -177,7 +177,14 @@
   // -- existing agents: one symbol per kelurahan (never an agent's home) -----------------------
   var agents = L.featureGroup();
   D.agents.forEach(function (a) {
-    L.circle([a.lat, a.lon], {  // an outline: a tint would change the class colours below
+    if (a.area) {  // road travel: the area reached along the roads, outline only
+      a.area.forEach(function (r) {
+        L.polyline(decodeRing(r, M.scale), {
+          color: sym("service_area", "color", "#1b7837"), weight: sym("service_area", "weight", 1.5),
+          dashArray: sym("service_area", "dash", "2 3"), interactive: false
+        }).addTo(agents);
+      });
+    } else L.circle([a.lat, a.lon], {  // an outline: a tint would change the class colours below
       radius: M.radius_m, color: sym("ring_agent", "color", "#1b7837"), weight: 1.2,
       dashArray: "4 3", fill: false, interactive: false
     }).addTo(agents);
@@ -345,7 +352,11 @@
       d.appendChild(r);
     }
     row("ibm-sym-top", T.top);
-    if (D.agents.length) { row("ibm-agent", T.agents_kel); row("ibm-sym-ring", T.legend_radius, { borderColor: sym("ring_agent", "color", "#1b7837") }); }
+    if (D.agents.length) {
+      row("ibm-agent", T.agents_kel);
+      if (D.agents.some(function (a) { return !a.area; })) row("ibm-sym-ring", T.legend_radius, { borderColor: sym("ring_agent", "color", "#1b7837") });
+      if (D.agents.some(function (a) { return a.area; })) row("ibm-sym-line", T.legend_area, { borderTopColor: sym("service_area", "color", "#1b7837"), borderTopStyle: "dashed" });
+    }
     if (D.sites.length) { row("ibm-sym-site", T.layer_sites); row("ibm-sym-ring", T.site_ring, { borderColor: sym("ring_site", "color", "#54278f") }); }
     if (D.pilots.length) row("ibm-sym-pilot", T.layer_pilots);
     if (D.service_points.some(function (s) { return s.office; })) row("ibm-office", T.office);

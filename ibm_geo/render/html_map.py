@@ -312,8 +312,13 @@ def build_html_map(
     simplify_m: float | None = None,
     context: MapContext | None = None,
     change: pd.DataFrame | None = None,
+    distance=None,
 ) -> bytes:
     """One HTML file (UTF-8 bytes) with the score map and its layers; see module doc.
+
+    ``distance``: the analysis' distance backend (``AnalysisResult.distance``); with road travel
+    each agent kelurahan's reach ring becomes the outline of the area its symbol's point reaches
+    along the roads within the scenario's threshold (:func:`_service_areas`).
 
     ``change``: the per-unit change since the last rakor (``Monitoring.change_units``:
     published labels only, ``*`` where either run hides the count) drawn as a layer that is off
@@ -375,6 +380,10 @@ def build_html_map(
                     "nama": str(kel["nama"].iloc[i]),
                 }
             )
+
+    if agents and getattr(distance, "kind", None) == "road" and level is None:
+        for a, area in zip(agents, _service_areas(agents, distance, scenario, scale), strict=True):
+            a["area"] = area
 
     sites_pub = public_sites(sites, k)
     site_rows = []
@@ -456,6 +465,7 @@ def build_html_map(
         "legend_score": t("legend.score", lang),
         "legend_unserved": t("legend.unserved", lang),
         "legend_radius": t("legend.radius", lang, radius=radius_km),
+        "legend_area": t("legend.service_area", lang, limit=_reach_limit(scenario, lang)),
         "circle_note": "circle area ~ count; max"
         if lang == "en"
         else "luas lingkaran ~ jumlah; maks",
@@ -605,6 +615,36 @@ __all__ = [
     "inline_external_assets",
     "leaflet_css_inline",
 ]
+
+
+def _service_areas(agents: list[dict], distance, scenario: Scenario, scale: float) -> list:
+    """Encoded outlines (rings as line strings) of the area each agent symbol's point reaches
+    along the roads; the points are kelurahan representative points, never an agent's home."""
+    import pyproj
+    import shapely
+
+    to_m = pyproj.Transformer.from_crs(4326, distance.crs, always_xy=True)
+    to_deg = pyproj.Transformer.from_crs(distance.crs, 4326, always_xy=True)
+    xy = np.column_stack(to_m.transform([a["lon"] for a in agents], [a["lat"] for a in agents]))
+    out = []
+    for area in distance.service_areas(xy, float(scenario.radius_m)):
+        if area is None:
+            out.append(None)
+            continue
+        outline = shapely.transform(
+            shapely.simplify(area.boundary, 20.0),
+            lambda c: np.column_stack(to_deg.transform(c[:, 0], c[:, 1])),
+        )
+        out.append(encode_lines(outline, scale))
+    return out
+
+
+def _reach_limit(scenario: Scenario, lang: str) -> str:
+    """The threshold as the legend states it: "15 menit" or "3 km"."""
+    r = scenario.roads
+    if r.distance == "road" and r.threshold == "time":
+        return f"{fmt_num(r.max_minutes, lang, 0)} {'menit' if lang == 'id' else 'min'}"
+    return f"{fmt_num(scenario.radius_m / 1000, lang, 1)} km"
 
 
 def _roads_source(scenario: Scenario, lang: str) -> str:

@@ -36,6 +36,8 @@ SYMBOLS: dict[str, dict[str, object]] = {
     "service_point": {"color": "#08519c", "fill": "#ffffff", "size": 7, "marker": "s", "weight": 2},
     "office": {"color": "#08306b", "fill": "#4292c6", "size": 10, "marker": "P", "weight": 1.5},
     "ring_agent": {"color": "#1b7837", "weight": 1.2, "dash": "4 3"},
+    # with road travel: the outline of the area an agent kelurahan reaches along the roads
+    "service_area": {"color": "#1b7837", "weight": 1.5, "dash": "2 3"},
     "ring_site": {"color": "#54278f", "weight": 2.0, "dash": "6 4"},
     "kab_outline": {"color": "#252525", "weight": 1.6},
     "kec_outline": {"color": "#525252", "weight": 1.3, "dash": "4 3"},
