@@ -40,6 +40,7 @@ Agent and service-point counts are not client data and are published as they are
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -176,6 +177,8 @@ def suppress(
     protected: tuple[int, ...] = (),
     whole_row: int | None = None,
     follows: tuple[tuple[int, int], ...] = (),
+    audit: bool = True,
+    info: dict | None = None,
 ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
     """Hierarchical cell suppression of an (n_rows, n_cols) non-negative integer count matrix.
 
@@ -239,29 +242,90 @@ def suppress(
         masks[t] |= (x >= 1) & (x <= k - 1)
         if whole_row is not None:
             masks[t] |= ((x[:, whole_row] >= 1) & (x[:, whole_row] <= k - 1))[:, None]
-    for _ in range(200):
-        before = sum(int(m.sum()) for m in masks)
-        for t in range(len(vals)):
-            _row_step(vals[t], masks[t], costs[t], row_groups, big)
-            for f, lead in follows:
-                masks[t][:, f] |= masks[t][:, lead]
-        for t in range(len(codes)):
-            cm, cc, cv = masks[t], costs[t], vals[t]
-            pm, pc, pv = masks[t + 1], costs[t + 1], vals[t + 1]
-            for col in range(ncol):
-                _margin_step(
-                    parent[t],
-                    cm[:, col],
-                    cc[:, col],
-                    cv[:, col],
-                    pm[:, col],
-                    pc[:, col],
-                    pv[:, col],
-                    big,
-                )
-        if sum(int(m.sum()) for m in masks) == before:
-            break
+
+    def local_rules() -> None:
+        for _ in range(200):
+            before = sum(int(m.sum()) for m in masks)
+            for t in range(len(vals)):
+                _row_step(vals[t], masks[t], costs[t], row_groups, big)
+                for f, lead in follows:
+                    masks[t][:, f] |= masks[t][:, lead]
+            for t in range(len(codes)):
+                for col in range(ncol):
+                    _margin_step(
+                        parent[t],
+                        masks[t][:, col],
+                        costs[t][:, col],
+                        vals[t][:, col],
+                        masks[t + 1][:, col],
+                        costs[t + 1][:, col],
+                        vals[t + 1][:, col],
+                        big,
+                    )
+            if sum(int(m.sum()) for m in masks) == before:
+                return
+
+    local_rules()
+    status = "off"
+    if audit:
+        n_hidden = sum(int(m.sum()) for m in masks)
+        if n_hidden > audit_limit():
+            status = "skipped"
+        else:
+            status = _close_pins(vals, masks, parent, costs, row_groups, follows, local_rules)
+    if info is not None:
+        info["audit"] = status
     return masks[0], [(vals[t + 1], masks[t + 1], parent[t]) for t in range(len(codes))]
+
+
+#: what the manifest says of the attacker's audit (see :func:`suppress`)
+AUDIT_TEXT = {
+    "complete": "integer-programme audit: no hidden cell can be pinned from the published totals",
+    "skipped": "too many hidden cells for the integer-programme audit: local suppression rules "
+    "only (raise IBM_GEO_AUDIT_MAX_CELLS or export a smaller area)",
+    "incomplete": "integer-programme audit stopped before every pinned cell was protected",
+    "off": "integer-programme audit off",
+}
+
+
+def audit_limit() -> int:
+    """Most hidden cells the attacker's audit takes on (``IBM_GEO_AUDIT_MAX_CELLS``): a
+    province or kab/kota run is audited in seconds; a national run (hundreds of thousands of
+    hidden cells) keeps the local rules only, and its manifest says so."""
+    import os
+
+    try:
+        return int(os.environ.get("IBM_GEO_AUDIT_MAX_CELLS", "20000"))
+    except ValueError:
+        return 20000
+
+
+def _close_pins(vals, masks, parent, costs, row_groups, follows, local_rules) -> str:
+    """Play the attacker (:func:`ibm_geo.privacy_audit.find_pinned`) and hide one more cell
+    next to every hidden cell that the published cells still pin, until none is pinned.
+    Returns ``"complete"`` (nothing pinned) or ``"incomplete"`` (gave up: stated)."""
+    from ibm_geo.privacy_audit import complement_for, find_pinned
+
+    offs = np.cumsum([0] + [x.size for x in vals])
+    cost_flat = np.concatenate([c.ravel() for c in costs])
+    safe: set[int] = set()
+    for _ in range(100):
+        pins, rel = find_pinned(vals, masks, parent, row_groups, follows, safe=safe)
+        added = 0
+        for cell in pins:
+            extra = complement_for(rel, int(cell), cost_flat)
+            if extra is None or rel.hidden[extra]:
+                continue
+            rel.hidden[extra] = True
+            t = int(np.searchsorted(offs, extra, side="right") - 1)
+            masks[t].flat[extra - offs[t]] = True
+            added += 1
+        if not len(pins):
+            return "complete"
+        if not added:
+            return "incomplete"
+        local_rules()
+    return "incomplete"
 
 
 def _row_step(v, mask, cost, row_groups, big) -> None:
@@ -362,6 +426,9 @@ class Disclosure:
     levels: dict[str, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = field(
         default_factory=dict
     )  # name -> (keys, totals, mask)
+    #: the attacker's audit: "complete" (no hidden cell pinned), "skipped" (too large, local
+    #: rules only), "incomplete" (gave up), "off"
+    audit: str = "off"
 
     def hidden(self, col: str) -> np.ndarray:
         if col not in self.mask:
@@ -402,6 +469,11 @@ def _level_codes(kelurahan: pd.DataFrame) -> list[tuple[str, np.ndarray, pd.Data
     return out
 
 
+#: suppression results by content (counts, hierarchy, k): every export of one run asks for the
+#: same table, and the attacker's audit in :func:`suppress` is worth doing once, not per file
+_DISCLOSE_CACHE: dict[bytes, tuple] = {}
+
+
 def disclose(kelurahan: pd.DataFrame, k: int) -> Disclosure:
     """Run disclosure control once over the per-kelurahan table (see module doc)."""
     cols = [c for c in SUPPRESSED_COUNTS if c in kelurahan]
@@ -415,15 +487,20 @@ def disclose(kelurahan: pd.DataFrame, k: int) -> Disclosure:
     prot = tuple(idx[c] for c in PROTECTED_COUNTS if c in idx)
     follows = tuple((idx[f], idx[lead]) for f, lead in FOLLOWS.items() if f in idx and lead in idx)
     lv = _level_codes(kelurahan)
-    m, tiers = suppress(
-        counts.to_numpy(),
-        k,
-        groups,
-        [c for _, c, _ in lv],
-        prot,
-        idx.get("clients"),
-        follows,
-    )
+    arr = np.ascontiguousarray(counts.to_numpy())
+    level_codes = [np.ascontiguousarray(c) for _, c, _ in lv]
+    key = hashlib.sha256(repr((k, cols, arr.shape, audit_limit())).encode())
+    for a in (arr, *level_codes):
+        key.update(a.tobytes())
+    hit = _DISCLOSE_CACHE.pop(key.digest(), None)
+    if hit is None:
+        info: dict = {}
+        m0, t0 = suppress(arr, k, groups, level_codes, prot, idx.get("clients"), follows, info=info)
+        hit = (m0, t0, info.get("audit", "off"))
+    _DISCLOSE_CACHE[key.digest()] = hit  # most recent last
+    while len(_DISCLOSE_CACHE) > 8:
+        _DISCLOSE_CACHE.pop(next(iter(_DISCLOSE_CACHE)))
+    m, tiers = hit[0].copy(), [(a.copy(), b.copy(), c) for a, b, c in hit[1]]
     levels = {}
     for (name, _, keys), (tot, tm, _) in zip(lv, tiers, strict=True):
         levels[name] = (
@@ -432,7 +509,12 @@ def disclose(kelurahan: pd.DataFrame, k: int) -> Disclosure:
             pd.DataFrame(tm, columns=cols),
         )
     return Disclosure(
-        k, kelurahan.index, counts, pd.DataFrame(m, index=kelurahan.index, columns=cols), levels
+        k,
+        kelurahan.index,
+        counts,
+        pd.DataFrame(m, index=kelurahan.index, columns=cols),
+        levels,
+        audit=hit[2],
     )
 
 

@@ -178,6 +178,7 @@ def results_geojson(kelurahan: gpd.GeoDataFrame, scenario: Scenario) -> bytes:
         "geojson",
         scenario,
         units=len(g),
+        table=kelurahan,
         null_counts="a null count is suppressed (1..k-1 or complementary)",
     )
     # assembled from column-wise pieces: GEOS writes the geometries, pandas' C encoder the
@@ -210,6 +211,7 @@ def results_gpkg(
             "gpkg",
             scenario,
             units=len(g),
+            table=kelurahan,
             null_counts="a null count is suppressed (1..k-1 or complementary)",
         )
         mdf = pd.DataFrame(
@@ -252,7 +254,12 @@ def workbook_xlsx(
         sheets["unmatched names"] = um
     sheets.update(monitoring or {})
     man = manifest(
-        "xlsx", scenario, units=len(kelurahan), sheets=list(sheets) + ["manifest"], **(notes or {})
+        "xlsx",
+        scenario,
+        units=len(kelurahan),
+        table=kelurahan,
+        sheets=list(sheets) + ["manifest"],
+        **(notes or {}),
     )
     sheets["manifest"] = pd.DataFrame({"key": list(man), "value": [_flat(v) for v in man.values()]})
     return _xlsx(_for_readers(sheets, lang))
@@ -387,6 +394,7 @@ def manifest(
     *,
     units: int | None = None,
     as_text: bool = False,
+    table: pd.DataFrame | None = None,
     **extra: object,
 ) -> dict | str:
     """What an export contains: kind, scenario name + TOML, date, suppression rule, version.
@@ -410,6 +418,10 @@ def manifest(
     }
     if units is not None:
         man["units"] = int(units)
+    if table is not None:
+        from ibm_geo.privacy import AUDIT_TEXT, disclose
+
+        man["disclosure_audit"] = AUDIT_TEXT[disclose(table, k).audit]
     for key, v in extra.items():
         man[key] = v.item() if isinstance(v, np.generic) else v
     return json.dumps(man, indent=2, ensure_ascii=False) if as_text else man
