@@ -125,7 +125,10 @@ _CLIENT_WORDS = (
     r"(?:klien|client|orang|people|person|belum|unserved|tidak|dari|of|direhabilitasi"
     r"|rehabilitated|recent)"
 )
-_REASON_NUM = re.compile(r"(?<![\w.,<>=≥])(\d+)(?![\w.,]\d)(\s*)(?=" + _CLIENT_WORDS + ")", re.I)
+#: a count as any output writes it: ``12``, ``1.300`` (Indonesian) or ``1,300`` (English)
+_REASON_NUM = re.compile(
+    r"(?<![\w.,<>=≥])(\d{1,3}(?:[.,]\d{3})+|\d+)(?![\w.,]\d)(\s*)(?=" + _CLIENT_WORDS + ")", re.I
+)
 _REASON_PCT = re.compile(r"\s*\(\d+\s*%\)")
 _RANK_WORDS = ("peringkat", "rank", "ke-", "no.", "skor", "score", "pilihan", "choice")
 

@@ -462,3 +462,37 @@ def test_pilot_reasons_keep_ranks_and_lose_every_count_in_both_languages():
     )
     assert pub.loc[1, "reason_id"].endswith("; * klien belum terlayani")
     assert pub.loc[1, "reason_en"].endswith("; * unserved clients")
+
+
+def test_foreign_reasons_lose_counts_written_with_thousand_separators():
+    # a pilot reason as ibm_geo.plan.pilots writes it, Indonesian and English number formats
+    from ibm_geo.privacy import public_pilots
+
+    pilots = pd.DataFrame(
+        {
+            "kode": ["51.71.01.1001", "51.71.01.1002"],
+            "nama": ["Uji", "Dua"],
+            "kab_kota": ["Kota Uji", "Kota Uji"],
+            "reason_id": [
+                "skor kebutuhan 61,1 (peringkat 1.234 dari 83.402); 1.300 klien belum terlayani; "
+                "layanan terdekat 8,0 km; pilihan ke-1 di Kota Uji",
+                "skor kebutuhan 9,5 (peringkat 2 dari 3); 3 klien belum terlayani",
+            ],
+            "reason_en": [
+                "need score 61.1 (rank 1,234 of 83,402); 1,300 unserved clients; nearest "
+                "service 8.0 km away; choice no. 1 in Kota Uji",
+                "need score 9.5 (rank 2 of 3); 3 unserved clients",
+            ],
+        }
+    )
+    pub = public_pilots(pilots, None, 5)
+    assert pub.loc[0, "reason_id"] == (
+        "skor kebutuhan 61,1 (peringkat 1.234 dari 83.402); * klien belum terlayani; "
+        "layanan terdekat 8,0 km; pilihan ke-1 di Kota Uji"
+    )
+    assert pub.loc[0, "reason_en"] == (
+        "need score 61.1 (rank 1,234 of 83,402); * unserved clients; nearest service 8.0 km "
+        "away; choice no. 1 in Kota Uji"
+    )
+    assert pub.loc[1, "reason_id"].endswith("; * klien belum terlayani")
+    assert pub.loc[1, "reason_en"].endswith("; * unserved clients")
