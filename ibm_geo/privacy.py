@@ -708,21 +708,64 @@ def public_quality(quality: pd.DataFrame | None, lang: str = "id") -> pd.DataFra
     return q.reset_index(drop=True)
 
 
-def public_matches(matches: pd.DataFrame | None, k: int) -> pd.DataFrame:
-    """matches.csv: one row per written place name; ``rows`` (how many input rows wrote it, a
-    client count for the clients file) hidden like any count column: 1..k-1 and enough others
-    that the hidden ones cannot be worked out from the file's total, per input table."""
-    from ibm_geo.matching import MATCH_COLUMNS
+#: matches.csv as exported: no column holds text typed into a client row
+PUBLIC_MATCH_COLUMNS = [
+    "table",
+    "kode",
+    "nama",
+    "method",
+    "confidence",
+    "spellings",
+    "rows",
+    "written_kind",
+    "candidates",
+]
 
+
+def public_matches(matches: pd.DataFrame | None, k: int, lang: str = "id") -> pd.DataFrame:
+    """matches.csv: how the written place names were placed, without any name as written.
+
+    A place name typed in a client row is a value of that row (a misspelling used by one
+    client can single them out), so the export never echoes it: matched names are grouped per
+    input table, kelurahan and method (``spellings`` = how many distinct ways it was written,
+    ``rows`` = how many rows, hidden like any count); an unmatched or ambiguous name is one row
+    with its kind (``written_kind``: "teks, 12 karakter") and the candidate kelurahan (public
+    unit names). The names as written stay on the planner's screen (the app's name review);
+    the row numbers in data_quality.csv lead to them in the planner's own file."""
     if matches is None or len(matches) == 0:
-        return pd.DataFrame(columns=MATCH_COLUMNS)
-    out = matches.reindex(columns=[c for c in MATCH_COLUMNS if c in matches]).copy()
-    if "rows" in out:
-        v = pd.to_numeric(out["rows"], errors="coerce").fillna(0).round().astype(np.int64)
-        tables = out["table"] if "table" in out else pd.Series("", index=out.index)
-        codes = pd.factorize(tables.astype(object).fillna(""))[0].astype(np.int64)
-        m = suppress(v.to_numpy().reshape(-1, 1), k, [], [codes, np.zeros(len(v), np.int64)])[0]
-        out["rows"] = _labelled(v, m[:, 0], k).to_numpy()
+        return pd.DataFrame(columns=PUBLIC_MATCH_COLUMNS)
+    m = matches.copy()
+    for c in ("table", "kode", "nama", "method", "candidates"):
+        if c not in m:
+            m[c] = None
+    rows = m["rows"] if "rows" in m else pd.Series(1, index=m.index)
+    m["rows"] = pd.to_numeric(rows, errors="coerce").fillna(0).round()
+    conf = m["confidence"] if "confidence" in m else pd.Series(np.nan, index=m.index)
+    m["confidence"] = pd.to_numeric(conf, errors="coerce")
+    placed = m["kode"].notna() & (m["kode"].astype(str).str.strip() != "")
+    key = ["table", "kode", "nama", "method"]
+    g = (
+        m[placed]
+        .assign(**{c: m.loc[placed, c].astype(object).fillna("") for c in key})
+        .groupby(key, sort=True, dropna=False)
+        .agg(confidence=("confidence", "min"), spellings=("rows", "size"), rows=("rows", "sum"))
+        .reset_index()
+    )
+    g["written_kind"] = None
+    g["candidates"] = None
+    un = m[~placed].copy()
+    un["spellings"] = 1
+    written = un["written_name"] if "written_name" in un else pd.Series(None, index=un.index)
+    un["written_kind"] = [value_kind(v, lang) for v in written]
+    un["kode"], un["nama"] = None, None
+    out = pd.concat([g, un.reindex(columns=g.columns)], ignore_index=True).reindex(
+        columns=PUBLIC_MATCH_COLUMNS
+    )
+    out["confidence"] = pd.to_numeric(out["confidence"], errors="coerce").round(2)
+    v = out["rows"].astype(np.int64)
+    codes = pd.factorize(out["table"].astype(object).fillna(""))[0].astype(np.int64)
+    hide = suppress(v.to_numpy().reshape(-1, 1), k, [], [codes, np.zeros(len(v), np.int64)])[0]
+    out["rows"] = _labelled(v, hide[:, 0], k).to_numpy()
     return out.reset_index(drop=True)
 
 

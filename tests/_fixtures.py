@@ -234,7 +234,8 @@ def make_quality() -> pd.DataFrame:
 def make_matches() -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "input": ["Sanurr", "Renon", "Kuta Utara X"],
+            "table": ["klien.csv"] * 3,
+            "written_name": ["Sanurr", "Renon", "Kuta Utara X"],
             "kode": ["51.71.01.1003", "51.71.01.1004", None],
             "method": ["fuzzy", "exact", "unmatched"],
             "score": [91.0, 100.0, 40.0],

@@ -50,11 +50,16 @@ def test_analyze_writes_the_contract_files(tmp_path):
     for col in ["clients", "unserved"]:
         assert not rk[col].isin(["1", "2", "3", "4"]).any()
     m = pd.read_csv(tmp_path / "matches.csv", dtype=str)
-    assert {"written_name", "kode", "method", "confidence", "candidates"} <= set(m.columns)
-    assert (
-        m["written_name"].is_unique
-        or m[["written_name", "written_kecamatan", "written_kab_kota"]].duplicated().sum() == 0
-    )
+    assert list(m.columns) == [
+        "table", "kode", "nama", "method", "confidence", "spellings", "rows", "written_kind",
+        "candidates",
+    ]  # fmt: skip
+    # one row per table, kelurahan and method; no name as typed in the register ("Kel. ...",
+    # the fuzzy "Sanuur") leaves the process, only the kelurahan it was placed in
+    assert not m.duplicated(["table", "kode", "method"]).any()
+    raw = (tmp_path / "matches.csv").read_text()
+    assert "Sanuur" not in raw and "Kel. " not in raw and "Desa " not in raw
+    assert ((m["nama"] == "Sanur") & (m["method"] == "fuzzy")).any()
     q = pd.read_csv(tmp_path / "data_quality.csv", dtype=str)
     assert list(q.columns)[:5] == ["file", "row", "column", "problem", "value"]
     # the lines for people are Indonesian by default, numbers in Indonesian format
