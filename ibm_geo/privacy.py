@@ -454,6 +454,16 @@ class Disclosure:
         return out
 
 
+def hidden_at_level(d: Disclosure, kelurahan: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Per unit row: whether its ``level`` total (kecamatan, kab_kota, ...) of each count column
+    is hidden, so a table drawn at that level hides exactly what the hierarchy hides."""
+    for name, codes, _ in _level_codes(kelurahan):
+        if name == level and name in d.levels:
+            _, _, tm = d.levels[name]
+            return pd.DataFrame(tm.to_numpy()[codes], columns=tm.columns, index=kelurahan.index)
+    return pd.DataFrame(index=kelurahan.index)
+
+
 def _level_codes(kelurahan: pd.DataFrame) -> list[tuple[str, np.ndarray, pd.DataFrame]]:
     out = []
     n = len(kelurahan)
@@ -565,6 +575,9 @@ def public_table(kelurahan: pd.DataFrame, k: int, *, lang: str | None = None) ->
     language's reason column.
     """
     d = disclose(kelurahan, k)
+    for c in d.mask.columns:  # totals the finer table hides (see dissolve_overview)
+        if f"_hidden_{c}" in kelurahan:
+            d.mask[c] |= kelurahan[f"_hidden_{c}"].fillna(True).astype(bool).to_numpy()
     cols = [c for c in PUBLIC_COLUMNS if c in kelurahan or c == "unserved_share"]
     ours = "pub_unserved" in kelurahan  # scored from published values by ibm_geo.scoring
     out = pd.DataFrame(index=kelurahan.index)

@@ -377,3 +377,32 @@ def test_html_source_credit_names_files_escaped(kel, sc):
     # the attribution control inserts this line as HTML: the file name must arrive as text
     assert "<img" not in source and "&lt;img" in source
     assert "batas.geojson" in source and "batas perkiraan, data sintetis" in source
+
+
+def test_overview_hides_every_total_the_hierarchy_hides():
+    """The kab/kota overview (national maps) must not publish a kab/kota total that the units'
+    own disclosure hides (e.g. hidden to protect a village through the province total): the
+    overview's cells are the hierarchy's, not a fresh suppression of the dissolved table."""
+    from ibm_geo.privacy import disclose, public_table
+
+    # province P1: kab A (2 clients, primary) and kab B (40): B's total must hide too, or
+    # A = P1 - B. A fresh suppression of the dissolved rows (no province column left) hides
+    # the cheaper C of province P2 instead and publishes B
+    boxes = [shapely.box(i, 0, i + 1, 1) for i in range(4)]
+    kel = gpd.GeoDataFrame(
+        {
+            "kode": ["1", "2", "3", "4"],
+            "provinsi": ["P1", "P1", "P1", "P2"],
+            "kab_kota": ["A", "B", "B", "C"],
+            "kecamatan": ["a", "b1", "b2", "c"],
+            "clients": [2, 20, 20, 30],
+        },
+        geometry=boxes,
+        crs=4326,
+    )
+    tm = disclose(kel, 5).level_table("kab_kota").set_index("kab_kota")
+    assert tm.loc["A", "clients"] == "*" and tm.loc["B", "clients"] == "*"
+    fresh = public_table(dissolve_overview(kel, "kab_kota").reset_index(drop=True), 5)
+    assert fresh["clients"].tolist() == ["*", 40, "*"]  # the old, separate suppression
+    ov = dissolve_overview(kel, "kab_kota", k=5).reset_index(drop=True)
+    assert public_table(ov, 5)["clients"].tolist()[:2] == ["*", "*"]

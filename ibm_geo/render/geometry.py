@@ -119,16 +119,20 @@ def overview_level(kelurahan: pd.DataFrame, overview: str | None) -> str | None:
 
 
 def dissolve_overview(
-    kelurahan: gpd.GeoDataFrame, level: str, lang: str = "id"
+    kelurahan: gpd.GeoDataFrame, level: str, lang: str = "id", k: int | None = None
 ) -> gpd.GeoDataFrame:
-    """Dissolve units to kecamatan or kab_kota, summing counts (suppression is recomputed later).
+    """Dissolve units to kecamatan or kab_kota, summing counts.
 
-    The score of a parent is the mean of its units' scores; rank is recomputed on it.
+    With ``k``, every total that the units' own disclosure hides at that level (a kab/kota
+    total hidden to protect a village) is flagged ``_hidden_<column>``, and
+    :func:`ibm_geo.privacy.public_table` keeps it hidden: an overview map must not publish a
+    total that the ranking's kab/kota table hides. The score of a parent is the mean of its
+    units' (published) scores; rank is recomputed on it.
     """
     keys = ["kab_kota", "kecamatan"] if level == "kecamatan" else ["kab_kota"]
     df = kelurahan.copy()
-    for k in keys:
-        df[k] = df[k].astype(object).where(df[k].notna(), "?")
+    for key in keys:
+        df[key] = df[key].astype(object).where(df[key].notna(), "?")
     counts = [c for c in SUPPRESSED_COUNTS + OPEN_COUNTS if c in df]
     agg: dict[str, tuple[str, str]] = {c: (c, "sum") for c in counts}
     if "score" in df:
@@ -136,6 +140,13 @@ def dissolve_overview(
     agg["units"] = (keys[0], "size")
     if "dist_nearest_m" in df:
         agg["dist_nearest_m"] = ("dist_nearest_m", "median")
+    if k is not None:
+        from ibm_geo.privacy import disclose, hidden_at_level
+
+        hidden = hidden_at_level(disclose(kelurahan, k), kelurahan, level)
+        for c in hidden.columns:
+            df[f"_hidden_{c}"] = hidden[c].to_numpy()
+            agg[f"_hidden_{c}"] = (f"_hidden_{c}", "any")
     table = df.groupby(keys, sort=True).agg(**agg).reset_index()
     # snap to a grid a quarter of the drawing tolerance: unions of a layer that is not a clean
     # coverage stay robust (snap-rounding) and fast; the renderer simplifies afterwards

@@ -340,7 +340,7 @@ def build_html_map(
     kel = kel.to_crs(4326)
     level = overview_level(kel, overview)
     if level is not None:
-        kel = dissolve_overview(kel, level, lang)
+        kel = dissolve_overview(kel, level, lang, scenario.suppression_k)
     kel = kel.reset_index(drop=True)
     tol = (
         simplify_m if simplify_m is not None else auto_tolerance_m(kel, overview=level is not None)

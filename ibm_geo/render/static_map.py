@@ -356,7 +356,7 @@ def render_static_map(
     full = kel
     level = overview_level(kel, overview)
     if level is not None:
-        kel = dissolve_overview(kel, level, lang)
+        kel = dissolve_overview(kel, level, lang, scenario.suppression_k)
     kel = kel.reset_index(drop=True)
     tol = auto_tolerance_m(kel, overview=level is not None)
     geoms = simplify_coverage(kel.geometry, tol, decimals=None)
