@@ -19,6 +19,13 @@ from ibm_geo.errors import IbmGeoError, UserError
 from ibm_geo.i18n import t
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
 from ibm_geo.plan import choose_pilots, compare_scenarios, plan_recruitment
+from ibm_geo.privacy import (
+    SUPPRESSED_COUNTS,
+    is_suppressed,
+    public_pilots,
+    public_sites,
+    public_table,
+)
 from ibm_geo.render.basemap import road_lines
 from ibm_geo.render.text import fmt_num
 from ibm_geo.scoring import COMPONENTS, class_labels
@@ -533,7 +540,8 @@ def step_map(result, sc: Scenario, sites: pd.DataFrame | None = None, key: str =
                 key=f"{key}_pick",
                 on_change=lambda: ss.update(selected_kode=ss[f"{key}_pick"]),
             )
-            unit_details(k[k["kode"] == sel].iloc[0])
+            shown_counts = on_screen(result.kelurahan, sc.suppression_k).set_index("kode")
+            unit_details(k[k["kode"] == sel].iloc[0], shown_counts.loc[sel])
 
 
 def draw_map(
@@ -589,7 +597,20 @@ def draw_map(
         st.rerun()
 
 
-def unit_details(row: pd.Series) -> None:
+def on_screen(table: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Counts as the exports publish them (hidden ``*``), as text: the app is projected at a
+    rakor, so a screen shows no more than a file would (and a column mixing numbers and
+    ``*`` must be text for Arrow)."""
+    pub = public_table(table, k)
+    out = table.copy()
+    for c in SUPPRESSED_COUNTS:
+        if c in out and c in pub:
+            out[c] = [v if is_suppressed(v) else fmt_num(int(v), L()) for v in pub[c]]
+    return out
+
+
+def unit_details(row: pd.Series, shown: pd.Series) -> None:
+    """One village: rank and score as computed; counts as published (``shown``)."""
     e = app_inputs.md_escape
     st.markdown(
         f"**{e(row['nama'])}** — {e(row['kecamatan'])}, {e(row['kab_kota'])} ({e(row['kode'])})"
@@ -598,9 +619,9 @@ def unit_details(row: pd.Series) -> None:
 
     c1.metric(t("field.rank", L()), fmt_num(int(row["rank"]), L()))
     c2.metric(t("field.score", L()), fmt_num(float(row["score"]), L(), 1))  # 61,1 in Indonesian
-    c3.metric(t("field.unserved", L()), fmt_num(int(row["unserved"]), L()))
-    c1.metric(t("field.clients", L()), fmt_num(int(row["clients"]), L()))
-    c2.metric(t("field.served", L()), fmt_num(int(row["served"]), L()))
+    c3.metric(t("field.unserved", L()), shown["unserved"])
+    c1.metric(t("field.clients", L()), shown["clients"])
+    c2.metric(t("field.served", L()), shown["served"])
     c3.metric(t("field.agents_active", L()), fmt_num(int(row["agents_active"]), L()))
     st.markdown(f"**{tr('m.why')}**")
     st.text(row["reason_id"] if L() == "id" else row["reason_en"])
@@ -633,7 +654,7 @@ def step_score(result, sc: Scenario) -> None:
     reason = "reason_id" if L() == "id" else "reason_en"
     cols = ["rank", "nama", "kecamatan", "kab_kota", "score", "priority_label", "unserved"]
     cols += ["clients", "agents_active", "stability", reason]
-    top = result.kelurahan.head(n)[cols].copy()
+    top = on_screen(result.kelurahan, sc.suppression_k).head(n)[cols].copy()
     if L() != "id":
         labels = class_labels(result.kelurahan["priority_class"], sc.n_classes, L())
         top["priority_label"] = labels.head(n).to_numpy()
@@ -717,7 +738,8 @@ def step_plan(result, sc: Scenario, data_key: str) -> None:
         st.warning(tr("p.stale"))
     show_plan(result, run["scenario"], run["plan"])
     st.subheader(tr("p.pilots"))
-    st.dataframe(pretty(run["pilots"]), hide_index=True, width="stretch", key="pilots_table")
+    pilots = public_pilots(run["pilots"], result.kelurahan, run["scenario"].suppression_k)
+    st.dataframe(pretty(pilots), hide_index=True, width="stretch", key="pilots_table")
     why_not_block(result, run)
     compare_block(result, sc, run["plan"] if fresh else None)
 
@@ -752,7 +774,8 @@ def show_plan(result, sc: Scenario, plan) -> None:
         st.warning(tr("p.fallback", reason=app_inputs.md_escape(plan.fallback)))
     st.subheader(tr("p.sites"))
     if len(plan.sites):
-        st.dataframe(pretty(plan.sites), hide_index=True, width="stretch", key="sites_table")
+        sites = public_sites(plan.sites, sc.suppression_k)
+        st.dataframe(pretty(sites), hide_index=True, width="stretch", key="sites_table")
     else:
         st.info(tr("p.none"))
     if plan.curve is not None and len(plan.curve):
@@ -773,6 +796,9 @@ def pretty(df: pd.DataFrame) -> pd.DataFrame:
     out = out.drop(columns=[c for c in ("reason_id", "reason_en") if c != reason and c in out])
     names = {c: t(f"field.{c}", L()) for c in out.columns if t(f"field.{c}", L()) != f"field.{c}"}
     names[reason] = t("field.reason", L())
+    for c in out.columns:  # a count column mixing numbers and '*' is shown as text (Arrow)
+        if out[c].dtype == object and out[c].map(is_suppressed).any():
+            out[c] = [v if is_suppressed(v) or v is None else str(v) for v in out[c]]
     return out.rename(columns=names)
 
 

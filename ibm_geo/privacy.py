@@ -391,11 +391,15 @@ def suppression_mask(
     row_groups: list[tuple[int, list[int]]],
     margin_codes: np.ndarray | None = None,
     protected: tuple[int, ...] = (),
+    audit: bool = False,
 ) -> np.ndarray:
     """Mask of hidden cells of a count matrix with row groups and one level of margins
     (:func:`suppress` with a single level; kept for callers that only need the rows)."""
     levels = [] if margin_codes is None else [np.asarray(margin_codes)]
-    return suppress(values, k, row_groups, levels, protected)[0]
+    # callers of this one-level form (monitoring) audit their linked tables as a whole
+    # themselves (ibm_geo.monitoring's integer-programme attack), which this table alone
+    # cannot see: its margins are not all published
+    return suppress(values, k, row_groups, levels, protected, audit=audit)[0]
 
 
 # -- the one disclosure object per analysis -----------------------------------------------------

@@ -627,3 +627,20 @@ def test_unit_figures_in_indonesian_number_format(at, demo_result):
     top = demo_result.kelurahan.iloc[0]
     score = next(m.value for m in at.metric if m.label == "Skor")
     assert score == f"{top['score']:.1f}".replace(".", ",")
+
+
+def test_on_screen_tables_show_counts_as_published(at, demo_result):
+    """The app is projected at a rakor: its top-N table shows the counts the exports publish
+    (hidden '*'), never a digit the ranking file hides."""
+    from ibm_geo.privacy import public_table
+
+    goto(at, "score")
+    at.number_input(key="top_n").set_value(60).run()
+    table = frame_with(at, "Stabilitas (%)")
+    pub = public_table(demo_result.kelurahan, 5).head(60)
+    for col, field in (("unserved", "Belum terlayani"), ("clients", "Klien")):
+        shown = table[field].astype(str).tolist()
+        hidden = [v == "*" for v in pub[col]]
+        assert any(hidden), col  # the demo's top 60 has hidden cells to protect
+        assert [v == "*" for v in shown] == hidden, col
+        assert not set(shown) & {"1", "2", "3", "4"}, col
