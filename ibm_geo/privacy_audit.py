@@ -175,8 +175,9 @@ def _pinned_in_block(rel, rlist, members, done, ub, rng) -> np.ndarray:
     cell_of = members
     local[cell_of] = np.arange(nv)
     truth = rel.value[cell_of].astype(float)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    from ibm_geo.plan.solvers import _new_highs
+
+    h = _new_highs()  # silent: the CLI prints only its own lines
     h.setOptionValue("mip_rel_gap", 0.0)
     h.addVars(nv, np.zeros(nv), np.full(nv, ub))
     for r in rlist:
