@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import threading
+import time
 
 import pandas as pd
 import pytest
@@ -23,7 +24,7 @@ from ibm_geo.demo import demo_paths
 from ibm_geo.errors import UserError
 from ibm_geo.office import Office, OfficeSettings, Scope
 from ibm_geo.office.accounts import principal_from_allow_list
-from ibm_geo.office.models import metadata
+from ibm_geo.office.models import metadata, users
 from ibm_geo.office.rosters import new_key
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs
 
@@ -115,7 +116,7 @@ def test_password_is_argon2_hashed_and_checked(office):
     people(office)
     with office.engine.connect() as c:
         h = c.exec_driver_sql("SELECT password_hash FROM users WHERE username='dps'").scalar()
-    assert h.startswith("$argon2id$v=19$m=65536,t=3") and PW not in h
+    assert h.startswith("$argon2id$v=19$m=47104,t=2,p=1$") and PW not in h
     p = office.accounts.authenticate(" DPS ", PW)
     assert (p.username, p.role, p.scope.kab_kota) == ("dps", "perencana", ("Kota Denpasar",))
     with pytest.raises(UserError) as e:
@@ -128,6 +129,36 @@ def test_password_is_argon2_hashed_and_checked(office):
     office.accounts.update_user("dps", active=False)
     with pytest.raises(UserError):
         office.accounts.authenticate("dps", PW)
+
+
+@pytest.mark.real_cost
+def test_hash_of_older_parameters_is_upgraded_at_sign_in(office):
+    """Accounts made with the library default (64 MiB, t=3, 4 lanes) keep working and get the
+    cheaper documented parameters the next time they sign in."""
+    people(office)
+    old = PasswordHasher().hash(PW)
+    with office.engine.begin() as c:
+        c.execute(users.update().where(users.c.username == "dps").values(password_hash=old))
+    assert office.accounts.authenticate("dps", PW).username == "dps"
+    with office.engine.connect() as c:
+        h = c.exec_driver_sql("SELECT password_hash FROM users WHERE username='dps'").scalar()
+    assert h != old and h.startswith("$argon2id$v=19$m=47104,t=2,p=1$")
+    assert office.accounts.authenticate("dps", PW).username == "dps"
+
+
+def test_reads_do_not_take_the_write_lock(tmp_path):
+    """A user count while another connection holds SQLite's write lock answers at once
+    (a plain BEGIN), instead of waiting out the busy timeout behind the writer."""
+    o = Office(OfficeSettings(db_url=f"sqlite:///{tmp_path / 'o.sqlite'}"))
+    o.accounts.hasher = FAST
+    people(o)
+    with o.engine.begin() as writer:  # BEGIN IMMEDIATE: holds the write lock
+        writer.exec_driver_sql("UPDATE users SET display_name = 'x' WHERE username = 'dps'")
+        t0 = time.perf_counter()
+        assert o.accounts.count() == 5
+        assert o.accounts.get("dps").display_name == "dps"  # the snapshot before the write
+        assert time.perf_counter() - t0 < 2.0
+    o.close()
 
 
 def test_wrong_password_is_throttled_then_released(office):

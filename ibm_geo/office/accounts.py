@@ -21,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..errors import UserError
 from .audit import AuditLog
-from .models import login_throttle, users
+from .models import login_throttle, reading, users
 from .scope import Scope
 from .settings import ThrottlePolicy
 
@@ -42,8 +42,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 MIN_PASSWORD = 10
 
-#: argon2id with the library's defaults (RFC 9106 low-memory profile: 64 MiB, t=3)
-DEFAULT_HASHER = PasswordHasher()
+#: argon2id, 46 MiB, t=2, one lane: above OWASP's minimum (46 MiB, t=1) and about 0.1 s of one
+#: core per sign-in on the office's 2-core server. The library default (64 MiB, t=3, 4 lanes)
+#: cost 0.35-0.45 s and both cores, so ten planners signing in at once waited seconds for it.
+#: Hashes made with other parameters are re-hashed with these at the next sign-in.
+DEFAULT_HASHER = PasswordHasher(time_cost=2, memory_cost=47104, parallelism=1)
 
 
 @dataclass(frozen=True)
@@ -203,14 +206,14 @@ class Accounts:
         return Principal(name, role, scope, cur.display_name)
 
     def get(self, username: str) -> Principal | None:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(
                 sa.select(users).where(users.c.username == normalize_username(username))
             ).first()
         return _principal(row) if row else None
 
     def list_users(self) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(sa.select(users).order_by(users.c.username)).all()
         return [
             {
@@ -225,7 +228,7 @@ class Accounts:
         ]
 
     def count(self) -> int:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(users)).scalar() or 0)
 
     def _hash(self, password: str) -> str:
@@ -237,7 +240,7 @@ class Accounts:
     def wait_seconds(self, username: str, now: dt.datetime | None = None) -> float:
         """Seconds before ``username`` may try again (0 when not throttled)."""
         now = _utc(now) or _now()
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(
                 sa.select(login_throttle.c.locked_until).where(
                     login_throttle.c.username == normalize_username(username)
@@ -259,7 +262,7 @@ class Accounts:
                 name or "?", "sign_in_failed", at=now, reason="throttled", via="password"
             )
             raise UserError("office.login_throttled", seconds=math.ceil(wait))
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(sa.select(users).where(users.c.username == name)).first()
         ok = False
         try:
@@ -326,7 +329,7 @@ class Accounts:
             )
             return None
         p = self.get(email)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             active = conn.execute(
                 sa.select(users.c.active).where(users.c.username == email)
             ).scalar()

@@ -21,7 +21,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ..errors import UserError
-from .models import audit_log
+from .models import audit_log, reading
 
 GENESIS = "0" * 64
 
@@ -175,7 +175,7 @@ class AuditLog:
         q = q.order_by(audit_log.c.id.desc())
         if limit:
             q = q.limit(limit)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(q).all()
         df = pd.DataFrame([tuple(r) for r in reversed(rows)], columns=COLUMNS)
         if len(df):
@@ -183,7 +183,7 @@ class AuditLog:
         return df
 
     def details(self, entry_id: int) -> Mapping[str, Any]:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             d = conn.execute(
                 sa.select(audit_log.c.details).where(audit_log.c.id == entry_id)
             ).scalar()
@@ -192,7 +192,7 @@ class AuditLog:
     def verify(self) -> tuple[bool, int | None]:
         """Walk the hash chain: (True, None) when intact, else (False, first bad entry id)."""
         prev = GENESIS
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(
                 sa.select(*[audit_log.c[c] for c in COLUMNS]).order_by(audit_log.c.id)
             )

@@ -88,3 +88,10 @@ office_settings = sa.Table(
     sa.Column("updated_by", sa.String(200), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+
+def reading(engine: sa.Engine) -> sa.Connection:
+    """A connection for reads only. On SQLite every other transaction starts with BEGIN IMMEDIATE
+    (the write lock, see ``store._sqlite_pragmas``); a read does not need it, and taking it made
+    ten signing-in planners queue behind each other for a user count."""
+    return engine.connect().execution_options(ibm_geo_read_only=True)

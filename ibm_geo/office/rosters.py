@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from ..errors import UserError
 from .accounts import Principal
 from .audit import AuditLog
-from .models import rosters
+from .models import reading, rosters
 from .scope import Scope
 
 ROSTER_KINDS = ("clients", "agents", "service_points")
@@ -90,7 +90,7 @@ class RosterStore:
 
     def list(self, principal: Principal) -> list[dict]:
         principal.require("upload")
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rs = conn.execute(
                 sa.select(
                     rosters.c.id,
@@ -116,7 +116,7 @@ class RosterStore:
 
     def get(self, principal: Principal, roster_id: int) -> bytes:
         principal.require("upload")
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             r = conn.execute(sa.select(rosters).where(rosters.c.id == int(roster_id))).first()
         if r is None or not principal.scope.contains(
             Scope.of(json.loads(r.provinsi), json.loads(r.kab_kota))

@@ -23,7 +23,7 @@ from sqlalchemy import event
 from ..errors import UserError
 from .accounts import Accounts, Principal
 from .audit import AuditLog, scenario_hash, sha256
-from .models import office_settings
+from .models import office_settings, reading
 from .rosters import RosterStore
 from .scope import Scope, scope_joined, scope_scenario
 from .settings import OfficeSettings
@@ -80,7 +80,9 @@ def _sqlite_pragmas(engine: sa.Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # a plain BEGIN for reads (models.reading): with WAL they see a snapshot, need no lock
+        read = conn.get_execution_options().get("ibm_geo_read_only")
+        conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
 
 def alembic_config() -> Config:
@@ -99,7 +101,7 @@ def migrate(engine: sa.Engine) -> str:
 
 
 def current_revision(engine: sa.Engine) -> str | None:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
@@ -130,7 +132,7 @@ class Office:
 
     # -- settings kept in the database (admin) ----------------------------------------------
     def get_setting(self, key: str) -> str:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             v = conn.execute(
                 sa.select(office_settings.c.value).where(office_settings.c.key == key)
             ).scalar()

@@ -22,7 +22,7 @@ from ..config import Scenario
 from ..errors import UserError
 from .accounts import Principal
 from .audit import AuditLog, scenario_hash
-from .models import workspace_items
+from .models import reading, workspace_items
 from .scope import Scope
 
 KINDS = ("scenario", "plan", "run", "targets")
@@ -186,7 +186,7 @@ class Workspace:
             .where(workspace_items.c.kind.in_(kinds))
             .order_by(workspace_items.c.created_at.desc(), workspace_items.c.id.desc())
         )
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(q).all()
         out = []
         for r in rows:
@@ -209,7 +209,7 @@ class Workspace:
     def load(self, item_id: int) -> dict[str, Any]:
         """An item's content, if this user may see it (else ``office.not_found``: no hint that
         it exists elsewhere)."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             r = conn.execute(
                 sa.select(workspace_items).where(workspace_items.c.id == int(item_id))
             ).first()
