@@ -516,18 +516,24 @@ def step_map(result, sc: Scenario, sites: pd.DataFrame | None = None, key: str =
     with col_map:
         roads = getattr(result.distance, "kind", "straight") == "road"
         draw_map(result, sc, sites=sites, show_clients=show, key=key, tiles=tiles, roads=roads)
-        legend = appmap.legend_html(
-            result.kelurahan,
-            sc,
-            L(),
-            sites=sites is not None and len(sites) > 0,
-            roads=roads,
-            tiles=tiles,
-            clients=bool(show),
-        )
+        has_sites = sites is not None and len(sites) > 0
+        legend = app_serve.shared(
+            result,
+            (sc.to_json(), L(), has_sites, roads, tiles, bool(show)),
+            lambda: appmap.legend_html(
+                result.kelurahan, sc, L(), sites=has_sites, roads=roads, tiles=tiles,
+                clients=bool(show),
+            ),
+            slot="_legend_cache",
+        )  # fmt: skip
         st.markdown(legend, unsafe_allow_html=True)
     with col_info:
-        labels = {r["kode"]: app_inputs.unit_label(r) for r in k.to_dict("records")}
+        labels = app_serve.shared(  # one label per unit, built once per result
+            result,
+            (len(k),),
+            lambda: {r["kode"]: app_inputs.unit_label(r) for r in k.to_dict("records")},
+            slot="_label_cache",
+        )
         kodes = list(labels)
         if sel not in labels:
             sel = kodes[0] if kodes else None

@@ -26,6 +26,7 @@ import argparse
 import gc
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -207,7 +208,14 @@ def rss_mb(proc: psutil.Process) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--planners", type=int, default=10)
-    ap.add_argument("--soak", type=int, default=200)
+    ap.add_argument(
+        "--sessions", "--soak", dest="soak", type=int, default=200,
+        help="soak: this many sessions in waves of --planners (0: no soak)",
+    )  # fmt: skip
+    ap.add_argument(
+        "--profile", metavar="FILE",
+        help="run the server under py-spy and write its collapsed stacks to FILE",
+    )  # fmt: skip
     args = ap.parse_args()
     n = args.planners
 
@@ -240,9 +248,14 @@ def main() -> None:
         subprocess.run(
             cmd, input=PW + "\n", text=True, env=env, check=True, capture_output=True, cwd=tmp
         )
+    # the server runs with the project's own settings, as `streamlit run app.py` in the repo does
+    (tmp / ".streamlit").mkdir()
+    shutil.copy(ROOT / ".streamlit" / "config.toml", tmp / ".streamlit" / "config.toml")
     port = free_port()
+    spy = [shutil.which("py-spy") or str(Path(py).with_name("py-spy")), "record", "--format", "raw",
+           "--rate", "50", "-o", args.profile, "--"] if args.profile else []  # fmt: skip
     server = subprocess.Popen(
-        [py, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+        [*spy, py, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true",
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -261,6 +274,8 @@ def main() -> None:
                     ) from None
                 time.sleep(0.3)
         print(f"server up in {time.time() - t0:.1f} s (port {port}), office DB in {tmp}")
+        if spy:  # measure the server itself, not py-spy
+            proc = next(c for c in proc.children() if "streamlit" in " ".join(c.cmdline()))
 
         cpu0 = proc.cpu_times()
         solo = wave(port, ["p0"])[0]
@@ -320,16 +335,19 @@ def main() -> None:
                 rss_first = rss_mb(proc)
         time.sleep(5)  # sessions closed by the clients are cleaned up by the server
         rss_end = rss_mb(proc)
-        growth = rss_end - rss_first
+        growth = rss_end - (rss_first or rss_end)
         print(
             f"soak: {done} sessions in waves of {n}: first map p95 {p95(soak_first):.2f} s, failed {soak_err}; "
-            f"server RSS {rss_first:.0f} MB after the first wave, {rss_end:.0f} MB at the end "
+            f"server RSS {rss_first or rss_end:.0f} MB after the first wave, {rss_end:.0f} MB at the end "
             f"(growth {growth:.0f} MB, {growth / max(1, done - n) * 1024:.0f} kB per session)"
         )
         print(
             f"planners={n} first_map_p95_s={p95(first):.2f} rerun_p95_s={p95(reruns):.2f} rss_growth_mb={growth:.0f}"
         )
     finally:
+        if spy and proc.pid != server.pid:  # py-spy writes its profile when the server ends
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=20)
         server.terminate()
         try:
             server.wait(timeout=20)

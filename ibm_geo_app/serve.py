@@ -57,22 +57,28 @@ def _prepare(m) -> dict:
     }
 
 
-def prepared_map(result, parts: tuple, build: Callable[[], object]) -> dict:
-    """The prepared map for ``parts`` (what else shapes it: clients shown, selection, language,
-    sites), built by ``build`` on the first call and shared afterwards."""
-    cache = result.__dict__.get("_map_cache")
+def shared(result, parts: tuple, build: Callable[[], object], *, slot: str = "_map_cache"):
+    """``build()`` once per ``parts`` for this result, then the same object for every session
+    showing it (read-only); a few per slot, oldest dropped first."""
+    cache = result.__dict__.get(slot)
     if cache is None:
         with _LOCK:
-            cache = result.__dict__.setdefault("_map_cache", OrderedDict())
+            cache = result.__dict__.setdefault(slot, OrderedDict())
     hit = cache.get(parts)
     if hit is not None:
         return hit
-    prep = _prepare(build())
+    value = build()
     with _LOCK:
-        cache[parts] = prep
+        cache[parts] = value
         while len(cache) > MAX_PER_RESULT:
             cache.popitem(last=False)
-    return prep
+    return value
+
+
+def prepared_map(result, parts: tuple, build: Callable[[], object]) -> dict:
+    """The prepared map for ``parts`` (what else shapes it: clients shown, selection, language,
+    sites), built by ``build`` on the first call and shared afterwards."""
+    return shared(result, parts, lambda: _prepare(build()))
 
 
 def show_map(prep: dict, *, key: str, height: int, returned_objects: Iterable[str]):
