@@ -238,6 +238,8 @@ def step_data(result) -> None:
             st.rerun()
     else:
         upload_form()
+    if ss.get("received") and not ss.get("is_demo"):
+        st.success(ss["received"])
     pending = ss.get("mapping_needed")
     if pending:
         mapping_form(pending)
@@ -327,11 +329,29 @@ def upload_form() -> None:
             files[kind] = st.file_uploader(tr(f"data.{kind}"), key=f"up_{kind}")
         go = st.form_submit_button(tr("data.process"), type="primary")
     if go:
-        if files["boundaries"] is None or files["clients"] is None:
-            st.warning(tr("data.need_both"))
+        missing = [k for k in ("boundaries", "clients") if files[k] is None]
+        if missing:  # said on the page, never a click that silently does nothing
+            names = " + ".join(tr(f"data.kind.{k}") for k in missing)
+            st.warning(tr("data.refused", missing=names))
             return
         sources = tuple((kind, f.name, f.getvalue()) for kind, f in files.items() if f is not None)
         try_sources(sources, {})
+
+
+def received_note(sources: tuple, joined) -> str:
+    """ "Received and processed: batas.geojson (716 rows), ...": what the server got and read,
+    shown after "Proses data" so a planner sees that every file arrived."""
+    rows = {
+        "boundaries": len(joined.units),
+        "clients": len(joined.clients.table),
+        "agents": len(joined.agents.table),
+        "service_points": len(joined.service_points.table),
+    }
+    files = ", ".join(
+        tr("data.file_rows", name=app_inputs.md_escape(name), rows=fmt_num(rows[kind], L()))
+        for kind, name, _ in sources
+    )
+    return tr("data.received", files=files)
 
 
 def try_sources(sources: tuple, maps: dict) -> None:
@@ -369,6 +389,7 @@ def try_sources(sources: tuple, maps: dict) -> None:
         return
     ss.update(sources=sources, is_demo=False, maps=maps, mapping_needed=None, choice_needed=None)
     ss.pop("last_error", None)
+    ss["received"] = received_note(sources, joined)
     if isinstance(ss.get("principal"), app_office.Principal):  # office mode: log fingerprints
         app_office.log_inputs(ss["principal"], sources, joined)
     st.rerun()
@@ -635,12 +656,21 @@ def unit_details(row: pd.Series, shown: pd.Series) -> None:
 
 
 # --------------------------------------------------------------------------------------- 3. Skor
-def score_controls() -> None:
+def score_controls(sc: Scenario) -> None:
+    """The weights in one form: every slider's value reaches the server with the click on
+    "Terapkan bobot" (none lost between two moves under load), and the weights the ranking
+    was computed with are written under it."""
     st.subheader(tr("s.weights"))
     st.caption(tr("s.weights_help"))
-    cols = st.columns(len(COMPONENTS))
-    for col, c in zip(cols, COMPONENTS, strict=True):
-        col.slider(tr(f"w.{c}"), 0.0, 1.0, step=0.05, key=f"w_{c}", help=tr(f"w.{c}.help"))
+    with st.form("weights_form", border=False):
+        cols = st.columns(len(COMPONENTS))
+        for col, c in zip(cols, COMPONENTS, strict=True):
+            col.slider(tr(f"w.{c}"), 0.0, 1.0, step=0.05, key=f"w_{c}", help=tr(f"w.{c}.help"))
+        st.form_submit_button(tr("s.apply_weights"))
+    used = " · ".join(
+        f"{tr(f'w.{c}')} {fmt_num(float(getattr(sc.weights, c)), L(), 2)}" for c in COMPONENTS
+    )
+    st.caption(tr("s.weights_applied", weights=used))
     c1, c2, c3 = st.columns(3)
     c1.selectbox(
         tr("s.classification"),
@@ -653,7 +683,7 @@ def score_controls() -> None:
 
 
 def step_score(result, sc: Scenario) -> None:
-    score_controls()
+    score_controls(sc)
     n = sc.top_n
     st.subheader(tr("s.top_title", n=n))
     st.caption(tr("s.stability_help"))

@@ -4,7 +4,7 @@ Each simulated planner speaks Streamlit's own websocket protocol (``/_stcore/str
 BackMsg/ForwardMsg protobufs the browser sends and receives), so the figures are the *server's*
 time with no browser eating the same two cores: sign in (office mode, argon2 password), the first
 map (the script run that draws the Peta step with its Leaflet component), then re-runs (go to the
-Skor step, move a weight slider). Browser-side drawing of the map is not in these figures
+Skor step, move a weight slider and apply it). Browser-side drawing of the map is not in these figures
 (``tests/test_app_office_browser.py`` checks one real Chromium session).
 
 Planners belong to four areas (Bali province, Kota Denpasar, Kabupaten Badung, Kabupaten
@@ -161,7 +161,7 @@ class Planner:
         return self._run()
 
     def move_slider(self) -> float:
-        sid, s = next((wid, w) for wid, (t, w) in self.widgets.items() if t == "slider")
+        sid, s = self.find("slider", "Jarak ke agen")  # a weight, not the sidebar's year filter
         cur = list(s.value) or list(s.default)
         new = (
             [min(s.max, cur[0] + s.step)]
@@ -169,7 +169,9 @@ class Planner:
             else [max(s.min, cur[0] - s.step)]
         )
         self.states[sid] = WidgetState(id=sid, double_array_value={"data": new})
-        return self._run()
+        # the weights sit in a form: the move is sent with its "Terapkan bobot" click
+        bid, _ = self.find("button", "Terapkan bobot")
+        return self._run([WidgetState(id=bid, trigger_value=True)])
 
 
 def session(port: int, user: str, out: dict, reruns: bool = True) -> None:

@@ -56,6 +56,13 @@ def frame_with(app, column: str) -> pd.DataFrame:
     return hits[0]
 
 
+def apply_weights(app):
+    """Click the weight form's "Terapkan bobot": slider moves reach the server only with it."""
+    next(b for b in app.button if b.label == "Terapkan bobot").click().run()
+    assert not app.exception, app.exception
+    return app
+
+
 def goto(app, step: str):
     app.sidebar.radio[0].set_value(step).run()
     assert not app.exception, app.exception
@@ -129,9 +136,15 @@ def test_raising_a_weight_changes_the_ranking_like_rescore(at, demo_result):
     before = list(at.session_state["_top"])
     for c in ("unserved_count", "unserved_share", "recency", "presence"):
         at.slider(key=f"w_{c}").set_value(0.0)
-    at.slider(key="w_distance").set_value(1.0).run()
+    used = next(c.value for c in at.caption if "Bobot yang dipakai" in c.value)
+    assert "Jarak ke agen/layanan 0,20" in used  # the default weights, written as applied
+    at.slider(key="w_distance").set_value(1.0)
+    apply_weights(at)  # every move of the form reaches the server with this one click
     after = list(at.session_state["_top"])
     assert after != before
+    used = next(c.value for c in at.caption if "Bobot yang dipakai" in c.value)
+    assert "Jarak ke agen/layanan 1,00" in used  # Indonesian decimals
+    assert used.count(" 0,00") == 4
     w = {"unserved_count": 0, "unserved_share": 0, "recency": 0, "presence": 0, "distance": 1}
     expected = rescore(demo_result, Scenario(weights=w)).kelurahan["kode"].head(10).tolist()
     assert after == expected
@@ -517,8 +530,8 @@ def test_a_weight_change_rescores_without_rerunning_the_analysis(at, monkeypatch
     monkeypatch.setattr(pipeline, "analyze_joined", analyze)
     monkeypatch.setattr(pipeline, "score_table", score)
     goto(at, "score")
-    at.slider(key="w_distance").set_value(0.9).run()
-    assert not at.exception
+    at.slider(key="w_distance").set_value(0.9)
+    apply_weights(at)
     assert calls == {"analyze": 0, "score": 1}
     at.sidebar.number_input(key="radius_m").set_value(2500).run()
     assert calls["analyze"] == 1
