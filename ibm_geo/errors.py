@@ -335,6 +335,39 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Scenario, plan.min_per_kab: the {total} minimum groups cost {cost}, more than "
         "plan.budget {budget}. Raise the budget or lower the minimums.",
     },
+    # why the exact solver did not answer (the plan is then greedy; ``plan.result``)
+    "plan.fallback.highs": {
+        "id": "HiGHS: {status}",
+        "en": "HiGHS: {status}",
+    },
+    "plan.fallback.too_large": {
+        "id": "model berkapasitas terlalu besar untuk solver eksak ({pairs} pasangan)",
+        "en": "capacitated model too large for the exact solver ({pairs} pairs)",
+    },
+    # HiGHS model statuses a fallback names (``Highs.modelStatusToString``)
+    "plan.highs.time_limit_reached": {"id": "batas waktu tercapai", "en": "Time limit reached"},
+    "plan.highs.iteration_limit_reached": {
+        "id": "batas iterasi tercapai",
+        "en": "Iteration limit reached",
+    },
+    "plan.highs.solution_limit_reached": {
+        "id": "batas jumlah solusi tercapai",
+        "en": "Solution limit reached",
+    },
+    "plan.highs.memory_limit_reached": {
+        "id": "batas memori tercapai",
+        "en": "Memory limit reached",
+    },
+    "plan.highs.infeasible": {"id": "model tidak layak", "en": "Infeasible"},
+    "plan.highs.unbounded": {"id": "model tidak terbatas", "en": "Unbounded"},
+    "plan.highs.primal_infeasible_or_unbounded": {
+        "id": "model tidak layak atau tidak terbatas",
+        "en": "Primal infeasible or unbounded",
+    },
+    "plan.highs.interrupted_by_user": {"id": "dihentikan", "en": "Interrupted by user"},
+    "plan.highs.solve_error": {"id": "galat saat menghitung", "en": "Solve error"},
+    "plan.highs.model_error": {"id": "galat pada model", "en": "Model error"},
+    "plan.highs.unknown": {"id": "status tidak diketahui", "en": "Unknown"},
     # --- roads (issue 12) ---------------------------------------------------------------------
     "roads.format": {
         "id": "{file}: bukan ekstrak OpenStreetMap yang dikenali; gunakan berkas {suffixes} "
@@ -528,11 +561,17 @@ class IbmGeoError(Exception):
 
     def message(self, lang: str = "id") -> str:
         """The one-line message in ``lang`` (``id`` or ``en``), parameters filled in."""
-        tpl = MESSAGES[self.code].get(lang) or MESSAGES[self.code]["en"]
-        values = {k: _text(v) for k, v in self.params.items()}
-        missing = _fields(tpl) - values.keys()
-        values.update(dict.fromkeys(missing, ""))
-        return " ".join(tpl.format(**values).split())
+        return message(self.code, lang, **self.params)
+
+
+def message(code: str, lang: str = "id", /, **params: Any) -> str:
+    """The catalog's text for ``code`` in ``lang``, parameters filled in: also for notes that
+    are not failures (a solver's fallback reason), so they are declared here too."""
+    tpl = MESSAGES[code].get(lang) or MESSAGES[code]["en"]
+    values = {k: _text(v) for k, v in params.items()}
+    missing = _fields(tpl) - values.keys()
+    values.update(dict.fromkeys(missing, ""))
+    return " ".join(tpl.format(**values).split())
 
 
 def _text(v: Any) -> str:

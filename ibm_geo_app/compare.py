@@ -30,7 +30,7 @@ def _cell(v: object, lang: str) -> str:
 
 def summary_table(summary: pd.DataFrame, lang: str = "id") -> pd.DataFrame:
     """``compare_plans`` output -> rows a planner reads (metric label, A, B, difference)."""
-    from ibm_geo.render.slides import solver_text
+    from ibm_geo.plan.result import solver_text
 
     s = summary.set_index("metric")
     rows = []

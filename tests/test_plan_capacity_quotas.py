@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from ibm_geo.config import PilotConfig, PlanConfig, Scenario
 from ibm_geo.errors import UserError
+from ibm_geo.i18n import fmt_num
 from ibm_geo.plan import Problem, build_coverage, choose_pilots, greedy_mclp, plan_recruitment
 from ibm_geo.plan.pilots import unit_xy
 
@@ -123,6 +124,19 @@ def test_fallback_is_written_in_every_plan_output(tmp_path, monkeypatch):
     assert "fallback" in csv
     summary = plan.summary().set_index("metric")["value"]
     assert "fallback" in summary["solver"]
+    # ... and said in the reader's language: the reason is a catalog entry, not free English
+    from ibm_geo.plan.result import fallback_text, solver_text
+
+    pairs = int(plan.fallback.split("(")[1].split(" ")[0].replace(",", ""))
+    assert pairs > 0
+    assert fallback_text(plan.fallback, "id") == (
+        f"model berkapasitas terlalu besar untuk solver eksak ({fmt_num(pairs)} pasangan)"
+    )
+    line = solver_text(plan.sites["solver"].iloc[0], "id")
+    assert line.startswith("heuristik bertahap (greedy) karena solver eksak tidak selesai")
+    assert "too large" not in line and f"({fmt_num(pairs)} pasangan))" in line
+    assert fallback_text("HiGHS: Time limit reached", "id") == "HiGHS: batas waktu tercapai"
+    assert fallback_text("HiGHS: Time limit reached", "en") == "HiGHS: Time limit reached"
     # the exact answer says so, too
     monkeypatch.setattr(solvers, "MAX_CAPACITATED_PAIRS", 10**6)
     ok = plan_recruitment(kel, sc)

@@ -2,9 +2,72 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from ibm_geo.errors import MESSAGES, message
+from ibm_geo.i18n import fmt_num, register, t
+
+register(
+    {
+        "solver.optimal": {
+            "id": "optimasi lokasi (MCLP, solver HiGHS): solusi terbaik terbukti (selisih {gap})",
+            "en": "location optimisation (MCLP, HiGHS solver): proven best (gap {gap})",
+        },
+        "solver.exact": {
+            "id": "optimasi lokasi (solver HiGHS), selisih dari batas terbaik {gap}",
+            "en": "location optimisation (HiGHS solver), gap to the best bound {gap}",
+        },
+        "solver.greedy": {
+            "id": "heuristik bertahap (greedy), dipilih di skenario; tidak dibuktikan terbaik",
+            "en": "step-by-step heuristic (greedy), chosen in the scenario; not proven best",
+        },
+        "solver.fallback": {
+            "id": "heuristik bertahap (greedy) karena solver eksak tidak selesai ({why}); tidak "
+            "dibuktikan terbaik",
+            "en": "step-by-step heuristic (greedy) because the exact solver did not finish "
+            "({why}); not proven best",
+        },
+    }
+)
+
+
+def fallback_reason(code: str, **params: object) -> str:
+    """Why the exact solver did not answer, as the English line every plan output carries
+    (``SolveResult.fallback``, the ``solver`` column); ``code`` is a ``plan.fallback.*`` entry
+    of the message catalog, so :func:`fallback_text` can say it in the reader's language."""
+    if "pairs" in params:
+        params["pairs"] = fmt_num(params["pairs"], "en")
+    return message(f"plan.fallback.{code}", "en", **params)
+
+
+def _template_regex(template: str) -> re.Pattern:
+    parts = re.split(r"\{(\w+)\}", template)
+    rx = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
+    return re.compile(rx + "$")
+
+
+def fallback_text(reason: str, lang: str = "id") -> str:
+    """A reason written by :func:`fallback_reason` in ``lang``. The line is read back against
+    the catalog's own English templates (our format, never free text); anything else is
+    returned as it is."""
+    for code, msg in MESSAGES.items():
+        if not code.startswith("plan.fallback."):
+            continue
+        m = _template_regex(msg["en"]).match(reason.strip())
+        if m is None:
+            continue
+        params = m.groupdict()
+        if "pairs" in params:
+            params["pairs"] = fmt_num(int(params["pairs"].replace(",", "")), lang)
+        if "status" in params:
+            slug = "plan.highs." + re.sub(r"\W+", "_", params["status"].strip().lower())
+            if slug in MESSAGES:
+                params["status"] = message(slug, lang)
+        return message(code, lang, **params)
+    return reason
 
 
 @dataclass
@@ -39,3 +102,20 @@ class SolveResult:
     @property
     def n_selected(self) -> int:
         return int(len(self.selected))
+
+
+def solver_text(label: str, lang: str = "id") -> str:
+    """The plan's solver line (``RecruitmentPlan.solver``, the ``solver`` column, English) in
+    the reader's language: CLI, app, deck and workbook say it alike."""
+    low = label.lower()
+    if low.startswith("greedy") and "fallback" in low:
+        why = label.split("fallback:", 1)[-1].strip()
+        why = why[:-1] if why.endswith(")") else why  # the label's closing bracket
+        return t("solver.fallback", lang, why=fallback_text(why, lang))
+    if low.startswith("greedy"):
+        return t("solver.greedy", lang)
+    m = re.search(r"gap ([\d.]+)%", label)
+    gap = fmt_num(float(m.group(1)), lang, 2) + "%" if m else "–"
+    if "optimal" in low:
+        return t("solver.optimal", lang, gap=gap)
+    return t("solver.exact", lang, gap=gap)

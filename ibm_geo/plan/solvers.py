@@ -33,7 +33,7 @@ import scipy.sparse as sp
 from ibm_geo.plan.coverage_matrix import Coverage, covered_by
 from ibm_geo.plan.greedy import greedy_mclp, improve_by_swaps
 from ibm_geo.plan.problem import Problem, as_problem
-from ibm_geo.plan.result import SolveResult
+from ibm_geo.plan.result import SolveResult, fallback_reason
 
 INF = highspy.kHighsInf
 #: Models with more rows + columns than this get an LP-rounding incumbent first.
@@ -462,8 +462,8 @@ def _fallback(greedy, status, pb: Problem, before: float) -> SolveResult:
             covered_after=np.nan,
             fixed=pb.fixed,
         )
-    greedy.status = f"greedy (HiGHS: {status})"
-    greedy.fallback = f"HiGHS: {status}"
+    greedy.fallback = fallback_reason("highs", status=status)
+    greedy.status = f"greedy ({greedy.fallback})"
     return greedy
 
 
@@ -478,8 +478,8 @@ def _solve_capacitated(pb: Problem, greedy, mip_gap, time_limit) -> SolveResult:
     sub.sort_indices()
     ne = sub.nnz
     if ne > MAX_CAPACITATED_PAIRS and greedy is not None:
-        greedy.status = f"greedy (capacitated model too large for HiGHS: {ne:,} pairs)"
-        greedy.fallback = f"capacitated model too large for the exact solver ({ne:,} pairs)"
+        greedy.fallback = fallback_reason("too_large", pairs=ne)
+        greedy.status = f"greedy ({greedy.fallback})"
         return greedy
     e_row = np.repeat(np.arange(len(live)), np.diff(sub.indptr))
     e_col = sub.indices.astype(np.int64)

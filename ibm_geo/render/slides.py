@@ -11,7 +11,6 @@ instead of overflowing, every slide marked "TERBATAS". Every client-derived numb
 from __future__ import annotations
 
 import io
-import re
 from datetime import date
 
 import geopandas as gpd
@@ -27,6 +26,7 @@ from ibm_geo.components import BY_NAME
 from ibm_geo.config import Scenario
 from ibm_geo.distance import distance_method
 from ibm_geo.i18n import register, t
+from ibm_geo.plan.result import solver_text
 from ibm_geo.privacy import (
     is_suppressed,
     kab_totals,
@@ -143,24 +143,6 @@ register(
             "en": "No recruitment plan yet: run the plan in the app (step 4) or `ibm-geo plan`.",
         },
         "deck.d.solver": {"id": "Metode: {solver}", "en": "Method: {solver}"},
-        "deck.solver.optimal": {
-            "id": "optimasi lokasi (MCLP, solver HiGHS): solusi terbaik terbukti (selisih {gap})",
-            "en": "location optimisation (MCLP, HiGHS solver): proven best (gap {gap})",
-        },
-        "deck.solver.exact": {
-            "id": "optimasi lokasi (solver HiGHS), selisih dari batas terbaik {gap}",
-            "en": "location optimisation (HiGHS solver), gap to the best bound {gap}",
-        },
-        "deck.solver.greedy": {
-            "id": "heuristik bertahap (greedy), dipilih di skenario; tidak dibuktikan terbaik",
-            "en": "step-by-step heuristic (greedy), chosen in the scenario; not proven best",
-        },
-        "deck.solver.fallback": {
-            "id": "heuristik bertahap (greedy) karena solver eksak tidak selesai ({why}); tidak "
-            "dibuktikan terbaik",
-            "en": "step-by-step heuristic (greedy) because the exact solver did not finish "
-            "({why}); not proven best",
-        },
         "deck.sites": {"id": "Lokasi rekrutmen yang diusulkan", "en": "Proposed recruitment sites"},
         "deck.curve": {
             "id": "Berapa kelompok? Kurva cakupan dan titik yang dipilih",
@@ -256,13 +238,6 @@ CLASS_METHOD = {
     "quantiles": {"id": "kuantil", "en": "quantiles"},
     "natural_breaks": {"id": "Jenks (natural breaks)", "en": "natural breaks"},
     "fixed": {"id": "batas tetap", "en": "fixed breaks"},
-}
-METHOD_NAMES = {
-    "exact": {"id": "cocok persis", "en": "exact"},
-    "code": {"id": "kode", "en": "code"},
-    "normalised": {"id": "ejaan dinormalkan", "en": "normalised"},
-    "point": {"id": "koordinat", "en": "coordinates"},
-    "chosen": {"id": "dipilih perencana", "en": "chosen by planner"},
 }
 
 
@@ -628,21 +603,6 @@ def build_slides(
     buf = io.BytesIO()
     deck.prs.save(buf)
     return buf.getvalue()
-
-
-def solver_text(label: str, lang: str = "id") -> str:
-    """The plan's solver line (``RecruitmentPlan.solver``, English) in the reader's language."""
-    low = label.lower()
-    if low.startswith("greedy") and "fallback" in low:
-        why = label.split("fallback:", 1)[-1].strip(" )")
-        return t("deck.solver.fallback", lang, why=why)
-    if low.startswith("greedy"):
-        return t("deck.solver.greedy", lang)
-    m = re.search(r"gap ([\d.]+)%", label)
-    gap = fmt_num(float(m.group(1)), lang, 2) + "%" if m else "–"
-    if "optimal" in low:
-        return t("deck.solver.optimal", lang, gap=gap)
-    return t("deck.solver.exact", lang, gap=gap)
 
 
 def _short_reason(text: object, limit: int = 115) -> str:
