@@ -803,11 +803,11 @@ def current_run(sc: Scenario, data_key: str) -> tuple[dict | None, bool]:
 
 
 def show_plan(result, sc: Scenario, plan) -> None:
-    from ibm_geo.render.slides import solver_text
+    from ibm_geo.plan.result import fallback_text, solver_text
 
     st.caption(tr("p.method2", text=solver_text(plan.solver or plan.method, L())))
     if getattr(plan, "fallback", ""):
-        st.warning(tr("p.fallback", reason=app_inputs.md_escape(plan.fallback)))
+        st.warning(tr("p.fallback", reason=app_inputs.md_escape(fallback_text(plan.fallback, L()))))
     st.subheader(tr("p.sites"))
     if len(plan.sites):
         sites = public_sites(plan.sites, sc.suppression_k)
@@ -862,6 +862,33 @@ def compare_block(result, sc: Scenario, plan) -> None:
 
 
 # ----------------------------------------------------------------------------------- 6. Capaian
+def current_monitoring(result, sc: Scenario, data_key: str):
+    """(Monitoring, problems of the targets file) for the Capaian inputs last chosen (the demo's
+    targets when none was uploaded on demo data), computed once per inputs; (None, None) when
+    there is nothing to monitor. Raises IbmGeoError for unusable files."""
+    from ibm_geo_app import progress as app_progress
+
+    ss = st.session_state
+    inp = ss.get("cap_inputs") or {"targets": None, "previous": None, "kec": False, "rw": False}
+    targets = inp["targets"]
+    if targets is None and ss.get("is_demo"):
+        path = demo_paths()["targets"]
+        targets = (path.name, path.read_bytes())
+    if targets is None and inp["previous"] is None and "cap_inputs" not in ss:
+        return None, None  # Capaian never opened on the planner's own data
+    key = hashlib.sha256(
+        (data_key + sc.to_json() + f"|kec={inp['kec']}|rw={inp['rw']}").encode()
+        + b"".join(x[1] for x in (targets, inp["previous"]) if x is not None)
+    ).hexdigest()
+    cached = ss.get("_cap_cache")
+    if cached is None or cached[0] != key:
+        mon, problems = app_progress.monitoring_for(
+            result, targets, inp["previous"], by_kecamatan=inp["kec"], per_rw=inp["rw"]
+        )
+        cached = ss["_cap_cache"] = (key, mon, problems)
+    return cached[1], cached[2]
+
+
 def step_progress(result, sc: Scenario, data_key: str) -> None:
     """Targets, per-office summary, trend and change (issue 13): published tables only."""
     from ibm_geo.monitoring import basis_note
@@ -878,8 +905,6 @@ def step_progress(result, sc: Scenario, data_key: str) -> None:
     )
     targets = (up_t.name, up_t.getvalue()) if up_t is not None else None
     if targets is None and ss.get("is_demo"):
-        path = demo_paths()["targets"]
-        targets = (path.name, path.read_bytes())
         st.info(tr("cap.demo_targets"))
     previous = (up_p.name, up_p.getvalue()) if up_p is not None else None
     c3, c4 = st.columns(2)
@@ -887,24 +912,13 @@ def step_progress(result, sc: Scenario, data_key: str) -> None:
         tr("cap.per_kecamatan"), key="cap_per_kec", help=tr("cap.per_kecamatan.help")
     )
     per_rw = c4.checkbox(tr("cap.per_rw"), key="cap_per_rw", help=tr("cap.per_rw.help"))
-    key = hashlib.sha256(
-        (data_key + sc.to_json() + f"|kec={by_kec}|rw={per_rw}").encode()
-        + b"".join(x[1] for x in (targets, previous) if x is not None)
-    ).hexdigest()
-    cached = ss.get("_cap_cache")
-    if cached is None or cached[0] != key:
-        try:
-            cached = (
-                key,
-                *app_progress.monitoring_for(
-                    result, targets, previous, by_kecamatan=by_kec, per_rw=per_rw
-                ),
-            )
-        except IbmGeoError as e:
-            st.error(describe_error(e))
-            return
-        ss["_cap_cache"] = cached
-    _, mon, problems = cached
+    # kept beyond this page: the Ekspor step puts the same tables in the workbook and deck
+    ss["cap_inputs"] = {"targets": targets, "previous": previous, "kec": by_kec, "rw": per_rw}
+    try:
+        mon, problems = current_monitoring(result, sc, data_key)
+    except IbmGeoError as e:
+        st.error(describe_error(e))
+        return
     views = app_progress.view_tables(mon, L())
     st.markdown(f"#### {tr('cap.progress')}")
     if len(mon.progress):
@@ -956,9 +970,12 @@ def step_export(result, sc: Scenario, data_key: str) -> None:
         st.warning(tr("e.no_plan"))
     elif not fresh:
         st.warning(tr("e.stale"))
-    items = [
-        i for i in app_downloads.export_items(result, sc, plan, pilots, L()) if i[0] != "e.scenario"
-    ]
+    try:  # the Capaian tables go into the workbook and the deck, as in the CLI
+        mon, _ = current_monitoring(result, sc, data_key)
+    except IbmGeoError:
+        mon = None  # the Capaian step shows why
+    items = app_downloads.export_items(result, sc, plan, pilots, L(), monitoring=mon)
+    items = [i for i in items if i[0] != "e.scenario"]
     items = app_office.wrap_items(ss.get("principal"), items, result, sc)
     cols = st.columns(3)
     for i, (label, fname, mime, fn) in enumerate(items):

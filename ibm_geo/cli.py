@@ -434,15 +434,8 @@ def _write_analysis(
     if xlsx:
         put(
             "ranking.xlsx",
-            ex.workbook_xlsx(
-                result.kelurahan,
-                sc,
-                sites=sites,
-                pilots=pilots,
-                quality=result.quality,
-                matches=result.matches,
-                monitoring=monitoring.sheets() if monitoring is not None else None,
-                notes=monitoring.manifest_notes() if monitoring is not None else None,
+            ex.analysis_workbook(
+                result, sc, plan=plan, pilots=pilots, monitoring=monitoring, lang=cli_lang()
             ),
         )
     _write_monitoring(monitoring, result, out, written)
@@ -635,7 +628,7 @@ def plan(
             (tmp / name).write_bytes(data)
             written.append(tmp / name)
     # objective and bound are sums of published demand (hidden counts = the band value)
-    from .render.slides import solver_text
+    from .plan.result import fallback_text, solver_text
 
     lang = cli_lang()
 
@@ -651,7 +644,7 @@ def plan(
         solver=solver_text(rp.solver or rp.method, lang),
     )
     if rp.fallback:
-        _say_line("cli.fallback", why=rp.fallback)
+        _say_line("cli.fallback", why=fallback_text(rp.fallback, lang))
     _say_line("cli.wrote", files=", ".join(p.name for p in written))
 
 

@@ -188,3 +188,19 @@ def compute_all(table: pd.DataFrame, scenario) -> pd.DataFrame:
         {c.column: c.compute(table, scenario).to_numpy(dtype=float) for c in REGISTRY},
         index=table.index,
     )
+
+
+def _register_point_labels() -> None:
+    """Headers of the ``pts_<name>`` columns (XLSX, app) from each component's own label."""
+    from ibm_geo.i18n import register
+
+    word = {"id": "Poin", "en": "Points"}
+    register(
+        {
+            f"field.pts_{c.name}": {lang: f"{word[lang]}: {c.label[lang]}" for lang in word}
+            for c in REGISTRY
+        }
+    )
+
+
+_register_point_labels()

@@ -83,6 +83,91 @@ _TEXT: dict[str, dict[str, str]] = {
     "field.mean_distance_m": {"id": "Jarak rata-rata (m)", "en": "Mean distance (m)"},
     "field.contribution_rank": {"id": "Urutan kontribusi", "en": "Contribution rank"},
     "field.comparison": {"id": "Desa pembanding", "en": "Comparison village"},
+    # every other column of a table people read (XLSX sheets, app tables): the one header-label
+    # mapping, read through :func:`column_label`; CSV files keep the machine names
+    "field.jenis": {"id": "Jenis", "en": "Type"},
+    "field.provinsi": {"id": "Provinsi", "en": "Province"},
+    "field.rep_lon": {"id": "Bujur titik wakil", "en": "Representative point longitude"},
+    "field.rep_lat": {"id": "Lintang titik wakil", "en": "Representative point latitude"},
+    "field.status_belum": {"id": "Status: belum pascarehab", "en": "Status: not yet followed up"},
+    "field.status_aktif": {"id": "Status: pascarehab aktif", "en": "Status: in follow-up"},
+    "field.status_selesai": {"id": "Status: pascarehab selesai", "en": "Status: follow-up done"},
+    "field.status_putus": {"id": "Status: putus", "en": "Status: dropped out"},
+    "field.status_unknown": {"id": "Status: tidak diketahui", "en": "Status: unknown"},
+    "field.tingkat_ringan": {"id": "Tingkat: ringan", "en": "Severity: mild"},
+    "field.tingkat_sedang": {"id": "Tingkat: sedang", "en": "Severity: moderate"},
+    "field.tingkat_berat": {"id": "Tingkat: berat", "en": "Severity: severe"},
+    "field.rawat_jalan": {"id": "Rawat jalan", "en": "Outpatient"},
+    "field.rawat_inap": {"id": "Rawat inap", "en": "Inpatient"},
+    "field.unserved_recent": {
+        "id": "Belum terlayani, direhabilitasi baru-baru ini",
+        "en": "Unserved, recently rehabilitated",
+    },
+    "field.agents_total": {"id": "Agen (semua)", "en": "Agents (all)"},
+    "field.agent_capacity": {"id": "Kapasitas agen", "en": "Agent capacity"},
+    "field.agent_spare": {"id": "Sisa kapasitas agen", "en": "Spare agent capacity"},
+    "field.priority_class": {"id": "Kelas prioritas", "en": "Priority class"},
+    "field.reason_id": {"id": "Alasan", "en": "Reason (Indonesian)"},
+    "field.reason_en": {"id": "Alasan (bahasa Inggris)", "en": "Reason"},
+    "field.comparison_kode": {"id": "Kode desa pembanding", "en": "Comparison village code"},
+    "field.comparison_nama": {"id": "Desa pembanding", "en": "Comparison village"},
+    "field.solver": {"id": "Metode perhitungan", "en": "Solver"},
+    "field.p": {"id": "Kelompok agen baru", "en": "New agent groups"},
+    "field.covered": {"id": "Klien terjangkau", "en": "Clients reached"},
+    "field.marginal": {"id": "Tambahan klien", "en": "Additional clients"},
+    "field.method": {"id": "Cara pencocokan", "en": "Matching method"},
+    "field.names": {"id": "Jumlah nama", "en": "Names"},
+    "field.key": {"id": "Kunci", "en": "Key"},
+    "field.value": {"id": "Nilai", "en": "Value"},
+    "field.setting": {"id": "Pengaturan", "en": "Setting"},
+    # monitoring tables (progress, trend, summary, change, rw)
+    "field.area": {"id": "Wilayah", "en": "Area"},
+    "field.area_level": {"id": "Tingkat", "en": "Level"},
+    "field.year": {"id": "Tahun", "en": "Year"},
+    "field.indicator": {"id": "Indikator", "en": "Indicator"},
+    "field.achieved": {"id": "Capaian", "en": "Achieved"},
+    "field.target": {"id": "Target", "en": "Target"},
+    "field.percent": {"id": "Persen", "en": "Percent"},
+    "field.basis": {"id": "Dasar hitung", "en": "Basis"},
+    "field.followed_up": {"id": "Ikut pascarehab", "en": "In follow-up"},
+    "field.capacity": {"id": "Kapasitas agen", "en": "Agent capacity"},
+    "field.capacity_gap": {"id": "Kekurangan kapasitas", "en": "Capacity gap"},
+    "field.ibm_villages": {"id": "Desa IBM", "en": "IBM villages"},
+    "field.unserved_before": {"id": "Belum terlayani (lalu)", "en": "Unserved (before)"},
+    "field.unserved_now": {"id": "Belum terlayani (kini)", "en": "Unserved (now)"},
+    "field.change": {"id": "Perubahan", "en": "Change"},
+    "field.rw": {"id": "RW", "en": "RW"},
+    # manifest lines (the Indonesian workbook labels its keys)
+    "field.manifest_kind": {"id": "Jenis berkas", "en": "Kind"},
+    "field.manifest_generator": {"id": "Dibuat dengan", "en": "Generator"},
+    "field.manifest_created_utc": {"id": "Dibuat (UTC)", "en": "Created (UTC)"},
+    "field.manifest_scenario_name": {"id": "Nama skenario", "en": "Scenario name"},
+    "field.manifest_scenario_toml": {"id": "Skenario (TOML)", "en": "Scenario (TOML)"},
+    "field.manifest_suppression_k": {"id": "Ambang sembunyi (k)", "en": "Suppression k"},
+    "field.manifest_suppression_rule": {"id": "Aturan perlindungan data", "en": "Suppression rule"},
+    "field.manifest_contains": {"id": "Isi", "en": "Contains"},
+    "field.manifest_distance_method": {"id": "Cara mengukur jarak", "en": "Distance method"},
+    "field.manifest_units": {"id": "Jumlah kelurahan/desa", "en": "Units"},
+    "field.manifest_sheets": {"id": "Lembar", "en": "Sheets"},
+    "field.manifest_agent_progress_basis": {
+        "id": "Dasar hitung agen dan desa IBM",
+        "en": "Basis of the agent figures",
+    },
+    # how a written place name was matched (``matching.METHODS``)
+    "match.code": {"id": "kode", "en": "code"},
+    "match.exact": {"id": "cocok persis", "en": "exact"},
+    "match.normalised": {"id": "ejaan dinormalkan", "en": "normalised"},
+    "match.fuzzy": {"id": "mirip (fuzzy)", "en": "fuzzy"},
+    "match.point": {"id": "koordinat", "en": "coordinates"},
+    "match.unmatched": {"id": "tidak cocok", "en": "unmatched"},
+    "match.ambiguous": {"id": "ambigu (lebih dari satu)", "en": "ambiguous"},
+    "match.chosen": {"id": "dipilih perencana", "en": "chosen by planner"},
+    "match.unknown": {"id": "tidak diketahui", "en": "unknown"},
+    "match.all": {"id": "semua", "en": "all"},
+    # values of the monitoring tables' area_level
+    "level.provinsi": {"id": "Provinsi", "en": "Province"},
+    "level.kab_kota": {"id": "Kab/Kota", "en": "Regency/City"},
+    "level.kecamatan": {"id": "Kecamatan", "en": "District"},
     # titles and notes
     "title.map": {"id": "Peta kebutuhan Agen Pemulihan", "en": "Recovery agent need map"},
     "title.slides": {
@@ -123,6 +208,14 @@ def t(key: str, lang: str = "id", **fmt: object) -> str:
         return key
     text = entry.get(lang) or entry.get("id") or key
     return text.format(**fmt) if fmt else text
+
+
+def column_label(column: object, lang: str = "id") -> str:
+    """The header people read for a table column (``field.<column>``), so the XLSX sheets, the
+    app tables and the slides name a column alike; a column without a text keeps its name."""
+    key = f"field.{column}"
+    text = t(key, lang)
+    return str(column) if text == key else text
 
 
 def register(entries: dict[str, dict[str, str]]) -> None:

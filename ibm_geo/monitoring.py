@@ -1146,6 +1146,12 @@ def rw_table(result) -> pd.DataFrame:
 # -- published tables ---------------------------------------------------------------------------
 register(
     {
+        "ind.rehab": {"id": "Klien direhabilitasi", "en": "Clients rehabilitated"},
+        "ind.pascarehab": {"id": "Ikut pascarehabilitasi", "en": "In post-rehab follow-up"},
+        "ind.agen": {"id": "Agen Pemulihan aktif", "en": "Active recovery agents"},
+        "ind.desa_ibm": {"id": "Desa/kelurahan IBM", "en": "IBM villages"},
+        f"basis.{BASIS_YEAR}": {"id": "per tahun", "en": "per year"},
+        f"basis.{BASIS_SNAPSHOT}": {"id": "keadaan saat ini", "en": "today's snapshot"},
         "mon.basis_year": {
             "id": "Agen dan desa IBM: agen aktif yang direkrut sampai tahun target.",
             "en": "Agents and IBM villages: active agents recruited by the target year.",
@@ -1223,13 +1229,33 @@ class Monitoring:
             return {}
         return {"agent_progress_basis": en, "agent_progress_basis_id": id_}
 
-    def sheets(self) -> dict[str, pd.DataFrame]:
-        """Workbook sheets (Bahasa names, as the rest of the workbook)."""
-        out = {"capaian": self.progress, "tren": self.trend, "ringkasan kantor": self.summary}
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The published tables by machine name (the CSV files' stems)."""
+        out = {"progress": self.progress, "trend": self.trend, "summary": self.summary}
         if self.change is not None:
-            out["perubahan"] = self.change
+            out["change"] = self.change
         if self.rw is not None:
-            out["per RW"] = self.rw
+            out["rw"] = self.rw
+        return out
+
+    def sheets(self, lang: str = "id") -> dict[str, pd.DataFrame]:
+        """The tables as people read them (workbook sheets, app): indicator, level and basis
+        values in ``lang``; sheet names and headers are the workbook's
+        (:func:`ibm_geo.export.tables.workbook_xlsx`), counts and hidden labels untouched."""
+        words = {
+            "indicator": {i: _t(f"ind.{i}", lang) for i in INDICATORS},
+            "area_level": {
+                v: _t(f"level.{v}", lang) for v in ("provinsi", "kab_kota", "kecamatan")
+            },
+            "basis": {b: _t(f"basis.{b}", lang) for b in (BASIS_YEAR, BASIS_SNAPSHOT)},
+        }
+        out = {}
+        for name, df in self.tables().items():
+            df = df.copy()
+            for col, names in words.items():
+                if col in df:
+                    df[col] = df[col].map(names).fillna(df[col])
+            out[name] = df
         return out
 
 

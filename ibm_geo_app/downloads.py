@@ -16,8 +16,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 
 
-def export_items(result, sc: Scenario, plan=None, pilots=None, lang: str = "id") -> list[tuple]:
-    """(label key, file name, mime, zero-argument callable -> bytes) for every download.
+def export_items(
+    result, sc: Scenario, plan=None, pilots=None, lang: str = "id", monitoring=None
+) -> list[tuple]:
+    """(label key, file name, mime, zero-argument callable -> bytes) for every download;
+    ``monitoring`` (the Capaian step's tables) adds the progress sheets and slides.
 
     Callables so that Streamlit builds a file only when its button is clicked. Every function
     called here applies :mod:`ibm_geo.privacy` itself (aggregates only, small counts suppressed).
@@ -57,17 +60,21 @@ def export_items(result, sc: Scenario, plan=None, pilots=None, lang: str = "id")
     def slides() -> bytes:
         from ibm_geo.render import build_slides
 
-        return build_slides(
+        deck = build_slides(
             kel, scenario=sc, sites=sites, pilots=pilots, curve=curve,
             quality=result.quality, matches=result.matches, lang=lang, context=ctx,
             basemap=basemap(),
         )  # fmt: skip
+        if monitoring is None:
+            return deck
+        from ibm_geo.render.monitoring import add_progress_slides
 
-    def xlsx() -> bytes:
-        return ex.workbook_xlsx(
-            kel, sc, sites=sites, pilots=pilots, quality=result.quality,
-            matches=result.matches, curve=curve, lang=lang,
-        )  # fmt: skip
+        return add_progress_slides(deck, monitoring, lang)
+
+    def xlsx() -> bytes:  # the CLI's ranking.xlsx: same builder, same sheets
+        return ex.analysis_workbook(
+            result, sc, plan=plan, pilots=pilots, monitoring=monitoring, lang=lang
+        )
 
     def quality_csv() -> bytes:
         return ex.quality_csv(result.quality)

@@ -9,15 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ibm_geo.i18n import t
-from ibm_geo.monitoring import (
-    BASIS_SNAPSHOT,
-    BASIS_YEAR,
-    Monitoring,
-    monitor,
-    read_previous,
-    read_targets,
-)
+from ibm_geo.i18n import column_label
+from ibm_geo.monitoring import Monitoring, monitor, read_previous, read_targets
 from ibm_geo.quality import DataQuality
 
 
@@ -39,54 +32,10 @@ def monitoring_for(
     return mon, q.to_frame()
 
 
-#: column -> text key of its header (one per column of the four monitoring tables)
-HEADERS = {
-    "area": "cap.col.area",
-    "area_level": "cap.col.area_level",
-    "year": "cap.col.year",
-    "indicator": "cap.col.indicator",
-    "achieved": "cap.col.achieved",
-    "target": "cap.col.target",
-    "percent": "cap.col.percent",
-    "clients": "cap.col.clients",
-    "followed_up": "cap.col.followed_up",
-    "unserved": "cap.col.unserved",
-    "referral_berat": "cap.col.referral_berat",
-    "agents_active": "cap.col.agents_active",
-    "capacity": "cap.col.capacity",
-    "capacity_gap": "cap.col.capacity_gap",
-    "ibm_villages": "cap.col.ibm_villages",
-    "kode": "cap.col.kode",
-    "nama": "cap.col.nama",
-    "unserved_before": "cap.col.unserved_before",
-    "unserved_now": "cap.col.unserved_now",
-    "change": "cap.col.change",
-    "rw": "cap.col.rw",
-    "basis": "cap.col.basis",
-}
-
-
 def view_tables(mon: Monitoring, lang: str) -> dict[str, pd.DataFrame]:
-    """The tables the page shows, with translated headers (values untouched: labels stay)."""
-    ind = {i: t(f"ind.{i}", lang) for i in ("rehab", "pascarehab", "agen", "desa_ibm")}
-    pr = mon.progress.copy()
-    pr["indicator"] = pr["indicator"].map(ind).fillna(pr["indicator"])
-    basis = {
-        BASIS_YEAR: t("cap.basis.tahunan", lang),
-        BASIS_SNAPSHOT: t("cap.basis.snapshot", lang),
+    """The tables the page shows: values as :meth:`Monitoring.sheets` words them and headers
+    from :func:`ibm_geo.i18n.column_label`, the same as the workbook's (labels stay)."""
+    return {
+        name: df.rename(columns=lambda c: column_label(c, lang)).astype(str)
+        for name, df in mon.sheets(lang).items()
     }
-    pr["basis"] = pr["basis"].map(basis).fillna(pr["basis"])
-
-    def head(c: str) -> str:
-        return t(HEADERS[c], lang)
-
-    out = {
-        "summary": mon.summary.rename(columns=head),
-        "progress": pr.rename(columns=head),
-        "trend": mon.trend.rename(columns=head),
-    }
-    if mon.change is not None:
-        out["change"] = mon.change.rename(columns=head)
-    if mon.rw is not None:
-        out["rw"] = mon.rw.rename(columns=head)
-    return {k: v.astype(str) for k, v in out.items()}

@@ -657,3 +657,74 @@ def test_on_screen_tables_show_counts_as_published(at, demo_result):
         assert any(hidden), col  # the demo's top 60 has hidden cells to protect
         assert [v == "*" for v in shown] == hidden, col
         assert not set(shown) & {"1", "2", "3", "4"}, col
+
+
+def test_app_workbook_is_the_cli_workbook_with_the_progress_sheets_in_indonesian(demo_result):
+    """Issue 13/14 leftovers: the app's XLSX comes from the CLI's builder (same sheets, the
+    Capaian tables included) and an Indonesian reader finds no machine column name in it."""
+    import io
+
+    import openpyxl
+
+    from ibm_geo.export import tables as ex
+    from ibm_geo.monitoring import (
+        CHANGE_COLUMNS,
+        PROGRESS_COLUMNS,
+        RW_COLUMNS,
+        SUMMARY_COLUMNS,
+        TREND_COLUMNS,
+        monitor,
+        read_targets,
+    )
+    from ibm_geo.plan.pilots import choose_pilots
+    from ibm_geo.plan.recruitment import plan_recruitment
+    from ibm_geo.privacy import public_table
+
+    sc = Scenario(plan={"p": 3})
+    plan = plan_recruitment(demo_result.kelurahan, sc)
+    pilots = choose_pilots(demo_result.kelurahan, sc)
+    mon = monitor(demo_result, read_targets(demo_paths()["targets"], demo_result.kelurahan))
+    items = app_downloads.export_items(demo_result, sc, plan, pilots, "id", monitoring=mon)
+    app_xlsx = next(fn for key, _, _, fn in items if key == "e.ranking_xlsx")()
+    cli_xlsx = ex.analysis_workbook(demo_result, sc, plan=plan, pilots=pilots, monitoring=mon)
+    books = [openpyxl.load_workbook(io.BytesIO(b)) for b in (app_xlsx, cli_xlsx)]
+    assert books[0].sheetnames == books[1].sheetnames == [
+        "peringkat", "rencana", "desa percontohan", "kualitas data", "pengaturan skenario",
+        "kurva cakupan", "nama wilayah", "capaian", "tren", "ringkasan kantor", "manifes",
+    ]  # fmt: skip
+    wb = books[0]
+    machine = set(public_table(demo_result.kelurahan, 5).columns)
+    machine |= {*PROGRESS_COLUMNS, *TREND_COLUMNS, *SUMMARY_COLUMNS, *CHANGE_COLUMNS, *RW_COLUMNS}
+    machine |= {"solver", "p", "covered", "marginal", "method", "names", "key", "value"}
+    for ws in wb:
+        head = [c.value for c in ws[1]]
+        assert not machine & set(head), (ws.title, machine & set(head))
+    # the province's 2024 rehab target of the demo file: 100 of 240, as progress.csv says
+    rows = list(wb["capaian"].iter_rows(values_only=True))
+    assert rows[0] == (
+        "Wilayah", "Tingkat", "Tahun", "Indikator", "Capaian", "Target", "Persen", "Dasar hitung"
+    )  # fmt: skip
+    bali = [r for r in rows if r[:4] == ("Bali", "Provinsi", 2024, "Klien direhabilitasi")]
+    assert [r[4:7] for r in bali] == [(100, 240, 41.7)]
+    pr = mon.progress
+    want = pr[(pr["area_level"] == "provinsi") & (pr["indicator"] == "rehab")]
+    assert int(want.loc[want["year"] == 2024, "achieved"].iloc[0]) == 100
+    manifest = dict(wb["manifes"].iter_rows(min_row=2, values_only=True))
+    assert manifest["Cara mengukur jarak"] == "garis lurus"
+    assert manifest["Aturan perlindungan data"].startswith("Angka tersembunyi ditandai *")
+    assert "Dasar hitung agen dan desa IBM" in manifest
+    solver = {r[-1] for r in wb["rencana"].iter_rows(min_row=2, values_only=True)}
+    assert solver == {
+        "optimasi lokasi (MCLP, solver HiGHS): solusi terbaik terbukti (selisih 0,00%)"
+    }
+    # the deck gets a progress slide per office too (BNNP + the four BNNK of the demo)
+    from pptx import Presentation
+
+    deck = next(fn for key, _, _, fn in items if key == "e.slides")()
+    firsts = [
+        next((sh.text_frame.text for sh in s.shapes if sh.has_text_frame), "")
+        for s in Presentation(io.BytesIO(deck)).slides
+    ]
+    offices = mon.summary["area_level"].isin(["provinsi", "kab_kota"]).sum()
+    assert offices == 4  # Bali and the three kab/kota of the demo
+    assert sum(t.startswith("Capaian – ") for t in firsts) == offices

@@ -232,18 +232,19 @@ def workbook_xlsx(
     matches: pd.DataFrame | None = None,
     curve: pd.DataFrame | None = None,
     lang: str = "id",
-    monitoring: dict[str, pd.DataFrame] | None = None,
-    notes: dict[str, str] | None = None,
+    monitoring=None,
 ) -> bytes:
-    """Workbook with sheets ranking, plan, pilots, data quality, scenario settings, manifest;
-    ``monitoring`` adds the already-protected monitoring sheets
-    (:meth:`ibm_geo.monitoring.Monitoring.sheets`), ``notes`` lines of the manifest that say
-    how they were counted (:meth:`~ibm_geo.monitoring.Monitoring.manifest_notes`)."""
+    """Workbook with sheets ranking, plan, pilots, data quality, scenario settings, coverage
+    curve, unmatched names and manifest; ``monitoring`` (a
+    :class:`~ibm_geo.monitoring.Monitoring`, already protected) adds its tables and the
+    manifest lines saying how its agent figures were counted. Prefer :func:`analysis_workbook`,
+    which the CLI and the app both call."""
     k = scenario.suppression_k
+    other = "reason_en" if lang == "id" else "reason_id"  # one language for a rakor workbook
     sheets: dict[str, pd.DataFrame] = {
         "ranking": ranking_table(kelurahan, scenario, lang, one_language=True),
         "plan": public_sites(sites, k),
-        "pilots": public_pilots(pilots, kelurahan, k),
+        "pilots": public_pilots(pilots, kelurahan, k).drop(columns=[other], errors="ignore"),
         "data quality": public_quality(quality),
         "scenario settings": _scenario_rows(scenario),
     }
@@ -252,20 +253,43 @@ def workbook_xlsx(
     um = unmatched_summary(matches)
     if len(um):
         sheets["unmatched names"] = um
-    sheets.update(monitoring or {})
-    man = manifest(
-        "xlsx",
-        scenario,
-        units=len(kelurahan),
-        table=kelurahan,
-        sheets=list(sheets) + ["manifest"],
-        **(notes or {}),
-    )
+    notes: dict[str, object] = {}
+    if monitoring is not None:
+        sheets.update(monitoring.sheets(lang))
+        notes.update(monitoring.manifest_notes())
+    names = [*sheets, "manifest"]
+    if lang == "id":
+        from ibm_geo.distance import distance_method
+
+        notes["distance_method_id"] = distance_method(scenario, "id")
+        names = [SHEET_NAMES_ID.get(n, n) for n in names]
+    man = manifest("xlsx", scenario, units=len(kelurahan), table=kelurahan, sheets=names, **notes)
     sheets["manifest"] = pd.DataFrame({"key": list(man), "value": [_flat(v) for v in man.values()]})
     return _xlsx(_for_readers(sheets, lang))
 
 
+def analysis_workbook(
+    result, scenario: Scenario | None = None, *, plan=None, pilots=None, monitoring=None,
+    lang: str = "id",
+) -> bytes:  # fmt: skip
+    """The ``ranking.xlsx`` of one analysis (and its plan, pilots and monitoring when given):
+    the one workbook definition the CLI writes and the app's Ekspor offers, so both hold the
+    same sheets."""
+    return workbook_xlsx(
+        result.kelurahan,
+        scenario or result.scenario,
+        sites=plan.sites if plan is not None else None,
+        pilots=pilots,
+        quality=result.quality,
+        matches=result.matches,
+        curve=plan.curve if plan is not None else None,
+        lang=lang,
+        monitoring=monitoring,
+    )
+
+
 # -- the workbook for people: sheet names and headers in the reader's language (issue 14) --------
+#: sheet -> its Indonesian name (headers come from :func:`ibm_geo.i18n.column_label`)
 SHEET_NAMES_ID = {
     "ranking": "peringkat",
     "plan": "rencana",
@@ -274,36 +298,27 @@ SHEET_NAMES_ID = {
     "scenario settings": "pengaturan skenario",
     "coverage curve": "kurva cakupan",
     "unmatched names": "nama wilayah",
+    "progress": "capaian",
+    "trend": "tren",
+    "summary": "ringkasan kantor",
+    "change": "perubahan",
+    "rw": "per RW",
     "manifest": "manifes",
 }
-#: headers without an ``i18n`` ``field.*`` text
-HEADERS_ID = {
-    "p": "Kelompok agen baru",
-    "covered": "Klien terjangkau",
-    "marginal": "Tambahan klien",
-    "method": "Cara pencocokan",
-    "names": "Jumlah nama",
-    "key": "Kunci",
-    "value": "Nilai",
-    "setting": "Pengaturan",
-    "jenis": "Jenis",
-    "provinsi": "Provinsi",
-    "comparison_kode": "Kode desa pembanding",
-    "comparison_nama": "Desa pembanding",
-    "reason_id": "Alasan",
-    "priority_class": "Kelas prioritas",
-    "solver": "Metode perhitungan",
-    "rep_lon": "Bujur titik wakil",
-    "rep_lat": "Lintang titik wakil",
+#: manifest lines that exist in both languages: the Indonesian workbook keeps the ``_id`` one
+_MANIFEST_TWINS = ("suppression_rule", "agent_progress_basis", "distance_method")
+_MANIFEST_ID = {
+    "contains": "hanya agregat per kelurahan/desa; tanpa nama, ID, atau koordinat klien",
 }
 
 
 def _for_readers(sheets: dict[str, pd.DataFrame], lang: str) -> dict[str, pd.DataFrame]:
-    """Indonesian sheet names and column headers when ``lang`` is ``id`` (English otherwise);
-    the CSV files keep their documented machine headers."""
+    """Indonesian sheet names, column headers and words when ``lang`` is ``id`` (English
+    otherwise); the CSV files keep their documented machine headers and values."""
     if lang != "id":
         return sheets
-    from ibm_geo.i18n import t
+    from ibm_geo.i18n import column_label, t
+    from ibm_geo.plan.result import solver_text
     from ibm_geo.quality_text import localize_quality
 
     out = {}
@@ -311,13 +326,41 @@ def _for_readers(sheets: dict[str, pd.DataFrame], lang: str) -> dict[str, pd.Dat
         if name == "data quality":
             df = localize_quality(df, lang)
         else:
-            names = {}
-            for c in df.columns:
-                txt = t(f"field.{c}", lang)
-                names[c] = txt if txt != f"field.{c}" else HEADERS_ID.get(str(c), c)
-            df = df.rename(columns=names)
+            df = df.copy()
+            if name == "plan" and "solver" in df:
+                df["solver"] = df["solver"].map(lambda v: solver_text(str(v), lang))
+            if name == "unmatched names" and "method" in df:
+                df["method"] = df["method"].map(lambda v: t(f"match.{v}", lang))
+            if name == "manifest":
+                df = _manifest_id(df)
+            if name == "scenario settings":
+                df["value"] = df["value"].map(_id_bool)
+            df = df.rename(columns=lambda c: column_label(c, lang))
         out[SHEET_NAMES_ID.get(name, name)] = df
     return out
+
+
+def _id_bool(v: object) -> object:
+    """``true``/``false`` of a scenario setting as an Indonesian reader writes them."""
+    return {"true": "ya", "false": "tidak"}.get(v, v) if isinstance(v, str) else v
+
+
+def _manifest_id(df: pd.DataFrame) -> pd.DataFrame:
+    """The manifest for an Indonesian reader: Indonesian twins replace English lines, keys
+    labelled (``field.manifest_<key>``), the machine key kept beside them."""
+    from ibm_geo.i18n import column_label
+
+    vals = dict(zip(df["key"], df["value"], strict=True))
+    for twin in _MANIFEST_TWINS:
+        if f"{twin}_id" in vals:
+            vals[twin] = vals.pop(f"{twin}_id")
+    vals.update({k: v for k, v in _MANIFEST_ID.items() if k in vals})
+    return pd.DataFrame(
+        {
+            "key": [column_label(f"manifest_{k}", "id") for k in vals],
+            "value": list(vals.values()),
+        }
+    )
 
 
 def _xlsx_cells(s: pd.Series) -> list:

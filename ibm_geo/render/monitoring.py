@@ -47,10 +47,6 @@ register(
             "id": "Belum ada target untuk kantor ini.",
             "en": "No target for this office yet.",
         },
-        "ind.rehab": {"id": "Klien direhabilitasi", "en": "Clients rehabilitated"},
-        "ind.pascarehab": {"id": "Ikut pascarehabilitasi", "en": "In post-rehab follow-up"},
-        "ind.agen": {"id": "Agen Pemulihan aktif", "en": "Active recovery agents"},
-        "ind.desa_ibm": {"id": "Desa/kelurahan IBM", "en": "IBM villages"},
         "mon.summary_line": {
             "id": "Klien {clients}; belum terlayani {unserved}; rujukan BNNP {referral}; agen "
             "aktif {agents} (kapasitas {capacity}, kekurangan {gap}); desa IBM {villages}",
