@@ -114,6 +114,24 @@ def _say(err: IbmGeoError, lang: str) -> None:
     typer.echo(t("cli.error", lang, message=err.message(lang)), err=True)
 
 
+def _localize_help(group: Any, lang: str, path: tuple[str, ...] = ()) -> None:
+    """Help of every command and option in the run's language, from the registered
+    ``help.<command path>`` / ``help.<command path> <--option>`` texts (else the shared
+    ``help.<--option>``); commands without such texts keep their English help."""
+    for name, cmd in (getattr(group, "commands", None) or {}).items():
+        here = (*path, name)
+        key = "help." + " ".join(here)
+        if t(key, lang) != key:
+            cmd.help = t(key, lang)
+        for param in getattr(cmd, "params", []):
+            opt = max(getattr(param, "opts", None) or [""], key=len)
+            for k in (f"{key} {opt}", f"help.{opt}"):
+                if opt and t(k, lang) != k:
+                    param.help = t(k, lang)
+                    break
+        _localize_help(cmd, lang, here)
+
+
 class _Boundary(TyperGroup):
     """Every way the CLI can fail becomes one line on stderr: exit 2 for anything the user gave
     (files, scenario, options), exit 1 for a bug (with IBM_GEO_DEBUG=1 for the traceback)."""
@@ -123,6 +141,7 @@ class _Boundary(TyperGroup):
         lang = _lang_from(argv)
         _RUN_LANG["lang"] = lang
         command = next((a for a in argv if not a.startswith("-")), "")
+        _localize_help(self, lang)
         try:
             rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
         except (KeyboardInterrupt, SystemExit):

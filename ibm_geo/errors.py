@@ -429,6 +429,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "or ranking.csv that ibm-geo wrote",
     },
     # --- office: accounts, scope, audit, storage (issue 15) ----------------------------------
+    "office.bad_date": {
+        "id": "--since/--until: '{value}' bukan tanggal; tulis TTTT-BB-HH, mis. 2026-11-01.",
+        "en": "--since/--until: '{value}' is not a date; write YYYY-MM-DD, e.g. 2026-11-01.",
+    },
     "office.config": {
         "id": "Pengaturan kantor '{key}' tidak valid: {detail}. Perbaiki di .streamlit/secrets.toml "
         "(tabel [office]) atau variabel lingkungan IBM_GEO_*.",

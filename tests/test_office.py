@@ -463,7 +463,7 @@ def test_cli_audit_list_export_verify_and_users(tmp_path):
         o.accounts.authenticate("budi", "salah")
     o.accounts.authenticate("budi", PW)
     res = r.invoke(cli_app, ["audit", "list", "--db", db])
-    assert res.exit_code == 0 and "sign_in_failed" in res.output and "3 entries" in res.output
+    assert res.exit_code == 0 and "sign_in_failed" in res.output and "3 entri" in res.output
     out = tmp_path / "log.csv"
     res = r.invoke(cli_app, ["audit", "export", "--db", db, "--out", str(out)])
     assert res.exit_code == 0

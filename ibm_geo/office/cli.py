@@ -13,26 +13,203 @@ from typing import Annotated
 import typer
 
 from ..errors import IbmGeoError, UserError
+from ..i18n import register, t
+
+#: help and output of the office commands in both languages: ``help.<command path>`` (and
+#: ``help.<command path> <--option>``) are read by the CLI's help in the run's language
+#: (``ibm_geo.cli``), ``office.cli.*`` are the lines the commands print.
+TEXTS: dict[str, dict[str, str]] = {
+    "help.audit": {
+        "id": "Tampilkan, ekspor, atau periksa log audit.",
+        "en": "List, export or verify the audit log.",
+    },
+    "help.users": {
+        "id": "Akun kantor: tambah, ubah, tampilkan.",
+        "en": "Office accounts: add, change, list.",
+    },
+    "help.office": {
+        "id": "Basis data kantor: inisialisasi, pengaturan, kunci, masa simpan.",
+        "en": "Office database: init, settings, keys, retention.",
+    },
+    "help.--db": {
+        "id": "URL basis data (sqlite:///... atau postgresql+psycopg://...).",
+        "en": "Database URL (sqlite:///... or postgresql+psycopg://...).",
+    },
+    "help.--secrets": {
+        "id": "Berkas rahasia dengan tabel office (seperti yang dibaca aplikasi).",
+        "en": "Secrets file with an office table (as the app reads it).",
+    },
+    "help.--since": {
+        "id": "Sejak tanggal/waktu ini (UTC), mis. 2026-11-01.",
+        "en": "From this date/time (UTC), e.g. 2026-11-01.",
+    },
+    "help.--until": {
+        "id": "Sebelum tanggal/waktu ini (UTC).",
+        "en": "Before this date/time (UTC).",
+    },
+    "help.audit list": {
+        "id": "Tampilkan entri terbaru: id, waktu, pengguna, tindakan, wilayah dan rincian.",
+        "en": "Print the newest entries: id, time, user, action, area and details.",
+    },
+    "help.audit list --actor": {"id": "Hanya pengguna ini.", "en": "Only this user."},
+    "help.audit list --action": {
+        "id": "Hanya tindakan ini (boleh diulang).",
+        "en": "Only these actions (repeatable).",
+    },
+    "help.audit list --limit": {
+        "id": "n entri terbaru (0 = semua).",
+        "en": "Newest n entries (0 = all).",
+    },
+    "help.audit export": {
+        "id": "Tulis log (dengan rantai hash-nya, agar salinan dapat diperiksa) sebagai CSV "
+        "atau baris JSON.",
+        "en": "Write the log (with its hash chain, so the copy can be checked) as CSV or JSON "
+        "lines.",
+    },
+    "help.audit export --out": {
+        "id": "Berkas tujuan (bawaan: keluaran standar).",
+        "en": "File to write (default: stdout).",
+    },
+    "help.audit export --format": {"id": "csv atau jsonl", "en": "csv or jsonl"},
+    "help.audit verify": {
+        "id": "Periksa rantai hash: keluar 0 bila utuh, 1 dengan entri pertama yang diubah.",
+        "en": "Check the hash chain: exit 0 when intact, 1 with the first altered entry.",
+    },
+    "help.users add": {
+        "id": "Tambah akun, mis. `ibm-geo users add budi --role perencana --provinsi Bali "
+        '--kab-kota "Kota Denpasar"`.',
+        "en": "Add an account, e.g. `ibm-geo users add budi --role perencana --provinsi Bali "
+        '--kab-kota "Kota Denpasar"`.',
+    },
+    "help.users add --role": {
+        "id": "admin, perencana atau pembaca.",
+        "en": "admin, perencana or pembaca.",
+    },
+    "help.users add --provinsi": {
+        "id": "Provinsi akun (boleh diulang).",
+        "en": "Province of the account (repeatable).",
+    },
+    "help.users add --kab-kota": {
+        "id": "Kab/kota untuk akun BNNK (boleh diulang).",
+        "en": "Kab/kota for a BNNK account (repeatable).",
+    },
+    "help.users add --oidc": {
+        "id": "Masuk lewat OpenID Connect (nama pengguna = e-mail), tanpa kata sandi.",
+        "en": "Signs in through OpenID Connect (username = e-mail), no password.",
+    },
+    "help.--password-stdin": {
+        "id": "Baca kata sandi dari masukan standar.",
+        "en": "Read the password from standard input.",
+    },
+    "help.users set": {
+        "id": "Ubah peran, wilayah, kata sandi, atau nonaktifkan akun.",
+        "en": "Change role, area, password, or disable an account.",
+    },
+    "help.users set --role": {"id": "Peran baru.", "en": "New role."},
+    "help.users set --provinsi": {"id": "Provinsi baru.", "en": "New province(s)."},
+    "help.users set --kab-kota": {"id": "Kab/kota baru.", "en": "New kab/kota."},
+    "help.users set --disable": {
+        "id": "Nonaktifkan akun (tetap disimpan untuk log).",
+        "en": "Disable the account (kept for the log).",
+    },
+    "help.users set --enable": {"id": "Aktifkan kembali.", "en": "Enable it again."},
+    "help.users set --password": {
+        "id": "Tetapkan kata sandi baru (ditanyakan).",
+        "en": "Set a new password (prompted).",
+    },
+    "help.users list": {
+        "id": "Setiap akun dengan peran, wilayah, cara masuk dan status aktif.",
+        "en": "Every account with role, area, login kind and whether it is active.",
+    },
+    "help.office init": {
+        "id": "Buat atau perbarui skema basis data (Alembic) dan tampilkan lokasinya.",
+        "en": "Create or upgrade the database schema (Alembic) and print where it is.",
+    },
+    "help.office new-key": {
+        "id": "Tampilkan kunci enkripsi daftar klien baru (untuk office.roster_keys).",
+        "en": "Print a new roster encryption key (for office.roster_keys).",
+    },
+    "help.office set": {
+        "id": "Ubah pengaturan kantor: store_rosters true/false, roster_retention_days N.",
+        "en": "Change an office setting: store_rosters true/false, roster_retention_days N.",
+    },
+    "help.office purge": {
+        "id": "Hapus daftar klien yang melewati masa simpannya (jalankan harian, mis. timer "
+        "systemd).",
+        "en": "Delete client rosters past their retention period (run daily, e.g. a systemd "
+        "timer).",
+    },
+    "help.office rotate-key": {
+        "id": "Enkripsi ulang daftar klien tersimpan dengan kunci pertama di office.roster_keys.",
+        "en": "Re-encrypt stored rosters with the first of office.roster_keys.",
+    },
+    "office.cli.entries": {"id": "{n} entri", "en": "{n} entries"},
+    "office.cli.wrote": {"id": "ditulis: {path}", "en": "wrote {path}"},
+    "office.cli.intact": {"id": "log audit utuh", "en": "audit log intact"},
+    "office.cli.altered": {
+        "id": "log audit diubah pada entri {entry}",
+        "en": "audit log altered at entry {entry}",
+    },
+    "office.cli.password": {"id": "Kata sandi", "en": "Password"},
+    "office.cli.password_again": {"id": "Ulangi kata sandi", "en": "Repeat for confirmation"},
+    "office.cli.added": {
+        "id": "ditambahkan {user}: {role} {scope}",
+        "en": "added {user}: {role} {scope}",
+    },
+    "office.cli.changed": {
+        "id": "diubah {user}: {role} {scope}",
+        "en": "changed {user}: {role} {scope}",
+    },
+    "office.cli.active": {"id": "aktif", "en": "active"},
+    "office.cli.disabled": {"id": "nonaktif", "en": "disabled"},
+    "office.cli.login.password": {"id": "sandi", "en": "password"},
+    "office.cli.login.oidc": {"id": "oidc", "en": "oidc"},
+    "office.cli.revision": {"id": "{url} pada revisi {rev}", "en": "{url} at revision {rev}"},
+    "office.cli.purged": {
+        "id": "{n} daftar klien kedaluwarsa dihapus",
+        "en": "deleted {n} expired rosters",
+    },
+    "office.cli.rotated": {
+        "id": "{n} daftar klien dienkripsi ulang",
+        "en": "re-encrypted {n} rosters",
+    },
+}
+register(TEXTS)
+
+
+def _h(key: str) -> str:
+    """The English help of ``key`` (shown as is with --lang en; the CLI swaps in ``id``)."""
+    return TEXTS[f"help.{key}"]["en"]
+
+
+def _lang() -> str:
+    from ..cli import cli_lang
+
+    return cli_lang()
+
+
+def _say(key: str, err: bool = False, **fmt: object) -> None:
+    typer.echo(t(f"office.cli.{key}", _lang(), **fmt), err=err)
+
 
 DbOpt = Annotated[
     str | None,
-    typer.Option("--db", help="Database URL (sqlite:///... or postgresql+psycopg://...)."),
+    typer.Option("--db", help=_h("--db")),
 ]
 SecretsOpt = Annotated[
     Path,
-    typer.Option("--secrets", help="Secrets file with an [office] table (as the app reads it)."),
+    typer.Option("--secrets", help=_h("--secrets")),
 ]
 DEFAULT_SECRETS = Path(".streamlit/secrets.toml")
 
-audit_app = typer.Typer(no_args_is_help=True, help="List, export or verify the audit log.")
-users_app = typer.Typer(no_args_is_help=True, help="Office accounts: add, change, list.")
-office_app = typer.Typer(
-    no_args_is_help=True, help="Office database: init, settings, keys, retention."
-)
+audit_app = typer.Typer(no_args_is_help=True, help=_h("audit"))
+users_app = typer.Typer(no_args_is_help=True, help=_h("users"))
+office_app = typer.Typer(no_args_is_help=True, help=_h("office"))
 
 
 def _fail(e: IbmGeoError) -> None:
-    typer.echo(f"error: {e}", err=True)
+    lang = _lang()
+    typer.echo(t("cli.error", lang, message=e.message(lang)), err=True)
     raise typer.Exit(code=2)
 
 
@@ -70,26 +247,20 @@ def _when(s: str | None) -> dt.datetime | None:
     try:
         t = dt.datetime.fromisoformat(s)
     except ValueError:
-        raise UserError(
-            "office.config", key="--since/--until", detail=f"'{s}' is not a date (YYYY-MM-DD)"
-        ) from None
+        raise UserError("office.bad_date", value=s) from None
     return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
 # ------------------------------------------------------------------------------------ audit
-@audit_app.command("list")
+@audit_app.command("list", help=_h("audit list"))
 def audit_list(
     db: DbOpt = None,
     secrets: SecretsOpt = DEFAULT_SECRETS,
-    since: Annotated[
-        str | None, typer.Option(help="From this date/time (UTC), e.g. 2026-11-01.")
-    ] = None,
-    until: Annotated[str | None, typer.Option(help="Before this date/time (UTC).")] = None,
-    actor: Annotated[str | None, typer.Option(help="Only this user.")] = None,
-    action: Annotated[
-        list[str] | None, typer.Option(help="Only these actions (repeatable).")
-    ] = None,
-    limit: Annotated[int, typer.Option(help="Newest n entries (0 = all).")] = 50,
+    since: Annotated[str | None, typer.Option(help=_h("--since"))] = None,
+    until: Annotated[str | None, typer.Option(help=_h("--until"))] = None,
+    actor: Annotated[str | None, typer.Option(help=_h("audit list --actor"))] = None,
+    action: Annotated[list[str] | None, typer.Option(help=_h("audit list --action"))] = None,
+    limit: Annotated[int, typer.Option(help=_h("audit list --limit"))] = 50,
 ) -> None:
     """Print the newest entries: id, time, user, action, area and details."""
     try:
@@ -103,19 +274,17 @@ def audit_list(
         typer.echo(
             f"{r.id:>6}  {r.at:%Y-%m-%d %H:%M:%S}Z  {r.actor:<24} {r.action:<16} {r.scope or '-':<20} {r.details}"
         )
-    typer.echo(f"{len(df)} entries")
+    _say("entries", n=len(df))
 
 
-@audit_app.command("export")
+@audit_app.command("export", help=_h("audit export"))
 def audit_export(
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="File to write (default: stdout).")
-    ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="csv or jsonl")] = "csv",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help=_h("audit export --out"))] = None,
+    fmt: Annotated[str, typer.Option("--format", help=_h("audit export --format"))] = "csv",
     db: DbOpt = None,
     secrets: SecretsOpt = DEFAULT_SECRETS,
-    since: Annotated[str | None, typer.Option(help="From this date/time (UTC).")] = None,
-    until: Annotated[str | None, typer.Option(help="Before this date/time (UTC).")] = None,
+    since: Annotated[str | None, typer.Option(help=_h("--since"))] = None,
+    until: Annotated[str | None, typer.Option(help=_h("--until"))] = None,
 ) -> None:
     """Write the log (with its hash chain, so the copy can be checked) as CSV or JSON lines."""
     try:
@@ -134,10 +303,10 @@ def audit_export(
         sys.stdout.write(data.decode("utf-8"))
     else:
         out.write_bytes(data)
-        typer.echo(f"wrote {out}")
+        _say("wrote", path=out)
 
 
-@audit_app.command("verify")
+@audit_app.command("verify", help=_h("audit verify"))
 def audit_verify(db: DbOpt = None, secrets: SecretsOpt = DEFAULT_SECRETS) -> None:
     """Check the hash chain: exit 0 when intact, 1 with the first altered entry."""
     try:
@@ -145,9 +314,9 @@ def audit_verify(db: DbOpt = None, secrets: SecretsOpt = DEFAULT_SECRETS) -> Non
     except IbmGeoError as e:
         _fail(e)
     if ok:
-        typer.echo("audit log intact")
+        _say("intact")
     else:
-        typer.echo(f"audit log altered at entry {bad}", err=True)
+        _say("altered", err=True, entry=bad)
         raise typer.Exit(code=1)
 
 
@@ -155,26 +324,24 @@ def audit_verify(db: DbOpt = None, secrets: SecretsOpt = DEFAULT_SECRETS) -> Non
 def _password(stdin: bool) -> str:
     if stdin:
         return sys.stdin.readline().rstrip("\n")
-    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    lang = _lang()
+    return typer.prompt(
+        t("office.cli.password", lang),
+        hide_input=True,
+        confirmation_prompt=t("office.cli.password_again", lang),
+    )
 
 
-@users_app.command("add")
+@users_app.command("add", help=_h("users add"))
 def users_add(
     username: str,
-    role: Annotated[str, typer.Option(help="admin, perencana or pembaca.")],
-    provinsi: Annotated[
-        list[str] | None, typer.Option(help="Province of the account (repeatable).")
-    ] = None,
+    role: Annotated[str, typer.Option(help=_h("users add --role"))],
+    provinsi: Annotated[list[str] | None, typer.Option(help=_h("users add --provinsi"))] = None,
     kab_kota: Annotated[
-        list[str] | None,
-        typer.Option("--kab-kota", help="Kab/kota for a BNNK account (repeatable)."),
+        list[str] | None, typer.Option("--kab-kota", help=_h("users add --kab-kota"))
     ] = None,
-    oidc: Annotated[
-        bool, typer.Option(help="Signs in through OpenID Connect (username = e-mail), no password.")
-    ] = False,
-    password_stdin: Annotated[
-        bool, typer.Option(help="Read the password from standard input.")
-    ] = False,
+    oidc: Annotated[bool, typer.Option(help=_h("users add --oidc"))] = False,
+    password_stdin: Annotated[bool, typer.Option(help=_h("--password-stdin"))] = False,
     db: DbOpt = None,
     secrets: SecretsOpt = DEFAULT_SECRETS,
 ) -> None:
@@ -187,21 +354,21 @@ def users_add(
         )
     except IbmGeoError as e:
         _fail(e)
-    typer.echo(f"added {p.username}: {p.role} {p.scope.label()}")
+    _say("added", user=p.username, role=p.role, scope=p.scope.label())
 
 
-@users_app.command("set")
+@users_app.command("set", help=_h("users set"))
 def users_set(
     username: str,
-    role: Annotated[str | None, typer.Option(help="New role.")] = None,
-    provinsi: Annotated[list[str] | None, typer.Option(help="New province(s).")] = None,
-    kab_kota: Annotated[list[str] | None, typer.Option("--kab-kota", help="New kab/kota.")] = None,
-    disable: Annotated[bool, typer.Option(help="Disable the account (kept for the log).")] = False,
-    enable: Annotated[bool, typer.Option(help="Enable it again.")] = False,
-    password: Annotated[bool, typer.Option(help="Set a new password (prompted).")] = False,
-    password_stdin: Annotated[
-        bool, typer.Option(help="Read the new password from standard input.")
-    ] = False,
+    role: Annotated[str | None, typer.Option(help=_h("users set --role"))] = None,
+    provinsi: Annotated[list[str] | None, typer.Option(help=_h("users set --provinsi"))] = None,
+    kab_kota: Annotated[
+        list[str] | None, typer.Option("--kab-kota", help=_h("users set --kab-kota"))
+    ] = None,
+    disable: Annotated[bool, typer.Option(help=_h("users set --disable"))] = False,
+    enable: Annotated[bool, typer.Option(help=_h("users set --enable"))] = False,
+    password: Annotated[bool, typer.Option(help=_h("users set --password"))] = False,
+    password_stdin: Annotated[bool, typer.Option(help=_h("--password-stdin"))] = False,
     db: DbOpt = None,
     secrets: SecretsOpt = DEFAULT_SECRETS,
 ) -> None:
@@ -221,24 +388,25 @@ def users_set(
         )
     except IbmGeoError as e:
         _fail(e)
-    typer.echo(f"changed {p.username}: {p.role} {p.scope.label()}")
+    _say("changed", user=p.username, role=p.role, scope=p.scope.label())
 
 
-@users_app.command("list")
+@users_app.command("list", help=_h("users list"))
 def users_list(db: DbOpt = None, secrets: SecretsOpt = DEFAULT_SECRETS) -> None:
     """Every account with role, area, login kind and whether it is active."""
     try:
         rows = _office(db, secrets).accounts.list_users()
     except IbmGeoError as e:
         _fail(e)
+    lang = _lang()
     for r in rows:
-        typer.echo(
-            f"{r['username']:<30} {r['role']:<10} {r['scope']:<30} {r['login']:<8} {'active' if r['active'] else 'disabled'}"
-        )
+        login = t(f"office.cli.login.{r['login']}", lang)
+        state = t("office.cli.active" if r["active"] else "office.cli.disabled", lang)
+        typer.echo(f"{r['username']:<30} {r['role']:<10} {r['scope']:<30} {login:<8} {state}")
 
 
 # ----------------------------------------------------------------------------------- office
-@office_app.command("init")
+@office_app.command("init", help=_h("office init"))
 def office_init(db: DbOpt = None, secrets: SecretsOpt = DEFAULT_SECRETS) -> None:
     """Create or upgrade the database schema (Alembic) and print where it is."""
     from .store import current_revision
@@ -247,12 +415,11 @@ def office_init(db: DbOpt = None, secrets: SecretsOpt = DEFAULT_SECRETS) -> None
         o = _office(db, secrets)
     except IbmGeoError as e:
         _fail(e)
-    typer.echo(
-        f"{o.engine.url.render_as_string(hide_password=True)} at revision {current_revision(o.engine)}"
-    )
+    url = o.engine.url.render_as_string(hide_password=True)
+    _say("revision", url=url, rev=current_revision(o.engine))
 
 
-@office_app.command("new-key")
+@office_app.command("new-key", help=_h("office new-key"))
 def office_new_key() -> None:
     """Print a new roster encryption key (for [office] roster_keys)."""
     from .rosters import new_key
@@ -260,7 +427,7 @@ def office_new_key() -> None:
     typer.echo(new_key())
 
 
-@office_app.command("set")
+@office_app.command("set", help=_h("office set"))
 def office_set(
     key: str, value: str, db: DbOpt = None, secrets: SecretsOpt = DEFAULT_SECRETS
 ) -> None:
@@ -272,21 +439,21 @@ def office_set(
     typer.echo(f"{key} = {value}")
 
 
-@office_app.command("purge")
+@office_app.command("purge", help=_h("office purge"))
 def office_purge(db: DbOpt = None, secrets: SecretsOpt = DEFAULT_SECRETS) -> None:
     """Delete client rosters past their retention period (run daily, e.g. a systemd timer)."""
     try:
         n = _office(db, secrets).rosters().purge_expired(actor="cli")
     except IbmGeoError as e:
         _fail(e)
-    typer.echo(f"deleted {n} expired rosters")
+    _say("purged", n=n)
 
 
-@office_app.command("rotate-key")
+@office_app.command("rotate-key", help=_h("office rotate-key"))
 def office_rotate(db: DbOpt = None, secrets: SecretsOpt = DEFAULT_SECRETS) -> None:
     """Re-encrypt stored rosters with the first of [office] roster_keys."""
     try:
         n = _office(db, secrets).rosters().rotate(actor="cli")
     except IbmGeoError as e:
         _fail(e)
-    typer.echo(f"re-encrypted {n} rosters")
+    _say("rotated", n=n)
