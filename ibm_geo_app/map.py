@@ -23,7 +23,14 @@ from ibm_geo.config import Scenario
 from ibm_geo.i18n import fmt_num, t
 from ibm_geo.render.basemap import Basemap, build_basemap
 from ibm_geo.render.html_map import ASSETS as RENDER_ASSETS
-from ibm_geo.render.style import NODATA_COLOR, OUTLINE_COLOR, SYMBOLS, score_classes
+from ibm_geo.render.style import (
+    NODATA_COLOR,
+    OUTLINE_COLOR,
+    SYMBOL_PX,
+    SYMBOLS,
+    score_classes,
+    symbol_svg,
+)
 from ibm_geo_app.inputs import _norm
 
 # ------------------------------------------------------------------------------------- the map
@@ -95,12 +102,12 @@ def legend_html(
             f"{html.escape(t(key, lang, **fmt))}</span>"
         )
 
-    def dot(sym: str, key: str) -> str:
-        st = SYMBOLS[sym]
+    def dot(sym: str, key: str) -> str:  # the map's own symbol (triangle, plus, square...)
+        svg = symbol_svg(sym, 14).replace("display:block", "display:inline-block")
         return (
-            f'<span style="white-space:nowrap"><span style="{box};width:0.8em;height:0.8em;'
-            f"border-radius:50%;background:{st.get('fill', st['color'])};border:2px solid "
-            f'{st["color"]}"></span> {html.escape(t(key, lang))}</span>'
+            f'<span style="white-space:nowrap;margin-left:0.6em">'
+            f'<span style="vertical-align:middle">{svg}</span> '
+            f"{html.escape(t(key, lang))}</span>"
         )
 
     radius = fmt_num(scenario.radius_m / 1000, lang, 1)
@@ -287,16 +294,25 @@ def _agent_layer(m, agents: pd.DataFrame, units, lang: str) -> None:
         geometry=gpd.points_from_xy(lon[ok], lat[ok]),
         crs=4326,
     )
-    folium.GeoJson(
-        pts.to_json(),
-        name=t("layer.agents", lang),
-        marker=folium.CircleMarker(radius=4, fill=True, fill_opacity=1.0, weight=1),
-        style_function=lambda f: {
-            "color": SYMBOLS["agent" if f["properties"]["aktif"] else "agent_inactive"]["color"],
-            "fillColor": SYMBOLS["agent" if f["properties"]["aktif"] else "agent_inactive"]["fill"],
-        },
-        tooltip=folium.GeoJsonTooltip(fields=["agen"], labels=False),
-    ).add_to(m)
+    fg = folium.FeatureGroup(name=t("layer.agents", lang))
+    for sym, part in (("agent", pts[pts["aktif"]]), ("agent_inactive", pts[~pts["aktif"]])):
+        if len(part):  # one layer per symbol: a GeoJSON marker has one icon
+            folium.GeoJson(
+                part.to_json(),
+                marker=folium.Marker(icon=symbol_icon(sym)),
+                tooltip=folium.GeoJsonTooltip(fields=["agen"], labels=False),
+            ).add_to(fg)
+    fg.add_to(m)
+
+
+def symbol_icon(sym: str) -> folium.DivIcon:
+    """A map symbol as a Leaflet DivIcon holding its inline SVG (:func:`symbol_svg`): the print
+    map's triangle, plus or square, centred on the point, with nothing fetched."""
+    px = SYMBOL_PX.get(sym, 14)
+    return folium.DivIcon(
+        html=symbol_svg(sym, px), icon_size=(px, px), icon_anchor=(px // 2, px // 2),
+        class_name="ibm-sym-icon",
+    )  # fmt: skip
 
 
 def build_app_map(
@@ -423,15 +439,13 @@ def build_app_map(
         for la, lo, nm, act in zip(lat, lon, a["name"], a["aktif"].fillna(True), strict=True):
             if not (np.isfinite(la) and np.isfinite(lo)):
                 continue
-            sym = SYMBOLS["agent" if bool(act) else "agent_inactive"]
             if bool(act):  # the reach of an active agent, an outline that does not tint classes
                 folium.Circle(
                     [la, lo], radius=radius_m, color=ring["color"], weight=ring["weight"],
                     dash_array=ring["dash"], fill=False, interactive=False,
                 ).add_to(fg)  # fmt: skip
-            folium.CircleMarker(
-                [la, lo], radius=5, color=sym["color"],
-                weight=1, fill=True, fill_color=sym["fill"], fill_opacity=1.0,
+            folium.Marker(
+                [la, lo], icon=symbol_icon("agent" if bool(act) else "agent_inactive"),
                 tooltip=html.escape(_norm(nm) or "Agen"),
             ).add_to(fg)  # fmt: skip
         fg.add_to(m)
@@ -444,11 +458,8 @@ def build_app_map(
             if not (np.isfinite(la) and np.isfinite(lo)):
                 continue
             office = str(jn).lower() in ("bnnp", "bnnk")
-            sym = SYMBOLS["office" if office else "service_point"]
-            folium.CircleMarker(
-                [la, lo], radius=8 if office else 6,
-                color=sym["color"], weight=sym.get("weight", 2), fill=True,
-                fill_color=sym["fill"], fill_opacity=1.0,
+            folium.Marker(
+                [la, lo], icon=symbol_icon("office" if office else "service_point"),
                 tooltip=html.escape(f"{_norm(nm)} ({_norm(jn)})"),
             ).add_to(fg)  # fmt: skip
         fg.add_to(m)

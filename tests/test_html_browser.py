@@ -201,3 +201,59 @@ def test_offline_basemap_legend_rings_and_labels_by_zoom(browser, tmp_path):
         assert ev["errors"] == [] and ev["blocked"] == []
     finally:
         page.close()
+
+
+def test_agents_and_offices_are_the_print_maps_shapes_in_both_web_maps(browser, tmp_path):
+    """Issue 14: the app map and the HTML export draw agents as triangles, BNNP/BNNK offices as
+    plus signs and other services as squares (the print map's markers), as inline SVG: nothing
+    is fetched, and each legend shows the same shape."""
+    from ibm_geo.demo import demo_paths
+    from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs
+    from ibm_geo.render import build_html_map
+    from ibm_geo.render.basemap import MapContext
+    from ibm_geo_app import map as appmap
+
+    p = demo_paths()
+    joined = join_inputs(
+        load_inputs(p["boundaries"], p["clients"], p["agents"], p["service_points"])
+    )
+    r = analyze_joined(joined, fx.scenario())
+    agents, sps = joined.agents.table, joined.service_points.table
+    n_agents = int(agents["located"].astype(bool).sum())
+    offices = sps["jenis"].astype(str).str.lower().isin(["bnnp", "bnnk"]) & sps["located"]
+    n_office, n_other = int(offices.sum()), int((~offices & sps["located"]).sum())
+    assert (n_agents, n_office, n_other) == (36, 4, 3)  # BNNP Bali + 3 BNNK; 3 others
+    app_map = appmap.build_app_map(
+        r.kelurahan, scenario=r.scenario, agents=agents, service_points=sps, units=joined.units
+    )
+    export = build_html_map(r.kelurahan, scenario=r.scenario, context=MapContext.from_result(r))
+    count = """([sel, n]) => Array.from(document.querySelectorAll(sel)).filter(
+        e => e.getAttribute("points").trim().split(/\\s+/).length === n).length"""
+    for name, html in (("app", app_map.get_root().render().encode()), ("export", export)):
+        page, ev = _open(browser, html, tmp_path)
+        try:
+            page.wait_for_timeout(500)
+            icons = ".ibm-sym-icon svg polygon"
+            triangles = page.evaluate(count, [icons, 3])
+            pluses = page.evaluate(count, [icons, 12])
+            squares = page.locator(".ibm-sym-icon svg rect").count()
+            if name == "app":  # one triangle per located agent
+                assert (triangles, pluses, squares) == (n_agents, n_office, n_other)
+                legend_sel = "svg polygon"  # the app's legend is drawn by Streamlit: none here
+            else:  # one triangle per kelurahan with agents, the count written inside
+                units_with_agents = int((r.kelurahan["agents_active"] > 0).sum())
+                assert (triangles, pluses, squares) == (units_with_agents, n_office, n_other)
+                numbers = page.evaluate(
+                    "() => Array.from(document.querySelectorAll('.ibm-sym-icon svg text'))"
+                    ".map(e => e.textContent)"
+                )
+                assert sum(map(int, numbers)) == int(r.kelurahan["agents_active"].sum()) == 34
+                legend_sel = ".ibm-legend .ibm-sym-svg svg polygon"
+                assert page.evaluate(count, [legend_sel, 3]) == 1
+                assert page.evaluate(count, [legend_sel, 12]) == 1
+            assert page.locator("circle.leaflet-interactive, path.leaflet-interactive").count() > 0
+            assert ev["blocked"] == [] and ev["errors"] == [], (name, ev)
+        finally:
+            page.close()
+    legend = appmap.legend_html(r.kelurahan, r.scenario, "id")
+    assert legend.count('points="10,1.5 19,18 1,18"') == 1 and "<rect" in legend

@@ -188,11 +188,11 @@
       radius: M.radius_m, color: sym("ring_agent", "color", "#1b7837"), weight: 1.2,
       dashArray: "4 3", fill: false, interactive: false
     }).addTo(agents);
-    var m = L.marker([a.lat, a.lon], {
-      icon: L.divIcon({ className: "ibm-agent", html: "", iconSize: [20, 20] }),
+    var m = L.marker([a.lat, a.lon], {  // the print map's triangle, the count inside
+      icon: L.divIcon({ className: "ibm-sym-icon", iconSize: [24, 24], iconAnchor: [12, 14],
+                        html: M.svg.agent_n.split("{n}").join(String(Number(a.n))) }),
       keyboard: false
     });
-    m.on("add", function () { var e = m.getElement(); if (e) e.textContent = String(a.n); });
     m.bindTooltip(el("span", null, a.nama + ": " + a.n + " " + T.agents));
     m.addTo(agents);
   });
@@ -234,9 +234,10 @@
   // -- service points (public offices) --------------------------------------------------------
   var sp = L.featureGroup();
   D.service_points.forEach(function (s) {
+    var px = s.office ? 18 : 13;  // plus for BNNP/BNNK offices, square for other services
     var m = L.marker([s.lat, s.lon], {
-      icon: L.divIcon({ className: s.office ? "ibm-office" : "ibm-sp", html: "",
-                        iconSize: s.office ? [16, 16] : [12, 12] }), keyboard: false
+      icon: L.divIcon({ className: "ibm-sym-icon", html: M.svg[s.office ? "office" : "service_point"],
+                        iconSize: [px, px] }), keyboard: false
     });
     m.bindTooltip(el("span", null, s.name + " (" + s.jenis + ")"));
     m.addTo(sp);
@@ -345,7 +346,9 @@
     d.appendChild(el("div", "ibm-legend-title", T.legend_layers));
     function row(cls, text, style) {
       var r = el("div", "ibm-legend-row");
-      var sw = el("span", "ibm-sym " + cls);
+      var svg = M.svg.legend[cls];  // a point symbol: its own SVG (constant, no user text)
+      var sw = el("span", svg ? "ibm-sym ibm-sym-svg" : "ibm-sym " + cls);
+      if (svg) sw.innerHTML = svg;
       if (style) Object.keys(style).forEach(function (k) { sw.style[k] = style[k]; });
       r.appendChild(sw);
       r.appendChild(el("span", null, text));
@@ -353,14 +356,14 @@
     }
     row("ibm-sym-top", T.top);
     if (D.agents.length) {
-      row("ibm-agent", T.agents_kel);
+      row("agent", T.agents_kel);
       if (D.agents.some(function (a) { return !a.area; })) row("ibm-sym-ring", T.legend_radius, { borderColor: sym("ring_agent", "color", "#1b7837") });
       if (D.agents.some(function (a) { return a.area; })) row("ibm-sym-line", T.legend_area, { borderTopColor: sym("service_area", "color", "#1b7837"), borderTopStyle: "dashed" });
     }
     if (D.sites.length) { row("ibm-sym-site", T.layer_sites); row("ibm-sym-ring", T.site_ring, { borderColor: sym("ring_site", "color", "#54278f") }); }
     if (D.pilots.length) row("ibm-sym-pilot", T.layer_pilots);
-    if (D.service_points.some(function (s) { return s.office; })) row("ibm-office", T.office);
-    if (D.service_points.some(function (s) { return !s.office; })) row("ibm-sp", T.service);
+    if (D.service_points.some(function (s) { return s.office; })) row("office", T.office);
+    if (D.service_points.some(function (s) { return !s.office; })) row("service_point", T.service);
     row("ibm-sym-line", T.kab, { borderTopColor: sym("kab_outline", "color", "#252525"), borderTopWidth: "3px" });
     if (B.kec.length) row("ibm-sym-line", T.kec, { borderTopColor: sym("kec_outline", "color", "#525252"), borderTopStyle: "dashed" });
     if (B.roads.length) row("ibm-sym-line", T.road, { borderTopColor: sym("road", "color", "#b0a89c") });

@@ -35,7 +35,13 @@ from ibm_geo.render.geometry import (
     overview_level,
     simplify_coverage,
 )
-from ibm_geo.render.style import CHANGE_COLORS, NO_NEED_COLOR, SYMBOLS, score_classes
+from ibm_geo.render.style import (
+    CHANGE_COLORS,
+    NO_NEED_COLOR,
+    SYMBOLS,
+    score_classes,
+    symbol_svg,
+)
 from ibm_geo.render.text import area_name, fmt_num, map_title, source_credit
 
 #: vendored JS/CSS (package data; see ibm_geo/assets/README.md)
@@ -466,9 +472,7 @@ def build_html_map(
         "legend_unserved": t("legend.unserved", lang),
         "legend_radius": t("legend.radius", lang, radius=radius_km),
         "legend_area": t("legend.service_area", lang, limit=_reach_limit(scenario, lang)),
-        "circle_note": "circle area ~ count; max"
-        if lang == "en"
-        else "luas lingkaran ~ jumlah; maks",
+        "circle_note": t("legend.circle_note", lang),
         "nodata": t("legend.nodata", lang),
         "hidden": t("legend.hidden", lang),
         "suppression": suppression_rule(k, lang, curve=False),
@@ -515,6 +519,14 @@ def build_html_map(
             "top_n": int(scenario.top_n),
             "site_radius_m": float(scenario.plan.radius_m or scenario.radius_m),
             "symbols": SYMBOLS,
+            # the print map's shapes as inline SVG (no icon files): agents per kelurahan with
+            # their count ({n}), offices, service points, and the same at legend size
+            "svg": {
+                "agent_n": symbol_svg("agent", 24, count="{n}"),
+                "office": symbol_svg("office"),
+                "service_point": symbol_svg("service_point"),
+                "legend": {s: symbol_svg(s, 14) for s in ("agent", "office", "service_point")},
+            },
             "no_need": NO_NEED_COLOR,
         },
         "basemap": basemap,

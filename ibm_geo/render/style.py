@@ -12,6 +12,8 @@ printing.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 
@@ -45,6 +47,44 @@ SYMBOLS: dict[str, dict[str, object]] = {
     "sea": {"color": "#dceaf5"},
     "road": {"color": "#b0a89c", "weight": 0.7},
 }
+
+
+#: shapes of the print map's markers (matplotlib codes of ``SYMBOLS``) on a 20 x 20 grid, for
+#: the web maps: the same triangle, plus, square, circle and star in the browser
+_SHAPES = {
+    "^": '<polygon points="10,1.5 19,18 1,18"/>',
+    "P": '<polygon points="7,1 13,1 13,7 19,7 19,13 13,13 13,19 7,19 7,13 1,13 1,7 7,7"/>',
+    "s": '<rect x="3" y="3" width="14" height="14"/>',
+    "o": '<circle cx="10" cy="10" r="7.5"/>',
+    "*": '<polygon points="10,1 12.4,7.2 19,7.5 13.8,11.6 15.6,18 10,14.3 4.4,18 6.2,11.6 '
+    '1,7.5 7.6,7.2"/>',
+}
+#: on-screen size (px) of each point symbol in the app map, the HTML export and their legends
+SYMBOL_PX = {"agent": 16, "agent_inactive": 13, "office": 18, "service_point": 13, "site": 18,
+             "pilot": 20}  # fmt: skip
+
+
+def symbol_svg(name: str, px: int | None = None, count: int | str | None = None) -> str:
+    """The point symbol ``name`` of :data:`SYMBOLS` as inline SVG (shape of the print map's
+    marker, its stroke and fill) for Leaflet DivIcons and legends: drawn by the browser
+    from the page itself, so no icon file or CDN is fetched. ``count`` writes a number inside
+    (the HTML map's agents per kelurahan), or a placeholder such as ``"{n}"`` the page fills
+    with a number; nothing user-typed ever enters."""
+    st = SYMBOLS[name]
+    px = int(px or SYMBOL_PX.get(name, 14))
+    weight = float(st.get("weight", 1)) * 20 / px  # a stroke of ``weight`` screen pixels
+    text = ""
+    if count is not None:
+        text = (
+            f'<text x="10" y="16.2" text-anchor="middle" font-size="8" font-weight="bold" '
+            f'font-family="sans-serif" fill="#ffffff" stroke="none">{html.escape(str(count))}</text>'
+        )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{px}" height="{px}" viewBox="0 0 20 20" '
+        f'style="display:block;overflow:visible"><g fill="{st.get("fill", st["color"])}" '
+        f'stroke="{st["color"]}" stroke-width="{weight:.2f}" stroke-linejoin="round">'
+        f"{_SHAPES[str(st['marker'])]}</g>{text}</svg>"
+    )
 
 
 #: fill of the "change since the last rakor" layer per direction of unserved (naik = more
