@@ -16,7 +16,7 @@ import streamlit as st
 from ibm_geo.config import STATUSES, Scenario
 from ibm_geo.demo import demo_paths
 from ibm_geo.errors import IbmGeoError, UserError
-from ibm_geo.i18n import t
+from ibm_geo.i18n import column_label, t
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
 from ibm_geo.plan import choose_pilots, compare_scenarios, plan_recruitment
 from ibm_geo.privacy import (
@@ -788,7 +788,10 @@ def why_not_block(result, run: dict) -> None:
     kel = result.kelurahan
     order = kel.sort_values("rank") if "rank" in kel else kel
     labels = dict(zip(order.apply(app_inputs.unit_label, axis=1), order["kode"], strict=True))
-    pick = st.selectbox(tr("p.why_not_pick"), [None, *labels], key="why_not_pick")
+    pick = st.selectbox(
+        tr("p.why_not_pick"), [None, *labels], key="why_not_pick",
+        format_func=lambda v: tr("p.why_not_none") if v is None else v,
+    )  # fmt: skip
     if pick:
         ans = why_not(
             kel, run["scenario"], str(labels[pick]), plan=run["plan"], pilots=run["pilots"]
@@ -830,7 +833,11 @@ def pretty(df: pd.DataFrame) -> pd.DataFrame:
             out[c] = out[c].round(0 if c.endswith("_m") else 2)
     reason = "reason_id" if L() == "id" else "reason_en"
     out = out.drop(columns=[c for c in ("reason_id", "reason_en") if c != reason and c in out])
-    names = {c: t(f"field.{c}", L()) for c in out.columns if t(f"field.{c}", L()) != f"field.{c}"}
+    if "solver" in out:  # the machine line ("highs (Optimal, gap 0.00%)") as the CLI says it
+        from ibm_geo.plan.result import solver_text
+
+        out["solver"] = out["solver"].map(lambda v: solver_text(str(v), L()))
+    names = {c: column_label(c, L()) for c in out.columns}
     names[reason] = t("field.reason", L())
     for c in out.columns:  # a count column mixing numbers and '*' is shown as text (Arrow)
         if out[c].dtype == object and out[c].map(is_suppressed).any():
@@ -892,6 +899,7 @@ def current_monitoring(result, sc: Scenario, data_key: str):
 def step_progress(result, sc: Scenario, data_key: str) -> None:
     """Targets, per-office summary, trend and change (issue 13): published tables only."""
     from ibm_geo.monitoring import basis_note
+    from ibm_geo.quality_text import localize_quality
     from ibm_geo.render.monitoring import trend_chart_png
     from ibm_geo_app import progress as app_progress
 
@@ -930,7 +938,7 @@ def step_progress(result, sc: Scenario, data_key: str) -> None:
         st.info(tr("cap.no_targets"))
     if len(problems):
         st.warning(tr("cap.problems", n=len(problems)))
-        st.dataframe(problems.astype(str), hide_index=True)
+        st.dataframe(localize_quality(problems, L()).astype(str), hide_index=True)
     st.markdown(f"#### {tr('cap.summary')}")
     st.dataframe(views["summary"], hide_index=True, use_container_width=True)
     st.markdown(f"#### {tr('cap.trend')}")

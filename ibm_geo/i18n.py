@@ -56,6 +56,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "en": "Outline = reached by road within {limit} (OpenStreetMap)",
     },
     "legend.nodata": {"id": "Tanpa data", "en": "No data"},
+    "legend.circle_note": {"id": "luas lingkaran ~ jumlah; maks", "en": "circle area ~ count; max"},
     # fields
     "field.nama": {"id": "Kelurahan/Desa", "en": "Village"},
     "field.kode": {"id": "Kode", "en": "Code"},
@@ -67,7 +68,7 @@ _TEXT: dict[str, dict[str, str]] = {
     "field.clients": {"id": "Klien", "en": "Clients"},
     "field.served": {"id": "Terlayani", "en": "Served"},
     "field.in_reach": {"id": "Dalam jangkauan agen", "en": "Within agent reach"},
-    "field.referral_berat": {"id": "Rujukan (berat)", "en": "Referral (severe)"},
+    "field.referral_berat": {"id": "Rujukan BNNP (berat)", "en": "BNNP referral (severe)"},
     "field.unserved": {"id": "Belum terlayani", "en": "Unserved"},
     "field.unserved_share": {"id": "Porsi belum terlayani", "en": "Unserved share"},
     "field.agents_active": {"id": "Agen aktif", "en": "Active agents"},

@@ -68,6 +68,16 @@ PHRASES: list[tuple[str, str]] = [
     (r"^used '", "dipakai '"),
     (r"^swapped$", "ditukar"),
     (r"^fuzzy$", "cocok mirip"),
+    # targets file (``monitoring.read_targets``)
+    (r"^wilayah is empty$", "wilayah kosong"),
+    (r"^unknown indikator; use one of (.+)$", r"indikator tidak dikenal; pakai salah satu: \1"),
+    (r"^tahun is not a year$", "tahun bukan tahun yang sah"),
+    (r"^target is not a positive number$", "target bukan angka positif"),
+    (
+        r"^second target for the same area, year and indikator$",
+        "target kedua untuk wilayah, tahun, dan indikator yang sama",
+    ),
+    (r"^row ignored$", "baris diabaikan"),
 ]
 _COMPILED = [(re.compile(p), r) for p, r in PHRASES]
 

@@ -7,9 +7,10 @@ tests check; the page itself (``step_progress`` in ``app.py``) only draws them.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from ibm_geo.i18n import column_label
+from ibm_geo.i18n import column_label, fmt_num
 from ibm_geo.monitoring import Monitoring, monitor, read_previous, read_targets
 from ibm_geo.quality import DataQuality
 
@@ -32,10 +33,27 @@ def monitoring_for(
     return mon, q.to_frame()
 
 
+#: columns shown as written (a year is not "2.024")
+_AS_WRITTEN = ("year", "kode", "rw")
+
+
 def view_tables(mon: Monitoring, lang: str) -> dict[str, pd.DataFrame]:
-    """The tables the page shows: values as :meth:`Monitoring.sheets` words them and headers
-    from :func:`ibm_geo.i18n.column_label`, the same as the workbook's (labels stay)."""
-    return {
-        name: df.rename(columns=lambda c: column_label(c, lang)).astype(str)
-        for name, df in mon.sheets(lang).items()
-    }
+    """The tables the page shows: values as :meth:`Monitoring.sheets` words them, numbers in
+    the reader's format (``41,7``, ``1.300``) and headers from
+    :func:`ibm_geo.i18n.column_label`, the same as the workbook's (hidden labels stay)."""
+    out = {}
+    for name, df in mon.sheets(lang).items():
+        df = df.astype(object)
+        for c in df.columns:
+            if c not in _AS_WRITTEN:
+                df[c] = df[c].map(lambda v: _num(v, lang))
+        out[name] = df.rename(columns=lambda c: column_label(c, lang)).astype(str)
+    return out
+
+
+def _num(v: object, lang: str) -> object:
+    if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
+        return v
+    if v != v:  # NaN: an empty cell, as before
+        return v
+    return fmt_num(v, lang, 0 if float(v).is_integer() else 1)

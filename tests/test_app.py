@@ -300,7 +300,7 @@ def test_many_agents_drawn_as_one_escaped_layer(demo_result, monkeypatch):
     )
     assert "<script>alert(2)" not in many
     assert "&lt;script&gt;alert(2)" in many or "\\u0026lt;script\\u0026gt;alert(2)" in many
-    assert many.count("L.circleMarker(") < few.count("L.circleMarker(")
+    assert many.count("L.marker(") < few.count("L.marker(")  # one layer, not 36 markers
     assert few.count("L.circle(") > 0 and many.count("L.circle(") == 0  # no radius rings
 
 
@@ -581,8 +581,9 @@ def test_progress_step_shows_targets_summary_and_trend(at):
     pr = frame_with(at, "Target")
     row = pr[(pr["Wilayah"] == "Bali") & (pr["Tahun"] == "2024")]
     row = row[row["Indikator"] == "Klien direhabilitasi"]
-    # 100 of the 600 demo clients were rehabilitated in 2024: 100 of 240 = 41.7 %
-    assert row["Capaian"].tolist() == ["100"] and row["Persen"].tolist() == ["41.7"]
+    # 100 of the 600 demo clients were rehabilitated in 2024: 100 of 240 = 41,7 % (Indonesian
+    # numbers, the year as written)
+    assert row["Capaian"].tolist() == ["100"] and row["Persen"].tolist() == ["41,7"]
     # the demo agents carry a recruitment year: agent rows counted per year, and said so
     agen = pr[(pr["Wilayah"] == "Kota Denpasar") & (pr["Indikator"] == "Agen Pemulihan aktif")]
     assert agen[["Tahun", "Capaian", "Target", "Dasar hitung"]].values.tolist() == [
@@ -602,7 +603,7 @@ def test_progress_step_shows_targets_summary_and_trend(at):
     at.checkbox(key="cap_per_kec").check().run()
     assert not at.error, [e.value for e in at.error]
     s = frame_with(at, "Kekurangan kapasitas")
-    kec = s[s["Tingkat"] == "kecamatan"]
+    kec = s[s["Tingkat"] == "Kecamatan"]
     assert len(kec) == 17
     assert kec.loc[kec["Wilayah"] == "Kuta Selatan", "Klien"].tolist() == ["12"]
     # the RW table on request: the demo rows carry no RW, and the view says so
@@ -728,3 +729,14 @@ def test_app_workbook_is_the_cli_workbook_with_the_progress_sheets_in_indonesian
     offices = mon.summary["area_level"].isin(["provinsi", "kab_kota"]).sum()
     assert offices == 4  # Bali and the three kab/kota of the demo
     assert sum(t.startswith("Capaian – ") for t in firsts) == offices
+    # ... under the deck's own footer (area and data date), not today's date
+    footers = [
+        next(
+            sh.text_frame.text
+            for sh in s.shapes
+            if sh.has_text_frame and "hlm." in sh.text_frame.text
+        )
+        for s in Presentation(io.BytesIO(deck)).slides
+    ]
+    assert {f.rsplit("hlm.", 1)[0] for f in footers} == {footers[0].rsplit("hlm.", 1)[0]}
+    assert footers[-1].endswith(f"hlm. {len(footers)}")

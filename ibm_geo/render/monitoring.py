@@ -112,7 +112,10 @@ def add_progress_slides(deck: bytes, mon, lang: str = "id") -> bytes:
     d.prs = Presentation(io.BytesIO(deck))
     s_tab = mon.summary[mon.summary["area_level"].isin(["provinsi", "kab_kota"])]
     provs = s_tab.loc[s_tab["area_level"] == "provinsi", "area"].tolist()
-    d.area, d.when, d.lang = ", ".join(provs), date.today().isoformat(), lang
+    cp = d.prs.core_properties  # the deck's own footer (Deck), else the offices and today
+    d.area = cp.subject or ", ".join(provs)
+    d.when = cp.category or date.today().isoformat()
+    d.lang = lang
 
     def num(v, decimals: int = 0) -> str:
         return v if isinstance(v, str) else fmt_num(v, lang, decimals)
@@ -158,7 +161,7 @@ def add_progress_slides(deck: bytes, mon, lang: str = "id") -> bytes:
                     strict=True,
                 )
             ]
-            note = line
+            note = line + "."
             basis = basis_note(pr, lang)  # this office's agent figures: per year or snapshot
             if basis:
                 note += " " + basis

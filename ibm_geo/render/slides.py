@@ -260,6 +260,9 @@ class Deck:
         cp.title = title
         cp.comments = ""
         cp.keywords = t("deck.restricted", lang)
+        # the footer's area and data date travel with the file: slides appended later
+        # (:func:`ibm_geo.render.monitoring.add_progress_slides`) keep the same footer
+        cp.subject, cp.category = area, when
         self.area, self.when, self.lang = area, when, lang
 
     def slide(self, title: str | None):
