@@ -714,6 +714,8 @@ def test_app_workbook_is_the_cli_workbook_with_the_progress_sheets_in_indonesian
     assert manifest["Cara mengukur jarak"] == "garis lurus"
     assert manifest["Aturan perlindungan data"].startswith("Angka tersembunyi ditandai *")
     assert "Dasar hitung agen dan desa IBM" in manifest
+    assert manifest["Audit pengungkapan"].startswith("audit program bilangan bulat")
+    assert not any(k.startswith("manifest_") or k.endswith("_id") for k in manifest)
     solver = {r[-1] for r in wb["rencana"].iter_rows(min_row=2, values_only=True)}
     assert solver == {
         "optimasi lokasi (MCLP, solver HiGHS): solusi terbaik terbukti (selisih 0,00%)"

@@ -260,8 +260,11 @@ def workbook_xlsx(
     names = [*sheets, "manifest"]
     if lang == "id":
         from ibm_geo.distance import distance_method
+        from ibm_geo.privacy import disclose
 
         notes["distance_method_id"] = distance_method(scenario, "id")
+        audit = disclose(kelurahan, scenario.suppression_k).audit  # cached per table
+        notes["disclosure_audit_id"] = AUDIT_TEXT_ID.get(audit, audit)
         names = [SHEET_NAMES_ID.get(n, n) for n in names]
     man = manifest("xlsx", scenario, units=len(kelurahan), table=kelurahan, sheets=names, **notes)
     sheets["manifest"] = pd.DataFrame({"key": list(man), "value": [_flat(v) for v in man.values()]})
@@ -306,7 +309,22 @@ SHEET_NAMES_ID = {
     "manifest": "manifes",
 }
 #: manifest lines that exist in both languages: the Indonesian workbook keeps the ``_id`` one
-_MANIFEST_TWINS = ("suppression_rule", "agent_progress_basis", "distance_method")
+_MANIFEST_TWINS = (
+    "suppression_rule",
+    "agent_progress_basis",
+    "distance_method",
+    "disclosure_audit",
+)
+#: :data:`ibm_geo.privacy.AUDIT_TEXT` for an Indonesian reader of the workbook's manifest
+AUDIT_TEXT_ID = {
+    "complete": "audit program bilangan bulat: tidak ada sel tersembunyi yang dapat dipastikan "
+    "dari total yang diterbitkan",
+    "skipped": "terlalu banyak sel tersembunyi untuk audit program bilangan bulat: hanya aturan "
+    "penyembunyian lokal (naikkan IBM_GEO_AUDIT_MAX_CELLS atau ekspor wilayah yang lebih kecil)",
+    "incomplete": "audit program bilangan bulat berhenti sebelum setiap sel yang dapat dipastikan "
+    "terlindungi",
+    "off": "audit program bilangan bulat dimatikan",
+}
 _MANIFEST_ID = {
     "contains": "hanya agregat per kelurahan/desa; tanpa nama, ID, atau koordinat klien",
 }
@@ -345,10 +363,17 @@ def _id_bool(v: object) -> object:
     return {"true": "ya", "false": "tidak"}.get(v, v) if isinstance(v, str) else v
 
 
+def _manifest_label(key: str) -> str:
+    """A manifest key as an Indonesian reader reads it (the key itself when it has no label)."""
+    from ibm_geo.i18n import column_label
+
+    label = column_label(f"manifest_{key}", "id")
+    return key if label == f"manifest_{key}" else label
+
+
 def _manifest_id(df: pd.DataFrame) -> pd.DataFrame:
     """The manifest for an Indonesian reader: Indonesian twins replace English lines, keys
-    labelled (``field.manifest_<key>``), the machine key kept beside them."""
-    from ibm_geo.i18n import column_label
+    labelled (``field.manifest_<key>``; a key without a label is kept as it is)."""
 
     vals = dict(zip(df["key"], df["value"], strict=True))
     for twin in _MANIFEST_TWINS:
@@ -357,7 +382,7 @@ def _manifest_id(df: pd.DataFrame) -> pd.DataFrame:
     vals.update({k: v for k, v in _MANIFEST_ID.items() if k in vals})
     return pd.DataFrame(
         {
-            "key": [column_label(f"manifest_{k}", "id") for k in vals],
+            "key": [_manifest_label(k) for k in vals],
             "value": list(vals.values()),
         }
     )
