@@ -255,7 +255,7 @@ def test_plan_with_targets_previous_per_kecamatan_per_rw_end_to_end(tmp_path):
     bali = pr[(pr["area"] == "Bali") & (pr["year"] == "2024") & (pr["indicator"] == "rehab")]
     assert bali[["achieved", "target", "percent"]].values.tolist() == [["100", "240", "41.7"]]
     man = pd.read_excel(out / "ranking.xlsx", sheet_name="manifes").set_index("Kunci")["Nilai"]
-    assert man["agent_progress_basis_id"].startswith("Agen dan desa IBM: agen aktif yang direkrut")
+    assert man["Dasar hitung agen dan desa IBM"].startswith("Agen dan desa IBM: agen aktif yang")
 
     # the deck: a progress slide per office of summary.csv, the BNNP first
     deck = Presentation(io.BytesIO((out / "rakor.pptx").read_bytes()))
