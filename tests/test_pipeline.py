@@ -84,8 +84,10 @@ def test_counts_by_hand():
     assert k.loc["Delta", "score"] == 0 or pub.loc["Delta", "unserved"] == "*"
     assert k.loc["Alpha", ["agents_active", "agent_capacity", "agent_spare"]].tolist() == [1, 2, 0]
     assert k.loc["Gamma", "tingkat_berat"] == 1 and k.loc["Alpha", "rawat_inap"] == 1
-    # Gamma ranks first (most unserved), Delta last
-    assert k.loc["Gamma", "rank"] == 1
+    # 11 clients in 4 villages with k=3: the attacker's audit hides every count (with Gamma's 4
+    # published, Beta's 2 would follow from the kecamatan total), so the ranking may use
+    # published values only: distance and presence, never Gamma's true 4
+    assert (pub[["clients", "unserved"]] == "*").all().all()
     # the client in a kelurahan that does not exist is reported, with its row number (12 + header)
     q = res.quality
     assert (
@@ -145,13 +147,13 @@ def test_filters_and_rescore():
     sc.weights.distance = 0
     sc.weights.presence = 0
     re = rescore(base, sc)
-    # recency only, need-led and from published values (k=3, hidden = stand-in 1): Gamma's 4
-    # unserved are published, its 2 recent hidden -> 1 * 1/(4+3); Beta's and Alpha's counts
-    # are all hidden -> need 1/4 * recency 1/(1+3), the same for both whatever they hold
+    # recency only, need-led and from published values (k=3, hidden = stand-in 1): every count
+    # of this tiny table is hidden (see test_counts_by_hand), so all four villages score the
+    # same, 100 * need 1/4 * recency 1/(1+3) / ... whatever they hold (Beta and Gamma have 2
+    # recent unserved, Alpha and Delta 0)
     r = re.kelurahan.set_index("nama")
-    assert r.loc["Gamma", "score"] == pytest.approx(100 / 7)
-    assert r.loc["Beta", "score"] == pytest.approx(6.25)
-    assert r.loc["Alpha", "score"] == pytest.approx(6.25)
+    assert r["score"].nunique() == 1 and r.loc["Gamma", "score"] == pytest.approx(25.0)
+    assert r.loc["Gamma", "unserved_recent"] == 2 and r.loc["Alpha", "unserved_recent"] == 0
     assert (
         re.kelurahan["clients"].tolist()
         == base.kelurahan.set_index("kode").loc[re.kelurahan["kode"], "clients"].tolist()

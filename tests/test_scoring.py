@@ -107,7 +107,14 @@ def test_reasons_use_published_labels_only():
     # D has 2 unserved: hidden, and so is the 10 it would be recovered from
     assert "* dari * klien belum terlayani" in out.loc[3, "reason_id"]
     assert "2 " not in out.loc[3, "reason_en"].split(")", 1)[1]
-    assert "10 of 20 clients unserved (50%)" in out.loc[0, "reason_en"]
+    # every reason quotes the counts as published (on this 4-row table the attacker's audit
+    # hides them all: with A's 10 published, D's 2 would follow from the published total)
+    from ibm_geo.privacy import public_table
+
+    pub = public_table(t.assign(score=out["score"]), 5)
+    for i in range(4):
+        quoted = f"{pub.loc[i, 'unserved']} of {pub.loc[i, 'clients']} clients unserved"
+        assert quoted in out.loc[i, "reason_en"]
     assert "2023-2025" in out.loc[0, "reason_en"]
     # the score quoted in the text is the score of the row, rounded as the tables round it
     assert f"score {out.loc[0, 'score']:.1f}" in out.loc[0, "reason_en"]
