@@ -54,6 +54,121 @@ register(
     }
 )
 
+
+#: help of the main commands and click's frame words, in both languages (issue 14): the
+#: English texts in the code below are the ``en`` side; ``_localize_help`` swaps in ``id``
+register(
+    {
+        "help.frame.usage": {"id": "Penggunaan: ", "en": "Usage: "},
+        "help.frame.options": {"id": "Opsi", "en": "Options"},
+        "help.frame.commands": {"id": "Perintah", "en": "Commands"},
+        "help.frame.arguments": {"id": "Argumen", "en": "Arguments"},
+        "help.frame.help": {
+            "id": "Tampilkan pesan ini lalu keluar.",
+            "en": "Show this message and exit.",
+        },
+        "help.frame.default": {"id": "[bawaan: {}]", "en": "[default: {}]"},
+        "help.frame.required": {"id": "[wajib]", "en": "[required]"},
+        "help.ibm-geo": {
+            "id": "ibm-geo: temukan kelurahan/desa dengan klien terbanyak yang belum mendapat "
+            "pendampingan pascarehabilitasi,\ndan rencanakan di mana merekrut Agen Pemulihan."
+            "\n\nContoh (data demo bawaan):\n\n"
+            "  ibm-geo analyze --boundaries data/boundaries/bali_selatan_demo.geojson \\\n"
+            "      --clients data/clients/klien_demo.csv --agents data/clients/agen_demo.csv \\\n"
+            "      --service-points data/clients/layanan_demo.xlsx --out out/",
+        },
+        "help.ibm-geo --lang": {
+            "id": "Bahasa pesan: id (Bahasa Indonesia, bawaan) atau en. Juga IBM_GEO_LANG.",
+        },
+        "help.analyze": {
+            "id": "Urutkan kelurahan menurut kebutuhan yang belum terpenuhi dan tulis "
+            "ranking.csv/.xlsx, matches.csv, data_quality.csv, results.geojson dan map.html ke "
+            "OUT. Setiap ekspor hanya berisi agregat per kelurahan; jumlah di bawah ambang "
+            "penyembunyian k (bawaan 5), dan sel yang dapat mengungkapnya, disembunyikan.",
+        },
+        "help.plan": {
+            "id": "Analisis, lalu usulkan di mana merekrut kelompok Agen Pemulihan baru dan desa "
+            "percontohan (satu per BNNK secara bawaan). Menulis berkas analisis ditambah "
+            "plan.csv, pilots.csv, curve.csv, map.png, map_a4.pdf dan rakor.pptx, serta "
+            "menambahkan lokasi dan desa percontohan ke map.html.",
+        },
+        "help.why-not": {
+            "id": "Mengapa sebuah desa tidak diusulkan sebagai lokasi rekrutmen atau desa "
+            "percontohan? Menjalankan analisis dan rencana skenario lalu menuliskan alasannya "
+            "dengan kata-kata sederhana (hanya angka yang dipublikasikan).",
+        },
+        "help.scenario": {
+            "id": "Tampilkan skenario bawaan, untuk diubah lalu dipakai dengan --scenario.",
+        },
+        "help.demo": {
+            "id": "Jalankan analisis dan rencana pada data demo bawaan (klien sintetis, batas "
+            "wilayah perkiraan).",
+        },
+        "help.--boundaries": {
+            "id": "Poligon kelurahan/desa: GeoJSON, GeoPackage, Shapefile (zip), GeoParquet atau "
+            "dump .sql wilayah_boundaries.",
+        },
+        "help.--clients": {"id": "Daftar klien (CSV atau XLSX)."},
+        "help.--agents": {"id": "Daftar Agen Pemulihan (CSV atau XLSX)."},
+        "help.--service-points": {
+            "id": "Kantor BNNP/BNNK, klinik, IPWL, puskesmas (CSV atau XLSX).",
+        },
+        "help.--scenario": {
+            "id": "Berkas skenario (TOML atau JSON) berisi bobot, radius, kapasitas, ambang "
+            "penyembunyian k, filter. Tulis nilai bawaan dengan `ibm-geo scenario > "
+            "skenario.toml`.",
+        },
+        "help.--out": {
+            "id": "Folder hasil (dibuat). Hanya ditulis bila semuanya berhasil: proses yang gagal "
+            "membiarkannya seperti semula.",
+        },
+        "help.--sheet": {
+            "id": "Lembar buku kerja klien/agen/titik layanan yang dibaca bila lembarnya berisi "
+            "tabel berbeda (bawaan: setiap lembar dengan tajuk yang sama).",
+        },
+        "help.--layer": {"id": "Lapisan GeoPackage berlapis yang berisi poligon desa."},
+        "help.--roads": {
+            "id": "Ekstrak OpenStreetMap (.osm.pbf, .osm, .osm.bz2): jangkauan, dist_nearest_m "
+            "dan rencana memakai perjalanan lewat jalan, bukan garis lurus.",
+        },
+        "help.--travel": {
+            "id": "motor (sepeda motor, bawaan) atau walk (jalan kaki); dengan --roads."
+        },
+        "help.--targets": {
+            "id": "Target per kantor (CSV/XLSX: wilayah, tahun, indikator, target; indikator "
+            "rehab|pascarehab|agen|desa_ibm). Menambahkan progress.csv, trend.csv, summary.csv, "
+            "trend.png.",
+        },
+        "help.--previous": {
+            "id": "results.geojson atau ranking.xlsx dari proses rakor terakhir: menambahkan "
+            "change.csv dan change.geojson (apa yang berubah per unit dan per kab/kota).",
+        },
+        "help.--per-kecamatan": {
+            "id": "summary.csv juga berisi satu baris per kecamatan di bawah setiap kab/kota "
+            "(dilindungi seperti tabel pemantauan lainnya).",
+        },
+        "help.--per-rw": {
+            "id": "rw.csv: klien dan yang belum terlayani per RW di setiap kelurahan yang baris "
+            "kliennya memuat RW (hanya tabel; dilindungi seperti setiap jumlah).",
+        },
+        "help.--no-map": {"id": "Lewati map.html (wilayah sangat luas)."},
+        "help.--groups": {
+            "id": "Jumlah kelompok agen baru yang direkrut (menggantikan nilai skenario).",
+        },
+        "help.--model": {
+            "id": "mclp (klien terjangkau terbanyak dengan p kelompok), lscp (kelompok paling "
+            "sedikit untuk target cakupan) atau pmedian.",
+        },
+        "help.--budget": {"id": "Anggaran rekrutmen (satuan sama dengan cost_per_site)."},
+        "help.--kelurahan": {"id": "Nama (seperti tertulis) atau kode desa."},
+        "help.--kecamatan": {"id": "Kecamatan, bila beberapa desa memiliki nama yang sama."},
+        "help.why-not --lang": {
+            "id": "id (Bahasa Indonesia) atau en; bawaan: ibm-geo --lang.",
+        },
+        "help.--format": {"id": "toml atau json"},
+    }
+)
+
 #: the language of this run, set by the error boundary from --lang / IBM_GEO_LANG
 _RUN_LANG = {"lang": "id"}
 
@@ -114,22 +229,68 @@ def _say(err: IbmGeoError, lang: str) -> None:
     typer.echo(t("cli.error", lang, message=err.message(lang)), err=True)
 
 
+def _swap(obj: Any, key: str, lang: str) -> None:
+    """Put the help of ``key`` in ``lang`` on ``obj`` (a command or option). The English text
+    written in the code becomes the key's ``en`` side on first sight, so a key registered
+    only in Indonesian still switches back with ``--lang en`` in the same process (tests)."""
+    if t(key, lang) == key:
+        return
+    if t(key, "en") == t(key, "id") and getattr(obj, "help", None) and lang == "id":
+        register({key: {"en": obj.help}})
+    obj.help = t(key, lang)
+
+
 def _localize_help(group: Any, lang: str, path: tuple[str, ...] = ()) -> None:
     """Help of every command and option in the run's language, from the registered
     ``help.<command path>`` / ``help.<command path> <--option>`` texts (else the shared
-    ``help.<--option>``); commands without such texts keep their English help."""
+    ``help.<--option>``); commands without such texts keep their English help. The
+    ``--help`` option itself reads ``help.frame.help``."""
     for name, cmd in (getattr(group, "commands", None) or {}).items():
         here = (*path, name)
         key = "help." + " ".join(here)
-        if t(key, lang) != key:
-            cmd.help = t(key, lang)
-        for param in getattr(cmd, "params", []):
-            opt = max(getattr(param, "opts", None) or [""], key=len)
-            for k in (f"{key} {opt}", f"help.{opt}"):
-                if opt and t(k, lang) != k:
-                    param.help = t(k, lang)
-                    break
+        _swap(cmd, key, lang)
+        _localize_params(cmd, key, lang)
         _localize_help(cmd, lang, here)
+
+
+def _localize_params(cmd: Any, key: str, lang: str) -> None:
+    from typer._click.core import Context
+
+    help_opt = cmd.get_help_option(Context(cmd))
+    if help_opt is not None:
+        help_opt.help = t("help.frame.help", lang)
+    for param in getattr(cmd, "params", []):
+        opt = max(getattr(param, "opts", None) or [""], key=len)
+        for k in (f"{key} {opt}", f"help.{opt}"):
+            if opt and t(k, lang) != k:
+                _swap(param, k, lang)
+                break
+
+
+def _localize_frame(lang: str) -> None:
+    """click's and typer's own words around the help (Usage, Options, Commands, Arguments,
+    [default], [required]) in the run's language: one place for every command, main and office."""
+    from typer import rich_utils
+    from typer._click import formatting
+
+    rich_utils.OPTIONS_PANEL_TITLE = t("help.frame.options", lang)
+    rich_utils.COMMANDS_PANEL_TITLE = t("help.frame.commands", lang)
+    rich_utils.ARGUMENTS_PANEL_TITLE = t("help.frame.arguments", lang)
+    rich_utils.DEFAULT_STRING = t("help.frame.default", lang)
+    rich_utils.REQUIRED_LONG_STRING = t("help.frame.required", lang)
+    _USAGE["prefix"] = t("help.frame.usage", lang)
+    if not getattr(formatting.HelpFormatter.write_usage, "_ibm_geo", False):
+        plain = formatting.HelpFormatter.write_usage
+
+        def write_usage(self: Any, prog: str, args: str = "", prefix: str | None = None) -> None:
+            plain(self, prog, args, _USAGE["prefix"] if prefix is None else prefix)
+
+        write_usage._ibm_geo = True  # type: ignore[attr-defined]
+        formatting.HelpFormatter.write_usage = write_usage  # type: ignore[method-assign]
+
+
+#: the "Usage: " prefix of this run's help (set by _localize_frame)
+_USAGE = {"prefix": "Usage: "}
 
 
 class _Boundary(TyperGroup):
@@ -141,6 +302,9 @@ class _Boundary(TyperGroup):
         lang = _lang_from(argv)
         _RUN_LANG["lang"] = lang
         command = next((a for a in argv if not a.startswith("-")), "")
+        _localize_frame(lang)
+        _swap(self, "help.ibm-geo", lang)
+        _localize_params(self, "help.ibm-geo", lang)
         _localize_help(self, lang)
         try:
             rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)

@@ -1,5 +1,6 @@
 """The CLI contract documented in the README: files written, aggregates only, exit codes."""
 
+import os
 import subprocess
 import sys
 
@@ -122,11 +123,15 @@ def test_unusable_input_exits_nonzero_with_one_line(tmp_path):
 
 
 def test_module_entry_point_help():
+    env = {k: v for k, v in os.environ.items() if k != "IBM_GEO_LANG"}
     p = subprocess.run(
-        [sys.executable, "-m", "ibm_geo", "analyze", "--help"], capture_output=True, text=True
+        [sys.executable, "-m", "ibm_geo", "analyze", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
     )
     assert p.returncode == 0
-    assert "--boundaries" in p.stdout and "hidden" in p.stdout
+    assert "--boundaries" in p.stdout and "disembunyikan" in p.stdout
 
 
 def test_plan_writes_plan_pilots_and_rakor_files(tmp_path):
@@ -308,3 +313,25 @@ def test_plan_with_targets_previous_per_kecamatan_per_rw_end_to_end(tmp_path):
     for code, row in kab.iterrows():
         if any(k.startswith(code + ".") for k in before_hidden):
             assert row["unserved_before"] == "*" and row["change"] == "*", code
+
+
+def test_main_help_in_indonesian_by_default_and_english_with_lang_en(monkeypatch):
+    """`ibm-geo --help` and `ibm-geo plan --help`: click's frame words and the texts follow
+    the language (issue 14)."""
+    monkeypatch.delenv("IBM_GEO_LANG", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    english = ("Usage:", "Options", "Show this message", "Commands")
+    for args, words in (
+        (["--help"], ["Penggunaan:", "Opsi", "Perintah", "Tampilkan pesan ini lalu keluar."]),
+        (["plan", "--help"], ["Penggunaan:", "Opsi", "Daftar klien (CSV atau XLSX).", "[wajib]"]),
+    ):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 0, res.output
+        assert all(w in res.output for w in words), res.output
+        assert not any(w in res.output for w in english), res.output
+        res = runner.invoke(app, ["--lang", "en", *args])
+        assert res.exit_code == 0, res.output
+        assert all(w in res.output for w in ("Usage:", "Options", "Show this message")), res.output
+        assert "Penggunaan" not in res.output and "Opsi" not in res.output
+    res = runner.invoke(app, ["--lang", "en", "plan", "--help"])
+    assert "Client list (CSV or XLSX)." in res.output and "[required]" in res.output
