@@ -696,6 +696,7 @@ def step_score(result, sc: Scenario) -> None:
         top["priority_label"] = labels.head(n).to_numpy()
     top["score"] = top["score"].round(1)
     top["stability"] = (top["stability"] * 100).round(0)
+    top = app_inputs.decimals_as_text(top, L(), {"score": 1, "stability": 0})
     names = {c: t(f"field.{c}", L()) for c in cols}
     names.update(stability=t("field.stability", L()) + " (%)", **{reason: t("field.reason", L())})
     st.dataframe(top.rename(columns=names), hide_index=True, width="stretch", key="top_table")
@@ -826,11 +827,14 @@ def show_plan(result, sc: Scenario, plan) -> None:
 
 
 def pretty(df: pd.DataFrame) -> pd.DataFrame:
-    """Readable column names (i18n ``field.*``) and rounded numbers for display only."""
+    """Readable column names (i18n ``field.*``) and rounded numbers for display only
+    (``2,45`` in Indonesian)."""
     out = df.copy()
+    places = {c: 0 if c.endswith("_m") else 2 for c in out.columns}
     for c in out.columns:
         if pd.api.types.is_float_dtype(out[c]):
-            out[c] = out[c].round(0 if c.endswith("_m") else 2)
+            out[c] = out[c].round(places[c])
+    out = app_inputs.decimals_as_text(out, L(), places)
     reason = "reason_id" if L() == "id" else "reason_en"
     out = out.drop(columns=[c for c in ("reason_id", "reason_en") if c != reason and c in out])
     if "solver" in out:  # the machine line ("highs (Optimal, gap 0.00%)") as the CLI says it

@@ -52,6 +52,8 @@ def unit_table(cmp: pd.DataFrame, lang: str = "id") -> pd.DataFrame:
         col = cmp[c]
         if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
             col = col.map(lambda v: _cell(v, lang) if v is not None else "–")
+        elif lang == "id" and pd.api.types.is_float_dtype(col):  # 65,4: Streamlit writes 65.4
+            col = col.map(lambda v: _cell(v, lang))
         label = t(f"cmp.c.{c}", lang)
         out[label if label != f"cmp.c.{c}" else c] = col
     return out

@@ -180,3 +180,17 @@ def md_escape(text: object) -> str:
 
 def unit_label(row: pd.Series) -> str:
     return f"{row['rank']}. {row['nama']} ({row['kecamatan']}, {row['kab_kota']})"
+
+
+def decimals_as_text(df: pd.DataFrame, lang: str, decimals: dict[str, int]) -> pd.DataFrame:
+    """Float columns written as an Indonesian reader writes them (``65,4``) when ``lang`` is
+    ``id``: Streamlit draws floats with a decimal point whatever the language. Shown tables
+    are already in rank order, so text columns lose no sorting anyone relies on; ``en`` keeps
+    numbers (sortable, already in the reader's notation)."""
+    if lang != "id":
+        return df
+    out = df.copy()
+    for c, d in decimals.items():
+        if c in out and pd.api.types.is_float_dtype(out[c]):
+            out[c] = [fmt_num(v, lang, d) for v in out[c]]
+    return out

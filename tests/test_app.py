@@ -203,7 +203,7 @@ def test_compare_two_saved_scenarios(at, demo_result):
     change = "Perubahan peringkat (+ = naik)"
     cmp = frame_with(at, change)
     assert len(cmp) == len(demo_result.kelurahan)
-    assert (cmp[change] != 0).any()  # the distance-only weighting reorders villages
+    assert (cmp[change].astype(str) != "0").any()  # the distance-only weighting reorders
     top_b = at.session_state["_top"][0]
     assert int(cmp.loc[cmp["Kode"] == top_b, "Peringkat B"].iloc[0]) == 1
 
@@ -214,6 +214,7 @@ def test_english_labels(at):
     assert any("synthetic" in i.value for i in at.info)
     table = frame_with(at, "Stability (%)")
     assert "Rank" in table.columns
+    assert pd.api.types.is_float_dtype(table["Score"])  # English keeps numbers (sortable)
     assert set(table["Priority"]) <= {"Very low", "Low", "Medium", "High", "Very high"}
 
 
@@ -641,6 +642,17 @@ def test_unit_figures_in_indonesian_number_format(at, demo_result):
     top = demo_result.kelurahan.iloc[0]
     score = next(m.value for m in at.metric if m.label == "Skor")
     assert score == f"{top['score']:.1f}".replace(".", ",")
+
+
+def test_score_table_writes_decimals_with_a_comma_in_indonesian(at, demo_result):
+    """Issue 14: Streamlit draws floats as 65.4; an Indonesian reader reads 65,4."""
+    goto(at, "score")
+    table = frame_with(at, "Stabilitas (%)")
+    top = demo_result.kelurahan.head(10)
+    want = [f"{round(v, 1):.1f}".replace(".", ",") for v in top["score"]]
+    assert table["Skor"].tolist() == want and all("," in v for v in want)
+    stability = table["Stabilitas (%)"].tolist()  # whole percents, no "83.0"
+    assert all(v.isdigit() and 0 <= int(v) <= 100 for v in stability), stability
 
 
 def test_on_screen_tables_show_counts_as_published(at, demo_result):
