@@ -235,7 +235,7 @@ def _swap(obj: Any, key: str, lang: str) -> None:
     only in Indonesian still switches back with ``--lang en`` in the same process (tests)."""
     if t(key, lang) == key:
         return
-    if t(key, "en") == t(key, "id") and getattr(obj, "help", None) and lang == "id":
+    if t(key, "en") == t(key, "id") and getattr(obj, "help", None):
         register({key: {"en": obj.help}})
     obj.help = t(key, lang)
 

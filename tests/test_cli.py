@@ -132,6 +132,14 @@ def test_module_entry_point_help():
     )
     assert p.returncode == 0
     assert "--boundaries" in p.stdout and "disembunyikan" in p.stdout
+    # English first in a fresh process: the code's English help, not the Indonesian fallback
+    p = subprocess.run(
+        [sys.executable, "-m", "ibm_geo", "--lang", "en", "analyze", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert p.returncode == 0 and "Client list" in p.stdout and "Daftar klien" not in p.stdout
 
 
 def test_plan_writes_plan_pilots_and_rakor_files(tmp_path):
