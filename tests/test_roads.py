@@ -253,12 +253,18 @@ def test_errors_are_user_errors(tmp_path):
 
 
 def test_snapping_is_exact_against_shapely(motor):
-    """The KD-tree of segment pieces finds the same nearest distance as shapely's STRtree."""
+    """The grid of segment pieces (and, for points kilometres from any road, the KD-tree behind
+    it) finds the same nearest distance as shapely's STRtree."""
     import shapely
 
     rng = np.random.default_rng(5)
     pts = xy(*np.column_stack([rng.uniform(115.19, 115.245, 400), rng.uniform(-8.69, -8.63, 400)]))
+    # out at sea and inland beyond the extract: 15-31 km from the nearest road
+    far = xy((115.30, -8.80), (115.10, -8.50), (115.217, -8.95), (115.50, -8.66))
+    pts = np.vstack([pts, far])
     snap = motor.snap(pts)
+    np.testing.assert_allclose(snap.dist[-4:], [15_668, 19_186, 30_143, 28_803], atol=1)
+    assert motor._snap_tree is not None  # the far points went to the KD-tree
     lines = shapely.linestrings(
         np.column_stack(
             [motor.x[motor.seg_a], motor.y[motor.seg_a], motor.x[motor.seg_b], motor.y[motor.seg_b]]
@@ -276,6 +282,45 @@ def test_snapping_is_exact_against_shapely(motor):
         motor.y[motor.seg_b[snap.seg]] - motor.y[motor.seg_a[snap.seg]]
     )
     np.testing.assert_allclose(np.hypot(px - pts[:, 0], py - pts[:, 1]), d, atol=1e-6)
+
+
+def test_snap_grid_settles_within_its_rings_or_leaves_the_point():
+    """The compiled grid search against brute force over every segment: a point whose nearest
+    segment can lie beyond the rings searched is left unsettled (-1), never snapped wrongly."""
+    from ibm_geo.roads.snapping import build_grid, snap_points
+
+    rng = np.random.default_rng(12)
+    # 300 segments of 5-600 m in a 4 x 4 km square, some of them points (a = b)
+    x = rng.uniform(0, 4000, 600)
+    y = rng.uniform(0, 4000, 600)
+    a = np.arange(0, 600, 2)
+    b = a + 1
+    ang = rng.uniform(0, 2 * np.pi, 300)
+    ln = np.where(rng.random(300) < 0.05, 0.0, rng.uniform(5, 600, 300))
+    x[b], y[b] = x[a] + ln * np.cos(ang), y[a] + ln * np.sin(ang)
+    g = build_grid(x, y, a, b, 100.0)
+    assert g.half <= 50.0 + 1e-5
+    px = rng.uniform(-3000, 7000, 2000)
+    py = rng.uniform(-3000, 7000, 2000)
+    ax, ay, dx, dy = x[a], y[a], x[b] - x[a], y[b] - y[a]
+    ll = dx * dx + dy * dy
+    t = np.clip(((px[:, None] - ax) * dx + (py[:, None] - ay) * dy) / np.where(ll > 0, ll, 1), 0, 1)
+    d = np.hypot(px[:, None] - (ax + t * dx), py[:, None] - (ay + t * dy))
+    best = d.min(axis=1)
+    for rings in (2, 80):
+        s, f, dist = snap_points(
+            px, py, g.x0, g.y0, g.cell, g.ny, g.keys, g.ptr, g.seg, g.ends, g.half, rings
+        )
+        done = s >= 0
+        np.testing.assert_allclose(dist[done], best[done], atol=1e-9)
+        np.testing.assert_allclose(d[np.flatnonzero(done), s[done]], best[done], atol=1e-9)
+        np.testing.assert_allclose(f[done], t[np.flatnonzero(done), s[done]], atol=1e-12)
+        # a point settles once its nearest road plus half a piece lies inside the rings
+        assert (best[~done] + g.half > rings * 100.0 - 1e-9).all()
+        if rings == 2:
+            assert 0 < done.sum() < 2000
+        else:
+            assert done.all()
 
 
 def test_way_cut_where_a_node_is_missing_from_a_clipped_extract(tmp_path):

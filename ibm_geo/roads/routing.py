@@ -22,11 +22,13 @@ import scipy.sparse as sp
 
 from .dijkstra import bounded_pairs
 from .profiles import ACCESS_SPEED_KMH, FERRY_SPEED_KMH
+from .snapping import PieceGrid, build_grid, pieces, snap_points
 
 _EPS = 1e-6  # road segments between nodes at the same position still get a (tiny) length
 _THREADS = 4  # searches in parallel at most (each holds distances for every road node)
 _PER_THREAD = 64  # sources below which a second thread costs more than it saves
 _PIECE = 250.0  # snapping index: segments cut into pieces of at most this many metres
+_RINGS = 16  # grid cells (of _PIECE m) around a point searched before the far-point KD-tree
 
 
 @dataclass(frozen=True)
@@ -134,21 +136,22 @@ class RoadGraph:
         np.cumsum(np.bincount(u, minlength=self.n), out=self.indptr[1:])
         self.indices = v.astype(np.int32)
         self.n_edges = len(v)
-        self._snap_index = None
+        self._snap_index: PieceGrid | None = None
+        self._snap_tree = None  # KD-tree for points far from every road, built when needed
         # search state reused across calls (see _search): work arrays per thread, attachments
         self._lock = threading.Lock()
         self._busy = threading.Lock()
         self._free: list[tuple[np.ndarray, ...]] = []
         self._attach = (np.zeros(self.n, dtype=np.int64), np.zeros(self.n, dtype=np.int64))
-        self._snap_tree()  # part of building: every use snaps points first
+        self._snap_grid()  # part of building: every use snaps points first
 
     # -- snapping ------------------------------------------------------------------------------
     def snap(self, xy: np.ndarray) -> Snap:
         """Nearest segment of every point (metric x/y); NaN rows get segment -1.
 
-        Exact, on a KD-tree of the midpoints of segment pieces no longer than ``_PIECE`` m: the
-        nearest segment has a piece whose midpoint lies within (best distance found + half a
-        piece), so the k nearest midpoints decide once the k-th lies beyond it (else k grows).
+        Exact: a grid of segment pieces (:mod:`ibm_geo.roads.snapping`, compiled) settles points
+        within ``_RINGS`` cells of a road; the rest (far from every road) go to a KD-tree of the
+        same pieces' midpoints, built the first time such a point comes.
         """
         xy = np.asarray(xy, dtype=float).reshape(-1, 2)
         n = len(xy)
@@ -158,25 +161,43 @@ class RoadGraph:
         ok = np.flatnonzero(np.isfinite(xy).all(axis=1))
         if len(ok) == 0 or len(self.seg_a) == 0:
             return Snap(seg, frac, dist)
-        tree, piece_seg, half = self._snap_tree()
+        g = self._snap_grid()
+        s, t, d = snap_points(
+            np.ascontiguousarray(xy[ok, 0]), np.ascontiguousarray(xy[ok, 1]), g.x0, g.y0, g.cell,
+            g.ny, g.keys, g.ptr, g.seg, g.ends, g.half, _RINGS,
+        )  # fmt: skip
+        seg[ok], frac[ok], dist[ok] = s, t, d
+        far = ok[s < 0]
+        if len(far):
+            seg[far], frac[far], dist[far] = self._snap_far(xy[far])
+        return Snap(seg, frac, dist)
+
+    def _snap_far(self, p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Points beyond the grid's rings: the k nearest midpoints of a KD-tree decide once the
+        k-th lies beyond the ball that must hold the nearest piece (else k grows)."""
+        if self._snap_tree is None:
+            from scipy.spatial import cKDTree
+
+            piece_seg, mx, my, half = pieces(self.x, self.y, self.seg_a, self.seg_b, _PIECE)
+            tree = cKDTree(np.column_stack([mx, my]), balanced_tree=False, compact_nodes=False)
+            self._snap_tree = (tree, piece_seg, half)
+        tree, piece_seg, half = self._snap_tree
         m = len(piece_seg)
-        best_s = np.zeros(len(ok), dtype=np.int64)
-        best_d, best_t = np.zeros(len(ok)), np.zeros(len(ok))
-        rows, k = np.arange(len(ok)), min(16, m)
+        best_s = np.zeros(len(p), dtype=np.int64)
+        best_d, best_t = np.zeros(len(p)), np.zeros(len(p))
+        rows, k = np.arange(len(p)), min(16, m)
         while len(rows):
-            p = xy[ok[rows]]
-            dd, ii = tree.query(p, k=k)
-            dd, ii = dd.reshape(len(p), k), ii.reshape(len(p), k)
+            q = p[rows]
+            dd, ii = tree.query(q, k=k)
+            dd, ii = dd.reshape(len(q), k), ii.reshape(len(q), k)
             cand = piece_seg[ii]
-            d, t = self._seg_dist(p[:, None, :], cand)
+            d, t = self._seg_dist(q[:, None, :], cand)
             j = np.argmin(d, axis=1)
-            r = np.arange(len(p))
+            r = np.arange(len(q))
             best_s[rows], best_d[rows], best_t[rows] = cand[r, j], d[r, j], t[r, j]
-            # sure when the k-th midpoint lies beyond the ball that must hold the nearest piece
             rows = rows[(dd[:, -1] <= d[r, j] + half) & (k < m)]
             k = min(4 * k, m)
-        seg[ok], dist[ok], frac[ok] = best_s, best_d, best_t
-        return Snap(seg, frac, dist)
+        return best_s, best_t, best_d
 
     def _seg_dist(self, p: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Distance from points ``p`` to segments ``s`` (broadcast) and the position along them."""
@@ -191,20 +212,9 @@ class RoadGraph:
         )
         return np.hypot(px - (ax + t * dx), py - (ay + t * dy)), t
 
-    def _snap_tree(self):
+    def _snap_grid(self) -> PieceGrid:
         if self._snap_index is None:
-            from scipy.spatial import cKDTree
-
-            k = np.maximum(np.ceil(self.seg_len / _PIECE), 1).astype(np.int64)
-            piece_seg = np.repeat(np.arange(len(k)), k)
-            j = np.arange(len(piece_seg)) - np.repeat(np.cumsum(k) - k, k)
-            tm = (j + 0.5) / k[piece_seg]
-            a, b = self.seg_a[piece_seg], self.seg_b[piece_seg]
-            mx = self.x[a] + tm * (self.x[b] - self.x[a])
-            my = self.y[a] + tm * (self.y[b] - self.y[a])
-            half = float(np.max(0.5 * self.seg_len / k)) + 1e-6
-            tree = cKDTree(np.column_stack([mx, my]), balanced_tree=False, compact_nodes=False)
-            self._snap_index = (tree, piece_seg, half)
+            self._snap_index = build_grid(self.x, self.y, self.seg_a, self.seg_b, _PIECE)
         return self._snap_index
 
     # -- augmented graphs ----------------------------------------------------------------------
