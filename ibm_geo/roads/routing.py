@@ -162,9 +162,11 @@ class RoadGraph:
         if len(ok) == 0 or len(self.seg_a) == 0:
             return Snap(seg, frac, dist)
         g = self._snap_grid()
+        # in grid order: neighbouring points read the same cells while they are in the cache
+        ok = ok[_z_order(xy[ok, 0], xy[ok, 1])]
         s, t, d = snap_points(
-            np.ascontiguousarray(xy[ok, 0]), np.ascontiguousarray(xy[ok, 1]), g.x0, g.y0, g.cell,
-            g.ny, g.keys, g.ptr, g.seg, g.ends, g.half, _RINGS,
+            xy[ok, 0].copy(), xy[ok, 1].copy(), g.x0, g.y0, g.cell, g.ny, g.keys, g.ptr, g.seg,
+            g.ends, g.half, _RINGS,
         )  # fmt: skip
         seg[ok], frac[ok], dist[ok] = s, t, d
         far = ok[s < 0]
