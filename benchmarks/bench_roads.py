@@ -14,7 +14,8 @@ written as a real .osm.pbf with pyosmium in a child process (not timed, not in t
   the same load of a shared machine, medians of REPEATS rounds:
   - pandana (pip ``pandana``, contraction hierarchies in C++, OpenMP): its preprocessing timed
     once, then ``nodes_in_range`` from the snapped road node of all 816 sources (its C++ call
-    alone, and the whole API call that returns a DataFrame); BENCH_PANDANA=0 skips it;
+    alone, and the whole API call that returns a DataFrame); its preprocessing of this graph
+    takes over 30 min on the shared 2-core machine; BENCH_PANDANA=0 skips it;
   - networkx bounded Dijkstra (``cutoff``) from the snapped road node of a fixed sample of the
     816 sources, scaled to all sources.
   Peers are given road nodes and find no targets; ibm_geo's figure includes snapping every point
