@@ -503,6 +503,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {seconds} detik.",
         "en": "Too many failed sign-ins. Try again in {seconds} seconds.",
     },
+    "office.setup_token": {
+        "id": "Token penyiapan salah atau kedaluwarsa (berlaku {hours} jam). Jalankan "
+        "'ibm-geo office init' di server untuk token baru.",
+        "en": "Wrong or expired setup token (valid {hours} hours). Run 'ibm-geo office init' on "
+        "the server for a new one.",
+    },
+    "office.setup_done": {
+        "id": "Kantor ini sudah memiliki admin; masuk dengan akun admin itu.",
+        "en": "This office already has an admin; sign in with that account.",
+    },
+    "office.setup_weak_password": {
+        "id": "Kata sandi admin terlalu lemah: minimal {n} karakter dari tiga jenis (huruf kecil, "
+        "huruf besar, angka, simbol) atau kalimat sandi {long} karakter, tanpa nama pengguna.",
+        "en": "Admin password too weak: at least {n} characters of three kinds (lower case, upper "
+        "case, digits, symbols) or a passphrase of {long} characters, without the user name.",
+    },
     "office.audit_format": {
         "id": "Format log '{value}' tidak dikenal; gunakan csv atau jsonl.",
         "en": "Unknown log format '{value}'; use csv or jsonl.",

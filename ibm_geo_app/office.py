@@ -16,6 +16,7 @@ import streamlit as st
 from ibm_geo.errors import IbmGeoError, UserError
 from ibm_geo.i18n import register, t
 from ibm_geo.office import Office, OfficeSettings, Principal, input_fingerprint
+from ibm_geo.office import setup as office_setup
 from ibm_geo.office.audit import ACTIONS
 from ibm_geo.office.rosters import ROSTER_KINDS
 from ibm_geo.office.scope import scope_joined, scope_scenario
@@ -29,11 +30,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "o.sign_in": {"id": "Masuk", "en": "Sign in"},
     "o.sign_in_oidc": {"id": "Masuk dengan akun kantor", "en": "Sign in with the office account"},
     "o.sign_out": {"id": "Keluar", "en": "Sign out"},
-    "o.no_users": {
-        "id": "Belum ada akun. Admin membuatnya di server: `ibm-geo users add <nama> --role admin`.",
-        "en": "No accounts yet. An admin creates one on the server: "
-        "`ibm-geo users add <name> --role admin`.",
-    },
     "o.no_role": {
         "id": "Akun {user} tidak memiliki peran di kantor ini. Minta admin BNNP menambahkan Anda.",
         "en": "Account {user} has no role in this office. Ask the BNNP admin to add you.",
@@ -85,6 +81,20 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "o.retention": {"id": "Masa simpan daftar klien (hari)", "en": "Roster retention (days)"},
     "o.apply": {"id": "Terapkan", "en": "Apply"},
+    "o.setup_title": {"id": "Siapkan admin pertama", "en": "Set up the first admin"},
+    "o.setup_intro": {
+        "id": "Kantor ini belum memiliki admin. Masukkan token penyiapan sekali pakai yang "
+        "dicetak oleh `ibm-geo office init` di server, lalu buat akun admin BNNP.",
+        "en": "This office has no admin yet. Enter the one-time setup token printed by "
+        "`ibm-geo office init` on the server, then create the BNNP admin account.",
+    },
+    "o.setup_token": {"id": "Token penyiapan", "en": "Setup token"},
+    "o.password_again": {"id": "Ulangi kata sandi", "en": "Repeat the password"},
+    "o.setup_create": {"id": "Buat admin", "en": "Create admin"},
+    "o.password_mismatch": {
+        "id": "Kedua kata sandi tidak sama.",
+        "en": "The two passwords differ.",
+    },
 }
 register(TEXTS)
 DOWNLOAD_KEYS = (
@@ -152,10 +162,11 @@ def gate(lang: str) -> Principal | None:
             return None
         ss["principal"] = p
         return p
+    if not office_setup.has_admin(office.engine):
+        setup_page(office, lang)
+        if office.accounts.count() == 0:
+            return None
     st.title(t("o.login_title", lang))
-    if office.accounts.count() == 0:
-        st.warning(t("o.no_users", lang))
-        return None
     with st.form("office_login"):
         user = st.text_input(t("o.username", lang), key="login_user")
         pw = st.text_input(t("o.password", lang), type="password", key="login_pw")
@@ -168,6 +179,31 @@ def gate(lang: str) -> Principal | None:
             return None
         st.rerun()
     return None
+
+
+def setup_page(office: Office, lang: str) -> None:
+    """The first admin, created with the one-time token of ``ibm-geo office init`` (a token,
+    not the caller's address: behind the proxy every request comes from 127.0.0.1)."""
+    st.title(t("o.setup_title", lang))
+    st.info(t("o.setup_intro", lang))
+    with st.form("office_setup"):
+        token = st.text_input(t("o.setup_token", lang), type="password", key="setup_token")
+        user = st.text_input(t("o.username", lang), key="setup_user")
+        pw = st.text_input(t("o.password", lang), type="password", key="setup_pw")
+        pw2 = st.text_input(t("o.password_again", lang), type="password", key="setup_pw2")
+        go = st.form_submit_button(t("o.setup_create", lang), type="primary")
+    if not go:
+        return
+    if pw != pw2:
+        st.error(t("o.password_mismatch", lang))
+        return
+    try:
+        p = office_setup.create_first_admin(office.accounts, token, user, pw)
+    except IbmGeoError as e:
+        st.error(e.message(lang))
+        return
+    st.session_state["principal"] = p
+    st.rerun()
 
 
 def sidebar_user(p: Principal, lang: str) -> None:

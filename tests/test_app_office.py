@@ -161,3 +161,43 @@ def test_accepted_upload_is_logged_by_hash_and_roster_kept_only_when_on(tmp_path
         k: hashlib.sha256(data).hexdigest() for k, _, data in sources
     }
     assert fps[1]["rows"] == len(joined.clients.table)
+
+
+def test_first_admin_setup_page_with_the_token(tmp_path, monkeypatch):
+    """No admin yet: the app shows the setup page instead of a dead end; a wrong token is
+    refused on the page, the token of `office init` creates the admin, who is then signed in;
+    the page is gone afterwards and the creation is in the audit log."""
+    from ibm_geo.office import setup
+
+    monkeypatch.setenv("IBM_GEO_OFFICE", "1")
+    monkeypatch.setenv("IBM_GEO_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("IBM_GEO_DB_URL", raising=False)
+    o = Office(OfficeSettings.load(env={"IBM_GEO_DATA_DIR": str(tmp_path)}))
+    token = setup.issue_token(o.accounts)
+    at = app()
+    assert at.title[0].value == "Siapkan admin pertama"
+    assert "_summary" not in at.session_state and not at.sidebar.radio
+
+    def submit(tok: str, pw: str, pw2: str | None = None):
+        at.text_input(key="setup_token").input(tok)
+        at.text_input(key="setup_user").input("kepala.it")
+        at.text_input(key="setup_pw").input(pw)
+        at.text_input(key="setup_pw2").input(pw if pw2 is None else pw2)
+        next(b for b in at.button if b.label == "Buat admin").click().run()
+        assert not at.exception, at.exception
+
+    submit("bukan-token", "Kantor-BNNP-2026")
+    assert at.error[0].value.startswith("Token penyiapan salah atau kedaluwarsa")
+    submit(token, "Kantor-BNNP-2026", "Kantor-BNNP-2025")
+    assert at.error[0].value == "Kedua kata sandi tidak sama."
+    submit(token, "kantorbnnp2026")
+    assert at.error[0].value.startswith("Kata sandi admin terlalu lemah")
+    submit(token, "Kantor-BNNP-2026")
+    assert at.session_state["principal"].role == "admin"
+    assert "_summary" in at.session_state  # signed in: the demo analysis ran
+    at2 = app()  # a new session: the setup page is gone, the sign-in page is back
+    assert at2.title[0].value == "Masuk ke ibm-geo"
+    log = o.audit.entries()
+    assert "admin_setup" in log["action"].tolist()
+    assert log.loc[log["action"] == "admin_setup", "actor"].tolist() == ["kepala.it"]
+    o.close()

@@ -45,6 +45,8 @@ ACTIONS = (
     "roster_stored",
     "roster_deleted",
     "audit_exported",
+    "setup_token_issued",
+    "admin_setup",
 )
 
 #: keys allowed in ``details``: a whitelist, so no caller can put data into the log by accident

@@ -122,8 +122,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Every account with role, area, login kind and whether it is active.",
     },
     "help.office init": {
-        "id": "Buat atau perbarui skema basis data (Alembic) dan tampilkan lokasinya.",
-        "en": "Create or upgrade the database schema (Alembic) and print where it is.",
+        "id": "Buat atau perbarui skema basis data (Alembic) dan tampilkan lokasinya; selama "
+        "belum ada admin, cetak juga token penyiapan sekali pakai untuk admin pertama.",
+        "en": "Create or upgrade the database schema (Alembic) and print where it is; while there "
+        "is no admin, also print a one-time setup token for the first admin.",
     },
     "help.office new-key": {
         "id": "Tampilkan kunci enkripsi daftar klien baru (untuk office.roster_keys).",
@@ -165,6 +167,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "office.cli.login.password": {"id": "sandi", "en": "password"},
     "office.cli.login.oidc": {"id": "oidc", "en": "oidc"},
     "office.cli.revision": {"id": "{url} pada revisi {rev}", "en": "{url} at revision {rev}"},
+    "office.cli.setup_token": {
+        "id": "Belum ada admin. Buka aplikasi dan buat admin pertama dengan token penyiapan "
+        "sekali pakai ini (berlaku {hours} jam; menjalankan init lagi menggantinya):\n{token}",
+        "en": "No admin yet. Open the app and create the first admin with this one-time setup "
+        "token (valid {hours} h; running init again replaces it):\n{token}",
+    },
     "office.cli.purged": {
         "id": "{n} daftar klien kedaluwarsa dihapus",
         "en": "deleted {n} expired rosters",
@@ -408,15 +416,20 @@ def users_list(db: DbOpt = None, secrets: SecretsOpt = DEFAULT_SECRETS) -> None:
 # ----------------------------------------------------------------------------------- office
 @office_app.command("init", help=_h("office init"))
 def office_init(db: DbOpt = None, secrets: SecretsOpt = DEFAULT_SECRETS) -> None:
-    """Create or upgrade the database schema (Alembic) and print where it is."""
+    """Create or upgrade the database schema (Alembic) and print where it is. While the office
+    has no admin, also print a one-time setup token for the app's first-admin page."""
+    from .setup import TOKEN_HOURS, issue_token
     from .store import current_revision
 
     try:
         o = _office(db, secrets)
+        token = issue_token(o.accounts)
     except IbmGeoError as e:
         _fail(e)
     url = o.engine.url.render_as_string(hide_password=True)
     _say("revision", url=url, rev=current_revision(o.engine))
+    if token:
+        _say("setup_token", hours=TOKEN_HOURS, token=token)
 
 
 @office_app.command("new-key", help=_h("office new-key"))
