@@ -20,6 +20,7 @@ from ibm_geo.i18n import column_label, t
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
 from ibm_geo.plan import choose_pilots, compare_scenarios, plan_recruitment
 from ibm_geo.privacy import (
+    LEVELS,
     SUPPRESSED_COUNTS,
     is_suppressed,
     public_pilots,
@@ -567,7 +568,7 @@ def step_map(result, sc: Scenario, sites: pd.DataFrame | None = None, key: str =
                 key=f"{key}_pick",
                 on_change=lambda: ss.update(selected_kode=ss[f"{key}_pick"]),
             )
-            shown_counts = on_screen(result.kelurahan, sc.suppression_k).set_index("kode")
+            shown_counts = on_screen_units(result, sc.suppression_k).set_index("kode")
             unit_details(k[k["kode"] == sel].iloc[0], shown_counts.loc[sel])
 
 
@@ -622,6 +623,35 @@ def draw_map(
         st.session_state[f"{key}_last_click"] = kode
         st.session_state["selected_kode"] = kode
         st.rerun()
+
+
+def on_screen_units(result, k: int) -> pd.DataFrame:
+    """:func:`on_screen` of the result's kelurahan table, shared by every session (read-only).
+
+    The suppression was the costliest step of a rerun (about a second on the demo, per new
+    weighting). Which cells it hides depends on the counts and the area hierarchy only, not on
+    the weights, so it runs once per analysis on the rows in ``kode`` order and every weighting
+    of that analysis shows the same hidden cells (``tests/test_app_shared.py`` checks them
+    against :func:`public_table` of each weighting, as its exports publish them)."""
+    lang = L()
+
+    def build() -> pd.DataFrame:
+        kel = result.kelurahan
+        cols = [c for c in SUPPRESSED_COUNTS if c in kel]
+        inputs = ["kode", *(c for _, lv in LEVELS for c in lv), *cols]
+        inputs += [f"_hidden_{c}" for c in cols]
+        canon = kel.sort_values("kode", kind="stable")
+        used = canon[[c for c in dict.fromkeys(inputs) if c in canon]]
+        digest = hashlib.sha256(pd.util.hash_pandas_object(used, index=False).to_numpy())
+        shown = app_serve.shared_by_key(
+            ("on_screen", k, lang, digest.hexdigest()),
+            lambda: on_screen(canon, k)[cols].set_axis(canon["kode"].to_numpy()),
+        )
+        out = kel.copy()
+        out[cols] = shown.loc[kel["kode"].to_numpy()].to_numpy()
+        return out
+
+    return app_serve.shared(result, (k, lang), build, slot="_on_screen_cache")
 
 
 def on_screen(table: pd.DataFrame, k: int) -> pd.DataFrame:
@@ -690,7 +720,7 @@ def step_score(result, sc: Scenario) -> None:
     reason = "reason_id" if L() == "id" else "reason_en"
     cols = ["rank", "nama", "kecamatan", "kab_kota", "score", "priority_label", "unserved"]
     cols += ["clients", "agents_active", "stability", reason]
-    top = on_screen(result.kelurahan, sc.suppression_k).head(n)[cols].copy()
+    top = on_screen_units(result, sc.suppression_k).head(n)[cols].copy()
     if L() != "id":
         labels = class_labels(result.kelurahan["priority_class"], sc.n_classes, L())
         top["priority_label"] = labels.head(n).to_numpy()

@@ -113,7 +113,10 @@ class Planner:
         while True:
             fm = ForwardMsg.FromString(self.ws.recv(timeout=300))
             kind = fm.WhichOneof("type")
-            if kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
+            if kind == "new_session":  # a script run starts (also the one an st.rerun asks for)
+                self.widgets.clear()
+                self.components = 0
+            elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
                 el = fm.delta.new_element
                 et = el.WhichOneof("type")
                 if et in WIDGETS:
@@ -122,6 +125,8 @@ class Planner:
                 elif et in ("component_instance", "iframe"):
                     self.components += 1
             elif kind == "script_finished":
+                if fm.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    continue  # interrupted (st.rerun or a newer message): wait for the real end
                 return time.perf_counter() - t0
 
     def find(self, et: str, label_has: str):
@@ -230,6 +235,11 @@ def main() -> None:
     }
     env.pop("IBM_GEO_DB_URL", None)
     py = sys.executable
+    # an office has its admin (without one the app shows the first-admin setup page)
+    subprocess.run(
+        [py, "-m", "ibm_geo", "users", "add", "admin", "--role", "admin", "--password-stdin"],
+        input=PW + "\n", text=True, env=env, check=True, capture_output=True, cwd=tmp,
+    )  # fmt: skip
     for i in range(n):
         prov, kabs = AREAS[i % len(AREAS)]
         cmd = [
@@ -300,9 +310,13 @@ def main() -> None:
             print(f"first session of area {', '.join(kabs) or prov} (cold): "
                   f"first map {o.get('first_map', float('nan')):.2f} s")  # fmt: skip
 
+        load0 = os.getloadavg()[0]
         t1 = time.perf_counter()
         outs = wave(port, [f"p{i}" for i in range(n)])
         wall = time.perf_counter() - t1
+        print(
+            f"load average (1 min) before / after the wave: {load0:.1f} / {os.getloadavg()[0]:.1f}"
+        )
         cpu1 = proc.cpu_times()
         errs = [o["error"] for o in outs if "error" in o]
         first = [o["first_map"] for o in outs if "first_map" in o]
@@ -336,6 +350,7 @@ def main() -> None:
                 gc.collect()
                 rss_first = rss_mb(proc)
         time.sleep(5)  # sessions closed by the clients are cleaned up by the server
+        print(f"load average (1 min) at the end of the soak: {os.getloadavg()[0]:.1f}")
         rss_end = rss_mb(proc)
         growth = rss_end - (rss_first or rss_end)
         print(

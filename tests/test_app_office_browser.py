@@ -41,6 +41,7 @@ def served(tmp_path_factory):
     data = tmp_path_factory.mktemp("office")
     office = Office(OfficeSettings.load(env={"IBM_GEO_DATA_DIR": str(data)}))
     office.accounts.hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+    office.accounts.add_user("admin", "admin", password=PW)  # else: the first-admin page
     office.accounts.add_user(
         "dps", "perencana", password=PW, provinsi="Bali", kab_kota=["Kota Denpasar"]
     )
