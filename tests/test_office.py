@@ -564,7 +564,7 @@ def test_first_admin_with_the_one_time_token_of_office_init(tmp_path):
         setup.create_first_admin(acc, token, "kedua", STRONG)
     assert e.value.code == "office.setup_done"
     assert setup.issue_token(acc) is None
-    res = CliRunner().invoke(cli_app, ["office", "init", "--db", db, "--lang", "en"])
+    res = CliRunner().invoke(cli_app, ["--lang", "en", "office", "init", "--db", db])
     assert res.exit_code == 0 and "at revision" in res.output and "token" not in res.output
     log = o.audit.entries()
     assert log["action"].tolist() == [
