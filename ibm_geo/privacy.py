@@ -275,7 +275,9 @@ def suppress(
         if n_hidden > audit_limit():
             status = "skipped"
         else:
-            status = _close_pins(vals, masks, parent, costs, row_groups, follows, local_rules)
+            status = _close_pins(
+                vals, masks, parent, costs, row_groups, follows, local_rules, whole_row
+            )
     if info is not None:
         info["audit"] = status
     return masks[0], [(vals[t + 1], masks[t + 1], parent[t]) for t in range(len(codes))]
@@ -303,7 +305,7 @@ def audit_limit() -> int:
         return 20000
 
 
-def _close_pins(vals, masks, parent, costs, row_groups, follows, local_rules) -> str:
+def _close_pins(vals, masks, parent, costs, row_groups, follows, local_rules, whole_row) -> str:
     """Play the attacker (:func:`ibm_geo.privacy_audit.find_pinned`) and hide one more cell
     next to every hidden cell that the published cells still pin, until none is pinned.
     Returns ``"complete"`` (nothing pinned) or ``"incomplete"`` (gave up: stated)."""
@@ -313,7 +315,9 @@ def _close_pins(vals, masks, parent, costs, row_groups, follows, local_rules) ->
     cost_flat = np.concatenate([c.ravel() for c in costs])
     safe: set[int] = set()
     for _ in range(100):
-        pins, rel = find_pinned(vals, masks, parent, row_groups, follows, safe=safe)
+        pins, rel = find_pinned(
+            vals, masks, parent, row_groups, follows, safe=safe, whole_row=whole_row
+        )
         added = 0
         for cell in pins:
             extra = complement_for(rel, int(cell), cost_flat)
@@ -478,9 +482,9 @@ def _level_codes(kelurahan: pd.DataFrame) -> list[tuple[str, np.ndarray, pd.Data
         if not cols:
             out.append((name, np.zeros(n, dtype=np.int64), pd.DataFrame(index=[0])))
             continue
-        keys = kelurahan[cols].astype(object).where(kelurahan[cols].notna(), "")
+        keys = kelurahan[cols].astype(object).where(kelurahan[cols].notna(), "").astype(str)
         tup = pd.MultiIndex.from_frame(keys) if len(cols) > 1 else pd.Index(keys[cols[0]])
-        codes, uniq = pd.factorize(tup)
+        codes, uniq = pd.factorize(tup, sort=True)  # numbering independent of row order
         frame = pd.DataFrame(list(uniq), columns=cols)
         out.append((name, codes.astype(np.int64), frame))
     return out
@@ -503,8 +507,14 @@ def disclose(kelurahan: pd.DataFrame, k: int) -> Disclosure:
     ]
     prot = tuple(idx[c] for c in PROTECTED_COUNTS if c in idx)
     follows = tuple((idx[f], idx[lead]) for f, lead in FOLLOWS.items() if f in idx and lead in idx)
-    lv = _level_codes(kelurahan)
-    arr = np.ascontiguousarray(counts.to_numpy())
+    # canonical row order (by kode): which cell is hidden must not depend on how the table is
+    # sorted (each weighting sorts by its own score), or two exports of one analysis under
+    # different weights would hide different cells and give each other away
+    order = np.arange(len(kelurahan))
+    if "kode" in kelurahan:
+        order = np.argsort(kelurahan["kode"].astype(str).to_numpy(), kind="stable")
+    lv = _level_codes(kelurahan.iloc[order])
+    arr = np.ascontiguousarray(counts.to_numpy()[order])
     level_codes = [np.ascontiguousarray(c) for _, c, _ in lv]
     key = hashlib.sha256(repr((k, cols, arr.shape, audit_limit())).encode())
     for a in (arr, *level_codes):
@@ -517,7 +527,9 @@ def disclose(kelurahan: pd.DataFrame, k: int) -> Disclosure:
     _DISCLOSE_CACHE[key.digest()] = hit  # most recent last
     while len(_DISCLOSE_CACHE) > 8:
         _DISCLOSE_CACHE.pop(next(iter(_DISCLOSE_CACHE)))
-    m, tiers = hit[0].copy(), [(a.copy(), b.copy(), c) for a, b, c in hit[1]]
+    m = np.empty_like(hit[0])
+    m[order] = hit[0]
+    tiers = [(a.copy(), b.copy(), c) for a, b, c in hit[1]]
     levels = {}
     for (name, _, keys), (tot, tm, _) in zip(lv, tiers, strict=True):
         levels[name] = (

@@ -72,10 +72,15 @@ def find_pinned(
     follows: tuple[tuple[int, int], ...] = (),
     seed: int = 0,
     safe: set[int] | None = None,
+    whole_row: int | None = None,
 ) -> tuple[np.ndarray, _Relations]:
     """Cell ids (see :class:`_Relations`) of hidden cells that take one value in every integer
     table agreeing with the published cells. A hidden cell under a published zero total is left
     out: "nobody in this kecamatan has status X" is a statement about the whole kecamatan.
+
+    A hidden 0 in a row whose ``whole_row`` total (clients) is published is left out too: zeros
+    of such a row could have been published (only a small place hides its zeros), so pinning
+    one tells nothing the rules protect; chasing them only spreads suppression over empty rows.
 
     ``safe`` (cell ids, updated in place) carries certificates between calls: hiding more cells
     only adds freedom, so a cell once shown to have two values keeps them."""
@@ -86,6 +91,11 @@ def find_pinned(
     forced = _under_published_zero(vals, masks, parent, rel)
     safe = set() if safe is None else safe
     todo = rel.hidden & ~forced
+    if whole_row is not None:
+        cells = np.arange(len(rel.value))
+        tier_of = np.searchsorted(rel.offset, cells, side="right") - 1
+        row_total = rel.offset[tier_of] + (cells - rel.offset[tier_of]) // rel.ncol * rel.ncol
+        todo &= ~((rel.value == 0) & ~rel.hidden[row_total + whole_row])
     todo[np.fromiter(safe, dtype=np.int64, count=len(safe))] = False
     ub = float(max(int(rel.value.max()), 1))
     rng = np.random.default_rng(seed)

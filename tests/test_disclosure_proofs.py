@@ -214,6 +214,11 @@ def inversion_ranges(kel: pd.DataFrame, k: int):
         _, tot, tm = d.levels[name]
         zero = (tot.to_numpy() == 0) & ~tm.to_numpy()
         forced_zero |= zero[codes][m]
+    # a 0 of a village whose client count is published is no secret either: rule 2 hides the
+    # zeros of small places only (a larger village's zeros are published as they are)
+    if "clients" in idx:
+        published_row = ~m[:, idx["clients"]]
+        forced_zero |= (v == 0)[m] & np.broadcast_to(published_row[:, None], m.shape)[m]
     return truth, lo_b, hi_b, forced_zero
 
 

@@ -499,3 +499,19 @@ def test_foreign_reasons_lose_counts_written_with_thousand_separators():
     )
     assert pub.loc[1, "reason_id"].endswith("; * klien belum terlayani")
     assert pub.loc[1, "reason_en"].endswith("; * unserved clients")
+
+
+def test_hidden_cells_do_not_depend_on_row_order():
+    """Each weighting sorts the table by its own score: the same analysis exported under two
+    weightings must hide the same cells, or comparing the two files gives hidden cells away."""
+    from ibm_geo.privacy import disclose
+
+    kel = fx.make_kelurahan()
+    a = disclose(kel, 5).mask
+    shuffled = kel.sample(frac=1.0, random_state=7)
+    b = disclose(shuffled, 5).mask.loc[a.index]
+    assert a.any().any() and (a == b).all().all()
+    for name in ("kab_kota", "total"):
+        ta = disclose(kel, 5).level_table(name)
+        tb = disclose(shuffled, 5).level_table(name)
+        pd.testing.assert_frame_equal(ta, tb)
