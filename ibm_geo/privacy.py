@@ -450,8 +450,16 @@ class Disclosure:
         return _labelled(self.counts[col], self.hidden(col), self.k)
 
     def numeric(self, col: str) -> np.ndarray:
+        """Published value, hidden = the band stand-in, capped by the row's published client
+        count (a hidden part of a village with 0 published clients is 0, not (k-1)/2: else an
+        empty village could top the ranking). Still a function of published values only."""
         v = self.counts[col].to_numpy(dtype=float)
-        return np.where(self.hidden(col), band_value(self.k), v)
+        stand_in = np.full(len(v), band_value(self.k))
+        if col != "clients" and "clients" in self.counts:
+            shown = ~self.hidden("clients")
+            cap = self.counts["clients"].to_numpy(dtype=float)
+            stand_in = np.where(shown, np.minimum(stand_in, cap), stand_in)
+        return np.where(self.hidden(col), stand_in, v)
 
     def level_table(self, name: str) -> pd.DataFrame:
         """Totals of one level (keys + labelled counts)."""

@@ -84,10 +84,14 @@ def test_counts_by_hand():
     assert k.loc["Delta", "score"] == 0 or pub.loc["Delta", "unserved"] == "*"
     assert k.loc["Alpha", ["agents_active", "agent_capacity", "agent_spare"]].tolist() == [1, 2, 0]
     assert k.loc["Gamma", "tingkat_berat"] == 1 and k.loc["Alpha", "rawat_inap"] == 1
-    # 11 clients in 4 villages with k=3: the attacker's audit hides every count (with Gamma's 4
-    # published, Beta's 2 would follow from the kecamatan total), so the ranking may use
-    # published values only: distance and presence, never Gamma's true 4
-    assert (pub[["clients", "unserved"]] == "*").all().all()
+    # 11 clients in 4 villages with k=3: the attacker's audit hides every count of the three
+    # villages with clients (with Gamma's 4 published, Beta's 2 would follow from the
+    # kecamatan total); Delta publishes its 0 clients, so its hidden unserved stands in as 0,
+    # not (k-1)/2: an empty village never tops the ranking
+    assert (pub.loc[["Alpha", "Beta", "Gamma"], ["clients", "unserved"]] == "*").all().all()
+    assert pub.loc["Delta", "clients"] == 0
+    assert k.loc["Gamma", "rank"] == 1 and k.loc["Delta", "rank"] == 4
+    assert k.loc["Delta", "score"] == 0
     # the client in a kelurahan that does not exist is reported, with its row number (12 + header)
     q = res.quality
     assert (
@@ -148,11 +152,12 @@ def test_filters_and_rescore():
     sc.weights.presence = 0
     re = rescore(base, sc)
     # recency only, need-led and from published values (k=3, hidden = stand-in 1): every count
-    # of this tiny table is hidden (see test_counts_by_hand), so all four villages score the
-    # same, 100 * need 1/4 * recency 1/(1+3) / ... whatever they hold (Beta and Gamma have 2
-    # recent unserved, Alpha and Delta 0)
+    # of the three villages with clients is hidden (see test_counts_by_hand), so they score the
+    # same, 100 * need 1 * recency 1/(1+3), whatever they hold (Beta and Gamma have 2 recent
+    # unserved, Alpha 0); Delta's 0 published clients make its stand-ins 0
     r = re.kelurahan.set_index("nama")
-    assert r["score"].nunique() == 1 and r.loc["Gamma", "score"] == pytest.approx(25.0)
+    assert r.loc[["Alpha", "Beta", "Gamma"], "score"].tolist() == pytest.approx([25.0] * 3)
+    assert r.loc["Delta", "score"] == 0
     assert r.loc["Gamma", "unserved_recent"] == 2 and r.loc["Alpha", "unserved_recent"] == 0
     assert (
         re.kelurahan["clients"].tolist()
