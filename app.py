@@ -20,7 +20,6 @@ from ibm_geo.i18n import column_label, t
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
 from ibm_geo.plan import choose_pilots, compare_scenarios, plan_recruitment
 from ibm_geo.privacy import (
-    LEVELS,
     SUPPRESSED_COUNTS,
     is_suppressed,
     public_pilots,
@@ -628,30 +627,14 @@ def draw_map(
 def on_screen_units(result, k: int) -> pd.DataFrame:
     """:func:`on_screen` of the result's kelurahan table, shared by every session (read-only).
 
-    The suppression was the costliest step of a rerun (about a second on the demo, per new
-    weighting). Which cells it hides depends on the counts and the area hierarchy only, not on
-    the weights, so it runs once per analysis on the rows in ``kode`` order and every weighting
-    of that analysis shows the same hidden cells (``tests/test_app_shared.py`` checks them
-    against :func:`public_table` of each weighting, as its exports publish them)."""
+    The suppression itself runs once per analysis, whatever the weighting: ``privacy.disclose``
+    works in ``kode`` order and caches by content, so every weighting of one analysis shows
+    the same hidden cells (``tests/test_app_shared.py`` checks them against
+    :func:`public_table` of each weighting, as its exports publish them)."""
     lang = L()
-
-    def build() -> pd.DataFrame:
-        kel = result.kelurahan
-        cols = [c for c in SUPPRESSED_COUNTS if c in kel]
-        inputs = ["kode", *(c for _, lv in LEVELS for c in lv), *cols]
-        inputs += [f"_hidden_{c}" for c in cols]
-        canon = kel.sort_values("kode", kind="stable")
-        used = canon[[c for c in dict.fromkeys(inputs) if c in canon]]
-        digest = hashlib.sha256(pd.util.hash_pandas_object(used, index=False).to_numpy())
-        shown = app_serve.shared_by_key(
-            ("on_screen", k, lang, digest.hexdigest()),
-            lambda: on_screen(canon, k)[cols].set_axis(canon["kode"].to_numpy()),
-        )
-        out = kel.copy()
-        out[cols] = shown.loc[kel["kode"].to_numpy()].to_numpy()
-        return out
-
-    return app_serve.shared(result, (k, lang), build, slot="_on_screen_cache")
+    return app_serve.shared(
+        result, (k, lang), lambda: on_screen(result.kelurahan, k), slot="_on_screen_cache"
+    )
 
 
 def on_screen(table: pd.DataFrame, k: int) -> pd.DataFrame:

@@ -41,6 +41,7 @@ Agent and service-point counts are not client data and are published as they are
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -297,8 +298,6 @@ def audit_limit() -> int:
     """Most hidden cells the attacker's audit takes on (``IBM_GEO_AUDIT_MAX_CELLS``): a
     province or kab/kota run is audited in seconds; a national run (hundreds of thousands of
     hidden cells) keeps the local rules only, and its manifest says so."""
-    import os
-
     try:
         return int(os.environ.get("IBM_GEO_AUDIT_MAX_CELLS", "20000"))
     except ValueError:

@@ -75,24 +75,6 @@ def shared(result, parts: tuple, build: Callable[[], object], *, slot: str = "_m
     return value
 
 
-_BY_KEY: OrderedDict = OrderedDict()
-MAX_BY_KEY = 16
-
-
-def shared_by_key(key: tuple, build: Callable[[], object]):
-    """``build()`` once per content ``key`` for the whole process (for work that several
-    results share, e.g. every weighting of one analysis); the 16 most recent kept."""
-    hit = _BY_KEY.get(key)
-    if hit is not None:
-        return hit
-    value = build()
-    with _LOCK:
-        _BY_KEY[key] = value
-        while len(_BY_KEY) > MAX_BY_KEY:
-            _BY_KEY.popitem(last=False)
-    return value
-
-
 def prepared_map(result, parts: tuple, build: Callable[[], object]) -> dict:
     """The prepared map for ``parts`` (what else shapes it: clients shown, selection, language,
     sites), built by ``build`` on the first call and shared afterwards."""

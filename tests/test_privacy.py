@@ -432,7 +432,11 @@ def test_k_floor_is_a_user_error_in_both_languages():
     assert Scenario(suppression_k=3).suppression_k == 3
 
 
-def test_pilot_reasons_keep_ranks_and_lose_every_count_in_both_languages():
+@pytest.mark.parametrize(
+    "written_id, written_en",
+    [("1300", "1300"), ("1.300", "1,300")],  # plain, and with thousand separators
+)
+def test_pilot_reasons_keep_ranks_and_lose_every_count_in_both_languages(written_id, written_en):
     # reasons as ibm_geo.plan.pilots writes them: score and rank in the reader's number
     # format, the unserved count as digits; the count goes, whatever its size, the rank stays
     from ibm_geo.privacy import public_pilots
@@ -443,46 +447,12 @@ def test_pilot_reasons_keep_ranks_and_lose_every_count_in_both_languages():
             "nama": ["Uji", "Dua"],
             "kab_kota": ["Kota Uji", "Kota Uji"],
             "reason_id": [
-                "skor kebutuhan 61,1 (peringkat 1.234 dari 83.402); 1300 klien belum terlayani; "
+                f"skor kebutuhan 61,1 (peringkat 1.234 dari 83.402); {written_id} klien belum terlayani; "
                 "layanan terdekat 8,0 km; pilihan ke-1 di Kota Uji",
                 "skor kebutuhan 9,5 (peringkat 2 dari 3); 3 klien belum terlayani",
             ],
             "reason_en": [
-                "need score 61.1 (rank 1,234 of 83,402); 1300 unserved clients; nearest "
-                "service 8.0 km away; choice no. 1 in Kota Uji",
-                "need score 9.5 (rank 2 of 3); 3 unserved clients",
-            ],
-        }
-    )
-    pub = public_pilots(pilots, None, 5)
-    assert pub.loc[0, "reason_id"] == (
-        "skor kebutuhan 61,1 (peringkat 1.234 dari 83.402); * klien belum terlayani; "
-        "layanan terdekat 8,0 km; pilihan ke-1 di Kota Uji"
-    )
-    assert pub.loc[0, "reason_en"] == (
-        "need score 61.1 (rank 1,234 of 83,402); * unserved clients; nearest service 8.0 km "
-        "away; choice no. 1 in Kota Uji"
-    )
-    assert pub.loc[1, "reason_id"].endswith("; * klien belum terlayani")
-    assert pub.loc[1, "reason_en"].endswith("; * unserved clients")
-
-
-def test_foreign_reasons_lose_counts_written_with_thousand_separators():
-    # a pilot reason as ibm_geo.plan.pilots writes it, Indonesian and English number formats
-    from ibm_geo.privacy import public_pilots
-
-    pilots = pd.DataFrame(
-        {
-            "kode": ["51.71.01.1001", "51.71.01.1002"],
-            "nama": ["Uji", "Dua"],
-            "kab_kota": ["Kota Uji", "Kota Uji"],
-            "reason_id": [
-                "skor kebutuhan 61,1 (peringkat 1.234 dari 83.402); 1.300 klien belum terlayani; "
-                "layanan terdekat 8,0 km; pilihan ke-1 di Kota Uji",
-                "skor kebutuhan 9,5 (peringkat 2 dari 3); 3 klien belum terlayani",
-            ],
-            "reason_en": [
-                "need score 61.1 (rank 1,234 of 83,402); 1,300 unserved clients; nearest "
+                f"need score 61.1 (rank 1,234 of 83,402); {written_en} unserved clients; nearest "
                 "service 8.0 km away; choice no. 1 in Kota Uji",
                 "need score 9.5 (rank 2 of 3); 3 unserved clients",
             ],
