@@ -20,48 +20,87 @@ import numpy as np
 
 
 class _Relations:
-    """Every relation a reader can write down, over cell ids ``offset[t] + row * ncol + col``."""
+    """Every relation a reader can write down, over cell ids ``offset[t] + row * ncol + col``,
+    stored flat (relation r holds ``ids[ptr[r]:ptr[r + 1]]`` with ``coef`` alike):
+    ``sum(coef * cell) == 0`` where ``exact``, else ``<= 0``. Only relations that hold a
+    hidden cell are kept; a national table has hundreds of thousands, built column-wise."""
 
     def __init__(self, vals, masks, parent, row_groups, follows):
-        self.ncol = vals[0].shape[1]
+        self.ncol = nc = vals[0].shape[1]
         self.offset = np.cumsum([0] + [x.size for x in vals])
         self.value = np.concatenate([x.ravel() for x in vals])
         self.hidden = np.concatenate([m.ravel() for m in masks])
-        # (cells, coefficients, is_equality): sum(coef * cell) == 0, or <= 0
-        self.rels: list[tuple[np.ndarray, np.ndarray, bool]] = []
-        self.by_cell: dict[int, list[int]] | None = None
-        nc = self.ncol
+        self.by_cell: tuple[np.ndarray, np.ndarray] | None = None
+        ids: list[np.ndarray] = []  # flat cell ids, per chunk
+        lens: list[np.ndarray] = []  # relation lengths, per chunk
+        coefs: list[np.ndarray] = []
+        exact: list[np.ndarray] = []
+
+        def fixed(cell_ids: np.ndarray, coef: np.ndarray, ex: np.ndarray) -> None:
+            ids.append(cell_ids.ravel())
+            lens.append(np.full(len(cell_ids), cell_ids.shape[1]))
+            coefs.append(np.tile(coef, len(cell_ids)))
+            exact.append(ex)
+
         for t, (x, m) in enumerate(zip(vals, masks, strict=True)):
             base = self.offset[t]
             for tot, parts in row_groups:
-                cells = [tot, *parts]
+                cells = np.asarray([tot, *parts])
                 rows = np.flatnonzero(m[:, cells].any(axis=1))
-                for i in rows:
-                    ids = base + i * nc + np.asarray(cells)
-                    exact = x[i, tot] == x[i, parts].sum()
-                    self._add(ids, np.array([1.0] + [-1.0] * len(parts)), exact)
+                fixed(
+                    base + rows[:, None] * nc + cells[None, :],
+                    np.array([1.0] + [-1.0] * len(parts)),
+                    x[rows, tot] == x[rows][:, parts].sum(axis=1),
+                )
             for f, lead in follows:
-                for i in np.flatnonzero(m[:, f] | m[:, lead]):
-                    self._add(base + i * nc + np.array([f, lead]), np.array([1.0, -1.0]), False)
+                rows = np.flatnonzero(m[:, f] | m[:, lead])
+                fixed(
+                    base + rows[:, None] * nc + np.array([f, lead])[None, :],
+                    np.array([1.0, -1.0]),
+                    np.zeros(len(rows), dtype=bool),
+                )
         for t, par in enumerate(parent):
             cm, pm = masks[t], masks[t + 1]
             order = np.argsort(par, kind="stable")
             starts = np.searchsorted(par[order], np.arange(len(pm) + 1))
             for col in range(nc):
-                touched = np.unique(np.concatenate([par[cm[:, col]], np.flatnonzero(pm[:, col])]))
-                for g in touched:
-                    kids = order[starts[g] : starts[g + 1]]
-                    ids = np.concatenate(
-                        [
-                            [self.offset[t + 1] + g * nc + col],
-                            self.offset[t] + kids * nc + col,
-                        ]
-                    )
-                    self._add(ids, np.array([1.0] + [-1.0] * len(kids)), True)
+                g = np.unique(np.concatenate([par[cm[:, col]], np.flatnonzero(pm[:, col])]))
+                n_kids = starts[g + 1] - starts[g]
+                size = 1 + n_kids
+                at = np.cumsum(size) - size  # where each relation starts in this chunk
+                flat = np.empty(int(size.sum()), dtype=np.int64)
+                flat[at] = self.offset[t + 1] + g * nc + col
+                kid_pos = np.ones(len(flat), dtype=bool)
+                kid_pos[at] = False
+                # the kids of each group: order[starts[g] : starts[g + 1]], concatenated
+                first = np.repeat(starts[g] - (np.cumsum(n_kids) - n_kids), n_kids)
+                kids = order[first + np.arange(int(n_kids.sum()))]
+                flat[kid_pos] = self.offset[t] + kids * nc + col
+                co = np.full(len(flat), -1.0)
+                co[at] = 1.0
+                ids.append(flat)
+                lens.append(size)
+                coefs.append(co)
+                exact.append(np.ones(len(g), dtype=bool))
+        self.ids = np.concatenate(ids).astype(np.int64) if ids else np.zeros(0, np.int64)
+        self.coef = np.concatenate(coefs) if coefs else np.zeros(0)
+        self.exact = np.concatenate(exact).astype(bool) if exact else np.zeros(0, bool)
+        n = np.concatenate(lens) if lens else np.zeros(0, np.int64)
+        self.ptr = np.concatenate([[0], np.cumsum(n)]).astype(np.int64)
 
-    def _add(self, ids, coef, exact) -> None:
-        if self.hidden[ids].any():
-            self.rels.append((ids.astype(np.int64), coef, bool(exact)))
+    @property
+    def n_rels(self) -> int:
+        return len(self.ptr) - 1
+
+    def members(self, r: int) -> np.ndarray:
+        return self.ids[self.ptr[r] : self.ptr[r + 1]]
+
+    def gather(self, rlist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions into ``ids`` of the relations in ``rlist``, and each one's length."""
+        lo, hi = self.ptr[rlist], self.ptr[rlist + 1]
+        n = hi - lo
+        pos = np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
+        return pos, n
 
 
 def find_pinned(
@@ -86,7 +125,7 @@ def find_pinned(
     only adds freedom, so a cell once shown to have two values keeps them."""
     rel = _Relations(vals, masks, parent, row_groups, follows)
     hid = np.flatnonzero(rel.hidden)
-    if len(hid) == 0 or not rel.rels:
+    if len(hid) == 0 or not rel.n_rels:
         return np.zeros(0, dtype=np.int64), rel
     forced = _under_published_zero(vals, masks, parent, rel)
     safe = set() if safe is None else safe
@@ -97,50 +136,193 @@ def find_pinned(
         row_total = rel.offset[tier_of] + (cells - rel.offset[tier_of]) // rel.ncol * rel.ncol
         todo &= ~((rel.value == 0) & ~rel.hidden[row_total + whole_row])
     todo[np.fromiter(safe, dtype=np.int64, count=len(safe))] = False
+    quick = _swap_certificates(vals, masks, parent, row_groups, follows) & todo
+    safe.update(np.flatnonzero(quick).tolist())
+    todo &= ~quick
     ub = float(max(int(rel.value.max()), 1))
     rng = np.random.default_rng(seed)
-    # Blocks. A hidden cell of tier t is checked inside its ancestor at tier a = max(2, t + 1)
-    # (units and kecamatan totals per kab/kota, kab/kota totals per province, ...), with every
-    # cell at tier >= a treated as known: an attacker who knew more could only pin more, so
-    # this errs on the safe side and keeps each program small. Only cells of the top tiers
-    # need the whole model.
-    nt = len(vals)
-    tier = np.searchsorted(rel.offset, np.arange(len(rel.value)), side="right") - 1
+    # Published cells are constants, so relations link hidden cells only: each connected
+    # component of hidden cells is an independent program, and checking a cell inside its
+    # component is exact (no knowledge assumed beyond what is published). Components stay
+    # small (a kab/kota at most, as long as its totals are published), so even a national
+    # table is many small programs; small ones are solved together, a batch at a time.
+    cell_comp, rel_comp = _components(rel)
+    need = np.unique(cell_comp[todo])
+    if len(need) == 0:
+        return np.zeros(0, dtype=np.int64), rel
+    by_comp = hid[np.argsort(cell_comp[hid], kind="stable")]  # hidden cells, grouped
+    comp_sorted = cell_comp[by_comp]
+    order = np.argsort(rel_comp, kind="stable")  # relations, grouped
+    rel_sorted = rel_comp[order]
+
+    def members(comps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Relations and hidden cells of some components."""
+        lo, hi = np.searchsorted(rel_sorted, comps), np.searchsorted(rel_sorted, comps, "right")
+        cl, ch = np.searchsorted(comp_sorted, comps), np.searchsorted(comp_sorted, comps, "right")
+        return (
+            np.concatenate([order[a:b] for a, b in zip(lo, hi, strict=True)]),
+            np.concatenate([by_comp[a:b] for a, b in zip(cl, ch, strict=True)]),
+        )
+
+    size = np.bincount(cell_comp[hid], minlength=len(rel.value) + rel.n_rels)
     pinned: list[int] = []
-    for t in range(nt):
-        check = todo & (tier == t)
-        # a pin found with the upper tiers known may be an artefact of that extra knowledge:
-        # check it again in the whole model
-        for a in sorted({max(2, t + 1), nt}):
-            if not check.any():
-                break
-            if a >= nt:
-                bad = _check(rel, range(len(rel.rels)), hid, check, safe, ub, rng)
-            else:
-                bad = _check_blocks(rel, parent, vals, tier, a, check, safe, ub, rng)
-            check = np.zeros_like(check)
-            check[np.asarray(bad, dtype=np.int64)] = True
-        pinned.extend(np.flatnonzero(check).tolist())
-    return np.asarray(pinned, dtype=np.int64), rel
+    batch: list[int] = []
+    n_batch = 0
+    for pos, comp in enumerate(need):
+        if size[comp] > _BATCH_CELLS:  # a large component: certify what areas inside it can
+            rlist, cells = members(np.array([comp]))
+            pinned.extend(_check_large(rel, parent, vals, rlist, cells, todo, safe, ub, rng))
+        else:
+            batch.append(int(comp))
+            n_batch += int(size[comp])
+        if batch and (n_batch >= _BATCH_CELLS or pos == len(need) - 1):
+            rlist, cells = members(np.asarray(batch))
+            pinned.extend(_check(rel, rlist, cells, todo, safe, ub, rng))
+            batch, n_batch = [], 0
+    return np.asarray(sorted(pinned), dtype=np.int64), rel
 
 
-def _check_blocks(rel, parent, vals, tier, a, check, safe, ub, rng) -> list[int]:
-    """Pinned cells of ``check`` with every cell of tier >= a known, one program per ancestor
-    at tier a."""
-    anc = _ancestors(rel, parent, vals, a)
-    var = rel.hidden & (tier < a)
-    by_block: dict[int, list[int]] = {}
-    for r, (ids, _, _) in enumerate(rel.rels):
-        v = ids[var[ids]]
-        if len(v):
-            by_block.setdefault(int(anc[v[0]]), []).append(r)
-    bad: list[int] = []
-    for rlist in by_block.values():
-        cells = np.unique(np.concatenate([rel.rels[r][0] for r in rlist]))
-        cells = cells[var[cells]]
-        if check[cells].any():
-            bad.extend(_check(rel, rlist, cells, check, safe, ub, rng))
-    return bad
+def _swap_certificates(vals, masks, parent, row_groups, follows) -> np.ndarray:
+    """Per cell id: a hidden cell shown to have two values without a solver.
+
+    Three moves between two villages u and u' of one area (a kecamatan, a kab/kota, ...),
+    each keeping every row sum and every published total as it is:
+
+    * swap (the swap test's): a client of u changes attribute a -> b, one of u' b -> a;
+    * transfer: one client moves from u to u' with the same attributes;
+    * column move, for a count in no row group (recent unserved): u -1, u' +1.
+
+    When u and u' lie in different kecamatan (kab/kota, ...), the totals on the way up to the
+    area they share change too, so every cell that changes must be hidden and every cell that
+    goes down at least 1 (and a leader stay at or above its follower). Then the moved table is
+    another integer table agreeing with every published cell, and each changed cell has a
+    second value. This certifies most hidden cells of a real table without a solver; the
+    solver sees the rest."""
+    nt = len(vals)
+    ok = [np.zeros(x.shape, dtype=bool) for x in vals]
+
+    def flat() -> np.ndarray:
+        return np.concatenate([o.ravel() for o in ok])
+
+    if not parent or not len(vals[0]):
+        return flat()
+    ncol = vals[0].shape[1]
+    down, up = [], []
+    for x, m in zip(vals, masks, strict=True):
+        d, u = m & (x >= 1), m.copy()
+        for f, lead in follows:  # keep the follower (recent) within its leader (unserved)
+            d[:, lead] &= x[:, lead] - 1 >= x[:, f]
+            u[:, f] &= x[:, f] + 1 <= x[:, lead]
+        down.append(d)
+        up.append(u)
+    anc = [np.arange(len(vals[0]))]  # ancestor row of each village at each tier
+    for par in parent:
+        anc.append(par[anc[-1]])
+    # a move may touch a column only through the relations it keeps: parts of one group
+    uses = np.zeros(ncol, dtype=int)
+    for tot, parts in row_groups:
+        uses[tot] += 2
+        uses[list(parts)] += 1
+    free = [c for c in range(ncol) if uses[c] == 0]
+    totals = {tot for tot, _ in row_groups}
+    groups = [[c for c in parts if uses[c] == 1] for _, parts in row_groups]
+    all_parts = [c for g in groups for c in g]
+    transfer = len(totals) == 1 and all(
+        len(g) == len(parts) for g, (_, parts) in zip(groups, row_groups, strict=True)
+    )
+    dpath, upath = down[0].copy(), up[0].copy()  # every cell on the way up can move
+    for top in range(1, nt):
+        if top >= 2:
+            dpath &= down[top - 1][anc[top - 1]]
+            upath &= up[top - 1][anc[top - 1]]
+
+        def partners(flag: np.ndarray, top: int = top) -> np.ndarray:
+            """Flagged villages under the same tier-``top`` area, outside one's own
+            tier-``top - 1`` area (so every total below ``top`` on both paths changes)."""
+            w = flag.astype(float)
+            same = np.bincount(anc[top], weights=w, minlength=len(vals[top]))[anc[top]]
+            below = np.bincount(anc[top - 1], weights=w, minlength=len(vals[top - 1]))
+            return same - below[anc[top - 1]] >= 1
+
+        def mark(rows: np.ndarray, col: int, top: int = top) -> None:
+            for t in range(top):
+                ok[t][anc[t][rows], col] = True
+
+        for g in groups:
+            for i, a in enumerate(g):
+                for b in g[i + 1 :]:
+                    plus = upath[:, a] & dpath[:, b]  # can take a + 1, b - 1
+                    minus = dpath[:, a] & upath[:, b]
+                    good = (plus & partners(minus)) | (minus & partners(plus))
+                    mark(good, a)
+                    mark(good, b)
+        for c in free:
+            mark((dpath[:, c] & partners(upath[:, c])) | (upath[:, c] & partners(dpath[:, c])), c)
+        if transfer and all_parts:
+            (tot,) = totals
+            give = dpath[:, tot].copy()
+            for g in groups:
+                give &= dpath[:, g].any(axis=1)
+            take = upath[:, tot] & upath[:, all_parts].all(axis=1)
+            giver, taker = give & partners(take), take & partners(give)
+            mark(giver, tot)
+            mark(taker, tot)
+            for a in all_parts:
+                mark(giver & dpath[:, a], a)
+                mark(taker & partners(give & dpath[:, a]), a)
+            for f, lead in follows:  # the client moved may carry the follower too
+                if lead not in all_parts or uses[f]:
+                    continue
+                both_down = both_up = np.ones(len(give), dtype=bool)
+                for t in range(top):
+                    m, x = masks[t][anc[t]], vals[t][anc[t]]
+                    both_up = both_up & m[:, f] & m[:, lead]
+                    both_down = both_down & m[:, f] & m[:, lead] & (x[:, f] >= 1)
+                g_f = dpath[:, tot] & both_down
+                for g in groups:
+                    if lead not in g:
+                        g_f &= dpath[:, g].any(axis=1)
+                t_f = take & both_up
+                for rows in (g_f & partners(t_f), t_f & partners(g_f)):
+                    for c in (tot, lead, f):
+                        mark(rows, c)
+    return flat()
+
+
+def _check_large(rel, parent, vals, rlist, cells, todo, safe, ub, rng) -> list[int]:
+    """Pinned cells of one large component (a province whose kab/kota totals are hidden).
+
+    A table that moves only the cells inside one kab/kota (everything above held at its true
+    value) is also a table of the whole component, so certificates found in these small
+    programs hold; only the cells they leave pinned are checked in the whole component."""
+    check = np.zeros(len(rel.value), dtype=bool)
+    check[cells] = todo[cells]
+    tier = np.searchsorted(rel.offset, cells, side="right") - 1
+    pos, n = rel.gather(rlist)
+    which = np.repeat(np.arange(len(rlist)), n)
+    for a in range(2, len(vals)):
+        anc = _ancestors(rel, parent, vals, a)
+        inner = cells[tier < a]
+        var = np.zeros(len(rel.value), dtype=bool)
+        var[inner] = True
+        ids = rel.ids[pos]
+        block = np.full(len(rlist), -1, dtype=np.int64)
+        np.maximum.at(block, which, np.where(var[ids], anc[ids], -1))
+        keep = block >= 0
+        by = np.argsort(block[keep], kind="stable")
+        rl, bl = rlist[keep][by], block[keep][by]
+        cut = np.flatnonzero(np.diff(bl)) + 1
+        for rs in np.split(rl, cut):
+            bpos, _ = rel.gather(rs)
+            bc = np.unique(rel.ids[bpos])
+            bc = bc[var[bc]]
+            if check[bc].any():
+                bad = _check(rel, rs, bc, check, safe, ub, rng)
+                check[bc] = False
+                check[np.asarray(bad, dtype=np.int64)] = True
+    if not check[cells].any():
+        return []
+    return _check(rel, rlist, cells, check, safe, ub, rng)
 
 
 def _ancestors(rel, parent, vals, a) -> np.ndarray:
@@ -152,6 +334,27 @@ def _ancestors(rel, parent, vals, a) -> np.ndarray:
     for t in range(a):
         anc[rel.offset[t] : rel.offset[t + 1]] = np.repeat(up[t], rel.ncol)
     return anc
+
+
+#: hidden cells solved together in one program (many small components at once)
+_BATCH_CELLS = 1000
+
+
+def _components(rel: _Relations) -> tuple[np.ndarray, np.ndarray]:
+    """Component label per cell id and per relation, over the graph in which a relation links
+    the hidden cells it holds (published cells are constants and link nothing)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    nc, nr = len(rel.value), rel.n_rels
+    of = np.repeat(np.arange(nr), np.diff(rel.ptr))
+    h = rel.hidden[rel.ids]
+    g = coo_matrix(
+        (np.ones(int(h.sum()), dtype=np.int8), (of[h] + nc, rel.ids[h])),
+        shape=(nc + nr, nc + nr),
+    )
+    _, lab = connected_components(g, directed=False)
+    return lab[:nc], lab[nc:]
 
 
 def _check(rel, rlist, cells, todo, safe, ub, rng) -> list[int]:
@@ -189,20 +392,29 @@ def _pinned_in_block(rel, rlist, members, done, ub, rng) -> np.ndarray:
 
     h = _new_highs()  # silent: the CLI prints only its own lines
     h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("simplex_strategy", 4)
     h.addVars(nv, np.zeros(nv), np.full(nv, ub))
-    for r in rlist:
-        ids, coef, exact = rel.rels[r]
-        j = local[ids]
-        var = j >= 0
-        const = float((coef[~var] * rel.value[ids[~var]]).sum())
-        lo = -const if exact else -highspy.kHighsInf
-        h.addRow(lo, -const, int(var.sum()), j[var].astype(np.int32), coef[var])
+    rlist = np.asarray(rlist, dtype=np.int64)
+    pos, n = rel.gather(rlist)
+    ids, coef = rel.ids[pos], rel.coef[pos]
+    j = local[ids]
+    var = j >= 0
+    which = np.repeat(np.arange(len(rlist)), n)
+    const = np.bincount(which, weights=np.where(var, 0.0, coef * rel.value[ids]), minlength=len(n))
+    lower = np.where(rel.exact[rlist], -const, -highspy.kHighsInf)
+    n_var = np.bincount(which, weights=var, minlength=len(n)).astype(np.int64)
+    starts = (np.cumsum(n_var) - n_var).astype(np.int32)
+    h.addRows(len(rlist), lower, -const, int(var.sum()), starts, j[var].astype(np.int32), coef[var])
     certified = done.copy()
     cols = np.arange(nv, dtype=np.int32)
     integral = np.ones(nv, dtype=np.uint8)
 
+    state = {"mip": False}
+
     def solve(cost: np.ndarray, mip: bool) -> bool:
-        h.changeColsIntegrality(nv, cols, integral * mip)
+        if state["mip"] != mip:  # switching drops HiGHS's warm start: only when needed
+            h.changeColsIntegrality(nv, cols, integral * mip)
+            state["mip"] = mip
         h.changeColsCost(nv, cols, cost)
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
@@ -242,19 +454,22 @@ def complement_for(rel: _Relations, cell: int, cost: np.ndarray) -> int | None:
     """The published cell to hide so that a pinned ``cell`` gains freedom: the cheapest
     non-zero published cell sharing a relation with it (a zero only when there is none); when
     every cell of its relations is hidden already, the search widens to their relations."""
-    if rel.by_cell is None:
-        rel.by_cell = {}
-        for r, (ids, _, _) in enumerate(rel.rels):
-            for c in ids:
-                rel.by_cell.setdefault(int(c), []).append(r)
-    by_cell = rel.by_cell
+    if rel.by_cell is None:  # relations of each cell: a transpose of the flat relation list
+        of = np.repeat(np.arange(rel.n_rels), np.diff(rel.ptr))
+        order = np.argsort(rel.ids, kind="stable")
+        rel.by_cell = (rel.ids[order], of[order])
+    cell_ids, rel_of = rel.by_cell
+
+    def rels_of(c: int) -> np.ndarray:
+        return rel_of[np.searchsorted(cell_ids, c) : np.searchsorted(cell_ids, c, side="right")]
+
     seen_cells, frontier = {cell}, [cell]
     for _ in range(6):
         cands: set[int] = set()
         nxt: list[int] = []
         for c in frontier:
-            for r in by_cell.get(c, []):
-                for d in rel.rels[r][0]:
+            for r in rels_of(c):
+                for d in rel.members(int(r)):
                     d = int(d)
                     if d in seen_cells:
                         continue
