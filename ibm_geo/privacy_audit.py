@@ -9,12 +9,26 @@ So after the local rules, :func:`find_pinned` plays the attacker: every hidden c
 tier, is a variable of one integer program per connected block of relations, with the
 published cells as constants, and a cell is safe only when two feasible tables disagree on it.
 
-Certifying is cheap in the usual case: a few solves with random objectives move most hidden
-cells away from their true value at once (each such solution certifies every cell it moves);
-only the rest are maximised and minimised one by one.
+Making that fast enough for a national table (83,402 villages, 300,000-600,000 hidden cells):
+
+* published cells are constants, so the connected components of hidden cells are independent
+  programs, checked exactly; they stay small (about a kab/kota), small ones are batched;
+* most cells are certified without a solver by moves between two villages that keep every
+  published number (:func:`_swap_certificates`; checked against an independent integer
+  program in the tests);
+* a large component (a province whose kab/kota totals are hidden) is first certified kab/kota
+  by kab/kota with everything above held at its true value; only what stays pinned is checked
+  in the whole component;
+* in a program, a few solves with random objectives certify most cells at once; the rest are
+  maximised and minimised one by one (warm-started primal simplex; the LP bound proves a pin
+  without a MIP when it cannot reach the next integer);
+* programs run on the machine's cores (HiGHS releases the GIL).
 """
 
 from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -136,11 +150,11 @@ def find_pinned(
         row_total = rel.offset[tier_of] + (cells - rel.offset[tier_of]) // rel.ncol * rel.ncol
         todo &= ~((rel.value == 0) & ~rel.hidden[row_total + whole_row])
     todo[np.fromiter(safe, dtype=np.int64, count=len(safe))] = False
-    quick = _swap_certificates(vals, masks, parent, row_groups, follows) & todo
-    safe.update(np.flatnonzero(quick).tolist())
-    todo &= ~quick
+    if todo.sum() > _BATCH_CELLS:  # later rounds check a few cells: the solver is cheaper
+        quick = _swap_certificates(vals, masks, parent, row_groups, follows) & todo
+        safe.update(np.flatnonzero(quick).tolist())
+        todo &= ~quick
     ub = float(max(int(rel.value.max()), 1))
-    rng = np.random.default_rng(seed)
     # Published cells are constants, so relations link hidden cells only: each connected
     # component of hidden cells is an independent program, and checking a cell inside its
     # component is exact (no knowledge assumed beyond what is published). Components stay
@@ -165,20 +179,30 @@ def find_pinned(
         )
 
     size = np.bincount(cell_comp[hid], minlength=len(rel.value) + rel.n_rels)
-    pinned: list[int] = []
+    # programs, each with its own seeded generator: the certificates found do not depend on
+    # which thread runs which program (and which cells are pinned is a fact of the table)
+    jobs: list = []
     batch: list[int] = []
     n_batch = 0
     for pos, comp in enumerate(need):
-        if size[comp] > _BATCH_CELLS:  # a large component: certify what areas inside it can
+        if size[comp] > _LARGE:  # a large component: certify what areas inside it can
             rlist, cells = members(np.array([comp]))
-            pinned.extend(_check_large(rel, parent, vals, rlist, cells, todo, safe, ub, rng))
+            jobs.append((_check_large, (rel, parent, vals, rlist, cells, todo, safe, ub)))
         else:
             batch.append(int(comp))
             n_batch += int(size[comp])
         if batch and (n_batch >= _BATCH_CELLS or pos == len(need) - 1):
             rlist, cells = members(np.asarray(batch))
-            pinned.extend(_check(rel, rlist, cells, todo, safe, ub, rng))
+            jobs.append((_check, (rel, rlist, cells, todo, safe, ub)))
             batch, n_batch = [], 0
+    seeds = np.random.SeedSequence(seed).spawn(len(jobs))
+
+    def run(i: int) -> list[int]:
+        fn, args = jobs[i]
+        return fn(*args, np.random.default_rng(seeds[i]))
+
+    with ThreadPoolExecutor(max_workers=_threads()) as pool:  # HiGHS releases the GIL
+        pinned = [c for found in pool.map(run, range(len(jobs))) for c in found]
     return np.asarray(sorted(pinned), dtype=np.int64), rel
 
 
@@ -336,8 +360,19 @@ def _ancestors(rel, parent, vals, a) -> np.ndarray:
     return anc
 
 
+def _threads() -> int:
+    """Programs solved at once (``IBM_GEO_AUDIT_THREADS``, default: the machine's cores, at
+    most 4): the programs are independent and HiGHS runs them without holding the GIL."""
+    try:
+        return max(1, int(os.environ["IBM_GEO_AUDIT_THREADS"]))
+    except (KeyError, ValueError):
+        return min(4, os.cpu_count() or 1)
+
+
 #: hidden cells solved together in one program (many small components at once)
 _BATCH_CELLS = 1000
+#: a component with more hidden cells is first certified area by area (see _check_large)
+_LARGE = 4000
 
 
 def _components(rel: _Relations) -> tuple[np.ndarray, np.ndarray]:

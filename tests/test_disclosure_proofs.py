@@ -439,3 +439,30 @@ def test_solver_free_certificates_are_sound(seed, monkeypatch):
         assert _two_values(vals, ms, parent, groups, follows, cells).all()
         checked += len(cells)
     assert checked > 50
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_audit_result_does_not_depend_on_how_the_work_is_split(seed, monkeypatch):
+    """Which cells are pinned is a fact of the table, so the hidden cells must not depend on
+    batching, on the area-by-area path for large components or on threads: tiny batch and
+    'large' thresholds (every component takes the kab/kota path) and one thread give the same
+    masks, at every level, as the defaults. Different masks would also let two runs of one
+    table be compared."""
+    from ibm_geo import privacy, privacy_audit
+
+    kel = _random_table(seed, n=48)
+    privacy._DISCLOSE_CACHE.clear()
+    ref = disclose(kel, 5)
+    assert ref.audit == "complete"
+    monkeypatch.setattr(privacy_audit, "_LARGE", 4)
+    monkeypatch.setattr(privacy_audit, "_BATCH_CELLS", 4)
+    monkeypatch.setenv("IBM_GEO_AUDIT_THREADS", "1")
+    privacy._DISCLOSE_CACHE.clear()
+    alt = disclose(kel, 5)
+    privacy._DISCLOSE_CACHE.clear()
+    assert alt.audit == "complete"
+    assert alt.mask.equals(ref.mask)
+    for name, (_, _, m) in ref.levels.items():
+        assert alt.levels[name][2].equals(m), name
+    truth, lo, hi, zero = inversion_ranges(kel, 5)
+    assert ((hi - lo >= 1) | zero).all()
