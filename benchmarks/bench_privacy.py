@@ -8,7 +8,8 @@ with the local rules only and with the audit, nationally.
 
 Peer, on the same input in the same run: the textbook audit (tau-ARGUS style), every hidden
 cell maximised and minimised in one integer program of the whole area, warm-started HiGHS, LP
-bound first and a MIP only when the bound is fractional. It is run on one province (the
+first (its bound proves a pin, an integral optimum is a second table) and a MIP only when the
+LP optimum is fractional. It is run on one province (the
 whole country would take hours) on the local rules' suppression, next to ``find_pinned`` on
 the same masks; both must name the same pinned cells.
 
@@ -136,6 +137,16 @@ def peer_pinned(vals, masks, parent, groups, follows, whole_row) -> set[int]:
         lo = -const if rel.exact[r] else -highspy.kHighsInf
         h.addRow(lo, -const, int(var.sum()), j[var].astype(np.int32), co[var])
     allc = np.arange(nv, dtype=np.int32)
+    ints = {"on": False}
+
+    def solve(cost: np.ndarray, mip: bool) -> np.ndarray:
+        if ints["on"] != mip:
+            h.changeColsIntegrality(nv, allc, np.full(nv, int(mip), dtype=np.uint8))
+            ints["on"] = mip
+        h.changeColsCost(nv, allc, cost)
+        h.run()
+        return np.asarray(h.getSolution().col_value)
+
     pinned: set[int] = set()
     for cell in np.flatnonzero(todo):
         j, truth = local[cell], rel.value[cell]
@@ -143,16 +154,15 @@ def peer_pinned(vals, masks, parent, groups, follows, whole_row) -> set[int]:
         for sign in (1.0, -1.0):
             cost = np.zeros(nv)
             cost[j] = -sign
-            h.changeColsIntegrality(nv, allc, np.zeros(nv, dtype=np.uint8))
-            h.changeColsCost(nv, allc, cost)
-            h.run()
+            x = solve(cost, False)
             bound = -sign * h.getInfo().objective_function_value
             if (bound < truth + 1 - 1e-6) if sign > 0 else (bound > truth - 1 + 1e-6):
-                continue
-            h.changeColsIntegrality(nv, allc, np.ones(nv, dtype=np.uint8))
-            h.run()
-            best = round(-sign * h.getInfo().objective_function_value)
-            if best != truth:
+                continue  # the LP bound cannot reach another integer this way
+            if np.abs(x - np.round(x)).max() < 1e-6:  # an integral LP optimum is a table
+                free = True
+                break
+            x = solve(cost, True)
+            if round(x[j]) != truth:
                 free = True
                 break
         if not free:
