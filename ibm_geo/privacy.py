@@ -334,6 +334,7 @@ def _close_pins(vals, masks, parent, costs, row_groups, follows, local_rules, wh
     offs = np.cumsum([0] + [x.size for x in vals])
     cost_flat = np.concatenate([c.ravel() for c in costs])
     safe: set[int] = set()
+    tries: dict[int, int] = {}  # rounds in which a cell was found pinned
     for _ in range(100):
         pins, rel = find_pinned(
             vals, masks, parent, row_groups, follows, safe=safe, whole_row=whole_row
@@ -341,14 +342,15 @@ def _close_pins(vals, masks, parent, costs, row_groups, follows, local_rules, wh
         added = 0
         changed = [np.zeros(m.shape, dtype=bool) for m in masks]
         for cell in pins:
-            extra = complement_for(rel, int(cell), cost_flat)
-            if extra is None or rel.hidden[extra]:
-                continue
-            rel.hidden[extra] = True
-            t = int(np.searchsorted(offs, extra, side="right") - 1)
-            masks[t].flat[extra - offs[t]] = True
-            changed[t].flat[extra - offs[t]] = True
-            added += 1
+            tries[int(cell)] = tries.get(int(cell), 0) + 1
+            for extra in complement_for(rel, int(cell), cost_flat, tries[int(cell)] > 1):
+                if rel.hidden[extra]:
+                    continue
+                rel.hidden[extra] = True
+                t = int(np.searchsorted(offs, extra, side="right") - 1)
+                masks[t].flat[extra - offs[t]] = True
+                changed[t].flat[extra - offs[t]] = True
+                added += 1
         if not len(pins):
             return "complete"
         if not added:

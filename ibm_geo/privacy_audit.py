@@ -485,10 +485,17 @@ def _pinned_in_block(rel, rlist, members, done, ub, rng) -> np.ndarray:
     return np.flatnonzero(~certified)
 
 
-def complement_for(rel: _Relations, cell: int, cost: np.ndarray) -> int | None:
-    """The published cell to hide so that a pinned ``cell`` gains freedom: the cheapest
-    non-zero published cell sharing a relation with it (a zero only when there is none); when
-    every cell of its relations is hidden already, the search widens to their relations."""
+def complement_for(
+    rel: _Relations, cell: int, cost: np.ndarray, every_relation: bool = False
+) -> list[int]:
+    """Published cells to hide so that a pinned ``cell`` gains freedom: the cheapest non-zero
+    published cell sharing a relation with it (a zero only when there is none); when every
+    cell of its relations is hidden already, the search widens to their relations.
+
+    ``every_relation``: the cheapest such cell of *each* relation of ``cell``. For a cell still
+    pinned after one complement (a kecamatan total pinned through its kab/kota margin gets a
+    village cell, the cheapest, which does not help): one round instead of a dozen, and
+    fewer cells hidden than a dozen rounds of complements and their local rules."""
     if rel.by_cell is None:  # relations of each cell: a transpose of the flat relation list
         of = np.repeat(np.arange(rel.n_rels), np.diff(rel.ptr))
         order = np.argsort(rel.ids, kind="stable")
@@ -498,6 +505,18 @@ def complement_for(rel: _Relations, cell: int, cost: np.ndarray) -> int | None:
     def rels_of(c: int) -> np.ndarray:
         return rel_of[np.searchsorted(cell_ids, c) : np.searchsorted(cell_ids, c, side="right")]
 
+    def key(d: int) -> tuple:
+        return (rel.value[d] == 0, cost[d])
+
+    if every_relation:
+        picks = set()
+        for r in rels_of(cell):
+            m = rel.members(int(r))
+            m = m[~rel.hidden[m]]
+            if len(m):
+                picks.add(min(m.tolist(), key=key))
+        if picks:
+            return sorted(picks)
     seen_cells, frontier = {cell}, [cell]
     for _ in range(6):
         cands: set[int] = set()
@@ -514,8 +533,8 @@ def complement_for(rel: _Relations, cell: int, cost: np.ndarray) -> int | None:
                     else:
                         cands.add(d)
         if cands:
-            return min(cands, key=lambda d: (rel.value[d] == 0, cost[d]))
+            return [min(cands, key=key)]
         frontier = nxt
         if not frontier:
             break
-    return None
+    return []
