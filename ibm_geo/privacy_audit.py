@@ -370,7 +370,7 @@ def _threads() -> int:
 
 
 #: hidden cells solved together in one program (many small components at once)
-_BATCH_CELLS = 1000
+_BATCH_CELLS = 250
 #: a component with more hidden cells is first certified area by area (see _check_large)
 _LARGE = 4000
 
