@@ -108,16 +108,14 @@ def local_masks(kel: pd.DataFrame) -> tuple:
 def peer_pinned(vals, masks, parent, groups, follows, whole_row) -> set[int]:
     """The textbook audit: one integer program of the whole area, every checked hidden cell
     maximised and minimised (warm-started LP; a MIP only where the LP bound passes the next
-    integer). Checks the same cells as ``find_pinned`` (not under a published zero, not a
-    zero of a row whose clients are published)."""
+    integer). Checks the same cells as ``find_pinned`` (not a zero that published zeros
+    state, not a zero of a row whose clients are published)."""
     import highspy
 
     from ibm_geo.plan.solvers import _new_highs
-    from ibm_geo.privacy_audit import _under_published_zero
-
     rel = _Relations(vals, masks, parent, groups, follows)
     hid = np.flatnonzero(rel.hidden)
-    todo = rel.hidden & ~_under_published_zero(vals, masks, parent, rel)
+    todo = rel.hidden & ~rel.implied
     cells = np.arange(len(rel.value))
     tier = np.searchsorted(rel.offset, cells, side="right") - 1
     row_total = rel.offset[tier] + (cells - rel.offset[tier]) // rel.ncol * rel.ncol

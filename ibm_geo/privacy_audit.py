@@ -45,6 +45,7 @@ class _Relations:
         self.value = np.concatenate([x.ravel() for x in vals])
         self.hidden = np.concatenate([m.ravel() for m in masks])
         self.by_cell: tuple[np.ndarray, np.ndarray] | None = None
+        self.implied = implied_zeros(vals, masks, parent)
         ids: list[np.ndarray] = []  # flat cell ids, per chunk
         lens: list[np.ndarray] = []  # relation lengths, per chunk
         coefs: list[np.ndarray] = []
@@ -141,9 +142,8 @@ def find_pinned(
     hid = np.flatnonzero(rel.hidden)
     if len(hid) == 0 or not rel.n_rels:
         return np.zeros(0, dtype=np.int64), rel
-    forced = _under_published_zero(vals, masks, parent, rel)
     safe = set() if safe is None else safe
-    todo = rel.hidden & ~forced
+    todo = rel.hidden & ~rel.implied
     if whole_row is not None:
         cells = np.arange(len(rel.value))
         tier_of = np.searchsorted(rel.offset, cells, side="right") - 1
@@ -403,12 +403,19 @@ def _check(rel, rlist, cells, todo, safe, ub, rng) -> list[int]:
     return cells[bad].tolist()
 
 
-def _under_published_zero(vals, masks, parent, rel) -> np.ndarray:
-    """Per cell id: some published ancestor total of the same column is 0."""
+def implied_zeros(vals, masks, parent) -> np.ndarray:
+    """Per cell id: a 0 that published zeros already state -- under a published zero total of
+    the same column ("nobody in this kecamatan has status X"), or a total whose children in
+    that column are all published. Hiding such a cell hides nothing and protects nothing, so
+    it is neither chased as pinned nor chosen as a complement."""
     forced = [np.zeros(x.shape, dtype=bool) for x in vals]
     for t in range(len(vals) - 2, -1, -1):
         up = forced[t + 1] | ((vals[t + 1] == 0) & ~masks[t + 1])
         forced[t] = up[parent[t]]
+    for t, par in enumerate(parent):
+        n_hidden_kids = np.zeros(vals[t + 1].shape, dtype=np.int64)
+        np.add.at(n_hidden_kids, par, masks[t].astype(np.int64))
+        forced[t + 1] |= (vals[t + 1] == 0) & (n_hidden_kids == 0)
     return np.concatenate([f.ravel() for f in forced])
 
 
@@ -489,10 +496,13 @@ def complement_for(
     rel: _Relations, cell: int, cost: np.ndarray, every_relation: bool = False
 ) -> list[int]:
     """Published cells to hide so that a pinned ``cell`` gains freedom: the cheapest non-zero
-    published cell sharing a relation with it (a zero only when there is none); when every
-    cell of its relations is hidden already, the search widens to their relations.
+    published cell sharing a relation with it (a zero only when there is none, and never a
+    zero that published zeros state, :func:`implied_zeros`); when every cell of its relations
+    is hidden already, the search widens to their relations.
 
-    ``every_relation``: the cheapest such cell of *each* relation of ``cell``. For a cell still
+    ``every_relation``: the cheapest non-zero such cell of *each* relation of ``cell`` (else
+    as above; a zero picked in every relation could leave a zero total with one hidden zero
+    below it, which the local rules cannot complete). For a cell still
     pinned after one complement (a kecamatan total pinned through its kab/kota margin gets a
     village cell, the cheapest, which does not help): one round instead of a dozen, and
     fewer cells hidden than a dozen rounds of complements and their local rules."""
@@ -512,7 +522,7 @@ def complement_for(
         picks = set()
         for r in rels_of(cell):
             m = rel.members(int(r))
-            m = m[~rel.hidden[m]]
+            m = m[~rel.hidden[m] & (rel.value[m] > 0)]
             if len(m):
                 picks.add(min(m.tolist(), key=key))
         if picks:
@@ -530,7 +540,7 @@ def complement_for(
                     seen_cells.add(d)
                     if rel.hidden[d]:
                         nxt.append(d)
-                    else:
+                    elif not rel.implied[d]:
                         cands.add(d)
         if cands:
             return [min(cands, key=key)]
