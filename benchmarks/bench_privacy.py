@@ -113,6 +113,7 @@ def peer_pinned(vals, masks, parent, groups, follows, whole_row) -> set[int]:
     import highspy
 
     from ibm_geo.plan.solvers import _new_highs
+
     rel = _Relations(vals, masks, parent, groups, follows)
     hid = np.flatnonzero(rel.hidden)
     todo = rel.hidden & ~rel.implied
