@@ -317,7 +317,7 @@ AUDIT_TEXT = {
 def audit_limit() -> int:
     """Most hidden cells the attacker's audit takes on (``IBM_GEO_AUDIT_MAX_CELLS``, default
     2,000,000): a national run with a million clients hides about 630,000 cells and is audited
-    in about a minute (benchmarks/bench_privacy.py); the limit only stops a table far beyond
+    in about 25 s (benchmarks/bench_privacy.py); the limit only stops a table far beyond
     that from running for hours, and its manifest then says the audit was skipped."""
     try:
         return int(os.environ.get("IBM_GEO_AUDIT_MAX_CELLS", "2000000"))
