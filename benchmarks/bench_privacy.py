@@ -33,7 +33,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ibm_geo import privacy  # noqa: E402
-from ibm_geo.privacy_audit import _Relations, find_pinned  # noqa: E402
+from ibm_geo.privacy_audit import _Relations, find_pinned, to_check  # noqa: E402
 
 
 def units() -> pd.DataFrame:
@@ -84,25 +84,11 @@ def timed_disclose(kel: pd.DataFrame, limit: int) -> tuple[float, privacy.Disclo
 
 def local_masks(kel: pd.DataFrame) -> tuple:
     """The arrays ``suppress`` audits, with the local rules' masks (audit off)."""
-    seen: dict = {}
-    real = privacy.suppress
-
-    def spy(values, k, groups, levels, protected, whole_row, follows, info=None, **kw):
-        m0, tiers = real(values, k, groups, levels, protected, whole_row, follows, audit=False)
-        seen["a"] = (np.asarray(values, dtype=np.int64), m0, tiers, groups, follows, whole_row)
-        return m0, tiers
-
-    privacy.suppress = spy
-    try:
-        privacy._DISCLOSE_CACHE.clear()
-        privacy.disclose(kel, 5)
-    finally:
-        privacy.suppress = real
-        privacy._DISCLOSE_CACHE.clear()
-    values, m0, tiers, groups, follows, whole_row = seen["a"]
-    vals = [values] + [t[0] for t in tiers]
+    inp = privacy.suppression_inputs(kel)
+    m0, tiers = inp.suppress(5, audit=False)
+    vals = [inp.values.astype(np.int64)] + [t[0] for t in tiers]
     masks = [m0] + [t[1] for t in tiers]
-    return vals, masks, [t[2] for t in tiers], groups, follows, whole_row
+    return vals, masks, [t[2] for t in tiers], inp.row_groups, inp.follows, inp.whole_row
 
 
 def peer_pinned(vals, masks, parent, groups, follows, whole_row) -> set[int]:
@@ -116,11 +102,7 @@ def peer_pinned(vals, masks, parent, groups, follows, whole_row) -> set[int]:
 
     rel = _Relations(vals, masks, parent, groups, follows)
     hid = np.flatnonzero(rel.hidden)
-    todo = rel.hidden & ~rel.implied
-    cells = np.arange(len(rel.value))
-    tier = np.searchsorted(rel.offset, cells, side="right") - 1
-    row_total = rel.offset[tier] + (cells - rel.offset[tier]) // rel.ncol * rel.ncol
-    todo &= ~((rel.value == 0) & ~rel.hidden[row_total + whole_row])
+    todo = to_check(rel, whole_row)
     local = -np.ones(len(rel.value), dtype=np.int64)
     local[hid] = np.arange(len(hid))
     nv = len(hid)

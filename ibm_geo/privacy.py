@@ -343,7 +343,7 @@ def _close_pins(vals, masks, parent, costs, row_groups, follows, local_rules, wh
         changed = [np.zeros(m.shape, dtype=bool) for m in masks]
         for cell in pins:
             tries[int(cell)] = tries.get(int(cell), 0) + 1
-            for extra in complement_for(rel, int(cell), cost_flat, tries[int(cell)] > 1):
+            for extra in complement_for(rel, int(cell), cost_flat, tries[int(cell)]):
                 if rel.hidden[extra]:
                     continue
                 rel.hidden[extra] = True
@@ -527,8 +527,38 @@ def _level_codes(kelurahan: pd.DataFrame) -> list[tuple[str, np.ndarray, pd.Data
 _DISCLOSE_CACHE: dict[bytes, tuple] = {}
 
 
-def disclose(kelurahan: pd.DataFrame, k: int) -> Disclosure:
-    """Run disclosure control once over the per-kelurahan table (see module doc)."""
+@dataclass
+class SuppressionInputs:
+    """What :func:`suppress` is given for a per-kelurahan table, in canonical (kode) row order:
+    one definition for :func:`disclose`, the proofs and the benchmark."""
+
+    cols: list[str]
+    order: np.ndarray  # canonical position -> row of the table
+    values: np.ndarray
+    row_groups: list[tuple[int, list[int]]]
+    levels: list[tuple[str, np.ndarray, pd.DataFrame]]  # (name, codes, keys), finest first
+    protected: tuple[int, ...]
+    whole_row: int | None
+    follows: tuple[tuple[int, int], ...]
+
+    def suppress(self, k: int, **kw) -> tuple[np.ndarray, list]:
+        return suppress(
+            self.values,
+            k,
+            self.row_groups,
+            [c for _, c, _ in self.levels],
+            self.protected,
+            self.whole_row,
+            self.follows,
+            **kw,
+        )
+
+
+def suppression_inputs(kelurahan: pd.DataFrame) -> SuppressionInputs:
+    """The count matrix, relations and hierarchy of ``kelurahan`` as :func:`suppress` takes
+    them. Rows are in kode order: which cell is hidden must not depend on how the table is
+    sorted (each weighting sorts by its own score), or two exports of one analysis under
+    different weights would hide different cells and give each other away."""
     cols = [c for c in SUPPRESSED_COUNTS if c in kelurahan]
     counts = _counts_frame(kelurahan, cols)
     idx = {c: i for i, c in enumerate(cols)}
@@ -537,24 +567,39 @@ def disclose(kelurahan: pd.DataFrame, k: int) -> Disclosure:
         for t, parts in ROW_GROUPS
         if t in idx and any(p in idx for p in parts)
     ]
-    prot = tuple(idx[c] for c in PROTECTED_COUNTS if c in idx)
-    follows = tuple((idx[f], idx[lead]) for f, lead in FOLLOWS.items() if f in idx and lead in idx)
-    # canonical row order (by kode): which cell is hidden must not depend on how the table is
-    # sorted (each weighting sorts by its own score), or two exports of one analysis under
-    # different weights would hide different cells and give each other away
     order = np.arange(len(kelurahan))
     if "kode" in kelurahan:
         order = np.argsort(kelurahan["kode"].astype(str).to_numpy(), kind="stable")
-    lv = _level_codes(kelurahan.iloc[order])
-    arr = np.ascontiguousarray(counts.to_numpy()[order])
-    level_codes = [np.ascontiguousarray(c) for _, c, _ in lv]
+    levels = [
+        (name, np.ascontiguousarray(c), keys)
+        for name, c, keys in _level_codes(kelurahan.iloc[order])
+    ]
+    return SuppressionInputs(
+        cols,
+        order,
+        np.ascontiguousarray(counts.to_numpy()[order]),
+        groups,
+        levels,
+        tuple(idx[c] for c in PROTECTED_COUNTS if c in idx),
+        idx.get("clients"),
+        tuple((idx[f], idx[lead]) for f, lead in FOLLOWS.items() if f in idx and lead in idx),
+    )
+
+
+def disclose(kelurahan: pd.DataFrame, k: int) -> Disclosure:
+    """Run disclosure control once over the per-kelurahan table (see module doc)."""
+    inp = suppression_inputs(kelurahan)
+    cols, order, arr = inp.cols, inp.order, inp.values
+    counts = _counts_frame(kelurahan, cols)
+    lv = inp.levels
+    level_codes = [c for _, c, _ in lv]
     key = hashlib.sha256(repr((k, cols, arr.shape, audit_limit())).encode())
     for a in (arr, *level_codes):
         key.update(a.tobytes())
     hit = _DISCLOSE_CACHE.pop(key.digest(), None)
     if hit is None:
         info: dict = {}
-        m0, t0 = suppress(arr, k, groups, level_codes, prot, idx.get("clients"), follows, info=info)
+        m0, t0 = inp.suppress(k, info=info)
         hit = (m0, t0, info.get("audit", "off"))
     _DISCLOSE_CACHE[key.digest()] = hit  # most recent last
     while len(_DISCLOSE_CACHE) > 8:

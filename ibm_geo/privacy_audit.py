@@ -46,6 +46,7 @@ class _Relations:
         self.hidden = np.concatenate([m.ravel() for m in masks])
         self.by_cell: tuple[np.ndarray, np.ndarray] | None = None
         self.implied = implied_zeros(vals, masks, parent)
+        self.ancestors: dict[int, np.ndarray] = {}  # see _ancestors
         ids: list[np.ndarray] = []  # flat cell ids, per chunk
         lens: list[np.ndarray] = []  # relation lengths, per chunk
         coefs: list[np.ndarray] = []
@@ -143,12 +144,7 @@ def find_pinned(
     if len(hid) == 0 or not rel.n_rels:
         return np.zeros(0, dtype=np.int64), rel
     safe = set() if safe is None else safe
-    todo = rel.hidden & ~rel.implied
-    if whole_row is not None:
-        cells = np.arange(len(rel.value))
-        tier_of = np.searchsorted(rel.offset, cells, side="right") - 1
-        row_total = rel.offset[tier_of] + (cells - rel.offset[tier_of]) // rel.ncol * rel.ncol
-        todo &= ~((rel.value == 0) & ~rel.hidden[row_total + whole_row])
+    todo = to_check(rel, whole_row)
     todo[np.fromiter(safe, dtype=np.int64, count=len(safe))] = False
     if todo.sum() > _BATCH_CELLS:  # later rounds check a few cells: the solver is cheaper
         quick = _swap_certificates(vals, masks, parent, row_groups, follows) & todo
@@ -350,13 +346,17 @@ def _check_large(rel, parent, vals, rlist, cells, todo, safe, ub, rng) -> list[i
 
 
 def _ancestors(rel, parent, vals, a) -> np.ndarray:
-    """Per cell id of tiers < a: the row of its ancestor at tier a (-1 elsewhere)."""
+    """Per cell id of tiers < a: the row of its ancestor at tier a (-1 elsewhere); once per
+    table and tier, not once per large component."""
+    if a in rel.ancestors:
+        return rel.ancestors[a]
     anc = np.full(len(rel.value), -1, dtype=np.int64)
     up = [np.arange(len(vals[a]))]
     for t in range(a - 1, -1, -1):
         up.insert(0, up[0][parent[t]])
     for t in range(a):
         anc[rel.offset[t] : rel.offset[t + 1]] = np.repeat(up[t], rel.ncol)
+    rel.ancestors[a] = anc
     return anc
 
 
@@ -403,6 +403,19 @@ def _check(rel, rlist, cells, todo, safe, ub, rng) -> list[int]:
     return cells[bad].tolist()
 
 
+def to_check(rel: _Relations, whole_row: int | None) -> np.ndarray:
+    """Per cell id: a hidden cell the audit must show to have two values -- not a 0 that
+    published zeros state (:func:`implied_zeros`), nor a 0 of a row whose ``whole_row`` total
+    (clients) is published (see :func:`find_pinned`)."""
+    todo = rel.hidden & ~rel.implied
+    if whole_row is not None:
+        cells = np.arange(len(rel.value))
+        tier_of = np.searchsorted(rel.offset, cells, side="right") - 1
+        row_total = rel.offset[tier_of] + (cells - rel.offset[tier_of]) // rel.ncol * rel.ncol
+        todo &= ~((rel.value == 0) & ~rel.hidden[row_total + whole_row])
+    return todo
+
+
 def implied_zeros(vals, masks, parent) -> np.ndarray:
     """Per cell id: a 0 that published zeros already state -- under a published zero total of
     the same column ("nobody in this kecamatan has status X"), or a total whose children in
@@ -413,8 +426,14 @@ def implied_zeros(vals, masks, parent) -> np.ndarray:
         up = forced[t + 1] | ((vals[t + 1] == 0) & ~masks[t + 1])
         forced[t] = up[parent[t]]
     for t, par in enumerate(parent):
-        n_hidden_kids = np.zeros(vals[t + 1].shape, dtype=np.int64)
-        np.add.at(n_hidden_kids, par, masks[t].astype(np.int64))
+        ng = len(vals[t + 1])
+        n_hidden_kids = np.stack(
+            [
+                np.bincount(par, weights=masks[t][:, c], minlength=ng)
+                for c in range(vals[t].shape[1])
+            ],
+            axis=1,
+        ).reshape(vals[t + 1].shape)
         forced[t + 1] |= (vals[t + 1] == 0) & (n_hidden_kids == 0)
     return np.concatenate([f.ravel() for f in forced])
 
@@ -426,10 +445,10 @@ def _pinned_in_block(rel, rlist, members, done, ub, rng) -> np.ndarray:
     import highspy
 
     nv = len(members)
-    local = -np.ones(len(rel.value), dtype=np.int64)
-    cell_of = members
-    local[cell_of] = np.arange(nv)
-    truth = rel.value[cell_of].astype(float)
+    # variable index of each cell of the program's relations (-1: a published constant); by
+    # search in the sorted members, not a table the size of the whole country per program
+    by = np.argsort(members, kind="stable")
+    truth = rel.value[members].astype(float)
     from ibm_geo.plan.solvers import _new_highs
 
     h = _new_highs()  # silent: the CLI prints only its own lines
@@ -439,8 +458,9 @@ def _pinned_in_block(rel, rlist, members, done, ub, rng) -> np.ndarray:
     rlist = np.asarray(rlist, dtype=np.int64)
     pos, n = rel.gather(rlist)
     ids, coef = rel.ids[pos], rel.coef[pos]
-    j = local[ids]
-    var = j >= 0
+    at = np.minimum(np.searchsorted(members, ids, sorter=by), nv - 1)
+    var = members[by[at]] == ids
+    j = np.where(var, by[at], -1)
     which = np.repeat(np.arange(len(rlist)), n)
     const = np.bincount(which, weights=np.where(var, 0.0, coef * rel.value[ids]), minlength=len(n))
     lower = np.where(rel.exact[rlist], -const, -highspy.kHighsInf)
@@ -492,20 +512,18 @@ def _pinned_in_block(rel, rlist, members, done, ub, rng) -> np.ndarray:
     return np.flatnonzero(~certified)
 
 
-def complement_for(
-    rel: _Relations, cell: int, cost: np.ndarray, every_relation: bool = False
-) -> list[int]:
+def complement_for(rel: _Relations, cell: int, cost: np.ndarray, tries: int = 1) -> list[int]:
     """Published cells to hide so that a pinned ``cell`` gains freedom: the cheapest non-zero
     published cell sharing a relation with it (a zero only when there is none, and never a
     zero that published zeros state, :func:`implied_zeros`); when every cell of its relations
     is hidden already, the search widens to their relations.
 
-    ``every_relation``: the cheapest non-zero such cell of *each* relation of ``cell`` (else
-    as above; a zero picked in every relation could leave a zero total with one hidden zero
-    below it, which the local rules cannot complete). For a cell still
-    pinned after one complement (a kecamatan total pinned through its kab/kota margin gets a
-    village cell, the cheapest, which does not help): one round instead of a dozen, and
-    fewer cells hidden than a dozen rounds of complements and their local rules."""
+    ``tries``: rounds in which ``cell`` was found pinned. From the second on, the cheapest
+    non-zero such cell of *each* relation of ``cell`` (a kecamatan total pinned through its
+    kab/kota margin kept getting a village cell, the cheapest, which does not help): one round
+    instead of a dozen, and fewer cells hidden than a dozen rounds of complements and their
+    local rules. No zero is picked in every relation: it could leave a zero total with one
+    hidden zero below it, which the local rules cannot complete."""
     if rel.by_cell is None:  # relations of each cell: a transpose of the flat relation list
         of = np.repeat(np.arange(rel.n_rels), np.diff(rel.ptr))
         order = np.argsort(rel.ids, kind="stable")
@@ -518,7 +536,7 @@ def complement_for(
     def key(d: int) -> tuple:
         return (rel.value[d] == 0, cost[d])
 
-    if every_relation:
+    if tries > 1:
         picks = set()
         for r in rels_of(cell):
             m = rel.members(int(r))

@@ -328,27 +328,16 @@ def test_inversion_on_the_fixture_and_the_pipeline_instance(tmp_path):
     assert len(truth) > 30 and ((hi - lo >= 1) | zero).all()
 
 
-def _suppress_inputs(kel: pd.DataFrame, monkeypatch) -> tuple:
-    """What :func:`disclose` hands to ``suppress`` for ``kel`` (audit off): the tiers' values,
-    masks, parent codes, row groups and follows, as the audit sees them."""
-    from ibm_geo import privacy
+def _suppress_inputs(kel: pd.DataFrame) -> tuple:
+    """The tiers' values, masks (local rules only, audit off), parent codes, row groups and
+    follows of ``kel``, as the audit sees them."""
+    from ibm_geo.privacy import suppression_inputs
 
-    seen: dict = {}
-    real = privacy.suppress
-
-    def spy(values, k, row_groups, levels, protected, whole_row, follows, info=None, **kw):
-        m0, tiers = real(values, k, row_groups, levels, protected, whole_row, follows, audit=False)
-        seen["args"] = (np.asarray(values), m0, tiers, row_groups, follows)
-        return m0, tiers
-
-    monkeypatch.setattr(privacy, "suppress", spy)
-    privacy._DISCLOSE_CACHE.clear()
-    disclose(kel, 5)
-    privacy._DISCLOSE_CACHE.clear()
-    values, m0, tiers, groups, follows = seen["args"]
-    vals = [values.astype(np.int64)] + [t[0] for t in tiers]
+    inp = suppression_inputs(kel)
+    m0, tiers = inp.suppress(5, audit=False)
+    vals = [inp.values.astype(np.int64)] + [t[0] for t in tiers]
     masks = [m0.copy()] + [t[1].copy() for t in tiers]
-    return vals, masks, [t[2] for t in tiers], groups, follows
+    return vals, masks, [t[2] for t in tiers], inp.row_groups, inp.follows
 
 
 def _two_values(vals, masks, parent, groups, follows, cells) -> np.ndarray:
@@ -412,7 +401,7 @@ def _two_values(vals, masks, parent, groups, follows, cells) -> np.ndarray:
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_solver_free_certificates_are_sound(seed, monkeypatch):
+def test_solver_free_certificates_are_sound(seed):
     """The audit skips the solver for cells its swap / transfer / column moves certify (most
     cells of a national table). Each such cell must really have a second value: checked cell
     by cell against an integer program built here, on the local rules' suppression and on the
@@ -420,7 +409,7 @@ def test_solver_free_certificates_are_sound(seed, monkeypatch):
     from ibm_geo.privacy_audit import _swap_certificates
 
     kel = _random_table(seed, n=28)
-    vals, masks, parent, groups, follows = _suppress_inputs(kel, monkeypatch)
+    vals, masks, parent, groups, follows = _suppress_inputs(kel)
     rng = np.random.default_rng(seed)
     checked = 0
     for extra in (0.0, 0.5):
