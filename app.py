@@ -19,13 +19,7 @@ from ibm_geo.errors import IbmGeoError, UserError
 from ibm_geo.i18n import column_label, t
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
 from ibm_geo.plan import choose_pilots, compare_scenarios, plan_recruitment
-from ibm_geo.privacy import (
-    SUPPRESSED_COUNTS,
-    is_suppressed,
-    public_pilots,
-    public_sites,
-    public_table,
-)
+from ibm_geo.publish import COUNT_COLUMNS, Published, is_band, publish
 from ibm_geo.render.basemap import road_lines
 from ibm_geo.render.text import fmt_num
 from ibm_geo.scoring import COMPONENTS, class_labels
@@ -578,7 +572,22 @@ def draw_map(
     built once per result and view and shared by the sessions showing it (ibm_geo_app.serve)."""
     selected = st.session_state.get("selected_kode")
 
+    rakor = rakor_mode()
+
     def build():
+        if rakor:  # the published tier: no client points, no agent names
+            return appmap.build_app_map(
+                appmap.map_units(published_view(result).geo),
+                scenario=sc,
+                service_points=published_view(result).context.service_points.assign(located=True),
+                sites=sites,
+                radius_m=sc.radius_m,
+                lang=L(),
+                selected=selected,
+                units=result.joined.units,
+                tiles=tiles,
+                roads=road_lines(result) if roads else None,
+            )
         return appmap.build_app_map(
             appmap.map_units(result.kelurahan),
             scenario=sc,
@@ -598,7 +607,7 @@ def draw_map(
 
     if app_serve.available():
         sites_key = None if sites is None else pd.util.hash_pandas_object(sites).sum()
-        parts = (sc.to_json(), bool(show_clients), selected, L(), sites_key, bool(tiles))
+        parts = (sc.to_json(), bool(show_clients), selected, L(), sites_key, bool(tiles), rakor)
         prep = app_serve.prepared_map(result, parts, build)
         out = app_serve.show_map(
             prep, key=f"{key}_leaflet", height=560, returned_objects=["last_active_drawing"]
@@ -624,29 +633,45 @@ def draw_map(
         st.rerun()
 
 
-def on_screen_units(result, k: int) -> pd.DataFrame:
-    """:func:`on_screen` of the result's kelurahan table, shared by every session (read-only).
+def rakor_mode() -> bool:
+    """The "Mode rakor" switch: the screen shows the published tier (what the files hold)."""
+    return bool(st.session_state.get("rakor_mode", False))
 
-    The suppression itself runs once per analysis, whatever the weighting: ``privacy.disclose``
-    works in ``kode`` order and caches by content, so every weighting of one analysis shows
-    the same hidden cells (``tests/test_app_shared.py`` checks them against
-    :func:`public_table` of each weighting, as its exports publish them)."""
-    lang = L()
+
+def published_view(result, run: dict | None = None) -> Published:
+    """The published tier of this result (and of the kept plan run), shared by the sessions
+    showing it: what the rakor mode shows and every download holds."""
+    plan = run["plan"] if run else None
+    pilots = run["pilots"] if run else None
+    parts = (L(), id(plan), id(pilots))
     return app_serve.shared(
-        result, (k, lang), lambda: on_screen(result.kelurahan, k), slot="_on_screen_cache"
+        result, parts, lambda: publish(result, plan, pilots, L()), slot="_published_cache"
     )
 
 
-def on_screen(table: pd.DataFrame, k: int) -> pd.DataFrame:
-    """Counts as the exports publish them (hidden ``*``), as text: the app is projected at a
-    rakor, so a screen shows no more than a file would (and a column mixing numbers and
-    ``*`` must be text for Arrow)."""
-    pub = public_table(table, k)
+def on_screen_units(result, k: int) -> pd.DataFrame:
+    """:func:`on_screen` of this result for every session (read-only): the working tier's exact
+    table, or in rakor mode the published tier's, in the order of its own ranking."""
+    lang = L()
+    mode = rakor_mode()
+    return app_serve.shared(
+        result, (k, lang, mode), lambda: on_screen(result, mode), slot="_on_screen_cache"
+    )
+
+
+def on_screen(result, rakor: bool) -> pd.DataFrame:
+    """Counts as text for the screen (a column mixing numbers and ``<k`` must be text for
+    Arrow): exact in the working tier, as published (:func:`published_view`) in rakor mode,
+    where score, rank, class, stability and reasons are the published tier's too."""
+    if rakor:
+        table = pd.DataFrame(published_view(result).ranking)
+    else:
+        table = result.kelurahan.drop(columns="geometry").sort_values("rank")
     out = table.copy()
-    for c in SUPPRESSED_COUNTS:
-        if c in out and c in pub:
-            out[c] = [v if is_suppressed(v) else fmt_num(int(v), L()) for v in pub[c]]
-    return out
+    for c in COUNT_COLUMNS:
+        if c in out:
+            out[c] = [v if is_band(v) else fmt_num(int(v), L()) for v in out[c]]
+    return out.reset_index(drop=True)
 
 
 def unit_details(row: pd.Series, shown: pd.Series) -> None:
@@ -657,14 +682,15 @@ def unit_details(row: pd.Series, shown: pd.Series) -> None:
     )
     c1, c2, c3 = st.columns(3)
 
-    c1.metric(t("field.rank", L()), fmt_num(int(row["rank"]), L()))
-    c2.metric(t("field.score", L()), fmt_num(float(row["score"]), L(), 1))  # 61,1 in Indonesian
+    rank, score = shown.get("rank", row["rank"]), shown.get("score", row["score"])
+    c1.metric(t("field.rank", L()), "–" if pd.isna(rank) else fmt_num(int(rank), L()))
+    c2.metric(t("field.score", L()), "–" if pd.isna(score) else fmt_num(float(score), L(), 1))
     c3.metric(t("field.unserved", L()), shown["unserved"])
     c1.metric(t("field.clients", L()), shown["clients"])
     c2.metric(t("field.served", L()), shown["served"])
     c3.metric(t("field.agents_active", L()), fmt_num(int(row["agents_active"]), L()))
     st.markdown(f"**{tr('m.why')}**")
-    st.text(row["reason_id"] if L() == "id" else row["reason_en"])
+    st.text(shown.get("reason_id" if L() == "id" else "reason_en", ""))
     st.dataframe(app_inputs.why_table(row, L()), hide_index=True, width="stretch")
 
 
@@ -703,10 +729,15 @@ def step_score(result, sc: Scenario) -> None:
     reason = "reason_id" if L() == "id" else "reason_en"
     cols = ["rank", "nama", "kecamatan", "kab_kota", "score", "priority_label", "unserved"]
     cols += ["clients", "agents_active", "stability", reason]
+    if L() != "id":
+        cols += ["priority_class"]
     top = on_screen_units(result, sc.suppression_k).head(n)[cols].copy()
     if L() != "id":
-        labels = class_labels(result.kelurahan["priority_class"], sc.n_classes, L())
-        top["priority_label"] = labels.head(n).to_numpy()
+        pc = pd.to_numeric(top["priority_class"], errors="coerce").fillna(0).astype(int)
+        band = top["priority_label"].astype(str).str.contains("<")  # an opaque area keeps it
+        top["priority_label"] = class_labels(pc, sc.n_classes, L()).where(~band, "< k")
+        top = top.drop(columns=["priority_class"])
+        cols.remove("priority_class")
     top["score"] = top["score"].round(1)
     top["stability"] = (top["stability"] * 100).round(0)
     top = app_inputs.decimals_as_text(top, L(), {"score": 1, "stability": 0})
@@ -786,9 +817,9 @@ def step_plan(result, sc: Scenario, data_key: str) -> None:
     fresh = run["key"] == key
     if not fresh:
         st.warning(tr("p.stale"))
-    show_plan(result, run["scenario"], run["plan"])
+    show_plan(result, run["scenario"], run["plan"], run)
     st.subheader(tr("p.pilots"))
-    pilots = public_pilots(run["pilots"], result.kelurahan, run["scenario"].suppression_k)
+    pilots = published_view(result, run).pilots if rakor_mode() else run["pilots"]
     st.dataframe(pretty(pilots), hide_index=True, width="stretch", key="pilots_table")
     why_not_block(result, run)
     compare_block(result, sc, run["plan"] if fresh else None)
@@ -819,15 +850,17 @@ def current_run(sc: Scenario, data_key: str) -> tuple[dict | None, bool]:
     return run, bool(run) and run["key"] == app_state.plan_key(sc, data_key)
 
 
-def show_plan(result, sc: Scenario, plan) -> None:
+def show_plan(result, sc: Scenario, plan, run: dict | None = None) -> None:
     from ibm_geo.plan.result import fallback_text, solver_text
 
     st.caption(tr("p.method2", text=solver_text(plan.solver or plan.method, L())))
     if getattr(plan, "fallback", ""):
         st.warning(tr("p.fallback", reason=app_inputs.md_escape(fallback_text(plan.fallback, L()))))
     st.subheader(tr("p.sites"))
+    if rakor_mode() and run is not None:  # the same sites, reach and curve as published
+        plan = published_view(result, run).plan
     if len(plan.sites):
-        sites = public_sites(plan.sites, sc.suppression_k)
+        sites = plan.sites.drop(columns=["solver"], errors="ignore")
         st.dataframe(pretty(sites), hide_index=True, width="stretch", key="sites_table")
     else:
         st.info(tr("p.none"))
@@ -857,8 +890,8 @@ def pretty(df: pd.DataFrame) -> pd.DataFrame:
     names = {c: column_label(c, L()) for c in out.columns}
     names[reason] = t("field.reason", L())
     for c in out.columns:  # a count column mixing numbers and '*' is shown as text (Arrow)
-        if out[c].dtype == object and out[c].map(is_suppressed).any():
-            out[c] = [v if is_suppressed(v) or v is None else str(v) for v in out[c]]
+        if out[c].dtype == object and out[c].map(is_band).any():
+            out[c] = [v if is_band(v) or v is None else str(v) for v in out[c]]
     return out.rename(columns=names)
 
 
@@ -989,8 +1022,6 @@ def step_export(result, sc: Scenario, data_key: str) -> None:
     k = sc.suppression_k
     st.info(tr("e.privacy", k=k, km1=k - 1))
     run, fresh = current_run(sc, data_key)
-    plan = run["plan"] if run else None
-    pilots = run["pilots"] if run else None
     if run is None:
         st.warning(tr("e.no_plan"))
     elif not fresh:
@@ -999,7 +1030,7 @@ def step_export(result, sc: Scenario, data_key: str) -> None:
         mon, _ = current_monitoring(result, sc, data_key)
     except IbmGeoError:
         mon = None  # the Capaian step shows why
-    items = app_downloads.export_items(result, sc, plan, pilots, L(), monitoring=mon)
+    items = app_downloads.export_items(published_view(result, run), L(), monitoring=mon)
     items = [i for i in items if i[0] != "e.scenario"]
     items = app_office.wrap_items(ss.get("principal"), items, result, sc)
     cols = st.columns(3)
@@ -1074,6 +1105,11 @@ def main() -> None:
         key=f"step_{L()}",
     )
     ss["current_step"] = step
+    st.sidebar.toggle(tr("app.rakor_mode"), key="rakor_mode", help=tr("app.rakor_mode_help"))
+    if rakor_mode():
+        st.info(tr("app.rakor_on"))
+    else:
+        st.caption(tr("app.working"))
     try:
         joined, jkey = current_joined()
     except IbmGeoError as e:  # accepted sources broke (should not happen): back to the demo

@@ -40,10 +40,10 @@ register(
             "en": "{rank:>5}. {nama} ({kab}) score {score}",
         },
         "cli.plan": {
-            "id": "Rencana: {sites} lokasi kelompok agen baru menjangkau {reached} klien (batas "
-            "atas {bound}); {pilots} desa percontohan. Metode: {solver}",
-            "en": "Plan: {sites} new agent group sites reach {reached} clients (upper bound "
-            "{bound}); {pilots} pilot villages. Method: {solver}",
+            "id": "Rencana: {sites} lokasi kelompok agen baru menjangkau {reached} klien (angka "
+            "publikasi); {pilots} desa percontohan. Metode: {solver}",
+            "en": "Plan: {sites} new agent group sites reach {reached} clients (published "
+            "figure); {pilots} pilot villages. Method: {solver}",
         },
         "cli.fallback": {
             "id": "peringatan: solver eksak tidak menjawab ({why}); rencana memakai heuristik "
@@ -480,7 +480,7 @@ def _monitoring(
     return monitor(result, tg, prev, by_kecamatan=per_kecamatan, per_rw=per_rw)
 
 
-def _write_monitoring(mon, result, out: Path, written: list[Path]) -> None:
+def _write_monitoring(mon, pub, out: Path, written: list[Path]) -> None:
     """progress/trend/summary(/change).csv, trend.png and change.geojson."""
     if mon is None:
         return
@@ -491,7 +491,7 @@ def _write_monitoring(mon, result, out: Path, written: list[Path]) -> None:
     if len(prov):
         files["trend.png"] = trend_chart_png(mon.trend, prov.iloc[0], k=mon.k)
     if mon.change_units is not None:
-        files["change.geojson"] = change_geojson(result.kelurahan, mon.change_units)
+        files["change.geojson"] = change_geojson(pub.geo, mon.change_units)
     for name, data in files.items():
         (out / name).write_bytes(data)
         written.append(out / name)
@@ -589,18 +589,17 @@ def _run_analysis(
 
 
 def _write_analysis(
-    result,
+    pub,
     out: Path,
     *,
-    plan=None,
-    pilots=None,
     xlsx: bool = True,
     html: bool = True,
     monitoring=None,
 ) -> list[Path]:
+    """The analysis files of one published tier (:class:`ibm_geo.publish.Published`)."""
     from .export import tables as ex
 
-    sc = result.scenario
+    sc = pub.scenario
     written: list[Path] = []
 
     def put(name: str, data: bytes) -> None:
@@ -608,36 +607,20 @@ def _write_analysis(
         p.write_bytes(data)
         written.append(p)
 
-    put("ranking.csv", ex.ranking_csv(result.kelurahan, sc))
-    put("matches.csv", ex.matches_csv(result.matches, result.scenario.suppression_k))
-    put("data_quality.csv", ex.quality_csv(result.quality))
-    put("results.geojson", ex.results_geojson(result.kelurahan, sc))
+    put("ranking.csv", ex.ranking_csv(pub))
+    put("matches.csv", ex.matches_csv(pub))
+    put("data_quality.csv", ex.quality_csv(pub))
+    put("results.geojson", ex.results_geojson(pub))
     put("scenario.toml", sc.to_bytes("toml"))
-    sites = plan.sites if plan is not None else None
     if xlsx:
-        put(
-            "ranking.xlsx",
-            ex.analysis_workbook(
-                result, sc, plan=plan, pilots=pilots, monitoring=monitoring, lang=cli_lang()
-            ),
-        )
-    _write_monitoring(monitoring, result, out, written)
+        put("ranking.xlsx", ex.workbook_xlsx(pub, lang=cli_lang(), monitoring=monitoring))
+    _write_monitoring(monitoring, pub, out, written)
     if html:
         from .render import build_html_map
-        from .render.basemap import MapContext
 
-        ctx = MapContext.from_result(result)
         put(
             "map.html",
-            build_html_map(
-                result.kelurahan,
-                scenario=sc,
-                sites=sites,
-                pilots=pilots,
-                context=ctx,
-                change=monitoring.change_units if monitoring is not None else None,
-                distance=result.distance,
-            ),
+            build_html_map(pub, change=monitoring.change_units if monitoring is not None else None),
         )
     return written
 
@@ -673,37 +656,35 @@ def analyze(
         boundaries, clients, agents, service_points, scenario, sheet, layer, roads, travel
     )
     mon = _monitoring(result, targets, previous, per_kecamatan, per_rw)
+    from .publish import publish
+
+    pub = publish(result, lang=cli_lang(), roads=_road_lines(result))
     with staged_out(out) as tmp:
-        written = [
-            out / p.name for p in _write_analysis(result, tmp, html=not no_map, monitoring=mon)
-        ]
-    _print_published_summary(result)
+        written = [out / p.name for p in _write_analysis(pub, tmp, html=not no_map, monitoring=mon)]
+    _print_published_summary(pub)
     _say_line("cli.wrote", files=", ".join(p.name for p in written))
 
 
 # --- privacy (issue 9): the CLI prints published figures only -------------------------------
-def _print_published_summary(result) -> None:
-    """Totals and the top five exactly as the exports publish them (hidden = '*')."""
-    from .privacy import public_table, scope_totals
-
-    k = result.scenario.suppression_k
-    s = scope_totals(result.kelurahan, k)
+def _print_published_summary(pub) -> None:
+    """Totals and the top five exactly as the exports publish them (the published tier)."""
+    k = pub.k
+    s = pub.totals
     lang = cli_lang()
     # rows of the planner's own input file (not a count per area)
-    _say_line("cli.rows_read", n=fmt_num(len(result.clients), lang))
+    _say_line("cli.rows_read", n=fmt_num(pub.n_rows_read, lang))
     _say_line(
         "cli.totals",
-        units=fmt_num(len(result.kelurahan), lang),
+        units=fmt_num(len(pub.geo), lang),
         clients=fmt_num(s.get("clients"), lang),
         served=fmt_num(s.get("served"), lang),
         in_reach=fmt_num(s.get("in_reach"), lang),
         referral=fmt_num(s.get("referral_berat"), lang),
         unserved=fmt_num(s.get("unserved"), lang),
         k=k,
-        notes=fmt_num(len(result.quality), lang),
+        notes=fmt_num(len(pub.quality), lang),
     )
-    top = public_table(result.kelurahan, k).head(5)  # the whole table: same cells as exports
-    for r in top.itertuples():
+    for r in pub.top(5).itertuples():  # the published ranking: same cells and order as exports
         _say_line(
             "cli.top",
             rank=fmt_num(r.rank, lang),
@@ -750,6 +731,7 @@ def plan(
     curve.csv, map.png, map_a4.pdf and rakor.pptx, and adds the sites and pilots to map.html."""
     from .config import Scenario, updated
     from .plan import choose_pilots, plan_recruitment
+    from .publish import publish
 
     if out.exists() and not out.is_dir():
         raise UserError("cli.out_is_file", path=str(out))
@@ -767,50 +749,30 @@ def plan(
         result.scenario = sc
     with staged_out(out) as tmp:
         rb = _road_backend(result)
-        rp = plan_recruitment(result.kelurahan, sc, backend=rb)
-        pilots = choose_pilots(result.kelurahan, sc, sites=rp.sites, backend=rb)
+        exact = plan_recruitment(result.kelurahan, sc, backend=rb)  # the decision: exact data
+        pilots = choose_pilots(result.kelurahan, sc, sites=exact.sites, backend=rb)
         mon = _monitoring(result, targets, previous, per_kecamatan, per_rw)
-        written = _write_analysis(result, tmp, plan=rp, pilots=pilots, monitoring=mon)
         from .export import tables as ex
         from .render import build_slides, render_static_map
-        from .render.basemap import MapContext, build_basemap
+        from .render.basemap import build_basemap
 
-        kel = result.kelurahan
         lines = _road_lines(result)
-        ctx = MapContext.from_result(result, roads=lines)
-        bm = build_basemap(kel, lines)
-        maps = {"context": ctx, "basemap": bm}
+        # every figure that leaves: the same sites, reach and curve from published counts
+        pub = publish(result, exact, pilots, lang=cli_lang(), roads=lines)
+        rp = pub.plan
+        written = _write_analysis(pub, tmp, monitoring=mon)
+        bm = build_basemap(result.kelurahan, lines)
         for name, data in (
-            ("plan.csv", ex.plan_csv(rp.sites, sc)),
-            ("pilots.csv", ex.pilots_csv(pilots, kel, sc)),
-            ("curve.csv", ex.curve_csv(rp.curve, sc)),
-            ("map.png", render_static_map(kel, scenario=sc, sites=rp.sites, pilots=pilots, **maps)),
-            (
-                "map_a4.pdf",
-                render_static_map(
-                    kel, scenario=sc, sites=rp.sites, pilots=pilots, size="a4", fmt="pdf", **maps
-                ),
-            ),
-            (
-                "rakor.pptx",
-                _with_progress(
-                    build_slides(
-                        kel,
-                        scenario=sc,
-                        sites=rp.sites,
-                        pilots=pilots,
-                        curve=rp.curve,
-                        quality=result.quality,
-                        matches=result.matches,
-                        **maps,
-                    ),
-                    mon,
-                ),
-            ),
+            ("plan.csv", ex.plan_csv(pub)),
+            ("pilots.csv", ex.pilots_csv(pub)),
+            ("curve.csv", ex.curve_csv(pub)),
+            ("map.png", render_static_map(pub, basemap=bm)),
+            ("map_a4.pdf", render_static_map(pub, size="a4", fmt="pdf", basemap=bm)),
+            ("rakor.pptx", _with_progress(build_slides(pub, basemap=bm), mon)),
         ):
             (tmp / name).write_bytes(data)
             written.append(tmp / name)
-    # objective and bound are sums of published demand (hidden counts = the band value)
+    # reach of the published evaluation (published counts); no exact objective or bound
     from .plan.result import fallback_text, solver_text
 
     lang = cli_lang()
@@ -821,8 +783,7 @@ def plan(
     _say_line(
         "cli.plan",
         sites=fmt_num(len(rp.sites), lang),
-        reached=people(rp.objective),
-        bound=people(rp.bound) if rp.bound == rp.bound else "–",
+        reached=people(round(rp.covered_after - rp.covered_before)),
         pilots=fmt_num(len(pilots), lang),
         solver=solver_text(rp.solver or rp.method, lang),
     )
@@ -868,7 +829,12 @@ def why_not_cmd(
     rp = plan_recruitment(result.kelurahan, sc, backend=rb)
     pilots = choose_pilots(result.kelurahan, sc, sites=rp.sites, backend=rb)
     kel = result.kelurahan
-    ans = why_not(kel, sc, kelurahan, kecamatan=kecamatan, plan=rp, pilots=pilots, backend=rb)
+    from .publish import publish
+
+    pub = publish(result, rp, pilots)  # what is printed: the published tier's figures
+    ans = why_not(
+        kel, sc, kelurahan, kecamatan=kecamatan, plan=rp, pilots=pilots, backend=rb, published=pub
+    )
     typer.echo(f"{ans.nama} ({ans.kode})")
     for line in ans.lines(lang if lang in LANGS else cli_lang()):
         typer.echo(f"- {line}")

@@ -11,12 +11,16 @@ from .config import SEVERITIES, STATUSES
 from .coverage import IN_REACH, REFERRAL, SERVED, UNSERVED
 
 
-def _count(unit: np.ndarray, n: int, mask: np.ndarray | None = None) -> np.ndarray:
-    """Counts per unit position; ``unit`` is -1 where a row belongs to no unit."""
+def _count(
+    unit: np.ndarray, n: int, mask: np.ndarray | None = None, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """Counts per unit position; ``unit`` is -1 where a row belongs to no unit. With
+    ``weights`` (the record keys of :mod:`ibm_geo.ckm`), sums of the weights instead."""
     ok = unit >= 0
     if mask is not None:
         ok &= mask
-    return np.bincount(unit[ok], minlength=n).astype(np.int64)
+    w = None if weights is None else weights[ok].astype(np.float64)
+    return np.round(np.bincount(unit[ok], weights=w, minlength=n)).astype(np.int64)
 
 
 def category_codes(values: pd.Series, categories: tuple[str, ...] | list[str]) -> np.ndarray:
@@ -28,46 +32,61 @@ def category_codes(values: pd.Series, categories: tuple[str, ...] | list[str]) -
     return np.where(codes >= 0, np.append(pos, -1)[codes], -1).astype(np.int64)
 
 
-def _count_by(unit: np.ndarray, code: np.ndarray, n: int, k: int) -> np.ndarray:
-    """(n units x k categories) counts in one bincount."""
+def _count_by(
+    unit: np.ndarray, code: np.ndarray, n: int, k: int, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """(n units x k categories) counts (or sums of ``weights``) in one bincount."""
     ok = (unit >= 0) & (code >= 0)
-    return np.bincount(unit[ok] * k + code[ok], minlength=n * k).reshape(n, k).astype(np.int64)
+    w = None if weights is None else weights[ok].astype(np.float64)
+    b = np.bincount(unit[ok] * k + code[ok], weights=w, minlength=n * k)
+    return np.round(b).reshape(n, k).astype(np.int64)
 
 
-def client_counts(units: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
+def client_counts(
+    units: pd.DataFrame, clients: pd.DataFrame, weights: np.ndarray | None = None
+) -> pd.DataFrame:
     """Clients per unit by status, severity, service type and coverage class.
 
-    ``clients`` carries ``unit`` (position in ``units``, -1 = unlocated) and ``coverage``.
+    ``clients`` carries ``unit`` (position in ``units``, -1 = unlocated) and ``coverage``. With
+    ``weights`` every cell is the sum of its records' weights instead of their number: the one
+    definition of each cell serves the counts and their cell keys (:mod:`ibm_geo.ckm`).
     """
     n = len(units)
+    w = weights
     unit = clients["unit"].to_numpy(dtype=np.int64)
-    out: dict[str, np.ndarray] = {"clients": _count(unit, n)}
-    status = _count_by(unit, category_codes(clients["status_pasca"], STATUSES), n, len(STATUSES))
+    out: dict[str, np.ndarray] = {"clients": _count(unit, n, weights=w)}
+    status = _count_by(unit, category_codes(clients["status_pasca"], STATUSES), n, len(STATUSES), w)
     for i, s in enumerate(STATUSES):
         out[f"status_{s}"] = status[:, i]
     out["status_unknown"] = out["clients"] - status.sum(axis=1)
-    tingkat = _count_by(unit, category_codes(clients["tingkat"], SEVERITIES), n, len(SEVERITIES))
+    tingkat = _count_by(unit, category_codes(clients["tingkat"], SEVERITIES), n, len(SEVERITIES), w)
     for i, s in enumerate(SEVERITIES):
         out[f"tingkat_{s}"] = tingkat[:, i]
     layanan = ("rawat_jalan", "rawat_inap")
-    lay = _count_by(unit, category_codes(clients["jenis_layanan"], layanan), n, 2)
+    lay = _count_by(unit, category_codes(clients["jenis_layanan"], layanan), n, 2, w)
     out["rawat_jalan"], out["rawat_inap"] = lay[:, 0], lay[:, 1]
     classes = (SERVED, IN_REACH, REFERRAL, UNSERVED)
-    cov = _count_by(unit, category_codes(clients["coverage"], classes), n, len(classes))
+    cov = _count_by(unit, category_codes(clients["coverage"], classes), n, len(classes), w)
     for i, c in enumerate(classes):
         out[c] = cov[:, i]
     return pd.DataFrame(out, index=units.index)
 
 
 def recent_unserved(
-    units: pd.DataFrame, clients: pd.DataFrame, reference_year: int, recency_years: int
+    units: pd.DataFrame,
+    clients: pd.DataFrame,
+    reference_year: int,
+    recency_years: int,
+    weights: np.ndarray | None = None,
 ) -> pd.Series:
     """Unserved clients rehabilitated within the last ``recency_years`` (the window is inclusive)."""
     unit = clients["unit"].to_numpy(dtype=np.int64)
     year = clients["tahun_rehab"].to_numpy(dtype=float, na_value=np.nan)
     recent = (year >= reference_year - recency_years + 1) & (year <= reference_year)
     mask = (clients["coverage"] == UNSERVED).to_numpy(dtype=bool) & recent
-    return pd.Series(_count(unit, len(units), mask), index=units.index, name="unserved_recent")
+    return pd.Series(
+        _count(unit, len(units), mask, weights), index=units.index, name="unserved_recent"
+    )
 
 
 def agent_counts(

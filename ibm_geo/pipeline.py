@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 
 from . import metrics
+from .ckm import N_KEYS
 from .config import Scenario
 from .coverage import assigned_spare, classify_clients
 from .crs import local_utm_crs
@@ -27,8 +28,10 @@ from .io.boundaries import IDENTITY
 from .join import Placed, metric_transformer, place
 from .matching import build_gazetteer
 from .names import normalize_name
+from .privacy import PUB_PREFIX, published_counts_table, score_labels
 from .quality import DataQuality
-from .scoring import score_table
+from .record_keys import fingerprint, identities, installation_secret, record_keys
+from .scoring import SCORE_COLUMNS, score_table
 
 Source = str | Path | bytes
 
@@ -58,6 +61,23 @@ class Joined:
     matches: pd.DataFrame
     quality: DataQuality
     sources: dict[str, str]
+    #: record keys of the clients (:mod:`ibm_geo.record_keys`) per secret fingerprint: hashed
+    #: once per upload, not once per analysis
+    _record_keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def record_keys(self, secret: bytes | None = None) -> np.ndarray:
+        """Each client row's record key under ``secret`` (default: the installation's)."""
+        secret = secret if secret is not None else installation_secret()
+        fp = fingerprint(secret)
+        if fp not in self._record_keys:
+            self._record_keys[fp] = record_keys(identities(self.clients.table), secret)
+        return self._record_keys[fp]
+
+
+#: per-kelurahan columns of the cell keys (:mod:`ibm_geo.ckm`) of each client count, and of
+#: the unit's client count in the unfiltered register (which units are too small to publish)
+KEY_PREFIX = "_ck_"
+REGISTER = "_register"
 
 
 @dataclass
@@ -275,11 +295,14 @@ def reference_year(clients: pd.DataFrame, scenario: Scenario) -> int:
     return int(y) if pd.notna(y) else dt.date.today().year
 
 
-def analyze_joined(joined: Joined, scenario: Scenario, roads=None) -> AnalysisResult:
+def analyze_joined(
+    joined: Joined, scenario: Scenario, roads=None, *, secret: bytes | None = None
+) -> AnalysisResult:
     """Coverage, counts and score for one scenario over already-joined inputs.
 
     ``roads`` is a :class:`~ibm_geo.roads.RoadNetwork` for ``scenario.roads.distance = "road"``
-    (read from ``scenario.roads.extract`` when not given)."""
+    (read from ``scenario.roads.extract`` when not given). ``secret``: the record-key secret
+    (:mod:`ibm_geo.record_keys`; default the installation's, the office passes its own)."""
     units = joined.units
     backend = make_backend(scenario, joined.metric_crs, roads)
     road_backend = backend if backend.kind == "road" else None
@@ -318,13 +341,22 @@ def analyze_joined(joined: Joined, scenario: Scenario, roads=None) -> AnalysisRe
     # only what the counts read: a copy of every input column of a million rows costs seconds
     cols = ["unit", "status_pasca", "tingkat", "jenis_layanan", "tahun_rehab", "coverage"]
     keep = filter_mask(clients, scenario)
+    rk = joined.record_keys(secret)
     counted = clients[cols] if keep.all() else clients.loc[keep, cols]
+    rk_counted = rk if keep.all() else rk[keep]
     unit = counted["unit"].to_numpy()
     counted = counted.assign(unit=np.where((unit < 0) | ~keep_units[np.maximum(unit, 0)], -1, unit))
     ref = reference_year(clients, scenario)
 
     table = units[IDENTITY + ["rep_lon", "rep_lat", "geometry"]].copy()
     counts = metrics.client_counts(units, counted)
+    keys = metrics.client_counts(units, counted, weights=rk_counted)
+    keys["unserved_recent"] = metrics.recent_unserved(
+        units, counted, ref, scenario.recency_years, weights=rk_counted
+    )
+    keys = (keys % N_KEYS).add_prefix(KEY_PREFIX)
+    all_unit = clients["unit"].to_numpy(dtype=np.int64) if len(clients) else np.zeros(0, np.int64)
+    keys[REGISTER] = np.bincount(all_unit[all_unit >= 0], minlength=len(units)).astype(np.int64)
     agents_n = metrics.agent_counts(
         units,
         a.assign(aktif=agents_for_cov["aktif"]) if len(a) else a,
@@ -347,9 +379,9 @@ def analyze_joined(joined: Joined, scenario: Scenario, roads=None) -> AnalysisRe
         road_backend,
     )
     recent = metrics.recent_unserved(units, counted, ref, scenario.recency_years)
-    table = pd.concat([table, counts, agents_n, sp, dist, recent], axis=1)
+    table = pd.concat([table, counts, agents_n, sp, dist, recent, keys], axis=1)
     table = table.loc[keep_units].reset_index(drop=True)
-    scored = score_table(table, scenario, ref)
+    scored = score_both_tiers(table, scenario, ref)
     table = pd.concat([table, scored], axis=1).sort_values("rank").reset_index(drop=True)
     table = gpd.GeoDataFrame(table, geometry="geometry", crs=units.crs)
     return AnalysisResult(
@@ -362,6 +394,18 @@ def analyze_joined(joined: Joined, scenario: Scenario, roads=None) -> AnalysisRe
         clients=clients,
         distance=backend,
     )
+
+
+def score_both_tiers(table: pd.DataFrame, scenario: Scenario, ref_year: int) -> pd.DataFrame:
+    """The working tier's score on exact counts (``score``, ``rank``, ... : the planner's screen
+    and every decision) beside the published tier's on published counts (``pub_score``,
+    ``pub_rank``, ...: every export), by the same function, so the two can differ only by the
+    published noise."""
+    exact = score_table(table, scenario, ref_year)
+    pubtab, d = published_counts_table(table, scenario.suppression_k)
+    pub = score_table(pubtab, scenario, ref_year, labels=score_labels(d), unranked=d.opaque)
+    keep = [c for c in pub.columns if c.startswith("pts_")] + list(SCORE_COLUMNS)
+    return pd.concat([exact, pub[keep].add_prefix(PUB_PREFIX)], axis=1)
 
 
 def _quality_with_filters(
@@ -447,7 +491,7 @@ def rescore(result: AnalysisResult, scenario: Scenario) -> AnalysisResult:
         ]
         + ["score", "rank", "priority_class", "priority_label", "stability"]
     )
-    scored = score_table(base, scenario, result.reference_year)
+    scored = score_both_tiers(base, scenario, result.reference_year)
     table = pd.concat([base, scored], axis=1).sort_values("rank").reset_index(drop=True)
     return replace(
         result,
@@ -463,10 +507,11 @@ def analyze(
     service_points: Source | None = None,
     scenario: Scenario | None = None,
     roads=None,
+    secret: bytes | None = None,
     **load_kw,
 ) -> AnalysisResult:
     """The whole path in one call (CLI, tests, notebooks). ``roads``: see :func:`analyze_joined`."""
     scenario = scenario or Scenario()
     inputs = load_inputs(boundaries, clients, agents, service_points, **load_kw)
     joined = join_inputs(inputs, scenario.fuzzy_threshold, scenario.place_choices)
-    return analyze_joined(joined, scenario, roads)
+    return analyze_joined(joined, scenario, roads, secret=secret)

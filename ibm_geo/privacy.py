@@ -40,14 +40,13 @@ Agent and service-point counts are not client data and are published as they are
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from ibm_geo.ckm import MAX_DEVIATION, group_keys, ptable
 from ibm_geo.components import COUNT_DRIVEN
 from ibm_geo.io.boundaries import IDENTITY
 from ibm_geo.plan.pilots import PILOT_COLUMNS
@@ -151,20 +150,35 @@ def complementary_label(k: int) -> str:
 
 
 def suppression_rule(k: int, lang: str = "id", *, curve: bool = True) -> str:
-    """One-sentence rule for manifests and footers (``curve``: mention the rounded coverage
-    curve; a map has none, so its footer leaves that clause out). Kept short: slides print it."""
+    """One-sentence rule for manifests, footers and slides (``curve`` kept for callers; the
+    curve is computed from published counts like every other figure). Kept short."""
+    d = MAX_DEVIATION
     if lang == "en":
-        rounded = f"; curve rounded to multiples of {k}" if curve else ""
         return (
-            f"Hidden counts are marked {HIDDEN}: client counts 1 to {k - 1}, all counts of places "
-            f"with fewer than {k} clients, and cells that would reveal them{rounded}. No client "
-            "names, IDs or coordinates are included."
+            f"Published counts carry small noise (at most ±{d}; counts 1 to {k - 1} become 0 or "
+            f"{k}); places with fewer than {k} clients show <{k}. No client names, IDs or "
+            "coordinates are included."
         )
-    rounded = f"; kurva dibulatkan ke kelipatan {k}" if curve else ""
     return (
-        f"Angka tersembunyi ditandai {HIDDEN}: jumlah klien 1 sampai {k - 1}, semua angka wilayah "
-        f"dengan kurang dari {k} klien, dan sel yang dapat mengungkapnya{rounded}. Tidak ada "
+        f"Angka publikasi diberi derau kecil (paling banyak ±{d}; jumlah 1 sampai {k - 1} "
+        f"menjadi 0 atau {k}); wilayah dengan kurang dari {k} klien ditulis <{k}. Tidak ada "
         "nama, ID, atau koordinat klien."
+    )
+
+
+def disclosure_method(k: int, lang: str = "en") -> str:
+    """What the manifest says of the protection (one line)."""
+    pt = ptable(k)
+    if lang == "id":
+        return (
+            f"metode kunci sel (cell key method): tabel perturbasi k={k}, deviasi maks "
+            f"{pt.max_deviation}, varians {pt.variance:g}, {pt.n_keys} kunci; kunci rekaman "
+            "dari rahasia instalasi yang tidak pernah ditulis ke berkas"
+        )
+    return (
+        f"cell key method: perturbation table k={k}, maximum deviation {pt.max_deviation}, "
+        f"variance {pt.variance:g}, {pt.n_keys} keys; record keys from an installation secret "
+        "never written to any file"
     )
 
 
@@ -290,73 +304,7 @@ def suppress(
                 return
 
     local_rules()
-    status = "off"
-    if audit:
-        n_hidden = sum(int(m.sum()) for m in masks)
-        if n_hidden > audit_limit():
-            status = "skipped"
-        else:
-            status = _close_pins(
-                vals, masks, parent, costs, row_groups, follows, local_rules, whole_row
-            )
-    if info is not None:
-        info["audit"] = status
     return masks[0], [(vals[t + 1], masks[t + 1], parent[t]) for t in range(len(codes))]
-
-
-#: what the manifest says of the attacker's audit (see :func:`suppress`)
-AUDIT_TEXT = {
-    "complete": "integer-programme audit: no hidden cell can be pinned from the published totals",
-    "skipped": "too many hidden cells for the integer-programme audit: local suppression rules "
-    "only (raise IBM_GEO_AUDIT_MAX_CELLS or export a smaller area)",
-    "incomplete": "integer-programme audit stopped before every pinned cell was protected",
-    "off": "integer-programme audit off",
-}
-
-
-def audit_limit() -> int:
-    """Most hidden cells the attacker's audit takes on (``IBM_GEO_AUDIT_MAX_CELLS``, default
-    2,000,000): a national run with a million clients hides about 630,000 cells and is audited
-    in about 25 s (benchmarks/bench_privacy.py); the limit only stops a table far beyond
-    that from running for hours, and its manifest then says the audit was skipped."""
-    try:
-        return int(os.environ.get("IBM_GEO_AUDIT_MAX_CELLS", "2000000"))
-    except ValueError:
-        return 2_000_000
-
-
-def _close_pins(vals, masks, parent, costs, row_groups, follows, local_rules, whole_row) -> str:
-    """Play the attacker (:func:`ibm_geo.privacy_audit.find_pinned`) and hide one more cell
-    next to every hidden cell that the published cells still pin, until none is pinned.
-    Returns ``"complete"`` (nothing pinned) or ``"incomplete"`` (gave up: stated)."""
-    from ibm_geo.privacy_audit import complement_for, find_pinned
-
-    offs = np.cumsum([0] + [x.size for x in vals])
-    cost_flat = np.concatenate([c.ravel() for c in costs])
-    safe: set[int] = set()
-    tries: dict[int, int] = {}  # rounds in which a cell was found pinned
-    for _ in range(100):
-        pins, rel = find_pinned(
-            vals, masks, parent, row_groups, follows, safe=safe, whole_row=whole_row
-        )
-        added = 0
-        changed = [np.zeros(m.shape, dtype=bool) for m in masks]
-        for cell in pins:
-            tries[int(cell)] = tries.get(int(cell), 0) + 1
-            for extra in complement_for(rel, int(cell), cost_flat, tries[int(cell)]):
-                if rel.hidden[extra]:
-                    continue
-                rel.hidden[extra] = True
-                t = int(np.searchsorted(offs, extra, side="right") - 1)
-                masks[t].flat[extra - offs[t]] = True
-                changed[t].flat[extra - offs[t]] = True
-                added += 1
-        if not len(pins):
-            return "complete"
-        if not added:
-            return "incomplete"
-        local_rules(changed)
-    return "incomplete"
 
 
 def _row_step(v, mask, cost, row_groups, big) -> None:
@@ -430,78 +378,72 @@ def suppression_mask(
     return suppress(values, k, row_groups, levels, protected, audit=audit)[0]
 
 
-# -- the one disclosure object per analysis -----------------------------------------------------
-#: hierarchy levels whose totals count as published, finest first (columns that define them)
+# -- the one disclosure object per analysis (cell key method) ----------------------------------
+#: hierarchy levels whose totals are published, finest first (columns that define them)
 LEVELS: list[tuple[str, list[str]]] = [
     ("kecamatan", ["provinsi", "kab_kota", "kecamatan"]),
     ("kab_kota", ["provinsi", "kab_kota"]),
     ("provinsi", ["provinsi"]),
     ("total", []),
 ]
-#: follower -> leader: hidden wherever the leader is (a subset of it)
-FOLLOWS = {"unserved_recent": "unserved"}
+#: per-kelurahan columns written by the pipeline: the cell key of each count, and the unit's
+#: clients in the unfiltered register (see :mod:`ibm_geo.pipeline`)
+KEY_PREFIX = "_ck_"
+REGISTER = "_register"
 
 
-def band_value(k: int) -> float:
-    """The number every hidden count stands for in a computation (score, plan demand, pilot
-    rules): fixed by k alone, so no published figure depends on a hidden value."""
-    return (k - 1) / 2
+def band_label(k: int) -> str:
+    """The one text of every count of an opaque area (fewer than k clients in the register)."""
+    return f"<{k}"
 
 
 @dataclass
 class Disclosure:
-    """Exact counts (internal) and which cells are published, at unit level and at every level
-    of the hierarchy. Build once per analysis with :func:`disclose`; every published figure is
-    derived from :meth:`labels` (text) or :meth:`numeric` (numbers, hidden = band value)."""
+    """Exact counts (internal) and their published values, at unit level and at every level of
+    the hierarchy. Build once per analysis with :func:`disclose`; every published figure is
+    derived from :meth:`labels` (text) or :meth:`numeric` (numbers).
+
+    ``opaque`` marks rows of areas with 1..k-1 clients in the unfiltered register: they publish
+    no count at all (the band :func:`band_label`), in every run and under every filter."""
 
     k: int
     index: pd.Index
     counts: pd.DataFrame
-    mask: pd.DataFrame
-    levels: dict[str, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = field(
+    published: pd.DataFrame
+    opaque: np.ndarray
+    #: name -> (keys, published totals, opaque mask, exact totals)
+    levels: dict[str, tuple[pd.DataFrame, pd.DataFrame, np.ndarray, pd.DataFrame]] = field(
         default_factory=dict
-    )  # name -> (keys, totals, mask)
-    #: the attacker's audit: "complete" (no hidden cell pinned), "skipped" (too large, local
-    #: rules only), "incomplete" (gave up), "off"
-    audit: str = "off"
+    )
 
     def hidden(self, col: str) -> np.ndarray:
-        if col not in self.mask:
-            return np.zeros(len(self.index), dtype=bool)
-        return self.mask[col].to_numpy()
+        """Cells that carry no number (the band)."""
+        return self.opaque.copy()
 
     def labels(self, col: str) -> pd.Series:
-        return _labelled(self.counts[col], self.hidden(col), self.k)
+        return _banded(self.published[col], self.opaque, self.k)
 
     def numeric(self, col: str) -> np.ndarray:
-        """Published value, hidden = the band stand-in, capped by the row's published client
-        count (a hidden part of a village with 0 published clients is 0, not (k-1)/2: else an
-        empty village could top the ranking). Still a function of published values only."""
-        v = self.counts[col].to_numpy(dtype=float)
-        stand_in = np.full(len(v), band_value(self.k))
-        if col != "clients" and "clients" in self.counts:
-            shown = ~self.hidden("clients")
-            cap = self.counts["clients"].to_numpy(dtype=float)
-            stand_in = np.where(shown, np.minimum(stand_in, cap), stand_in)
-        return np.where(self.hidden(col), stand_in, v)
+        """Published value as a number; NaN for an opaque row."""
+        v = self.published[col].to_numpy(dtype=float)
+        return np.where(self.opaque, np.nan, v)
 
     def level_table(self, name: str) -> pd.DataFrame:
-        """Totals of one level (keys + labelled counts)."""
-        keys, tot, m = self.levels[name]
+        """Totals of one level (keys + published counts, the band where opaque)."""
+        keys, pub, op, _ = self.levels[name]
         out = keys.copy()
-        for c in tot.columns:
-            out[c] = _labelled(tot[c], m[c].to_numpy(), self.k).to_numpy()
+        for c in pub.columns:
+            out[c] = _banded(pub[c], op, self.k).to_numpy()
         return out
 
 
-def hidden_at_level(d: Disclosure, kelurahan: pd.DataFrame, level: str) -> pd.DataFrame:
-    """Per unit row: whether its ``level`` total (kecamatan, kab_kota, ...) of each count column
-    is hidden, so a table drawn at that level hides exactly what the hierarchy hides."""
-    for name, codes, _ in _level_codes(kelurahan):
-        if name == level and name in d.levels:
-            _, _, tm = d.levels[name]
-            return pd.DataFrame(tm.to_numpy()[codes], columns=tm.columns, index=kelurahan.index)
-    return pd.DataFrame(index=kelurahan.index)
+def _banded(values: pd.Series, opaque: np.ndarray, k: int) -> pd.Series:
+    """Ints, with every cell of an opaque row as the band label."""
+    v = np.asarray(values)
+    out = v.astype(np.int64).astype(object)
+    out[np.asarray(opaque, dtype=bool)] = band_label(k)
+    idx = values.index if isinstance(values, pd.Series) else None
+    return pd.Series(out, index=idx, dtype=object)
 
 
 def _level_codes(kelurahan: pd.DataFrame) -> list[tuple[str, np.ndarray, pd.DataFrame]]:
@@ -522,106 +464,80 @@ def _level_codes(kelurahan: pd.DataFrame) -> list[tuple[str, np.ndarray, pd.Data
     return out
 
 
-#: suppression results by content (counts, hierarchy, k): every export of one run asks for the
-#: same table, and the attacker's audit in :func:`suppress` is worth doing once, not per file
-_DISCLOSE_CACHE: dict[bytes, tuple] = {}
+def _fallback_keys(kelurahan: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """Cell keys for a table that was not built by the pipeline (a notebook's own table): a
+    keyed hash of (kode, column) under the installation's secret. Consistent between runs of
+    the same table, but not tied to the people in the cell, so the pipeline's record-based
+    keys are what every export of an analysis uses."""
+    import hashlib
 
+    from ibm_geo.record_keys import installation_secret
 
-@dataclass
-class SuppressionInputs:
-    """What :func:`suppress` is given for a per-kelurahan table, in canonical (kode) row order:
-    one definition for :func:`disclose`, the proofs and the benchmark."""
-
-    cols: list[str]
-    order: np.ndarray  # canonical position -> row of the table
-    values: np.ndarray
-    row_groups: list[tuple[int, list[int]]]
-    levels: list[tuple[str, np.ndarray, pd.DataFrame]]  # (name, codes, keys), finest first
-    protected: tuple[int, ...]
-    whole_row: int | None
-    follows: tuple[tuple[int, int], ...]
-
-    def suppress(self, k: int, **kw) -> tuple[np.ndarray, list]:
-        return suppress(
-            self.values,
-            k,
-            self.row_groups,
-            [c for _, c, _ in self.levels],
-            self.protected,
-            self.whole_row,
-            self.follows,
-            **kw,
-        )
-
-
-def suppression_inputs(kelurahan: pd.DataFrame) -> SuppressionInputs:
-    """The count matrix, relations and hierarchy of ``kelurahan`` as :func:`suppress` takes
-    them. Rows are in kode order: which cell is hidden must not depend on how the table is
-    sorted (each weighting sorts by its own score), or two exports of one analysis under
-    different weights would hide different cells and give each other away."""
-    cols = [c for c in SUPPRESSED_COUNTS if c in kelurahan]
-    counts = _counts_frame(kelurahan, cols)
-    idx = {c: i for i, c in enumerate(cols)}
-    groups = [
-        (idx[t], [idx[p] for p in parts if p in idx])
-        for t, parts in ROW_GROUPS
-        if t in idx and any(p in idx for p in parts)
-    ]
-    order = np.arange(len(kelurahan))
-    if "kode" in kelurahan:
-        order = np.argsort(kelurahan["kode"].astype(str).to_numpy(), kind="stable")
-    levels = [
-        (name, np.ascontiguousarray(c), keys)
-        for name, c, keys in _level_codes(kelurahan.iloc[order])
-    ]
-    return SuppressionInputs(
-        cols,
-        order,
-        np.ascontiguousarray(counts.to_numpy()[order]),
-        groups,
-        levels,
-        tuple(idx[c] for c in PROTECTED_COUNTS if c in idx),
-        idx.get("clients"),
-        tuple((idx[f], idx[lead]) for f, lead in FOLLOWS.items() if f in idx and lead in idx),
+    secret = installation_secret()
+    kode = (
+        kelurahan["kode"].astype(str).tolist()
+        if "kode" in kelurahan
+        else [str(i) for i in range(len(kelurahan))]
     )
+    out = {}
+    for c in cols:
+        out[c] = [
+            hashlib.blake2b(f"{kd}|{c}".encode(), key=secret, digest_size=1).digest()[0]
+            for kd in kode
+        ]
+    return pd.DataFrame(out, index=kelurahan.index, dtype=np.int64)
+
+
+def cell_keys_of(kelurahan: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """The cell key of each count cell (the pipeline's ``_ck_<col>`` columns)."""
+    have = [c for c in cols if f"{KEY_PREFIX}{c}" in kelurahan]
+    out = pd.DataFrame(index=kelurahan.index)
+    for c in have:
+        out[c] = pd.to_numeric(kelurahan[f"{KEY_PREFIX}{c}"], errors="coerce").fillna(0)
+        out[c] = out[c].astype(np.int64)
+    missing = [c for c in cols if c not in have]
+    if missing:
+        fb = _fallback_keys(kelurahan, missing)
+        for c in missing:
+            out[c] = fb[c]
+    return out[cols]
+
+
+def register_of(kelurahan: pd.DataFrame) -> np.ndarray:
+    """Clients of each unit in the unfiltered register (``clients`` for a foreign table)."""
+    col = REGISTER if REGISTER in kelurahan else "clients"
+    if col not in kelurahan:
+        return np.zeros(len(kelurahan), dtype=np.int64)
+    return pd.to_numeric(kelurahan[col], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
 
 
 def disclose(kelurahan: pd.DataFrame, k: int) -> Disclosure:
-    """Run disclosure control once over the per-kelurahan table (see module doc)."""
-    inp = suppression_inputs(kelurahan)
-    cols, order, arr = inp.cols, inp.order, inp.values
+    """The published counts of the per-kelurahan table and of every total (see module doc):
+    each count cell perturbed by the ptable at its own cell key; rows and totals of areas
+    with 1..k-1 clients in the register opaque. Costs a few bincounts: no cache needed."""
+    cols = [c for c in SUPPRESSED_COUNTS if c in kelurahan]
     counts = _counts_frame(kelurahan, cols)
-    lv = inp.levels
-    level_codes = [c for _, c, _ in lv]
-    key = hashlib.sha256(repr((k, cols, arr.shape, audit_limit())).encode())
-    for a in (arr, *level_codes):
-        key.update(a.tobytes())
-    hit = _DISCLOSE_CACHE.pop(key.digest(), None)
-    if hit is None:
-        info: dict = {}
-        m0, t0 = inp.suppress(k, info=info)
-        hit = (m0, t0, info.get("audit", "off"))
-    _DISCLOSE_CACHE[key.digest()] = hit  # most recent last
-    while len(_DISCLOSE_CACHE) > 8:
-        _DISCLOSE_CACHE.pop(next(iter(_DISCLOSE_CACHE)))
-    m = np.empty_like(hit[0])
-    m[order] = hit[0]
-    tiers = [(a.copy(), b.copy(), c) for a, b, c in hit[1]]
+    keys = cell_keys_of(kelurahan, cols)
+    reg = register_of(kelurahan)
+    pt = ptable(k)
+    c_arr = counts.to_numpy(dtype=np.int64)
+    k_arr = keys.to_numpy(dtype=np.int64)
+    pub = pd.DataFrame(pt.perturb(c_arr, k_arr), index=kelurahan.index, columns=cols)
+    opaque = (reg >= 1) & (reg < k)
     levels = {}
-    for (name, _, keys), (tot, tm, _) in zip(lv, tiers, strict=True):
+    for name, codes, frame in _level_codes(kelurahan):
+        ng = len(frame)
+        tot = np.zeros((ng, len(cols)), dtype=np.int64)
+        np.add.at(tot, codes, c_arr)
+        tkeys = group_keys(codes, k_arr, ng)
+        treg = np.bincount(codes, weights=reg, minlength=ng)
         levels[name] = (
-            keys.reset_index(drop=True),
+            frame.reset_index(drop=True),
+            pd.DataFrame(pt.perturb(tot, tkeys), columns=cols),
+            (treg >= 1) & (treg < k),
             pd.DataFrame(tot, columns=cols),
-            pd.DataFrame(tm, columns=cols),
         )
-    return Disclosure(
-        k,
-        kelurahan.index,
-        counts,
-        pd.DataFrame(m, index=kelurahan.index, columns=cols),
-        levels,
-        audit=hit[2],
-    )
+    return Disclosure(k, kelurahan.index, counts, pub, opaque, levels)
 
 
 # -- table wrappers -----------------------------------------------------------------------------
@@ -637,105 +553,94 @@ def _counts_frame(kelurahan: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     return pd.DataFrame(out, index=kelurahan.index)
 
 
-def public_mask(kelurahan: pd.DataFrame, k: int) -> pd.DataFrame:
-    """Per-cell boolean mask (columns = :data:`SUPPRESSED_COUNTS` present) of hidden counts."""
-    return disclose(kelurahan, k).mask
-
-
 def _round_to(s: pd.Series, step: float, ndigits: int) -> pd.Series:
     x = pd.to_numeric(s, errors="coerce").astype(float)
     return (np.round(x / step) * step).round(ndigits)
 
 
 def public_share(d: Disclosure) -> np.ndarray:
-    """unserved / clients where both are published (rounded to 0.01, as the reason text says
-    it), NaN elsewhere: computable from the published counts, so it adds nothing."""
-    if "unserved" not in d.counts or "clients" not in d.counts:
+    """Published unserved / published clients (rounded to 0.01, as the reason says it), NaN
+    for an opaque row or no clients: a function of published values only."""
+    if "unserved" not in d.published or "clients" not in d.published:
         return np.full(len(d.index), np.nan)
-    u = d.counts["unserved"].to_numpy(dtype=float)
-    c = d.counts["clients"].to_numpy(dtype=float)
-    ok = ~d.hidden("unserved") & ~d.hidden("clients") & (c > 0)
-    return np.where(ok, np.round(u / np.where(c > 0, c, 1), 2), np.nan)
+    u = d.numeric("unserved")
+    c = d.numeric("clients")
+    ok = np.isfinite(u) & np.isfinite(c) & (c > 0)
+    return np.where(ok, np.round(np.minimum(u, np.where(ok, c, 1)) / np.where(ok, c, 1), 2), np.nan)
+
+
+#: the published tier's score columns, as the pipeline stores them (``pub_<column>``)
+PUB_PREFIX = "pub_"
+
+
+def published_counts_table(kelurahan: pd.DataFrame, k: int) -> tuple[pd.DataFrame, Disclosure]:
+    """The per-kelurahan table with every client count replaced by its published number
+    (opaque rows: 0, and flagged): what the published tier's score is computed from."""
+    d = disclose(kelurahan, k)
+    out = kelurahan.copy()
+    for c in d.published.columns:
+        out[c] = np.where(d.opaque, 0, d.published[c].to_numpy())
+    return out, d
+
+
+def score_labels(d: Disclosure) -> pd.DataFrame:
+    """How the published reasons write each count (the band in an opaque row)."""
+    lab = pd.DataFrame(index=d.index)
+    for c in ("unserved", "clients", "unserved_recent"):
+        if c in d.published:
+            lab[c] = d.labels(c)
+    lab["share"] = public_share(d)
+    return lab
 
 
 def public_table(kelurahan: pd.DataFrame, k: int, *, lang: str | None = None) -> pd.DataFrame:
-    """Whitelisted, suppressed copy of the per-kelurahan table (plain DataFrame, no geometry).
+    """Whitelisted, published copy of the per-kelurahan table (plain DataFrame, no geometry).
 
-    Hidden count cells hold :func:`suppressed_label` (``"*"``); other count cells hold Python
-    ints (so the count columns have object dtype). Row order and index are kept. Score, points,
-    rank, class, stability and reasons of a table scored by :mod:`ibm_geo.scoring` are already
-    computed from published values and pass as they are (rounded); ``lang`` keeps only that
-    language's reason column.
+    Counts are the published (perturbed) ints, the band ``<k`` in an opaque row (so the count
+    columns have object dtype). Score, points, rank, class, stability and reasons are the
+    published tier's (``pub_*`` columns the pipeline computes from the published counts); a
+    table without them publishes no score. Row order and index are kept; ``lang`` keeps only
+    that language's reason column.
     """
     d = disclose(kelurahan, k)
-    for c in d.mask.columns:  # totals the finer table hides (see dissolve_overview)
-        if f"_hidden_{c}" in kelurahan:
-            d.mask[c] |= kelurahan[f"_hidden_{c}"].fillna(True).astype(bool).to_numpy()
     cols = [c for c in PUBLIC_COLUMNS if c in kelurahan or c == "unserved_share"]
-    ours = "pub_unserved" in kelurahan  # scored from published values by ibm_geo.scoring
     out = pd.DataFrame(index=kelurahan.index)
     for c in cols:
-        if c in d.mask.columns:
+        src = f"{PUB_PREFIX}{c}"
+        if c in d.published.columns:
             out[c] = d.labels(c)
         elif c in OPEN_COUNTS:
             out[c] = _counts_frame(kelurahan, [c])[c].astype(object)
         elif c == "unserved_share":
             if {"unserved", "clients"} <= set(kelurahan.columns):
                 out[c] = public_share(d)
-        elif c in ("score", "stability") or c.startswith("pts_"):
-            v = _round_to(kelurahan[c], 0.1 if c != "stability" else 0.01, 2)
-            if not ours and c in COUNT_DRIVEN_POINTS and "unserved" in d.mask:
-                v = v.where(~d.mask["unserved"])  # a foreign score may be driven by the counts
-            out[c] = v
         elif c == "dist_nearest_m":
             out[c] = _round_to(kelurahan[c], 100.0, 0)
         elif c in ("rep_lon", "rep_lat"):
             out[c] = pd.to_numeric(kelurahan[c], errors="coerce").round(5)
+        elif c in PUBLIC_IDENTITY:
+            out[c] = kelurahan[c]
         elif c in ("reason_id", "reason_en") and lang in ("id", "en") and c != f"reason_{lang}":
             continue  # the other language is not wanted
-        elif c in ("reason_id", "reason_en"):
-            out[c] = kelurahan[c] if ours else _clean_reasons(kelurahan[c], k)
+        elif src not in kelurahan:
+            continue  # never an exact (working-tier) score
+        elif c in ("score", "stability") or c.startswith("pts_"):
+            out[c] = _round_to(kelurahan[src], 0.1 if c != "stability" else 0.01, 2)
+        elif c == "rank":
+            out[c] = pd.array(pd.to_numeric(kelurahan[src], errors="coerce"), dtype="Int64")
         else:
-            out[c] = kelurahan[c]
+            out[c] = kelurahan[src]
     return out
 
 
-def _labelled(values: pd.Series, hidden: np.ndarray, k: int) -> pd.Series:
-    """Ints, with every hidden cell as the one label (see :func:`suppressed_label`)."""
-    v = np.asarray(values)
-    out = v.astype(object)
-    out[np.asarray(hidden, dtype=bool)] = suppressed_label(k)
-    idx = values.index if isinstance(values, pd.Series) else None
-    return pd.Series(out, index=idx, dtype=object)
-
-
-def _clean_reasons(reasons: pd.Series, k: int) -> pd.Series:
-    """A text not written by :mod:`ibm_geo.scoring` (e.g. a pilot reason): every number next to
-    a client word is hidden, whatever its value (ranks and scores stay)."""
-    out = []
-
-    def sub(m: re.Match) -> str:
-        before = m.string[max(0, m.start() - 16) : m.start()].rstrip().lower()
-        if before.endswith(_RANK_WORDS):
-            return m.group(0)
-        return f"{suppressed_label(k)}{m.group(2)}"
-
-    for text in reasons:
-        if text is None or text is pd.NA or (isinstance(text, float) and np.isnan(text)):
-            out.append(None)
-            continue
-        clean = _REASON_NUM.sub(sub, str(text))
-        out.append(_REASON_PCT.sub("", clean))
-    return pd.Series(out, index=reasons.index, dtype=object)
-
-
 def kab_totals(kelurahan: pd.DataFrame, k: int) -> pd.DataFrame:
-    """One row per kab_kota: summed client counts, with the kab/kota level of the hierarchical
-    suppression applied (a kab/kota of 1..k-1 clients publishes no breakdown), and open counts."""
+    """One row per kab_kota: its published client counts (its own cells, perturbed at their
+    own cell keys; the band for a kab/kota with 1..k-1 clients in the register), and open
+    counts."""
     d = disclose(kelurahan, k)
     if "kab_kota" not in d.levels:
         return pd.DataFrame(columns=["kab_kota", "units"])
-    keys, tot, _ = d.levels["kab_kota"]
+    keys = d.levels["kab_kota"][0]
     lab = d.level_table("kab_kota")
     codes = _level_codes(kelurahan)
     kcode = next(c for name, c, _ in codes if name == "kab_kota")
@@ -751,8 +656,8 @@ def kab_totals(kelurahan: pd.DataFrame, k: int) -> pd.DataFrame:
 
 
 def scope_totals(kelurahan: pd.DataFrame, k: int) -> dict[str, object]:
-    """Grand totals of the analysed scope as published (ints, or the hidden label): what the
-    CLI prints and manifests quote."""
+    """Grand totals of the analysed scope as published (ints, or the band): what the CLI
+    prints and manifests quote."""
     d = disclose(kelurahan, k)
     tab = d.level_table("total")
     return {c: (v.item() if hasattr(v, "item") else v) for c, v in tab.iloc[0].items()}
@@ -868,11 +773,18 @@ def public_matches(matches: pd.DataFrame | None, k: int, lang: str = "id") -> pd
         columns=PUBLIC_MATCH_COLUMNS
     )
     out["confidence"] = pd.to_numeric(out["confidence"], errors="coerce").round(2)
-    v = out["rows"].astype(np.int64)
-    codes = pd.factorize(out["table"].astype(object).fillna(""))[0].astype(np.int64)
-    hide = suppress(v.to_numpy().reshape(-1, 1), k, [], [codes, np.zeros(len(v), np.int64)])[0]
-    out["rows"] = _labelled(v, hide[:, 0], k).to_numpy()
+    out["rows"] = rounded_counts(out["rows"], k).to_numpy()
     return out.reset_index(drop=True)
+
+
+def rounded_counts(values: pd.Series, k: int) -> pd.Series:
+    """Counts that belong to an upload, not to an analysis (rows per written name): the band
+    ``<k`` for 1..k-1, else rounded to a multiple of k. Filters never change them, so there is
+    no pair of runs to subtract; rounding keeps one file from pinning a small count."""
+    v = pd.to_numeric(values, errors="coerce").fillna(0).round().astype(np.int64).to_numpy()
+    out = (np.floor(v / k + 0.5) * k).astype(np.int64).astype(object)
+    out[(v >= 1) & (v < k)] = band_label(k)
+    return pd.Series(out, index=values.index, dtype=object)
 
 
 def is_suppressed(value: object) -> bool:
@@ -885,20 +797,18 @@ def is_suppressed(value: object) -> bool:
 SERVICE_POINT_COLUMNS = ["name", "jenis", "lat", "lon"]
 
 
-def _suppress_column(values: pd.Series, k: int) -> pd.Series:
-    """Primary + margin suppression of one count column whose sum may be known."""
-    v = pd.to_numeric(values, errors="coerce").fillna(0).round().astype(np.int64)
-    m = suppress(v.to_numpy().reshape(-1, 1), k, [], [np.zeros(len(v), dtype=np.int64)])[0][:, 0]
-    return _labelled(v, m, k)
-
-
 def public_sites(sites: pd.DataFrame | None, k: int) -> pd.DataFrame:
-    """Recruitment sites: whitelisted; `newly_reached` (a client count) suppressed."""
+    """Recruitment sites as a decision (which kelurahan, how many agents) with the clients they
+    reach as the plan computes them from the published counts
+    (:meth:`ibm_geo.plan.RecruitmentPlan.with_demand`); whitelisted, distances rounded."""
     if sites is None:
         return pd.DataFrame(columns=SITE_COLUMNS)
     out = sites.reindex(columns=[c for c in SITE_COLUMNS if c in sites]).copy()
     if "newly_reached" in out:
-        out["newly_reached"] = _suppress_column(out["newly_reached"], k)
+        v = pd.to_numeric(out["newly_reached"], errors="coerce").fillna(0)
+        out["newly_reached"] = v.round().astype(np.int64).astype(object)
+        if not sites.attrs.get("published"):  # the working tier's exact reach never leaves
+            out["newly_reached"] = None
     if "mean_distance_m" in out:
         out["mean_distance_m"] = _round_to(out["mean_distance_m"], 10.0, 0)
     return out.reset_index(drop=True)
@@ -907,47 +817,106 @@ def public_sites(sites: pd.DataFrame | None, k: int) -> pd.DataFrame:
 def public_pilots(
     pilots: pd.DataFrame | None, kelurahan: pd.DataFrame | None, k: int
 ) -> pd.DataFrame:
-    """Pilot villages: whitelisted; `unserved` taken from the published table; numbers next to
-    client words in the reasons hidden."""
+    """Pilot villages as a decision: whitelisted; ``unserved`` and ``score`` as the published
+    ranking shows them; reasons written from published values (see :mod:`ibm_geo.plan.pilots`,
+    which names no count)."""
     if pilots is None:
         return pd.DataFrame(columns=PILOT_COLUMNS)
     out = pilots.reindex(columns=[c for c in PILOT_COLUMNS if c in pilots]).copy()
+    look: dict = {}
+    score: dict = {}
+    if kelurahan is not None and "kode" in kelurahan:
+        pub = public_table(kelurahan, k)
+        kd = kelurahan["kode"].astype(str)
+        if "unserved" in pub:
+            look = dict(zip(kd, pub["unserved"], strict=True))
+        if "score" in pub:
+            score = dict(zip(kd, pub["score"], strict=True))
     if "unserved" in out:
-        look: dict = {}
-        if kelurahan is not None and {"kode", "unserved"} <= set(kelurahan.columns):
-            d = disclose(kelurahan, k)
-            look = dict(zip(kelurahan["kode"].astype(str), d.labels("unserved"), strict=True))
         out["unserved"] = pd.Series(
-            [look.get(str(kd), suppressed_label(k)) for kd in out["kode"]],
-            index=out.index,
-            dtype=object,
+            [look.get(str(x), band_label(k)) for x in out["kode"]], index=out.index, dtype=object
         )
+    rank: dict = {}
+    n_ranked = 0
+    if (
+        kelurahan is not None
+        and "kode" in kelurahan
+        and "rank" in (pub := public_table(kelurahan, k))
+    ):
+        rank = dict(zip(kelurahan["kode"].astype(str), pub["rank"], strict=True))
+        n_ranked = int(pub["rank"].notna().sum())
     if "score" in out:
-        out["score"] = _round_to(out["score"], 0.1, 1)
-    for c in ("reason_id", "reason_en"):
+        out["score"] = [score.get(str(x), np.nan) for x in out["kode"]]
+    for c, lang in (("reason_id", "id"), ("reason_en", "en")):
         if c in out:
-            out[c] = _clean_reasons(out[c], k)
+            out[c] = [
+                _pilot_reason(
+                    t, lang, rank.get(str(kd)), n_ranked, score.get(str(kd)), look.get(str(kd)), k
+                )
+                for t, kd in zip(out[c], out["kode"], strict=True)
+            ]
     return out.reset_index(drop=True)
 
 
-def public_curve(curve: pd.DataFrame | None, k: int) -> pd.DataFrame:
-    """Coverage curve for exports: client counts 1..k-1 as "<k", the rest rounded to the
-    nearest multiple of k.
+def _pilot_reason(text, lang: str, rank, n: int, score, unserved, k: int) -> str | None:
+    """A pilot's reason with its first two parts (score and rank, unserved clients: written by
+    :mod:`ibm_geo.plan.pilots` from exact figures) rewritten from the published ranking."""
+    from ibm_geo.i18n import fmt_num
 
-    Hiding a small `marginal` alone is not enough: it is the difference of two `covered` values
-    and the sum of the other marginals. Rounding every published value to base k leaves each
-    difference uncertain by about k, so a hidden 1..k-1 cannot be pinned down; the curve's shape,
-    which is what a rakor reads from it, is unchanged.
-    """
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return None
+    parts = str(text).split("; ")
+    if rank is None or rank is pd.NA or score is None or pd.isna(score):
+        head = [
+            band_label(k) + (" klien di register" if lang == "id" else " clients in the register")
+        ]
+    elif lang == "id":
+        head = [
+            f"skor kebutuhan {fmt_num(score, 'id', 1)} (peringkat {fmt_num(int(rank), 'id')} "
+            f"dari {fmt_num(n, 'id')})",
+            f"{fmt_num(unserved, 'id')} klien belum terlayani (angka publikasi)",
+        ]
+    else:
+        head = [
+            f"need score {fmt_num(score, 'en', 1)} (rank {fmt_num(int(rank), 'en')} of "
+            f"{fmt_num(n, 'en')})",
+            f"{fmt_num(unserved, 'en')} unserved clients (published figure)",
+        ]
+    return "; ".join(head + parts[2:])
+
+
+def _clean_reasons(reasons: pd.Series, k: int) -> pd.Series:
+    """A text not written from published values: every number next to a client word is
+    replaced by the band (ranks and scores stay)."""
+    out = []
+
+    def sub(m: re.Match) -> str:
+        before = m.string[max(0, m.start() - 16) : m.start()].rstrip().lower()
+        if before.endswith(_RANK_WORDS):
+            return m.group(0)
+        return f"{band_label(k)}{m.group(2)}"
+
+    for text in reasons:
+        if text is None or text is pd.NA or (isinstance(text, float) and np.isnan(text)):
+            out.append(None)
+            continue
+        clean = _REASON_NUM.sub(sub, str(text))
+        out.append(_REASON_PCT.sub("", clean))
+    return pd.Series(out, index=reasons.index, dtype=object)
+
+
+def public_curve(curve: pd.DataFrame | None, k: int) -> pd.DataFrame:
+    """Coverage curve as the plan computes it from the published counts (whole clients;
+    ``marginal`` = the step between two published ``covered`` values, so the table adds up)."""
     if curve is None:
         return pd.DataFrame(columns=["p", "covered", "marginal"])
     out = curve.reindex(columns=["p", "covered", "marginal"]).copy()
-    for c in ("covered", "marginal"):
-        v = pd.to_numeric(out[c], errors="coerce").fillna(0).round().astype(np.int64)
-        rounded = (np.floor(v / k + 0.5) * k).astype(np.int64)
-        lab = pd.Series(rounded, index=out.index).astype(object)
-        lab[(v >= 1) & (v <= k - 1)] = suppressed_label(k)
-        out[c] = lab
+    if not curve.attrs.get("published"):  # the working tier's exact curve never leaves
+        out["covered"] = out["marginal"] = None
+        return out.reset_index(drop=True)
+    cov = pd.to_numeric(out["covered"], errors="coerce").fillna(0).round().astype(np.int64)
+    out["covered"] = cov.astype(object)
+    out["marginal"] = cov.diff().fillna(cov).astype(np.int64).astype(object)
     return out.reset_index(drop=True)
 
 
@@ -964,3 +933,15 @@ def public_service_points(points: pd.DataFrame | None) -> pd.DataFrame:
     out["lat"] = pd.to_numeric(out["lat"], errors="coerce").round(5)
     out["lon"] = pd.to_numeric(out["lon"], errors="coerce").round(5)
     return out.dropna(subset=["lat", "lon"]).reset_index(drop=True)
+
+
+def public_mask(kelurahan: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Per-cell mask (columns = the client counts present) of cells that carry no number in
+    the published ranking (the band of an opaque area). Monitoring's linked tables treat every
+    other ranking cell as known to a reader, which only ever hides more there."""
+    d = disclose(kelurahan, k)
+    return pd.DataFrame(
+        np.repeat(d.opaque[:, None], len(d.published.columns), axis=1),
+        index=kelurahan.index,
+        columns=d.published.columns,
+    )

@@ -4,7 +4,11 @@ a priority class and a stability figure under perturbed weights.
 Every component is in [0, 1] and has a plain meaning (declared once in :mod:`ibm_geo.components`).
 The score is led by need: 100 x need x (the need's weight + the weighted access modifiers) / the
 weight sum, so distance or absence of agents only scales need that exists; a kelurahan with no
-(published) unserved client scores 0.
+unserved client scores 0.
+
+The same function scores both tiers: the working tier on exact counts (the planner's screen and
+every decision), the published tier on the published counts (:mod:`ibm_geo.privacy`), so a
+published score is a function of published numbers only and cannot be inverted into an exact one.
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ import pandas as pd
 from . import components as reg
 from .config import Scenario
 from .i18n import fmt_km, fmt_num
-from .privacy import disclose, public_share
 
 #: component names in registry order (weights, points, sliders)
 COMPONENTS = reg.NAMES
@@ -37,29 +40,47 @@ LABELS_EN = {
 NO_NEED_ID = "Tidak ada kebutuhan"
 NO_NEED_EN = "No unmet need"
 
-#: counts the score reads; published versions are kept as ``pub_<name>`` (numbers, hidden =
-#: the band value) for the plan and pilots, which must not see hidden counts either
+#: the client counts the score reads
 SCORE_COUNTS = ("unserved", "clients", "unserved_recent")
+#: the score's output columns besides ``c_*`` and ``pts_*`` (the published tier keeps its own
+#: copy of each under ``pub_``)
+SCORE_COLUMNS = (
+    "score",
+    "rank",
+    "priority_class",
+    "priority_label",
+    "stability",
+    "reason_id",
+    "reason_en",
+)
 
 
-def published_inputs(table: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """The score's inputs as published: counts from :func:`ibm_geo.privacy.disclose` (hidden
-    cells = the band value), open figures (distance, agents) as they are."""
-    d = disclose(table, scenario.suppression_k)
+def score_inputs(table: pd.DataFrame, labels: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The score's inputs: the table's client counts (exact in the working tier, published in
+    the published one), their text as the reason quotes it (``labels``, default the numbers),
+    the share as the tables show it, and the open figures (distance, agents)."""
     out = pd.DataFrame(index=table.index)
     for c in SCORE_COUNTS:
-        out[c] = d.numeric(c) if c in d.counts else 0.0
-        out[f"{c}_label"] = d.labels(c) if c in d.counts else pd.Series(0, index=table.index)
-    out["share_public"] = public_share(d)
+        v = pd.to_numeric(table[c], errors="coerce") if c in table else None
+        out[c] = 0.0 if v is None else v.fillna(0).to_numpy(dtype=float)
+        if labels is not None and c in labels:
+            out[f"{c}_label"] = labels[c].to_numpy()
+        else:
+            out[f"{c}_label"] = out[c].round().astype(np.int64).to_numpy()
+    u, c = out["unserved"].to_numpy(), out["clients"].to_numpy()
+    share = np.where(c > 0, np.round(np.minimum(u, c) / np.where(c > 0, c, 1), 2), np.nan)
+    if labels is not None and "share" in labels:
+        share = labels["share"].to_numpy(dtype=float)
+    out["share_public"] = share
     out["dist_nearest_m"] = pd.to_numeric(table["dist_nearest_m"], errors="coerce")
     out["agents_active"] = pd.to_numeric(table["agents_active"], errors="coerce").fillna(0)
     return out
 
 
 def components(table: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """Component values in [0, 1] per kelurahan (columns ``c_<name>``) from *published* values:
-    see :mod:`ibm_geo.components` for each definition."""
-    return reg.compute_all(published_inputs(table, scenario), scenario)
+    """Component values in [0, 1] per kelurahan (columns ``c_<name>``): see
+    :mod:`ibm_geo.components` for each definition."""
+    return reg.compute_all(score_inputs(table), scenario)
 
 
 def _weight_vector(scenario: Scenario) -> np.ndarray:
@@ -87,7 +108,7 @@ def score_matrix(comp: np.ndarray, gate: np.ndarray, weights: np.ndarray) -> np.
 
 def rank_order(score: np.ndarray, unserved: np.ndarray, kode: np.ndarray) -> np.ndarray:
     """Rank 1 = highest need; ties broken by more (published) unserved, then by kode."""
-    order = np.lexsort((kode.astype(str), -unserved, -np.round(score, 9)))
+    order = np.lexsort((kode.astype(str), -unserved, -np.round(np.nan_to_num(score), 9)))
     rank = np.empty(len(score), dtype=np.int64)
     rank[order] = np.arange(1, len(score) + 1)
     return rank
@@ -276,12 +297,22 @@ def _format_rows(template: str, cols: dict[str, list]) -> list[str]:
     return [positional.format(*row) for row in zip(*(cols[f] for f in fields), strict=True)]
 
 
-def score_table(table: pd.DataFrame, scenario: Scenario, ref_year: int) -> pd.DataFrame:
+def score_table(
+    table: pd.DataFrame,
+    scenario: Scenario,
+    ref_year: int,
+    labels: pd.DataFrame | None = None,
+    unranked: np.ndarray | None = None,
+) -> pd.DataFrame:
     """All score columns for the per-kelurahan table (components, points, score, rank, class,
-    stability, reasons), computed from the *published* counts only (one disclosure run), so no
-    published figure depends on a hidden count. Also ``pub_<count>``: the published counts as
-    numbers for the plan and pilots. Cheap: never touches geometry (weight sliders call it)."""
-    pub = published_inputs(table, scenario)
+    stability, reasons) from the table's own counts. ``labels``: how the reasons write each
+    count (the published tier's text, e.g. a band). ``unranked``: rows that get no score and
+    no rank (the published tier's opaque areas: a band instead), ranked after all others in
+    no particular meaning and then blanked. Cheap: never touches geometry (weight sliders
+    call it)."""
+    pub = score_inputs(table, labels)
+    if unranked is not None and unranked.any():
+        pub.loc[unranked, ["unserved", "clients", "unserved_recent"]] = 0.0
     comp = reg.compute_all(pub, scenario)
     need = comp[reg.BY_NAME[reg.NEED].column].to_numpy()
     mult = _multiplier_matrix(comp.to_numpy())
@@ -292,9 +323,10 @@ def score_table(table: pd.DataFrame, scenario: Scenario, ref_year: int) -> pd.Da
     for i, c in enumerate(COMPONENTS):
         out[f"pts_{c}"] = pts[:, i]
     out["score"] = pts.sum(axis=1)
-    out["rank"] = rank_order(
-        out["score"].to_numpy(), pub["unserved"].to_numpy(), table["kode"].to_numpy()
-    )
+    sc = out["score"].to_numpy()
+    if unranked is not None:
+        sc = np.where(unranked, -1.0, sc)  # after every ranked row: no gap in the numbering
+    out["rank"] = rank_order(sc, pub["unserved"].to_numpy(), table["kode"].to_numpy())
     # classes of the score as published (0.1): two villages shown with the same score share a class
     out["priority_class"] = classify(out["score"].round(1), scenario)
     out["priority_label"] = class_labels(out["priority_class"], scenario.n_classes)
@@ -314,6 +346,22 @@ def score_table(table: pd.DataFrame, scenario: Scenario, ref_year: int) -> pd.Da
             pd.concat([table[["kode"]], out], axis=1), pub, scenario, ref_year
         )
         out["stability"] = stab.result()
-    for c in SCORE_COUNTS:
-        out[f"pub_{c}"] = pub[c].to_numpy()
+    if unranked is not None and unranked.any():
+        blank = [c for c in out.columns if c.startswith(("c_", "pts_"))] + ["score", "stability"]
+        out.loc[unranked, blank] = np.nan
+        out["rank"] = pd.array(np.where(unranked, -1, out["rank"]), dtype="Int64")
+        out.loc[unranked, "rank"] = pd.NA
+        out.loc[unranked, "priority_class"] = 0
+        band = labels["clients"][unranked] if labels is not None and "clients" in labels else ""
+        out.loc[unranked, "priority_label"] = [f"{BAND_ID} ({b})" for b in band]
+        out.loc[unranked, "reason_id"] = BAND_REASON_ID
+        out.loc[unranked, "reason_en"] = BAND_REASON_EN
     return out
+
+
+#: the published tier's class and reason of an area too small to publish (see ibm_geo.privacy)
+BAND_ID = "Sedikit klien"
+BAND_REASON_ID = (
+    "Tidak diperingkat: kurang dari batas klien di register, jadi angkanya tidak dipublikasikan."
+)
+BAND_REASON_EN = "Not ranked: fewer clients in the register than the publication threshold."

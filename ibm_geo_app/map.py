@@ -265,6 +265,15 @@ class _ZoomClass(folium.MacroElement):
 APP_MAP_MAX_UNITS = 6000
 
 
+def _shown(v: object, lang: str, decimals: int = 0) -> str:
+    """A tooltip figure: a number in the reader's format, a band (``<5``) as it is, NA as –."""
+    if isinstance(v, str):
+        return html.escape(v)
+    if v is None or pd.isna(v):
+        return "–"
+    return fmt_num(round(float(v), decimals) if decimals else int(v), lang, decimals)
+
+
 def map_units(kelurahan: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
     """The units the in-app map and its picker show: all of them, or the ``limit`` best-ranked
     (default :data:`APP_MAP_MAX_UNITS`)."""
@@ -366,10 +375,10 @@ def build_app_map(
             "kec": k["kecamatan"].astype(str).map(html.escape),
             "kab": k["kab_kota"].astype(str).map(html.escape),
             # numbers as the reader writes them (61,1 and 1.300 in Indonesian)
-            "score": [fmt_num(v, lang, 1) for v in k["score"].round(1)],
-            "rank": [fmt_num(v, lang) for v in k["rank"].astype(int)],
-            "unserved": [fmt_num(v, lang) for v in k["unserved"].astype(int)],
-            "clients": [fmt_num(v, lang) for v in k["clients"].astype(int)],
+            "score": [_shown(v, lang, 1) for v in k["score"]],
+            "rank": [_shown(v, lang) for v in k["rank"]],
+            "unserved": [_shown(v, lang) for v in k["unserved"]],
+            "clients": [_shown(v, lang) for v in k["clients"]],
             "fill": fills,
         }
     )

@@ -1,6 +1,7 @@
-"""Privacy-safe exports of the per-kelurahan result table (see :mod:`ibm_geo.export.tables`)."""
+"""Exports of the published tier (see :mod:`ibm_geo.export.tables`)."""
 
 from ibm_geo.export.tables import (
+    analysis_workbook,
     manifest,
     ranking_csv,
     ranking_table,
@@ -10,11 +11,10 @@ from ibm_geo.export.tables import (
     workbook_xlsx,
     write_bytes,
 )
-from ibm_geo.privacy import public_quality
 
 __all__ = [
+    "analysis_workbook",
     "manifest",
-    "public_quality",
     "ranking_csv",
     "ranking_table",
     "results_geojson",

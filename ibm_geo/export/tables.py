@@ -1,7 +1,8 @@
 """Table exports (CSV, GeoJSON, GeoPackage, XLSX) and the manifest that goes with each.
 
-Every function takes the per-kelurahan result table and passes it through
-:mod:`ibm_geo.privacy` first, so only whitelisted, suppressed per-area figures are written.
+Every function takes the published tier of an analysis (:class:`ibm_geo.publish.Published`,
+built once by :func:`ibm_geo.publish.publish`) and only formats it: nothing here decides what is
+shown or recomputes protection.
 """
 
 from __future__ import annotations
@@ -19,14 +20,11 @@ import pandas as pd
 import shapely
 
 from ibm_geo.config import Scenario
-from ibm_geo.privacy import (
-    SUPPRESSED_COUNTS,
-    public_curve,
-    public_matches,
-    public_pilots,
-    public_quality,
-    public_sites,
-    public_table,
+from ibm_geo.publish import (
+    COUNT_COLUMNS,
+    Published,
+    disclosure_method,
+    is_band,
     suppression_rule,
 )
 
@@ -67,14 +65,12 @@ def _defuse_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def ranking_table(
-    kelurahan: pd.DataFrame, scenario: Scenario, lang: str = "id", *, one_language: bool = False
+    published: Published, lang: str = "id", *, one_language: bool = False
 ) -> pd.DataFrame:
-    """Public table sorted by rank (the row order every export uses); ``one_language`` keeps
-    only ``lang``'s reason column (a workbook for a rakor), the CSV keeps both."""
-    pub = public_table(kelurahan, scenario.suppression_k, lang=lang if one_language else None)
-    if "rank" in pub:
-        pub = pub.sort_values(["rank", "kode"] if "kode" in pub else ["rank"], kind="stable")
-    return pub.reset_index(drop=True)
+    """The published ranking in published rank order (opaque areas last), the row order every
+    export uses; ``one_language`` keeps only ``lang``'s reason column (a workbook for a rakor),
+    the CSV keeps both."""
+    return published.ranking_for(lang if one_language else None).reset_index(drop=True)
 
 
 def _plain(dtype) -> bool:
@@ -118,68 +114,63 @@ def csv_text(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def ranking_csv(kelurahan: pd.DataFrame, scenario: Scenario, lang: str = "id") -> bytes:
-    """UTF-8 CSV with BOM (opens correctly in Excel), suppressed counts as "<k"."""
-    return _csv(ranking_table(kelurahan, scenario, lang))
+def ranking_csv(published: Published, lang: str = "id") -> bytes:
+    """UTF-8 CSV with BOM (opens correctly in Excel): published counts, the band ``<k``."""
+    return _csv(ranking_table(published, lang))
 
 
 def _csv(df: pd.DataFrame) -> bytes:
     return csv_text(df).encode("utf-8-sig")
 
 
-def matches_csv(matches: pd.DataFrame, k: int = 5) -> bytes:
-    """``matches.csv``: one row per written place name; row counts hidden by
-    :func:`ibm_geo.privacy.public_matches` (pass the scenario's ``suppression_k``)."""
-    return csv_text(public_matches(matches, k)).encode("utf-8")
+def matches_csv(published: Published) -> bytes:
+    """``matches.csv``: how written place names were placed (:func:`ibm_geo.privacy.public_matches`)."""
+    return csv_text(published.matches).encode("utf-8")
 
 
-def quality_csv(quality: pd.DataFrame | None) -> bytes:
+def quality_csv(published: Published) -> bytes:
     """``data_quality.csv``: the report without values typed in personal columns."""
-    return csv_text(public_quality(quality)).encode("utf-8")
+    return csv_text(published.quality).encode("utf-8")
 
 
-def plan_csv(sites: pd.DataFrame | None, scenario: Scenario) -> bytes:
-    """Proposed recruitment sites; clients newly reached below k shown as "<k"."""
-    return _csv(public_sites(sites, scenario.suppression_k))
+def plan_csv(published: Published) -> bytes:
+    """Proposed recruitment sites; clients reached as computed from published counts."""
+    return _csv(published.sites)
 
 
-def pilots_csv(
-    pilots: pd.DataFrame | None, kelurahan: pd.DataFrame | None, scenario: Scenario
-) -> bytes:
-    """Pilot villages with reasons and comparison villages, counts as in the ranking."""
-    return _csv(public_pilots(pilots, kelurahan, scenario.suppression_k))
+def pilots_csv(published: Published) -> bytes:
+    """Pilot villages with reasons and comparison villages, figures as in the ranking."""
+    return _csv(published.pilots)
 
 
-def curve_csv(curve: pd.DataFrame | None, scenario: Scenario) -> bytes:
-    """Coverage curve (clients reached for p = 0..P new groups)."""
-    return _csv(public_curve(curve, scenario.suppression_k))
+def curve_csv(published: Published) -> bytes:
+    """Coverage curve (clients reached for p = 0..P new groups) from published counts."""
+    return _csv(published.curve)
 
 
-def _public_geo(kelurahan: gpd.GeoDataFrame, scenario: Scenario) -> gpd.GeoDataFrame:
+def _public_geo(published: Published) -> gpd.GeoDataFrame:
     """Public table for GIS formats: counts stay numeric (GIS tools need one type per field),
-    a hidden count is null, and ``suppressed`` lists the hidden columns of the row."""
-    pub = public_table(kelurahan, scenario.suppression_k)
-    cols = [c for c in SUPPRESSED_COUNTS if c in pub]
-    listed = np.full(len(pub), "", dtype=object)
+    an opaque area's count is null, and ``opaque`` says which rows carry the band."""
+    g = published.geo
+    pub = pd.DataFrame(g.drop(columns=g.geometry.name))
+    cols = [c for c in COUNT_COLUMNS if c in pub]
+    band = np.zeros(len(pub), dtype=bool)
     for c in cols:
-        shown = pd.to_numeric(pub[c], errors="coerce")  # "<5" / "≥5" -> NaN, column-wise
-        hidden = (shown.isna() & pub[c].notna()).to_numpy()
-        listed = np.where(hidden, listed + c + ";", listed)
-        pub[c] = pd.array(shown.round(), dtype="Int64")
-    pub["suppressed"] = [s[:-1] for s in listed]  # drop the trailing ";"
-    geom = gpd.GeoSeries(kelurahan.geometry, crs=kelurahan.crs).to_crs(4326)
+        band |= pub[c].map(is_band).to_numpy(dtype=bool)
+        pub[c] = pd.array(pd.to_numeric(pub[c], errors="coerce").round(), dtype="Int64")
+    pub["opaque"] = band
+    geom = gpd.GeoSeries(g.geometry, crs=g.crs).to_crs(4326)
     return gpd.GeoDataFrame(pub, geometry=geom.to_numpy(), crs="EPSG:4326")
 
 
-def results_geojson(kelurahan: gpd.GeoDataFrame, scenario: Scenario) -> bytes:
+def results_geojson(published: Published) -> bytes:
     """GeoJSON FeatureCollection of the public table (EPSG:4326, 6-decimal coordinates)."""
-    g = _public_geo(kelurahan, scenario)
+    g = _public_geo(published)
     man = manifest(
         "geojson",
-        scenario,
+        published.scenario,
         units=len(g),
-        table=kelurahan,
-        null_counts="a null count is suppressed (1..k-1 or complementary)",
+        null_counts=NULL_COUNTS,
     )
     # assembled from column-wise pieces: GEOS writes the geometries, pandas' C encoder the
     # properties (one JSON object per line); the national layer takes seconds, not half a minute
@@ -199,21 +190,13 @@ def results_geojson(kelurahan: gpd.GeoDataFrame, scenario: Scenario) -> bytes:
     return text.encode("utf-8")
 
 
-def results_gpkg(
-    kelurahan: gpd.GeoDataFrame, scenario: Scenario, layer: str = "kelurahan"
-) -> bytes:
+def results_gpkg(published: Published, layer: str = "kelurahan") -> bytes:
     """GeoPackage with the public layer plus a `manifest` attribute table (key, value)."""
-    g = _public_geo(kelurahan, scenario)
+    g = _public_geo(published)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "results.gpkg"
         g.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
-        man = manifest(
-            "gpkg",
-            scenario,
-            units=len(g),
-            table=kelurahan,
-            null_counts="a null count is suppressed (1..k-1 or complementary)",
-        )
+        man = manifest("gpkg", published.scenario, units=len(g), null_counts=NULL_COUNTS)
         mdf = pd.DataFrame(
             {"key": list(man), "value": [json.dumps(v, ensure_ascii=False) for v in man.values()]}
         )
@@ -223,34 +206,28 @@ def results_gpkg(
         return path.read_bytes()
 
 
-def workbook_xlsx(
-    kelurahan: pd.DataFrame,
-    scenario: Scenario,
-    sites: pd.DataFrame | None = None,
-    pilots: pd.DataFrame | None = None,
-    quality: pd.DataFrame | None = None,
-    matches: pd.DataFrame | None = None,
-    curve: pd.DataFrame | None = None,
-    lang: str = "id",
-    monitoring=None,
-) -> bytes:
+#: what a null count means in the GIS exports
+NULL_COUNTS = "a null count belongs to an area with fewer than k clients in the register"
+
+
+def workbook_xlsx(published: Published, lang: str = "id", monitoring=None) -> bytes:
     """Workbook with sheets ranking, plan, pilots, data quality, scenario settings, coverage
     curve, unmatched names and manifest; ``monitoring`` (a
     :class:`~ibm_geo.monitoring.Monitoring`, already protected) adds its tables and the
-    manifest lines saying how its agent figures were counted. Prefer :func:`analysis_workbook`,
-    which the CLI and the app both call."""
-    k = scenario.suppression_k
+    manifest lines saying how its agent figures were counted. The one workbook definition the
+    CLI writes as ``ranking.xlsx`` and the app's Ekspor offers."""
+    scenario = published.scenario
     other = "reason_en" if lang == "id" else "reason_id"  # one language for a rakor workbook
     sheets: dict[str, pd.DataFrame] = {
-        "ranking": ranking_table(kelurahan, scenario, lang, one_language=True),
-        "plan": public_sites(sites, k),
-        "pilots": public_pilots(pilots, kelurahan, k).drop(columns=[other], errors="ignore"),
-        "data quality": public_quality(quality),
+        "ranking": ranking_table(published, lang, one_language=True),
+        "plan": published.sites,
+        "pilots": published.pilots.drop(columns=[other], errors="ignore"),
+        "data quality": published.quality,
         "scenario settings": _scenario_rows(scenario),
     }
-    if curve is not None:
-        sheets["coverage curve"] = public_curve(curve, k)
-    um = unmatched_summary(matches)
+    if published.plan is not None:
+        sheets["coverage curve"] = published.curve
+    um = unmatched_summary(published.matches)
     if len(um):
         sheets["unmatched names"] = um
     notes: dict[str, object] = {}
@@ -260,35 +237,16 @@ def workbook_xlsx(
     names = [*sheets, "manifest"]
     if lang == "id":
         from ibm_geo.distance import distance_method
-        from ibm_geo.privacy import disclose
 
         notes["distance_method_id"] = distance_method(scenario, "id")
-        audit = disclose(kelurahan, scenario.suppression_k).audit  # cached per table
-        notes["disclosure_audit_id"] = AUDIT_TEXT_ID.get(audit, audit)
+        notes["disclosure_method_id"] = published.method_in("id")
         names = [SHEET_NAMES_ID.get(n, n) for n in names]
-    man = manifest("xlsx", scenario, units=len(kelurahan), table=kelurahan, sheets=names, **notes)
+    man = manifest("xlsx", scenario, units=len(published.geo), sheets=names, **notes)
     sheets["manifest"] = pd.DataFrame({"key": list(man), "value": [_flat(v) for v in man.values()]})
     return _xlsx(_for_readers(sheets, lang))
 
 
-def analysis_workbook(
-    result, scenario: Scenario | None = None, *, plan=None, pilots=None, monitoring=None,
-    lang: str = "id",
-) -> bytes:  # fmt: skip
-    """The ``ranking.xlsx`` of one analysis (and its plan, pilots and monitoring when given):
-    the one workbook definition the CLI writes and the app's Ekspor offers, so both hold the
-    same sheets."""
-    return workbook_xlsx(
-        result.kelurahan,
-        scenario or result.scenario,
-        sites=plan.sites if plan is not None else None,
-        pilots=pilots,
-        quality=result.quality,
-        matches=result.matches,
-        curve=plan.curve if plan is not None else None,
-        lang=lang,
-        monitoring=monitoring,
-    )
+analysis_workbook = workbook_xlsx
 
 
 # -- the workbook for people: sheet names and headers in the reader's language (issue 14) --------
@@ -313,18 +271,8 @@ _MANIFEST_TWINS = (
     "suppression_rule",
     "agent_progress_basis",
     "distance_method",
-    "disclosure_audit",
+    "disclosure_method",
 )
-#: :data:`ibm_geo.privacy.AUDIT_TEXT` for an Indonesian reader of the workbook's manifest
-AUDIT_TEXT_ID = {
-    "complete": "audit program bilangan bulat: tidak ada sel tersembunyi yang dapat dipastikan "
-    "dari total yang diterbitkan",
-    "skipped": "terlalu banyak sel tersembunyi untuk audit program bilangan bulat: hanya aturan "
-    "penyembunyian lokal (naikkan IBM_GEO_AUDIT_MAX_CELLS atau ekspor wilayah yang lebih kecil)",
-    "incomplete": "audit program bilangan bulat berhenti sebelum setiap sel yang dapat dipastikan "
-    "terlindungi",
-    "off": "audit program bilangan bulat dimatikan",
-}
 _MANIFEST_ID = {
     "contains": "hanya agregat per kelurahan/desa; tanpa nama, ID, atau koordinat klien",
 }
@@ -432,6 +380,10 @@ def unmatched_summary(matches: pd.DataFrame | None) -> pd.DataFrame:
     col = next((c for c in ("method", "status", "match") if c in matches), None)
     if col is None:
         return pd.DataFrame({"method": ["all"], "names": [len(matches)]})
+    if "spellings" in matches:  # published matches: one row per kelurahan and method
+        n = pd.to_numeric(matches["spellings"], errors="coerce").fillna(1).astype(np.int64)
+        s = n.groupby(matches[col].astype(object).fillna("unknown").astype(str)).sum()
+        return pd.DataFrame({"method": s.index.to_numpy(), "names": s.to_numpy()})
     s = matches[col].astype(object).fillna("unknown").astype(str).value_counts().sort_index()
     return pd.DataFrame({"method": s.index.to_numpy(), "names": s.to_numpy()})
 
@@ -462,7 +414,6 @@ def manifest(
     *,
     units: int | None = None,
     as_text: bool = False,
-    table: pd.DataFrame | None = None,
     **extra: object,
 ) -> dict | str:
     """What an export contains: kind, scenario name + TOML, date, suppression rule, version.
@@ -486,10 +437,7 @@ def manifest(
     }
     if units is not None:
         man["units"] = int(units)
-    if table is not None:
-        from ibm_geo.privacy import AUDIT_TEXT, disclose
-
-        man["disclosure_audit"] = AUDIT_TEXT[disclose(table, k).audit]
+    man["disclosure_method"] = disclosure_method(k, "en")
     for key, v in extra.items():
         man[key] = v.item() if isinstance(v, np.generic) else v
     return json.dumps(man, indent=2, ensure_ascii=False) if as_text else man

@@ -36,24 +36,22 @@ def _scope_of_table(kelurahan: pd.DataFrame) -> Scope:
     return Scope.of(list(prov), list(kab))
 
 
-def published_files(result, plan=None, pilots=None) -> dict[str, str]:
-    """The published tables of an analysis (and plan), all built by the export layer from the
-    privacy layer's functions (suppressed aggregates per area)."""
+def published_files(published) -> dict[str, str]:
+    """The published tables of an analysis (and plan) as text, all from one published tier
+    (:func:`ibm_geo.publish.publish`)."""
     from ..export import tables as ex
-    from ..privacy import kab_totals
 
-    sc = result.scenario
-    kel = result.kelurahan
+    pub = published
     files = {
-        "ranking.csv": ex.ranking_csv(kel, sc).decode("utf-8-sig"),
-        "kab_totals.csv": ex.csv_text(kab_totals(kel, sc.suppression_k)),
-        "scenario.toml": sc.to_toml(),
+        "ranking.csv": ex.ranking_csv(pub).decode("utf-8-sig"),
+        "kab_totals.csv": ex.csv_text(pub.kab_totals),
+        "scenario.toml": pub.scenario.to_toml(),
     }
-    if plan is not None:
-        files["plan.csv"] = ex.plan_csv(plan.sites, sc).decode("utf-8-sig")
-        files["curve.csv"] = ex.curve_csv(plan.curve, sc).decode("utf-8-sig")
-    if pilots is not None:
-        files["pilots.csv"] = ex.pilots_csv(pilots, kel, sc).decode("utf-8-sig")
+    if pub.plan is not None:
+        files["plan.csv"] = ex.plan_csv(pub).decode("utf-8-sig")
+        files["curve.csv"] = ex.curve_csv(pub).decode("utf-8-sig")
+    if len(pub.pilots):
+        files["pilots.csv"] = ex.pilots_csv(pub).decode("utf-8-sig")
     return files
 
 
@@ -125,7 +123,9 @@ class Workspace:
 
     def publish_plan(self, name: str, result, plan=None, pilots=None) -> int:
         """A named plan and its published results (aggregates only)."""
-        files = published_files(result, plan, pilots)
+        from ..publish import publish
+
+        files = published_files(publish(result, plan, pilots))
         return self._save(
             "plan",
             name,
@@ -138,7 +138,9 @@ class Workspace:
 
     def save_run(self, name: str, result) -> int:
         """A run kept for "change since the last rakor": its published ranking and totals."""
-        files = published_files(result)
+        from ..publish import publish
+
+        files = published_files(publish(result))
         return self._save(
             "run",
             name,

@@ -9,7 +9,7 @@ from ibm_geo.components import PILOT_PROFILE
 from ibm_geo.config import Scenario
 from ibm_geo.errors import InputError
 from ibm_geo.i18n import fmt_km, fmt_num
-from ibm_geo.plan.recruitment import published_unserved
+from ibm_geo.plan.recruitment import unserved_of
 
 PILOT_COLUMNS = [
     "kode",
@@ -23,15 +23,15 @@ PILOT_COLUMNS = [
     "comparison_kode",
     "comparison_nama",
 ]
-# the score components (ibm_geo.components registry) plus the published counts: a pilot's
-# comparison village is chosen from published values only (privacy, issue 9)
-_PROFILE = (*PILOT_PROFILE, "pub_clients", "pub_unserved")
+# the score components (ibm_geo.components registry) plus the counts: a pilot's
+# comparison village is chosen on exact figures (a decision of the working tier)
+_PROFILE = (*PILOT_PROFILE, "clients", "unserved")
 
 
 def _eligible(kel: pd.DataFrame, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     """(eligible mask, has-existing-agents mask)."""
     cfg = scenario.pilots
-    unserved = published_unserved(kel)  # never a hidden count (privacy, issue 9)
+    unserved = unserved_of(kel)  # exact: a decision of the working tier
     ok = unserved >= cfg.min_unserved
     existing = np.zeros(len(kel), dtype=bool)
     if "agents_active" in kel.columns:

@@ -7,7 +7,7 @@ recent rehab / severity); candidates are the kelurahan themselves unless a list 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
@@ -66,6 +66,52 @@ class RecruitmentPlan:
     solver: str = ""
     #: clients one new group can take (None = unlimited)
     new_group_capacity: float | None = None
+    #: what :meth:`with_demand` needs to evaluate the same decision for another demand
+    _context: dict | None = field(default=None, repr=False)
+
+    def with_demand(self, unserved: np.ndarray) -> RecruitmentPlan:
+        """The same sites (the decision, taken on exact counts) with the clients they reach,
+        the coverage before/after and the curve computed for another demand per kelurahan
+        (the published tier's counts, in the order of the planned table), so every published
+        plan figure is a function of published numbers and public geometry only. Reach is
+        capped by a new group's capacity; the curve is the greedy curve of that demand."""
+        ctx = self._context
+        if ctx is None:
+            raise ValueError("this plan keeps no context to re-evaluate")
+        u = np.maximum(np.nan_to_num(np.asarray(unserved, dtype=float)), 0.0)
+        pb = Problem.build(ctx["cov"], u, ctx["p"], **ctx["build"])
+        res = replace(ctx["result"], flows=None)
+        sites, assignment = _describe(
+            res, pb, u, u, ctx["ident"], ctx["c_ident"], ctx["scenario"], greedy_rank=False
+        )
+        if len(sites):
+            order = {
+                kd: r
+                for kd, r in zip(self.sites["kode"], self.sites["contribution_rank"], strict=True)
+            }
+            sites["contribution_rank"] = [
+                order.get(kd, r)
+                for kd, r in zip(sites["kode"], sites["contribution_rank"], strict=True)
+            ]
+            sites = sites.sort_values("contribution_rank", kind="stable").reset_index(drop=True)
+            if self.new_group_capacity is not None:
+                sites["newly_reached"] = np.minimum(sites["newly_reached"], self.new_group_capacity)
+            sites["solver"] = self.solver
+        before = float(assignment["reached_before"].sum())
+        curve = coverage_curve(pb, max_p=ctx["max_p"])
+        return replace(
+            self,
+            sites=sites,
+            curve=curve,
+            assignment=assignment,
+            total_demand=float(u.sum()),
+            covered_before=before,
+            covered_after=before + float(sites["newly_reached"].sum()) if len(sites) else before,
+            objective=float("nan"),
+            bound=float("nan"),
+            gap=float("nan"),
+            _context=None,
+        )
 
     def summary(self) -> pd.DataFrame:
         """One row per headline figure, for a report table."""
@@ -124,24 +170,19 @@ def _xy(points: gpd.GeoSeries, crs) -> np.ndarray:
     return np.column_stack([p.x.to_numpy(), p.y.to_numpy()])
 
 
-def published_unserved(kelurahan: pd.DataFrame) -> np.ndarray:
-    """Unserved clients per unit as published (``pub_unserved`` from :mod:`ibm_geo.scoring`:
-    hidden counts = the privacy layer's fixed band value), so that no plan figure (sites,
-    newly reached, curve, objective) depends on a hidden count; the raw ``unserved`` only for
-    tables that were never scored (tests, notebooks)."""
-    col = "pub_unserved" if "pub_unserved" in kelurahan.columns else "unserved"
-    u = pd.to_numeric(kelurahan[col], errors="coerce").fillna(0).to_numpy(dtype=float)
+def unserved_of(kelurahan: pd.DataFrame) -> np.ndarray:
+    """Unserved clients per unit, exact: decisions are taken on the working tier's figures;
+    what the plan publishes is re-evaluated on published counts (:meth:`RecruitmentPlan.with_demand`)."""
+    u = pd.to_numeric(kelurahan["unserved"], errors="coerce").fillna(0).to_numpy(dtype=float)
     return np.maximum(u, 0.0)
 
 
 def demand_weights(kelurahan: pd.DataFrame, scenario: Scenario) -> np.ndarray:
-    """Published unserved clients, weighted up by recency/severity when the scenario asks.
+    """Unserved clients, weighted up by recency/severity when the scenario asks.
 
-    weight = unserved * (1 + recency_weight * c_recency + severity_weight * share sedang/berat),
-    every term from published values (``c_recency`` is computed from them; the severity share
-    only where the privacy layer publishes both counts, else 0).
+    weight = unserved * (1 + recency_weight * c_recency + severity_weight * share sedang/berat).
     """
-    u = published_unserved(kelurahan)
+    u = unserved_of(kelurahan)
     factor = np.ones(len(u))
     cfg = scenario.plan
     if cfg.recency_weight > 0 and "c_recency" in kelurahan.columns:
@@ -149,13 +190,13 @@ def demand_weights(kelurahan: pd.DataFrame, scenario: Scenario) -> np.ndarray:
         factor += cfg.recency_weight * rec
     sev_cols = {"tingkat_sedang", "tingkat_berat", "clients"}
     if cfg.severity_weight > 0 and sev_cols <= set(kelurahan.columns):
-        from ibm_geo.privacy import disclose
-
-        d = disclose(kelurahan, scenario.suppression_k)
-        shown = ~(d.hidden("tingkat_sedang") | d.hidden("tingkat_berat") | d.hidden("clients"))
-        sev = d.counts["tingkat_sedang"].to_numpy(float) + d.counts["tingkat_berat"].to_numpy(float)
-        cl = d.counts["clients"].to_numpy(float)
-        share = np.divide(sev, cl, out=np.zeros_like(sev), where=(cl > 0) & shown)
+        num = {
+            c: pd.to_numeric(kelurahan[c], errors="coerce").fillna(0).to_numpy(dtype=float)
+            for c in sev_cols
+        }
+        sev = num["tingkat_sedang"] + num["tingkat_berat"]
+        cl = num["clients"]
+        share = np.divide(sev, cl, out=np.zeros_like(sev), where=cl > 0)
         factor += cfg.severity_weight * np.clip(share, 0, 1)
     return u * factor
 
@@ -292,7 +333,7 @@ def plan_recruitment(
     ident = kel[["kode", "nama", "kecamatan", "kab_kota"]].copy()
     d_xy = _xy(_rep_points(kel), crs)
     w = demand_weights(kel, scenario)
-    unserved = published_unserved(kel)
+    unserved = unserved_of(kel)
 
     # -- candidates ---------------------------------------------------------------------------
     if candidates is None:
@@ -339,10 +380,7 @@ def plan_recruitment(
     # -- one problem, every solver --------------------------------------------------------------
     far = max(radius, scenario.distance_cap_m) if cfg.model == "pmedian" else radius
     cov = build_coverage(d_xy, all_xy, far, backend)  # backend: ibm_geo.distance (roads)
-    problem = Problem.build(
-        cov,
-        w,
-        cfg.p,
+    build = dict(
         fixed=fixed,
         required=required,
         forbidden=forbidden,
@@ -354,6 +392,7 @@ def plan_recruitment(
         min_per_group=mins or None,
         max_per_group=maxs or None,
     )
+    problem = Problem.build(cov, w, cfg.p, **build)
     if cfg.model == "pmedian":
         res = solve_pmedian(  # penalty: `far`, or the longest road distance a time limit allows
             problem,
@@ -396,6 +435,16 @@ def plan_recruitment(
         fallback=res.fallback,
         solver=solver,
         new_group_capacity=new_cap,
+        _context={
+            "cov": problem.cov,
+            "p": cfg.p,
+            "build": build,
+            "result": res,
+            "ident": ident,
+            "c_ident": c_ident,
+            "scenario": scenario,
+            "max_p": cfg.curve_max_p,
+        },
     )
 
 
@@ -410,7 +459,7 @@ def _solver_label(res: SolveResult) -> str:
 
 
 def _describe(
-    res: SolveResult, pb: Problem, w, unserved, ident, c_ident, scenario
+    res: SolveResult, pb: Problem, w, unserved, ident, c_ident, scenario, greedy_rank: bool = True
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-site and per-kelurahan tables from an array-level solution."""
     cov = pb.cov
@@ -454,7 +503,7 @@ def _describe(
         agg = per.groupby("site").agg(reach=("reach", "sum"), wd=("wd", "sum"))
     # contribution rank: greedy order restricted to the chosen sites (1 = largest marginal gain)
     rank = {}
-    if sel.size:
+    if sel.size and greedy_rank:
         others = np.setdiff1d(np.arange(cov.n_candidates), np.concatenate([sel, fixed]))
         g = greedy_mclp(
             pb.with_(

@@ -1,9 +1,10 @@
 """ "Why not village X?": the reason, in plain words, that a kelurahan is not a proposed site or a
 pilot, so a planner can answer the question at a rakor.
 
-Decisions use the real figures (the same the plan used); every client figure written in the
-answer is the privacy layer's published value (``public_table``, ``public_sites``), so the
-answer discloses nothing the ranking table does not.
+Decisions use the real figures (the same the plan used). The figures quoted are the working
+tier's (exact, for the planner's screen) or, given ``published``
+(:class:`ibm_geo.publish.Published`, what the CLI prints), the published tier's, so a printed
+answer discloses nothing the published ranking and plan do not.
 """
 
 from __future__ import annotations
@@ -170,17 +171,27 @@ def why_not(
     plan: RecruitmentPlan | None = None,
     pilots: pd.DataFrame | None = None,
     backend=None,
+    published=None,
 ) -> WhyNot:
     """Why ``name`` is (not) a proposed site and (not) a pilot under ``scenario``.
 
     ``backend`` (:mod:`ibm_geo.distance`, roads) measures reach as the plan did; default
-    straight line."""
-    from ibm_geo.privacy import public_sites, public_table
-
+    straight line. ``published``: quote the published tier's figures (see module doc)."""
     kel = kelurahan.reset_index(drop=True)
     i = find_unit(kel, name, kecamatan)
-    k = scenario.suppression_k
-    pub = public_table(kel, k)
+    kode = str(kel["kode"].iat[i])
+    if published is not None:  # figures as published; decisions stay on the exact table
+        shown = published.ranking.set_index(published.ranking["kode"].astype(str))
+        pub = shown.reindex(kel["kode"].astype(str)).reset_index(drop=True)
+        pubs = published.sites
+        shown_plan = published.plan
+        num = pd.to_numeric(pub["unserved"], errors="coerce").fillna(0)
+        kel_shown = kel.assign(unserved=num.to_numpy())
+    else:
+        pub = kel
+        pubs = plan.sites if plan is not None else None
+        shown_plan = plan
+        kel_shown = kel
     kode = str(kel["kode"].iat[i])
     nama = str(kel["nama"].iat[i])
     kab = kel["kab_kota"].iat[i]
@@ -194,7 +205,6 @@ def why_not(
         ans.site.append(("site.no_plan", {}))
     else:
         sites = plan.sites
-        pubs = public_sites(sites, k)
         codes = sites["kode"].astype(str).tolist()
         asg = plan.assignment
         row = asg[asg["kode"].astype(str) == kode]
@@ -206,7 +216,7 @@ def why_not(
                     {
                         "nama": nama,
                         "rank": int(sites["contribution_rank"].iat[j]),
-                        "reach": pubs["newly_reached"].iat[j],
+                        "reach": _shown_reach(pubs, kode),
                     },
                 )
             )
@@ -234,10 +244,10 @@ def why_not(
             if cap is not None:
                 ans.site.append(("site.quota", {"kab_kota": kab, "max": cap}))
             else:
-                reach = _reach_if_opened(kel, plan, i, radius, backend)
-                one = pd.DataFrame({"kode": [kode], "newly_reached": [reach]})
-                shown = public_sites(one, k)["newly_reached"].iat[0]
+                reach = _reach_if_opened(kel_shown, shown_plan, i, radius, backend)
+                shown = int(round(reach))
                 last = pubs["newly_reached"].iat[-1] if len(pubs) else 0
+                last = int(round(float(last))) if last is not None else 0
                 ans.site.append(
                     (
                         "site.weaker",
@@ -317,6 +327,16 @@ def _quota_full(sites: pd.DataFrame, scenario: Scenario, kab) -> int | None:
         if named and int((sites["kab_kota"] == kab).sum()) >= cap:
             return int(cap)
     return None
+
+
+def _shown_reach(sites: pd.DataFrame | None, kode: str) -> object:
+    """A site's clients reached as the shown tier has it (whole clients)."""
+    if sites is None or not len(sites):
+        return 0
+    v = sites.loc[sites["kode"].astype(str) == kode, "newly_reached"]
+    if not len(v) or v.iat[0] is None:
+        return "–"
+    return int(round(float(v.iat[0])))
 
 
 def _reach_if_opened(

@@ -119,35 +119,41 @@ def overview_level(kelurahan: pd.DataFrame, overview: str | None) -> str | None:
 
 
 def dissolve_overview(
-    kelurahan: gpd.GeoDataFrame, level: str, lang: str = "id", k: int | None = None
+    kelurahan: gpd.GeoDataFrame,
+    level: str,
+    lang: str = "id",
+    totals: pd.DataFrame | None = None,
 ) -> gpd.GeoDataFrame:
-    """Dissolve units to kecamatan or kab_kota, summing counts.
+    """Dissolve units to kecamatan or kab_kota.
 
-    With ``k``, every total that the units' own disclosure hides at that level (a kab/kota
-    total hidden to protect a village) is flagged ``_hidden_<column>``, and
-    :func:`ibm_geo.privacy.public_table` keeps it hidden: an overview map must not publish a
-    total that the ranking's kab/kota table hides. The score of a parent is the mean of its
-    units' (published) scores; rank is recomputed on it.
+    ``totals`` (the published tier's level table, :attr:`ibm_geo.publish.Published.levels`)
+    gives each area's client counts as published: an area's total is a cell of its own, not
+    the sum of its units' published values. Without it (the working tier's own map) counts
+    are summed. Open counts are summed; the score of a parent is the mean of its units'
+    scores; rank is recomputed on it.
     """
     keys = ["kab_kota", "kecamatan"] if level == "kecamatan" else ["kab_kota"]
     df = kelurahan.copy()
     for key in keys:
         df[key] = df[key].astype(object).where(df[key].notna(), "?")
-    counts = [c for c in SUPPRESSED_COUNTS + OPEN_COUNTS if c in df]
+    client = [c for c in SUPPRESSED_COUNTS if c in df]
+    counts = [c for c in OPEN_COUNTS if c in df] + ([] if totals is not None else client)
     agg: dict[str, tuple[str, str]] = {c: (c, "sum") for c in counts}
+    for c in counts:
+        df[c] = pd.to_numeric(df[c], errors="coerce")
     if "score" in df:
+        df["score"] = pd.to_numeric(df["score"], errors="coerce")
         agg["score"] = ("score", "mean")
     agg["units"] = (keys[0], "size")
     if "dist_nearest_m" in df:
         agg["dist_nearest_m"] = ("dist_nearest_m", "median")
-    if k is not None:
-        from ibm_geo.privacy import disclose, hidden_at_level
-
-        hidden = hidden_at_level(disclose(kelurahan, k), kelurahan, level)
-        for c in hidden.columns:
-            df[f"_hidden_{c}"] = hidden[c].to_numpy()
-            agg[f"_hidden_{c}"] = (f"_hidden_{c}", "any")
     table = df.groupby(keys, sort=True).agg(**agg).reset_index()
+    if totals is not None:
+        tot = totals.copy()
+        for key in keys:
+            tot[key] = tot[key].astype(object).where(tot[key].astype(str) != "", "?")
+        tot = tot.drop_duplicates(keys)  # same-named areas of two provinces: first one
+        table = table.merge(tot[keys + [c for c in client if c in tot]], on=keys, how="left")
     # snap to a grid a quarter of the drawing tolerance: unions of a layer that is not a clean
     # coverage stay robust (snap-rounding) and fast; the renderer simplifies afterwards
     grid = auto_tolerance_m(df, overview=True) / 4 / 111_000  # metres -> degrees

@@ -2,8 +2,8 @@
 
 Why not folium: folium pulls jQuery, Bootstrap and Font Awesome from CDNs and embeds every column
 of a GeoDataFrame. This renderer writes one small template around the vendored Leaflet
-(``ibm_geo/assets``), embeds only whitelisted, suppressed properties (:mod:`ibm_geo.privacy`) and
-delta-encoded, coverage-simplified coordinates, and sets every user string with ``textContent``.
+(``ibm_geo/assets``), embeds only the published tier's properties (:class:`ibm_geo.publish.Published`)
+and delta-encoded, coverage-simplified coordinates, and sets every user string with ``textContent``.
 """
 
 from __future__ import annotations
@@ -21,17 +21,10 @@ import pandas as pd
 
 from ibm_geo.config import Scenario
 from ibm_geo.i18n import t
-from ibm_geo.privacy import (
-    public_pilots,
-    public_service_points,
-    public_sites,
-    public_table,
-    suppression_rule,
-)
+from ibm_geo.publish import Published
 from ibm_geo.render.basemap import MapContext
 from ibm_geo.render.geometry import (
     auto_tolerance_m,
-    dissolve_overview,
     overview_level,
     simplify_coverage,
 )
@@ -302,12 +295,8 @@ def _rep_points(kel: pd.DataFrame) -> np.ndarray:
 
 # -- main entry -----------------------------------------------------------------------------------
 def build_html_map(
-    kelurahan: gpd.GeoDataFrame,
+    published: Published,
     *,
-    scenario: Scenario,
-    sites: pd.DataFrame | None = None,
-    pilots: pd.DataFrame | None = None,
-    service_points: pd.DataFrame | None = None,
     agents_by_kel: bool = True,
     title: str | None = None,
     subtitle: str | None = None,
@@ -316,37 +305,37 @@ def build_html_map(
     tiles: bool = False,
     overview: str | None = None,
     simplify_m: float | None = None,
-    context: MapContext | None = None,
     change: pd.DataFrame | None = None,
-    distance=None,
 ) -> bytes:
     """One HTML file (UTF-8 bytes) with the score map and its layers; see module doc.
 
-    ``distance``: the analysis' distance backend (``AnalysisResult.distance``); with road travel
-    each agent kelurahan's reach ring becomes the outline of the area its symbol's point reaches
-    along the roads within the scenario's threshold (:func:`_service_areas`).
+    Everything drawn comes from ``published`` (:func:`ibm_geo.publish.publish`): the published
+    table, sites, pilots, the map context (whitelisted service points, sources, roads) and the
+    distance backend; with road travel each agent kelurahan's reach ring becomes the outline of
+    the area its symbol's point reaches along the roads within the scenario's threshold
+    (:func:`_service_areas`).
 
     ``change``: the per-unit change since the last rakor (``Monitoring.change_units``:
-    published labels only, ``*`` where either run hides the count) drawn as a layer that is off
-    until chosen, coloured by direction (:data:`~ibm_geo.render.style.CHANGE_COLORS`).
+    published labels only) drawn as a layer that is off until chosen, coloured by direction
+    (:data:`~ibm_geo.render.style.CHANGE_COLORS`).
 
     ``overview``: None (auto: dissolve when > 5,000 units), "kecamatan" or "kab_kota".
     ``simplify_m``: coverage-simplification tolerance in metres (default tied to the extent).
     ``agents_by_kel``: show existing agents as one symbol per kelurahan with its count and a
     ``scenario.radius_m`` circle outline (the only mode: agent homes are never drawn; False hides
-    them). ``context``: service points, sources, demo flag and roads
-    (:class:`~ibm_geo.render.basemap.MapContext`); the offline basemap is built from the units.
-    ``tiles``: add the online OpenStreetMap tile layer under the basemap (off by default).
+    them). ``tiles``: add the online OpenStreetMap tile layer under the basemap (off by default).
     """
-    ctx = context or MapContext()
-    if service_points is None:
-        service_points = ctx.service_points
-    k = scenario.suppression_k
+    scenario = published.scenario
+    ctx = published.context or MapContext()
+    service_points = ctx.service_points
+    distance = published.distance
+    kelurahan = published.geo
+    k = published.k
     kel = kelurahan if kelurahan.crs is not None else kelurahan.set_crs(4326)
     kel = kel.to_crs(4326)
     level = overview_level(kel, overview)
     if level is not None:
-        kel = dissolve_overview(kel, level, lang, scenario.suppression_k)
+        kel = published.overview(level, lang).to_crs(4326)
     kel = kel.reset_index(drop=True)
     tol = (
         simplify_m if simplify_m is not None else auto_tolerance_m(kel, overview=level is not None)
@@ -355,7 +344,7 @@ def build_html_map(
     scale = 10.0**decimals
     geoms = simplify_coverage(kel.geometry, tol, decimals=decimals)
 
-    pub = public_table(kel, k).reset_index(drop=True)
+    pub = pd.DataFrame(kel.drop(columns=kel.geometry.name)).reset_index(drop=True)
     pub["reason"] = pub.get("reason_id" if lang == "id" else "reason_en")
     if "unserved_share" in pub:
         pub["unserved_share"] = pub["unserved_share"].map(
@@ -391,7 +380,7 @@ def build_html_map(
         for a, area in zip(agents, _service_areas(agents, distance, scenario, scale), strict=True):
             a["area"] = area
 
-    sites_pub = public_sites(sites, k)
+    sites_pub = published.sites
     site_rows = []
     for _, s in sites_pub.iterrows():
         i = name_at.get(str(s.get("kode")))
@@ -412,7 +401,7 @@ def build_html_map(
             {"lat": rep[i, 1], "lon": rep[i, 0], "nama": str(s.get("nama", "")), "rows": rows}
         )
 
-    pil_pub = public_pilots(pilots, kelurahan if level is None else None, k)
+    pil_pub = published.pilots
     pilot_rows = []
     for _, s in pil_pub.iterrows():
         i = name_at.get(str(s.get("kode")))
@@ -431,7 +420,7 @@ def build_html_map(
             {"lat": rep[i, 1], "lon": rep[i, 0], "nama": str(s.get("nama", "")), "rows": rows}
         )
 
-    sp = public_service_points(service_points)
+    sp = service_points if service_points is not None else pd.DataFrame(columns=["lat", "lon"])
     sp_rows = [
         {
             "lat": float(r.lat),
@@ -475,7 +464,7 @@ def build_html_map(
         "circle_note": t("legend.circle_note", lang),
         "nodata": t("legend.nodata", lang),
         "hidden": t("legend.hidden", lang),
-        "suppression": suppression_rule(k, lang, curve=False),
+        "suppression": published.rule_in(lang, curve=False),
         # Leaflet's attribution control inserts this as HTML and file names are user-supplied
         "source": html.escape(
             source_credit(

@@ -4,8 +4,8 @@ decision, pilots, per-kab/kota figures, method and data quality.
 Written for a meeting room: body text 16-20 pt and never below 14 pt, fonts named explicitly
 (:data:`ibm_geo.render.pptx_layout.FONT`), tables measured and continued on the next slide
 instead of overflowing, every slide marked "TERBATAS". Every client-derived number comes from
-:mod:`ibm_geo.privacy` (``public_table``, ``kab_totals``, ``public_sites``, ``public_pilots``,
-``public_curve``, ``public_quality``); this module formats, it never counts clients.
+the published tier (:class:`ibm_geo.publish.Published`: its ranking, totals, kab/kota table,
+sites, pilots, curve and data-quality report); this module formats, it never counts clients.
 """
 
 from __future__ import annotations
@@ -27,16 +27,7 @@ from ibm_geo.config import Scenario
 from ibm_geo.distance import distance_method
 from ibm_geo.i18n import register, t
 from ibm_geo.plan.result import solver_text
-from ibm_geo.privacy import (
-    is_suppressed,
-    kab_totals,
-    public_curve,
-    public_pilots,
-    public_quality,
-    public_sites,
-    public_table,
-    suppression_rule,
-)
+from ibm_geo.publish import Published, is_band
 from ibm_geo.render.basemap import Basemap, MapContext
 from ibm_geo.render.pptx_layout import (
     FONT,
@@ -216,7 +207,7 @@ register(
             "en": "{n} villages analysed; sources: {src}.",
         },
         "deck.q.rows": {
-            "id": "{n} catatan masalah data (semua ada di kualitas_data.csv dengan nomor barisnya)",
+            "id": "{n} catatan masalah data (semua ada di data_quality.csv dengan nomor barisnya)",
             "en": "{n} data problems recorded (all in data_quality.csv with row numbers)",
         },
         "deck.q.none": {"id": "Tidak ada masalah data tercatat.", "en": "No data problems."},
@@ -310,16 +301,18 @@ def _num(v, lang: str, decimals: int = 0) -> str:
     return fmt_num(v, lang, decimals)
 
 
-def _total(col: pd.Series) -> tuple[int, bool]:
-    """Sum of the published kab/kota totals, and whether some were hidden ("<k")."""
-    vals = [v for v in col if not is_suppressed(v)]
-    return int(sum(float(v) for v in vals if v is not None and v == v)), len(vals) < len(col)
+def _total(value: object) -> int:
+    """A published total as a number (a band counts as 0: it is never summed into a figure)."""
+    if is_band(value) or value is None or (isinstance(value, float) and np.isnan(value)):
+        return 0
+    return int(value)
 
 
-def _fmt_total(col: pd.Series, lang: str) -> str:
-    """A total over kab/kota that never gives a hidden kab/kota figure back by subtraction."""
-    n, hidden = _total(col)
-    return f"{_num(n, lang)}+" if hidden else _num(n, lang)
+def _fmt_total(value: object, lang: str) -> str:
+    """A published total as the tables show it: its number, or the band of an opaque area."""
+    if is_band(value):
+        return str(value)
+    return _num(_total(value), lang)
 
 
 def _near(kel: pd.DataFrame, a: list[str], b: list[str], radius_m: float) -> set[str]:
@@ -342,26 +335,23 @@ def _near(kel: pd.DataFrame, a: list[str], b: list[str], radius_m: float) -> set
 
 
 def build_slides(
-    kelurahan: gpd.GeoDataFrame,
+    published: Published,
     *,
-    scenario: Scenario,
-    sites: pd.DataFrame | None = None,
-    pilots: pd.DataFrame | None = None,
-    curve: pd.DataFrame | None = None,
-    quality: pd.DataFrame | None = None,
-    matches: pd.DataFrame | None = None,
     lang: str = "id",
     title: str | None = None,
     data_date: str | None = None,
-    context: MapContext | None = None,
     basemap: Basemap | None = None,
     solver: str | None = None,
 ) -> bytes:
     """PPTX bytes; see the module doc for the slides and the rules they follow."""
-    ctx = context or MapContext()
-    k = scenario.suppression_k
-    pub = public_table(kelurahan, k)
-    kab = kab_totals(kelurahan, k)
+    scenario = published.scenario
+    ctx = published.context or MapContext()
+    kelurahan = published.geo
+    pub = published.ranking
+    kab = published.kab_totals
+    sites = published.sites
+    curve = published.curve
+    totals = published.totals
     area = area_name(kelurahan, lang)
     when_raw = data_date or scenario.data_date or ctx.data_date
     if when_raw:
@@ -406,15 +396,22 @@ def build_slides(
         ("deck.s.unserved", "unserved"),
         ("deck.s.agents", "agents_active"),
     ]
-    table_rows = [[t(key, lang), _fmt_total(kab[col], lang)] for key, col in rows if col in kab]
-    n_need = int((pd.to_numeric(kelurahan.get("unserved", 0), errors="coerce") > 0).sum())
+    table_rows = [
+        [
+            t(key, lang),
+            _fmt_total(totals[col] if col in totals else int(pd.to_numeric(kab[col]).sum()), lang),
+        ]
+        for key, col in rows
+        if col in totals or col in kab
+    ]
+    n_need = int((pd.to_numeric(pub.get("unserved", 0), errors="coerce") > 0).sum())
     table_rows.append([t("deck.s.villages", lang), _num(n_need, lang)])
     heads = [Column(area), Column(t("deck.col.count", lang), align="right")]
     from ibm_geo.render.pptx_layout import paginate as _pg
 
     widths, pages, heights = _pg(heads, table_rows, 8.5, 4.6, 18)
     add_table(s, MARGIN, BODY_TOP, heads, pages[0], widths, heights[0], 18)
-    unserved, _ = _total(kab["unserved"]) if "unserved" in kab else (0, False)
+    unserved = _total(totals.get("unserved", 0))
     cap = int(scenario.plan.capacity or scenario.group_size * scenario.default_capacity)
     groups = -(-unserved // cap) if cap else 0
     gap = t("deck.s.gap", lang, groups=_num(groups, lang),
@@ -425,14 +422,13 @@ def build_slides(
     # 3. map: rendered at the size it is shown, so its legend and labels keep their points
     s = deck.slide(t("deck.map", lang))
     png = render_static_map(
-        kelurahan, scenario=scenario, sites=sites, pilots=pilots, context=ctx, basemap=basemap,
-        size="slide_body", fmt="png", lang=lang, dpi=200,
+        published, basemap=basemap, size="slide_body", fmt="png", lang=lang, dpi=200,
     )  # fmt: skip
     # drawn at 3/4 of the slide width and shown enlarged: its 10.5 pt legend reads as 14 pt
     s.shapes.add_picture(io.BytesIO(png), Inches(0.05), Inches(1.05), width=Inches(13.2))
     credit = (
         f"{source_credit(ctx.sources, demo=ctx.demo, roads=ctx.roads is not None, lang=lang)}. "
-        f"{suppression_rule(k, lang, curve=False)}"
+        f"{published.rule_in(lang, curve=False)}"
     )
     add_text(s, MARGIN, 6.05, SLIDE_W_IN - 2 * MARGIN, credit, MIN_PT, color="404040")
 
@@ -458,24 +454,25 @@ def build_slides(
     deck.table_slides(t("deck.top", lang, n=n), heads, rows_)
 
     # 5. the plan as a decision
-    sp = public_sites(sites, k)
+    sp = sites
     s = deck.slide(t("deck.decision", lang))
     if len(sp):
         agents = int(pd.to_numeric(sp["agents_to_recruit"], errors="coerce").fillna(0).sum())
         groups_n = -(-agents // scenario.group_size)
-        cv = public_curve(curve, k)
-        reached = _reached(cv, len(sp))
+        cv = curve
+        # the sum of the site table's column, so the slide and the table agree
+        reached = _num(
+            int(pd.to_numeric(sp["newly_reached"], errors="coerce").fillna(0).sum()), lang
+        )
         lines = [t("deck.d.groups", lang, groups=groups_n, agents=_num(agents, lang),
                    sites=len(sp))]  # fmt: skip
         cost = scenario.plan.cost_per_agent_rp
-        if cost is not None:
+        if cost is not None:  # without a cost per agent the line is left out (no config key)
             lines.append(t("deck.d.cost", lang, rp=fmt_rp(cost * agents, lang),
                            per=fmt_rp(cost, lang)))  # fmt: skip
-        else:
-            lines.append(t("deck.d.no_cost", lang))
         if reached is not None:
             lines.append(
-                t("deck.d.reached", lang, n=reached, total=_fmt_total(kab["unserved"], lang))
+                t("deck.d.reached", lang, n=reached, total=_fmt_total(totals.get("unserved"), lang))
             )
         per = sp.groupby("kab_kota", sort=True)["agents_to_recruit"].sum()
         lines.append(t("deck.d.per_kab", lang, parts="; ".join(
@@ -506,7 +503,7 @@ def build_slides(
         lines = t("deck.why.lines", lang, radius=radius_txt).split("|")
         top_k = [str(x) for x in top["kode"]]
         site_k = [str(x) for x in sp["kode"]]
-        pil_k = [str(x) for x in public_pilots(pilots, None, k).get("kode", [])]
+        pil_k = [str(x) for x in published.pilots.get("kode", [])]
         in_sites = [x for x in top_k if x in site_k]
         near = _near(kelurahan, [x for x in top_k if x not in site_k], site_k, radius)
         pil = [x for x in top_k if x in pil_k]
@@ -517,7 +514,7 @@ def build_slides(
         add_text(s, MARGIN, BODY_TOP, SLIDE_W_IN - 2 * MARGIN, t("deck.d.none", lang), 20)
 
     # 6. pilots with comparison villages
-    pp = public_pilots(pilots, kelurahan, k)
+    pp = published.pilots
     if len(pp):
         heads = [
             Column(t("field.nama", lang)),
@@ -541,9 +538,7 @@ def build_slides(
 
     # 7. per kab/kota
     site_by_kab = (
-        public_sites(sites, k).groupby("kab_kota")["agents_to_recruit"].sum()
-        if len(sp)
-        else pd.Series(dtype=float)
+        sites.groupby("kab_kota")["agents_to_recruit"].sum() if len(sp) else pd.Series(dtype=float)
     )
     heads = [
         Column(t("field.kab_kota", lang)),
@@ -560,7 +555,7 @@ def build_slides(
          _num(site_by_kab.get(r["kab_kota"], 0), lang)]
         for _, r in kab.iterrows()
     ]  # fmt: skip
-    deck.table_slides(t("deck.kab", lang), heads, rows_, note=suppression_rule(k, lang))
+    deck.table_slides(t("deck.kab", lang), heads, rows_, note=published.rule_in(lang))
 
     # 8. method and data quality
     s = deck.slide(f"{t('deck.method', lang)} · {t('deck.quality', lang)}")
@@ -585,17 +580,22 @@ def build_slides(
             n=scenario.n_classes,
         ),  # fmt: skip
         t("deck.m.units", lang, n=_num(len(kelurahan), lang), src=src),
-        suppression_rule(k, lang),
+        published.rule_in(lang),
         *_roads_line(scenario, lang),
     ]
     h = add_text(s, MARGIN, BODY_TOP, SLIDE_W_IN - 2 * MARGIN, lines, 16, bullets=True)
-    q = public_quality(quality)
+    q = published.quality
     qlines = [t("deck.q.rows", lang, n=_num(len(q), lang)) if len(q) else t("deck.q.none", lang)]
     if len(q):
         by = q.groupby("file", dropna=False).size().sort_values(ascending=False).head(4)
         qlines += [f"{f}: {_num(c, lang)}" for f, c in by.items()]
+    matches = published.matches
     if matches is not None and len(matches) and "method" in matches:
-        m = matches["method"].astype(str).value_counts()
+        if "spellings" in matches:  # published matches: one row per kelurahan and method
+            sp_n = pd.to_numeric(matches["spellings"], errors="coerce").fillna(1)
+            m = sp_n.groupby(matches["method"].astype(str)).sum()
+        else:
+            m = matches["method"].astype(str).value_counts()
         exact = int(sum(m.get(x, 0) for x in ("exact", "code", "normalised", "point", "chosen")))
         qlines.append(t("deck.q.names", lang, exact=_num(exact, lang),
                         fuzzy=_num(int(m.get("fuzzy", 0)), lang),
@@ -616,20 +616,6 @@ def _short_reason(text: object, limit: int = 115) -> str:
     if len(s) > limit:
         s = s[:limit].rsplit(" ", 1)[0] + " …"
     return s
-
-
-def _reached(cv: pd.DataFrame, p: int) -> str | None:
-    """Newly reached clients at ``p`` groups from the published (rounded) curve."""
-    if not len(cv):
-        return None
-    row = cv[cv["p"] == p]
-    start = cv[cv["p"] == 0]
-    if not len(row) or not len(start):
-        return None
-    a, b = row["covered"].iloc[0], start["covered"].iloc[0]
-    if isinstance(a, str) or isinstance(b, str):
-        return str(a)
-    return fmt_num(int(a) - int(b))
 
 
 def _curve_slide(deck: Deck, cv: pd.DataFrame, p: int, lang: str) -> None:

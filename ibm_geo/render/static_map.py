@@ -7,7 +7,7 @@ proposed recruitment sites and pilots named (labels placed without overlaps; wha
 placed is still listed beside the map), kelurahan with active Agen Pemulihan, BNNP/BNNK offices
 and other service points, a locator inset, a legend for every symbol, a subtitle naming the area
 actually mapped and a footer that wraps. Colours and symbols come from
-:mod:`ibm_geo.render.style`; client-derived numbers only from :mod:`ibm_geo.privacy`.
+:mod:`ibm_geo.render.style`; every figure from the published tier (:class:`ibm_geo.publish.Published`).
 """
 
 from __future__ import annotations
@@ -29,17 +29,10 @@ from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
 from ibm_geo.config import Scenario  # noqa: E402
 from ibm_geo.i18n import t  # noqa: E402
-from ibm_geo.privacy import (  # noqa: E402
-    public_pilots,
-    public_service_points,
-    public_sites,
-    public_table,
-    suppression_rule,
-)
+from ibm_geo.publish import Published  # noqa: E402
 from ibm_geo.render.basemap import Basemap, MapContext, build_basemap  # noqa: E402
 from ibm_geo.render.geometry import (  # noqa: E402
     auto_tolerance_m,
-    dissolve_overview,
     metric_crs,
     overview_level,
     simplify_coverage,
@@ -324,12 +317,8 @@ def _wrapped(fig, x, y, text, max_w: float, **kw):
 
 
 def render_static_map(
-    kelurahan: gpd.GeoDataFrame,
+    published: Published,
     *,
-    scenario: Scenario,
-    sites: pd.DataFrame | None = None,
-    pilots: pd.DataFrame | None = None,
-    context: MapContext | None = None,
     size: str = "slide",
     fmt: str = "png",
     lang: str = "id",
@@ -343,20 +332,22 @@ def render_static_map(
     """PNG or PDF bytes of the score map (``"slide"`` 16:9, ``"slide_body"`` the part of a 16:9
     slide under its title, or ``"a4"`` landscape).
 
-    ``context``: service points, loaded units for the inset, sources, demo flag, roads
-    (:meth:`MapContext.from_result`). ``basemap``: a prebuilt :class:`Basemap` (else built here).
+    Everything drawn comes from ``published`` (:func:`ibm_geo.publish.publish`): the table,
+    sites, pilots and the map context (whitelisted service points, loaded units for the inset,
+    sources, demo flag, roads). ``basemap``: a prebuilt :class:`Basemap` (else built here).
     """
     if size not in SIZES:
         raise ValueError(f"size must be one of {list(SIZES)}")
     if fmt not in ("png", "pdf"):
         raise ValueError("fmt must be 'png' or 'pdf'")
-    ctx = context or MapContext()
-    k = scenario.suppression_k
+    scenario = published.scenario
+    ctx = published.context or MapContext()
+    kelurahan = published.geo
     kel = kelurahan.to_crs(4326) if kelurahan.crs is not None else kelurahan.set_crs(4326)
     full = kel
     level = overview_level(kel, overview)
     if level is not None:
-        kel = dissolve_overview(kel, level, lang, scenario.suppression_k)
+        kel = published.overview(level, lang).to_crs(4326)
     kel = kel.reset_index(drop=True)
     tol = auto_tolerance_m(kel, overview=level is not None)
     geoms = simplify_coverage(kel.geometry, tol, decimals=None)
@@ -436,7 +427,11 @@ def render_static_map(
             )  # fmt: skip
 
     # offices and other service points (public places, never people)
-    sp = public_service_points(ctx.service_points)
+    sp = (
+        ctx.service_points
+        if ctx.service_points is not None
+        else pd.DataFrame(columns=["lat", "lon", "jenis", "name"])
+    )
     if len(sp):
         sx, sy = _points_xy(sp["lon"].to_numpy(float), sp["lat"].to_numpy(float), crs)
         office = sp["jenis"].astype(str).str.lower().isin(OFFICE_TYPES).to_numpy()
@@ -456,7 +451,7 @@ def render_static_map(
             )  # fmt: skip
 
     # proposed sites with their reach as an outline, and pilots
-    site_pub = public_sites(sites, k)
+    site_pub = published.sites
     site_idx = [at[str(x)] for x in site_pub.get("kode", []) if str(x) in at]
     radius = float(scenario.plan.radius_m or scenario.radius_m)
     if site_idx:
@@ -482,7 +477,7 @@ def render_static_map(
             Line2D([], [], color=ring["color"], lw=1, ls=(0, (5, 4)),
                    label=t("legend.site_ring", lang, radius=fmt_num(radius / 1000, lang, 1)))
         )  # fmt: skip
-    pil_pub = public_pilots(pilots, None, k)
+    pil_pub = published.pilots
     pil_idx = [at[str(x)] for x in pil_pub.get("kode", []) if str(x) in at]
     if pil_idx:
         st = SYMBOLS["pilot"]
@@ -579,7 +574,7 @@ def render_static_map(
         alignment="left",
     )
     y_after = leg2.get_window_extent(renderer).y0 / fig.bbox.height
-    pub = public_table(kel, k) if len(kel) else kel
+    pub = kel
     score_of = dict(zip(pub["kode"].astype(str), pub["score"], strict=False)) if len(pub) else {}
     extra: list[str] = []
     for key in ("pilots", "sites"):
@@ -623,7 +618,7 @@ def render_static_map(
     note = (
         f"{source_credit(ctx.sources, demo=ctx.demo, roads=ctx.roads is not None, lang=lang)}. "
         f"{t('method.radius', lang)}: {fmt_num(scenario.radius_m / 1000, lang, 1)} km. "
-        f"{suppression_rule(k, lang, curve=False)}"
+        f"{published.rule_in(lang, curve=False)}"
         + (f" {subtitle}." if size == "slide_body" else "")
         + _roads_note(scenario, lang)
     )

@@ -1,0 +1,211 @@
+"""The publish step: everything that leaves the process, built once from one analysis.
+
+Two tiers (docs/PRIVACY.md):
+
+* the **working tier** is the analysis itself (:class:`~ibm_geo.pipeline.AnalysisResult`, the
+  plan, the pilots): exact counts, exact score and rank, and every decision (sites, pilots,
+  the working ranking's order) taken on them. It stays on the planner's screen.
+* the **published tier** is :class:`Published`, made here by :func:`publish`: counts perturbed by
+  the cell key method (:mod:`ibm_geo.ckm`), opaque areas as a band, the score, rank, classes and
+  reasons of the published counts, the plan's decision with its reach and curve re-evaluated on
+  the published counts. Every file, CLI line, workspace entry and the app's rakor mode read it;
+  renderers and exporters take only this object and import no protection code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ibm_geo.config import Scenario
+from ibm_geo.privacy import (
+    OPEN_COUNTS,
+    SUPPRESSED_COUNTS,
+    band_label,
+    disclose,
+    disclosure_method,
+    kab_totals,
+    public_curve,
+    public_matches,
+    public_pilots,
+    public_quality,
+    public_service_points,
+    public_sites,
+    public_table,
+    scope_totals,
+    suppression_rule,
+)
+
+
+def published_demand(kelurahan: pd.DataFrame, k: int) -> np.ndarray:
+    """Unserved clients per unit as published (an opaque unit: 0, it publishes no count), in
+    the table's row order: the demand the published plan figures are computed from."""
+    d = disclose(kelurahan, k)
+    if "unserved" not in d.published:
+        return np.zeros(len(kelurahan))
+    return np.nan_to_num(d.numeric("unserved"), nan=0.0)
+
+
+def published_plan(plan, kelurahan: pd.DataFrame, k: int):
+    """The plan's decision (its sites) with every figure computed from the published counts
+    (:meth:`~ibm_geo.plan.RecruitmentPlan.with_demand`); ``kelurahan`` is the table the plan
+    was made from, in the same order. The result's tables are flagged as published, which is
+    what :func:`~ibm_geo.privacy.public_sites` and :func:`~ibm_geo.privacy.public_curve`
+    require before they show a client count. Idempotent."""
+    if plan is None:
+        return None
+    if getattr(plan, "_context", None) is None:
+        return plan  # already published (or a plan without a context: its figures are blanked)
+    pub = plan.with_demand(published_demand(kelurahan.reset_index(drop=True), k))
+    pub.sites.attrs["published"] = True
+    pub.curve.attrs["published"] = True
+    return pub
+
+
+def sort_published(pub: pd.DataFrame) -> pd.DataFrame:
+    """Published rank order; opaque (unranked) areas last, by kode."""
+    if "rank" not in pub:
+        return pub.reset_index(drop=True)
+    r = pd.to_numeric(pub["rank"], errors="coerce").astype(float).fillna(np.inf)
+    key = pd.DataFrame({"r": r, "kode": pub.get("kode", pd.Series(index=pub.index))})
+    order = key.sort_values(["r", "kode"], kind="stable").index
+    return pub.loc[order].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Published:
+    """One analysis as it may leave the process. Immutable: exports and renderers read it.
+
+    ``geo`` is the published per-kelurahan table with its polygons, in published rank order
+    (opaque areas last): counts are the published ints or the band ``<k``, score, rank,
+    classes and reasons are the published tier's. ``levels`` holds the published totals of
+    each hierarchy level (kecamatan, kab_kota, provinsi, total)."""
+
+    scenario: Scenario
+    k: int
+    lang: str
+    geo: gpd.GeoDataFrame
+    levels: dict[str, pd.DataFrame]
+    kab_totals: pd.DataFrame
+    totals: dict
+    quality: pd.DataFrame
+    matches: pd.DataFrame
+    context: object = None  # render.basemap.MapContext, service points whitelisted
+    plan: object = None  # RecruitmentPlan re-evaluated on published counts
+    sites: pd.DataFrame = field(default_factory=pd.DataFrame)
+    curve: pd.DataFrame = field(default_factory=pd.DataFrame)
+    pilots: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reference_year: int | None = None
+    distance: object = None  # the analysis' distance backend (reach outlines on maps)
+    n_rows_read: int = 0  # rows of the planner's own client file (not a count per area)
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def ranking(self) -> pd.DataFrame:
+        """The published table without geometry (ranking.csv's rows)."""
+        return pd.DataFrame(self.geo.drop(columns=self.geo.geometry.name))
+
+    def ranking_for(self, lang: str | None) -> pd.DataFrame:
+        """The ranking with only ``lang``'s reason column (None: both)."""
+        r = self.ranking
+        if lang in ("id", "en"):
+            r = r.drop(columns=[c for c in ("reason_id", "reason_en") if c != f"reason_{lang}"])
+        return r
+
+    def top(self, n: int) -> pd.DataFrame:
+        """The first ``n`` ranked areas as published."""
+        r = self.ranking
+        return r[r["rank"].notna()].head(n) if "rank" in r else r.head(n)
+
+    @property
+    def rule(self) -> str:
+        return suppression_rule(self.k, self.lang)
+
+    def rule_in(self, lang: str, *, curve: bool = True) -> str:
+        return suppression_rule(self.k, lang, curve=curve)
+
+    def method_in(self, lang: str) -> str:
+        return disclosure_method(self.k, lang)
+
+    def overview(self, level: str, lang: str = "id") -> gpd.GeoDataFrame:
+        """The map drawn at kecamatan or kab/kota level: dissolved polygons with each area's
+        own published totals (their cells, perturbed at their own keys; the band where the
+        area has 1..k-1 clients in the register), score = mean published unit score."""
+        key = (level, lang)
+        if key not in self._cache:
+            from ibm_geo.render.geometry import dissolve_overview
+
+            self._cache[key] = dissolve_overview(self.geo, level, lang, self.levels.get(level))
+        return self._cache[key]
+
+
+def _level_tables(kelurahan: pd.DataFrame, k: int) -> dict[str, pd.DataFrame]:
+    d = disclose(kelurahan, k)
+    return {name: d.level_table(name) for name in d.levels}
+
+
+def publish(
+    result,
+    plan=None,
+    pilots: pd.DataFrame | None = None,
+    lang: str = "id",
+    *,
+    roads: gpd.GeoDataFrame | None = None,
+) -> Published:
+    """Build the published tier of one analysis (see module doc). ``plan`` and ``pilots`` are
+    the working tier's decisions; ``roads``: road lines drawn on the maps' basemap."""
+    from ibm_geo.render.basemap import MapContext
+
+    sc = result.scenario
+    k = sc.suppression_k
+    kel = result.kelurahan
+    pplan = published_plan(plan, kel, k)
+    table = public_table(kel, k)
+    geo = gpd.GeoDataFrame(table, geometry=kel.geometry.to_numpy(), crs=kel.crs)
+    geo = gpd.GeoDataFrame(sort_published(geo), geometry="geometry", crs=kel.crs)
+    ctx = MapContext.from_result(result, roads=roads)
+    ctx = replace(ctx, service_points=public_service_points(ctx.service_points))
+    return Published(
+        scenario=sc,
+        k=k,
+        lang=lang,
+        geo=geo,
+        levels=_level_tables(kel, k),
+        kab_totals=kab_totals(kel, k),
+        totals=scope_totals(kel, k),
+        quality=public_quality(result.quality, lang),
+        matches=public_matches(result.matches, k, lang),
+        context=ctx,
+        plan=pplan,
+        sites=public_sites(pplan.sites if pplan is not None else None, k),
+        curve=public_curve(pplan.curve if pplan is not None else None, k),
+        pilots=public_pilots(pilots, kel, k),
+        reference_year=getattr(result, "reference_year", None),
+        distance=getattr(result, "distance", None),
+        n_rows_read=len(result.clients) if getattr(result, "clients", None) is not None else 0,
+    )
+
+
+#: the client counts a published table carries (ints, or the band)
+COUNT_COLUMNS = SUPPRESSED_COUNTS
+#: counts of public things (agents, offices)
+PUBLIC_COUNT_COLUMNS = OPEN_COUNTS
+
+
+def is_band(value: object) -> bool:
+    """True for the band text of an opaque area's count (``<5``)."""
+    return isinstance(value, str) and value.startswith("<")
+
+
+__all__ = [
+    "Published",
+    "band_label",
+    "disclosure_method",
+    "is_band",
+    "publish",
+    "published_plan",
+    "suppression_rule",
+]

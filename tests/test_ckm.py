@@ -1,0 +1,110 @@
+"""The cell key method: the ptable's design, equality with the ONS package, and consistency."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ibm_geo.ckm import MAX_DEVIATION, N_KEYS, cell_keys, group_keys, ptable
+from ibm_geo.record_keys import identities, installation_secret, record_keys
+
+
+@pytest.mark.parametrize("k", [3, 5, 10])
+def test_ptable_design(k):
+    """Zeros stay zero; 1..k-1 are never published; counts >= k move by at most D and stay
+    >= k; noise is unbiased to within one key's share; rows from k + D on are identical."""
+    pt = ptable(k)
+    assert pt.transition(0) == {0: 1.0}
+    for i in range(1, 3 * k + 10):
+        out = pt.transition(i)
+        assert abs(sum(out.values()) - 1) < 1e-12
+        assert not any(1 <= j < k for j in out), (i, out)
+        mean = sum(j * p for j, p in out.items())
+        assert abs(mean - i) <= 1 / N_KEYS * k, (i, mean)
+        if i >= k:
+            assert all(abs(j - i) <= MAX_DEVIATION and j >= k for j in out), (i, out)
+        else:
+            assert set(out) == {0, k}
+            assert out[k] == pytest.approx(i / k, abs=1 / N_KEYS)
+    tail = pt.rows[k + MAX_DEVIATION]
+    assert np.array_equal(pt.rows[pt.last], tail)
+    # the variance target is met where the support allows it (two-sided, wide enough)
+    assert pt.rows[pt.last].var() == pytest.approx(1.0, abs=0.05)
+
+
+def test_every_small_count_is_deniable():
+    """The attacker who knows the ptable: a published 0 may hide 0..k-1, a published k may be
+    1..k+D; no published value pins a count 1..k-1."""
+    pt = ptable(5)
+    assert pt.possible_true(0) == [0, 1, 2, 3, 4]
+    assert pt.possible_true(5) == [1, 2, 3, 4, 5, 6, 7]
+    for pub in range(0, 40):
+        cands = pt.possible_true(pub)
+        assert not (len(cands) == 1 and 1 <= cands[0] <= 4)
+
+
+def test_same_result_as_the_ons_package():
+    """Our perturbation of a cross-table equals ``cell_key_perturbation.create_perturbed_table``
+    (ONS, MIT) on the same microdata, record keys and ptable (threshold off: our ptable never
+    publishes 1..k-1 itself), including counts above 750 (the ONS reuse of rows 501-750)."""
+    pytest.importorskip("cell_key_perturbation")
+    from cell_key_perturbation.create_perturbed_table import create_perturbed_table
+
+    rng = np.random.default_rng(3)
+    n = 6000
+    units = np.concatenate([rng.integers(0, 40, n - 900), np.full(900, 40)])  # unit 40: > 750
+    status = rng.choice(["belum", "aktif", "selesai"], size=len(units))
+    rk = rng.integers(0, N_KEYS, len(units))
+    micro = pd.DataFrame({"unit": units, "status": status, "rk": rk})
+    pt = ptable(5)
+    got = create_perturbed_table(
+        data=micro, ptable=pt.frame(), geog=["unit"], tab_vars=["status"], record_key="rk",
+        threshold=0,
+    )  # fmt: skip
+    got = got.set_index(["unit", "status"])["count"].astype(int)
+    cats = ["belum", "aktif", "selesai"]
+    for s in cats:
+        m = micro["status"].to_numpy() == s
+        counts = np.bincount(units[m], minlength=41)
+        keys = cell_keys(units, rk, 41, mask=m)
+        ours = pt.perturb(counts, keys)
+        theirs = got.xs(s, level="status").reindex(range(41)).to_numpy()
+        assert np.array_equal(ours, theirs), s
+    assert np.bincount(units, minlength=41)[40] > 750
+
+
+def test_total_keys_are_the_sum_of_member_keys():
+    rng = np.random.default_rng(0)
+    unit = rng.integers(0, 10, 500)
+    rk = rng.integers(0, N_KEYS, 500)
+    per_unit = cell_keys(unit, rk, 10)
+    parent = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2, 3])
+    tot = group_keys(parent, per_unit[:, None], 4)[:, 0]
+    direct = cell_keys(parent[unit], rk, 4)
+    assert np.array_equal(tot, direct)
+
+
+def test_record_keys_are_stable_secret_and_by_identity(tmp_path):
+    """The same person has the same key in every upload (ID, else name + year; spacing and
+    case do not matter); another secret gives other keys; the secret file is private."""
+    a = pd.DataFrame(
+        {"client_id": ["3171 0101", None, None], "name": ["x", "Made  Sari", "Budi"],
+         "tahun_rehab": ["2020", "2021", "2021"]}
+    )  # fmt: skip
+    b = pd.DataFrame(
+        {"client_id": ["31710101", None], "name": ["other name", "made sari"],
+         "tahun_rehab": ["2024", "2021"]}
+    )  # fmt: skip
+    s1 = installation_secret(tmp_path / "s1")
+    assert (tmp_path / "s1").stat().st_mode & 0o777 == 0o600
+    assert installation_secret(tmp_path / "s1") == s1
+    ka, kb = record_keys(identities(a), s1), record_keys(identities(b), s1)
+    assert ka[0] == kb[0] and ka[1] == kb[1]
+    s2 = installation_secret(tmp_path / "s2")
+    assert s2 != s1
+    many = pd.DataFrame({"client_id": [f"ID{i}" for i in range(2000)]})
+    k1, k2 = record_keys(identities(many), s1), record_keys(identities(many), s2)
+    assert (k1 != k2).mean() > 0.9
+    # keys are spread over all 256 values (a keyed hash, not a checksum)
+    assert len(np.unique(k1)) > 240
