@@ -94,6 +94,9 @@ class AnalysisResult:
     counts: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: how distances were measured (ibm_geo.distance backend); the plan reuses it
     distance: object = None
+    #: each client row's record key (:mod:`ibm_geo.record_keys`; internal): what every other
+    #: table of this analysis (monitoring, RW) perturbs its cells with
+    record_keys: np.ndarray | None = None
 
     @property
     def summary(self) -> dict[str, int]:
@@ -393,6 +396,7 @@ def analyze_joined(
         joined=joined,
         clients=clients,
         distance=backend,
+        record_keys=rk,
     )
 
 
