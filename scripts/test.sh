@@ -12,6 +12,9 @@ need=()
 command -v soffice >/dev/null || need+=(libreoffice-impress)
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 fc-list 2>/dev/null | grep -qi carlito || need+=(fonts-crosextra-carlito)
+# nginx: docs/deploy.md's proxy config is run in front of Streamlit (tests/test_office_proxy.py;
+# started by the test on 127.0.0.1, never as a service)
+[ -x /usr/sbin/nginx ] || need+=(nginx-light)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
