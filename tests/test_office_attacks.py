@@ -433,3 +433,23 @@ def test_setup_token_is_void_after_a_promotion_and_after_the_cli(tmp_path):
     assert res.exit_code == 0 and "one-time" not in res.output
     assert len(res.output.strip().splitlines()) == 1
     o.close()
+
+
+def test_shared_password_gate_checks_one_try_per_back_off_under_a_race():
+    """The shared-password gate's server-wide back-off: 40 parallel tries through
+    ``attempt()`` get one check (the first failure already earns 1 s)."""
+    from ibm_geo_app.throttle import LoginThrottle
+
+    now = [100.0]
+    th = LoginThrottle(base_s=1.0, max_s=8.0, clock=lambda: now[0])
+    checked = _race(lambda i: None if th.attempt() == 0 else throttle_error(), 40)
+    assert checked.count("ok") == 1 and checked.count("office.login_throttled") == 39
+    now[0] += 1.0
+    assert th.attempt() == 0  # the next one after the back-off, which doubles
+    assert th.wait() == 2.0
+    th.succeeded()
+    assert th.attempt() == 0 and th.wait() == 1.0
+
+
+def throttle_error():
+    raise UserError("office.login_throttled", seconds=1)
