@@ -453,3 +453,73 @@ def test_shared_password_gate_checks_one_try_per_back_off_under_a_race():
 
 def throttle_error():
     raise UserError("office.login_throttled", seconds=1)
+
+
+# ------------------------------------------------------------------- the app, 12 sessions
+def test_twelve_browser_sessions_of_the_real_app_get_six_password_checks(tmp_path):
+    """12 sessions of a real ``streamlit run app.py`` (office mode), each speaking Streamlit's
+    websocket protocol as a browser tab does, press *Masuk* with a wrong password at the same
+    moment. The server does 6 password checks (argon2id at its real cost), the other 6 are told
+    to wait; counted from the audit log the server wrote. Issue 21 measured 10."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root / "benchmarks"))
+    from bench_load import Planner, free_port
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    data = tmp_path / "office"
+    o = Office(OfficeSettings.load(env={"IBM_GEO_DATA_DIR": str(data)}))  # real argon2 cost
+    o.accounts.add_user("admin", "admin", password=PW)
+    o.accounts.add_user("dps", "perencana", password=PW, provinsi="Bali")
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(root), "IBM_GEO_OFFICE": "1",
+           "IBM_GEO_DATA_DIR": str(data)}  # fmt: skip
+    env.pop("IBM_GEO_DB_URL", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.port",
+         str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
+        cwd=data, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1):
+                    break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
+                time.sleep(0.3)
+        tabs = [Planner(port) for _ in range(12)]
+        for tab in tabs:  # the sign-in page in every tab
+            tab.start()
+
+        def press(i: int) -> None:
+            tab = tabs[i]
+            uid, _ = tab.find("text_input", "Nama pengguna")
+            pid, _ = tab.find("text_input", "Kata sandi")
+            bid, _ = tab.find("button", "Masuk")
+            tab.states[uid] = WidgetState(id=uid, string_value="dps")
+            tab.states[pid] = WidgetState(id=pid, string_value=f"salah-{i}")
+            tab._run([WidgetState(id=bid, trigger_value=True)])
+
+        codes = _race(press, 12)
+        assert codes == ["ok"] * 12  # every tab got its answer
+        for tab in tabs:
+            tab.close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    log = o.audit.entries(actor="dps", action="sign_in_failed")
+    reasons = [json.loads(d)["reason"] for d in log["details"]]
+    assert reasons.count("bad_credentials") == 6 and reasons.count("throttled") == 6
+    assert o.audit.verify() == (True, None)
+    o.close()
