@@ -119,6 +119,8 @@ def test_edit_with_a_recomputed_chain_is_caught(settings):
     # the whole log rewritten from the first entry with the plain formula: still caught
     rechain_unkeyed(o.engine, from_id=1)
     assert o.audit.verify() == (False, 1)
+    sql(o.engine, "UPDATE audit_log SET hash = 'ä€' WHERE id = 1")  # junk, not even hex
+    assert o.audit.verify() == (False, 1)
     o.close()
 
 
@@ -164,6 +166,8 @@ def test_deleted_first_entries_and_a_forged_checkpoint_are_caught(settings):
     cp = o.audit.checkpoint()
     forged = {**cp, "entries": cp["entries"] - 3}  # to hide three deletions
     assert o.audit.check([forged]).problem == "checkpoint"
+    for junk in ({**cp, "mac": "ä€"}, {**cp, "head_id": "x"}, {"format": cp["format"]}):
+        assert o.audit.check([junk]).problem == "checkpoint"
     drop_triggers(o.engine)
     sql(o.engine, "DELETE FROM audit_log WHERE id <= 2")
     assert o.audit.verify() == (False, 3)  # its previous hash is no longer the genesis

@@ -238,7 +238,7 @@ class AuditLog:
                 fields = (prev, r.at, r.actor, r.role, r.action, r.scope, r.details)
                 if r.prev_hash != prev:
                     return Verdict(False, int(r.id), "altered", n, legacy, len(cps))
-                if hmac.compare_digest(r.hash, entry_mac(self.key, *fields)):
+                if _same(r.hash, entry_mac(self.key, *fields)):
                     if not keyed and legacy:  # the seal must follow the old entries directly
                         seal = json.loads(r.details or "{}")
                         if r.action != "audit_keyed" or seal.get("count") != legacy:
@@ -273,7 +273,7 @@ class AuditLog:
             int(cp["head_id"]), int(cp["entries"]), str(cp["head_hash"])
         except (KeyError, TypeError, ValueError):
             return False
-        return hmac.compare_digest(str(cp.get("mac", "")), self._sign(body))
+        return _same(cp.get("mac", ""), self._sign(body))
 
     def checkpoint(self, actor: str = "cli", **kw: Any) -> dict[str, Any]:
         """A signed note of the log's head: its id, hash and the number of entries up to it. Kept
@@ -317,6 +317,11 @@ class AuditLog:
                 lines.append(json.dumps(d, ensure_ascii=False))
             return ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8")
         raise UserError("office.audit_format", value=fmt)
+
+
+def _same(a: object, b: str) -> bool:
+    """Constant-time comparison that also takes what an attacker wrote (any text, non-ASCII)."""
+    return hmac.compare_digest(str(a).encode("utf-8"), b.encode("utf-8"))
 
 
 def _key_id(key: bytes) -> str:
