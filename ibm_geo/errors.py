@@ -555,6 +555,39 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Value '{value}' is invalid for {key} (store_rosters: true/false; "
         "roster_retention_days: 1-3650).",
     },
+    # --- office: the keyed audit log (issue 21) ------------------------------------------------
+    "office.audit_key": {
+        "id": "Kunci log audit di {where} tidak valid: minimal {n} karakter. Buat dengan "
+        "'openssl rand -hex 32' (lihat docs/deploy.md).",
+        "en": "The audit log key in {where} is invalid: at least {n} characters. Make one with "
+        "'openssl rand -hex 32' (see docs/deploy.md).",
+    },
+    "office.audit_key_missing": {
+        "id": "Kunci log audit {path} tidak ada, padahal log ini ditulis dengan kunci. Pulihkan "
+        "berkas itu dari cadangan, atau tunjuk ke sana dengan [office] audit_key_file / "
+        "IBM_GEO_AUDIT_KEY_FILE.",
+        "en": "The audit log key {path} is missing, but this log was written with a key. Restore "
+        "that file from the backup, or point [office] audit_key_file / IBM_GEO_AUDIT_KEY_FILE "
+        "at it.",
+    },
+    "office.audit_key_mode": {
+        "id": "Kunci log audit {path} dapat dibaca pengguna lain (mode {mode}); jalankan "
+        "'chmod 600 {path}'.",
+        "en": "The audit log key {path} is readable by other users (mode {mode}); run "
+        "'chmod 600 {path}'.",
+    },
+    "office.audit_key_mismatch": {
+        "id": "Kunci log audit dari {where} (sidik {got}) bukan kunci yang dipakai log ini "
+        "(sidik {stored}). Gunakan kunci yang benar (lihat cadangan kunci).",
+        "en": "The audit log key from {where} (fingerprint {got}) is not the key this log is "
+        "written with (fingerprint {stored}). Use the right key (see the key's backup).",
+    },
+    "office.checkpoint_file": {
+        "id": "{file}: bukan titik periksa log audit yang dapat dibaca ({detail}); berikan berkas "
+        "dari 'ibm-geo audit checkpoint'.",
+        "en": "{file}: not a readable audit checkpoint ({detail}); give a file written by "
+        "'ibm-geo audit checkpoint'.",
+    },
 }
 
 

@@ -8,6 +8,7 @@ it the app is the single-user local tool it always was (``bash scripts/run_app.s
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 
 import pandas as pd
@@ -69,7 +70,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "o.audit": {"id": "Log audit", "en": "Audit log"},
     "o.audit_action": {"id": "Tindakan", "en": "Actions"},
     "o.audit_download": {"id": "Unduh log (CSV)", "en": "Download log (CSV)"},
-    "o.audit_ok": {"id": "Rantai hash log utuh.", "en": "The log's hash chain is intact."},
+    "o.audit_ok": {
+        "id": "Rantai hash berkunci log utuh ({n} entri).",
+        "en": "The log's keyed hash chain is intact ({n} entries).",
+    },
+    "o.audit_checkpoint": {
+        "id": "Unduh titik periksa (simpan di luar server)",
+        "en": "Download a checkpoint (keep it off the server)",
+    },
     "o.audit_bad": {
         "id": "Log diubah pada entri {id}!",
         "en": "The log was altered at entry {id}!",
@@ -414,9 +422,9 @@ def admin_pages(p: Principal, lang: str) -> None:
     acts = st.multiselect(t("o.audit_action", lang), list(ACTIONS), key="audit_actions")
     log = office.audit.entries(action=acts or None, limit=500)
     st.dataframe(log.drop(columns=["prev_hash", "hash"]), hide_index=True, width="stretch")
-    ok, bad = office.audit.verify()
-    (st.caption if ok else st.error)(
-        t("o.audit_ok", lang) if ok else t("o.audit_bad", lang, id=bad)
+    v = office.audit.check()
+    (st.caption if v.ok else st.error)(
+        t("o.audit_ok", lang, n=v.entries) if v.ok else t("o.audit_bad", lang, id=v.entry)
     )
 
     def audit_csv() -> bytes:
@@ -437,6 +445,21 @@ def admin_pages(p: Principal, lang: str) -> None:
         mime="text/csv",
         on_click="ignore",
         key="dl_audit",
+    )
+
+    def checkpoint() -> bytes:
+        """The signed head of the log, built (and logged) when the admin clicks: for
+        ``ibm-geo audit verify --checkpoint``, which then also sees a deleted tail."""
+        cp = office.audit.checkpoint(p.username, **p.audit_kw)
+        return (json.dumps(cp, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+    st.download_button(
+        t("o.audit_checkpoint", lang),
+        data=checkpoint,
+        file_name="audit-checkpoint.json",
+        mime="application/json",
+        on_click="ignore",
+        key="dl_audit_checkpoint",
     )
     st.subheader(t("o.settings", lang))
     with st.form("office_settings"):

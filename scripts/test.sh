@@ -12,10 +12,17 @@ need=()
 command -v soffice >/dev/null || need+=(libreoffice-impress)
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 fc-list 2>/dev/null | grep -qi carlito || need+=(fonts-crosextra-carlito)
+# nginx: docs/deploy.md's proxy config is run in front of Streamlit (tests/test_office_proxy.py;
+# started by the test on 127.0.0.1, never as a service)
+[ -x /usr/sbin/nginx ] || need+=(nginx-light)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # Debian starts the nginx service on port 80 after installing it: the tests want none of it
+  if [[ " ${need[*]} " == *" nginx-light "* ]] && command -v systemctl >/dev/null; then
+    $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true
+  fi
 fi
 
 # PostgreSQL for the office tests (a throw-away server on 127.0.0.1, started by the tests

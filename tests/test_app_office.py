@@ -124,7 +124,9 @@ def test_admin_sees_audit_log_and_users(office):
     assert sorted(users["username"]) == ["admin", "dps", "lihat"]
     log = next(f for f in frames if "action" in f.columns)
     assert "sign_in" in set(log["action"]) and "user_created" in set(log["action"])
-    assert at.caption and any(c.value == "Rantai hash log utuh." for c in at.caption)
+    n = len(office.audit.entries())
+    want = f"Rantai hash berkunci log utuh ({n} entri)."
+    assert at.caption and any(c.value == want for c in at.caption), [c.value for c in at.caption]
 
 
 def test_accepted_upload_is_logged_by_hash_and_roster_kept_only_when_on(tmp_path, monkeypatch):

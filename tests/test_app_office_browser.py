@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -120,6 +121,16 @@ def test_scoped_planner_in_the_browser(served):
             button.click()
         data = Path(dl.value.path()).read_bytes()
         page.screenshot(path=str(ARTIFACTS / "office_export.png"), full_page=True)
+        # docs/deploy.md "Downloads (/media)": Streamlit answers the file's URL to any client
+        # (no session, no cookie) until the second clean-up after the click, then never again
+        media = dl.value.url
+        assert "/media/" in media and _fetch(media) == (200, data)
+        goto_step(page, "3. Skor")  # two script runs of any session: marked, then deleted
+        wait_idle(page)
+        assert _fetch(media) == (200, data)
+        goto_step(page, "5. Ekspor")
+        wait_idle(page)
+        assert _fetch(media)[0] == 404
         browser.close()
     table = pd.read_csv(io.BytesIO(data), dtype=str)
     assert len(table) == 43 and set(table["kab_kota"]) == {"Kota Denpasar"}
@@ -128,3 +139,12 @@ def test_scoped_planner_in_the_browser(served):
     exports = [json.loads(d) for d in log.loc[log["action"] == "export", "details"]]
     assert [e["export_sha256"] for e in exports] == [hashlib.sha256(data).hexdigest()]
     assert exports[0]["export_kind"] == "peringkat.csv"
+
+
+def _fetch(url: str) -> tuple[int, bytes]:
+    """GET from outside the browser: no cookie, no session."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, b""

@@ -35,7 +35,10 @@ def test_users_and_audit_lines_in_indonesian_then_english(tmp_path, monkeypatch)
                     ["budi", "perencana", "Bali", "sandi", "aktif"]]  # fmt: skip
     code, out = _run(["audit", "list", "--db", db])
     assert code == 0 and out.splitlines()[-1] == "3 entri"
-    assert _run(["audit", "verify", "--db", db]) == (0, "log audit utuh\n")
+    assert _run(["audit", "verify", "--db", db]) == (
+        0,
+        "log audit utuh (3 entri, 0 titik periksa cocok)\n",
+    )
     code, out = _run(["audit", "export", "--db", db, "--out", str(tmp_path / "log.csv")])
     assert code == 0 and out.strip() == f"ditulis: {tmp_path / 'log.csv'}"
     code, out = _run(["audit", "list", "--since", "kemarin", "--db", db])
@@ -56,7 +59,7 @@ def test_help_of_every_office_command_follows_the_language(monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")  # one help text per line
     commands = [k.split(".", 1)[1] for k in TEXTS if k.startswith("help.") and " --" not in k]
     commands = [c for c in commands if not c.startswith("--")]
-    assert len(commands) == 14  # 3 groups, 11 commands
+    assert len(commands) == 15  # 3 groups, 12 commands
     for cmd in commands:
         for lang, flag in (("id", []), ("en", ["--lang", "en"])):
             code, out = _run([*flag, *cmd.split(), "--help"])

@@ -21,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..errors import UserError
 from .audit import AuditLog
-from .models import login_throttle, reading, users
+from .models import login_throttle, office_settings, reading, users
 from .scope import Scope
 from .settings import ThrottlePolicy
 
@@ -41,6 +41,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "settings": frozenset({"admin"}),
 }
 MIN_PASSWORD = 10
+#: the office_settings row holding the first-admin setup token's hash (``office.setup``); every
+#: admin account made or re-enabled deletes it, so a printed token is void once any admin exists
+SETUP_KEY = "setup_token"
 
 #: argon2id, 46 MiB, t=2, one lane: above OWASP's minimum (46 MiB, t=1) and about 0.1 s of one
 #: core per sign-in on the office's 2-core server. The library default (64 MiB, t=3, 4 lanes)
@@ -141,26 +144,34 @@ class Accounts:
         scope = Scope.everything() if role == "admin" else Scope.of(provinsi, kab_kota)
         check_role_scope(role, scope)
         pw_hash = self._hash(password) if password is not None else None
-        now = _now()
         with self.engine.begin() as conn:
-            exists = conn.execute(sa.select(users.c.id).where(users.c.username == name)).first()
-            if exists:
-                raise UserError("office.user_exists", username=name)
-            conn.execute(
-                users.insert().values(
-                    username=name,
-                    display_name=display_name or name,
-                    role=role,
-                    provinsi=json.dumps(list(scope.provinsi)),
-                    kab_kota=json.dumps(list(scope.kab_kota)),
-                    password_hash=pw_hash,
-                    active=True,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
+            self._insert(conn, name, role, scope, pw_hash, display_name)
         self.audit.record(by, "user_created", target=name, value=f"{role} {scope.label()}")
         return Principal(name, role, scope, display_name or name)
+
+    def _insert(
+        self, conn: sa.Connection, name: str, role: str, scope: Scope, pw_hash, display_name=""
+    ) -> None:
+        """One new account inside ``conn``'s transaction; an admin voids any setup token."""
+        exists = conn.execute(sa.select(users.c.id).where(users.c.username == name)).first()
+        if exists:
+            raise UserError("office.user_exists", username=name)
+        now = _now()
+        conn.execute(
+            users.insert().values(
+                username=name,
+                display_name=display_name or name,
+                role=role,
+                provinsi=json.dumps(list(scope.provinsi)),
+                kab_kota=json.dumps(list(scope.kab_kota)),
+                password_hash=pw_hash,
+                active=True,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        if role == "admin":
+            conn.execute(office_settings.delete().where(office_settings.c.key == SETUP_KEY))
 
     def update_user(
         self,
@@ -202,6 +213,8 @@ class Accounts:
             changed.append("password")
         with self.engine.begin() as conn:
             conn.execute(users.update().where(users.c.username == name).values(**vals))
+            if role == "admin":
+                conn.execute(office_settings.delete().where(office_settings.c.key == SETUP_KEY))
         self.audit.record(by, "user_changed", target=name, value=", ".join(changed))
         return Principal(name, role, scope, cur.display_name)
 
@@ -253,10 +266,15 @@ class Accounts:
         self, username: str, password: str, *, now: dt.datetime | None = None
     ) -> Principal:
         """The user for a correct name and password; otherwise a :class:`UserError` that does not
-        say which of the two was wrong. Failures are counted per name and throttled."""
+        say which of the two was wrong. Failures are counted per name and throttled.
+
+        Why the attempt is counted *before* the password is checked: checking first and counting
+        after let parallel tries all pass the "not locked" test while the others were still being
+        checked (12 sessions got 10 checks against a limit of 6). :meth:`_reserve` is one
+        transaction holding the row's lock; a right password then clears the count."""
         now = _utc(now) or _now()
         name = normalize_username(username)
-        wait = self.wait_seconds(name, now)
+        wait = self._reserve(name, now)
         if wait > 0:
             self.audit.record(
                 name or "?", "sign_in_failed", at=now, reason="throttled", via="password"
@@ -275,7 +293,6 @@ class Accounts:
         if ok and not row.active:
             ok = False
         if not ok:
-            self._failed(name, now)
             self.audit.record(
                 name or "?", "sign_in_failed", at=now, reason="bad_credentials", via="password"
             )
@@ -292,12 +309,27 @@ class Accounts:
         self.audit.record(p.username, "sign_in", at=now, via="password", **p.audit_kw)
         return p
 
-    def _failed(self, name: str, now: dt.datetime) -> None:
+    def _reserve(self, name: str, now: dt.datetime) -> float:
+        """Atomic check-and-increment: 0 and the attempt counted as a failure (and the lock its
+        count earns set) when ``name`` may try now, else the seconds to wait (nothing counted).
+        SQLite: the transaction holds the write lock from BEGIN; PostgreSQL: the row is made to
+        exist, then locked FOR UPDATE, so concurrent tries queue on it."""
         pol = self.throttle
         with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+                conn.execute(
+                    pg_insert(login_throttle)
+                    .values(username=name, failures=0)
+                    .on_conflict_do_nothing(index_elements=["username"])
+                )
             row = conn.execute(
-                sa.select(login_throttle).where(login_throttle.c.username == name)
+                sa.select(login_throttle).where(login_throttle.c.username == name).with_for_update()
             ).first()
+            until = _utc(row.locked_until) if row else None
+            if until is not None and until > now:
+                return (until - now).total_seconds()
             first = _utc(row.first_failed_at) if row else None
             failures = int(row.failures) if row else 0
             if first is None or (now - first).total_seconds() > pol.window_s:
@@ -315,6 +347,7 @@ class Accounts:
                 )
             else:
                 conn.execute(login_throttle.insert().values(username=name, **vals))
+        return 0.0
 
     def resolve_oidc(
         self, claims: Mapping[str, Any], allow: tuple[Mapping[str, Any], ...] = ()

@@ -4,6 +4,7 @@ else ``IBM_GEO_DB_URL`` / ``IBM_GEO_DATA_DIR``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sys
 import tomllib
@@ -72,8 +73,26 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "help.audit export --format": {"id": "csv atau jsonl", "en": "csv or jsonl"},
     "help.audit verify": {
-        "id": "Periksa rantai hash: keluar 0 bila utuh, 1 dengan entri pertama yang diubah.",
-        "en": "Check the hash chain: exit 0 when intact, 1 with the first altered entry.",
+        "id": "Periksa rantai hash berkunci (dan titik periksa bertanda tangan): keluar 0 bila "
+        "utuh, 1 dengan entri pertama yang diubah atau hilang.",
+        "en": "Check the keyed hash chain (and signed checkpoints): exit 0 when intact, 1 with "
+        "the first altered or missing entry.",
+    },
+    "help.audit verify --checkpoint": {
+        "id": "Berkas dari 'ibm-geo audit checkpoint' (boleh diulang): entri yang dihapus dari "
+        "akhir log pun ketahuan.",
+        "en": "A file from 'ibm-geo audit checkpoint' (repeatable): entries deleted from the end "
+        "of the log are caught too.",
+    },
+    "help.audit checkpoint": {
+        "id": "Tulis kepala log (id, hash, jumlah entri), ditandatangani dengan kunci audit; "
+        "simpan di luar server dan berikan ke 'audit verify --checkpoint'.",
+        "en": "Write the log's head (id, hash, number of entries), signed with the audit key; "
+        "keep it off the server and give it to 'audit verify --checkpoint'.",
+    },
+    "help.audit checkpoint --out": {
+        "id": "Berkas tujuan, mode 600 (bawaan: keluaran standar).",
+        "en": "File to write, mode 600 (default: stdout).",
     },
     "help.users add": {
         "id": "Tambah akun, mis. `ibm-geo users add budi --role perencana --provinsi Bali "
@@ -147,7 +166,25 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "office.cli.entries": {"id": "{n} entri", "en": "{n} entries"},
     "office.cli.wrote": {"id": "ditulis: {path}", "en": "wrote {path}"},
-    "office.cli.intact": {"id": "log audit utuh", "en": "audit log intact"},
+    "office.cli.intact": {
+        "id": "log audit utuh ({n} entri, {cps} titik periksa cocok)",
+        "en": "audit log intact ({n} entries, {cps} checkpoints matched)",
+    },
+    "office.cli.missing": {
+        "id": "log audit kehilangan entri: titik periksa mencatat entri {entry} dan semua entri "
+        "sebelumnya, log tidak lagi memuatnya",
+        "en": "audit log is missing entries: a checkpoint counted entry {entry} and all before "
+        "it, the log no longer holds them",
+    },
+    "office.cli.checkpoint_bad": {
+        "id": "titik periksa tidak ditandatangani dengan kunci audit kantor ini (diubah, atau "
+        "dari kantor lain)",
+        "en": "checkpoint not signed with this office's audit key (altered, or another office's)",
+    },
+    "office.cli.checkpoint": {
+        "id": "ditulis: {path} ({n} entri, kepala entri {entry}); simpan di luar server",
+        "en": "wrote {path} ({n} entries, head entry {entry}); keep it off the server",
+    },
     "office.cli.altered": {
         "id": "log audit diubah pada entri {entry}",
         "en": "audit log altered at entry {entry}",
@@ -232,7 +269,7 @@ def _settings(db: str | None, secrets: Path):
             raise UserError("office.config", key=str(secrets), detail=str(e)) from None
     s = OfficeSettings.load(data)
     if db:
-        s = OfficeSettings(db_url=db, roster_keys=s.roster_keys, oidc_allow=s.oidc_allow)
+        s = dataclasses.replace(s, db_url=db)
     return s
 
 
@@ -314,18 +351,70 @@ def audit_export(
         _say("wrote", path=out)
 
 
-@audit_app.command("verify", help=_h("audit verify"))
-def audit_verify(db: DbOpt = None, secrets: SecretsOpt = DEFAULT_SECRETS) -> None:
-    """Check the hash chain: exit 0 when intact, 1 with the first altered entry."""
+def _read_checkpoint(path: Path) -> dict:
+    import json
+
     try:
-        ok, bad = _office(db, secrets).audit.verify()
+        cp = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise UserError("office.checkpoint_file", file=str(path), detail=str(e)[:120]) from None
+    if not isinstance(cp, dict):
+        raise UserError("office.checkpoint_file", file=str(path), detail="not a JSON object")
+    return cp
+
+
+@audit_app.command("verify", help=_h("audit verify"))
+def audit_verify(
+    checkpoint: Annotated[
+        list[Path] | None, typer.Option("--checkpoint", "-c", help=_h("audit verify --checkpoint"))
+    ] = None,
+    db: DbOpt = None,
+    secrets: SecretsOpt = DEFAULT_SECRETS,
+) -> None:
+    """Check the keyed hash chain (and signed checkpoints): exit 0 when intact, 1 when not."""
+    try:
+        cps = [_read_checkpoint(p) for p in checkpoint or ()]
+        v = _office(db, secrets).audit.check(cps)
     except IbmGeoError as e:
         _fail(e)
-    if ok:
-        _say("intact")
+    if v.ok:
+        _say("intact", n=v.entries, cps=v.checkpoints)
+        return
+    if v.problem == "checkpoint":
+        _say("checkpoint_bad", err=True)
+    elif v.problem == "missing":
+        _say("missing", err=True, entry=v.entry)
     else:
-        _say("altered", err=True, entry=bad)
-        raise typer.Exit(code=1)
+        _say("altered", err=True, entry=v.entry)
+    raise typer.Exit(code=1)
+
+
+@audit_app.command("checkpoint", help=_h("audit checkpoint"))
+def audit_checkpoint(
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help=_h("audit checkpoint --out"))
+    ] = None,
+    db: DbOpt = None,
+    secrets: SecretsOpt = DEFAULT_SECRETS,
+) -> None:
+    """Write the log's head (id, hash, count), signed with the audit key, for safe keeping."""
+    import json
+    import os
+
+    try:
+        cp = _office(db, secrets).audit.checkpoint("cli", role="admin", via="cli")
+    except IbmGeoError as e:
+        _fail(e)
+    text = json.dumps(cp, indent=1, sort_keys=True) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+        return
+    tmp = out.with_name(out.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, out)
+    _say("checkpoint", path=out, n=cp["entries"], entry=cp["head_id"])
 
 
 # ------------------------------------------------------------------------------------ users

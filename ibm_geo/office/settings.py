@@ -4,6 +4,10 @@ One URL chooses the database (``sqlite:///...`` embedded default in a data folde
 ``postgresql+psycopg://...`` for an office server). Settings come from the app's secrets (an
 ``[office]`` table in ``.streamlit/secrets.toml``) or from environment variables, so the CLI and the
 app read the same ones; secrets never go into the database.
+
+The audit log's key (:mod:`ibm_geo.office.auditkey`) is one of those secrets: ``audit_key`` /
+``IBM_GEO_AUDIT_KEY`` (the key itself), else ``audit_key_file`` / ``IBM_GEO_AUDIT_KEY_FILE``, else
+``audit.key`` next to the SQLite file (or in the data folder for PostgreSQL).
 """
 
 from __future__ import annotations
@@ -42,6 +46,28 @@ class OfficeSettings:
     roster_keys: tuple[str, ...] = ()
     oidc_allow: tuple[Mapping[str, Any], ...] = ()
     throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
+    #: the audit log's HMAC key itself (>= 32 characters), or the file holding it (mode 0600)
+    audit_key: str | None = field(default=None, repr=False)
+    audit_key_file: str | None = None
+    data_dir: str | None = None
+
+    def audit_key_path(self) -> Path:
+        """Where the audit key file is read (and, for a new log, created)."""
+        if self.audit_key_file:
+            return Path(self.audit_key_file).expanduser().resolve()
+        import sqlalchemy as sa
+
+        try:
+            u = sa.engine.make_url(self.db_url)
+        except sa.exc.ArgumentError:
+            u = None
+        if (
+            u is not None
+            and u.get_backend_name() == "sqlite"
+            and u.database not in (None, "", ":memory:")
+        ):
+            return Path(u.database).expanduser().resolve().parent / "audit.key"
+        return Path(self.data_dir or DEFAULT_DATA_DIR).expanduser().resolve() / "audit.key"
 
     @classmethod
     def load(
@@ -51,10 +77,8 @@ class OfficeSettings:
         env = os.environ if env is None else env
         office = dict((secrets or {}).get("office", {}) or {})
         url = office.get("db_url") or env.get("IBM_GEO_DB_URL")
+        data_dir = Path(office.get("data_dir") or env.get("IBM_GEO_DATA_DIR") or DEFAULT_DATA_DIR)
         if not url:
-            data_dir = Path(
-                office.get("data_dir") or env.get("IBM_GEO_DATA_DIR") or DEFAULT_DATA_DIR
-            )
             url = sqlite_url(data_dir)
         keys = (
             office.get("roster_keys") or office.get("roster_key") or env.get("IBM_GEO_ROSTER_KEY")
@@ -66,7 +90,16 @@ class OfficeSettings:
             raise UserError(
                 "office.config", key="office.oidc_allow", detail="must be a list of tables"
             )
-        return cls(db_url=str(url), roster_keys=tuple(keys or ()), oidc_allow=tuple(allow))
+        return cls(
+            db_url=str(url),
+            roster_keys=tuple(keys or ()),
+            oidc_allow=tuple(allow),
+            audit_key=office.get("audit_key") or env.get("IBM_GEO_AUDIT_KEY") or None,
+            audit_key_file=office.get("audit_key_file")
+            or env.get("IBM_GEO_AUDIT_KEY_FILE")
+            or None,
+            data_dir=str(data_dir),
+        )
 
 
 def sqlite_url(data_dir: str | Path) -> str:

@@ -5,6 +5,12 @@ request reaches Streamlit from 127.0.0.1, so the address says nothing about who 
 token is printed by ``ibm-geo office init`` on the server (only someone with a shell there sees
 it), kept in the database as a SHA-256 hash only, valid for :data:`TOKEN_HOURS`, and spent by
 the first admin it creates; issuing, every refusal and the creation are in the audit log.
+
+A token is void once any admin account exists, however it came (the command line, the app's
+user page, a role change): making or promoting an admin deletes the token in the same
+transaction, and the token is checked, spent and the admin inserted in one transaction that first
+looks for an admin. An office whose admins are all disabled re-enables one on the command line
+(``ibm-geo users set NAME --enable``), which needs the same shell the token needs.
 """
 
 from __future__ import annotations
@@ -18,11 +24,17 @@ import secrets
 import sqlalchemy as sa
 
 from ..errors import UserError
-from .accounts import MIN_PASSWORD, Accounts, Principal, normalize_username
+from .accounts import (
+    MIN_PASSWORD,
+    SETUP_KEY,
+    Accounts,
+    Principal,
+    _principal,
+    normalize_username,
+)
 from .models import office_settings, reading, users
+from .scope import Scope
 
-#: the office_settings row holding the token's hash and expiry (not an admin-editable setting)
-SETUP_KEY = "setup_token"
 TOKEN_HOURS = 24
 #: the first admin's password: longer than other accounts' and of at least three kinds of
 #: character (lower, upper, digit, other), or a passphrase of 20 characters
@@ -30,15 +42,15 @@ ADMIN_MIN_PASSWORD = 12
 PASSPHRASE = 20
 
 
+def _admins(conn: sa.Connection) -> int:
+    q = sa.select(sa.func.count()).select_from(users).where(users.c.role == "admin")
+    return int(conn.execute(q).scalar() or 0)
+
+
 def has_admin(engine: sa.Engine) -> bool:
-    """An active admin account exists (then the setup page is gone for good)."""
+    """An admin account exists, active or not (then the setup page is gone for good)."""
     with reading(engine) as conn:
-        n = conn.execute(
-            sa.select(sa.func.count())
-            .select_from(users)
-            .where(users.c.role == "admin", users.c.active.is_(True))
-        ).scalar()
-    return bool(n)
+        return _admins(conn) > 0
 
 
 def _digest(token: str) -> str:
@@ -102,23 +114,36 @@ def create_first_admin(
         accounts.audit.record(name or "?", "sign_in_failed", at=now, reason="setup_done")
         raise UserError("office.setup_done")
     check_admin_password(password, name)
+    if not name:
+        raise UserError("office.bad_username", username=username)
+    pw_hash = accounts.hasher.hash(password)
     with accounts.engine.begin() as conn:  # BEGIN IMMEDIATE on SQLite, a row lock elsewhere
         row = conn.execute(
             sa.select(office_settings.c.value)
             .where(office_settings.c.key == SETUP_KEY)
             .with_for_update()
         ).scalar()
+        done = _admins(conn) > 0
         stored = json.loads(row) if row else None
         ok = (
-            stored is not None
+            not done
+            and stored is not None
             and hmac.compare_digest(stored["sha256"], _digest(token or ""))
             and now < dt.datetime.fromisoformat(stored["until"])
         )
-        if ok:
+        if ok:  # spent, and the admin made, in the transaction that checked both
             conn.execute(office_settings.delete().where(office_settings.c.key == SETUP_KEY))
+            accounts._insert(conn, name, "admin", Scope.everything(), pw_hash, name)
+            user = conn.execute(sa.select(users).where(users.c.username == name)).first()
+    if done:
+        accounts.audit.record(name or "?", "sign_in_failed", at=now, reason="setup_done")
+        raise UserError("office.setup_done")
     if not ok:
         accounts.audit.record(name or "?", "sign_in_failed", at=now, reason="bad_setup_token")
         raise UserError("office.setup_token", hours=TOKEN_HOURS)
-    p = accounts.add_user(name, "admin", password=password, by="setup")
+    p = _principal(user)
+    accounts.audit.record(
+        "setup", "user_created", at=now, target=name, value=f"admin {p.scope.label()}"
+    )
     accounts.audit.record(p.username, "admin_setup", at=now, via="setup_token", **p.audit_kw)
     return p

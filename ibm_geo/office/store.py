@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ from sqlalchemy import event
 from ..errors import UserError
 from .accounts import Accounts, Principal
 from .audit import AuditLog, scenario_hash, sha256
+from .auditkey import key_id, load_key
 from .models import office_settings, reading
 from .rosters import RosterStore
 from .scope import Scope, scope_joined, scope_scenario
@@ -32,6 +34,8 @@ from .workspace import Workspace
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: admin-editable settings kept in the database, with their defaults
 DB_SETTINGS = {"store_rosters": "false", "roster_retention_days": "30"}
+#: the office_settings row naming the audit key the log is written with (its public fingerprint)
+AUDIT_KEY_ID = "audit_key_id"
 
 
 def _redact(url: sa.engine.URL) -> str:
@@ -46,8 +50,8 @@ def make_engine(url: str) -> sa.Engine:
         raise UserError("office.db_url", url=str(url).split("@")[-1]) from None
     kw: dict = {"pool_pre_ping": True}
     if u.get_backend_name() == "sqlite":
-        if u.database and u.database != ":memory:":
-            Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if u.database and u.database != ":memory:" and not u.database.startswith("file:"):
+            private_store(Path(u.database).expanduser())
         kw["connect_args"] = {"timeout": 30, "check_same_thread": False}
     try:
         engine = sa.create_engine(u, **kw)
@@ -63,6 +67,30 @@ def make_engine(url: str) -> sa.Engine:
             "office.db_unreachable", url=_redact(u), detail=str(e.orig or e).splitlines()[0]
         ) from None
     return engine
+
+
+def private_store(path: Path) -> None:
+    """The SQLite file 0600 in a folder created 0700: accounts, the audit log and the workspace
+    are nobody else's to read on a shared server. SQLite gives the -wal and -shm files the
+    database file's mode. A file made looser by hand is tightened when we own it."""
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)  # whatever the umask
+    if not path.exists():
+        try:  # an empty file is an empty SQLite database
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
+        except OSError:
+            return  # unwritable folder: SQLite says so when it opens the file
+    for f in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            st = f.stat()
+            if st.st_mode & 0o077 and st.st_uid == os.geteuid():
+                os.chmod(f, 0o600)
+        except OSError:
+            continue
 
 
 def _sqlite_pragmas(engine: sa.Engine) -> None:
@@ -91,11 +119,13 @@ def alembic_config() -> Config:
     return cfg
 
 
-def migrate(engine: sa.Engine) -> str:
-    """Bring the schema to the newest revision; returns it."""
+def migrate(engine: sa.Engine, audit_key: bytes | None = None) -> str:
+    """Bring the schema to the newest revision; returns it. ``audit_key`` seals the unkeyed
+    entries of an older log (migration 0002)."""
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
+        cfg.attributes["audit_key"] = audit_key
         command.upgrade(cfg, "head")
     return current_revision(engine)
 
@@ -115,8 +145,10 @@ class Office:
     def __init__(self, settings: OfficeSettings) -> None:
         self.settings = settings
         self.engine = make_engine(settings.db_url)
-        migrate(self.engine)
-        self.audit = AuditLog(self.engine)
+        key = self._audit_key()
+        migrate(self.engine, key)
+        self._remember_key(key)
+        self.audit = AuditLog(self.engine, key)
         self.accounts = Accounts(self.engine, self.audit, settings.throttle)
 
     @classmethod
@@ -126,6 +158,46 @@ class Office:
         if isinstance(url_or_settings, str):
             return cls(OfficeSettings(db_url=url_or_settings))
         return cls(url_or_settings)
+
+    def _stored_key_id(self) -> str | None:
+        if not sa.inspect(self.engine).has_table("office_settings"):
+            return None
+        with reading(self.engine) as conn:
+            return conn.execute(
+                sa.select(office_settings.c.value).where(office_settings.c.key == AUDIT_KEY_ID)
+            ).scalar()
+
+    def _audit_key(self) -> bytes:
+        """The audit key; a new key file only for a log never written with a key, and a key
+        other than the log's is refused before it writes one entry the log cannot verify."""
+        stored = self._stored_key_id()
+        key = load_key(self.settings, create=stored is None)
+        if stored is not None and stored != key_id(key):
+            where = (
+                "IBM_GEO_AUDIT_KEY"
+                if self.settings.audit_key
+                else str(self.settings.audit_key_path())
+            )
+            raise UserError(
+                "office.audit_key_mismatch", where=where, stored=stored, got=key_id(key)
+            )
+        return key
+
+    def _remember_key(self, key: bytes) -> None:
+        if self._stored_key_id() is not None:
+            return
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    office_settings.insert().values(
+                        key=AUDIT_KEY_ID,
+                        value=key_id(key),
+                        updated_by="system",
+                        updated_at=dt.datetime.now(dt.UTC),
+                    )
+                )
+        except sa.exc.IntegrityError:
+            pass  # another process wrote it first (the same key: the same file)
 
     def close(self) -> None:
         self.engine.dispose()
