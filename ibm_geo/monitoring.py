@@ -12,19 +12,13 @@ per-kelurahan ranking:
              ``desa_ibm``) with the percentage;
 ``change``   unserved per unit and per kab/kota now against an earlier run's published file.
 
-Disclosure control (see :func:`protect`): every client count of the summary and the trend is a
-cell of one linked system of tables -- per office, total = sum of the rehab years; clients =
-followed up + BNNP referrals + clients needing an agent (the capacity gap is that last count
-minus a public capacity); province = sum of its kab/kota; kab/kota = sum of its kecamatan; and,
-outside this module, kab/kota = sum of its kelurahan in ``ranking.csv``, whose mask the privacy
-layer decides. :func:`ibm_geo.privacy.suppression_mask` runs on each table of that system in
-turn, with the cells already hidden elsewhere forced hidden, until nothing changes, so no table
-can give back a hidden cell of another by subtraction. Cells whose value the ranking already
-fixes (every kelurahan cell below them visible) are picked last as complementary cells, since
-hiding them protects nothing. Progress reuses the trend's cells (and their labels); a hidden
-``achieved`` (written ``*``, like every hidden count) also hides its percentage: a bound
-("<2.1" / "≥2.1") would tell a small count from a large one. The same holds for the capacity
-gap of a hidden need count.
+Disclosure control: the cell key method of the ranking (:mod:`ibm_geo.ckm`). Every client count
+of the summary, the trend, progress and the RW table is the count of a set of clients, and is
+published as the ptable's perturbation at the cell key of that set (the sum of its clients'
+record keys), so the same clients give the same figure in every table and run, and a
+difference between tables or filtered runs says nothing exact. An office (kab/kota, kecamatan,
+province) or an RW with 1..k-1 clients in the unfiltered register publishes the band ``<k`` in
+every cell. Agents and IBM villages are public facts about places.
 """
 
 from __future__ import annotations
@@ -38,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ibm_geo.ckm import N_KEYS, ptable
 from ibm_geo.coverage import IN_REACH, REFERRAL, SERVED, UNSERVED
 from ibm_geo.errors import UserError
 from ibm_geo.i18n import register
@@ -45,14 +40,10 @@ from ibm_geo.i18n import t as _t
 from ibm_geo.names import normalize_name
 from ibm_geo.privacy import (
     HIDDEN,
-    ROW_GROUPS,
-    SUPPRESSED_COUNTS,
-    complementary_label,
+    band_label,
     is_suppressed,
-    public_mask,
     public_table,
-    suppressed_label,
-    suppression_mask,
+    register_of,
 )
 from ibm_geo.quality import DataQuality
 
@@ -395,8 +386,8 @@ class Cube:
     values: np.ndarray
     years: list[int | None]
     open: pd.DataFrame  # agents_active, capacity, ibm_villages per row (public things)
-    derivable: np.ndarray  # cells the published ranking already fixes
-    forced: np.ndarray  # cells that must be hidden because of the ranking
+    keys: np.ndarray  # cell keys (:mod:`ibm_geo.ckm`) of ``values``
+    register: np.ndarray  # clients of each office row in the unfiltered register
     columns: list[str] = field(default_factory=list)
     served: list[str] = field(default_factory=list)  # the scenario's follow-up statuses
     members: list = field(default_factory=list)  # per row: boolean mask over the kelurahan
@@ -425,17 +416,6 @@ class Cube:
         return bool(self.agents["year"].notna().any())
 
     @property
-    def latent(self) -> np.ndarray:
-        """Cells we do not publish but an attacker can relate to ranking.csv: the
-        :data:`LATENT` columns, and a kecamatan's follow-up total (kecamatan rows publish
-        clients, unserved, referrals and the capacity gap only)."""
-        lat = np.zeros(self.values.shape, dtype=bool)
-        lat[:, [self.columns.index(f"{m}_total") for m in LATENT]] = True
-        kec = (self.rows["area_level"] == "kecamatan").to_numpy()
-        lat[kec, self.columns.index("followed_up_total")] = True
-        return lat
-
-    @property
     def exists(self) -> np.ndarray:
         """False for the year cells of kecamatan rows (no trend below kab/kota)."""
         ex = np.ones(self.values.shape, dtype=bool)
@@ -455,9 +435,6 @@ def _year_key(y: int | None) -> str:
 
 YEAR_MEASURES = ("clients", "followed_up", "unserved")
 TOTAL_MEASURES = ("referral_berat", "need_agent")
-#: the ranking's client counts that monitoring does not publish per office but that an
-#: attacker can add up from ranking.csv: part of the linked system (see :func:`protect`)
-LATENT = tuple(c for c in SUPPRESSED_COUNTS if c not in ("clients", "unserved", "referral_berat"))
 
 
 def _columns(years: list[int | None]) -> list[str]:
@@ -466,7 +443,6 @@ def _columns(years: list[int | None]) -> list[str]:
         cols.append(f"{m}_total")
         cols.extend(f"{m}_{_year_key(y)}" for y in years)
     cols.extend(f"{m}_total" for m in TOTAL_MEASURES)
-    cols.extend(f"{m}_total" for m in LATENT)
     return cols
 
 
@@ -491,9 +467,13 @@ def _client_table(result) -> pd.DataFrame:
         cl["status_pasca"].isin(list(sc.served_statuses)).to_numpy(dtype=bool, na_value=False)
     )
     year = pd.to_numeric(cl["tahun_rehab"], errors="coerce").to_numpy(dtype=float)
+    rk = result.record_keys
+    if rk is None:  # a result made without the pipeline: keys from the installation's secret
+        rk = result.joined.record_keys()
     t = pd.DataFrame(
         {
             "pos": pos,
+            "rk": np.asarray(rk, dtype=np.int64),
             "year": year,
             "followed_up": followed,
             "unserved": cov == UNSERVED,
@@ -534,7 +514,6 @@ def _agent_table(result) -> pd.DataFrame:
 def build_cube(result, *, by_kecamatan: bool = False) -> Cube:
     """Count every published client figure per office (provinces, kab/kota, kecamatan)."""
     kel = result.kelurahan
-    k = result.scenario.suppression_k
     prov = _names(kel, "provinsi").to_numpy()
     kab = _names(kel, "kab_kota").to_numpy()
     kec = _names(kel, "kecamatan").to_numpy() if by_kecamatan else None
@@ -578,9 +557,13 @@ def build_cube(result, *, by_kecamatan: bool = False) -> Cube:
     rt = pd.DataFrame(rows)
     n_rows, n_cols = len(rt), len(cols)
     values = np.zeros((n_rows, n_cols), dtype=np.int64)
+    keys = np.zeros((n_rows, n_cols), dtype=np.int64)
     # membership of each kelurahan in each office row
     members = [_member_mask(rt.iloc[i], prov, kab, kec) for i in range(n_rows)]
     pos = t["pos"].to_numpy()
+    rk = t["rk"].to_numpy()
+    reg_unit = register_of(kel)
+    register = np.array([int(reg_unit[m].sum()) for m in members], dtype=np.int64)
     year_idx = np.full(len(t), len(years) - 1 if None in years else -1, dtype=np.int64)
     known = ~np.isnan(yrs)
     ylist = [y for y in years if y is not None]
@@ -588,18 +571,20 @@ def build_cube(result, *, by_kecamatan: bool = False) -> Cube:
     for i, mem in enumerate(members):
         sel = mem[pos]
         yi = year_idx[sel]
+        ks = rk[sel]
         for m in YEAR_MEASURES:
             flag = np.ones(sel.sum(), dtype=bool) if m == "clients" else t[m].to_numpy()[sel]
             values[i, cols.index(f"{m}_total")] = int(flag.sum())
+            keys[i, cols.index(f"{m}_total")] = int(ks[flag].sum())
             per = np.bincount(yi[flag], minlength=len(years))
+            kper = np.bincount(yi[flag], weights=ks[flag].astype(float), minlength=len(years))
             start = cols.index(f"{m}_total") + 1
             values[i, start : start + len(years)] = per
+            keys[i, start : start + len(years)] = np.round(kper).astype(np.int64)
         for m in TOTAL_MEASURES:
-            values[i, cols.index(f"{m}_total")] = int(t[m].to_numpy()[sel].sum())
-        for m in LATENT:
-            if m in kel:
-                x = pd.to_numeric(kel[m], errors="coerce").fillna(0).to_numpy()
-                values[i, cols.index(f"{m}_total")] = int(x[members[i]].sum())
+            f = t[m].to_numpy()[sel]
+            values[i, cols.index(f"{m}_total")] = int(f.sum())
+            keys[i, cols.index(f"{m}_total")] = int(ks[f].sum())
     if by_kecamatan:  # kecamatan rows publish totals only: no year cells
         kec_rows = (rt["area_level"] == "kecamatan").to_numpy()
         for j, c in enumerate(cols):
@@ -618,10 +603,10 @@ def build_cube(result, *, by_kecamatan: bool = False) -> Cube:
             "ibm_villages": [int((act[m] > 0).sum()) for m in members],
         }
     )
-    derivable, forced = _ranking_links(result, members, cols, k, list(rt["area_level"]))
     served = list(result.scenario.served_statuses)
     agents = _agent_table(result)
-    return Cube(rt, values, years, open_, derivable, forced, cols, served, members, agents)
+    keys %= N_KEYS
+    return Cube(rt, values, years, open_, keys, register, cols, served, members, agents)
 
 
 def _member_mask(row, prov, kab, kec) -> np.ndarray:
@@ -633,514 +618,84 @@ def _member_mask(row, prov, kab, kec) -> np.ndarray:
     return m
 
 
-#: ranking (per-kelurahan) columns whose sum gives each total measure of an office
-def _sources(served_statuses: list[str]) -> dict[str, list[str]]:
-    """Office cell -> the ranking (per-kelurahan) columns whose sum over the office gives it."""
-    fol = [f"status_{s}" for s in served_statuses]
-    out = {f"{c}_total": [c] for c in SUPPRESSED_COUNTS}
-    out["followed_up_total"] = fol
-    out["need_agent_total"] = ["clients", "referral_berat", *fol]
-    return out
+def published_cube(cube: Cube, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(published values, opaque rows) of the cube: every cell perturbed at its cell key; the
+    rows of offices with 1..k-1 clients in the register carry the band."""
+    pub = ptable(k).perturb(cube.values, cube.keys)
+    opaque = (cube.register >= 1) & (cube.register < k)
+    return pub, opaque
 
 
-def _ranking_links(result, members, cols, k, levels) -> tuple[np.ndarray, np.ndarray]:
-    """How the published ranking constrains each office total cell.
-
-    ``derivable``: no hidden kelurahan cell below it, so ranking.csv already gives it (hiding
-    it would protect nothing). ``forced``: a cell we publish with exactly one hidden kelurahan
-    cell below it (the office total minus the visible cells would give that one back), or a
-    latent cell (:data:`LATENT`, not published by us) with any hidden cell below it -- to an
-    attacker it is unknown, i.e. already hidden."""
-    kel = result.kelurahan
-    mask = public_mask(kel, k)
-    derivable = np.zeros((len(members), len(cols)), dtype=bool)
-    forced = np.zeros_like(derivable)
-    latent = {f"{m}_total" for m in LATENT}
-    for c, src in _sources(list(result.scenario.served_statuses)).items():
-        if c not in cols:
-            continue
-        j = cols.index(c)
-        hidden = np.zeros(len(kel), dtype=np.int64)
-        hidden_sum = np.zeros(len(kel), dtype=np.float64)
-        for s in src:
-            if s in mask:
-                hm = mask[s].to_numpy().astype(bool)
-                hidden += hm.astype(np.int64)
-                vals = pd.to_numeric(kel[s], errors="coerce").fillna(0).to_numpy()
-                hidden_sum += np.where(hm, vals, 0.0)
-        for i, m in enumerate(members):
-            h = int(hidden[m].sum())
-            derivable[i, j] = h == 0
-            # one hidden cell below, or hidden cells (a small village's zeros are hidden too)
-            # that add up to 0: publishing the office total would give them back
-            zero = h >= 1 and float(hidden_sum[m].sum()) == 0.0
-            forced[i, j] = h >= 1 if c in latent else (h == 1 or zero)
-    if "followed_up_total" in cols and len(members):  # latent on kecamatan rows
-        j = cols.index("followed_up_total")
-        kec = np.asarray([lv == "kecamatan" for lv in levels])
-        forced[kec, j] = ~derivable[kec, j]
-    return derivable, forced
-
-
-# -- protection ---------------------------------------------------------------------------------
-_OFFSET = 1 << 32  # cost added to cells whose hiding protects nothing (picked last)
-_LONELY = 1 << 20  # cost added to cells whose hiding would cascade into the office total
-
-
-def _row_groups(cols: list[str], years: list, served: list[str]) -> list[tuple[int, list[int]]]:
-    """Additive groups of one office row: total = sum of years; clients = followed up +
-    referrals + needing an agent; followed up = sum of the served statuses; and the ranking's
-    own groups (:data:`ibm_geo.privacy.ROW_GROUPS`) on the office totals."""
-    c = cols.index
-    groups = []
-    for m in YEAR_MEASURES:
-        t = c(f"{m}_total")
-        groups.append((t, list(range(t + 1, t + 1 + len(years)))))
-    parts = ("followed_up", "referral_berat", "need_agent")
-    groups.append((c("clients_total"), [c(f"{m}_total") for m in parts]))
-    fol = [c(f"status_{s}_total") for s in served if f"status_{s}_total" in cols]
-    if fol:
-        groups.append((c("followed_up_total"), fol))
-    for tot, members in ROW_GROUPS:
-        groups.append((c(f"{tot}_total"), [c(f"{p}_total") for p in members]))
-    return groups
-
-
-def protect(cube: Cube, k: int) -> np.ndarray:
-    """Mask of hidden cells of the cube (True = hidden), by the privacy layer's core.
-
-    Tables of the linked system, each run through :func:`ibm_geo.privacy.suppression_mask`
-    with the additive row groups (total = sum of years; clients = followed up + referrals +
-    needing an agent) and one margin: (1) provinces with their kab/kota (margin: province,
-    the province row itself in the group, so a hidden province cell also gets a hidden part);
-    (2) each kab/kota with its kecamatan. Cells hidden by one table are forced hidden in the
-    next (passed as the smallest count, 1, which only the primary rule reads) until no table
-    hides anything new; cells the ranking already fixes cost more, so they are chosen last."""
-    v = cube.values
-    rows = cube.rows
-    hidden = cube.forced.copy()  # a forced 0 too: it stands for hidden zeros below
-    groups = _row_groups(cube.columns, cube.years, cube.served)
-    lvl = rows["area_level"].to_numpy()
-    prov_code = pd.factorize(rows["provinsi"])[0]
-    kab_code = pd.factorize(rows["provinsi"].astype(str) + "\x00" + rows["kab_kota"].astype(str))[0]
-    tables = [np.flatnonzero(np.isin(lvl, ["provinsi", "kab_kota"]))]
-    codes_of = [prov_code[tables[0]]]
-    totals = [lvl[tables[0]] == "provinsi"]
-    if (lvl == "kecamatan").any():
-        t2 = np.flatnonzero(np.isin(lvl, ["kab_kota", "kecamatan"]))
-        tables.append(t2)
-        codes_of.append(kab_code[t2])
-        totals.append(lvl[t2] == "kab_kota")
-    latent = cube.latent
-    known = cube.derivable.copy()
-    for _ in range(50):
-        before = hidden.copy()
-        _settle_latent(hidden, known, latent, groups, tables, codes_of)
-        for sel, codes, is_total in zip(tables, codes_of, totals, strict=True):
-            cost = v[sel].copy()
-            h = hidden[sel]
-            cost[h] = 1
-            fixed = known[sel] & ~h & (cost >= k)
-            cost[fixed] += _OFFSET
-            cost[_lonely(v[sel], codes, is_total) & ~h & ~fixed & (cost >= k)] += _LONELY
-            m = suppression_mask(cost, k, groups, codes)
-            hidden[sel] |= m
-            _margin_pairs(hidden, sel, codes, is_total, cost, v[sel])
-        if np.array_equal(hidden, before):
-            break
-    return hidden
-
-
-def _audit_kab(
-    cube: Cube, hidden: np.ndarray, rows, kel_v, kel_m, k: int = 5, *, office: bool = True
-) -> set:
-    """Secret cells of one kab/kota (its hidden kelurahan cells and hidden office cells) that
-    the linear relations between ranking.csv and our tables pin down exactly.
-
-    Unknowns: hidden cells of the kelurahan below and of the office ``rows``, plus every latent
-    office cell; equations: the ranking's row groups per kelurahan, office = sum of its
-    kelurahan, and the office row groups. A cell is pinned iff it is in the system's row space
-    (:func:`_free_vars`), or when its published bounds (`*`: 0 or more) and
-    the equations squeeze it to one whole number (:func:`_squeeze`). ``office=False`` gives
-    what the ranking alone pins (not monitoring's doing)."""
-    kel_rows = [
-        int(i) for i in np.flatnonzero(np.logical_or.reduce([cube.members[r] for r in rows]))
-    ]
-    var: dict = {}
-    bounds: list[list[float]] = []
-    lat = cube.latent
-    exists = cube.exists
-
-    def term(key, value, is_unknown):
-        if not is_unknown:
-            return None, float(value)
-        if key not in var:
-            var[key] = len(var)
-            if key[0] == "o" and lat[key[1], key[2]] and not hidden[key[1], key[2]]:
-                bounds.append([0.0, _INF])
-            else:
-                # every hidden cell is published as the one label "*": a hidden kelurahan
-                # cell may be 0 (a small village hides its whole breakdown); monitoring hides
-                # only non-zero office cells (``protect``: forced & v > 0)
-                bounds.append([1.0 if key[0] == "o" and value > 0 else 0.0, _INF])
-        return var[key], 0.0
-
-    eqs = []  # dict var->coef per equation
-    consts = []  # sum of the known terms of each equation
-
-    def equation(items):
-        coef: dict = {}
-        const = 0.0
-        for key, value, unknown, c in items:
-            j, val = term(key, value, unknown)
-            if j is None:
-                const += c * val
-            else:
-                coef[j] = coef.get(j, 0.0) + c
-        if coef:
-            eqs.append(coef)
-            consts.append(const)
-
-    cidx = {c: i for i, c in enumerate(SUPPRESSED_COUNTS)}
-    for i in kel_rows:
-        for tot, parts in ROW_GROUPS:
-            items = [(("k", i, tot), kel_v[i, cidx[tot]], kel_m[i, cidx[tot]], 1.0)]
-            items += [(("k", i, p), kel_v[i, cidx[p]], kel_m[i, cidx[p]], -1.0) for p in parts]
-            equation(items)
-    groups = _row_groups(cube.columns, cube.years, cube.served)
-    src = _sources(cube.served)
-    for r in rows if office else []:
-
-        def cell(j, r=r):
-            return (("o", r, j), cube.values[r, j], bool(hidden[r, j]) or bool(lat[r, j]))
-
-        for tot, parts in groups:
-            if not exists[r, [tot, *parts]].all():
-                continue
-            equation([(*cell(tot), 1.0)] + [(*cell(p), -1.0) for p in parts])
-        below = [int(i) for i in np.flatnonzero(cube.members[r])]
-        for name, cols in src.items():
-            if name == "need_agent_total":
-                continue  # follows from the office group clients = f + r + need
-            j = cube.columns.index(name)
-            items = [(*cell(j), 1.0)]
-            for i in below:
-                for c in cols:
-                    items.append((("k", i, c), kel_v[i, cidx[c]], kel_m[i, cidx[c]], -1.0))
-            equation(items)
-    if not var or not eqs:
-        return set()
-    block = [0] * len(var)
-    for key, j in var.items():
-        block[j] = key[1] if key[0] == "k" else -1
-    free = _free_vars(eqs, len(var), block) & ~_squeeze(eqs, consts, bounds)
-    pinned = set()
-    for key, j in var.items():
-        if free[j]:
-            continue
-        if key[0] == "o" and lat[key[1], key[2]]:
-            continue  # latent: not a secret in itself
-        pinned.add(key)
-    return pinned
-
-
-def _squeeze(eqs: list[dict], consts: list[float], bounds: list[list[float]]) -> np.ndarray:
-    """Interval propagation: each equation (sum coef*x + const = 0) narrows every variable to
-    what the others' bounds allow, repeated until stable. True where a variable is left with
-    fewer than two whole numbers (a "<5" and a "≥5" summing to 6 are both pinned)."""
-    b = [list(x) for x in bounds]
-    for _ in range(30):
-        changed = False
-        for coef, const in zip(eqs, consts, strict=True):
-            items = list(coef.items())
-            lo_sum = sum(c * (b[j][0] if c > 0 else b[j][1]) for j, c in items)
-            hi_sum = sum(c * (b[j][1] if c > 0 else b[j][0]) for j, c in items)
-            for j, c in items:
-                own_lo = c * (b[j][0] if c > 0 else b[j][1])
-                own_hi = c * (b[j][1] if c > 0 else b[j][0])
-                rest_lo, rest_hi = lo_sum - own_lo, hi_sum - own_hi
-                if math.isnan(rest_lo) or math.isnan(rest_hi):
-                    continue
-                # c*x = -const - rest
-                lo_cx, hi_cx = -const - rest_hi, -const - rest_lo
-                lo_x, hi_x = (lo_cx / c, hi_cx / c) if c > 0 else (hi_cx / c, lo_cx / c)
-                if lo_x > b[j][0] + 1e-9:
-                    b[j][0] = math.ceil(lo_x - 1e-9)
-                    changed = True
-                if hi_x < b[j][1] - 1e-9:
-                    b[j][1] = math.floor(hi_x + 1e-9)
-                    changed = True
-        if not changed:
-            break
-    return np.asarray([hi - lo < 1 for lo, hi in b], dtype=bool)
-
-
-def _free_vars(eqs: list[dict], n: int, block: list[int] | None = None) -> np.ndarray:
-    """For a homogeneous system (one dict var->coef per equation), True where a variable is
-    not pinned (some solution moves it): x_j is pinned iff e_j lies in the row space.
-
-    ``block`` (per variable; -1 = none) marks variables of one kelurahan: the equations
-    entirely inside a block are solved first (x_b = N_b z_b, its small null space), so the
-    exact test runs on the few equations that link blocks, in the coordinates z -- a province
-    takes milliseconds instead of a QR of thousands of columns."""
-    from scipy.linalg import null_space, qr
-
-    block = list(block) if block is not None else [-1] * n
-    local: dict[int, list[dict]] = {}
-    linking: list[dict] = []
-    for e in eqs:
-        bs = {block[j] for j in e}
-        if len(bs) == 1 and -1 not in bs:
-            local.setdefault(bs.pop(), []).append(e)
-        else:
-            linking.append(e)
-    members: dict[int, list[int]] = {}
-    for j, b in enumerate(block):
-        members.setdefault(b, []).append(j)
-    # coordinates: per block its null-space basis; free-standing variables their own column
-    basis: dict[int, np.ndarray] = {}  # var -> row of its block's basis (in z columns)
-    col = 0
-    spans: dict[int, tuple[int, np.ndarray]] = {}
-    for b, vs in members.items():
-        if b == -1:
-            continue
-        pos = {v: i for i, v in enumerate(vs)}
-        a = np.zeros((len(local.get(b, [])), len(vs)))
-        for r, e in enumerate(local.get(b, [])):
-            for j, c in e.items():
-                a[r, pos[j]] = c
-        ns = null_space(a) if len(a) else np.eye(len(vs))
-        spans[b] = (col, ns)
-        for v in vs:
-            basis[v] = ns[pos[v]]
-        col += ns.shape[1]
-    free_cols: dict[int, int] = {}
-    for v in members.get(-1, []):
-        free_cols[v] = col
-        col += 1
-
-    def vec(j: int) -> np.ndarray:
-        w = np.zeros(col)
-        if block[j] == -1:
-            w[free_cols[j]] = 1.0
-        else:
-            start, ns = spans[block[j]]
-            w[start : start + ns.shape[1]] = basis[j]
-        return w
-
-    m = np.zeros((len(linking), col))
-    for r, e in enumerate(linking):
-        for j, c in e.items():
-            m[r] += c * vec(j)
-    if len(linking) and col:
-        q, rr, _ = qr(m.T, mode="economic", pivoting=True)
-        diag = np.abs(np.diag(rr)) if rr.size else np.zeros(0)
-        rank = int((diag > 1e-9 * max(1.0, diag.max(initial=0.0))).sum())
-        q = q[:, :rank]
-    else:
-        q = np.zeros((col, 0))
-    free = np.zeros(n, dtype=bool)
-    for j in range(n):
-        w = vec(j)
-        if not np.any(np.abs(w) > 1e-12):
-            continue  # pinned inside its own kelurahan
-        resid = w - q @ (q.T @ w)
-        free[j] = np.abs(resid).max() > 1e-7 * max(1.0, np.abs(w).max())
-    return free
-
-
-def protect_linked(result, cube: Cube, k: int, max_rounds: int = 20) -> np.ndarray:
-    """:func:`protect`, then an exact check per kab/kota (:func:`_audit_kab`) against every
-    linear relation with ranking.csv: where a secret cell is pinned that the ranking alone does
-    not pin, the smallest visible office cell whose hiding unpins it is hidden too and the
-    protection re-run (so margins and years follow), until the check is clean."""
-    kel = result.kelurahan
-    mask = public_mask(kel, k)
-    cols = [c for c in SUPPRESSED_COUNTS]
-    kel_v = np.column_stack(
-        [
-            pd.to_numeric(kel[c], errors="coerce").fillna(0).to_numpy()
-            if c in kel
-            else np.zeros(len(kel))
-            for c in cols
-        ]
-    )
-    kel_m = np.column_stack(
-        [mask[c].to_numpy() if c in mask else np.zeros(len(kel), dtype=bool) for c in cols]
-    )
-    lvl = cube.rows["area_level"].to_numpy()
-    kab_rows = np.flatnonzero(lvl == "kab_kota")
-    hidden = protect(cube, k)
-    lat_cells = cube.latent
-    alone: dict = {}
-    for _ in range(max_rounds):
-        added = False
-        for r in kab_rows:
-            kec_rows = np.flatnonzero((lvl == "kecamatan") & _same_kab(cube.rows, r))
-            rows = [int(r), *(int(x) for x in kec_rows)]
-            if r not in alone:
-                alone[r] = _audit_kab(cube, hidden, rows, kel_v, kel_m, k, office=False)
-            pinned = _audit_kab(cube, hidden, rows, kel_v, kel_m, k) - alone[r]
-            if not pinned:
-                continue
-            cand = [
-                (int(cube.values[rr, j]), rr, j)
-                for rr in rows
-                for j in range(len(cube.columns))
-                if not hidden[rr, j]
-                and cube.values[rr, j] > 0
-                and not cube.derivable[rr, j]
-                and not lat_cells[rr, j]
-            ]
-            cand.sort()
-            best = None
-            for _, rr, j in cand[:6]:  # the cheapest few: each trial is a null-space solve
-                trial = hidden.copy()
-                trial[rr, j] = True
-                left = _audit_kab(cube, trial, rows, kel_v, kel_m, k) - alone[r]
-                if not left:
-                    best = (rr, j)
-                    break
-            if best is None and cand:
-                best = (cand[0][1], cand[0][2])
-            if best is None:
-                continue
-            cube.forced[best] = True
-            added = True
-        if not added:
-            break
-        hidden = protect(cube, k)
-    return hidden
-
-
-def _margin_pairs(hidden, sel, codes, is_total, cost, values) -> None:
-    """In place: office total = sum of its child rows, per column; a relation holding exactly
-    one hidden cell hides the cheapest other one (the total row is one of the table's rows, so
-    :func:`ibm_geo.privacy.suppression_mask` does not see this relation as parent = children).
-
-    The partner is a non-zero cell: a hidden zero beside one small cell leaves the hidden cells
-    of the relation adding up to the small count, so it would be given back. A non-zero
-    partner always exists (the total is non-zero when a part is)."""
-    big = np.iinfo(np.int64).max
-    for g in np.unique(codes):
-        rows_g = sel[codes == g]
-        tot_g = is_total[codes == g]
-        if tot_g.sum() != 1 or len(rows_g) < 2:
-            continue
-        cg = cost[codes == g]
-        vg = values[codes == g]
-        for j in range(hidden.shape[1]):
-            h = hidden[rows_g, j]
-            if h.sum() != 1:
-                continue
-            c = np.where(h | (vg[:, j] == 0), big, cg[:, j])
-            if (c == big).all():
-                continue  # every other cell is 0: the relation gives 0 = 0, nothing to protect
-            hidden[rows_g[int(np.argmin(c))], j] = True
-
-
-def _same_kab(rows: pd.DataFrame, r: int) -> np.ndarray:
-    return (rows["provinsi"] == rows["provinsi"].iloc[r]).to_numpy() & (
-        rows["kab_kota"] == rows["kab_kota"].iloc[r]
-    ).to_numpy()
-
-
-def _settle_latent(hidden, known, latent, groups, tables, codes_of) -> None:
-    """In place: a latent cell (not published by us, unknown to an attacker only while some
-    cell below it is hidden) that is the single unknown cell of a row group or margin group is
-    given by that group's other cells: it counts as known from then on. Treating a cell as
-    known is always the safe side (it can no longer protect anyone)."""
-    lat_cols = np.flatnonzero(latent.any(axis=0))
-    changed = True
-    while changed:
-        changed = False
-        for tot, parts in groups:
-            cells = [tot, *parts]
-            single = hidden[:, cells].sum(axis=1) == 1
-            for r in np.flatnonzero(single):
-                c = cells[int(np.flatnonzero(hidden[r, cells])[0])]
-                if latent[r, c]:
-                    hidden[r, c] = False
-                    known[r, c] = True
-                    changed = True
-        for sel, codes in zip(tables, codes_of, strict=True):
-            for c in lat_cols:
-                col = hidden[sel, c] & latent[sel, c]
-                count = np.bincount(codes, weights=col.astype(float))
-                for g in np.flatnonzero(count == 1):
-                    r = sel[(codes == g) & col][0]
-                    hidden[r, c] = False
-                    known[r, c] = True
-                    changed = True
-
-
-def _lonely(v: np.ndarray, codes: np.ndarray, is_total: np.ndarray) -> np.ndarray:
-    """Part cells that are the only non-zero part of their column in their margin group: hiding
-    one would force the group's total (the BNNP's or BNNK's own figure) to be hidden too, so
-    the row rule should prefer another cell of the row."""
-    n_groups = int(codes.max()) + 1 if len(codes) else 0
-    part = ~is_total
-    nz = (v > 0) & part[:, None]
-    per_group = np.zeros((n_groups, v.shape[1]), dtype=np.int64)
-    np.add.at(per_group, codes, nz.astype(np.int64))
-    return nz & (per_group[codes] == 1)
-
-
-def _label(value: int, hidden: bool, k: int) -> object:
-    if not hidden:
-        return int(value)
-    return suppressed_label(k) if value < k else complementary_label(k)
+def _label(value: int, opaque: bool, k: int) -> object:
+    return band_label(k) if opaque else int(value)
 
 
 # -- RW level inside a kelurahan ----------------------------------------------------------------
 def rw_table(result) -> pd.DataFrame:
     """Clients and unserved per RW inside each kelurahan whose client rows carry RW (table only:
-    no RW boundaries). Published, protected: ``kode, nama, rw, clients, unserved``.
+    no RW boundaries). Published: ``kode, nama, rw, clients, unserved``.
 
-    Each column of a kelurahan is one relation, kelurahan (as published in ranking.csv) = sum of
-    its RW rows (the row "tidak diketahui" holds clients without an RW number, so the sum
-    holds). A kelurahan whose client count is hidden gets no RW rows at all (even the list of its
-    RWs would bound the hidden count); a column whose kelurahan cell is hidden is hidden in every
-    RW row; otherwise counts 1..k-1 are hidden and a single hidden cell gets the smallest
-    non-zero partner. Only RW numbers are written: an RW cell that is not a number is text a
-    person typed and is counted under "tidak diketahui"."""
+    Each count is the cell key method's perturbation of its set of clients (the same as any
+    other table's cell of those clients). A kelurahan with 1..k-1 clients in the register
+    (opaque in the ranking) gets no RW rows at all; an RW with 1..k-1 clients in the
+    unfiltered register shows the band in both columns, in every run and under every filter.
+    Only RW numbers are written: an RW cell that is not a number is text a person typed and is
+    counted under "tidak diketahui"."""
     k = result.scenario.suppression_k
     t = _client_table(result)
     kel = result.kelurahan
     if t["rw"].isna().all():
         return pd.DataFrame(columns=RW_COLUMNS)
+    pt = ptable(k)
     rw = t["rw"].astype(object)
     rw = rw.where(rw.map(lambda x: isinstance(x, str) and x.isdigit()), UNKNOWN_RW)
-    mask = public_mask(kel, k)
+    reg_unit = register_of(kel)
+    opaque_unit = (reg_unit >= 1) & (reg_unit < k)
+    reg_rw = _rw_register(
+        result, rw_of=lambda x: x if isinstance(x, str) and x.isdigit() else UNKNOWN_RW
+    )
     out = []
     for pos, g in t.assign(rw=rw).groupby("pos", sort=True):
-        if (g["rw"] == UNKNOWN_RW).all() or bool(mask["clients"].iloc[pos]):
+        if (g["rw"] == UNKNOWN_RW).all() or bool(opaque_unit[pos]):
             continue
-        per = g.groupby("rw", sort=True).agg(clients=("rw", "size"), unserved=("unserved", "sum"))
+        g = g.assign(rk_u=np.where(g["unserved"], g["rk"], 0))
+        per = g.groupby("rw", sort=True).agg(
+            clients=("rw", "size"),
+            unserved=("unserved", "sum"),
+            k_clients=("rk", "sum"),
+            k_unserved=("rk_u", "sum"),
+        )
         order = sorted(per.index, key=lambda x: (x == UNKNOWN_RW, x))
         per = per.loc[order]
-        labels = {}
-        for c in ("clients", "unserved"):
-            v = per[c].to_numpy(dtype=np.int64)
-            if bool(mask[c].iloc[pos]):
-                hid = np.ones(len(v), dtype=bool)  # the kelurahan cell is hidden: all of them
-            else:
-                hid = (v >= 1) & (v < k)
-                if hid.sum() == 1:
-                    cand = np.where(hid | (v == 0), np.iinfo(np.int64).max, v)
-                    hid[int(np.argmin(cand))] = True  # a non-zero partner exists: total >= k
-            labels[c] = [HIDDEN if h else int(x) for x, h in zip(v, hid, strict=True)]
-        for i, name in enumerate(per.index):
-            out.append(
-                [
-                    str(kel["kode"].iloc[pos]),
-                    kel["nama"].iloc[pos],
-                    name,
-                    labels["clients"][i],
-                    labels["unserved"][i],
-                ]
-            )
+        kode = str(kel["kode"].iloc[pos])
+        for name, r in per.iterrows():
+            n_reg = reg_rw.get((kode, name), int(r["clients"]))
+            small = 1 <= n_reg < k
+            vals = [
+                band_label(k)
+                if small
+                else int(pt.perturb(np.array([int(r[c])]), np.array([int(r[f"k_{c}"])]))[0])
+                for c in ("clients", "unserved")
+            ]
+            out.append([kode, kel["nama"].iloc[pos], name, *vals])
     return pd.DataFrame(out, columns=RW_COLUMNS)
+
+
+def _rw_register(result, rw_of) -> dict[tuple[str, str], int]:
+    """Clients per (kelurahan kode, RW) in the unfiltered register (which RWs are opaque)."""
+    cl = result.clients
+    if "rw" not in cl or not len(cl):
+        return {}
+    unit = cl["unit"].to_numpy(dtype=np.int64)
+    ok = unit >= 0
+    kode = result.joined.units["kode"].astype(str).to_numpy()[unit[ok]]
+    rws = [rw_of(x) for x in cl["rw"].astype(object).to_numpy()[ok]]
+    return (
+        pd.Series(1, index=pd.MultiIndex.from_arrays([kode, rws]))
+        .groupby(level=[0, 1])
+        .sum()
+        .to_dict()
+    )
 
 
 # -- published tables ---------------------------------------------------------------------------
@@ -1272,8 +827,8 @@ def monitor(
     ``previous`` from :func:`read_previous`; ``per_rw`` adds :func:`rw_table`."""
     k = result.scenario.suppression_k
     cube = build_cube(result, by_kecamatan=by_kecamatan)
-    hidden = protect_linked(result, cube, k)
-    v = cube.values
+    v, opaque = published_cube(cube, k)
+    hidden = np.repeat(opaque[:, None], v.shape[1], axis=1)
     rows = cube.rows
     lab = np.empty(v.shape, dtype=object)
     for i in range(v.shape[0]):
@@ -1286,8 +841,8 @@ def monitor(
     gap = []
     for i in range(len(rows)):
         need = int(v[i, jn])
-        if hidden[i, jn]:  # need hidden: any bound would tell a small count from a large one
-            gap.append(HIDDEN)
+        if hidden[i, jn]:  # an opaque office: no figure derived from its counts either
+            gap.append(band_label(k))
         else:
             gap.append(max(0, need - int(cap[i])))
     summary = pd.DataFrame(
@@ -1318,7 +873,7 @@ def monitor(
             )
     trend = pd.DataFrame(trend_rows, columns=TREND_COLUMNS)
 
-    progress = _progress(targets, cube, lab, hidden, k)
+    progress = _progress(targets, cube, v, hidden, k)
     change = change_units = None
     if previous is not None:
         change, change_units = _change(result, previous, summary, rows, k)
@@ -1326,7 +881,7 @@ def monitor(
     return Monitoring(summary, trend, progress, change, change_units, k, cube.years, rw)
 
 
-def _progress(targets, cube: Cube, lab, hidden, k) -> pd.DataFrame:
+def _progress(targets, cube: Cube, published: np.ndarray, hidden, k) -> pd.DataFrame:
     if targets is None or len(targets) == 0:
         return pd.DataFrame(columns=PROGRESS_COLUMNS)
     rows = cube.rows
@@ -1345,17 +900,15 @@ def _progress(targets, cube: Cube, lab, hidden, k) -> pd.DataFrame:
             m = "clients" if t.indicator == "rehab" else "followed_up"
             if t.year in cube.years:
                 j = cube.col(m, t.year)
-                achieved, hid = int(cube.values[i, j]), bool(hidden[i, j])
+                achieved, hid = int(published[i, j]), bool(hidden[i, j])
             else:
                 achieved, hid = 0, False
         else:  # agen, desa_ibm: public counts (agents are places, not clients)
             achieved, basis = cube.agent_progress(i, t.indicator, int(t.year))
             hid = False
-        if hid:
-            # one label for every hidden count; a bound on the percentage ("<16.7" / "≥16.7")
-            # would tell which side of k the count is on, so it is hidden too
+        if hid:  # an opaque office: the band, and no percentage computed from it
             shown: object = _label(achieved, True, k)
-            percent: object = HIDDEN
+            percent: object = band_label(k)
         else:
             shown, percent = achieved, round(100.0 * achieved / target, 1)
         out.append([t.area, t.area_level, int(t.year), t.indicator, shown, tgt, percent, basis])
@@ -1377,9 +930,9 @@ def parse_published(value: object, default_k: int = 5) -> tuple[float, float] | 
         return None
     if s == HIDDEN:  # the one label of every hidden cell: any count, 0 included
         return (0.0, _INF)
-    m = re.fullmatch(r"<(\d+)", s)  # older files: "<k" and "≥k"
+    m = re.fullmatch(r"<(\d+)", s)  # the band of an area with 1..k-1 clients: 0..k-1
     if m:
-        return (1.0, float(int(m.group(1)) - 1))
+        return (0.0, float(int(m.group(1)) - 1))
     m = re.fullmatch(r"(?:≥|>=)(\d+)", s)
     if m:
         return (float(m.group(1)), _INF)

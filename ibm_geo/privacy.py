@@ -1,40 +1,25 @@
-"""Privacy guard applied by every export: aggregates only, small counts suppressed, no recovery.
+"""The protection of everything published: aggregates only, every client count perturbed by the
+cell key method, areas too small to publish shown as a band.
 
-Client records are personal data (UU PDP 27/2022). Exports only ever see the per-kelurahan result
-table, and even that passes through :func:`public_table` first, which
+Client records are personal data (UU PDP 27/2022). :func:`disclose` takes the per-kelurahan
+table of an analysis (exact counts, and the cell key of every count cell that the pipeline
+computed from the clients' record keys, :mod:`ibm_geo.record_keys`) and gives
 
-1. keeps a whitelist of per-area columns (:data:`PUBLIC_IDENTITY`, :data:`SUPPRESSED_COUNTS`,
-   :data:`OPEN_COUNTS`, :data:`PUBLIC_DERIVED`); anything else (names, IDs, coordinates of clients,
-   agent capacity) is dropped, so an accidental extra column never leaks;
-2. **primary suppression**: a client-derived count ``1 <= n <= k-1`` is shown as the string ``"<k"``;
-3. **secondary (complementary) suppression**, repeated until nothing changes:
+1. a **whitelist** of per-area columns (:data:`PUBLIC_IDENTITY`, :data:`SUPPRESSED_COUNTS`,
+   :data:`OPEN_COUNTS`, :data:`PUBLIC_DERIVED`); anything else (names, IDs, coordinates of
+   clients, agent capacity) is never published, so an accidental extra column never leaks;
+2. **published counts**: each client count, at unit level and for every total (kecamatan,
+   kab/kota, province, the scope), is the ptable's perturbation of the true count at the cell
+   key of its set of clients (:mod:`ibm_geo.ckm`): the same cell has the same value in every
+   table and every run, a small count 1..k-1 is never published as such, a count >= k moves by
+   at most :data:`~ibm_geo.ckm.MAX_DEVIATION`;
+3. **opaque areas**: a kelurahan, kecamatan, kab/kota, province or scope with 1..k-1 clients in
+   the unfiltered register publishes the band ``<k`` in every count, under every filter, so no
+   filtered run tells its few clients' status or year.
 
-   * *row rule* -- each row has additive groups (:data:`ROW_GROUPS`: ``clients`` with the
-     ``status_*`` cells, with the ``tingkat_*`` cells, with ``rawat_*``, and with
-     ``served, in_reach, referral_berat, unserved``). If exactly one cell of a group (total
-     included) is suppressed, the smallest non-zero unsuppressed *part* of that group is suppressed
-     too (the total when no part qualifies). Groups are treated as additive whether or not the
-     data sums exactly: that only ever suppresses more.
-   * *margin rule* -- within each ``kab_kota`` and each count column, if exactly one kelurahan's
-     cell is suppressed, the smallest non-zero unsuppressed cell of that column in the same
-     kab_kota is suppressed too, so a published kab/kota total (see :func:`kab_totals`) or any
-     official total from elsewhere cannot give the cell back by subtraction.
-
-   Zeros stay visible (a true zero is not disclosive on its own), so after this step every
-   group/margin holds either no suppressed cell or at least two. A complementary cell is always
-   >= k (every smaller non-zero cell is already primary), so it is shown as ``"≥k"``: true, and
-   only an interval (e.g. 20 = "<5" + "≥5" + 9 leaves 1..4 and 7..10).
-4. derived values that could reveal a suppressed count are rounded or blanked: ``unserved_share``
-   is rounded to 0.05 and blanked where ``unserved`` is suppressed; ``score``/``pts_*`` are
-   rounded to 0.1 and the count-driven points (``pts_unserved_count``, ``pts_unserved_share``,
-   ``pts_recency``) are blanked where ``unserved`` is suppressed; the raw ``c_*`` components are
-   not published (their ``pts_*`` carry the same information); distances are rounded to 100 m.
-   Reason texts (written by :mod:`ibm_geo.scoring`, which already writes small counts as ``<k``)
-   are cleaned again: a number followed by a client word ("3 klien", "11 dari", "6
-   direhabilitasi") is replaced by ``<k`` when below k and by ``≥k`` when it equals a
-   complementary cell of that row; ranks ("peringkat 1 dari 175") are left alone; a percentage
-   is dropped when the row's ``unserved`` or ``clients`` is hidden.
-
+Every figure derived from counts (score, points, rank, class, stability, reasons, the plan's
+reach and curve, monitoring) is computed from the published counts by the same code that
+computes the working tier from exact ones (:mod:`ibm_geo.pipeline`, :mod:`ibm_geo.publish`).
 Agent and service-point counts are not client data and are published as they are.
 """
 
@@ -47,7 +32,6 @@ import numpy as np
 import pandas as pd
 
 from ibm_geo.ckm import MAX_DEVIATION, group_keys, ptable
-from ibm_geo.components import COUNT_DRIVEN
 from ibm_geo.io.boundaries import IDENTITY
 from ibm_geo.plan.pilots import PILOT_COLUMNS
 from ibm_geo.plan.recruitment import SITE_COLUMNS
@@ -68,8 +52,6 @@ SUPPRESSED_COUNTS = [
     *OUTCOME_COLS,
     "unserved_recent",
 ]
-#: hidden by the row rule only as a last resort (the figure the ranking is about)
-PROTECTED_COUNTS = ["unserved"]
 #: counts of public things (agents, offices): shown as they are
 OPEN_COUNTS = ["agents_total", "agents_active", "service_points"]
 #: derived, non-count values that may be published after rounding (see module doc)
@@ -90,16 +72,6 @@ PUBLIC_DERIVED = [
     "reason_en",
 ]
 PUBLIC_COLUMNS = PUBLIC_IDENTITY + SUPPRESSED_COUNTS + OPEN_COUNTS + PUBLIC_DERIVED
-
-#: (total, parts) groups used by the row rule
-ROW_GROUPS: list[tuple[str, list[str]]] = [
-    ("clients", STATUS_COLS),
-    ("clients", TINGKAT_COLS),
-    ("clients", RAWAT_COLS),
-    ("clients", OUTCOME_COLS),
-]
-#: point columns blanked where `unserved` is suppressed (they are driven by the hidden counts)
-COUNT_DRIVEN_POINTS = [f"pts_{c}" for c in COUNT_DRIVEN]
 
 #: data-quality columns whose typed value may be personal data: the value is dropped
 PRIVATE_QUALITY_COLUMNS = {
@@ -137,18 +109,6 @@ _RANK_WORDS = ("peringkat", "rank", "ke-", "no.", "skor", "score", "pilihan", "c
 HIDDEN = "*"
 
 
-def suppressed_label(k: int) -> str:
-    """The text shown instead of a hidden count: the same for a small count (1..k-1), for a zero
-    or larger count hidden to protect one, and for a whole small village's breakdown."""
-    return HIDDEN
-
-
-def complementary_label(k: int) -> str:
-    """Same label as :func:`suppressed_label`: two labels would tell a reader which hidden cell
-    is the small one."""
-    return HIDDEN
-
-
 def suppression_rule(k: int, lang: str = "id", *, curve: bool = True) -> str:
     """One-sentence rule for manifests, footers and slides (``curve`` kept for callers; the
     curve is computed from published counts like every other figure). Kept short."""
@@ -180,202 +140,6 @@ def disclosure_method(k: int, lang: str = "en") -> str:
         f"variance {pt.variance:g}, {pt.n_keys} keys; record keys from an installation secret "
         "never written to any file"
     )
-
-
-# -- core on arrays -----------------------------------------------------------------------------
-#: cost offsets: which cell a constraint with one hidden cell hides next (lowest cost first)
-_OFFSET = 1 << 40  # larger than any count
-
-
-def suppress(
-    values: np.ndarray,
-    k: int,
-    row_groups: list[tuple[int, list[int]]],
-    levels: list[np.ndarray] | tuple = (),
-    protected: tuple[int, ...] = (),
-    whole_row: int | None = None,
-    follows: tuple[tuple[int, int], ...] = (),
-    audit: bool = True,
-    info: dict | None = None,
-) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
-    """Hierarchical cell suppression of an (n_rows, n_cols) non-negative integer count matrix.
-
-    ``levels`` are nested groupings of the rows, finest first (e.g. kecamatan, kab/kota,
-    province, whole scope), each an int code per row; every level's totals are treated as
-    published (or known to a reader from elsewhere). Returns the row mask and, per level,
-    ``(totals, mask, parent code of each row of the level below)``.
-
-    1. primary: every cell 1..k-1, at every level; a row (unit or total) whose ``whole_row``
-       column is 1..k-1 hides *every* cell, zeros included (no breakdown of a handful of people);
-    2. secondary, repeated until nothing changes: every additive constraint -- a row group
-       (total = parts) in any row, and parent = sum of children in every column at every level --
-       that holds exactly one hidden cell hides one more: the cheapest, where a zero costs
-       least (a hidden zero is as good a complement as any, since every hidden cell wears the
-       same label), then small values, then an unpublished kecamatan total, then a kab/kota or
-       province total, and a ``protected`` column (the headline ``unserved``) last;
-    3. ``follows`` (follower, leader): a follower cell is hidden wherever its leader is (the
-       recent-unserved count is a subset of the unserved one).
-
-    Every hidden cell is written with one label, whatever its value: a reader can never tell a
-    primary cell from a complementary one (``<k`` next to ``>=k`` with a total of k+1 pins both).
-    """
-    v = np.asarray(values, dtype=np.int64)
-    n, ncol = v.shape if v.ndim == 2 else (0, 0)
-    # tiers: 0 = rows, 1.. = level totals
-    codes = [np.asarray(c, dtype=np.int64) for c in levels]
-    parent: list[np.ndarray] = []  # parent[t]: code in tier t+1 of each row of tier t
-    vals = [v]
-    for t, c in enumerate(codes):
-        ng = int(c.max()) + 1 if len(c) else 0
-        if t == 0:
-            parent.append(c)
-        else:
-            prev = codes[t - 1]
-            up = np.zeros(int(prev.max()) + 1 if len(prev) else 0, dtype=np.int64)
-            up[prev] = c
-            parent.append(up)
-        agg = np.zeros((ng, ncol), dtype=np.int64)
-        np.add.at(agg, c, v)
-        vals.append(agg)
-    masks = [np.zeros(x.shape, dtype=bool) for x in vals]
-    if k <= 1 or v.size == 0:
-        return masks[0], [(vals[t + 1], masks[t + 1], parent[t]) for t in range(len(codes))]
-    prot = np.zeros(ncol, dtype=bool)
-    prot[list(protected)] = True
-    big = np.iinfo(np.int64).max
-    # cost of hiding a cell of tier t: rows cheapest, then kecamatan, kab/kota, province totals
-    tier_cost = [0] + [_OFFSET // 4 * (t + 1) for t in range(len(codes))]
-    if len(codes):
-        tier_cost[-1] = big // 2  # the scope's grand total: only when nothing else is left
-    costs = []
-    for t, x in enumerate(vals):
-        # a non-zero complement protects best: a hidden zero can be pinned by other zero sums
-        c = np.where(x > 0, x, _OFFSET // 8) + tier_cost[t]
-        if t == 0:
-            # the headline column: an unpublished kecamatan total, then a zero, then the
-            # smallest count (a hidden large unserved would blur the ranking)
-            c = np.where(prot[None, :], _OFFSET * 2 + x, c)
-        costs.append(np.minimum(c, big - 2))
-    for t, x in enumerate(vals):
-        masks[t] |= (x >= 1) & (x <= k - 1)
-        if whole_row is not None:
-            masks[t] |= ((x[:, whole_row] >= 1) & (x[:, whole_row] <= k - 1))[:, None]
-
-    def local_rules(changed: list[np.ndarray] | None = None) -> None:
-        """Rules 2-3 to a fixpoint. ``changed`` (per tier, cells hidden since the last call)
-        limits each pass to the rows and columns where something moved since that relation
-        was last looked at: one none of whose cells changed decides as it did before, so the
-        result is the same as passing over everything, and the audit's rounds (a few cells
-        each) do not redo a national table."""
-        dirty = changed if changed is not None else [np.ones(m.shape, dtype=bool) for m in masks]
-        for _ in range(200):
-            before = [m.copy() for m in masks]
-            for t in range(len(vals)):
-                rows = np.flatnonzero(dirty[t].any(axis=1))
-                if len(rows) == 0:
-                    continue
-                sub = masks[t][rows]
-                _row_step(vals[t][rows], sub, costs[t][rows], row_groups, big)
-                for f, lead in follows:
-                    sub[:, f] |= sub[:, lead]
-                masks[t][rows] = sub
-            for t in range(len(codes)):
-                for col in range(ncol):
-                    # in the previous pass, or earlier in this one (rows, the level below)
-                    if not (
-                        dirty[t][:, col].any()
-                        or dirty[t + 1][:, col].any()
-                        or (masks[t][:, col] != before[t][:, col]).any()
-                        or (masks[t + 1][:, col] != before[t + 1][:, col]).any()
-                    ):
-                        continue
-                    _margin_step(
-                        parent[t],
-                        masks[t][:, col],
-                        costs[t][:, col],
-                        vals[t][:, col],
-                        masks[t + 1][:, col],
-                        costs[t + 1][:, col],
-                        vals[t + 1][:, col],
-                        big,
-                    )
-            dirty = [m != b for m, b in zip(masks, before, strict=True)]
-            if not any(d.any() for d in dirty):
-                return
-
-    local_rules()
-    return masks[0], [(vals[t + 1], masks[t + 1], parent[t]) for t in range(len(codes))]
-
-
-def _row_step(v, mask, cost, row_groups, big) -> None:
-    """In place: a row group (total + parts) with exactly one hidden cell hides the cheapest
-    other cell of the group."""
-    rows = np.arange(len(v))
-    for tot, parts in row_groups:
-        cells = np.asarray([tot, *parts])
-        hm = mask[:, cells]
-        n_hidden = hm.sum(axis=1)
-        # hidden parts that add up to 0 are all pinned at 0: they need a non-zero companion
-        zero_sum = (n_hidden >= 1) & ((v[:, cells] * hm).sum(axis=1) == 0)
-        single = (n_hidden == 1) | zero_sum
-        if not single.any():
-            continue
-        cand = np.where(hm, big, cost[:, cells])
-        cand = np.where(zero_sum[:, None] & (v[:, cells] == 0), big, cand)
-        # the group total costs more than any unprotected part, less than a protected one
-        cand[:, 0] = np.where(
-            hm[:, 0] | (v[:, tot] == 0), big, np.minimum(cost[:, tot] + _OFFSET, big - 1)
-        )
-        j = cand.argmin(axis=1)
-        pick = single & (cand[rows, j] < big)
-        mask[rows[pick], cells[j[pick]]] = True
-
-
-def _margin_step(parent, cm, cc, cv, pm, pc, pv, big) -> None:
-    """In place, one column: a parent total whose children and itself hold exactly one hidden
-    cell hides the cheapest other one (a child, or the parent total itself)."""
-    ng = len(pm)
-    if ng == 0 or len(parent) == 0:
-        return
-    count = np.bincount(parent, weights=cm.astype(float), minlength=ng) + pm
-    # hidden cells adding up to 0 are all pinned at 0: they need a non-zero companion
-    hsum = np.bincount(parent, weights=np.where(cm, cv, 0).astype(float), minlength=ng)
-    hsum = hsum + np.where(pm, pv, 0)
-    zero_sum = (count >= 1) & (hsum == 0)
-    single = (count == 1) | zero_sum
-    if not single.any():
-        return
-    cand = np.where(single[parent] & ~cm & ~(zero_sum[parent] & (cv == 0)), cc, big)
-    order = np.lexsort((cand, parent))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = parent[order][1:] != parent[order][:-1]
-    heads = order[first]
-    best_child = np.full(ng, big)
-    best_child[parent[heads]] = cand[heads]
-    child_at = np.full(ng, -1)
-    child_at[parent[heads]] = heads
-    par_cost = np.where(single & ~pm & ~(zero_sum & (pv == 0)), pc, big)
-    take_child = single & (best_child < big) & (best_child <= par_cost)
-    cm[child_at[take_child]] = True
-    take_par = single & ~take_child & (par_cost < big)
-    pm[take_par] = True
-
-
-def suppression_mask(
-    values: np.ndarray,
-    k: int,
-    row_groups: list[tuple[int, list[int]]],
-    margin_codes: np.ndarray | None = None,
-    protected: tuple[int, ...] = (),
-    audit: bool = False,
-) -> np.ndarray:
-    """Mask of hidden cells of a count matrix with row groups and one level of margins
-    (:func:`suppress` with a single level; kept for callers that only need the rows)."""
-    levels = [] if margin_codes is None else [np.asarray(margin_codes)]
-    # callers of this one-level form (monitoring) audit their linked tables as a whole
-    # themselves (ibm_geo.monitoring's integer-programme attack), which this table alone
-    # cannot see: its margins are not all published
-    return suppress(values, k, row_groups, levels, protected, audit=audit)[0]
 
 
 # -- the one disclosure object per analysis (cell key method) ----------------------------------
