@@ -159,34 +159,84 @@ def publish(
     the working tier's decisions; ``roads``: road lines drawn on the maps' basemap."""
     from ibm_geo.render.basemap import MapContext
 
-    sc = result.scenario
-    k = sc.suppression_k
-    kel = result.kelurahan
+    ctx = MapContext.from_result(result, roads=roads)
+    return publish_table(
+        result.kelurahan,
+        result.scenario,
+        plan=plan,
+        pilots=pilots,
+        quality=result.quality,
+        matches=result.matches,
+        context=ctx,
+        lang=lang,
+        reference_year=getattr(result, "reference_year", None),
+        distance=getattr(result, "distance", None),
+        n_rows_read=len(result.clients) if getattr(result, "clients", None) is not None else 0,
+    )
+
+
+def publish_table(
+    kelurahan: gpd.GeoDataFrame,
+    scenario: Scenario,
+    *,
+    plan=None,
+    pilots: pd.DataFrame | None = None,
+    quality: pd.DataFrame | None = None,
+    matches: pd.DataFrame | None = None,
+    context=None,
+    lang: str = "id",
+    reference_year: int | None = None,
+    distance=None,
+    n_rows_read: int = 0,
+) -> Published:
+    """The published tier of a per-kelurahan table (what :func:`publish` does for an analysis;
+    also for a table built elsewhere, e.g. a notebook's or a test's). A table without the
+    published tier's score (``pub_score``) is scored here from its published counts."""
+    from ibm_geo.render.basemap import MapContext
+
+    k = scenario.suppression_k
+    kel = kelurahan
+    if "pub_score" not in kel and {"unserved", "clients", "dist_nearest_m", "kode"} <= set(kel):
+        from ibm_geo.pipeline import score_both_tiers
+
+        ref = reference_year or scenario.reference_year or 2025
+        scored = score_both_tiers(_without_scores(kel), scenario, ref)
+        kel = kel.drop(columns=[c for c in scored.columns if c in kel]).join(scored)
     pplan = published_plan(plan, kel, k)
     table = public_table(kel, k)
     geo = gpd.GeoDataFrame(table, geometry=kel.geometry.to_numpy(), crs=kel.crs)
     geo = gpd.GeoDataFrame(sort_published(geo), geometry="geometry", crs=kel.crs)
-    ctx = MapContext.from_result(result, roads=roads)
+    ctx = context or MapContext()
     ctx = replace(ctx, service_points=public_service_points(ctx.service_points))
     return Published(
-        scenario=sc,
+        scenario=scenario,
         k=k,
         lang=lang,
         geo=geo,
         levels=_level_tables(kel, k),
         kab_totals=kab_totals(kel, k),
         totals=scope_totals(kel, k),
-        quality=public_quality(result.quality, lang),
-        matches=public_matches(result.matches, k, lang),
+        quality=public_quality(quality, lang),
+        matches=public_matches(matches, k, lang),
         context=ctx,
         plan=pplan,
         sites=public_sites(pplan.sites if pplan is not None else None, k),
         curve=public_curve(pplan.curve if pplan is not None else None, k),
         pilots=public_pilots(pilots, kel, k),
-        reference_year=getattr(result, "reference_year", None),
-        distance=getattr(result, "distance", None),
-        n_rows_read=len(result.clients) if getattr(result, "clients", None) is not None else 0,
+        reference_year=reference_year,
+        distance=distance,
+        n_rows_read=n_rows_read,
     )
+
+
+def _without_scores(kel: pd.DataFrame) -> pd.DataFrame:
+    drop = [c for c in kel.columns if c.startswith(("c_", "pts_", "reason_", "pub_"))]
+    drop += [
+        c
+        for c in ("score", "rank", "priority_class", "priority_label", "stability")
+        if c in kel
+    ]
+    return kel.drop(columns=drop)
 
 
 #: the client counts a published table carries (ints, or the band)
@@ -202,6 +252,7 @@ def is_band(value: object) -> bool:
 
 __all__ = [
     "Published",
+    "publish_table",
     "band_label",
     "disclosure_method",
     "is_band",
