@@ -188,10 +188,16 @@ def publish_table(
     reference_year: int | None = None,
     distance=None,
     n_rows_read: int = 0,
+    sites: pd.DataFrame | None = None,
+    curve: pd.DataFrame | None = None,
 ) -> Published:
     """The published tier of a per-kelurahan table (what :func:`publish` does for an analysis;
     also for a table built elsewhere, e.g. a notebook's or a test's). A table without the
-    published tier's score (``pub_score``) is scored here from its published counts."""
+    published tier's score (``pub_score``) is scored here from its published counts.
+
+    ``sites``/``curve``: a sites table and curve made without a plan object (a notebook's):
+    published as decisions, their client figures blank unless flagged as computed from
+    published counts (``attrs["published"]``)."""
     from ibm_geo.render.basemap import MapContext
 
     k = scenario.suppression_k
@@ -220,8 +226,8 @@ def publish_table(
         matches=public_matches(matches, k, lang),
         context=ctx,
         plan=pplan,
-        sites=public_sites(pplan.sites if pplan is not None else None, k),
-        curve=public_curve(pplan.curve if pplan is not None else None, k),
+        sites=public_sites(pplan.sites if pplan is not None else sites, k),
+        curve=public_curve(pplan.curve if pplan is not None else curve, k),
         pilots=public_pilots(pilots, kel, k),
         reference_year=reference_year,
         distance=distance,

@@ -225,7 +225,7 @@ def workbook_xlsx(published: Published, lang: str = "id", monitoring=None) -> by
         "data quality": published.quality,
         "scenario settings": _scenario_rows(scenario),
     }
-    if published.plan is not None:
+    if published.plan is not None or len(published.curve):
         sheets["coverage curve"] = published.curve
     um = unmatched_summary(published.matches)
     if len(um):
