@@ -631,7 +631,7 @@ def _label(value: int, opaque: bool, k: int) -> object:
 
 
 # -- RW level inside a kelurahan ----------------------------------------------------------------
-def rw_table(result) -> pd.DataFrame:
+def rw_table(result, exact: bool = False) -> pd.DataFrame:
     """Clients and unserved per RW inside each kelurahan whose client rows carry RW (table only:
     no RW boundaries). Published: ``kode, nama, rw, clients, unserved``.
 
@@ -670,13 +670,17 @@ def rw_table(result) -> pd.DataFrame:
         kode = str(kel["kode"].iloc[pos])
         for name, r in per.iterrows():
             n_reg = reg_rw.get((kode, name), int(r["clients"]))
-            small = 1 <= n_reg < k
-            vals = [
-                band_label(k)
-                if small
-                else int(pt.perturb(np.array([int(r[c])]), np.array([int(r[f"k_{c}"])]))[0])
-                for c in ("clients", "unserved")
-            ]
+            small = 1 <= n_reg < k and not exact
+            vals = (
+                [int(r[c]) for c in ("clients", "unserved")]
+                if exact
+                else [
+                    band_label(k)
+                    if small
+                    else int(pt.perturb(np.array([int(r[c])]), np.array([int(r[f"k_{c}"])]))[0])
+                    for c in ("clients", "unserved")
+                ]
+            )
             out.append([kode, kel["nama"].iloc[pos], name, *vals])
     return pd.DataFrame(out, columns=RW_COLUMNS)
 
@@ -821,13 +825,19 @@ def monitor(
     *,
     by_kecamatan: bool = False,
     per_rw: bool = False,
+    exact: bool = False,
 ) -> Monitoring:
     """Summary, trend, progress (and change when ``previous`` is given) of one analysis, every
-    client count protected by :func:`protect`. ``targets`` from :func:`read_targets`,
-    ``previous`` from :func:`read_previous`; ``per_rw`` adds :func:`rw_table`."""
+    client count published by the cell key method (:func:`published_cube`), or exact with
+    ``exact`` (the working tier: the planner's screen, never a file). ``targets`` from
+    :func:`read_targets`, ``previous`` from :func:`read_previous`; ``per_rw`` adds
+    :func:`rw_table`."""
     k = result.scenario.suppression_k
     cube = build_cube(result, by_kecamatan=by_kecamatan)
-    v, opaque = published_cube(cube, k)
+    if exact:  # the working tier: the planner's own screen, never a file
+        v, opaque = cube.values, np.zeros(len(cube.rows), dtype=bool)
+    else:
+        v, opaque = published_cube(cube, k)
     hidden = np.repeat(opaque[:, None], v.shape[1], axis=1)
     rows = cube.rows
     lab = np.empty(v.shape, dtype=object)
@@ -877,7 +887,7 @@ def monitor(
     change = change_units = None
     if previous is not None:
         change, change_units = _change(result, previous, summary, rows, k)
-    rw = rw_table(result) if per_rw else None
+    rw = rw_table(result, exact=exact) if per_rw else None
     return Monitoring(summary, trend, progress, change, change_units, k, cube.years, rw)
 
 
@@ -988,7 +998,14 @@ def read_previous(source: str | Path | bytes, *, name: str | None = None) -> pd.
         except (ValueError, KeyError, TypeError) as exc:
             raise UserError("monitoring.previous_unreadable", file=fname, detail=str(exc)) from exc
         df = pd.DataFrame(props)
-        if "unserved" in df and "suppressed" in df:
+        if "unserved" in df and "opaque" in df:
+            # GIS layer: an opaque area's count is null, flagged in `opaque` (its band)
+            op = df["opaque"].fillna(False).astype(bool)
+            df["unserved"] = [
+                band_label(k_guess) if (o and pd.isna(u)) else u
+                for u, o in zip(df["unserved"], op, strict=True)
+            ]
+        elif "unserved" in df and "suppressed" in df:
             # GIS layer: a hidden count is null and named in `suppressed`
             hid = df["suppressed"].fillna("").astype(str).str.split(";").map(set)
             # any count, 0 included: a hidden cell may be a complementary cell or a small
@@ -1027,9 +1044,11 @@ def read_previous(source: str | Path | bytes, *, name: str | None = None) -> pd.
             "kab_kota": df["kab_kota"].astype(object) if "kab_kota" in df else None,
             "lo": [np.nan if x is None else x[0] for x in iv],
             "hi": [np.nan if x is None else x[1] for x in iv],
-            # one label for every hidden count, whatever an older file wrote ("<5", "≥5")
+            # the band as written; "*" for what older files hid ("*", "≥5")
             "label": [
-                HIDDEN if x is not None and x[0] != x[1] else _published_text(u)
+                _published_text(u)
+                if x is None or x[0] == x[1] or str(u).strip().startswith("<")
+                else HIDDEN
                 for u, x in zip(df["unserved"], iv, strict=True)
             ],
         }
@@ -1080,7 +1099,7 @@ def _change(result, previous: pd.DataFrame, summary: pd.DataFrame, rows: pd.Data
         else:
             before, label = None, None
         units.append([r.kode, r.nama, label, r.now, _diff(iv_now, before), r.kab_kota])
-    unit_df = pd.DataFrame(units, columns=[*CHANGE_COLUMNS, "kab_kota"])
+    unit_df = pd.DataFrame(units, columns=[*CHANGE_COLUMNS, "kab_kota"], dtype=object)
     # units of the earlier run that are not in this one (other filters, other boundaries)
     gone = previous[~previous["kode"].isin(now["kode"])]
     for r in gone.itertuples(index=False):
@@ -1110,6 +1129,6 @@ def _change(result, previous: pd.DataFrame, summary: pd.DataFrame, rows: pd.Data
         kab_rows.append(
             [kab_code.get(kab) or kab, kab, b_text, u_now, _diff(parse_published(u_now, k), before)]
         )
-    kab_df = pd.DataFrame(kab_rows, columns=CHANGE_COLUMNS)
+    kab_df = pd.DataFrame(kab_rows, columns=CHANGE_COLUMNS, dtype=object)
     table = pd.concat([kab_df, unit_df[CHANGE_COLUMNS]], ignore_index=True)
     return table, unit_df

@@ -3,6 +3,7 @@
 import json
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 
@@ -76,22 +77,23 @@ def test_counts_by_hand():
         4,
     ]
     assert k.loc["Delta", ["clients", "unserved"]].tolist() == [0, 0]
-    # Delta's 0 unserved is hidden (it protects a small count of its kecamatan), so its score
-    # is the one every hidden count gets, not 0 (docs/PRIVACY.md)
+    # the working tier is exact: Gamma (4 unserved) first, the empty Delta last with 0
+    assert k.loc["Gamma", "rank"] == 1 and k.loc["Delta", "rank"] == 4
+    assert k.loc["Delta", "score"] == 0
+    assert k.loc["Alpha", ["agents_active", "agent_capacity", "agent_spare"]].tolist() == [1, 2, 0]
+    assert k.loc["Gamma", "tingkat_berat"] == 1 and k.loc["Alpha", "rawat_inap"] == 1
+    # the published tier (k=3): Beta has 2 clients in the register, so every count of it is
+    # the band in every run; Delta's structural zeros stay 0; Alpha's 3 = k is published as
+    # it is (the ptable's row k has no two-sided noise); Gamma's 6 moves by at most 2
     from ibm_geo.privacy import public_table
 
     pub = public_table(res.kelurahan, 3).set_index("nama")
-    assert k.loc["Delta", "score"] == 0 or pub.loc["Delta", "unserved"] == "*"
-    assert k.loc["Alpha", ["agents_active", "agent_capacity", "agent_spare"]].tolist() == [1, 2, 0]
-    assert k.loc["Gamma", "tingkat_berat"] == 1 and k.loc["Alpha", "rawat_inap"] == 1
-    # 11 clients in 4 villages with k=3: the attacker's audit hides every count of the three
-    # villages with clients (with Gamma's 4 published, Beta's 2 would follow from the
-    # kecamatan total); Delta publishes its 0 clients, so its hidden unserved stands in as 0,
-    # not (k-1)/2: an empty village never tops the ranking
-    assert (pub.loc[["Alpha", "Beta", "Gamma"], ["clients", "unserved"]] == "*").all().all()
-    assert pub.loc["Delta", "clients"] == 0
-    assert k.loc["Gamma", "rank"] == 1 and k.loc["Delta", "rank"] == 4
-    assert k.loc["Delta", "score"] == 0
+    assert (pub.loc["Beta", ["clients", "unserved", "served", "status_belum"]] == "<3").all()
+    assert pub.loc["Delta", "clients"] == 0 and pub.loc["Delta", "unserved"] == 0
+    assert pub.loc["Alpha", "clients"] == 3
+    assert abs(int(pub.loc["Gamma", "clients"]) - 6) <= 2 and pub.loc["Gamma", "clients"] >= 3
+    assert pub.loc["Alpha", "unserved"] in (0, 3)  # 1 is never published: 0 or k
+    assert pd.isna(pub.loc["Beta", "rank"]) and pub.loc["Delta", "rank"] == 3
     # the client in a kelurahan that does not exist is reported, with its row number (12 + header)
     q = res.quality
     assert (
@@ -151,12 +153,14 @@ def test_filters_and_rescore():
     sc.weights.distance = 0
     sc.weights.presence = 0
     re = rescore(base, sc)
-    # recency only, need-led and from published values (k=3, hidden = stand-in 1): every count
-    # of the three villages with clients is hidden (see test_counts_by_hand), so they score the
-    # same, 100 * need 1 * recency 1/(1+3), whatever they hold (Beta and Gamma have 2 recent
-    # unserved, Alpha 0); Delta's 0 published clients make its stand-ins 0
+    # recency only, need-led, on the exact counts (the working tier): score = 100 * need *
+    # recent / (unserved + 3); need = unserved / 4 (Gamma's 4 is the largest)
+    # Alpha 1 unserved, 0 recent -> 0; Beta 2 and 2 -> 100 * 0.5 * 2/5 = 20;
+    # Gamma 4 and 2 -> 100 * 1 * 2/7 = 28.57; Delta none -> 0
     r = re.kelurahan.set_index("nama")
-    assert r.loc[["Alpha", "Beta", "Gamma"], "score"].tolist() == pytest.approx([25.0] * 3)
+    assert r.loc[["Alpha", "Beta", "Gamma"], "score"].tolist() == pytest.approx(
+        [0.0, 20.0, 200 / 7]
+    )
     assert r.loc["Delta", "score"] == 0
     assert r.loc["Gamma", "unserved_recent"] == 2 and r.loc["Alpha", "unserved_recent"] == 0
     assert (

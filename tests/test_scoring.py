@@ -100,24 +100,29 @@ def test_raising_a_weight_changes_the_ranking():
     assert far.loc[3, "score"] == pytest.approx(30 * (0.1 + 1) / 1.1)
 
 
-def test_reasons_use_published_labels_only():
+def test_reasons_quote_the_counts_or_the_labels_they_are_given():
+    """The working tier quotes exact counts; the published tier passes its own labels (the
+    band of an opaque area) and its share, and the reason quotes exactly those."""
     sc = Scenario(stability_draws=0, suppression_k=5)
     t = table().assign(unserved=[10, 5, 0, 2])
     out = score_table(t, sc, ref_year=2025)
-    # D has 2 unserved: hidden, and so is the 10 it would be recovered from
-    assert "* dari * klien belum terlayani" in out.loc[3, "reason_id"]
-    assert "2 " not in out.loc[3, "reason_en"].split(")", 1)[1]
-    # every reason quotes the counts as published (on this 4-row table the attacker's audit
-    # hides them all: with A's 10 published, D's 2 would follow from the published total)
-    from ibm_geo.privacy import public_table
-
-    pub = public_table(t.assign(score=out["score"]), 5)
-    for i in range(4):
-        quoted = f"{pub.loc[i, 'unserved']} of {pub.loc[i, 'clients']} clients unserved"
-        assert quoted in out.loc[i, "reason_en"]
+    assert "2 of 10 clients unserved (20%)" in out.loc[3, "reason_en"]
     assert "2023-2025" in out.loc[0, "reason_en"]
     # the score quoted in the text is the score of the row, rounded as the tables round it
     assert f"score {out.loc[0, 'score']:.1f}" in out.loc[0, "reason_en"]
+    labels = pd.DataFrame(
+        {
+            "unserved": [10, 5, 0, "<5"],
+            "clients": [20, 5, 8, "<5"],
+            "unserved_recent": [5, 5, 0, "<5"],
+            "share": [0.5, 1.0, 0.0, np.nan],
+        }
+    )
+    pub = score_table(t, sc, ref_year=2025, labels=labels, unranked=np.array([0, 0, 0, 1], bool))
+    assert "10 dari 20 klien belum terlayani (50%)" in pub.loc[0, "reason_id"]
+    assert pd.isna(pub.loc[3, "rank"]) and np.isnan(pub.loc[3, "score"])
+    assert pub.loc[3, "reason_en"].startswith("Not ranked")
+    assert sorted(pub["rank"].dropna().astype(int)) == [1, 2, 3]
 
 
 def test_stability_is_seeded_and_bounded():
@@ -210,17 +215,21 @@ def test_reasons_write_numbers_in_the_readers_format():
     assert "8.0 km" not in a_id and "1300" not in a_id + a_en
 
 
-def test_small_counts_stay_hidden_in_published_reasons_in_both_languages():
+def test_published_reasons_quote_published_counts_in_both_languages():
+    """The published tier's reasons (``pub_reason_*``) quote the published counts as the
+    published table shows them, in the reader's number format; the 2 unserved of the small
+    village never appear (a count 1..4 is published as 0 or 5)."""
+    from ibm_geo.pipeline import score_both_tiers
     from ibm_geo.privacy import public_table
 
     t = _big_table()
-    out = score_table(t, Scenario(stability_draws=0, suppression_k=5), 2025)
-    kel = pd.concat([t, out.drop(columns=[c for c in t if c in out])], axis=1)
+    kel = pd.concat([t, score_both_tiers(t, Scenario(stability_draws=0), 2025)], axis=1)
     pub = public_table(kel, 5)
-    assert pub.loc[2, "unserved"] == "*"
-    rid, ren = pub.loc[2, "reason_id"], pub.loc[2, "reason_en"]
-    assert rid.split(". ", 1)[1].startswith("* dari ") and " 2 dari" not in rid
-    assert ren.split(". ", 1)[1].startswith("* of ") and " 2 of" not in ren
-    # the big town keeps its grouped counts, as the table shows them
-    assert "1.300 dari 2.000 klien" in pub.loc[0, "reason_id"]
-    assert "1,300 of 2,000 clients" in pub.loc[0, "reason_en"]
+    assert pub.loc[2, "unserved"] in (0, 5)
+    u, c = pub.loc[0, "unserved"], pub.loc[0, "clients"]
+    assert abs(u - 1300) <= 2 and abs(c - 2000) <= 2
+    assert f"{u:,} dari {c:,} klien".replace(",", ".") in pub.loc[0, "reason_id"]
+    assert f"{u:,} of {c:,} clients" in pub.loc[0, "reason_en"]
+    assert " 2 dari" not in pub.loc[2, "reason_id"] and " 2 of" not in pub.loc[2, "reason_en"]
+    # the working tier keeps the exact figures
+    assert "1.300 dari 2.000 klien" in kel.loc[0, "reason_id"]

@@ -41,15 +41,24 @@ def test_every_reason_for_a_site():
     assert weaker.site[0][1]["reach"] == 10 and weaker.site[0][1]["last"] == 11
 
 
-def test_small_figures_are_published_as_suppressed():
+def test_figures_quoted_are_exact_on_screen_and_published_in_print():
+    """The working tier (the app's screen) quotes the exact reach; given the published tier
+    (what the CLI prints) the reach comes from the plan re-evaluated on published counts, so a
+    3 is never printed (a count 1..4 is published as 0 or 5)."""
+    from ibm_geo.publish import publish_table
+
     kel = line_kelurahan(unserved=(3, 0, 0, 0, 20))
+    kel["clients"] = kel["unserved"] + 6
     sc = scen(p=1)
     plan = plan_recruitment(kel, sc)
     ans = why_not(kel, sc, "Kel 0", plan=plan)
-    assert ans.site[0][0] == "site.weaker"
-    # every hidden count is published as the single label "*" (privacy.HIDDEN)
-    assert ans.site[0][1]["reach"] == "*"
-    assert "*" in ans.text("id") and " 3 " not in ans.text("id") and "<5" not in ans.text("id")
+    assert ans.site[0][0] == "site.weaker" and ans.site[0][1]["reach"] == 3
+    pub = publish_table(kel, sc, plan=plan)
+    shown = why_not(kel, sc, "Kel 0", plan=plan, published=pub)
+    assert shown.site[0][0] == "site.weaker"
+    assert shown.site[0][1]["reach"] in (0, 5) and " 3 " not in shown.text("id")
+    published_last = int(pub.sites["newly_reached"].iat[-1])
+    assert shown.site[0][1]["last"] == published_last and abs(published_last - 20) <= 2
 
 
 def test_reached_by_existing_or_new_group():
@@ -71,7 +80,13 @@ def test_pilot_reasons():
     assert pilots["kode"].tolist() == ["73.71.01.1000", "73.71.01.1004"]
     assert why_not(kel, sc, "Kel 0", plan=plan, pilots=pilots).pilot[0][0] == "pilot.chosen"
     few = why_not(kel, sc, "Kel 3", plan=plan, pilots=pilots)
-    assert few.pilot[0][0] == "pilot.few_unserved" and few.pilot[0][1]["unserved"] == "*"
+    assert few.pilot[0][0] == "pilot.few_unserved" and few.pilot[0][1]["unserved"] == 3
+    # printed: Kel 3 has 4 clients in the register, so it publishes the band
+    from ibm_geo.publish import publish_table
+
+    pub = publish_table(kel, sc, plan=plan, pilots=pilots)
+    few = why_not(kel, sc, "Kel 3", plan=plan, pilots=pilots, published=pub)
+    assert few.pilot[0][1]["unserved"] == "<5"
 
 
 def test_unknown_and_ambiguous_names_are_user_errors():
