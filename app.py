@@ -488,14 +488,15 @@ def quality_details(result) -> None:
             st.dataframe(localize_quality(result.quality, L()), hide_index=True, width="stretch")
         else:
             st.info(tr("q.none"))
-    from ibm_geo.export.tables import quality_csv
+    from ibm_geo.export.tables import csv_text
+    from ibm_geo.privacy import public_quality
 
     st.download_button(
         tr("q.download"),
         data=app_office.wrap(
             st.session_state.get("principal"),
             "kualitas_data.csv",
-            lambda: quality_csv(result.quality),
+            lambda: csv_text(public_quality(result.quality, L())).encode("utf-8"),
             result.kelurahan,
             result.scenario,
         ),

@@ -63,14 +63,16 @@ class Joined:
     sources: dict[str, str]
     #: record keys of the clients (:mod:`ibm_geo.record_keys`) per secret fingerprint: hashed
     #: once per upload, not once per analysis
-    _record_keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _record_keys: dict[tuple, np.ndarray] = field(default_factory=dict, repr=False)
 
     def record_keys(self, secret: bytes | None = None) -> np.ndarray:
         """Each client row's record key under ``secret`` (default: the installation's)."""
         secret = secret if secret is not None else installation_secret()
-        fp = fingerprint(secret)
+        t = self.clients.table
+        # a scoped copy (office mode) shares this cache: key it by the table too
+        fp = (fingerprint(secret), id(t), len(t))
         if fp not in self._record_keys:
-            self._record_keys[fp] = record_keys(identities(self.clients.table), secret)
+            self._record_keys[fp] = record_keys(identities(t), secret)
         return self._record_keys[fp]
 
 

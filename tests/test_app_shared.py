@@ -1,6 +1,5 @@
-"""Work shared by sessions (issue 15): the counts the Skor step shows are suppressed once per
-analysis and reused for every weighting of it; they must be exactly the cells each weighting's
-own export hides (``public_table`` of that scored table)."""
+"""Work shared by sessions (issue 15): the Skor step shows the working tier (exact counts) by
+default and, in Mode rakor, exactly the published ranking of each weighting (its export)."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ from ibm_geo.config import Scenario
 from ibm_geo.demo import demo_paths
 from ibm_geo.i18n import fmt_num, t
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
-from ibm_geo.privacy import is_suppressed, public_table
+from ibm_geo.publish import is_band, publish
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 W = {"unserved_count": 0.0, "unserved_share": 0.0, "recency": 0.0, "presence": 0.0}
@@ -34,19 +33,33 @@ def test_screen_counts_of_every_weighting_are_its_exports(tmp_path):
     at.sidebar.radio[0].set_value("score").run()
     assert not at.exception, at.exception
     base = analyze_joined(joined, Scenario())
-    for weights in ({}, {**W, "distance": 1.0}):
-        if weights:
-            for c, v in weights.items():
+    for rakor in (False, True):
+        if rakor:
+            at.sidebar.toggle[0].set_value(True).run()
+            assert not at.exception, at.exception
+        for weights in ({}, {**W, "distance": 1.0}):
+            for c, v in (
+                weights
+                or {
+                    c: 0.35 if c == "unserved_count" else v
+                    for c, v in Scenario().weights.as_dict().items()
+                }
+            ).items():
                 at.slider(key=f"w_{c}").set_value(v)
             next(b for b in at.button if b.label == "Terapkan bobot").click().run()
             assert not at.exception, at.exception
-        sc = Scenario(weights=weights) if weights else Scenario()
-        scored = rescore(base, sc).kelurahan
-        pub = public_table(scored, sc.suppression_k).head(sc.top_n)
-        shown = shown_top(at)
-        assert shown["Peringkat"].tolist() == scored["rank"].head(sc.top_n).tolist()
-        for c in ("unserved", "clients"):
-            want = [v if is_suppressed(v) else fmt_num(int(v), "id") for v in pub[c]]
-            assert shown[c].astype(str).tolist() == want, (weights, c)
-    # the second weighting reordered the rows, and some cells of the top rows are hidden
-    assert any(shown[c].astype(str).eq("*").any() for c in ("unserved", "clients"))
+            sc = Scenario(weights=weights) if weights else Scenario()
+            scored = rescore(base, sc)
+            shown = shown_top(at)
+            if rakor:  # the published ranking, in its own order: what the files hold
+                top = publish(scored).top(sc.top_n)
+                assert shown["Peringkat"].tolist() == top["rank"].astype(int).tolist()
+                for c in ("unserved", "clients"):
+                    want = [v if is_band(v) else fmt_num(int(v), "id") for v in top[c]]
+                    assert shown[c].astype(str).tolist() == want, (weights, c)
+            else:  # the working tier: exact counts in the exact order
+                kel = scored.kelurahan.head(sc.top_n)
+                assert shown["Peringkat"].tolist() == kel["rank"].tolist()
+                for c in ("unserved", "clients"):
+                    want = [fmt_num(int(v), "id") for v in kel[c]]
+                    assert shown[c].astype(str).tolist() == want, (weights, c)

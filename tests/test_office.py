@@ -295,16 +295,17 @@ def test_scoped_analysis_holds_only_the_area(office, joined):
 
 def test_export_of_another_area_is_refused_and_every_export_logged(office, joined):
     from ibm_geo.export.tables import ranking_csv
+    from ibm_geo.publish import publish
 
     u = people(office)
     sc = Scenario()
     full = analyze_joined(joined, sc)
-    data = ranking_csv(full.kelurahan, sc)
+    data = ranking_csv(publish(full))
     with pytest.raises(UserError) as e:
         office.export(u["dps"], "ranking.csv", data, kelurahan=full.kelurahan, scenario=sc)
     assert e.value.code == "office.scope_denied"
     mine = office.analyze(u["dps"], joined, sc)
-    data = ranking_csv(mine.kelurahan, mine.scenario)
+    data = ranking_csv(publish(mine))
     assert (
         office.export(
             u["dps"], "ranking.csv", data, kelurahan=mine.kelurahan, scenario=mine.scenario
@@ -353,16 +354,13 @@ def test_workspace_shared_by_scope(office, joined):
         ws["viewer"].load(i_sc)
     assert ws["dps"].load_scenario(i_sc).radius_m == 2000.0
     plan = ws["viewer"].load(i_dps)
-    # what is stored is the published (suppressed) ranking, byte for byte the export
+    # what is stored is the published ranking, byte for byte the export
     from ibm_geo.export.tables import ranking_csv
+    from ibm_geo.publish import publish
 
-    assert plan["files"]["ranking.csv"] == ranking_csv(dps_res.kelurahan, dps_res.scenario).decode(
-        "utf-8-sig"
-    )
-    from ibm_geo.privacy import HIDDEN
-
-    # small counts are stored hidden (the privacy layer's single label), never as numbers
-    assert f",{HIDDEN}," in plan["files"]["ranking.csv"]
+    assert plan["files"]["ranking.csv"] == ranking_csv(publish(dps_res)).decode("utf-8-sig")
+    # villages with fewer than k clients in the register are stored as the band, never a number
+    assert ",<5," in plan["files"]["ranking.csv"]
     assert ws["bali"].latest("plan")["id"] == i_prov
     assert ws["bali"].latest("plan", before_id=i_prov)["id"] == i_bdg
     with pytest.raises(UserError):
