@@ -680,7 +680,7 @@ def public_curve(curve: pd.DataFrame | None, k: int) -> pd.DataFrame:
         return out.reset_index(drop=True)
     cov = pd.to_numeric(out["covered"], errors="coerce").fillna(0).round().astype(np.int64)
     out["covered"] = cov.astype(object)
-    out["marginal"] = cov.diff().fillna(cov).astype(np.int64).astype(object)
+    out["marginal"] = cov.diff().fillna(0).astype(np.int64).astype(object)
     return out.reset_index(drop=True)
 
 

@@ -238,9 +238,7 @@ def publish_table(
 def _without_scores(kel: pd.DataFrame) -> pd.DataFrame:
     drop = [c for c in kel.columns if c.startswith(("c_", "pts_", "reason_", "pub_"))]
     drop += [
-        c
-        for c in ("score", "rank", "priority_class", "priority_label", "stability")
-        if c in kel
+        c for c in ("score", "rank", "priority_class", "priority_label", "stability") if c in kel
     ]
     return kel.drop(columns=drop)
 

@@ -13,15 +13,27 @@ from ibm_geo.scoring import COMPONENTS, score_table
 
 
 def test_everything_derives_from_the_registry():
+    from ibm_geo.pipeline import score_both_tiers
     from ibm_geo.plan.pilots import _PROFILE
-    from ibm_geo.privacy import COUNT_DRIVEN_POINTS, PUBLIC_DERIVED
+    from ibm_geo.privacy import PUBLIC_DERIVED
 
     names = tuple(c.name for c in reg.REGISTRY)
     assert names == COMPONENTS
     assert tuple(Weights.model_fields) == names
     assert Weights().as_dict() == {c.name: c.default_weight for c in reg.REGISTRY}
-    assert [f"pts_{c.name}" for c in reg.REGISTRY if c.count_driven] == COUNT_DRIVEN_POINTS
     assert {f"pts_{n}" for n in names} <= set(PUBLIC_DERIVED)
+    # the published tier has the points of every component, from the published counts
+    both = score_both_tiers(_table(), Scenario(stability_draws=0), 2025)
+    assert [f"pub_pts_{n}" for n in names] == [c for c in both if c.startswith("pub_pts_")]
+    # a component flagged count-driven is exactly one that moves when the client counts move
+    # (as the published noise moves them); the others read distances and agents only
+    sc = Scenario(stability_draws=0)
+    moved = _table().assign(unserved=[13, 4, 2], clients=[22, 7, 7], unserved_recent=[3, 1, 0])
+    for c in reg.REGISTRY:
+        a = c.compute(_table(), sc).to_numpy(dtype=float)
+        b = c.compute(moved, sc).to_numpy(dtype=float)
+        assert (not np.allclose(a, b, equal_nan=True)) == c.count_driven, c.name
+    assert set(reg.COUNT_DRIVEN) == {"unserved_count", "unserved_share", "recency"}
     assert set(_PROFILE) >= {c.column for c in reg.REGISTRY}
     assert [c.name for c in reg.REGISTRY if c.role == "need"] == [reg.NEED]
     for c in reg.REGISTRY:

@@ -20,8 +20,7 @@ from ibm_geo.config import Scenario
 from ibm_geo.demo import demo_paths
 from ibm_geo.pipeline import analyze
 from ibm_geo.plan import choose_pilots, plan_recruitment
-from ibm_geo.privacy import kab_totals
-from ibm_geo.render.basemap import MapContext
+from ibm_geo.publish import publish
 from ibm_geo.render.pptx_layout import FONT
 from ibm_geo.render.slides import build_slides
 
@@ -37,13 +36,11 @@ def deck(tmp_path_factory):
     r = analyze(p["boundaries"], p["clients"], p["agents"], p["service_points"], sc)
     plan = plan_recruitment(r.kelurahan, sc)
     pilots = choose_pilots(r.kelurahan, sc, sites=plan.sites)
-    data = build_slides(
-        r.kelurahan, scenario=sc, sites=plan.sites, pilots=pilots, curve=plan.curve,
-        quality=r.quality, matches=r.matches, context=MapContext.from_result(r),
-    )  # fmt: skip
+    pub = publish(r, plan, pilots)
+    data = build_slides(pub)
     out = tmp_path_factory.mktemp("deck")
     (out / "rakor.pptx").write_bytes(data)
-    return r, sc, plan, pilots, out / "rakor.pptx"
+    return pub, sc, plan, pilots, out / "rakor.pptx"
 
 
 def test_every_text_is_at_least_14_pt_in_a_named_font_and_on_the_slide(deck):
@@ -75,7 +72,7 @@ def test_every_text_is_at_least_14_pt_in_a_named_font_and_on_the_slide(deck):
 
 @pytest.mark.skipif(not (SOFFICE and PDFTOTEXT), reason="needs libreoffice-impress + pdftotext")
 def test_deck_renders_in_impress_without_dropped_rows_or_overlaps(deck):
-    r, sc, plan, pilots, path = deck
+    pub, sc, plan, pilots, path = deck
     out = path.parent
     subprocess.run(
         [SOFFICE, "--headless", f"-env:UserInstallation=file://{out}/lo", "--convert-to", "pdf",
@@ -104,14 +101,21 @@ def test_deck_renders_in_impress_without_dropped_rows_or_overlaps(deck):
     # restricted marking, data date, area on every slide
     assert all("TERBATAS" in p for p in pages)
     assert "Data per 30 Juni 2025" in flat
-    # no row dropped: every top-10 village, site, pilot, comparison village and kab/kota
-    top = r.kelurahan.sort_values("rank").head(sc.top_n)
-    for name in [*top["nama"], *plan.sites["nama"], *pilots["nama"]]:
+    # no row dropped: every published top-10 village, site, pilot, comparison village and
+    # kab/kota
+    top = pub.top(sc.top_n)
+    assert len(top) == sc.top_n
+    for name in [*top["nama"], *pub.sites["nama"], *pub.pilots["nama"]]:
         assert name in flat, name
-    for name in pilots["comparison_nama"].dropna():
+    for name in pub.pilots["comparison_nama"].dropna():
         assert name in flat, name
-    for kab in kab_totals(r.kelurahan, sc.suppression_k)["kab_kota"]:
+    for kab in pub.kab_totals["kab_kota"]:
         assert kab in flat, kab
+    # published counts as numbers (issue 20: never "0+", "sekitar 0 kelompok" or "*")
+    assert not re.search(r"(?<![\d.,])0\+", flat) and "sekitar 0 kelompok" not in flat
+    assert " * " not in flat
+    total = pub.totals["clients"]
+    assert isinstance(total, int) and f"{total:,}".replace(",", ".") in flat
     # the decision in Rupiah, from the scenario: 25 agents x Rp 2.500.000
     agents = int(plan.sites["agents_to_recruit"].sum())
     assert f"Rp {agents * 2_500_000:,}".replace(",", ".") in flat

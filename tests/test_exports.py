@@ -30,8 +30,13 @@ from ibm_geo.export import (
     workbook_xlsx,
     write_bytes,
 )
+from ibm_geo.publish import publish_table
+from ibm_geo.render.basemap import MapContext
 from ibm_geo.render.geometry import dissolve_overview, simplify_coverage
 from ibm_geo.render.html_map import build_html_map, decode_ints, encode_ints, inline_external_assets
+
+#: the fixture's units with 1..4 clients in the register: opaque, the band in every count
+OPAQUE = {fx.BACKTICKS: 3, "Penatih": 2}
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +49,35 @@ def sc():
     return fx.scenario()
 
 
+def _pub(kel, sc, **kw):
+    """The published tier of a hand table, with the fixture's decisions and reports."""
+    kw.setdefault("sites", fx.make_sites())
+    kw.setdefault("pilots", fx.make_pilots())
+    kw.setdefault("quality", fx.make_quality())
+    kw.setdefault("matches", fx.make_matches())
+    return publish_table(kel, sc, **kw)
+
+
+@pytest.fixture(scope="module")
+def pub(kel, sc):
+    ctx = MapContext(service_points=fx.make_service_points())
+    return _pub(kel, sc, curve=fx.make_curve(), context=ctx)
+
+
+def _assert_published_counts(published: dict, exact: dict, k: int = 5) -> None:
+    """A published count next to its exact one: 0 stays 0, 1..k-1 become 0 or k, >= k move by
+    at most 2 and stay >= k."""
+    for col, true in exact.items():
+        v = published[col]
+        assert isinstance(v, int | np.integer), (col, v)
+        if true == 0:
+            assert v == 0, col
+        elif true < k:
+            assert v in (0, k), (col, true, v)
+        else:
+            assert abs(v - true) <= 2 and v >= k, (col, true, v)
+
+
 def _data(page: bytes) -> dict:
     m = re.search(rb'<script type="application/json" id="ibm-data">(.*?)</script>', page, re.S)
     assert m
@@ -51,62 +85,85 @@ def _data(page: bytes) -> dict:
 
 
 # -- tables -----------------------------------------------------------------------------------------
-def test_ranking_csv_sorted_suppressed_and_formula_safe(kel, sc):
+def test_ranking_csv_sorted_perturbed_and_formula_safe(kel, sc):
     k2 = kel.copy()
     k2.loc[5, "nama"] = '=HYPERLINK("http://x")'
-    df = pd.read_csv(io.BytesIO(ranking_csv(k2, sc)), dtype=str, encoding="utf-8-sig")
+    df = pd.read_csv(io.BytesIO(ranking_csv(_pub(k2, sc))), dtype=str, encoding="utf-8-sig")
     assert len(df) == 12
-    assert df["rank"].astype(int).tolist() == list(range(1, 13))
+    # ten ranked areas in published rank order, the two opaque ones last without rank or score
+    assert df["rank"].head(10).astype(int).tolist() == list(range(1, 11))
+    tail = df.tail(2).set_index("nama")
+    assert set(tail.index) == set(OPAQUE) and tail["rank"].isna().all()
+    assert tail["score"].isna().all() and (tail["clients"] == "<5").all()
+    assert (tail["unserved"] == "<5").all() and (tail["served"] == "<5").all()
     assert (df["nama"] == '\'=HYPERLINK("http://x")').sum() == 1
-    assert "*" in set(df["clients"])
     assert "agent_spare" not in df.columns and "c_recency" not in df.columns
+    # every other count is the exact one perturbed within the ptable's bounds
+    exact = k2.set_index("kode")
+    cols = ["clients", "served", "in_reach", "referral_berat", "unserved"]
+    for _, row in df.head(10).iterrows():
+        got = {c: int(row[c]) for c in cols}
+        _assert_published_counts(got, {c: int(exact.loc[row["kode"], c]) for c in cols})
+    assert "<5" not in set(df.head(10)["clients"]) and "*" not in set(df["clients"])
+    # the published ranking follows the published counts: a unit published with 0 unserved
+    # (Sanur: 2 exact, which the ptable turned into 0) has no need and ranks below every need
+    scores = df.head(10)["score"].astype(float)
+    assert scores.is_monotonic_decreasing
+    no_need = df.head(10)["unserved"].astype(int) == 0
+    assert (scores[no_need] == 0).all() and (scores[~no_need] > 0).all()
+    assert "Sanur" in set(df.head(10)[no_need]["nama"])
 
 
-def test_geojson_features_and_manifest(kel, sc):
-    doc = json.loads(results_geojson(kel, sc))
+def test_geojson_features_and_manifest(pub, kel):
+    doc = json.loads(results_geojson(pub))
     assert doc["type"] == "FeatureCollection" and len(doc["features"]) == 12
     props = doc["features"][0]["properties"]
     assert "unserved" in props and "name" not in props and "c_unserved_count" not in props
-    assert doc["ibm_geo_manifest"]["suppression_k"] == 5
-    g = gpd.read_file(io.BytesIO(results_geojson(kel, sc)))
+    man = doc["ibm_geo_manifest"]
+    assert man["suppression_k"] == 5 and man["disclosure_method"].startswith("cell key method")
+    assert "disclosure_audit" not in man and "fewer than k" in man["null_counts"]
+    g = gpd.read_file(io.BytesIO(results_geojson(pub)))
     assert g.to_crs(32750).area.sum() == pytest.approx(kel.to_crs(32750).area.sum())
     assert pd.api.types.is_integer_dtype(g["clients"]) or g["clients"].dtype == float
-    assert (
-        g["clients"].isna().sum() == 4
-    )  # the 3- and 2-client units, and one complement in each kecamatan
+    assert g["clients"].isna().sum() == 2  # the 3- and 2-client units only
     hidden = [f["properties"] for f in doc["features"] if f["properties"]["clients"] is None]
-    assert all("clients" in p["suppressed"].split(";") for p in hidden)
+    assert {p["nama"] for p in hidden} == set(OPAQUE)
+    assert all(p["opaque"] and p["unserved"] is None and p["rank"] is None for p in hidden)
     shown = [f["properties"] for f in doc["features"] if f["properties"]["clients"] is not None]
-    assert all("clients" not in p["suppressed"].split(";") for p in shown)
+    assert not any(p["opaque"] for p in shown) and all(p["unserved"] is not None for p in shown)
 
 
 def test_geojson_text_survives_json_specials(kel, sc):
     odd = kel.copy()
     odd.loc[odd.index[0], "nama"] = 'Renon\u2028"kutip"\nbaris, \\ {x}'
-    doc = json.loads(results_geojson(odd, sc))
+    doc = json.loads(results_geojson(_pub(odd, sc)))
     names = [f["properties"]["nama"] for f in doc["features"]]
     assert 'Renon\u2028"kutip"\nbaris, \\ {x}' in names and len(names) == 12
 
 
-def test_gpkg_layers(kel, sc, tmp_path):
-    path = write_bytes(tmp_path / "sub" / "r.gpkg", results_gpkg(kel, sc))
+def test_gpkg_layers(pub, tmp_path):
+    path = write_bytes(tmp_path / "sub" / "r.gpkg", results_gpkg(pub))
     layers = {name for name, _ in pyogrio.list_layers(path)}
     assert layers == {"kelurahan", "manifest"}
     g = gpd.read_file(path, layer="kelurahan")
     assert len(g) == 12 and g.crs.to_epsg() == 4326
+    # Panjer: 25 clients, 10 served, 3 in reach, 4 unserved: numbers, perturbed
     row = g.set_index("nama").loc["Panjer"]
-    assert pd.isna(row["unserved"]) and pd.isna(row["in_reach"]) and row["served"] == 10
-    assert row["suppressed"] == "in_reach;unserved"
+    exact = {"clients": 25, "served": 10, "in_reach": 3, "unserved": 4}
+    _assert_published_counts({c: int(row[c]) for c in exact}, exact)
+    assert not row["opaque"]
+    # Penatih (2 clients): every count null, flagged opaque, unranked
+    row = g.set_index("nama").loc["Penatih"]
+    assert row["opaque"] and pd.isna(row["clients"]) and pd.isna(row["served"])
+    assert pd.isna(row["rank"]) and pd.isna(row["score"])
     m = pyogrio.read_dataframe(path, layer="manifest")
-    assert "scenario_toml" in set(m["key"])
+    assert {"scenario_toml", "disclosure_method", "null_counts"} <= set(m["key"])
 
 
 def test_workbook_sheets(kel, sc):
     kel = kel.copy()
     kel.loc[5, "nama"] = '=HYPERLINK("http://x")'
-    data = workbook_xlsx(
-        kel, sc, fx.make_sites(), fx.make_pilots(), fx.make_quality(), fx.make_matches(), lang="en"
-    )
+    data = workbook_xlsx(_pub(kel, sc, lang="en"), lang="en")
     wb = openpyxl.load_workbook(io.BytesIO(data))
     assert wb.sheetnames == [
         "ranking",
@@ -119,7 +176,7 @@ def test_workbook_sheets(kel, sc):
     ]
     q = [[c.value for c in r] for r in wb["data quality"].iter_rows(min_row=2)]
     # what kind of value was typed, never the value (issue 9)
-    assert ["klien.xlsx", 5, "kelurahan", "unmatched name", "teks, 6 karakter", "fuzzy"] in q
+    assert ["klien.xlsx", 5, "kelurahan", "unmatched name", "text, 6 characters", "fuzzy"] in q
     assert not {"Sanurr", "AGEN-770", "-8.6712345"} & {r[4] for r in q}
     um = {r[0].value: r[1].value for r in wb["unmatched names"].iter_rows(min_row=2)}
     assert um == {"exact": 1, "fuzzy": 1, "unmatched": 1}
@@ -133,14 +190,19 @@ def test_workbook_sheets(kel, sc):
     assert '\'=HYPERLINK("http://x")' in [r["nama"] for r in rows]  # text, not a formula
     assert all(c.data_type != "f" for r in rk.iter_rows() for c in r)
     assert "reason_en" in head and "reason_id" not in head  # the workbook's language only
-    clients = [r["clients"] for r in rows]
-    assert "*" in clients and all(isinstance(v, int) for v in clients if v != "*")
+    clients = {r["nama"]: r["clients"] for r in rows}
+    assert {n: clients[n] for n in OPAQUE} == {n: "<5" for n in OPAQUE}
+    assert all(isinstance(v, int) for n, v in clients.items() if n not in OPAQUE)
+    # sites made without a plan publish their decision, not their unchecked reach
+    plan = [[c.value for c in r] for r in wb["plan"].iter_rows()]
+    at = plan[0].index("newly_reached")
+    assert len(plan) == 4 and all(r[at] is None for r in plan[1:])
+    man = {r[0].value: r[1].value for r in wb["manifest"].iter_rows(min_row=2)}
+    assert man["disclosure_method"].startswith("cell key method")
 
 
 def test_workbook_in_indonesian_for_people(kel, sc):
-    data = workbook_xlsx(
-        kel, sc, fx.make_sites(), fx.make_pilots(), fx.make_quality(), fx.make_matches(), lang="id"
-    )
+    data = workbook_xlsx(_pub(kel, sc, lang="id"), lang="id")
     wb = openpyxl.load_workbook(io.BytesIO(data))
     assert wb.sheetnames[:4] == ["peringkat", "rencana", "desa percontohan", "kualitas data"]
     assert "manifes" in wb.sheetnames
@@ -164,7 +226,10 @@ def test_manifest_round_trips_the_scenario(sc):
     man = manifest("csv", sc, units=12)
     assert man["kind"] == "csv" and man["units"] == 12 and man["scenario_name"] == "Skenario uji"
     assert Scenario.from_text(man["scenario_toml"]) == sc
-    assert "marked *" in man["suppression_rule"]
+    rule = man["suppression_rule"]
+    assert "±2" in rule and "1 to 4 become 0 or 5" in rule and "show <5" in rule
+    assert "marked *" not in rule and "disclosure_audit" not in man
+    assert "k=5" in man["disclosure_method"] and "maximum deviation 2" in man["disclosure_method"]
     assert json.loads(manifest("csv", sc, as_text=True))["suppression_k"] == 5
 
 
@@ -175,14 +240,8 @@ def test_encoded_polyline_round_trip():
     assert decode_ints(encode_ints(v)).tolist() == v.tolist()
 
 
-def test_html_self_contained_and_escaped(kel, sc):
-    page = build_html_map(
-        kel,
-        scenario=sc,
-        sites=fx.make_sites(),
-        pilots=fx.make_pilots(),
-        service_points=fx.make_service_points(),
-    )
+def test_html_self_contained_and_escaped(pub, kel):
+    page = build_html_map(pub)
     text = page.decode("utf-8")
     assert not re.search(r"<script[^>]+src=[\"']?(https?:)?//", text, re.I)
     assert not re.search(r"<link[^>]+href=[\"']?(https?:)?//", text, re.I)
@@ -197,16 +256,23 @@ def test_html_self_contained_and_escaped(kel, sc):
     assert len(data["agents"]) == n_act
     reps = {(round(a, 5), round(b, 5)) for a, b in zip(kel["rep_lon"], kel["rep_lat"], strict=True)}
     assert all((a["lon"], a["lat"]) in reps for a in data["agents"])
-    # the decoded first ring is the first square (1e-5 degree precision)
+    # units are drawn in published rank order: the first ring is the published first's polygon
+    assert names[0] == pub.geo["nama"].iloc[0]
     ring = decode_ints(data["units"]["geom"][0][0][0]).reshape(-1, 2).cumsum(axis=0) / 1e5
-    assert shapely.Polygon(ring).area == pytest.approx(kel.geometry.iloc[0].area, rel=1e-3)
-    # suppressed count travels as text, numeric twin is null
-    i = names.index(fx.BACKTICKS)
-    assert data["units"]["unserved_lab"][i] == 0 or data["units"]["unserved_n"][i] is None
+    assert shapely.Polygon(ring).area == pytest.approx(pub.geo.geometry.iloc[0].area, rel=1e-3)
+    # an opaque unit's count travels as the band, its numeric twin is null; others are numbers
+    for name in OPAQUE:
+        i = names.index(name)
+        assert data["units"]["unserved_lab"][i] == "<5" and data["units"]["unserved_n"][i] is None
+    i = names.index("Peguyangan")  # 4 unserved in the register: published 0 or 5
+    assert data["units"]["unserved_n"][i] in (0, 5)
+    assert data["units"]["unserved_n"][i] == data["units"]["unserved_lab"][i]
+    # the legend explains the band, not the old hidden-count star
+    assert data["text"]["hidden"] == "<5: kurang dari 5 klien terdaftar"
 
 
-def test_html_cdn_mode_and_inliner(kel, sc):
-    page = build_html_map(kel, scenario=sc, self_contained=False).decode()
+def test_html_cdn_mode_and_inliner(pub):
+    page = build_html_map(pub, self_contained=False).decode()
     assert 'src="https://unpkg.com/leaflet@1.9.4/dist/leaflet.js"' in page
     inlined = inline_external_assets(page)
     assert "unpkg.com" not in inlined and "L.map" in inlined
@@ -214,18 +280,31 @@ def test_html_cdn_mode_and_inliner(kel, sc):
         inline_external_assets('<script src="https://cdn.example/jquery.js"></script>')
 
 
-def test_overview_dissolves_and_recomputes_suppression(kel, sc):
-    data = _data(build_html_map(kel, scenario=sc, overview="kab_kota"))
+def test_overview_dissolves_and_publishes_each_areas_own_totals(pub, kel):
+    data = _data(build_html_map(pub, overview="kab_kota"))
     assert len(data["units"]["props"]) == 2
     fields = [f[0] for f in data["units"]["fields"]]
     rows = {p[fields.index("nama")]: p for p in data["units"]["props"]}
-    assert rows["Kota Denpasar"][fields.index("clients")] == 107
-    assert rows["Kab. Badung"][fields.index("unserved")] == 9  # four hidden cells, total shown
+    # a kab/kota total is its own cell, perturbed at its own key (exact: 107 and 9 + 4 + ...):
+    # the value of the published level table, within 2 of the exact total
+    levels = pub.levels["kab_kota"].set_index("kab_kota")
+    for kab, col in (("Kota Denpasar", "clients"), ("Kab. Badung", "unserved")):
+        got = rows[kab][fields.index(col)]
+        assert got == levels.loc[kab, col]
+        assert abs(got - int(kel.loc[kel["kab_kota"] == kab, col].sum())) <= 2
+    # the working tier's own overview sums the exact counts
     d = dissolve_overview(kel, "kecamatan")
     assert len(d) == 3 and d["clients"].sum() == sum(fx.CLIENTS)
     kec1 = d.set_index("kecamatan").loc["Kec 1"]
     assert kec1["clients"] == sum(fx.CLIENTS[:4]) == 55  # first grid row
     assert kec1.geometry.bounds == pytest.approx((115.18, -8.70, 115.26, -8.68))
+    # the published one carries the kecamatan's own published total instead
+    ov = pub.overview("kecamatan").set_index("kecamatan")
+    assert (
+        ov.loc["Kec 1", "clients"]
+        == pub.levels["kecamatan"].set_index("kecamatan").loc["Kec 1", "clients"]
+    )
+    assert abs(ov.loc["Kec 1", "clients"] - 55) <= 2
 
 
 def _wiggly_coverage(cells: int = 5, step: int = 200) -> gpd.GeoSeries:
@@ -284,42 +363,33 @@ def test_bali_html_size_target():
     from bench_maps import synthetic
 
     g = synthetic(gpd.read_file(path))
-    page = build_html_map(g, scenario=Scenario())
+    page = build_html_map(publish_table(g, Scenario()))
     assert len(page) <= 0.8e6
     assert len(_data(page)["units"]["geom"]) == 716
 
 
 # -- static map and slides --------------------------------------------------------------------------
-def test_static_png_and_pdf(kel, sc):
+def test_static_png_and_pdf(pub, kel, sc):
     from ibm_geo.render import render_static_map
 
-    png = render_static_map(
-        kel, scenario=sc, sites=fx.make_sites(), pilots=fx.make_pilots(), dpi=100
-    )
+    png = render_static_map(pub, dpi=100)
     im = Image.open(io.BytesIO(png))
     assert im.format == "PNG" and im.size == (1333, 750)  # 16:9
     colors = im.convert("RGB").getcolors(1_000_000)
     assert len(colors) > 20  # not blank: classes, legend, text
-    a4 = render_static_map(kel, scenario=sc, size="a4", dpi=100)
+    bare = publish_table(kel, sc)  # no decisions, no context
+    a4 = render_static_map(bare, size="a4", dpi=100)
     assert Image.open(io.BytesIO(a4)).size == (1169, 827)
-    pdf = render_static_map(kel, scenario=sc, size="a4", fmt="pdf")
+    pdf = render_static_map(bare, size="a4", fmt="pdf")
     assert pdf.startswith(b"%PDF") and b"/MediaBox [ 0 0 841.68 595.44 ]" in pdf
     with pytest.raises(ValueError):
-        render_static_map(kel, scenario=sc, size="letter")
+        render_static_map(bare, size="letter")
 
 
-def test_slides_titles_and_tables(kel, sc):
+def test_slides_titles_and_tables(pub):
     from ibm_geo.render import build_slides
 
-    data = build_slides(
-        kel,
-        scenario=sc,
-        sites=fx.make_sites(),
-        pilots=fx.make_pilots(),
-        curve=fx.make_curve(),
-        quality=fx.make_quality(),
-        matches=fx.make_matches(),
-    )
+    data = build_slides(pub)
     prs = Presentation(io.BytesIO(data))
 
     def title(slide) -> str:
@@ -336,6 +406,9 @@ def test_slides_titles_and_tables(kel, sc):
     tops = [s for s, x in zip(prs.slides, base, strict=True) if x.startswith("10 desa")]
     rows = [r for s in tops for sh in s.shapes if sh.has_table for r in list(sh.table.rows)[1:]]
     assert len(rows) == 10 and rows[0].cells[0].text == "1"
+    # the ten published ranks, in the published order; no opaque unit among them
+    assert [r.cells[1].text for r in rows] == pub.top(10)["nama"].tolist()
+    assert not set(OPAQUE) & {r.cells[1].text for r in rows}
     map_slide = prs.slides[base.index("Peta kebutuhan Agen Pemulihan")]
     assert any(s.shape_type == 13 for s in map_slide.shapes)  # the map picture
     assert any(s.has_chart for s in prs.slides[pos[5]].shapes)
@@ -368,26 +441,19 @@ def test_overview_dissolve_closes_slivers_and_keeps_an_enclave():
 
 
 def test_html_source_credit_names_files_escaped(kel, sc):
-    from ibm_geo.render.basemap import MapContext
-
     evil = '<img src=x onerror="alert(1)">.csv'
     ctx = MapContext(sources={"boundaries": "batas.geojson", "clients": evil}, demo=True)
-    page = build_html_map(kel, scenario=sc, context=ctx)
+    page = build_html_map(publish_table(kel, sc, context=ctx))
     source = _data(page)["text"]["source"]
     # the attribution control inserts this line as HTML: the file name must arrive as text
     assert "<img" not in source and "&lt;img" in source
     assert "batas.geojson" in source and "batas perkiraan, data sintetis" in source
 
 
-def test_overview_hides_every_total_the_hierarchy_hides():
-    """The kab/kota overview (national maps) must not publish a kab/kota total that the units'
-    own disclosure hides (e.g. hidden to protect a village through the province total): the
-    overview's cells are the hierarchy's, not a fresh suppression of the dissolved table."""
-    from ibm_geo.privacy import disclose, public_table
-
-    # province P1: kab A (2 clients, primary) and kab B (40): B's total must hide too, or
-    # A = P1 - B. A fresh suppression of the dissolved rows (no province column left) hides
-    # the cheaper C of province P2 instead and publishes B
+def test_overview_shows_each_areas_own_published_cell():
+    """The kab/kota overview (national maps) publishes a kab/kota's own cell, the value every
+    other table of that level shows (same cell, same value: nothing to difference), and the band
+    for a kab/kota with fewer than k clients in the register; never a sum of unit values."""
     boxes = [shapely.box(i, 0, i + 1, 1) for i in range(4)]
     kel = gpd.GeoDataFrame(
         {
@@ -400,9 +466,17 @@ def test_overview_hides_every_total_the_hierarchy_hides():
         geometry=boxes,
         crs=4326,
     )
-    tm = disclose(kel, 5).level_table("kab_kota").set_index("kab_kota")
-    assert tm.loc["A", "clients"] == "*" and tm.loc["B", "clients"] == "*"
-    fresh = public_table(dissolve_overview(kel, "kab_kota").reset_index(drop=True), 5)
-    assert fresh["clients"].tolist() == ["*", 40, "*"]  # the old, separate suppression
-    ov = dissolve_overview(kel, "kab_kota", k=5).reset_index(drop=True)
-    assert public_table(ov, 5)["clients"].tolist()[:2] == ["*", "*"]
+    pub = publish_table(kel, Scenario())
+    ov = pub.overview("kab_kota").set_index("kab_kota")
+    levels = pub.levels["kab_kota"].set_index("kab_kota")
+    totals = pub.kab_totals.set_index("kab_kota")
+    assert ov.loc["A", "clients"] == levels.loc["A", "clients"] == totals.loc["A", "clients"]
+    assert ov.loc["A", "clients"] == "<5"  # 2 clients: opaque at every level
+    assert pub.geo.set_index("kode").loc["1", "clients"] == "<5"
+    for kab, exact in (("B", 40), ("C", 30)):
+        got = ov.loc[kab, "clients"]
+        assert got == levels.loc[kab, "clients"] == totals.loc[kab, "clients"]
+        assert isinstance(got, int | np.integer) and abs(got - exact) <= 2
+    # the map's own dissolve with the published level table gives the same cells
+    same = dissolve_overview(pub.geo, "kab_kota", totals=pub.levels["kab_kota"])
+    assert same.set_index("kab_kota")["clients"].to_dict() == ov["clients"].to_dict()

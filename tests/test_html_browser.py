@@ -65,16 +65,18 @@ def _open(browser, html: bytes, tmp_path: Path):
 
 
 def test_map_renders_offline_toggles_and_escapes(browser, tmp_path):
+    from ibm_geo.publish import publish_table
     from ibm_geo.render import build_html_map
+    from ibm_geo.render.basemap import MapContext
 
-    kel = fx.make_kelurahan()
-    html = build_html_map(
-        kel,
-        scenario=fx.scenario(),
+    pub = publish_table(
+        fx.make_kelurahan(),
+        fx.scenario(),
         sites=fx.make_sites(),
         pilots=fx.make_pilots(),
-        service_points=fx.make_service_points(),
+        context=MapContext(service_points=fx.make_service_points()),
     )
+    html = build_html_map(pub)
     page, ev = _open(browser, html, tmp_path)
     try:
         assert page.locator(".leaflet-container").count() == 1
@@ -91,22 +93,26 @@ def test_map_renders_offline_toggles_and_escapes(browser, tmp_path):
         box.locator("input").click()
         page.wait_for_timeout(200)
         n_after = page.locator("path.leaflet-interactive").count()
-        from ibm_geo.privacy import public_table
-
-        # one circle per unit whose published unserved is not 0 (hidden ones dashed)
-        n_circles = int((public_table(kel, 5)["unserved"] != 0).sum())
+        # one circle per unit whose published unserved is not 0 (opaque "<5" ones dashed)
+        n_circles = int((pub.geo["unserved"] != 0).sum())
+        assert n_circles == 6  # 4 published numbers and the 2 opaque units
         assert n_after == n_paths - n_circles
         box.locator("input").click()
         page.wait_for_timeout(200)
         assert page.locator("path.leaflet-interactive").count() == n_paths
-        # a popup shows the figures with the suppressed label
+        # a popup of an opaque unit shows its figures as the band, and no score or rank
+        i = pub.geo["nama"].tolist().index(fx.BACKTICKS)
         page.evaluate(
-            "() => { var ls = []; ibmMap.eachLayer(l => { if (l.getPopup && l.getPopup() && l.getLatLngs) ls.push(l); });"
-            " ls[1].openPopup(); }"
+            "(i) => { var ls = []; ibmMap.eachLayer(l => { if (l.getPopup && l.getPopup() && l.getLatLngs) ls.push(l); });"
+            " ls[i].openPopup(); }",
+            i,
         )
         page.wait_for_timeout(200)
         popup = page.locator(".leaflet-popup-content").inner_text()
-        assert fx.BACKTICKS in popup and "*" in popup
+        assert fx.BACKTICKS in popup and "<5" in popup and "*" not in popup
+        # the legend explains the band, not a hidden-count star
+        legend = page.locator(".ibm-legend").inner_text()
+        assert "<5: kurang dari 5 klien terdaftar" in legend and "*" not in legend
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "html_map.png"))
         assert ev["errors"] == [] and ev["dialogs"] == [] and ev["blocked"] == []
@@ -116,9 +122,11 @@ def test_map_renders_offline_toggles_and_escapes(browser, tmp_path):
 
 def test_cdn_variant_fails_offline(browser, tmp_path):
     """The guard works: the non-self-contained map needs the network, so offline it breaks."""
+    from ibm_geo.publish import publish_table
     from ibm_geo.render import build_html_map
 
-    html = build_html_map(fx.make_kelurahan(), scenario=fx.scenario(), self_contained=False)
+    pub = publish_table(fx.make_kelurahan(), fx.scenario())
+    html = build_html_map(pub, self_contained=False)
     page, ev = _open(browser, html, tmp_path)
     try:
         assert ev["blocked"] and any("leaflet" in u for u in ev["blocked"])
@@ -131,12 +139,14 @@ def test_cdn_variant_fails_offline(browser, tmp_path):
 def test_offline_basemap_legend_rings_and_labels_by_zoom(browser, tmp_path):
     """Demo data, Denpasar only: coast and kab/kota from the loaded units, a legend row for every
     layer, radius rings that do not tint the classes, labels that never pile up."""
+    from dataclasses import replace
+
     from ibm_geo.config import Scenario
     from ibm_geo.demo import demo_paths
     from ibm_geo.pipeline import analyze
     from ibm_geo.plan import choose_pilots, plan_recruitment
+    from ibm_geo.publish import publish
     from ibm_geo.render import build_html_map
-    from ibm_geo.render.basemap import MapContext
 
     p = demo_paths()
     sc = Scenario(plan={"p": 3})
@@ -144,9 +154,7 @@ def test_offline_basemap_legend_rings_and_labels_by_zoom(browser, tmp_path):
     kel = r.kelurahan[r.kelurahan["kab_kota"] == "Kota Denpasar"]
     plan = plan_recruitment(kel, sc)
     pilots = choose_pilots(kel, sc, sites=plan.sites)
-    html = build_html_map(
-        kel, scenario=sc, sites=plan.sites, pilots=pilots, context=MapContext.from_result(r)
-    )
+    html = build_html_map(publish(replace(r, kelurahan=kel), plan, pilots))
     page, ev = _open(browser, html, tmp_path)
     try:
         title = page.locator(".ibm-title-main").inner_text()
@@ -209,8 +217,8 @@ def test_agents_and_offices_are_the_print_maps_shapes_in_both_web_maps(browser, 
     is fetched, and each legend shows the same shape."""
     from ibm_geo.demo import demo_paths
     from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs
+    from ibm_geo.publish import publish
     from ibm_geo.render import build_html_map
-    from ibm_geo.render.basemap import MapContext
     from ibm_geo_app import map as appmap
 
     p = demo_paths()
@@ -226,7 +234,7 @@ def test_agents_and_offices_are_the_print_maps_shapes_in_both_web_maps(browser, 
     app_map = appmap.build_app_map(
         r.kelurahan, scenario=r.scenario, agents=agents, service_points=sps, units=joined.units
     )
-    export = build_html_map(r.kelurahan, scenario=r.scenario, context=MapContext.from_result(r))
+    export = build_html_map(publish(r))
     count = """([sel, n]) => Array.from(document.querySelectorAll(sel)).filter(
         e => e.getAttribute("points").trim().split(/\\s+/).length === n).length"""
     for name, html in (("app", app_map.get_root().render().encode()), ("export", export)):

@@ -14,10 +14,12 @@ from matplotlib.colors import to_hex
 from ibm_geo.config import Scenario
 from ibm_geo.demo import demo_paths
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs
+from ibm_geo.publish import publish
 from ibm_geo.render import static_map
 from ibm_geo.render.html_map import build_html_map
 from ibm_geo.render.style import (
     NO_NEED_COLOR,
+    NODATA_COLOR,
     class_palette,
     luminance,
     score_classes,
@@ -54,12 +56,13 @@ def _app_fills(m) -> dict[str, str]:
     raise AssertionError("no choropleth layer in the app map")
 
 
-def _print_fills(kel, sc, monkeypatch) -> list[str]:
+def _print_fills(published, monkeypatch) -> list[str]:
+    """Face colours of the print map's units, in the published table's row order."""
     figs = []
     monkeypatch.setattr(static_map.plt, "close", figs.append)
-    static_map.render_static_map(kel, scenario=sc, dpi=40)
+    static_map.render_static_map(published, dpi=40)
     ax = figs[0].axes[0]
-    units = [c for c in ax.collections if len(c.get_paths()) == len(kel)]
+    units = [c for c in ax.collections if len(c.get_paths()) == len(published.geo)]
     faces = units[0].get_facecolors()
     return [to_hex(c) for c in faces]
 
@@ -69,17 +72,24 @@ def test_same_village_same_colour_in_app_html_and_print(demo, classification, mo
     from ibm_geo.pipeline import rescore
 
     sc = Scenario(classification=classification)
-    kel = rescore(demo, sc).kelurahan.reset_index(drop=True)
+    pub = publish(rescore(demo, sc))
+    kel = pub.geo  # what the files hold, and what the app shows in rakor mode
     app = _app_fills(appmap.build_app_map(kel, scenario=sc, tiles=False))
-    page = _html_fills(build_html_map(kel, scenario=sc))
-    printed = dict(zip(kel["kode"].astype(str), _print_fills(kel, sc, monkeypatch), strict=True))
+    page = _html_fills(build_html_map(pub))
+    printed = dict(zip(kel["kode"].astype(str), _print_fills(pub, monkeypatch), strict=True))
     assert set(app) == set(page) == set(printed) == set(kel["kode"].astype(str))
     for kode in app:
         assert app[kode] == page[kode] == printed[kode], kode
-    # the colour follows the class of the ranking table, not fixed score bands
-    by_class = pd.Series(app).groupby(kel.set_index("kode")["priority_class"]).nunique()
+    # the colour follows the class of the published ranking table, not fixed score bands; an
+    # opaque unit ("<5" clients: no score) has its own grey, never "no unmet need"
+    opaque = kel.set_index("kode")["clients"].eq("<5")
+    assert opaque.sum() > 10
+    drawn = kel.set_index("kode")["priority_class"].where(~opaque, -1)
+    by_class = pd.Series(app).groupby(drawn).nunique()
     assert (by_class == 1).all()
-    assert kel["priority_class"].nunique() == len(set(app.values()))
+    assert drawn.nunique() == len(set(app.values()))
+    assert {app[k] for k in opaque[opaque].index} == {NODATA_COLOR}
+    assert app[drawn[drawn == 0].index[0]] == NO_NEED_COLOR
 
 
 def test_a_truncated_app_map_keeps_each_class_colour(demo):
@@ -136,7 +146,7 @@ def test_app_map_has_the_exports_offline_basemap_and_tiles_only_on_request(demo)
     kel = demo.kelurahan
     page = appmap.build_app_map(kel, scenario=sc).get_root().render()
     assert "tile.openstreetmap.org" not in page  # offline by default
-    html_page = build_html_map(kel, scenario=sc)
+    html_page = build_html_map(publish(demo))
     data = json.loads(re.search(rb'id="ibm-data">(.*?)</script>', html_page, re.S).group(1))
     kabs = sorted(k["name"] for k in data["basemap"]["kab"])
     kecs = sorted(k["name"] for k in data["basemap"]["kec"])

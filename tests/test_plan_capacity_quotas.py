@@ -3,6 +3,8 @@ that cannot be met are errors, fallbacks are written, comparison villages out of
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -120,8 +122,13 @@ def test_fallback_is_written_in_every_plan_output(tmp_path, monkeypatch):
     assert plan.method == "greedy" and "too large" in plan.fallback
     assert (plan.sites["solver"].str.contains("fallback")).all()
     sc = scen(p=2)
-    csv = ex.plan_csv(plan.sites, sc).decode("utf-8-sig")
-    assert "fallback" in csv
+    from ibm_geo.publish import publish_table
+
+    pub = publish_table(kel, sc, plan=plan)
+    assert pub.plan.fallback == plan.fallback  # the published plan is the same decision
+    csv = pd.read_csv(io.StringIO(ex.plan_csv(pub).decode("utf-8-sig")))
+    assert csv["kode"].tolist() == plan.sites["kode"].tolist()
+    assert csv["solver"].str.contains("fallback").all()
     summary = plan.summary().set_index("metric")["value"]
     assert "fallback" in summary["solver"]
     # ... and said in the reader's language: the reason is a catalog entry, not free English

@@ -12,8 +12,9 @@ from ibm_geo.config import Scenario
 from ibm_geo.demo import demo_paths
 from ibm_geo.pipeline import analyze
 from ibm_geo.plan import choose_pilots, plan_recruitment
+from ibm_geo.publish import publish
 from ibm_geo.render import static_map
-from ibm_geo.render.basemap import MapContext, build_basemap
+from ibm_geo.render.basemap import build_basemap
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
@@ -28,11 +29,18 @@ def demo():
     return r, sc, plan, pilots
 
 
-def _draw(monkeypatch, kel, sc, **kw):
+def _draw(monkeypatch, published, **kw):
     figs = []
     monkeypatch.setattr(static_map.plt, "close", figs.append)
-    png = static_map.render_static_map(kel, scenario=sc, dpi=60, **kw)
+    png = static_map.render_static_map(published, dpi=60, **kw)
     return figs[0], png
+
+
+def _sub(result, kab: str):
+    """The analysis restricted to one kab/kota (a map of part of the area)."""
+    from dataclasses import replace
+
+    return replace(result, kelurahan=result.kelurahan[result.kelurahan["kab_kota"] == kab])
 
 
 def _texts(fig) -> list:
@@ -46,17 +54,21 @@ def _texts(fig) -> list:
 
 def test_print_map_names_top_sites_pilots_and_keeps_text_on_the_page(demo, monkeypatch):
     r, sc, plan, pilots = demo
-    ctx = MapContext.from_result(r)
-    fig, png = _draw(monkeypatch, r.kelurahan, sc, sites=plan.sites, pilots=pilots, context=ctx)
+    pub = publish(r, plan, pilots)
+    fig, png = _draw(monkeypatch, pub)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "print_map_demo.png").write_bytes(png)
     renderer = fig.canvas.get_renderer()
     texts = _texts(fig)
     everything = "\n".join(t.get_text() for t in texts)
-    # every top-N village, site and pilot is named on the map or in the list beside it
-    top = r.kelurahan.sort_values("rank").head(sc.top_n)
-    for name in [*top["nama"].head(4), *plan.sites["nama"], *pilots["nama"]]:
+    # every published top-N village, site and pilot is named on the map or in the list beside it
+    top = pub.top(sc.top_n)
+    assert len(top) == sc.top_n and len(pub.sites) == len(plan.sites) == 5
+    assert pub.sites["nama"].tolist() == plan.sites["nama"].tolist()  # a site is a site
+    for name in [*top["nama"].head(4), *pub.sites["nama"], *pilots["nama"]]:
         assert name in everything, name
+    # the legend explains the published counts: the band, no hidden-count star
+    assert "<5" in everything and "*" not in everything.replace("**", "")
     # title from the data, demo marking and loaded files in the credit
     assert "Kota Denpasar" in everything and "Kabupaten Badung" in everything
     assert "batas perkiraan, data sintetis" in everything
@@ -88,8 +100,9 @@ def test_print_map_names_top_sites_pilots_and_keeps_text_on_the_page(demo, monke
 
 def test_print_map_subtitle_names_the_area_mapped(demo, monkeypatch):
     r, sc, *_ = demo
-    kel = r.kelurahan[r.kelurahan["kab_kota"] == "Kota Denpasar"]
-    fig, png = _draw(monkeypatch, kel, sc, context=MapContext.from_result(r))
+    sub = _sub(r, "Kota Denpasar")
+    kel = sub.kelurahan
+    fig, png = _draw(monkeypatch, publish(sub))  # the context (basemap, sources) is the area's
     (ARTIFACTS / "print_map_denpasar.png").write_bytes(png)
     heads = sorted(fig.texts, key=lambda a: -a.get_position()[1])
     title, subtitle = heads[0].get_text(), heads[1].get_text()
@@ -125,8 +138,9 @@ def test_locator_inset_shows_the_areas_context_not_the_area_alone(demo, monkeypa
     bali = prov[prov["kode"] == "51"].iloc[0]
     assert bali["provinsi"] == "Bali"
     assert bali.geometry.buffer(0.05).contains(kel.to_crs(4326).union_all().envelope.centroid)
-    for sub in (kel, kel[kel["kab_kota"] == "Kota Denpasar"]):
-        fig, _ = _draw(monkeypatch, sub, sc, context=MapContext.from_result(r))
+    for part in (r, _sub(r, "Kota Denpasar")):
+        sub = part.kelurahan
+        fig, _ = _draw(monkeypatch, publish(part))
         inset = next(ax for ax in fig.axes if ax.get_title(loc="left") == "Lokasi area")
         x0, x1 = inset.get_xlim()
         y0, y1 = inset.get_ylim()

@@ -197,8 +197,11 @@ def test_pilot_comparison_spacing_uses_road_reach(results):
 def test_maps_credit_osm_and_escape_the_extract_name(results, tmp_path):
     """Print map draws the roads; every map names the method with the ODbL credit; the
     extract's file name (user-supplied) reaches the HTML map escaped."""
+    from dataclasses import replace
+
+    from ibm_geo.publish import publish
     from ibm_geo.render import build_html_map, render_static_map
-    from ibm_geo.render.basemap import MapContext, build_basemap
+    from ibm_geo.render.basemap import build_basemap
     from ibm_geo.render.static_map import _roads_note
 
     _, road = results
@@ -208,12 +211,9 @@ def test_maps_credit_osm_and_escape_the_extract_name(results, tmp_path):
     assert len(net.lines(net.bbox(), max_ways=100)) < 200  # main roads only
     bm = build_basemap(road.kelurahan, lines)
     assert bm.roads is not None and len(bm.roads) > 1000
-    png = render_static_map(
-        road.kelurahan,
-        scenario=road.scenario,
-        context=MapContext.from_result(road, roads=lines),
-        basemap=bm,
-    )
+    pub = publish(road, roads=lines)
+    assert pub.context.roads is lines
+    png = render_static_map(pub, basemap=bm)
     assert png[:4] == b"\x89PNG" and len(png) > 20_000
     (tmp_path / "roads_map.png").write_bytes(png)
     assert "(c) OpenStreetMap contributors" in _roads_note(road.scenario, "id")
@@ -225,7 +225,7 @@ def test_maps_credit_osm_and_escape_the_extract_name(results, tmp_path):
             )
         }
     )
-    page = build_html_map(road.kelurahan, scenario=evil).decode()
+    page = build_html_map(publish(replace(road, scenario=evil))).decode()
     assert "OpenStreetMap contributors" in page
     # the source line is inserted by Leaflet as HTML: it must arrive as text (&lt;img ...)
     assert "\\u0026lt;img src=x onerror" in page
@@ -235,14 +235,17 @@ def test_maps_credit_osm_and_escape_the_extract_name(results, tmp_path):
 def test_html_map_draws_each_agent_kelurahan_service_area(results):
     """With road travel the agent layer outlines the area reached along the roads (no fill,
     its own legend row, OSM credit); with straight lines it keeps the radius circle."""
+    from ibm_geo.publish import publish
     from ibm_geo.render import build_html_map
 
     straight, road = results
-    page = build_html_map(road.kelurahan, scenario=road.scenario, distance=road.distance).decode()
+    pub = publish(road)
+    assert pub.distance is road.distance  # the reach outlines need the analysis' road graph
+    page = build_html_map(pub).decode()
     data = json.loads(page.split('id="ibm-data">')[1].split("</script>")[0])
     areas = [a.get("area") for a in data["agents"]]
     assert areas and all(a for a in areas)  # every agent kelurahan got an outline
     assert "Garis = terjangkau lewat jalan dalam 1,5 km" in data["text"]["legend_area"]
     assert "OpenStreetMap contributors" in data["text"]["source"]
-    plain = build_html_map(straight.kelurahan, scenario=straight.scenario).decode()
+    plain = build_html_map(publish(straight)).decode()
     assert '"area"' not in plain

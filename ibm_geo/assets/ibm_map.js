@@ -342,7 +342,7 @@
       d.appendChild(cl);
     }
     d.appendChild(el("div", "ibm-legend-title", T.legend_unserved));
-    d.appendChild(el("div", "ibm-legend-note", "\u25CF " + T.circle_note + " " + fmt(umax) + "; \u25CC * (" + T.hidden + ")"));
+    d.appendChild(el("div", "ibm-legend-note", "\u25CF " + T.circle_note + " " + fmt(umax) + "; \u25CC " + T.hidden));
     d.appendChild(el("div", "ibm-legend-title", T.legend_layers));
     function row(cls, text, style) {
       var r = el("div", "ibm-legend-row");

@@ -94,6 +94,8 @@ def _csv_cells(s: pd.Series) -> list[str]:
     text = s.astype(object).where(s.notna(), "").astype(str)  # str() per cell, in C
     a = pa.array(text, type=pa.string())
     risky = pc.match_substring_regex(a, "^[=+\\-@\t\r]")  # see _FORMULA_START
+    # a negative number ("-5", a change since the last rakor) is a number, not a formula
+    risky = pc.and_(risky, pc.invert(pc.match_substring_regex(a, "^-[0-9]+([.][0-9]+)?$")))
     if pc.any(risky).as_py():
         a = pc.if_else(risky, pc.binary_join_element_wise("'", a, ""), a)
     quote = pc.match_substring_regex(a, '[",\n\r]')

@@ -21,7 +21,7 @@ import pandas as pd
 
 from ibm_geo.config import Scenario
 from ibm_geo.i18n import t
-from ibm_geo.publish import Published
+from ibm_geo.publish import Published, band_label
 from ibm_geo.render.basemap import MapContext
 from ibm_geo.render.geometry import (
     auto_tolerance_m,
@@ -463,7 +463,7 @@ def build_html_map(
         "legend_area": t("legend.service_area", lang, limit=_reach_limit(scenario, lang)),
         "circle_note": t("legend.circle_note", lang),
         "nodata": t("legend.nodata", lang),
-        "hidden": t("legend.hidden", lang),
+        "hidden": t("legend.hidden", lang, band=band_label(k), k=k),
         "suppression": published.rule_in(lang, curve=False),
         # Leaflet's attribution control inserts this as HTML and file names are user-supplied
         "source": html.escape(

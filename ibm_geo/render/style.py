@@ -155,6 +155,9 @@ def score_classes(
     ranking table; class 0 = no unmet need), else classifies ``score`` with the scoring module's
     own rule. Legend ranges join without gaps: each class runs from just above the previous
     class's highest score to its own highest score, at the one decimal the tables show.
+
+    An opaque unit of a published table (its counts are the band ``<k``) has no score: it gets
+    a class of its own (grey, its label), never the "no unmet need" of a unit published with 0.
     """
     scores = (
         pd.to_numeric(kel["score"], errors="coerce")
@@ -166,6 +169,8 @@ def score_classes(
         if "priority_class" in kel
         else pd.Series(np.nan, index=kel.index)
     )
+    opaque = _opaque(kel)
+    pc = pc.where(~opaque)
     if not pc.notna().any():
         pc = _fallback_classes(scores, scenario).astype(float).where(scores.notna())
     n = n_classes_of(scenario, pc)
@@ -197,9 +202,29 @@ def score_classes(
     index = {lev: j for j, lev in enumerate(levels)}
     vals = pc.to_numpy(dtype=float)
     cls = np.array([index.get(int(v), -1) if not np.isnan(v) else -1 for v in vals], dtype=int)
+    if opaque.any():
+        labs = (
+            kel.loc[opaque, "priority_label"].dropna().astype(str)
+            if "priority_label" in kel
+            else []
+        )
+        band = next(str(v) for c in ("unserved", "clients") if c in kel for v in kel.loc[opaque, c])
+        cls[opaque.to_numpy()] = len(colors)
+        colors = [*colors, NODATA_COLOR]
+        legend.append((NODATA_COLOR, labs.mode().iloc[0] if len(labs) else band))
     if (cls < 0).any():
         legend.append((NODATA_COLOR, ""))  # text filled in by the renderer (translated)
     return cls, colors, legend
+
+
+def _opaque(kel: pd.DataFrame) -> pd.Series:
+    """Rows whose published counts are the band (an area with 1..k-1 clients in the register)."""
+    from ibm_geo.publish import is_band
+
+    for c in ("unserved", "clients"):
+        if c in kel:
+            return kel[c].map(is_band).astype(bool)
+    return pd.Series(False, index=kel.index)
 
 
 def unit_colors(kel: pd.DataFrame, scenario: Scenario) -> list[str]:

@@ -83,7 +83,10 @@ register(
         },
         "panel.more": {"id": "… dan {n} lainnya", "en": "… and {n} more"},
         "inset.title": {"id": "Lokasi area", "en": "Location"},
-        "legend.hidden": {"id": "angka tersembunyi", "en": "hidden count"},
+        "legend.hidden": {
+            "id": "{band}: kurang dari {k} klien terdaftar",
+            "en": "{band}: fewer than {k} clients registered",
+        },
         "note.data_date": {"id": "Data per {date}", "en": "Data as of {date}"},
     }
 )
