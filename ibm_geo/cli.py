@@ -744,6 +744,19 @@ def plan(
     previous: PreviousOpt = None,
     per_kecamatan: PerKecOpt = False,
     per_rw: PerRwOpt = False,
+    reach: Annotated[
+        str | None,
+        typer.Option(
+            help="desa (a group serves its own kelurahan; the default) or radius (everyone "
+            "within the service radius, straight line or --roads)."
+        ),
+    ] = None,
+    place_all: Annotated[
+        bool,
+        typer.Option(
+            "--place-all", help="Place every requested group, by the ranking where no model use."
+        ),
+    ] = False,
 ) -> None:
     """Analyze, then propose where to recruit new Agen Pemulihan groups and which villages to
     pilot (one per BNNK by default). Writes the analysis files plus plan.csv, pilots.csv,
@@ -753,9 +766,12 @@ def plan(
 
     if out.exists() and not out.is_dir():
         raise UserError("cli.out_is_file", path=str(out))
-    upd = {k: v for k, v in {"p": p, "model": model, "budget": budget}.items() if v is not None}
+    opts = {"p": p, "model": model, "budget": budget, "reach": reach}
+    upd = {k: v for k, v in opts.items() if v is not None}
+    if place_all:
+        upd["place_all"] = True
     if upd:  # options checked with the scenario's bounds before any work
-        updated(Scenario(), "--groups/--model/--budget", plan=upd)
+        updated(Scenario(), "--groups/--model/--budget/--reach", plan=upd)
     _input(targets, "--targets")
     _input(previous, "--previous")
     result = _run_analysis(
@@ -763,11 +779,18 @@ def plan(
     )
     sc = result.scenario
     if upd:
-        sc = updated(sc, "--groups/--model/--budget", plan=upd)
+        sc = updated(sc, "--groups/--model/--budget/--reach", plan=upd)
         result.scenario = sc
     with staged_out(out) as tmp:
         rb = _road_backend(result)
         rp = plan_recruitment(result.kelurahan, sc, backend=rb)
+        phased = None
+        if sc.plan.phases:
+            from .plan.phases import plan_phases, published_phase_tables, unserved_by_year
+
+            phased = plan_phases(
+                result.kelurahan, sc, yearly_unserved=unserved_by_year(result), backend=rb
+            )
         pilots = choose_pilots(result.kelurahan, sc, sites=rp.sites, backend=rb)
         mon = _monitoring(result, targets, previous, per_kecamatan, per_rw)
         written = _write_analysis(result, tmp, plan=rp, pilots=pilots, monitoring=mon)
@@ -810,6 +833,17 @@ def plan(
         ):
             (tmp / name).write_bytes(data)
             written.append(tmp / name)
+        if phased is not None:  # minimal plumbing until the publish step renders the phases
+            tables = published_phase_tables(phased, sc.suppression_k)
+            for name, df in tables.items():
+                (tmp / f"{name}.csv").write_bytes(df.to_csv(index=False).encode("utf-8"))
+                written.append(tmp / f"{name}.csv")
+            import pandas as pd
+
+            with pd.ExcelWriter(tmp / "tahap.xlsx", engine="openpyxl") as xw:
+                for name, df in tables.items():
+                    df.to_excel(xw, sheet_name=name, index=False)
+            written.append(tmp / "tahap.xlsx")
     # objective and bound are sums of published demand (hidden counts = the band value)
     from .plan.result import fallback_text, solver_text
 
@@ -828,6 +862,12 @@ def plan(
     )
     if rp.fallback:
         _say_line("cli.fallback", why=fallback_text(rp.fallback, lang))
+    typer.echo(rp.reach_text.get(lang, ""))
+    if rp.groups_line(lang):
+        typer.echo(rp.groups_line(lang))
+    if phased is not None:
+        for line in phased.lines(lang):
+            typer.echo(line)
     _say_line("cli.wrote", files=", ".join(p.name for p in written))
 
 

@@ -39,7 +39,9 @@ def test_full_agent_covers_nobody():
 
 def test_one_group_of_five_with_capacity_ten_reaches_at_most_fifty():
     kel = line_kelurahan(unserved=(40, 62, 0, 0, 0))  # 102 unserved within reach of unit 0/1
-    sc = Scenario(group_size=5, default_capacity=10, plan=PlanConfig(p=1, radius_m=1200))
+    sc = Scenario(
+        group_size=5, default_capacity=10, plan=PlanConfig(p=1, reach="radius", radius_m=1200)
+    )
     plan = plan_recruitment(kel, sc)
     assert plan.new_group_capacity == 50
     assert plan.sites["newly_reached"].sum() == pytest.approx(50)
@@ -53,7 +55,7 @@ def test_one_group_of_five_with_capacity_ten_reaches_at_most_fifty():
     assert g.objective == pytest.approx(50) and g.fallback == ""
     # unlimited only when asked
     unl = plan_recruitment(
-        kel, Scenario(plan=PlanConfig(p=1, radius_m=1200, unlimited_capacity=True))
+        kel, Scenario(plan=PlanConfig(p=1, reach="radius", radius_m=1200, unlimited_capacity=True))
     )
     assert unl.objective == pytest.approx(102)
 
@@ -167,7 +169,7 @@ def test_comparison_villages_lie_beyond_every_pilot_and_site():
     kel["c_unserved_count"] = kel["unserved"] / 9
     sc = Scenario(
         radius_m=1200,
-        plan=PlanConfig(p=2, radius_m=1200),
+        plan=PlanConfig(p=2, reach="radius", radius_m=1200),
         pilots=PilotConfig(per_kab=3, min_unserved=5),
     )
     sites = pd.DataFrame({"kode": [kel["kode"].iloc[7]]})

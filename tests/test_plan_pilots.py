@@ -84,9 +84,12 @@ def test_compare_plans_site_and_coverage_change():
     from test_plan_recruitment import line_kelurahan
 
     kel = line_kelurahan()
-    pa = plan_recruitment(kel, Scenario(plan=PlanConfig(p=1, radius_m=1200)))
+    pa = plan_recruitment(kel, Scenario(plan=PlanConfig(p=1, reach="radius", radius_m=1200)))
     pb = plan_recruitment(
-        kel, Scenario(plan=PlanConfig(p=1, radius_m=1200, forbidden=list(pa.sites["kode"])))
+        kel,
+        Scenario(
+            plan=PlanConfig(p=1, reach="radius", radius_m=1200, forbidden=list(pa.sites["kode"]))
+        ),
     )
     diff = compare_scenarios(kel, kel, pa, pb).set_index("kode")
     a_site, b_site = pa.sites["kode"].iloc[0], pb.sites["kode"].iloc[0]

@@ -9,7 +9,7 @@ from ibm_geo.components import PILOT_PROFILE
 from ibm_geo.config import Scenario
 from ibm_geo.errors import InputError
 from ibm_geo.i18n import fmt_km, fmt_num
-from ibm_geo.plan.recruitment import published_unserved
+from ibm_geo.plan.recruitment import exact_unserved
 
 PILOT_COLUMNS = [
     "kode",
@@ -31,7 +31,7 @@ _PROFILE = (*PILOT_PROFILE, "pub_clients", "pub_unserved")
 def _eligible(kel: pd.DataFrame, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     """(eligible mask, has-existing-agents mask)."""
     cfg = scenario.pilots
-    unserved = published_unserved(kel)  # never a hidden count (privacy, issue 9)
+    unserved = exact_unserved(kel)
     ok = unserved >= cfg.min_unserved
     existing = np.zeros(len(kel), dtype=bool)
     if "agents_active" in kel.columns:
