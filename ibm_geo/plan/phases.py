@@ -31,6 +31,8 @@ TAHAP_COLUMNS = [
     "clients_reached",
     "cumulative_reached",
     "chosen_by",
+    "reason_id",
+    "reason_en",
 ]
 YEAR_COLUMNS = [
     "tahun",
@@ -60,6 +62,18 @@ TEXT = {
     "met": {"id": "tercapai", "en": "met"},
     "not_met": {"id": "belum tercapai ({covered} terjangkau)", "en": "not met ({covered} reached)"},
     "none": {"id": "tidak ada", "en": "none"},
+    "why.model": {
+        "id": "urutan ke-{rank} tahun {tahun}: menjangkau klien belum terlayani terbanyak yang "
+        "tersisa ({reach}), setelah kelompok tahun sebelumnya",
+        "en": "choice {rank} of {tahun}: reaches the most unserved clients still left "
+        "({reach}), after the earlier years' groups",
+    },
+    "why.ranking": {
+        "id": "urutan ke-{rank} tahun {tahun}: ditempatkan menurut peringkat (plan.place_all); "
+        "tidak ada klien baru dalam jangkauan",
+        "en": "choice {rank} of {tahun}: placed by the ranking (plan.place_all); no new clients "
+        "in reach",
+    },
 }
 
 
@@ -206,6 +220,14 @@ def plan_phases(
                     "clients_reached": float(s["newly_reached"]),
                     "cumulative_reached": cumulative,
                     "chosen_by": s["chosen_by"],
+                    **{
+                        f"reason_{lang}": TEXT[f"why.{s['chosen_by']}"][lang].format(
+                            rank=int(s["contribution_rank"]),
+                            tahun=ph.year,
+                            reach=plan.reach_text.get(lang, ""),
+                        )
+                        for lang in ("id", "en")
+                    },
                 }
             )
         prior = pd.concat([prior, plan.sites[["kode"]]], ignore_index=True)
