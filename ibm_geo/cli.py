@@ -863,6 +863,13 @@ def plan(
     if rp.fallback:
         _say_line("cli.fallback", why=fallback_text(rp.fallback, lang))
     typer.echo(rp.reach_text.get(lang, ""))
+    if not len(pilots):  # every candidate's reason, so "no pilot" is never unexplained
+        from .plan.pilots import pilot_candidates
+
+        why = pilot_candidates(result.kelurahan, sc, sites=rp.sites)
+        col = "reason_id" if lang == "id" else "reason_en"
+        for _, r in why.head(10).iterrows():
+            typer.echo(f"  - {r['nama']} ({r['kab_kota']}): {r[col]}")
     if rp.groups_line(lang):
         typer.echo(rp.groups_line(lang))
     if phased is not None:
