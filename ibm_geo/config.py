@@ -82,13 +82,31 @@ class Filters(_Model):
     """Subsets planners ask for: a BNNP or BNNK jurisdiction, a cohort of rehab years, some
     statuses."""
 
-    provinsi: list[str] = Field(default_factory=list, description="Keep only these provinces")
-    kab_kota: list[str] = Field(default_factory=list, description="Keep only these kab/kota")
-    kecamatan: list[str] = Field(default_factory=list)
-    year_min: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR)
-    year_max: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR)
+    provinsi: list[str] = Field(
+        default_factory=list, description="Keep only these provinces (a BNNP's jurisdiction)"
+    )
+    kab_kota: list[str] = Field(
+        default_factory=list, description="Keep only these kab/kota (a BNNK's jurisdiction)"
+    )
+    kecamatan: list[str] = Field(default_factory=list, description="Keep only these kecamatan")
+    year_min: int | None = Field(
+        None,
+        ge=MIN_YEAR,
+        le=MAX_YEAR,
+        description="Keep clients rehabilitated in this year or later (tahun_rehab); clients "
+        "without a year are left out and listed in the quality report",
+    )
+    year_max: int | None = Field(
+        None,
+        ge=MIN_YEAR,
+        le=MAX_YEAR,
+        description="Keep clients rehabilitated in this year or earlier (year_min = year_max: "
+        "one cohort)",
+    )
     statuses: list[str] = Field(
-        default_factory=list, description="Keep clients with these status_pasca"
+        default_factory=list,
+        description="Keep clients whose post-rehab status (status_pasca) is one of these: "
+        "belum (not yet in pascarehab), aktif, selesai, putus; empty = all",
     )
 
     @model_validator(mode="after")
@@ -389,6 +407,33 @@ class Scenario(_Model):
                 detail=detail,
             ) from exc
         return validate_scenario(data, name)
+
+
+#: documented scenarios a planner starts from (``ibm-geo scenario --preset NAME``): name ->
+#: (what it reproduces, the changes to the default scenario)
+PRESETS: dict[str, tuple[str, dict]] = {
+    "kohort-2019": (
+        "The 2019 cohort not yet in pascarehab (BNNP Sulawesi Selatan chose 18 Makassar "
+        "kelurahan from it): clients rehabilitated in 2019 whose status_pasca is 'belum'",
+        {
+            "name": "Kohort 2019 belum pascarehab",
+            "filters": {"year_min": 2019, "year_max": 2019, "statuses": ["belum"]},
+        },
+    ),
+}
+
+
+def preset(name: str) -> Scenario:
+    """A documented scenario (:data:`PRESETS`), validated like a file."""
+    if name not in PRESETS:
+        raise UserError("scenario.choice", key="--preset", value=name, expected=sorted(PRESETS))
+    return validate_scenario(PRESETS[name][1], name)
+
+
+def filter_help() -> list[str]:
+    """One line per filter key with its meaning (printed as TOML comments by
+    ``ibm-geo scenario``)."""
+    return [f"filters.{k}: {f.description}" for k, f in Filters.model_fields.items()]
 
 
 def _drop_none(obj):
