@@ -63,7 +63,10 @@ def test_makassar_2019_cohort_gives_its_18_kelurahan(tmp_path):
     chosen = units.iloc[::8].head(18)  # the 18 kelurahan of the act (written from the file)
     others = units.drop(chosen.index)
     kab = "Kota Makassar"
-    rows = [(r.nama, r.kecamatan, kab, 2019, "belum", 3 + i % 7) for i, r in enumerate(chosen.itertuples())]
+    rows = [
+        (r.nama, r.kecamatan, kab, 2019, "belum", 3 + i % 7)
+        for i, r in enumerate(chosen.itertuples())
+    ]
     # decoys the cohort filter must leave out: 2019 clients already in pascarehab, and other
     # years' clients not yet in it, in kelurahan outside the 18
     o = list(others.itertuples())

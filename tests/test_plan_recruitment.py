@@ -52,7 +52,7 @@ def test_two_groups_cover_everything():
     before = kel.copy()
     plan = plan_recruitment(kel, scen(p=2))
     pd.testing.assert_frame_equal(kel, before)  # input not mutated
-    assert list(plan.sites.columns) == SITE_COLUMNS
+    assert list(plan.sites.columns) == SITE_COLUMNS + ["chosen_by"]
     assert sorted(plan.sites["kode"]) == ["73.71.01.1001", "73.71.01.1003"]
     assert plan.sites["newly_reached"].sum() == pytest.approx(13)
     assert list(plan.sites["agents_to_recruit"]) == [4, 4]

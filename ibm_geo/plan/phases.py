@@ -250,6 +250,8 @@ def plan_phases(
         curves.append(plan.curve.assign(tahun=ph.year))
     tahap = pd.DataFrame(tahap_rows, columns=TAHAP_COLUMNS)
     years = pd.DataFrame(year_rows, columns=YEAR_COLUMNS)
+    years["target"] = years["target"].astype("Int64")
+    years["target_met"] = years["target_met"].astype("boolean")
     curve = pd.concat(curves, ignore_index=True)
     curve = curve[["tahun", *[c for c in curve.columns if c != "tahun"]]]
     return PhasedPlan(plans=plans, tahap=tahap, years=years, curves=curve)

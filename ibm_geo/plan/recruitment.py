@@ -35,8 +35,10 @@ SITE_COLUMNS = [
     "mean_distance_m",
     "contribution_rank",
     "solver",
-    "chosen_by",
 ]
+#: issue 22, after SITE_COLUMNS (exports whitelist SITE_COLUMNS until the publish step shows
+#: it): "model" (placed where it reaches new clients) or "ranking" (``plan.place_all``)
+SITE_EXTRA_COLUMNS = ["chosen_by"]
 
 
 @dataclass
@@ -179,15 +181,18 @@ _MODEL_NAME = {
 
 def ordinals(first: int, last: int, lang: str = "id") -> str:
     """ "kelompok ke-3 dan ke-4" / "groups 3 and 4" (a range beyond two)."""
+    from ibm_geo.i18n import fmt_num
+
+    a, b = fmt_num(first, lang), fmt_num(last, lang)
     if lang == "id":
         if first == last:
-            return f"kelompok ke-{first}"
+            return f"kelompok ke-{a}"
         sep = " dan " if last == first + 1 else " sampai "
-        return f"kelompok ke-{first}{sep}ke-{last}"
+        return f"kelompok ke-{a}{sep}ke-{b}"
     if first == last:
-        return f"group {first}"
+        return f"group {a}"
     sep = " and " if last == first + 1 else " to "
-    return f"groups {first}{sep}{last}"
+    return f"groups {a}{sep}{b}"
 
 
 def groups_sentence(plan, lang: str = "id") -> str:
@@ -196,7 +201,11 @@ def groups_sentence(plan, lang: str = "id") -> str:
     if req is None or (plan.placed >= req):
         return ""
     t = GROUP_TEXT
-    parts = [t["placed"][lang].format(placed=plan.placed, requested=req)]
+    from ibm_geo.i18n import fmt_num
+
+    parts = [
+        t["placed"][lang].format(placed=fmt_num(plan.placed, lang), requested=fmt_num(req, lang))
+    ]
     first, last = plan.placed + 1, req
     model = _MODEL_NAME.get(plan.reach, _MODEL_NAME["straight"])[lang]
     if plan.unplaced_reason:
@@ -642,6 +651,10 @@ def _solver_label(res: SolveResult) -> str:
     """One line saying which solver answered and, when the exact one did not, why."""
     if res.fallback:
         return f"greedy (fallback: {res.fallback})"
+    if res.method == "greedy" and res.status.startswith("optimal"):
+        return "greedy (exact: independent reach of each group, gap 0.00%)"
+    if res.method == "greedy" and res.status == "nested":
+        return "greedy (nested: plans for p and p+1 share their sites)"
     if res.method == "greedy":
         return "greedy (heuristic, chosen in the scenario)"
     gap = "" if not np.isfinite(res.gap) else f", gap {res.gap:.2%}"
@@ -721,7 +734,7 @@ def _describe(
         if "candidate_name" in c_ident.columns:
             row["candidate_name"] = c_ident.iloc[j]["candidate_name"]
         rows.append(row)
-    cols = [c for c in SITE_COLUMNS if c not in ("solver", "chosen_by")]
+    cols = [c for c in SITE_COLUMNS if c != "solver"]
     cols += ["candidate_name"] if "candidate_name" in c_ident.columns else []
     sites = pd.DataFrame(rows, columns=cols)
     if len(sites):
