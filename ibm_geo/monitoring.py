@@ -1316,14 +1316,16 @@ class Monitoring:
         """Manifest lines of the workbook: how the agent figures of ``progress`` were counted
         (English and Indonesian, like the suppression rule); empty without such rows."""
         out = {}
-        defs_en = indicator_definitions(self.progress, "en")
-        if defs_en:
-            out["indicator_definitions"] = " ".join(defs_en)
-            out["indicator_definitions_id"] = " ".join(indicator_definitions(self.progress, "id"))
         en, id_ = agent_basis_note(self.progress, "en"), agent_basis_note(self.progress, "id")
         if en is not None and id_ is not None:
             out.update(agent_progress_basis=en, agent_progress_basis_id=id_)
         return out
+
+    def indicator_notes(self, lang: str = "id") -> str:
+        """Each progress indicator's definition, one sentence each (issue 22): for the progress
+        sheet, the app's caption and the manifest line ``indicator_definitions`` once the
+        publish step wires them; the slides get it through :func:`basis_note`."""
+        return " ".join(indicator_definitions(self.progress, lang))
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The published tables by machine name (the CSV files' stems)."""

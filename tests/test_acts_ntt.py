@@ -62,8 +62,7 @@ def test_ntt_reports_24_of_240_and_41_of_280(tmp_path):
     # the trend stays by rehab year (2022..2024), not the pascarehab years
     assert sorted(set(m.trend["year"])) == [2022, 2023, 2024]
     # every progress table states each indicator's definition in one sentence
-    notes = m.manifest_notes()
-    assert notes["indicator_definitions"] == (
+    assert m.indicator_notes("en") == (
         "Rehab in year Y: clients rehabilitated in Y (the register's rehab year). "
         "Pascarehab in year Y: clients receiving post-rehab services in Y (the register's "
         "pascarehab year or date), whichever year their rehab was."
