@@ -121,12 +121,16 @@ class VillageReach:
     kind = "desa"
 
     def __init__(self, polygons, rep_xy, crs, neighbours: bool = False) -> None:
+        """``polygons``: a GeoSeries in any CRS (projected to ``crs`` only when needed: a
+        point that is not a unit's representative point, or the neighbours' borders);
+        ``rep_xy``: representative points in ``crs``."""
         import geopandas as gpd
         import scipy.sparse as sp
 
         self.crs = crs
         self.neighbours = bool(neighbours)
-        self.polygons = gpd.GeoSeries(polygons, crs=crs).reset_index(drop=True)
+        self._polygons = gpd.GeoSeries(polygons).reset_index(drop=True)
+        self._metric = None
         self.rep_xy = np.asarray(rep_xy, dtype=float).reshape(-1, 2)
         n = len(self.rep_xy)
         ok = np.isfinite(self.rep_xy).all(axis=1)
@@ -138,21 +142,51 @@ class VillageReach:
         self.adjacency = adj.tocsr()
         self.adjacency.data[:] = 1.0
 
+    @property
+    def polygons(self):
+        """The units' polygons in the metric CRS (projected once, on first use)."""
+        if self._metric is None:
+            p = self._polygons
+            self._metric = p if p.crs is None else p.to_crs(self.crs)
+        return self._metric
+
     @classmethod
     def from_units(cls, units, crs, neighbours: bool = False) -> VillageReach:
-        """From a kelurahan table (``geometry``; ``rep_lon``/``rep_lat`` when present)."""
+        """From a kelurahan table (``geometry``; ``rep_lon``/``rep_lat`` when present).
+        Built once per table, CRS and setting (the plan, pilots and why-not share it)."""
         import geopandas as gpd
+        import pyproj
 
-        g = units.geometry.to_crs(crs).reset_index(drop=True)
-        rep = g.representative_point()
+        g = units.geometry.reset_index(drop=True)
+        key = (
+            len(units),
+            hash(tuple(units["kode"].astype(str))) if "kode" in units else id(units),
+            tuple(np.round(g.total_bounds, 9)) if len(g) else (),
+            pyproj.CRS.from_user_input(crs).to_string(),
+            bool(neighbours),
+        )
+        hit = _VILLAGE_CACHE.get(key)
+        if hit is not None:
+            return hit
+        rep = None
         if {"rep_lon", "rep_lat"} <= set(units.columns):
             lon = pd_num(units["rep_lon"])
             lat = pd_num(units["rep_lat"])
             have = np.isfinite(lon) & np.isfinite(lat)
-            pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=4326).to_crs(crs)
-            rep = pts.where(have, rep)
+            if have.all():
+                rep = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=4326).to_crs(crs)
+            else:
+                inside = g.to_crs(4326).representative_point().to_crs(crs)
+                pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=4326).to_crs(crs)
+                rep = pts.where(have, inside)
+        if rep is None:
+            rep = g.to_crs(4326).representative_point().to_crs(crs)
         xy = np.column_stack([rep.x.to_numpy(), rep.y.to_numpy()])
-        return cls(g, xy, crs, neighbours)
+        out = cls(g, xy, crs, neighbours)
+        if len(_VILLAGE_CACHE) >= 4:
+            _VILLAGE_CACHE.clear()
+        _VILLAGE_CACHE[key] = out
+        return out
 
     def unit_of(self, xy) -> np.ndarray:
         """Row of the unit each point belongs to (-1: in none)."""
@@ -204,6 +238,11 @@ class VillageReach:
         if len(j):
             np.fmin.at(out, j, v)
         return out
+
+
+#: a few VillageReach objects by (units, CRS, neighbours): the plan, the pilots and why-not of
+#: one run ask for the same one
+_VILLAGE_CACHE: dict = {}
 
 
 def pd_num(s) -> np.ndarray:

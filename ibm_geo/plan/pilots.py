@@ -108,11 +108,11 @@ def _agents(kel: pd.DataFrame) -> np.ndarray:
     return pd.to_numeric(kel["agents_active"], errors="coerce").fillna(0).to_numpy(dtype=float)
 
 
-def _why_not_eligible(kel, i, scenario, existing) -> str | None:
+def _why_not_eligible(score, unserved, i, scenario, existing) -> str | None:
     cfg = scenario.pilots
-    if not np.isfinite(pd.to_numeric(pd.Series([kel.at[i, "score"]]), errors="coerce").iat[0]):
+    if not np.isfinite(score[i]):
         return "no_score"
-    if exact_unserved(kel.iloc[[i]])[0] < cfg.min_unserved:
+    if unserved[i] < cfg.min_unserved:
         return "few_unserved"
     if cfg.exclude_existing and existing[i]:
         return "has_agents"
@@ -170,53 +170,60 @@ def _select(kelurahan, scenario, sites):
     used_kec: set = set()
     limit = np.inf if cfg.n_total is None else cfg.n_total
     rows = []
+    score = pd.to_numeric(kel["score"], errors="coerce").to_numpy(dtype=float)
+    unserved = exact_unserved(kel)
+    kabs = kel["kab_kota"].to_numpy(dtype=object)
+    kecs = kel["kecamatan"].to_numpy(dtype=object)
+    names = kel["nama"].to_numpy(dtype=object)
     for i in order:
         i = int(i)
-        kab = kel.at[i, "kab_kota"]
+        kab = kabs[i]
         code = None
         kw: dict = {}
         if source != "required":
-            code = _why_not_eligible(kel, i, scenario, existing)
+            code = _why_not_eligible(score, unserved, i, scenario, existing)
             if code == "few_unserved":
                 kw = {"min": cfg.min_unserved}
             if code is None and len(picked) >= limit:
                 code, kw = "total_full", {"n": len(picked)}
             if code is None and cfg.per_kab is not None and per_kab.get(kab, 0) >= cfg.per_kab:
                 code, kw = "kab_full", {"kab": kab, "n": per_kab.get(kab, 0)}
-            kec = (kab, kel.at[i, "kecamatan"])
+            kec = (kab, kecs[i])
             if code is None and cfg.one_per_kecamatan and kec in used_kec:
                 code = "same_kecamatan"
         if code is None:
             picked.append(i)
             per_kab[kab] = per_kab.get(kab, 0) + 1
-            used_kec.add((kab, kel.at[i, "kecamatan"]))
+            used_kec.add((kab, kecs[i]))
         rows.append(
-            {
-                "kode": kel.at[i, "kode"],
-                "nama": kel.at[i, "nama"],
-                "kab_kota": kab,
-                "pilot": code is None,
-                "reason_code": code or "",
-                "reason_id": "" if code is None else _say(code, "id", **kw),
-                "reason_en": "" if code is None else _say(code, "en", **kw),
-            }
+            (
+                i,
+                code is None,
+                code or "",
+                "" if code is None else _say(code, "id", **kw),
+                "" if code is None else _say(code, "en", **kw),
+            )
         )
     if source == "plan":  # units outside the plan: said once, not silently dropped
         rest = np.setdiff1d(np.flatnonzero(ok), order)
-        for i in rest[np.argsort(rank_all[rest], kind="stable")]:
-            rows.append(
-                {
-                    "kode": kel.at[i, "kode"],
-                    "nama": kel.at[i, "nama"],
-                    "kab_kota": kel.at[i, "kab_kota"],
-                    "pilot": False,
-                    "reason_code": "not_in_plan",
-                    "reason_id": _say("not_in_plan", "id"),
-                    "reason_en": _say("not_in_plan", "en"),
-                }
-            )
-    cols = ["kode", "nama", "kab_kota", "pilot", "reason_code", "reason_id", "reason_en"]
-    return (kel, ok, existing, picked, rank_all, source), pd.DataFrame(rows, columns=cols)
+        rid, ren = _say("not_in_plan", "id"), _say("not_in_plan", "en")
+        rows += [
+            (int(i), False, "not_in_plan", rid, ren)
+            for i in rest[np.argsort(rank_all[rest], kind="stable")]
+        ]
+    pos = np.asarray([r[0] for r in rows], dtype=np.int64)
+    table = pd.DataFrame(
+        {
+            "kode": kel["kode"].to_numpy(dtype=object)[pos],
+            "nama": names[pos],
+            "kab_kota": kabs[pos],
+            "pilot": np.asarray([r[1] for r in rows], dtype=bool),
+            "reason_code": [r[2] for r in rows],
+            "reason_id": [r[3] for r in rows],
+            "reason_en": [r[4] for r in rows],
+        }
+    )
+    return (kel, ok, existing, picked, rank_all, source), table
 
 
 def choose_pilots(
