@@ -170,3 +170,23 @@ def test_why_not_speaks_the_desa_model():
     ans = why_not(served, two, "Kel 3", plan=plan3)
     assert ans.site[0][0] == "site.reached_existing_desa"
     assert "model desa: kelompok melayani kelurahan/desanya sendiri" in ans.text("id")
+
+
+def test_why_not_a_pilot_follows_where_pilots_come_from():
+    from ibm_geo.plan import choose_pilots
+    from ibm_geo.plan.why_not import why_not
+
+    kel = line_kelurahan(unserved=(6, 8, 0, 9, 7, 5), agents=(0,) * 6, spare=(0,) * 6)
+    kel["clients"] = kel["unserved"] + 1
+    sc = desa(p=2)  # plan: Kel 3 (9) and Kel 1 (8); the first site per kab/kota is its pilot
+    plan = plan_recruitment(kel, sc)
+    pilots = choose_pilots(kel, sc, sites=plan.sites)
+    # comparisons: Kel 4 (7) for Kel 3 (9), Kel 0 (6) for Kel 1 (8); Kel 5 is neither
+    assert list(pilots["comparison_nama"]) == ["Kel 4", "Kel 0"]
+    ans = why_not(kel, sc, "Kel 5", plan=plan, pilots=pilots)
+    assert ans.pilot[0][0] == "pilot.not_in_plan"
+    assert "tempat IBM dimulai" in ans.text("id")
+    req = desa(p=2, required_pilots=["Kel 0"])
+    pilots = choose_pilots(kel, req, sites=plan.sites)
+    ans = why_not(kel, req, "Kel 3", plan=plan, pilots=pilots)
+    assert ans.pilot[0][0] == "pilot.required" and "Kel 0" in ans.text("en")

@@ -109,6 +109,16 @@ TEXT: dict[str, dict[str, str]] = {
         "dipilih.",
         "en": "Not a pilot: score {score} (rank {rank}) is below the chosen pilots.",
     },
+    "pilot.not_in_plan": {
+        "id": "Bukan percontohan: percontohan adalah tempat IBM dimulai, yaitu lokasi kelompok "
+        "pertama rencana di tiap kab/kota, dan {nama} bukan lokasi kelompok dalam rencana.",
+        "en": "Not a pilot: pilots are where IBM starts, the plan's first group site in each "
+        "kab/kota, and {nama} is not a group site in the plan.",
+    },
+    "pilot.required": {
+        "id": "Bukan percontohan: percontohan sudah ditetapkan (plan.required_pilots: {names}).",
+        "en": "Not a pilot: the pilots are decided (plan.required_pilots: {names}).",
+    },
     "pilot.comparison": {
         "id": "{nama} adalah desa pembanding untuk percontohan {pilot}.",
         "en": "{nama} is the comparison village for pilot {pilot}.",
@@ -266,7 +276,9 @@ def why_not(
                 if reach <= 1e-9:
                     texts = reach_text(scenario, "id"), reach_text(scenario, "en")
                     ans.site.append(("site.no_new_clients", {"nama": nama, "reach": texts}))
-                    return _pilot_part(ans, kel, scenario, pilots, pub, i, unserved, pub_unserved)
+                    return _pilot_part(
+                        ans, kel, scenario, pilots, pub, i, unserved, pub_unserved, plan
+                    )
                 one = pd.DataFrame({"kode": [kode], "newly_reached": [reach]})
                 shown = public_sites(one, k)["newly_reached"].iat[0]
                 last = pubs["newly_reached"].iat[-1] if len(pubs) else 0
@@ -277,10 +289,14 @@ def why_not(
                     )
                 )
 
-    return _pilot_part(ans, kel, scenario, pilots, pub, i, unserved, pub_unserved)
+    return _pilot_part(ans, kel, scenario, pilots, pub, i, unserved, pub_unserved, plan)
 
 
-def _pilot_part(ans, kel, scenario, pilots, pub, i, unserved, pub_unserved) -> WhyNot:
+def _in_plan(plan, kode: str) -> bool:
+    return plan is not None and kode in set(plan.sites["kode"].astype(str))
+
+
+def _pilot_part(ans, kel, scenario, pilots, pub, i, unserved, pub_unserved, plan=None) -> WhyNot:
     """The pilot half of the answer."""
     nama = ans.nama
     kode = ans.kode
@@ -297,6 +313,9 @@ def _pilot_part(ans, kel, scenario, pilots, pub, i, unserved, pub_unserved) -> W
     elif kode in comp:
         p = pilots["nama"].iat[comp.index(kode)]
         ans.pilot.append(("pilot.comparison", {"nama": nama, "pilot": p}))
+    elif "source" in pilots and (pilots["source"] == "required").all():
+        names = ", ".join(map(str, pilots["nama"]))
+        ans.pilot.append(("pilot.required", {"names": names}))
     elif unserved < scenario.pilots.min_unserved:
         ans.pilot.append(
             (
@@ -306,6 +325,8 @@ def _pilot_part(ans, kel, scenario, pilots, pub, i, unserved, pub_unserved) -> W
         )
     elif scenario.pilots.exclude_existing and _agents(kel, i) > 0:
         ans.pilot.append(("pilot.has_agents", {"agents": _agents(kel, i)}))
+    elif "source" in pilots and (pilots["source"] == "plan").all() and not _in_plan(plan, kode):
+        ans.pilot.append(("pilot.not_in_plan", {"nama": nama}))
     else:
         same = pilots[pilots["kab_kota"] == kab]
         per = scenario.pilots.per_kab
