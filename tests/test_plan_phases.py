@@ -100,3 +100,16 @@ def test_phases_are_validated():
         "scenario.phase_years"
     ]
     assert codes([{"year": 2022}]) == ["scenario.phase_limit"]
+
+
+def test_published_years_and_curves_give_no_hidden_count_away():
+    kel = line_kelurahan(unserved=(9, 0, 9, 0, 8))
+    ph = plan_phases(kel, scen(), yearly_unserved=yearly())
+    pub = published_phase_tables(ph, 7)  # 2021's single site reached 6 < 7
+    y = pub["tahap_tahun"].set_index("tahun")
+    # 2021's reached/covered would be the hidden 6 itself, 2022's would give it by difference
+    assert y["reached_new"].tolist() == ["*", "*"] and y["covered_after"].tolist() == ["*", "*"]
+    assert y["demand"].tolist() == ["*", 26]  # the area's clients known by then: 6 < 7 hidden
+    c = pub["kurva_tahap"]
+    # curves by the privacy layer's rule: counts rounded to multiples of k, 1..k-1 hidden
+    assert c.loc[c["tahun"] == 2022, "covered"].tolist() == [7, 21, 28, 28]

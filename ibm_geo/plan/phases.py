@@ -259,8 +259,12 @@ def plan_phases(
 
 def published_phase_tables(phased: PhasedPlan, k: int) -> dict[str, pd.DataFrame]:
     """The phase tables as they may leave the process until the publish step takes them over:
-    client counts 1..k-1 become ``*``, and a running total after a hidden count is hidden too
-    (two totals would give the hidden count away by difference). Zero and counts >= k stay."""
+    client counts 1..k-1 become ``*``; a running total after a hidden count is hidden, and so
+    are a year's reached and covered totals from the first year holding a hidden site (sums and
+    differences would give the hidden count away); the curves go through the privacy layer's
+    own rule for curves (:func:`ibm_geo.privacy.public_curve`, per year)."""
+    from ibm_geo.privacy import public_curve
+
     hidden = "*"
 
     def cell(v) -> object:
@@ -276,11 +280,18 @@ def published_phase_tables(phased: PhasedPlan, k: int) -> dict[str, pd.DataFrame
     cum[tainted] = hidden
     t["cumulative_reached"] = cum
     y = phased.years.copy()
+    first = t.loc[small, "tahun"].min() if small.any() else None
+    late = (y["tahun"] >= first).to_numpy() if first is not None else np.zeros(len(y), bool)
     for c in ("demand", "reached_new", "covered_after"):
         y[c] = y[c].map(cell).astype(object)
-    c = phased.curves.copy()
-    for col in ("covered", "marginal"):
-        c[col] = c[col].map(cell).astype(object)
+        if c != "demand":
+            y.loc[late, c] = hidden
+    curves = [
+        public_curve(g.drop(columns="tahun"), k).assign(tahun=year)
+        for year, g in phased.curves.groupby("tahun", sort=True)
+    ]
+    c = pd.concat(curves, ignore_index=True) if curves else phased.curves.copy()
+    c = c[["tahun", *[x for x in c.columns if x != "tahun"]]]
     return {"tahap": t, "tahap_tahun": y, "kurva_tahap": c}
 
 
