@@ -18,7 +18,7 @@ from ibm_geo.config import Scenario
 from ibm_geo.errors import InputError
 from ibm_geo.i18n import fmt_km, fmt_num
 from ibm_geo.plan.reach import plan_backend
-from ibm_geo.plan.recruitment import exact_unserved
+from ibm_geo.plan.recruitment import unserved_of
 
 #: the columns exports whitelist (privacy.public_pilots); see PILOT_EXTRA_COLUMNS for the rest
 PILOT_COLUMNS = [
@@ -43,8 +43,8 @@ PILOT_EXTRA_COLUMNS = [
     "comparison_reason_id",
     "comparison_reason_en",
 ]
-# the score components (ibm_geo.components registry) plus the exact counts: a comparison
-# village has a similar need profile
+# the score components (ibm_geo.components registry) plus the counts: a pilot's
+# comparison village is chosen on exact figures (a decision of the working tier)
 _PROFILE = (*PILOT_PROFILE, "clients", "unserved")
 
 #: reasons a unit is not a pilot / has no comparison, one sentence per language
@@ -93,7 +93,7 @@ def _say(key: str, lang: str, **kw) -> str:
 def _eligible(kel: pd.DataFrame, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     """(eligible mask, has-existing-agents mask)."""
     cfg = scenario.pilots
-    unserved = exact_unserved(kel)
+    unserved = unserved_of(kel)
     ok = unserved >= cfg.min_unserved
     existing = _agents(kel) > 0
     if cfg.exclude_existing:
@@ -171,7 +171,7 @@ def _select(kelurahan, scenario, sites):
     limit = np.inf if cfg.n_total is None else cfg.n_total
     rows = []
     score = pd.to_numeric(kel["score"], errors="coerce").to_numpy(dtype=float)
-    unserved = exact_unserved(kel)
+    unserved = unserved_of(kel)
     kabs = kel["kab_kota"].to_numpy(dtype=object)
     kecs = kel["kecamatan"].to_numpy(dtype=object)
     names = kel["nama"].to_numpy(dtype=object)
@@ -258,9 +258,9 @@ def choose_pilots(
     if cfg.comparison and picked:
         anchors = list(picked) + list(site_idx)
         beyond = _beyond_reach(kelurahan, anchors, scenario, backend)
-        pool = ~existing & (exact_unserved(kel) > 0)
+        pool = ~existing & (unserved_of(kel) > 0)
         comp, comp_why = _comparisons(kel, picked, pool & beyond, pool, scenario)
-    unserved = exact_unserved(kel)
+    unserved = unserved_of(kel)
     rows = []
     n = len(kel)
     for i in picked:
@@ -391,7 +391,7 @@ _SOURCE = {
 
 def _reasons(kel, i, rank, n, kab, kab_rank, has_agents, source="ranking") -> tuple[str, str]:
     """Plain-language reasons in Bahasa Indonesia and English."""
-    u = int(exact_unserved(kel.iloc[[i]])[0])
+    u = int(unserved_of(kel.iloc[[i]])[0])
     s = float(kel.at[i, "score"])
     sid, sen = _SOURCE[source]
     rid = [

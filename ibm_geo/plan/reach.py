@@ -9,7 +9,6 @@ the curve, pilots, why-not) asks this one function, so they cannot disagree on w
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ibm_geo.config import Scenario
@@ -61,9 +60,3 @@ def plan_backend(kelurahan: pd.DataFrame, scenario: Scenario, backend=None, crs=
 
         crs = local_utm_crs(kelurahan)
     return VillageReach.from_units(kelurahan.reset_index(drop=True), crs, scenario.plan.neighbours)
-
-
-def own_unit_demand(kelurahan: pd.DataFrame) -> np.ndarray:
-    """Unserved clients of each unit (exact counts: decisions are made on true figures)."""
-    u = pd.to_numeric(kelurahan["unserved"], errors="coerce").fillna(0).to_numpy(dtype=float)
-    return np.maximum(u, 0.0)

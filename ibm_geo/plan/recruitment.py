@@ -255,7 +255,7 @@ def _xy(points: gpd.GeoSeries, crs) -> np.ndarray:
     return np.column_stack([p.x.to_numpy(), p.y.to_numpy()])
 
 
-def exact_unserved(kelurahan: pd.DataFrame) -> np.ndarray:
+def unserved_of(kelurahan: pd.DataFrame) -> np.ndarray:
     """Unserved clients per unit, the exact count: decisions (sites, pilots, the ranking's
     order) are made on true figures; only what is published goes through the privacy layer."""
     u = pd.to_numeric(kelurahan["unserved"], errors="coerce").fillna(0).to_numpy(dtype=float)
@@ -268,7 +268,7 @@ def demand_weights(kelurahan: pd.DataFrame, scenario: Scenario) -> np.ndarray:
     weight = unserved * (1 + recency_weight * c_recency + severity_weight * share sedang/berat),
     on exact counts (the share of sedang/berat among the unit's clients).
     """
-    u = exact_unserved(kelurahan)
+    u = unserved_of(kelurahan)
     factor = np.ones(len(u))
     cfg = scenario.plan
     if cfg.recency_weight > 0 and "c_recency" in kelurahan.columns:
@@ -276,12 +276,12 @@ def demand_weights(kelurahan: pd.DataFrame, scenario: Scenario) -> np.ndarray:
         factor += cfg.recency_weight * rec
     sev_cols = {"tingkat_sedang", "tingkat_berat", "clients"}
     if cfg.severity_weight > 0 and sev_cols <= set(kelurahan.columns):
-
-        def num(c: str) -> np.ndarray:
-            return pd.to_numeric(kelurahan[c], errors="coerce").fillna(0).to_numpy(dtype=float)
-
-        sev = num("tingkat_sedang") + num("tingkat_berat")
-        cl = num("clients")
+        num = {
+            c: pd.to_numeric(kelurahan[c], errors="coerce").fillna(0).to_numpy(dtype=float)
+            for c in sev_cols
+        }
+        sev = num["tingkat_sedang"] + num["tingkat_berat"]
+        cl = num["clients"]
         share = np.divide(sev, cl, out=np.zeros_like(sev), where=cl > 0)
         factor += cfg.severity_weight * np.clip(share, 0, 1)
     return u * factor
@@ -426,7 +426,7 @@ def plan_recruitment(
     ident = kel[["kode", "nama", "kecamatan", "kab_kota"]].copy()
     d_xy = _xy(_rep_points(kel), crs)
     w = demand_weights(kel, scenario)
-    unserved = exact_unserved(kel)
+    unserved = unserved_of(kel)
 
     # -- candidates ---------------------------------------------------------------------------
     if candidates is None:
@@ -614,7 +614,7 @@ def _place_by_ranking(kel, sites, requested, c_ident, scenario) -> pd.DataFrame:
     elif "score" in kel.columns:
         key = -pd.to_numeric(kel["score"], errors="coerce").fillna(-np.inf).to_numpy(float)
     else:
-        key = -exact_unserved(kel)
+        key = -unserved_of(kel)
     order = np.lexsort((kel["kode"].astype(str).to_numpy(), key))
     taken = set(sites["kode"].astype(str))
     banned = set(map(str, scenario.plan.forbidden))
