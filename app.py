@@ -855,6 +855,10 @@ def show_plan(result, sc: Scenario, plan, run: dict | None = None) -> None:
     from ibm_geo.plan.result import fallback_text, solver_text
 
     st.caption(tr("p.method2", text=solver_text(plan.solver or plan.method, L())))
+    st.caption(app_inputs.md_escape(getattr(plan, "reach_text", {}).get(L(), "")))
+    groups = plan.groups_line(L()) if hasattr(plan, "groups_line") else ""
+    if groups:  # every requested group accounted for (issue 22); names are escaped
+        st.warning(app_inputs.md_escape(groups))
     if getattr(plan, "fallback", ""):
         st.warning(tr("p.fallback", reason=app_inputs.md_escape(fallback_text(plan.fallback, L()))))
     st.subheader(tr("p.sites"))

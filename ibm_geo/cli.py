@@ -725,6 +725,19 @@ def plan(
     previous: PreviousOpt = None,
     per_kecamatan: PerKecOpt = False,
     per_rw: PerRwOpt = False,
+    reach: Annotated[
+        str | None,
+        typer.Option(
+            help="desa (a group serves its own kelurahan; the default) or radius (everyone "
+            "within the service radius, straight line or --roads)."
+        ),
+    ] = None,
+    place_all: Annotated[
+        bool,
+        typer.Option(
+            "--place-all", help="Place every requested group, by the ranking where no model use."
+        ),
+    ] = False,
 ) -> None:
     """Analyze, then propose where to recruit new Agen Pemulihan groups and which villages to
     pilot (one per BNNK by default). Writes the analysis files plus plan.csv, pilots.csv,
@@ -735,9 +748,12 @@ def plan(
 
     if out.exists() and not out.is_dir():
         raise UserError("cli.out_is_file", path=str(out))
-    upd = {k: v for k, v in {"p": p, "model": model, "budget": budget}.items() if v is not None}
+    opts = {"p": p, "model": model, "budget": budget, "reach": reach}
+    upd = {k: v for k, v in opts.items() if v is not None}
+    if place_all:
+        upd["place_all"] = True
     if upd:  # options checked with the scenario's bounds before any work
-        updated(Scenario(), "--groups/--model/--budget", plan=upd)
+        updated(Scenario(), "--groups/--model/--budget/--reach", plan=upd)
     _input(targets, "--targets")
     _input(previous, "--previous")
     result = _run_analysis(
@@ -745,11 +761,18 @@ def plan(
     )
     sc = result.scenario
     if upd:
-        sc = updated(sc, "--groups/--model/--budget", plan=upd)
+        sc = updated(sc, "--groups/--model/--budget/--reach", plan=upd)
         result.scenario = sc
     with staged_out(out) as tmp:
         rb = _road_backend(result)
         exact = plan_recruitment(result.kelurahan, sc, backend=rb)  # the decision: exact data
+        phased = None
+        if sc.plan.phases:
+            from .plan.phases import plan_phases, unserved_by_year
+
+            phased = plan_phases(
+                result.kelurahan, sc, yearly_unserved=unserved_by_year(result), backend=rb
+            )
         pilots = choose_pilots(result.kelurahan, sc, sites=exact.sites, backend=rb)
         mon = _monitoring(result, targets, previous, per_kecamatan, per_rw)
         from .export import tables as ex
@@ -772,6 +795,21 @@ def plan(
         ):
             (tmp / name).write_bytes(data)
             written.append(tmp / name)
+        if (
+            phased is not None
+        ):  # the phases as published: each year re-evaluated on published counts
+            from .publish import published_phases
+
+            tables = published_phases(phased, result)
+            for name, df in tables.items():
+                (tmp / f"{name}.csv").write_bytes(ex.csv_text(df).encode("utf-8"))
+                written.append(tmp / f"{name}.csv")
+            import pandas as pd
+
+            with pd.ExcelWriter(tmp / "tahap.xlsx", engine="openpyxl") as xw:
+                for name, df in tables.items():
+                    df.to_excel(xw, sheet_name=name, index=False)
+            written.append(tmp / "tahap.xlsx")
     # reach of the published evaluation (published counts); no exact objective or bound
     from .plan.result import fallback_text, solver_text
 
@@ -789,6 +827,19 @@ def plan(
     )
     if rp.fallback:
         _say_line("cli.fallback", why=fallback_text(rp.fallback, lang))
+    typer.echo(rp.reach_text.get(lang, ""))
+    if not len(pilots):  # every candidate's reason, so "no pilot" is never unexplained
+        from .plan.pilots import pilot_candidates
+
+        why = pilot_candidates(result.kelurahan, sc, sites=rp.sites)
+        col = "reason_id" if lang == "id" else "reason_en"
+        for _, r in why.head(10).iterrows():
+            typer.echo(f"  - {r['nama']} ({r['kab_kota']}): {r[col]}")
+    if rp.groups_line(lang):
+        typer.echo(rp.groups_line(lang))
+    if phased is not None:
+        for line in phased.lines(lang):
+            typer.echo(line)
     _say_line("cli.wrote", files=", ".join(p.name for p in written))
 
 
@@ -855,11 +906,24 @@ def _road_backend(result):
 @app.command("scenario")
 def scenario_cmd(
     fmt: Annotated[str, typer.Option("--format", help="toml or json")] = "toml",
+    preset_name: Annotated[
+        str | None,
+        typer.Option(
+            "--preset", help="A documented scenario, e.g. kohort-2019 (rehab 2019, belum pasca)."
+        ),
+    ] = None,
 ) -> None:
-    """Print the default scenario, to edit and pass with --scenario."""
-    from .config import Scenario
+    """Print the default scenario (or a documented one), to edit and pass with --scenario.
+    TOML output starts with one comment line per filter key saying what it keeps."""
+    from .config import PRESETS, Scenario, filter_help, preset
 
-    sys.stdout.write(Scenario().to_bytes("json" if fmt == "json" else "toml").decode())
+    sc = preset(preset_name) if preset_name else Scenario()
+    if fmt == "json":
+        sys.stdout.write(sc.to_bytes("json").decode())
+        return
+    head = [f"# {line}" for line in filter_help()]
+    head += [f"# --preset {k}: {v[0]}" for k, v in PRESETS.items()]
+    sys.stdout.write("\n".join(head) + "\n\n" + sc.to_bytes("toml").decode())
 
 
 @app.command()

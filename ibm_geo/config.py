@@ -82,13 +82,31 @@ class Filters(_Model):
     """Subsets planners ask for: a BNNP or BNNK jurisdiction, a cohort of rehab years, some
     statuses."""
 
-    provinsi: list[str] = Field(default_factory=list, description="Keep only these provinces")
-    kab_kota: list[str] = Field(default_factory=list, description="Keep only these kab/kota")
-    kecamatan: list[str] = Field(default_factory=list)
-    year_min: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR)
-    year_max: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR)
+    provinsi: list[str] = Field(
+        default_factory=list, description="Keep only these provinces (a BNNP's jurisdiction)"
+    )
+    kab_kota: list[str] = Field(
+        default_factory=list, description="Keep only these kab/kota (a BNNK's jurisdiction)"
+    )
+    kecamatan: list[str] = Field(default_factory=list, description="Keep only these kecamatan")
+    year_min: int | None = Field(
+        None,
+        ge=MIN_YEAR,
+        le=MAX_YEAR,
+        description="Keep clients rehabilitated in this year or later (tahun_rehab); clients "
+        "without a year are left out and listed in the quality report",
+    )
+    year_max: int | None = Field(
+        None,
+        ge=MIN_YEAR,
+        le=MAX_YEAR,
+        description="Keep clients rehabilitated in this year or earlier (year_min = year_max: "
+        "one cohort)",
+    )
     statuses: list[str] = Field(
-        default_factory=list, description="Keep clients with these status_pasca"
+        default_factory=list,
+        description="Keep clients whose post-rehab status (status_pasca) is one of these: "
+        "belum (not yet in pascarehab), aktif, selesai, putus; empty = all",
     )
 
     @model_validator(mode="after")
@@ -102,6 +120,27 @@ class Filters(_Model):
             and self.year_min > self.year_max
         ):
             raise _rule("scenario.year_range", year_min=self.year_min, year_max=self.year_max)
+        return self
+
+
+class Phase(_Model):
+    """One budget year of a phased rollout (``[[plan.phases]]`` in TOML)."""
+
+    year: int = Field(..., ge=MIN_YEAR, le=MAX_YEAR, description="Budget year")
+    groups: int | None = Field(
+        None, ge=0, le=MAX_GROUPS, description="New groups this year (None: budget decides)"
+    )
+    budget: float | None = Field(
+        None, ge=0, le=1e15, description="Budget this year, in plan.cost_per_site units"
+    )
+    target: int | None = Field(
+        None, ge=0, le=100_000_000, description="Clients to reach by the end of this year"
+    )
+
+    @model_validator(mode="after")
+    def _one_limit(self) -> Phase:
+        if self.groups is None and self.budget is None:
+            raise _rule("scenario.phase_limit", year=self.year)
         return self
 
 
@@ -146,6 +185,42 @@ class PlanConfig(_Model):
     curve_max_p: int = Field(
         20, ge=0, le=MAX_CURVE_P, description="Coverage curve for 0..curve_max_p new groups"
     )
+    # -- how the programme works (issue 22) ------------------------------------------------------
+    reach: Literal["desa", "radius"] = Field(
+        "desa",
+        description="Who a group serves: 'desa' = its own kelurahan (agents work in their own "
+        "community); 'radius' = everyone within radius_m, measured as roads.distance says "
+        "(straight line or road travel)",
+    )
+    neighbours: bool = Field(
+        False, description="desa reach: a group also serves the kelurahan sharing a border"
+    )
+    sites_without_clients: bool = Field(
+        False,
+        description="Allow a group in a kelurahan with no unserved clients of its own (off: "
+        "groups are recruited where the clients live)",
+    )
+    place_all: bool = Field(
+        False,
+        description="Place every requested group: groups the model cannot use go to the "
+        "highest-ranked kelurahan not yet chosen",
+    )
+    nested: bool = Field(
+        False,
+        description="Plans for p and p+1 groups are nested (greedy order): one more group never "
+        "moves the others",
+    )
+    phases: list[Phase] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Rollout over budget years: groups (or budget) per year, optional target; "
+        "each year's groups are existing agents for the next",
+    )
+    required_pilots: list[str] = Field(
+        default_factory=list,
+        description="Pilot villages already decided (kode or name, e.g. the BNNP's act); the "
+        "tool finds their comparison villages and what each reaches",
+    )
     # -- rakor deck (issue 14): what a decision costs -------------------------------------------
     cost_per_agent_rp: float | None = Field(
         None,
@@ -154,6 +229,13 @@ class PlanConfig(_Model):
         description="Cost of one new Agen Pemulihan in Rupiah (training, kit, honorarium for the "
         "planning period); the deck shows the plan's cost from it; None = not set",
     )
+
+    @model_validator(mode="after")
+    def _phase_years(self) -> PlanConfig:
+        years = [ph.year for ph in self.phases]
+        if any(b <= a for a, b in zip(years, years[1:], strict=False)):
+            raise _rule("scenario.phase_years", years=years)
+        return self
 
 
 class PilotConfig(_Model):
@@ -325,6 +407,33 @@ class Scenario(_Model):
                 detail=detail,
             ) from exc
         return validate_scenario(data, name)
+
+
+#: documented scenarios a planner starts from (``ibm-geo scenario --preset NAME``): name ->
+#: (what it reproduces, the changes to the default scenario)
+PRESETS: dict[str, tuple[str, dict]] = {
+    "kohort-2019": (
+        "The 2019 cohort not yet in pascarehab (BNNP Sulawesi Selatan chose 18 Makassar "
+        "kelurahan from it): clients rehabilitated in 2019 whose status_pasca is 'belum'",
+        {
+            "name": "Kohort 2019 belum pascarehab",
+            "filters": {"year_min": 2019, "year_max": 2019, "statuses": ["belum"]},
+        },
+    ),
+}
+
+
+def preset(name: str) -> Scenario:
+    """A documented scenario (:data:`PRESETS`), validated like a file."""
+    if name not in PRESETS:
+        raise UserError("scenario.choice", key="--preset", value=name, expected=sorted(PRESETS))
+    return validate_scenario(PRESETS[name][1], name)
+
+
+def filter_help() -> list[str]:
+    """One line per filter key with its meaning (printed as TOML comments by
+    ``ibm-geo scenario``)."""
+    return [f"filters.{k}: {f.description}" for k, f in Filters.model_fields.items()]
 
 
 def _drop_none(obj):

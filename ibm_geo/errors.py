@@ -245,6 +245,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "'filters': year_min {year_min} lebih besar dari year_max {year_max}",
         "en": "'filters': year_min {year_min} is greater than year_max {year_max}",
     },
+    "scenario.phase_limit": {
+        "id": "'plan.phases': tahun {year} perlu 'groups' (jumlah kelompok) atau 'budget'",
+        "en": "'plan.phases': year {year} needs 'groups' (number of groups) or 'budget'",
+    },
+    "scenario.phase_years": {
+        "id": "'plan.phases': tahun harus berurutan naik tanpa ulang, tertulis {years}",
+        "en": "'plan.phases': years must increase without repeats, got {years}",
+    },
     "scenario.other": {
         "id": "'{key}': {detail}",
         "en": "'{key}': {detail}",

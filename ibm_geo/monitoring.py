@@ -393,6 +393,14 @@ class Cube:
     members: list = field(default_factory=list)  # per row: boolean mask over the kelurahan
     #: active, placed agents: ``pos`` (kelurahan row) and ``year`` recruited (NaN unknown)
     agents: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"pos": [], "year": []}))
+    #: the rehab years (``years`` may add years that only a pascarehab year has)
+    rehab_years: list = field(default_factory=list)
+
+    @property
+    def pasca_years(self) -> bool:
+        """True when the register dates post-rehab services (``pasca_<year>`` columns): the
+        ``pascarehab`` indicator is then counted per year, else it is today's snapshot."""
+        return "pasca_total" in self.columns
 
     def agent_progress(self, i: int, indicator: str, year: int) -> tuple[int, str]:
         """``agen`` (active agents) or ``desa_ibm`` (units with one) of office row ``i`` in
@@ -437,9 +445,14 @@ YEAR_MEASURES = ("clients", "followed_up", "unserved")
 TOTAL_MEASURES = ("referral_berat", "need_agent")
 
 
-def _columns(years: list[int | None]) -> list[str]:
+#: clients receiving post-rehab services in a year (the register's ``tahun_pasca``): a year
+#: measure of the cube only when some client has that year
+PASCA = "pasca"
+
+
+def _columns(years: list[int | None], pasca: bool = False) -> list[str]:
     cols = []
-    for m in YEAR_MEASURES:
+    for m in (*YEAR_MEASURES, PASCA) if pasca else YEAR_MEASURES:
         cols.append(f"{m}_total")
         cols.extend(f"{m}_{_year_key(y)}" for y in years)
     cols.extend(f"{m}_total" for m in TOTAL_MEASURES)
@@ -482,6 +495,10 @@ def _client_table(result) -> pd.DataFrame:
             # reach of one, or unserved); clients = followed_up + referral_berat + need_agent
             "need_agent": ~followed & np.isin(cov, [SERVED, IN_REACH, UNSERVED]),
             "rw": cl["rw"].astype(object).to_numpy() if "rw" in cl else None,
+            # the year of post-rehab services (the register's tahun_pasca / tanggal_pascarehab)
+            "pasca_year": pd.to_numeric(cl["tahun_pasca"], errors="coerce").to_numpy(dtype=float)
+            if "tahun_pasca" in cl
+            else np.full(len(cl), np.nan),
         }
     )
     return t[t["pos"] >= 0].reset_index(drop=True)
@@ -519,10 +536,14 @@ def build_cube(result, *, by_kecamatan: bool = False) -> Cube:
     kec = _names(kel, "kecamatan").to_numpy() if by_kecamatan else None
     t = _client_table(result)
     yrs = t["year"].to_numpy()
-    years: list[int | None] = sorted({int(y) for y in yrs[~np.isnan(yrs)]})
+    pyr = t["pasca_year"].to_numpy()
+    has_pasca = bool((~np.isnan(pyr)).any())
+    rehab_years: list[int | None] = sorted({int(y) for y in yrs[~np.isnan(yrs)]})
+    years: list[int | None] = sorted(set(rehab_years) | {int(y) for y in pyr[~np.isnan(pyr)]})
     if np.isnan(yrs).any():
         years.append(None)
-    cols = _columns(years)
+        rehab_years.append(None)
+    cols = _columns(years, has_pasca)
     offs = offices(kel)
     # office rows: provinces and kab/kota; kecamatan after their kab/kota
     rows = []
@@ -581,6 +602,17 @@ def build_cube(result, *, by_kecamatan: bool = False) -> Cube:
             start = cols.index(f"{m}_total") + 1
             values[i, start : start + len(years)] = per
             keys[i, start : start + len(years)] = np.round(kper).astype(np.int64)
+        if has_pasca:  # by the year of post-rehab services, whichever the rehab year
+            py = pyr[sel]
+            dated = ~np.isnan(py)
+            kd = ks[dated]
+            values[i, cols.index(f"{PASCA}_total")] = int(dated.sum())
+            keys[i, cols.index(f"{PASCA}_total")] = int(kd.sum())
+            pi = np.searchsorted(ylist, py[dated].astype(np.int64))
+            start = cols.index(f"{PASCA}_total") + 1
+            values[i, start : start + len(years)] = np.bincount(pi, minlength=len(years))
+            kp = np.bincount(pi, weights=kd.astype(float), minlength=len(years))
+            keys[i, start : start + len(years)] = np.round(kp).astype(np.int64)
         for m in TOTAL_MEASURES:
             f = t[m].to_numpy()[sel]
             values[i, cols.index(f"{m}_total")] = int(f.sum())
@@ -606,7 +638,9 @@ def build_cube(result, *, by_kecamatan: bool = False) -> Cube:
     served = list(result.scenario.served_statuses)
     agents = _agent_table(result)
     keys %= N_KEYS
-    return Cube(rt, values, years, open_, keys, register, cols, served, members, agents)
+    return Cube(
+        rt, values, years, open_, keys, register, cols, served, members, agents, rehab_years
+    )
 
 
 def _member_mask(row, prov, kab, kec) -> np.ndarray:
@@ -732,7 +766,66 @@ register(
 )
 
 
+register(
+    {
+        "def.rehab": {
+            "id": "Rehab tahun Y: klien yang direhabilitasi pada tahun Y (tahun rehab di register).",
+            "en": "Rehab in year Y: clients rehabilitated in Y (the register's rehab year).",
+        },
+        f"def.pascarehab.{BASIS_YEAR}": {
+            "id": "Pascarehab tahun Y: klien yang menerima layanan pascarehabilitasi pada tahun Y "
+            "(tahun/tanggal pascarehab di register), apa pun tahun rehabnya.",
+            "en": "Pascarehab in year Y: clients receiving post-rehab services in Y (the "
+            "register's pascarehab year or date), whichever year their rehab was.",
+        },
+        f"def.pascarehab.{BASIS_SNAPSHOT}": {
+            "id": "Pascarehab: register tidak punya tahun/tanggal pascarehab, jadi angkanya klien "
+            "yang kini tercatat mengikuti pascarehabilitasi (semua tahun rehab), sama untuk "
+            "setiap tahun target.",
+            "en": "Pascarehab: the register has no pascarehab year or date, so the figure is "
+            "the clients recorded in follow-up now (every rehab year), the same for every "
+            "target year.",
+        },
+        "def.agen": {
+            "id": "Agen: Agen Pemulihan aktif.",
+            "en": "Agents: active recovery agents.",
+        },
+        "def.desa_ibm": {
+            "id": "Desa IBM: kelurahan/desa dengan Agen Pemulihan aktif.",
+            "en": "IBM villages: kelurahan/desa with active recovery agents.",
+        },
+    }
+)
+
+
+def indicator_definitions(progress: pd.DataFrame, lang: str = "id") -> list[str]:
+    """One sentence per indicator of ``progress`` saying what it counts (``pascarehab``: per
+    year, or today's snapshot when the register has no pascarehab year), in indicator order."""
+    out = []
+    for ind in INDICATORS:
+        rows = progress[progress["indicator"] == ind]
+        if not len(rows):
+            continue
+        if ind == "pascarehab":
+            for b in (BASIS_YEAR, BASIS_SNAPSHOT):
+                if (rows["basis"] == b).any():
+                    out.append(_t(f"def.pascarehab.{b}", lang))
+        else:
+            out.append(_t(f"def.{ind}", lang))
+    return out
+
+
 def basis_note(progress: pd.DataFrame, lang: str = "id") -> str | None:
+    """What the rows of ``progress`` count (slides, app): each indicator's definition in one
+    sentence, then how the agent rows were counted; None without rows."""
+    parts = indicator_definitions(progress, lang)
+    agents = agent_basis_note(progress, lang)
+    if agents:
+        parts.append(agents)
+    return " ".join(parts) or None
+
+
+def agent_basis_note(progress: pd.DataFrame, lang: str = "id") -> str | None:
     """What the ``agen`` / ``desa_ibm`` rows of ``progress`` count, in one sentence (slides,
     manifests): None when there are no such rows. Said because a snapshot repeated for every
     target year reads like yearly progress."""
@@ -783,10 +876,17 @@ class Monitoring:
     def manifest_notes(self) -> dict[str, str]:
         """Manifest lines of the workbook: how the agent figures of ``progress`` were counted
         (English and Indonesian, like the suppression rule); empty without such rows."""
-        en, id_ = basis_note(self.progress, "en"), basis_note(self.progress, "id")
-        if en is None or id_ is None:
-            return {}
-        return {"agent_progress_basis": en, "agent_progress_basis_id": id_}
+        out = {}
+        en, id_ = agent_basis_note(self.progress, "en"), agent_basis_note(self.progress, "id")
+        if en is not None and id_ is not None:
+            out.update(agent_progress_basis=en, agent_progress_basis_id=id_)
+        return out
+
+    def indicator_notes(self, lang: str = "id") -> str:
+        """Each progress indicator's definition, one sentence each (issue 22): for the progress
+        sheet, the app's caption and the manifest line ``indicator_definitions`` once the
+        publish step wires them; the slides get it through :func:`basis_note`."""
+        return " ".join(indicator_definitions(self.progress, lang))
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The published tables by machine name (the CSV files' stems)."""
@@ -872,7 +972,7 @@ def monitor(
     # trend: provinces and kab/kota, one row per year
     trend_rows = []
     for i in np.flatnonzero(rows["area_level"].isin(["provinsi", "kab_kota"]).to_numpy()):
-        for y in cube.years:
+        for y in cube.rehab_years or cube.years:
             trend_rows.append(
                 [
                     rows["area"].iloc[i],
@@ -906,8 +1006,14 @@ def _progress(targets, cube: Cube, published: np.ndarray, hidden, k) -> pd.DataF
         tgt = int(target) if target.is_integer() else target
         if i is None:
             achieved, hid = 0, False
+        elif t.indicator == "pascarehab" and not cube.pasca_years:
+            # no year of post-rehab services in the register: today's clients in follow-up
+            # (every rehab year), the same for every target year, and said so
+            j = cube.col("followed_up")
+            achieved, hid, basis = int(cube.values[i, j]), bool(hidden[i, j]), BASIS_SNAPSHOT
         elif t.indicator in ("rehab", "pascarehab"):
-            m = "clients" if t.indicator == "rehab" else "followed_up"
+            # rehab in Y: rehabilitated in Y; pascarehab in Y: post-rehab services in Y
+            m = "clients" if t.indicator == "rehab" else PASCA
             if t.year in cube.years:
                 j = cube.col(m, t.year)
                 achieved, hid = int(published[i, j]), bool(hidden[i, j])

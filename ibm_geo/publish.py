@@ -20,6 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ibm_geo.ckm import ptable
 from ibm_geo.config import Scenario
 from ibm_geo.privacy import (
     OPEN_COUNTS,
@@ -241,6 +242,72 @@ def _without_scores(kel: pd.DataFrame) -> pd.DataFrame:
         c for c in ("score", "rank", "priority_class", "priority_label", "stability") if c in kel
     ]
     return kel.drop(columns=drop)
+
+
+def published_demand_by_year(result, years: list[int]) -> dict[int, np.ndarray]:
+    """Unserved clients known by each year (rehab year up to it, or unknown) per kelurahan, in
+    the result table's row order, as published: each (kelurahan, year) cell perturbed at the
+    cell key of its clients; an opaque kelurahan counts 0 (it publishes no count)."""
+    from ibm_geo.ckm import N_KEYS
+    from ibm_geo.coverage import UNSERVED
+    from ibm_geo.pipeline import filter_mask
+    from ibm_geo.privacy import register_of
+
+    k = result.scenario.suppression_k
+    kel = result.kelurahan
+    cl = result.clients
+    rk = result.record_keys if result.record_keys is not None else result.joined.record_keys()
+    unit = cl["unit"].to_numpy(dtype=np.int64)
+    ukode = result.joined.units["kode"].astype(str).to_numpy()
+    row_of = pd.Series(np.arange(len(kel)), index=kel["kode"].astype(str).to_numpy())
+    pos = np.full(len(cl), -1, dtype=np.int64)
+    ok = unit >= 0
+    pos[ok] = row_of.reindex(ukode[unit[ok]]).fillna(-1).to_numpy(dtype=np.int64)
+    keep = filter_mask(cl, result.scenario) & (pos >= 0)
+    keep &= (cl["coverage"] == UNSERVED).to_numpy(dtype=bool)
+    year = pd.to_numeric(cl["tahun_rehab"], errors="coerce").to_numpy(dtype=float)
+    reg = register_of(kel)
+    opaque = (reg >= 1) & (reg < k)
+    pt = ptable(k)
+    out = {}
+    for y in years:
+        m = keep & ((year <= y) | np.isnan(year))
+        n = np.bincount(pos[m], minlength=len(kel))
+        key = np.round(np.bincount(pos[m], weights=rk[m].astype(float), minlength=len(kel)))
+        pub = pt.perturb(n, key.astype(np.int64) % N_KEYS).astype(float)
+        out[y] = np.where(opaque, 0.0, pub)
+    return out
+
+
+def published_phases(phased, result) -> dict[str, pd.DataFrame]:
+    """The phase tables (``tahap``, ``tahap_tahun``, ``kurva_tahap``) as they may leave: each
+    year's decision (its sites) with its reach, the running totals and the curve computed from
+    that year's published demand (:func:`published_demand_by_year`), by the same table
+    builder as the working tier (:func:`ibm_geo.plan.phases.phase_tables`)."""
+    dem = published_demand_by_year(result, list(phased.plans))
+    return phases_for_demand(phased, result.scenario, dem)
+
+
+def phases_for_demand(phased, scenario: Scenario, demand: dict) -> dict[str, pd.DataFrame]:
+    """The phase tables of ``phased``'s decisions re-evaluated for the given demand per year
+    (per kelurahan, the planned table's order), in whole clients."""
+    from ibm_geo.plan.phases import phase_tables
+
+    dem = demand
+    plans = {
+        y: p.with_demand(dem[y]) if getattr(p, "_context", None) is not None else p
+        for y, p in phased.plans.items()
+    }
+    requested = dict(zip(phased.years["tahun"], phased.years["groups_requested"], strict=True))
+    tahap, years, curve = phase_tables(plans, scenario, requested)
+    for c in ("clients_reached", "cumulative_reached"):
+        tahap[c] = tahap[c].round().astype(np.int64)
+    for c in ("demand", "reached_new", "covered_after"):
+        years[c] = years[c].round().astype(np.int64)
+    for c in ("covered", "marginal"):
+        if c in curve:
+            curve[c] = curve[c].round().astype(np.int64)
+    return {"tahap": tahap, "tahap_tahun": years, "kurva_tahap": curve}
 
 
 #: the client counts a published table carries (ints, or the band)

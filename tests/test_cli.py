@@ -166,13 +166,18 @@ def test_plan_writes_plan_pilots_and_rakor_files(tmp_path):
     assert len(plan) == 3 and sorted(plan["contribution_rank"].astype(int)) == [1, 2, 3]
     assert (plan["agents_to_recruit"].astype(int) == 5).all()  # one group = scenario group_size
     pilots = pd.read_csv(tmp_path / "pilots.csv", dtype=str)
-    # one pilot per BNNK (kab/kota) by default: Denpasar, Badung, Gianyar
-    assert pilots["kab_kota"].nunique() == len(pilots) == 3
+    # pilots are where IBM starts (issue 22): per BNNK (kab/kota), the plan's first site there
+    first = plan.sort_values("contribution_rank").drop_duplicates("kab_kota")
+    assert sorted(pilots["kode"]) == sorted(first["kode"])
+    assert pilots["kab_kota"].nunique() == len(pilots) == plan["kab_kota"].nunique()
     curve = pd.read_csv(tmp_path / "curve.csv", dtype=str)
     assert curve["p"].astype(int).tolist()[:4] == [0, 1, 2, 3]
     # every line in the default language, Bahasa Indonesia (no HiGHS banner, no English)
-    assert "Metode: optimasi lokasi (MCLP, solver HiGHS)" in r.output, r.output
+    # the desa model (default): every group's reach is its own village, so the step-by-step
+    # choice is proven best, and the line says how reach was decided
+    assert "Metode: pilihan bertahap (greedy), terbukti terbaik" in r.output, r.output
     assert "selisih 0,00%" in r.output and "ditulis: " in r.output
+    assert "model desa: kelompok melayani kelurahan/desanya sendiri" in r.output
     for english in ("Running HiGHS", "wrote", "sites", "objective", "gap"):
         assert english not in r.output, english
     # the proposed sites and pilots are on the HTML map
@@ -273,9 +278,12 @@ def test_plan_with_targets_previous_per_kecamatan_per_rw_end_to_end(tmp_path):
     assert list(csv("curve.csv").columns) == ["p", "covered", "marginal"]
     assert len(csv("plan.csv")) == 5
 
-    # progress: one row per demo target; the demo agents carry a year, so counted per year
+    # progress: one row per demo target; the demo agents carry a year, so counted per year;
+    # the demo register has no pascarehab year, so pascarehab is today's snapshot (issue 22)
     pr = csv("progress.csv")
-    assert len(pr) == 13 and set(pr["basis"]) == {"tahunan"}
+    pasca = pr["indicator"] == "pascarehab"
+    assert len(pr) == 13 and set(pr.loc[~pasca, "basis"]) == {"tahunan"}
+    assert pasca.any() and set(pr.loc[pasca, "basis"]) == {"snapshot"}
     bali = pr[(pr["area"] == "Bali") & (pr["year"] == "2024") & (pr["indicator"] == "rehab")]
     assert bali[["achieved", "target", "percent"]].values.tolist() == [["100", "240", "41.7"]]
     man = pd.read_excel(out / "ranking.xlsx", sheet_name="manifes").set_index("Kunci")["Nilai"]
@@ -304,6 +312,7 @@ def test_plan_with_targets_previous_per_kecamatan_per_rw_end_to_end(tmp_path):
     first = progress_slides[0]
     assert "Klien direhabilitasi 2024 100 240 41,7%" in first
     assert "direkrut sampai tahun target" in first
+    assert "Rehab tahun Y: klien yang direhabilitasi pada tahun Y" in first
     assert any(x.startswith("Tren per tahun rehabilitasi – Bali") for x in texts)
 
     # change: an opaque unit (fewer than k clients in the register) is the band in both runs,
@@ -346,3 +355,45 @@ def test_main_help_in_indonesian_by_default_and_english_with_lang_en(monkeypatch
         assert "Penggunaan" not in res.output and "Opsi" not in res.output
     res = runner.invoke(app, ["--lang", "en", "plan", "--help"])
     assert "Client list (CSV or XLSX)." in res.output and "[required]" in res.output
+
+
+def test_plan_accounts_for_every_group_and_writes_phases(tmp_path):
+    """Issue 22: more groups than the desa model can use are accounted for in one line; the
+    phases of the scenario give the tahap files (small counts hidden)."""
+    sc = tmp_path / "s.toml"
+    sc.write_text(
+        "[plan]\n"
+        "[[plan.phases]]\nyear = 2024\ngroups = 2\n"
+        "[[plan.phases]]\nyear = 2025\ngroups = 3\ntarget = 100\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "o"
+    r = runner.invoke(app, ["plan", *demo_args(out), "--groups", "10000", "--scenario", str(sc)])
+    assert r.exit_code == 0, r.output
+    plan = pd.read_csv(out / "plan.csv", dtype=str)
+    n = len(plan)
+    assert 0 < n < 10000
+    line = f"{n} dari 10.000 kelompok ditempatkan; kelompok ke-{n + 1} sampai ke-10.000"
+    assert line in r.output
+    assert "tidak menjangkau klien baru dalam model desa" in r.output
+    tahap = pd.read_csv(out / "tahap.csv", dtype=str)
+    assert list(tahap["tahun"].unique()) == ["2024", "2025"]
+    assert (tahap["tahun"] == "2024").sum() == 2 and (tahap["tahun"] == "2025").sum() == 3
+    years = pd.read_csv(out / "tahap_tahun.csv", dtype=str)
+    assert years["target"].tolist()[1] == "100"
+    assert (out / "tahap.xlsx").stat().st_size > 0 and (out / "kurva_tahap.csv").exists()
+    assert "Tahap 2024: 2 kelompok baru di " in r.output
+
+
+def test_scenario_prints_filter_meanings_and_the_2019_cohort():
+    import tomllib
+
+    r = runner.invoke(app, ["scenario", "--preset", "kohort-2019"])
+    assert r.exit_code == 0, r.output
+    for key in ("provinsi", "kab_kota", "kecamatan", "year_min", "year_max", "statuses"):
+        assert f"# filters.{key}: " in r.output, key
+    data = tomllib.loads(r.output)
+    assert data["filters"] == {"year_min": 2019, "year_max": 2019, "statuses": ["belum"]} | {
+        k: [] for k in ("provinsi", "kab_kota", "kecamatan")
+    }
+    assert data["plan"]["reach"] == "desa"

@@ -41,7 +41,9 @@ def test_full_agent_covers_nobody():
 
 def test_one_group_of_five_with_capacity_ten_reaches_at_most_fifty():
     kel = line_kelurahan(unserved=(40, 62, 0, 0, 0))  # 102 unserved within reach of unit 0/1
-    sc = Scenario(group_size=5, default_capacity=10, plan=PlanConfig(p=1, radius_m=1200))
+    sc = Scenario(
+        group_size=5, default_capacity=10, plan=PlanConfig(p=1, reach="radius", radius_m=1200)
+    )
     plan = plan_recruitment(kel, sc)
     assert plan.new_group_capacity == 50
     assert plan.sites["newly_reached"].sum() == pytest.approx(50)
@@ -55,7 +57,7 @@ def test_one_group_of_five_with_capacity_ten_reaches_at_most_fifty():
     assert g.objective == pytest.approx(50) and g.fallback == ""
     # unlimited only when asked
     unl = plan_recruitment(
-        kel, Scenario(plan=PlanConfig(p=1, radius_m=1200, unlimited_capacity=True))
+        kel, Scenario(plan=PlanConfig(p=1, reach="radius", radius_m=1200, unlimited_capacity=True))
     )
     assert unl.objective == pytest.approx(102)
 
@@ -174,12 +176,18 @@ def test_comparison_villages_lie_beyond_every_pilot_and_site():
     kel["c_unserved_count"] = kel["unserved"] / 9
     sc = Scenario(
         radius_m=1200,
-        plan=PlanConfig(p=2, radius_m=1200),
+        plan=PlanConfig(p=2, reach="radius", radius_m=1200),
         pilots=PilotConfig(per_kab=3, min_unserved=5),
     )
-    sites = pd.DataFrame({"kode": [kel["kode"].iloc[7]]})
+    sc = sc.model_copy(update={"pilots": PilotConfig(per_kab=2, min_unserved=5)})
+    # pilots are the plan's first sites (0 and 5); site 7 is a third site, not a pilot
+    sites = pd.DataFrame({"kode": kel["kode"].iloc[[0, 5, 7]].to_numpy()})
     pilots = choose_pilots(kel, sc, sites=sites)
-    assert len(pilots) == 3 and pilots["comparison_kode"].notna().all()
+    assert list(pilots["nama"]) == ["Kel 0", "Kel 5"] and (pilots["source"] == "plan").all()
+    assert pilots["comparison_kode"].notna().all()
+    # what each pilot reaches in the radius model: itself and the units within 1.2 km
+    assert list(pilots["reach_names"]) == ["Kel 0, Kel 1", "Kel 5, Kel 4, Kel 6"]
+    assert list(pilots["reach_clients"]) == [9 + 8, 9 + 8 + 2]
     xy = unit_xy(kel)
     pos = {k: i for i, k in enumerate(kel["kode"])}
     anchors = [pos[k] for k in pilots["kode"]] + [7]
@@ -187,5 +195,5 @@ def test_comparison_villages_lie_beyond_every_pilot_and_site():
         d = np.hypot(*(xy[anchors] - xy[pos[ck]]).T)
         assert d.min() > 1200, (ck, d)
     # without the distance rule the nearest neighbour in profile would have been picked
-    # (units 3 and 4 sit next to pilots 0..2): the rule changes the answer
-    assert not set(pilots["comparison_kode"]) & {kel["kode"].iloc[i] for i in (3, 4, 6, 8)}
+    # (units 1, 4, 6 and 8 sit next to the pilots and site 7): the rule changes the answer
+    assert not set(pilots["comparison_kode"]) & {kel["kode"].iloc[i] for i in (1, 4, 6, 8)}

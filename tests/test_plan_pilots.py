@@ -8,6 +8,7 @@ import pytest
 
 from ibm_geo.config import PilotConfig, PlanConfig, Scenario
 from ibm_geo.plan import PILOT_COLUMNS, choose_pilots, compare_scenarios, plan_recruitment
+from ibm_geo.plan.pilots import PILOT_EXTRA_COLUMNS, pilot_candidates
 
 
 def table() -> pd.DataFrame:
@@ -34,7 +35,8 @@ def scen(**kw) -> Scenario:
 
 def test_one_per_kab_skips_existing_and_small():
     out = choose_pilots(table(), scen(per_kab=1, min_unserved=5))
-    assert list(out.columns) == PILOT_COLUMNS
+    assert list(out.columns) == PILOT_COLUMNS + PILOT_EXTRA_COLUMNS
+    assert (out["source"] == "ranking").all()
     # K0 has agents, K4 too few unserved: next best per kab are K1 and K5
     assert list(out["kode"]) == ["K1", "K5"]
     r = out.iloc[0]
@@ -66,7 +68,14 @@ def test_comparison_is_similar_same_kab_and_not_a_pilot():
 
 def test_empty_when_nothing_qualifies():
     out = choose_pilots(table(), scen(min_unserved=100))
-    assert out.empty and list(out.columns) == PILOT_COLUMNS
+    assert out.empty and list(out.columns) == PILOT_COLUMNS + PILOT_EXTRA_COLUMNS
+    # every candidate's reason, in ranking order
+    why = pilot_candidates(table(), scen(min_unserved=100))
+    assert list(why["kode"]) == ["K0", "K1", "K4", "K2", "K5", "K6", "K3", "K7"]
+    assert set(why["reason_code"]) == {"few_unserved"}
+    assert why["reason_id"].iloc[0] == (
+        "klien belum terlayani di bawah minimum 100 (pilots.min_unserved)"
+    )
 
 
 def test_compare_scores_ranks_sites_and_coverage():
@@ -84,9 +93,12 @@ def test_compare_plans_site_and_coverage_change():
     from test_plan_recruitment import line_kelurahan
 
     kel = line_kelurahan()
-    pa = plan_recruitment(kel, Scenario(plan=PlanConfig(p=1, radius_m=1200)))
+    pa = plan_recruitment(kel, Scenario(plan=PlanConfig(p=1, reach="radius", radius_m=1200)))
     pb = plan_recruitment(
-        kel, Scenario(plan=PlanConfig(p=1, radius_m=1200, forbidden=list(pa.sites["kode"])))
+        kel,
+        Scenario(
+            plan=PlanConfig(p=1, reach="radius", radius_m=1200, forbidden=list(pa.sites["kode"]))
+        ),
     )
     diff = compare_scenarios(kel, kel, pa, pb).set_index("kode")
     a_site, b_site = pa.sites["kode"].iloc[0], pb.sites["kode"].iloc[0]
@@ -99,3 +111,47 @@ def test_compare_plans_site_and_coverage_change():
     assert gained == cb - ca and lost == ca - cb and gained | lost
     summary = diff.attrs["summary"].set_index("metric")
     assert summary.loc["sites", "difference"] == 0
+
+
+def test_required_pilots_reach_and_comparisons_in_the_desa_model():
+    from test_plan_recruitment import line_kelurahan
+
+    kel = line_kelurahan(unserved=(9, 8, 7, 6, 5))  # Kota A: 0-2, Kab B: 3-4
+    req = ["Kel 0", "73.71.01.1003"]  # a name as written, or a kode
+    own = Scenario(plan=PlanConfig(required_pilots=req))
+    out = choose_pilots(kel, own).set_index("nama")
+    assert list(out.index) == ["Kel 0", "Kel 3"] and (out["source"] == "required").all()
+    assert list(out["reach_names"]) == ["Kel 0", "Kel 3"]  # a group serves its own village
+    assert list(out["reach_clients"]) == [9, 6]
+    # the most similar unreached village of the same kab/kota (by unserved: 8 for 9, 5 for 6)
+    assert list(out["comparison_nama"]) == ["Kel 1", "Kel 4"]
+    nb = Scenario(plan=PlanConfig(required_pilots=req, neighbours=True))
+    out = choose_pilots(kel, nb).set_index("nama")
+    assert list(out["reach_names"]) == ["Kel 0, Kel 1", "Kel 3, Kel 2, Kel 4"]
+    assert list(out["reach_clients"]) == [17, 18]
+    # with bordering villages in reach every other village is reached: no comparison, and why
+    assert out["comparison_kode"].isna().all()
+    assert out["comparison_reason_id"].iloc[0] == (
+        "tidak ada desa pembanding: setiap desa lain dijangkau percontohan atau lokasi rencana"
+    )
+
+
+def test_pilots_start_where_the_plan_starts():
+    from test_plan_recruitment import line_kelurahan
+
+    kel = line_kelurahan(unserved=(6, 8, 0, 9, 7))
+    sc = Scenario(plan=PlanConfig(p=3), pilots=PilotConfig(per_kab=1, min_unserved=5))
+    plan = plan_recruitment(kel, sc)
+    # plan order: 3 (9), 1 (8), 4 (7); first per kab/kota: Kel 1 (Kota A), Kel 3 (Kab B)
+    out = choose_pilots(kel, sc, sites=plan.sites)
+    assert list(out["nama"]) == ["Kel 3", "Kel 1"] and (out["source"] == "plan").all()
+    assert "lokasi kelompok pertama rencana di Kab B" in out["reason_id"].iloc[0]
+    # comparisons are neither pilots nor sites (nor without clients: Kel 2): Kota A's only one,
+    # Kel 0, goes to Kel 1 (own kab/kota first); none is left for Kel 3, and the row says why
+    assert out["comparison_nama"].tolist() == [None, "Kel 0"]
+    assert out["comparison_reason_en"].iloc[0] == (
+        "no comparison village: every other village is already another pilot's comparison"
+    )
+    why = pilot_candidates(kel, sc, sites=plan.sites).set_index("nama")
+    assert why.loc["Kel 4", "reason_code"] == "kab_full"
+    assert why.loc["Kel 0", "reason_code"] == "not_in_plan"

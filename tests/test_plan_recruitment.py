@@ -40,7 +40,9 @@ def line_kelurahan(unserved=(5, 1, 1, 1, 5), agents=(0, 0, 0, 0, 0), spare=(0, 0
 
 
 def scen(**plan) -> Scenario:
-    base = dict(radius_m=1200.0, curve_max_p=4)
+    """The radius model (1.2 km reaches direct neighbours): these tests' optima are the
+    textbook MCLP's; the desa model (the default) has its own tests in test_plan_reach.py."""
+    base = dict(radius_m=1200.0, curve_max_p=4, reach="radius")
     base.update(plan)
     return Scenario(group_size=4, plan=PlanConfig(**base))
 
@@ -50,7 +52,7 @@ def test_two_groups_cover_everything():
     before = kel.copy()
     plan = plan_recruitment(kel, scen(p=2))
     pd.testing.assert_frame_equal(kel, before)  # input not mutated
-    assert list(plan.sites.columns) == SITE_COLUMNS
+    assert list(plan.sites.columns) == SITE_COLUMNS + ["chosen_by"]
     assert sorted(plan.sites["kode"]) == ["73.71.01.1001", "73.71.01.1003"]
     assert plan.sites["newly_reached"].sum() == pytest.approx(13)
     assert list(plan.sites["agents_to_recruit"]) == [4, 4]
@@ -138,7 +140,8 @@ def test_recency_weight_uses_column_only_when_present():
     kel["c_recency"] = [0, 0, 0, 0, 1.0]
     assert demand_weights(kel, s)[-1] == pytest.approx(10)
     # recency makes kel 4 worth more than kel 0: one site now goes to the right end
-    plan = plan_recruitment(kel, Scenario(plan=PlanConfig(p=1, radius_m=1200, recency_weight=1.0)))
+    sc = Scenario(plan=PlanConfig(p=1, radius_m=1200, recency_weight=1.0, reach="radius"))
+    plan = plan_recruitment(kel, sc)
     assert plan.sites["kode"].iloc[0] == "73.71.01.1003"
 
 

@@ -76,7 +76,9 @@ def test_pilot_reasons():
     kel["score"] = [90.0, 80, 70, 60, 50]
     sc = scen(p=1).model_copy(update={"pilots": PilotConfig(per_kab=1, min_unserved=5)})
     plan = plan_recruitment(kel, sc)
-    pilots = choose_pilots(kel, sc, sites=plan.sites)
+    # the plan's only site (Kel 3, 3 unserved) is below pilots.min_unserved: no pilot from it
+    assert choose_pilots(kel, sc, sites=plan.sites).empty
+    pilots = choose_pilots(kel, sc)  # from the top of the ranking instead
     assert pilots["kode"].tolist() == ["73.71.01.1000", "73.71.01.1004"]
     assert why_not(kel, sc, "Kel 0", plan=plan, pilots=pilots).pilot[0][0] == "pilot.chosen"
     few = why_not(kel, sc, "Kel 3", plan=plan, pilots=pilots)

@@ -34,7 +34,7 @@ KINDS = ("clients", "agents", "service_points")
 LOCATION = ["kode", "kelurahan", "kecamatan", "kab_kota", "lat", "lon"]
 COLUMNS: dict[str, list[str]] = {
     "clients": ["row", "client_id", "name", *LOCATION, "tahun_rehab", "jenis_layanan", "tingkat"]
-    + ["status_pasca", "agen_id", "rw"],
+    + ["status_pasca", "agen_id", "rw", "tahun_pasca"],
     "agents": ["row", "agen_id", "name", *LOCATION, "kapasitas", "aktif", "tahun_rekrut"],
     "service_points": ["row", "name", "jenis", *LOCATION],
 }
@@ -68,6 +68,15 @@ _KIND_ALIASES: dict[str, dict[str, list[str]]] = {
         "agen_id": ["agen_id", "id_agen", "agent_id", "agen"],
         # RW (rukun warga) is kept, not ignored: a unit below the kelurahan for per-RW tables
         "rw": ["rw", "no_rw", "nomor_rw", "rukun_warga", "rt_rw"],
+        # the year (or date) of post-rehab services: pascarehab progress per year (monitoring)
+        "tahun_pasca": [
+            "tahun_pasca",
+            "tahun_pascarehab",
+            "tahun_pasca_rehab",
+            "tahun_pascarehabilitasi",
+        ]
+        + ["tanggal_pascarehab", "tanggal_pasca", "tgl_pasca", "tgl_pascarehab", "mulai_pasca"]
+        + ["tanggal_pasca_rehab", "tahun_layanan_pasca", "pasca_tahun", "post_rehab_year"],
     },
     "agents": {
         "agen_id": ["agen_id", "id_agen", "agent_id", "id", "agen"],
@@ -857,6 +866,7 @@ def read_points(
 
     if kind == "clients":
         out["tahun_rehab"] = _year(text.get("tahun_rehab"), "tahun_rehab", rep, out.index)
+        out["tahun_pasca"] = _year(text.get("tahun_pasca"), "tahun_pasca", rep, out.index)
         for col, table, label in (
             ("jenis_layanan", _LAYANAN, "service type (rawat jalan/inap)"),
             ("tingkat", _TINGKAT, "severity (ringan/sedang/berat)"),

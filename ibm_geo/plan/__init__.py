@@ -16,8 +16,10 @@ from ibm_geo.plan.coverage_matrix import (
 )
 from ibm_geo.plan.curve import coverage_curve
 from ibm_geo.plan.greedy import greedy_mclp, improve_by_swaps
+from ibm_geo.plan.phases import PhasedPlan, plan_phases, unserved_by_year
 from ibm_geo.plan.pilots import PILOT_COLUMNS, choose_pilots
 from ibm_geo.plan.problem import Problem
+from ibm_geo.plan.reach import plan_backend, reach_text
 from ibm_geo.plan.recruitment import (
     SITE_COLUMNS,
     RecruitmentPlan,
@@ -30,6 +32,7 @@ from ibm_geo.plan.solvers import solve_lscp, solve_mclp, solve_pmedian
 
 __all__ = [
     "PILOT_COLUMNS",
+    "PhasedPlan",
     "Problem",
     "SITE_COLUMNS",
     "Coverage",
@@ -46,9 +49,13 @@ __all__ = [
     "greedy_mclp",
     "improve_by_swaps",
     "nearest_open",
+    "plan_backend",
+    "plan_phases",
     "plan_recruitment",
     "plan_to_frame",
     "solve_lscp",
     "solve_mclp",
+    "reach_text",
     "solve_pmedian",
+    "unserved_by_year",
 ]

@@ -20,6 +20,7 @@ from ibm_geo.plan.coverage_matrix import build_coverage, covered_by, nearest_ope
 from ibm_geo.plan.curve import coverage_curve
 from ibm_geo.plan.greedy import greedy_mclp
 from ibm_geo.plan.problem import Problem
+from ibm_geo.plan.reach import plan_backend, reach_text
 from ibm_geo.plan.result import SolveResult
 from ibm_geo.plan.solvers import solve_lscp, solve_mclp, solve_pmedian
 
@@ -35,6 +36,9 @@ SITE_COLUMNS = [
     "contribution_rank",
     "solver",
 ]
+#: issue 22, after SITE_COLUMNS (exports whitelist SITE_COLUMNS until the publish step shows
+#: it): "model" (placed where it reaches new clients) or "ranking" (``plan.place_all``)
+SITE_EXTRA_COLUMNS = ["chosen_by"]
 
 
 @dataclass
@@ -66,6 +70,22 @@ class RecruitmentPlan:
     solver: str = ""
     #: clients one new group can take (None = unlimited)
     new_group_capacity: float | None = None
+    #: reach model: "desa", "straight" (radius, straight line) or "road" (radius, road travel)
+    reach: str = "straight"
+    #: how reach is decided, one clause per language
+    reach_text: dict = field(default_factory=dict)
+    #: groups asked for (``plan.p``; None for LSCP, which decides the number itself)
+    requested: int | None = None
+    #: groups the model placed where they reach new clients
+    placed: int = 0
+    #: groups placed by the ranking (``plan.place_all``) because the model had no use for them
+    by_ranking: int = 0
+    #: why fewer than ``requested`` were placed by the model: "", "no_new_clients", "budget",
+    #: "no_candidates"
+    unplaced_reason: str = ""
+    #: which advice :meth:`groups_line` gives ("desa", "desa+", "radius", "budget", "")
+    remedy: str = ""
+
     #: what :meth:`with_demand` needs to evaluate the same decision for another demand
     _context: dict | None = field(default=None, repr=False)
 
@@ -79,8 +99,14 @@ class RecruitmentPlan:
         if ctx is None:
             raise ValueError("this plan keeps no context to re-evaluate")
         u = np.maximum(np.nan_to_num(np.asarray(unserved, dtype=float)), 0.0)
-        pb = Problem.build(ctx["cov"], u, ctx["p"], **ctx["build"])
-        res = replace(ctx["result"], flows=None)
+        # no flows to re-use: existing and earlier groups take their spare capacity up front,
+        # a new group is capped by its own capacity below
+        pb = Problem.build(ctx["cov"], u, ctx["p"], **ctx["build"]).uncapacitated()
+        # the decision as it stands: the final sites (a site that reached nobody was dropped,
+        # plan.place_all may have added some from the ranking)
+        c_kode = ctx["c_ident"]["kode"].astype(str)
+        sel = np.flatnonzero(c_kode.isin(self.sites["kode"].astype(str)).to_numpy())
+        res = replace(ctx["result"], selected=sel, flows=None)
         sites, assignment = _describe(
             res, pb, u, u, ctx["ident"], ctx["c_ident"], ctx["scenario"], greedy_rank=False
         )
@@ -96,7 +122,11 @@ class RecruitmentPlan:
             sites = sites.sort_values("contribution_rank", kind="stable").reset_index(drop=True)
             if self.new_group_capacity is not None:
                 sites["newly_reached"] = np.minimum(sites["newly_reached"], self.new_group_capacity)
-            sites["solver"] = self.solver
+            by = dict(zip(self.sites["kode"], self.sites["solver"], strict=True))
+            sites["solver"] = [by.get(kd, self.solver) for kd in sites["kode"]]
+            if "chosen_by" in self.sites:
+                ch = dict(zip(self.sites["kode"], self.sites["chosen_by"], strict=True))
+                sites["chosen_by"] = [ch.get(kd, "model") for kd in sites["kode"]]
         before = float(assignment["reached_before"].sum())
         curve = coverage_curve(pb, max_p=ctx["max_p"])
         return replace(
@@ -113,6 +143,11 @@ class RecruitmentPlan:
             _context=None,
         )
 
+    def groups_line(self, lang: str = "id") -> str:
+        """Every requested group accounted for, in one sentence: how many were placed, why the
+        rest were not, and what would place them ("" when nothing needs saying)."""
+        return groups_sentence(self, lang)
+
     def summary(self) -> pd.DataFrame:
         """One row per headline figure, for a report table."""
         rows = {
@@ -122,6 +157,12 @@ class RecruitmentPlan:
             "solver": self.solver,
             "fallback": self.fallback,
             "new_group_capacity": self.new_group_capacity,
+            "reach": self.reach,
+            "groups_requested": self.requested,
+            "groups_placed": self.placed,
+            "groups_by_ranking": self.by_ranking,
+            "groups_unplaced_reason": self.unplaced_reason,
+            "groups_note": self.groups_line("en"),
             "sites": len(self.sites),
             "agents_to_recruit": int(self.sites["agents_to_recruit"].sum())
             if len(self.sites)
@@ -137,6 +178,107 @@ class RecruitmentPlan:
             "runtime_s": self.runtime_s,
         }
         return pd.DataFrame({"metric": list(rows), "value": list(rows.values())})
+
+
+#: the group-accounting sentences (``{which}``: "kelompok ke-3 dan ke-4" / "groups 3 and 4")
+GROUP_TEXT: dict[str, dict[str, str]] = {
+    "placed": {
+        "id": "{placed} dari {requested} kelompok ditempatkan",
+        "en": "{placed} of {requested} groups placed",
+    },
+    "no_new_clients": {
+        "id": "{which} tidak menjangkau klien baru dalam {model}",
+        "en": "{which} would reach no new clients in the {model}",
+    },
+    "no_candidates": {
+        "id": "{which} tidak punya lokasi calon yang tersisa (semua dikecualikan atau tanpa klien)",
+        "en": "{which} have no candidate left (all excluded or without clients)",
+    },
+    "budget": {
+        "id": "{which} tidak muat dalam anggaran (plan.budget)",
+        "en": "{which} do not fit the budget (plan.budget)",
+    },
+    "by_ranking": {
+        "id": "{which} ditempatkan menurut peringkat (plan.place_all) di {names}, tanpa klien "
+        "baru dalam jangkauan",
+        "en": "{which} placed by the ranking (plan.place_all) in {names}, with no new clients "
+        "in reach",
+    },
+    "remedy.desa": {
+        "id": "agar ditempatkan: izinkan desa tetangga (plan.neighbours = true), pakai model "
+        'radius (plan.reach = "radius"), atau tempatkan menurut peringkat (plan.place_all = '
+        "true)",
+        "en": "to place them: let groups serve bordering villages (plan.neighbours = true), use "
+        'the radius model (plan.reach = "radius"), or place them by the ranking '
+        "(plan.place_all = true)",
+    },
+    "remedy.desa+": {
+        "id": 'agar ditempatkan: pakai model radius (plan.reach = "radius") atau tempatkan '
+        "menurut peringkat (plan.place_all = true)",
+        "en": 'to place them: use the radius model (plan.reach = "radius") or place them by the '
+        "ranking (plan.place_all = true)",
+    },
+    "remedy.radius": {
+        "id": "agar ditempatkan: perbesar radius (plan.radius_m) atau tempatkan menurut "
+        "peringkat (plan.place_all = true)",
+        "en": "to place them: widen the radius (plan.radius_m) or place them by the ranking "
+        "(plan.place_all = true)",
+    },
+    "remedy.budget": {
+        "id": "agar ditempatkan: naikkan plan.budget atau turunkan plan.cost_per_site",
+        "en": "to place them: raise plan.budget or lower plan.cost_per_site",
+    },
+}
+_MODEL_NAME = {
+    "desa": {"id": "model desa", "en": "village model"},
+    "straight": {"id": "model radius", "en": "radius model"},
+    "road": {"id": "model radius jalan", "en": "road radius model"},
+}
+
+
+def ordinals(first: int, last: int, lang: str = "id") -> str:
+    """ "kelompok ke-3 dan ke-4" / "groups 3 and 4" (a range beyond two)."""
+    from ibm_geo.i18n import fmt_num
+
+    a, b = fmt_num(first, lang), fmt_num(last, lang)
+    if lang == "id":
+        if first == last:
+            return f"kelompok ke-{a}"
+        sep = " dan " if last == first + 1 else " sampai "
+        return f"kelompok ke-{a}{sep}ke-{b}"
+    if first == last:
+        return f"group {a}"
+    sep = " and " if last == first + 1 else " to "
+    return f"groups {a}{sep}{b}"
+
+
+def groups_sentence(plan, lang: str = "id") -> str:
+    """See :meth:`RecruitmentPlan.groups_line`."""
+    req = plan.requested
+    if req is None or (plan.placed >= req):
+        return ""
+    t = GROUP_TEXT
+    from ibm_geo.i18n import fmt_num
+
+    parts = [
+        t["placed"][lang].format(placed=fmt_num(plan.placed, lang), requested=fmt_num(req, lang))
+    ]
+    first, last = plan.placed + 1, req
+    model = _MODEL_NAME.get(plan.reach, _MODEL_NAME["straight"])[lang]
+    if plan.unplaced_reason:
+        parts.append(
+            t[plan.unplaced_reason][lang].format(which=ordinals(first, last, lang), model=model)
+        )
+    if plan.by_ranking:
+        names = ", ".join(map(str, plan.sites.loc[plan.sites["chosen_by"] == "ranking", "nama"]))
+        parts.append(
+            t["by_ranking"][lang].format(
+                which=ordinals(first, first + plan.by_ranking - 1, lang), names=names
+            )
+        )
+    if plan.placed + plan.by_ranking < req and plan.remedy:
+        parts.append(t["remedy." + plan.remedy][lang])
+    return "; ".join(parts) + "."
 
 
 def _metric_crs(gdf: gpd.GeoDataFrame):
@@ -180,7 +322,8 @@ def unserved_of(kelurahan: pd.DataFrame) -> np.ndarray:
 def demand_weights(kelurahan: pd.DataFrame, scenario: Scenario) -> np.ndarray:
     """Unserved clients, weighted up by recency/severity when the scenario asks.
 
-    weight = unserved * (1 + recency_weight * c_recency + severity_weight * share sedang/berat).
+    weight = unserved * (1 + recency_weight * c_recency + severity_weight * share sedang/berat),
+    on exact counts (the share of sedang/berat among the unit's clients).
     """
     u = unserved_of(kelurahan)
     factor = np.ones(len(u))
@@ -309,15 +452,21 @@ def plan_recruitment(
     candidates: gpd.GeoDataFrame | None = None,
     metric_crs=None,
     backend=None,
+    prior_sites: pd.DataFrame | None = None,
 ) -> RecruitmentPlan:
     """Where to recruit new Agen Pemulihan groups under ``scenario.plan``.
 
+    Reach follows ``plan.reach`` (:func:`ibm_geo.plan.reach.plan_backend`: the desa model by
+    default; ``backend`` is the analysis's straight-line or road backend for the radius model).
     Existing agents are fixed sites that reach only up to their spare capacity (see
-    :func:`_fixed_sites`). New groups take :func:`new_group_capacity` clients each.
-    ``candidates`` (points, optional ``nama``) replaces the default candidate set (every
-    kelurahan's representative point); each candidate is attributed to the kelurahan polygon it
-    falls in. Quotas are checked first (:func:`check_quotas`). The problem is built once and
-    the same object goes to the solver, the coverage curve and the contribution ranking.
+    :func:`_fixed_sites`); ``prior_sites`` (``kode``, optional ``capacity``) are groups placed in
+    earlier phases, fixed at their kelurahan with one group's capacity. New groups take
+    :func:`new_group_capacity` clients each and open only where the kelurahan has unserved
+    clients of its own (unless ``plan.sites_without_clients``). ``candidates`` (points, optional
+    ``nama``) replaces the default candidate set (every kelurahan's representative point); each
+    candidate is attributed to the kelurahan polygon it falls in. Quotas are checked first
+    (:func:`check_quotas`). Every requested group is accounted for (``requested``, ``placed``,
+    :meth:`RecruitmentPlan.groups_line`).
     """
     missing = [c for c in REQUIRED_COLUMNS if c not in kelurahan.columns]
     if missing:
@@ -330,6 +479,7 @@ def plan_recruitment(
     radius = float(cfg.radius_m or scenario.radius_m)
     crs = metric_crs or getattr(backend, "crs", None) or _metric_crs(kelurahan)
     kel = kelurahan.reset_index(drop=True)
+    backend = plan_backend(kel, scenario, backend, crs)
     ident = kel[["kode", "nama", "kecamatan", "kab_kota"]].copy()
     d_xy = _xy(_rep_points(kel), crs)
     w = demand_weights(kel, scenario)
@@ -360,20 +510,34 @@ def plan_recruitment(
         c_xy = _xy(cgdf.geometry, crs)
     mc = len(c_xy)
 
-    # -- fixed (existing) sites and quotas ----------------------------------------------------
+    # -- fixed (existing and earlier-phase) sites and quotas -----------------------------------
     f_xy, f_cap = _fixed_sites(kel, d_xy, scenario, existing_agents, crs)
+    new_cap = new_group_capacity(scenario)
+    if prior_sites is not None and len(prior_sites):
+        pos = {str(k): i for i, k in enumerate(kel["kode"].astype(str))}
+        at = [pos[str(k)] for k in prior_sites["kode"] if str(k) in pos]
+        pcap = prior_sites.get("capacity", pd.Series(np.nan, index=prior_sites.index))
+        pcap = pd.to_numeric(pcap, errors="coerce").to_numpy(float)
+        pcap = pcap[[str(k) in pos for k in prior_sites["kode"]]]
+        pcap = np.where(np.isfinite(pcap), pcap, np.inf if new_cap is None else new_cap)
+        f_xy = np.vstack([f_xy.reshape(-1, 2), d_xy[at]])
+        f_cap = np.concatenate([f_cap, pcap])
     nf = len(f_xy)
     all_xy = np.vstack([c_xy, f_xy]) if nf else c_xy
     fixed = np.arange(mc, mc + nf)
     codes = c_ident["kode"].astype(object).to_numpy()
     required = np.flatnonzero(np.isin(codes, list(cfg.required)))
     forbidden = np.flatnonzero(np.isin(codes, list(cfg.forbidden)))
+    if not cfg.sites_without_clients:  # groups are recruited where the clients live
+        own = dict(zip(kel["kode"].astype(str), unserved, strict=True))
+        empty = np.array([own.get(str(k), 0.0) <= 0 for k in codes], dtype=bool)
+        empty[required] = False
+        forbidden = np.union1d(forbidden, np.flatnonzero(empty))
     c_kab = c_ident["kab_kota"].astype(object).to_numpy()
     avail = ~np.isin(np.arange(mc), forbidden)
     mins, maxs = check_quotas(c_kab, scenario, avail)
     groups = np.concatenate([c_kab, np.full(nf, None)])
     cost = np.concatenate([np.full(mc, cfg.cost_per_site), np.zeros(nf)])
-    new_cap = new_group_capacity(scenario)
     fixed_cap = np.concatenate([np.zeros(mc), f_cap])
     cap = None if new_cap is None else np.concatenate([np.full(mc, new_cap), f_cap])
 
@@ -407,16 +571,34 @@ def plan_recruitment(
         res = solve_lscp(
             problem, target_share=cfg.target_share, mip_gap=cfg.mip_gap, time_limit=cfg.time_limit_s
         )
-    elif cfg.exact:
+    elif _greedy_is_exact(problem):
+        res = greedy_mclp(problem)
+        res.fallback = ""
+        res.status, res.gap, res.bound = "optimal (independent reach)", 0.0, res.objective
+    elif cfg.exact and not cfg.nested:
         res = solve_mclp(problem, mip_gap=cfg.mip_gap, time_limit=cfg.time_limit_s)
     else:
         res = greedy_mclp(problem)
         res.fallback = ""  # greedy by choice, not a fallback; method says "greedy"
+        if cfg.nested:
+            res.status = "nested"
 
     sites, assignment = _describe(res, problem, w, unserved, ident, c_ident, scenario)
+    sites["chosen_by"] = "model"
+    if len(sites) and cfg.model == "mclp":  # a group that reaches nobody new is not placed
+        useless = (sites["newly_reached"] <= 1e-9) & ~sites["kode"].isin(list(cfg.required))
+        sites = sites[~useless].reset_index(drop=True)
+        sites["contribution_rank"] = np.arange(1, len(sites) + 1)
+    requested = int(cfg.p) if cfg.model in ("mclp", "pmedian") else None
+    reason = _unplaced_reason(problem, sites, requested, cfg)
+    if cfg.place_all and requested is not None and reason == "no_new_clients":
+        sites = _place_by_ranking(kel, sites, requested, c_ident, scenario)
     curve = coverage_curve(problem, max_p=cfg.curve_max_p)
     solver = _solver_label(res)
-    sites["solver"] = solver
+    sites["solver"] = np.where(
+        sites["chosen_by"] == "model", solver, "ranking (plan.place_all)"
+    ).astype(object)
+    sites = sites[[*SITE_COLUMNS, *[c for c in sites.columns if c not in SITE_COLUMNS]]]
     return RecruitmentPlan(
         sites=sites,
         curve=curve,
@@ -435,6 +617,13 @@ def plan_recruitment(
         fallback=res.fallback,
         solver=solver,
         new_group_capacity=new_cap,
+        reach="desa" if cfg.reach == "desa" else getattr(backend, "kind", "straight"),
+        reach_text={lang: reach_text(scenario, lang) for lang in ("id", "en")},
+        requested=requested,
+        placed=int((sites["chosen_by"] == "model").sum()),
+        by_ranking=int((sites["chosen_by"] == "ranking").sum()),
+        unplaced_reason=reason,
+        remedy=_remedy_key(reason, scenario),
         _context={
             "cov": problem.cov,
             "p": cfg.p,
@@ -448,10 +637,89 @@ def plan_recruitment(
     )
 
 
+def _greedy_is_exact(pb: Problem) -> bool:
+    """Greedy is optimal when no demand point is reachable from two openable candidates (the
+    desa model without neighbours): each group's gain is then independent of the others', so
+    the best p are the p largest gains -- and plans for p and p+1 are nested."""
+    if pb.budget is not None or pb.min_per_group or pb.required.size:
+        return False
+    avail = pb.available()
+    if not avail.any():
+        return True
+    per_row = np.asarray(pb.cov.matrix[:, np.flatnonzero(avail)].sum(axis=1)).ravel()
+    return bool(per_row.max(initial=0) <= 1)
+
+
+def _unplaced_reason(pb: Problem, sites: pd.DataFrame, requested: int | None, cfg) -> str:
+    """Why fewer groups than requested were placed ('' when all were)."""
+    if requested is None or len(sites) >= requested:
+        return ""
+    if pb.budget is not None and (len(sites) + 1) * cfg.cost_per_site > pb.budget + 1e-9:
+        return "budget"
+    if not pb.available().any():
+        return "no_candidates"
+    return "no_new_clients"
+
+
+def _remedy_key(reason: str, scenario: Scenario) -> str:
+    if reason == "budget":
+        return "budget"
+    if reason == "":
+        return ""
+    if scenario.plan.reach == "desa":
+        return "desa+" if scenario.plan.neighbours else "desa"
+    return "radius"
+
+
+def _place_by_ranking(kel, sites, requested, c_ident, scenario) -> pd.DataFrame:
+    """The groups the model cannot use, at the highest-ranked kelurahan not yet chosen (no
+    explicit exclusion, no active agents), in ranking order (``rank``, else score)."""
+    if "rank" in kel.columns:
+        key = pd.to_numeric(kel["rank"], errors="coerce").fillna(np.inf).to_numpy(float)
+    elif "score" in kel.columns:
+        key = -pd.to_numeric(kel["score"], errors="coerce").fillna(-np.inf).to_numpy(float)
+    else:
+        key = -unserved_of(kel)
+    order = np.lexsort((kel["kode"].astype(str).to_numpy(), key))
+    taken = set(sites["kode"].astype(str))
+    banned = set(map(str, scenario.plan.forbidden))
+    agents = pd.to_numeric(kel.get("agents_active", 0), errors="coerce")
+    agents = np.broadcast_to(np.nan_to_num(np.asarray(agents, dtype=float)), (len(kel),))
+    cand_codes = set(c_ident["kode"].astype(str))
+    rows = []
+    for i in order:
+        if len(sites) + len(rows) >= requested:
+            break
+        k = str(kel["kode"].iat[i])
+        if k in taken or k in banned or agents[i] > 0 or k not in cand_codes:
+            continue
+        rows.append(
+            {
+                "kode": kel["kode"].iat[i],
+                "nama": kel["nama"].iat[i],
+                "kecamatan": kel["kecamatan"].iat[i],
+                "kab_kota": kel["kab_kota"].iat[i],
+                "agents_to_recruit": scenario.group_size,
+                "newly_reached": 0.0,
+                "mean_distance_m": np.nan,
+                "contribution_rank": len(sites) + len(rows) + 1,
+                "chosen_by": "ranking",
+            }
+        )
+        taken.add(k)
+    if not rows:
+        return sites
+    return pd.concat([sites, pd.DataFrame(rows)], ignore_index=True)
+
+
 def _solver_label(res: SolveResult) -> str:
     """One line saying which solver answered and, when the exact one did not, why."""
     if res.fallback:
         return f"greedy (fallback: {res.fallback})"
+    if res.method == "greedy" and res.status.startswith("optimal"):
+        return "greedy (exact: independent reach of each group, gap 0.00%)"
+    if res.method == "greedy" and res.status == "nested":
+        return "greedy (nested: plans for p and p+1 share their sites)"
     if res.method == "greedy":
         return "greedy (heuristic, chosen in the scenario)"
     gap = "" if not np.isfinite(res.gap) else f", gap {res.gap:.2%}"

@@ -20,6 +20,18 @@ register(
             "id": "optimasi lokasi (solver HiGHS), selisih dari batas terbaik {gap}",
             "en": "location optimisation (HiGHS solver), gap to the best bound {gap}",
         },
+        "solver.independent": {
+            "id": "pilihan bertahap (greedy), terbukti terbaik karena jangkauan kelompok tidak "
+            "tumpang tindih (seperti model desa), selisih {gap}",
+            "en": "step-by-step choice (greedy), proven best because the groups' reaches do not "
+            "overlap (as in the village model), gap {gap}",
+        },
+        "solver.nested": {
+            "id": "pilihan bertahap (greedy) bersarang (plan.nested): rencana p+1 kelompok "
+            "memuat lokasi rencana p kelompok; tidak dibuktikan terbaik",
+            "en": "nested step-by-step choice (greedy, plan.nested): the plan for p+1 groups "
+            "keeps the sites of the plan for p; not proven best",
+        },
         "solver.greedy": {
             "id": "heuristik bertahap (greedy), dipilih di skenario; tidak dibuktikan terbaik",
             "en": "step-by-step heuristic (greedy), chosen in the scenario; not proven best",
@@ -112,10 +124,14 @@ def solver_text(label: str, lang: str = "id") -> str:
         why = label.split("fallback:", 1)[-1].strip()
         why = why[:-1] if why.endswith(")") else why  # the label's closing bracket
         return t("solver.fallback", lang, why=fallback_text(why, lang))
-    if low.startswith("greedy"):
-        return t("solver.greedy", lang)
     m = re.search(r"gap ([\d.]+)%", label)
     gap = fmt_num(float(m.group(1)), lang, 2) + "%" if m else "–"
+    if low.startswith("greedy") and "independent" in low:
+        return t("solver.independent", lang, gap=gap)
+    if low.startswith("greedy") and "nested" in low:
+        return t("solver.nested", lang)
+    if low.startswith("greedy"):
+        return t("solver.greedy", lang)
     if "optimal" in low:
         return t("solver.optimal", lang, gap=gap)
     return t("solver.exact", lang, gap=gap)

@@ -19,6 +19,7 @@ from ibm_geo.errors import UserError
 from ibm_geo.i18n import fmt_num
 from ibm_geo.names import compact_key
 from ibm_geo.plan.pilots import unit_xy
+from ibm_geo.plan.reach import plan_backend, reach_text
 from ibm_geo.plan.recruitment import RecruitmentPlan
 
 #: every sentence in both languages, in one place
@@ -47,6 +48,21 @@ TEXT: dict[str, dict[str, str]] = {
         "masih punya kapasitas dalam radius {radius_km} km.",
         "en": "The unserved clients of {nama} are already within {radius_km} km of existing "
         "agents with spare capacity.",
+    },
+    "site.reached_existing_desa": {
+        "id": "Klien yang belum terlayani di {nama} sudah dijangkau oleh agen yang ada di "
+        "desanya ({reach}) dan masih punya kapasitas.",
+        "en": "The unserved clients of {nama} are already served by existing agents of their "
+        "village ({reach}) with spare capacity.",
+    },
+    "site.no_new_clients": {
+        "id": "Kelompok di {nama} tidak menjangkau klien baru dalam {reach}.",
+        "en": "A group in {nama} would reach no new clients ({reach}).",
+    },
+    "site.ranking": {
+        "id": "{nama} mendapat kelompok menurut peringkat (plan.place_all), tanpa klien baru "
+        "dalam jangkauan.",
+        "en": "{nama} gets a group by the ranking (plan.place_all), with no new clients in reach.",
     },
     "site.reached_new": {
         "id": "Klien di {nama} dijangkau oleh kelompok baru yang diusulkan di {site} "
@@ -94,6 +110,16 @@ TEXT: dict[str, dict[str, str]] = {
         "dipilih.",
         "en": "Not a pilot: score {score} (rank {rank}) is below the chosen pilots.",
     },
+    "pilot.not_in_plan": {
+        "id": "Bukan percontohan: percontohan adalah tempat IBM dimulai, yaitu lokasi kelompok "
+        "pertama rencana di tiap kab/kota, dan {nama} bukan lokasi kelompok dalam rencana.",
+        "en": "Not a pilot: pilots are where IBM starts, the plan's first group site in each "
+        "kab/kota, and {nama} is not a group site in the plan.",
+    },
+    "pilot.required": {
+        "id": "Bukan percontohan: percontohan sudah ditetapkan (plan.required_pilots: {names}).",
+        "en": "Not a pilot: the pilots are decided (plan.required_pilots: {names}).",
+    },
     "pilot.comparison": {
         "id": "{nama} adalah desa pembanding untuk percontohan {pilot}.",
         "en": "{nama} is the comparison village for pilot {pilot}.",
@@ -128,7 +154,10 @@ def _say(key: str, lang: str, **values) -> str:
 
 
 def _figure(v: object, lang: str) -> object:
-    """Counts and ranks (ints) grouped, scores and km (floats) with one decimal; text unchanged."""
+    """Counts and ranks (ints) grouped, scores and km (floats) with one decimal; text unchanged
+    (an (id, en) pair: the reader's language)."""
+    if isinstance(v, tuple) and len(v) == 2:
+        return v[0] if lang == "id" else v[1]
     if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
         return v
     return fmt_num(v, lang, 1 if isinstance(v, float | np.floating) else 0)
@@ -178,6 +207,8 @@ def why_not(
     ``backend`` (:mod:`ibm_geo.distance`, roads) measures reach as the plan did; default
     straight line. ``published``: quote the published tier's figures (see module doc)."""
     kel = kelurahan.reset_index(drop=True)
+    backend = plan_backend(kel, scenario, backend)
+    desa = scenario.plan.reach == "desa"
     i = find_unit(kel, name, kecamatan)
     kode = str(kel["kode"].iat[i])
     if published is not None:  # figures as published; decisions stay on the exact table
@@ -208,7 +239,10 @@ def why_not(
         codes = sites["kode"].astype(str).tolist()
         asg = plan.assignment
         row = asg[asg["kode"].astype(str) == kode]
-        if kode in codes:
+        by_rank = sites["chosen_by"].astype(str).tolist() if "chosen_by" in sites else []
+        if kode in codes and by_rank and by_rank[codes.index(kode)] == "ranking":
+            ans.site.append(("site.ranking", {"nama": nama}))
+        elif kode in codes:
             j = codes.index(kode)
             ans.site.append(
                 (
@@ -225,7 +259,11 @@ def why_not(
         elif kode in set(map(str, scenario.plan.forbidden)):
             ans.site.append(("site.forbidden", {"nama": nama}))
         elif len(row) and bool(row["covered_before"].iat[0]) and not _left(row):
-            ans.site.append(("site.reached_existing", {"nama": nama, "radius_km": _km(radius)}))
+            if desa:
+                reach = reach_text(scenario, "id"), reach_text(scenario, "en")
+                ans.site.append(("site.reached_existing_desa", {"nama": nama, "reach": reach}))
+            else:
+                ans.site.append(("site.reached_existing", {"nama": nama, "radius_km": _km(radius)}))
         elif len(row) and row["site_kode"].notna().iat[0] and not _left(row):
             sk = str(row["site_kode"].iat[0])
             sname = kel.loc[kel["kode"].astype(str) == sk, "nama"]
@@ -244,8 +282,15 @@ def why_not(
             if cap is not None:
                 ans.site.append(("site.quota", {"kab_kota": kab, "max": cap}))
             else:
-                reach = _reach_if_opened(kel_shown, shown_plan, i, radius, backend)
-                shown = int(round(reach))
+                reach = _reach_if_opened(kel, plan, i, radius, backend)  # the decision: exact
+                if reach <= 1e-9:
+                    texts = reach_text(scenario, "id"), reach_text(scenario, "en")
+                    ans.site.append(("site.no_new_clients", {"nama": nama, "reach": texts}))
+                    return _pilot_part(
+                        ans, kel, scenario, pilots, pub, i, unserved, pub_unserved, plan
+                    )
+                # the figure quoted: the shown tier's (exact on screen, published in print)
+                shown = int(round(_reach_if_opened(kel_shown, shown_plan, i, radius, backend)))
                 last = pubs["newly_reached"].iat[-1] if len(pubs) else 0
                 last = int(round(float(last))) if last is not None else 0
                 ans.site.append(
@@ -255,7 +300,18 @@ def why_not(
                     )
                 )
 
-    # -- pilot ---------------------------------------------------------------------------------
+    return _pilot_part(ans, kel, scenario, pilots, pub, i, unserved, pub_unserved, plan)
+
+
+def _in_plan(plan, kode: str) -> bool:
+    return plan is not None and kode in set(plan.sites["kode"].astype(str))
+
+
+def _pilot_part(ans, kel, scenario, pilots, pub, i, unserved, pub_unserved, plan=None) -> WhyNot:
+    """The pilot half of the answer."""
+    nama = ans.nama
+    kode = ans.kode
+    kab = kel["kab_kota"].iat[i]
     if pilots is None or not len(pilots):
         ans.pilot.append(("pilot.none", {}))
         return ans
@@ -268,6 +324,9 @@ def why_not(
     elif kode in comp:
         p = pilots["nama"].iat[comp.index(kode)]
         ans.pilot.append(("pilot.comparison", {"nama": nama, "pilot": p}))
+    elif "source" in pilots and (pilots["source"] == "required").all():
+        names = ", ".join(map(str, pilots["nama"]))
+        ans.pilot.append(("pilot.required", {"names": names}))
     elif unserved < scenario.pilots.min_unserved:
         ans.pilot.append(
             (
@@ -277,6 +336,8 @@ def why_not(
         )
     elif scenario.pilots.exclude_existing and _agents(kel, i) > 0:
         ans.pilot.append(("pilot.has_agents", {"agents": _agents(kel, i)}))
+    elif "source" in pilots and (pilots["source"] == "plan").all() and not _in_plan(plan, kode):
+        ans.pilot.append(("pilot.not_in_plan", {"nama": nama}))
     else:
         same = pilots[pilots["kab_kota"] == kab]
         per = scenario.pilots.per_kab
