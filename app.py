@@ -67,7 +67,8 @@ def auth_gate() -> bool:
     with st.form("login"):
         typed = st.text_input(tr("auth.password"), type="password")
         if st.form_submit_button(tr("auth.enter")):
-            left = throttle.wait()
+            # check-and-count in one step: parallel guesses never get more checks than allowed
+            left = throttle.attempt()
             if left > 0:  # not even checked: a guess during the back-off costs nothing to refuse
                 st.error(tr("auth.wait", s=int(left) + 1))
             elif hmac.compare_digest(typed.encode("utf-8"), str(pw).encode("utf-8")):
@@ -75,7 +76,6 @@ def auth_gate() -> bool:
                 st.session_state["auth_ok"] = True
                 st.rerun()
             else:
-                throttle.failed()
                 st.error(tr("auth.wrong"))
     return False
 

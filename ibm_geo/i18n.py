@@ -150,7 +150,10 @@ _TEXT: dict[str, dict[str, str]] = {
     "field.manifest_distance_method": {"id": "Cara mengukur jarak", "en": "Distance method"},
     "field.manifest_units": {"id": "Jumlah kelurahan/desa", "en": "Units"},
     "field.manifest_sheets": {"id": "Lembar", "en": "Sheets"},
-    "field.manifest_disclosure_audit": {"id": "Audit pengungkapan", "en": "Disclosure audit"},
+    "field.manifest_disclosure_method": {
+        "id": "Metode perlindungan angka",
+        "en": "Disclosure control method",
+    },
     "field.manifest_agent_progress_basis": {
         "id": "Dasar hitung agen dan desa IBM",
         "en": "Basis of the agent figures",

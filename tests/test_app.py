@@ -404,7 +404,9 @@ def test_every_download_builds_and_holds_no_client_data(demo_result):
     sc = Scenario(plan={"p": 3})
     plan = plan_recruitment(demo_result.kelurahan, sc)
     pilots = choose_pilots(demo_result.kelurahan, sc)
-    items = app_downloads.export_items(demo_result, sc, plan, pilots, "id")
+    from ibm_geo.publish import publish
+
+    items = app_downloads.export_items(publish(demo_result, plan, pilots), "id")
     assert [i[1] for i in items] == [
         "peringkat.csv",
         "peringkat.xlsx",
@@ -420,7 +422,7 @@ def test_every_download_builds_and_holds_no_client_data(demo_result):
         "skenario.toml",
     ]
     # without a plan there is no plan file to offer
-    no_plan = [i[1] for i in app_downloads.export_items(demo_result, sc, None, pilots, "id")]
+    no_plan = [i[1] for i in app_downloads.export_items(publish(demo_result, None, pilots), "id")]
     assert "rencana_rekrutmen.csv" not in no_plan and len(no_plan) == 11
     secrets = demo_result.clients["name"].dropna().astype(str).tolist()
     secrets += demo_result.clients["client_id"].dropna().astype(str).tolist()
@@ -435,7 +437,7 @@ def test_every_download_builds_and_holds_no_client_data(demo_result):
             text = data.decode("utf-8", "ignore")
         leaked = [s for s in secrets if s in text]
         assert not leaked, (fname, leaked[:3])
-    assert Scenario.from_text(items[-1][3]().decode()) == sc
+    assert Scenario.from_text(items[-1][3]().decode()) == demo_result.scenario
 
 
 def test_app_password_gates_everything():
@@ -508,8 +510,9 @@ def test_export_without_a_plan_says_so(at):
 
 def test_every_download_is_described_in_both_languages(demo_result):
     from ibm_geo.i18n import t
+    from ibm_geo.publish import publish
 
-    for label, *_ in app_downloads.export_items(demo_result, Scenario(), None, None, "id"):
+    for label, *_ in app_downloads.export_items(publish(demo_result), "id"):
         for lang in ("id", "en"):
             assert t(f"{label}.desc", lang) != f"{label}.desc", (label, lang)
 
@@ -524,16 +527,16 @@ def test_a_weight_change_rescores_without_rerunning_the_analysis(at, monkeypatch
         calls["analyze"] += 1
         return real_analyze(*a, **kw)
 
-    def score(table, scenario, ref):
+    def score(table, scenario, ref, *a, **kw):
         calls["score"] += 1 if scenario.stability_draws else 0  # full scorings only
-        return real_score(table, scenario, ref)
+        return real_score(table, scenario, ref, *a, **kw)
 
     monkeypatch.setattr(pipeline, "analyze_joined", analyze)
     monkeypatch.setattr(pipeline, "score_table", score)
     goto(at, "score")
     at.slider(key="w_distance").set_value(0.9)
     apply_weights(at)
-    assert calls == {"analyze": 0, "score": 1}
+    assert calls == {"analyze": 0, "score": 2}  # the working tier and the published tier
     at.sidebar.number_input(key="radius_m").set_value(2500).run()
     assert calls["analyze"] == 1
 
@@ -658,21 +661,28 @@ def test_score_table_writes_decimals_with_a_comma_in_indonesian(at, demo_result)
     assert all(v.isdigit() and 0 <= int(v) <= 100 for v in stability), stability
 
 
-def test_on_screen_tables_show_counts_as_published(at, demo_result):
-    """The app is projected at a rakor: its top-N table shows the counts the exports publish
-    (hidden '*'), never a digit the ranking file hides."""
-    from ibm_geo.privacy import public_table
+def test_on_screen_tables_are_working_figures_until_rakor_mode(at, demo_result):
+    """The planner's screen shows the exact working figures, marked as not to be shared; the
+    Mode rakor switch shows exactly the published ranking (what the files hold): the band for
+    villages with fewer than 5 clients in the register, never a 1..4."""
+    from ibm_geo.publish import publish
 
     goto(at, "score")
     at.number_input(key="top_n").set_value(60).run()
+    assert any("jangan dibagikan" in c.value for c in at.caption)
     table = frame_with(at, "Stabilitas (%)")
-    pub = public_table(demo_result.kelurahan, 5).head(60)
+    exact = demo_result.kelurahan.head(60)
+    assert table["Belum terlayani"].astype(str).tolist() == [str(v) for v in exact["unserved"]]
+    at.sidebar.toggle[0].set_value(True).run()
+    assert not at.exception, at.exception
+    assert any("Mode rakor" in i.value for i in at.info)
+    table = frame_with(at, "Stabilitas (%)")
+    pub = publish(demo_result).top(60)
     for col, field in (("unserved", "Belum terlayani"), ("clients", "Klien")):
         shown = table[field].astype(str).tolist()
-        hidden = [v == "*" for v in pub[col]]
-        assert any(hidden), col  # the demo's top 60 has hidden cells to protect
-        assert [v == "*" for v in shown] == hidden, col
+        assert shown == [str(v) for v in pub[col]], col
         assert not set(shown) & {"1", "2", "3", "4"}, col
+    assert table["Peringkat"].tolist() == pub["rank"].astype(int).tolist()
 
 
 def test_app_workbook_is_the_cli_workbook_with_the_progress_sheets_in_indonesian(demo_result):
@@ -700,9 +710,12 @@ def test_app_workbook_is_the_cli_workbook_with_the_progress_sheets_in_indonesian
     plan = plan_recruitment(demo_result.kelurahan, sc)
     pilots = choose_pilots(demo_result.kelurahan, sc)
     mon = monitor(demo_result, read_targets(demo_paths()["targets"], demo_result.kelurahan))
-    items = app_downloads.export_items(demo_result, sc, plan, pilots, "id", monitoring=mon)
+    from ibm_geo.publish import publish
+
+    pub = publish(demo_result, plan, pilots)
+    items = app_downloads.export_items(pub, "id", monitoring=mon)
     app_xlsx = next(fn for key, _, _, fn in items if key == "e.ranking_xlsx")()
-    cli_xlsx = ex.analysis_workbook(demo_result, sc, plan=plan, pilots=pilots, monitoring=mon)
+    cli_xlsx = ex.analysis_workbook(pub, monitoring=mon)
     books = [openpyxl.load_workbook(io.BytesIO(b)) for b in (app_xlsx, cli_xlsx)]
     assert books[0].sheetnames == books[1].sheetnames == [
         "peringkat", "rencana", "desa percontohan", "kualitas data", "pengaturan skenario",
@@ -727,9 +740,9 @@ def test_app_workbook_is_the_cli_workbook_with_the_progress_sheets_in_indonesian
     assert int(want.loc[want["year"] == 2024, "achieved"].iloc[0]) == 100
     manifest = dict(wb["manifes"].iter_rows(min_row=2, values_only=True))
     assert manifest["Cara mengukur jarak"] == "garis lurus"
-    assert manifest["Aturan perlindungan data"].startswith("Angka tersembunyi ditandai *")
+    assert manifest["Aturan perlindungan data"].startswith("Angka publikasi diberi derau kecil")
     assert "Dasar hitung agen dan desa IBM" in manifest
-    assert manifest["Audit pengungkapan"].startswith("audit program bilangan bulat")
+    assert manifest["Metode perlindungan angka"].startswith("metode kunci sel")
     assert not any(k.startswith("manifest_") or k.endswith("_id") for k in manifest)
     solver = {r[-1] for r in wb["rencana"].iter_rows(min_row=2, values_only=True)}
     assert solver == {

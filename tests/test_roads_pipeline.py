@@ -188,8 +188,8 @@ def test_pilot_comparison_spacing_uses_road_reach(results):
     kel = road.kelurahan
     central = np.flatnonzero(kel["dist_nearest_m"].notna().to_numpy())[:3].tolist()
     sc = road.scenario
-    b_s = _beyond_reach(kel, central, None, sc)
-    b_r = _beyond_reach(kel, central, None, sc, road.distance)
+    b_s = _beyond_reach(kel, central, sc)
+    b_r = _beyond_reach(kel, central, sc, road.distance)
     assert (b_r >= b_s).all()
     assert b_r.sum() > b_s.sum()
 
