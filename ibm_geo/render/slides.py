@@ -433,8 +433,8 @@ def build_slides(
     add_text(s, MARGIN, 6.05, SLIDE_W_IN - 2 * MARGIN, credit, MIN_PT, color="404040")
 
     # 4. top N with reasons
-    n = min(scenario.top_n, len(pub))
-    top = pub.sort_values("rank").head(n) if "rank" in pub else pub.head(n)
+    top = published.top(scenario.top_n)  # ranked areas only: an opaque area has no rank
+    n = len(top)
     heads = [
         Column(t("field.rank", lang), "right"),
         Column(t("field.nama", lang)),
