@@ -121,7 +121,10 @@ def get_analysis(_joined, joined_key: str, analysis_json: str, _roads=None, road
     """Coverage and counts: keyed on the analysis part of the scenario only (weights, classes,
     plan settings are not in it), so a weight slider never re-runs this. ``_roads``: the
     uploaded road network (its content hash is ``roads_key``)."""
-    return analyze_joined(_joined, Scenario.model_validate_json(analysis_json), _roads)
+    secret = app_office.record_secret() if app_office.enabled() else None  # the office's own
+    return analyze_joined(
+        _joined, Scenario.model_validate_json(analysis_json), _roads, secret=secret
+    )
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)

@@ -241,6 +241,11 @@ def _scoped(_joined, joined_key: str, scope_key: str, _scope):
     return scope_joined(_joined, _scope)
 
 
+def record_secret() -> bytes:
+    """The office's record-key secret (kept in its store: ``Office.record_secret``)."""
+    return get_office().record_secret()
+
+
 def scoped(p: Principal, joined, jkey: str):
     """(joined, key) cut to the user's area: the sidebar, analysis, plan and exports start here."""
     p.require("analyze")

@@ -585,3 +585,22 @@ def test_first_admin_with_the_one_time_token_of_office_init(tmp_path):
     assert log["actor"].tolist()[3:5] == ["setup", "kepala.it"]
     assert o.audit.verify() == (True, None)
     o.close()
+
+
+def test_record_key_secret_is_the_offices_own_and_never_published(office, joined, tmp_path):
+    """The office keeps its record-key secret in its store: every server of the office gets
+    the same one (so the same cell has the same published value on every server), it differs
+    from the installation's, the scoped analysis uses it, and no export carries it."""
+    from ibm_geo.export.tables import ranking_csv
+    from ibm_geo.publish import publish
+    from ibm_geo.record_keys import installation_secret
+
+    s1 = office.record_secret()
+    again = Office(office.settings).record_secret()
+    assert len(s1) == 32 and again == s1 and s1 != installation_secret()
+    u = people(office)
+    mine = office.analyze(u["dps"], joined, Scenario())
+    assert mine.record_keys is not None
+    assert (mine.record_keys == mine.joined.record_keys(s1)).all()
+    data = ranking_csv(publish(mine))
+    assert s1.hex().encode() not in data and s1 not in data

@@ -34,6 +34,8 @@ from .workspace import Workspace
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: admin-editable settings kept in the database, with their defaults
 DB_SETTINGS = {"store_rosters": "false", "roster_retention_days": "30"}
+#: the office_settings row holding the record-key secret (never shown, never exported)
+RECORD_SECRET = "record_key_secret"
 #: the office_settings row naming the audit key the log is written with (its public fingerprint)
 AUDIT_KEY_ID = "audit_key_id"
 
@@ -202,6 +204,37 @@ class Office:
     def close(self) -> None:
         self.engine.dispose()
 
+    # -- the record-key secret of the cell key method (docs/PRIVACY.md) ----------------------
+    def record_secret(self) -> bytes:
+        """The office's secret for clients' record keys (:mod:`ibm_geo.record_keys`), kept in
+        its store so every planner of the office, on every server, perturbs the same cell the
+        same way; made on first use, never written into an output or the audit log."""
+        cached = getattr(self, "_record_secret", None)
+        if cached is not None:
+            return cached
+        with reading(self.engine) as conn:
+            v = conn.execute(
+                sa.select(office_settings.c.value).where(office_settings.c.key == RECORD_SECRET)
+            ).scalar()
+        if v is None:
+            import os
+
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(
+                        office_settings.insert().values(
+                            key=RECORD_SECRET,
+                            value=os.urandom(32).hex(),
+                            updated_by="system",
+                            updated_at=dt.datetime.now(dt.UTC),
+                        )
+                    )
+            except sa.exc.IntegrityError:
+                pass  # another process made it first: read theirs
+            return self.record_secret()
+        self._record_secret = bytes.fromhex(v)
+        return self._record_secret
+
     # -- settings kept in the database (admin) ----------------------------------------------
     def get_setting(self, key: str) -> str:
         with reading(self.engine) as conn:
@@ -264,7 +297,7 @@ class Office:
         from ..pipeline import analyze_joined
 
         j, sc = self.scoped(principal, joined, scenario)
-        result = analyze_joined(j, sc)
+        result = analyze_joined(j, sc, secret=self.record_secret())
         if log:
             self.audit.record(
                 principal.username,
