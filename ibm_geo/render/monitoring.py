@@ -20,7 +20,8 @@ import pandas as pd  # noqa: E402
 
 from ibm_geo.i18n import register, t  # noqa: E402
 from ibm_geo.monitoring import basis_note  # noqa: E402
-from ibm_geo.privacy import is_suppressed, suppression_rule  # noqa: E402
+from ibm_geo.monitoring import is_hidden as is_suppressed  # noqa: E402
+from ibm_geo.publish import suppression_rule  # noqa: E402
 
 register(
     {
