@@ -12,8 +12,9 @@ from ibm_geo.record_keys import identities, installation_secret, record_keys
 
 @pytest.mark.parametrize("k", [3, 5, 10])
 def test_ptable_design(k):
-    """Zeros stay zero; 1..k-1 are never published; counts >= k move by at most D and stay
-    >= k; noise is unbiased to within one key's share; rows from k + D on are identical."""
+    """Zeros stay zero; 1..k-1 are never published (0 with probability (k-i)/2k, else k);
+    counts >= k move by at most D, stay >= k and are unbiased to within one key's share; rows
+    from k + D on are identical."""
     pt = ptable(k)
     assert pt.transition(0) == {0: 1.0}
     for i in range(1, 3 * k + 10):
@@ -21,12 +22,12 @@ def test_ptable_design(k):
         assert abs(sum(out.values()) - 1) < 1e-12
         assert not any(1 <= j < k for j in out), (i, out)
         mean = sum(j * p for j, p in out.items())
-        assert abs(mean - i) <= 1 / N_KEYS * k, (i, mean)
         if i >= k:
+            assert abs(mean - i) <= 1 / N_KEYS * k, (i, mean)
             assert all(abs(j - i) <= MAX_DEVIATION and j >= k for j in out), (i, out)
         else:
             assert set(out) == {0, k}
-            assert out[k] == pytest.approx(i / k, abs=1 / N_KEYS)
+            assert out[0] == pytest.approx((k - i) / (2 * k), abs=1 / N_KEYS)
     tail = pt.rows[k + MAX_DEVIATION]
     assert np.array_equal(pt.rows[pt.last], tail)
     # the variance target is met where the support allows it (two-sided, wide enough)
