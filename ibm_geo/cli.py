@@ -528,10 +528,12 @@ def _input(path: Path | None, option: str) -> Path | None:
     """An input path that exists and is a file, else a named error (not click's English one)."""
     if path is None:
         return None
-    if not path.exists():
+    if not os.path.lexists(path):
         raise UserError("input.not_found", file=str(path), detail=f"{option}: no such file")
-    if path.is_dir():
-        raise UserError("input.not_found", file=str(path), detail=f"{option}: is a folder")
+    from .io.guard import check_special
+
+    # a FIFO, device, socket, folder or symlink loop is refused before anything opens it
+    check_special(path, str(path), allow_dir=str(path).lower().rstrip("/").endswith(".gdb"))
     return path
 
 

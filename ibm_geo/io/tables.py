@@ -20,6 +20,7 @@ import pandas as pd
 
 from ibm_geo.errors import UserError
 from ibm_geo.io import limits as _limits
+from ibm_geo.io.guard import check_special, guarded
 from ibm_geo.io.sheets import (
     csv_header,
     is_xlsx,
@@ -424,6 +425,31 @@ def _read_raw(
     quality: DataQuality | None = None,
     sheet: str | None = None,
 ) -> RawTable:
+    """:func:`_read_raw_direct` under the parse limits (the targets and previous-run readers
+    call this directly; inside :func:`read_points`' child it runs in place)."""
+    if not isinstance(source, bytes | bytearray):
+        check_special(source, name or Path(source).name)
+    rt, q = guarded(
+        _read_raw_child, source, name, kind, column_map, sheet, fname=name or "upload.csv"
+    )
+    if quality is not None:
+        quality.extend(q)
+    return rt
+
+
+def _read_raw_child(source, name, kind, column_map, sheet):
+    q = DataQuality()
+    return _read_raw_direct(source, name, kind, column_map, q, sheet), q
+
+
+def _read_raw_direct(
+    source: str | Path | bytes,
+    name: str | None,
+    kind: str = "clients",
+    column_map: dict[str, str] | None = None,
+    quality: DataQuality | None = None,
+    sheet: str | None = None,
+) -> RawTable:
     """Load every cell as stripped text (NA when empty), after the limits are checked, with the
     header found under title rows and every sheet that holds the same table."""
     quality = quality if quality is not None else DataQuality()
@@ -716,6 +742,33 @@ def _category(df, text, col, table, rep, label, fill=None):
 
 
 def read_points(
+    source: str | Path | bytes,
+    kind: str,
+    quality: DataQuality,
+    name: str | None = None,
+    column_map: dict[str, str] | None = None,
+    sheet: str | None = None,
+) -> pd.DataFrame:
+    """Read a clients / agents / service_points table into the canonical columns, in a child
+    process under the parse limits (:mod:`ibm_geo.io.guard`); see :func:`_read_points`."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    if isinstance(source, bytes | bytearray):
+        fname = name or "upload.csv"
+    else:
+        fname = name or Path(source).name
+        check_special(source, fname)
+    out, q = guarded(_read_points_child, source, kind, name, column_map, sheet, fname=fname)
+    quality.extend(q)
+    return out
+
+
+def _read_points_child(source, kind, name, column_map, sheet):
+    q = DataQuality()
+    return _read_points(source, kind, q, name, column_map, sheet), q
+
+
+def _read_points(
     source: str | Path | bytes,
     kind: str,
     quality: DataQuality,
