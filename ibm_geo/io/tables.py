@@ -43,6 +43,8 @@ COLUMNS: dict[str, list[str]] = {
 LAT_RANGE = (-11.5, 6.5)
 LON_RANGE = (94.0, 141.5)
 MIN_YEAR = 2000
+#: clients one agent can follow up: beyond this a capacity is a typo (and 1e19 overflows Int64)
+MAX_CAPACITY = 100_000
 
 _COMMON_ALIASES: dict[str, list[str]] = {
     "kode": ["kode", "kode_wilayah", "kode_kelurahan", "kode_desa", "kemendagri", "kode_kemendagri"]
@@ -263,7 +265,7 @@ _HEAD = 65536
 
 
 def _read_csv(
-    source: bytes | Path, fname: str, is_known=lambda h: False
+    source: bytes | Path, fname: str, is_known=lambda h: False, quoting: bool = True
 ) -> tuple[pd.DataFrame, int]:
     """CSV -> all-text frame, stripped, empty cells as NA; also the line number of the first
     data row (title lines above the header are skipped, see :func:`~ibm_geo.io.sheets.csv_header`).
@@ -309,7 +311,9 @@ def _read_csv(
             return pacsv.read_csv(
                 stream,
                 read_options=pacsv.ReadOptions(block_size=1 << 22, column_names=names),
-                parse_options=pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=sep, ignore_empty_lines=False, quote_char='"' if quoting else False
+                ),
                 convert_options=pacsv.ConvertOptions(
                     column_types={c: pa.large_string() for c in names},
                     strings_can_be_null=False,
@@ -347,7 +351,14 @@ def _read_csv(
         pass
     text = body(_decode(whole()))
     try:  # records as the csv module reads them: ragged rows padded, nothing cut
-        records = list(csv.reader(io.StringIO(text), delimiter=sep))
+        csv.field_size_limit(1 << 31)  # a 10 MB cell is read, then reported (IBM_GEO_MAX_CELL_CHARS)
+        records = list(
+            csv.reader(
+                io.StringIO(text),
+                delimiter=sep,
+                quoting=csv.QUOTE_MINIMAL if quoting else csv.QUOTE_NONE,
+            )
+        )
     except csv.Error as exc:
         raise UserError("input.csv_unreadable", file=fname, detail=str(exc)[:200]) from exc
     if text.endswith("\n") and records and records[-1] == []:
@@ -359,6 +370,39 @@ def _read_csv(
     df = df.reindex(columns=range(width))
     df.columns = names
     return pd.DataFrame({c: _clean_text(df[c].astype(object)) for c in names}), start + 1
+
+
+def _broken_quote(df: pd.DataFrame, src: bytes | Path, first: int) -> tuple[int, str, int] | None:
+    """(row, column, lines) of a quoted cell that swallowed whole lines, or None.
+
+    The independent count is the file's physical lines: while every record is one line, no
+    cell can have eaten others. Only when records are fewer than lines are the cells looked at:
+    a value spanning lines that holds the separator is an unbalanced quote (a legitimate quoted
+    address over two lines keeps its rows; one stray quote must not swallow 300)."""
+    lines = _count_lines(src) - (first - 1)
+    if len(df) >= lines - 1:
+        return None
+    for c in df.columns:
+        s = df[c]
+        if s.dtype != STRING:
+            s = s.astype(STRING)
+        hit = s.str.contains("\n", regex=False).fillna(False) & s.str.count(r"\n").gt(0)
+        if not hit.any():
+            continue
+        multi = s[hit]
+        wide = multi.str.contains(r"\n[^\n]*[;,\t|][^\n]*[;,\t|]", regex=True).fillna(False)
+        if wide.any():
+            i = int(wide.idxmax())
+            return first + i, str(c), int(multi[i].count("\n")) + 1
+    return None
+
+
+def _unquote(s: pd.Series) -> pd.Series:
+    """Cells read with quoting off: a field written as "x" loses its quotes."""
+    t = s.astype(STRING)
+    whole = t.str.match(r'^".*"$').fillna(False)
+    t = t.mask(whole, t.str.slice(1, -1).str.replace('""', '"', regex=False))
+    return _clean_text(t)
 
 
 def _count_lines(source: bytes | Path) -> int:
@@ -470,6 +514,13 @@ def _read_raw_direct(
         return canon(h) is not None
 
     ext = Path(fname).suffix.lower()
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        whole = bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
+        if "EncryptionInfo".encode("utf-16-le") in whole or b"EncryptedPackage" in whole.replace(
+            b"\x00", b""
+        ):
+            # Excel keeps a password-protected .xlsx in an OLE container: not an old .xls
+            raise UserError("input.encrypted", file=fname)
     if ext == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
         raise UserError(
             "input.xlsx_unreadable", file=fname, detail="old binary .xls (Excel 97-2003)"
@@ -488,10 +539,29 @@ def _read_raw_direct(
         del raw
     elif b"\x00" in head:
         raise UserError("input.binary", file=fname)
+    elif b"\r" in head and b"\n" not in head:
+        # old Mac / some exports end lines with CR alone: one line to every reader
+        raw = bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
+        source = raw.replace(b"\r", b"\n")
+        del raw
+        quality.add(fname, None, None, "line endings are CR only (old Mac)", None, "read as lines")
     src = source if isinstance(source, bytes | bytearray) else Path(source)
     if _estimated_rows(src, head) > _limits.limits().max_rows // 2:  # else cannot be over
         _limits.check_rows(_count_lines(src) - 1, fname)
     df, first = _read_csv(src, fname, is_known)
+    broken = _broken_quote(df, src, first)
+    if broken is not None:
+        row, col, n_lines = broken
+        df, first = _read_csv(src, fname, is_known, quoting=False)
+        df = pd.DataFrame({c: _unquote(df[c]) for c in df.columns})
+        quality.add(
+            fname,
+            row,
+            col,
+            f'unbalanced quote (") ran over {n_lines} lines',
+            None,
+            "quotes read as text; every line read as a row",
+        )
     _limits.check_rows(len(df), fname)
     if first > 2:
         quality.add(
@@ -551,6 +621,29 @@ def _read_xlsx(source, fname, canon, quality: DataQuality, sheet: str | None) ->
                 None,
                 "cell read as empty; open and save the file in Excel",
             )
+        for ref, r1, r2 in t.merged:
+            quality.add(
+                label,
+                r1,
+                None,
+                f"merged cells {ref}",
+                None,
+                f"value of the merged cell used on rows {r1}-{r2}",
+            )
+        if t.index_rows is not None:
+            # the sheet's own row index is the independent count: every row holding a value
+            # must be a row read, else it is named here
+            seen = {n for n, r in zip(t.row_numbers, t.rows, strict=True) if any(r)}
+            lost = sorted(set(t.index_rows) - seen)
+            if lost:
+                quality.add_many(
+                    label,
+                    lost,
+                    None,
+                    "row holds no readable value (only spaces?)",
+                    None,
+                    "not read",
+                )
     for t in chosen:
         h = t.header
         if h.data_start > 1:
@@ -837,8 +930,16 @@ def _read_points(
     if not has_loc:
         raise UserError("input.no_location_column", file=fname, found=", ".join(headers) or "-")
 
-    text = {canon: cells[pos] for canon, pos in found.items()}
     rep = _Reporter(quality, fname, rows, files)
+    limit = _limits.limits().max_cell_chars
+    for pos, col in enumerate(headers):
+        # a 10 MB cell (a pasted document) is reported and left out, its row kept
+        lens = cells[pos].str.len()
+        long = (lens > limit).fillna(False).astype(bool)
+        if long.any():
+            rep(long, col, f"cell of more than {limit:,} characters", None, "ignored value")
+            cells[pos] = cells[pos].mask(long, pd.NA)
+    text = {canon: cells[pos] for canon, pos in found.items()}
     for pos, col in enumerate(headers):
         if col.startswith("Unnamed:") and pos not in found.values():
             rep(cells[pos].notna(), col, "cell under no header (row wider than the header)")
@@ -926,6 +1027,9 @@ def _read_points(
             cap = parse_float(t)
             bad = t.notna() & (cap.isna() | (cap < 0) | (cap % 1 != 0))
             rep(bad, "kapasitas", "capacity is not a whole number >= 0", t, "default capacity")
+            huge = t.notna() & ~bad & (cap > MAX_CAPACITY)  # 1e19 would overflow Int64
+            rep(huge, "kapasitas", f"capacity above {MAX_CAPACITY:,}", t, "default capacity")
+            bad = bad | huge
             out["kapasitas"] = cap.mask(bad).astype("Int64")
         else:
             out["kapasitas"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
