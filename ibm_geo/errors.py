@@ -490,6 +490,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{file}: Shapefile '{shp}' has no .shx next to it; put the .shp, .shx, .dbf (and "
         ".prj) together into the ZIP",
     },
+    "boundaries.no_names": {
+        "id": "{file}: tidak satu pun fitur memiliki nama atau kode desa; isi kolom nama/kode "
+        "atau petakan kolomnya",
+        "en": "{file}: no feature has a village name or code (neither a name nor a code); fill "
+        "the name/kode column or map the column",
+    },
     "boundaries.osm_given": {
         "id": "{file}: ini ekstrak OpenStreetMap (jalan), bukan batas wilayah; berikan berkas "
         "poligon kelurahan/desa di --boundaries dan ekstrak ini di --roads",

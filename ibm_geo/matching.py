@@ -575,7 +575,13 @@ def match_locations(
                     "lat",
                     ["point lies outside the boundaries"] * len(outside),
                     [f"{a}, {b}" for a, b in zip(lat[outside], lon[outside], strict=True)],
-                    ["used the written name instead"] * len(outside),
+                    # without a written name the row cannot be placed at all: say so (it is
+                    # counted here, not left to vanish from every total)
+                    np.where(
+                        kel_codes[outside] >= 0,
+                        "used the written name instead",
+                        "row not placed (no kelurahan written)",
+                    ).tolist(),
                 )
             )
         frames.append(_name_mismatch(gaz, table, rows, got, unit, kel_codes, kel_keys))

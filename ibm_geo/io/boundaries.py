@@ -408,6 +408,17 @@ def _read_boundaries(
     found = _pick(gdf, column_map, fname)
     n = len(gdf)
     feature = np.arange(1, n + 1)
+    coords, idx = shapely.get_coordinates(gdf.geometry.values, return_index=True)
+    nonfinite = np.zeros(n, dtype=bool)
+    nonfinite[idx[~np.isfinite(coords).all(axis=1)]] = True
+    if nonfinite.any():  # NaN in a ring: GEOS, the CRS guess and the extent all choke on it
+        quality.add_many(
+            fname, feature[nonfinite], "geometry", "coordinates not finite (NaN/inf)", None,
+            "feature dropped",
+        )  # fmt: skip
+        geoms = np.asarray(gdf.geometry.values, dtype=object).copy()
+        geoms[nonfinite] = None
+        gdf = gdf.set_geometry(gpd.GeoSeries(geoms, crs=gdf.crs, index=gdf.index))
 
     def col(canon: str) -> pd.Series:
         if canon not in found:
@@ -421,6 +432,8 @@ def _read_boundaries(
     # a feature with neither a name nor a code cannot be named in any table or message: it is
     # a quality row, not a unit ranked as "X-16" with a blank name
     anonymous = (out["nama"].isna() & raw_kode.isna()).to_numpy()
+    if anonymous.all():
+        raise UserError("boundaries.no_names", file=fname)
     kode = normalize_kodes(raw_kode) if raw_kode.notna().any() else raw_kode
     kode = kode.where(kode.notna(), raw_kode)
     synth = pd.Series([f"X-{i}" for i in feature], dtype=object)

@@ -351,7 +351,9 @@ def _read_csv(
         pass
     text = body(_decode(whole()))
     try:  # records as the csv module reads them: ragged rows padded, nothing cut
-        csv.field_size_limit(1 << 31)  # a 10 MB cell is read, then reported (IBM_GEO_MAX_CELL_CHARS)
+        csv.field_size_limit(
+            1 << 31
+        )  # a 10 MB cell is read, then reported (IBM_GEO_MAX_CELL_CHARS)
         records = list(
             csv.reader(
                 io.StringIO(text),
@@ -515,7 +517,9 @@ def _read_raw_direct(
 
     ext = Path(fname).suffix.lower()
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        whole = bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
+        whole = (
+            bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
+        )
         if "EncryptionInfo".encode("utf-16-le") in whole or b"EncryptedPackage" in whole.replace(
             b"\x00", b""
         ):

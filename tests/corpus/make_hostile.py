@@ -358,7 +358,7 @@ def build(d: Path) -> list[dict]:
         ),
     )
     cases.append(
-        case("unplaceable_rows", 0, rows=8, note="outside", clients="c_unplaceable.csv")
+        case("unplaceable_rows", 0, rows=8, note="row not placed (no kelurahan written)", clients="c_unplaceable.csv")
     )  # fmt: skip
     put("c_only_separators.csv", csv_text([*rows(3), [""] * 6, *rows(2, 4)]))
     cases.append(case("separator_only_row", 0, rows=5, clients="c_only_separators.csv"))
