@@ -452,12 +452,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{file}: the compressed content inflates {ratio}:1, over the limit of {limit}:1 "
         "(compression bomb?); raise it with {env} if you trust the file",
     },
-    "input.stream_too_large": {
-        "id": "{file}: isi terkompresi mengembang lebih dari {limit_mb} MB; naikkan batas "
-        "dengan {env} bila berkas ini memang sebesar itu",
-        "en": "{file}: the compressed content inflates to more than {limit_mb} MB; raise the "
-        "limit with {env} if the file really is that large",
-    },
     "input.sheet_extent": {
         "id": "{file}: lembar '{sheet}' membentang sampai sel {cell} ({rows} baris x {cols} "
         "kolom = {cells} sel, batas {limit}); hapus sel nyasar di luar tabel atau naikkan "
@@ -477,12 +471,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "kata sandinya (File > Info > Protect Workbook) lalu simpan ulang sebagai .xlsx",
         "en": "{file}: the workbook is password-protected (encrypted); open it in Excel, "
         "remove the password (File > Info > Protect Workbook) and save it again as .xlsx",
-    },
-    "input.cell_too_long": {
-        "id": "{file}, baris {row}, kolom '{column}': sel berisi {chars} karakter (batas "
-        "{limit}); perbaiki selnya atau naikkan batas dengan {env}",
-        "en": "{file}, row {row}, column '{column}': the cell holds {chars} characters (limit "
-        "{limit}); fix the cell or raise the limit with {env}",
     },
     "boundaries.no_shx": {
         "id": "{file}: Shapefile '{shp}' tanpa berkas .shx pendampingnya; masukkan .shp, .shx, "

@@ -382,7 +382,15 @@ def _broken_quote(df: pd.DataFrame, src: bytes | Path, first: int) -> tuple[int,
     a value spanning lines that holds the separator is an unbalanced quote (a legitimate quoted
     address over two lines keeps its rows; one stray quote must not swallow 300)."""
     lines = _count_lines(src) - (first - 1)
-    if len(df) >= lines - 1:
+    if isinstance(src, bytes | bytearray):
+        last = bytes(src[-1:])
+    else:
+        with open(src, "rb") as fh:
+            fh.seek(max(Path(src).stat().st_size - 1, 0))
+            last = fh.read(1)
+    if last not in (b"\n", b""):
+        lines += 1  # a last line without its newline
+    if len(df) >= lines:
         return None
     for c in df.columns:
         s = df[c]
