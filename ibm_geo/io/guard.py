@@ -21,6 +21,7 @@ import os
 import resource
 import stat
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -62,13 +63,17 @@ def check_special(path: str | Path, fname: str, *, allow_dir: bool = False) -> N
     raise UserError("input.special_file", file=fname, kind=kind)
 
 
-def _address_space() -> int:
-    """Bytes of address space the process holds now (``VmSize``)."""
+def _statm(pid: int | str = "self", field: int = 0) -> int:
+    """Bytes from ``/proc/<pid>/statm``: field 0 = address space (``VmSize``), 1 = resident."""
     try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[field]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def _address_space() -> int:
+    return _statm("self", 0)
 
 
 def _warm() -> None:
@@ -129,20 +134,34 @@ def guarded(fn: Callable[..., T], *args: Any, fname: str, **kw: Any) -> T:
     proc = ctx.Process(
         target=_child, args=(send, fn, args, kw, _address_space() + extra), daemon=True
     )
+    rss_cap = _statm("self", 1) + extra
     proc.start()
     send.close()
     try:
-        if not recv.poll(lim.max_parse_seconds):
-            raise UserError(
-                "input.parse_time",
-                file=fname,
-                seconds=f"{lim.max_parse_seconds:g}",
-                env=_limits.ENV["max_parse_seconds"],
-            )
-        try:
-            out = recv.recv()
-        except (EOFError, OSError):
-            out = None
+        # RLIMIT_AS stops new mappings only: memory the caller's allocator keeps mapped but
+        # free (a server that has read big files before) is the child's to reuse. So the
+        # child's resident size is watched as well, every 20 ms.
+        deadline = time.monotonic() + lim.max_parse_seconds
+        over = False
+        while not recv.poll(0.02):
+            if _statm(proc.pid, 1) > rss_cap:
+                over = True
+                break
+            if time.monotonic() > deadline:
+                raise UserError(
+                    "input.parse_time",
+                    file=fname,
+                    seconds=f"{lim.max_parse_seconds:g}",
+                    env=_limits.ENV["max_parse_seconds"],
+                )
+            if not proc.is_alive() and not recv.poll(0):
+                break
+        out = None
+        if not over:
+            try:
+                out = recv.recv()
+            except (EOFError, OSError):
+                out = None
     finally:
         recv.close()
         if proc.is_alive():
