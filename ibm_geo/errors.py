@@ -466,6 +466,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{file}: sheet '{sheet}' has a cell in column {cell} (column {col}, limit "
         "{limit}); delete the stray cells outside the table or raise the limit with {env}",
     },
+    "input.too_many_columns": {
+        "id": "{file}, baris {row}: {n} kolom, melebihi batas {limit}; periksa pemisahnya atau "
+        "naikkan batas dengan {env}",
+        "en": "{file}, row {row}: {n} columns, over the limit of {limit}; check the separator "
+        "or raise the limit with {env}",
+    },
     "input.encrypted": {
         "id": "{file}: buku kerja dilindungi kata sandi (terenkripsi); buka di Excel, hapus "
         "kata sandinya (File > Info > Protect Workbook) lalu simpan ulang sebagai .xlsx",

@@ -333,7 +333,7 @@ def read_targets(
             q.add(fname, r, cols["tahun"], "tahun is not a year", _s(raw.at[i, cols["tahun"]]))
             continue
         t = target[i]
-        if pd.isna(t) or t <= 0:
+        if pd.isna(t) or t <= 0 or not math.isfinite(t):  # "inf" parses as a float
             q.add(
                 fname,
                 r,

@@ -128,14 +128,18 @@ def unique_names(names: list[str]) -> list[str]:
 # -- CSV ---------------------------------------------------------------------------------------
 
 
-def csv_header(text: str, is_known: Callable[[str], bool], default_sep: str) -> tuple[Header, str]:
+def csv_header(
+    text: str, is_known: Callable[[str], bool], default_sep: str, max_cols: int = 1000
+) -> tuple[Header, str]:
     """Header and separator of a CSV whose first lines may be titles: each separator is tried on
-    the first lines and the one whose best header names the most known columns wins."""
+    the first lines and the one whose best header names the most known columns wins. Rows are
+    looked at up to ``max_cols + 1`` cells (a line of half a million cells is refused by the
+    caller, not matched cell by cell)."""
     lines = [ln.rstrip("\r") for ln in text.split("\n")[:SCAN_ROWS]]
     best: tuple[Header, str] | None = None
     for sep in dict.fromkeys([default_sep, ";", ",", "\t", "|"]):
         try:  # line by line, so row i is line i even around blank lines
-            rows = [next(csv.reader([ln], delimiter=sep), []) for ln in lines]
+            rows = [next(csv.reader([ln], delimiter=sep), [])[: max_cols + 1] for ln in lines]
         except csv.Error:
             continue
         h = find_header(rows, is_known)

@@ -288,8 +288,10 @@ def _read_csv(
     if not head_bytes[bom:].strip() and size <= len(head_bytes):
         raise UserError("input.empty", file=fname)
     head = head_bytes[bom:].decode("utf-8", errors="replace")
-    header, sep = csv_header(head, is_known, _sniff_sep(head))
+    max_cols = _limits.limits().max_columns
+    header, sep = csv_header(head, is_known, _sniff_sep(head), max_cols)
     start = header.data_start  # 0-based line index of the first data line
+    _check_width(len(header.names), max_cols, fname, start)
     names = unique_names([h.strip() for h in header.names])
     head_lines = head_bytes[bom:].split(b"\n")
     offset = bom + sum(len(ln) + 1 for ln in head_lines[:start])
@@ -366,6 +368,9 @@ def _read_csv(
     if text.endswith("\n") and records and records[-1] == []:
         records.pop()
     width = max([len(names), *(len(r) for r in records)])
+    if width > max_cols:
+        wide = next(i for i, r in enumerate(records) if len(r) == width)
+        _check_width(width, max_cols, fname, start + 1 + wide)
     if width > len(names):  # data wider than the header: keep the cells, unnamed
         names = unique_names(names + [""] * (width - len(names)))
     df = pd.DataFrame([r + [""] * (width - len(r)) for r in records], columns=range(width))
@@ -413,6 +418,19 @@ def _unquote(s: pd.Series) -> pd.Series:
     whole = t.str.match(r'^".*"$').fillna(False)
     t = t.mask(whole, t.str.slice(1, -1).str.replace('""', '"', regex=False))
     return _clean_text(t)
+
+
+def _check_width(n: int, limit: int, fname: str, row: int) -> None:
+    """A row of more cells than ``IBM_GEO_MAX_COLUMNS`` (half a million "x;" on one line)."""
+    if n > limit:
+        raise UserError(
+            "input.too_many_columns",
+            file=fname,
+            row=row,
+            n=f"{n:,}",
+            limit=f"{limit:,}",
+            env=_limits.ENV["max_columns"],
+        )
 
 
 def _count_lines(source: bytes | Path) -> int:
@@ -549,9 +567,10 @@ def _read_raw_direct(
                 "input.csv_unreadable", file=fname, detail=f"broken {codec.upper()} text"
             ) from exc
         del raw
+        head = bytes(source[:4096])
     elif b"\x00" in head:
         raise UserError("input.binary", file=fname)
-    elif b"\r" in head and b"\n" not in head:
+    if b"\r" in head and b"\n" not in head:
         # old Mac / some exports end lines with CR alone: one line to every reader
         raw = bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
         source = raw.replace(b"\r", b"\n")

@@ -608,6 +608,40 @@ def build(d: Path) -> list[dict]:
     cases.append(case("previous_csv_tampered", 0, rows=12, note="previous", previous="p_bad.csv"))
     put("p_deep.geojson", "[" * 100_000 + "]" * 100_000)
     cases.append(case("previous_deep_json", 2, "p_deep.geojson", previous="p_deep.geojson"))
+    # 5. more values no office means: every row still read or reported
+    hdr = [*HDR, "Lat", "Lon"]
+    for cid, lat, lon in (
+        ("coord_inf", "inf", "115.2"),
+        ("coord_nan", "NaN", "nan"),
+        ("coord_overflow", "1e400", "-1e400"),
+        ("coord_hex", "0x10", "115.2"),
+        ("coord_comma_pair", "-8,7", "115,2"),
+    ):
+        put(f"c_{cid}.csv", csv_text([[1, "A", "Kuta", "Kuta", 2020, "belum", lat, lon], *[
+            [*r, "", ""] for r in rows(4, 2)]], header=hdr))  # fmt: skip
+        cases.append(case(cid, 0, rows=5, clients=f"c_{cid}.csv"))
+    put("c_year_huge.csv", csv_text([[1, "A", "Kuta", "Kuta", "1e10", "belum"], *rows(3, 2)]))
+    cases.append(case("year_1e10", 0, rows=4, note="year outside", clients="c_year_huge.csv"))
+    put("c_header_repeated.csv", csv_text([*rows(3), HDR, *rows(3, 4)]))
+    cases.append(case("header_repeated_midfile", 0, rows=7, clients="c_header_repeated.csv"))
+    put("c_zero_width.csv", csv_text([[1, "A\u200b", "Ku\u200bta", "Kuta", 2020, "belum"],
+                                      *rows(3, 2)]).encode("utf-8").decode("unicode_escape"))  # fmt: skip
+    cases.append(case("zero_width_chars", 0, rows=4, clients="c_zero_width.csv"))
+    put("c_only_quotes.csv", '"""""""""\n"""\n')
+    cases.append(case("only_quotes", 2, "c_only_quotes.csv", clients="c_only_quotes.csv"))
+    put("c_one_long_line.csv", "x;" * 500_000)
+    cases.append(case("one_long_line", 2, "IBM_GEO_MAX_COLUMNS", clients="c_one_long_line.csv"))
+    put("c_utf16_cr.txt", csv_text(rows(6), sep="\t", nl="\r").encode("utf-16"))
+    cases.append(case("utf16_cr_only", 0, rows=6, clients="c_utf16_cr.txt"))
+    for cid, val in (("inf", "inf"), ("nan", "NaN"), ("overflow", "1e400"), ("negative", "-5")):
+        put(f"t_{cid}.csv", f"wilayah;tahun;indikator;target\nBali;2024;rehab;{val}\n"
+            "Kabupaten Badung;2024;agen;10\n")  # fmt: skip
+        cases.append(
+            case(f"target_{cid}", 0, rows=12, note="target is not a positive number",
+                 targets=f"t_{cid}.csv")
+        )  # fmt: skip
+    put("t_huge_year.csv", "wilayah;tahun;indikator;target\nBali;99999999999;rehab;10\n")
+    cases.append(case("target_year_huge", 0, rows=12, note="not a year", targets="t_huge_year.csv"))
     return cases
 
 
