@@ -447,7 +447,12 @@ def _fuzzy_national(gaz, js, keys, idx, method, conf, cands, chunk: int = 256) -
 # -- the public entry point -------------------------------------------------------------------
 
 
-def _quality_frame(file: str, rows, column, problems, values, actions) -> pd.DataFrame:
+def _sub(table, sel):
+    """The file label of the selected rows: the file name, or per row ``file [sheet]``."""
+    return table if isinstance(table, str) else table[sel]
+
+
+def _quality_frame(file, rows, column, problems, values, actions) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "file": file,
@@ -513,6 +518,9 @@ def match_locations(
     n = len(df)
     index = df.index
     rows = df["row"].to_numpy() if "row" in df else np.arange(2, n + 2)  # spreadsheet row numbers
+    # several sheets read: row 4 of two sheets are two rows, so quality rows name "file [sheet]"
+    labels = df.attrs.get("row_files")
+    tab = np.asarray(labels, dtype=object) if labels is not None and len(labels) == n else table
     gaz = gazetteer if gazetteer is not None else _Gazetteer(boundaries, fuzzy_threshold)
     unit = np.full(n, -1, dtype=np.int64)
     method = np.full(n, METHODS.index("unmatched"), dtype=np.int8)
@@ -533,7 +541,7 @@ def match_locations(
         if len(bad):
             frames.append(
                 _quality_frame(
-                    table,
+                    _sub(tab, bad),
                     rows[bad],
                     "kode",
                     ["kode not found in the boundaries"] * len(bad),
@@ -570,7 +578,7 @@ def match_locations(
         if len(outside):
             frames.append(
                 _quality_frame(
-                    table,
+                    _sub(tab, outside),
                     rows[outside],
                     "lat",
                     ["point lies outside the boundaries"] * len(outside),
@@ -584,7 +592,7 @@ def match_locations(
                     ).tolist(),
                 )
             )
-        frames.append(_name_mismatch(gaz, table, rows, got, unit, kel_codes, kel_keys))
+        frames.append(_name_mismatch(gaz, tab, rows, got, unit, kel_codes, kel_keys))
 
     # (c, d) names, once per distinct written place (name, kecamatan, kab/kota)
     todo = np.flatnonzero((unit < 0) & (kel_codes >= 0))
@@ -619,7 +627,7 @@ def match_locations(
         method[todo] = np.array([METHODS.index(m) for m in res["method"]], dtype=np.int8)[codes]
         conf[todo] = res["confidence"].to_numpy()[codes]
         matches = _matches_table(gaz, table, distinct, res, np.bincount(codes, minlength=len(res)))
-        frames.append(_name_quality(gaz, table, rows[todo], codes, distinct, res))
+        frames.append(_name_quality(gaz, _sub(tab, todo), rows[todo], codes, distinct, res))
 
     frames = [f for f in frames if f is not None and len(f)]
     if frames:
@@ -826,7 +834,7 @@ def _name_mismatch(gaz, table, rows, got, unit, kel_codes, kel_keys) -> pd.DataF
         return None
     names = [gaz.label(i) for i in unit[sel]]
     return _quality_frame(
-        table,
+        _sub(table, sel),
         rows[sel],
         "kelurahan",
         [f"coordinates lie in {nm}, not in the written kelurahan" for nm in names],
@@ -884,7 +892,7 @@ def _name_quality(gaz, table, rows, codes, distinct, res) -> pd.DataFrame | None
     if not len(sel):
         return None
     return _quality_frame(
-        table,
+        _sub(table, sel),
         rows[sel],
         "kelurahan",
         per_row[sel],

@@ -135,3 +135,24 @@ def test_unplaceable_rows_are_counted(tmp_path):
     not_placed = q[q["action"] == "row not placed (no kelurahan written)"]
     assert sorted(not_placed["row"].astype(int)) == [2, 3, 4]
     assert int(res.kelurahan["clients"].sum()) == 5
+
+
+def test_two_sheets_rows_named_by_sheet_in_every_quality_row(tmp_path):
+    """Row 3 of two sheets, both with a name not in the boundaries: two quality rows, one per
+    sheet (``file [sheet]``), from the matcher as well as the reader."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for s, bad in (("Jan", "Desa Xyz"), ("Feb", "Desa Abc")):
+        ws = wb.create_sheet(s)
+        ws.append(HDR)
+        ws.append(_record(1))
+        ws.append([2, "K2", bad, "Kuta", 2020, "belum"])
+    p = tmp_path / "klien.xlsx"
+    wb.save(p)
+    res = analyze(REPO / "tests/corpus/b_small.geojson", p)
+    q = res.quality
+    nf = q[q["problem"] == "kelurahan name not found in the boundaries"]
+    assert sorted(zip(nf["file"], nf["row"].astype(int), strict=True)) == [
+        ("klien.xlsx [Feb]", 3),
+        ("klien.xlsx [Jan]", 3),
+    ]

@@ -1108,4 +1108,7 @@ def _read_points(
     no_loc = out["kode"].isna() & out["kelurahan"].isna() & out["lat"].isna()
     rep(no_loc, None, "row has no usable location", None, "row kept, cannot be placed")
     assert len(out) == n
-    return out[COLUMNS[kind]]
+    out = out[COLUMNS[kind]]
+    if files is not None:  # rows of several sheets: quality rows downstream name the sheet
+        out.attrs["row_files"] = files.to_numpy(dtype=object)
+    return out
