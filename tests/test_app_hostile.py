@@ -77,3 +77,30 @@ def _submit(at) -> bool:
             b.click()
             return True
     pytest.fail("no form submit button")
+
+
+def test_upload_confirmation_says_in_red_which_rows_were_not_placed(tmp_path):
+    """600 rows, 3 with no written kelurahan and a point outside every boundary: the
+    confirmation counts all 600 and says in red that 3 were not placed."""
+    from streamlit.testing.v1 import AppTest
+
+    lines = ["No;Nama;Kelurahan;Kecamatan;Lat;Lon"]
+    lines += [f"{i};K{i};;;-8.0;110.0" for i in range(1, 4)]
+    lines += [f"{i};K{i};Kuta;Kuta;;" for i in range(4, 601)]
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.sidebar.radio[0].set_value("data").run()
+    next(r for r in at.radio if r.key and r.key.startswith("data_mode")).set_value("upload").run()
+    at.file_uploader(key="up_boundaries").set_value(
+        ("batas.geojson", (CORPUS / "b_small.geojson").read_bytes(), "application/geo+json")
+    )
+    at.file_uploader(key="up_clients").set_value(
+        ("klien.csv", ("\n".join(lines) + "\n").encode(), "text/csv")
+    )
+    _submit(at)
+    at.run()
+    assert not at.exception, at.exception
+    ok = [s.value.replace("\\", "") for s in at.success]
+    assert any("klien.csv (600 baris)" in s for s in ok), ok
+    red = [e.value.replace("\\", "") for e in at.error]
+    assert any("klien.csv: 3 dari 600 baris" in e for e in red), red
