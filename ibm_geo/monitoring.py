@@ -289,6 +289,10 @@ def read_targets(
     # the header aliases as a column map: the loader then finds the header under title rows
     cmap = {n: canon for canon, names in _TARGET_HEADERS.items() for n in names}
     q = quality if quality is not None else DataQuality()
+    if not isinstance(source, bytes | bytearray):
+        from ibm_geo.io.guard import check_special
+
+        check_special(source, name or Path(source).name)  # a FIFO would block the read
     data = source if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
     name = name or (Path(source).name if not isinstance(source, bytes | bytearray) else None)
     if data[:2] != b"PK":

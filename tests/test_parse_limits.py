@@ -120,10 +120,19 @@ def specials(tmp_path):
 @pytest.mark.parametrize("name", ["pipe.csv", "dir.csv", "a.csv", "dev.csv"])
 def test_special_files_are_refused_before_open(specials, name):
     path = specials / name
+    from ibm_geo.monitoring import read_previous, read_targets
+    from ibm_geo.roads import read_osm
+
+    osm = specials / "r.osm"
+    if not os.path.lexists(osm):
+        os.symlink(path, osm)
     for call in (
         lambda: read_points(path, "clients", DataQuality()),
         lambda: read_boundaries(path),
         lambda: load_scenario(path),
+        lambda: read_previous(path),
+        lambda: read_targets(path, gpd.GeoDataFrame()),
+        lambda: read_osm(osm),
     ):
         with pytest.raises(UserError) as e:
             call()  # a FIFO would block here forever
