@@ -360,14 +360,28 @@ def read_boundaries(
     else:
         fname = name or Path(source).name
         check_special(source, fname, allow_dir=str(source).lower().rstrip("/").endswith(".gdb"))
-    geo, q = guarded(_read_boundaries_child, source, name, column_map, layer, fname=fname)
+    packed, q = guarded(_read_boundaries_child, source, name, column_map, layer, fname=fname)
     quality.extend(q)
-    return geo
+    return _unpack(packed)
 
 
 def _read_boundaries_child(source, name, column_map, layer):
     q = DataQuality()
-    return _read_boundaries(source, name, column_map, q, layer), q
+    return _pack(_read_boundaries(source, name, column_map, q, layer)), q
+
+
+def _pack(geo: gpd.GeoDataFrame) -> tuple:
+    """Geometries as one WKB array for the trip back from the child: 83k national polygons
+    cross in 0.4 s this way, 1.1 s pickled one by one."""
+    table = pd.DataFrame(geo.drop(columns=geo.geometry.name))
+    return table, shapely.to_wkb(geo.geometry.values), geo.crs, dict(geo.attrs), list(geo.columns)
+
+
+def _unpack(packed: tuple) -> gpd.GeoDataFrame:
+    table, wkb, crs, attrs, columns = packed
+    geo = gpd.GeoDataFrame(table, geometry=shapely.from_wkb(wkb), crs=crs)[columns]
+    geo.attrs.update(attrs)
+    return geo
 
 
 def _read_boundaries(
