@@ -289,3 +289,16 @@ def test_inf_and_nan_targets_are_refused():
             Scenario.from_text(text, "toml", name="s")
     ok = Scenario.from_text('description = "dua\\nbaris\\tdan tab"\n', "toml", name="s")
     assert ok.description == "dua\nbaris\tdan tab"
+
+
+def test_kml_without_a_driver_names_the_format(tmp_path, monkeypatch):
+    import pyogrio
+
+    from ibm_geo.io import boundaries
+
+    p = tmp_path / "desa.kml"
+    p.write_text("<kml/>")
+    monkeypatch.setattr(pyogrio, "list_drivers", lambda: {"GeoJSON": "rw"})
+    with pytest.raises(UserError) as e:
+        boundaries._load(str(p), "desa.kml")
+    assert _code(e) == "boundaries.no_driver" and e.value.params["fmt"] == "KML"
