@@ -185,10 +185,10 @@ def _has_formulas(data: bytes) -> bool:
     return False
 
 
-_ROW_RE = re.compile(rb"<(?:\w+:)?row\b([^>]*)>(.*?)</(?:\w+:)?row>", re.S)
+_ROW_SPLIT = re.compile(rb"<(?:\w+:)?row\b")
+_LETTERS = re.compile(rb"([A-Z]{1,3})\d")
 _ROW_R = re.compile(rb'\br="(\d+)"')
 _VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b")
-_CELL_R = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d+)"')
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 
 
@@ -255,6 +255,8 @@ def scan_workbook(data: bytes, fname: str) -> dict[str, SheetScan]:
                 continue
             sc = SheetScan()
             far = ""
+            k = len(_letters(lim.max_columns + 1))  # letters of the first column over the limit
+            far_re = re.compile(rb'\br="([A-Z]{%d,3})(\d+)"' % max(k, 1))
             with fh:
                 buf = b""
                 while True:
@@ -263,17 +265,28 @@ def scan_workbook(data: bytes, fname: str) -> dict[str, SheetScan]:
                     end = buf.rfind(b"</row>")
                     cut = (end + 6 if end >= 0 else 0) if chunk else len(buf)
                     block, buf = buf[:cut], buf[cut:]
-                    for m in _CELL_R.finditer(block):
+                    # far columns from a scan for long references only (C speed, no match in
+                    # an ordinary sheet); each row's extent and value from its own text
+                    for m in far_re.finditer(block):
                         c = col_index(m.group(1).decode())
                         if c > sc.max_col:
                             sc.max_col, far = c, (m.group(1) + m.group(2)).decode()
-                    for m in _ROW_RE.finditer(block):
-                        r = _ROW_R.search(m.group(1))
+                    for part in _ROW_SPLIT.split(block)[1:]:
+                        head_end = part.find(b">")
+                        r = _ROW_R.search(part, 0, head_end)
                         if r is None:
                             continue
                         n = int(r.group(1))
-                        sc.max_row = max(sc.max_row, n)
-                        if _VALUE.search(m.group(2)):
+                        if n > sc.max_row:
+                            sc.max_row = n
+                        last = part.rfind(b' r="')
+                        if last > head_end:
+                            c = _LETTERS.match(part, last + 4)
+                            if c is not None:
+                                ci = col_index(c.group(1).decode())
+                                if ci > sc.max_col:
+                                    sc.max_col, far = ci, f"{c.group(1).decode()}{n}"
+                        if _VALUE.search(part):
                             sc.value_rows.append(n)
                     for m in _MERGE.finditer(block):
                         sc.merges.append(
