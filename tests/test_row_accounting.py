@@ -156,3 +156,39 @@ def test_two_sheets_rows_named_by_sheet_in_every_quality_row(tmp_path):
         ("klien.xlsx [Feb]", 3),
         ("klien.xlsx [Jan]", 3),
     ]
+
+
+@st.composite
+def placements(draw):
+    """Client rows mixing what offices write: a known, unknown or empty kelurahan; a point
+    inside the layer, outside it (Java), outside Indonesia, or none."""
+    kel = st.sampled_from(["Kuta", "Tuban", "Desa Entah", "", "Legian"])
+    pt = st.sampled_from(["in", "java", "abroad", "none"])
+    rows = draw(st.lists(st.tuples(kel, pt), min_size=1, max_size=25))
+    where = {"in": ("-8.72", "115.17"), "java": ("-7.0", "110.0"), "abroad": ("1.3", "103.8")}
+    lines = ["No;Nama;Kelurahan;Kecamatan;Lat;Lon"]
+    for i, (k, p) in enumerate(rows, start=1):
+        lat, lon = where.get(p, ("", ""))
+        lines.append(f"{i};K{i};{k};{'Kuta' if k else ''};{lat};{lon}")
+    return ("\n".join(lines) + "\n").encode(), len(rows)
+
+
+@given(placements())
+@settings(max_examples=15, deadline=20_000, derandomize=True)
+def test_every_row_not_placed_has_a_quality_row(case):
+    from ibm_geo.pipeline import join_inputs, load_inputs
+
+    data, n = case
+    joined = join_inputs(load_inputs(_B_SMALL, data, names={"clients": "klien.csv"}))
+    t = joined.clients.table
+    assert len(t) == n  # every record read
+    q = joined.quality.to_frame()
+    q = q[q["file"] == "klien.csv"]
+    not_placed = set(t.loc[~t["located"].astype(bool), "row"].astype(int))
+    # the report must say so, not only "point outside ... used the written name"
+    says = q["action"].str.contains("not placed|cannot be placed", regex=True, na=False)
+    reported = set(q.loc[says, "row"].dropna().astype(int))
+    assert not_placed <= reported, (sorted(not_placed - reported), q.to_string())
+
+
+_B_SMALL = REPO / "tests/corpus/b_small.geojson"
