@@ -22,6 +22,7 @@ import pickle
 import resource
 import stat
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -35,6 +36,7 @@ T = TypeVar("T")
 
 #: set in the child: a reader called from inside a guarded reader runs directly
 _IN_CHILD = {"on": False}
+_FORK = threading.Lock()
 
 
 def check_special(path: str | Path, fname: str, *, allow_dir: bool = False) -> None:
@@ -140,7 +142,8 @@ def guarded(fn: Callable[..., T], *args: Any, fname: str, **kw: Any) -> T:
         target=_child, args=(send, fn, args, kw, _address_space() + extra), daemon=True
     )
     rss_cap = _statm("self", 1) + extra
-    proc.start()
+    with _FORK:  # one fork at a time: boundaries and clients are read from two threads
+        proc.start()
     send.close()
     try:
         # RLIMIT_AS stops new mappings only: memory the caller's allocator keeps mapped but
