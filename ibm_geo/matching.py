@@ -491,7 +491,10 @@ def place_choice_key(name: object, kecamatan: object = None, kab_kota: object = 
     def part(v: object) -> str:
         if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
             return ""
-        return " ".join(str(v).lower().split())
+        # control characters dropped: the key is written into the scenario file, which refuses
+        # them (a cell pasted from another program may carry a \x07)
+        text = "".join(c for c in str(v) if c.isprintable() or c.isspace())
+        return " ".join(text.lower().split())
 
     return "|".join(part(v) for v in (name, kecamatan, kab_kota))
 
