@@ -326,6 +326,8 @@ class _Boundary(TyperGroup):
                 _say(_usage_error(e, command), lang)
                 rv = 2
             elif os.environ.get("IBM_GEO_DEBUG"):
+                if getattr(e, "child_traceback", ""):  # a reader's bug, from its child process
+                    sys.stderr.write(e.child_traceback)
                 raise
             else:  # a bug, not the user's fault: still one line, no traceback on screen
                 detail = f"{type(e).__name__}: {e}"[:300]
