@@ -129,9 +129,10 @@ def test_every_corpus_file_is_in_the_table():
 
 
 def test_corpus_holds(corpus):
-    """Every case holds; at least 150 of them, each under 60 s and 2 GB."""
+    """Every case holds; at least 150 generated hostile cases besides the committed ones, each
+    under 60 s and 2 GB."""
     cases, res, root = corpus
-    assert len(cases) >= 150
+    assert len(cases) - len(EXPECTED) >= 150
     failed = {}
     for c in cases:
         why = _held(c, res[c["case"]], root / "out" / c["case"])

@@ -640,6 +640,23 @@ def build(d: Path) -> list[dict]:
             case(f"target_{cid}", 0, rows=12, note="target is not a positive number",
                  targets=f"t_{cid}.csv")
         )  # fmt: skip
+    for cid, text in (
+        ("weight_negative", "[weights]\nunserved = -1\n"),
+        ("k_one", "suppression_k = 1\n"),
+        ("radius_list", "radius_m = [1, 2]\n"),
+        ("p_negative", "[plan]\np = -1\n"),
+        ("plan_string", 'plan = "banyak"\n'),
+        ("status_unknown", '[filters]\nstatuses = ["hilang"]\n'),
+        ("years_reversed", "[filters]\nyear_min = 2024\nyear_max = 2020\n"),
+        ("choices_type", "place_choices = 5\n"),
+        ("travel_unknown", '[roads]\ntravel = "pesawat"\n'),
+        ("unknown_table", "[rencana]\np = 3\n"),
+        ("nul_byte", "radius_m = 3000\x00\n"),
+        ("json_trailing", '{"radius_m": 3000} {"x": 1}'),
+    ):
+        ext = "json" if text.startswith("{") else "toml"
+        put(f"s_{cid}.{ext}", text)
+        cases.append(case(f"scenario_{cid}", 2, f"s_{cid}.{ext}", scenario=f"s_{cid}.{ext}"))
     put("t_huge_year.csv", "wilayah;tahun;indikator;target\nBali;99999999999;rehab;10\n")
     cases.append(case("target_year_huge", 0, rows=12, note="not a year", targets="t_huge_year.csv"))
     return cases
