@@ -237,6 +237,8 @@ def step_data(result) -> None:
         upload_form()
     if ss.get("received") and not ss.get("is_demo"):
         st.success(ss["received"])
+        if ss.get("received_unaccounted"):
+            st.error(ss["received_unaccounted"])
     pending = ss.get("mapping_needed")
     if pending:
         mapping_form(pending)
@@ -351,6 +353,42 @@ def received_note(sources: tuple, joined) -> str:
     return tr("data.received", files=files)
 
 
+#: quality actions of rows that were not read, or read but not placed (issue 21): the upload
+#: confirmation says so in red instead of a row count that looks complete
+UNACCOUNTED = (
+    "not read",
+    "quotes read as text; every line read as a row",
+    "row kept, cannot be placed",
+    "row not placed (no kelurahan written)",
+)
+
+
+def unaccounted_note(sources: tuple, joined) -> str:
+    """ "klien.csv: 3 of 600 rows" for each file with rows not read or not placed ("" if none)."""
+    q = joined.quality.to_frame()
+    q = q[q["action"].isin(UNACCOUNTED) & q["row"].notna()]
+    if q.empty:
+        return ""
+    totals = {
+        "clients": len(joined.clients.table),
+        "agents": len(joined.agents.table),
+        "service_points": len(joined.service_points.table),
+    }
+    parts = []
+    for kind, name, _ in sources:
+        hit = q[q["file"].astype(str).str.startswith(name)]
+        if len(hit) and kind in totals:
+            parts.append(
+                tr(
+                    "data.rows_unaccounted_file",
+                    name=app_inputs.md_escape(name),
+                    rows=fmt_num(len(hit[["file", "row"]].drop_duplicates()), L()),
+                    total=fmt_num(totals[kind], L()),
+                )
+            )
+    return tr("data.rows_unaccounted", files="; ".join(parts)) if parts else ""
+
+
 def try_sources(sources: tuple, maps: dict) -> None:
     """Accept new sources only if they load; otherwise explain and keep the previous state."""
     ss = st.session_state
@@ -387,6 +425,7 @@ def try_sources(sources: tuple, maps: dict) -> None:
     ss.update(sources=sources, is_demo=False, maps=maps, mapping_needed=None, choice_needed=None)
     ss.pop("last_error", None)
     ss["received"] = received_note(sources, joined)
+    ss["received_unaccounted"] = unaccounted_note(sources, joined)
     if isinstance(ss.get("principal"), app_office.Principal):  # office mode: log fingerprints
         app_office.log_inputs(ss["principal"], sources, joined)
     st.rerun()

@@ -326,6 +326,8 @@ class _Boundary(TyperGroup):
                 _say(_usage_error(e, command), lang)
                 rv = 2
             elif os.environ.get("IBM_GEO_DEBUG"):
+                if getattr(e, "child_traceback", ""):  # a reader's bug, from its child process
+                    sys.stderr.write(e.child_traceback)
                 raise
             else:  # a bug, not the user's fault: still one line, no traceback on screen
                 detail = f"{type(e).__name__}: {e}"[:300]
@@ -474,7 +476,7 @@ def _monitoring(
 
     q = DataQuality()
     tg = read_targets(targets, result.kelurahan, quality=q) if targets else None
-    prev = read_previous(previous) if previous else None
+    prev = read_previous(previous, kelurahan=result.kelurahan, quality=q) if previous else None
     if len(q):
         result.quality = pd.concat([result.quality, q.to_frame()], ignore_index=True)
     return monitor(result, tg, prev, by_kecamatan=per_kecamatan, per_rw=per_rw)
@@ -528,10 +530,12 @@ def _input(path: Path | None, option: str) -> Path | None:
     """An input path that exists and is a file, else a named error (not click's English one)."""
     if path is None:
         return None
-    if not path.exists():
+    if not os.path.lexists(path):
         raise UserError("input.not_found", file=str(path), detail=f"{option}: no such file")
-    if path.is_dir():
-        raise UserError("input.not_found", file=str(path), detail=f"{option}: is a folder")
+    from .io.guard import check_special
+
+    # a FIFO, device, socket, folder or symlink loop is refused before anything opens it
+    check_special(path, str(path), allow_dir=str(path).lower().rstrip("/").endswith(".gdb"))
     return path
 
 
@@ -578,7 +582,7 @@ def _run_analysis(
         _input(path, opt)
     sc = load_scenario(scenario) if scenario else Scenario()
     sc = _roads_scenario(sc, roads, travel)
-    return analyze(
+    result = analyze(
         boundaries,
         clients,
         agents,
@@ -586,6 +590,37 @@ def _run_analysis(
         sc,
         read_options={"sheet": sheet, "layer": layer},
     )
+    _check_filters(result)
+    return result
+
+
+def _check_filters(result) -> None:
+    """A filter that leaves no client (or no unit) is the planner's mistake, not an empty
+    ranking to publish: exit 2 before anything is written."""
+    from .pipeline import filter_mask, unit_mask
+
+    sc = result.scenario
+    used = {
+        k: v for k, v in sc.filters.model_dump().items() if v is not None and v != [] and v != ()
+    }
+    if not used:
+        return
+    n = len(result.clients)
+    no_clients = n > 0 and not filter_mask(result.clients, sc).any()
+    no_units = len(result.kelurahan) == 0 or not unit_mask(result.kelurahan, sc).any()
+    if no_clients or no_units:
+        text = ", ".join(f"{k}={v}" for k, v in used.items())
+        raise UserError("pipeline.filter_empty", filters=text, n=fmt_num(n, cli_lang()))
+
+
+def _check_candidates(result, sc) -> None:
+    """A plan whose scenario forbids every unit has nowhere to recruit: say so (exit 2)."""
+    forbidden = set(sc.plan.forbidden or [])
+    kodes = set(result.kelurahan["kode"].astype(str))
+    if kodes and kodes <= forbidden:
+        raise UserError(
+            "plan.no_candidates", why=f"plan.forbidden lists all {len(kodes)} kelurahan"
+        )
 
 
 def _write_analysis(
@@ -763,6 +798,7 @@ def plan(
     if upd:
         sc = updated(sc, "--groups/--model/--budget/--reach", plan=upd)
         result.scenario = sc
+    _check_candidates(result, sc)
     with staged_out(out) as tmp:
         rb = _road_backend(result)
         exact = plan_recruitment(result.kelurahan, sc, backend=rb)  # the decision: exact data
@@ -876,6 +912,7 @@ def why_not_cmd(
 
     result = _run_analysis(boundaries, clients, agents, service_points, scenario)
     sc = result.scenario
+    _check_candidates(result, sc)
     rb = _road_backend(result)
     rp = plan_recruitment(result.kelurahan, sc, backend=rb)
     pilots = choose_pilots(result.kelurahan, sc, sites=rp.sites, backend=rb)

@@ -390,7 +390,11 @@ class Scenario(_Model):
         if fmt is None:
             fmt = "json" if text.lstrip().startswith("{") else "toml"
         try:
-            data = json.loads(text) if fmt == "json" else tomllib.loads(text)
+            data = (
+                json.loads(text, object_pairs_hook=_pairs) if fmt == "json" else tomllib.loads(text)
+            )
+        except RecursionError:
+            raise UserError("scenario.too_deep", file=name, limit=MAX_DEPTH) from None
         except json.JSONDecodeError as exc:
             raise UserError(
                 "scenario.syntax", file=name, line=exc.lineno, fmt="JSON", detail=exc.msg
@@ -398,6 +402,9 @@ class Scenario(_Model):
         except tomllib.TOMLDecodeError as exc:
             m = re.search(r"line (\d+)", str(exc))
             line = m.group(1) if m else str(text.count("\n") + 1)  # "at end of document"
+            dup = _toml_duplicate(str(exc), text, int(line))
+            if dup:
+                raise UserError("scenario.duplicate_key", file=name, key=dup) from None
             detail = re.sub(r"\s*\(at .*\)$", "", str(exc))
             raise UserError(
                 "scenario.syntax",
@@ -406,6 +413,11 @@ class Scenario(_Model):
                 fmt="TOML",
                 detail=detail,
             ) from exc
+        except ValueError as exc:  # e.g. an integer of 5,000 digits (Python's own limit)
+            raise UserError(
+                "scenario.syntax", file=name, line="?", fmt=fmt.upper(), detail=str(exc)[:120]
+            ) from None
+        _check_tree(data, name)
         return validate_scenario(data, name)
 
 
@@ -436,6 +448,73 @@ def filter_help() -> list[str]:
     return [f"filters.{k}: {f.description}" for k, f in Filters.model_fields.items()]
 
 
+#: deepest nesting a scenario may have (the real one is 3 levels: [plan] quotas ...)
+MAX_DEPTH = 32
+#: characters a scenario string may hold below U+0020 (a description over several lines)
+_ALLOWED_CONTROL = {"\t", "\n", "\r"}
+
+
+class _Pairs(dict):
+    """A JSON object that remembers the keys it was given twice (the last would silently win)."""
+
+    dups: list[str]
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict:
+    out = _Pairs()
+    out.dups = []
+    for k, v in pairs:
+        if k in out:
+            out.dups.append(k)
+        out[k] = v
+    return out
+
+
+def _toml_duplicate(msg: str, text: str, line: int) -> str | None:
+    """The key a TOML "Cannot overwrite a value" / "Cannot declare" error is about."""
+    if "overwrite" not in msg and "declare" not in msg:
+        return None
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return None
+    m = re.match(r"\s*\[*\s*([A-Za-z0-9_.\-\"' ]+?)\s*(?:\]|=)", lines[line - 1])
+    return m.group(1).strip() if m else None
+
+
+def _check_tree(data: Any, name: str) -> None:
+    """Refuse what a validator would choke on or pass silently: nesting deeper than
+    :data:`MAX_DEPTH` (walked without recursion), a key given twice (JSON), control characters
+    (a terminal escape in a scenario name reaches every export) and lone surrogates."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        obj, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise UserError("scenario.too_deep", file=name, limit=MAX_DEPTH)
+        if isinstance(obj, dict):
+            for k in getattr(obj, "dups", []):
+                raise UserError("scenario.duplicate_key", file=name, key=f"{path}{k}")
+            for k, v in obj.items():
+                _check_text(str(k), f"{path}{k}", name)
+                stack.append((v, f"{path}{k}.", depth + 1))
+        elif isinstance(obj, list):
+            stack.extend((v, path, depth + 1) for v in obj)
+        elif isinstance(obj, str):
+            _check_text(obj, path.rstrip(".") or "(file)", name)
+
+
+def _check_text(text: str, key: str, name: str) -> None:
+    for ch in text:
+        o = ord(ch)
+        if (o < 0x20 and ch not in _ALLOWED_CONTROL) or 0x7F <= o < 0xA0 or 0xD800 <= o < 0xE000:
+            raise UserError(
+                "scenario.control_char", file=name, key=_printable(key), char=f"U+{o:04X}"
+            )
+
+
+def _printable(key: str) -> str:
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in key)
+
+
 def _drop_none(obj):
     """TOML has no null: a missing key means the default (None) on reload."""
     if isinstance(obj, dict):
@@ -454,6 +533,9 @@ def save_scenario(scenario: Scenario, path: str | Path) -> Path:
 
 def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
+    from .io.guard import check_special
+
+    check_special(path, path.name)  # a FIFO would block the read forever
     fmt = "json" if path.suffix.lower() == ".json" else "toml"
     return Scenario.from_bytes(_read_scenario_bytes(path), fmt, path.name)
 

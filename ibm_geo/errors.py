@@ -436,6 +436,117 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{file}: no 'kode' and 'unserved' columns; give the results.geojson, ranking.xlsx "
         "or ranking.csv that ibm-geo wrote",
     },
+    # --- hostile inputs: parse limits, row accounting (issue 21) -----------------------------
+    "input.special_file": {
+        "id": "{file}: bukan berkas biasa ({kind}); berikan berkas data itu sendiri",
+        "en": "{file}: not a regular file ({kind}); give the data file itself",
+    },
+    "input.parse_memory": {
+        "id": "{file}: membaca berkas ini memerlukan lebih dari {limit_mb} MB memori (berkas "
+        "yang mengembang, mis. bom kompresi?); naikkan batas dengan {env} bila berkas ini "
+        "dapat dipercaya",
+        "en": "{file}: reading this file needs more than {limit_mb} MB of memory (a file that "
+        "inflates, e.g. a compression bomb?); raise the limit with {env} if you trust the file",
+    },
+    "input.parse_time": {
+        "id": "{file}: membaca berkas ini memakan lebih dari {seconds} detik dan dihentikan; "
+        "naikkan batas dengan {env} bila berkasnya memang sebesar itu",
+        "en": "{file}: reading this file took more than {seconds} s and was stopped; raise the "
+        "limit with {env} if the file really is that large",
+    },
+    "input.stream_ratio": {
+        "id": "{file}: isi terkompresi mengembang {ratio}:1, melebihi batas {limit}:1 (bom "
+        "kompresi?); naikkan batas dengan {env} bila berkas ini dapat dipercaya",
+        "en": "{file}: the compressed content inflates {ratio}:1, over the limit of {limit}:1 "
+        "(compression bomb?); raise it with {env} if you trust the file",
+    },
+    "input.sheet_extent": {
+        "id": "{file}: lembar '{sheet}' membentang sampai sel {cell} ({rows} baris x {cols} "
+        "kolom = {cells} sel, batas {limit}); hapus sel nyasar di luar tabel atau naikkan "
+        "batas dengan {env}",
+        "en": "{file}: sheet '{sheet}' reaches cell {cell} ({rows} rows x {cols} columns = "
+        "{cells} cells, limit {limit}); delete the stray cells outside the table or raise the "
+        "limit with {env}",
+    },
+    "input.sheet_too_wide": {
+        "id": "{file}: lembar '{sheet}' memiliki sel di kolom {cell} (kolom ke-{col}, batas "
+        "{limit}); hapus sel nyasar di luar tabel atau naikkan batas dengan {env}",
+        "en": "{file}: sheet '{sheet}' has a cell in column {cell} (column {col}, limit "
+        "{limit}); delete the stray cells outside the table or raise the limit with {env}",
+    },
+    "input.too_many_columns": {
+        "id": "{file}, baris {row}: {n} kolom, melebihi batas {limit}; periksa pemisahnya atau "
+        "naikkan batas dengan {env}",
+        "en": "{file}, row {row}: {n} columns, over the limit of {limit}; check the separator "
+        "or raise the limit with {env}",
+    },
+    "input.encrypted": {
+        "id": "{file}: buku kerja dilindungi kata sandi (terenkripsi); buka di Excel, hapus "
+        "kata sandinya (File > Info > Protect Workbook) lalu simpan ulang sebagai .xlsx",
+        "en": "{file}: the workbook is password-protected (encrypted); open it in Excel, "
+        "remove the password (File > Info > Protect Workbook) and save it again as .xlsx",
+    },
+    "boundaries.no_shx": {
+        "id": "{file}: Shapefile '{shp}' tanpa berkas .shx pendampingnya; masukkan .shp, .shx, "
+        ".dbf (dan .prj) bersama ke dalam ZIP",
+        "en": "{file}: Shapefile '{shp}' has no .shx next to it; put the .shp, .shx, .dbf (and "
+        ".prj) together into the ZIP",
+    },
+    "boundaries.no_names": {
+        "id": "{file}: tidak satu pun fitur memiliki nama atau kode desa; isi kolom nama/kode "
+        "atau petakan kolomnya",
+        "en": "{file}: no feature has a village name or code (neither a name nor a code); fill "
+        "the name/kode column or map the column",
+    },
+    "boundaries.osm_given": {
+        "id": "{file}: ini ekstrak OpenStreetMap (jalan), bukan batas wilayah; berikan berkas "
+        "poligon kelurahan/desa di --boundaries dan ekstrak ini di --roads",
+        "en": "{file}: this is an OpenStreetMap extract (roads), not boundaries; give the "
+        "kelurahan/desa polygon file to --boundaries and this extract to --roads",
+    },
+    "boundaries.no_driver": {
+        "id": "{file}: format {fmt} tidak dapat dibaca oleh GDAL di komputer ini (driver {driver} "
+        "tidak ada); simpan sebagai GeoJSON atau GeoPackage",
+        "en": "{file}: the {fmt} format cannot be read by this computer's GDAL (no {driver} "
+        "driver); save it as GeoJSON or GeoPackage",
+    },
+    "roads.no_locations": {
+        "id": "{file}: ekstrak tidak memuat lokasi node ({n_ways} jalan, tidak satu pun node "
+        "berkoordinat); ekspor ulang dengan node (mis. osmium extract, bukan hanya way)",
+        "en": "{file}: the extract has no node locations ({n_ways} roads, not one node with "
+        "coordinates); export it again with its nodes (e.g. osmium extract, not ways only)",
+    },
+    "monitoring.previous_other_area": {
+        "id": "{file}: hasil sebelumnya untuk wilayah lain ({previous}) dan tidak satu pun kode "
+        "cocok dengan wilayah proses ini ({current}); berikan hasil rakor wilayah yang sama",
+        "en": "{file}: the previous results are of another area ({previous}) and no code "
+        "matches this run's area ({current}); give the previous results of the same area",
+    },
+    "scenario.duplicate_key": {
+        "id": "{file}: kunci '{key}' ditulis dua kali; hapus salah satunya",
+        "en": "{file}: key '{key}' is written twice; delete one of them",
+    },
+    "scenario.too_deep": {
+        "id": "{file}: skenario bersarang terlalu dalam (lebih dari {limit} tingkat); gunakan "
+        "skenario dari `ibm-geo scenario`",
+        "en": "{file}: the scenario is nested too deeply (more than {limit} levels); start "
+        "from `ibm-geo scenario`",
+    },
+    "scenario.control_char": {
+        "id": "{file}: kunci '{key}' berisi karakter kontrol ({char}); hapus karakter itu",
+        "en": "{file}: key '{key}' holds a control character ({char}); delete it",
+    },
+    "pipeline.filter_empty": {
+        "id": "filter skenario ({filters}) tidak menyisakan satu pun klien dari {n} baris; "
+        "longgarkan filternya",
+        "en": "the scenario's filters ({filters}) leave no client of {n} rows; loosen the filters",
+    },
+    "plan.no_candidates": {
+        "id": "rencana: setiap kelurahan dikecualikan sebagai lokasi kandidat ({why}); "
+        "izinkan setidaknya satu kandidat di skenario",
+        "en": "plan: every kelurahan is excluded as a candidate site ({why}); allow at least "
+        "one candidate in the scenario",
+    },
     # --- office: accounts, scope, audit, storage (issue 15) ----------------------------------
     "office.bad_date": {
         "id": "--since/--until: '{value}' bukan tanggal; tulis TTTT-BB-HH, mis. 2026-11-01.",
@@ -623,6 +734,18 @@ class IbmGeoError(Exception):
     def message(self, lang: str = "id") -> str:
         """The one-line message in ``lang`` (``id`` or ``en``), parameters filled in."""
         return message(self.code, lang, **self.params)
+
+    def __reduce__(self):
+        # pickled by code and parameters: readers run in a child process (ibm_geo.io.guard)
+        # and their errors travel back; the default (message as the only argument) would not
+        return (_rebuild, (type(self), dict(self.__dict__)))
+
+
+def _rebuild(cls: type, state: dict) -> IbmGeoError:
+    obj = cls.__new__(cls)
+    obj.__dict__.update(state)
+    Exception.__init__(obj, obj.message("en"))
+    return obj
 
 
 def message(code: str, lang: str = "id", /, **params: Any) -> str:

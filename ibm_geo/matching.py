@@ -447,7 +447,12 @@ def _fuzzy_national(gaz, js, keys, idx, method, conf, cands, chunk: int = 256) -
 # -- the public entry point -------------------------------------------------------------------
 
 
-def _quality_frame(file: str, rows, column, problems, values, actions) -> pd.DataFrame:
+def _sub(table, sel):
+    """The file label of the selected rows: the file name, or per row ``file [sheet]``."""
+    return table if isinstance(table, str) else table[sel]
+
+
+def _quality_frame(file, rows, column, problems, values, actions) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "file": file,
@@ -486,7 +491,10 @@ def place_choice_key(name: object, kecamatan: object = None, kab_kota: object = 
     def part(v: object) -> str:
         if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
             return ""
-        return " ".join(str(v).lower().split())
+        # control characters dropped: the key is written into the scenario file, which refuses
+        # them (a cell pasted from another program may carry a \x07)
+        text = "".join(c for c in str(v) if c.isprintable() or c.isspace())
+        return " ".join(text.lower().split())
 
     return "|".join(part(v) for v in (name, kecamatan, kab_kota))
 
@@ -513,6 +521,9 @@ def match_locations(
     n = len(df)
     index = df.index
     rows = df["row"].to_numpy() if "row" in df else np.arange(2, n + 2)  # spreadsheet row numbers
+    # several sheets read: row 4 of two sheets are two rows, so quality rows name "file [sheet]"
+    labels = df.attrs.get("row_files")
+    tab = np.asarray(labels, dtype=object) if labels is not None and len(labels) == n else table
     gaz = gazetteer if gazetteer is not None else _Gazetteer(boundaries, fuzzy_threshold)
     unit = np.full(n, -1, dtype=np.int64)
     method = np.full(n, METHODS.index("unmatched"), dtype=np.int8)
@@ -533,7 +544,7 @@ def match_locations(
         if len(bad):
             frames.append(
                 _quality_frame(
-                    table,
+                    _sub(tab, bad),
                     rows[bad],
                     "kode",
                     ["kode not found in the boundaries"] * len(bad),
@@ -570,15 +581,21 @@ def match_locations(
         if len(outside):
             frames.append(
                 _quality_frame(
-                    table,
+                    _sub(tab, outside),
                     rows[outside],
                     "lat",
                     ["point lies outside the boundaries"] * len(outside),
                     [f"{a}, {b}" for a, b in zip(lat[outside], lon[outside], strict=True)],
-                    ["used the written name instead"] * len(outside),
+                    # without a written name the row cannot be placed at all: say so (it is
+                    # counted here, not left to vanish from every total)
+                    np.where(
+                        kel_codes[outside] >= 0,
+                        "used the written name instead",
+                        "row not placed (no kelurahan written)",
+                    ).tolist(),
                 )
             )
-        frames.append(_name_mismatch(gaz, table, rows, got, unit, kel_codes, kel_keys))
+        frames.append(_name_mismatch(gaz, tab, rows, got, unit, kel_codes, kel_keys))
 
     # (c, d) names, once per distinct written place (name, kecamatan, kab/kota)
     todo = np.flatnonzero((unit < 0) & (kel_codes >= 0))
@@ -613,7 +630,7 @@ def match_locations(
         method[todo] = np.array([METHODS.index(m) for m in res["method"]], dtype=np.int8)[codes]
         conf[todo] = res["confidence"].to_numpy()[codes]
         matches = _matches_table(gaz, table, distinct, res, np.bincount(codes, minlength=len(res)))
-        frames.append(_name_quality(gaz, table, rows[todo], codes, distinct, res))
+        frames.append(_name_quality(gaz, _sub(tab, todo), rows[todo], codes, distinct, res))
 
     frames = [f for f in frames if f is not None and len(f)]
     if frames:
@@ -820,7 +837,7 @@ def _name_mismatch(gaz, table, rows, got, unit, kel_codes, kel_keys) -> pd.DataF
         return None
     names = [gaz.label(i) for i in unit[sel]]
     return _quality_frame(
-        table,
+        _sub(table, sel),
         rows[sel],
         "kelurahan",
         [f"coordinates lie in {nm}, not in the written kelurahan" for nm in names],
@@ -878,7 +895,7 @@ def _name_quality(gaz, table, rows, codes, distinct, res) -> pd.DataFrame | None
     if not len(sel):
         return None
     return _quality_frame(
-        table,
+        _sub(table, sel),
         rows[sel],
         "kelurahan",
         per_row[sel],

@@ -280,6 +280,10 @@ def read_targets(
     # the header aliases as a column map: the loader then finds the header under title rows
     cmap = {n: canon for canon, names in _TARGET_HEADERS.items() for n in names}
     q = quality if quality is not None else DataQuality()
+    if not isinstance(source, bytes | bytearray):
+        from ibm_geo.io.guard import check_special
+
+        check_special(source, name or Path(source).name)  # a FIFO would block the read
     data = source if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
     name = name or (Path(source).name if not isinstance(source, bytes | bytearray) else None)
     if data[:2] != b"PK":
@@ -324,7 +328,7 @@ def read_targets(
             q.add(fname, r, cols["tahun"], "tahun is not a year", _s(raw.at[i, cols["tahun"]]))
             continue
         t = target[i]
-        if pd.isna(t) or t <= 0:
+        if pd.isna(t) or t <= 0 or not math.isfinite(t):  # "inf" parses as a float
             q.add(
                 fname,
                 r,
@@ -1088,21 +1092,67 @@ def _canon_previous(df: pd.DataFrame) -> pd.DataFrame:
     return df.rename(columns=ren)
 
 
-def read_previous(source: str | Path | bytes, *, name: str | None = None) -> pd.DataFrame:
+def read_previous(
+    source: str | Path | bytes,
+    *,
+    name: str | None = None,
+    kelurahan: pd.DataFrame | None = None,
+    quality: DataQuality | None = None,
+) -> pd.DataFrame:
     """An earlier run's published per-unit table: its ``results.geojson``, ``ranking.xlsx`` or
     ``ranking.csv``. Returns ``kode, nama, kab_kota, lo, hi, label`` (unserved as an interval:
-    a suppressed label is never read as a number)."""
+    a suppressed label is never read as a number).
+
+    The file comes back from a planner's folder, so it is read as untrusted: a value that is
+    not a published count (text, negative, not finite, a list) or a row without a code is a
+    row of ``quality`` and left out, never a crash. With ``kelurahan`` (this run's units), a
+    file none of whose codes is one of them is refused naming both areas: the change table of
+    two provinces would be all "new" and "gone"."""
     fname = name or (Path(source).name if not isinstance(source, bytes) else "previous")
+    q = quality if quality is not None else DataQuality()
+    if not isinstance(source, bytes):
+        from ibm_geo.io.guard import check_special
+
+        check_special(source, fname)
+        from ibm_geo.io import limits as _limits
+
+        _limits.check_source_size(source, fname)
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
-    text_head = data[:200].lstrip()
+    text_head = data[:200].lstrip().lstrip(b"\xef\xbb\xbf")
     k_guess = 5
-    if text_head.startswith(b"{"):
+    if text_head.startswith((b"{", b"[")):
         try:
             doc = json.loads(data.decode("utf-8-sig"))
-            props = [f.get("properties") or {} for f in doc["features"]]
-            k_guess = int((doc.get("ibm_geo_manifest") or {}).get("suppression_k", 5) or 5)
-        except (ValueError, KeyError, TypeError) as exc:
-            raise UserError("monitoring.previous_unreadable", file=fname, detail=str(exc)) from exc
+            feats = doc["features"]
+            if not isinstance(feats, list):
+                raise TypeError("'features' is not a list")
+        except RecursionError:
+            raise UserError(
+                "monitoring.previous_unreadable", file=fname, detail="nested too deeply"
+            ) from None
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            raise UserError(
+                "monitoring.previous_unreadable", file=fname, detail=str(exc)[:120]
+            ) from exc
+        props = [f.get("properties") if isinstance(f, dict) else None for f in feats]
+        bad = [i + 1 for i, p in enumerate(props) if not isinstance(p, dict)]
+        if feats and len(bad) == len(feats):
+            raise UserError(
+                "monitoring.previous_unreadable", file=fname, detail="no feature has properties"
+            )
+        if bad:
+            q.add_many(fname, bad, None, "previous results: feature without properties", None,
+                       "left out of the change table")  # fmt: skip
+        props = [p for p in props if isinstance(p, dict)]
+        manifest = doc.get("ibm_geo_manifest") if isinstance(doc, dict) else None
+        try:
+            k_guess = int((manifest or {}).get("suppression_k", 5) or 5)
+            if not 1 <= k_guess <= 1000:
+                raise ValueError
+        except (ValueError, TypeError, AttributeError, OverflowError):
+            k_guess = 5
+            q.add(fname, None, "suppression_k", "previous results: manifest k is not a number",
+                  None, "k = 5 assumed")  # fmt: skip
         df = pd.DataFrame(props)
         if "unserved" in df and "opaque" in df:
             # GIS layer: an opaque area's count is null, flagged in `opaque` (its band)
@@ -1113,11 +1163,11 @@ def read_previous(source: str | Path | bytes, *, name: str | None = None) -> pd.
             ]
         elif "unserved" in df and "suppressed" in df:
             # GIS layer: a hidden count is null and named in `suppressed`
-            hid = df["suppressed"].fillna("").astype(str).str.split(";").map(set)
+            hid = df["suppressed"].map(lambda v: set(v.split(";")) if isinstance(v, str) else set())
             # any count, 0 included: a hidden cell may be a complementary cell or a small
             # village's hidden zero, so it is never read as ">= 1"
             df["unserved"] = [
-                HIDDEN if ("unserved" in h and pd.isna(u)) else u
+                HIDDEN if ("unserved" in h and _missing(u)) else u
                 for u, h in zip(df["unserved"], hid, strict=True)
             ]
     elif data[:4] == b"PK\x03\x04":
@@ -1142,24 +1192,91 @@ def read_previous(source: str | Path | bytes, *, name: str | None = None) -> pd.
     df = _canon_previous(df)
     if not {"kode", "unserved"} <= set(df.columns):
         raise UserError("monitoring.previous_columns", file=fname)
-    iv = [parse_published(u, k_guess) for u in df["unserved"]]
+    df = df.reset_index(drop=True)
+    row = pd.Series(np.arange(1, len(df) + 1), index=df.index)
+    kode = df["kode"].map(lambda v: None if _missing(v) or not isinstance(v, str | int) else v)
+    kode = kode.map(lambda v: None if v is None or str(v).strip() == "" else str(v).strip())
+    no_kode = kode.isna()
+    if no_kode.any():
+        q.add_many(fname, row[no_kode], "kode", "previous results: row without a kode", None,
+                   "left out of the change table")  # fmt: skip
+    iv = [_published_interval(u, k_guess) for u in df["unserved"]]
+    odd = pd.Series([x is False for x in iv], index=df.index) & ~no_kode
+    if odd.any():
+        q.add_many(fname, row[odd], "unserved", "previous results: not a published count", None,
+                   "left out of the change table")  # fmt: skip
+    iv = [None if x is False else x for x in iv]
+
+    def text(col: str) -> list:
+        if col not in df:
+            return [None] * len(df)
+        return [v if isinstance(v, str) else None for v in df[col]]
+
     out = pd.DataFrame(
         {
-            "kode": df["kode"].astype(str),
-            "nama": df["nama"].astype(object) if "nama" in df else None,
-            "kab_kota": df["kab_kota"].astype(object) if "kab_kota" in df else None,
+            "kode": kode.astype(object),
+            "nama": text("nama"),
+            "kab_kota": text("kab_kota"),
             "lo": [np.nan if x is None else x[0] for x in iv],
             "hi": [np.nan if x is None else x[1] for x in iv],
             # the band as written; "*" for what older files hid ("*", "≥5")
             "label": [
-                _published_text(u)
-                if x is None or x[0] == x[1] or str(u).strip().startswith("<")
+                None
+                if x is None
+                else _published_text(u)
+                if x[0] == x[1] or str(u).strip().startswith("<")
                 else HIDDEN
                 for u, x in zip(df["unserved"], iv, strict=True)
             ],
         }
     )
-    return out.drop_duplicates("kode").reset_index(drop=True)
+    out = out[~no_kode].drop_duplicates("kode").reset_index(drop=True)
+    if kelurahan is not None and len(out) and len(kelurahan):
+        now = set(kelurahan["kode"].astype(str))
+        if not now & set(out["kode"]):
+            raise UserError(
+                "monitoring.previous_other_area",
+                file=fname,
+                previous=_area_names(out),
+                current=_area_names(kelurahan),
+            )
+    return out
+
+
+def _missing(v: object) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+
+
+def _published_interval(u: object, k: int) -> tuple[float, float] | None | bool:
+    """:func:`parse_published` for an untrusted cell: None when empty, False when it is not a
+    count anyone published (text, negative, not finite or not whole, a list or a table)."""
+    if isinstance(u, dict | list | tuple | set | bool):
+        return False
+    if _missing(u):
+        return None
+    if isinstance(u, str) and u.strip().lower() in ("nan", "inf", "-inf", "infinity"):
+        return False
+    iv = parse_published(u, k)
+    if iv is None:
+        return None if str(u).strip() == "" else False
+    lo, hi = iv
+    if not math.isfinite(lo) or lo < 0 or lo != int(lo) or lo > 1e9:
+        return False
+    if math.isfinite(hi) and (hi < lo or hi != int(hi)):
+        return False
+    return iv
+
+
+def _area_names(units: pd.DataFrame, most: int = 3) -> str:
+    """A few kab/kota names of a table (else its province codes), to name an area."""
+    names = []
+    if "kab_kota" in units:
+        names = [str(v) for v in pd.unique(units["kab_kota"].dropna()) if str(v).strip()]
+    if not names:
+        names = sorted({str(k)[:2] for k in units["kode"].astype(str)})
+        names = [f"province {n}" for n in names]
+    more = f" +{len(names) - most}" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
 
 
 def _published_text(u: object) -> object:

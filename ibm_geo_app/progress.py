@@ -28,7 +28,11 @@ def monitoring_for(
     Raises IbmGeoError for unusable files."""
     q = DataQuality()
     tg = read_targets(targets[1], result.kelurahan, name=targets[0], quality=q) if targets else None
-    prev = read_previous(previous[1], name=previous[0]) if previous else None
+    prev = (
+        read_previous(previous[1], name=previous[0], kelurahan=result.kelurahan, quality=q)
+        if previous
+        else None
+    )
     mon = monitor(result, tg, prev, by_kecamatan=by_kecamatan, per_rw=per_rw)
     return mon, q.to_frame()
 

@@ -13,7 +13,16 @@ environment variable                      default       what it bounds
 ``IBM_GEO_MAX_COMPRESSION_RATIO``         200           declared size / compressed size of a member
 ``IBM_GEO_MAX_ROWS``                      5000000       data rows of one table
 ``IBM_GEO_MAX_VERTICES``                  50000000      polygon vertices of one boundary file
+``IBM_GEO_MAX_PARSE_MB``                  4000          memory one reader may add (child process)
+``IBM_GEO_MAX_PARSE_SECONDS``             300           time one reader may take (child process)
+``IBM_GEO_MAX_CELLS``                     60000000      rows x columns a sheet spans (XLSX)
+``IBM_GEO_MAX_COLUMNS``                   1000          columns a sheet spans (XLSX)
+``IBM_GEO_MAX_CELL_CHARS``                32767         characters of one cell (Excel's own limit)
 ========================================  ============  ==============================================
+
+Compressed content is checked from metadata before it is inflated: ZIP members and Parquet
+column chunks by their declared sizes, ``.bz2``/``.gz`` streams by inflating the first part with a
+bounded decompressor (the ratio says "bomb" long before the memory does).
 """
 
 from __future__ import annotations
@@ -32,6 +41,11 @@ ENV = {
     "max_ratio": "IBM_GEO_MAX_COMPRESSION_RATIO",
     "max_rows": "IBM_GEO_MAX_ROWS",
     "max_vertices": "IBM_GEO_MAX_VERTICES",
+    "max_parse_mb": "IBM_GEO_MAX_PARSE_MB",
+    "max_parse_seconds": "IBM_GEO_MAX_PARSE_SECONDS",
+    "max_cells": "IBM_GEO_MAX_CELLS",
+    "max_columns": "IBM_GEO_MAX_COLUMNS",
+    "max_cell_chars": "IBM_GEO_MAX_CELL_CHARS",
 }
 #: members smaller than this may compress as well as they like (a sheet of one repeated value)
 RATIO_FLOOR_BYTES = 1 << 20
@@ -46,6 +60,11 @@ class Limits:
     max_ratio: float = 200.0
     max_rows: int = 5_000_000
     max_vertices: int = 50_000_000
+    max_parse_mb: float = 4000.0
+    max_parse_seconds: float = 300.0
+    max_cells: int = 60_000_000
+    max_columns: int = 1000
+    max_cell_chars: int = 32767
 
 
 def limits() -> Limits:
@@ -147,3 +166,118 @@ def check_vertices(n: int, fname: str) -> None:
             limit=f"{lim.max_vertices:,}",
             env=ENV["max_vertices"],
         )
+
+
+# -- compressed content, from metadata (issue 21) ---------------------------------------------
+
+
+def _too_large(fname: str, member: str, size: int, compressed: int) -> None:
+    lim = limits()
+    if size > lim.max_uncompressed_mb * 1e6:
+        raise UserError(
+            "input.member_too_large",
+            file=fname,
+            member=member,
+            size_mb=_mb(size),
+            limit_mb=f"{lim.max_uncompressed_mb:g}",
+            env=ENV["max_uncompressed_mb"],
+        )
+    ratio = size / max(compressed, 1)
+    if size > RATIO_FLOOR_BYTES and ratio > lim.max_ratio:
+        raise UserError(
+            "input.member_ratio",
+            file=fname,
+            member=member,
+            ratio=f"{ratio:,.0f}",
+            limit=f"{lim.max_ratio:g}",
+            env=ENV["max_ratio"],
+        )
+
+
+def check_parquet(path: str | Path, fname: str) -> None:
+    """Declared uncompressed size and ratio of every column chunk (the footer only: nothing is
+    inflated), and of each column over all row groups: a 0.5 MB GeoParquet can declare GBs."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(str(path)).metadata
+    except Exception:  # noqa: BLE001 - not Parquet: the reader reports it
+        return
+    totals: dict[str, list[int]] = {}
+    for g in range(meta.num_row_groups):
+        rg = meta.row_group(g)
+        for c in range(rg.num_columns):
+            col = rg.column(c)
+            name = col.path_in_schema
+            _too_large(
+                fname, f"{name} (row group {g + 1})", col.total_uncompressed_size,
+                col.total_compressed_size,
+            )  # fmt: skip
+            t = totals.setdefault(name, [0, 0])
+            t[0] += col.total_uncompressed_size
+            t[1] += col.total_compressed_size
+    for name, (size, comp) in totals.items():
+        _too_large(fname, name, size, comp)
+
+
+#: compressed bytes of a .bz2/.gz stream inflated up front to measure its ratio
+STREAM_PROBE_BYTES = 8 << 20
+
+
+def check_stream(path: str | Path, fname: str) -> None:
+    """A ``.bz2``/``.gz`` stream's ratio from inflating its first :data:`STREAM_PROBE_BYTES`
+    with a bounded decompressor (at most 1 MB of output per step, concatenated streams
+    followed): a 3.8 MB bz2 that expands to 16 GB shows a ratio in the thousands after its
+    first blocks. A file that is not compressed passes; a broken one is left to the reader."""
+    import bz2
+    import zlib
+
+    with open(path, "rb") as fh:
+        magic = fh.read(3)
+        fh.seek(0)
+        if magic.startswith(b"BZh"):
+
+            def new():
+                return bz2.BZ2Decompressor()
+        elif magic.startswith(b"\x1f\x8b"):
+
+            def new():
+                return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        else:
+            return
+        lim = limits()
+        dec = new()
+        read = out = 0
+        pending = b""
+        try:
+            while read < STREAM_PROBE_BYTES or pending:
+                if not pending:
+                    pending = fh.read(1 << 16)
+                    if not pending:
+                        return
+                    read += len(pending)
+                if isinstance(dec, bz2.BZ2Decompressor):
+                    got = dec.decompress(pending, max_length=1 << 20)
+                    pending = b""
+                    while not dec.eof and not dec.needs_input and len(got) < 1 << 24:
+                        got += dec.decompress(b"", max_length=1 << 20)
+                    if dec.eof:
+                        pending, dec = dec.unused_data, new()
+                else:
+                    got = dec.decompress(pending, 1 << 20)
+                    pending = dec.unconsumed_tail
+                    if dec.eof:
+                        pending, dec = dec.unused_data + pending, new()
+                out += len(got)
+                if out > RATIO_FLOOR_BYTES and out / max(read, 1) > lim.max_ratio:
+                    raise UserError(
+                        "input.stream_ratio",
+                        file=fname,
+                        ratio=f"{out / max(read, 1):,.0f}",
+                        limit=f"{lim.max_ratio:g}",
+                        env=ENV["max_ratio"],
+                    )
+                if read >= STREAM_PROBE_BYTES and out > 64 * RATIO_FLOOR_BYTES:
+                    return
+        except (OSError, EOFError, ValueError, zlib.error):
+            return

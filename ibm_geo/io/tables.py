@@ -20,6 +20,7 @@ import pandas as pd
 
 from ibm_geo.errors import UserError
 from ibm_geo.io import limits as _limits
+from ibm_geo.io.guard import check_special, guarded
 from ibm_geo.io.sheets import (
     csv_header,
     is_xlsx,
@@ -42,6 +43,8 @@ COLUMNS: dict[str, list[str]] = {
 LAT_RANGE = (-11.5, 6.5)
 LON_RANGE = (94.0, 141.5)
 MIN_YEAR = 2000
+#: clients one agent can follow up: beyond this a capacity is a typo (and 1e19 overflows Int64)
+MAX_CAPACITY = 100_000
 
 _COMMON_ALIASES: dict[str, list[str]] = {
     "kode": ["kode", "kode_wilayah", "kode_kelurahan", "kode_desa", "kemendagri", "kode_kemendagri"]
@@ -271,7 +274,7 @@ _HEAD = 65536
 
 
 def _read_csv(
-    source: bytes | Path, fname: str, is_known=lambda h: False
+    source: bytes | Path, fname: str, is_known=lambda h: False, quoting: bool = True
 ) -> tuple[pd.DataFrame, int]:
     """CSV -> all-text frame, stripped, empty cells as NA; also the line number of the first
     data row (title lines above the header are skipped, see :func:`~ibm_geo.io.sheets.csv_header`).
@@ -294,8 +297,10 @@ def _read_csv(
     if not head_bytes[bom:].strip() and size <= len(head_bytes):
         raise UserError("input.empty", file=fname)
     head = head_bytes[bom:].decode("utf-8", errors="replace")
-    header, sep = csv_header(head, is_known, _sniff_sep(head))
+    max_cols = _limits.limits().max_columns
+    header, sep = csv_header(head, is_known, _sniff_sep(head), max_cols)
     start = header.data_start  # 0-based line index of the first data line
+    _check_width(len(header.names), max_cols, fname, start)
     names = unique_names([h.strip() for h in header.names])
     head_lines = head_bytes[bom:].split(b"\n")
     offset = bom + sum(len(ln) + 1 for ln in head_lines[:start])
@@ -317,7 +322,9 @@ def _read_csv(
             return pacsv.read_csv(
                 stream,
                 read_options=pacsv.ReadOptions(block_size=1 << 22, column_names=names),
-                parse_options=pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=sep, ignore_empty_lines=False, quote_char='"' if quoting else False
+                ),
                 convert_options=pacsv.ConvertOptions(
                     column_types={c: pa.large_string() for c in names},
                     strings_can_be_null=False,
@@ -355,18 +362,84 @@ def _read_csv(
         pass
     text = body(_decode(whole()))
     try:  # records as the csv module reads them: ragged rows padded, nothing cut
-        records = list(csv.reader(io.StringIO(text), delimiter=sep))
+        csv.field_size_limit(
+            1 << 31
+        )  # a 10 MB cell is read, then reported (IBM_GEO_MAX_CELL_CHARS)
+        records = list(
+            csv.reader(
+                io.StringIO(text),
+                delimiter=sep,
+                quoting=csv.QUOTE_MINIMAL if quoting else csv.QUOTE_NONE,
+            )
+        )
     except csv.Error as exc:
         raise UserError("input.csv_unreadable", file=fname, detail=str(exc)[:200]) from exc
     if text.endswith("\n") and records and records[-1] == []:
         records.pop()
     width = max([len(names), *(len(r) for r in records)])
+    if width > max_cols:
+        wide = next(i for i, r in enumerate(records) if len(r) == width)
+        _check_width(width, max_cols, fname, start + 1 + wide)
     if width > len(names):  # data wider than the header: keep the cells, unnamed
         names = unique_names(names + [""] * (width - len(names)))
     df = pd.DataFrame([r + [""] * (width - len(r)) for r in records], columns=range(width))
     df = df.reindex(columns=range(width))
     df.columns = names
     return pd.DataFrame({c: _clean_text(df[c].astype(object)) for c in names}), start + 1
+
+
+def _broken_quote(df: pd.DataFrame, src: bytes | Path, first: int) -> tuple[int, str, int] | None:
+    """(row, column, lines) of a quoted cell that swallowed whole lines, or None.
+
+    The independent count is the file's physical lines: while every record is one line, no
+    cell can have eaten others. Only when records are fewer than lines are the cells looked at:
+    a value spanning lines that holds the separator is an unbalanced quote (a legitimate quoted
+    address over two lines keeps its rows; one stray quote must not swallow 300)."""
+    lines = _count_lines(src) - (first - 1)
+    if isinstance(src, bytes | bytearray):
+        last = bytes(src[-1:])
+    else:
+        with open(src, "rb") as fh:
+            fh.seek(max(Path(src).stat().st_size - 1, 0))
+            last = fh.read(1)
+    if last not in (b"\n", b""):
+        lines += 1  # a last line without its newline
+    if len(df) >= lines:
+        return None
+    for c in df.columns:
+        s = df[c]
+        if s.dtype != STRING:
+            s = s.astype(STRING)
+        hit = s.str.contains("\n", regex=False).fillna(False) & s.str.count(r"\n").gt(0)
+        if not hit.any():
+            continue
+        multi = s[hit]
+        wide = multi.str.contains(r"\n[^\n]*[;,\t|][^\n]*[;,\t|]", regex=True).fillna(False)
+        if wide.any():
+            i = int(wide.idxmax())
+            return first + i, str(c), int(multi[i].count("\n")) + 1
+    return None
+
+
+def _unquote(s: pd.Series) -> pd.Series:
+    """Cells read with quoting off: a field written as "x" loses its quotes."""
+    t = s.astype(STRING)
+    whole = t.str.match(r'^".*"$').fillna(False)
+    t = t.mask(whole, t.str.slice(1, -1).str.replace('""', '"', regex=False))
+    return _clean_text(t)
+
+
+def _check_width(n: int, limit: int, fname: str, row: int) -> None:
+    """A row of more cells than ``IBM_GEO_MAX_COLUMNS`` (half a million "x;" on one line)."""
+    if n > limit:
+        raise UserError(
+            "input.too_many_columns",
+            file=fname,
+            row=row,
+            n=f"{n:,}",
+            limit=f"{limit:,}",
+            env=_limits.ENV["max_columns"],
+        )
 
 
 def _count_lines(source: bytes | Path) -> int:
@@ -433,6 +506,31 @@ def _read_raw(
     quality: DataQuality | None = None,
     sheet: str | None = None,
 ) -> RawTable:
+    """:func:`_read_raw_direct` under the parse limits (the targets and previous-run readers
+    call this directly; inside :func:`read_points`' child it runs in place)."""
+    if not isinstance(source, bytes | bytearray):
+        check_special(source, name or Path(source).name)
+    rt, q = guarded(
+        _read_raw_child, source, name, kind, column_map, sheet, fname=name or "upload.csv"
+    )
+    if quality is not None:
+        quality.extend(q)
+    return rt
+
+
+def _read_raw_child(source, name, kind, column_map, sheet):
+    q = DataQuality()
+    return _read_raw_direct(source, name, kind, column_map, q, sheet), q
+
+
+def _read_raw_direct(
+    source: str | Path | bytes,
+    name: str | None,
+    kind: str = "clients",
+    column_map: dict[str, str] | None = None,
+    quality: DataQuality | None = None,
+    sheet: str | None = None,
+) -> RawTable:
     """Load every cell as stripped text (NA when empty), after the limits are checked, with the
     header found under title rows and every sheet that holds the same table."""
     quality = quality if quality is not None else DataQuality()
@@ -453,6 +551,15 @@ def _read_raw(
         return canon(h) is not None
 
     ext = Path(fname).suffix.lower()
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        whole = (
+            bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
+        )
+        if "EncryptionInfo".encode("utf-16-le") in whole or b"EncryptedPackage" in whole.replace(
+            b"\x00", b""
+        ):
+            # Excel keeps a password-protected .xlsx in an OLE container: not an old .xls
+            raise UserError("input.encrypted", file=fname)
     if ext == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
         raise UserError(
             "input.xlsx_unreadable", file=fname, detail="old binary .xls (Excel 97-2003)"
@@ -469,12 +576,32 @@ def _read_raw(
                 "input.csv_unreadable", file=fname, detail=f"broken {codec.upper()} text"
             ) from exc
         del raw
+        head = bytes(source[:4096])
     elif b"\x00" in head:
         raise UserError("input.binary", file=fname)
+    if b"\r" in head and b"\n" not in head:
+        # old Mac / some exports end lines with CR alone: one line to every reader
+        raw = bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
+        source = raw.replace(b"\r", b"\n")
+        del raw
+        quality.add(fname, None, None, "line endings are CR only (old Mac)", None, "read as lines")
     src = source if isinstance(source, bytes | bytearray) else Path(source)
     if _estimated_rows(src, head) > _limits.limits().max_rows // 2:  # else cannot be over
         _limits.check_rows(_count_lines(src) - 1, fname)
     df, first = _read_csv(src, fname, is_known)
+    broken = _broken_quote(df, src, first)
+    if broken is not None:
+        row, col, n_lines = broken
+        df, first = _read_csv(src, fname, is_known, quoting=False)
+        df = pd.DataFrame({c: _unquote(df[c]) for c in df.columns})
+        quality.add(
+            fname,
+            row,
+            col,
+            f'unbalanced quote (") ran over {n_lines} lines',
+            None,
+            "quotes read as text; every line read as a row",
+        )
     _limits.check_rows(len(df), fname)
     if first > 2:
         quality.add(
@@ -534,6 +661,29 @@ def _read_xlsx(source, fname, canon, quality: DataQuality, sheet: str | None) ->
                 None,
                 "cell read as empty; open and save the file in Excel",
             )
+        for ref, r1, r2 in t.merged:
+            quality.add(
+                label,
+                r1,
+                None,
+                f"merged cells {ref}",
+                None,
+                f"value of the merged cell used on rows {r1}-{r2}",
+            )
+        if t.index_rows is not None:
+            # the sheet's own row index is the independent count: every row holding a value
+            # must be a row read, else it is named here
+            seen = {n for n, r in zip(t.row_numbers, t.rows, strict=True) if any(r)}
+            lost = sorted(set(t.index_rows) - seen)
+            if lost:
+                quality.add_many(
+                    label,
+                    lost,
+                    None,
+                    "row holds no readable value (only spaces?)",
+                    None,
+                    "not read",
+                )
     for t in chosen:
         h = t.header
         if h.data_start > 1:
@@ -732,6 +882,33 @@ def read_points(
     column_map: dict[str, str] | None = None,
     sheet: str | None = None,
 ) -> pd.DataFrame:
+    """Read a clients / agents / service_points table into the canonical columns, in a child
+    process under the parse limits (:mod:`ibm_geo.io.guard`); see :func:`_read_points`."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    if isinstance(source, bytes | bytearray):
+        fname = name or "upload.csv"
+    else:
+        fname = name or Path(source).name
+        check_special(source, fname)
+    out, q = guarded(_read_points_child, source, kind, name, column_map, sheet, fname=fname)
+    quality.extend(q)
+    return out
+
+
+def _read_points_child(source, kind, name, column_map, sheet):
+    q = DataQuality()
+    return _read_points(source, kind, q, name, column_map, sheet), q
+
+
+def _read_points(
+    source: str | Path | bytes,
+    kind: str,
+    quality: DataQuality,
+    name: str | None = None,
+    column_map: dict[str, str] | None = None,
+    sheet: str | None = None,
+) -> pd.DataFrame:
     """Read a clients / agents / service_points table into the canonical columns.
 
     ``column_map`` maps written headers to canonical names and wins over detection. Raises
@@ -793,8 +970,16 @@ def read_points(
     if not has_loc:
         raise UserError("input.no_location_column", file=fname, found=", ".join(headers) or "-")
 
-    text = {canon: cells[pos] for canon, pos in found.items()}
     rep = _Reporter(quality, fname, rows, files)
+    limit = _limits.limits().max_cell_chars
+    for pos, col in enumerate(headers):
+        # a 10 MB cell (a pasted document) is reported and left out, its row kept
+        lens = cells[pos].str.len()
+        long = (lens > limit).fillna(False).astype(bool)
+        if long.any():
+            rep(long, col, f"cell of more than {limit:,} characters", None, "ignored value")
+            cells[pos] = cells[pos].mask(long, pd.NA)
+    text = {canon: cells[pos] for canon, pos in found.items()}
     for pos, col in enumerate(headers):
         if col.startswith("Unnamed:") and pos not in found.values():
             rep(cells[pos].notna(), col, "cell under no header (row wider than the header)")
@@ -883,6 +1068,9 @@ def read_points(
             cap = parse_float(t)
             bad = t.notna() & (cap.isna() | (cap < 0) | (cap % 1 != 0))
             rep(bad, "kapasitas", "capacity is not a whole number >= 0", t, "default capacity")
+            huge = t.notna() & ~bad & (cap > MAX_CAPACITY)  # 1e19 would overflow Int64
+            rep(huge, "kapasitas", f"capacity above {MAX_CAPACITY:,}", t, "default capacity")
+            bad = bad | huge
             out["kapasitas"] = cap.mask(bad).astype("Int64")
         else:
             out["kapasitas"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
@@ -930,4 +1118,7 @@ def read_points(
     no_loc = out["kode"].isna() & out["kelurahan"].isna() & out["lat"].isna()
     rep(no_loc, None, "row has no usable location", None, "row kept, cannot be placed")
     assert len(out) == n
-    return out[COLUMNS[kind]]
+    out = out[COLUMNS[kind]]
+    if files is not None:  # rows of several sheets: quality rows downstream name the sheet
+        out.attrs["row_files"] = files.to_numpy(dtype=object)
+    return out

@@ -88,9 +88,15 @@ def read_osm(
     fname = name or path.name
     if not _suffix_ok(path.name):
         raise UserError("roads.format", file=fname, suffixes=", ".join(SUFFIXES))
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise UserError("roads.unreadable", file=fname, detail="file not found")
-    return _read(path, get_profile(profile), fname)
+    from ..io import limits
+    from ..io.guard import check_special, guarded
+
+    check_special(path, fname)  # a FIFO would block libosmium forever
+    limits.check_source_size(path, fname)
+    limits.check_stream(path, fname)  # a .bz2/.gz bomb, before libosmium inflates it
+    return guarded(_read, path, get_profile(profile), fname, fname=fname)
 
 
 def _read(path: Path, prof, fname: str) -> RoadNetwork:
@@ -158,6 +164,12 @@ def _read(path: Path, prof, fname: str) -> RoadNetwork:
     lonlat = np.frombuffer(bytes.fromhex("".join(coords)), dtype=np.float64).reshape(-1, 2)
     # nodes missing from a clipped extract have no location: their way is cut there
     valid = np.isfinite(lonlat).all(axis=1)
+    ptr = np.frombuffer(way_ptr, dtype=np.int64)
+    located = np.add.reduceat(valid.astype(np.int64), ptr[:-1]) if len(valid) else ptr[:0]
+    if not (located >= 2).any():
+        # ways without their nodes (an export of ways only): every distance would be null
+        # while the manifest said "road"
+        raise UserError("roads.no_locations", file=fname, n_ways=f"{len(ptr) - 1:,}")
     broken = int((~valid).sum())
     node_ids, first, inverse = np.unique(ref_arr[valid], return_index=True, return_inverse=True)
     way_nodes = np.full(len(ref_arr), -1, dtype=np.int64)
