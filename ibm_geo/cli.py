@@ -613,16 +613,6 @@ def _check_filters(result) -> None:
         raise UserError("pipeline.filter_empty", filters=text, n=fmt_num(n, cli_lang()))
 
 
-def _check_candidates(result, sc) -> None:
-    """A plan whose scenario forbids every unit has nowhere to recruit: say so (exit 2)."""
-    forbidden = set(sc.plan.forbidden or [])
-    kodes = set(result.kelurahan["kode"].astype(str))
-    if kodes and kodes <= forbidden:
-        raise UserError(
-            "plan.no_candidates", why=f"plan.forbidden lists all {len(kodes)} kelurahan"
-        )
-
-
 def _write_analysis(
     pub,
     out: Path,
@@ -798,7 +788,6 @@ def plan(
     if upd:
         sc = updated(sc, "--groups/--model/--budget/--reach", plan=upd)
         result.scenario = sc
-    _check_candidates(result, sc)
     with staged_out(out) as tmp:
         rb = _road_backend(result)
         exact = plan_recruitment(result.kelurahan, sc, backend=rb)  # the decision: exact data
@@ -816,36 +805,28 @@ def plan(
         from .render.basemap import build_basemap
 
         lines = _road_lines(result)
-        # every figure that leaves: the same sites, reach and curve from published counts
-        pub = publish(result, exact, pilots, lang=cli_lang(), roads=lines)
+        # every figure that leaves: the same sites, reach, curve and phases from published counts
+        pub = publish(result, exact, pilots, lang=cli_lang(), roads=lines, phased=phased)
         rp = pub.plan
         written = _write_analysis(pub, tmp, monitoring=mon)
         bm = build_basemap(result.kelurahan, lines)
-        for name, data in (
+        files = [
             ("plan.csv", ex.plan_csv(pub)),
             ("pilots.csv", ex.pilots_csv(pub)),
             ("curve.csv", ex.curve_csv(pub)),
             ("map.png", render_static_map(pub, basemap=bm)),
             ("map_a4.pdf", render_static_map(pub, size="a4", fmt="pdf", basemap=bm)),
             ("rakor.pptx", _with_progress(build_slides(pub, basemap=bm), mon)),
-        ):
+        ]
+        if pub.phases is not None:  # the phased rollout: per group, per year, curves
+            files += [
+                (f"{n}.csv", ex.csv_text(df).encode("utf-8"))
+                for n, df in pub.phases.sheets().items()
+            ]
+            files.append(("tahap.xlsx", ex.phases_xlsx(pub, lang=cli_lang())))
+        for name, data in files:
             (tmp / name).write_bytes(data)
             written.append(tmp / name)
-        if (
-            phased is not None
-        ):  # the phases as published: each year re-evaluated on published counts
-            from .publish import published_phases
-
-            tables = published_phases(phased, result)
-            for name, df in tables.items():
-                (tmp / f"{name}.csv").write_bytes(ex.csv_text(df).encode("utf-8"))
-                written.append(tmp / f"{name}.csv")
-            import pandas as pd
-
-            with pd.ExcelWriter(tmp / "tahap.xlsx", engine="openpyxl") as xw:
-                for name, df in tables.items():
-                    df.to_excel(xw, sheet_name=name, index=False)
-            written.append(tmp / "tahap.xlsx")
     # reach of the published evaluation (published counts); no exact objective or bound
     from .plan.result import fallback_text, solver_text
 
@@ -873,8 +854,8 @@ def plan(
             typer.echo(f"  - {r['nama']} ({r['kab_kota']}): {r[col]}")
     if rp.groups_line(lang):
         typer.echo(rp.groups_line(lang))
-    if phased is not None:
-        for line in phased.lines(lang):
+    if pub.phases is not None:  # published figures, like every line printed
+        for line in pub.phases.lines(lang):
             typer.echo(line)
     _say_line("cli.wrote", files=", ".join(p.name for p in written))
 
@@ -912,7 +893,6 @@ def why_not_cmd(
 
     result = _run_analysis(boundaries, clients, agents, service_points, scenario)
     sc = result.scenario
-    _check_candidates(result, sc)
     rb = _road_backend(result)
     rp = plan_recruitment(result.kelurahan, sc, backend=rb)
     pilots = choose_pilots(result.kelurahan, sc, sites=rp.sites, backend=rb)

@@ -81,6 +81,13 @@ _TEXT: dict[str, dict[str, str]] = {
     "field.stability": {"id": "Stabilitas", "en": "Stability"},
     "field.agents_to_recruit": {"id": "Agen direkrut", "en": "Agents to recruit"},
     "field.newly_reached": {"id": "Klien baru terjangkau", "en": "Newly reached clients"},
+    "field.phase_year": {"id": "Tahap (tahun anggaran)", "en": "Phase (budget year)"},
+    "field.reach_names": {"id": "Menjangkau desa/kelurahan", "en": "Reaches villages"},
+    "field.reach_clients": {"id": "Klien terjangkau", "en": "Clients reached"},
+    "field.source": {"id": "Dasar pemilihan", "en": "Chosen from"},
+    "field.comparison_reason_id": {"id": "Alasan pembanding", "en": "Comparison note"},
+    "field.comparison_reason_en": {"id": "Alasan pembanding (EN)", "en": "Comparison note"},
+    "field.chosen_by": {"id": "Dipilih oleh", "en": "Chosen by"},
     "field.mean_distance_m": {"id": "Jarak rata-rata (m)", "en": "Mean distance (m)"},
     "field.contribution_rank": {"id": "Urutan kontribusi", "en": "Contribution rank"},
     "field.comparison": {"id": "Desa pembanding", "en": "Comparison village"},
@@ -153,6 +160,10 @@ _TEXT: dict[str, dict[str, str]] = {
     "field.manifest_disclosure_method": {
         "id": "Metode perlindungan angka",
         "en": "Disclosure control method",
+    },
+    "field.manifest_indicator_definitions": {
+        "id": "Arti setiap indikator",
+        "en": "What each indicator means",
     },
     "field.manifest_agent_progress_basis": {
         "id": "Dasar hitung agen dan desa IBM",

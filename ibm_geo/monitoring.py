@@ -884,6 +884,11 @@ class Monitoring:
         en, id_ = agent_basis_note(self.progress, "en"), agent_basis_note(self.progress, "id")
         if en is not None and id_ is not None:
             out.update(agent_progress_basis=en, agent_progress_basis_id=id_)
+        if len(self.progress):  # what each indicator means, one sentence each
+            out.update(
+                indicator_definitions=self.indicator_notes("en"),
+                indicator_definitions_id=self.indicator_notes("id"),
+            )
         return out
 
     def indicator_notes(self, lang: str = "id") -> str:

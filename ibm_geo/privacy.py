@@ -33,7 +33,7 @@ import pandas as pd
 
 from ibm_geo.ckm import MAX_DEVIATION, group_keys, ptable
 from ibm_geo.io.boundaries import IDENTITY
-from ibm_geo.plan.pilots import PILOT_COLUMNS
+from ibm_geo.plan.pilots import PILOT_COLUMNS, PILOT_EXTRA_COLUMNS
 from ibm_geo.plan.recruitment import SITE_COLUMNS
 
 PUBLIC_IDENTITY = [*IDENTITY, "rep_lon", "rep_lat"]
@@ -275,14 +275,38 @@ def register_of(kelurahan: pd.DataFrame) -> np.ndarray:
     return pd.to_numeric(kelurahan[col], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
 
 
+#: disclosures by content: one publish step asks for the same table's cells from several
+#: places (ranking, totals, levels, pilots); a national table costs about 0.3 s each time
+_DISCLOSE_CACHE: dict[bytes, Disclosure] = {}
+
+
 def disclose(kelurahan: pd.DataFrame, k: int) -> Disclosure:
     """The published counts of the per-kelurahan table and of every total (see module doc):
     each count cell perturbed by the ptable at its own cell key; rows and totals of areas
-    with 1..k-1 clients in the register opaque. Costs a few bincounts: no cache needed."""
+    with 1..k-1 clients in the register opaque. Cached by content (counts, keys, register,
+    hierarchy names, index, k)."""
+    import hashlib
+
     cols = [c for c in SUPPRESSED_COUNTS if c in kelurahan]
     counts = _counts_frame(kelurahan, cols)
     keys = cell_keys_of(kelurahan, cols)
     reg = register_of(kelurahan)
+    names = [c for c in ("kode", "provinsi", "kab_kota", "kecamatan") if c in kelurahan]
+    h = hashlib.sha256(repr((k, cols, names, len(kelurahan))).encode())
+    for a in (counts.to_numpy(), keys.to_numpy(), reg):
+        h.update(np.ascontiguousarray(a).tobytes())
+    h.update(pd.util.hash_pandas_object(kelurahan[names].astype(str), index=True).to_numpy())
+    hit = _DISCLOSE_CACHE.get(h.digest())
+    if hit is not None:
+        return hit
+    d = _disclose(kelurahan, k, cols, counts, keys, reg)
+    _DISCLOSE_CACHE[h.digest()] = d
+    while len(_DISCLOSE_CACHE) > 8:
+        _DISCLOSE_CACHE.pop(next(iter(_DISCLOSE_CACHE)))
+    return d
+
+
+def _disclose(kelurahan, k, cols, counts, keys, reg) -> Disclosure:
     pt = ptable(k)
     c_arr = counts.to_numpy(dtype=np.int64)
     k_arr = keys.to_numpy(dtype=np.int64)
@@ -586,11 +610,12 @@ def public_pilots(
     which names no count)."""
     if pilots is None:
         return pd.DataFrame(columns=PILOT_COLUMNS)
-    out = pilots.reindex(columns=[c for c in PILOT_COLUMNS if c in pilots]).copy()
+    extra = [c for c in PILOT_EXTRA_COLUMNS if c in pilots and c != "reach_clients"]
+    out = pilots.reindex(columns=[c for c in PILOT_COLUMNS if c in pilots] + extra).copy()
     look: dict = {}
     score: dict = {}
-    if kelurahan is not None and "kode" in kelurahan:
-        pub = public_table(kelurahan, k)
+    pub = public_table(kelurahan, k) if kelurahan is not None and "kode" in kelurahan else None
+    if pub is not None:
         kd = kelurahan["kode"].astype(str)
         if "unserved" in pub:
             look = dict(zip(kd, pub["unserved"], strict=True))
@@ -602,15 +627,16 @@ def public_pilots(
         )
     rank: dict = {}
     n_ranked = 0
-    if (
-        kelurahan is not None
-        and "kode" in kelurahan
-        and "rank" in (pub := public_table(kelurahan, k))
-    ):
+    if pub is not None and "rank" in pub:
         rank = dict(zip(kelurahan["kode"].astype(str), pub["rank"], strict=True))
         n_ranked = int(pub["rank"].notna().sum())
     if "score" in out:
         out["score"] = [score.get(str(x), np.nan) for x in out["kode"]]
+    if "reach_kodes" in pilots:  # what each pilot reaches: the sum of published counts
+        out["reach_clients"] = [
+            sum(int(v) for v in (look.get(kd) for kd in str(ks).split(";")) if _is_count(v))
+            for ks in pilots["reach_kodes"].fillna("")
+        ]
     for c, lang in (("reason_id", "id"), ("reason_en", "en")):
         if c in out:
             out[c] = [
@@ -620,6 +646,10 @@ def public_pilots(
                 for t, kd in zip(out[c], out["kode"], strict=True)
             ]
     return out.reset_index(drop=True)
+
+
+def _is_count(v: object) -> bool:
+    return v is not None and not isinstance(v, str) and not (isinstance(v, float) and v != v)
 
 
 def _pilot_reason(text, lang: str, rank, n: int, score, unserved, k: int) -> str | None:

@@ -100,6 +100,8 @@ class Published:
     curve: pd.DataFrame = field(default_factory=pd.DataFrame)
     pilots: pd.DataFrame = field(default_factory=pd.DataFrame)
     reference_year: int | None = None
+    #: the phased rollout re-evaluated on published counts (:func:`published_phases`)
+    phases: object = None
     distance: object = None  # the analysis' distance backend (reach outlines on maps)
     n_rows_read: int = 0  # rows of the planner's own client file (not a count per area)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
@@ -155,13 +157,15 @@ def publish(
     lang: str = "id",
     *,
     roads: gpd.GeoDataFrame | None = None,
+    phased=None,
 ) -> Published:
-    """Build the published tier of one analysis (see module doc). ``plan`` and ``pilots`` are
-    the working tier's decisions; ``roads``: road lines drawn on the maps' basemap."""
+    """Build the published tier of one analysis (see module doc). ``plan``, ``pilots`` and
+    ``phased`` (:func:`ibm_geo.plan.plan_phases`) are the working tier's decisions; ``roads``:
+    road lines drawn on the maps' basemap."""
     from ibm_geo.render.basemap import MapContext
 
     ctx = MapContext.from_result(result, roads=roads)
-    return publish_table(
+    pub = publish_table(
         result.kelurahan,
         result.scenario,
         plan=plan,
@@ -174,6 +178,9 @@ def publish(
         distance=getattr(result, "distance", None),
         n_rows_read=len(result.clients) if getattr(result, "clients", None) is not None else 0,
     )
+    if phased is not None:
+        pub = replace(pub, phases=published_phases(phased, result))
+    return pub
 
 
 def publish_table(
@@ -279,7 +286,7 @@ def published_demand_by_year(result, years: list[int]) -> dict[int, np.ndarray]:
     return out
 
 
-def published_phases(phased, result) -> dict[str, pd.DataFrame]:
+def published_phases(phased, result):
     """The phase tables (``tahap``, ``tahap_tahun``, ``kurva_tahap``) as they may leave: each
     year's decision (its sites) with its reach, the running totals and the curve computed from
     that year's published demand (:func:`published_demand_by_year`), by the same table
@@ -288,14 +295,13 @@ def published_phases(phased, result) -> dict[str, pd.DataFrame]:
     return phases_for_demand(phased, result.scenario, dem)
 
 
-def phases_for_demand(phased, scenario: Scenario, demand: dict) -> dict[str, pd.DataFrame]:
-    """The phase tables of ``phased``'s decisions re-evaluated for the given demand per year
-    (per kelurahan, the planned table's order), in whole clients."""
-    from ibm_geo.plan.phases import phase_tables
+def phases_for_demand(phased, scenario: Scenario, demand: dict):
+    """``phased``'s decisions re-evaluated for the given demand per year (per kelurahan, the
+    planned table's order): a :class:`~ibm_geo.plan.phases.PhasedPlan` in whole clients."""
+    from ibm_geo.plan.phases import PhasedPlan, phase_tables
 
-    dem = demand
     plans = {
-        y: p.with_demand(dem[y]) if getattr(p, "_context", None) is not None else p
+        y: p.with_demand(demand[y]) if getattr(p, "_context", None) is not None else p
         for y, p in phased.plans.items()
     }
     requested = dict(zip(phased.years["tahun"], phased.years["groups_requested"], strict=True))
@@ -307,7 +313,7 @@ def phases_for_demand(phased, scenario: Scenario, demand: dict) -> dict[str, pd.
     for c in ("covered", "marginal"):
         if c in curve:
             curve[c] = curve[c].round().astype(np.int64)
-    return {"tahap": tahap, "tahap_tahun": years, "kurva_tahap": curve}
+    return PhasedPlan(plans=plans, tahap=tahap, years=years, curves=curve)
 
 
 #: the client counts a published table carries (ints, or the band)

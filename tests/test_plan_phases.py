@@ -87,7 +87,7 @@ def test_budget_per_year_and_publishing():
     # 6 published as 7 = k, 2022's 9, 9, 8 as 10, 8, 8)
     dem = {2021: [7, 0, 0, 0, 0], 2022: [10, 0, 8, 0, 8]}
     pub = phases_for_demand(ph, sc, {y: pd.Series(v).to_numpy(float) for y, v in dem.items()})
-    t = pub["tahap"]
+    t = pub.tahap
     assert list(t["nama"]) == list(ph.tahap["nama"])  # the decisions stay
     assert list(t["clients_reached"]) == [7, 8, 8] and list(t["cumulative_reached"]) == [7, 15, 23]
 
@@ -113,8 +113,8 @@ def test_published_years_and_curves_come_from_published_demand():
     ph = plan_phases(kel, scen(), yearly_unserved=yearly())
     dem = {2021: [5, 0, 0, 0, 0], 2022: [10, 0, 8, 0, 9]}
     pub = phases_for_demand(ph, scen(), {y: pd.Series(v).to_numpy(float) for y, v in dem.items()})
-    y = pub["tahap_tahun"].set_index("tahun")
+    y = pub.years.set_index("tahun")
     assert y["demand"].tolist() == [5, 27]
     assert y.loc[2021, "reached_new"] == 5 and y.loc[2022, "covered_after"] == 27
-    c = pub["kurva_tahap"]
+    c = pub.curves
     assert c.loc[c["tahun"] == 2022, "covered"].tolist() == [10, 19, 27, 27]

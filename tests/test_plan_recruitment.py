@@ -159,3 +159,14 @@ def test_shared_fixture_runs():
     assert len(plan.sites) <= 3
     assert plan.covered_after <= plan.total_demand + 1e-9
     assert plan.covered_after >= plan.covered_before
+
+
+def test_a_plan_that_forbids_every_candidate_is_a_user_error():
+    """The library says it (the CLI, the app's plan step and notebooks share the check)."""
+    from ibm_geo.errors import UserError
+
+    kel = line_kelurahan(unserved=(5, 1, 1, 1, 5))
+    sc = scen(p=1, forbidden=[f"73.71.01.100{i}" for i in range(5)])
+    with pytest.raises(UserError) as e:
+        plan_recruitment(kel, sc)
+    assert e.value.code == "plan.no_candidates"

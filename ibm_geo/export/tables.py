@@ -229,6 +229,8 @@ def workbook_xlsx(published: Published, lang: str = "id", monitoring=None) -> by
     }
     if published.plan is not None or len(published.curve):
         sheets["coverage curve"] = published.curve
+    if published.phases is not None:  # the phased rollout (issue 22), published figures
+        sheets.update(published.phases.sheets())
     um = unmatched_summary(published.matches)
     if len(um):
         sheets["unmatched names"] = um
@@ -251,6 +253,13 @@ def workbook_xlsx(published: Published, lang: str = "id", monitoring=None) -> by
 analysis_workbook = workbook_xlsx
 
 
+def phases_xlsx(published: Published, lang: str = "id") -> bytes:
+    """``tahap.xlsx``: the phased rollout's three sheets alone (also in ``ranking.xlsx``)."""
+    if published.phases is None:
+        return _xlsx({"tahap": pd.DataFrame()})
+    return _xlsx(_for_readers(dict(published.phases.sheets()), lang))
+
+
 # -- the workbook for people: sheet names and headers in the reader's language (issue 14) --------
 #: sheet -> its Indonesian name (headers come from :func:`ibm_geo.i18n.column_label`)
 SHEET_NAMES_ID = {
@@ -266,6 +275,9 @@ SHEET_NAMES_ID = {
     "summary": "ringkasan kantor",
     "change": "perubahan",
     "rw": "per RW",
+    "tahap": "tahap",
+    "tahap_tahun": "tahap per tahun",
+    "kurva_tahap": "kurva per tahap",
     "manifest": "manifes",
 }
 #: manifest lines that exist in both languages: the Indonesian workbook keeps the ``_id`` one
@@ -274,6 +286,7 @@ _MANIFEST_TWINS = (
     "agent_progress_basis",
     "distance_method",
     "disclosure_method",
+    "indicator_definitions",
 )
 _MANIFEST_ID = {
     "contains": "hanya agregat per kelurahan/desa; tanpa nama, ID, atau koordinat klien",

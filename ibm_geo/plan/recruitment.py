@@ -535,6 +535,8 @@ def plan_recruitment(
         forbidden = np.union1d(forbidden, np.flatnonzero(empty))
     c_kab = c_ident["kab_kota"].astype(object).to_numpy()
     avail = ~np.isin(np.arange(mc), forbidden)
+    if mc and not avail.any():  # one place for the CLI, the app and notebooks
+        raise UserError("plan.no_candidates", why=f"plan.forbidden lists all {mc} candidates")
     mins, maxs = check_quotas(c_kab, scenario, avail)
     groups = np.concatenate([c_kab, np.full(nf, None)])
     cost = np.concatenate([np.full(mc, cfg.cost_per_site), np.zeros(nf)])

@@ -381,6 +381,15 @@ def build_html_map(
             a["area"] = area
 
     sites_pub = published.sites
+    phase_of = {}
+    if published.phases is not None:  # the layer by year: each site's budget year
+        phase_of = dict(
+            zip(
+                published.phases.tahap["kode"].astype(str),
+                published.phases.tahap["tahun"],
+                strict=True,
+            )
+        )
     site_rows = []
     for _, s in sites_pub.iterrows():
         i = name_at.get(str(s.get("kode")))
@@ -397,6 +406,8 @@ def build_html_map(
             )
             if c in s.index
         ]
+        if str(s.get("kode")) in phase_of:
+            rows.insert(0, [t("field.phase_year", lang), int(phase_of[str(s.get("kode"))])])
         site_rows.append(
             {"lat": rep[i, 1], "lon": rep[i, 0], "nama": str(s.get("nama", "")), "rows": rows}
         )

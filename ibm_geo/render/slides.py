@@ -134,6 +134,14 @@ register(
             "en": "No recruitment plan yet: run the plan in the app (step 4) or `ibm-geo plan`.",
         },
         "deck.d.solver": {"id": "Metode: {solver}", "en": "Method: {solver}"},
+        "deck.phases": {"id": "Tahapan per tahun anggaran", "en": "Phases by budget year"},
+        "deck.ph.year": {"id": "Tahun", "en": "Year"},
+        "deck.ph.sites": {"id": "Lokasi kelompok baru", "en": "New group sites"},
+        "deck.ph.reached": {"id": "Klien baru terjangkau", "en": "New clients reached"},
+        "deck.ph.cumulative": {"id": "Kumulatif", "en": "Cumulative"},
+        "deck.ph.target": {"id": "Target", "en": "Target"},
+        "deck.ph.met": {"id": "tercapai", "en": "met"},
+        "deck.ph.not_met": {"id": "belum tercapai", "en": "not met"},
         "deck.sites": {"id": "Lokasi rekrutmen yang diusulkan", "en": "Proposed recruitment sites"},
         "deck.curve": {
             "id": "Berapa kelompok? Kurva cakupan dan titik yang dipilih",
@@ -480,6 +488,11 @@ def build_slides(
         if solver or (len(sp) and "solver" in sp):
             label = solver or str(sp["solver"].iloc[0])
             lines.append(t("deck.d.solver", lang, solver=solver_text(label, lang)))
+        plan = published.plan
+        if plan is not None and getattr(plan, "reach_text", None):
+            lines.append(plan.reach_text.get(lang, ""))  # how reach is decided (desa, radius)
+        if plan is not None and hasattr(plan, "groups_line") and plan.groups_line(lang):
+            lines.append(plan.groups_line(lang))  # every requested group accounted for
         add_text(s, MARGIN, BODY_TOP, SLIDE_W_IN - 2 * MARGIN, lines, 20, bullets=True)
         heads = [
             Column("#", "right"),
@@ -498,6 +511,8 @@ def build_slides(
         deck.table_slides(t("deck.sites", lang), heads, rows_)
         if len(cv):
             _curve_slide(deck, cv, len(sp), lang)
+        if published.phases is not None:
+            _phase_slide(deck, published.phases, lang)
         # why the sites are not the top of the ranking
         s = deck.slide(t("deck.why", lang))
         lines = t("deck.why.lines", lang, radius=radius_txt).split("|")
@@ -616,6 +631,38 @@ def _short_reason(text: object, limit: int = 115) -> str:
     if len(s) > limit:
         s = s[:limit].rsplit(" ", 1)[0] + " …"
     return s
+
+
+def _phase_slide(deck: Deck, phases, lang: str) -> None:
+    """One row per budget year: groups placed, where, clients reached that year and in all,
+    the target and whether it is met (published figures, issue 22)."""
+    heads = [
+        Column(t("deck.ph.year", lang), "right"),
+        Column(t("deck.ph.sites", lang)),
+        Column(t("deck.ph.reached", lang), "right"),
+        Column(t("deck.ph.cumulative", lang), "right"),
+        Column(t("deck.ph.target", lang), "right"),
+    ]
+    rows_ = []
+    cum = 0
+    for _, y in phases.years.iterrows():
+        sites = phases.tahap[phases.tahap["tahun"] == y["tahun"]]
+        if len(sites):
+            cum = int(sites["cumulative_reached"].iat[-1])
+        target = "–"
+        if pd.notna(y["target"]):
+            met = t("deck.ph.met" if bool(y["target_met"]) else "deck.ph.not_met", lang)
+            target = f"{_num(int(y['target']), lang)} ({met})"
+        rows_.append(
+            [
+                str(int(y["tahun"])),
+                ", ".join(map(str, sites["nama"])) or "–",
+                _num(int(y["reached_new"]), lang),
+                _num(cum, lang),
+                target,
+            ]
+        )
+    deck.table_slides(t("deck.phases", lang), heads, rows_)
 
 
 def _curve_slide(deck: Deck, cv: pd.DataFrame, p: int, lang: str) -> None:
