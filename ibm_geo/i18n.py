@@ -244,6 +244,11 @@ def keys() -> list[str]:
     return sorted(_TEXT)
 
 
+try:  # pandas' missing value, when pandas is there (it always is in ibm-geo)
+    from pandas import NA as pd_NA
+except ImportError:  # pragma: no cover
+    pd_NA = object()
+
 #: Indonesian swaps the English separators: ``1,300.5`` -> ``1.300,5``
 _ID_SEPARATORS = str.maketrans({",": ".", ".": ","})
 
@@ -263,6 +268,32 @@ def fmt_num(v: object, lang: str = "id", decimals: int = 0) -> str:
         return "–" if str(v) == "<NA>" else str(v)
     s = f"{v:,.{decimals}f}" if decimals else f"{round(float(v)):,d}"
     return s.translate(_ID_SEPARATORS) if lang == "id" else s
+
+
+def fmt_nums(values, lang: str = "id", decimals: int = 0) -> list[str]:
+    """:func:`fmt_num` of every value of a column, without a call per value (a national
+    table's reasons format about a million numbers): the same text, value by value."""
+    spec = f"{{:,.{decimals}f}}" if decimals else "{:,d}"
+    tr = _ID_SEPARATORS if lang == "id" else None
+    out = []
+    for v in values:
+        if isinstance(v, str):
+            out.append(v)
+        elif v is None or v is pd_NA or (isinstance(v, float) and v != v):
+            out.append("–")
+        else:
+            s = spec.format(v) if decimals else spec.format(round(float(v)))
+            out.append(s.translate(tr) if tr else s)
+    return out
+
+
+def fmt_kms(metres, lang: str = "id") -> list[str]:
+    """:func:`fmt_km` of every value of a column (see :func:`fmt_nums`)."""
+    out = []
+    nums = fmt_nums([None if m is None or m != m else float(m) / 1000 for m in metres], lang, 1)
+    for m, s in zip(metres, nums, strict=True):
+        out.append("-" if m is None or m != m else f"{s} km")
+    return out
 
 
 def fmt_km(metres: float | None, lang: str = "id") -> str:

@@ -283,8 +283,8 @@ _DISCLOSE_CACHE: dict[bytes, Disclosure] = {}
 def disclose(kelurahan: pd.DataFrame, k: int) -> Disclosure:
     """The published counts of the per-kelurahan table and of every total (see module doc):
     each count cell perturbed by the ptable at its own cell key; rows and totals of areas
-    with 1..k-1 clients in the register opaque. Cached by content (counts, keys, register,
-    hierarchy names, index, k)."""
+    with 1..k-1 clients in the register opaque. Cached by content in kode order (counts, keys,
+    register, hierarchy names, k), so every weighting's sort of one analysis is one entry."""
     import hashlib
 
     cols = [c for c in SUPPRESSED_COUNTS if c in kelurahan]
@@ -292,18 +292,38 @@ def disclose(kelurahan: pd.DataFrame, k: int) -> Disclosure:
     keys = cell_keys_of(kelurahan, cols)
     reg = register_of(kelurahan)
     names = [c for c in ("kode", "provinsi", "kab_kota", "kecamatan") if c in kelurahan]
+    order = np.arange(len(kelurahan))
+    if "kode" in kelurahan:
+        order = np.argsort(kelurahan["kode"].astype(str).to_numpy(), kind="stable")
     h = hashlib.sha256(repr((k, cols, names, len(kelurahan))).encode())
-    for a in (counts.to_numpy(), keys.to_numpy(), reg):
+    for a in (counts.to_numpy()[order], keys.to_numpy()[order], reg[order]):
         h.update(np.ascontiguousarray(a).tobytes())
-    h.update(pd.util.hash_pandas_object(kelurahan[names].astype(str), index=True).to_numpy())
-    hit = _DISCLOSE_CACHE.get(h.digest())
-    if hit is not None:
-        return hit
-    d = _disclose(kelurahan, k, cols, counts, keys, reg)
-    _DISCLOSE_CACHE[h.digest()] = d
-    while len(_DISCLOSE_CACHE) > 8:
-        _DISCLOSE_CACHE.pop(next(iter(_DISCLOSE_CACHE)))
-    return d
+    canon = kelurahan[names].iloc[order].astype(str).reset_index(drop=True)
+    h.update(pd.util.hash_pandas_object(canon, index=False).to_numpy().tobytes())
+    d = _DISCLOSE_CACHE.get(h.digest())
+    if d is None:
+        tab = kelurahan.iloc[order].reset_index(drop=True)
+        d = _disclose(
+            tab,
+            k,
+            cols,
+            counts.iloc[order].reset_index(drop=True),
+            keys.iloc[order].reset_index(drop=True),
+            reg[order],
+        )
+        _DISCLOSE_CACHE[h.digest()] = d
+        while len(_DISCLOSE_CACHE) > 8:
+            _DISCLOSE_CACHE.pop(next(iter(_DISCLOSE_CACHE)))
+    inv = np.empty_like(order)
+    inv[order] = np.arange(len(order))
+    return Disclosure(
+        d.k,
+        kelurahan.index,
+        counts,
+        d.published.iloc[inv].set_axis(kelurahan.index),
+        d.opaque[inv],
+        d.levels,
+    )
 
 
 def _disclose(kelurahan, k, cols, counts, keys, reg) -> Disclosure:

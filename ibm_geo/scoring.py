@@ -22,7 +22,7 @@ import pandas as pd
 
 from . import components as reg
 from .config import Scenario
-from .i18n import fmt_km, fmt_num
+from .i18n import fmt_kms, fmt_num, fmt_nums
 
 #: component names in registry order (weights, points, sliders)
 COMPONENTS = reg.NAMES
@@ -265,12 +265,12 @@ def reason_texts(
     for lang in ("id", "en"):
         by_lang[lang] = {
             **cols,
-            "rank": [fmt_num(r, lang) for r in ranks],
-            "score": [fmt_num(x, lang, 1) for x in scores],
-            "u": [fmt_num(x, lang) for x in labels["unserved"]],
-            "c": [fmt_num(x, lang) for x in labels["clients"]],
-            "r": [fmt_num(x, lang) for x in labels["unserved_recent"]],
-            "km": [fmt_km(d, lang) for d in dist.tolist()],
+            "rank": fmt_nums(ranks, lang),
+            "score": fmt_nums(scores, lang, 1),
+            "u": fmt_nums(labels["unserved"], lang),
+            "c": fmt_nums(labels["clients"], lang),
+            "r": fmt_nums(labels["unserved_recent"], lang),
+            "km": fmt_kms(dist.tolist(), lang),
         }
     rid = np.array(_format_rows(REASON_ID, by_lang["id"]), dtype=object)
     ren = np.array(_format_rows(REASON_EN, by_lang["en"]), dtype=object)

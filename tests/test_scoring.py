@@ -233,3 +233,18 @@ def test_published_reasons_quote_published_counts_in_both_languages():
     assert " 2 dari" not in pub.loc[2, "reason_id"] and " 2 of" not in pub.loc[2, "reason_en"]
     # the working tier keeps the exact figures
     assert "1.300 dari 2.000 klien" in kel.loc[0, "reason_id"]
+
+
+def test_column_formatters_write_exactly_what_the_one_formatter_writes():
+    """fmt_nums / fmt_kms (the reasons' fast path) equal fmt_num / fmt_km value by value:
+    ints, numpy numbers, halves (rounding), thousands, bands, missing values, both languages."""
+    from ibm_geo.i18n import fmt_km, fmt_kms, fmt_num, fmt_nums
+
+    rng = np.random.default_rng(5)
+    vals = [0, 5, 1300, 1234567, "<5", None, float("nan"), pd.NA, 2.5, 3.5, 61.149]
+    vals += list(rng.integers(0, 10**7, 50)) + list(rng.uniform(0, 1e5, 50))
+    for lang in ("id", "en"):
+        for d in (0, 1):
+            assert fmt_nums(vals, lang, d) == [fmt_num(v, lang, d) for v in vals]
+        metres = [8000.0, float("nan"), None, *rng.uniform(0, 5e4, 30)]
+        assert fmt_kms(metres, lang) == [fmt_km(m, lang) for m in metres]
