@@ -361,7 +361,5 @@ def score_table(
 
 #: the published tier's class and reason of an area too small to publish (see ibm_geo.privacy)
 BAND_ID = "Sedikit klien"
-BAND_REASON_ID = (
-    "Tidak diperingkat: kurang dari batas klien di register, jadi angkanya tidak dipublikasikan."
-)
-BAND_REASON_EN = "Not ranked: fewer clients in the register than the publication threshold."
+BAND_REASON_ID = "Tidak diperingkat: klien di register di bawah batas publikasi."
+BAND_REASON_EN = "Not ranked: fewer clients in the register than the threshold."

@@ -95,7 +95,7 @@ def test_map_renders_offline_toggles_and_escapes(browser, tmp_path):
         n_after = page.locator("path.leaflet-interactive").count()
         # one circle per unit whose published unserved is not 0 (opaque "<5" ones dashed)
         n_circles = int((pub.geo["unserved"] != 0).sum())
-        assert n_circles == 6  # 4 published numbers and the 2 opaque units
+        assert n_circles == 8  # 6 published numbers and the 2 opaque units
         assert n_after == n_paths - n_circles
         box.locator("input").click()
         page.wait_for_timeout(200)

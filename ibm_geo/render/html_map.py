@@ -345,7 +345,8 @@ def build_html_map(
     geoms = simplify_coverage(kel.geometry, tol, decimals=decimals)
 
     pub = pd.DataFrame(kel.drop(columns=kel.geometry.name)).reset_index(drop=True)
-    pub["reason"] = pub.get("reason_id" if lang == "id" else "reason_en")
+    # rank and score are popup rows of their own: the reason starts at its main factor
+    pub["reason"] = pub.get("reason_id" if lang == "id" else "reason_en").map(_reason_body)
     if "unserved_share" in pub:
         pub["unserved_share"] = pub["unserved_share"].map(
             lambda v: None if pd.isna(v) else f"{round(float(v) * 100):d}%"
@@ -547,6 +548,17 @@ def build_html_map(
         "service_points": sp_rows,
     }
     return _page(title, data, self_contained).encode("utf-8")
+
+
+_REASON_HEAD = re.compile(r"^\S+ [\d.,]+ \((?:skor|score) [\d.,]+; ([^)]*)\)\.")
+
+
+def _reason_body(text: object) -> object:
+    """The reason without its "Peringkat 3 (skor 61,1; ...)" opening (the popup shows both)."""
+    if not isinstance(text, str):
+        return text
+    body = _REASON_HEAD.sub(r"\1.", text)
+    return body[:1].upper() + body[1:]
 
 
 def _change_layer(kel: pd.DataFrame, change: pd.DataFrame | None, lang: str) -> dict | None:
