@@ -161,6 +161,8 @@ _TEXT: dict[str, dict[str, str]] = {
         "id": "Metode perlindungan angka",
         "en": "Disclosure control method",
     },
+    "field.manifest_plan_reach": {"id": "Model jangkauan rencana", "en": "Plan's reach model"},
+    "field.manifest_plan_groups": {"id": "Kelompok yang diminta", "en": "Groups requested"},
     "field.manifest_indicator_definitions": {
         "id": "Arti setiap indikator",
         "en": "What each indicator means",

@@ -238,6 +238,13 @@ def workbook_xlsx(published: Published, lang: str = "id", monitoring=None) -> by
     if monitoring is not None:
         sheets.update(monitoring.sheets(lang))
         notes.update(monitoring.manifest_notes())
+    plan = published.plan
+    if plan is not None and hasattr(plan, "groups_line"):  # the plan as decided (issue 22)
+        notes.update(plan_reach=plan.reach_text.get("en", ""), plan_groups=plan.groups_line("en"))
+        if lang == "id":
+            notes.update(
+                plan_reach_id=plan.reach_text.get("id", ""), plan_groups_id=plan.groups_line("id")
+            )
     names = [*sheets, "manifest"]
     if lang == "id":
         from ibm_geo.distance import distance_method
@@ -287,6 +294,8 @@ _MANIFEST_TWINS = (
     "distance_method",
     "disclosure_method",
     "indicator_definitions",
+    "plan_reach",
+    "plan_groups",
 )
 _MANIFEST_ID = {
     "contains": "hanya agregat per kelurahan/desa; tanpa nama, ID, atau koordinat klien",

@@ -177,6 +177,24 @@ register(
             "existing agents need no group of their own.|Priority villages with few clients "
             "around are better served by referral or as pilots.",
         },
+        "deck.why.lines_desa": {
+            "id": "Skor menilai kebutuhan tiap desa/kelurahan sendiri-sendiri.|Dalam model desa "
+            "satu kelompok agen melayani desa/kelurahannya sendiri: lokasi dipilih di desa dengan "
+            "klien belum terlayani terbanyak yang belum dijangkau agen yang ada.|Desa prioritas "
+            "yang sudah dilayani agen yang ada tidak perlu kelompok baru.|Desa prioritas di luar "
+            "jumlah kelompok yang diminta menunggu tahap berikutnya atau menjadi percontohan.",
+            "en": "The score rates each village's need on its own.|In the village model one agent "
+            "group serves its own village: sites are the villages with the most unserved clients "
+            "not yet reached by existing agents.|Priority villages already served by existing "
+            "agents need no new group.|Priority villages beyond the groups requested wait for a "
+            "later phase or become pilots.",
+        },
+        "deck.why.covered_desa": {
+            "id": "Dari {n} desa prioritas teratas: {site} menjadi lokasi rekrutmen, {pilot} "
+            "menjadi percontohan.",
+            "en": "Of the top {n} villages: {site} become recruitment sites, {pilot} become "
+            "pilots.",
+        },
         "deck.why.covered": {
             "id": "Dari {n} desa prioritas teratas: {site} menjadi lokasi rekrutmen, {near} "
             "terjangkau lokasi rekrutmen lain (≤ {radius} km), {pilot} menjadi percontohan.",
@@ -515,15 +533,18 @@ def build_slides(
             _phase_slide(deck, published.phases, lang)
         # why the sites are not the top of the ranking
         s = deck.slide(t("deck.why", lang))
-        lines = t("deck.why.lines", lang, radius=radius_txt).split("|")
+        desa = getattr(published.plan, "reach", "") == "desa"  # the reach model of the plan
+        key = "deck.why.lines_desa" if desa else "deck.why.lines"
+        lines = t(key, lang, radius=radius_txt).split("|")
         top_k = [str(x) for x in top["kode"]]
         site_k = [str(x) for x in sp["kode"]]
         pil_k = [str(x) for x in published.pilots.get("kode", [])]
         in_sites = [x for x in top_k if x in site_k]
         near = _near(kelurahan, [x for x in top_k if x not in site_k], site_k, radius)
         pil = [x for x in top_k if x in pil_k]
-        lines.append(t("deck.why.covered", lang, n=len(top_k), site=len(in_sites),
-                       near=len(near), pilot=len(pil), radius=radius_txt))  # fmt: skip
+        lines.append(t("deck.why.covered_desa" if desa else "deck.why.covered", lang,
+                       n=len(top_k), site=len(in_sites), near=len(near), pilot=len(pil),
+                       radius=radius_txt))  # fmt: skip
         add_text(s, MARGIN, BODY_TOP, SLIDE_W_IN - 2 * MARGIN, lines, 20, bullets=True)
     else:
         add_text(s, MARGIN, BODY_TOP, SLIDE_W_IN - 2 * MARGIN, t("deck.d.none", lang), 20)

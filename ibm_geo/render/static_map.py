@@ -457,7 +457,9 @@ def render_static_map(
     if site_idx:
         st = SYMBOLS["site"]
         ring = SYMBOLS["ring_site"]
-        for i in site_idx:
+        # the village model reaches the site's own village (its polygon), not a radius
+        desa = getattr(published.plan, "reach", "") == "desa"
+        for i in [] if desa else site_idx:
             ax.add_patch(
                 matplotlib.patches.Circle(
                     (rx[i], ry[i]), radius, fill=False, edgecolor=ring["color"],
@@ -473,10 +475,11 @@ def render_static_map(
             Line2D([], [], ls="", marker="o", ms=11, mfc=st["fill"], mec=st["color"], mew=2.4,
                    label=t("layer.sites", lang))
         )  # fmt: skip
-        sym_handles.append(
-            Line2D([], [], color=ring["color"], lw=1, ls=(0, (5, 4)),
-                   label=t("legend.site_ring", lang, radius=fmt_num(radius / 1000, lang, 1)))
-        )  # fmt: skip
+        if not desa:
+            sym_handles.append(
+                Line2D([], [], color=ring["color"], lw=1, ls=(0, (5, 4)),
+                       label=t("legend.site_ring", lang, radius=fmt_num(radius / 1000, lang, 1)))
+            )  # fmt: skip
     pil_pub = published.pilots
     pil_idx = [at[str(x)] for x in pil_pub.get("kode", []) if str(x) in at]
     if pil_idx:
