@@ -657,6 +657,7 @@ def public_pilots(
             sum(int(v) for v in (look.get(kd) for kd in str(ks).split(";")) if _is_count(v))
             for ks in pilots["reach_kodes"].fillna("")
         ]
+    out = out.reindex(columns=[c for c in PILOT_COLUMNS + PILOT_EXTRA_COLUMNS if c in out])
     for c, lang in (("reason_id", "id"), ("reason_en", "en")):
         if c in out:
             out[c] = [

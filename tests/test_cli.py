@@ -273,8 +273,14 @@ def test_plan_with_targets_previous_per_kecamatan_per_rw_end_to_end(tmp_path):
     ]  # fmt: skip
     assert list(csv("pilots.csv").columns) == [
         "kode", "nama", "kab_kota", "kecamatan", "score", "unserved", "reason_id", "reason_en",
-        "comparison_kode", "comparison_nama",
+        "comparison_kode", "comparison_nama", "source", "reach_names", "reach_kodes",
+        "reach_clients", "comparison_reason_id", "comparison_reason_en",
     ]  # fmt: skip
+    # what a pilot reaches: the sum of its villages' published unserved counts
+    pil, rk_ = csv("pilots.csv"), csv("ranking.csv").set_index("kode")
+    for _, r in pil.iterrows():
+        parts = [rk_.loc[kd, "unserved"] for kd in r["reach_kodes"].split(";")]
+        assert int(r["reach_clients"]) == sum(int(v) for v in parts if v != "<5")
     assert list(csv("curve.csv").columns) == ["p", "covered", "marginal"]
     assert len(csv("plan.csv")) == 5
 

@@ -39,6 +39,7 @@ PILOT_COLUMNS = [
 PILOT_EXTRA_COLUMNS = [
     "source",
     "reach_names",
+    "reach_kodes",
     "reach_clients",
     "comparison_reason_id",
     "comparison_reason_en",
@@ -287,13 +288,13 @@ def choose_pilots(
                 "source": source,
                 "reach_names": ", ".join(str(kel.at[j, "nama"]) for j in r_units),
                 "reach_clients": int(unserved[r_units].sum()),
-                # the units it reaches by code: the publish step sums their published counts
+                # by code: the publish step sums their published counts
                 "reach_kodes": ";".join(str(kel.at[j, "kode"]) for j in r_units),
                 "comparison_reason_id": None if why is None else _no_comp(why, "id"),
                 "comparison_reason_en": None if why is None else _no_comp(why, "en"),
             }
         )
-    out = pd.DataFrame(rows, columns=PILOT_COLUMNS + PILOT_EXTRA_COLUMNS + ["reach_kodes"])
+    out = pd.DataFrame(rows, columns=PILOT_COLUMNS + PILOT_EXTRA_COLUMNS)
     for c in ("comparison_kode", "comparison_nama", "comparison_reason_id", "comparison_reason_en"):
         col = out[c].astype(object)
         out[c] = col.where(col.notna(), None)
