@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import threading
 import time
 
@@ -15,7 +14,6 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from argon2 import PasswordHasher
-from office_pg import PgServer, pg_bin
 from typer.testing import CliRunner
 
 from ibm_geo.cli import app as cli_app
@@ -31,18 +29,6 @@ from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs
 PW = "kata-sandi-panjang-1"
 FAST = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 T0 = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def pg():
-    if pg_bin() is None:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL binaries missing: scripts/test.sh installs Debian's postgresql")
-        pytest.skip("PostgreSQL binaries not installed")
-    server = PgServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 _n = iter(range(10_000))

@@ -16,7 +16,6 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from argon2 import PasswordHasher
-from office_pg import PgServer, pg_bin
 from typer.testing import CliRunner
 
 from ibm_geo.cli import app as cli_app
@@ -30,18 +29,6 @@ from ibm_geo.office.store import alembic_config, make_engine
 PW = "kata-sandi-panjang-1"
 STRONG = "Kantor-BNNP-2026"
 FAST = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
-
-
-@pytest.fixture(scope="module")
-def pg():
-    if pg_bin() is None:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL binaries missing: scripts/test.sh installs Debian's postgresql")
-        pytest.skip("PostgreSQL binaries not installed")
-    server = PgServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 _n = iter(range(10_000))
