@@ -93,17 +93,6 @@ PRIVATE_QUALITY_COLUMNS = {
     "address",
 }
 
-_CLIENT_WORDS = (
-    r"(?:klien|client|orang|people|person|belum|unserved|tidak|dari|of|direhabilitasi"
-    r"|rehabilitated|recent)"
-)
-#: a count as any output writes it: ``12``, ``1.300`` (Indonesian) or ``1,300`` (English)
-_REASON_NUM = re.compile(
-    r"(?<![\w.,<>=≥])(\d{1,3}(?:[.,]\d{3})+|\d+)(?![\w.,]\d)(\s*)(?=" + _CLIENT_WORDS + ")", re.I
-)
-_REASON_PCT = re.compile(r"\s*\(\d+\s*%\)")
-_RANK_WORDS = ("peringkat", "rank", "ke-", "no.", "skor", "score", "pilihan", "choice")
-
 
 #: the one label of every hidden count, whatever its value (see :func:`suppress`)
 HIDDEN = "*"
@@ -700,26 +689,6 @@ def _pilot_reason(text, lang: str, rank, n: int, score, unserved, k: int) -> str
     return "; ".join(head + parts[2:])
 
 
-def _clean_reasons(reasons: pd.Series, k: int) -> pd.Series:
-    """A text not written from published values: every number next to a client word is
-    replaced by the band (ranks and scores stay)."""
-    out = []
-
-    def sub(m: re.Match) -> str:
-        before = m.string[max(0, m.start() - 16) : m.start()].rstrip().lower()
-        if before.endswith(_RANK_WORDS):
-            return m.group(0)
-        return f"{band_label(k)}{m.group(2)}"
-
-    for text in reasons:
-        if text is None or text is pd.NA or (isinstance(text, float) and np.isnan(text)):
-            out.append(None)
-            continue
-        clean = _REASON_NUM.sub(sub, str(text))
-        out.append(_REASON_PCT.sub("", clean))
-    return pd.Series(out, index=reasons.index, dtype=object)
-
-
 def public_curve(curve: pd.DataFrame | None, k: int) -> pd.DataFrame:
     """Coverage curve as the plan computes it from the published counts (whole clients;
     ``marginal`` = the step between two published ``covered`` values, so the table adds up)."""
@@ -748,15 +717,3 @@ def public_service_points(points: pd.DataFrame | None) -> pd.DataFrame:
     out["lat"] = pd.to_numeric(out["lat"], errors="coerce").round(5)
     out["lon"] = pd.to_numeric(out["lon"], errors="coerce").round(5)
     return out.dropna(subset=["lat", "lon"]).reset_index(drop=True)
-
-
-def public_mask(kelurahan: pd.DataFrame, k: int) -> pd.DataFrame:
-    """Per-cell mask (columns = the client counts present) of cells that carry no number in
-    the published ranking (the band of an opaque area). Monitoring's linked tables treat every
-    other ranking cell as known to a reader, which only ever hides more there."""
-    d = disclose(kelurahan, k)
-    return pd.DataFrame(
-        np.repeat(d.opaque[:, None], len(d.published.columns), axis=1),
-        index=kelurahan.index,
-        columns=d.published.columns,
-    )
