@@ -966,10 +966,11 @@ def compare_block(result, sc: Scenario, plan) -> None:
 
 
 # ----------------------------------------------------------------------------------- 6. Capaian
-def current_monitoring(result, sc: Scenario, data_key: str):
+def current_monitoring(result, sc: Scenario, data_key: str, *, exact: bool = False):
     """(Monitoring, problems of the targets file) for the Capaian inputs last chosen (the demo's
     targets when none was uploaded on demo data), computed once per inputs; (None, None) when
-    there is nothing to monitor. Raises IbmGeoError for unusable files."""
+    there is nothing to monitor. ``exact``: the working tier for the screen (files always get
+    the published tables). Raises IbmGeoError for unusable files."""
     from ibm_geo_app import progress as app_progress
 
     ss = st.session_state
@@ -984,17 +985,20 @@ def current_monitoring(result, sc: Scenario, data_key: str):
         (data_key + sc.to_json() + f"|kec={inp['kec']}|rw={inp['rw']}").encode()
         + b"".join(x[1] for x in (targets, inp["previous"]) if x is not None)
     ).hexdigest()
-    cached = ss.get("_cap_cache")
+    slot = "_cap_cache_exact" if exact else "_cap_cache"
+    cached = ss.get(slot)
     if cached is None or cached[0] != key:
         mon, problems = app_progress.monitoring_for(
-            result, targets, inp["previous"], by_kecamatan=inp["kec"], per_rw=inp["rw"]
-        )
-        cached = ss["_cap_cache"] = (key, mon, problems)
+            result, targets, inp["previous"], by_kecamatan=inp["kec"], per_rw=inp["rw"],
+            exact=exact,
+        )  # fmt: skip
+        cached = ss[slot] = (key, mon, problems)
     return cached[1], cached[2]
 
 
 def step_progress(result, sc: Scenario, data_key: str) -> None:
-    """Targets, per-office summary, trend and change (issue 13): published tables only."""
+    """Targets, per-office summary, trend and change (issue 13): exact on the planner's screen,
+    as published in Mode rakor and in every download."""
     from ibm_geo.monitoring import basis_note
     from ibm_geo.quality_text import localize_quality
     from ibm_geo.render.monitoring import trend_chart_png
@@ -1020,15 +1024,17 @@ def step_progress(result, sc: Scenario, data_key: str) -> None:
     # kept beyond this page: the Ekspor step puts the same tables in the workbook and deck
     ss["cap_inputs"] = {"targets": targets, "previous": previous, "kec": by_kec, "rw": per_rw}
     try:
-        mon, problems = current_monitoring(result, sc, data_key)
+        mon, problems = current_monitoring(result, sc, data_key)  # the files: published
+        # the screen: the working tier's exact figures, or in Mode rakor what the files hold
+        screen = mon if rakor_mode() else current_monitoring(result, sc, data_key, exact=True)[0]
     except IbmGeoError as e:
         st.error(describe_error(e))
         return
-    views = app_progress.view_tables(mon, L())
+    views = app_progress.view_tables(screen, L())
     st.markdown(f"#### {tr('cap.progress')}")
-    if len(mon.progress):
+    if len(screen.progress):
         st.dataframe(views["progress"], hide_index=True, use_container_width=True)
-        note = basis_note(mon.progress, L())  # agents per recruitment year, or a snapshot
+        note = basis_note(screen.progress, L())  # agents per recruitment year, or a snapshot
         if note:
             st.caption(note)
     else:
@@ -1042,15 +1048,15 @@ def step_progress(result, sc: Scenario, data_key: str) -> None:
     offices = mon.summary.loc[mon.summary["area_level"].isin(["provinsi", "kab_kota"]), "area"]
     area = st.selectbox(tr("cap.office"), list(offices), key="cap_office")
     if area is not None:
-        st.image(trend_chart_png(mon.trend, area, L(), mon.k))
-        shown = views["trend"][mon.trend["area"].to_numpy() == area]
+        st.image(trend_chart_png(screen.trend, area, L(), screen.k))
+        shown = views["trend"][screen.trend["area"].to_numpy() == area]
         st.dataframe(shown, hide_index=True, use_container_width=True)
     if "change" in views:
         st.markdown(f"#### {tr('cap.change')}")
         st.dataframe(views["change"], hide_index=True, use_container_width=True)
     if "rw" in views:
         st.markdown(f"#### {tr('cap.rw')}")
-        if len(mon.rw):
+        if len(screen.rw):
             st.dataframe(views["rw"], hide_index=True, use_container_width=True)
         else:
             st.info(tr("cap.no_rw"))

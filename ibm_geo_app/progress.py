@@ -22,9 +22,11 @@ def monitoring_for(
     *,
     by_kecamatan: bool = False,
     per_rw: bool = False,
+    exact: bool = False,
 ) -> tuple[Monitoring, pd.DataFrame]:
     """Monitoring tables for uploaded (name, bytes) targets / previous results (and kecamatan
     rows in the summary on request); also the row-numbered problems of the targets file.
+    ``exact``: the working tier (the planner's screen), else the published tables (files).
     Raises IbmGeoError for unusable files."""
     q = DataQuality()
     tg = read_targets(targets[1], result.kelurahan, name=targets[0], quality=q) if targets else None
@@ -33,7 +35,7 @@ def monitoring_for(
         if previous
         else None
     )
-    mon = monitor(result, tg, prev, by_kecamatan=by_kecamatan, per_rw=per_rw)
+    mon = monitor(result, tg, prev, by_kecamatan=by_kecamatan, per_rw=per_rw, exact=exact)
     return mon, q.to_frame()
 
 

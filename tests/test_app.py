@@ -579,7 +579,8 @@ def test_app_road_extract_drives_reach_and_plan():
 
 
 def test_progress_step_shows_targets_summary_and_trend(at):
-    """The "Capaian" view on the demo: the demo targets, published (protected) tables only."""
+    """The "Capaian" view on the demo: the demo targets, the working tier's exact tables on the
+    planner's screen (Mode rakor: the published ones, below)."""
     goto(at, "progress")
     assert not at.error, [e.value for e in at.error]
     pr = frame_with(at, "Target")
@@ -617,6 +618,14 @@ def test_progress_step_shows_targets_summary_and_trend(at):
     at.checkbox(key="cap_per_rw").check().run()
     assert not at.error, [e.value for e in at.error]
     assert any("RW" in i.value for i in at.info)
+    # Mode rakor: the summary as the files publish it (the cell key method: never 1..4)
+    at.sidebar.toggle[0].set_value(True).run()
+    assert not at.error, [e.value for e in at.error]
+    s = frame_with(at, "Kekurangan kapasitas")
+    for c in ("Klien", "Belum terlayani", "Rujukan BNNP (berat)"):
+        assert not s[c].isin(["1", "2", "3", "4"]).any()
+    bali = s.loc[s["Wilayah"] == "Bali", "Klien"].iloc[0]
+    assert abs(int(bali.replace(".", "")) - 600) <= 2
 
 
 def test_compare_tables_are_indonesian_and_arrow_safe(demo_result):
