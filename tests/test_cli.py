@@ -389,6 +389,20 @@ def test_plan_accounts_for_every_group_and_writes_phases(tmp_path):
     assert years["target"].tolist()[1] == "100"
     assert (out / "tahap.xlsx").stat().st_size > 0 and (out / "kurva_tahap.csv").exists()
     assert "Tahap 2024: 2 kelompok baru di " in r.output
+    # published figures: the running total is the sum of the published reach per group
+    reached = tahap["clients_reached"].astype(int)
+    assert tahap["cumulative_reached"].astype(int).tolist() == reached.cumsum().tolist()
+    # the map: one layer per budget year (each phase site carries its year), no radius ring
+    # in the village model
+    import json
+    import re as _re
+
+    page = (out / "map.html").read_text(encoding="utf-8")
+    data = json.loads(_re.search(r'id="ibm-data">(.*?)</script>', page, _re.S).group(1))
+    years = {s["nama"]: s["year"] for s in data["sites"] if s["year"] is not None}
+    want = dict(zip(tahap["nama"], tahap["tahun"].astype(int), strict=True))
+    assert years and all(want[n] == y for n, y in years.items())
+    assert data["meta"]["site_ring"] is False
 
 
 def test_scenario_prints_filter_meanings_and_the_2019_cohort():

@@ -199,11 +199,17 @@
 
   // -- proposed sites ------------------------------------------------------------------------
   var sites = L.featureGroup();
+  var siteYears = {};  // phased rollout: one layer per budget year
   D.sites.forEach(function (s) {
-    L.circle([s.lat, s.lon], {
+    var g = sites;
+    if (s.year !== null && s.year !== undefined) {
+      if (!siteYears[s.year]) siteYears[s.year] = L.featureGroup();
+      g = siteYears[s.year];
+    }
+    if (M.site_ring !== false) L.circle([s.lat, s.lon], {
       radius: M.site_radius_m, color: sym("ring_site", "color", "#54278f"), weight: 2,
       dashArray: "6 4", fill: false, interactive: false
-    }).addTo(sites);
+    }).addTo(g);
     var m = L.circleMarker([s.lat, s.lon], {
       radius: 9, color: sym("site", "color", "#54278f"), weight: 3,
       fillColor: sym("site", "fill", "#ffffff"), fillOpacity: 1
@@ -212,8 +218,9 @@
     box.appendChild(el("div", "ibm-pop-title", s.nama));
     box.appendChild(table(s.rows));
     m.bindPopup(box);
-    m.bindTooltip(el("span", "ibm-site-label", s.nama), { permanent: true, direction: "left", offset: [-10, 0] });
-    m.addTo(sites);
+    var label = (s.year !== null && s.year !== undefined) ? s.year + " · " + s.nama : s.nama;
+    m.bindTooltip(el("span", "ibm-site-label", label), { permanent: true, direction: "left", offset: [-10, 0] });
+    m.addTo(g);
   });
 
   // -- pilot villages (labelled) -------------------------------------------------------------
@@ -294,7 +301,12 @@
   overlays[T.layer_unserved] = unserved;
   if (C) overlays[T.layer_change] = change;
   if (D.agents.length) overlays[T.layer_agents] = agents;
-  if (D.sites.length) { overlays[T.layer_sites] = sites; sites.addTo(map); }
+  if (D.sites.length) {
+    Object.keys(siteYears).sort().forEach(function (y) {
+      overlays[T.layer_sites + " " + y] = siteYears[y]; siteYears[y].addTo(map);
+    });
+    if (sites.getLayers().length) { overlays[T.layer_sites] = sites; sites.addTo(map); }
+  }
   if (D.pilots.length) { overlays[T.layer_pilots] = pilots; pilots.addTo(map); }
   if (D.service_points.length) { overlays[T.layer_sp] = sp; sp.addTo(map); }
   unserved.addTo(map);
@@ -360,7 +372,7 @@
       if (D.agents.some(function (a) { return !a.area; })) row("ibm-sym-ring", T.legend_radius, { borderColor: sym("ring_agent", "color", "#1b7837") });
       if (D.agents.some(function (a) { return a.area; })) row("ibm-sym-line", T.legend_area, { borderTopColor: sym("service_area", "color", "#1b7837"), borderTopStyle: "dashed" });
     }
-    if (D.sites.length) { row("ibm-sym-site", T.layer_sites); row("ibm-sym-ring", T.site_ring, { borderColor: sym("ring_site", "color", "#54278f") }); }
+    if (D.sites.length) { row("ibm-sym-site", T.layer_sites); if (M.site_ring !== false) row("ibm-sym-ring", T.site_ring, { borderColor: sym("ring_site", "color", "#54278f") }); }
     if (D.pilots.length) row("ibm-sym-pilot", T.layer_pilots);
     if (D.service_points.some(function (s) { return s.office; })) row("office", T.office);
     if (D.service_points.some(function (s) { return !s.office; })) row("service_point", T.service);

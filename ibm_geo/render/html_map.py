@@ -407,10 +407,18 @@ def build_html_map(
             )
             if c in s.index
         ]
-        if str(s.get("kode")) in phase_of:
-            rows.insert(0, [t("field.phase_year", lang), int(phase_of[str(s.get("kode"))])])
+        year = phase_of.get(str(s.get("kode")))
+        if year is not None:
+            rows.insert(0, [t("field.phase_year", lang), int(year)])
         site_rows.append(
-            {"lat": rep[i, 1], "lon": rep[i, 0], "nama": str(s.get("nama", "")), "rows": rows}
+            {
+                "lat": rep[i, 1],
+                "lon": rep[i, 0],
+                "nama": str(s.get("nama", "")),
+                "rows": rows,
+                # one layer per budget year (issue 22): the map shows the rollout year by year
+                "year": None if year is None else int(year),
+            }
         )
 
     pil_pub = published.pilots
@@ -519,6 +527,8 @@ def build_html_map(
             "k": k,
             "top_n": int(scenario.top_n),
             "site_radius_m": float(scenario.plan.radius_m or scenario.radius_m),
+            # the village model reaches the site's own village: no radius ring
+            "site_ring": getattr(published.plan, "reach", "") != "desa",
             "symbols": SYMBOLS,
             # the print map's shapes as inline SVG (no icon files): agents per kelurahan with
             # their count ({n}), offices, service points, and the same at legend size
