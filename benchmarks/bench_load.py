@@ -275,7 +275,7 @@ def main() -> None:
         [*spy, py, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true",
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=(Path(tmp) / "server.log").open("wb"),
     )  # fmt: skip
     proc = psutil.Process(server.pid)
     try:
@@ -287,7 +287,8 @@ def main() -> None:
             except OSError:
                 if time.time() - t0 > 120 or server.poll() is not None:
                     raise RuntimeError(
-                        "server did not start: " + server.stderr.read().decode()[-2000:]
+                        "server did not start: "
+                        + (Path(tmp) / "server.log").read_text(errors="replace")[-2000:]
                     ) from None
                 time.sleep(0.3)
         print(f"server up in {time.time() - t0:.1f} s (port {port}), office DB in {tmp}")

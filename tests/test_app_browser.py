@@ -11,6 +11,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -50,9 +51,11 @@ def start_server(port: int) -> subprocess.Popen:
     cmd += ["--server.port", str(port), "--server.address", "127.0.0.1"]
     cmd += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    # the server's log goes to a file: a pipe nobody reads fills up (64 KB of Streamlit's
+    # warnings over a module of runs) and then blocks the server mid-test
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    proc.log = log  # type: ignore[attr-defined]
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -60,7 +63,8 @@ def start_server(port: int) -> subprocess.Popen:
                 return proc
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(proc.stderr.read().decode(errors="replace")) from None
+                log.seek(0)
+                raise RuntimeError(log.read().decode(errors="replace")[-2000:]) from None
             time.sleep(0.3)
     proc.kill()
     raise RuntimeError("streamlit did not start within 60 s")

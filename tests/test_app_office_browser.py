@@ -53,9 +53,8 @@ def served(tmp_path_factory):
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
            str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
            "--browser.gatherUsageStats", "false"]  # fmt: skip
-    proc = subprocess.Popen(
-        cmd, cwd=data, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    log = (data / "streamlit.log").open("wb")  # a file, never a pipe nobody drains
+    proc = subprocess.Popen(cmd, cwd=data, env=env, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 90
     while True:
         try:
@@ -64,7 +63,9 @@ def served(tmp_path_factory):
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError(proc.stderr.read().decode(errors="replace")[-2000:]) from None
+                log.flush()
+                text = (data / "streamlit.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(text) from None
             time.sleep(0.3)
     yield f"http://127.0.0.1:{port}", office
     proc.terminate()

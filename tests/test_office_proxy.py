@@ -109,7 +109,7 @@ def proxied(tmp_path_factory):
     )
     ng = subprocess.Popen(
         [NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf"), "-e", str(tmp / "error.log")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,  # nginx logs to error.log
     )  # fmt: skip
     try:
         _wait(st_port, "/_stcore/health")
