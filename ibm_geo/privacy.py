@@ -612,18 +612,24 @@ def public_sites(sites: pd.DataFrame | None, k: int) -> pd.DataFrame:
 
 
 def public_pilots(
-    pilots: pd.DataFrame | None, kelurahan: pd.DataFrame | None, k: int
+    pilots: pd.DataFrame | None,
+    kelurahan: pd.DataFrame | None,
+    k: int,
+    *,
+    pub: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Pilot villages as a decision: whitelisted; ``unserved`` and ``score`` as the published
     ranking shows them; reasons written from published values (see :mod:`ibm_geo.plan.pilots`,
-    which names no count)."""
+    which names no count). ``pub``: ``public_table(kelurahan, k)`` when the caller has it
+    already (a national table takes about 0.3 s to build)."""
     if pilots is None:
         return pd.DataFrame(columns=PILOT_COLUMNS)
     extra = [c for c in PILOT_EXTRA_COLUMNS if c in pilots and c != "reach_clients"]
     out = pilots.reindex(columns=[c for c in PILOT_COLUMNS if c in pilots] + extra).copy()
     look: dict = {}
     score: dict = {}
-    pub = public_table(kelurahan, k) if kelurahan is not None and "kode" in kelurahan else None
+    if pub is None and kelurahan is not None and "kode" in kelurahan:
+        pub = public_table(kelurahan, k)
     if pub is not None:
         kd = kelurahan["kode"].astype(str)
         if "unserved" in pub:

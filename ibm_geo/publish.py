@@ -236,7 +236,7 @@ def publish_table(
         plan=pplan,
         sites=public_sites(pplan.sites if pplan is not None else sites, k),
         curve=public_curve(pplan.curve if pplan is not None else curve, k),
-        pilots=public_pilots(pilots, kel, k),
+        pilots=public_pilots(pilots, kel, k, pub=table),
         reference_year=reference_year,
         distance=distance,
         n_rows_read=n_rows_read,
