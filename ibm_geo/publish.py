@@ -104,6 +104,8 @@ class Published:
     phases: object = None
     distance: object = None  # the analysis' distance backend (reach outlines on maps)
     n_rows_read: int = 0  # rows of the planner's own client file (not a count per area)
+    #: what became of each of the top ``scenario.top_n`` villages (:func:`top_fates`)
+    top_fates: pd.DataFrame = field(default_factory=pd.DataFrame)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -122,6 +124,14 @@ class Published:
         """The first ``n`` ranked areas as published."""
         r = self.ranking
         return r[r["rank"].notna()].head(n) if "rank" in r else r.head(n)
+
+    @property
+    def reached_new(self) -> int:
+        """Clients the proposed sites reach that no agent reaches now: the sum of the published
+        site table's column, the one figure the deck, the CLI and plan.csv state."""
+        if not len(self.sites) or "newly_reached" not in self.sites:
+            return 0
+        return int(pd.to_numeric(self.sites["newly_reached"], errors="coerce").fillna(0).sum())
 
     @property
     def rule(self) -> str:
@@ -222,6 +232,15 @@ def publish_table(
     geo = gpd.GeoDataFrame(sort_published(geo), geometry="geometry", crs=kel.crs)
     ctx = context or MapContext()
     ctx = replace(ctx, service_points=public_service_points(ctx.service_points))
+    pub_sites = public_sites(pplan.sites if pplan is not None else sites, k)
+    pub_pilots = public_pilots(pilots, kel, k, pub=table)
+    ranked = geo[pd.to_numeric(geo["rank"], errors="coerce").notna()] if "rank" in geo else geo
+    fates = top_fates(
+        ranked["kode"].head(scenario.top_n),
+        pub_sites,
+        pub_pilots,
+        getattr(pplan, "assignment", None),
+    )
     return Published(
         scenario=scenario,
         k=k,
@@ -234,13 +253,55 @@ def publish_table(
         matches=public_matches(matches, k, lang),
         context=ctx,
         plan=pplan,
-        sites=public_sites(pplan.sites if pplan is not None else sites, k),
+        sites=pub_sites,
         curve=public_curve(pplan.curve if pplan is not None else curve, k),
-        pilots=public_pilots(pilots, kel, k, pub=table),
+        pilots=pub_pilots,
         reference_year=reference_year,
         distance=distance,
         n_rows_read=n_rows_read,
+        top_fates=fates,
     )
+
+
+#: what became of a top-ranked village, in order of precedence: it is a proposed site; a
+#: proposed site elsewhere reaches it; an existing agent with spare capacity reaches it; it is
+#: a pilot; none of these (it waits for more groups or a later phase)
+TOP_FATES = ("site", "reached", "served", "pilot", "other")
+
+
+def top_fates(
+    top_kode: pd.Series,
+    sites: pd.DataFrame,
+    pilots: pd.DataFrame,
+    assignment: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """One fate (:data:`TOP_FATES`) per top village (``kode, fate``), so "why the sites differ
+    from the ranking" accounts for each of them exactly once. Reach is the plan's own
+    (``assignment``: the published plan's per-kelurahan table, measured with the plan's
+    distance backend under its reach model), never re-measured by a renderer."""
+    kode = [str(x) for x in top_kode]
+    site_k = set(sites["kode"].astype(str)) if "kode" in sites else set()
+    pilot_k = set(pilots["kode"].astype(str)) if "kode" in pilots else set()
+    reached_by: dict[str, object] = {}
+    before: dict[str, bool] = {}
+    if assignment is not None and len(assignment):
+        a = assignment.assign(kode=assignment["kode"].astype(str))
+        reached_by = dict(zip(a["kode"], a["site_kode"], strict=True))
+        before = dict(zip(a["kode"], a["covered_before"].astype(bool), strict=True))
+    fate = []
+    for kd in kode:
+        by = reached_by.get(kd)
+        if kd in site_k:
+            fate.append("site")
+        elif by is not None and not pd.isna(by) and str(by) in site_k and str(by) != kd:
+            fate.append("reached")
+        elif before.get(kd, False):
+            fate.append("served")
+        elif kd in pilot_k:
+            fate.append("pilot")
+        else:
+            fate.append("other")
+    return pd.DataFrame({"kode": kode, "fate": fate})
 
 
 def _without_scores(kel: pd.DataFrame) -> pd.DataFrame:
