@@ -810,6 +810,7 @@ def plan_controls(result) -> None:
     c3.number_input(tr("p.capacity"), 0, 10000, key="p_capacity")
     c3.checkbox(tr("p.keep"), key="p_keep")
     c3.number_input(tr("p.per_kab"), 0, 20, key="pi_per_kab")
+    c3.number_input(tr("p.cost_agent"), 0.0, 1e11, step=100_000.0, key="p_cost_agent")
     with st.expander(tr("p.quota")):
         kabs = sorted(result.kelurahan["kab_kota"].dropna().astype(str).unique())
         q = st.session_state.get("p_quota") or {}

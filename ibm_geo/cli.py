@@ -777,15 +777,11 @@ def plan(
     from .plan.result import fallback_text, solver_text
 
     lang = cli_lang()
-
-    def people(v: float) -> str:
-        return fmt_num(v, lang, 0 if float(v).is_integer() else 1)
-
-    _say_line(
+    _say_line(  # the published tier's figures, as plan.csv and the deck state them
         "cli.plan",
-        sites=fmt_num(len(rp.sites), lang),
-        reached=people(round(rp.covered_after - rp.covered_before)),
-        pilots=fmt_num(len(pilots), lang),
+        sites=fmt_num(len(pub.sites), lang),
+        reached=fmt_num(pub.reached_new, lang),
+        pilots=fmt_num(len(pub.pilots), lang),
         solver=solver_text(rp.solver or rp.method, lang),
     )
     if rp.fallback:

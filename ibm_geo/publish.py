@@ -66,6 +66,50 @@ def published_plan(plan, kelurahan: pd.DataFrame, k: int):
     return pub
 
 
+#: the most new groups :func:`full_reach` counts before it says "more than"
+FULL_REACH_MAX_P = 200
+
+
+@dataclass(frozen=True)
+class FullReach:
+    """How many new groups the plan's own model needs to reach every unserved client it can
+    reach (the published demand): ``groups`` (``complete`` False: more than that), the
+    clients they reach beside those existing agents reach (``reached``), and the published
+    unserved total (``demand``)."""
+
+    groups: int
+    reached: int
+    demand: int
+    complete: bool
+
+
+def full_reach(plan, kelurahan: pd.DataFrame, k: int) -> FullReach | None:
+    """The situation slide's "groups needed for everyone", in the plan's reach model (its
+    coverage, measured with the plan's distance backend): the greedy order run on the
+    published demand until no further group reaches anyone, at most
+    :data:`FULL_REACH_MAX_P` groups. None without a plan to evaluate."""
+    ctx = getattr(plan, "_context", None)
+    if ctx is None:
+        return None
+    from ibm_geo.plan.greedy import greedy_mclp
+    from ibm_geo.plan.problem import Problem
+
+    u = np.maximum(published_demand(kelurahan.reset_index(drop=True), k), 0.0)
+    limit = min(FULL_REACH_MAX_P, ctx["cov"].n_candidates)
+    pb = Problem.build(ctx["cov"], u, limit, **ctx["build"]).uncapacitated()
+    pb = pb.with_(budget=None, min_per_group={}, max_per_group={}, required=np.zeros(0, np.int64))
+    res = greedy_mclp(pb, stop_at_zero=True)
+    gains = np.asarray(res.gains if res.gains is not None else [], dtype=float)
+    groups = int((gains > 1e-9).sum())
+    more = groups >= limit and limit < ctx["cov"].n_candidates
+    return FullReach(
+        groups=groups,
+        reached=int(round(float(gains.sum()))),
+        demand=int(round(float(u.sum()))),
+        complete=not more,
+    )
+
+
 def sort_published(pub: pd.DataFrame) -> pd.DataFrame:
     """Published rank order; opaque (unranked) areas last, by kode."""
     if "rank" not in pub:
@@ -106,6 +150,8 @@ class Published:
     n_rows_read: int = 0  # rows of the planner's own client file (not a count per area)
     #: what became of each of the top ``scenario.top_n`` villages (:func:`top_fates`)
     top_fates: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: new groups needed to reach every reachable unserved client (:func:`full_reach`)
+    full_reach: FullReach | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -132,6 +178,26 @@ class Published:
         if not len(self.sites) or "newly_reached" not in self.sites:
             return 0
         return int(pd.to_numeric(self.sites["newly_reached"], errors="coerce").fillna(0).sum())
+
+    @property
+    def agents_proposed(self) -> int:
+        """New agents the proposed sites recruit (the site table's sum)."""
+        if not len(self.sites) or "agents_to_recruit" not in self.sites:
+            return 0
+        return int(pd.to_numeric(self.sites["agents_to_recruit"], errors="coerce").fillna(0).sum())
+
+    @property
+    def groups_proposed(self) -> int:
+        """New groups the proposed agents make (whole groups of ``scenario.group_size``)."""
+        size = int(self.scenario.group_size) or 1
+        return -(-self.agents_proposed // size)
+
+    @property
+    def units_with_unserved(self) -> int:
+        """Villages whose published unserved count is above zero (a band is not counted)."""
+        if "unserved" not in self.geo:
+            return 0
+        return int((pd.to_numeric(self.geo["unserved"], errors="coerce") > 0).sum())
 
     @property
     def rule(self) -> str:
@@ -227,6 +293,7 @@ def publish_table(
         scored = score_both_tiers(_without_scores(kel), scenario, ref)
         kel = kel.drop(columns=[c for c in scored.columns if c in kel]).join(scored)
     pplan = published_plan(plan, kel, k)
+    everyone = full_reach(plan, kel, k)
     table = public_table(kel, k)
     geo = gpd.GeoDataFrame(table, geometry=kel.geometry.to_numpy(), crs=kel.crs)
     geo = gpd.GeoDataFrame(sort_published(geo), geometry="geometry", crs=kel.crs)
@@ -260,6 +327,7 @@ def publish_table(
         distance=distance,
         n_rows_read=n_rows_read,
         top_fates=fates,
+        full_reach=everyone,
     )
 
 

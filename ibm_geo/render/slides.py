@@ -99,11 +99,12 @@ register(
             "en": "Villages with unserved clients",
         },
         "deck.s.gap": {
-            "id": "Kekurangan kapasitas: sekitar {groups} kelompok agen baru ({agents} Agen "
-            "Pemulihan, {cap} klien per kelompok) untuk semua klien belum terlayani",
-            "en": "Capacity gap: about {groups} new agent groups ({agents} recovery agents, "
-            "{cap} clients per group) for every unserved client",
+            "id": "Agar semua klien belum terlayani terjangkau: {groups} kelompok agen baru "
+            "({agents} Agen Pemulihan). Rencana ini mengusulkan {p} kelompok.",
+            "en": "To reach every unserved client: {groups} new agent groups ({agents} "
+            "recovery agents). This plan proposes {p} groups.",
         },
+        "deck.s.more_than": {"id": "lebih dari {n}", "en": "more than {n}"},
         "deck.map": {"id": "Peta kebutuhan Agen Pemulihan", "en": "Recovery agent need map"},
         "deck.top": {
             "id": "{n} desa/kelurahan prioritas dan alasannya",
@@ -380,7 +381,6 @@ def build_slides(
     scenario = published.scenario
     ctx = published.context or MapContext()
     kelurahan = published.geo
-    pub = published.ranking
     kab = published.kab_totals
     sites = published.sites
     curve = published.curve
@@ -437,20 +437,20 @@ def build_slides(
         for key, col in rows
         if col in totals or col in kab
     ]
-    n_need = int((pd.to_numeric(pub.get("unserved", 0), errors="coerce") > 0).sum())
-    table_rows.append([t("deck.s.villages", lang), _num(n_need, lang)])
+    table_rows.append([t("deck.s.villages", lang), _num(published.units_with_unserved, lang)])
     heads = [Column(area), Column(t("deck.col.count", lang), align="right")]
-    from ibm_geo.render.pptx_layout import paginate as _pg
-
-    widths, pages, heights = _pg(heads, table_rows, 8.5, 4.6, 18)
+    widths, pages, heights = paginate(heads, table_rows, 8.5, 4.6, 18)
     add_table(s, MARGIN, BODY_TOP, heads, pages[0], widths, heights[0], 18)
-    unserved = _total(totals.get("unserved", 0))
-    cap = int(scenario.plan.capacity or scenario.group_size * scenario.default_capacity)
-    groups = -(-unserved // cap) if cap else 0
-    gap = t("deck.s.gap", lang, groups=_num(groups, lang),
-            agents=_num(groups * scenario.group_size, lang), cap=_num(cap, lang))  # fmt: skip
-    add_text(s, 9.3, BODY_TOP, SLIDE_W_IN - 9.3 - MARGIN, gap, 20, bold=True, color="1F3864",
-             fill="EEF2F7")  # fmt: skip
+    everyone = published.full_reach  # in the plan's own reach model, on published counts
+    if everyone is not None:
+        groups = _num(everyone.groups, lang)
+        if not everyone.complete:
+            groups = t("deck.s.more_than", lang, n=groups)
+        agents = everyone.groups * scenario.group_size
+        gap = t("deck.s.gap", lang, groups=groups, agents=_num(agents, lang),
+                p=_num(published.groups_proposed, lang))  # fmt: skip
+        add_text(s, 9.3, BODY_TOP, SLIDE_W_IN - 9.3 - MARGIN, gap, 20, bold=True,
+                 color="1F3864", fill="EEF2F7")  # fmt: skip
 
     # 3. map: rendered at the size it is shown, so its legend and labels keep their points
     s = deck.slide(t("deck.map", lang))
@@ -492,8 +492,7 @@ def build_slides(
     sp = sites
     s = deck.slide(t("deck.decision", lang))
     if len(sp):
-        agents = int(pd.to_numeric(sp["agents_to_recruit"], errors="coerce").fillna(0).sum())
-        groups_n = -(-agents // scenario.group_size)
+        agents, groups_n = published.agents_proposed, published.groups_proposed
         cv = curve
         # the sum of the site table's column, so the slide and the table agree
         reached = _num(published.reached_new, lang)
