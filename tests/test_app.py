@@ -438,7 +438,8 @@ def test_every_download_builds_and_holds_no_client_data(demo_result):
             text = data.decode("utf-8", "ignore")
         leaked = [s for s in secrets if s in text]
         assert not leaked, (fname, leaked[:3])
-    assert Scenario.from_text(items[-1][3]().decode()) == demo_result.scenario
+    toml = next(fn for _, fname, _, fn in items if fname == "scenario.toml")
+    assert Scenario.from_text(toml().decode()) == demo_result.scenario
 
 
 def test_app_password_gates_everything():
