@@ -63,6 +63,14 @@ def run(tmp_path_factory):
          "--scenario", str(out / "sc.toml"), "--out", str(out / "o")],
     )  # fmt: skip
     assert res.exit_code == 0, res.output
+    # the same data through `ibm-geo analyze`: its printed summary
+    summary = CliRunner().invoke(
+        app,
+        ["analyze", "--boundaries", str(d["boundaries"]), "--clients", str(d["clients"]),
+         "--agents", str(d["agents"]), "--service-points", str(d["service_points"]),
+         "--scenario", str(out / "sc.toml"), "--out", str(out / "a"), "--no-map"],
+    )  # fmt: skip
+    assert summary.exit_code == 0, summary.output
     o = out / "o"
 
     def csv(name: str) -> pd.DataFrame:
@@ -71,6 +79,7 @@ def run(tmp_path_factory):
     return {
         "out": o,
         "cli": res.output,
+        "summary": summary.output,
         "slides": _slides(o / "rakor.pptx"),
         "plan": csv("plan.csv"),
         "curve": csv("curve.csv"),
@@ -135,6 +144,13 @@ def test_curve_slide_and_workbook_curve_read_curve_csv_and_steps_add_up(run):
     assert m
     assert _int(m[1]) == cv.loc[cv["p"] == 5, "covered"].item()
     assert _int(m[2]) == cv.loc[cv["p"] == 6, "marginal"].item()
+    m = re.search(
+        r"Titik awal \(0 kelompok baru\): ([\d.]+) klien .* \(di luar ([\d.]+) klien", text
+    )
+    assert m and _int(m[1]) == cv.loc[cv["p"] == 0, "covered"].item()
+    situation = _slide(run["slides"], "Situasi saat ini")["tables"][0]
+    in_reach = next(r[1] for r in situation if r[0].startswith("Belum didampingi, tetapi"))
+    assert m[2] == in_reach
 
 
 def test_situation_slide_and_gap_agree_with_the_published_tables(run):
@@ -153,6 +169,29 @@ def test_situation_slide_and_gap_agree_with_the_published_tables(run):
     assert m, gap
     groups = _int(m[1])
     assert _int(m[2]) == 5 * groups and int(m[3]) == 5
+    # the CLI's summary line of `ibm-geo analyze` states the same published totals
+    m = re.search(
+        r"([\d.]+) kelurahan/desa, ([\d.]+) klien: ([\d.]+) terlayani, ([\d.]+) dalam jangkauan "
+        r"agen, ([\d.]+) berat \(rujukan BNNP\), ([\d.]+) belum terlayani .*; ([\d.]+) catatan",
+        run["summary"],
+    )
+    assert m, run["summary"]
+    deck = [
+        rows["Klien pascarehabilitasi tercatat"],
+        rows["Sudah dalam pendampingan (pascarehabilitasi atau Agen Pemulihan)"],
+        rows["Belum didampingi, tetapi dalam jangkauan agen yang masih punya kapasitas"],
+        rows["Tingkat berat belum terlayani: dirujuk ke BNNP"],
+        rows["Belum terlayani sama sekali"],
+    ]
+    assert [_int(x) for x in m.groups()[1:6]] == [_int(x) for x in deck]
+    assert _int(m[1]) == len(rk) and _int(m[7]) == len(run["quality"])
+    # the CLI's top five are the deck's first five rows
+    top5 = re.findall(r"^\s+(\d+)\. (.+) \((.+)\) skor ([\d,]+)$", run["summary"], re.M)
+    deck_top = _slide(run["slides"], "10 desa/kelurahan")["tables"][0][1:6]
+    assert [(a, b, d) for a, b, _, d in top5] == [(r[0], r[1], r[3]) for r in deck_top]
+    # the decision slide's "(of N)" is this unserved total
+    dec = "\n".join(_slide(run["slides"], "Usulan keputusan")["texts"])
+    assert f"(dari {m[6]})" in dec
     # village model without neighbours: one group per village with unserved clients that no
     # existing agent reaches -- at least the plan's five, at most every such village
     assert 5 <= groups <= int((unserved > 0).sum())

@@ -153,10 +153,12 @@ register(
             "en": "How many groups? Coverage curve and the chosen point",
         },
         "deck.c.start": {
-            "id": "Titik awal (0 kelompok baru): sekitar {n} klien sudah terjangkau agen yang ada "
-            "dengan kapasitas tersisa.",
-            "en": "Start (0 new groups): about {n} clients are already within reach of existing "
-            "agents with spare capacity.",
+            "id": "Titik awal (0 kelompok baru): {n} klien belum terlayani sudah terjangkau agen "
+            "yang ada dengan kapasitas tersisa (di luar {in_reach} klien 'dalam jangkauan agen' "
+            "pada slide situasi).",
+            "en": "Start (0 new groups): {n} unserved clients are already within reach of "
+            "existing agents with spare capacity (besides the {in_reach} clients 'within reach "
+            "of an agent' on the situation slide).",
         },
         "deck.c.chosen": {
             "id": "Dipilih: {p} kelompok, sekitar {n} klien terjangkau. Kelompok berikutnya hanya "
@@ -534,7 +536,7 @@ def build_slides(
         ]  # fmt: skip
         deck.table_slides(t("deck.sites", lang), heads, rows_)
         if len(cv):
-            _curve_slide(deck, cv, len(sp), lang)
+            _curve_slide(deck, cv, len(sp), _fmt_total(totals.get("in_reach"), lang), lang)
         if published.phases is not None:
             _phase_slide(deck, published.phases, lang)
         # why the sites are not the top of the ranking
@@ -690,7 +692,7 @@ def _phase_slide(deck: Deck, phases, lang: str) -> None:
     deck.table_slides(t("deck.phases", lang), heads, rows_)
 
 
-def _curve_slide(deck: Deck, cv: pd.DataFrame, p: int, lang: str) -> None:
+def _curve_slide(deck: Deck, cv: pd.DataFrame, p: int, in_reach: str, lang: str) -> None:
     s = deck.slide(t("deck.curve", lang))
     vals = [v if not isinstance(v, str) else None for v in cv["covered"]]
     cd = CategoryChartData()
@@ -726,7 +728,7 @@ def _curve_slide(deck: Deck, cv: pd.DataFrame, p: int, lang: str) -> None:
     nxt = cv[cv["p"] == p + 1]["marginal"]
     lines = []
     if len(start):
-        lines.append(t("deck.c.start", lang, n=fmt_num(start.iloc[0], lang)))
+        lines.append(t("deck.c.start", lang, n=fmt_num(start.iloc[0], lang), in_reach=in_reach))
     if len(row):
         lines.append(t("deck.c.chosen", lang, p=p, n=fmt_num(row.iloc[0], lang),
                        next=fmt_num(nxt.iloc[0], lang) if len(nxt) else "–"))  # fmt: skip
