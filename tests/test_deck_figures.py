@@ -221,6 +221,24 @@ def test_top_ten_on_one_slide_with_whole_reasons_matching_the_ranking(run):
         assert row[3] == f"{r['score']:.1f}".replace(".", ",")
         assert _int(row[4]) == int(r["unserved"])
         assert "…" not in row[5] and r["reason_id"].endswith(row[5]), (row[5], r["reason_id"])
+    # the workbook's ranking sheet: the same ten, in the same order, with the same figures
+    ws = run["xlsx"]["peringkat"]
+    head = [c.value for c in ws[1]]
+    got = [
+        (r[head.index("Kelurahan/Desa")], r[head.index("Skor")], r[head.index("Belum terlayani")])
+        for r in ws.iter_rows(min_row=2, max_row=11, values_only=True)
+    ]
+    assert got == [(r[1], float(r[3].replace(",", ".")), _int(r[4])) for r in rows]
+
+
+def test_kab_slide_recruits_add_up_to_the_site_table(run):
+    plan = run["plan"]
+    rows = _slide(run["slides"], "Angka per kab/kota")["tables"][0]
+    col = rows[0].index("Agen direkrut")
+    got = {r[0]: _int(r[col]) for r in rows[1:]}
+    want = plan.groupby("kab_kota")["agents_to_recruit"].sum().to_dict()
+    assert {k: v for k, v in got.items() if v} == want
+    assert sum(got.values()) == int(plan["agents_to_recruit"].sum())
 
 
 def test_quality_slide_names_the_file_written_with_its_row_count(run):
