@@ -85,9 +85,11 @@ class FullReach:
 
 def full_reach(plan, kelurahan: pd.DataFrame, k: int) -> FullReach | None:
     """The situation slide's "groups needed for everyone", in the plan's reach model (its
-    coverage, measured with the plan's distance backend): the greedy order run on the
-    published demand until no further group reaches anyone, at most
-    :data:`FULL_REACH_MAX_P` groups. None without a plan to evaluate."""
+    coverage, measured with the plan's distance backend): the published coverage curve's
+    greedy order (:meth:`~ibm_geo.plan.RecruitmentPlan.with_demand`, the same problem)
+    continued on the published demand until no further group reaches anyone, at most
+    :data:`FULL_REACH_MAX_P` groups -- so where the curve flattens within its range, this is
+    the point where it does. None without a plan to evaluate."""
     ctx = getattr(plan, "_context", None)
     if ctx is None:
         return None
@@ -96,7 +98,7 @@ def full_reach(plan, kelurahan: pd.DataFrame, k: int) -> FullReach | None:
 
     u = np.maximum(published_demand(kelurahan.reset_index(drop=True), k), 0.0)
     limit = min(FULL_REACH_MAX_P, ctx["cov"].n_candidates)
-    pb = Problem.build(ctx["cov"], u, limit, **ctx["build"]).uncapacitated()
+    pb = Problem.build(ctx["cov"], u, limit, **ctx["build"]).uncapacitated()  # as the curve
     pb = pb.with_(budget=None, min_per_group={}, max_per_group={}, required=np.zeros(0, np.int64))
     res = greedy_mclp(pb, stop_at_zero=True)
     gains = np.asarray(res.gains if res.gains is not None else [], dtype=float)

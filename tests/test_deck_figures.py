@@ -53,7 +53,7 @@ def _slide(slides: list[dict], title: str) -> dict:
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("figures")
     (out / "sc.toml").write_text(
-        f'data_date = "30 Juni 2025"\n[plan]\np = 5\ncost_per_agent_rp = {COST}\n'
+        f'data_date = "30 Juni 2025"\n[plan]\np = 5\ncurve_max_p = 30\ncost_per_agent_rp = {COST}\n'
     )
     d = demo_paths()
     res = CliRunner().invoke(
@@ -192,6 +192,14 @@ def test_situation_slide_and_gap_agree_with_the_published_tables(run):
     # the decision slide's "(of N)" is this unserved total
     dec = "\n".join(_slide(run["slides"], "Usulan keputusan")["texts"])
     assert f"(dari {m[6]})" in dec
+    # the same model as the coverage curve: where the curve flattens within its range, the
+    # gap is the point where it does; else it lies beyond the curve's last point
+    cv = run["curve"]
+    flat = cv[cv["covered"] == cv["covered"].max()]["p"]
+    if cv["marginal"].iloc[-1] == 0:
+        assert groups == int(flat.min())
+    else:
+        assert groups > int(cv["p"].max())
     # village model without neighbours: one group per village with unserved clients that no
     # existing agent reaches -- at least the plan's five, at most every such village
     assert 5 <= groups <= int((unserved > 0).sum())
