@@ -114,3 +114,18 @@ def test_exports_for_an_unknown_channel_is_an_error(demo):
     r, *_ = demo
     with pytest.raises(ValueError):
         exports(publish(r), "email")
+
+
+def test_no_consumer_names_a_published_file_outside_the_catalogue():
+    """Literal file names in the shells: every download button and every file the CLI writes
+    takes its name from the catalogue; the office's audit log (not a published result: it is
+    built from the audit table, not from the published tier) is the one exception."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    not_published = {"audit_log.csv", "audit-checkpoint.json"}
+    sources = [root / "app.py", *sorted((root / "ibm_geo_app").glob("*.py"))]
+    sources += [root / "ibm_geo" / "cli.py", root / "ibm_geo" / "office" / "workspace.py"]
+    literal = re.compile(r"""(?:file_name=|write_bytes\(|put\()\s*["']([^"']+)["']""")
+    found = {m for src in sources for m in literal.findall(src.read_text(encoding="utf-8"))}
+    assert found == not_published, found - not_published
