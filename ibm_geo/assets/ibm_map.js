@@ -335,7 +335,8 @@
       labels.addLayer(tip);
       if (!tip.getElement()) { labels.removeLayer(tip); return false; }
       var r = tip.getElement().getBoundingClientRect(), w = r.width + 2, h = r.height + 2;
-      var cands = clear ? NEAR.map(function (v) { return [v[0], v[1], clear]; }) : [[0, 0, 0]];
+      var cands = clear ? NEAR.map(function (v) { return [v[0], v[1], clear]; })
+        : [[0, 0, 0], [0, 1, 2], [0, -1, 2], [0, 1, 18], [0, -1, 18], [1, 0, 8], [-1, 0, 8]];  // area names stay near their point
       if (far) RINGS.slice(1).forEach(function (rr) { DIRS.forEach(function (v) { cands.push([v[0], v[1], clear + rr, 1]); }); });
       for (var c = 0; c < cands.length; c++) {
         var v = cands[c], cx = pt.x + v[0] * (v[2] + w / 2), cy = pt.y + v[1] * (v[2] + h / 2);
