@@ -89,6 +89,7 @@
   map.createPane("ibm-land").style.zIndex = 250;
   map.createPane("ibm-outline").style.zIndex = 450;
   map.getPane("ibm-outline").style.pointerEvents = "none";
+  map.createPane("ibm-pilot").style.zIndex = 590;  // pilot discs above the unserved circles
   map.createPane("ibm-site").style.zIndex = 610;   // site rings above agent triangles
   map.createPane("ibm-rank").style.zIndex = 640;   // rank numbers above every symbol
   map.getPane("ibm-rank").style.pointerEvents = "none";
@@ -237,7 +238,7 @@
   var pilots = L.featureGroup();
   D.pilots.forEach(function (s) {
     var m = L.circleMarker([s.lat, s.lon], {
-      radius: 15, color: sym("pilot", "color", "#000000"), weight: 2,  // a disc behind the number
+      radius: 15, color: sym("pilot", "color", "#000000"), weight: 2, pane: "ibm-pilot",  // behind the number
       fillColor: sym("pilot", "fill", "#fdd835"), fillOpacity: 1
     });
     var box = el("div", "ibm-pop");
