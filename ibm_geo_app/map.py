@@ -22,6 +22,7 @@ import pandas as pd
 from ibm_geo.config import Scenario
 from ibm_geo.i18n import fmt_num, t
 from ibm_geo.render.basemap import Basemap, build_basemap
+from ibm_geo.render.geometry import focus_mask
 from ibm_geo.render.html_map import ASSETS as RENDER_ASSETS
 from ibm_geo.render.style import (
     NODATA_COLOR,
@@ -328,6 +329,19 @@ def symbol_icon(sym: str) -> folium.DivIcon:
     )  # fmt: skip
 
 
+def _focus_bounds(k, scenario: Scenario | None, sites: pd.DataFrame | None) -> tuple:
+    """Where the map opens: the area that matters (:func:`ibm_geo.render.geometry.focus_mask`:
+    the chosen area, or the units with clients and the proposed sites), as the exports do."""
+    if not len(k):
+        return (115.0, -9.0, 116.0, -8.0)
+    f = (scenario or Scenario()).filters
+    must = np.zeros(len(k), dtype=bool)
+    if sites is not None and len(sites) and "kode" in k:
+        must = k["kode"].astype(str).isin(sites["kode"].astype(str)).to_numpy()
+    mask = focus_mask(k, must, chosen=bool(f.provinsi or f.kab_kota or f.kecamatan))
+    return tuple(k.geometry[mask].total_bounds)
+
+
 def build_app_map(
     kelurahan,
     *,
@@ -351,7 +365,7 @@ def build_app_map(
     Client points appear only here (never in an export). Every user-supplied string is escaped.
     """
     k = kelurahan
-    minx, miny, maxx, maxy = k.total_bounds if len(k) else (115.0, -9.0, 116.0, -8.0)
+    minx, miny, maxx, maxy = _focus_bounds(k, scenario, sites)
     m = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=11,

@@ -140,3 +140,22 @@ def _check_page(page, pub, box_js: str, area: str) -> None:
     n_sites = page.evaluate("() => document.querySelectorAll('.leaflet-ibm-site-pane path').length")
     assert ("Usulan lokasi" in legend) == (n_sites > 0) and n_sites >= len(pub.sites)
     assert ("percontohan" in legend) == (len(pub.pilots) > 0)
+
+
+def test_app_map_opens_on_the_register_and_the_plan_legend_names_sites_and_reach(published):
+    import folium
+
+    from ibm_geo.i18n import t
+    from ibm_geo_app.map import build_app_map, legend_html
+
+    pub = published["bali_denpasar"]
+    m = build_app_map(pub.geo, scenario=pub.scenario, sites=pub.sites)
+    fit = next(c for c in m._children.values() if isinstance(c, folium.map.FitBounds))
+    (s, w), (n, e) = fit.bounds
+    bx0, by0, bx1, by1 = pub.geo.total_bounds  # all of Bali
+    assert e - w < 0.3 * (bx1 - bx0) and n - s < 0.5 * (by1 - by0), fit.bounds
+    den = pub.geo[pub.geo["kab_kota"] == "Kota Denpasar"].total_bounds
+    assert w <= den[0] + 0.02 and e >= den[2] - 0.02 and s <= den[1] + 0.02
+    legend = legend_html(pub.geo, pub.scenario, "id", sites=True)
+    assert t("layer.sites", "id") in legend
+    assert t("legend.site_ring", "id", radius="3,0") in legend
