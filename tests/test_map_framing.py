@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import _map_areas as areas
+import numpy as np
 import pytest
 
 pytestmark = [
@@ -67,6 +68,20 @@ def test_print_map_frames_the_area_and_keeps_labels_off_each_other_and_off_ranks
             assert not _overlap(a, b), (labels[i].get_text(), labels[j].get_text())
         for k, b in enumerate(rb):
             assert not _overlap(a, b), (labels[i].get_text(), ranks[k].get_text())
+
+    # agent triangles sit beside a site ring or rank number, never under it
+    def centres(gid):
+        cols = [c for c in ax.collections if c.get_gid() == gid]
+        pts = [c.get_offset_transform().transform(c.get_offsets()) for c in cols]
+        return np.concatenate(pts) if pts else np.zeros((0, 2))
+
+    agents, sites = centres("agent"), centres("site")
+    ring_px = static_map.SITE_RING_PT / 72 * fig.dpi / 2
+    assert len(agents) and len(sites) == len(pub.sites), area
+    for a in agents:
+        assert (np.hypot(*(sites - a).T) > ring_px).all(), area
+        for b in rb:
+            assert not (b.x0 < a[0] < b.x1 and b.y0 < a[1] < b.y1), area
     # the footer note stays below the map and the locator inset
     note = min(fig.texts, key=lambda tx: tx.get_position()[1])
     top_of_note = note.get_window_extent(r).y1

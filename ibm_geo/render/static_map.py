@@ -2,14 +2,17 @@
 
 Drawn with matplotlib in a local UTM CRS (true scale bar), offline: the basemap is built from the
 loaded units (:mod:`ibm_geo.render.basemap`): sea behind the land, kab/kota outlines and names,
-kecamatan outlines, optional roads. On top: the top-N villages numbered by rank and named,
-proposed recruitment sites and pilots named (labels placed without overlaps; what cannot be
-placed is still listed beside the map), kelurahan with active Agen Pemulihan, BNNP/BNNK offices
-and other service points, a locator inset, a legend for every symbol, a subtitle naming the area
-actually mapped and a footer that wraps. Colours and symbols come from
-:mod:`ibm_geo.render.style`; every figure from the published tier (:class:`ibm_geo.publish.Published`).
+kecamatan outlines, optional roads. The frame is the area that matters
+(:func:`ibm_geo.render.geometry.focus_mask`: the chosen area, or the units with clients), the
+rest of the layer is context around it. On top, one function per layer, in this order: rank
+numbers of the top N (above every symbol), site rings around them, pilot stars behind them,
+agent triangles beside them, offices and service points; then names by priority through
+:class:`LabelPlacer` (a deterministic collision solver with leader lines; what cannot be placed
+is listed beside the map), a locator inset, a legend for every symbol, a subtitle naming the
+area actually mapped and a footer that wraps and is measured before the map is laid out.
+Colours and symbols come from :mod:`ibm_geo.render.style`; every figure from the published tier
+(:class:`ibm_geo.publish.Published`).
 """
-
 from __future__ import annotations
 
 import io
@@ -27,7 +30,6 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Circle, Patch, Rectangle  # noqa: E402
-from matplotlib.transforms import ScaledTranslation  # noqa: E402
 
 from ibm_geo.config import Scenario  # noqa: E402
 from ibm_geo.i18n import t  # noqa: E402
@@ -396,29 +398,39 @@ def _draw_units(m: _Map) -> list:
     ]  # fmt: skip
 
 
-#: where an agent triangle sits (points from the unit's anchor) when the unit also carries a
-#: rank number, a site ring or a pilot star: beside them, never under them
-AGENT_OFFSET_PT = (11.0, -10.0)
+#: where an agent triangle may sit (points from the unit's anchor), in order: at the anchor,
+#: else beside the rank numbers, site rings and pilot stars already drawn, never under them
+AGENT_SPOTS_PT = [(0.0, 0.0), (11.0, -10.0), (-11.0, -10.0), (11.0, 10.0), (-11.0, 10.0),
+                  (0.0, -15.0), (16.0, 0.0), (-16.0, 0.0), (0.0, 15.0)]  # fmt: skip
 
 
 def _layer_agents(m: _Map) -> None:
-    """One triangle per kelurahan with active agents (agent homes are never drawn)."""
+    """One triangle per kelurahan with active agents (agent homes are never drawn), at the
+    first spot of :data:`AGENT_SPOTS_PT` clear of the symbols drawn before it."""
     if "agents_active" not in m.kel:
         return
     act = pd.to_numeric(m.kel["agents_active"], errors="coerce").fillna(0).to_numpy() > 0
     if not act.any():
         return
     st = SYMBOLS["agent"]
-    busy = np.zeros(len(m.kel), dtype=bool)
-    busy[[*m.top, *m.sites, *m.pilots]] = True
-    for sel, (dx, dy) in ((act & ~busy, (0.0, 0.0)), (act & busy, AGENT_OFFSET_PT)):
-        if not sel.any():
-            continue
-        shift = ScaledTranslation(dx / 72, dy / 72, m.fig.dpi_scale_trans)
-        m.ax.scatter(m.rx[sel], m.ry[sel], s=st["size"] ** 2, marker=st["marker"],
-                     color=st["fill"], edgecolor=st["color"], linewidth=0.8, zorder=9,
-                     transform=m.ax.transData + shift, gid="agent")  # fmt: skip
-        m.placer.reserve_points(m.rx[sel], m.ry[sel], st["size"] + 2, dx, dy)
+    p = m.placer
+    half = p.px(float(st["size"]) + 2) / 2
+    xy = []
+    for i in np.flatnonzero(act):
+        ax_, ay_ = m.ax.transData.transform((m.rx[i], m.ry[i]))
+        for dx, dy in AGENT_SPOTS_PT:
+            cx, cy = ax_ + p.px(dx), ay_ + p.px(dy)
+            box = (cx - half, cy - half, cx + half, cy + half)
+            if not any(_hit(box, o) for o in p.boxes):
+                break
+        else:
+            cx, cy = ax_ + p.px(AGENT_SPOTS_PT[1][0]), ay_ + p.px(AGENT_SPOTS_PT[1][1])
+            box = (cx - half, cy - half, cx + half, cy + half)
+        p.boxes.append(box)
+        xy.append(m.ax.transData.inverted().transform((cx, cy)))
+    xy = np.asarray(xy)
+    m.ax.scatter(xy[:, 0], xy[:, 1], s=st["size"] ** 2, marker=st["marker"], color=st["fill"],
+                 edgecolor=st["color"], linewidth=0.8, zorder=9, gid="agent")  # fmt: skip
     m.symbol("agent", t("legend.agents_kel", m.lang), ms=8)
 
 
@@ -521,18 +533,29 @@ def _layer_labels(m: _Map, bm: Basemap) -> dict[str, list[str]]:
     return unplaced
 
 
+def _legend(m: _Map, handles: list, anchor, title: str, pt: float):
+    """A figure legend whose long rows wrap until it ends inside the page (its points stay:
+    a slide needs them)."""
+    renderer = m.fig.canvas.get_renderer()
+    kw = {"loc": "upper left", "frameon": False, "fontsize": pt, "labelspacing": 0.2,
+          "title_fontsize": 11, "alignment": "left", "bbox_to_anchor": anchor}  # fmt: skip
+    for width in range(60, 14, -4):
+        labels = [textwrap.fill(h.get_label(), width) for h in handles]
+        leg = m.fig.legend(handles=handles, labels=labels, title=title, **kw)
+        if leg.get_window_extent(renderer).x1 <= m.fig.bbox.x1 - 2:
+            break
+        leg.remove()
+    return leg
+
+
 def _panel_legends(m: _Map, score_handles: list, base_handles: list, right: float, top: float):
     """Score classes, then every symbol drawn; returns the y (figure fraction) under them."""
-    leg_pt = 10.5 if m.body else 10
-    kw = {"loc": "upper left", "frameon": False, "fontsize": leg_pt, "labelspacing": 0.2,
-          "title_fontsize": 11, "alignment": "left"}  # fmt: skip
-    leg = m.fig.legend(handles=score_handles, bbox_to_anchor=(right, top),
-                       title=t("legend.score", m.lang), **kw)  # fmt: skip
-    m.fig.add_artist(leg)
+    pt = 10.5 if m.body else 10
     renderer = m.fig.canvas.get_renderer()
+    leg = _legend(m, score_handles, (right, top), t("legend.score", m.lang), pt)
     y_after = leg.get_window_extent(renderer).y0 / m.fig.bbox.height
-    leg2 = m.fig.legend(handles=m.handles + base_handles, bbox_to_anchor=(right, y_after - 0.01),
-                        title=t("legend.symbols", m.lang), **kw)  # fmt: skip
+    leg2 = _legend(m, m.handles + base_handles, (right, y_after - 0.01),
+                   t("legend.symbols", m.lang), pt)  # fmt: skip
     return leg2.get_window_extent(renderer).y0 / m.fig.bbox.height
 
 
