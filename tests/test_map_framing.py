@@ -149,6 +149,17 @@ def _check_page(page, pub, box_js: str, area: str) -> None:
             assert not _hit(a, c), (area, a[4], c[4])
         for rk in ranks:
             assert not _hit(a, rk), (area, a[4], rk[4])
+    # agent triangles sit beside a rank number or a site ring, never under it
+    agents = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.leaflet-marker-pane .ibm-sym-icon'))"
+        ".filter(e => e.querySelector('text')).map(e => { var b = e.getBoundingClientRect();"
+        " return [(b.left + b.right) / 2, (b.top + b.bottom) / 2]; })"
+    )
+    rings = page.evaluate(box_js, ".leaflet-ibm-site-pane path")
+    assert agents, area
+    for x, y in agents:
+        for box in ranks + rings:
+            assert not (box[0] < x < box[2] and box[1] < y < box[3]), (area, box[4])
     # each legend row stands for something drawn
     legend = page.locator(".ibm-legend").inner_text()
     assert ("prioritas teratas" in legend) == bool(ranks)

@@ -180,11 +180,7 @@
 
   // -- existing agents: one symbol per kelurahan (never an agent's home) -----------------------
   var agents = L.featureGroup();
-  var busy = {};  // units that carry a rank number, a site ring or a pilot: agents sit beside
-  function key(lat, lon) { return Number(lat).toFixed(5) + "," + Number(lon).toFixed(5); }
-  (M.top || []).forEach(function (i) { busy[key(U.rep[i][1], U.rep[i][0])] = true; });
-  D.sites.concat(D.pilots).forEach(function (s) { busy[key(s.lat, s.lon)] = true; });
-  var agentBoxes = [];  // [lat, lon, dx, dy] of each triangle's centre (px from the anchor)
+  var agentMarks = [];  // [lat, lon, marker]: each triangle is moved beside the symbols at every view
   D.agents.forEach(function (a) {
     if (a.area) {  // road travel: the area reached along the roads, outline only
       a.area.forEach(function (r) {
@@ -197,15 +193,14 @@
       radius: M.radius_m, color: sym("ring_agent", "color", "#1b7837"), weight: 1.2,
       dashArray: "4 3", fill: false, interactive: false
     }).addTo(agents);
-    var off = busy[key(a.lat, a.lon)] ? [-14, 12] : [0, 0];  // lower right of the badge
-    agentBoxes.push([a.lat, a.lon, -off[0], -off[1] + 2]);
     var m = L.marker([a.lat, a.lon], {  // the print map's triangle, the count inside
-      icon: L.divIcon({ className: "ibm-sym-icon", iconSize: [24, 24], iconAnchor: [12 + off[0], 14 + off[1]],
+      icon: L.divIcon({ className: "ibm-sym-icon", iconSize: [24, 24], iconAnchor: [12, 14],
                         html: M.svg.agent_n.split("{n}").join(String(Number(a.n))) }),
       keyboard: false
     });
     m.bindTooltip(el("span", null, a.nama + ": " + a.n + " " + T.agents));
     m.addTo(agents);
+    agentMarks.push([a.lat, a.lon, m]);
   });
 
   // -- proposed sites ------------------------------------------------------------------------
@@ -272,6 +267,7 @@
   if (rankIdx >= 0) order.sort(function (a, b) { return (U.props[a][rankIdx] || 1e9) - (U.props[b][rankIdx] || 1e9); });
   var RINGS = [0, 28, 48, 72], DIRS = [];
   for (var dd = 0; dd < 12; dd++) DIRS.push([Math.cos((dd * 30 + 15) * Math.PI / 180), -Math.sin((dd * 30 + 15) * Math.PI / 180)]);
+  var AGENT_SPOTS = [[0, 0], [22, 18], [-22, 18], [22, -18], [-22, -18], [0, 28], [30, 0], [-30, 0], [0, -28]];
   var NEAR = [[1, -0.6], [1, 0.6], [-1, -0.6], [-1, 0.6], [1, 0], [-1, 0], [0, -1], [0, 1]];
   function drawLabels() {
     labels.clearLayers(); ranks.clearLayers();
@@ -322,10 +318,18 @@
                           html: "<span>" + Number(U.props[i][rankIdx]) + "</span>" })
       }).addTo(ranks);
     });
-    D.sites.forEach(function (s) { if (map.hasLayer(s.group)) reserve(map.latLngToContainerPoint([s.lat, s.lon]), 30, 30); });
+    D.sites.forEach(function (s) { if (map.hasLayer(s.group)) reserve(map.latLngToContainerPoint([s.lat, s.lon]), 27, 27); });
     if (map.hasLayer(pilots)) D.pilots.forEach(function (s) { reserve(map.latLngToContainerPoint([s.lat, s.lon]), 32, 32); });
-    if (map.hasLayer(agents)) agentBoxes.forEach(function (a) {
-      var p = map.latLngToContainerPoint([a[0], a[1]]); reserve(L.point(p.x + a[2], p.y + a[3]), 22, 22);
+    // agent triangles at their unit, or at the first spot beside the numbers and rings there
+    if (map.hasLayer(agents)) agentMarks.forEach(function (a) {
+      var p = map.latLngToContainerPoint([a[0], a[1]]), at = null;
+      for (var k = 0; k < AGENT_SPOTS.length && !at; k++) {
+        var c = L.point(p.x + AGENT_SPOTS[k][0], p.y + AGENT_SPOTS[k][1]);
+        if (!hit([c.x - 9, c.y - 9, c.x + 9, c.y + 9], boxes)) at = c;
+      }
+      at = at || L.point(p.x + AGENT_SPOTS[1][0], p.y + AGENT_SPOTS[1][1]);
+      reserve(at, 18, 18);
+      a[2].setLatLng(map.containerPointToLatLng(at));
     });
     if (map.hasLayer(sp)) D.service_points.forEach(function (s) { reserve(map.latLngToContainerPoint([s.lat, s.lon]), 18, 18); });
     function put(lat, lon, text, cls, clear, far) {
