@@ -13,6 +13,7 @@ area actually mapped and a footer that wraps and is measured before the map is l
 Colours and symbols come from :mod:`ibm_geo.render.style`; every figure from the published tier
 (:class:`ibm_geo.publish.Published`).
 """
+
 from __future__ import annotations
 
 import io
