@@ -40,8 +40,9 @@ def _layers(area: str, root: Path, tmp: Path) -> tuple[Path, gpd.GeoDataFrame]:
     return path, gpd.read_file(root / "denpasar.geojson")
 
 
-def build(area: str, tmp: Path, n_clients: int = 1500):
-    """The published tier of ``area`` with a plan of 5 sites and pilots."""
+def build(area: str, tmp: Path, n_clients: int = 1500, **filters):
+    """The published tier of ``area`` with a plan of 5 sites and pilots; ``filters``: the
+    scenario's area filters (``kab_kota=[...]``)."""
     root = shared_boundaries()
     assert root is not None
     path, units = _layers(area, root, tmp)
@@ -50,7 +51,7 @@ def build(area: str, tmp: Path, n_clients: int = 1500):
     cpath, apath = tmp / f"{area}_klien.csv", tmp / f"{area}_agen.csv"
     clients.to_csv(cpath, index=False)
     agents.to_csv(apath, index=False)
-    sc = Scenario(stability_draws=0, plan={"p": 5})
+    sc = Scenario(stability_draws=0, plan={"p": 5}, filters=filters)
     res = analyze(path, cpath, apath, scenario=sc)
     plan = plan_recruitment(res.kelurahan, sc)
     pilots = choose_pilots(res.kelurahan, sc, sites=plan.sites)

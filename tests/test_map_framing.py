@@ -185,3 +185,27 @@ def test_app_map_opens_on_the_register_and_the_plan_legend_names_sites_and_reach
     legend = legend_html(pub.geo, pub.scenario, "id", sites=True)
     assert t("layer.sites", "id") in legend
     assert t("legend.site_ring", "id", radius="3,0") in legend
+
+
+def test_print_map_of_a_chosen_kab_kota_frames_it_with_its_neighbours_as_context(
+    tmp_path, monkeypatch
+):
+    """A kab/kota filter: the frame is the chosen city whole, the rest of the loaded layer is
+    drawn around it as context (with its legend row), not sea."""
+    from ibm_geo.i18n import t
+    from ibm_geo.render import static_map
+
+    pub = areas.build("bali_denpasar", tmp_path, kab_kota=["Kota Denpasar"])
+    assert set(pub.geo["kab_kota"]) == {"Kota Denpasar"}
+    figs = []
+    monkeypatch.setattr(static_map.plt, "close", figs.append)
+    static_map.render_static_map(pub, dpi=60)
+    fig = figs[0]
+    ax = fig.axes[0]
+    legend = {tx.get_text() for leg in fig.legends for tx in leg.get_texts()}
+    assert t("legend.context", "id") in legend
+    crs = static_map.metric_crs(pub.geo)
+    x0, y0, x1, y1 = pub.geo.to_crs(crs).total_bounds
+    (vx0, vx1), (vy0, vy1) = ax.get_xlim(), ax.get_ylim()
+    assert vx0 <= x0 and vx1 >= x1 and vy0 <= y0 and vy1 >= y1  # the whole city
+    assert (vx1 - vx0) < 2.5 * (x1 - x0) and (vy1 - vy0) < 2.5 * (y1 - y0)  # and little else
