@@ -209,3 +209,12 @@ def test_print_map_of_a_chosen_kab_kota_frames_it_with_its_neighbours_as_context
     (vx0, vx1), (vy0, vy1) = ax.get_xlim(), ax.get_ylim()
     assert vx0 <= x0 and vx1 >= x1 and vy0 <= y0 and vy1 >= y1  # the whole city
     assert (vx1 - vx0) < 2.5 * (x1 - x0) and (vy1 - vy0) < 2.5 * (y1 - y0)  # and little else
+    # the HTML map draws the same context as land, with its legend text
+    import json
+    import re
+
+    from ibm_geo.render import build_html_map
+
+    page = build_html_map(pub).decode("utf-8")
+    data = json.loads(re.search(r'id="ibm-data">(.*?)</script>', page, re.S).group(1))
+    assert data["basemap"]["context"] and data["text"]["context"] == t("legend.context", "id")

@@ -126,6 +126,12 @@
       weight: 2.4, interactive: false
     }).addTo(kabs);
   });
+  var context = L.featureGroup();  // loaded units beyond the mapped area, as plain land
+  if ((B.context || []).length) L.polygon(decodeGeom(B.context, M.scale), {
+    pane: "ibm-land", stroke: true, color: "#c9c4ba", weight: 0.6, fillColor: M.context_color,
+    fillOpacity: 1, interactive: false
+  }).addTo(context);
+  context.addTo(map);
   land.addTo(map);
   if (B.roads.length) roads.addTo(map);
 
@@ -460,6 +466,7 @@
     if (B.kec.length) row("ibm-sym-line", T.kec, { borderTopColor: sym("kec_outline", "color", "#525252"), borderTopStyle: "dashed" });
     if (B.roads.length) row("ibm-sym-line", T.road, { borderTopColor: sym("road", "color", "#b0a89c") });
     row("ibm-swatch", T.land, { background: sym("land", "color", "#f7f4ee") });
+    if ((B.context || []).length) row("ibm-swatch", T.context, { background: M.context_color });
     if (tilesLayer) row("ibm-swatch", T.tiles, { background: "#cfe3c4" });
     d.appendChild(el("div", "ibm-legend-note", T.suppression));
     L.DomEvent.disableClickPropagation(d);

@@ -31,6 +31,7 @@ from ibm_geo.render.geometry import (
 )
 from ibm_geo.render.style import (
     CHANGE_COLORS,
+    CONTEXT_COLOR,
     NO_NEED_COLOR,
     SYMBOLS,
     score_classes,
@@ -260,6 +261,34 @@ def _basemap_data(kel4326: gpd.GeoDataFrame, roads, scale: float, tol_m: float) 
     return out
 
 
+#: context land is drawn this far (share of the mapped area's extent) around it
+CONTEXT_MARGIN = 0.5
+
+
+def _context_land(ctx: MapContext, kel4326: gpd.GeoDataFrame, scale: float, tol_m: float):
+    """Loaded units beyond the mapped table (a chosen kab/kota's neighbours) near it, as one
+    encoded land shape: the page shows them as context, not as sea."""
+    cu = ctx.context_units
+    if cu is None or not len(cu) or cu.crs is None or "kode" not in cu or not len(kel4326):
+        return []
+    x0, y0, x1, y1 = kel4326.total_bounds
+    mx, my = (x1 - x0) * CONTEXT_MARGIN, (y1 - y0) * CONTEXT_MARGIN
+    cu = cu.to_crs(4326).cx[x0 - mx : x1 + mx, y0 - my : y1 + my]
+    cu = cu[~cu["kode"].astype(str).isin(set(kel4326["kode"].astype(str)))]
+    if not len(cu) or len(cu) > 5000:
+        return []
+    import shapely
+
+    grid = tol_m / 4 / 111_000
+    land = shapely.union_all(shapely.make_valid(cu.geometry.to_numpy()), grid_size=grid)
+    land = land.simplify(tol_m / 111_000)
+    return (
+        encode_geometry(land, scale)
+        if land.geom_type != "GeometryCollection"
+        else [ring for g in land.geoms for ring in encode_geometry(g, scale)]
+    )
+
+
 def decode_ints(text: str) -> np.ndarray:
     """Inverse of :func:`encode_ints` (used by tests)."""
     out, shift, acc = [], 0, 0
@@ -487,12 +516,14 @@ def build_html_map(
     title = title or map_title(published.geo, lang)
     subtitle = subtitle if subtitle is not None else _subtitle(published, lang)
     meta = _meta(published, lang, title, subtitle, scale, tiles, level)
+    basemap = _basemap_data(base_kel, ctx.roads, scale, max(tol, 20.0))
+    basemap["context"] = _context_land(ctx, base_kel, scale, max(tol, 20.0))
     meta.update({"colors": colors, "legend": legend, "top": top,
                  "focus": _focus_bounds(kel, published, top, sites, pilots)})  # fmt: skip
     data = {
         "change": _change_layer(kel, change, lang) if level is None else None,
         "meta": meta,
-        "basemap": _basemap_data(base_kel, ctx.roads, scale, max(tol, 20.0)),
+        "basemap": basemap,
         "text": _texts(published, lang, tiles, len(top)),
         "units": units,
         "agents": agents,
@@ -539,6 +570,7 @@ def _meta(published: Published, lang, title, subtitle, scale, tiles, level) -> d
             "legend": {s: symbol_svg(s, 14) for s in ("agent", "office", "service_point")},
         },
         "no_need": NO_NEED_COLOR,
+        "context_color": CONTEXT_COLOR,
     }
 
 
@@ -561,6 +593,7 @@ def _texts(published: Published, lang: str, tiles: bool, n_top: int) -> dict:
         "office": "legend.office", "service": "legend.service", "kab": "legend.kab",
         "kec": "legend.kec", "road": "legend.road", "land": "legend.land",
         "tiles": "legend.tiles", "layer_change": "layer.change", "legend_change": "legend.change",
+        "context": "legend.context",
     }  # fmt: skip
     text = {name: t(key, lang) for name, key in keys.items()}
     text.update({
