@@ -919,6 +919,11 @@ def show_plan(result, sc: Scenario, plan, run: dict | None = None) -> None:
         st.line_chart(curve, x=t("curve.x", L()), y=t("curve.y", L()))
     sc_map = sc.model_copy(update={"radius_m": sc.plan.radius_m or sc.radius_m})
     draw_map(result, sc_map, sites=plan.sites, show_clients=False, key="plan_map")
+    roads = getattr(result.distance, "kind", "straight") == "road"
+    st.markdown(  # the plan map's own legend: classes, sites and their reach, every symbol
+        appmap.legend_html(result.kelurahan, sc_map, L(), sites=len(plan.sites) > 0, roads=roads),
+        unsafe_allow_html=True,
+    )
 
 
 def pretty(df: pd.DataFrame) -> pd.DataFrame:
