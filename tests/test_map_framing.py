@@ -55,14 +55,16 @@ def test_print_map_frames_the_area_and_keeps_labels_off_each_other_and_off_ranks
     ax = fig.axes[0]
     labels = [a for a in ax.texts if a.get_gid() == "label" and a.get_text()]
     ranks = [a for a in ax.texts if a.get_gid() == "rank"]
-    # every top-N unit is numbered, inside the frame
-    assert sorted(int(a.get_text()) for a in ranks) == list(range(1, len(_top(pub)) + 1))
+    # every top-N unit is numbered, inside the frame or in a detail box of far-off units
+    boxed = [a for d in _details(fig) for a in d.texts if a.get_gid() == "rank"]
+    assert sorted(int(a.get_text()) for a in ranks + boxed) == list(range(1, len(_top(pub)) + 1))
     frame = ax.get_window_extent(r)
     lb = [a.get_window_extent(r) for a in labels]
     rb = [a.get_window_extent(r) for a in ranks]
     for b in lb + rb:
         assert frame.x0 - 1 <= b.x0 and b.x1 <= frame.x1 + 1 and frame.y0 - 1 <= b.y0
-    assert len(lb) >= 8, [a.get_text() for a in labels]
+    in_boxes = [a for d in _details(fig) for a in d.texts if a.get_gid() == "label"]
+    assert len(lb) + len(in_boxes) >= 8, [a.get_text() for a in labels]
     for i, a in enumerate(lb):
         for j, b in enumerate(lb[i + 1 :], i + 1):
             assert not _overlap(a, b), (labels[i].get_text(), labels[j].get_text())
@@ -70,8 +72,8 @@ def test_print_map_frames_the_area_and_keeps_labels_off_each_other_and_off_ranks
             assert not _overlap(a, b), (labels[i].get_text(), ranks[k].get_text())
 
     # agent triangles sit beside a site ring or rank number, never under it
-    def centres(gid):
-        cols = [c for c in ax.collections if c.get_gid() == gid]
+    def centres(gid):  # on the map and in its detail boxes (display coordinates)
+        cols = [c for a in (ax, *_details(fig)) for c in a.collections if c.get_gid() == gid]
         pts = [c.get_offset_transform().transform(c.get_offsets()) for c in cols]
         return np.concatenate(pts) if pts else np.zeros((0, 2))
 
@@ -96,6 +98,111 @@ def test_print_map_frames_the_area_and_keeps_labels_off_each_other_and_off_ranks
         y0, y1 = ax.get_ylim()
         land = pub.geo.to_crs(static_map.metric_crs(pub.geo)).clip((x0, y0, x1, y1))
         assert land.area.sum() / ((x1 - x0) * (y1 - y0)) > 0.4
+
+
+def _details(fig) -> list:
+    """The detail boxes of far-off units drawn on a print map (axes of their own)."""
+    return [a for a in fig.axes if a.get_gid() == "detail"]
+
+
+def _land_share(pub, ax) -> float:
+    """Share of the map frame covered by the loaded units (the rest is sea)."""
+    from ibm_geo.render import static_map
+
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    land = pub.geo.to_crs(static_map.metric_crs(pub.geo)).clip((x0, y0, x1, y1))
+    return land.area.sum() / ((x1 - x0) * (y1 - y0))
+
+
+def test_makassar_print_map_frames_the_city_and_boxes_the_far_islands(published, monkeypatch):
+    """Issue 23: rank 1 lies on Kepulauan Sangkarrang, ~40 km offshore. The main frame is the
+    city (mostly land), the island is drawn in a detail box with its rank, its name and where it
+    lies; every top-10 rank is drawn once, and nothing covers anything else."""
+    from ibm_geo.render import static_map
+
+    pub = published["makassar"]
+    figs = []
+    monkeypatch.setattr(static_map.plt, "close", figs.append)
+    png = static_map.render_static_map(pub, dpi=100)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "framing_makassar_detail.png").write_bytes(png)
+    fig = figs[0]
+    r = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    # the frame reaching every top-10 unit (as before) is 8 % land; the main frame is the city.
+    # Only Kota Makassar is loaded (its neighbours Maros and Gowa are drawn as sea), so the
+    # city alone fills at most ~28 % of a frame of this shape
+    from ibm_geo.render.geometry import fit_box
+
+    crs = static_map.metric_crs(pub.geo)
+    units = pub.geo.to_crs(crs)
+    top = units.set_index("nama").loc[_top(pub)]
+    (vx0, vx1), (vy0, vy1) = ax.get_xlim(), ax.get_ylim()
+    b = top.total_bounds
+    box = ax.get_window_extent(r)
+    old = fit_box((min(b[0], vx0), min(b[1], vy0), max(b[2], vx1), max(b[3], vy1)),
+                  box.height / box.width, 0.04)  # fmt: skip
+    whole = units.clip(old).area.sum() / ((old[2] - old[0]) * (old[3] - old[1]))
+    share = _land_share(pub, ax)
+    assert whole < 0.1 and share > 0.2 and share > 2.5 * whole, (whole, share)
+    (detail,) = _details(fig)
+    # every top-10 rank once: in the frame, or in the box when its unit lies beyond the frame
+    ranks = {int(a.get_text()): a for a in ax.texts if a.get_gid() == "rank"}
+    boxed = {int(a.get_text()): a for a in detail.texts if a.get_gid() == "rank"}
+    n_top = len(_top(pub))
+    assert n_top >= 8 and sorted([*ranks, *boxed]) == list(range(1, n_top + 1))
+    assert boxed.keys() == {1}
+    rp = top.representative_point()
+    beyond = [n for n, p in rp.items() if not (vx0 <= p.x <= vx1 and vy0 <= p.y <= vy1)]
+    assert beyond == ["Barrang Caddi"]
+    # the box names the island and says where it lies; its symbols are the map's own
+    titles = [a.get_text() for a in detail.texts if a.get_gid() == "detail_title"]
+    assert titles[0] == "Barrang Caddi", titles
+    where = " ".join(titles[1:])  # one line, or two when the box is narrow
+    assert where.startswith("Kepulauan Sangkarrang, ±") and where.endswith(" km barat"), where
+    assert any(c.get_gid() == "site" for c in detail.collections)
+    # nothing overlaps: labels, ranks, the box with its title lines, within the map
+    frame = [p for p in ax.patches if p.get_gid() == "detail_frame"][0].get_window_extent(r)
+    bb = ax.get_window_extent(r)
+    assert bb.x0 <= frame.x0 and frame.x1 <= bb.x1 and bb.y0 <= frame.y0 and frame.y1 <= bb.y1
+    for a in detail.texts:
+        e = a.get_window_extent(r)
+        assert frame.x0 - 1 <= e.x0 and e.x1 <= frame.x1 + 1 and frame.y0 - 1 <= e.y0, a
+        assert e.y1 <= frame.y1 + 1, a.get_text()
+    main = [a for a in ax.texts if a.get_gid() in ("label", "rank") and a.get_text()]
+    boxes = [a.get_window_extent(r) for a in main]
+    for i, a in enumerate(boxes):
+        assert not _overlap(a, frame), main[i].get_text()
+        for j, b in enumerate(boxes[i + 1 :], i + 1):
+            assert not _overlap(a, b), (main[i].get_text(), main[j].get_text())
+    inner = [a for a in detail.texts if a.get_gid() in ("label", "rank")]
+    for i, a in enumerate(inner):
+        for b in inner[i + 1 :]:
+            assert not _overlap(a.get_window_extent(r), b.get_window_extent(r))
+    # the footer no longer names the island as beyond the frame: it is on the map
+    note = min(fig.texts, key=lambda tx: tx.get_position()[1]).get_text()
+    assert "Barrang Caddi" not in note
+
+
+def test_far_units_split_only_when_they_would_leave_the_frame_mostly_sea():
+    """split_far on squares: a far-off must-show unit is boxed, a near one is framed, and a
+    frame that stays mostly land is left whole."""
+    from shapely.geometry import box
+
+    from ibm_geo.render.geometry import split_far, where_from
+
+    city = [box(x, y, x + 1000, y + 1000) for x in range(0, 5000, 1000) for y in (0, 1000)]
+    far, near = box(40_000, 20_000, 40_500, 20_500), box(5_400, 0, 5_900, 500)
+    geoms = np.array([*city, near, far], dtype=object)
+    w = np.ones(len(geoms))
+    must = np.zeros(len(geoms), dtype=bool)
+    must[-2:] = True
+    f = split_far(geoms, w, np.ones(len(geoms), dtype=bool), must, 0.7)
+    assert f.main.tolist() == [True] * 11 + [False] and [d.tolist() for d in f.details] == [[11]]
+    whole = split_far(geoms[:-1], w[:-1], np.ones(11, dtype=bool), must[:-1], 0.7)
+    assert whole.main.all() and whole.details == []
+    assert where_from((0, 0), (-21_000, 21_000), "id") == "±30 km barat laut"
+    assert where_from((0, 0), (0, -4_200), "en") == "±4 km south"
 
 
 @pytest.mark.browser
