@@ -243,9 +243,16 @@ def _hit(a, b, tol: float = 0.5) -> bool:
 def _check_page(page, pub, box_js: str, area: str) -> None:
     ranks = page.evaluate(box_js, ".ibm-rank span")
     top = _top(pub)
-    # every promised top-N number is drawn, and rank 1 is clear of every control
-    assert sorted(int(r[4]) for r in ranks) == list(range(1, len(top) + 1)), area
-    one = next(r for r in ranks if r[4] == "1")
+    # every promised top-N number is drawn, or named on a button that flies to its far-off
+    # island; rank 1 is clear of every control
+    far = page.evaluate(
+        "() => JSON.parse(document.getElementById('ibm-data').textContent).meta.detail"
+    )
+    far_ranks = [k for g in far for k in g["ranks"]]
+    drawn = [int(r[4]) for r in ranks]
+    assert sorted(drawn + far_ranks) == list(range(1, len(top) + 1)), area
+    assert page.locator(".ibm-detail-go").count() == len(far), area
+    one = next((r for r in ranks if r[4] == "1"), None) or [-99, -99, -98, -98]
     for sel in (".ibm-legend", ".ibm-title", ".leaflet-control-layers", ".leaflet-control-zoom"):
         for c in page.evaluate(box_js, sel):
             assert not _hit(one, c), (area, sel)
@@ -273,6 +280,55 @@ def _check_page(page, pub, box_js: str, area: str) -> None:
     n_sites = page.evaluate("() => document.querySelectorAll('.leaflet-ibm-site-pane path').length")
     assert ("Usulan lokasi" in legend) == (n_sites > 0) and n_sites >= len(pub.sites)
     assert ("percontohan" in legend) == (len(pub.pilots) > 0)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium")
+def test_html_map_opens_on_makassar_and_a_button_flies_to_the_far_island(published, tmp_path):
+    """Issue 23 in the browser: the page opens on the city (rank 1 on Barrang Caddi, ~35 km
+    out, off screen), a button names it with its rank and where it lies, and flies there."""
+    import json
+    import re
+
+    from ibm_geo.render import build_html_map
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    page_bytes = build_html_map(published["makassar"])
+    data = json.loads(re.search(rb'id="ibm-data">(.*?)</script>', page_bytes, re.S).group(1))
+    (far,) = data["meta"]["detail"]
+    assert far["title"] == "Barrang Caddi" and far["ranks"] == [1], far
+    assert far["where"].startswith("Kepulauan Sangkarrang, ±") and far["where"].endswith("barat")
+    path = tmp_path / "makassar.html"
+    path.write_bytes(page_bytes)
+    one_js = (  # rank numbers are drawn for the units in view only: off screen, none
+        "() => { var e = Array.from(document.querySelectorAll('.ibm-rank span'))"
+        ".find(s => s.textContent === '1'); if (!e) return [-99, -99, -98, -98];"
+        " e = e.getBoundingClientRect(); return [e.left, e.top, e.right, e.bottom]; }"
+    )
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--headless"])
+        try:
+            page = b.new_page(viewport={"width": 1280, "height": 800})
+            page.route("**/*", lambda rt: rt.continue_() if rt.request.url.startswith("file:")
+                       else rt.abort())  # fmt: skip
+            page.goto(path.as_uri())
+            page.wait_for_timeout(600)
+            x0, y0, x1, y1 = page.evaluate(one_js)
+            assert x1 < 0 or x0 > 1280 or y1 < 0 or y0 > 800, "rank 1 should be off the frame"
+            assert page.evaluate(one_js.replace("'1'", "'2'"))[0] > 0  # Lae-Lae, 1.5 km out: on
+            button = page.locator(".ibm-detail-go")
+            assert button.inner_text().splitlines() == ["Barrang Caddi (1)", far["where"]]
+            button.click()
+            page.wait_for_timeout(1500)
+            x0, y0, x1, y1 = page.evaluate(one_js)
+            assert x0 > 0 and x1 < 1280 and y0 > 0 and y1 < 800
+            page.screenshot(path=str(ARTIFACTS / "framing_makassar_html_far.png"))
+            page.locator(".ibm-detail-back").click()
+            page.wait_for_timeout(1500)
+            x0, y0, x1, y1 = page.evaluate(one_js)
+            assert x1 < 0 or x0 > 1280 or y1 < 0 or y0 > 800
+        finally:
+            b.close()
 
 
 def test_app_map_opens_on_the_register_and_the_plan_legend_names_sites_and_reach(published):

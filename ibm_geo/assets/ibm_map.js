@@ -474,14 +474,46 @@
   };
   legend.addTo(map);
 
-  // open on the area that matters (the units with clients, or the chosen area), clear of the
-  // title above and of the legend and layer list on the right
+  // -- far-off ranks beyond the main frame (islands): a button each flies there, one back ------
   var focus = M.focus ? L.latLngBounds(M.focus) : bounds;
+  var frameOpts = null;
+  var away = null;
+  if ((M.detail || []).length) {
+    away = L.control({ position: "topleft" });
+    away.onAdd = function () {
+      var d = el("div", "ibm-detail");
+      d.appendChild(el("div", "ibm-detail-note", T.detail_note));
+      M.detail.forEach(function (g) {
+        var b = el("button", "ibm-detail-go");
+        b.type = "button";
+        var ranks = g.ranks.length ? " (" + g.ranks.join(", ") + ")" : "";
+        b.appendChild(el("span", "ibm-detail-title", g.title + ranks));
+        b.appendChild(el("span", "ibm-detail-where", g.where));
+        b.addEventListener("click", function () {
+          map.flyToBounds(L.latLngBounds(g.bounds), L.extend({ maxZoom: 14 }, frameOpts || {}));
+        });
+        d.appendChild(b);
+      });
+      var back = el("button", "ibm-detail-back", "\u21A9 " + T.detail_back);
+      back.type = "button";
+      back.addEventListener("click", function () { map.flyToBounds(focus, frameOpts || {}); });
+      d.appendChild(back);
+      L.DomEvent.disableClickPropagation(d);
+      return d;
+    };
+    away.addTo(map);
+  }
+
+  // open on the area that matters (the units with clients, or the chosen area), clear of the
+  // title and far-off buttons above and of the legend and layer list on the right
   if (focus.isValid()) {
     var right = 0, top = 0;
     [legend, layerCtl].forEach(function (c) { right = Math.max(right, c.getContainer().offsetWidth); });
-    top = title.getContainer().offsetTop + title.getContainer().offsetHeight;
-    map.fitBounds(focus, { paddingTopLeft: [20, top + 16], paddingBottomRight: [right + 30, 36] });
+    [title, away].forEach(function (c) {
+      if (c) top = Math.max(top, c.getContainer().offsetTop + c.getContainer().offsetHeight);
+    });
+    frameOpts = { paddingTopLeft: [20, top + 16], paddingBottomRight: [right + 30, 36] };
+    map.fitBounds(focus, frameOpts);
   } else map.setView([-2.5, 118], 5);
   drawLabels();
   window.ibmMap = map;

@@ -427,8 +427,8 @@ register(
         "detail.go": {"id": "Lihat {names}", "en": "Show {names}"},
         "detail.back": {"id": "Kembali ke peta utama", "en": "Back to the main map"},
         "detail.note": {
-            "id": "Di luar bingkai peta (kotak detail):",
-            "en": "Beyond the map frame (detail box):",
+            "id": "Di luar bingkai peta (klik untuk melihat):",
+            "en": "Beyond the map frame (click to go there):",
         },
     }
 )
