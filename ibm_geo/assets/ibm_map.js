@@ -474,35 +474,9 @@
   };
   legend.addTo(map);
 
-  // -- far-off ranks beyond the main frame (islands): a button each flies there, one back ------
-  var focus = M.focus ? L.latLngBounds(M.focus) : bounds;
-  var frameOpts = null;
-  var away = null;
-  if ((M.detail || []).length) {
-    away = L.control({ position: "topleft" });
-    away.onAdd = function () {
-      var d = el("div", "ibm-detail");
-      d.appendChild(el("div", "ibm-detail-note", T.detail_note));
-      M.detail.forEach(function (g) {
-        var b = el("button", "ibm-detail-go");
-        b.type = "button";
-        var ranks = g.ranks.length ? " (" + g.ranks.join(", ") + ")" : "";
-        b.appendChild(el("span", "ibm-detail-title", g.title + ranks));
-        b.appendChild(el("span", "ibm-detail-where", g.where));
-        b.addEventListener("click", function () {
-          map.flyToBounds(L.latLngBounds(g.bounds), L.extend({ maxZoom: 14 }, frameOpts || {}));
-        });
-        d.appendChild(b);
-      });
-      var back = el("button", "ibm-detail-back", "\u21A9 " + T.detail_back);
-      back.type = "button";
-      back.addEventListener("click", function () { map.flyToBounds(focus, frameOpts || {}); });
-      d.appendChild(back);
-      L.DomEvent.disableClickPropagation(d);
-      return d;
-    };
-    away.addTo(map);
-  }
+  // far-off ranks (islands) beyond the main frame: buttons that fly there (ibm_map_detail.js)
+  var focus = M.focus ? L.latLngBounds(M.focus) : bounds, frameOpts = {};
+  var away = window.ibmFarOff ? window.ibmFarOff(map, D, el, function () { return [focus, frameOpts]; }) : null;
 
   // open on the area that matters (the units with clients, or the chosen area), clear of the
   // title and far-off buttons above and of the legend and layer list on the right

@@ -693,6 +693,11 @@ def _label_text(v: object, signed: bool = False) -> str:
 
 
 def _page(title: str, data: dict, self_contained: bool) -> str:
+    # the far-off groups' buttons only on a page that has some (every page carries the rest)
+    far_css, far_js = "", ""
+    if data["meta"].get("detail"):
+        far_css = asset_text("ibm_map_detail.css")
+        far_js = "<script>" + _safe_script(asset_text("ibm_map_detail.js")) + "</script>\n"
     if self_contained:
         head = (
             "<style>" + leaflet_css_inline() + "</style>\n"
@@ -707,10 +712,15 @@ def _page(title: str, data: dict, self_contained: bool) -> str:
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n{head}\n"
-        "<style>" + asset_text("ibm_map.css") + "</style>\n"
+        "<style>" + asset_text("ibm_map.css") + far_css + "</style>\n"
         '</head><body><div id="ibm-map"></div>\n'
-        '<script type="application/json" id="ibm-data">' + _json_for_html(data) + "</script>\n"
-        "<script>" + _safe_script(asset_text("ibm_map.js")) + "</script>\n"
+        '<script type="application/json" id="ibm-data">'
+        + _json_for_html(data)
+        + "</script>\n"
+        + far_js
+        + "<script>"
+        + _safe_script(asset_text("ibm_map.js"))
+        + "</script>\n"
         "</body></html>\n"
     )
 

@@ -4,7 +4,9 @@ Drawn with matplotlib in a local UTM CRS (true scale bar), offline: the basemap 
 loaded units (:mod:`ibm_geo.render.basemap`): sea behind the land, kab/kota outlines and names,
 kecamatan outlines, optional roads. The frame is the area that matters
 (:func:`ibm_geo.render.geometry.focus_mask`: the chosen area, or the units with clients), the
-rest of the layer is context around it. On top, one function per layer, in this order: rank
+rest of the layer is context around it; far-off units that must be shown (a top rank, a site or
+a pilot on islands 40 km out) go into a detail box of their own when reaching them would leave
+the frame mostly sea (:func:`ibm_geo.render.geometry.split_far`). On top, one function per layer, in this order: rank
 numbers of the top N (above every symbol), site rings around them, pilot stars behind them,
 agent triangles beside them, offices and service points; then names by priority through
 :class:`LabelPlacer` (a deterministic collision solver with leader lines; what cannot be placed
