@@ -483,9 +483,18 @@ def quality_report(result) -> None:
 
 def name_questions(result) -> None:
     """One question per distinct written place: the automatic match shown and confirmable,
-    the suggestions, and a search over every unit; the answer is kept for every spelling."""
+    the suggestions, and a search over every unit; the answer is kept for every spelling.
+    Widgets are keyed by the written place (``qid``), never by the question's position: an
+    answered question leaves, and the others keep their own choice and search text."""
+    ss = st.session_state
     lookup = app_inputs.candidate_lookup(result.joined.units)  # once, not per name (83k units)
-    all_todo = app_names.questions(result.matches, lookup)
+    chosen = ss.get("place_choices") or {}
+    all_todo = app_names.questions(result.matches, lookup, chosen)
+    outside_done = app_names.confirmed_outside(result.matches, chosen)
+    if outside_done[0]:
+        st.caption(tr("q.outside_done", n=outside_done[0], rows=fmt_num(outside_done[1], L())))
+    if ss.get("names_applied"):
+        st.success(tr("q.applied", n=ss.pop("names_applied")))
     todo = all_todo.head(app_inputs.RESOLVE_LIMIT)
     if not len(todo):
         return
@@ -494,12 +503,16 @@ def name_questions(result) -> None:
         st.caption(tr("q.more", n=len(todo), total=len(all_todo)))
     e = app_inputs.md_escape
     picks: dict[str, str] = {}
-    for i, rec in enumerate(todo.to_dict("records")):
+    answered = 0
+    for rec in todo.to_dict("records"):
+        qid = rec["qid"]
         opts: dict[str, str] = {}
+        if rec["outside"]:
+            opts[tr("q.confirm_outside")] = app_names.OUTSIDE
         if rec["auto_kode"]:
             opts[tr("q.confirm", label=rec["auto_label"] or rec["auto_kode"])] = rec["auto_kode"]
         opts.update(rec["candidates"])
-        found = st.session_state.get(f"srch_{i}")
+        found = ss.get(f"srch_{qid}")
         if found:
             opts.update(app_names.search_units(found, lookup))
         auto = f" -> {e(rec['auto_label'])}" if rec["auto_label"] else ""
@@ -508,17 +521,21 @@ def name_questions(result) -> None:
             label += " " + tr("q.spellings", n=len(rec["spellings"]))
         keep = tr("q.keep")
         c1, c2 = st.columns([3, 2])
-        choice = c1.selectbox(label, [keep, *opts], key=f"res_{i}")
-        c2.text_input(tr("q.search"), key=f"srch_{i}")
+        choice = c1.selectbox(label, [keep, *opts], key=f"res_{qid}")
+        c2.text_input(tr("q.search"), key=f"srch_{qid}")
+        if rec["outside"]:
+            where = "q.outside_sure" if rec["outside_sure"] else "q.outside_maybe"
+            c1.caption(tr(where, places=e(rec["outside"])))
         if len(rec["spellings"]) > 1:
             c1.caption("; ".join(e(x) for x in rec["spellings"][:6]))
         if choice != keep and choice in opts:
+            answered += 1
             for key in rec["keys"]:
                 picks[key] = opts[choice]
     if picks and st.button(tr("q.apply"), key="apply_res"):
         # kept in the scenario (saved with it), so a rerun places the same rows
-        ss = st.session_state
-        ss["place_choices"] = {**(ss.get("place_choices") or {}), **picks}
+        ss["place_choices"] = {**chosen, **picks}
+        ss["names_applied"] = answered
         st.rerun()
 
 

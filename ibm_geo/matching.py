@@ -25,7 +25,7 @@ import pandas as pd
 import shapely
 from rapidfuzz import fuzz, process
 
-from ibm_geo.names import compact_keys, lower_spaced
+from ibm_geo.names import compact_keys, expanded_key, expanded_keys, lower_spaced
 from ibm_geo.quality import QUALITY_COLUMNS, DataQuality
 
 METHODS = ("code", "exact", "normalised", "fuzzy", "point", "unmatched", "ambiguous", "chosen")
@@ -143,6 +143,15 @@ class _Gazetteer:
         self.uk_len = np.array([len(k) for k in uk])
         self._parent_cache: dict[tuple[str, str], set | None] = {}
         self._pool_cache: dict[tuple, np.ndarray | None] = {}
+        self._by_xkey: _Groups | None = None
+
+    @property
+    def by_xkey(self) -> _Groups:
+        """Official names by :func:`~ibm_geo.names.expanded_key`, built on first use (only
+        when a written name has no exact or normalised match: ~0.3 s nationally)."""
+        if self._by_xkey is None:
+            self._by_xkey = _Groups(expanded_keys(self.nama))
+        return self._by_xkey
 
     def label(self, i: int) -> str:
         parents = ", ".join(str(p) for p in (self.kec[i], self.kab[i]) if p)
@@ -253,6 +262,10 @@ def _resolve_names(gaz: _Gazetteer, places: pd.DataFrame) -> pd.DataFrame:
                 continue
             # the name exists, but not in the written kecamatan/kab: maybe a misspelling there
             cands[j] = gaz.labels(hits)
+        elif _abbreviated(
+            gaz, j, places["written_name"].iat[j], kec, kab, idx, method, conf, cands
+        ):
+            continue
         pool = gaz.pool(kec, kab)
         if pool is not None:
             fuzzy_pool.append((j, pool))
@@ -264,6 +277,28 @@ def _resolve_names(gaz: _Gazetteer, places: pd.DataFrame) -> pd.DataFrame:
     if fuzzy_global:
         _fuzzy_national(gaz, np.array(fuzzy_global), keys, idx, method, conf, cands)
     return pd.DataFrame({"idx": idx, "method": method, "confidence": conf, "candidates": cands})
+
+
+#: Confidence of a match found by writing out abbreviations and old spellings ("Dgn" ->
+#: Dangin): listed as fuzzy, so the planner confirms it like any approximate match.
+ABBREVIATION_CONFIDENCE = 0.9
+
+
+def _abbreviated(gaz, j, written, kec, kab, idx, method, conf, cands) -> bool:
+    """Place ``j`` by its expanded name (:func:`~ibm_geo.names.expanded_key`) when exactly one
+    unit inside the written parents has it (several: ambiguous). True when decided here."""
+    xkey = expanded_key(written)
+    if not xkey or xkey not in gaz.by_xkey:
+        return False
+    inside = gaz.within(gaz.by_xkey[xkey], kec, kab)
+    if len(inside) == 1:
+        idx[j], method[j], conf[j] = int(inside[0]), "fuzzy", ABBREVIATION_CONFIDENCE
+        return True
+    if len(inside) > 1:
+        method[j] = "ambiguous"
+        cands[j] = gaz.labels(inside)
+        return True
+    return False
 
 
 def _expand(count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -484,6 +519,11 @@ def _at(values: np.ndarray, codes: np.ndarray, missing=None) -> np.ndarray:
     return out[np.where(codes < 0, len(values), codes)]
 
 
+#: The planner's answer "this written place lies outside the loaded area" in
+#: :attr:`Scenario.place_choices`: the rows stay unplaced (and are not asked about again).
+OUTSIDE = "luar-wilayah"
+
+
 def place_choice_key(name: object, kecamatan: object = None, kab_kota: object = None) -> str:
     """Key of a written place in :attr:`Scenario.place_choices`: ``"name|kecamatan|kab_kota"``,
     lower-case with single spaces (readable in a scenario file, the same in every table)."""
@@ -658,7 +698,7 @@ def _apply_choices(gaz, table, distinct, res, choices) -> pd.DataFrame | None:
         )
     ]
     wanted = np.array([choices.get(k) for k in keys], dtype=object)
-    has = np.flatnonzero(pd.notna(wanted))
+    has = np.flatnonzero(pd.notna(wanted) & (wanted != OUTSIDE))
     if not len(has):
         return None
     pos = gaz.kode_index.get_indexer(wanted[has].astype(str))
