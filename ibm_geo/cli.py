@@ -719,6 +719,48 @@ def _print_published_summary(pub) -> None:
         )
 
 
+GroupsOpt = Annotated[
+    int | None,
+    typer.Option("--groups", "-p", help="New agent groups to recruit (overrides the scenario)."),
+]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="mclp (most clients reached with p groups), lscp (fewest groups for a target share) or pmedian."
+    ),
+]
+BudgetOpt = Annotated[
+    float | None, typer.Option(help="Recruitment budget (same unit as cost_per_site).")
+]
+ReachOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="desa (a group serves its own kelurahan; the default) or radius (everyone "
+        "within the service radius, straight line or --roads)."
+    ),
+]
+PlaceAllOpt = Annotated[
+    bool,
+    typer.Option(
+        "--place-all", help="Place every requested group, by the ranking where no model use."
+    ),
+]
+
+
+def _plan_options(p, model, budget, reach, place_all) -> dict:
+    """The plan options ``plan`` and ``why-not`` share, checked with the scenario's bounds
+    before any work (so "why-not ... same inputs" answers for the same plan)."""
+    from .config import Scenario, updated
+
+    opts = {"p": p, "model": model, "budget": budget, "reach": reach}
+    upd = {k: v for k, v in opts.items() if v is not None}
+    if place_all:
+        upd["place_all"] = True
+    if upd:
+        updated(Scenario(), "--groups/--model/--budget/--reach", plan=upd)
+    return upd
+
+
 @app.command()
 def plan(
     boundaries: BoundariesOpt,
@@ -727,21 +769,9 @@ def plan(
     agents: AgentsOpt = None,
     service_points: ServiceOpt = None,
     scenario: ScenarioOpt = None,
-    p: Annotated[
-        int | None,
-        typer.Option(
-            "--groups", "-p", help="New agent groups to recruit (overrides the scenario)."
-        ),
-    ] = None,
-    model: Annotated[
-        str | None,
-        typer.Option(
-            help="mclp (most clients reached with p groups), lscp (fewest groups for a target share) or pmedian."
-        ),
-    ] = None,
-    budget: Annotated[
-        float | None, typer.Option(help="Recruitment budget (same unit as cost_per_site).")
-    ] = None,
+    p: GroupsOpt = None,
+    model: ModelOpt = None,
+    budget: BudgetOpt = None,
     sheet: SheetOpt = None,
     layer: LayerOpt = None,
     roads: RoadsOpt = None,
@@ -750,35 +780,19 @@ def plan(
     previous: PreviousOpt = None,
     per_kecamatan: PerKecOpt = False,
     per_rw: PerRwOpt = False,
-    reach: Annotated[
-        str | None,
-        typer.Option(
-            help="desa (a group serves its own kelurahan; the default) or radius (everyone "
-            "within the service radius, straight line or --roads)."
-        ),
-    ] = None,
-    place_all: Annotated[
-        bool,
-        typer.Option(
-            "--place-all", help="Place every requested group, by the ranking where no model use."
-        ),
-    ] = False,
+    reach: ReachOpt = None,
+    place_all: PlaceAllOpt = False,
 ) -> None:
     """Analyze, then propose where to recruit new Agen Pemulihan groups and which villages to
     pilot (one per BNNK by default). Writes the analysis files plus plan.csv, pilots.csv,
     curve.csv, map.png, map_a4.pdf and rakor.pptx, and adds the sites and pilots to map.html."""
-    from .config import Scenario, updated
+    from .config import updated
     from .plan import choose_pilots, plan_recruitment
     from .publish import publish
 
     if out.exists() and not out.is_dir():
         raise UserError("cli.out_is_file", path=str(out))
-    opts = {"p": p, "model": model, "budget": budget, "reach": reach}
-    upd = {k: v for k, v in opts.items() if v is not None}
-    if place_all:
-        upd["place_all"] = True
-    if upd:  # options checked with the scenario's bounds before any work
-        updated(Scenario(), "--groups/--model/--budget/--reach", plan=upd)
+    upd = _plan_options(p, model, budget, reach, place_all)
     _input(targets, "--targets")
     _input(previous, "--previous")
     result = _run_analysis(
@@ -832,13 +846,10 @@ def plan(
 
     lang = cli_lang()
 
-    def people(v: float) -> str:
-        return fmt_num(v, lang, 0 if float(v).is_integer() else 1)
-
     _say_line(
         "cli.plan",
         sites=fmt_num(len(rp.sites), lang),
-        reached=people(round(rp.covered_after - rp.covered_before)),
+        reached=fmt_num(published_reached(pub), lang),
         pilots=fmt_num(len(pilots), lang),
         solver=solver_text(rp.solver or rp.method, lang),
     )
@@ -869,6 +880,17 @@ def _with_progress(deck: bytes, mon) -> bytes:
     return add_progress_slides(deck, mon)
 
 
+def published_reached(pub) -> int:
+    """Clients the plan's new groups reach, as plan.csv publishes them: the sum of the
+    published sites' whole counts (never an exact or fractional figure)."""
+    import pandas as pd
+
+    sites = pub.sites
+    if sites is None or not len(sites) or "newly_reached" not in sites:
+        return 0
+    return int(pd.to_numeric(sites["newly_reached"], errors="coerce").fillna(0).sum())
+
+
 @app.command("why-not")
 def why_not_cmd(
     boundaries: BoundariesOpt,
@@ -879,6 +901,15 @@ def why_not_cmd(
     agents: AgentsOpt = None,
     service_points: ServiceOpt = None,
     scenario: ScenarioOpt = None,
+    p: GroupsOpt = None,
+    model: ModelOpt = None,
+    budget: BudgetOpt = None,
+    reach: ReachOpt = None,
+    place_all: PlaceAllOpt = False,
+    sheet: SheetOpt = None,
+    layer: LayerOpt = None,
+    roads: RoadsOpt = None,
+    travel: TravelOpt = None,
     kecamatan: Annotated[
         str | None, typer.Option(help="Kecamatan, when several villages share the name.")
     ] = None,
@@ -888,11 +919,18 @@ def why_not_cmd(
 ) -> None:
     """Why is a village not a proposed recruitment site or a pilot? Runs the analysis and the
     plan of the scenario and prints the reason in plain words (published figures only)."""
+    from .config import updated
     from .plan import choose_pilots, plan_recruitment
     from .plan.why_not import why_not
 
-    result = _run_analysis(boundaries, clients, agents, service_points, scenario)
+    upd = _plan_options(p, model, budget, reach, place_all)
+    result = _run_analysis(
+        boundaries, clients, agents, service_points, scenario, sheet, layer, roads, travel
+    )
     sc = result.scenario
+    if upd:  # the same plan as `plan` with the same options
+        sc = updated(sc, "--groups/--model/--budget/--reach", plan=upd)
+        result.scenario = sc
     rb = _road_backend(result)
     rp = plan_recruitment(result.kelurahan, sc, backend=rb)
     pilots = choose_pilots(result.kelurahan, sc, sites=rp.sites, backend=rb)

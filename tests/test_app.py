@@ -85,7 +85,7 @@ def test_resolving_a_name_in_the_app_places_its_rows_and_saves_the_choice(at, de
     goto(at, "data")
     todo = app_inputs.to_resolve(demo_result.matches)
     assert len(todo)  # the demo's misspelt names
-    box = at.selectbox(key="res_0")
+    box = next(b for b in at.selectbox if (b.key or "").startswith("res_"))  # the first question
     pick = box.options[1]  # the first candidate
     box.set_value(pick).run()
     at.button(key="apply_res").click().run()
@@ -126,8 +126,8 @@ def test_names_to_resolve_most_rows_first_and_capped(demo_result, monkeypatch):
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
     goto(app, "data")
-    keys = [s.key for s in app.selectbox]
-    assert "res_0" in keys and "res_1" not in keys
+    keys = [s.key for s in app.selectbox if (s.key or "").startswith("res_")]
+    assert len(keys) == 1  # one question shown, keyed by its written place
     assert any(f"1 dari {len(todo)}" in c.value for c in app.caption)
 
 
