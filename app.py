@@ -222,11 +222,14 @@ def current_scenario(yr: tuple[int, int]) -> Scenario:
 # ------------------------------------------------------------------------------------- 1. Data
 def step_data(result) -> None:
     ss = st.session_state
+    key = f"data_mode_{L()}"
+    if key not in ss:  # drawn again (back on this step, other language): what is loaded
+        ss[key] = app_state.data_mode(bool(ss.get("is_demo")))
     mode = st.radio(
         tr("data.source"),
         ["demo", "upload"],
         format_func=lambda m: tr("data.demo") if m == "demo" else tr("data.upload"),
-        key=f"data_mode_{L()}",
+        key=key,
         horizontal=True,
     )
     if mode == "demo":
@@ -807,15 +810,26 @@ def step_score(result, sc: Scenario) -> None:
 
 
 # ------------------------------------------------------------------------------------ 4. Rencana
-def plan_controls(result) -> None:
+def plan_controls(result) -> bool:
+    """The plan's settings and "Jalankan rencana" in one form: a field typed and the click
+    that follows reach the server together (a click right after typing was lost to the
+    field's own rerun). The groups/budget switch stays outside: it changes the fields shown.
+    True when the planner clicked "Jalankan rencana"."""
+    st.radio(
+        tr("p.mode"), ["p", "budget"], format_func=lambda v: tr(f"p.by_{v}"), key="p_mode",
+        horizontal=True,
+    )  # fmt: skip
+    with st.form("plan_form", border=False):
+        _plan_fields(result)
+        go = st.form_submit_button(tr("p.run"), type="primary", key="run_plan")
+    return go
+
+
+def _plan_fields(result) -> None:
     c1, c2, c3 = st.columns(3)
     c1.selectbox(
         tr("p.model"), ["mclp", "lscp", "pmedian"], format_func=lambda v: tr(f"p.{v}"),
         key="p_model",
-    )  # fmt: skip
-    c1.radio(
-        tr("p.mode"), ["p", "budget"], format_func=lambda v: tr(f"p.by_{v}"), key="p_mode",
-        horizontal=True,
     )  # fmt: skip
     if st.session_state.get("p_mode") == "budget":
         c2.number_input(tr("p.budget"), 0.0, 1e12, step=1.0, key="p_budget")
@@ -857,10 +871,17 @@ def plan_controls(result) -> None:
 def step_plan(result, sc: Scenario, data_key: str) -> None:
     """The plan and pilots are computed on the button and kept until the planner re-runs them;
     when any input changed since, they stay visible with "rencana perlu dihitung ulang"."""
-    plan_controls(result)
     ss = st.session_state
+    quota = dict(ss.get("p_quota") or {})
+    run_clicked = plan_controls(result)
+    if run_clicked and dict(ss.get("p_quota") or {}) != quota:
+        # the quota table is read while it is drawn, after this run's scenario was built:
+        # run the plan on the next run, with the quotas just submitted
+        ss["_plan_pending"] = True
+        st.rerun()
+    run_clicked = run_clicked or ss.pop("_plan_pending", False)
     key = app_state.plan_key(sc, data_key)
-    if st.button(tr("p.run"), type="primary", key="run_plan"):
+    if run_clicked:
         try:
             with st.spinner(tr("p.running")):
                 rb = road_backend(result)
@@ -966,9 +987,13 @@ def compare_block(result, sc: Scenario, plan) -> None:
     for col, slot in ((c1, "A"), (c2, "B")):
         if col.button(tr(f"p.save_{slot.lower()}"), key=f"save_{slot}"):
             ss[f"cmp_{slot}"] = (sc, result.kelurahan, plan)
-        if ss.get(f"cmp_{slot}"):
-            col.caption(tr("p.saved", name=app_inputs.md_escape(ss[f"cmp_{slot}"][0].name)))
     a, b = ss.get("cmp_A"), ss.get("cmp_B")
+    # two scenarios of one name ("Skenario dasar" twice) are told apart by their settings
+    shown = dict(zip("AB", app_compare.slot_names(a[0], b[0]), strict=True)) if a and b else {}
+    for col, slot in ((c1, "A"), (c2, "B")):
+        if ss.get(f"cmp_{slot}"):
+            name = shown.get(slot, ss[f"cmp_{slot}"][0].name)
+            col.caption(tr("p.saved", name=app_inputs.md_escape(f"{slot}: {name}")))
     if not (a and b):
         st.info(tr("p.need_two"))
         return
@@ -976,7 +1001,7 @@ def compare_block(result, sc: Scenario, plan) -> None:
     summary = cmp.attrs.get("summary")
     if summary is not None and len(summary):
         st.dataframe(app_compare.summary_table(summary, L()), hide_index=True, width="stretch")
-    st.caption(f"A: {app_inputs.md_escape(a[0].name)} — B: {app_inputs.md_escape(b[0].name)}")
+    st.caption(f"A: {app_inputs.md_escape(shown['A'])} — B: {app_inputs.md_escape(shown['B'])}")
     st.dataframe(
         app_compare.unit_table(cmp, L()), hide_index=True, width="stretch", key="compare_table"
     )
@@ -1167,11 +1192,12 @@ def main() -> None:
         st.success(ss.pop("flash"))
     # one radio per language (its labels change), the chosen step kept across the switch
     steps = STEPS + ("office",) if principal else STEPS
+    labels = app_state.step_labels(steps, lambda s: tr(f"step.{s}"))
     step = st.sidebar.radio(
         tr("app.step"),
         steps,
         index=steps.index(ss.get("current_step", "map")),
-        format_func=lambda s: tr(f"step.{s}"),
+        format_func=labels.get,
         key=f"step_{L()}",
     )
     ss["current_step"] = step
@@ -1180,6 +1206,11 @@ def main() -> None:
         st.info(tr("app.rakor_on"))
     else:
         st.caption(tr("app.working"))
+    skey = sources_key(ss["sources"])
+    if ss.get("_selection_of") != skey:  # another data set: the map opens on its rank 1
+        for k in app_state.SELECTION_KEYS:
+            ss.pop(k, None)
+        ss["_selection_of"] = skey
     try:
         joined, jkey = current_joined()
     except IbmGeoError as e:  # accepted sources broke (should not happen): back to the demo
