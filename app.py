@@ -220,7 +220,9 @@ def current_scenario(yr: tuple[int, int]) -> Scenario:
 
 
 # ------------------------------------------------------------------------------------- 1. Data
-def step_data(result) -> None:
+def step_data(result, principal=None, full=None) -> None:
+    """Sources, roads, quality and the questions; in office mode also what the planner's area
+    cut away from their upload (``full`` = the joined inputs before the cut and their key)."""
     ss = st.session_state
     key = f"data_mode_{L()}"
     if key not in ss:  # drawn again (back on this step, other language): what is loaded
@@ -252,6 +254,8 @@ def step_data(result) -> None:
     )
     roads_form()
     quality_report(result)
+    if principal is not None and full is not None:
+        app_office.scope_cut_block(principal, *full, result.joined.units, L())
     quality_details(result)
 
 
@@ -1217,6 +1221,7 @@ def main() -> None:
         st.error(describe_error(e))
         ss.update(sources=demo_sources(), is_demo=True, maps={})
         joined, jkey = current_joined()
+    full = (joined, jkey)  # the upload before the area's cut (what it cut is listed)
     if principal:  # the user's area only, before anything is computed or shown
         try:
             joined, jkey = app_office.scoped(principal, joined, jkey)
@@ -1242,7 +1247,7 @@ def main() -> None:
     ss["_distance"] = getattr(result.distance, "kind", "straight")
     ss["_top"] = result.kelurahan["kode"].head(sc.top_n).tolist()
     if step == "data":
-        step_data(result)
+        step_data(result, principal, full)
     elif step == "map":
         step_map(result, sc)
     elif step == "score":

@@ -487,3 +487,75 @@ def _md(s: object) -> str:
     from ibm_geo_app.inputs import md_escape
 
     return md_escape(str(s))
+
+
+def scope_cut_block(p: Principal, full_joined, full_key: str, scoped_units, lang: str) -> None:
+    """Rows of the planner's own upload that their area cut away (:func:`cut_away`), each
+    written place with its own answer: place it in a village of the area (a search over the
+    area's units) or confirm it lies outside. Answers go to ``place_choices`` like every name
+    answer, so the scoped analysis then keeps the placed rows."""
+    from ibm_geo.matching import OUTSIDE, place_choice_key
+    from ibm_geo_app import inputs as app_inputs
+    from ibm_geo_app import names as app_names
+
+    if p.scope.is_everything or full_joined is None:
+        return
+    ss = st.session_state
+    cut = _cut(full_joined, full_key, p.scope.key(), p.scope)
+    if not len(cut):
+        return
+    e = app_inputs.md_escape
+    total = int(cut["rows"].sum())
+    st.warning(t("q.cut_title", lang, rows=total, scope=e(p.scope.label())))
+    chosen = ss.get("place_choices") or {}
+    named = cut[cut["written_name"].notna()]
+    blank = int(cut.loc[cut["written_name"].isna(), "rows"].sum())
+    if blank:
+        st.caption(t("q.cut_no_name", lang, rows=blank))
+    lookup = app_inputs.candidate_lookup(scoped_units)
+    picks: dict[str, str] = {}
+    asked = 0
+    for rec in named.head(app_inputs.RESOLVE_LIMIT).to_dict("records"):
+        key = place_choice_key(
+            rec["written_name"], rec["written_kecamatan"], rec["written_kab_kota"]
+        )
+        if chosen.get(key) == OUTSIDE:
+            continue
+        if not asked:
+            st.caption(t("q.cut_help", lang))
+        asked += 1
+        qid = app_names.question_id([key, rec["kind"]])
+        where = (
+            t("q.cut_placed", lang, place=e(rec["placed_in"]))
+            if rec["placed_in"]
+            else t("q.cut_unmatched", lang)
+        )
+        written = " / ".join(
+            e(rec[c]) if rec[c] else "-"
+            for c in ("written_name", "written_kecamatan", "written_kab_kota")
+        )
+        opts = {t("q.confirm_outside", lang): OUTSIDE}
+        if rec["method"] not in ("code", "point"):  # a name the planner can place
+            found = ss.get(f"cutsrch_{qid}")
+            opts.update(app_names.search_units(found or rec["written_name"], lookup, limit=8))
+        keep = t("q.keep", lang)
+        c1, c2 = st.columns([3, 2])
+        pick = c1.selectbox(
+            f"{written} - {rec['rows']} x [{where}]", [keep, *opts], key=f"cut_{qid}"
+        )
+        if rec["method"] not in ("code", "point"):
+            c2.text_input(t("q.search", lang), key=f"cutsrch_{qid}")
+        if pick != keep and pick in opts:
+            picks[key] = opts[pick]
+    if picks and st.button(t("q.cut_apply", lang), key="cut_apply"):
+        ss["place_choices"] = {**chosen, **picks}
+        ss["names_applied"] = len(picks)
+        st.rerun()
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _cut(_joined, joined_key: str, scope_key: str, _scope):
+    """What the area cuts away from one upload, once per (inputs, area)."""
+    from ibm_geo.office.scope import cut_away
+
+    return cut_away(_joined, _scope)

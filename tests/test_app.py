@@ -488,8 +488,9 @@ def test_plan_persists_and_says_when_it_needs_a_rerun(at):
     at.button(key="run_plan").click().run()
     plan = at.session_state["plan_run"]["plan"]
     assert 1 <= len(plan.sites) <= 3 and not at.warning
-    # an input changes: the plan stays (same sites shown), marked as needing a re-run
-    at.number_input(key="p_p").set_value(4).run()
+    # an input changes (outside the plan's form, whose fields apply with its button): the
+    # plan stays (same sites shown), marked as needing a re-run
+    at.radio(key="p_mode").set_value("budget").run()
     assert at.session_state["plan_run"]["plan"] is plan
     assert any("perlu dihitung ulang" in w.value for w in at.warning)
     assert frame_with(at, "Agen direkrut")["Kode"].tolist() == plan.sites["kode"].tolist()
