@@ -496,7 +496,9 @@ def name_questions(result) -> None:
     ss = st.session_state
     lookup = app_inputs.candidate_lookup(result.joined.units)  # once, not per name (83k units)
     chosen = ss.get("place_choices") or {}
-    all_todo = app_names.questions(result.matches, lookup, chosen)
+    all_todo = app_names.questions(
+        result.matches, lookup, chosen, elsewhere=app_inputs.RESOLVE_LIMIT
+    )
     outside_done = app_names.confirmed_outside(result.matches, chosen)
     if outside_done[0]:
         st.caption(tr("q.outside_done", n=outside_done[0], rows=fmt_num(outside_done[1], L())))

@@ -39,7 +39,7 @@ def questions(
     labels: dict[str, str],
     choices: dict[str, str] | None = None,
     *,
-    elsewhere: bool = True,
+    elsewhere: int = 40,
 ) -> pd.DataFrame:
     """One row per distinct written place that needs an answer, most client rows first.
 
@@ -52,7 +52,7 @@ def questions(
     Kabupaten Badung)", or ""), ``outside_sure`` (a written kecamatan or kab/kota names one
     of them: its candidates inside the area are dropped). Places the planner confirmed to lie
     outside (``choices`` value :data:`~ibm_geo.matching.OUTSIDE`) are not asked again.
-    ``elsewhere=False`` skips the national look-up.
+    Only the first ``elsewhere`` questions (those shown at once) are looked up nationally.
     """
     cols = ["qid", "written_name", "spellings", "keys", "rows", "method", "auto_kode"]
     cols += ["auto_label", "candidates", "outside", "outside_sure"]
@@ -125,11 +125,6 @@ def questions(
             )
             for y in g
         ]
-        outside, sure = "", False
-        if elsewhere and not auto:
-            outside, sure = _elsewhere(g, loaded)
-            if sure:
-                cands = {}  # not the nearest-looking village of this area
         out.append(
             {
                 "qid": question_id(keys),
@@ -147,13 +142,21 @@ def questions(
                 "auto_kode": auto or None,
                 "auto_label": label_of.get(auto) if auto else None,
                 "candidates": {k: v for k, v in cands.items() if v != auto and k and v},
-                "outside": outside,
-                "outside_sure": sure,
+                "outside": "",
+                "outside_sure": False,
+                "_group": g,
             }
         )
-    df = pd.DataFrame(out, columns=cols).astype(object)
+    df = pd.DataFrame(out, columns=[*cols, "_group"]).astype(object)
     df = df.where(df.notna(), None)  # None, never NaN: a NaN reads as "nan" in a label
-    return df.sort_values("rows", ascending=False, kind="stable").reset_index(drop=True)
+    df = df.sort_values("rows", ascending=False, kind="stable").reset_index(drop=True)
+    for i in range(min(elsewhere, len(df))):
+        if df.at[i, "auto_kode"] is None:
+            outside, sure = _elsewhere(df.at[i, "_group"], loaded)
+            df.at[i, "outside"], df.at[i, "outside_sure"] = outside, sure
+            if sure:  # not the nearest-looking village of this area
+                df.at[i, "candidates"] = {}
+    return df.drop(columns="_group")
 
 
 def _elsewhere(group: list[dict], loaded: set[str]) -> tuple[str, bool]:

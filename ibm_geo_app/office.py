@@ -507,24 +507,43 @@ def scope_cut_block(p: Principal, full_joined, full_key: str, scoped_units, lang
     e = app_inputs.md_escape
     total = int(cut["rows"].sum())
     st.warning(t("q.cut_title", lang, rows=total, scope=e(p.scope.label())))
+    # placed by coordinates or code in another kab/kota: certain, counted per kab/kota
+    located = cut[cut["method"].isin(["code", "point"])]
+    if len(located):
+        per = located.groupby("placed_kab", dropna=False)["rows"].sum().sort_values()[::-1]
+        st.caption(
+            t(
+                "q.cut_located",
+                lang,
+                rows=int(located["rows"].sum()),
+                areas="; ".join(f"{e(k)} {int(v)}" for k, v in per.items()),
+            )
+        )
     chosen = ss.get("place_choices") or {}
-    named = cut[cut["written_name"].notna()]
-    blank = int(cut.loc[cut["written_name"].isna(), "rows"].sum())
+    by_name = cut[~cut["method"].isin(["code", "point"])]
+    blank = int(by_name.loc[by_name["written_name"].isna(), "rows"].sum())
     if blank:
         st.caption(t("q.cut_no_name", lang, rows=blank))
+    named = by_name[by_name["written_name"].notna()].copy()
+    named["key"] = [
+        place_choice_key(a, b, c)
+        for a, b, c in zip(
+            named["written_name"], named["written_kecamatan"], named["written_kab_kota"],
+            strict=True,
+        )
+    ]  # fmt: skip
+    named = named[[chosen.get(k) != OUTSIDE for k in named["key"]]]
+    # one question per written place (its rows may sit in several tables or places)
+    rows = named.groupby("key", sort=False)["rows"].sum()
+    named = named.drop_duplicates("key").set_index("key").assign(rows=rows).reset_index()
+    named = named.sort_values("rows", ascending=False, kind="stable")
     lookup = app_inputs.candidate_lookup(scoped_units)
     picks: dict[str, str] = {}
-    asked = 0
+    if len(named):
+        st.caption(t("q.cut_help", lang))
     for rec in named.head(app_inputs.RESOLVE_LIMIT).to_dict("records"):
-        key = place_choice_key(
-            rec["written_name"], rec["written_kecamatan"], rec["written_kab_kota"]
-        )
-        if chosen.get(key) == OUTSIDE:
-            continue
-        if not asked:
-            st.caption(t("q.cut_help", lang))
-        asked += 1
-        qid = app_names.question_id([key, rec["kind"]])
+        key = rec["key"]
+        qid = app_names.question_id([key])
         where = (
             t("q.cut_placed", lang, place=e(rec["placed_in"]))
             if rec["placed_in"]
@@ -535,16 +554,14 @@ def scope_cut_block(p: Principal, full_joined, full_key: str, scoped_units, lang
             for c in ("written_name", "written_kecamatan", "written_kab_kota")
         )
         opts = {t("q.confirm_outside", lang): OUTSIDE}
-        if rec["method"] not in ("code", "point"):  # a name the planner can place
-            found = ss.get(f"cutsrch_{qid}")
-            opts.update(app_names.search_units(found or rec["written_name"], lookup, limit=8))
+        found = ss.get(f"cutsrch_{qid}")
+        opts.update(app_names.search_units(found or rec["written_name"], lookup, limit=8))
         keep = t("q.keep", lang)
         c1, c2 = st.columns([3, 2])
         pick = c1.selectbox(
             f"{written} - {rec['rows']} x [{where}]", [keep, *opts], key=f"cut_{qid}"
         )
-        if rec["method"] not in ("code", "point"):
-            c2.text_input(t("q.search", lang), key=f"cutsrch_{qid}")
+        c2.text_input(t("q.search", lang), key=f"cutsrch_{qid}")
         if pick != keep and pick in opts:
             picks[key] = opts[pick]
     if picks and st.button(t("q.cut_apply", lang), key="cut_apply"):

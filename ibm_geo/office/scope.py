@@ -164,7 +164,7 @@ def _inside(placed, mask: np.ndarray, kabs) -> np.ndarray:
 #: columns of :func:`cut_away`
 CUT_COLUMNS = [
     "table", "kind", "written_name", "written_kecamatan", "written_kab_kota", "rows",
-    "method", "placed_kode", "placed_in",
+    "method", "placed_kode", "placed_in", "placed_kab",
 ]  # fmt: skip
 
 
@@ -216,6 +216,9 @@ def cut_away(joined: Joined, scope: Scope) -> pd.DataFrame:
                 "method": out["method"].astype(str).to_numpy(),
                 "placed_kode": np.where(unit >= 0, units["kode"].astype(str).to_numpy()[safe], ""),
                 "placed_in": np.where(unit >= 0, label, ""),
+                "placed_kab": np.where(
+                    unit >= 0, units["kab_kota"].astype(str).to_numpy()[safe], ""
+                ),
             }
         )
         keys = [c for c in CUT_COLUMNS if c not in ("rows",)]
@@ -224,7 +227,8 @@ def cut_away(joined: Joined, scope: Scope) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=CUT_COLUMNS)
     df = pd.concat(frames, ignore_index=True)[CUT_COLUMNS]
-    for c in ("written_name", "written_kecamatan", "written_kab_kota", "placed_kode", "placed_in"):
+    texts = ("written_name", "written_kecamatan", "written_kab_kota")
+    for c in (*texts, "placed_kode", "placed_in", "placed_kab"):
         df[c] = pd.Series(
             [v if isinstance(v, str) and v else None for v in df[c]], index=df.index, dtype=object
         )
