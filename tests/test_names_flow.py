@@ -30,14 +30,14 @@ def denpasar_boundaries() -> bytes:
 #: written as the issue's file: an abbreviation, a Balinese spelling, two Badung villages, a
 #: banjar that is no village, a misspelling, and nonsense
 CLIENTS = (
-    b"kelurahan;kecamatan;kabupaten_kota;status_pasca\n"
-    b"Kampung Jawa;;;belum\nKampung Jawa;;;belum\n"
-    b"Penatih Dgn Puri;;;belum\n"
-    b"Kuta;Kuta;Badung;belum\n"
-    b"Jimbaran;Kuta Selatan;Badung;belum\n"
-    b"Sumerta Kaje;;;belum\n"
-    b"Sanuur;;;belum\n"
-    b"Xyzzy;;;belum\n"
+    b"kelurahan;kecamatan;kabupaten_kota;tahun_rehab;status_pasca\n"
+    b"Kampung Jawa;;;2022;belum\nKampung Jawa;;;2022;belum\n"
+    b"Penatih Dgn Puri;;;2022;belum\n"
+    b"Kuta;Kuta;Badung;2022;belum\n"
+    b"Jimbaran;Kuta Selatan;Badung;2022;belum\n"
+    b"Sumerta Kaje;;;2022;belum\n"
+    b"Sanuur;;;2022;belum\n"
+    b"Xyzzy;;;2022;belum\n"
 )
 
 
