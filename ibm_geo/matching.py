@@ -25,7 +25,7 @@ import pandas as pd
 import shapely
 from rapidfuzz import fuzz, process
 
-from ibm_geo.names import compact_keys, expanded_key, expanded_keys, lower_spaced
+from ibm_geo.names import compact_keys, expanded_keys, lower_spaced
 from ibm_geo.quality import QUALITY_COLUMNS, DataQuality
 
 METHODS = ("code", "exact", "normalised", "fuzzy", "point", "unmatched", "ambiguous", "chosen")
@@ -241,7 +241,12 @@ def _resolve_names(gaz: _Gazetteer, places: pd.DataFrame) -> pd.DataFrame:
     kecs = places["kec_key"].to_numpy()
     kabs = places["kab_key"].to_numpy()
     done = _resolve_unique_fast(gaz, keys, kecs, kabs, lowers, idx, method, conf)
-    for j in np.flatnonzero(~done):
+    left = np.flatnonzero(~done)
+    # abbreviations written out, for the places the exact keys leave (Arrow, once)
+    xkeys = dict(
+        zip(left.tolist(), expanded_keys(places["written_name"].to_numpy()[left]), strict=True)
+    )
+    for j in left:
         key = keys[j]
         if not key:
             continue
@@ -262,9 +267,7 @@ def _resolve_names(gaz: _Gazetteer, places: pd.DataFrame) -> pd.DataFrame:
                 continue
             # the name exists, but not in the written kecamatan/kab: maybe a misspelling there
             cands[j] = gaz.labels(hits)
-        elif _abbreviated(
-            gaz, j, places["written_name"].iat[j], kec, kab, idx, method, conf, cands
-        ):
+        elif _abbreviated(gaz, j, xkeys[j], kec, kab, idx, method, conf, cands):
             continue
         pool = gaz.pool(kec, kab)
         if pool is not None:
@@ -284,10 +287,10 @@ def _resolve_names(gaz: _Gazetteer, places: pd.DataFrame) -> pd.DataFrame:
 ABBREVIATION_CONFIDENCE = 0.9
 
 
-def _abbreviated(gaz, j, written, kec, kab, idx, method, conf, cands) -> bool:
-    """Place ``j`` by its expanded name (:func:`~ibm_geo.names.expanded_key`) when exactly one
-    unit inside the written parents has it (several: ambiguous). True when decided here."""
-    xkey = expanded_key(written)
+def _abbreviated(gaz, j, xkey, kec, kab, idx, method, conf, cands) -> bool:
+    """Place ``j`` by its expanded name ``xkey`` (:func:`~ibm_geo.names.expanded_key`) when
+    exactly one unit inside the written parents has it (several: ambiguous). True when
+    decided here."""
     if not xkey or xkey not in gaz.by_xkey:
         return False
     inside = gaz.within(gaz.by_xkey[xkey], kec, kab)
