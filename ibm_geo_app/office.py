@@ -49,7 +49,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "o.pick": {"id": "Pilih hasil", "en": "Choose a result"},
     "o.files": {"id": "Berkas", "en": "Files"},
-    "step.office": {"id": "6. Kantor", "en": "6. Office"},
+    "step.office": {"id": "Kantor", "en": "Office"},  # numbered by position (app_state)
     "o.workspace": {"id": "Ruang kerja", "en": "Workspace"},
     "o.name": {"id": "Nama", "en": "Name"},
     "o.save_scenario": {"id": "Simpan skenario", "en": "Save scenario"},
