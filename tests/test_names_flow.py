@@ -58,6 +58,8 @@ def test_abbreviations_written_out_on_both_sides():
     assert expanded_key("Tjempaka") == expanded_key("Cempaka")  # old spelling
     assert expanded_key("Maccini") == expanded_key("Macini")  # Bugis doubled consonant
     assert expanded_key("Sei Rampah") == "sungairampah"
+    assert expanded_key("Bt. Lempangang") == expanded_key("Bontolempangang")  # Bugis/Makassar
+    assert expanded_key("Pa'baeng-baeng") == expanded_key("Pabbaeng Baeng")
     # the comparison form of exact names is untouched
     assert compact_key("Penatih Dgn Puri") == "penatihdgnpuri"
 
