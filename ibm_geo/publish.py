@@ -22,6 +22,8 @@ import pandas as pd
 
 from ibm_geo.ckm import ptable
 from ibm_geo.config import Scenario
+from ibm_geo.plan.pilots import PILOT_COLUMNS, PILOT_EXTRA_COLUMNS
+from ibm_geo.plan.recruitment import SITE_COLUMNS
 from ibm_geo.privacy import (
     OPEN_COUNTS,
     SUPPRESSED_COUNTS,
@@ -234,9 +236,16 @@ def publish_table(
         matches=public_matches(matches, k, lang),
         context=ctx,
         plan=pplan,
-        sites=public_sites(pplan.sites if pplan is not None else sites, k),
+        sites=public_sites(pplan.sites if pplan is not None else sites, k, columns=SITE_COLUMNS),
         curve=public_curve(pplan.curve if pplan is not None else curve, k),
-        pilots=public_pilots(pilots, kel, k, pub=table),
+        pilots=public_pilots(
+            pilots,
+            kel,
+            k,
+            columns=PILOT_COLUMNS,
+            extra_columns=PILOT_EXTRA_COLUMNS,
+            pub=table,
+        ),
         reference_year=reference_year,
         distance=distance,
         n_rows_read=n_rows_read,
