@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ibm_geo.ckm import MAX_DEVIATION, group_keys, ptable
+from ibm_geo.components import REGISTRY
 from ibm_geo.io.boundaries import IDENTITY
 
 PUBLIC_IDENTITY = [*IDENTITY, "rep_lon", "rep_lat"]
@@ -58,11 +59,7 @@ PUBLIC_DERIVED = [
     "dist_nearest_m",
     "unserved_share",
     "score",
-    "pts_unserved_count",
-    "pts_unserved_share",
-    "pts_recency",
-    "pts_distance",
-    "pts_presence",
+    *(c.points for c in REGISTRY),  # each score component's points, declared once
     "rank",
     "priority_class",
     "priority_label",

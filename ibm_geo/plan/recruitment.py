@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, replace
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from pyproj import CRS
 
 from ibm_geo.config import Scenario
+from ibm_geo.crs import local_utm_crs, point_inside, rep_xy
 from ibm_geo.errors import InputError, UserError
 from ibm_geo.plan.coverage_matrix import build_coverage, covered_by, nearest_open
 from ibm_geo.plan.curve import coverage_curve
@@ -281,32 +281,6 @@ def groups_sentence(plan, lang: str = "id") -> str:
     return "; ".join(parts) + "."
 
 
-def _metric_crs(gdf: gpd.GeoDataFrame):
-    """UTM zone of the data centroid (uses ibm_geo.crs.local_utm_crs when available)."""
-    try:
-        from ibm_geo.crs import local_utm_crs  # type: ignore[import-not-found]
-
-        return local_utm_crs(gdf)
-    except ImportError:
-        pass
-    b = gdf.to_crs(4326).total_bounds
-    lon, lat = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
-    zone = int((lon + 180) // 6) + 1
-    return CRS.from_epsg((32700 if lat < 0 else 32600) + zone)
-
-
-def _rep_points(kel: gpd.GeoDataFrame) -> gpd.GeoSeries:
-    """Representative point per unit: rep_lon/rep_lat when present, else inside the polygon."""
-    fallback = kel.geometry.to_crs(4326).representative_point()
-    if "rep_lon" in kel.columns and "rep_lat" in kel.columns:
-        lon = pd.to_numeric(kel["rep_lon"], errors="coerce").to_numpy(dtype=float)
-        lat = pd.to_numeric(kel["rep_lat"], errors="coerce").to_numpy(dtype=float)
-        ok = np.isfinite(lon) & np.isfinite(lat)
-        pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=4326, index=kel.index)
-        return pts.where(ok, fallback)
-    return fallback
-
-
 def _xy(points: gpd.GeoSeries, crs) -> np.ndarray:
     p = points.to_crs(crs)
     return np.column_stack([p.x.to_numpy(), p.y.to_numpy()])
@@ -476,12 +450,12 @@ def plan_recruitment(
     if len(kelurahan) == 0:
         raise InputError("kelurahan", "no rows to plan for")
     cfg = scenario.plan
-    radius = float(cfg.radius_m or scenario.radius_m)
-    crs = metric_crs or getattr(backend, "crs", None) or _metric_crs(kelurahan)
+    radius = scenario.site_radius_m
+    crs = metric_crs or getattr(backend, "crs", None) or local_utm_crs(kelurahan)
     kel = kelurahan.reset_index(drop=True)
     backend = plan_backend(kel, scenario, backend, crs)
     ident = kel[["kode", "nama", "kecamatan", "kab_kota"]].copy()
-    d_xy = _xy(_rep_points(kel), crs)
+    d_xy = rep_xy(kel, crs)
     w = demand_weights(kel, scenario)
     unserved = unserved_of(kel)
 
@@ -492,10 +466,9 @@ def plan_recruitment(
     else:
         if len(candidates) and candidates.crs is None:
             raise InputError("candidates", "geometry has no CRS", "geometry")
-        cpts = candidates.geometry.to_crs(4326).representative_point()
         cgdf = gpd.GeoDataFrame(
             {"candidate_name": candidates.get("nama", pd.Series(None, index=candidates.index))},
-            geometry=cpts.values,
+            geometry=gpd.points_from_xy(*point_inside(candidates.geometry)),
             crs=4326,
         ).reset_index(drop=True)
         joined = gpd.sjoin(

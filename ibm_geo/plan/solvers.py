@@ -30,7 +30,7 @@ from ibm_geo import highs
 from ibm_geo.highs import INF, Program, run_highs
 from ibm_geo.plan.coverage_matrix import Coverage, covered_by
 from ibm_geo.plan.greedy import greedy_mclp, improve_by_swaps
-from ibm_geo.plan.problem import Problem, as_problem
+from ibm_geo.plan.problem import Problem, as_problem, site_index
 from ibm_geo.plan.result import SolveResult, fallback_reason
 
 #: Models with more rows + columns than this get an LP-rounding incumbent first.
@@ -39,12 +39,6 @@ LARGE_MODEL = 50_000
 #: assignment variables alone would take minutes and gigabytes); greedy answers instead and the
 #: result's ``status`` says so.
 MAX_CAPACITATED_PAIRS = 400_000
-
-
-def _idx(a) -> np.ndarray:
-    if a is None:
-        return np.zeros(0, dtype=np.int64)
-    return np.unique(np.asarray(a, dtype=np.int64).ravel())
 
 
 def _side_rows(
@@ -331,7 +325,7 @@ def _lp_rounding(model, cov, w, p, others, required, t0, time_limit) -> np.ndarr
     if not np.all(np.isfinite(x[: model.nx])):
         return None
     xv = x[: model.nx]
-    req = np.intersect1d(model.cand, _idx(required))
+    req = np.intersect1d(model.cand, site_index(required))
     order = np.argsort(-xv, kind="stable")
     picks = [j for j in model.cand[order] if j not in set(req)][: max(int(p) - len(req), 0)]
     sites = np.concatenate([req, np.asarray(picks, dtype=np.int64)])
