@@ -19,10 +19,10 @@ from ibm_geo.errors import InputError, UserError
 from ibm_geo.plan.coverage_matrix import build_coverage, covered_by, nearest_open
 from ibm_geo.plan.curve import coverage_curve
 from ibm_geo.plan.greedy import greedy_mclp
+from ibm_geo.plan.models import MCLP, PMedian, model_class
 from ibm_geo.plan.problem import Problem
 from ibm_geo.plan.reach import plan_backend, reach_text
 from ibm_geo.plan.result import SolveResult
-from ibm_geo.plan.solvers import solve_lscp, solve_mclp, solve_pmedian
 
 REQUIRED_COLUMNS = ("kode", "nama", "kecamatan", "kab_kota", "geometry", "unserved")
 SITE_COLUMNS = [
@@ -367,7 +367,7 @@ def check_quotas(
         if lo > n:
             raise UserError("plan.quota_min_above_candidates", kab=name, min=lo, n=n)
     need = sum(mins.values())
-    if cfg.model == "mclp" and need > cfg.p:
+    if model_class(cfg.model) is MCLP and need > cfg.p:
         raise UserError("plan.quota_min_above_p", total=need, p=cfg.p, mins=_pairs(mins))
     if cfg.budget is not None and need * cfg.cost_per_site > cfg.budget + 1e-9:
         raise UserError(
@@ -516,8 +516,10 @@ def plan_recruitment(
     fixed_cap = np.concatenate([np.zeros(mc), f_cap])
     cap = None if new_cap is None else np.concatenate([np.full(mc, new_cap), f_cap])
 
-    # -- one problem, every solver --------------------------------------------------------------
-    far = max(radius, scenario.distance_cap_m) if cfg.model == "pmedian" else radius
+    # -- one problem, the scenario's model ------------------------------------------------------
+    model_cls = model_class(cfg.model)
+    # p-median assigns demand beyond the service radius too (up to the distance cap)
+    far = max(radius, scenario.distance_cap_m) if model_cls is PMedian else radius
     cov = build_coverage(d_xy, all_xy, far, backend)  # backend: ibm_geo.distance (roads)
     build = dict(
         fixed=fixed,
@@ -532,39 +534,20 @@ def plan_recruitment(
         max_per_group=maxs or None,
     )
     problem = Problem.build(cov, w, cfg.p, **build)
-    if cfg.model == "pmedian":
-        res = solve_pmedian(  # penalty: `far`, or the longest road distance a time limit allows
-            problem,
-            mip_gap=cfg.mip_gap,
-            time_limit=cfg.time_limit_s,
-        )
-        # report coverage within the service radius, like the other models
+    model = model_cls(problem)  # p-median's penalty: `far`, or the longest distance in reach
+    res = model.solve_for_plan(cfg)
+    if isinstance(model, PMedian):  # report coverage within the service radius, like the others
         cov = build_coverage(d_xy, all_xy, radius, backend)
         problem = problem.with_(cov=cov)
         res.flows = None
-    elif cfg.model == "lscp":
-        res = solve_lscp(
-            problem, target_share=cfg.target_share, mip_gap=cfg.mip_gap, time_limit=cfg.time_limit_s
-        )
-    elif _greedy_is_exact(problem):
-        res = greedy_mclp(problem)
-        res.fallback = ""
-        res.status, res.gap, res.bound = "optimal (independent reach)", 0.0, res.objective
-    elif cfg.exact and not cfg.nested:
-        res = solve_mclp(problem, mip_gap=cfg.mip_gap, time_limit=cfg.time_limit_s)
-    else:
-        res = greedy_mclp(problem)
-        res.fallback = ""  # greedy by choice, not a fallback; method says "greedy"
-        if cfg.nested:
-            res.status = "nested"
 
     sites, assignment = _describe(res, problem, w, unserved, ident, c_ident, scenario)
     sites["chosen_by"] = "model"
-    if len(sites) and cfg.model == "mclp":  # a group that reaches nobody new is not placed
+    if len(sites) and isinstance(model, MCLP):  # a group that reaches nobody new is not placed
         useless = (sites["newly_reached"] <= 1e-9) & ~sites["kode"].isin(list(cfg.required))
         sites = sites[~useless].reset_index(drop=True)
         sites["contribution_rank"] = np.arange(1, len(sites) + 1)
-    requested = int(cfg.p) if cfg.model in ("mclp", "pmedian") else None
+    requested = int(cfg.p) if model.counts_sites else None
     reason = _unplaced_reason(problem, sites, requested, cfg)
     if cfg.place_all and requested is not None and reason == "no_new_clients":
         sites = _place_by_ranking(kel, sites, requested, c_ident, scenario)
@@ -610,19 +593,6 @@ def plan_recruitment(
             "max_p": cfg.curve_max_p,
         },
     )
-
-
-def _greedy_is_exact(pb: Problem) -> bool:
-    """Greedy is optimal when no demand point is reachable from two openable candidates (the
-    desa model without neighbours): each group's gain is then independent of the others', so
-    the best p are the p largest gains -- and plans for p and p+1 are nested."""
-    if pb.budget is not None or pb.min_per_group or pb.required.size:
-        return False
-    avail = pb.available()
-    if not avail.any():
-        return True
-    per_row = np.asarray(pb.cov.matrix[:, np.flatnonzero(avail)].sum(axis=1)).ravel()
-    return bool(per_row.max(initial=0) <= 1)
 
 
 def _unplaced_reason(pb: Problem, sites: pd.DataFrame, requested: int | None, cfg) -> str:
