@@ -368,3 +368,18 @@ def match_area(written: str, table: pd.DataFrame) -> int | None | list[int]:
 def _lead(name: str) -> str:
     words = re.sub(r"[^a-z]+", " ", str(name).lower()).split()
     return words[0] if words else ""
+
+
+_KAB_PREFIX = re.compile(r"^(kabupaten|kab|kota|kotamadya|kodya|kotif)\s+(.*)$")
+
+
+def area_key(name: object) -> tuple[str | None, str]:
+    """(``kab``/``kota``/None, normalised name): "Kota Malang" and "Kabupaten Malang" are two
+    areas, while a bare "Malang" written in a file matches either (an office's scope)."""
+    t = " ".join(re.sub(r"[.,_\-]", " ", str(name or "").strip().lower()).split())
+    kind = None
+    m = _KAB_PREFIX.match(t)
+    if m:
+        kind = "kab" if m.group(1).startswith("kab") else "kota"
+        t = m.group(2)
+    return kind, normalize_name(t)

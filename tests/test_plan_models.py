@@ -13,7 +13,9 @@ from shapely.geometry import Point
 
 import ibm_geo
 import ibm_geo.plan.models as models
-from ibm_geo.plan import LSCP, MCLP, MODELS, GreedyMCLP, PMedian, build_coverage, solve_mclp
+from ibm_geo.plan import LSCP, MCLP, MODELS, GreedyMCLP, PMedian
+from ibm_geo.plan.coverage_matrix import build_coverage
+from ibm_geo.plan.solvers import solve_mclp
 
 
 def test_model_doctests_run():

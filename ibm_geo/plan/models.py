@@ -112,7 +112,7 @@ class MCLP(LocationModel):
     problem", *Papers of the Regional Science Association* 32: 101-118): open at most ``p`` new
     sites to reach the most demand weight within the radius. With capacities it is capacitated
     coverage (each unit of demand assigned once, at most a site's capacity per site); budget and
-    quotas bound the sites opened. Exact on HiGHS (:func:`~ibm_geo.plan.solve_mclp`).
+    quotas bound the sites opened. Exact on HiGHS (:func:`~ibm_geo.plan.solvers.solve_mclp`).
 
     >>> cost = [[1.0, 9.0, 9.0], [9.0, 1.0, 9.0], [1.0, 9.0, 1.0]]
     >>> res = MCLP.from_cost_matrix(cost, [3.0, 2.0, 4.0], radius=2.0, p=1).solve()
@@ -163,7 +163,7 @@ class LSCP(LocationModel):
     """Location set covering problem (Toregas, Swain, ReVelle & Bergman 1971, "The location of
     emergency service facilities", *Operations Research* 19(6): 1363-1373): the fewest (or,
     with costs, cheapest) new sites so that covered demand reaches ``target_share`` of the total
-    (1 = everyone). Exact on HiGHS (:func:`~ibm_geo.plan.solve_lscp`).
+    (1 = everyone). Exact on HiGHS (:func:`~ibm_geo.plan.solvers.solve_lscp`).
 
     >>> cost = [[1.0, 9.0, 9.0], [9.0, 1.0, 9.0], [1.0, 9.0, 1.0]]
     >>> res = LSCP.from_cost_matrix(cost, radius=2.0).solve()
@@ -197,7 +197,7 @@ class PMedian(LocationModel):
     and medians of a graph", *Operations Research* 12(3): 450-459; as a program, ReVelle & Swain
     1970): open ``p`` new sites minimising the demand-weighted distance to the nearest open
     site. Pairs beyond the radius cannot be assigned and cost ``unassigned_penalty`` per unit
-    (default: the radius). Exact on HiGHS (:func:`~ibm_geo.plan.solve_pmedian`).
+    (default: the radius). Exact on HiGHS (:func:`~ibm_geo.plan.solvers.solve_pmedian`).
 
     >>> cost = [[1.0, 4.0, 6.0], [4.0, 1.0, 6.0], [6.0, 6.0, 1.0]]
     >>> res = PMedian.from_cost_matrix(cost, [1.0, 1.0, 5.0], radius=10.0, p=1).solve()

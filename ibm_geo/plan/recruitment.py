@@ -459,80 +459,19 @@ def plan_recruitment(
     w = demand_weights(kel, scenario)
     unserved = unserved_of(kel)
 
-    # -- candidates ---------------------------------------------------------------------------
-    if candidates is None:
-        c_ident = ident.copy()
-        c_xy = d_xy
-    else:
-        if len(candidates) and candidates.crs is None:
-            raise InputError("candidates", "geometry has no CRS", "geometry")
-        cgdf = gpd.GeoDataFrame(
-            {"candidate_name": candidates.get("nama", pd.Series(None, index=candidates.index))},
-            geometry=gpd.points_from_xy(*point_inside(candidates.geometry)),
-            crs=4326,
-        ).reset_index(drop=True)
-        joined = gpd.sjoin(
-            cgdf,
-            kel[["kode", "nama", "kecamatan", "kab_kota", "geometry"]].to_crs(4326),
-            how="left",
-            predicate="within",
-        )
-        joined = joined[~joined.index.duplicated(keep="first")].sort_index()
-        c_ident = joined[["kode", "nama", "kecamatan", "kab_kota"]].reset_index(drop=True)
-        c_ident["candidate_name"] = joined["candidate_name"].to_numpy()
-        c_xy = _xy(cgdf.geometry, crs)
-    mc = len(c_xy)
-
-    # -- fixed (existing and earlier-phase) sites and quotas -----------------------------------
+    c_ident, c_xy = _candidate_sites(kel, candidates, ident, d_xy, crs)
     f_xy, f_cap = _fixed_sites(kel, d_xy, scenario, existing_agents, crs)
     new_cap = new_group_capacity(scenario)
-    if prior_sites is not None and len(prior_sites):
-        pos = {str(k): i for i, k in enumerate(kel["kode"].astype(str))}
-        at = [pos[str(k)] for k in prior_sites["kode"] if str(k) in pos]
-        pcap = prior_sites.get("capacity", pd.Series(np.nan, index=prior_sites.index))
-        pcap = pd.to_numeric(pcap, errors="coerce").to_numpy(float)
-        pcap = pcap[[str(k) in pos for k in prior_sites["kode"]]]
-        pcap = np.where(np.isfinite(pcap), pcap, np.inf if new_cap is None else new_cap)
-        f_xy = np.vstack([f_xy.reshape(-1, 2), d_xy[at]])
-        f_cap = np.concatenate([f_cap, pcap])
-    nf = len(f_xy)
-    all_xy = np.vstack([c_xy, f_xy]) if nf else c_xy
-    fixed = np.arange(mc, mc + nf)
-    codes = c_ident["kode"].astype(object).to_numpy()
-    required = np.flatnonzero(np.isin(codes, list(cfg.required)))
-    forbidden = np.flatnonzero(np.isin(codes, list(cfg.forbidden)))
-    if not cfg.sites_without_clients:  # groups are recruited where the clients live
-        own = dict(zip(kel["kode"].astype(str), unserved, strict=True))
-        empty = np.array([own.get(str(k), 0.0) <= 0 for k in codes], dtype=bool)
-        empty[required] = False
-        forbidden = np.union1d(forbidden, np.flatnonzero(empty))
-    c_kab = c_ident["kab_kota"].astype(object).to_numpy()
-    avail = ~np.isin(np.arange(mc), forbidden)
-    if mc and not avail.any():  # one place for the CLI, the app and notebooks
-        raise UserError("plan.no_candidates", why=f"plan.forbidden lists all {mc} candidates")
-    mins, maxs = check_quotas(c_kab, scenario, avail)
-    groups = np.concatenate([c_kab, np.full(nf, None)])
-    cost = np.concatenate([np.full(mc, cfg.cost_per_site), np.zeros(nf)])
-    fixed_cap = np.concatenate([np.zeros(mc), f_cap])
-    cap = None if new_cap is None else np.concatenate([np.full(mc, new_cap), f_cap])
+    p_xy, p_cap = _prior_sites(kel, prior_sites, d_xy, new_cap)
+    f_xy, f_cap = np.vstack([f_xy.reshape(-1, 2), p_xy]), np.concatenate([f_cap, p_cap])
+    all_xy = np.vstack([c_xy, f_xy]) if len(f_xy) else c_xy
+    build = _site_rules(kel, c_ident, f_cap, unserved, new_cap, scenario)
 
     # -- one problem, the scenario's model ------------------------------------------------------
     model_cls = model_class(cfg.model)
     # p-median assigns demand beyond the service radius too (up to the distance cap)
     far = max(radius, scenario.distance_cap_m) if model_cls is PMedian else radius
     cov = build_coverage(d_xy, all_xy, far, backend)  # backend: ibm_geo.distance (roads)
-    build = dict(
-        fixed=fixed,
-        required=required,
-        forbidden=forbidden,
-        capacity=cap,
-        fixed_capacity=fixed_cap,
-        cost=cost,
-        budget=cfg.budget,
-        groups=groups,
-        min_per_group=mins or None,
-        max_per_group=maxs or None,
-    )
     problem = Problem.build(cov, w, cfg.p, **build)
     model = model_cls(problem)  # p-median's penalty: `far`, or the longest distance in reach
     res = model.solve_for_plan(cfg)
@@ -592,6 +531,87 @@ def plan_recruitment(
             "scenario": scenario,
             "max_p": cfg.curve_max_p,
         },
+    )
+
+
+def _candidate_sites(
+    kel: gpd.GeoDataFrame, candidates, ident: pd.DataFrame, d_xy: np.ndarray, crs
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Candidate sites (identity, metric xy): every kelurahan's representative point, or the
+    given ``candidates`` (points, optional ``nama``), each attributed to the polygon it is in."""
+    if candidates is None:
+        return ident.copy(), d_xy
+    if len(candidates) and candidates.crs is None:
+        raise InputError("candidates", "geometry has no CRS", "geometry")
+    cgdf = gpd.GeoDataFrame(
+        {"candidate_name": candidates.get("nama", pd.Series(None, index=candidates.index))},
+        geometry=gpd.points_from_xy(*point_inside(candidates.geometry)),
+        crs=4326,
+    ).reset_index(drop=True)
+    joined = gpd.sjoin(
+        cgdf,
+        kel[["kode", "nama", "kecamatan", "kab_kota", "geometry"]].to_crs(4326),
+        how="left",
+        predicate="within",
+    )
+    joined = joined[~joined.index.duplicated(keep="first")].sort_index()
+    c_ident = joined[["kode", "nama", "kecamatan", "kab_kota"]].reset_index(drop=True)
+    c_ident["candidate_name"] = joined["candidate_name"].to_numpy()
+    return c_ident, _xy(cgdf.geometry, crs)
+
+
+def _prior_sites(
+    kel: pd.DataFrame, prior_sites: pd.DataFrame | None, d_xy: np.ndarray, new_cap: float | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Groups placed in earlier phases (``kode``, optional ``capacity``): fixed at their
+    kelurahan's point with their capacity (default one new group's)."""
+    if prior_sites is None or not len(prior_sites):
+        return np.zeros((0, 2)), np.zeros(0)
+    pos = {str(k): i for i, k in enumerate(kel["kode"].astype(str))}
+    at = [pos[str(k)] for k in prior_sites["kode"] if str(k) in pos]
+    pcap = prior_sites.get("capacity", pd.Series(np.nan, index=prior_sites.index))
+    pcap = pd.to_numeric(pcap, errors="coerce").to_numpy(float)
+    pcap = pcap[[str(k) in pos for k in prior_sites["kode"]]]
+    pcap = np.where(np.isfinite(pcap), pcap, np.inf if new_cap is None else new_cap)
+    return d_xy[at].reshape(-1, 2), pcap
+
+
+def _site_rules(
+    kel: pd.DataFrame,
+    c_ident: pd.DataFrame,
+    f_cap: np.ndarray,
+    unserved: np.ndarray,
+    new_cap: float | None,
+    scenario: Scenario,
+) -> dict:
+    """The keywords of :meth:`Problem.build` for the candidates (first) and the fixed sites
+    (after them): required and forbidden sites, quotas per kab/kota, costs and capacities."""
+    cfg = scenario.plan
+    mc, nf = len(c_ident), len(f_cap)
+    codes = c_ident["kode"].astype(object).to_numpy()
+    required = np.flatnonzero(np.isin(codes, list(cfg.required)))
+    forbidden = np.flatnonzero(np.isin(codes, list(cfg.forbidden)))
+    if not cfg.sites_without_clients:  # groups are recruited where the clients live
+        own = dict(zip(kel["kode"].astype(str), unserved, strict=True))
+        empty = np.array([own.get(str(k), 0.0) <= 0 for k in codes], dtype=bool)
+        empty[required] = False
+        forbidden = np.union1d(forbidden, np.flatnonzero(empty))
+    c_kab = c_ident["kab_kota"].astype(object).to_numpy()
+    avail = ~np.isin(np.arange(mc), forbidden)
+    if mc and not avail.any():  # one place for the CLI, the app and notebooks
+        raise UserError("plan.no_candidates", why=f"plan.forbidden lists all {mc} candidates")
+    mins, maxs = check_quotas(c_kab, scenario, avail)
+    return dict(
+        fixed=np.arange(mc, mc + nf),
+        required=required,
+        forbidden=forbidden,
+        capacity=None if new_cap is None else np.concatenate([np.full(mc, new_cap), f_cap]),
+        fixed_capacity=np.concatenate([np.zeros(mc), f_cap]),
+        cost=np.concatenate([np.full(mc, cfg.cost_per_site), np.zeros(nf)]),
+        budget=cfg.budget,
+        groups=np.concatenate([c_kab, np.full(nf, None)]),
+        min_per_group=mins or None,
+        max_per_group=maxs or None,
     )
 
 
