@@ -75,3 +75,20 @@ def test_public_api_is_short_and_resolves():
 
     assert len(plan.__all__) <= 16
     assert all(hasattr(plan, n) for n in plan.__all__)
+
+
+@pytest.mark.parametrize("model", [LSCP, PMedian])
+def test_an_existing_site_is_never_opened_again_as_a_new_one(model):
+    """LSCP and p-median take fixed sites' spare capacity up front; the fixed column (cost 0)
+    used to stay open to the model, which then 'recruited' a free group at an existing agent
+    (the demo's LSCP with the radius reach crashed on it)."""
+    cost = [[1.0, 9.0, 1.0], [1.0, 9.0, 1.0], [9.0, 1.0, 1.0]]  # column 2: an existing agent
+    kw = {"fixed": [2], "capacity": np.array([10.0, 10.0, 1.0])}
+    kw["fixed_capacity"] = np.array([0.0, 0.0, 1.0])  # its spare: one client
+    p = None if model is LSCP else 1
+    res = model.from_cost_matrix(cost, [1.0, 1.0, 1.0], 2.0, p, **kw).solve()
+    assert 2 not in res.selected.tolist()
+    if model is LSCP:  # the agent serves one client; the other two need both new sites
+        assert res.selected.tolist() == [0, 1] and res.covered_after == pytest.approx(3.0)
+    else:  # one new site: the one reaching a client the agent has no room for
+        assert res.selected.tolist() in ([0], [1])

@@ -136,6 +136,9 @@ class Problem:
             weights=w,
             pre_served=self.pre_served + pre,
             fixed=np.zeros(0, dtype=np.int64),
+            # an existing site is spent once its spare capacity is allocated: never a new site
+            # (its column costs nothing, so a model would otherwise "open" it for free)
+            forbidden=np.union1d(self.forbidden, self.fixed),
             capacity=None,
         )
 
