@@ -196,6 +196,9 @@ def _banded(values: pd.Series, opaque: np.ndarray, k: int) -> pd.Series:
 
 
 def _level_codes(kelurahan: pd.DataFrame) -> list[tuple[str, np.ndarray, pd.DataFrame]]:
+    """Each level's area number per row and its table of areas (sorted by name, so numbering
+    is independent of row order). Each column is factorised on its own and the codes combined
+    in mixed radix: the sorted tuples without a national MultiIndex (0.05 s instead of 0.8 s)."""
     out = []
     n = len(kelurahan)
     for name, cols in LEVELS:
@@ -205,12 +208,29 @@ def _level_codes(kelurahan: pd.DataFrame) -> list[tuple[str, np.ndarray, pd.Data
         if not cols:
             out.append((name, np.zeros(n, dtype=np.int64), pd.DataFrame(index=[0])))
             continue
-        keys = kelurahan[cols].astype(object).where(kelurahan[cols].notna(), "").astype(str)
-        tup = pd.MultiIndex.from_frame(keys) if len(cols) > 1 else pd.Index(keys[cols[0]])
-        codes, uniq = pd.factorize(tup, sort=True)  # numbering independent of row order
-        frame = pd.DataFrame(list(uniq), columns=cols)
-        out.append((name, codes.astype(np.int64), frame))
+        parts = [_text_codes(kelurahan[c]) for c in cols]
+        combined = np.zeros(n, dtype=np.int64)
+        for codes_c, uniq_c in parts:
+            combined = combined * len(uniq_c) + codes_c
+        codes, uniq = pd.factorize(combined, sort=True)
+        frame = {}
+        rest = np.asarray(uniq, dtype=np.int64)
+        for c, (_, uniq_c) in reversed(list(zip(cols, parts, strict=True))):
+            frame[c] = np.asarray(uniq_c, dtype=object)[rest % len(uniq_c)]
+            rest = rest // len(uniq_c)
+        out.append((name, codes.astype(np.int64), pd.DataFrame({c: frame[c] for c in cols})))
     return out
+
+
+def _text_codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of a column's values as text (missing = ``""``), numbered in sorted order:
+    factorised in C first, only the distinct values go through ``str``."""
+    codes, uniq = pd.factorize(col, use_na_sentinel=True)
+    missing = codes < 0
+    text = np.array([*(str(v) for v in uniq), *([""] if missing.any() else [])], dtype=object)
+    codes = np.where(missing, len(uniq), codes)
+    sorted_codes, sorted_text = pd.factorize(text, sort=True)
+    return sorted_codes[codes], np.asarray(sorted_text, dtype=object)
 
 
 def _fallback_keys(kelurahan: pd.DataFrame, cols: list[str]) -> pd.DataFrame:

@@ -297,3 +297,27 @@ def test_published_cells_do_not_depend_on_row_order():
         ta = disclose(kel, 5).level_table(name)
         tb = disclose(shuffled, 5).level_table(name)
         pd.testing.assert_frame_equal(ta, tb)
+
+
+def test_level_numbering_is_the_sorted_text_tuples():
+    """Areas are numbered by their (provinsi, kab_kota, kecamatan) names as text, sorted, with
+    a missing name as "": the numbering every cell key sum and level table relies on."""
+
+    from ibm_geo.privacy import _level_codes
+
+    df = pd.DataFrame(
+        {
+            "provinsi": ["Bali", "Bali", "Bali", None, "Aceh", "Bali"],
+            "kab_kota": ["Kota Denpasar", "Badung", "Badung", "X", np.nan, "Kota Denpasar"],
+            "kecamatan": ["Denpasar Barat", "Kuta", "Kuta", "Y", "Z", pd.NA],
+        }
+    )
+    levels = {name: (codes, frame) for name, codes, frame in _level_codes(df)}
+    for name, cols in (("kecamatan", ["provinsi", "kab_kota", "kecamatan"]),
+                       ("kab_kota", ["provinsi", "kab_kota"]), ("provinsi", ["provinsi"])):  # fmt: skip
+        rows = [tuple("" if pd.isna(v) else str(v) for v in r) for r in df[cols].itertuples(False)]
+        areas = sorted(set(rows))
+        codes, frame = levels[name]
+        assert [tuple(r) for r in frame[cols].itertuples(False)] == areas
+        assert codes.tolist() == [areas.index(r) for r in rows]
+    assert levels["total"][0].tolist() == [0] * 6
