@@ -26,15 +26,15 @@ Agent and service-point counts are not client data and are published as they are
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from ibm_geo.ckm import MAX_DEVIATION, group_keys, ptable
+from ibm_geo.components import REGISTRY
 from ibm_geo.io.boundaries import IDENTITY
-from ibm_geo.plan.pilots import PILOT_COLUMNS, PILOT_EXTRA_COLUMNS
-from ibm_geo.plan.recruitment import SITE_COLUMNS
 
 PUBLIC_IDENTITY = [*IDENTITY, "rep_lon", "rep_lat"]
 
@@ -59,11 +59,7 @@ PUBLIC_DERIVED = [
     "dist_nearest_m",
     "unserved_share",
     "score",
-    "pts_unserved_count",
-    "pts_unserved_share",
-    "pts_recency",
-    "pts_distance",
-    "pts_presence",
+    *(c.points for c in REGISTRY),  # each score component's points, declared once
     "rank",
     "priority_class",
     "priority_label",
@@ -610,17 +606,20 @@ def is_suppressed(value: object) -> bool:
 
 
 # -- companion tables ---------------------------------------------------------------------------
-# SITE_COLUMNS / PILOT_COLUMNS: the planning tables' own column lists, whitelisted as they are.
+# The planning tables' whitelists are the plan's own column lists (``ibm_geo.plan.SITE_COLUMNS``,
+# ``PILOT_COLUMNS``, ``PILOT_EXTRA_COLUMNS``), passed in by the caller: protection sits
+# downstream of the plan and imports none of it.
 SERVICE_POINT_COLUMNS = ["name", "jenis", "lat", "lon"]
 
 
-def public_sites(sites: pd.DataFrame | None, k: int) -> pd.DataFrame:
+def public_sites(sites: pd.DataFrame | None, k: int, *, columns: Sequence[str]) -> pd.DataFrame:
     """Recruitment sites as a decision (which kelurahan, how many agents) with the clients they
     reach as the plan computes them from the published counts
-    (:meth:`ibm_geo.plan.RecruitmentPlan.with_demand`); whitelisted, distances rounded."""
+    (:meth:`ibm_geo.plan.RecruitmentPlan.with_demand`); whitelisted to ``columns`` (the plan's
+    ``SITE_COLUMNS``), distances rounded."""
     if sites is None:
-        return pd.DataFrame(columns=SITE_COLUMNS)
-    out = sites.reindex(columns=[c for c in SITE_COLUMNS if c in sites]).copy()
+        return pd.DataFrame(columns=list(columns))
+    out = sites.reindex(columns=[c for c in columns if c in sites]).copy()
     if "newly_reached" in out:
         v = pd.to_numeric(out["newly_reached"], errors="coerce").fillna(0)
         out["newly_reached"] = v.round().astype(np.int64).astype(object)
@@ -636,16 +635,20 @@ def public_pilots(
     kelurahan: pd.DataFrame | None,
     k: int,
     *,
+    columns: Sequence[str],
+    extra_columns: Sequence[str] = (),
     pub: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Pilot villages as a decision: whitelisted; ``unserved`` and ``score`` as the published
-    ranking shows them; reasons written from published values (see :mod:`ibm_geo.plan.pilots`,
-    which names no count). ``pub``: ``public_table(kelurahan, k)`` when the caller has it
-    already (a national table takes about 0.3 s to build)."""
+    """Pilot villages as a decision: whitelisted to ``columns`` then ``extra_columns`` (the
+    plan's ``PILOT_COLUMNS`` and ``PILOT_EXTRA_COLUMNS``); ``unserved`` and ``score`` as the
+    published ranking shows them; reasons written from published values (see
+    :mod:`ibm_geo.plan.pilots`, which names no count). ``pub``: ``public_table(kelurahan, k)``
+    when the caller has it already (a national table takes about 0.3 s to build)."""
+    columns, extra_columns = list(columns), list(extra_columns)
     if pilots is None:
-        return pd.DataFrame(columns=PILOT_COLUMNS)
-    extra = [c for c in PILOT_EXTRA_COLUMNS if c in pilots and c != "reach_clients"]
-    out = pilots.reindex(columns=[c for c in PILOT_COLUMNS if c in pilots] + extra).copy()
+        return pd.DataFrame(columns=columns)
+    extra = [c for c in extra_columns if c in pilots and c != "reach_clients"]
+    out = pilots.reindex(columns=[c for c in columns if c in pilots] + extra).copy()
     look: dict = {}
     score: dict = {}
     if pub is None and kelurahan is not None and "kode" in kelurahan:
@@ -672,7 +675,7 @@ def public_pilots(
             sum(int(v) for v in (look.get(kd) for kd in str(ks).split(";")) if _is_count(v))
             for ks in pilots["reach_kodes"].fillna("")
         ]
-    out = out.reindex(columns=[c for c in PILOT_COLUMNS + PILOT_EXTRA_COLUMNS if c in out])
+    out = out.reindex(columns=[c for c in columns + extra_columns if c in out])
     for c, lang in (("reason_id", "id"), ("reason_en", "en")):
         if c in out:
             out[c] = [

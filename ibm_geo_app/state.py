@@ -63,7 +63,7 @@ def scenario_to_state(sc: Scenario, year_range: tuple[int, int] = (2015, 2025)) 
         p_p=int(sc.plan.p),
         p_budget=float(sc.plan.budget or 0.0),
         p_cost=float(sc.plan.cost_per_site),
-        p_radius=int(sc.plan.radius_m or sc.radius_m),
+        p_radius=int(sc.site_radius_m),
         p_capacity=int(sc.plan.capacity or 0),
         p_keep=bool(sc.plan.keep_existing),
         p_cost_agent=float(sc.plan.cost_per_agent_rp or 0.0),  # 0 = not set

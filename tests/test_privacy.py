@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from ibm_geo.ckm import MAX_DEVIATION
+from ibm_geo.plan.pilots import PILOT_COLUMNS, PILOT_EXTRA_COLUMNS
 from ibm_geo.privacy import (
     SUPPRESSED_COUNTS,
     band_label,
@@ -134,13 +135,14 @@ def test_public_quality_says_the_kind_never_the_value():
 def test_working_tier_plan_figures_never_leave():
     """A plan's exact figures (sites' reach, the curve) are blanked unless they come from the
     published evaluation (:func:`ibm_geo.publish.published_plan`)."""
+    from ibm_geo.plan.recruitment import SITE_COLUMNS
     from ibm_geo.privacy import public_curve, public_sites
 
     sites = fx.make_sites()
-    assert public_sites(sites, 5)["newly_reached"].isna().all()
+    assert public_sites(sites, 5, columns=SITE_COLUMNS)["newly_reached"].isna().all()
     assert public_curve(fx.make_curve(), 5)["covered"].isna().all()
     sites.attrs["published"] = True
-    assert public_sites(sites, 5)["newly_reached"].notna().all()
+    assert public_sites(sites, 5, columns=SITE_COLUMNS)["newly_reached"].notna().all()
 
 
 NEEDLES = [
@@ -274,7 +276,7 @@ def test_pilot_reasons_are_rewritten_from_the_published_ranking():
             ],
         }
     )
-    pub = public_pilots(pilots, table, 5)
+    pub = public_pilots(pilots, table, 5, columns=PILOT_COLUMNS, extra_columns=PILOT_EXTRA_COLUMNS)
     n = int(kel["rank"].notna().sum())
     rid, ren = pub.loc[0, "reason_id"], pub.loc[0, "reason_en"]
     assert "61,1" not in rid and "1.234" not in rid and "1300" not in rid
