@@ -335,7 +335,7 @@ def _disclose(kelurahan, k, cols, counts, keys, reg) -> Disclosure:
     pt = ptable(k)
     c_arr = counts.to_numpy(dtype=np.int64)
     k_arr = keys.to_numpy(dtype=np.int64)
-    pub = pd.DataFrame(pt.perturb(c_arr, k_arr), index=kelurahan.index, columns=cols)
+    pub = pd.DataFrame(_nested(pt.perturb(c_arr, k_arr), cols), index=kelurahan.index, columns=cols)
     opaque = (reg >= 1) & (reg < k)
     levels = {}
     for name, codes, frame in _level_codes(kelurahan):
@@ -346,11 +346,30 @@ def _disclose(kelurahan, k, cols, counts, keys, reg) -> Disclosure:
         treg = np.bincount(codes, weights=reg, minlength=ng)
         levels[name] = (
             frame.reset_index(drop=True),
-            pd.DataFrame(pt.perturb(tot, tkeys), columns=cols),
+            pd.DataFrame(_nested(pt.perturb(tot, tkeys), cols), columns=cols),
             (treg >= 1) & (treg < k),
             pd.DataFrame(tot, columns=cols),
         )
     return Disclosure(k, kelurahan.index, counts, pub, opaque, levels)
+
+
+#: (part, whole) pairs of counts: every breakdown is a part of the unit's clients, and the
+#: recent unserved a part of the unserved
+NESTED = [*((c, "clients") for c in SUPPRESSED_COUNTS if c != "clients"),
+          ("unserved_recent", "unserved")]  # fmt: skip
+
+
+def _nested(pub: np.ndarray, cols: list[str]) -> np.ndarray:
+    """Published parts never exceed their published whole ("9 of 8 clients unserved"): each
+    part is capped at its whole, wholes first. A function of published cells only (nothing
+    more is revealed); it keeps the ptable's values (the minimum of two values in {0} or
+    >= k is one of them) and the maximum deviation (a true part is at most its true whole)."""
+    out = pub.copy()
+    pos = {c: i for i, c in enumerate(cols)}
+    for part, whole in NESTED:
+        if part in pos and whole in pos:
+            out[:, pos[part]] = np.minimum(out[:, pos[part]], out[:, pos[whole]])
+    return out
 
 
 # -- table wrappers -----------------------------------------------------------------------------
