@@ -233,7 +233,24 @@ def reason_texts(
     """Plain-language 'why ranked here' (Indonesian, English), written only from published
     values: count labels exactly as the tables show them (hidden = ``*``), the share exactly as
     the ``unserved_share`` column (``0.75`` -> ``75%``), the score as rounded in the tables.
-    Parts are computed column-wise; only the final formatting runs per row."""
+    Parts are computed column-wise; only the final formatting runs per row, and only for
+    rows with something to say (a national table: a third of the units have no unserved)."""
+    none = (pub["unserved_label"].to_numpy(dtype=object) == 0) & (table["score"].to_numpy() == 0)
+    rid = np.full(len(table), NO_UNSERVED_ID, dtype=object)
+    ren = np.full(len(table), NO_UNSERVED_EN, dtype=object)
+    keep = np.flatnonzero(~none)
+    if len(keep):
+        rid[keep], ren[keep] = _reasons(table.iloc[keep], pub.iloc[keep], scenario, ref_year)
+    return (
+        pd.Series(rid, index=table.index, name="reason_id", dtype=object),
+        pd.Series(ren, index=table.index, name="reason_en", dtype=object),
+    )
+
+
+def _reasons(
+    table: pd.DataFrame, pub: pd.DataFrame, scenario: Scenario, ref_year: int
+) -> tuple[list[str], list[str]]:
+    """The reason of each row in both languages (see :func:`reason_texts`)."""
     n = len(table)
     pts = table[[f"pts_{c}" for c in COMPONENTS]].to_numpy(dtype=float)
     top = np.array(COMPONENTS, dtype=object)[pts.argmax(axis=1)] if n else []
@@ -272,15 +289,7 @@ def reason_texts(
             "r": fmt_nums(labels["unserved_recent"], lang),
             "km": fmt_kms(dist.tolist(), lang),
         }
-    rid = np.array(_format_rows(REASON_ID, by_lang["id"]), dtype=object)
-    ren = np.array(_format_rows(REASON_EN, by_lang["en"]), dtype=object)
-    none = (pub["unserved_label"].to_numpy(dtype=object) == 0) & (table["score"].to_numpy() == 0)
-    rid = np.where(none, NO_UNSERVED_ID, rid)
-    ren = np.where(none, NO_UNSERVED_EN, ren)
-    return (
-        pd.Series(rid, index=table.index, name="reason_id", dtype=object),
-        pd.Series(ren, index=table.index, name="reason_en", dtype=object),
-    )
+    return _format_rows(REASON_ID, by_lang["id"]), _format_rows(REASON_EN, by_lang["en"])
 
 
 def _format_rows(template: str, cols: dict[str, list]) -> list[str]:

@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from ibm_geo.errors import IbmGeoError, UserError
+from ibm_geo.export.catalog import CATALOG
 from ibm_geo.i18n import register, t
 from ibm_geo.office import Office, OfficeSettings, Principal, input_fingerprint
 from ibm_geo.office import setup as office_setup
@@ -105,14 +106,8 @@ TEXTS: dict[str, dict[str, str]] = {
     },
 }
 register(TEXTS)
-DOWNLOAD_KEYS = (
-    "ranking.csv",
-    "kab_totals.csv",
-    "plan.csv",
-    "pilots.csv",
-    "curve.csv",
-    "scenario.toml",
-)
+#: the files a saved plan or run holds (:data:`ibm_geo.export.catalog.CATALOG`)
+DOWNLOAD_KEYS = tuple(e.filename for e in CATALOG if "workspace" in e.channels)
 
 
 def enabled() -> bool:
