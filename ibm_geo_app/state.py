@@ -177,10 +177,11 @@ def step_labels(steps: tuple[str, ...], text) -> dict[str, str]:
     return {s: f"{i}. {_NUMBER.sub('', text(s))}" for i, s in enumerate(steps, start=1)}
 
 
-#: session keys that hold a chosen village: they belong to one data set and are dropped when
-#: another one is loaded, so the map opens on the new data's rank 1
+#: session keys that belong to one data set and are dropped when another one is loaded: the
+#: chosen village (the map opens on the new data's rank 1) and the rehab-year range (the
+#: demo's 2019-2025 kept on an upload without years filtered every client out)
 SELECTION_KEYS = ("selected_kode", "map_pick", "plan_map_pick", "map_last_click")
-SELECTION_KEYS += ("plan_map_last_click", "why_not_pick")
+SELECTION_KEYS += ("plan_map_last_click", "why_not_pick", "f_years")
 
 
 def data_mode(is_demo: bool) -> str:

@@ -128,3 +128,13 @@ def test_quota_submitted_with_the_click_is_the_plans_quota(at):
     assert sc.plan.max_per_kab == {"Kota Denpasar": 1}
     sites = at.session_state["plan_run"]["plan"].sites
     assert (sites["kab_kota"] == "Kota Denpasar").sum() <= 1
+
+
+def test_an_upload_without_rehab_years_keeps_its_clients(at):
+    assert at.session_state["f_years"] == (2019, 2025)  # the demo's years
+    csv = b"kelurahan;kecamatan;kabupaten_kota;status_pasca\nRenon;;;belum\nSanur;;;belum\n"
+    upload(at)
+    at.session_state["sources"] = (denpasar_sources()[0], ("clients", "k.csv", csv))
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["_summary"]["clients"] == 2  # was 0: filtered by the demo's years
