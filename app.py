@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -970,11 +971,21 @@ def show_plan(result, sc: Scenario, plan, run: dict | None = None) -> None:
     )
 
 
+def _whole(col: pd.Series) -> bool:
+    """A float column holding only whole numbers (clients reached, counts): shown as ``1``,
+    not ``1,00``."""
+    if not pd.api.types.is_float_dtype(col):
+        return False
+    v = col.to_numpy(dtype=float)
+    v = v[np.isfinite(v)]
+    return bool(len(v)) and bool((v == np.round(v)).all())
+
+
 def pretty(df: pd.DataFrame) -> pd.DataFrame:
     """Readable column names (i18n ``field.*``) and rounded numbers for display only
     (``2,45`` in Indonesian)."""
     out = df.copy()
-    places = {c: 0 if c.endswith("_m") else 2 for c in out.columns}
+    places = {c: 0 if c.endswith("_m") or _whole(out[c]) else 2 for c in out.columns}
     for c in out.columns:
         if pd.api.types.is_float_dtype(out[c]):
             out[c] = out[c].round(places[c])

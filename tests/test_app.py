@@ -188,7 +188,11 @@ def test_plan_p0_proposes_nothing_and_p3_at_most_three(at):
     at.button(key="run_plan").click().run()
     plan = at.session_state["plan_run"]["plan"]
     assert 1 <= len(plan.sites) <= 3
-    assert frame_with(at, "Agen direkrut")["Kode"].tolist() == plan.sites["kode"].tolist()
+    table = frame_with(at, "Agen direkrut")
+    assert table["Kode"].tolist() == plan.sites["kode"].tolist()
+    # whole clients are written whole ("12", never "12,00")
+    reached = [c for c in table.columns if "terjangkau" in c.lower()]
+    assert reached and all("," not in str(v) for c in reached for v in table[c])
 
 
 def test_compare_two_saved_scenarios(at, demo_result):
