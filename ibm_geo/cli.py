@@ -15,45 +15,14 @@ import typer
 from typer.core import TyperGroup
 
 from .errors import IbmGeoError, UserError
-from .i18n import fmt_num, register, t
+from .i18n import fmt_num, has, register, t
 
 # -- the error boundary ----------------------------------------------------------------------
 #: language of CLI messages: --lang, else IBM_GEO_LANG, else Indonesian
 LANGS = ("id", "en")
 
-#: every line the CLI prints for people, in both languages (errors live in ibm_geo.errors)
-register(
-    {
-        "cli.error": {"id": "kesalahan: {message}", "en": "error: {message}"},
-        "cli.aborted": {"id": "dibatalkan", "en": "aborted"},
-        "cli.rows_read": {"id": "{n} baris klien dibaca", "en": "{n} client rows read"},
-        "cli.totals": {
-            "id": "{units} kelurahan/desa, {clients} klien: {served} terlayani, {in_reach} dalam "
-            "jangkauan agen, {referral} berat (rujukan BNNP), {unserved} belum terlayani "
-            "('*' = disembunyikan, k={k}); {notes} catatan kualitas data.",
-            "en": "{units} kelurahan/desa, {clients} clients: {served} served, {in_reach} in "
-            "reach of an agent, {referral} severe (BNNP referral), {unserved} unserved "
-            "('*' = hidden, k={k}); {notes} data-quality notes.",
-        },
-        "cli.top": {
-            "id": "{rank:>5}. {nama} ({kab}) skor {score}",
-            "en": "{rank:>5}. {nama} ({kab}) score {score}",
-        },
-        "cli.plan": {
-            "id": "Rencana: {sites} lokasi kelompok agen baru menjangkau {reached} klien (angka "
-            "publikasi); {pilots} desa percontohan. Metode: {solver}",
-            "en": "Plan: {sites} new agent group sites reach {reached} clients (published "
-            "figure); {pilots} pilot villages. Method: {solver}",
-        },
-        "cli.fallback": {
-            "id": "peringatan: solver eksak tidak menjawab ({why}); rencana memakai heuristik "
-            "bertahap (greedy)",
-            "en": "warning: the exact solver did not answer ({why}); the plan is greedy",
-        },
-        "cli.wrote": {"id": "ditulis: {files}", "en": "wrote {files}"},
-    }
-)
-
+#: every line the CLI prints for people is a ``cli.*`` text of the catalogue
+#: (``ibm_geo/locales``); errors are its ``err.*`` texts
 
 #: help of the main commands and click's frame words, in both languages (issue 14): the
 #: English texts in the code below are the ``en`` side; ``_localize_help`` swaps in ``id``
@@ -233,7 +202,7 @@ def _swap(obj: Any, key: str, lang: str) -> None:
     """Put the help of ``key`` in ``lang`` on ``obj`` (a command or option). The English text
     written in the code becomes the key's ``en`` side on first sight, so a key registered
     only in Indonesian still switches back with ``--lang en`` in the same process (tests)."""
-    if t(key, lang) == key:
+    if not has(key):
         return
     if t(key, "en") == t(key, "id") and getattr(obj, "help", None):
         register({key: {"en": obj.help}})
@@ -262,7 +231,7 @@ def _localize_params(cmd: Any, key: str, lang: str) -> None:
     for param in getattr(cmd, "params", []):
         opt = max(getattr(param, "opts", None) or [""], key=len)
         for k in (f"{key} {opt}", f"help.{opt}"):
-            if opt and t(k, lang) != k:
+            if opt and has(k):
                 _swap(param, k, lang)
                 break
 

@@ -45,7 +45,7 @@ from ibm_geo.privacy import (
     public_table,
     register_of,
 )
-from ibm_geo.quality import DataQuality
+from ibm_geo.quality import DataQuality, Msg
 
 #: True for a published cell that stands for a hidden count ("<5", "≥5")
 is_hidden = is_suppressed
@@ -308,7 +308,7 @@ def read_targets(
         r = int(rows[i])
         w, ind_text = raw.at[i, cols["wilayah"]], raw.at[i, cols["indikator"]]
         if w is None or w is pd.NA or str(w).strip() == "":
-            q.add(fname, r, cols["wilayah"], "wilayah is empty", None, "row ignored")
+            q.add(fname, r, cols["wilayah"], Msg("wilayah_empty"), None, Msg("row_ignored"))
             continue
         ind = _INDICATOR_WORDS.get(" ".join(str(ind_text).lower().replace("_", " ").split()))
         if ind is None and str(ind_text).strip().lower() in INDICATORS:
@@ -318,14 +318,14 @@ def read_targets(
                 fname,
                 r,
                 cols["indikator"],
-                f"unknown indikator; use one of {', '.join(INDICATORS)}",
+                Msg("unknown_indikator", allowed=", ".join(INDICATORS)),
                 None if ind_text is pd.NA else str(ind_text),
-                "row ignored",
+                Msg("row_ignored"),
             )
             continue
         y = year[i]
         if pd.isna(y) or not float(y).is_integer() or not 2000 <= y <= 2100:
-            q.add(fname, r, cols["tahun"], "tahun is not a year", _s(raw.at[i, cols["tahun"]]))
+            q.add(fname, r, cols["tahun"], Msg("tahun_not_year"), _s(raw.at[i, cols["tahun"]]))
             continue
         t = target[i]
         if pd.isna(t) or t <= 0 or not math.isfinite(t):  # "inf" parses as a float
@@ -333,9 +333,9 @@ def read_targets(
                 fname,
                 r,
                 cols["target"],
-                "target is not a positive number",
+                Msg("target_not_positive"),
                 _s(raw.at[i, cols["target"]]),
-                "row ignored",
+                Msg("row_ignored"),
             )
             continue
         key = str(w)
@@ -370,7 +370,7 @@ def read_targets(
     res = pd.DataFrame(out, columns=["row", "area", "area_level", "year", "indicator", "target"])
     dup = res.duplicated(["area", "year", "indicator"], keep="first")
     for r in res.loc[dup, "row"]:
-        q.add(fname, int(r), cols["wilayah"], "second target for the same area, year and indikator")
+        q.add(fname, int(r), cols["wilayah"], Msg("second_target"))
     return res.loc[~dup].reset_index(drop=True)
 
 
@@ -1146,8 +1146,8 @@ def read_previous(
                 "monitoring.previous_unreadable", file=fname, detail="no feature has properties"
             )
         if bad:
-            q.add_many(fname, bad, None, "previous results: feature without properties", None,
-                       "left out of the change table")  # fmt: skip
+            q.add_many(fname, bad, None, Msg("prev_no_properties"), None,
+                       Msg("left_out_change"))  # fmt: skip
         props = [p for p in props if isinstance(p, dict)]
         manifest = doc.get("ibm_geo_manifest") if isinstance(doc, dict) else None
         try:
@@ -1156,8 +1156,8 @@ def read_previous(
                 raise ValueError
         except (ValueError, TypeError, AttributeError, OverflowError):
             k_guess = 5
-            q.add(fname, None, "suppression_k", "previous results: manifest k is not a number",
-                  None, "k = 5 assumed")  # fmt: skip
+            q.add(fname, None, "suppression_k", Msg("prev_k_not_number"),
+                  None, Msg("k5_assumed"))  # fmt: skip
         df = pd.DataFrame(props)
         if "unserved" in df and "opaque" in df:
             # GIS layer: an opaque area's count is null, flagged in `opaque` (its band)
@@ -1203,13 +1203,13 @@ def read_previous(
     kode = kode.map(lambda v: None if v is None or str(v).strip() == "" else str(v).strip())
     no_kode = kode.isna()
     if no_kode.any():
-        q.add_many(fname, row[no_kode], "kode", "previous results: row without a kode", None,
-                   "left out of the change table")  # fmt: skip
+        q.add_many(fname, row[no_kode], "kode", Msg("prev_no_kode"), None,
+                   Msg("left_out_change"))  # fmt: skip
     iv = [_published_interval(u, k_guess) for u in df["unserved"]]
     odd = pd.Series([x is False for x in iv], index=df.index) & ~no_kode
     if odd.any():
-        q.add_many(fname, row[odd], "unserved", "previous results: not a published count", None,
-                   "left out of the change table")  # fmt: skip
+        q.add_many(fname, row[odd], "unserved", Msg("prev_not_published"), None,
+                   Msg("left_out_change"))  # fmt: skip
     iv = [None if x is False else x for x in iv]
 
     def text(col: str) -> list:

@@ -497,8 +497,8 @@ def value_kind(value: object, lang: str = "id") -> str | None:
 
 
 def public_quality(quality: pd.DataFrame | None, lang: str = "id") -> pd.DataFrame:
-    """Data-quality report fit for export: file, row, column, problem and action as they are;
-    the typed value replaced by its kind (:func:`value_kind`).
+    """Data-quality report fit for export: file, row, column, problem and action in the
+    reader's language (``lang``); the typed value replaced by its kind (:func:`value_kind`).
 
     Every column of a client file is personal data (name, ID, any coordinate alias such as
     ``Titik Koordinat`` or ``latlon``, status, year, severity, even a place name with one
@@ -506,10 +506,12 @@ def public_quality(quality: pd.DataFrame | None, lang: str = "id") -> pd.DataFra
     wrote, so no list of "personal" headers can be complete: no value is echoed at all. The row
     number leads the planner to the cell in their own file.
     """
+    from ibm_geo.quality_text import rendered
+
     cols = ["file", "row", "column", "problem", "value", "action"]
     if quality is None or len(quality) == 0:
         return pd.DataFrame(columns=cols)
-    q = quality.reindex(columns=cols).copy()
+    q = rendered(quality, lang).reindex(columns=cols)
     vals = q["value"].astype(object)
     kinds = {v: value_kind(v, lang) for v in pd.unique(vals.dropna())}
     q["value"] = vals.map(lambda v: kinds.get(v) if v is not None and v == v else None)

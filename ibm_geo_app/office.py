@@ -15,96 +15,13 @@ import pandas as pd
 import streamlit as st
 
 from ibm_geo.errors import IbmGeoError, UserError
-from ibm_geo.i18n import register, t
+from ibm_geo.i18n import t
 from ibm_geo.office import Office, OfficeSettings, Principal, input_fingerprint
 from ibm_geo.office import setup as office_setup
 from ibm_geo.office.audit import ACTIONS
 from ibm_geo.office.rosters import ROSTER_KINDS
 from ibm_geo.office.scope import scope_joined, scope_scenario
 
-# texts of this module, both languages side by side (kept here, not in the shared locale files,
-# so the office feature adds keys without touching other work)
-TEXTS: dict[str, dict[str, str]] = {
-    "o.login_title": {"id": "Masuk ke ibm-geo", "en": "Sign in to ibm-geo"},
-    "o.username": {"id": "Nama pengguna", "en": "User name"},
-    "o.password": {"id": "Kata sandi", "en": "Password"},
-    "o.sign_in": {"id": "Masuk", "en": "Sign in"},
-    "o.sign_in_oidc": {"id": "Masuk dengan akun kantor", "en": "Sign in with the office account"},
-    "o.sign_out": {"id": "Keluar", "en": "Sign out"},
-    "o.no_role": {
-        "id": "Akun {user} tidak memiliki peran di kantor ini. Minta admin BNNP menambahkan Anda.",
-        "en": "Account {user} has no role in this office. Ask the BNNP admin to add you.",
-    },
-    "o.who": {
-        "id": "**{user}** · {role} · wilayah: {scope}",
-        "en": "**{user}** · {role} · area: {scope}",
-    },
-    "o.role.admin": {"id": "admin", "en": "admin"},
-    "o.role.perencana": {"id": "perencana", "en": "planner"},
-    "o.role.pembaca": {"id": "pembaca", "en": "viewer"},
-    "o.published": {"id": "Hasil yang dipublikasikan", "en": "Published results"},
-    "o.none_published": {
-        "id": "Belum ada hasil yang dipublikasikan untuk wilayah Anda.",
-        "en": "No published results for your area yet.",
-    },
-    "o.pick": {"id": "Pilih hasil", "en": "Choose a result"},
-    "o.files": {"id": "Berkas", "en": "Files"},
-    "step.office": {"id": "6. Kantor", "en": "6. Office"},
-    "o.workspace": {"id": "Ruang kerja", "en": "Workspace"},
-    "o.name": {"id": "Nama", "en": "Name"},
-    "o.save_scenario": {"id": "Simpan skenario", "en": "Save scenario"},
-    "o.publish": {"id": "Publikasikan rencana", "en": "Publish plan"},
-    "o.save_run": {"id": "Simpan sebagai hasil rakor", "en": "Keep as rakor run"},
-    "o.saved": {"id": "Tersimpan (#{id}).", "en": "Saved (#{id})."},
-    "o.load_scenario": {"id": "Muat skenario", "en": "Load scenario"},
-    "o.users": {"id": "Pengguna", "en": "Users"},
-    "o.add_user": {"id": "Tambah pengguna", "en": "Add user"},
-    "o.role": {"id": "Peran", "en": "Role"},
-    "o.provinsi": {"id": "Provinsi", "en": "Province"},
-    "o.kab_kota": {"id": "Kab/kota (pisahkan dengan ;)", "en": "Kab/kota (separate with ;)"},
-    "o.oidc_account": {
-        "id": "Masuk lewat OpenID Connect (tanpa kata sandi)",
-        "en": "Signs in through OpenID Connect (no password)",
-    },
-    "o.added": {"id": "Pengguna {user} ditambahkan.", "en": "User {user} added."},
-    "o.audit": {"id": "Log audit", "en": "Audit log"},
-    "o.audit_action": {"id": "Tindakan", "en": "Actions"},
-    "o.audit_download": {"id": "Unduh log (CSV)", "en": "Download log (CSV)"},
-    "o.audit_ok": {
-        "id": "Rantai hash berkunci log utuh ({n} entri).",
-        "en": "The log's keyed hash chain is intact ({n} entries).",
-    },
-    "o.audit_checkpoint": {
-        "id": "Unduh titik periksa (simpan di luar server)",
-        "en": "Download a checkpoint (keep it off the server)",
-    },
-    "o.audit_bad": {
-        "id": "Log diubah pada entri {id}!",
-        "en": "The log was altered at entry {id}!",
-    },
-    "o.settings": {"id": "Pengaturan", "en": "Settings"},
-    "o.store_rosters": {
-        "id": "Simpan daftar klien (terenkripsi, dihapus setelah masa simpan)",
-        "en": "Store client rosters (encrypted, deleted after the retention period)",
-    },
-    "o.retention": {"id": "Masa simpan daftar klien (hari)", "en": "Roster retention (days)"},
-    "o.apply": {"id": "Terapkan", "en": "Apply"},
-    "o.setup_title": {"id": "Siapkan admin pertama", "en": "Set up the first admin"},
-    "o.setup_intro": {
-        "id": "Kantor ini belum memiliki admin. Masukkan token penyiapan sekali pakai yang "
-        "dicetak oleh `ibm-geo office init` di server, lalu buat akun admin BNNP.",
-        "en": "This office has no admin yet. Enter the one-time setup token printed by "
-        "`ibm-geo office init` on the server, then create the BNNP admin account.",
-    },
-    "o.setup_token": {"id": "Token penyiapan", "en": "Setup token"},
-    "o.password_again": {"id": "Ulangi kata sandi", "en": "Repeat the password"},
-    "o.setup_create": {"id": "Buat admin", "en": "Create admin"},
-    "o.password_mismatch": {
-        "id": "Kedua kata sandi tidak sama.",
-        "en": "The two passwords differ.",
-    },
-}
-register(TEXTS)
 DOWNLOAD_KEYS = (
     "ranking.csv",
     "kab_totals.csv",
