@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from ibm_geo.errors import IbmGeoError, UserError
-from ibm_geo.i18n import t
+from ibm_geo.i18n import column_label, t, value_label
 from ibm_geo.office import Office, OfficeSettings, Principal, input_fingerprint
 from ibm_geo.office import setup as office_setup
 from ibm_geo.office.audit import ACTIONS
@@ -265,13 +265,38 @@ def viewer_page(p: Principal, lang: str) -> None:
     show_published(p, ws.load(pick), lang)
 
 
+#: coded values of the office tables, shown through ``o.<vocabulary>.<value>`` texts
+_VALUE_KINDS = {"role": "o.role", "kind": "o.kind", "login": "o.login", "action": "o.act",
+                "active": "bool"}  # fmt: skip
+
+
+def office_table(df: pd.DataFrame, lang: str) -> None:
+    """An office table (accounts, workspace, audit log) as its reader reads it: headers and
+    coded values in ``lang`` (``o.col.<column>``); an empty one is one line, not a blank grid."""
+    if df is None or not len(df):
+        st.info(t("o.empty", lang))
+        return
+    out = df.copy()
+    for col, vocab in _VALUE_KINDS.items():
+        if col in out:
+            out[col] = [
+                value_label(vocab, str(v).lower() if isinstance(v, bool) else v, lang)
+                for v in out[col]
+            ]
+    out = out.rename(columns=lambda c: t(f"o.col.{c}", lang))
+    st.dataframe(out, hide_index=True, width="stretch")
+
+
 def show_published(p: Principal, item: dict, lang: str) -> None:
     import io
 
     files = item.get("files", {})
     if "ranking.csv" in files:
+        ranking = pd.read_csv(io.StringIO(files["ranking.csv"]), dtype=str)
+        other = [c for c in ranking if c.startswith("reason_") and c != f"reason_{lang}"]
+        ranking = ranking.drop(columns=other)  # the reason in the reader's language only
         st.dataframe(
-            pd.read_csv(io.StringIO(files["ranking.csv"]), dtype=str),
+            ranking.rename(columns=lambda c: column_label(c, lang)),
             hide_index=True,
             width="stretch",
         )
@@ -309,7 +334,7 @@ def office_step(p: Principal, result, sc, run, lang: str) -> None:
     except IbmGeoError as e:
         st.error(e.message(lang))
     items = ws.items()
-    st.dataframe(items.drop(columns=["sha256"]), hide_index=True, width="stretch")
+    office_table(items.drop(columns=["sha256"]), lang)
     if p.can("view_audit"):
         admin_pages(p, lang)
 
@@ -318,7 +343,7 @@ def admin_pages(p: Principal, lang: str) -> None:
     office = get_office()
     st.divider()
     st.subheader(t("o.users", lang))
-    st.dataframe(pd.DataFrame(office.accounts.list_users()), hide_index=True, width="stretch")
+    office_table(pd.DataFrame(office.accounts.list_users()), lang)
     with st.form("add_user"):
         st.markdown(t("o.add_user", lang))
         user = st.text_input(t("o.username", lang), key="nu_name")
@@ -341,9 +366,15 @@ def admin_pages(p: Principal, lang: str) -> None:
             except IbmGeoError as e:
                 st.error(e.message(lang))
     st.subheader(t("o.audit", lang))
-    acts = st.multiselect(t("o.audit_action", lang), list(ACTIONS), key="audit_actions")
+    acts = st.multiselect(
+        t("o.audit_action", lang),
+        list(ACTIONS),
+        format_func=lambda a: t(f"o.act.{a}", lang),
+        placeholder=t("o.all_actions", lang),
+        key="audit_actions",
+    )
     log = office.audit.entries(action=acts or None, limit=500)
-    st.dataframe(log.drop(columns=["prev_hash", "hash"]), hide_index=True, width="stretch")
+    office_table(log.drop(columns=["prev_hash", "hash"]), lang)
     v = office.audit.check()
     (st.caption if v.ok else st.error)(
         t("o.audit_ok", lang, n=v.entries) if v.ok else t("o.audit_bad", lang, id=v.entry)
