@@ -972,7 +972,7 @@ def show_plan(result, sc: Scenario, plan, run: dict | None = None) -> None:
 def pretty(df: pd.DataFrame) -> pd.DataFrame:
     """Readable column names (i18n ``field.*``) and rounded numbers for display only
     (``2,45`` in Indonesian)."""
-    out = df.copy()
+    out = df.drop(columns=[c for c in df.columns if str(c).startswith("_")])  # internal
     places = {c: 0 if c.endswith("_m") else 2 for c in out.columns}
     for c in out.columns:
         if pd.api.types.is_float_dtype(out[c]):

@@ -70,6 +70,21 @@ def value_label(kind: str, value: object, lang: str = "id") -> object:
     return entry.get(lang) or entry.get("id") or value
 
 
+def render_parts(parts, lang: str = "id", sep: str = "; ") -> str:
+    """A text stored as (code, parameters) parts (a pilot's reasons), in ``lang``: each part is
+    the catalogue's text for its code, counts and ranks (ints) grouped, scores and kilometres
+    (floats) with one decimal, as the reader writes them; the parts joined with ``sep``."""
+    out = []
+    for code, params in parts:
+        values = {
+            k: v if isinstance(v, str | bool) or not isinstance(v, numbers.Number)
+            else fmt_num(v, lang, 0 if isinstance(v, numbers.Integral) else 1)
+            for k, v in params.items()
+        }  # fmt: skip
+        out.append(t(code, lang, **values))
+    return sep.join(out)
+
+
 def column_label(column: object, lang: str = "id") -> str:
     """The header people read for a table column (``field.<column>``), so the XLSX sheets, the
     app tables and the slides name a column alike; a column without a text keeps its name."""

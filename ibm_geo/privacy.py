@@ -33,7 +33,7 @@ import pandas as pd
 
 from ibm_geo.ckm import MAX_DEVIATION, group_keys, ptable
 from ibm_geo.io.boundaries import IDENTITY
-from ibm_geo.plan.pilots import PILOT_COLUMNS, PILOT_EXTRA_COLUMNS
+from ibm_geo.plan.pilots import PILOT_COLUMNS, PILOT_EXTRA_COLUMNS, REASON_PARTS
 from ibm_geo.plan.recruitment import SITE_COLUMNS
 
 PUBLIC_IDENTITY = [*IDENTITY, "rep_lon", "rep_lat"]
@@ -655,7 +655,20 @@ def public_pilots(
             for ks in pilots["reach_kodes"].fillna("")
         ]
     out = out.reindex(columns=[c for c in PILOT_COLUMNS + PILOT_EXTRA_COLUMNS if c in out])
-    for c, lang in (("reason_id", "id"), ("reason_en", "en")):
+    if REASON_PARTS in pilots:  # re-rendered from published figures (plan.pilots' parts)
+        from ibm_geo.i18n import render_parts
+
+        parts = [
+            _published_parts(
+                ps, rank.get(str(kd)), n_ranked, score.get(str(kd)), look.get(str(kd)), k
+            )
+            for ps, kd in zip(pilots[REASON_PARTS], pilots["kode"], strict=True)
+        ]
+        for c, lang in (("reason_id", "id"), ("reason_en", "en")):
+            if c in out:
+                out[c] = [None if p is None else render_parts(p, lang) for p in parts]
+        return out.reset_index(drop=True)
+    for c, lang in (("reason_id", "id"), ("reason_en", "en")):  # a table written by hand
         if c in out:
             out[c] = [
                 _pilot_reason(
@@ -664,6 +677,28 @@ def public_pilots(
                 for t, kd in zip(out[c], out["kode"], strict=True)
             ]
     return out.reset_index(drop=True)
+
+
+def _published_parts(parts, rank, n: int, score, unserved, k: int) -> list | None:
+    """A pilot's reason parts with the exact score, rank and unserved count replaced by the
+    published ranking's (an opaque area: its band only); the other parts (source, distance,
+    choice in the kab/kota) name no count."""
+    if not isinstance(parts, list):
+        return None
+    ranked = not (rank is None or rank is pd.NA or score is None or pd.isna(score))
+    out = []
+    for code, params in parts:
+        if code == "pilot.why.score":
+            if ranked:
+                out.append((code, {"score": float(score), "rank": int(rank), "n": int(n)}))
+            else:
+                out.append(("pilot.why.band", {"band": band_label(k)}))
+        elif code == "pilot.why.unserved":
+            if ranked and _is_count(unserved):
+                out.append(("pilot.why.unserved_published", {"unserved": int(unserved)}))
+        else:
+            out.append((code, params))
+    return out
 
 
 def _is_count(v: object) -> bool:
