@@ -16,7 +16,7 @@ import streamlit as st
 from ibm_geo.config import STATUSES, Scenario
 from ibm_geo.demo import demo_paths
 from ibm_geo.errors import IbmGeoError, UserError
-from ibm_geo.i18n import column_label, t, value_label
+from ibm_geo.i18n import column_label, t, text_column, value_label
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
 from ibm_geo.plan import choose_pilots, compare_scenarios, plan_recruitment
 from ibm_geo.publish import COUNT_COLUMNS, Published, is_band, publish
@@ -819,7 +819,7 @@ def step_score(result, sc: Scenario) -> None:
     n = sc.top_n
     st.subheader(tr("s.top_title", n=n))
     st.caption(tr("s.stability_help"))
-    reason = "reason_id" if L() == "id" else "reason_en"
+    reason = text_column("reason", L())
     cols = ["rank", "nama", "kecamatan", "kab_kota", "score", "priority_label", "unserved"]
     cols += ["clients", "agents_active", "stability", reason]
     if L() != "id":
@@ -978,7 +978,7 @@ def pretty(df: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_float_dtype(out[c]):
             out[c] = out[c].round(places[c])
     out = app_inputs.decimals_as_text(out, L(), places)
-    reason = "reason_id" if L() == "id" else "reason_en"
+    reason = text_column("reason", L())
     out = out.drop(columns=[c for c in ("reason_id", "reason_en") if c != reason and c in out])
     if "solver" in out:  # the machine line ("highs (Optimal, gap 0.00%)") as the CLI says it
         from ibm_geo.plan.result import solver_text

@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from .errors import IbmGeoError, UserError
-from .i18n import fmt_num, has, register, t
+from .i18n import fmt_num, has, register, t, text_column
 
 # -- the error boundary ----------------------------------------------------------------------
 #: language of CLI messages: --lang, else IBM_GEO_LANG, else Indonesian
@@ -818,7 +818,7 @@ def plan(
         from .plan.pilots import pilot_candidates
 
         why = pilot_candidates(result.kelurahan, sc, sites=rp.sites)
-        col = "reason_id" if lang == "id" else "reason_en"
+        col = text_column("reason", lang)
         for _, r in why.head(10).iterrows():
             typer.echo(f"  - {r['nama']} ({r['kab_kota']}): {r[col]}")
     if rp.groups_line(lang):

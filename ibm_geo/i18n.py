@@ -70,6 +70,12 @@ def value_label(kind: str, value: object, lang: str = "id") -> object:
     return entry.get(lang) or entry.get("id") or value
 
 
+def text_column(base: str, lang: str = "id") -> str:
+    """The column of a text stored in both languages (``reason_id`` / ``reason_en``,
+    ``comparison_reason_*``) that the reader of ``lang`` reads: the one place that picks it."""
+    return f"{base}_{lang if lang in LANGS else 'id'}"
+
+
 def render_parts(parts, lang: str = "id", sep: str = "; ") -> str:
     """A text stored as (code, parameters) parts (a pilot's reasons), in ``lang``: each part is
     the catalogue's text for its code, counts and ranks (ints) grouped, scores and kilometres

@@ -706,30 +706,17 @@ def _is_count(v: object) -> bool:
 
 
 def _pilot_reason(text, lang: str, rank, n: int, score, unserved, k: int) -> str | None:
-    """A pilot's reason with its first two parts (score and rank, unserved clients: written by
-    :mod:`ibm_geo.plan.pilots` from exact figures) rewritten from the published ranking."""
-    from ibm_geo.i18n import fmt_num
+    """A pilot's reason written by hand as "score; unserved; rest" (a table built outside
+    :mod:`ibm_geo.plan.pilots`, which stores parts): its first two parts rewritten from the
+    published ranking, the rest kept."""
+    from ibm_geo.i18n import render_parts
 
     if text is None or (isinstance(text, float) and np.isnan(text)):
         return None
-    parts = str(text).split("; ")
-    if rank is None or rank is pd.NA or score is None or pd.isna(score):
-        head = [
-            band_label(k) + (" klien di register" if lang == "id" else " clients in the register")
-        ]
-    elif lang == "id":
-        head = [
-            f"skor kebutuhan {fmt_num(score, 'id', 1)} (peringkat {fmt_num(int(rank), 'id')} "
-            f"dari {fmt_num(n, 'id')})",
-            f"{fmt_num(unserved, 'id')} klien belum terlayani (angka publikasi)",
-        ]
-    else:
-        head = [
-            f"need score {fmt_num(score, 'en', 1)} (rank {fmt_num(int(rank), 'en')} of "
-            f"{fmt_num(n, 'en')})",
-            f"{fmt_num(unserved, 'en')} unserved clients (published figure)",
-        ]
-    return "; ".join(head + parts[2:])
+    rest = str(text).split("; ")[2:]
+    parts = [("pilot.why.score", {}), ("pilot.why.unserved", {})]
+    head = _published_parts(parts, rank, n, score, unserved, k) or []
+    return "; ".join([render_parts(head, lang)] * bool(head) + rest)
 
 
 def public_curve(curve: pd.DataFrame | None, k: int) -> pd.DataFrame:

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from ibm_geo.errors import IbmGeoError, UserError
-from ibm_geo.i18n import column_label, t, value_label
+from ibm_geo.i18n import column_label, t, text_column, value_label
 from ibm_geo.office import Office, OfficeSettings, Principal, input_fingerprint
 from ibm_geo.office import setup as office_setup
 from ibm_geo.office.audit import ACTIONS
@@ -293,7 +293,7 @@ def show_published(p: Principal, item: dict, lang: str) -> None:
     files = item.get("files", {})
     if "ranking.csv" in files:
         ranking = pd.read_csv(io.StringIO(files["ranking.csv"]), dtype=str)
-        other = [c for c in ranking if c.startswith("reason_") and c != f"reason_{lang}"]
+        other = [c for c in ranking if c.startswith("reason_") and c != text_column("reason", lang)]
         ranking = ranking.drop(columns=other)  # the reason in the reader's language only
         st.dataframe(
             ranking.rename(columns=lambda c: column_label(c, lang)),
