@@ -80,14 +80,23 @@ def msgs_frame(problems: Iterable[Msg | None], actions: Iterable[Msg | str | Non
     """Columns ``problem``, ``action``, ``_problem``, ``_action`` of per-row messages (each
     distinct message rendered once: a national table has many rows with the same text)."""
     out: dict[str, list] = {"problem": [], "_problem": [], "action": [], "_action": []}
-    cache: dict[str, tuple[object, object]] = {}
+    cache: dict[tuple, tuple[object, object]] = {}
     for name, seq in (("problem", problems), ("action", actions)):
+        seq = list(seq)  # every Msg alive while ``seen`` keys on its id
+        seen: dict[int, tuple[object, object]] = {}  # one Msg repeated: one look-up
         for m in seq:
             if isinstance(m, Msg):
-                k = m.key
-                if k not in cache:
-                    cache[k] = _text_and_key(m)
-                text, key = cache[k]
+                hit = seen.get(id(m))
+                if hit is None:
+                    k = (m.code, *m.params.items())
+                    try:
+                        hash(k)
+                    except TypeError:  # a list among the parameters
+                        k = (m.key,)
+                    if k not in cache:
+                        cache[k] = _text_and_key(m)
+                    hit = seen[id(m)] = cache[k]
+                text, key = hit
             else:
                 text, key = m, None
             out[name].append(text)

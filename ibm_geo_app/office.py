@@ -269,6 +269,10 @@ def viewer_page(p: Principal, lang: str) -> None:
 _VALUE_KINDS = {"role": "o.role", "kind": "o.kind", "login": "o.login", "action": "o.act",
                 "active": "bool"}  # fmt: skip
 
+#: headers that already have a text elsewhere (one text per concept); the rest are ``o.col.*``
+_HEADERS = {"username": "o.username", "role": "o.role", "name": "o.name",
+            "provinsi": "field.provinsi", "kab_kota": "field.kab_kota", "scope": "field.area"}  # fmt: skip
+
 
 def office_table(df: pd.DataFrame, lang: str) -> None:
     """An office table (accounts, workspace, audit log) as its reader reads it: headers and
@@ -283,7 +287,7 @@ def office_table(df: pd.DataFrame, lang: str) -> None:
                 value_label(vocab, str(v).lower() if isinstance(v, bool) else v, lang)
                 for v in out[col]
             ]
-    out = out.rename(columns=lambda c: t(f"o.col.{c}", lang))
+    out = out.rename(columns=lambda c: t(_HEADERS.get(c, f"o.col.{c}"), lang))
     st.dataframe(out, hide_index=True, width="stretch")
 
 

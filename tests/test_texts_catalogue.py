@@ -87,3 +87,16 @@ def test_value_labels_in_the_readers_language():
     assert i18n.value_label("status", "unserved", "id") == "belum terlayani"
     assert i18n.value_label("match", "Denpasar", "id") == "Denpasar"  # a name passes
     assert i18n.value_label("match", None, "id") is None
+
+
+def test_texts_said_under_several_keys_do_not_grow():
+    """One text per concept: the English texts registered under more than one key (issue 24
+    counted 38) only go down; a new screen reuses the existing key."""
+    import collections
+
+    by_text = collections.defaultdict(set)
+    for folder in CATALOGUES:
+        for key, text in json.loads((folder / "en.json").read_text("utf-8")).items():
+            by_text[text].add(key)
+    shared = {text: keys for text, keys in by_text.items() if len(keys) > 1}
+    assert len(shared) <= 28, sorted(map(sorted, shared.values()))
