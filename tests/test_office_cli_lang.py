@@ -8,7 +8,9 @@ import re
 from typer.testing import CliRunner
 
 from ibm_geo.cli import app as cli_app
-from ibm_geo.office.cli import TEXTS
+from ibm_geo.i18n import LOCALES, load_catalogue
+
+TEXTS = {k: v for k, v in load_catalogue(LOCALES).items() if k.startswith(("help.", "office.cli."))}
 
 PW = "kata-sandi-panjang-1"
 
