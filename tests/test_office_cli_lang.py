@@ -10,7 +10,12 @@ from typer.testing import CliRunner
 from ibm_geo.cli import app as cli_app
 from ibm_geo.i18n import LOCALES, load_catalogue
 
-TEXTS = {k: v for k, v in load_catalogue(LOCALES).items() if k.startswith(("help.", "office.cli."))}
+#: the office commands' texts: help of the audit, users and office groups, and their lines
+TEXTS = {
+    k: v
+    for k, v in load_catalogue(LOCALES).items()
+    if k.startswith(("help.audit", "help.users", "help.office", "office.cli."))
+}
 
 PW = "kata-sandi-panjang-1"
 
