@@ -5,6 +5,8 @@ the office pages) is scanned for English words (:mod:`_english_words`)."""
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -98,7 +100,7 @@ def id_run(tmp_path_factory):
 _TOML_CELLS = {("pengaturan skenario", "Pengaturan"), ("pengaturan skenario", "Nilai")}
 
 
-def test_cli_lines_workbook_slides_and_quality_csv_in_indonesian(id_run):
+def test_cli_lines_workbook_slides_print_map_and_quality_csv_in_indonesian(id_run):
     from pptx import Presentation
 
     out, output = id_run
@@ -124,6 +126,11 @@ def test_cli_lines_workbook_slides_and_quality_csv_in_indonesian(id_run):
             if shape.has_table:
                 cells = " ".join(c.text for row in shape.table.rows for c in row.cells)
                 texts[f"slide {n} table {shape.shape_id}"] = cells
+    pdftotext = shutil.which("pdftotext")  # scripts/test.sh installs poppler-utils
+    assert pdftotext, "pdftotext missing"
+    printed = subprocess.run([pdftotext, str(out / "map_a4.pdf"), "-"], capture_output=True)
+    texts["map_a4.pdf"] = printed.stdout.decode()
+    assert "Peta kebutuhan Agen Pemulihan" in texts["map_a4.pdf"]
     q = pd.read_csv(out / "data_quality.csv", dtype=str)
     assert len(q) > 0
     for c in ("problem", "action"):
@@ -191,6 +198,10 @@ def _screen_texts(at, where: str) -> dict[str, object]:
         proto = getattr(el, "proto", None)
         if proto is None:
             continue
+        if kind == "multiselect":  # else the browser writes Streamlit's "Choose options"
+            assert proto.placeholder, f"{where}: multiselect {proto.label!r} has no placeholder"
+        if kind == "file_uploader":  # Streamlit's own words are hidden: ours must be there
+            assert proto.help, f"{where}: uploader {proto.label!r} has no help"
         found: list[str] = []
         _strings(proto, found)
         for i, s in enumerate(found):
