@@ -16,6 +16,7 @@ import streamlit as st
 from ibm_geo.config import STATUSES, Scenario
 from ibm_geo.demo import demo_paths
 from ibm_geo.errors import IbmGeoError, UserError
+from ibm_geo.export.catalog import filename
 from ibm_geo.i18n import column_label, t, text_column, value_label
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
 from ibm_geo.plan import choose_pilots, compare_scenarios, plan_recruitment
@@ -577,12 +578,12 @@ def quality_details(result) -> None:
         tr("q.download"),
         data=app_office.wrap(
             st.session_state.get("principal"),
-            "kualitas_data.csv",
+            filename("quality_csv"),
             lambda: csv_text(public_quality(result.quality, L())).encode("utf-8"),
             result.kelurahan,
             result.scenario,
         ),
-        file_name="kualitas_data.csv",
+        file_name=filename("quality_csv"),
         mime="text/csv",
         on_click="ignore",
         key="dl_quality",
@@ -859,6 +860,7 @@ def plan_controls(result) -> None:
     c3.number_input(tr("p.capacity"), 0, 10000, key="p_capacity")
     c3.checkbox(tr("p.keep"), key="p_keep")
     c3.number_input(tr("p.per_kab"), 0, 20, key="pi_per_kab")
+    c3.number_input(tr("p.cost_agent"), 0.0, 1e11, step=100_000.0, key="p_cost_agent")
     with st.expander(tr("p.quota")):
         kabs = sorted(result.kelurahan["kab_kota"].dropna().astype(str).unique())
         q = st.session_state.get("p_quota") or {}
@@ -967,6 +969,11 @@ def show_plan(result, sc: Scenario, plan, run: dict | None = None) -> None:
         st.line_chart(curve, x=t("curve.x", L()), y=t("curve.y", L()))
     sc_map = sc.model_copy(update={"radius_m": sc.plan.radius_m or sc.radius_m})
     draw_map(result, sc_map, sites=plan.sites, show_clients=False, key="plan_map")
+    roads = getattr(result.distance, "kind", "straight") == "road"
+    st.markdown(  # the plan map's own legend: classes, sites and their reach, every symbol
+        appmap.legend_html(result.kelurahan, sc_map, L(), sites=len(plan.sites) > 0, roads=roads),
+        unsafe_allow_html=True,
+    )
 
 
 def pretty(df: pd.DataFrame) -> pd.DataFrame:
@@ -1145,8 +1152,10 @@ def step_export(result, sc: Scenario, data_key: str) -> None:
     st.text_input(tr("e.name"), key="sc_name")
     st.download_button(
         tr("e.scenario"),
-        data=app_office.wrap(ss.get("principal"), "skenario.toml", sc.to_bytes("toml"), None, sc),
-        file_name="skenario.toml",
+        data=app_office.wrap(
+            ss.get("principal"), filename("scenario_toml"), sc.to_bytes("toml"), None, sc
+        ),
+        file_name=filename("scenario_toml"),
         mime="application/toml",
         on_click="ignore",
         key="dl_scenario",

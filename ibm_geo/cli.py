@@ -335,23 +335,6 @@ def _monitoring(
     return monitor(result, tg, prev, by_kecamatan=per_kecamatan, per_rw=per_rw)
 
 
-def _write_monitoring(mon, pub, out: Path, written: list[Path]) -> None:
-    """progress/trend/summary(/change).csv, trend.png and change.geojson."""
-    if mon is None:
-        return
-    from .render.monitoring import change_geojson, trend_chart_png
-
-    files = dict(mon.csv_files())
-    prov = mon.summary.loc[mon.summary["area_level"] == "provinsi", "area"]
-    if len(prov):
-        files["trend.png"] = trend_chart_png(mon.trend, prov.iloc[0], k=mon.k)
-    if mon.change_units is not None:
-        files["change.geojson"] = change_geojson(pub.geo, mon.change_units)
-    for name, data in files.items():
-        (out / name).write_bytes(data)
-        written.append(out / name)
-
-
 def _roads_scenario(sc, roads: Path | None, travel: str | None):
     """--roads/--travel override the scenario's roads block (kept in scenario.toml)."""
     upd: dict = {}
@@ -466,40 +449,20 @@ def _check_filters(result) -> None:
         raise UserError("pipeline.filter_empty", filters=text, n=fmt_num(n, cli_lang()))
 
 
-def _write_analysis(
-    pub,
-    out: Path,
-    *,
-    xlsx: bool = True,
-    html: bool = True,
-    monitoring=None,
+def _write_exports(
+    pub, out: Path, channel: str, *, monitoring=None, skip: tuple[str, ...] = (), build=None
 ) -> list[Path]:
-    """The analysis files of one published tier (:class:`ibm_geo.publish.Published`)."""
-    from .export import tables as ex
+    """The files ``channel`` writes for one published tier (:class:`ibm_geo.publish.Published`),
+    as :data:`ibm_geo.export.catalog.CATALOG` declares them, in its order."""
+    from .export.catalog import exports
 
-    sc = pub.scenario
     written: list[Path] = []
-
-    def put(name: str, data: bytes) -> None:
-        p = out / name
-        p.write_bytes(data)
+    for e, make in exports(
+        pub, channel, lang=cli_lang(), monitoring=monitoring, skip=skip, build=build
+    ):
+        p = out / e.filename
+        p.write_bytes(make())
         written.append(p)
-
-    put("ranking.csv", ex.ranking_csv(pub))
-    put("matches.csv", ex.matches_csv(pub))
-    put("data_quality.csv", ex.quality_csv(pub))
-    put("results.geojson", ex.results_geojson(pub))
-    put("scenario.toml", sc.to_bytes("toml"))
-    if xlsx:
-        put("ranking.xlsx", ex.workbook_xlsx(pub, lang=cli_lang(), monitoring=monitoring))
-    _write_monitoring(monitoring, pub, out, written)
-    if html:
-        from .render import build_html_map
-
-        put(
-            "map.html",
-            build_html_map(pub, change=monitoring.change_units if monitoring is not None else None),
-        )
     return written
 
 
@@ -538,7 +501,8 @@ def analyze(
 
     pub = publish(result, lang=cli_lang(), roads=_road_lines(result))
     with staged_out(out) as tmp:
-        written = [out / p.name for p in _write_analysis(pub, tmp, html=not no_map, monitoring=mon)]
+        skip = ("map_html",) if no_map else ()
+        written = [out / p.name for p in _write_exports(pub, tmp, "cli", monitoring=mon, skip=skip)]
     _print_published_summary(pub)
     _say_line("cli.wrote", files=", ".join(p.name for p in written))
 
@@ -653,46 +617,24 @@ def plan(
             )
         pilots = choose_pilots(result.kelurahan, sc, sites=exact.sites, backend=rb)
         mon = _monitoring(result, targets, previous, per_kecamatan, per_rw)
-        from .export import tables as ex
-        from .render import build_slides, render_static_map
-        from .render.basemap import build_basemap
+        from .export.catalog import Build
 
         lines = _road_lines(result)
         # every figure that leaves: the same sites, reach, curve and phases from published counts
         pub = publish(result, exact, pilots, lang=cli_lang(), roads=lines, phased=phased)
         rp = pub.plan
-        written = _write_analysis(pub, tmp, monitoring=mon)
-        bm = build_basemap(result.kelurahan, lines)
-        files = [
-            ("plan.csv", ex.plan_csv(pub)),
-            ("pilots.csv", ex.pilots_csv(pub)),
-            ("curve.csv", ex.curve_csv(pub)),
-            ("map.png", render_static_map(pub, basemap=bm)),
-            ("map_a4.pdf", render_static_map(pub, size="a4", fmt="pdf", basemap=bm)),
-            ("rakor.pptx", _with_progress(build_slides(pub, basemap=bm), mon)),
-        ]
-        if pub.phases is not None:  # the phased rollout: per group, per year, curves
-            files += [
-                (f"{n}.csv", ex.csv_text(df).encode("utf-8"))
-                for n, df in pub.phases.sheets().items()
-            ]
-            files.append(("tahap.xlsx", ex.phases_xlsx(pub, lang=cli_lang())))
-        for name, data in files:
-            (tmp / name).write_bytes(data)
-            written.append(tmp / name)
+        b = Build(pub, lang=cli_lang(), monitoring=mon)  # one basemap for map, PDF and deck
+        written = _write_exports(pub, tmp, "cli", build=b)
+        written += _write_exports(pub, tmp, "cli_plan", build=b)
     # reach of the published evaluation (published counts); no exact objective or bound
     from .plan.result import fallback_text, solver_text
 
     lang = cli_lang()
-
-    def people(v: float) -> str:
-        return fmt_num(v, lang, 0 if float(v).is_integer() else 1)
-
-    _say_line(
+    _say_line(  # the published tier's figures, as plan.csv and the deck state them
         "cli.plan",
-        sites=fmt_num(len(rp.sites), lang),
-        reached=people(round(rp.covered_after - rp.covered_before)),
-        pilots=fmt_num(len(pilots), lang),
+        sites=fmt_num(len(pub.sites), lang),
+        reached=fmt_num(pub.reached_new, lang),
+        pilots=fmt_num(len(pub.pilots), lang),
         solver=solver_text(rp.solver or rp.method, lang),
     )
     if rp.fallback:
@@ -711,15 +653,6 @@ def plan(
         for line in pub.phases.lines(lang):
             typer.echo(line)
     _say_line("cli.wrote", files=", ".join(p.name for p in written))
-
-
-def _with_progress(deck: bytes, mon) -> bytes:
-    """The deck plus a progress slide per office and the trend chart (with --targets)."""
-    if mon is None:
-        return deck
-    from .render.monitoring import add_progress_slides
-
-    return add_progress_slides(deck, mon)
 
 
 @app.command("why-not")

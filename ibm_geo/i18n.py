@@ -15,6 +15,9 @@ import numbers
 import os
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 LANGS = ("id", "en")
 
 #: this package's catalogue
@@ -68,6 +71,11 @@ def value_label(kind: str, value: object, lang: str = "id") -> object:
     if entry is None:
         return value
     return entry.get(lang) or entry.get("id") or value
+
+
+#: the internal column of a table's texts stored as (code, parameters) parts (a pilot's
+#: reasons): rendered by :func:`render_parts`, never exported
+REASON_PARTS = "_reason"
 
 
 def text_column(base: str, lang: str = "id") -> str:
@@ -141,28 +149,45 @@ def fmt_num(v: object, lang: str = "id", decimals: int = 0) -> str:
 
 def fmt_nums(values, lang: str = "id", decimals: int = 0) -> list[str]:
     """:func:`fmt_num` of every value of a column, without a call per value (a national
-    table's reasons format about a million numbers): the same text, value by value."""
-    spec = f"{{:,.{decimals}f}}" if decimals else "{:,d}"
-    tr = _ID_SEPARATORS if lang == "id" else None
-    out = []
-    for v in values:
-        if isinstance(v, str):
-            out.append(v)
-        elif v is None or v is pd_NA or (isinstance(v, float) and v != v):
-            out.append("–")
+    table's reasons format about a million numbers): the same text, value by value.
+
+    A whole-number column is formatted by one ``format`` per value and one translate (a
+    national rank column: 83k distinct values); any other column once per distinct value
+    (counts, bands and rounded scores repeat a lot).
+    """
+    s = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=None)
+    if not len(s):
+        return []
+    if decimals == 0 and pd.api.types.is_integer_dtype(s.dtype) and not s.hasnans:
+        return _join_translate(map("{:,d}".format, s.tolist()), lang)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    u = np.asarray(uniques)
+    if (
+        u.dtype.kind == "f" and len(u) and (np.abs(u) < 2**53).all()
+    ):  # the same format calls as fmt_num's
+        if decimals:
+            texts = _join_translate(map(f"{{:,.{decimals}f}}".format, u.tolist()), lang)
         else:
-            s = spec.format(v) if decimals else spec.format(round(float(v)))
-            out.append(s.translate(tr) if tr else s)
-    return out
+            texts = _join_translate(map("{:,d}".format, np.rint(u).astype(np.int64).tolist()), lang)
+    else:
+        texts = [fmt_num(v, lang, decimals) for v in uniques]
+    return np.asarray([*texts, "\u2013"], dtype=object)[codes].tolist()
+
+
+def _join_translate(texts, lang: str) -> list[str]:
+    """English-formatted numbers in the reader's separators: one translate over the joined
+    text instead of one per number."""
+    texts = list(texts)
+    if lang != "id" or not texts:
+        return texts
+    return "\n".join(texts).translate(_ID_SEPARATORS).split("\n")
 
 
 def fmt_kms(metres, lang: str = "id") -> list[str]:
     """:func:`fmt_km` of every value of a column (see :func:`fmt_nums`)."""
-    out = []
-    nums = fmt_nums([None if m is None or m != m else float(m) / 1000 for m in metres], lang, 1)
-    for m, s in zip(metres, nums, strict=True):
-        out.append("-" if m is None or m != m else f"{s} km")
-    return out
+    m = np.array([np.nan if v is None else v for v in metres], dtype=float)
+    nums = fmt_nums(m / 1000, lang, 1)
+    return ["-" if v != v else f"{t} km" for v, t in zip(m.tolist(), nums, strict=True)]
 
 
 def fmt_km(metres: float | None, lang: str = "id") -> str:

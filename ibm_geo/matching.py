@@ -76,11 +76,9 @@ def rep_points(boundaries: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
 
     Unlike the centroid, the point is guaranteed to lie inside, even for crescent-shaped villages.
     """
-    geoms = boundaries.geometry
-    if boundaries.crs is not None and not boundaries.crs.equals("EPSG:4326"):
-        geoms = geoms.to_crs(4326)
-    pts = shapely.point_on_surface(geoms.values)
-    return shapely.get_x(pts), shapely.get_y(pts)
+    from .crs import point_inside
+
+    return point_inside(boundaries.geometry)
 
 
 # -- the official gazetteer -------------------------------------------------------------------

@@ -15,17 +15,16 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from . import metrics
 from .ckm import N_KEYS
 from .config import Scenario
 from .coverage import assigned_spare, classify_clients
-from .crs import local_utm_crs
+from .crs import local_utm_crs, metric_transformer, point_inside
 from .distance import make_backend
 from .io import read_boundaries, read_points
 from .io.boundaries import IDENTITY
-from .join import Placed, metric_transformer, place
+from .join import Placed, place
 from .matching import build_gazetteer
 from .names import normalize_name
 from .privacy import PUB_PREFIX, published_counts_table, score_labels
@@ -201,9 +200,7 @@ def join_inputs(
     q = DataQuality()
     q.extend(inputs.quality)
     units = inputs.boundaries.reset_index(drop=True).copy()
-    rp = shapely.point_on_surface(units.geometry.to_numpy())
-    units["rep_lon"] = shapely.get_x(rp)
-    units["rep_lat"] = shapely.get_y(rp)
+    units["rep_lon"], units["rep_lat"] = point_inside(units.geometry)
     crs = local_utm_crs(units)
     tr = metric_transformer(crs)
     rx, ry = tr.transform(units["rep_lon"].to_numpy(), units["rep_lat"].to_numpy())

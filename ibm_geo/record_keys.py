@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from ibm_geo.names import normalize_name
+from ibm_geo.names import normalize_name, normalize_names
 
 SECRET_BYTES = 32
 
@@ -72,8 +75,59 @@ _ID_DROP = str.maketrans("", "", " \t.-")
 
 
 def identities(clients: pd.DataFrame) -> list[bytes]:
-    """One identity per client row (see module doc), as bytes to hash. The name path is
-    built only for rows without an ID (a million IDs: about 0.5 s)."""
+    """One identity per client row (see module doc), as bytes to hash.
+
+    Column operations in Arrow's kernels (a million rows: ~0.3 s instead of ~2 s per row in
+    Python); a written ID with anything but printable ASCII, and every name, takes the rules of
+    :func:`identities_scalar` / :func:`~ibm_geo.names.normalize_name` (tested to agree).
+    """
+    n = len(clients)
+    if "client_id" in clients:
+        ids = _arrow(clients["client_id"].astype("string"))
+    else:
+        ids = pa.nulls(n, type=pa.string())
+    plain = pc.fill_null(pc.match_substring_regex(ids, "^[ -~]*$"), False)
+    clean = pc.replace_substring_regex(pc.utf8_upper(ids), "[ .\\-]", "")
+    other = pc.and_(pc.invert(plain), pc.is_valid(ids))
+    if pc.any(other).as_py():  # other written IDs (a tab, accents): the scalar rules
+        fixed = [_clean_id(v) for v in pc.filter(ids, other).to_pylist()]
+        clean = pc.replace_with_mask(clean, other, pa.array(fixed, type=pa.string()))
+    has_id = pc.fill_null(pc.greater(pc.utf8_length(clean), 0), False)
+    out = pc.binary_join_element_wise("id:", pc.fill_null(clean, ""), "")
+    if not pc.all(has_id).as_py():
+        missing = np.flatnonzero(~has_id.to_numpy(zero_copy_only=False))
+        sub = clients.iloc[missing]
+
+        def col(name: str) -> pd.Series:
+            if name not in sub:
+                return pd.Series("", index=sub.index, dtype="string")
+            return sub[name].astype("string").fillna("").str.strip()
+
+        names = normalize_names(col("name")).fillna("")
+        by_name = pc.binary_join_element_wise(
+            "nm:",
+            _arrow(names),
+            "|",
+            _arrow(col("tahun_rehab")),
+            "",
+        )
+        mask = pc.invert(has_id)
+        out = pc.replace_with_mask(out, mask, by_name)
+    return out.cast(pa.binary()).to_pylist()
+
+
+def _arrow(s: pd.Series) -> pa.Array:
+    """A text column as one Arrow string array (missing -> null)."""
+    return pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string())
+
+
+def _clean_id(v: str) -> str:
+    return str(v).strip().upper().translate(_ID_DROP)
+
+
+def identities_scalar(clients: pd.DataFrame) -> list[bytes]:
+    """The identity rules one row at a time: the reference :func:`identities` is tested
+    against."""
     n = len(clients)
     if "client_id" in clients:
         raw = clients["client_id"].astype(object).to_numpy()
@@ -109,9 +163,8 @@ def record_keys(idents: list[bytes], secret: bytes, n_keys: int = 256) -> np.nda
     """Record key ``0..n_keys-1`` per identity (keyed BLAKE2b, see module doc)."""
     if n_keys != 256:
         raise ValueError("record keys are one byte (256 keys)")
-    h = hashlib.blake2b
-    return np.fromiter(
-        (h(s, key=secret, digest_size=1).digest()[0] for s in idents),
-        dtype=np.int64,
-        count=len(idents),
+    keyed = partial(hashlib.blake2b, key=secret, digest_size=1)
+    # one-byte digests joined once: ~0.8 s for a million, against ~1.5 s through a generator
+    return np.frombuffer(b"".join([keyed(s).digest() for s in idents]), dtype=np.uint8).astype(
+        np.int64
     )

@@ -209,7 +209,24 @@ def reason_texts(
     """Plain-language 'why ranked here' (Indonesian, English), written only from published
     values: count labels exactly as the tables show them (hidden = ``*``), the share exactly as
     the ``unserved_share`` column (``0.75`` -> ``75%``), the score as rounded in the tables.
-    Parts are computed column-wise; only the final formatting runs per row."""
+    Parts are computed column-wise; only the final formatting runs per row, and only for
+    rows with something to say (a national table: a third of the units have no unserved)."""
+    none = (pub["unserved_label"].to_numpy(dtype=object) == 0) & (table["score"].to_numpy() == 0)
+    rid = np.full(len(table), t("reason.no_unserved", "id"), dtype=object)
+    ren = np.full(len(table), t("reason.no_unserved", "en"), dtype=object)
+    keep = np.flatnonzero(~none)
+    if len(keep):
+        rid[keep], ren[keep] = _reasons(table.iloc[keep], pub.iloc[keep], scenario, ref_year)
+    return (
+        pd.Series(rid, index=table.index, name="reason_id", dtype=object),
+        pd.Series(ren, index=table.index, name="reason_en", dtype=object),
+    )
+
+
+def _reasons(
+    table: pd.DataFrame, pub: pd.DataFrame, scenario: Scenario, ref_year: int
+) -> tuple[list[str], list[str]]:
+    """The reason of each row in both languages (see :func:`reason_texts`)."""
     n = len(table)
     pts = table[[f"pts_{c}" for c in COMPONENTS]].to_numpy(dtype=float)
     top = np.array(COMPONENTS, dtype=object)[pts.argmax(axis=1)] if n else []
@@ -243,14 +260,9 @@ def reason_texts(
             "r": fmt_nums(labels["unserved_recent"], lang),
             "km": fmt_kms(dist.tolist(), lang),
         }
-    rid = np.array(_format_rows(t("reason.ranked", "id"), by_lang["id"]), dtype=object)
-    ren = np.array(_format_rows(t("reason.ranked", "en"), by_lang["en"]), dtype=object)
-    none = (pub["unserved_label"].to_numpy(dtype=object) == 0) & (table["score"].to_numpy() == 0)
-    rid = np.where(none, t("reason.no_unserved", "id"), rid)
-    ren = np.where(none, t("reason.no_unserved", "en"), ren)
     return (
-        pd.Series(rid, index=table.index, name="reason_id", dtype=object),
-        pd.Series(ren, index=table.index, name="reason_en", dtype=object),
+        _format_rows(t("reason.ranked", "id"), by_lang["id"]),
+        _format_rows(t("reason.ranked", "en"), by_lang["en"]),
     )
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from ibm_geo.errors import IbmGeoError, UserError
+from ibm_geo.export.catalog import CATALOG
 from ibm_geo.i18n import column_label, t, text_column, value_label
 from ibm_geo.office import Office, OfficeSettings, Principal, input_fingerprint
 from ibm_geo.office import setup as office_setup
@@ -22,14 +23,8 @@ from ibm_geo.office.audit import ACTIONS
 from ibm_geo.office.rosters import ROSTER_KINDS
 from ibm_geo.office.scope import scope_joined, scope_scenario
 
-DOWNLOAD_KEYS = (
-    "ranking.csv",
-    "kab_totals.csv",
-    "plan.csv",
-    "pilots.csv",
-    "curve.csv",
-    "scenario.toml",
-)
+#: the files a saved plan or run holds (:data:`ibm_geo.export.catalog.CATALOG`)
+DOWNLOAD_KEYS = tuple(e.filename for e in CATALOG if "workspace" in e.channels)
 
 
 def enabled() -> bool:

@@ -30,6 +30,7 @@ STATE_KEYS = (
     + ["radius_m", "default_capacity", "classification", "n_classes", "top_n"]
     + ["f_prov", "f_kab", "f_kec", "f_years", "f_status"]
     + ["p_model", "p_mode", "p_p", "p_budget", "p_cost", "p_radius", "p_capacity", "p_keep"]
+    + ["p_cost_agent"]
     + ["p_quota", "pi_per_kab", "sc_name", "place_choices"]
 )
 
@@ -62,9 +63,10 @@ def scenario_to_state(sc: Scenario, year_range: tuple[int, int] = (2015, 2025)) 
         p_p=int(sc.plan.p),
         p_budget=float(sc.plan.budget or 0.0),
         p_cost=float(sc.plan.cost_per_site),
-        p_radius=int(sc.plan.radius_m or sc.radius_m),
+        p_radius=int(sc.site_radius_m),
         p_capacity=int(sc.plan.capacity or 0),
         p_keep=bool(sc.plan.keep_existing),
+        p_cost_agent=float(sc.plan.cost_per_agent_rp or 0.0),  # 0 = not set
         p_quota=quota,
         pi_per_kab=int(sc.pilots.per_kab if sc.pilots.per_kab is not None else 1),
         sc_name=sc.name,
@@ -120,6 +122,8 @@ def scenario_from_state(
     if "p_capacity" in state:
         p["capacity"] = int(state["p_capacity"]) or None
     p["keep_existing"] = bool(g("p_keep", p["keep_existing"]))
+    if "p_cost_agent" in state:  # 0 = not set: the deck then leaves the cost line out
+        p["cost_per_agent_rp"] = float(state["p_cost_agent"] or 0.0) or None
     if "p_quota" in state:
         q = state["p_quota"] or {}
         p["min_per_kab"] = {k: int(v[0]) for k, v in q.items() if v[0]}

@@ -407,23 +407,24 @@ def test_every_download_builds_and_holds_no_client_data(demo_result):
     from ibm_geo.publish import publish
 
     items = app_downloads.export_items(publish(demo_result, plan, pilots), "id")
+    # the catalogue's names: the same file is called the same in the app, the CLI and the deck
     assert [i[1] for i in items] == [
-        "peringkat.csv",
-        "peringkat.xlsx",
-        "hasil.geojson",
-        "rencana_rekrutmen.csv",
-        "peta.html",
-        "peta.png",
-        "peta_a4.pdf",
-        "bahan_rakor.pptx",
-        "hasil.gpkg",
-        "desa_percontohan.csv",
-        "kualitas_data.csv",
-        "skenario.toml",
+        "ranking.csv",
+        "data_quality.csv",
+        "results.geojson",
+        "scenario.toml",
+        "ranking.xlsx",
+        "map.html",
+        "plan.csv",
+        "pilots.csv",
+        "map.png",
+        "map_a4.pdf",
+        "rakor.pptx",
+        "results.gpkg",
     ]
     # without a plan there is no plan file to offer
     no_plan = [i[1] for i in app_downloads.export_items(publish(demo_result, None, pilots), "id")]
-    assert "rencana_rekrutmen.csv" not in no_plan and len(no_plan) == 11
+    assert "plan.csv" not in no_plan and len(no_plan) == 11
     secrets = demo_result.clients["name"].dropna().astype(str).tolist()
     secrets += demo_result.clients["client_id"].dropna().astype(str).tolist()
     assert len(secrets) > 1000
@@ -437,7 +438,8 @@ def test_every_download_builds_and_holds_no_client_data(demo_result):
             text = data.decode("utf-8", "ignore")
         leaked = [s for s in secrets if s in text]
         assert not leaked, (fname, leaked[:3])
-    assert Scenario.from_text(items[-1][3]().decode()) == demo_result.scenario
+    toml = next(fn for _, fname, _, fn in items if fname == "scenario.toml")
+    assert Scenario.from_text(toml().decode()) == demo_result.scenario
 
 
 def test_app_password_gates_everything():

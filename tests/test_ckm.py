@@ -109,3 +109,24 @@ def test_record_keys_are_stable_secret_and_by_identity(tmp_path):
     assert (k1 != k2).mean() > 0.9
     # keys are spread over all 256 values (a keyed hash, not a checksum)
     assert len(np.unique(k1)) > 240
+
+
+def test_column_identities_equal_the_row_rules():
+    """The Arrow path of ``identities`` writes byte for byte what the row-by-row rules write:
+    IDs with dots, dashes, spaces, a tab, accents, lower case, empty and missing; names with
+    prefixes, accents, number words; years as int, text and missing."""
+    from ibm_geo.record_keys import identities_scalar
+
+    df = pd.DataFrame(
+        {
+            "client_id": ["51.71-0101 ", " ab-12.3", "\t7x", "é-9", "", None, "  ", pd.NA,
+                          "5171", "ß1", "-.-", "x\u00a0y"],
+            "name": ["Kel. Made Sari", "nan", None, "Ni Luh Élia", "Putu Dua Puluh",
+                     "  Wayan  ", "", "I Gede", "x", "Ketut", "Kadek", "Komang"],
+            "tahun_rehab": [2019, 2020, None, 2021, 2022, 2023, 2024, None, 2019, 2020, 2021, 2022],
+        }
+    )  # fmt: skip
+    assert identities(df) == identities_scalar(df)
+    no_id = df.drop(columns="client_id")
+    assert identities(no_id) == identities_scalar(no_id)
+    assert identities(df.iloc[:0]) == []

@@ -10,7 +10,8 @@ from shapely.geometry import Point, box
 
 from ibm_geo.config import PlanConfig, Scenario
 from ibm_geo.errors import InputError
-from ibm_geo.plan import SITE_COLUMNS, demand_weights, plan_recruitment, plan_to_frame
+from ibm_geo.plan import SITE_COLUMNS, plan_recruitment
+from ibm_geo.plan.recruitment import demand_weights, plan_to_frame
 
 STEP = 0.009  # degrees of longitude, ~1 km at 5 S
 LAT = -5.10

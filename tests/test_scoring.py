@@ -243,8 +243,11 @@ def test_column_formatters_write_exactly_what_the_one_formatter_writes():
     rng = np.random.default_rng(5)
     vals = [0, 5, 1300, 1234567, "<5", None, float("nan"), pd.NA, 2.5, 3.5, 61.149]
     vals += list(rng.integers(0, 10**7, 50)) + list(rng.uniform(0, 1e5, 50))
+    ints = [int(v) for v in rng.integers(-(10**12), 10**12, 200)] + [-1000, -999, 999, 1000]
+    floats = [*rng.uniform(-1e6, 1e6, 200), 0.25, 0.35, 2.5, -0.5, 1e20, float("nan")]
     for lang in ("id", "en"):
         for d in (0, 1):
-            assert fmt_nums(vals, lang, d) == [fmt_num(v, lang, d) for v in vals]
+            for column in (vals, ints, floats, [None, float("nan")], []):
+                assert fmt_nums(column, lang, d) == [fmt_num(v, lang, d) for v in column]
         metres = [8000.0, float("nan"), None, *rng.uniform(0, 5e4, 30)]
         assert fmt_kms(metres, lang) == [fmt_km(m, lang) for m in metres]

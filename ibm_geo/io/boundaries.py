@@ -21,6 +21,7 @@ from pyproj import CRS
 
 from ibm_geo.errors import UserError
 from ibm_geo.gazetteer import fill_from_code
+from ibm_geo.io import cache as _cache
 from ibm_geo.io import limits as _limits
 from ibm_geo.io.guard import check_special, guarded
 from ibm_geo.io.sqldump import read_sql_dump
@@ -360,9 +361,17 @@ def read_boundaries(
     else:
         fname = name or Path(source).name
         check_special(source, fname, allow_dir=str(source).lower().rstrip("/").endswith(".gdb"))
+    key = _cache.key_of(source, {"name": name, "column_map": column_map, "layer": layer})
+    hit = _cache.get(key)
+    if hit is not None:  # these very bytes were read and validated before
+        geo, q = hit
+        quality.extend(q)
+        return geo
     packed, q = guarded(_read_boundaries_child, source, name, column_map, layer, fname=fname)
+    geo = _unpack(packed)
+    _cache.put(key, geo, q)
     quality.extend(q)
-    return _unpack(packed)
+    return geo
 
 
 def _read_boundaries_child(source, name, column_map, layer):

@@ -10,35 +10,19 @@ outside the scope.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from ..errors import UserError
-from ..names import normalize_name
+from ..names import area_key, normalize_name
 from ..pipeline import Joined
 from ..quality import DataQuality
 
 
 def _norm(values) -> frozenset[str]:
     return frozenset(normalize_name(str(v)) for v in values if str(v).strip())
-
-
-_KAB_PREFIX = re.compile(r"^(kabupaten|kab|kota|kotamadya|kodya|kotif)\s+(.*)$")
-
-
-def area_key(name: object) -> tuple[str | None, str]:
-    """(``kab``/``kota``/None, normalised name): "Kota Malang" and "Kabupaten Malang" are two
-    areas, while a bare "Malang" written in a file matches either."""
-    t = " ".join(re.sub(r"[.,_\-]", " ", str(name or "").strip().lower()).split())
-    kind = None
-    m = _KAB_PREFIX.match(t)
-    if m:
-        kind = "kab" if m.group(1).startswith("kab") else "kota"
-        t = m.group(2)
-    return kind, normalize_name(t)
 
 
 def _kab_in(value: object, allowed: tuple[str, ...]) -> bool:

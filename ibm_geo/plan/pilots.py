@@ -16,7 +16,7 @@ import pandas as pd
 from ibm_geo.components import PILOT_PROFILE
 from ibm_geo.config import Scenario
 from ibm_geo.errors import InputError
-from ibm_geo.i18n import render_parts, t
+from ibm_geo.i18n import REASON_PARTS, render_parts, t
 from ibm_geo.plan.reach import plan_backend
 from ibm_geo.plan.recruitment import unserved_of
 
@@ -279,23 +279,20 @@ def _site_rows(kel: pd.DataFrame, sites: pd.DataFrame | None) -> np.ndarray:
 
 
 def unit_xy(kelurahan: pd.DataFrame, crs=None) -> np.ndarray | None:
-    """Representative points in metres (``crs``, default local UTM), or None without locations."""
+    """Representative points (:func:`ibm_geo.crs.rep_lonlat`) in metres (``crs``, default the
+    local metric CRS of the points), or None without locations."""
     import geopandas as gpd
 
-    from ibm_geo.crs import local_utm_crs
+    from ibm_geo.crs import local_utm_crs, rep_lonlat, rep_xy
 
-    if {"rep_lon", "rep_lat"} <= set(kelurahan.columns):
-        lon = pd.to_numeric(kelurahan["rep_lon"], errors="coerce").to_numpy(float)
-        lat = pd.to_numeric(kelurahan["rep_lat"], errors="coerce").to_numpy(float)
-        pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=4326)
-    elif isinstance(kelurahan, gpd.GeoDataFrame) and kelurahan.crs is not None:
-        pts = kelurahan.geometry.to_crs(4326).representative_point().reset_index(drop=True)
-    else:
+    ll = rep_lonlat(kelurahan)
+    if ll is None:
         return None
-    if len(pts) == 0:
+    if len(ll[0]) == 0:
         return np.zeros((0, 2))
-    p = pts.to_crs(crs or local_utm_crs(gpd.GeoDataFrame(geometry=pts)))
-    return np.column_stack([p.x.to_numpy(), p.y.to_numpy()])
+    if crs is None:
+        crs = local_utm_crs(gpd.GeoSeries(gpd.points_from_xy(*ll), crs=4326))
+    return rep_xy(kelurahan, crs)
 
 
 def _reach_pairs(kelurahan, anchors: list[int], scenario: Scenario, backend):
@@ -307,7 +304,7 @@ def _reach_pairs(kelurahan, anchors: list[int], scenario: Scenario, backend):
     if xy is None or not anchors:
         return None, xy
     pts = xy[np.asarray(anchors, dtype=np.int64)]
-    radius = float(scenario.plan.radius_m or scenario.radius_m)
+    radius = scenario.site_radius_m
     if backend is not None:  # desa model or road travel: the same seam as the plan
         i, j, _ = backend.pairs(np.nan_to_num(pts), np.nan_to_num(xy), radius)
         okp = np.isfinite(pts).all(axis=1)
@@ -350,9 +347,8 @@ def _beyond_reach(kelurahan, anchors: list[int], scenario: Scenario, backend=Non
     return np.isfinite(xy).all(axis=1) & ~reached
 
 
-#: the internal column of each pilot's reasons as (code, parameters) parts (``pilot.why.*``
-#: texts): the publish step re-renders them from published figures; never exported
-REASON_PARTS = "_reason"
+#: each pilot's reasons as (code, parameters) parts (``pilot.why.*`` texts) live in the
+#: internal column ``REASON_PARTS``: the publish step re-renders them from published figures
 
 
 def _reason_parts(kel, i, rank, n, kab, kab_rank, has_agents, source="ranking") -> list:

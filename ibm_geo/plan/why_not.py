@@ -120,7 +120,7 @@ def why_not(
     ans = WhyNot(kode=kode, nama=nama)
     unserved = float(pd.to_numeric(pd.Series([kel["unserved"].iat[i]])).fillna(0).iat[0])
     pub_unserved = pub["unserved"].iat[i] if "unserved" in pub else "?"
-    radius = float(scenario.plan.radius_m or scenario.radius_m)
+    radius = scenario.site_radius_m
 
     # -- recruitment site ----------------------------------------------------------------------
     if plan is None:
