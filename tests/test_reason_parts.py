@@ -8,7 +8,7 @@ import pandas as pd
 
 from ibm_geo.config import PilotConfig, Scenario
 from ibm_geo.i18n import render_parts
-from ibm_geo.plan.pilots import REASON_PARTS, choose_pilots
+from ibm_geo.plan.pilots import PILOT_COLUMNS, PILOT_EXTRA_COLUMNS, REASON_PARTS, choose_pilots
 from ibm_geo.privacy import public_pilots
 
 
@@ -60,7 +60,9 @@ def test_published_reasons_quote_published_figures_only():
         {"kode": kel["kode"], "unserved": [1297, 11, 42, 7], "score": [80.0, 63.5, 71.0, 19.5],
          "rank": [1, 3, 2, 4]}
     )  # fmt: skip
-    out = public_pilots(pilots, kel, 5, pub=pub)
+    out = public_pilots(
+        pilots, kel, 5, pub=pub, columns=PILOT_COLUMNS, extra_columns=PILOT_EXTRA_COLUMNS
+    )
     assert REASON_PARTS not in out.columns
     rid, ren = out.loc[0, "reason_id"], out.loc[0, "reason_en"]
     assert rid.startswith("teratas di peringkat Kota Denpasar; skor kebutuhan 80,0")
@@ -76,7 +78,9 @@ def test_an_opaque_pilot_says_its_band_only():
     pub = pd.DataFrame(
         {"kode": kel["kode"], "unserved": ["<5"] * 4, "score": [np.nan] * 4, "rank": [pd.NA] * 4}
     )
-    out = public_pilots(pilots, kel, 5, pub=pub)
+    out = public_pilots(
+        pilots, kel, 5, pub=pub, columns=PILOT_COLUMNS, extra_columns=PILOT_EXTRA_COLUMNS
+    )
     rid = out.loc[0, "reason_id"]
     assert rid.startswith("teratas di peringkat Kota Denpasar; <5 klien di register;")
     assert "skor" not in rid and "1.300" not in rid
