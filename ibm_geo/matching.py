@@ -26,7 +26,7 @@ import shapely
 from rapidfuzz import fuzz, process
 
 from ibm_geo.names import compact_keys, expanded_keys, lower_spaced
-from ibm_geo.quality import QUALITY_COLUMNS, DataQuality
+from ibm_geo.quality import CODE_COLUMNS, QUALITY_COLUMNS, DataQuality, Msg, msgs_frame
 
 METHODS = ("code", "exact", "normalised", "fuzzy", "point", "unmatched", "ambiguous", "chosen")
 CONFIDENCE = {"code": 1.0, "point": 1.0, "exact": 1.0, "normalised": 0.95, "chosen": 1.0}
@@ -488,17 +488,25 @@ def _sub(table, sel):
     return table if isinstance(table, str) else table[sel]
 
 
+_USED_NAME = Msg("used_written_name")
+_NOT_PLACED_NO_NAME = Msg("not_placed_no_name")
+
+
 def _quality_frame(file, rows, column, problems, values, actions) -> pd.DataFrame:
+    """Quality rows of per-row messages (:class:`ibm_geo.quality.Msg`)."""
+    texts = msgs_frame(problems, actions)
     return pd.DataFrame(
         {
             "file": file,
             "row": pd.array(np.asarray(rows), dtype="Int64"),
             "column": column,
-            "problem": np.asarray(problems, dtype=object),
+            "problem": texts["problem"],
             "value": np.asarray(values, dtype=object),
-            "action": np.asarray(actions, dtype=object),
+            "action": texts["action"],
+            "_problem": texts["_problem"],
+            "_action": texts["_action"],
         },
-        columns=QUALITY_COLUMNS,
+        columns=QUALITY_COLUMNS + CODE_COLUMNS,
     )
 
 
@@ -588,9 +596,9 @@ def match_locations(
                     _sub(tab, bad),
                     rows[bad],
                     "kode",
-                    ["kode not found in the boundaries"] * len(bad),
+                    [Msg("kode_not_found")] * len(bad),
                     kode_values[kode_codes[bad]],
-                    ["used coordinates or name instead"] * len(bad),
+                    [Msg("used_xy_or_name")] * len(bad),
                 )
             )
 
@@ -625,15 +633,11 @@ def match_locations(
                     _sub(tab, outside),
                     rows[outside],
                     "lat",
-                    ["point lies outside the boundaries"] * len(outside),
+                    [Msg("point_outside")] * len(outside),
                     [f"{a}, {b}" for a, b in zip(lat[outside], lon[outside], strict=True)],
                     # without a written name the row cannot be placed at all: say so (it is
                     # counted here, not left to vanish from every total)
-                    np.where(
-                        kel_codes[outside] >= 0,
-                        "used the written name instead",
-                        "row not placed (no kelurahan written)",
-                    ).tolist(),
+                    [_USED_NAME if k >= 0 else _NOT_PLACED_NO_NAME for k in kel_codes[outside]],
                 )
             )
         frames.append(_name_mismatch(gaz, tab, rows, got, unit, kel_codes, kel_keys))
@@ -881,9 +885,9 @@ def _name_mismatch(gaz, table, rows, got, unit, kel_codes, kel_keys) -> pd.DataF
         _sub(table, sel),
         rows[sel],
         "kelurahan",
-        [f"coordinates lie in {nm}, not in the written kelurahan" for nm in names],
+        [Msg("coordinates_elsewhere", place=nm) for nm in names],
         [None] * len(sel),
-        ["used the coordinates"] * len(sel),
+        [Msg("used_coordinates")] * len(sel),
     )
 
 
@@ -919,18 +923,18 @@ def _name_quality(gaz, table, rows, codes, distinct, res) -> pd.DataFrame | None
     for j in np.flatnonzero(np.isin(m, ["fuzzy", "ambiguous", "unmatched", "chosen"])):
         cand = cands[j]
         if m[j] == "chosen":
-            problems[j] = "kelurahan name placed by the planner's choice (scenario)"
-            actions[j] = f"placed in {gaz.label(idx[j])} [{gaz.kode[idx[j]]}]"
+            problems[j] = Msg("name_chosen")
+            actions[j] = Msg("placed_in", place=gaz.label(idx[j]), kode=gaz.kode[idx[j]])
         elif m[j] == "fuzzy":
             score = round(confs[j] * 100)
-            problems[j] = f"kelurahan name matched approximately (score {score})"
-            actions[j] = f"placed in {gaz.label(idx[j])} [{gaz.kode[idx[j]]}]"
+            problems[j] = Msg("name_fuzzy", score=score)
+            actions[j] = Msg("placed_in", place=gaz.label(idx[j]), kode=gaz.kode[idx[j]])
         elif m[j] == "ambiguous":
-            problems[j] = "kelurahan name exists in several places; add kecamatan/kab_kota"
-            actions[j] = f"row not placed; candidates: {cand}"
+            problems[j] = Msg("name_ambiguous")
+            actions[j] = Msg("not_placed_candidates", candidates=cand)
         else:
-            problems[j] = "kelurahan name not found in the boundaries"
-            actions[j] = "row not placed" + (f"; closest: {cand}" if cand else "")
+            problems[j] = Msg("name_not_found")
+            actions[j] = Msg("not_placed_closest", closest=cand) if cand else Msg("not_placed")
     per_row = problems[codes]
     sel = np.flatnonzero(per_row != None)  # noqa: E711  (object array comparison)
     if not len(sel):

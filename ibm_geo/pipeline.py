@@ -28,7 +28,7 @@ from .join import Placed, place
 from .matching import build_gazetteer
 from .names import normalize_name
 from .privacy import PUB_PREFIX, published_counts_table, score_labels
-from .quality import DataQuality
+from .quality import DataQuality, Msg
 from .record_keys import fingerprint, identities, installation_secret, record_keys
 from .scoring import SCORE_COLUMNS, score_table
 
@@ -240,9 +240,9 @@ def _check_agent_refs(inputs: Inputs, q: DataQuality) -> None:
             inputs.sources.get("clients", "clients"),
             inputs.clients.loc[bad, "row"],
             "agen_id",
-            "agen_id not found in the agents file",
+            Msg("agent_unknown"),
             ids[bad],
-            "client counted as not assigned to an agent",
+            Msg("not_assigned"),
         )
 
 
@@ -428,9 +428,9 @@ def _quality_with_filters(
         joined.sources.get("clients", "clients"),
         clients.loc[unknown, "row"],
         "tahun_rehab",
-        "year missing or unreadable",
+        Msg("year_missing"),
         None,
-        "left out by the year filter",
+        Msg("left_out_year"),
     )
     return q.to_frame()
 
@@ -446,8 +446,8 @@ def _snap_quality(joined: Joined, backend, scenario: Scenario) -> DataQuality:
     q = DataQuality()
     q.extend(joined.quality)
     lim = scenario.roads.snap_limit_m
-    problem = f"farther than {lim:g} m from any road in the road network"
-    action = "snap distance walked and added to every route; check the coordinates"
+    problem = Msg("far_from_road", limit=f"{lim:g}")
+    action = Msg("snap_walked")
     d_units = backend.snap_distance(joined.rep_xy)
     far = d_units > lim
     if len(d_units) and far.all():
@@ -462,7 +462,7 @@ def _snap_quality(joined: Joined, backend, scenario: Scenario) -> DataQuality:
             joined.sources.get("boundaries", "boundaries"),
             [None] * int(far.sum()),
             "geometry",
-            problem + " (representative point)",
+            Msg("far_from_road_unit", limit=f"{lim:g}"),
             joined.units.loc[far, "kode"].astype(str),
             action,
         )

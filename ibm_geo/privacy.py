@@ -34,6 +34,7 @@ import pandas as pd
 
 from ibm_geo.ckm import MAX_DEVIATION, group_keys, ptable
 from ibm_geo.components import REGISTRY
+from ibm_geo.i18n import REASON_PARTS
 from ibm_geo.io.boundaries import IDENTITY
 
 PUBLIC_IDENTITY = [*IDENTITY, "rep_lon", "rep_lat"]
@@ -532,8 +533,8 @@ def value_kind(value: object, lang: str = "id") -> str | None:
 
 
 def public_quality(quality: pd.DataFrame | None, lang: str = "id") -> pd.DataFrame:
-    """Data-quality report fit for export: file, row, column, problem and action as they are;
-    the typed value replaced by its kind (:func:`value_kind`).
+    """Data-quality report fit for export: file, row, column, problem and action in the
+    reader's language (``lang``); the typed value replaced by its kind (:func:`value_kind`).
 
     Every column of a client file is personal data (name, ID, any coordinate alias such as
     ``Titik Koordinat`` or ``latlon``, status, year, severity, even a place name with one
@@ -541,10 +542,12 @@ def public_quality(quality: pd.DataFrame | None, lang: str = "id") -> pd.DataFra
     wrote, so no list of "personal" headers can be complete: no value is echoed at all. The row
     number leads the planner to the cell in their own file.
     """
+    from ibm_geo.quality_text import rendered
+
     cols = ["file", "row", "column", "problem", "value", "action"]
     if quality is None or len(quality) == 0:
         return pd.DataFrame(columns=cols)
-    q = quality.reindex(columns=cols).copy()
+    q = rendered(quality, lang).reindex(columns=cols)
     vals = q["value"].astype(object)
     kinds = {v: value_kind(v, lang) for v in pd.unique(vals.dropna())}
     q["value"] = vals.map(lambda v: kinds.get(v) if v is not None and v == v else None)
@@ -695,7 +698,20 @@ def public_pilots(
             for ks in pilots["reach_kodes"].fillna("")
         ]
     out = out.reindex(columns=[c for c in columns + extra_columns if c in out])
-    for c, lang in (("reason_id", "id"), ("reason_en", "en")):
+    if REASON_PARTS in pilots:  # re-rendered from published figures (plan.pilots' parts)
+        from ibm_geo.i18n import render_parts
+
+        parts = [
+            _published_parts(
+                ps, rank.get(str(kd)), n_ranked, score.get(str(kd)), look.get(str(kd)), k
+            )
+            for ps, kd in zip(pilots[REASON_PARTS], pilots["kode"], strict=True)
+        ]
+        for c, lang in (("reason_id", "id"), ("reason_en", "en")):
+            if c in out:
+                out[c] = [None if p is None else render_parts(p, lang) for p in parts]
+        return out.reset_index(drop=True)
+    for c, lang in (("reason_id", "id"), ("reason_en", "en")):  # a table written by hand
         if c in out:
             out[c] = [
                 _pilot_reason(
@@ -706,35 +722,44 @@ def public_pilots(
     return out.reset_index(drop=True)
 
 
+def _published_parts(parts, rank, n: int, score, unserved, k: int) -> list | None:
+    """A pilot's reason parts with the exact score, rank and unserved count replaced by the
+    published ranking's (an opaque area: its band only); the other parts (source, distance,
+    choice in the kab/kota) name no count."""
+    if not isinstance(parts, list):
+        return None
+    ranked = not (rank is None or rank is pd.NA or score is None or pd.isna(score))
+    out = []
+    for code, params in parts:
+        if code == "pilot.why.score":
+            if ranked:
+                out.append((code, {"score": float(score), "rank": int(rank), "n": int(n)}))
+            else:
+                out.append(("pilot.why.band", {"band": band_label(k)}))
+        elif code == "pilot.why.unserved":
+            if ranked and _is_count(unserved):
+                out.append(("pilot.why.unserved_published", {"unserved": int(unserved)}))
+        else:
+            out.append((code, params))
+    return out
+
+
 def _is_count(v: object) -> bool:
     return v is not None and not isinstance(v, str) and not (isinstance(v, float) and v != v)
 
 
 def _pilot_reason(text, lang: str, rank, n: int, score, unserved, k: int) -> str | None:
-    """A pilot's reason with its first two parts (score and rank, unserved clients: written by
-    :mod:`ibm_geo.plan.pilots` from exact figures) rewritten from the published ranking."""
-    from ibm_geo.i18n import fmt_num
+    """A pilot's reason written by hand as "score; unserved; rest" (a table built outside
+    :mod:`ibm_geo.plan.pilots`, which stores parts): its first two parts rewritten from the
+    published ranking, the rest kept."""
+    from ibm_geo.i18n import render_parts
 
     if text is None or (isinstance(text, float) and np.isnan(text)):
         return None
-    parts = str(text).split("; ")
-    if rank is None or rank is pd.NA or score is None or pd.isna(score):
-        head = [
-            band_label(k) + (" klien di register" if lang == "id" else " clients in the register")
-        ]
-    elif lang == "id":
-        head = [
-            f"skor kebutuhan {fmt_num(score, 'id', 1)} (peringkat {fmt_num(int(rank), 'id')} "
-            f"dari {fmt_num(n, 'id')})",
-            f"{fmt_num(unserved, 'id')} klien belum terlayani (angka publikasi)",
-        ]
-    else:
-        head = [
-            f"need score {fmt_num(score, 'en', 1)} (rank {fmt_num(int(rank), 'en')} of "
-            f"{fmt_num(n, 'en')})",
-            f"{fmt_num(unserved, 'en')} unserved clients (published figure)",
-        ]
-    return "; ".join(head + parts[2:])
+    rest = str(text).split("; ")[2:]
+    parts = [("pilot.why.score", {}), ("pilot.why.unserved", {})]
+    head = _published_parts(parts, rank, n, score, unserved, k) or []
+    return "; ".join([render_parts(head, lang)] * bool(head) + rest)
 
 
 def public_curve(curve: pd.DataFrame | None, k: int) -> pd.DataFrame:

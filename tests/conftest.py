@@ -21,6 +21,8 @@ os.chmod(_DIR / "secret.key", 0o600)
 os.environ["IBM_GEO_SECRET_FILE"] = str(_DIR / "secret.key")
 # boundary layers read once are cached (ibm_geo.io.cache): in a private folder of this run
 os.environ["IBM_GEO_CACHE_DIR"] = str(_DIR / "cache")
+# a text missing from every catalogue raises instead of showing its key (ibm_geo.i18n.t)
+os.environ["IBM_GEO_STRICT_TEXTS"] = "1"
 
 
 @pytest.fixture(scope="session")

@@ -135,10 +135,10 @@ def test_raising_a_weight_changes_the_ranking_like_rescore(at, demo_result):
     goto(at, "score")
     before = list(at.session_state["_top"])
     for c in ("unserved_count", "unserved_share", "recency", "presence"):
-        at.slider(key=f"w_{c}").set_value(0.0)
+        at.select_slider(key=f"w_{c}").set_value(0.0)
     used = next(c.value for c in at.caption if "Bobot yang dipakai" in c.value)
     assert "Jarak ke agen/layanan 0,20" in used  # the default weights, written as applied
-    at.slider(key="w_distance").set_value(1.0)
+    at.select_slider(key="w_distance").set_value(1.0)
     apply_weights(at)  # every move of the form reaches the server with this one click
     after = list(at.session_state["_top"])
     assert after != before
@@ -482,7 +482,8 @@ def test_locales_have_the_same_keys_and_every_app_text_is_used():
         p.read_text() for p in (root / "ibm_geo_app").glob("*.py")
     )
     prefixes = ("w.", "s.", "p.by_", "p.mclp", "p.lscp", "p.pmedian", "p.save_", "step.", "data.")
-    prefixes += ("e.", "q.download", "cmp.")
+    prefixes += ("e.", "q.download", "cmp.", "o.act.", "o.col.", "o.kind.", "o.login.", "o.role.")
+    prefixes += ("up.",)
     used = [k for k in loc["id"] if f'"{k}"' in code or f"'{k}'" in code or k.startswith(prefixes)]
     unused = sorted(set(loc["id"]) - set(used))
     assert not unused, unused
@@ -541,7 +542,7 @@ def test_a_weight_change_rescores_without_rerunning_the_analysis(at, monkeypatch
     monkeypatch.setattr(pipeline, "analyze_joined", analyze)
     monkeypatch.setattr(pipeline, "score_table", score)
     goto(at, "score")
-    at.slider(key="w_distance").set_value(0.9)
+    at.select_slider(key="w_distance").set_value(0.9)
     apply_weights(at)
     assert calls == {"analyze": 0, "score": 2}  # the working tier and the published tier
     at.sidebar.number_input(key="radius_m").set_value(2500).run()

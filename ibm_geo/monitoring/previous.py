@@ -18,7 +18,7 @@ from ibm_geo.privacy import (
     band_label,
     public_table,
 )
-from ibm_geo.quality import DataQuality
+from ibm_geo.quality import DataQuality, Msg
 
 # -- change since the last rakor ----------------------------------------------------------------
 
@@ -126,8 +126,8 @@ def read_previous(
                 "monitoring.previous_unreadable", file=fname, detail="no feature has properties"
             )
         if bad:
-            q.add_many(fname, bad, None, "previous results: feature without properties", None,
-                       "left out of the change table")  # fmt: skip
+            q.add_many(fname, bad, None, Msg("prev_no_properties"), None,
+                       Msg("left_out_change"))  # fmt: skip
         props = [p for p in props if isinstance(p, dict)]
         manifest = doc.get("ibm_geo_manifest") if isinstance(doc, dict) else None
         try:
@@ -136,8 +136,8 @@ def read_previous(
                 raise ValueError
         except (ValueError, TypeError, AttributeError, OverflowError):
             k_guess = 5
-            q.add(fname, None, "suppression_k", "previous results: manifest k is not a number",
-                  None, "k = 5 assumed")  # fmt: skip
+            q.add(fname, None, "suppression_k", Msg("prev_k_not_number"),
+                  None, Msg("k5_assumed"))  # fmt: skip
         df = pd.DataFrame(props)
         if "unserved" in df and "opaque" in df:
             # GIS layer: an opaque area's count is null, flagged in `opaque` (its band)
@@ -183,13 +183,13 @@ def read_previous(
     kode = kode.map(lambda v: None if v is None or str(v).strip() == "" else str(v).strip())
     no_kode = kode.isna()
     if no_kode.any():
-        q.add_many(fname, row[no_kode], "kode", "previous results: row without a kode", None,
-                   "left out of the change table")  # fmt: skip
+        q.add_many(fname, row[no_kode], "kode", Msg("prev_no_kode"), None,
+                   Msg("left_out_change"))  # fmt: skip
     iv = [_published_interval(u, k_guess) for u in df["unserved"]]
     odd = pd.Series([x is False for x in iv], index=df.index) & ~no_kode
     if odd.any():
-        q.add_many(fname, row[odd], "unserved", "previous results: not a published count", None,
-                   "left out of the change table")  # fmt: skip
+        q.add_many(fname, row[odd], "unserved", Msg("prev_not_published"), None,
+                   Msg("left_out_change"))  # fmt: skip
     iv = [None if x is False else x for x in iv]
 
     def text(col: str) -> list:

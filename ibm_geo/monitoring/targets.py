@@ -12,7 +12,7 @@ import pandas as pd
 from ibm_geo.errors import UserError
 from ibm_geo.monitoring.common import INDICATORS, offices
 from ibm_geo.names import match_area
-from ibm_geo.quality import DataQuality
+from ibm_geo.quality import DataQuality, Msg
 
 # -- targets ----------------------------------------------------------------------------------
 _TARGET_HEADERS = {
@@ -113,7 +113,7 @@ def read_targets(
         r = int(rows[i])
         w, ind_text = raw.at[i, cols["wilayah"]], raw.at[i, cols["indikator"]]
         if w is None or w is pd.NA or str(w).strip() == "":
-            q.add(fname, r, cols["wilayah"], "wilayah is empty", None, "row ignored")
+            q.add(fname, r, cols["wilayah"], Msg("wilayah_empty"), None, Msg("row_ignored"))
             continue
         ind = _INDICATOR_WORDS.get(" ".join(str(ind_text).lower().replace("_", " ").split()))
         if ind is None and str(ind_text).strip().lower() in INDICATORS:
@@ -123,14 +123,14 @@ def read_targets(
                 fname,
                 r,
                 cols["indikator"],
-                f"unknown indikator; use one of {', '.join(INDICATORS)}",
+                Msg("unknown_indikator", allowed=", ".join(INDICATORS)),
                 None if ind_text is pd.NA else str(ind_text),
-                "row ignored",
+                Msg("row_ignored"),
             )
             continue
         y = year[i]
         if pd.isna(y) or not float(y).is_integer() or not 2000 <= y <= 2100:
-            q.add(fname, r, cols["tahun"], "tahun is not a year", _s(raw.at[i, cols["tahun"]]))
+            q.add(fname, r, cols["tahun"], Msg("tahun_not_year"), _s(raw.at[i, cols["tahun"]]))
             continue
         t = target[i]
         if pd.isna(t) or t <= 0 or not math.isfinite(t):  # "inf" parses as a float
@@ -138,9 +138,9 @@ def read_targets(
                 fname,
                 r,
                 cols["target"],
-                "target is not a positive number",
+                Msg("target_not_positive"),
                 _s(raw.at[i, cols["target"]]),
-                "row ignored",
+                Msg("row_ignored"),
             )
             continue
         key = str(w)
@@ -175,7 +175,7 @@ def read_targets(
     res = pd.DataFrame(out, columns=["row", "area", "area_level", "year", "indicator", "target"])
     dup = res.duplicated(["area", "year", "indicator"], keep="first")
     for r in res.loc[dup, "row"]:
-        q.add(fname, int(r), cols["wilayah"], "second target for the same area, year and indikator")
+        q.add(fname, int(r), cols["wilayah"], Msg("second_target"))
     return res.loc[~dup].reset_index(drop=True)
 
 
