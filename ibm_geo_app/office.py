@@ -511,7 +511,7 @@ def scope_cut_block(p: Principal, full_joined, full_key: str, scoped_units, lang
         c2.text_input(t("q.search", lang), key=f"cutsrch_{qid}")
         if pick != keep and pick in opts:
             picks[key] = opts[pick]
-    if picks and st.button(t("q.cut_apply", lang), key="cut_apply"):
+    if picks and st.button(t("o.apply", lang), key="cut_apply"):
         ss["place_choices"] = {**chosen, **picks}
         ss["names_applied"] = len(picks)
         st.rerun()
