@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pandas as pd
+from _helpers import deck_texts
 from typer.testing import CliRunner
 
 from ibm_geo.cli import app
@@ -217,11 +218,8 @@ def test_plan_with_targets_previous_per_kecamatan_per_rw_end_to_end(tmp_path):
     BNNP runs it before a rakor: exit 0, every documented file with its documented columns, a
     progress slide per office in the deck, and a change that stays hidden ('*') wherever
     either run hid the unit's unserved count."""
-    import io
     import json
     from pathlib import Path
-
-    from pptx import Presentation
 
     from ibm_geo import monitoring as mo
 
@@ -296,18 +294,7 @@ def test_plan_with_targets_previous_per_kecamatan_per_rw_end_to_end(tmp_path):
     assert man["Dasar hitung agen dan desa IBM"].startswith("Agen dan desa IBM: agen aktif yang")
 
     # the deck: a progress slide per office of summary.csv, the BNNP first
-    deck = Presentation(io.BytesIO((out / "rakor.pptx").read_bytes()))
-    texts = [
-        " ".join(
-            sh.text_frame.text
-            if sh.has_text_frame
-            else " ".join(c.text for row in sh.table.rows for c in row.cells)
-            if sh.has_table
-            else ""
-            for sh in slide.shapes
-        )
-        for slide in deck.slides
-    ]
+    texts = deck_texts((out / "rakor.pptx").read_bytes(), sep=" ", picture="")
     sm = csv("summary.csv")
     offices = sm.loc[sm["area_level"].isin(["provinsi", "kab_kota"]), "area"].tolist()
     assert offices == ["Bali", "Kabupaten Badung", "Kabupaten Gianyar", "Kota Denpasar"]
