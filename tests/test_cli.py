@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 from _helpers import deck_texts
 from typer.testing import CliRunner
 
@@ -31,8 +32,15 @@ def demo_args(out):
     ]
 
 
-def test_analyze_writes_the_contract_files(tmp_path):
-    r = runner.invoke(app, ["analyze", *demo_args(tmp_path)])
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """``analyze`` on the demo data once for the tests that read its output folder."""
+    out = tmp_path_factory.mktemp("analyze")
+    return runner.invoke(app, ["analyze", *demo_args(out)]), out
+
+
+def test_analyze_writes_the_contract_files(demo_run):
+    r, tmp_path = demo_run  # the shared run and its --out folder
     assert r.exit_code == 0, r.output
     for f in [
         "ranking.csv",
@@ -78,8 +86,8 @@ def test_analyze_writes_the_contract_files(tmp_path):
     assert q["problem"].str.contains("swapped").sum() == 4
 
 
-def test_no_client_data_in_any_output(tmp_path):
-    r = runner.invoke(app, ["analyze", *demo_args(tmp_path)])
+def test_no_client_data_in_any_output(demo_run):
+    r, tmp_path = demo_run  # the shared run and its --out folder
     assert r.exit_code == 0, r.output
     clients = pd.read_csv(demo_paths()["clients"], sep=";", dtype=str, encoding="utf-8-sig")
     needles = list(clients["nama_klien"].dropna().unique()) + list(clients["nik"].dropna().unique())
