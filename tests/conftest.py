@@ -74,6 +74,8 @@ _CORPUS = pytest.StashKey[tuple]()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    if session.config.option.collectonly:
+        return
     for item in session.items:
         if item.name == "test_corpus_holds" and hasattr(item.module, "launch"):
             root = Path(tempfile.mkdtemp(prefix="ibm-geo-corpus-"))
