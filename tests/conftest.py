@@ -68,8 +68,9 @@ def demo_analysis():
 
 # The corpus (tests/test_fuzz_corpus.py, ~200 cases through the real CLI in one child process,
 # a minute or two of one core) starts in the background as soon as the session has collected
-# it, and runs beside the single-threaded tests on the machine's second core; its test only
-# waits for the results. Nothing else reads or writes its folder.
+# it, and runs beside the single-threaded tests on the machine's second core (browser modules
+# wait for it to finish); its test only waits for the results. Nothing else reads or writes its
+# folder.
 _CORPUS = pytest.StashKey[tuple]()
 
 
@@ -87,6 +88,16 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def corpus_started(request):
     """The corpus child started at collection (or None: the module starts it itself)."""
     return request.config.stash.get(_CORPUS, None)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _corpus_done_before_browsers(request):
+    """A browser module (pytest.mark.browser: a Streamlit server, Chromium and this process all
+    busy at once) starts only when the corpus child has finished: beside it, on 2 cores, a page
+    can wait past its timeouts (seen once under load)."""
+    started = request.config.stash.get(_CORPUS, None)
+    if started is not None and request.node.get_closest_marker("browser"):
+        started[1].wait()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
