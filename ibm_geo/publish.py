@@ -22,6 +22,8 @@ import pandas as pd
 
 from ibm_geo.ckm import ptable
 from ibm_geo.config import Scenario
+from ibm_geo.plan.pilots import PILOT_COLUMNS, PILOT_EXTRA_COLUMNS
+from ibm_geo.plan.recruitment import SITE_COLUMNS
 from ibm_geo.privacy import (
     OPEN_COUNTS,
     SUPPRESSED_COUNTS,
@@ -66,6 +68,52 @@ def published_plan(plan, kelurahan: pd.DataFrame, k: int):
     return pub
 
 
+#: the most new groups :func:`full_reach` counts before it says "more than"
+FULL_REACH_MAX_P = 200
+
+
+@dataclass(frozen=True)
+class FullReach:
+    """How many new groups the plan's own model needs to reach every unserved client it can
+    reach (the published demand): ``groups`` (``complete`` False: more than that), the
+    clients they reach beside those existing agents reach (``reached``), and the published
+    unserved total (``demand``)."""
+
+    groups: int
+    reached: int
+    demand: int
+    complete: bool
+
+
+def full_reach(plan, kelurahan: pd.DataFrame, k: int) -> FullReach | None:
+    """The situation slide's "groups needed for everyone", in the plan's reach model (its
+    coverage, measured with the plan's distance backend): the published coverage curve's
+    greedy order (:meth:`~ibm_geo.plan.RecruitmentPlan.with_demand`, the same problem)
+    continued on the published demand until no further group reaches anyone, at most
+    :data:`FULL_REACH_MAX_P` groups -- so where the curve flattens within its range, this is
+    the point where it does. None without a plan to evaluate."""
+    ctx = getattr(plan, "_context", None)
+    if ctx is None:
+        return None
+    from ibm_geo.plan.greedy import greedy_mclp
+    from ibm_geo.plan.problem import Problem
+
+    u = np.maximum(published_demand(kelurahan.reset_index(drop=True), k), 0.0)
+    limit = min(FULL_REACH_MAX_P, ctx["cov"].n_candidates)
+    pb = Problem.build(ctx["cov"], u, limit, **ctx["build"]).uncapacitated()  # as the curve
+    pb = pb.with_(budget=None, min_per_group={}, max_per_group={}, required=np.zeros(0, np.int64))
+    res = greedy_mclp(pb, stop_at_zero=True)
+    gains = np.asarray(res.gains if res.gains is not None else [], dtype=float)
+    groups = int((gains > 1e-9).sum())
+    more = groups >= limit and limit < ctx["cov"].n_candidates
+    return FullReach(
+        groups=groups,
+        reached=int(round(float(gains.sum()))),
+        demand=int(round(float(u.sum()))),
+        complete=not more,
+    )
+
+
 def sort_published(pub: pd.DataFrame) -> pd.DataFrame:
     """Published rank order; opaque (unranked) areas last, by kode."""
     if "rank" not in pub:
@@ -104,6 +152,10 @@ class Published:
     phases: object = None
     distance: object = None  # the analysis' distance backend (reach outlines on maps)
     n_rows_read: int = 0  # rows of the planner's own client file (not a count per area)
+    #: what became of each of the top ``scenario.top_n`` villages (:func:`top_fates`)
+    top_fates: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: new groups needed to reach every reachable unserved client (:func:`full_reach`)
+    full_reach: FullReach | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -122,6 +174,34 @@ class Published:
         """The first ``n`` ranked areas as published."""
         r = self.ranking
         return r[r["rank"].notna()].head(n) if "rank" in r else r.head(n)
+
+    @property
+    def reached_new(self) -> int:
+        """Clients the proposed sites reach that no agent reaches now: the sum of the published
+        site table's column, the one figure the deck, the CLI and plan.csv state."""
+        if not len(self.sites) or "newly_reached" not in self.sites:
+            return 0
+        return int(pd.to_numeric(self.sites["newly_reached"], errors="coerce").fillna(0).sum())
+
+    @property
+    def agents_proposed(self) -> int:
+        """New agents the proposed sites recruit (the site table's sum)."""
+        if not len(self.sites) or "agents_to_recruit" not in self.sites:
+            return 0
+        return int(pd.to_numeric(self.sites["agents_to_recruit"], errors="coerce").fillna(0).sum())
+
+    @property
+    def groups_proposed(self) -> int:
+        """New groups the proposed agents make (whole groups of ``scenario.group_size``)."""
+        size = int(self.scenario.group_size) or 1
+        return -(-self.agents_proposed // size)
+
+    @property
+    def units_with_unserved(self) -> int:
+        """Villages whose published unserved count is above zero (a band is not counted)."""
+        if "unserved" not in self.geo:
+            return 0
+        return int((pd.to_numeric(self.geo["unserved"], errors="coerce") > 0).sum())
 
     @property
     def rule(self) -> str:
@@ -217,11 +297,23 @@ def publish_table(
         scored = score_both_tiers(_without_scores(kel), scenario, ref)
         kel = kel.drop(columns=[c for c in scored.columns if c in kel]).join(scored)
     pplan = published_plan(plan, kel, k)
+    everyone = full_reach(plan, kel, k)
     table = public_table(kel, k)
     geo = gpd.GeoDataFrame(table, geometry=kel.geometry.to_numpy(), crs=kel.crs)
     geo = gpd.GeoDataFrame(sort_published(geo), geometry="geometry", crs=kel.crs)
     ctx = context or MapContext()
     ctx = replace(ctx, service_points=public_service_points(ctx.service_points))
+    pub_sites = public_sites(pplan.sites if pplan is not None else sites, k, columns=SITE_COLUMNS)
+    pub_pilots = public_pilots(
+        pilots, kel, k, columns=PILOT_COLUMNS, extra_columns=PILOT_EXTRA_COLUMNS, pub=table
+    )
+    ranked = geo[pd.to_numeric(geo["rank"], errors="coerce").notna()] if "rank" in geo else geo
+    fates = top_fates(
+        ranked["kode"].head(scenario.top_n),
+        pub_sites,
+        pub_pilots,
+        getattr(pplan, "assignment", None),
+    )
     return Published(
         scenario=scenario,
         k=k,
@@ -234,13 +326,56 @@ def publish_table(
         matches=public_matches(matches, k, lang),
         context=ctx,
         plan=pplan,
-        sites=public_sites(pplan.sites if pplan is not None else sites, k),
+        sites=pub_sites,
         curve=public_curve(pplan.curve if pplan is not None else curve, k),
-        pilots=public_pilots(pilots, kel, k, pub=table),
+        pilots=pub_pilots,
         reference_year=reference_year,
         distance=distance,
         n_rows_read=n_rows_read,
+        top_fates=fates,
+        full_reach=everyone,
     )
+
+
+#: what became of a top-ranked village, in order of precedence: it is a proposed site; a
+#: proposed site elsewhere reaches it; an existing agent with spare capacity reaches it; it is
+#: a pilot; none of these (it waits for more groups or a later phase)
+TOP_FATES = ("site", "reached", "served", "pilot", "other")
+
+
+def top_fates(
+    top_kode: pd.Series,
+    sites: pd.DataFrame,
+    pilots: pd.DataFrame,
+    assignment: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """One fate (:data:`TOP_FATES`) per top village (``kode, fate``), so "why the sites differ
+    from the ranking" accounts for each of them exactly once. Reach is the plan's own
+    (``assignment``: the published plan's per-kelurahan table, measured with the plan's
+    distance backend under its reach model), never re-measured by a renderer."""
+    kode = [str(x) for x in top_kode]
+    site_k = set(sites["kode"].astype(str)) if "kode" in sites else set()
+    pilot_k = set(pilots["kode"].astype(str)) if "kode" in pilots else set()
+    reached_by: dict[str, object] = {}
+    before: dict[str, bool] = {}
+    if assignment is not None and len(assignment):
+        a = assignment.assign(kode=assignment["kode"].astype(str))
+        reached_by = dict(zip(a["kode"], a["site_kode"], strict=True))
+        before = dict(zip(a["kode"], a["covered_before"].astype(bool), strict=True))
+    fate = []
+    for kd in kode:
+        by = reached_by.get(kd)
+        if kd in site_k:
+            fate.append("site")
+        elif by is not None and not pd.isna(by) and str(by) in site_k and str(by) != kd:
+            fate.append("reached")
+        elif before.get(kd, False):
+            fate.append("served")
+        elif kd in pilot_k:
+            fate.append("pilot")
+        else:
+            fate.append("other")
+    return pd.DataFrame({"kode": kode, "fate": fate})
 
 
 def _without_scores(kel: pd.DataFrame) -> pd.DataFrame:

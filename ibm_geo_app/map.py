@@ -22,6 +22,7 @@ import pandas as pd
 from ibm_geo.config import Scenario
 from ibm_geo.i18n import fmt_num, t
 from ibm_geo.render.basemap import Basemap, build_basemap
+from ibm_geo.render.geometry import focus_mask
 from ibm_geo.render.html_map import ASSETS as RENDER_ASSETS
 from ibm_geo.render.style import (
     NODATA_COLOR,
@@ -134,7 +135,11 @@ def legend_html(
             + "</span>"
         ]
     if sites:
-        rows += [dot("site", "layer.sites")]
+        rows += [
+            dot("site", "layer.sites"),
+            line("legend.site_ring", f"border-top:2px dashed {SYMBOLS['ring_site']['color']}",
+                 radius=fmt_num(float(scenario.plan.radius_m or scenario.radius_m) / 1000, lang, 1)),
+        ]  # fmt: skip
     if roads:
         rows += [line("legend.road", f"border-top:2px solid {SYMBOLS['road']['color']}")]
     if tiles:
@@ -324,6 +329,19 @@ def symbol_icon(sym: str) -> folium.DivIcon:
     )  # fmt: skip
 
 
+def _focus_bounds(k, scenario: Scenario | None, sites: pd.DataFrame | None) -> tuple:
+    """Where the map opens: the area that matters (:func:`ibm_geo.render.geometry.focus_mask`:
+    the chosen area, or the units with clients and the proposed sites), as the exports do."""
+    if not len(k):
+        return (115.0, -9.0, 116.0, -8.0)
+    f = (scenario or Scenario()).filters
+    must = np.zeros(len(k), dtype=bool)
+    if sites is not None and len(sites) and "kode" in k:
+        must = k["kode"].astype(str).isin(sites["kode"].astype(str)).to_numpy()
+    mask = focus_mask(k, must, chosen=bool(f.provinsi or f.kab_kota or f.kecamatan))
+    return tuple(k.geometry[mask].total_bounds)
+
+
 def build_app_map(
     kelurahan,
     *,
@@ -347,7 +365,7 @@ def build_app_map(
     Client points appear only here (never in an export). Every user-supplied string is escaped.
     """
     k = kelurahan
-    minx, miny, maxx, maxy = k.total_bounds if len(k) else (115.0, -9.0, 116.0, -8.0)
+    minx, miny, maxx, maxy = _focus_bounds(k, scenario, sites)
     m = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=11,
@@ -366,6 +384,25 @@ def build_app_map(
     m.default_css = [("leaflet_css", css)]
     if len(k):
         m.fit_bounds([[miny, minx], [maxy, maxx]])
+    _score_layer(m, k, scenario or Scenario(), lang, selected)
+    if bm is not None:
+        _add_outlines(m, bm, lang)
+    if clients is not None and len(clients):
+        _client_layer(m, clients, lang)
+    if agents is not None and len(agents) > MAX_AGENT_MARKERS:
+        _agent_layer(m, agents, units, lang)
+    elif agents is not None and len(agents):
+        _agent_markers(m, agents, units, radius_m, lang)
+    if service_points is not None and len(service_points):
+        _service_point_layer(m, service_points, units, lang)
+    if sites is not None and len(sites):
+        _site_layer(m, k, sites, radius_m, lang)
+    folium.LayerControl(collapsed=True).add_to(m)
+    return m
+
+
+def _score_layer(m, k, scenario: Scenario, lang: str, selected: str | None) -> None:
+    """The score choropleth with its tooltip; the selected unit outlined in blue."""
     cls, colors, _ = score_classes(k, scenario or Scenario(), lang)
     fills = [colors[c] if c >= 0 else NODATA_COLOR for c in cls]
     props = pd.DataFrame(
@@ -416,84 +453,86 @@ def build_app_map(
         ),
     )
     score_layer.add_to(m)
-    if bm is not None:
-        _add_outlines(m, bm, lang)
 
-    if clients is not None and len(clients):
-        fg = folium.FeatureGroup(name=t("m.clients_layer", lang), show=True)
-        cl = cluster_points(
-            clients["lon"].to_numpy(dtype=float, na_value=np.nan),
-            clients["lat"].to_numpy(dtype=float, na_value=np.nan),
-        )
-        for lo, la, n in cl.itertuples(index=False):
-            folium.CircleMarker(
-                [la, lo],
-                radius=2.5 if n == 1 else min(3 + 1.2 * np.sqrt(n), 12),
-                color="#3f007d",
-                weight=1,
-                fill=True,
-                fill_color="#807dba",
-                fill_opacity=0.6,
-                tooltip=f"{int(n)} {html.escape(t('field.clients', lang).lower())}",
-            ).add_to(fg)
-        fg.add_to(m)
 
-    if agents is not None and len(agents) > MAX_AGENT_MARKERS:
-        _agent_layer(m, agents, units, lang)
-    elif agents is not None and len(agents):
-        fg = folium.FeatureGroup(name=t("layer.agents", lang))
-        a = agents[agents["located"].astype(bool)]
-        lat, lon = _latlon(a, units)
-        ring = SYMBOLS["ring_agent"]
-        for la, lo, nm, act in zip(lat, lon, a["name"], a["aktif"].fillna(True), strict=True):
-            if not (np.isfinite(la) and np.isfinite(lo)):
-                continue
-            if bool(act):  # the reach of an active agent, an outline that does not tint classes
-                folium.Circle(
-                    [la, lo], radius=radius_m, color=ring["color"], weight=ring["weight"],
-                    dash_array=ring["dash"], fill=False, interactive=False,
-                ).add_to(fg)  # fmt: skip
-            folium.Marker(
-                [la, lo], icon=symbol_icon("agent" if bool(act) else "agent_inactive"),
-                tooltip=html.escape(_norm(nm) or "Agen"),
-            ).add_to(fg)  # fmt: skip
-        fg.add_to(m)
+def _client_layer(m, clients: pd.DataFrame, lang: str) -> None:
+    """Client points, grid-clustered (app only: never in an export)."""
+    fg = folium.FeatureGroup(name=t("m.clients_layer", lang), show=True)
+    cl = cluster_points(
+        clients["lon"].to_numpy(dtype=float, na_value=np.nan),
+        clients["lat"].to_numpy(dtype=float, na_value=np.nan),
+    )
+    for lo, la, n in cl.itertuples(index=False):
+        folium.CircleMarker(
+            [la, lo],
+            radius=2.5 if n == 1 else min(3 + 1.2 * np.sqrt(n), 12),
+            color="#3f007d",
+            weight=1,
+            fill=True,
+            fill_color="#807dba",
+            fill_opacity=0.6,
+            tooltip=f"{int(n)} {html.escape(t('field.clients', lang).lower())}",
+        ).add_to(fg)
+    fg.add_to(m)
 
-    if service_points is not None and len(service_points):
-        fg = folium.FeatureGroup(name=t("layer.service_points", lang))
-        s = service_points[service_points["located"].astype(bool)]
-        lat, lon = _latlon(s, units)
-        for la, lo, nm, jn in zip(lat, lon, s["name"], s["jenis"], strict=True):
-            if not (np.isfinite(la) and np.isfinite(lo)):
-                continue
-            office = str(jn).lower() in ("bnnp", "bnnk")
-            folium.Marker(
-                [la, lo], icon=symbol_icon("office" if office else "service_point"),
-                tooltip=html.escape(f"{_norm(nm)} ({_norm(jn)})"),
-            ).add_to(fg)  # fmt: skip
-        fg.add_to(m)
 
-    if sites is not None and len(sites):
-        fg = folium.FeatureGroup(name=t("layer.sites", lang))
-        pos = k.set_index(k["kode"].astype(str))[["rep_lat", "rep_lon"]]
-        for rec in sites.to_dict("records"):
-            kode = str(rec.get("kode"))
-            if kode not in pos.index:
-                continue
-            la, lo = pos.loc[kode]
-            ring, sym = SYMBOLS["ring_site"], SYMBOLS["site"]
+def _agent_markers(m, agents: pd.DataFrame, units, radius_m: float, lang: str) -> None:
+    """Each agent as a triangle, an active one with its reach as an outline."""
+    fg = folium.FeatureGroup(name=t("layer.agents", lang))
+    a = agents[agents["located"].astype(bool)]
+    lat, lon = _latlon(a, units)
+    ring = SYMBOLS["ring_agent"]
+    for la, lo, nm, act in zip(lat, lon, a["name"], a["aktif"].fillna(True), strict=True):
+        if not (np.isfinite(la) and np.isfinite(lo)):
+            continue
+        if bool(act):  # the reach of an active agent, an outline that does not tint classes
             folium.Circle(
                 [la, lo], radius=radius_m, color=ring["color"], weight=ring["weight"],
                 dash_array=ring["dash"], fill=False, interactive=False,
             ).add_to(fg)  # fmt: skip
-            folium.CircleMarker(
-                [la, lo], radius=8, color=sym["color"], weight=sym["weight"], fill=True,
-                fill_color=sym["fill"], fill_opacity=1.0,
-                tooltip=html.escape(f"{t('layer.sites', lang)}: {_norm(rec.get('nama'))}"),
-            ).add_to(fg)  # fmt: skip
-        fg.add_to(m)
-    folium.LayerControl(collapsed=True).add_to(m)
-    return m
+        folium.Marker(
+            [la, lo], icon=symbol_icon("agent" if bool(act) else "agent_inactive"),
+            tooltip=html.escape(_norm(nm) or "Agen"),
+        ).add_to(fg)  # fmt: skip
+    fg.add_to(m)
+
+
+def _service_point_layer(m, service_points: pd.DataFrame, units, lang: str) -> None:
+    """Offices (plus) and other service points (square)."""
+    fg = folium.FeatureGroup(name=t("layer.service_points", lang))
+    s = service_points[service_points["located"].astype(bool)]
+    lat, lon = _latlon(s, units)
+    for la, lo, nm, jn in zip(lat, lon, s["name"], s["jenis"], strict=True):
+        if not (np.isfinite(la) and np.isfinite(lo)):
+            continue
+        office = str(jn).lower() in ("bnnp", "bnnk")
+        folium.Marker(
+            [la, lo], icon=symbol_icon("office" if office else "service_point"),
+            tooltip=html.escape(f"{_norm(nm)} ({_norm(jn)})"),
+        ).add_to(fg)  # fmt: skip
+    fg.add_to(m)
+
+
+def _site_layer(m, k, sites: pd.DataFrame, radius_m: float, lang: str) -> None:
+    """Proposed sites: their reach as a dashed outline and a ring at the unit."""
+    fg = folium.FeatureGroup(name=t("layer.sites", lang))
+    pos = k.set_index(k["kode"].astype(str))[["rep_lat", "rep_lon"]]
+    for rec in sites.to_dict("records"):
+        kode = str(rec.get("kode"))
+        if kode not in pos.index:
+            continue
+        la, lo = pos.loc[kode]
+        ring, sym = SYMBOLS["ring_site"], SYMBOLS["site"]
+        folium.Circle(
+            [la, lo], radius=radius_m, color=ring["color"], weight=ring["weight"],
+            dash_array=ring["dash"], fill=False, interactive=False,
+        ).add_to(fg)  # fmt: skip
+        folium.CircleMarker(
+            [la, lo], radius=8, color=sym["color"], weight=sym["weight"], fill=True,
+            fill_color=sym["fill"], fill_opacity=1.0,
+            tooltip=html.escape(f"{t('layer.sites', lang)}: {_norm(rec.get('nama'))}"),
+        ).add_to(fg)  # fmt: skip
+    fg.add_to(m)
 
 
 def _latlon(df: pd.DataFrame, units: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:

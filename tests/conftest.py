@@ -2,7 +2,8 @@
 
 The cell key method's record keys come from the installation's secret
 (:mod:`ibm_geo.record_keys`). Tests use a fixed secret in a private temporary file, so
-published figures are the same on every machine and no test writes into the user's home.
+published figures are the same on every machine and no test writes into the user's home
+(nor does the boundary cache).
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ TEST_SECRET = bytes(range(32))
 (_DIR / "secret.key").write_bytes(TEST_SECRET)
 os.chmod(_DIR / "secret.key", 0o600)
 os.environ["IBM_GEO_SECRET_FILE"] = str(_DIR / "secret.key")
+# boundary layers read once are cached (ibm_geo.io.cache): in a private folder of this run
+os.environ["IBM_GEO_CACHE_DIR"] = str(_DIR / "cache")
+# a text missing from every catalogue raises instead of showing its key (ibm_geo.i18n.t)
+os.environ["IBM_GEO_STRICT_TEXTS"] = "1"
 
 
 @pytest.fixture(scope="session")

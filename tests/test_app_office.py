@@ -111,8 +111,10 @@ def test_viewer_reaches_published_results_only(office):
     at.run()
     assert at.selectbox(key="pub_pick").options[0].startswith("#1 Rakor Desember")
     table = at.dataframe[0].value
-    assert len(table) == 43 and "nama" in table.columns
-    assert not {"name", "client_id", "lat", "lon"} & set(table.columns)
+    # headers as the reader reads them, one reason column: the reader's language (issue 23)
+    assert len(table) == 43 and "Kelurahan/Desa" in table.columns
+    assert "Alasan" in table.columns and "Alasan (bahasa Inggris)" not in table.columns
+    assert not {"name", "client_id", "lat", "lon", "Nama klien"} & set(table.columns)
 
 
 def test_admin_sees_audit_log_and_users(office):
@@ -120,10 +122,11 @@ def test_admin_sees_audit_log_and_users(office):
     at.sidebar.radio[0].set_value("office").run()
     assert not at.exception
     frames = [d.value for d in at.dataframe]
-    users = next(f for f in frames if "username" in f.columns)
-    assert sorted(users["username"]) == ["admin", "dps", "lihat"]
-    log = next(f for f in frames if "action" in f.columns)
-    assert "sign_in" in set(log["action"]) and "user_created" in set(log["action"])
+    users = next(f for f in frames if "Nama pengguna" in f.columns)  # headers in Indonesian
+    assert sorted(users["Nama pengguna"]) == ["admin", "dps", "lihat"]
+    assert set(users["Peran"]) == {"admin", "perencana", "pembaca"}
+    log = next(f for f in frames if "Tindakan" in f.columns)
+    assert "masuk" in set(log["Tindakan"]) and "akun dibuat" in set(log["Tindakan"])
     n = len(office.audit.entries())
     want = f"Rantai hash berkunci log utuh ({n} entri)."
     assert at.caption and any(c.value == want for c in at.caption), [c.value for c in at.caption]

@@ -120,7 +120,7 @@ def test_scoped_planner_in_the_browser(served):
     assert log["action"].tolist()[:3] == ["sign_in_failed", "sign_in", "analysis"]
     exports = [json.loads(d) for d in log.loc[log["action"] == "export", "details"]]
     assert [e["export_sha256"] for e in exports] == [hashlib.sha256(data).hexdigest()]
-    assert exports[0]["export_kind"] == "peringkat.csv"
+    assert exports[0]["export_kind"] == "ranking.csv"
 
 
 def _fetch(url: str) -> tuple[int, bytes]:

@@ -83,7 +83,8 @@ def test_analyze_writes_the_contract_files(demo_run):
     assert abs(int(re.search(r"(\d+) belum terlayani", r.output).group(1)) - 147) <= 2
     rk1 = rk[rk["rank"] == "1"].iloc[0]
     assert f"1. {rk1['nama']} ({rk1['kab_kota']}) skor {rk1['score'].replace('.', ',')}" in r.output
-    assert q["problem"].str.contains("swapped").sum() == 4
+    # the quality rows are in the run's language (issue 23): "lat/lon look swapped"
+    assert q["problem"].str.contains("lintang/bujur tampak tertukar").sum() == 4
 
 
 def test_no_client_data_in_any_output(demo_run):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from pyproj import CRS
@@ -219,3 +220,15 @@ def test_province_filled_from_the_code_when_the_file_has_none():
     gdf["provinsi"] = "Tertulis"
     kept = read_boundaries(gdf.to_json().encode(), name="b.geojson")
     assert set(kept["provinsi"]) == {"Tertulis"}  # a written province is never overwritten
+
+
+def test_province_from_the_code_prefix_only_for_whole_codes():
+    """The province is read from a whole dotted code's first two digits; anything else
+    (a short code, an unknown prefix, a bare number, missing) gives None."""
+    from ibm_geo.regions import province_of
+
+    codes = pd.Series(
+        ["51.71.01.1001", "73.71.11.1002", "51.71.01.100", "99.01.01.1001", 5171011001, None],
+        dtype=object,
+    )
+    assert province_of(codes).tolist() == ["Bali", "Sulawesi Selatan", None, None, None, None]

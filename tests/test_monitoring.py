@@ -17,6 +17,7 @@ from shapely.geometry import box
 from ibm_geo import monitoring as mo
 from ibm_geo.config import Scenario
 from ibm_geo.errors import UserError
+from ibm_geo.names import match_area
 from ibm_geo.pipeline import analyze
 from ibm_geo.quality import DataQuality
 
@@ -303,13 +304,13 @@ def test_match_area_kota_vs_kabupaten():
             "provinsi": ["Jawa Barat"] * 3,
         }
     )
-    assert mo.match_area("Kota Bandung", table) == 1
-    assert mo.match_area("Kab. Bandung", table) == 2
-    assert mo.match_area("BNNK Kota Bandung", table) == 1
-    assert mo.match_area("Bandung", table) == [1, 2]  # ambiguous: the caller reports it
-    assert mo.match_area("jabar", table) == 0
-    assert mo.match_area("32.73", table) == 1
-    assert mo.match_area("Kota Cimahi", table) is None
+    assert match_area("Kota Bandung", table) == 1
+    assert match_area("Kab. Bandung", table) == 2
+    assert match_area("BNNK Kota Bandung", table) == 1
+    assert match_area("Bandung", table) == [1, 2]  # ambiguous: the caller reports it
+    assert match_area("jabar", table) == 0
+    assert match_area("32.73", table) == 1
+    assert match_area("Kota Cimahi", table) is None
 
 
 # -- trend -----------------------------------------------------------------------------------------

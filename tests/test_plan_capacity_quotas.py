@@ -14,7 +14,9 @@ from typer.testing import CliRunner
 from ibm_geo.config import PilotConfig, PlanConfig, Scenario
 from ibm_geo.errors import UserError
 from ibm_geo.i18n import fmt_num
-from ibm_geo.plan import Problem, build_coverage, choose_pilots, greedy_mclp, plan_recruitment
+from ibm_geo.plan import Problem, choose_pilots, plan_recruitment
+from ibm_geo.plan.coverage_matrix import build_coverage
+from ibm_geo.plan.greedy import greedy_mclp
 from ibm_geo.plan.pilots import unit_xy
 
 

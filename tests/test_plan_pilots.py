@@ -8,7 +8,7 @@ import pytest
 
 from ibm_geo.config import PilotConfig, PlanConfig, Scenario
 from ibm_geo.plan import PILOT_COLUMNS, choose_pilots, compare_scenarios, plan_recruitment
-from ibm_geo.plan.pilots import PILOT_EXTRA_COLUMNS, pilot_candidates
+from ibm_geo.plan.pilots import PILOT_EXTRA_COLUMNS, REASON_PARTS, pilot_candidates
 
 
 def table() -> pd.DataFrame:
@@ -35,7 +35,7 @@ def scen(**kw) -> Scenario:
 
 def test_one_per_kab_skips_existing_and_small():
     out = choose_pilots(table(), scen(per_kab=1, min_unserved=5))
-    assert list(out.columns) == PILOT_COLUMNS + PILOT_EXTRA_COLUMNS
+    assert list(out.columns) == PILOT_COLUMNS + PILOT_EXTRA_COLUMNS + [REASON_PARTS]
     assert (out["source"] == "ranking").all()
     # K0 has agents, K4 too few unserved: next best per kab are K1 and K5
     assert list(out["kode"]) == ["K1", "K5"]
@@ -68,7 +68,7 @@ def test_comparison_is_similar_same_kab_and_not_a_pilot():
 
 def test_empty_when_nothing_qualifies():
     out = choose_pilots(table(), scen(min_unserved=100))
-    assert out.empty and list(out.columns) == PILOT_COLUMNS + PILOT_EXTRA_COLUMNS
+    assert out.empty and list(out.columns) == PILOT_COLUMNS + PILOT_EXTRA_COLUMNS + [REASON_PARTS]
     # every candidate's reason, in ranking order
     why = pilot_candidates(table(), scen(min_unserved=100))
     assert list(why["kode"]) == ["K0", "K1", "K4", "K2", "K5", "K6", "K3", "K7"]

@@ -11,7 +11,8 @@ from shapely.geometry import Point
 
 from ibm_geo.config import PlanConfig, Scenario
 from ibm_geo.errors import InputError
-from ibm_geo.plan import SITE_COLUMNS, demand_weights, plan_recruitment, plan_to_frame
+from ibm_geo.plan import SITE_COLUMNS, plan_recruitment
+from ibm_geo.plan.recruitment import demand_weights, plan_to_frame
 
 
 def test_two_groups_cover_everything():

@@ -89,6 +89,10 @@
   map.createPane("ibm-land").style.zIndex = 250;
   map.createPane("ibm-outline").style.zIndex = 450;
   map.getPane("ibm-outline").style.pointerEvents = "none";
+  map.createPane("ibm-pilot").style.zIndex = 590;  // pilot discs above the unserved circles
+  map.createPane("ibm-site").style.zIndex = 610;   // site rings above agent triangles
+  map.createPane("ibm-rank").style.zIndex = 640;   // rank numbers above every symbol
+  map.getPane("ibm-rank").style.pointerEvents = "none";
   var tilesLayer = null;
   if (M.tiles) {
     tilesLayer = L.tileLayer(M.tiles.url, { attribution: M.tiles.attribution, maxZoom: 19 });
@@ -122,6 +126,12 @@
       weight: 2.4, interactive: false
     }).addTo(kabs);
   });
+  var context = L.featureGroup();  // loaded units beyond the mapped area, as plain land
+  if ((B.context || []).length) L.polygon(decodeGeom(B.context, M.scale), {
+    pane: "ibm-land", stroke: true, color: "#c9c4ba", weight: 0.6, fillColor: M.context_color,
+    fillOpacity: 1, interactive: false
+  }).addTo(context);
+  context.addTo(map);
   land.addTo(map);
   if (B.roads.length) roads.addTo(map);
 
@@ -176,6 +186,7 @@
 
   // -- existing agents: one symbol per kelurahan (never an agent's home) -----------------------
   var agents = L.featureGroup();
+  var agentMarks = [];  // [lat, lon, marker]: each triangle is moved beside the symbols at every view
   D.agents.forEach(function (a) {
     if (a.area) {  // road travel: the area reached along the roads, outline only
       a.area.forEach(function (r) {
@@ -195,6 +206,7 @@
     });
     m.bindTooltip(el("span", null, a.nama + ": " + a.n + " " + T.agents));
     m.addTo(agents);
+    agentMarks.push([a.lat, a.lon, m]);
   });
 
   // -- proposed sites ------------------------------------------------------------------------
@@ -210,16 +222,16 @@
       radius: M.site_radius_m, color: sym("ring_site", "color", "#54278f"), weight: 2,
       dashArray: "6 4", fill: false, interactive: false
     }).addTo(g);
-    var m = L.circleMarker([s.lat, s.lon], {
-      radius: 9, color: sym("site", "color", "#54278f"), weight: 3,
-      fillColor: sym("site", "fill", "#ffffff"), fillOpacity: 1
+    var m = L.circleMarker([s.lat, s.lon], {  // a ring around the rank number, hollow
+      radius: 12, color: sym("site", "color", "#54278f"), weight: 3, pane: "ibm-site",
+      fillColor: sym("site", "fill", "#ffffff"), fillOpacity: 0.01
     });
     var box = el("div", "ibm-pop");
     box.appendChild(el("div", "ibm-pop-title", s.nama));
     box.appendChild(table(s.rows));
     m.bindPopup(box);
-    var label = (s.year !== null && s.year !== undefined) ? s.year + " · " + s.nama : s.nama;
-    m.bindTooltip(el("span", "ibm-site-label", label), { permanent: true, direction: "left", offset: [-10, 0] });
+    s.label = (s.year !== null && s.year !== undefined) ? s.year + " · " + s.nama : s.nama;
+    s.group = g;
     m.addTo(g);
   });
 
@@ -227,10 +239,9 @@
   var pilots = L.featureGroup();
   D.pilots.forEach(function (s) {
     var m = L.circleMarker([s.lat, s.lon], {
-      radius: 8, color: sym("pilot", "color", "#000000"), weight: 2,
+      radius: 15, color: sym("pilot", "color", "#000000"), weight: 2, pane: "ibm-pilot",  // behind the number
       fillColor: sym("pilot", "fill", "#fdd835"), fillOpacity: 1
     });
-    m.bindTooltip(el("span", "ibm-pilot-label", s.nama), { permanent: true, direction: "right", offset: [8, 0] });
     var box = el("div", "ibm-pop");
     box.appendChild(el("div", "ibm-pop-title", s.nama));
     box.appendChild(table(s.rows));
@@ -250,43 +261,118 @@
     m.addTo(sp);
   });
 
-  // -- labels: kab/kota names, kecamatan names when closer, then villages best-ranked first;
-  //    a label is drawn only where it overlaps none already drawn, so more appear as you zoom --
-  var labels = L.layerGroup().addTo(map);
+  // -- rank numbers and labels, placed again at every view by one collision solver: rank
+  //    numbers first (a lower rank moves aside, with a leader, off a better one), then the
+  //    symbols and the map's controls are reserved, then names by priority (pilots, sites,
+  //    the top N, kab/kota, kecamatan, other villages), each at the first free spot next to
+  //    its anchor or farther out with a leader line; sizes are measured in the page ----------
+  var labels = L.layerGroup().addTo(map), ranks = L.layerGroup().addTo(map);
   var rankIdx = -1;
   U.fields.forEach(function (f, j) { if (f[0] === "rank") rankIdx = j; });
   var order = U.rep.map(function (_, i) { return i; });
   if (rankIdx >= 0) order.sort(function (a, b) { return (U.props[a][rankIdx] || 1e9) - (U.props[b][rankIdx] || 1e9); });
+  var RINGS = [0, 28, 48, 72], DIRS = [];
+  for (var dd = 0; dd < 12; dd++) DIRS.push([Math.cos((dd * 30 + 15) * Math.PI / 180), -Math.sin((dd * 30 + 15) * Math.PI / 180)]);
+  var AGENT_SPOTS = [[0, 0], [22, 18], [-22, 18], [22, -18], [-22, -18], [0, 28], [30, 0], [-30, 0], [0, -28]];
+  var NEAR = [[1, -0.6], [1, 0.6], [-1, -0.6], [-1, 0.6], [1, 0], [-1, 0], [0, -1], [0, 1]];
   function drawLabels() {
-    labels.clearLayers();
-    var b = map.getBounds(), z = map.getZoom(), boxes = [], n = 0;
-    function free(pt, w, h) {
-      var bx = [pt.x - w / 2, pt.y - h / 2, pt.x + w / 2, pt.y + h / 2];
-      for (var j = 0; j < boxes.length; j++) {
-        var o = boxes[j];
-        if (bx[0] < o[2] && bx[2] > o[0] && bx[1] < o[3] && bx[3] > o[1]) return false;
+    labels.clearLayers(); ranks.clearLayers();
+    if (!map._loaded) return;  // no view yet (layers added before the first fit)
+    var b = map.getBounds(), z = map.getZoom(), boxes = [], placed = [], n = 0;
+    var size = map.getSize();
+    function hit(bx, list) {
+      for (var j = 0; j < list.length; j++) {
+        var o = list[j];
+        if (bx[0] < o[2] && bx[2] > o[0] && bx[1] < o[3] && bx[3] > o[1]) return true;
       }
-      boxes.push(bx);
+      return false;
+    }
+    function inside(bx) { return bx[0] >= 0 && bx[1] >= 0 && bx[2] <= size.x && bx[3] <= size.y; }
+    function reserve(pt, w, h) { boxes.push([pt.x - w / 2, pt.y - h / 2, pt.x + w / 2, pt.y + h / 2]); }
+    function lineFree(p0, p1) {
+      for (var s = 0.15; s <= 1; s += 0.1) {
+        var x = p0.x + s * (p1.x - p0.x), y = p0.y + s * (p1.y - p0.y);
+        if (hit([x, y, x, y], placed)) return false;
+      }
       return true;
     }
-    function put(lat, lon, text, cls, px) {
+    function leader(p0, p1, clear) {
+      var dx = p1.x - p0.x, dy = p1.y - p0.y, d = Math.sqrt(dx * dx + dy * dy);
+      if (d <= clear) return;
+      var a = L.point(p0.x + dx / d * clear, p0.y + dy / d * clear);
+      L.polyline([map.containerPointToLatLng(a), map.containerPointToLatLng(p1)], {
+        pane: "ibm-outline", color: "#424242", weight: 1, interactive: false, className: "ibm-leader"
+      }).addTo(labels);
+    }
+    // the map's own controls (title, legend, layer list, scale, credit) are no place for names
+    document.querySelectorAll(".leaflet-control").forEach(function (c) {
+      var r = c.getBoundingClientRect(), m0 = map.getContainer().getBoundingClientRect();
+      boxes.push([r.left - m0.left, r.top - m0.top, r.right - m0.left, r.bottom - m0.top]);
+    });
+    (M.top || []).forEach(function (i, q) {
+      var r = U.rep[i], pt = map.latLngToContainerPoint([r[1], r[0]]), at = pt, half = 10;
+      if (!b.contains([r[1], r[0]])) return;
+      search: for (var k = 0; k < 3; k++) for (var d = 0; d < (k ? DIRS.length : 1); d++) {
+        var c = k ? L.point(pt.x + DIRS[d][0] * 22 * k, pt.y + DIRS[d][1] * 22 * k) : pt;
+        if (!hit([c.x - half, c.y - half, c.x + half, c.y + half], boxes)) { at = c; break search; }
+      }
+      boxes.push([at.x - half, at.y - half, at.x + half, at.y + half]);
+      if (at !== pt) leader(pt, at, 0);
+      L.marker(map.containerPointToLatLng(at), {
+        pane: "ibm-rank", interactive: false, keyboard: false,
+        icon: L.divIcon({ className: "ibm-rank", iconSize: [18, 18], iconAnchor: [9, 9],
+                          html: "<span>" + Number(U.props[i][rankIdx]) + "</span>" })
+      }).addTo(ranks);
+    });
+    D.sites.forEach(function (s) { if (map.hasLayer(s.group)) reserve(map.latLngToContainerPoint([s.lat, s.lon]), 27, 27); });
+    if (map.hasLayer(pilots)) D.pilots.forEach(function (s) { reserve(map.latLngToContainerPoint([s.lat, s.lon]), 32, 32); });
+    // agent triangles at their unit, or at the first spot beside the numbers and rings there
+    if (map.hasLayer(agents)) agentMarks.forEach(function (a) {
+      var p = map.latLngToContainerPoint([a[0], a[1]]), at = null;
+      for (var k = 0; k < AGENT_SPOTS.length && !at; k++) {
+        var c = L.point(p.x + AGENT_SPOTS[k][0], p.y + AGENT_SPOTS[k][1]);
+        if (!hit([c.x - 9, c.y - 9, c.x + 9, c.y + 9], boxes)) at = c;
+      }
+      at = at || L.point(p.x + AGENT_SPOTS[1][0], p.y + AGENT_SPOTS[1][1]);
+      reserve(at, 18, 18);
+      a[2].setLatLng(map.containerPointToLatLng(at));
+    });
+    if (map.hasLayer(sp)) D.service_points.forEach(function (s) { reserve(map.latLngToContainerPoint([s.lat, s.lon]), 18, 18); });
+    function put(lat, lon, text, cls, clear, far) {
       if (!b.contains([lat, lon])) return false;
       var pt = map.latLngToContainerPoint([lat, lon]);
-      if (!free(pt, String(text).length * px * 0.62 + 6, px + 6)) return false;
-      labels.addLayer(L.tooltip({ permanent: true, direction: "center", className: cls, interactive: false })
-        .setLatLng([lat, lon]).setContent(el("span", null, text)));
-      return true;
+      var tip = L.tooltip({ permanent: true, direction: "center", className: cls, interactive: false })
+        .setLatLng([lat, lon]).setContent(el("span", null, text));
+      labels.addLayer(tip);
+      if (!tip.getElement()) { labels.removeLayer(tip); return false; }
+      var r = tip.getElement().getBoundingClientRect(), w = r.width + 2, h = r.height + 2;
+      var cands = clear ? NEAR.map(function (v) { return [v[0], v[1], clear]; })
+        : [[0, 0, 0], [0, 1, 2], [0, -1, 2], [0, 1, 18], [0, -1, 18], [1, 0, 8], [-1, 0, 8]];  // area names stay near their point
+      if (far) RINGS.slice(1).forEach(function (rr) { DIRS.forEach(function (v) { cands.push([v[0], v[1], clear + rr, 1]); }); });
+      for (var c = 0; c < cands.length; c++) {
+        var v = cands[c], cx = pt.x + v[0] * (v[2] + w / 2), cy = pt.y + v[1] * (v[2] + h / 2);
+        var bx = [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2];
+        var end = L.point(Math.min(Math.max(pt.x, bx[0]), bx[2]), Math.min(Math.max(pt.y, bx[1]), bx[3]));
+        if (!inside(bx) || hit(bx, boxes) || (v[3] && !lineFree(pt, end))) continue;
+        tip.setLatLng(map.containerPointToLatLng(L.point(cx, cy)));
+        boxes.push(bx); placed.push(bx);
+        if (v[3]) leader(pt, end, clear * 0.7);
+        return true;
+      }
+      labels.removeLayer(tip);
+      return false;
     }
-    D.sites.forEach(function (s) { var p = map.latLngToContainerPoint([s.lat, s.lon]); free(p, 24, 24); });
-    D.pilots.forEach(function (s) { var p = map.latLngToContainerPoint([s.lat, s.lon]); free(p, 20, 20); });
-    if (map.hasLayer(kabs)) B.kab.forEach(function (k) { put(k.lat, k.lon, k.name.toUpperCase(), "ibm-kab-label", 13); });
-    if (map.hasLayer(kecs) && z >= M.label_zoom - 2) B.kec.forEach(function (k) { put(k.lat, k.lon, k.name, "ibm-kec-label", 11); });
-    var topOnly = z < M.label_zoom - 1;
-    for (var q = 0; q < order.length && n < 400; q++) {
+    var named = {};
+    if (map.hasLayer(pilots)) D.pilots.forEach(function (s) { named[s.i] = put(s.lat, s.lon, s.nama, "ibm-label ibm-pilot-label", 16, true); });
+    D.sites.forEach(function (s) { if (map.hasLayer(s.group) && !named[s.i]) named[s.i] = put(s.lat, s.lon, s.label, "ibm-label ibm-site-label", 14, true); });
+    (M.top || []).forEach(function (i) { if (!named[i]) { var r = U.rep[i]; named[i] = put(r[1], r[0], U.props[i][U.name_idx], "ibm-label ibm-label-top", 11, true); } });
+    if (map.hasLayer(kabs)) B.kab.forEach(function (k) { put(k.lat, k.lon, k.name.toUpperCase(), "ibm-kab-label", 0, false); });
+    if (map.hasLayer(kecs) && z >= M.label_zoom - 2) B.kec.forEach(function (k) { put(k.lat, k.lon, k.name, "ibm-kec-label", 0, false); });
+    if (z >= M.label_zoom - 1) for (var q = 0; q < order.length && n < 400; q++) {
       var i = order[q];
-      if (topOnly && q >= M.top_n) break;
+      if (named[i] !== undefined) continue;
       var r = U.rep[i];
-      if (put(r[1], r[0], U.props[i][U.name_idx], q < M.top_n ? "ibm-label ibm-label-top" : "ibm-label", 11)) n++;
+      if (put(r[1], r[0], U.props[i][U.name_idx], "ibm-label", 6, false)) n++;
     }
   }
   map.on("zoomend moveend overlayadd overlayremove", drawLabels);
@@ -311,7 +397,7 @@
   if (D.service_points.length) { overlays[T.layer_sp] = sp; sp.addTo(map); }
   unserved.addTo(map);
   if (D.agents.length && !M.overview) agents.addTo(map);  // national overview: off by default
-  L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(map);
+  var layerCtl = L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(map);
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
 
   // -- title block -----------------------------------------------------------------------------
@@ -366,7 +452,7 @@
       r.appendChild(el("span", null, text));
       d.appendChild(r);
     }
-    row("ibm-sym-top", T.top);
+    if ((M.top || []).length) row("ibm-sym-top", T.top);
     if (D.agents.length) {
       row("agent", T.agents_kel);
       if (D.agents.some(function (a) { return !a.area; })) row("ibm-sym-ring", T.legend_radius, { borderColor: sym("ring_agent", "color", "#1b7837") });
@@ -380,6 +466,7 @@
     if (B.kec.length) row("ibm-sym-line", T.kec, { borderTopColor: sym("kec_outline", "color", "#525252"), borderTopStyle: "dashed" });
     if (B.roads.length) row("ibm-sym-line", T.road, { borderTopColor: sym("road", "color", "#b0a89c") });
     row("ibm-swatch", T.land, { background: sym("land", "color", "#f7f4ee") });
+    if ((B.context || []).length) row("ibm-swatch", T.context, { background: M.context_color });
     if (tilesLayer) row("ibm-swatch", T.tiles, { background: "#cfe3c4" });
     d.appendChild(el("div", "ibm-legend-note", T.suppression));
     L.DomEvent.disableClickPropagation(d);
@@ -387,8 +474,15 @@
   };
   legend.addTo(map);
 
-  if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
-  else map.setView([-2.5, 118], 5);
+  // open on the area that matters (the units with clients, or the chosen area), clear of the
+  // title above and of the legend and layer list on the right
+  var focus = M.focus ? L.latLngBounds(M.focus) : bounds;
+  if (focus.isValid()) {
+    var right = 0, top = 0;
+    [legend, layerCtl].forEach(function (c) { right = Math.max(right, c.getContainer().offsetWidth); });
+    top = title.getContainer().offsetTop + title.getContainer().offsetHeight;
+    map.fitBounds(focus, { paddingTopLeft: [20, top + 16], paddingBottomRight: [right + 30, 36] });
+  } else map.setView([-2.5, 118], 5);
   drawLabels();
   window.ibmMap = map;
 })();

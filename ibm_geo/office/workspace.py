@@ -1,8 +1,8 @@
 """The office's persistent workspace: saved scenarios, named plans with their published results,
 targets and earlier runs ("change since the last rakor"), shared within the office by scope.
 
-Only published aggregates are stored for plans and runs: the files come from
-:mod:`ibm_geo.export.tables` and the kab/kota totals from :func:`ibm_geo.privacy.kab_totals`, so
+Only published aggregates are stored for plans and runs: the files are the
+``workspace`` exports of :mod:`ibm_geo.export.catalog` and the kab/kota totals from :func:`ibm_geo.privacy.kab_totals`, so
 what the database holds is what may leave the office anyway. An item's scope is the area its
 result covers; a user sees the items inside their own scope.
 """
@@ -38,21 +38,11 @@ def _scope_of_table(kelurahan: pd.DataFrame) -> Scope:
 
 def published_files(published) -> dict[str, str]:
     """The published tables of an analysis (and plan) as text, all from one published tier
-    (:func:`ibm_geo.publish.publish`)."""
-    from ..export import tables as ex
+    (:func:`ibm_geo.publish.publish`): the catalogue's ``workspace`` exports
+    (:data:`ibm_geo.export.catalog.CATALOG`)."""
+    from ..export.catalog import exports
 
-    pub = published
-    files = {
-        "ranking.csv": ex.ranking_csv(pub).decode("utf-8-sig"),
-        "kab_totals.csv": ex.csv_text(pub.kab_totals),
-        "scenario.toml": pub.scenario.to_toml(),
-    }
-    if pub.plan is not None:
-        files["plan.csv"] = ex.plan_csv(pub).decode("utf-8-sig")
-        files["curve.csv"] = ex.curve_csv(pub).decode("utf-8-sig")
-    if len(pub.pilots):
-        files["pilots.csv"] = ex.pilots_csv(pub).decode("utf-8-sig")
-    return files
+    return {e.filename: make().decode("utf-8-sig") for e, make in exports(published, "workspace")}
 
 
 @dataclass

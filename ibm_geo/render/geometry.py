@@ -219,3 +219,81 @@ def _dissolve_geoms(df: gpd.GeoDataFrame, keys: list[str], grid: float) -> pd.Da
     with ThreadPoolExecutor(max_workers=2) as ex:
         out["geometry"] = list(ex.map(lambda idx: _union(arr[idx], grid), groups))
     return out
+
+
+# -- framing --------------------------------------------------------------------------------------
+#: an outlying group of units is left to the locator when it is this far from the rest (share of
+#: the span along one axis) and holds less than OUTLIER_SHARE of the clients
+OUTLIER_GAP = 0.25
+OUTLIER_SHARE = 0.1
+
+
+def client_weight(kel: pd.DataFrame) -> np.ndarray:
+    """Published clients per unit as a weight: a band (``<5``) counts 1, unknown 0."""
+    if "clients" not in kel:
+        return np.zeros(len(kel))
+    num = pd.to_numeric(kel["clients"], errors="coerce")
+    band = kel["clients"].map(lambda v: isinstance(v, str) and v.strip() != "")
+    return num.fillna(band.astype(float)).clip(lower=0).to_numpy(dtype=float)
+
+
+def _trim_axis(coord: np.ndarray, w: np.ndarray, keep: np.ndarray, must: np.ndarray) -> None:
+    """Drop (in ``keep``) the side beyond the widest gap along one axis when it is far, light
+    and holds no unit that must be shown (a few islands off a coastal city)."""
+    for _ in range(3):
+        idx = np.flatnonzero(keep)
+        if len(idx) < 3:
+            return
+        order = idx[np.argsort(coord[idx], kind="stable")]
+        c = coord[order]
+        span = c[-1] - c[0]
+        if span <= 0:
+            return
+        j = int(np.argmax(np.diff(c)))
+        if c[j + 1] - c[j] < OUTLIER_GAP * span:
+            return
+        low, high = order[: j + 1], order[j + 1 :]
+        side = low if w[low].sum() <= w[high].sum() else high
+        if w[side].sum() >= OUTLIER_SHARE * w[idx].sum() or must[side].any():
+            return
+        keep[side] = False
+
+
+def focus_mask(
+    kel: pd.DataFrame, must: np.ndarray | None = None, chosen: bool = False
+) -> np.ndarray:
+    """Units that frame the map. A chosen area (a kab/kota or province filter: the table holds
+    only it) is framed whole; otherwise the units with clients, less far outlying groups that
+    hold few clients (:data:`OUTLIER_GAP`, :data:`OUTLIER_SHARE`), plus every unit in ``must``
+    (top priorities, sites, pilots). The rest of the layer is drawn as context beyond the frame.
+    """
+    n = len(kel)
+    must = np.zeros(n, dtype=bool) if must is None else np.asarray(must, dtype=bool)
+    w = client_weight(kel)
+    if chosen or n == 0 or not (w > 0).any():
+        return np.ones(n, dtype=bool)
+    keep = w > 0
+    if {"rep_lon", "rep_lat"} <= set(kel.columns):
+        x, y = kel["rep_lon"].to_numpy(float), kel["rep_lat"].to_numpy(float)
+    else:
+        rp = gpd.GeoSeries(kel.geometry).representative_point()
+        x, y = rp.x.to_numpy(), rp.y.to_numpy()
+    for coord in (x, y):
+        _trim_axis(coord, w, keep, must)
+    return keep | must
+
+
+def fit_box(
+    bounds: tuple[float, float, float, float], ratio: float, pad: float = 0.05
+) -> tuple[float, float, float, float]:
+    """``bounds`` padded by ``pad`` of the longer side and widened on its short side to the
+    frame's height/width ``ratio`` (the map fills its frame, centred on the area)."""
+    x0, y0, x1, y1 = bounds
+    p = max(x1 - x0, y1 - y0, 1e-9) * pad
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    hw, hh = (x1 - x0) / 2 + p, (y1 - y0) / 2 + p
+    if hh / hw > ratio:
+        hw = hh / ratio
+    else:
+        hh = hw * ratio
+    return cx - hw, cy - hh, cx + hw, cy + hh

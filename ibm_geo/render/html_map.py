@@ -25,11 +25,13 @@ from ibm_geo.publish import Published, band_label
 from ibm_geo.render.basemap import MapContext
 from ibm_geo.render.geometry import (
     auto_tolerance_m,
+    focus_mask,
     overview_level,
     simplify_coverage,
 )
 from ibm_geo.render.style import (
     CHANGE_COLORS,
+    CONTEXT_COLOR,
     NO_NEED_COLOR,
     SYMBOLS,
     score_classes,
@@ -259,6 +261,34 @@ def _basemap_data(kel4326: gpd.GeoDataFrame, roads, scale: float, tol_m: float) 
     return out
 
 
+#: context land is drawn this far (share of the mapped area's extent) around it
+CONTEXT_MARGIN = 0.5
+
+
+def _context_land(ctx: MapContext, kel4326: gpd.GeoDataFrame, scale: float, tol_m: float):
+    """Loaded units beyond the mapped table (a chosen kab/kota's neighbours) near it, as one
+    encoded land shape: the page shows them as context, not as sea."""
+    cu = ctx.context_units
+    if cu is None or not len(cu) or cu.crs is None or "kode" not in cu or not len(kel4326):
+        return []
+    x0, y0, x1, y1 = kel4326.total_bounds
+    mx, my = (x1 - x0) * CONTEXT_MARGIN, (y1 - y0) * CONTEXT_MARGIN
+    cu = cu.to_crs(4326).cx[x0 - mx : x1 + mx, y0 - my : y1 + my]
+    cu = cu[~cu["kode"].astype(str).isin(set(kel4326["kode"].astype(str)))]
+    if not len(cu) or len(cu) > 5000:
+        return []
+    import shapely
+
+    grid = tol_m / 4 / 111_000
+    land = shapely.union_all(shapely.make_valid(cu.geometry.to_numpy()), grid_size=grid)
+    land = land.simplify(tol_m / 111_000)
+    return (
+        encode_geometry(land, scale)
+        if land.geom_type != "GeometryCollection"
+        else [ring for g in land.geoms for ring in encode_geometry(g, scale)]
+    )
+
+
 def decode_ints(text: str) -> np.ndarray:
     """Inverse of :func:`encode_ints` (used by tests)."""
     out, shift, acc = [], 0, 0
@@ -291,6 +321,147 @@ def _rep_points(kel: pd.DataFrame) -> np.ndarray:
             return rep
     rp = gpd.GeoSeries(kel.geometry, crs=kel.crs).representative_point()
     return np.column_stack([rp.x.to_numpy(), rp.y.to_numpy()])
+
+
+# -- layers -------------------------------------------------------------------------------------
+def _drawn_units(published: Published, overview: str | None, lang: str):
+    """(drawn units in EPSG:4326, the overview level or None)."""
+    kelurahan = published.geo
+    kel = kelurahan if kelurahan.crs is not None else kelurahan.set_crs(4326)
+    kel = kel.to_crs(4326)
+    level = overview_level(kel, overview)
+    if level is not None:
+        kel = published.overview(level, lang).to_crs(4326)
+    return kel.reset_index(drop=True), level
+
+
+def _units_layer(kel: gpd.GeoDataFrame, scenario: Scenario, lang: str, tol: float, scale: float):
+    """The choropleth's data: popup fields and values, encoded polygons, anchors, classes,
+    unserved counts; and the score legend rows."""
+    decimals = int(round(np.log10(scale)))
+    geoms = simplify_coverage(kel.geometry, tol, decimals=decimals)
+    pub = pd.DataFrame(kel.drop(columns=kel.geometry.name)).reset_index(drop=True)
+    # rank and score are popup rows of their own: the reason starts at its main factor
+    pub["reason"] = pub.get("reason_id" if lang == "id" else "reason_en").map(_reason_body)
+    if "unserved_share" in pub:
+        pub["unserved_share"] = pub["unserved_share"].map(
+            lambda v: None if pd.isna(v) else f"{round(float(v) * 100):d}%"
+        )
+    fields = [(c, t(key, lang)) for c, key in POPUP_FIELDS if c in pub]
+    props = [
+        [_jsonable(v) for v in row] for row in pub[[c for c, _ in fields]].itertuples(index=False)
+    ]
+    cls, colors, legend = score_classes(kel, scenario, lang)
+    un_lab = pub["unserved"].tolist() if "unserved" in pub else [None] * len(pub)
+    units = {
+        "fields": fields,
+        "name_idx": [c for c, _ in fields].index("nama") if "nama" in pub else 0,
+        "props": props,
+        "geom": [encode_geometry(g, scale) for g in geoms.to_numpy()],
+        "rep": np.round(_rep_points(kel), 5).tolist(),
+        "cls": [int(c) for c in cls],
+        "unserved_n": [int(v) if isinstance(v, int | np.integer) else None for v in un_lab],
+        "unserved_lab": [_jsonable(v) for v in un_lab],
+    }
+    legend = [[c, txt or t("legend.nodata", lang)] for c, txt in legend]
+    return units, colors, legend
+
+
+def _agents_layer(kel, rep: np.ndarray, published: Published, level, scale: float) -> list:
+    """One symbol per kelurahan with active agents and its count (never an agent's home);
+    with road travel, the outline each reaches along the roads."""
+    if "agents_active" not in kel:
+        return []
+    n_act = pd.to_numeric(kel["agents_active"], errors="coerce").fillna(0).astype(int)
+    agents = [
+        {"lat": rep[i, 1], "lon": rep[i, 0], "n": int(n_act.iloc[i]),
+         "nama": str(kel["nama"].iloc[i])}
+        for i in np.flatnonzero(n_act.to_numpy() > 0)
+    ]  # fmt: skip
+    distance = published.distance
+    if agents and getattr(distance, "kind", None) == "road" and level is None:
+        areas = _service_areas(agents, distance, published.scenario, scale)
+        for a, area in zip(agents, areas, strict=True):
+            a["area"] = area
+    return agents
+
+
+def _sites_layer(published: Published, name_at: dict, rep: np.ndarray, lang: str) -> list:
+    """Proposed sites with their popup rows and, in a phased rollout, their budget year."""
+    phase_of = {}
+    if published.phases is not None:  # the layer by year: each site's budget year
+        tahap = published.phases.tahap
+        phase_of = dict(zip(tahap["kode"].astype(str), tahap["tahun"], strict=True))
+    cols = ("kecamatan", "agents_to_recruit", "newly_reached", "mean_distance_m",
+            "contribution_rank")  # fmt: skip
+    out = []
+    for _, s in published.sites.iterrows():
+        i = name_at.get(str(s.get("kode")))
+        if i is None:
+            continue
+        rows = [[t(f"field.{c}", lang), _jsonable(s[c])] for c in cols if c in s.index]
+        year = phase_of.get(str(s.get("kode")))
+        if year is not None:
+            rows.insert(0, [t("field.phase_year", lang), int(year)])
+        # one layer per budget year (issue 22): the map shows the rollout year by year
+        out.append({"lat": rep[i, 1], "lon": rep[i, 0], "nama": str(s.get("nama", "")),
+                    "rows": rows, "year": None if year is None else int(year), "i": int(i)})  # fmt: skip
+    return out
+
+
+def _pilots_layer(published: Published, name_at: dict, rep: np.ndarray, lang: str) -> list:
+    """Pilot villages with their popup rows (score, unserved, comparison, reason)."""
+    out = []
+    for _, s in published.pilots.iterrows():
+        i = name_at.get(str(s.get("kode")))
+        if i is None:
+            continue
+        reason = s.get("reason_id" if lang == "id" else "reason_en")
+        rows = [
+            [t("field.score", lang), _jsonable(s.get("score"))],
+            [t("field.unserved", lang), _jsonable(s.get("unserved"))],
+        ]
+        if s.get("comparison_nama") is not None and not pd.isna(s.get("comparison_nama")):
+            rows.append([t("field.comparison", lang), str(s["comparison_nama"])])
+        if reason is not None and not pd.isna(reason):
+            rows.append([t("field.reason", lang), str(reason)])
+        out.append({"lat": rep[i, 1], "lon": rep[i, 0], "nama": str(s.get("nama", "")),
+                    "rows": rows, "i": int(i)})  # fmt: skip
+    return out
+
+
+def _service_points_layer(ctx: MapContext) -> list:
+    """Offices and other service points (public places, whitelisted by publish)."""
+    sp = ctx.service_points
+    sp = sp if sp is not None else pd.DataFrame(columns=["lat", "lon", "name", "jenis"])
+    return [
+        {"lat": float(r.lat), "lon": float(r.lon), "name": str(r.name), "jenis": str(r.jenis),
+         "office": str(r.jenis).lower() in ("bnnp", "bnnk")}
+        for r in sp.itertuples(index=False)
+    ]  # fmt: skip
+
+
+def _top_layer(kel: gpd.GeoDataFrame, top_n: int) -> list[int]:
+    """Indices of the top N units with unmet need, best rank first: numbered on the map."""
+    if "rank" not in kel:
+        return []
+    score = pd.to_numeric(kel.get("score", 0), errors="coerce").fillna(0)
+    rank = pd.to_numeric(kel["rank"], errors="coerce")
+    ok = rank.notna() & (score > 0)
+    return [int(i) for i in rank[ok].sort_values(kind="stable").index[: min(top_n, 20)]]
+
+
+def _focus_bounds(kel, published: Published, top: list[int], sites, pilots) -> list | None:
+    """[[south, west], [north, east]] of the area that matters (:func:`focus_mask`): the
+    page opens there, the rest of the layer around it."""
+    if not len(kel):
+        return None
+    f = published.scenario.filters
+    must = np.zeros(len(kel), dtype=bool)
+    must[[*top, *(s["i"] for s in sites), *(p["i"] for p in pilots)]] = True
+    mask = focus_mask(kel, must, chosen=bool(f.provinsi or f.kab_kota or f.kecamatan))
+    x0, y0, x1, y1 = kel.geometry[mask].total_bounds
+    return [[round(y0, 5), round(x0, 5)], [round(y1, 5), round(x1, 5)]]
 
 
 # -- main entry -----------------------------------------------------------------------------------
@@ -327,237 +498,116 @@ def build_html_map(
     """
     scenario = published.scenario
     ctx = published.context or MapContext()
-    service_points = ctx.service_points
-    distance = published.distance
-    kelurahan = published.geo
-    k = published.k
-    kel = kelurahan if kelurahan.crs is not None else kelurahan.set_crs(4326)
-    kel = kel.to_crs(4326)
-    level = overview_level(kel, overview)
-    if level is not None:
-        kel = published.overview(level, lang).to_crs(4326)
-    kel = kel.reset_index(drop=True)
+    kel, level = _drawn_units(published, overview, lang)
     tol = (
         simplify_m if simplify_m is not None else auto_tolerance_m(kel, overview=level is not None)
     )
-    decimals = 5 if tol <= 60 else 4
-    scale = 10.0**decimals
-    geoms = simplify_coverage(kel.geometry, tol, decimals=decimals)
-
-    pub = pd.DataFrame(kel.drop(columns=kel.geometry.name)).reset_index(drop=True)
-    # rank and score are popup rows of their own: the reason starts at its main factor
-    pub["reason"] = pub.get("reason_id" if lang == "id" else "reason_en").map(_reason_body)
-    if "unserved_share" in pub:
-        pub["unserved_share"] = pub["unserved_share"].map(
-            lambda v: None if pd.isna(v) else f"{round(float(v) * 100):d}%"
-        )
-    fields = [(c, t(key, lang)) for c, key in POPUP_FIELDS if c in pub]
-    props = [
-        [_jsonable(v) for v in row] for row in pub[[c for c, _ in fields]].itertuples(index=False)
-    ]
-    rep = np.round(_rep_points(kel), 5)
-
-    cls, colors, legend = score_classes(kel, scenario, lang)
-    legend = [[c, txt or t("legend.nodata", lang)] for c, txt in legend]
-
-    un_lab = pub["unserved"].tolist() if "unserved" in pub else [None] * len(pub)
-    un_num = [v if isinstance(v, int | np.integer) else None for v in un_lab]
-
+    scale = 10.0 ** (5 if tol <= 60 else 4)
+    units, colors, legend = _units_layer(kel, scenario, lang, tol, scale)
+    rep = np.asarray(units["rep"], dtype=float).reshape(-1, 2)
     name_at = {str(kd): i for i, kd in enumerate(kel["kode"].astype(str))} if "kode" in kel else {}
-    agents = []
-    if agents_by_kel and "agents_active" in kel:
-        n_act = pd.to_numeric(kel["agents_active"], errors="coerce").fillna(0).astype(int)
-        for i in np.flatnonzero(n_act.to_numpy() > 0):
-            agents.append(
-                {
-                    "lat": rep[i, 1],
-                    "lon": rep[i, 0],
-                    "n": int(n_act.iloc[i]),
-                    "nama": str(kel["nama"].iloc[i]),
-                }
-            )
-
-    if agents and getattr(distance, "kind", None) == "road" and level is None:
-        for a, area in zip(agents, _service_areas(agents, distance, scenario, scale), strict=True):
-            a["area"] = area
-
-    sites_pub = published.sites
-    phase_of = {}
-    if published.phases is not None:  # the layer by year: each site's budget year
-        phase_of = dict(
-            zip(
-                published.phases.tahap["kode"].astype(str),
-                published.phases.tahap["tahun"],
-                strict=True,
-            )
-        )
-    site_rows = []
-    for _, s in sites_pub.iterrows():
-        i = name_at.get(str(s.get("kode")))
-        if i is None:
-            continue
-        rows = [
-            [t(f"field.{c}", lang), _jsonable(s[c])]
-            for c in (
-                "kecamatan",
-                "agents_to_recruit",
-                "newly_reached",
-                "mean_distance_m",
-                "contribution_rank",
-            )
-            if c in s.index
-        ]
-        year = phase_of.get(str(s.get("kode")))
-        if year is not None:
-            rows.insert(0, [t("field.phase_year", lang), int(year)])
-        site_rows.append(
-            {
-                "lat": rep[i, 1],
-                "lon": rep[i, 0],
-                "nama": str(s.get("nama", "")),
-                "rows": rows,
-                # one layer per budget year (issue 22): the map shows the rollout year by year
-                "year": None if year is None else int(year),
-            }
-        )
-
-    pil_pub = published.pilots
-    pilot_rows = []
-    for _, s in pil_pub.iterrows():
-        i = name_at.get(str(s.get("kode")))
-        if i is None:
-            continue
-        reason = s.get("reason_id" if lang == "id" else "reason_en")
-        rows = [
-            [t("field.score", lang), _jsonable(s.get("score"))],
-            [t("field.unserved", lang), _jsonable(s.get("unserved"))],
-        ]
-        if s.get("comparison_nama") is not None and not pd.isna(s.get("comparison_nama")):
-            rows.append([t("field.comparison", lang), str(s["comparison_nama"])])
-        if reason is not None and not pd.isna(reason):
-            rows.append([t("field.reason", lang), str(reason)])
-        pilot_rows.append(
-            {"lat": rep[i, 1], "lon": rep[i, 0], "nama": str(s.get("nama", "")), "rows": rows}
-        )
-
-    sp = service_points if service_points is not None else pd.DataFrame(columns=["lat", "lon"])
-    sp_rows = [
-        {
-            "lat": float(r.lat),
-            "lon": float(r.lon),
-            "name": str(r.name),
-            "jenis": str(r.jenis),
-            "office": str(r.jenis).lower() in ("bnnp", "bnnk"),
-        }
-        for r in sp.itertuples(index=False)
-    ]
+    agents = _agents_layer(kel, rep, published, level, scale) if agents_by_kel else []
+    sites = _sites_layer(published, name_at, rep, lang)
+    pilots = _pilots_layer(published, name_at, rep, lang)
+    top = _top_layer(kel, int(scenario.top_n))
     # the basemap from the drawn layer: a national overview is already dissolved (cheap to outline)
-    base_kel = kelurahan if level is None else kel
+    base_kel = published.geo if level is None else kel
     base_kel = base_kel.to_crs(4326) if base_kel.crs is not None else base_kel.set_crs(4326)
+    title = title or map_title(published.geo, lang)
+    subtitle = subtitle if subtitle is not None else _subtitle(published, lang)
+    meta = _meta(published, lang, title, subtitle, scale, tiles, level)
     basemap = _basemap_data(base_kel, ctx.roads, scale, max(tol, 20.0))
+    basemap["context"] = _context_land(ctx, base_kel, scale, max(tol, 20.0))
+    meta.update({"colors": colors, "legend": legend, "top": top,
+                 "focus": _focus_bounds(kel, published, top, sites, pilots)})  # fmt: skip
+    data = {
+        "change": _change_layer(kel, change, lang) if level is None else None,
+        "meta": meta,
+        "basemap": basemap,
+        "text": _texts(published, lang, tiles, len(top)),
+        "units": units,
+        "agents": agents,
+        "sites": sites,
+        "pilots": pilots,
+        "service_points": _service_points_layer(ctx),
+    }
+    return _page(title, data, self_contained).encode("utf-8")
 
-    today = date.today().isoformat()
-    title = title or map_title(kelurahan, lang)
-    when = ctx.data_date and t("note.data_date", lang, date=ctx.data_date) or today
-    if subtitle is None:
-        subtitle = (
-            f"{area_name(kelurahan, lang, long=True)} · {t('note.scenario', lang)}: "
-            f"{scenario.name} · {when}"
-        )
-    radius_km = fmt_num(scenario.radius_m / 1000, lang, 1)
-    text = {
-        "score": t("field.score", lang),
-        "unserved": t("field.unserved", lang),
-        "reason": t("field.reason", lang),
+
+def _subtitle(published: Published, lang: str) -> str:
+    ctx = published.context or MapContext()
+    when = ctx.data_date and t("note.data_date", lang, date=ctx.data_date) or date.today()
+    return (
+        f"{area_name(published.geo, lang, long=True)} · {t('note.scenario', lang)}: "
+        f"{published.scenario.name} · {when}"
+    )
+
+
+def _meta(published: Published, lang, title, subtitle, scale, tiles, level) -> dict:
+    """What the page's script needs besides the layers: scale, radii, symbols as SVG."""
+    sc = published.scenario
+    return {
+        "lang": lang,
+        "title": title,
+        "subtitle": subtitle,
+        "scale": scale,
+        "radius_m": float(sc.radius_m),
+        "label_zoom": 12 if level is None else 9,
+        "overview": level,
+        "tiles": OSM_TILES if tiles else None,
+        "k": published.k,
+        "top_n": int(sc.top_n),
+        "site_radius_m": float(sc.plan.radius_m or sc.radius_m),
+        # the village model reaches the site's own village: no radius ring
+        "site_ring": getattr(published.plan, "reach", "") != "desa",
+        "symbols": SYMBOLS,
+        # the print map's shapes as inline SVG (no icon files): agents per kelurahan with
+        # their count ({n}), offices, service points, and the same at legend size
+        "svg": {
+            "agent_n": symbol_svg("agent", 24, count="{n}"),
+            "office": symbol_svg("office"),
+            "service_point": symbol_svg("service_point"),
+            "legend": {s: symbol_svg(s, 14) for s in ("agent", "office", "service_point")},
+        },
+        "no_need": NO_NEED_COLOR,
+        "context_color": CONTEXT_COLOR,
+    }
+
+
+def _texts(published: Published, lang: str, tiles: bool, n_top: int) -> dict:
+    """Every text of the page in ``lang`` (set with textContent by the script)."""
+    sc, ctx, k = published.scenario, published.context or MapContext(), published.k
+    radius_km = fmt_num(sc.radius_m / 1000, lang, 1)
+    site_km = fmt_num(float(sc.plan.radius_m or sc.radius_m) / 1000, lang, 1)
+    credit = source_credit(
+        ctx.sources, demo=ctx.demo, roads=ctx.roads is not None, tiles=tiles, lang=lang
+    )
+    keys = {
+        "score": "field.score", "unserved": "field.unserved", "reason": "field.reason",
+        "site": "layer.sites", "layer_score": "layer.score", "layer_unserved": "layer.unserved",
+        "layer_agents": "layer.agents", "layer_sites": "layer.sites",
+        "layer_pilots": "layer.pilots", "layer_sp": "layer.service_points",
+        "legend_score": "legend.score", "legend_unserved": "legend.unserved",
+        "circle_note": "legend.circle_note", "nodata": "legend.nodata",
+        "legend_layers": "legend.symbols", "agents_kel": "legend.agents_kel",
+        "office": "legend.office", "service": "legend.service", "kab": "legend.kab",
+        "kec": "legend.kec", "road": "legend.road", "land": "legend.land",
+        "tiles": "legend.tiles", "layer_change": "layer.change", "legend_change": "legend.change",
+        "context": "legend.context",
+    }  # fmt: skip
+    text = {name: t(key, lang) for name, key in keys.items()}
+    text.update({
         "agents": t("field.agents_active", lang).lower(),
-        "site": t("layer.sites", lang),
-        "layer_score": t("layer.score", lang),
-        "layer_unserved": t("layer.unserved", lang),
-        "layer_agents": t("layer.agents", lang),
-        "layer_sites": t("layer.sites", lang),
-        "layer_pilots": t("layer.pilots", lang),
-        "layer_sp": t("layer.service_points", lang),
-        "legend_score": t("legend.score", lang),
-        "legend_unserved": t("legend.unserved", lang),
         "legend_radius": t("legend.radius", lang, radius=radius_km),
-        "legend_area": t("legend.service_area", lang, limit=_reach_limit(scenario, lang)),
-        "circle_note": t("legend.circle_note", lang),
-        "nodata": t("legend.nodata", lang),
+        "legend_area": t("legend.service_area", lang, limit=_reach_limit(sc, lang)),
         "hidden": t("legend.hidden", lang, band=band_label(k), k=k),
         "suppression": published.rule_in(lang, curve=False),
         # Leaflet's attribution control inserts this as HTML and file names are user-supplied
-        "source": html.escape(
-            source_credit(
-                ctx.sources, demo=ctx.demo, roads=ctx.roads is not None, tiles=tiles, lang=lang
-            )
-        )
-        + _roads_source(scenario, lang),
-        "legend_layers": t("legend.symbols", lang),
-        "top": t("legend.top", lang, n=scenario.top_n),
-        "agents_kel": t("legend.agents_kel", lang),
-        "office": t("legend.office", lang),
-        "service": t("legend.service", lang),
-        "kab": t("legend.kab", lang),
-        "kec": t("legend.kec", lang),
-        "road": t("legend.road", lang),
-        "land": t("legend.land", lang),
-        "tiles": t("legend.tiles", lang),
-        "site_ring": t(
-            "legend.site_ring",
-            lang,
-            radius=fmt_num(float(scenario.plan.radius_m or scenario.radius_m) / 1000, lang, 1),
-        ),
-    }
-    change_layer = _change_layer(kel, change, lang) if level is None else None
-    text["layer_change"] = t("layer.change", lang)
-    text["legend_change"] = t("legend.change", lang)
-    data = {
-        "change": change_layer,
-        "meta": {
-            "lang": lang,
-            "title": title,
-            "subtitle": subtitle,
-            "scale": scale,
-            "colors": colors,
-            "legend": legend,
-            "radius_m": float(scenario.radius_m),
-            "label_zoom": 12 if level is None else 9,
-            "overview": level,
-            "tiles": OSM_TILES if tiles else None,
-            "k": k,
-            "top_n": int(scenario.top_n),
-            "site_radius_m": float(scenario.plan.radius_m or scenario.radius_m),
-            # the village model reaches the site's own village: no radius ring
-            "site_ring": getattr(published.plan, "reach", "") != "desa",
-            "symbols": SYMBOLS,
-            # the print map's shapes as inline SVG (no icon files): agents per kelurahan with
-            # their count ({n}), offices, service points, and the same at legend size
-            "svg": {
-                "agent_n": symbol_svg("agent", 24, count="{n}"),
-                "office": symbol_svg("office"),
-                "service_point": symbol_svg("service_point"),
-                "legend": {s: symbol_svg(s, 14) for s in ("agent", "office", "service_point")},
-            },
-            "no_need": NO_NEED_COLOR,
-        },
-        "basemap": basemap,
-        "text": text,
-        "units": {
-            "fields": fields,
-            "name_idx": [c for c, _ in fields].index("nama") if "nama" in pub else 0,
-            "props": props,
-            "geom": [encode_geometry(g, scale) for g in geoms.to_numpy()],
-            "rep": rep.tolist(),
-            "cls": [int(c) for c in cls],
-            "unserved_n": [None if v is None else int(v) for v in un_num],
-            "unserved_lab": [_jsonable(v) for v in un_lab],
-        },
-        "agents": agents,
-        "sites": site_rows,
-        "pilots": pilot_rows,
-        "service_points": sp_rows,
-    }
-    return _page(title, data, self_contained).encode("utf-8")
+        "source": html.escape(credit) + _roads_source(sc, lang),
+        "top": t("legend.top", lang, n=n_top),
+        "site_ring": t("legend.site_ring", lang, radius=site_km),
+    })  # fmt: skip
+    return text
 
 
 _REASON_HEAD = re.compile(r"^\S+ [\d.,]+ \((?:skor|score) [\d.,]+; ([^)]*)\)\.")

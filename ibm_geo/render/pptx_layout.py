@@ -75,6 +75,7 @@ class Column:
     header: str
     align: str = "left"  # left | right | center
     max_share: float = 1.0  # at most this share of the table width
+    one_line_header: bool = False  # the header never wraps (keeps a dense table's head low)
 
 
 def column_widths(
@@ -88,6 +89,8 @@ def column_widths(
         words = [w for w in col.header.split(" ")]
         cells = [r[j] for r in rows]
         longest = max([text_width_in(w, size_pt, True) for w in words] + [0.0])
+        if col.one_line_header:
+            longest = text_width_in(col.header, size_pt, True)
         longest = max(
             [longest] + [text_width_in(w, size_pt) for c in cells for w in str(c).split(" ")]
         )
@@ -112,11 +115,17 @@ def column_widths(
     return [m + spare * f / s for m, f in zip(need_min, flex, strict=True)]
 
 
-def row_height_in(cells: list[str], widths: list[float], size_pt: float, bold=False) -> float:
+#: a table cell's top and bottom margin (inches); a dense table (the top 10) passes less
+CELL_PAD_IN = 0.05
+
+
+def row_height_in(
+    cells: list[str], widths: list[float], size_pt: float, bold=False, pad_in: float = CELL_PAD_IN
+) -> float:
     lines = 1
     for c, w in zip(cells, widths, strict=True):
         lines = max(lines, len(wrap(str(c), w - 2 * CELL_MARGIN_IN, size_pt, bold)))
-    return lines * line_height_in(size_pt) + 2 * 0.05 + 0.02
+    return lines * line_height_in(size_pt) + 2 * pad_in + 0.02
 
 
 def paginate(
@@ -125,15 +134,16 @@ def paginate(
     width_in: float,
     height_in: float,
     size_pt: float,
+    pad_in: float = CELL_PAD_IN,
 ) -> tuple[list[float], list[list[list[str]]], list[list[float]]]:
     """Column widths and the rows cut into pages that fit ``height_in`` (header repeated)."""
     widths = column_widths(headers, rows, width_in, size_pt)
-    head_h = row_height_in([c.header for c in headers], widths, size_pt, bold=True)
+    head_h = row_height_in([c.header for c in headers], widths, size_pt, bold=True, pad_in=pad_in)
     pages: list[list[list[str]]] = [[]]
     heights: list[list[float]] = [[]]
     used = head_h
     for r in rows:
-        h = row_height_in(r, widths, size_pt)
+        h = row_height_in(r, widths, size_pt, pad_in=pad_in)
         if pages[-1] and used + h > height_in:
             pages.append([])
             heights.append([])
@@ -205,9 +215,10 @@ def add_table(
     widths: list[float],
     heights: list[float],
     size_pt: float,
+    pad_in: float = CELL_PAD_IN,
 ) -> float:
     """A table with the measured widths/heights, white background, header shaded; returns height."""
-    head_h = row_height_in([c.header for c in headers], widths, size_pt, bold=True)
+    head_h = row_height_in([c.header for c in headers], widths, size_pt, bold=True, pad_in=pad_in)
     total_h = head_h + sum(heights)
     shape = slide.shapes.add_table(
         len(rows) + 1,
@@ -228,7 +239,7 @@ def add_table(
         for j, v in enumerate(row):
             cell = tab.cell(i, j)
             cell.margin_left = cell.margin_right = Inches(CELL_MARGIN_IN)
-            cell.margin_top = cell.margin_bottom = Inches(0.05)
+            cell.margin_top = cell.margin_bottom = Inches(pad_in)
             cell.fill.solid()
             cell.fill.fore_color.rgb = RGBColor.from_string(
                 "1F3864" if i == 0 else ("FFFFFF" if i % 2 else "EEF2F7")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 from datetime import date
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 from pptx import Presentation
@@ -25,11 +24,13 @@ from pptx.util import Inches, Pt
 from ibm_geo.components import BY_NAME
 from ibm_geo.config import Scenario
 from ibm_geo.distance import distance_method
+from ibm_geo.export.catalog import filename as export_filename
 from ibm_geo.i18n import register, t
 from ibm_geo.plan.result import solver_text
 from ibm_geo.publish import Published, is_band
 from ibm_geo.render.basemap import Basemap, MapContext
 from ibm_geo.render.pptx_layout import (
+    CELL_PAD_IN,
     FONT,
     Column,
     add_table,
@@ -44,6 +45,9 @@ SLIDE_W_IN, SLIDE_H_IN = 13.333, 7.5
 MARGIN = 0.5
 BODY_TOP = 1.3
 BODY_BOTTOM = 6.85
+#: a dense table (the top 10 on one slide) starts right under the one-line title
+TOP_DENSE = 1.1
+DENSE_PAD_IN = 0.02
 TITLE_PT = 30
 BODY_PT = 18
 TABLE_PT = 14
@@ -95,11 +99,12 @@ register(
             "en": "Villages with unserved clients",
         },
         "deck.s.gap": {
-            "id": "Kekurangan kapasitas: sekitar {groups} kelompok agen baru ({agents} Agen "
-            "Pemulihan, {cap} klien per kelompok) untuk semua klien belum terlayani",
-            "en": "Capacity gap: about {groups} new agent groups ({agents} recovery agents, "
-            "{cap} clients per group) for every unserved client",
+            "id": "Agar semua klien belum terlayani terjangkau: {groups} kelompok agen baru "
+            "({agents} Agen Pemulihan). Rencana ini mengusulkan {p} kelompok.",
+            "en": "To reach every unserved client: {groups} new agent groups ({agents} "
+            "recovery agents). This plan proposes {p} groups.",
         },
+        "deck.s.more_than": {"id": "lebih dari {n}", "en": "more than {n}"},
         "deck.map": {"id": "Peta kebutuhan Agen Pemulihan", "en": "Recovery agent need map"},
         "deck.top": {
             "id": "{n} desa/kelurahan prioritas dan alasannya",
@@ -148,10 +153,12 @@ register(
             "en": "How many groups? Coverage curve and the chosen point",
         },
         "deck.c.start": {
-            "id": "Titik awal (0 kelompok baru): sekitar {n} klien sudah terjangkau agen yang ada "
-            "dengan kapasitas tersisa.",
-            "en": "Start (0 new groups): about {n} clients are already within reach of existing "
-            "agents with spare capacity.",
+            "id": "Titik awal (0 kelompok baru): {n} klien belum terlayani sudah terjangkau agen "
+            "yang ada dengan kapasitas tersisa (di luar {in_reach} klien 'dalam jangkauan agen' "
+            "pada slide situasi).",
+            "en": "Start (0 new groups): {n} unserved clients are already within reach of "
+            "existing agents with spare capacity (besides the {in_reach} clients 'within reach "
+            "of an agent' on the situation slide).",
         },
         "deck.c.chosen": {
             "id": "Dipilih: {p} kelompok, sekitar {n} klien terjangkau. Kelompok berikutnya hanya "
@@ -189,17 +196,26 @@ register(
             "agents need no new group.|Priority villages beyond the groups requested wait for a "
             "later phase or become pilots.",
         },
-        "deck.why.covered_desa": {
-            "id": "Dari {n} desa prioritas teratas: {site} menjadi lokasi rekrutmen, {pilot} "
-            "menjadi percontohan.",
-            "en": "Of the top {n} villages: {site} become recruitment sites, {pilot} become "
-            "pilots.",
+        "deck.why.of": {
+            "id": "Dari {n} desa prioritas teratas: {parts}.",
+            "en": "Of the top {n} villages: {parts}.",
         },
-        "deck.why.covered": {
-            "id": "Dari {n} desa prioritas teratas: {site} menjadi lokasi rekrutmen, {near} "
-            "terjangkau lokasi rekrutmen lain (≤ {radius} km), {pilot} menjadi percontohan.",
-            "en": "Of the top {n} villages: {site} become recruitment sites, {near} are within "
-            "{radius} km of another site, {pilot} become pilots.",
+        "deck.why.site": {
+            "id": "{n} menjadi lokasi rekrutmen",
+            "en": "{n} become recruitment sites",
+        },
+        "deck.why.reached": {
+            "id": "{n} terjangkau lokasi rekrutmen lain",
+            "en": "{n} are reached by another site",
+        },
+        "deck.why.served": {
+            "id": "{n} sudah terjangkau agen yang ada",
+            "en": "{n} are already reached by existing agents",
+        },
+        "deck.why.pilot": {"id": "{n} menjadi percontohan", "en": "{n} become pilots"},
+        "deck.why.other": {
+            "id": "{n} menunggu kelompok atau tahap berikutnya",
+            "en": "{n} wait for more groups or a later phase",
         },
         "deck.pilots": {
             "id": "Desa percontohan dan desa pembanding",
@@ -233,8 +249,8 @@ register(
             "en": "{n} villages analysed; sources: {src}.",
         },
         "deck.q.rows": {
-            "id": "{n} catatan masalah data (semua ada di data_quality.csv dengan nomor barisnya)",
-            "en": "{n} data problems recorded (all in data_quality.csv with row numbers)",
+            "id": "{n} catatan masalah data (semua ada di {file} dengan nomor barisnya)",
+            "en": "{n} data problems recorded (all in {file} with row numbers)",
         },
         "deck.q.none": {"id": "Tidak ada masalah data tercatat.", "en": "No data problems."},
         "deck.q.names": {
@@ -304,6 +320,7 @@ class Deck:
         *,
         top: float = BODY_TOP,
         note: str | None = None,
+        pad_in: float = CELL_PAD_IN,
     ) -> int:
         """The table on as many slides as it needs; returns the number of slides."""
         width = SLIDE_W_IN - 2 * MARGIN
@@ -313,11 +330,11 @@ class Deck:
 
             note_h = len(wrap(note, width - 0.2, 16)) * line_height_in(16) + 0.3
         widths, pages, heights = paginate(
-            headers, rows, width, BODY_BOTTOM - top - note_h - 0.1, TABLE_PT
+            headers, rows, width, BODY_BOTTOM - top - note_h - 0.1, TABLE_PT, pad_in
         )
         for i, (page, hs) in enumerate(zip(pages, heights, strict=True)):
             s = self.slide(title if i == 0 else f"{title} {t('deck.cont', self.lang)}")
-            h = add_table(s, MARGIN, top, headers, page, widths, hs, TABLE_PT)
+            h = add_table(s, MARGIN, top, headers, page, widths, hs, TABLE_PT, pad_in)
             if note and i == len(pages) - 1:
                 add_text(s, MARGIN, top + h + 0.15, width, note, 16, color="404040")
         return len(pages)
@@ -341,23 +358,16 @@ def _fmt_total(value: object, lang: str) -> str:
     return _num(_total(value), lang)
 
 
-def _near(kel: pd.DataFrame, a: list[str], b: list[str], radius_m: float) -> set[str]:
-    """kode in ``a`` whose representative point lies within ``radius_m`` of one in ``b``."""
-    if not a or not b or not {"rep_lon", "rep_lat"} <= set(kel.columns):
-        return set()
-    pts = gpd.GeoDataFrame(
-        {"kode": kel["kode"].astype(str).to_numpy()},
-        geometry=gpd.points_from_xy(kel["rep_lon"], kel["rep_lat"]),
-        crs=4326,
-    )
-    pts = pts.to_crs(pts.estimate_utm_crs())
-    pa = pts[pts["kode"].isin(a)]
-    pb = pts[pts["kode"].isin(b)]
-    d = np.hypot(
-        pa.geometry.x.to_numpy()[:, None] - pb.geometry.x.to_numpy()[None, :],
-        pa.geometry.y.to_numpy()[:, None] - pb.geometry.y.to_numpy()[None, :],
-    )
-    return set(pa["kode"].to_numpy()[(d <= radius_m).any(axis=1)])
+def _fates_line(fates: pd.DataFrame, lang: str) -> str:
+    """ "Of the top 10 villages: 5 become sites, 2 ..., 3 ...": every village counted once,
+    the parts add up to the number stated (the published :attr:`Published.top_fates`)."""
+    from ibm_geo.publish import TOP_FATES
+
+    counts = fates["fate"].value_counts() if len(fates) else pd.Series(dtype=int)
+    parts = [
+        t(f"deck.why.{f}", lang, n=_num(int(counts[f]), lang)) for f in TOP_FATES if counts.get(f)
+    ]
+    return t("deck.why.of", lang, n=_num(len(fates), lang), parts=", ".join(parts))
 
 
 def build_slides(
@@ -373,7 +383,6 @@ def build_slides(
     scenario = published.scenario
     ctx = published.context or MapContext()
     kelurahan = published.geo
-    pub = published.ranking
     kab = published.kab_totals
     sites = published.sites
     curve = published.curve
@@ -430,20 +439,20 @@ def build_slides(
         for key, col in rows
         if col in totals or col in kab
     ]
-    n_need = int((pd.to_numeric(pub.get("unserved", 0), errors="coerce") > 0).sum())
-    table_rows.append([t("deck.s.villages", lang), _num(n_need, lang)])
+    table_rows.append([t("deck.s.villages", lang), _num(published.units_with_unserved, lang)])
     heads = [Column(area), Column(t("deck.col.count", lang), align="right")]
-    from ibm_geo.render.pptx_layout import paginate as _pg
-
-    widths, pages, heights = _pg(heads, table_rows, 8.5, 4.6, 18)
+    widths, pages, heights = paginate(heads, table_rows, 8.5, 4.6, 18)
     add_table(s, MARGIN, BODY_TOP, heads, pages[0], widths, heights[0], 18)
-    unserved = _total(totals.get("unserved", 0))
-    cap = int(scenario.plan.capacity or scenario.group_size * scenario.default_capacity)
-    groups = -(-unserved // cap) if cap else 0
-    gap = t("deck.s.gap", lang, groups=_num(groups, lang),
-            agents=_num(groups * scenario.group_size, lang), cap=_num(cap, lang))  # fmt: skip
-    add_text(s, 9.3, BODY_TOP, SLIDE_W_IN - 9.3 - MARGIN, gap, 20, bold=True, color="1F3864",
-             fill="EEF2F7")  # fmt: skip
+    everyone = published.full_reach  # in the plan's own reach model, on published counts
+    if everyone is not None:
+        groups = _num(everyone.groups, lang)
+        if not everyone.complete:
+            groups = t("deck.s.more_than", lang, n=groups)
+        agents = everyone.groups * scenario.group_size
+        gap = t("deck.s.gap", lang, groups=groups, agents=_num(agents, lang),
+                p=_num(published.groups_proposed, lang))  # fmt: skip
+        add_text(s, 9.3, BODY_TOP, SLIDE_W_IN - 9.3 - MARGIN, gap, 20, bold=True,
+                 color="1F3864", fill="EEF2F7")  # fmt: skip
 
     # 3. map: rendered at the size it is shown, so its legend and labels keep their points
     s = deck.slide(t("deck.map", lang))
@@ -461,35 +470,34 @@ def build_slides(
     # 4. top N with reasons
     top = published.top(scenario.top_n)  # ranked areas only: an opaque area has no rank
     n = len(top)
+    # one slide, reasons whole: kecamatan and kab/kota share a cell, every row may take a second
+    # line, the cells keep a narrow margin (20 lines of 14 pt text fit the body)
     heads = [
-        Column(t("field.rank", lang), "right"),
-        Column(t("field.nama", lang)),
-        Column(t("field.kecamatan", lang)),
-        Column(t("field.kab_kota", lang)),
-        Column(t("field.score", lang), "right"),
-        Column(t("field.unserved", lang), "right"),
-        Column(t("field.reason", lang), max_share=0.45),
+        Column("#", "right"),
+        Column(t("field.nama", lang), one_line_header=True),
+        Column(f"{t('field.kecamatan', lang)}, {t('field.kab_kota', lang)}", one_line_header=True),
+        Column(t("field.score", lang), "right", one_line_header=True),
+        Column(t("field.unserved", lang), "right", one_line_header=True),
+        Column(t("field.reason", lang), max_share=0.5),
     ]
     rows_ = [
         [
-            str(int(r["rank"])), str(r["nama"]), str(r["kecamatan"]), str(r["kab_kota"]),
-            _num(r["score"], lang, 1), _num(r["unserved"], lang), _short_reason(r[reason_col]),
+            str(int(r["rank"])), str(r["nama"]), f"{r['kecamatan']}, {r['kab_kota']}",
+            _num(r["score"], lang, 1), _num(r["unserved"], lang),
+            _short_reason(r[reason_col], limit=None),
         ]
         for _, r in top.iterrows()
     ]  # fmt: skip
-    deck.table_slides(t("deck.top", lang, n=n), heads, rows_)
+    deck.table_slides(t("deck.top", lang, n=n), heads, rows_, top=TOP_DENSE, pad_in=DENSE_PAD_IN)
 
     # 5. the plan as a decision
     sp = sites
     s = deck.slide(t("deck.decision", lang))
     if len(sp):
-        agents = int(pd.to_numeric(sp["agents_to_recruit"], errors="coerce").fillna(0).sum())
-        groups_n = -(-agents // scenario.group_size)
+        agents, groups_n = published.agents_proposed, published.groups_proposed
         cv = curve
         # the sum of the site table's column, so the slide and the table agree
-        reached = _num(
-            int(pd.to_numeric(sp["newly_reached"], errors="coerce").fillna(0).sum()), lang
-        )
+        reached = _num(published.reached_new, lang)
         lines = [t("deck.d.groups", lang, groups=groups_n, agents=_num(agents, lang),
                    sites=len(sp))]  # fmt: skip
         cost = scenario.plan.cost_per_agent_rp
@@ -528,7 +536,7 @@ def build_slides(
         ]  # fmt: skip
         deck.table_slides(t("deck.sites", lang), heads, rows_)
         if len(cv):
-            _curve_slide(deck, cv, len(sp), lang)
+            _curve_slide(deck, cv, len(sp), _fmt_total(totals.get("in_reach"), lang), lang)
         if published.phases is not None:
             _phase_slide(deck, published.phases, lang)
         # why the sites are not the top of the ranking
@@ -536,15 +544,7 @@ def build_slides(
         desa = getattr(published.plan, "reach", "") == "desa"  # the reach model of the plan
         key = "deck.why.lines_desa" if desa else "deck.why.lines"
         lines = t(key, lang, radius=radius_txt).split("|")
-        top_k = [str(x) for x in top["kode"]]
-        site_k = [str(x) for x in sp["kode"]]
-        pil_k = [str(x) for x in published.pilots.get("kode", [])]
-        in_sites = [x for x in top_k if x in site_k]
-        near = _near(kelurahan, [x for x in top_k if x not in site_k], site_k, radius)
-        pil = [x for x in top_k if x in pil_k]
-        lines.append(t("deck.why.covered_desa" if desa else "deck.why.covered", lang,
-                       n=len(top_k), site=len(in_sites), near=len(near), pilot=len(pil),
-                       radius=radius_txt))  # fmt: skip
+        lines.append(_fates_line(published.top_fates, lang))
         add_text(s, MARGIN, BODY_TOP, SLIDE_W_IN - 2 * MARGIN, lines, 20, bullets=True)
     else:
         add_text(s, MARGIN, BODY_TOP, SLIDE_W_IN - 2 * MARGIN, t("deck.d.none", lang), 20)
@@ -621,7 +621,12 @@ def build_slides(
     ]
     h = add_text(s, MARGIN, BODY_TOP, SLIDE_W_IN - 2 * MARGIN, lines, 16, bullets=True)
     q = published.quality
-    qlines = [t("deck.q.rows", lang, n=_num(len(q), lang)) if len(q) else t("deck.q.none", lang)]
+    qfile = export_filename("quality_csv")  # the name the CLI writes and the app offers
+    qlines = [
+        t("deck.q.rows", lang, n=_num(len(q), lang), file=qfile)
+        if len(q)
+        else t("deck.q.none", lang)
+    ]
     if len(q):
         by = q.groupby("file", dropna=False).size().sort_values(ascending=False).head(4)
         qlines += [f"{f}: {_num(c, lang)}" for f, c in by.items()]
@@ -644,12 +649,13 @@ def build_slides(
     return buf.getvalue()
 
 
-def _short_reason(text: object, limit: int = 115) -> str:
-    """The reason sentence without its repeated rank/score opening, cut at a word."""
+def _short_reason(text: object, limit: int | None = 115) -> str:
+    """The reason sentence without its repeated rank/score opening, cut at a word (``limit``
+    None: whole)."""
     s = "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
     if ")." in s[:80]:
         s = s.split(").", 1)[1].strip()
-    if len(s) > limit:
+    if limit is not None and len(s) > limit:
         s = s[:limit].rsplit(" ", 1)[0] + " …"
     return s
 
@@ -686,7 +692,7 @@ def _phase_slide(deck: Deck, phases, lang: str) -> None:
     deck.table_slides(t("deck.phases", lang), heads, rows_)
 
 
-def _curve_slide(deck: Deck, cv: pd.DataFrame, p: int, lang: str) -> None:
+def _curve_slide(deck: Deck, cv: pd.DataFrame, p: int, in_reach: str, lang: str) -> None:
     s = deck.slide(t("deck.curve", lang))
     vals = [v if not isinstance(v, str) else None for v in cv["covered"]]
     cd = CategoryChartData()
@@ -722,7 +728,7 @@ def _curve_slide(deck: Deck, cv: pd.DataFrame, p: int, lang: str) -> None:
     nxt = cv[cv["p"] == p + 1]["marginal"]
     lines = []
     if len(start):
-        lines.append(t("deck.c.start", lang, n=fmt_num(start.iloc[0], lang)))
+        lines.append(t("deck.c.start", lang, n=fmt_num(start.iloc[0], lang), in_reach=in_reach))
     if len(row):
         lines.append(t("deck.c.chosen", lang, p=p, n=fmt_num(row.iloc[0], lang),
                        next=fmt_num(nxt.iloc[0], lang) if len(nxt) else "–"))  # fmt: skip

@@ -28,6 +28,8 @@ SCORE_RAMP_END = 0.97
 NO_NEED_COLOR = "#ffffff"
 NODATA_COLOR = "#d9d9d9"
 OUTLINE_COLOR = "#666666"
+#: loaded units beyond the mapped table (a filtered kab/kota's neighbours), drawn as context
+CONTEXT_COLOR = "#e8e4dc"
 
 #: every point symbol drawn on a map: (stroke, fill, size in points for print, marker)
 SYMBOLS: dict[str, dict[str, object]] = {

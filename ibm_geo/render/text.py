@@ -159,3 +159,18 @@ def source_credit(
         parts.append(t("credit.tiles", lang))
     parts.append(t("credit.tool", lang))
     return "; ".join(parts)
+
+
+#: framing texts of the maps (print and HTML)
+register(
+    {
+        "legend.context": {
+            "id": "Wilayah sekitar (konteks)",
+            "en": "Surrounding area (context)",
+        },
+        "note.outside": {
+            "id": "Di luar bingkai peta (lihat peta lokasi): {names}",
+            "en": "Outside the map frame (see the locator): {names}",
+        },
+    }
+)
