@@ -10,13 +10,15 @@ import re
 from pathlib import Path
 
 import pytest
-from _helpers import CHROMIUM, CHROMIUM_ARGS, goto_step, wait_idle
+from _helpers import CHROMIUM, CHROMIUM_ARGS, free_port, goto_step, start_server, wait_idle
 
 from ibm_geo.demo import demo_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 ARGS = CHROMIUM_ARGS
+#: still imported from here by branches in flight; new code imports them from _helpers
+__all__ = ["ARGS", "free_port", "goto_step", "start_server", "wait_idle"]
 
 pytestmark = [
     pytest.mark.browser,
