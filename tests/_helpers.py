@@ -12,6 +12,7 @@ Fixtures over these (the shared app server, a browser per module) are in ``conft
 from __future__ import annotations
 
 import io
+import json
 import os
 import socket
 import subprocess
@@ -26,6 +27,7 @@ import numpy as np
 from shapely.geometry import box
 
 from ibm_geo.config import PlanConfig, Scenario
+from ibm_geo.demo import demo_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -222,3 +224,41 @@ def wait_idle(page) -> None:
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
     )
+
+
+# -- office mode in AppTest ---------------------------------------------------------------------
+
+#: the password of the office fixture's accounts
+PW = "kata-sandi-panjang-1"
+
+
+def sign_in(at, user: str, pw: str = PW):
+    at.text_input(key="login_user").input(user)
+    at.text_input(key="login_pw").input(pw)
+    next(b for b in at.button if b.label == "Masuk").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+# -- a Denpasar upload written as people write names (issue 23) -----------------------------------
+
+
+def denpasar_boundaries() -> bytes:
+    """The demo layer cut to Kota Denpasar: Kuta and Jimbaran (Badung) lie outside it."""
+    gj = json.loads(demo_paths()["boundaries"].read_text(encoding="utf-8"))
+    gj["features"] = [f for f in gj["features"] if f["properties"]["kab_kota"] == "Kota Denpasar"]
+    return json.dumps(gj).encode()
+
+
+#: written as the issue's file: an abbreviation, a Balinese spelling, two Badung villages, a
+#: banjar that is no village, a misspelling, and nonsense
+CLIENTS = (
+    b"kelurahan;kecamatan;kabupaten_kota;tahun_rehab;status_pasca\n"
+    b"Kampung Jawa;;;2022;belum\nKampung Jawa;;;2022;belum\n"
+    b"Penatih Dgn Puri;;;2022;belum\n"
+    b"Kuta;Kuta;Badung;2022;belum\n"
+    b"Jimbaran;Kuta Selatan;Badung;2022;belum\n"
+    b"Sumerta Kaje;;;2022;belum\n"
+    b"Sanuur;;;2022;belum\n"
+    b"Xyzzy;;;2022;belum\n"
+)

@@ -136,3 +136,26 @@ def pytest_runtest_call(item: pytest.Item):
             os.environ.pop("IBM_GEO_PARSE_IN_PROCESS", None)
         else:
             os.environ["IBM_GEO_PARSE_IN_PROCESS"] = before
+
+
+@pytest.fixture()
+def office(tmp_path, monkeypatch):
+    """A file-backed office with an admin, a planner scoped to Kota Denpasar and a viewer
+    (real argon2id at cheap parameters), for the app's office screens."""
+    from _helpers import PW
+    from argon2 import PasswordHasher
+
+    from ibm_geo.office import Office, OfficeSettings
+
+    monkeypatch.setenv("IBM_GEO_OFFICE", "1")
+    monkeypatch.setenv("IBM_GEO_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("IBM_GEO_DB_URL", raising=False)
+    o = Office(OfficeSettings.load(env={"IBM_GEO_DATA_DIR": str(tmp_path)}))
+    # real argon2id, cheaper parameters (the hash carries them; the app verifies any)
+    o.accounts.hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+    acc = o.accounts
+    acc.add_user("admin", "admin", password=PW)
+    acc.add_user("dps", "perencana", password=PW, provinsi="Bali", kab_kota=["Kota Denpasar"])
+    acc.add_user("lihat", "pembaca", password=PW, provinsi="Bali", kab_kota=["Kota Denpasar"])
+    yield o
+    o.close()

@@ -7,8 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _helpers import CHROMIUM, CHROMIUM_ARGS, goto_step, wait_idle
-from test_names_flow import CLIENTS, denpasar_boundaries
+from _helpers import CHROMIUM, CHROMIUM_ARGS, CLIENTS, denpasar_boundaries, goto_step, wait_idle
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
