@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -17,7 +18,7 @@ from ibm_geo.config import STATUSES, Scenario
 from ibm_geo.demo import demo_paths
 from ibm_geo.errors import IbmGeoError, UserError
 from ibm_geo.export.catalog import filename
-from ibm_geo.i18n import column_label, t
+from ibm_geo.i18n import column_label, t, text_column, value_label
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
 from ibm_geo.plan import choose_pilots, compare_scenarios, plan_recruitment
 from ibm_geo.publish import COUNT_COLUMNS, Published, is_band, publish
@@ -43,6 +44,46 @@ def L() -> str:  # noqa: N802 - short on purpose: used in every label
 
 def tr(key: str, **fmt) -> str:
     return t(key, L(), **fmt)
+
+
+def widget_words() -> None:
+    """Streamlit's own words in the reader's language. Streamlit 1.67 has no locale option for
+    them: the uploader's "Upload" button, its "50MB per file" line and the drop overlay are
+    hidden by CSS and our catalogue's words put in their place (texts from the catalogue only,
+    quoted as CSS strings)."""
+    import json
+
+    limit = int(st.get_option("server.maxUploadSize"))
+    q = {k: json.dumps(tr(k, mb=limit)) for k in ("up.button", "up.limit", "up.drop")}
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    st.html(
+        "<style>"
+        f"{zone} button [data-testid=stMarkdownContainer] p{{display:none}}"
+        f"{zone} button [data-testid=stMarkdownContainer]::after{{content:{q['up.button']}}}"
+        f"{zone} [data-testid=stFileUploaderDropzoneInstructions] span{{font-size:0}}"
+        f"{zone} [data-testid=stFileUploaderDropzoneInstructions] span::after"
+        f"{{content:{q['up.limit']};font-size:0.875rem}}"
+        f"{zone} > div:not([data-testid]) span{{font-size:0}}"
+        f"{zone} > div:not([data-testid]) span::after{{content:{q['up.drop']};font-size:1rem}}"
+        "</style>"
+    )
+
+
+def uploader(label: str, container=None, **kw):
+    """``st.file_uploader`` with our help line (formats and the size limit in the reader's
+    words)."""
+    limit = int(st.get_option("server.maxUploadSize"))
+    return (container or st).file_uploader(label, help=tr("up.help", mb=limit), **kw)
+
+
+def table(df: pd.DataFrame, container=None, **kw) -> None:
+    """``st.dataframe``, or one line in the reader's language for an empty table (Streamlit
+    writes "empty" in an empty grid)."""
+    if df is None or not len(df):
+        (container or st).info(tr("app.no_rows"))
+        return
+    kw.setdefault("hide_index", True)
+    (container or st).dataframe(df, **kw)
 
 
 # ------------------------------------------------------------------------------------------ login
@@ -208,7 +249,7 @@ def sidebar_filters(joined) -> tuple[int, int]:
     ss["f_years"] = (max(yr[0], min(lo, yr[1])), min(yr[1], max(hi, yr[0])))
     if yr[0] < yr[1]:
         sb.slider(tr("f.years"), yr[0], yr[1], key="f_years")
-    sb.multiselect(tr("f.status"), list(STATUSES), key="f_status")
+    sb.multiselect(tr("f.status"), list(STATUSES), key="f_status", placeholder=tr("f.all"))
     sb.number_input(tr("f.radius"), 100, 50000, step=100, key="radius_m")
     sb.number_input(tr("f.capacity"), 1, 500, step=1, key="default_capacity")
     return yr
@@ -221,13 +262,18 @@ def current_scenario(yr: tuple[int, int]) -> Scenario:
 
 
 # ------------------------------------------------------------------------------------- 1. Data
-def step_data(result) -> None:
+def step_data(result, principal=None, full=None) -> None:
+    """Sources, roads, quality and the questions; in office mode also what the planner's area
+    cut away from their upload (``full`` = the joined inputs before the cut and their key)."""
     ss = st.session_state
+    key = f"data_mode_{L()}"
+    if key not in ss:  # drawn again (back on this step, other language): what is loaded
+        ss[key] = app_state.data_mode(bool(ss.get("is_demo")))
     mode = st.radio(
         tr("data.source"),
         ["demo", "upload"],
         format_func=lambda m: tr("data.demo") if m == "demo" else tr("data.upload"),
-        key=f"data_mode_{L()}",
+        key=key,
         horizontal=True,
     )
     if mode == "demo":
@@ -250,6 +296,8 @@ def step_data(result) -> None:
     )
     roads_form()
     quality_report(result)
+    if principal is not None and full is not None:
+        app_office.scope_cut_block(principal, *full, result.joined.units, L())
     quality_details(result)
 
 
@@ -267,7 +315,7 @@ def roads_form() -> None:
     ss = st.session_state
     st.subheader(tr("roads.title"))
     st.caption(tr("roads.help"))
-    f = st.file_uploader(tr("roads.upload"), type=["pbf", "osm", "bz2"], key="up_roads")
+    f = uploader(tr("roads.upload"), type=["pbf", "osm", "bz2"], key="up_roads")
     if f is not None and (ss.get("roads_src") or ("", b""))[0] != f.name:
         ss["roads_src"] = (f.name, f.getvalue())
         ss["roads_on"] = True
@@ -326,7 +374,7 @@ def upload_form() -> None:
     files = {}
     with st.form("upload_form"):
         for kind in app_state.KINDS:
-            files[kind] = st.file_uploader(tr(f"data.{kind}"), key=f"up_{kind}")
+            files[kind] = uploader(tr(f"data.{kind}"), key=f"up_{kind}")
         go = st.form_submit_button(tr("data.process"), type="primary")
     if go:
         missing = [k for k in ("boundaries", "clients") if files[k] is None]
@@ -474,7 +522,7 @@ def mapping_form(pending: dict) -> None:
 
 def quality_report(result) -> None:
     st.subheader(tr("q.title"))
-    st.dataframe(app_inputs.quality_overview(result, L()), hide_index=True, width="stretch")
+    table(app_inputs.quality_overview(result, L()), hide_index=True, width="stretch")
     blank = app_names.blank_status_rows(result.joined.clients.table)
     if len(blank):
         shown = ", ".join(str(r) for r in blank[:20]) + (" ..." if len(blank) > 20 else "")
@@ -484,9 +532,20 @@ def quality_report(result) -> None:
 
 def name_questions(result) -> None:
     """One question per distinct written place: the automatic match shown and confirmable,
-    the suggestions, and a search over every unit; the answer is kept for every spelling."""
+    the suggestions, and a search over every unit; the answer is kept for every spelling.
+    Widgets are keyed by the written place (``qid``), never by the question's position: an
+    answered question leaves, and the others keep their own choice and search text."""
+    ss = st.session_state
     lookup = app_inputs.candidate_lookup(result.joined.units)  # once, not per name (83k units)
-    all_todo = app_names.questions(result.matches, lookup)
+    chosen = ss.get("place_choices") or {}
+    all_todo = app_names.questions(
+        result.matches, lookup, chosen, elsewhere=app_inputs.RESOLVE_LIMIT
+    )
+    outside_done = app_names.confirmed_outside(result.matches, chosen)
+    if outside_done[0]:
+        st.caption(tr("q.outside_done", n=outside_done[0], rows=fmt_num(outside_done[1], L())))
+    if ss.get("names_applied"):
+        st.success(tr("q.applied", n=ss.pop("names_applied")))
     todo = all_todo.head(app_inputs.RESOLVE_LIMIT)
     if not len(todo):
         return
@@ -495,31 +554,39 @@ def name_questions(result) -> None:
         st.caption(tr("q.more", n=len(todo), total=len(all_todo)))
     e = app_inputs.md_escape
     picks: dict[str, str] = {}
-    for i, rec in enumerate(todo.to_dict("records")):
+    answered = 0
+    for rec in todo.to_dict("records"):
+        qid = rec["qid"]
         opts: dict[str, str] = {}
+        if rec["outside"]:
+            opts[tr("q.confirm_outside")] = app_names.OUTSIDE
         if rec["auto_kode"]:
             opts[tr("q.confirm", label=rec["auto_label"] or rec["auto_kode"])] = rec["auto_kode"]
         opts.update(rec["candidates"])
-        found = st.session_state.get(f"srch_{i}")
+        found = ss.get(f"srch_{qid}")
         if found:
             opts.update(app_names.search_units(found, lookup))
         auto = f" -> {e(rec['auto_label'])}" if rec["auto_label"] else ""
-        label = f"{e(rec['written_name'])} - {rec['rows']} x [{rec['method']}{auto}]"
+        label = f"{e(rec['written_name'])} - {rec['rows']} x [{value_label('match', rec['method'], L())}{auto}]"
         if len(rec["spellings"]) > 1:
             label += " " + tr("q.spellings", n=len(rec["spellings"]))
         keep = tr("q.keep")
         c1, c2 = st.columns([3, 2])
-        choice = c1.selectbox(label, [keep, *opts], key=f"res_{i}")
-        c2.text_input(tr("q.search"), key=f"srch_{i}")
+        choice = c1.selectbox(label, [keep, *opts], key=f"res_{qid}")
+        c2.text_input(tr("q.search"), key=f"srch_{qid}")
+        if rec["outside"]:
+            where = "q.outside_sure" if rec["outside_sure"] else "q.outside_maybe"
+            c1.caption(tr(where, places=e(rec["outside"])))
         if len(rec["spellings"]) > 1:
             c1.caption("; ".join(e(x) for x in rec["spellings"][:6]))
         if choice != keep and choice in opts:
+            answered += 1
             for key in rec["keys"]:
                 picks[key] = opts[choice]
     if picks and st.button(tr("q.apply"), key="apply_res"):
         # kept in the scenario (saved with it), so a rerun places the same rows
-        ss = st.session_state
-        ss["place_choices"] = {**(ss.get("place_choices") or {}), **picks}
+        ss["place_choices"] = {**chosen, **picks}
+        ss["names_applied"] = answered
         st.rerun()
 
 
@@ -528,7 +595,7 @@ def quality_details(result) -> None:
         if len(result.quality):
             from ibm_geo.quality_text import localize_quality
 
-            st.dataframe(localize_quality(result.quality, L()), hide_index=True, width="stretch")
+            table(localize_quality(result.quality, L()), hide_index=True, width="stretch")
         else:
             st.info(tr("q.none"))
     from ibm_geo.export.tables import csv_text
@@ -735,7 +802,7 @@ def unit_details(row: pd.Series, shown: pd.Series) -> None:
     c3.metric(t("field.agents_active", L()), fmt_num(int(row["agents_active"]), L()))
     st.markdown(f"**{tr('m.why')}**")
     st.text(shown.get("reason_id" if L() == "id" else "reason_en", ""))
-    st.dataframe(app_inputs.why_table(row, L()), hide_index=True, width="stretch")
+    table(app_inputs.why_table(row, L()), hide_index=True, width="stretch")
 
 
 # --------------------------------------------------------------------------------------- 3. Skor
@@ -748,7 +815,17 @@ def score_controls(sc: Scenario) -> None:
     with st.form("weights_form", border=False):
         cols = st.columns(len(COMPONENTS))
         for col, c in zip(cols, COMPONENTS, strict=True):
-            col.slider(tr(f"w.{c}"), 0.0, 1.0, step=0.05, key=f"w_{c}", help=tr(f"w.{c}.help"))
+            # a select slider: its thumb writes the value as the reader does (0,35 in id)
+            grid = sorted(
+                {round(i * 0.05, 2) for i in range(21)} | {float(st.session_state.get(f"w_{c}", 0))}
+            )
+            col.select_slider(
+                tr(f"w.{c}"),
+                grid,
+                format_func=lambda v: fmt_num(v, L(), 2),
+                key=f"w_{c}",
+                help=tr(f"w.{c}.help"),
+            )
         st.form_submit_button(tr("s.apply_weights"))
     used = " · ".join(
         f"{tr(f'w.{c}')} {fmt_num(float(getattr(sc.weights, c)), L(), 2)}" for c in COMPONENTS
@@ -770,7 +847,7 @@ def step_score(result, sc: Scenario) -> None:
     n = sc.top_n
     st.subheader(tr("s.top_title", n=n))
     st.caption(tr("s.stability_help"))
-    reason = "reason_id" if L() == "id" else "reason_en"
+    reason = text_column("reason", L())
     cols = ["rank", "nama", "kecamatan", "kab_kota", "score", "priority_label", "unserved"]
     cols += ["clients", "agents_active", "stability", reason]
     if L() != "id":
@@ -787,19 +864,30 @@ def step_score(result, sc: Scenario) -> None:
     top = app_inputs.decimals_as_text(top, L(), {"score": 1, "stability": 0})
     names = {c: t(f"field.{c}", L()) for c in cols}
     names.update(stability=t("field.stability", L()) + " (%)", **{reason: t("field.reason", L())})
-    st.dataframe(top.rename(columns=names), hide_index=True, width="stretch", key="top_table")
+    table(top.rename(columns=names), hide_index=True, width="stretch", key="top_table")
 
 
 # ------------------------------------------------------------------------------------ 4. Rencana
-def plan_controls(result) -> None:
+def plan_controls(result) -> bool:
+    """The plan's settings and "Jalankan rencana" in one form: a field typed and the click
+    that follows reach the server together (a click right after typing was lost to the
+    field's own rerun). The groups/budget switch stays outside: it changes the fields shown.
+    True when the planner clicked "Jalankan rencana"."""
+    st.radio(
+        tr("p.mode"), ["p", "budget"], format_func=lambda v: tr(f"p.by_{v}"), key="p_mode",
+        horizontal=True,
+    )  # fmt: skip
+    with st.form("plan_form", border=False):
+        _plan_fields(result)
+        go = st.form_submit_button(tr("p.run"), type="primary", key="run_plan")
+    return go
+
+
+def _plan_fields(result) -> None:
     c1, c2, c3 = st.columns(3)
     c1.selectbox(
         tr("p.model"), ["mclp", "lscp", "pmedian"], format_func=lambda v: tr(f"p.{v}"),
         key="p_model",
-    )  # fmt: skip
-    c1.radio(
-        tr("p.mode"), ["p", "budget"], format_func=lambda v: tr(f"p.by_{v}"), key="p_mode",
-        horizontal=True,
     )  # fmt: skip
     if st.session_state.get("p_mode") == "budget":
         c2.number_input(tr("p.budget"), 0.0, 1e12, step=1.0, key="p_budget")
@@ -842,10 +930,17 @@ def plan_controls(result) -> None:
 def step_plan(result, sc: Scenario, data_key: str) -> None:
     """The plan and pilots are computed on the button and kept until the planner re-runs them;
     when any input changed since, they stay visible with "rencana perlu dihitung ulang"."""
-    plan_controls(result)
     ss = st.session_state
+    quota = dict(ss.get("p_quota") or {})
+    run_clicked = plan_controls(result)
+    if run_clicked and dict(ss.get("p_quota") or {}) != quota:
+        # the quota table is read while it is drawn, after this run's scenario was built:
+        # run the plan on the next run, with the quotas just submitted
+        ss["_plan_pending"] = True
+        st.rerun()
+    run_clicked = run_clicked or ss.pop("_plan_pending", False)
     key = app_state.plan_key(sc, data_key)
-    if st.button(tr("p.run"), type="primary", key="run_plan"):
+    if run_clicked:
         try:
             with st.spinner(tr("p.running")):
                 rb = road_backend(result)
@@ -865,7 +960,7 @@ def step_plan(result, sc: Scenario, data_key: str) -> None:
     show_plan(result, run["scenario"], run["plan"], run)
     st.subheader(tr("p.pilots"))
     pilots = published_view(result, run).pilots if rakor_mode() else run["pilots"]
-    st.dataframe(pretty(pilots), hide_index=True, width="stretch", key="pilots_table")
+    table(pretty(pilots), hide_index=True, width="stretch", key="pilots_table")
     why_not_block(result, run)
     compare_block(result, sc, run["plan"] if fresh else None)
 
@@ -910,7 +1005,7 @@ def show_plan(result, sc: Scenario, plan, run: dict | None = None) -> None:
         plan = published_view(result, run).plan
     if len(plan.sites):
         sites = plan.sites.drop(columns=["solver"], errors="ignore")
-        st.dataframe(pretty(sites), hide_index=True, width="stretch", key="sites_table")
+        table(pretty(sites), hide_index=True, width="stretch", key="sites_table")
     else:
         st.info(tr("p.none"))
     if plan.curve is not None and len(plan.curve):
@@ -926,16 +1021,26 @@ def show_plan(result, sc: Scenario, plan, run: dict | None = None) -> None:
     )
 
 
+def _whole(col: pd.Series) -> bool:
+    """A float column holding only whole numbers (clients reached, counts): shown as ``1``,
+    not ``1,00``."""
+    if not pd.api.types.is_float_dtype(col):
+        return False
+    v = col.to_numpy(dtype=float)
+    v = v[np.isfinite(v)]
+    return bool(len(v)) and bool((v == np.round(v)).all())
+
+
 def pretty(df: pd.DataFrame) -> pd.DataFrame:
     """Readable column names (i18n ``field.*``) and rounded numbers for display only
     (``2,45`` in Indonesian)."""
-    out = df.copy()
-    places = {c: 0 if c.endswith("_m") else 2 for c in out.columns}
+    out = df.drop(columns=[c for c in df.columns if str(c).startswith("_")])  # internal
+    places = {c: 0 if c.endswith("_m") or _whole(out[c]) else 2 for c in out.columns}
     for c in out.columns:
         if pd.api.types.is_float_dtype(out[c]):
             out[c] = out[c].round(places[c])
     out = app_inputs.decimals_as_text(out, L(), places)
-    reason = "reason_id" if L() == "id" else "reason_en"
+    reason = text_column("reason", L())
     out = out.drop(columns=[c for c in ("reason_id", "reason_en") if c != reason and c in out])
     if "solver" in out:  # the machine line ("highs (Optimal, gap 0.00%)") as the CLI says it
         from ibm_geo.plan.result import solver_text
@@ -956,20 +1061,22 @@ def compare_block(result, sc: Scenario, plan) -> None:
     for col, slot in ((c1, "A"), (c2, "B")):
         if col.button(tr(f"p.save_{slot.lower()}"), key=f"save_{slot}"):
             ss[f"cmp_{slot}"] = (sc, result.kelurahan, plan)
-        if ss.get(f"cmp_{slot}"):
-            col.caption(tr("p.saved", name=app_inputs.md_escape(ss[f"cmp_{slot}"][0].name)))
     a, b = ss.get("cmp_A"), ss.get("cmp_B")
+    # two scenarios of one name ("Skenario dasar" twice) are told apart by their settings
+    shown = dict(zip("AB", app_compare.slot_names(a[0], b[0]), strict=True)) if a and b else {}
+    for col, slot in ((c1, "A"), (c2, "B")):
+        if ss.get(f"cmp_{slot}"):
+            name = shown.get(slot, ss[f"cmp_{slot}"][0].name)
+            col.caption(tr("p.saved", name=app_inputs.md_escape(f"{slot}: {name}")))
     if not (a and b):
         st.info(tr("p.need_two"))
         return
     cmp = compare_scenarios(a[1], b[1], plan_a=a[2], plan_b=b[2])
     summary = cmp.attrs.get("summary")
     if summary is not None and len(summary):
-        st.dataframe(app_compare.summary_table(summary, L()), hide_index=True, width="stretch")
-    st.caption(f"A: {app_inputs.md_escape(a[0].name)} — B: {app_inputs.md_escape(b[0].name)}")
-    st.dataframe(
-        app_compare.unit_table(cmp, L()), hide_index=True, width="stretch", key="compare_table"
-    )
+        table(app_compare.summary_table(summary, L()), hide_index=True, width="stretch")
+    st.caption(f"A: {app_inputs.md_escape(shown['A'])} — B: {app_inputs.md_escape(shown['B'])}")
+    table(app_compare.unit_table(cmp, L()), hide_index=True, width="stretch", key="compare_table")
 
 
 # ----------------------------------------------------------------------------------- 6. Capaian
@@ -1015,9 +1122,9 @@ def step_progress(result, sc: Scenario, data_key: str) -> None:
     st.subheader(tr("cap.title"))
     st.caption(tr("cap.intro"))
     c1, c2 = st.columns(2)
-    up_t = c1.file_uploader(tr("cap.targets"), type=["csv", "xlsx"], key="up_targets")
-    up_p = c2.file_uploader(
-        tr("cap.previous"), type=["geojson", "json", "xlsx", "csv"], key="up_previous"
+    up_t = uploader(tr("cap.targets"), c1, type=["csv", "xlsx"], key="up_targets")
+    up_p = uploader(
+        tr("cap.previous"), c2, type=["geojson", "json", "xlsx", "csv"], key="up_previous"
     )
     targets = (up_t.name, up_t.getvalue()) if up_t is not None else None
     if targets is None and ss.get("is_demo"):
@@ -1040,7 +1147,7 @@ def step_progress(result, sc: Scenario, data_key: str) -> None:
     views = app_progress.view_tables(screen, L())
     st.markdown(f"#### {tr('cap.progress')}")
     if len(screen.progress):
-        st.dataframe(views["progress"], hide_index=True, use_container_width=True)
+        table(views["progress"], hide_index=True, use_container_width=True)
         note = basis_note(screen.progress, L())  # agents per recruitment year, or a snapshot
         if note:
             st.caption(note)
@@ -1048,23 +1155,23 @@ def step_progress(result, sc: Scenario, data_key: str) -> None:
         st.info(tr("cap.no_targets"))
     if len(problems):
         st.warning(tr("cap.problems", n=len(problems)))
-        st.dataframe(localize_quality(problems, L()).astype(str), hide_index=True)
+        table(localize_quality(problems, L()).astype(str), hide_index=True)
     st.markdown(f"#### {tr('cap.summary')}")
-    st.dataframe(views["summary"], hide_index=True, use_container_width=True)
+    table(views["summary"], hide_index=True, use_container_width=True)
     st.markdown(f"#### {tr('cap.trend')}")
     offices = mon.summary.loc[mon.summary["area_level"].isin(["provinsi", "kab_kota"]), "area"]
     area = st.selectbox(tr("cap.office"), list(offices), key="cap_office")
     if area is not None:
         st.image(trend_chart_png(screen.trend, area, L(), screen.k))
         shown = views["trend"][screen.trend["area"].to_numpy() == area]
-        st.dataframe(shown, hide_index=True, use_container_width=True)
+        table(shown, hide_index=True, use_container_width=True)
     if "change" in views:
         st.markdown(f"#### {tr('cap.change')}")
-        st.dataframe(views["change"], hide_index=True, use_container_width=True)
+        table(views["change"], hide_index=True, use_container_width=True)
     if "rw" in views:
         st.markdown(f"#### {tr('cap.rw')}")
         if len(screen.rw):
-            st.dataframe(views["rw"], hide_index=True, use_container_width=True)
+            table(views["rw"], hide_index=True, use_container_width=True)
         else:
             st.info(tr("cap.no_rw"))
     st.markdown(f"#### {tr('cap.downloads')}")
@@ -1112,7 +1219,7 @@ def step_export(result, sc: Scenario, data_key: str) -> None:
         on_click="ignore",
         key="dl_scenario",
     )
-    up = st.file_uploader(tr("e.load"), type=["toml", "json"], key="up_scenario")
+    up = uploader(tr("e.load"), type=["toml", "json"], key="up_scenario")
     if up is not None and ss.get("loaded_scenario") != up.file_id:
         try:
             loaded = Scenario.from_bytes(up.getvalue(), name=up.name)
@@ -1151,6 +1258,7 @@ def main() -> None:
     elif not auth_gate():
         return
     init_state()
+    widget_words()
     st.title(tr("app.title"))
     ss = st.session_state
     if ss.get("is_demo"):
@@ -1159,11 +1267,12 @@ def main() -> None:
         st.success(ss.pop("flash"))
     # one radio per language (its labels change), the chosen step kept across the switch
     steps = STEPS + ("office",) if principal else STEPS
+    labels = app_state.step_labels(steps, lambda s: tr(f"step.{s}"))
     step = st.sidebar.radio(
         tr("app.step"),
         steps,
         index=steps.index(ss.get("current_step", "map")),
-        format_func=lambda s: tr(f"step.{s}"),
+        format_func=labels.get,
         key=f"step_{L()}",
     )
     ss["current_step"] = step
@@ -1172,12 +1281,18 @@ def main() -> None:
         st.info(tr("app.rakor_on"))
     else:
         st.caption(tr("app.working"))
+    skey = sources_key(ss["sources"])
+    if ss.get("_selection_of") != skey:  # another data set: the map opens on its rank 1
+        for k in app_state.SELECTION_KEYS:
+            ss.pop(k, None)
+        ss["_selection_of"] = skey
     try:
         joined, jkey = current_joined()
     except IbmGeoError as e:  # accepted sources broke (should not happen): back to the demo
         st.error(describe_error(e))
         ss.update(sources=demo_sources(), is_demo=True, maps={})
         joined, jkey = current_joined()
+    full = (joined, jkey)  # the upload before the area's cut (what it cut is listed)
     if principal:  # the user's area only, before anything is computed or shown
         try:
             joined, jkey = app_office.scoped(principal, joined, jkey)
@@ -1203,7 +1318,7 @@ def main() -> None:
     ss["_distance"] = getattr(result.distance, "kind", "straight")
     ss["_top"] = result.kelurahan["kode"].head(sc.top_n).tolist()
     if step == "data":
-        step_data(result)
+        step_data(result, principal, full)
     elif step == "map":
         step_map(result, sc)
     elif step == "score":

@@ -22,7 +22,10 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 
-from ibm_geo.plan import build_coverage, coverage_curve, greedy_mclp, solve_mclp
+from ibm_geo.plan.coverage_matrix import build_coverage
+from ibm_geo.plan.curve import coverage_curve
+from ibm_geo.plan.greedy import greedy_mclp
+from ibm_geo.plan.solvers import solve_mclp
 
 RADIUS = 3000.0
 

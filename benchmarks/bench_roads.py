@@ -92,7 +92,7 @@ def main() -> None:
     import geopandas as gpd
 
     from ibm_geo.distance import RoadDistance
-    from ibm_geo.plan import build_coverage
+    from ibm_geo.plan.coverage_matrix import build_coverage
     from ibm_geo.roads import read_osm
 
     base = Path(os.environ.get("IBM_GEO_SHARED_DATA", "../shared/data"))

@@ -15,159 +15,16 @@ import typer
 from typer.core import TyperGroup
 
 from .errors import IbmGeoError, UserError
-from .i18n import fmt_num, register, t
+from .i18n import fmt_num, has, t, text_column
 
 # -- the error boundary ----------------------------------------------------------------------
 #: language of CLI messages: --lang, else IBM_GEO_LANG, else Indonesian
 LANGS = ("id", "en")
 
-#: every line the CLI prints for people, in both languages (errors live in ibm_geo.errors)
-register(
-    {
-        "cli.error": {"id": "kesalahan: {message}", "en": "error: {message}"},
-        "cli.aborted": {"id": "dibatalkan", "en": "aborted"},
-        "cli.rows_read": {"id": "{n} baris klien dibaca", "en": "{n} client rows read"},
-        "cli.totals": {
-            "id": "{units} kelurahan/desa, {clients} klien: {served} terlayani, {in_reach} dalam "
-            "jangkauan agen, {referral} berat (rujukan BNNP), {unserved} belum terlayani "
-            "('*' = disembunyikan, k={k}); {notes} catatan kualitas data.",
-            "en": "{units} kelurahan/desa, {clients} clients: {served} served, {in_reach} in "
-            "reach of an agent, {referral} severe (BNNP referral), {unserved} unserved "
-            "('*' = hidden, k={k}); {notes} data-quality notes.",
-        },
-        "cli.top": {
-            "id": "{rank:>5}. {nama} ({kab}) skor {score}",
-            "en": "{rank:>5}. {nama} ({kab}) score {score}",
-        },
-        "cli.plan": {
-            "id": "Rencana: {sites} lokasi kelompok agen baru menjangkau {reached} klien (angka "
-            "publikasi); {pilots} desa percontohan. Metode: {solver}",
-            "en": "Plan: {sites} new agent group sites reach {reached} clients (published "
-            "figure); {pilots} pilot villages. Method: {solver}",
-        },
-        "cli.fallback": {
-            "id": "peringatan: solver eksak tidak menjawab ({why}); rencana memakai heuristik "
-            "bertahap (greedy)",
-            "en": "warning: the exact solver did not answer ({why}); the plan is greedy",
-        },
-        "cli.wrote": {"id": "ditulis: {files}", "en": "wrote {files}"},
-    }
-)
+#: every line the CLI prints for people is a ``cli.*`` text of the catalogue
+#: (``ibm_geo/locales``); errors are its ``err.*`` texts
 
-
-#: help of the main commands and click's frame words, in both languages (issue 14): the
-#: English texts in the code below are the ``en`` side; ``_localize_help`` swaps in ``id``
-register(
-    {
-        "help.frame.usage": {"id": "Penggunaan: ", "en": "Usage: "},
-        "help.frame.options": {"id": "Opsi", "en": "Options"},
-        "help.frame.commands": {"id": "Perintah", "en": "Commands"},
-        "help.frame.arguments": {"id": "Argumen", "en": "Arguments"},
-        "help.frame.help": {
-            "id": "Tampilkan pesan ini lalu keluar.",
-            "en": "Show this message and exit.",
-        },
-        "help.frame.default": {"id": "[bawaan: {}]", "en": "[default: {}]"},
-        "help.frame.required": {"id": "[wajib]", "en": "[required]"},
-        "help.ibm-geo": {
-            "id": "ibm-geo: temukan kelurahan/desa dengan klien terbanyak yang belum mendapat "
-            "pendampingan pascarehabilitasi,\ndan rencanakan di mana merekrut Agen Pemulihan."
-            "\n\nContoh (data demo bawaan):\n\n"
-            "  ibm-geo analyze --boundaries data/boundaries/bali_selatan_demo.geojson \\\n"
-            "      --clients data/clients/klien_demo.csv --agents data/clients/agen_demo.csv \\\n"
-            "      --service-points data/clients/layanan_demo.xlsx --out out/",
-        },
-        "help.ibm-geo --lang": {
-            "id": "Bahasa pesan: id (Bahasa Indonesia, bawaan) atau en. Juga IBM_GEO_LANG.",
-        },
-        "help.analyze": {
-            "id": "Urutkan kelurahan menurut kebutuhan yang belum terpenuhi dan tulis "
-            "ranking.csv/.xlsx, matches.csv, data_quality.csv, results.geojson dan map.html ke "
-            "OUT. Setiap ekspor hanya berisi agregat per kelurahan; jumlah di bawah ambang "
-            "penyembunyian k (bawaan 5), dan sel yang dapat mengungkapnya, disembunyikan.",
-        },
-        "help.plan": {
-            "id": "Analisis, lalu usulkan di mana merekrut kelompok Agen Pemulihan baru dan desa "
-            "percontohan (satu per BNNK secara bawaan). Menulis berkas analisis ditambah "
-            "plan.csv, pilots.csv, curve.csv, map.png, map_a4.pdf dan rakor.pptx, serta "
-            "menambahkan lokasi dan desa percontohan ke map.html.",
-        },
-        "help.why-not": {
-            "id": "Mengapa sebuah desa tidak diusulkan sebagai lokasi rekrutmen atau desa "
-            "percontohan? Menjalankan analisis dan rencana skenario lalu menuliskan alasannya "
-            "dengan kata-kata sederhana (hanya angka yang dipublikasikan).",
-        },
-        "help.scenario": {
-            "id": "Tampilkan skenario bawaan, untuk diubah lalu dipakai dengan --scenario.",
-        },
-        "help.demo": {
-            "id": "Jalankan analisis dan rencana pada data demo bawaan (klien sintetis, batas "
-            "wilayah perkiraan).",
-        },
-        "help.--boundaries": {
-            "id": "Poligon kelurahan/desa: GeoJSON, GeoPackage, Shapefile (zip), GeoParquet atau "
-            "dump .sql wilayah_boundaries.",
-        },
-        "help.--clients": {"id": "Daftar klien (CSV atau XLSX)."},
-        "help.--agents": {"id": "Daftar Agen Pemulihan (CSV atau XLSX)."},
-        "help.--service-points": {
-            "id": "Kantor BNNP/BNNK, klinik, IPWL, puskesmas (CSV atau XLSX).",
-        },
-        "help.--scenario": {
-            "id": "Berkas skenario (TOML atau JSON) berisi bobot, radius, kapasitas, ambang "
-            "penyembunyian k, filter. Tulis nilai bawaan dengan `ibm-geo scenario > "
-            "skenario.toml`.",
-        },
-        "help.--out": {
-            "id": "Folder hasil (dibuat). Hanya ditulis bila semuanya berhasil: proses yang gagal "
-            "membiarkannya seperti semula.",
-        },
-        "help.--sheet": {
-            "id": "Lembar buku kerja klien/agen/titik layanan yang dibaca bila lembarnya berisi "
-            "tabel berbeda (bawaan: setiap lembar dengan tajuk yang sama).",
-        },
-        "help.--layer": {"id": "Lapisan GeoPackage berlapis yang berisi poligon desa."},
-        "help.--roads": {
-            "id": "Ekstrak OpenStreetMap (.osm.pbf, .osm, .osm.bz2): jangkauan, dist_nearest_m "
-            "dan rencana memakai perjalanan lewat jalan, bukan garis lurus.",
-        },
-        "help.--travel": {
-            "id": "motor (sepeda motor, bawaan) atau walk (jalan kaki); dengan --roads."
-        },
-        "help.--targets": {
-            "id": "Target per kantor (CSV/XLSX: wilayah, tahun, indikator, target; indikator "
-            "rehab|pascarehab|agen|desa_ibm). Menambahkan progress.csv, trend.csv, summary.csv, "
-            "trend.png.",
-        },
-        "help.--previous": {
-            "id": "results.geojson atau ranking.xlsx dari proses rakor terakhir: menambahkan "
-            "change.csv dan change.geojson (apa yang berubah per unit dan per kab/kota).",
-        },
-        "help.--per-kecamatan": {
-            "id": "summary.csv juga berisi satu baris per kecamatan di bawah setiap kab/kota "
-            "(dilindungi seperti tabel pemantauan lainnya).",
-        },
-        "help.--per-rw": {
-            "id": "rw.csv: klien dan yang belum terlayani per RW di setiap kelurahan yang baris "
-            "kliennya memuat RW (hanya tabel; dilindungi seperti setiap jumlah).",
-        },
-        "help.--no-map": {"id": "Lewati map.html (wilayah sangat luas)."},
-        "help.--groups": {
-            "id": "Jumlah kelompok agen baru yang direkrut (menggantikan nilai skenario).",
-        },
-        "help.--model": {
-            "id": "mclp (klien terjangkau terbanyak dengan p kelompok), lscp (kelompok paling "
-            "sedikit untuk target cakupan) atau pmedian.",
-        },
-        "help.--budget": {"id": "Anggaran rekrutmen (satuan sama dengan cost_per_site)."},
-        "help.--kelurahan": {"id": "Nama (seperti tertulis) atau kode desa."},
-        "help.--kecamatan": {"id": "Kecamatan, bila beberapa desa memiliki nama yang sama."},
-        "help.why-not --lang": {
-            "id": "id (Bahasa Indonesia) atau en; bawaan: ibm-geo --lang.",
-        },
-        "help.--format": {"id": "toml atau json"},
-    }
-)
+#: help of the main commands and click's frame words are ``help.*`` texts of the catalogue
 
 #: the language of this run, set by the error boundary from --lang / IBM_GEO_LANG
 _RUN_LANG = {"lang": "id"}
@@ -230,14 +87,10 @@ def _say(err: IbmGeoError, lang: str) -> None:
 
 
 def _swap(obj: Any, key: str, lang: str) -> None:
-    """Put the help of ``key`` in ``lang`` on ``obj`` (a command or option). The English text
-    written in the code becomes the key's ``en`` side on first sight, so a key registered
-    only in Indonesian still switches back with ``--lang en`` in the same process (tests)."""
-    if t(key, lang) == key:
-        return
-    if t(key, "en") == t(key, "id") and getattr(obj, "help", None):
-        register({key: {"en": obj.help}})
-    obj.help = t(key, lang)
+    """Put the help of ``key`` in ``lang`` on ``obj`` (a command or option); a command or
+    option without a ``help.*`` text keeps the help written in the code."""
+    if has(key):
+        obj.help = t(key, lang)
 
 
 def _localize_help(group: Any, lang: str, path: tuple[str, ...] = ()) -> None:
@@ -262,7 +115,7 @@ def _localize_params(cmd: Any, key: str, lang: str) -> None:
     for param in getattr(cmd, "params", []):
         opt = max(getattr(param, "opts", None) or [""], key=len)
         for k in (f"{key} {opt}", f"help.{opt}"):
-            if opt and t(k, lang) != k:
+            if opt and has(k):
                 _swap(param, k, lang)
                 break
 
@@ -683,6 +536,48 @@ def _print_published_summary(pub) -> None:
         )
 
 
+GroupsOpt = Annotated[
+    int | None,
+    typer.Option("--groups", "-p", help="New agent groups to recruit (overrides the scenario)."),
+]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="mclp (most clients reached with p groups), lscp (fewest groups for a target share) or pmedian."
+    ),
+]
+BudgetOpt = Annotated[
+    float | None, typer.Option(help="Recruitment budget (same unit as cost_per_site).")
+]
+ReachOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="desa (a group serves its own kelurahan; the default) or radius (everyone "
+        "within the service radius, straight line or --roads)."
+    ),
+]
+PlaceAllOpt = Annotated[
+    bool,
+    typer.Option(
+        "--place-all", help="Place every requested group, by the ranking where no model use."
+    ),
+]
+
+
+def _plan_options(p, model, budget, reach, place_all) -> dict:
+    """The plan options ``plan`` and ``why-not`` share, checked with the scenario's bounds
+    before any work (so "why-not ... same inputs" answers for the same plan)."""
+    from .config import Scenario, updated
+
+    opts = {"p": p, "model": model, "budget": budget, "reach": reach}
+    upd = {k: v for k, v in opts.items() if v is not None}
+    if place_all:
+        upd["place_all"] = True
+    if upd:
+        updated(Scenario(), "--groups/--model/--budget/--reach", plan=upd)
+    return upd
+
+
 @app.command()
 def plan(
     boundaries: BoundariesOpt,
@@ -691,21 +586,9 @@ def plan(
     agents: AgentsOpt = None,
     service_points: ServiceOpt = None,
     scenario: ScenarioOpt = None,
-    p: Annotated[
-        int | None,
-        typer.Option(
-            "--groups", "-p", help="New agent groups to recruit (overrides the scenario)."
-        ),
-    ] = None,
-    model: Annotated[
-        str | None,
-        typer.Option(
-            help="mclp (most clients reached with p groups), lscp (fewest groups for a target share) or pmedian."
-        ),
-    ] = None,
-    budget: Annotated[
-        float | None, typer.Option(help="Recruitment budget (same unit as cost_per_site).")
-    ] = None,
+    p: GroupsOpt = None,
+    model: ModelOpt = None,
+    budget: BudgetOpt = None,
     sheet: SheetOpt = None,
     layer: LayerOpt = None,
     roads: RoadsOpt = None,
@@ -714,35 +597,19 @@ def plan(
     previous: PreviousOpt = None,
     per_kecamatan: PerKecOpt = False,
     per_rw: PerRwOpt = False,
-    reach: Annotated[
-        str | None,
-        typer.Option(
-            help="desa (a group serves its own kelurahan; the default) or radius (everyone "
-            "within the service radius, straight line or --roads)."
-        ),
-    ] = None,
-    place_all: Annotated[
-        bool,
-        typer.Option(
-            "--place-all", help="Place every requested group, by the ranking where no model use."
-        ),
-    ] = False,
+    reach: ReachOpt = None,
+    place_all: PlaceAllOpt = False,
 ) -> None:
     """Analyze, then propose where to recruit new Agen Pemulihan groups and which villages to
     pilot (one per BNNK by default). Writes the analysis files plus plan.csv, pilots.csv,
     curve.csv, map.png, map_a4.pdf and rakor.pptx, and adds the sites and pilots to map.html."""
-    from .config import Scenario, updated
+    from .config import updated
     from .plan import choose_pilots, plan_recruitment
     from .publish import publish
 
     if out.exists() and not out.is_dir():
         raise UserError("cli.out_is_file", path=str(out))
-    opts = {"p": p, "model": model, "budget": budget, "reach": reach}
-    upd = {k: v for k, v in opts.items() if v is not None}
-    if place_all:
-        upd["place_all"] = True
-    if upd:  # options checked with the scenario's bounds before any work
-        updated(Scenario(), "--groups/--model/--budget/--reach", plan=upd)
+    upd = _plan_options(p, model, budget, reach, place_all)
     _input(targets, "--targets")
     _input(previous, "--previous")
     result = _run_analysis(
@@ -791,7 +658,7 @@ def plan(
         from .plan.pilots import pilot_candidates
 
         why = pilot_candidates(result.kelurahan, sc, sites=rp.sites)
-        col = "reason_id" if lang == "id" else "reason_en"
+        col = text_column("reason", lang)
         for _, r in why.head(10).iterrows():
             typer.echo(f"  - {r['nama']} ({r['kab_kota']}): {r[col]}")
     if rp.groups_line(lang):
@@ -812,6 +679,15 @@ def why_not_cmd(
     agents: AgentsOpt = None,
     service_points: ServiceOpt = None,
     scenario: ScenarioOpt = None,
+    p: GroupsOpt = None,
+    model: ModelOpt = None,
+    budget: BudgetOpt = None,
+    reach: ReachOpt = None,
+    place_all: PlaceAllOpt = False,
+    sheet: SheetOpt = None,
+    layer: LayerOpt = None,
+    roads: RoadsOpt = None,
+    travel: TravelOpt = None,
     kecamatan: Annotated[
         str | None, typer.Option(help="Kecamatan, when several villages share the name.")
     ] = None,
@@ -821,11 +697,18 @@ def why_not_cmd(
 ) -> None:
     """Why is a village not a proposed recruitment site or a pilot? Runs the analysis and the
     plan of the scenario and prints the reason in plain words (published figures only)."""
+    from .config import updated
     from .plan import choose_pilots, plan_recruitment
     from .plan.why_not import why_not
 
-    result = _run_analysis(boundaries, clients, agents, service_points, scenario)
+    upd = _plan_options(p, model, budget, reach, place_all)
+    result = _run_analysis(
+        boundaries, clients, agents, service_points, scenario, sheet, layer, roads, travel
+    )
     sc = result.scenario
+    if upd:  # the same plan as `plan` with the same options
+        sc = updated(sc, "--groups/--model/--budget/--reach", plan=upd)
+        result.scenario = sc
     rb = _road_backend(result)
     rp = plan_recruitment(result.kelurahan, sc, backend=rb)
     pilots = choose_pilots(result.kelurahan, sc, sites=rp.sites, backend=rb)

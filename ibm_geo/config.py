@@ -357,6 +357,12 @@ class Scenario(_Model):
         return self
 
     # -- persistence -------------------------------------------------------------------------
+    @property
+    def site_radius_m(self) -> float:
+        """The service radius of a recruitment site: the plan's own (``plan.radius_m``) when
+        set, else the scenario's (``radius_m``). The one place this choice is made."""
+        return float(self.plan.radius_m or self.radius_m)
+
     def to_toml(self) -> str:
         return tomli_w.dumps(_drop_none(self.model_dump(mode="json")))
 

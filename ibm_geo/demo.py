@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ibm_geo.crs import point_inside
+
 METRIC_CRS = "EPSG:32750"
 DEMO_KODE_KAB = ("51.71", "51.03", "51.04")  # Kota Denpasar, Kab. Badung, Kab. Gianyar
 CENTROID_COLUMNS = [
@@ -261,8 +263,7 @@ def random_points_in(
     representative point, which is always inside.
     """
     polygons = np.asarray(polygons, dtype=object)
-    rep = shapely.point_on_surface(polygons)
-    rx, ry = shapely.get_x(rep), shapely.get_y(rep)
+    rx, ry = point_inside(gpd.GeoSeries(polygons))
     b = shapely.bounds(polygons)
     sx = np.maximum((b[:, 2] - b[:, 0]) / 5.0, 1e-6)
     sy = np.maximum((b[:, 3] - b[:, 1]) / 5.0, 1e-6)

@@ -154,8 +154,9 @@ class VillageReach:
     def from_units(cls, units, crs, neighbours: bool = False) -> VillageReach:
         """From a kelurahan table (``geometry``; ``rep_lon``/``rep_lat`` when present).
         Built once per table, CRS and setting (the plan, pilots and why-not share it)."""
-        import geopandas as gpd
         import pyproj
+
+        from .crs import rep_xy
 
         g = units.geometry.reset_index(drop=True)
         key = (
@@ -168,20 +169,7 @@ class VillageReach:
         hit = _VILLAGE_CACHE.get(key)
         if hit is not None:
             return hit
-        rep = None
-        if {"rep_lon", "rep_lat"} <= set(units.columns):
-            lon = pd_num(units["rep_lon"])
-            lat = pd_num(units["rep_lat"])
-            have = np.isfinite(lon) & np.isfinite(lat)
-            if have.all():
-                rep = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=4326).to_crs(crs)
-            else:
-                inside = g.to_crs(4326).representative_point().to_crs(crs)
-                pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=4326).to_crs(crs)
-                rep = pts.where(have, inside)
-        if rep is None:
-            rep = g.to_crs(4326).representative_point().to_crs(crs)
-        xy = np.column_stack([rep.x.to_numpy(), rep.y.to_numpy()])
+        xy = rep_xy(units, crs)
         out = cls(g, xy, crs, neighbours)
         if len(_VILLAGE_CACHE) >= 4:
             _VILLAGE_CACHE.clear()
@@ -243,12 +231,6 @@ class VillageReach:
 #: a few VillageReach objects by (units, CRS, neighbours): the plan, the pilots and why-not of
 #: one run ask for the same one
 _VILLAGE_CACHE: dict = {}
-
-
-def pd_num(s) -> np.ndarray:
-    import pandas as pd
-
-    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
 
 
 def border_adjacency(polygons, tolerance_m: float = 5.0, min_shared_m: float = 20.0):

@@ -114,3 +114,47 @@ def fill_from_code(
                 np.where(has, by_code.to_numpy(), cur), index=out.index, dtype=object
             )
     return out, filled
+
+
+@lru_cache(maxsize=1)
+def _by_expanded_name() -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The national codes and {expanded name key: their positions}, built once per process
+    (~0.5 s; only the hits are looked up in full)."""
+    from ibm_geo.names import expanded_keys
+
+    desa = _tables()[0]
+    codes, uniques = pd.factorize(pd.Series(expanded_keys(desa.to_numpy()), dtype=object))
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    parts = np.split(order, bounds[1:-1])
+    return desa.index.to_numpy(), dict(zip(uniques.tolist(), parts, strict=True))
+
+
+def places_elsewhere(
+    name: object, kecamatan: object = None, kab_kota: object = None, *, loaded=()
+) -> tuple[pd.DataFrame, bool]:
+    """Villages of Indonesia named ``name`` (abbreviations written out) that are not among the
+    ``loaded`` codes, and whether the written kecamatan or kab/kota points at one of them.
+
+    Why: a client list often holds people registered in a neighbouring kab/kota ("Kuta,
+    Badung" in a Denpasar upload); such a name must be said to lie outside the loaded area
+    instead of being offered the nearest-looking village inside it. Returns (rows of
+    :data:`COLUMNS`, sure): ``sure`` when a written parent names the parent of a hit."""
+    from ibm_geo.names import compact_key, expanded_key
+
+    kodes, index = _by_expanded_name()
+    pos = index.get(expanded_key("" if name is None else str(name)))
+    if pos is None:
+        return lookup([]), False
+    hits = lookup(kodes[pos])
+    hits = hits[~hits["kode"].astype(str).isin(set(map(str, loaded)))]
+    sure = False
+    for col, written in (("kecamatan", kecamatan), ("kab_kota", kab_kota)):
+        w = compact_key("" if written is None or written is pd.NA else str(written))
+        if not w or w == "nan" or not len(hits):
+            continue
+        # "Badung" meets "Kabupaten Badung": the prefix words are dropped by compact_key
+        same = np.array([compact_key(str(v)) == w for v in hits[col]], dtype=bool)
+        if same.any():
+            hits, sure = hits[same], True
+    return hits.reset_index(drop=True), sure

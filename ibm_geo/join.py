@@ -26,10 +26,6 @@ class Placed:
     match: LocationMatch
 
 
-def metric_transformer(crs: pyproj.CRS) -> pyproj.Transformer:
-    return pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-
-
 def place(
     df: pd.DataFrame,
     units: gpd.GeoDataFrame,

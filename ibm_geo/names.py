@@ -275,3 +275,213 @@ def normalize_kode(value: object) -> str | None:
 def normalize_kodes(values: pd.Series) -> pd.Series:
     """Vectorised :func:`normalize_kode` (None where the value is not a village code)."""
     return _map_distinct(values, normalize_kode)
+
+
+# -- abbreviations and spelling variants (one place: matching and the app's suggestions) ------
+
+#: Written short forms and local spellings -> the word official lists use. Balinese direction
+#: words (kaja/kelod/kangin/kauh/kaler, dangin/dauh "east/west of"), the usual Indonesian
+#: place-name abbreviations (Tj., Kp., Sei, Pd., Ps., Sp.), compass words, and Bugis/Makassar
+#: forms (Bt. Bonto, Lmp. Lompo, Pa'bbaeng -> apostrophe already dropped by rule 2).
+ABBREVIATIONS: dict[str, str] = {
+    # Balinese
+    "dgn": "dangin",
+    "dg": "dangin",
+    "dngn": "dangin",
+    "dh": "dauh",
+    "kaje": "kaja",
+    "kj": "kaja",
+    "klod": "kelod",
+    "kld": "kelod",
+    "kgn": "kangin",
+    "kngn": "kangin",
+    "kaleran": "kaler",
+    "klr": "kaler",
+    "kh": "kauh",
+    # compass words
+    "utr": "utara",
+    "ut": "utara",
+    "sel": "selatan",
+    "slt": "selatan",
+    "sltn": "selatan",
+    "tim": "timur",
+    "tmr": "timur",
+    "bar": "barat",
+    "brt": "barat",
+    "tgh": "tengah",
+    "teng": "tengah",
+    # Indonesian place words
+    "tj": "tanjung",
+    "tg": "tanjung",
+    "tjg": "tanjung",
+    "kp": "kampung",
+    "kpg": "kampung",
+    "kamp": "kampung",
+    "sei": "sungai",
+    "sg": "sungai",
+    "pd": "pondok",
+    "ps": "pasar",
+    "sp": "simpang",
+    "smp": "simpang",
+    "kr": "karang",
+    "krg": "karang",
+    "bj": "banjar",
+    "bt": "bonto",
+    "lmp": "lompo",
+    "mks": "makassar",
+}
+#: Old (pre-1972) and Dutch-era spellings still on many lists, and Bugis/Makassar doubled
+#: consonants: each pair is (written, official) applied inside a word. Not "nj" -> "ny": the
+#: modern spelling keeps "nj" (Tanjung, Panjer, Banjar).
+SPELLINGS: tuple[tuple[str, str], ...] = (
+    ("oe", "u"),
+    ("tj", "c"),
+    ("dj", "j"),
+    ("sj", "sy"),
+    ("ch", "kh"),
+)
+_DOUBLED = re.compile(r"([bcdfghjklmnpqrstvwxyz])\1")
+
+
+@lru_cache(maxsize=200_000)
+def _expand_token(t: str) -> str:
+    t = ABBREVIATIONS.get(t, t)
+    for old, new in SPELLINGS:
+        t = t.replace(old, new)
+    return _DOUBLED.sub(r"\1", t)
+
+
+@lru_cache(maxsize=500_000)
+def expand_name(s: str) -> str:
+    """:func:`normalize_name` with abbreviations and spelling variants written out
+    ("Penatih Dgn Puri" -> "penatih dangin puri", "Sumerta Kaje" -> "sumerta kaja",
+    "Tjempaka" -> "cempaka", "Maccini" -> "macini").
+
+    Why a second form rather than a change to the first: the exact and normalised matches stay
+    what they were; this form is compared (on both sides) only when those found nothing, and by
+    the app's search over every unit."""
+    return " ".join(_expand_token(t) for t in normalize_name(s).split())
+
+
+def expanded_key(s: str) -> str:
+    """:func:`expand_name` without spaces (the compact form matching compares)."""
+    return expand_name(s).replace(" ", "")
+
+
+def expanded_keys(values) -> np.ndarray:
+    """:func:`expanded_key` for many names: normalised in Arrow (:func:`normalize_array`),
+    expanded once per distinct normalised name (83,402 official names: ~0.2 s)."""
+    norm = normalize_array(values)
+    codes, uniques = pd.factorize(pd.Series(norm, dtype=object))
+    done = np.array(
+        ["".join(_expand_token(t) for t in str(u).split()) for u in uniques], dtype=object
+    )
+    return done[codes] if len(codes) else np.zeros(0, dtype=object)
+
+
+# -- office names (monitoring targets) ----------------------------------------------------------
+# A targets file names offices as planners write them ("BNNP NTT", "Kota Denpasar", "53.71");
+# these find the office row they mean in a table of offices (``area, area_level, kode``).
+#: abbreviations planners write for provinces ("BNNP NTT", "Sulsel")
+PROVINCE_ALIASES = {
+    "ntt": "Nusa Tenggara Timur",
+    "ntb": "Nusa Tenggara Barat",
+    "sulsel": "Sulawesi Selatan",
+    "sulut": "Sulawesi Utara",
+    "sulteng": "Sulawesi Tengah",
+    "sultra": "Sulawesi Tenggara",
+    "sulbar": "Sulawesi Barat",
+    "sumsel": "Sumatera Selatan",
+    "sumut": "Sumatera Utara",
+    "sumbar": "Sumatera Barat",
+    "kalbar": "Kalimantan Barat",
+    "kalteng": "Kalimantan Tengah",
+    "kalsel": "Kalimantan Selatan",
+    "kaltim": "Kalimantan Timur",
+    "kaltara": "Kalimantan Utara",
+    "jabar": "Jawa Barat",
+    "jateng": "Jawa Tengah",
+    "jatim": "Jawa Timur",
+    "diy": "Daerah Istimewa Yogyakarta",
+    "yogyakarta": "Daerah Istimewa Yogyakarta",
+    "dki": "DKI Jakarta",
+    "jakarta": "DKI Jakarta",
+    "babel": "Kepulauan Bangka Belitung",
+    "kepri": "Kepulauan Riau",
+    "malut": "Maluku Utara",
+}
+OFFICE_WORDS = {"bnnp", "bnnk", "bnn", "provinsi", "prov", "propinsi", "kabupaten", "kab", "kota"}
+
+
+def office_key(text: str) -> str:
+    """Name comparison form without office words ("BNNK Kota Denpasar" -> "denpasar")."""
+    tokens = normalize_name(text).split()
+    while len(tokens) > 1 and tokens[0] in OFFICE_WORDS:
+        tokens = tokens[1:]
+    return " ".join(tokens)
+
+
+def match_area(written: str, table: pd.DataFrame) -> int | None | list[int]:
+    """Row of ``table`` (from :func:`ibm_geo.monitoring.offices`) meant by a written office name or code.
+
+    Order: a Kemendagri code (``53``, ``53.71``, ``5371``); the exact name; the name without
+    office words ("BNNP Bali", "Kota Denpasar", "Kab. Badung"); a province abbreviation ("NTT").
+    Returns the row, None when nothing fits, or the candidate rows when several fit."""
+    w = str(written).strip()
+    digits = re.sub(r"[.\s]", "", w)
+    if digits.isdigit() and len(digits) in (2, 4):
+        code = digits if len(digits) == 2 else f"{digits[:2]}.{digits[2:]}"
+        hit = np.flatnonzero(table["kode"].astype(object).eq(code).to_numpy())
+        return int(hit[0]) if len(hit) else None
+    lower = " ".join(w.lower().split())
+    exact = np.flatnonzero(table["area"].str.lower().eq(lower).to_numpy())
+    if len(exact) == 1:
+        return int(exact[0])
+    key = office_key(w)
+    words = set(re.sub(r"[^a-z]+", " ", lower).split()[:3]) & OFFICE_WORDS
+    keys = table["area"].map(office_key)
+    hit = np.flatnonzero(keys.eq(key).to_numpy())
+    if len(hit) > 1 and words:
+        # "Kota Bandung" vs "Kabupaten Bandung", "BNNP Bali" vs "Kabupaten Bali": the written
+        # office word decides
+        if words & {"bnnp", "provinsi", "prov", "propinsi"}:
+            want = lambda i: table["area_level"].iloc[i] == "provinsi"  # noqa: E731
+        elif "kota" in words:
+            want = lambda i: _lead(table["area"].iloc[i]) == "kota"  # noqa: E731
+        elif words & {"kabupaten", "kab"}:
+            want = lambda i: _lead(table["area"].iloc[i]) in ("kabupaten", "kab")  # noqa: E731
+        else:
+            want = lambda i: table["area_level"].iloc[i] == "kab_kota"  # noqa: E731
+        hit = np.asarray([i for i in hit if want(i)] or hit)
+    if len(hit) == 1:
+        return int(hit[0])
+    if len(hit) > 1:
+        return [int(i) for i in hit]
+    alias = PROVINCE_ALIASES.get(key.replace(" ", ""))
+    if alias:
+        hit = np.flatnonzero(
+            (table["area"].map(normalize_name).eq(normalize_name(alias))).to_numpy()
+        )
+        if len(hit):
+            return int(hit[0])
+    return None
+
+
+def _lead(name: str) -> str:
+    words = re.sub(r"[^a-z]+", " ", str(name).lower()).split()
+    return words[0] if words else ""
+
+
+_KAB_PREFIX = re.compile(r"^(kabupaten|kab|kota|kotamadya|kodya|kotif)\s+(.*)$")
+
+
+def area_key(name: object) -> tuple[str | None, str]:
+    """(``kab``/``kota``/None, normalised name): "Kota Malang" and "Kabupaten Malang" are two
+    areas, while a bare "Malang" written in a file matches either (an office's scope)."""
+    t = " ".join(re.sub(r"[.,_\-]", " ", str(name or "").strip().lower()).split())
+    kind = None
+    m = _KAB_PREFIX.match(t)
+    if m:
+        kind = "kab" if m.group(1).startswith("kab") else "kota"
+        t = m.group(2)
+    return kind, normalize_name(t)

@@ -15,21 +15,20 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from . import metrics
 from .ckm import N_KEYS
 from .config import Scenario
 from .coverage import assigned_spare, classify_clients
-from .crs import local_utm_crs
+from .crs import local_utm_crs, metric_transformer, point_inside
 from .distance import make_backend
 from .io import read_boundaries, read_points
 from .io.boundaries import IDENTITY
-from .join import Placed, metric_transformer, place
+from .join import Placed, place
 from .matching import build_gazetteer
 from .names import normalize_name
 from .privacy import PUB_PREFIX, published_counts_table, score_labels
-from .quality import DataQuality
+from .quality import DataQuality, Msg
 from .record_keys import fingerprint, identities, installation_secret, record_keys
 from .scoring import SCORE_COLUMNS, score_table
 
@@ -201,9 +200,7 @@ def join_inputs(
     q = DataQuality()
     q.extend(inputs.quality)
     units = inputs.boundaries.reset_index(drop=True).copy()
-    rp = shapely.point_on_surface(units.geometry.to_numpy())
-    units["rep_lon"] = shapely.get_x(rp)
-    units["rep_lat"] = shapely.get_y(rp)
+    units["rep_lon"], units["rep_lat"] = point_inside(units.geometry)
     crs = local_utm_crs(units)
     tr = metric_transformer(crs)
     rx, ry = tr.transform(units["rep_lon"].to_numpy(), units["rep_lat"].to_numpy())
@@ -243,9 +240,9 @@ def _check_agent_refs(inputs: Inputs, q: DataQuality) -> None:
             inputs.sources.get("clients", "clients"),
             inputs.clients.loc[bad, "row"],
             "agen_id",
-            "agen_id not found in the agents file",
+            Msg("agent_unknown"),
             ids[bad],
-            "client counted as not assigned to an agent",
+            Msg("not_assigned"),
         )
 
 
@@ -431,9 +428,9 @@ def _quality_with_filters(
         joined.sources.get("clients", "clients"),
         clients.loc[unknown, "row"],
         "tahun_rehab",
-        "year missing or unreadable",
+        Msg("year_missing"),
         None,
-        "left out by the year filter",
+        Msg("left_out_year"),
     )
     return q.to_frame()
 
@@ -449,8 +446,8 @@ def _snap_quality(joined: Joined, backend, scenario: Scenario) -> DataQuality:
     q = DataQuality()
     q.extend(joined.quality)
     lim = scenario.roads.snap_limit_m
-    problem = f"farther than {lim:g} m from any road in the road network"
-    action = "snap distance walked and added to every route; check the coordinates"
+    problem = Msg("far_from_road", limit=f"{lim:g}")
+    action = Msg("snap_walked")
     d_units = backend.snap_distance(joined.rep_xy)
     far = d_units > lim
     if len(d_units) and far.all():
@@ -465,7 +462,7 @@ def _snap_quality(joined: Joined, backend, scenario: Scenario) -> DataQuality:
             joined.sources.get("boundaries", "boundaries"),
             [None] * int(far.sum()),
             "geometry",
-            problem + " (representative point)",
+            Msg("far_from_road_unit", limit=f"{lim:g}"),
             joined.units.loc[far, "kode"].astype(str),
             action,
         )

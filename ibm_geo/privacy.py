@@ -26,15 +26,16 @@ Agent and service-point counts are not client data and are published as they are
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from ibm_geo.ckm import MAX_DEVIATION, group_keys, ptable
+from ibm_geo.components import REGISTRY
+from ibm_geo.i18n import REASON_PARTS
 from ibm_geo.io.boundaries import IDENTITY
-from ibm_geo.plan.pilots import PILOT_COLUMNS, PILOT_EXTRA_COLUMNS
-from ibm_geo.plan.recruitment import SITE_COLUMNS
 
 PUBLIC_IDENTITY = [*IDENTITY, "rep_lon", "rep_lat"]
 
@@ -59,11 +60,7 @@ PUBLIC_DERIVED = [
     "dist_nearest_m",
     "unserved_share",
     "score",
-    "pts_unserved_count",
-    "pts_unserved_share",
-    "pts_recency",
-    "pts_distance",
-    "pts_presence",
+    *(c.points for c in REGISTRY),  # each score component's points, declared once
     "rank",
     "priority_class",
     "priority_label",
@@ -339,7 +336,7 @@ def _disclose(kelurahan, k, cols, counts, keys, reg) -> Disclosure:
     pt = ptable(k)
     c_arr = counts.to_numpy(dtype=np.int64)
     k_arr = keys.to_numpy(dtype=np.int64)
-    pub = pd.DataFrame(pt.perturb(c_arr, k_arr), index=kelurahan.index, columns=cols)
+    pub = pd.DataFrame(_nested(pt.perturb(c_arr, k_arr), cols), index=kelurahan.index, columns=cols)
     opaque = (reg >= 1) & (reg < k)
     levels = {}
     for name, codes, frame in _level_codes(kelurahan):
@@ -350,11 +347,30 @@ def _disclose(kelurahan, k, cols, counts, keys, reg) -> Disclosure:
         treg = np.bincount(codes, weights=reg, minlength=ng)
         levels[name] = (
             frame.reset_index(drop=True),
-            pd.DataFrame(pt.perturb(tot, tkeys), columns=cols),
+            pd.DataFrame(_nested(pt.perturb(tot, tkeys), cols), columns=cols),
             (treg >= 1) & (treg < k),
             pd.DataFrame(tot, columns=cols),
         )
     return Disclosure(k, kelurahan.index, counts, pub, opaque, levels)
+
+
+#: (part, whole) pairs of counts: every breakdown is a part of the unit's clients, and the
+#: recent unserved a part of the unserved
+NESTED = [*((c, "clients") for c in SUPPRESSED_COUNTS if c != "clients"),
+          ("unserved_recent", "unserved")]  # fmt: skip
+
+
+def _nested(pub: np.ndarray, cols: list[str]) -> np.ndarray:
+    """Published parts never exceed their published whole ("9 of 8 clients unserved"): each
+    part is capped at its whole, wholes first. A function of published cells only (nothing
+    more is revealed); it keeps the ptable's values (the minimum of two values in {0} or
+    >= k is one of them) and the maximum deviation (a true part is at most its true whole)."""
+    out = pub.copy()
+    pos = {c: i for i, c in enumerate(cols)}
+    for part, whole in NESTED:
+        if part in pos and whole in pos:
+            out[:, pos[part]] = np.minimum(out[:, pos[part]], out[:, pos[whole]])
+    return out
 
 
 # -- table wrappers -----------------------------------------------------------------------------
@@ -517,8 +533,8 @@ def value_kind(value: object, lang: str = "id") -> str | None:
 
 
 def public_quality(quality: pd.DataFrame | None, lang: str = "id") -> pd.DataFrame:
-    """Data-quality report fit for export: file, row, column, problem and action as they are;
-    the typed value replaced by its kind (:func:`value_kind`).
+    """Data-quality report fit for export: file, row, column, problem and action in the
+    reader's language (``lang``); the typed value replaced by its kind (:func:`value_kind`).
 
     Every column of a client file is personal data (name, ID, any coordinate alias such as
     ``Titik Koordinat`` or ``latlon``, status, year, severity, even a place name with one
@@ -526,10 +542,12 @@ def public_quality(quality: pd.DataFrame | None, lang: str = "id") -> pd.DataFra
     wrote, so no list of "personal" headers can be complete: no value is echoed at all. The row
     number leads the planner to the cell in their own file.
     """
+    from ibm_geo.quality_text import rendered
+
     cols = ["file", "row", "column", "problem", "value", "action"]
     if quality is None or len(quality) == 0:
         return pd.DataFrame(columns=cols)
-    q = quality.reindex(columns=cols).copy()
+    q = rendered(quality, lang).reindex(columns=cols)
     vals = q["value"].astype(object)
     kinds = {v: value_kind(v, lang) for v in pd.unique(vals.dropna())}
     q["value"] = vals.map(lambda v: kinds.get(v) if v is not None and v == v else None)
@@ -610,17 +628,20 @@ def is_suppressed(value: object) -> bool:
 
 
 # -- companion tables ---------------------------------------------------------------------------
-# SITE_COLUMNS / PILOT_COLUMNS: the planning tables' own column lists, whitelisted as they are.
+# The planning tables' whitelists are the plan's own column lists (``ibm_geo.plan.SITE_COLUMNS``,
+# ``PILOT_COLUMNS``, ``PILOT_EXTRA_COLUMNS``), passed in by the caller: protection sits
+# downstream of the plan and imports none of it.
 SERVICE_POINT_COLUMNS = ["name", "jenis", "lat", "lon"]
 
 
-def public_sites(sites: pd.DataFrame | None, k: int) -> pd.DataFrame:
+def public_sites(sites: pd.DataFrame | None, k: int, *, columns: Sequence[str]) -> pd.DataFrame:
     """Recruitment sites as a decision (which kelurahan, how many agents) with the clients they
     reach as the plan computes them from the published counts
-    (:meth:`ibm_geo.plan.RecruitmentPlan.with_demand`); whitelisted, distances rounded."""
+    (:meth:`ibm_geo.plan.RecruitmentPlan.with_demand`); whitelisted to ``columns`` (the plan's
+    ``SITE_COLUMNS``), distances rounded."""
     if sites is None:
-        return pd.DataFrame(columns=SITE_COLUMNS)
-    out = sites.reindex(columns=[c for c in SITE_COLUMNS if c in sites]).copy()
+        return pd.DataFrame(columns=list(columns))
+    out = sites.reindex(columns=[c for c in columns if c in sites]).copy()
     if "newly_reached" in out:
         v = pd.to_numeric(out["newly_reached"], errors="coerce").fillna(0)
         out["newly_reached"] = v.round().astype(np.int64).astype(object)
@@ -636,16 +657,20 @@ def public_pilots(
     kelurahan: pd.DataFrame | None,
     k: int,
     *,
+    columns: Sequence[str],
+    extra_columns: Sequence[str] = (),
     pub: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Pilot villages as a decision: whitelisted; ``unserved`` and ``score`` as the published
-    ranking shows them; reasons written from published values (see :mod:`ibm_geo.plan.pilots`,
-    which names no count). ``pub``: ``public_table(kelurahan, k)`` when the caller has it
-    already (a national table takes about 0.3 s to build)."""
+    """Pilot villages as a decision: whitelisted to ``columns`` then ``extra_columns`` (the
+    plan's ``PILOT_COLUMNS`` and ``PILOT_EXTRA_COLUMNS``); ``unserved`` and ``score`` as the
+    published ranking shows them; reasons written from published values (see
+    :mod:`ibm_geo.plan.pilots`, which names no count). ``pub``: ``public_table(kelurahan, k)``
+    when the caller has it already (a national table takes about 0.3 s to build)."""
+    columns, extra_columns = list(columns), list(extra_columns)
     if pilots is None:
-        return pd.DataFrame(columns=PILOT_COLUMNS)
-    extra = [c for c in PILOT_EXTRA_COLUMNS if c in pilots and c != "reach_clients"]
-    out = pilots.reindex(columns=[c for c in PILOT_COLUMNS if c in pilots] + extra).copy()
+        return pd.DataFrame(columns=columns)
+    extra = [c for c in extra_columns if c in pilots and c != "reach_clients"]
+    out = pilots.reindex(columns=[c for c in columns if c in pilots] + extra).copy()
     look: dict = {}
     score: dict = {}
     if pub is None and kelurahan is not None and "kode" in kelurahan:
@@ -672,8 +697,21 @@ def public_pilots(
             sum(int(v) for v in (look.get(kd) for kd in str(ks).split(";")) if _is_count(v))
             for ks in pilots["reach_kodes"].fillna("")
         ]
-    out = out.reindex(columns=[c for c in PILOT_COLUMNS + PILOT_EXTRA_COLUMNS if c in out])
-    for c, lang in (("reason_id", "id"), ("reason_en", "en")):
+    out = out.reindex(columns=[c for c in columns + extra_columns if c in out])
+    if REASON_PARTS in pilots:  # re-rendered from published figures (plan.pilots' parts)
+        from ibm_geo.i18n import render_parts
+
+        parts = [
+            _published_parts(
+                ps, rank.get(str(kd)), n_ranked, score.get(str(kd)), look.get(str(kd)), k
+            )
+            for ps, kd in zip(pilots[REASON_PARTS], pilots["kode"], strict=True)
+        ]
+        for c, lang in (("reason_id", "id"), ("reason_en", "en")):
+            if c in out:
+                out[c] = [None if p is None else render_parts(p, lang) for p in parts]
+        return out.reset_index(drop=True)
+    for c, lang in (("reason_id", "id"), ("reason_en", "en")):  # a table written by hand
         if c in out:
             out[c] = [
                 _pilot_reason(
@@ -684,35 +722,44 @@ def public_pilots(
     return out.reset_index(drop=True)
 
 
+def _published_parts(parts, rank, n: int, score, unserved, k: int) -> list | None:
+    """A pilot's reason parts with the exact score, rank and unserved count replaced by the
+    published ranking's (an opaque area: its band only); the other parts (source, distance,
+    choice in the kab/kota) name no count."""
+    if not isinstance(parts, list):
+        return None
+    ranked = not (rank is None or rank is pd.NA or score is None or pd.isna(score))
+    out = []
+    for code, params in parts:
+        if code == "pilot.why.score":
+            if ranked:
+                out.append((code, {"score": float(score), "rank": int(rank), "n": int(n)}))
+            else:
+                out.append(("pilot.why.band", {"band": band_label(k)}))
+        elif code == "pilot.why.unserved":
+            if ranked and _is_count(unserved):
+                out.append(("pilot.why.unserved_published", {"unserved": int(unserved)}))
+        else:
+            out.append((code, params))
+    return out
+
+
 def _is_count(v: object) -> bool:
     return v is not None and not isinstance(v, str) and not (isinstance(v, float) and v != v)
 
 
 def _pilot_reason(text, lang: str, rank, n: int, score, unserved, k: int) -> str | None:
-    """A pilot's reason with its first two parts (score and rank, unserved clients: written by
-    :mod:`ibm_geo.plan.pilots` from exact figures) rewritten from the published ranking."""
-    from ibm_geo.i18n import fmt_num
+    """A pilot's reason written by hand as "score; unserved; rest" (a table built outside
+    :mod:`ibm_geo.plan.pilots`, which stores parts): its first two parts rewritten from the
+    published ranking, the rest kept."""
+    from ibm_geo.i18n import render_parts
 
     if text is None or (isinstance(text, float) and np.isnan(text)):
         return None
-    parts = str(text).split("; ")
-    if rank is None or rank is pd.NA or score is None or pd.isna(score):
-        head = [
-            band_label(k) + (" klien di register" if lang == "id" else " clients in the register")
-        ]
-    elif lang == "id":
-        head = [
-            f"skor kebutuhan {fmt_num(score, 'id', 1)} (peringkat {fmt_num(int(rank), 'id')} "
-            f"dari {fmt_num(n, 'id')})",
-            f"{fmt_num(unserved, 'id')} klien belum terlayani (angka publikasi)",
-        ]
-    else:
-        head = [
-            f"need score {fmt_num(score, 'en', 1)} (rank {fmt_num(int(rank), 'en')} of "
-            f"{fmt_num(n, 'en')})",
-            f"{fmt_num(unserved, 'en')} unserved clients (published figure)",
-        ]
-    return "; ".join(head + parts[2:])
+    rest = str(text).split("; ")[2:]
+    parts = [("pilot.why.score", {}), ("pilot.why.unserved", {})]
+    head = _published_parts(parts, rank, n, score, unserved, k) or []
+    return "; ".join([render_parts(head, lang)] * bool(head) + rest)
 
 
 def public_curve(curve: pd.DataFrame | None, k: int) -> pd.DataFrame:

@@ -22,6 +22,8 @@ import pandas as pd
 
 from ibm_geo.ckm import ptable
 from ibm_geo.config import Scenario
+from ibm_geo.plan.pilots import PILOT_COLUMNS, PILOT_EXTRA_COLUMNS
+from ibm_geo.plan.recruitment import SITE_COLUMNS
 from ibm_geo.privacy import (
     OPEN_COUNTS,
     SUPPRESSED_COUNTS,
@@ -301,8 +303,10 @@ def publish_table(
     geo = gpd.GeoDataFrame(sort_published(geo), geometry="geometry", crs=kel.crs)
     ctx = context or MapContext()
     ctx = replace(ctx, service_points=public_service_points(ctx.service_points))
-    pub_sites = public_sites(pplan.sites if pplan is not None else sites, k)
-    pub_pilots = public_pilots(pilots, kel, k, pub=table)
+    pub_sites = public_sites(pplan.sites if pplan is not None else sites, k, columns=SITE_COLUMNS)
+    pub_pilots = public_pilots(
+        pilots, kel, k, columns=PILOT_COLUMNS, extra_columns=PILOT_EXTRA_COLUMNS, pub=table
+    )
     ranked = geo[pd.to_numeric(geo["rank"], errors="coerce").notna()] if "rank" in geo else geo
     fates = top_fates(
         ranked["kode"].head(scenario.top_n),

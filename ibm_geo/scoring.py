@@ -22,23 +22,10 @@ import pandas as pd
 
 from . import components as reg
 from .config import Scenario
-from .i18n import fmt_kms, fmt_num, fmt_nums
+from .i18n import fmt_kms, fmt_num, fmt_nums, has, t
 
 #: component names in registry order (weights, points, sliders)
 COMPONENTS = reg.NAMES
-
-LABELS_ID = {
-    5: ["Sangat rendah", "Rendah", "Sedang", "Tinggi", "Sangat tinggi"],
-    4: ["Rendah", "Sedang", "Tinggi", "Sangat tinggi"],
-    3: ["Rendah", "Sedang", "Tinggi"],
-}
-LABELS_EN = {
-    5: ["Very low", "Low", "Medium", "High", "Very high"],
-    4: ["Low", "Medium", "High", "Very high"],
-    3: ["Low", "Medium", "High"],
-}
-NO_NEED_ID = "Tidak ada kebutuhan"
-NO_NEED_EN = "No unmet need"
 
 #: the client counts the score reads
 SCORE_COUNTS = ("unserved", "clients", "unserved_recent")
@@ -200,31 +187,20 @@ def class_breaks(score: pd.Series, cls: pd.Series) -> list[float]:
 
 
 def class_labels(cls: pd.Series, n_classes: int, lang: str = "id") -> pd.Series:
-    table = LABELS_ID if lang == "id" else LABELS_EN
+    """Each class's name (``priority.<n classes>``: 3 to 5 named classes, else numbered)."""
     top = int(cls.max()) if len(cls) else 0
-    names = table.get(max(top, n_classes)) or table.get(top)
-    none_label = NO_NEED_ID if lang == "id" else NO_NEED_EN
+    n = next((m for m in (max(top, n_classes), top) if has(f"priority.{m}")), None)
+    names = t(f"priority.{n}", lang).split("|") if n is not None else []
+    none_label = t("priority.none", lang)
 
     def lab(c: int) -> str:
         if c == 0:
             return none_label
         if names and len(names) >= c:
             return names[c - 1]
-        return f"Kelas {c}" if lang == "id" else f"Class {c}"
+        return t("priority.class", lang, c=c)
 
     return cls.map(lab).rename("priority_label")
-
-
-REASON_ID = (
-    "Peringkat {rank} (skor {score}; faktor utama: {main_id}). {u} dari {c} klien belum "
-    "terlayani{share}; {r} direhabilitasi {years}; agen/layanan terdekat {km}; {agent_id}."
-)
-REASON_EN = (
-    "Rank {rank} (score {score}; main factor: {main_en}). {u} of {c} clients unserved{share}; "
-    "{r} rehabilitated {years}; nearest agent/service {km}; {agent_en}."
-)
-NO_UNSERVED_ID = "Tidak ada klien yang belum terlayani."
-NO_UNSERVED_EN = "No unserved clients."
 
 
 def reason_texts(
@@ -233,7 +209,24 @@ def reason_texts(
     """Plain-language 'why ranked here' (Indonesian, English), written only from published
     values: count labels exactly as the tables show them (hidden = ``*``), the share exactly as
     the ``unserved_share`` column (``0.75`` -> ``75%``), the score as rounded in the tables.
-    Parts are computed column-wise; only the final formatting runs per row."""
+    Parts are computed column-wise; only the final formatting runs per row, and only for
+    rows with something to say (a national table: a third of the units have no unserved)."""
+    none = (pub["unserved_label"].to_numpy(dtype=object) == 0) & (table["score"].to_numpy() == 0)
+    rid = np.full(len(table), t("reason.no_unserved", "id"), dtype=object)
+    ren = np.full(len(table), t("reason.no_unserved", "en"), dtype=object)
+    keep = np.flatnonzero(~none)
+    if len(keep):
+        rid[keep], ren[keep] = _reasons(table.iloc[keep], pub.iloc[keep], scenario, ref_year)
+    return (
+        pd.Series(rid, index=table.index, name="reason_id", dtype=object),
+        pd.Series(ren, index=table.index, name="reason_en", dtype=object),
+    )
+
+
+def _reasons(
+    table: pd.DataFrame, pub: pd.DataFrame, scenario: Scenario, ref_year: int
+) -> tuple[list[str], list[str]]:
+    """The reason of each row in both languages (see :func:`reason_texts`)."""
     n = len(table)
     pts = table[[f"pts_{c}" for c in COMPONENTS]].to_numpy(dtype=float)
     top = np.array(COMPONENTS, dtype=object)[pts.argmax(axis=1)] if n else []
@@ -246,25 +239,20 @@ def reason_texts(
     ranks = table["rank"].tolist()
     labels = {c: pub[f"{c}_label"].tolist() for c in ("unserved", "clients", "unserved_recent")}
     cols: dict[str, list] = {
-        "main_id": [reg.BY_NAME[t].factor["id"] for t in top],
-        "main_en": [reg.BY_NAME[t].factor["en"] for t in top],
         "share": np.where(np.isnan(share), "", np.char.add(np.char.add(" (", pct), "%)")).tolist(),
-        "agent_id": [
-            "belum ada Agen Pemulihan aktif" if a == 0 else f"{fmt_num(a, 'id')} agen aktif"
-            for a in agents
-        ],
-        "agent_en": [
-            "no active Agen Pemulihan" if a == 0 else f"{fmt_num(a, 'en')} active agents"
-            for a in agents
-        ],
         "years": [years] * n,
     }
     # numbers in the reader's format (``8,0 km``, ``1.300`` in Indonesian); a hidden count is
     # the string ``*`` and passes through unchanged
     by_lang = {}
     for lang in ("id", "en"):
+        none = t("reason.no_agents", lang)
         by_lang[lang] = {
             **cols,
+            "main": [reg.BY_NAME[c].factor[lang] for c in top],
+            "agent": [
+                none if a == 0 else t("reason.agents", lang, n=fmt_num(a, lang)) for a in agents
+            ],
             "rank": fmt_nums(ranks, lang),
             "score": fmt_nums(scores, lang, 1),
             "u": fmt_nums(labels["unserved"], lang),
@@ -272,14 +260,9 @@ def reason_texts(
             "r": fmt_nums(labels["unserved_recent"], lang),
             "km": fmt_kms(dist.tolist(), lang),
         }
-    rid = np.array(_format_rows(REASON_ID, by_lang["id"]), dtype=object)
-    ren = np.array(_format_rows(REASON_EN, by_lang["en"]), dtype=object)
-    none = (pub["unserved_label"].to_numpy(dtype=object) == 0) & (table["score"].to_numpy() == 0)
-    rid = np.where(none, NO_UNSERVED_ID, rid)
-    ren = np.where(none, NO_UNSERVED_EN, ren)
     return (
-        pd.Series(rid, index=table.index, name="reason_id", dtype=object),
-        pd.Series(ren, index=table.index, name="reason_en", dtype=object),
+        _format_rows(t("reason.ranked", "id"), by_lang["id"]),
+        _format_rows(t("reason.ranked", "en"), by_lang["en"]),
     )
 
 
@@ -353,13 +336,7 @@ def score_table(
         out.loc[unranked, "rank"] = pd.NA
         out.loc[unranked, "priority_class"] = 0
         band = labels["clients"][unranked] if labels is not None and "clients" in labels else ""
-        out.loc[unranked, "priority_label"] = [f"{BAND_ID} ({b})" for b in band]
-        out.loc[unranked, "reason_id"] = BAND_REASON_ID
-        out.loc[unranked, "reason_en"] = BAND_REASON_EN
+        out.loc[unranked, "priority_label"] = [t("priority.band", "id", band=b) for b in band]
+        out.loc[unranked, "reason_id"] = t("reason.band", "id")
+        out.loc[unranked, "reason_en"] = t("reason.band", "en")
     return out
-
-
-#: the published tier's class and reason of an area too small to publish (see ibm_geo.privacy)
-BAND_ID = "Sedikit klien"
-BAND_REASON_ID = "Tidak diperingkat: klien di register di bawah batas publikasi."
-BAND_REASON_EN = "Not ranked: fewer clients in the register than the threshold."

@@ -57,3 +57,16 @@ def unit_table(cmp: pd.DataFrame, lang: str = "id") -> pd.DataFrame:
         label = t(f"cmp.c.{c}", lang)
         out[label if label != f"cmp.c.{c}" else c] = col
     return out
+
+
+def slot_names(a, b) -> tuple[str, str]:
+    """Names of the two saved scenarios as shown: their own names, and when both carry the
+    same one (two "Skenario dasar"), each followed by what sets it apart from the other."""
+    from ibm_geo_app.state import scenario_diff
+
+    if a.name != b.name:
+        return a.name, b.name
+    da, db = scenario_diff(b, a), scenario_diff(a, b)
+    if not da:  # the same settings twice: the slots still have their own names
+        return f"{a.name} (A)", f"{b.name} (B)"
+    return f"{a.name} ({', '.join(da)})", f"{b.name} ({', '.join(db)})"

@@ -16,96 +16,13 @@ import streamlit as st
 
 from ibm_geo.errors import IbmGeoError, UserError
 from ibm_geo.export.catalog import CATALOG
-from ibm_geo.i18n import register, t
+from ibm_geo.i18n import column_label, t, text_column, value_label
 from ibm_geo.office import Office, OfficeSettings, Principal, input_fingerprint
 from ibm_geo.office import setup as office_setup
 from ibm_geo.office.audit import ACTIONS
 from ibm_geo.office.rosters import ROSTER_KINDS
 from ibm_geo.office.scope import scope_joined, scope_scenario
 
-# texts of this module, both languages side by side (kept here, not in the shared locale files,
-# so the office feature adds keys without touching other work)
-TEXTS: dict[str, dict[str, str]] = {
-    "o.login_title": {"id": "Masuk ke ibm-geo", "en": "Sign in to ibm-geo"},
-    "o.username": {"id": "Nama pengguna", "en": "User name"},
-    "o.password": {"id": "Kata sandi", "en": "Password"},
-    "o.sign_in": {"id": "Masuk", "en": "Sign in"},
-    "o.sign_in_oidc": {"id": "Masuk dengan akun kantor", "en": "Sign in with the office account"},
-    "o.sign_out": {"id": "Keluar", "en": "Sign out"},
-    "o.no_role": {
-        "id": "Akun {user} tidak memiliki peran di kantor ini. Minta admin BNNP menambahkan Anda.",
-        "en": "Account {user} has no role in this office. Ask the BNNP admin to add you.",
-    },
-    "o.who": {
-        "id": "**{user}** · {role} · wilayah: {scope}",
-        "en": "**{user}** · {role} · area: {scope}",
-    },
-    "o.role.admin": {"id": "admin", "en": "admin"},
-    "o.role.perencana": {"id": "perencana", "en": "planner"},
-    "o.role.pembaca": {"id": "pembaca", "en": "viewer"},
-    "o.published": {"id": "Hasil yang dipublikasikan", "en": "Published results"},
-    "o.none_published": {
-        "id": "Belum ada hasil yang dipublikasikan untuk wilayah Anda.",
-        "en": "No published results for your area yet.",
-    },
-    "o.pick": {"id": "Pilih hasil", "en": "Choose a result"},
-    "o.files": {"id": "Berkas", "en": "Files"},
-    "step.office": {"id": "6. Kantor", "en": "6. Office"},
-    "o.workspace": {"id": "Ruang kerja", "en": "Workspace"},
-    "o.name": {"id": "Nama", "en": "Name"},
-    "o.save_scenario": {"id": "Simpan skenario", "en": "Save scenario"},
-    "o.publish": {"id": "Publikasikan rencana", "en": "Publish plan"},
-    "o.save_run": {"id": "Simpan sebagai hasil rakor", "en": "Keep as rakor run"},
-    "o.saved": {"id": "Tersimpan (#{id}).", "en": "Saved (#{id})."},
-    "o.load_scenario": {"id": "Muat skenario", "en": "Load scenario"},
-    "o.users": {"id": "Pengguna", "en": "Users"},
-    "o.add_user": {"id": "Tambah pengguna", "en": "Add user"},
-    "o.role": {"id": "Peran", "en": "Role"},
-    "o.provinsi": {"id": "Provinsi", "en": "Province"},
-    "o.kab_kota": {"id": "Kab/kota (pisahkan dengan ;)", "en": "Kab/kota (separate with ;)"},
-    "o.oidc_account": {
-        "id": "Masuk lewat OpenID Connect (tanpa kata sandi)",
-        "en": "Signs in through OpenID Connect (no password)",
-    },
-    "o.added": {"id": "Pengguna {user} ditambahkan.", "en": "User {user} added."},
-    "o.audit": {"id": "Log audit", "en": "Audit log"},
-    "o.audit_action": {"id": "Tindakan", "en": "Actions"},
-    "o.audit_download": {"id": "Unduh log (CSV)", "en": "Download log (CSV)"},
-    "o.audit_ok": {
-        "id": "Rantai hash berkunci log utuh ({n} entri).",
-        "en": "The log's keyed hash chain is intact ({n} entries).",
-    },
-    "o.audit_checkpoint": {
-        "id": "Unduh titik periksa (simpan di luar server)",
-        "en": "Download a checkpoint (keep it off the server)",
-    },
-    "o.audit_bad": {
-        "id": "Log diubah pada entri {id}!",
-        "en": "The log was altered at entry {id}!",
-    },
-    "o.settings": {"id": "Pengaturan", "en": "Settings"},
-    "o.store_rosters": {
-        "id": "Simpan daftar klien (terenkripsi, dihapus setelah masa simpan)",
-        "en": "Store client rosters (encrypted, deleted after the retention period)",
-    },
-    "o.retention": {"id": "Masa simpan daftar klien (hari)", "en": "Roster retention (days)"},
-    "o.apply": {"id": "Terapkan", "en": "Apply"},
-    "o.setup_title": {"id": "Siapkan admin pertama", "en": "Set up the first admin"},
-    "o.setup_intro": {
-        "id": "Kantor ini belum memiliki admin. Masukkan token penyiapan sekali pakai yang "
-        "dicetak oleh `ibm-geo office init` di server, lalu buat akun admin BNNP.",
-        "en": "This office has no admin yet. Enter the one-time setup token printed by "
-        "`ibm-geo office init` on the server, then create the BNNP admin account.",
-    },
-    "o.setup_token": {"id": "Token penyiapan", "en": "Setup token"},
-    "o.password_again": {"id": "Ulangi kata sandi", "en": "Repeat the password"},
-    "o.setup_create": {"id": "Buat admin", "en": "Create admin"},
-    "o.password_mismatch": {
-        "id": "Kedua kata sandi tidak sama.",
-        "en": "The two passwords differ.",
-    },
-}
-register(TEXTS)
 #: the files a saved plan or run holds (:data:`ibm_geo.export.catalog.CATALOG`)
 DOWNLOAD_KEYS = tuple(e.filename for e in CATALOG if "workspace" in e.channels)
 
@@ -343,13 +260,42 @@ def viewer_page(p: Principal, lang: str) -> None:
     show_published(p, ws.load(pick), lang)
 
 
+#: coded values of the office tables, shown through ``o.<vocabulary>.<value>`` texts
+_VALUE_KINDS = {"role": "o.role", "kind": "o.kind", "login": "o.login", "action": "o.act",
+                "active": "bool"}  # fmt: skip
+
+#: headers that already have a text elsewhere (one text per concept); the rest are ``o.col.*``
+_HEADERS = {"username": "o.username", "role": "o.role", "name": "o.name",
+            "provinsi": "field.provinsi", "kab_kota": "field.kab_kota", "scope": "field.area"}  # fmt: skip
+
+
+def office_table(df: pd.DataFrame, lang: str) -> None:
+    """An office table (accounts, workspace, audit log) as its reader reads it: headers and
+    coded values in ``lang`` (``o.col.<column>``); an empty one is one line, not a blank grid."""
+    if df is None or not len(df):
+        st.info(t("o.empty", lang))
+        return
+    out = df.copy()
+    for col, vocab in _VALUE_KINDS.items():
+        if col in out:
+            out[col] = [
+                value_label(vocab, str(v).lower() if isinstance(v, bool) else v, lang)
+                for v in out[col]
+            ]
+    out = out.rename(columns=lambda c: t(_HEADERS.get(c, f"o.col.{c}"), lang))
+    st.dataframe(out, hide_index=True, width="stretch")
+
+
 def show_published(p: Principal, item: dict, lang: str) -> None:
     import io
 
     files = item.get("files", {})
     if "ranking.csv" in files:
+        ranking = pd.read_csv(io.StringIO(files["ranking.csv"]), dtype=str)
+        other = [c for c in ranking if c.startswith("reason_") and c != text_column("reason", lang)]
+        ranking = ranking.drop(columns=other)  # the reason in the reader's language only
         st.dataframe(
-            pd.read_csv(io.StringIO(files["ranking.csv"]), dtype=str),
+            ranking.rename(columns=lambda c: column_label(c, lang)),
             hide_index=True,
             width="stretch",
         )
@@ -387,7 +333,7 @@ def office_step(p: Principal, result, sc, run, lang: str) -> None:
     except IbmGeoError as e:
         st.error(e.message(lang))
     items = ws.items()
-    st.dataframe(items.drop(columns=["sha256"]), hide_index=True, width="stretch")
+    office_table(items.drop(columns=["sha256"]), lang)
     if p.can("view_audit"):
         admin_pages(p, lang)
 
@@ -396,7 +342,7 @@ def admin_pages(p: Principal, lang: str) -> None:
     office = get_office()
     st.divider()
     st.subheader(t("o.users", lang))
-    st.dataframe(pd.DataFrame(office.accounts.list_users()), hide_index=True, width="stretch")
+    office_table(pd.DataFrame(office.accounts.list_users()), lang)
     with st.form("add_user"):
         st.markdown(t("o.add_user", lang))
         user = st.text_input(t("o.username", lang), key="nu_name")
@@ -419,9 +365,15 @@ def admin_pages(p: Principal, lang: str) -> None:
             except IbmGeoError as e:
                 st.error(e.message(lang))
     st.subheader(t("o.audit", lang))
-    acts = st.multiselect(t("o.audit_action", lang), list(ACTIONS), key="audit_actions")
+    acts = st.multiselect(
+        t("o.audit_action", lang),
+        list(ACTIONS),
+        format_func=lambda a: t(f"o.act.{a}", lang),
+        placeholder=t("o.all_actions", lang),
+        key="audit_actions",
+    )
     log = office.audit.entries(action=acts or None, limit=500)
-    st.dataframe(log.drop(columns=["prev_hash", "hash"]), hide_index=True, width="stretch")
+    office_table(log.drop(columns=["prev_hash", "hash"]), lang)
     v = office.audit.check()
     (st.caption if v.ok else st.error)(
         t("o.audit_ok", lang, n=v.entries) if v.ok else t("o.audit_bad", lang, id=v.entry)
@@ -482,3 +434,92 @@ def _md(s: object) -> str:
     from ibm_geo_app.inputs import md_escape
 
     return md_escape(str(s))
+
+
+def scope_cut_block(p: Principal, full_joined, full_key: str, scoped_units, lang: str) -> None:
+    """Rows of the planner's own upload that their area cut away (:func:`cut_away`), each
+    written place with its own answer: place it in a village of the area (a search over the
+    area's units) or confirm it lies outside. Answers go to ``place_choices`` like every name
+    answer, so the scoped analysis then keeps the placed rows."""
+    from ibm_geo.matching import OUTSIDE, place_choice_key
+    from ibm_geo_app import inputs as app_inputs
+    from ibm_geo_app import names as app_names
+
+    if p.scope.is_everything or full_joined is None:
+        return
+    ss = st.session_state
+    cut = _cut(full_joined, full_key, p.scope.key(), p.scope)
+    if not len(cut):
+        return
+    e = app_inputs.md_escape
+    total = int(cut["rows"].sum())
+    st.warning(t("q.cut_title", lang, rows=total, scope=e(p.scope.label())))
+    # placed by coordinates or code in another kab/kota: certain, counted per kab/kota
+    located = cut[cut["method"].isin(["code", "point"])]
+    if len(located):
+        per = located.groupby("placed_kab", dropna=False)["rows"].sum().sort_values()[::-1]
+        st.caption(
+            t(
+                "q.cut_located",
+                lang,
+                rows=int(located["rows"].sum()),
+                areas="; ".join(f"{e(k)} {int(v)}" for k, v in per.items()),
+            )
+        )
+    chosen = ss.get("place_choices") or {}
+    by_name = cut[~cut["method"].isin(["code", "point"])]
+    blank = int(by_name.loc[by_name["written_name"].isna(), "rows"].sum())
+    if blank:
+        st.caption(t("q.cut_no_name", lang, rows=blank))
+    named = by_name[by_name["written_name"].notna()].copy()
+    named["key"] = [
+        place_choice_key(a, b, c)
+        for a, b, c in zip(
+            named["written_name"], named["written_kecamatan"], named["written_kab_kota"],
+            strict=True,
+        )
+    ]  # fmt: skip
+    named = named[[chosen.get(k) != OUTSIDE for k in named["key"]]]
+    # one question per written place (its rows may sit in several tables or places)
+    rows = named.groupby("key", sort=False)["rows"].sum()
+    named = named.drop_duplicates("key").set_index("key").assign(rows=rows).reset_index()
+    named = named.sort_values("rows", ascending=False, kind="stable")
+    lookup = app_inputs.candidate_lookup(scoped_units)
+    picks: dict[str, str] = {}
+    if len(named):
+        st.caption(t("q.cut_help", lang))
+    for rec in named.head(app_inputs.RESOLVE_LIMIT).to_dict("records"):
+        key = rec["key"]
+        qid = app_names.question_id([key])
+        where = (
+            t("q.cut_placed", lang, place=e(rec["placed_in"]))
+            if rec["placed_in"]
+            else t("q.cut_unmatched", lang)
+        )
+        written = " / ".join(
+            e(rec[c]) if rec[c] else "-"
+            for c in ("written_name", "written_kecamatan", "written_kab_kota")
+        )
+        opts = {t("q.confirm_outside", lang): OUTSIDE}
+        found = ss.get(f"cutsrch_{qid}")
+        opts.update(app_names.search_units(found or rec["written_name"], lookup, limit=8))
+        keep = t("q.keep", lang)
+        c1, c2 = st.columns([3, 2])
+        pick = c1.selectbox(
+            f"{written} - {rec['rows']} x [{where}]", [keep, *opts], key=f"cut_{qid}"
+        )
+        c2.text_input(t("q.search", lang), key=f"cutsrch_{qid}")
+        if pick != keep and pick in opts:
+            picks[key] = opts[pick]
+    if picks and st.button(t("o.apply", lang), key="cut_apply"):
+        ss["place_choices"] = {**chosen, **picks}
+        ss["names_applied"] = len(picks)
+        st.rerun()
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _cut(_joined, joined_key: str, scope_key: str, _scope):
+    """What the area cuts away from one upload, once per (inputs, area)."""
+    from ibm_geo.office.scope import cut_away
+
+    return cut_away(_joined, _scope)

@@ -7,6 +7,7 @@ mapped in exactly one place, so a saved scenario reproduces the widgets and vice
 from __future__ import annotations
 
 import json
+import re
 
 from ibm_geo.config import STATUSES, Scenario
 from ibm_geo.scoring import COMPONENTS
@@ -63,7 +64,7 @@ def scenario_to_state(sc: Scenario, year_range: tuple[int, int] = (2015, 2025)) 
         p_p=int(sc.plan.p),
         p_budget=float(sc.plan.budget or 0.0),
         p_cost=float(sc.plan.cost_per_site),
-        p_radius=int(sc.plan.radius_m or sc.radius_m),
+        p_radius=int(sc.site_radius_m),
         p_capacity=int(sc.plan.capacity or 0),
         p_keep=bool(sc.plan.keep_existing),
         p_cost_agent=float(sc.plan.cost_per_agent_rp or 0.0),  # 0 = not set
@@ -163,3 +164,46 @@ def plan_key(sc: Scenario, data_key: str) -> str:
     d.pop("name", None)
     d.pop("description", None)
     return data_key + json.dumps(d, sort_keys=True)
+
+
+# ------------------------------------------------------------------------------------- app flow
+_NUMBER = re.compile(r"^\s*\d+\s*[.)]\s*")
+
+
+def step_labels(steps: tuple[str, ...], text) -> dict[str, str]:
+    """{step: "N. Name"} numbered by position in the sidebar: the number is not part of any
+    text, so a step added by a mode (the office's Kantor) can never repeat another's number.
+    ``text(step)`` gives the step's name (a leading number in it is dropped)."""
+    return {s: f"{i}. {_NUMBER.sub('', text(s))}" for i, s in enumerate(steps, start=1)}
+
+
+#: session keys that belong to one data set and are dropped when another one is loaded: the
+#: chosen village (the map opens on the new data's rank 1) and the rehab-year range (the
+#: demo's 2019-2025 kept on an upload without years filtered every client out)
+SELECTION_KEYS = ("selected_kode", "map_pick", "plan_map_pick", "map_last_click")
+SELECTION_KEYS += ("plan_map_last_click", "why_not_pick", "f_years")
+
+
+def data_mode(is_demo: bool) -> str:
+    """The data step's source choice that shows what is loaded: "upload" after an upload."""
+    return "demo" if is_demo else "upload"
+
+
+def scenario_diff(a: Scenario, b: Scenario, limit: int = 3) -> list[str]:
+    """Settings where ``b`` differs from ``a``, as ``field=value`` (at most ``limit``): what
+    tells two scenarios of the same name apart."""
+
+    def flat(d: dict, prefix: str = "") -> dict:
+        out = {}
+        for k, v in d.items():
+            if k in ("name", "place_choices"):
+                continue
+            if isinstance(v, dict):
+                out.update(flat(v, f"{prefix}{k}."))
+            else:
+                out[f"{prefix}{k}"] = v
+        return out
+
+    fa, fb = flat(a.model_dump(mode="json")), flat(b.model_dump(mode="json"))
+    diff = [f"{k}={fb.get(k)}" for k in sorted(set(fa) | set(fb)) if fa.get(k) != fb.get(k)]
+    return diff[:limit] + (["..."] if len(diff) > limit else [])

@@ -219,16 +219,31 @@ def make_service_points() -> pd.DataFrame:
 
 
 def make_quality() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "file": ["klien.xlsx", "klien.xlsx", "klien.xlsx", "agen.csv"],
-            "row": [5, 9, 12, 3],
-            "column": ["kelurahan", "name", "lat", "agen_id"],
-            "problem": ["unmatched name", "duplicate", "outside area", "unknown"],
-            "value": ["Sanurr", "Zulkarnain Wibisono", "-8.6712345", "AGEN-770"],
-            "action": ["fuzzy", "kept", "dropped", "dropped"],
-        }
+    """Quality rows as the loaders record them: codes with parameters (``quality.Msg``)."""
+    from ibm_geo.quality import DataQuality, Msg
+
+    q = DataQuality()
+    q.add(
+        "klien.xlsx",
+        5,
+        "kelurahan",
+        Msg("name_fuzzy", score=91),
+        "Sanurr",
+        Msg("placed_in", place="Sanur", kode="51.71.01.1003"),
     )
+    q.add(
+        "klien.xlsx",
+        9,
+        "name",
+        Msg("duplicate_client_id"),
+        "Zulkarnain Wibisono",
+        Msg("kept_both_rows"),
+    )
+    q.add(
+        "klien.xlsx", 12, "lat", Msg("outside_indonesia"), "-8.6712345", Msg("ignored_coordinates")
+    )
+    q.add("agen.csv", 3, "agen_id", Msg("agent_unknown"), "AGEN-770", Msg("not_assigned"))
+    return q.to_frame().iloc[[1, 2, 3, 0]].reset_index(drop=True)  # in the order written
 
 
 def make_matches() -> pd.DataFrame:

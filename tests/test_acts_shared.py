@@ -19,7 +19,8 @@ import pytest
 
 from ibm_geo.config import Scenario, preset, updated
 from ibm_geo.pipeline import analyze
-from ibm_geo.plan import choose_pilots, plan_phases, plan_recruitment, unserved_by_year
+from ibm_geo.plan import choose_pilots, plan_phases, plan_recruitment
+from ibm_geo.plan.phases import unserved_by_year
 from ibm_geo.plan.why_not import why_not
 
 pytestmark = pytest.mark.shared

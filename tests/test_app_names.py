@@ -102,12 +102,13 @@ def _goto(app, step):
 
 def test_app_confirms_the_automatic_match_and_searches_every_unit(at):
     _goto(at, "data")
-    box = at.selectbox(key="res_0")
+    box = next(b for b in at.selectbox if (b.key or "").startswith("res_"))  # keyed by name
+    key = box.key
     assert box.options[1].startswith("Ya, benar:")
-    at.text_input(key="srch_0").set_value("Pemogan").run()
-    opts = at.selectbox(key="res_0").options
+    at.text_input(key=key.replace("res_", "srch_")).set_value("Pemogan").run()
+    opts = at.selectbox(key=key).options
     assert any(o.startswith("Pemogan (") for o in opts)
-    at.selectbox(key="res_0").set_value(next(o for o in opts if o.startswith("Pemogan ("))).run()
+    at.selectbox(key=key).set_value(next(o for o in opts if o.startswith("Pemogan ("))).run()
     at.button(key="apply_res").click().run()
     assert not at.exception, at.exception
     assert "51.71.01.2008" in at.session_state["place_choices"].values()

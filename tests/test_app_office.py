@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
+from _helpers import PW, sign_in
 from argon2 import PasswordHasher
 
 from ibm_geo.config import Scenario
@@ -16,23 +16,6 @@ from ibm_geo.office import Office, OfficeSettings
 from ibm_geo.pipeline import join_inputs, load_inputs
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PW = "kata-sandi-panjang-1"
-
-
-@pytest.fixture()
-def office(tmp_path, monkeypatch):
-    monkeypatch.setenv("IBM_GEO_OFFICE", "1")
-    monkeypatch.setenv("IBM_GEO_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("IBM_GEO_DB_URL", raising=False)
-    o = Office(OfficeSettings.load(env={"IBM_GEO_DATA_DIR": str(tmp_path)}))
-    # real argon2id, cheaper parameters (the hash carries them; the app verifies any)
-    o.accounts.hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
-    acc = o.accounts
-    acc.add_user("admin", "admin", password=PW)
-    acc.add_user("dps", "perencana", password=PW, provinsi="Bali", kab_kota=["Kota Denpasar"])
-    acc.add_user("lihat", "pembaca", password=PW, provinsi="Bali", kab_kota=["Kota Denpasar"])
-    yield o
-    o.close()
 
 
 def app():
@@ -40,14 +23,6 @@ def app():
 
     at = AppTest.from_file(APP, default_timeout=90)
     at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def sign_in(at, user: str, pw: str = PW):
-    at.text_input(key="login_user").input(user)
-    at.text_input(key="login_pw").input(pw)
-    next(b for b in at.button if b.label == "Masuk").click().run()
     assert not at.exception, at.exception
     return at
 
@@ -111,8 +86,10 @@ def test_viewer_reaches_published_results_only(office):
     at.run()
     assert at.selectbox(key="pub_pick").options[0].startswith("#1 Rakor Desember")
     table = at.dataframe[0].value
-    assert len(table) == 43 and "nama" in table.columns
-    assert not {"name", "client_id", "lat", "lon"} & set(table.columns)
+    # headers as the reader reads them, one reason column: the reader's language (issue 23)
+    assert len(table) == 43 and "Kelurahan/Desa" in table.columns
+    assert "Alasan" in table.columns and "Alasan (bahasa Inggris)" not in table.columns
+    assert not {"name", "client_id", "lat", "lon", "Nama klien"} & set(table.columns)
 
 
 def test_admin_sees_audit_log_and_users(office):
@@ -120,10 +97,11 @@ def test_admin_sees_audit_log_and_users(office):
     at.sidebar.radio[0].set_value("office").run()
     assert not at.exception
     frames = [d.value for d in at.dataframe]
-    users = next(f for f in frames if "username" in f.columns)
-    assert sorted(users["username"]) == ["admin", "dps", "lihat"]
-    log = next(f for f in frames if "action" in f.columns)
-    assert "sign_in" in set(log["action"]) and "user_created" in set(log["action"])
+    users = next(f for f in frames if "Nama pengguna" in f.columns)  # headers in Indonesian
+    assert sorted(users["Nama pengguna"]) == ["admin", "dps", "lihat"]
+    assert set(users["Peran"]) == {"admin", "perencana", "pembaca"}
+    log = next(f for f in frames if "Tindakan" in f.columns)
+    assert "masuk" in set(log["Tindakan"]) and "akun dibuat" in set(log["Tindakan"])
     n = len(office.audit.entries())
     want = f"Rantai hash berkunci log utuh ({n} entri)."
     assert at.caption and any(c.value == want for c in at.caption), [c.value for c in at.caption]

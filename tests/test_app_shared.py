@@ -45,7 +45,7 @@ def test_screen_counts_of_every_weighting_are_its_exports(tmp_path):
                     for c, v in Scenario().weights.as_dict().items()
                 }
             ).items():
-                at.slider(key=f"w_{c}").set_value(v)
+                at.select_slider(key=f"w_{c}").set_value(v)
             next(b for b in at.button if b.label == "Terapkan bobot").click().run()
             assert not at.exception, at.exception
             sc = Scenario(weights=weights) if weights else Scenario()

@@ -177,7 +177,14 @@ def test_workbook_sheets(kel, sc):
     ]
     q = [[c.value for c in r] for r in wb["data quality"].iter_rows(min_row=2)]
     # what kind of value was typed, never the value (issue 9)
-    assert ["klien.xlsx", 5, "kelurahan", "unmatched name", "text, 6 characters", "fuzzy"] in q
+    assert [
+        "klien.xlsx",
+        5,
+        "kelurahan",
+        "kelurahan name matched approximately (score 91)",
+        "text, 6 characters",
+        "placed in Sanur [51.71.01.1003]",
+    ] in q
     assert not {"Sanurr", "AGEN-770", "-8.6712345"} & {r[4] for r in q}
     um = {r[0].value: r[1].value for r in wb["unmatched names"].iter_rows(min_row=2)}
     assert um == {"exact": 1, "fuzzy": 1, "unmatched": 1}
@@ -215,9 +222,9 @@ def test_workbook_in_indonesian_for_people(kel, sc):
         "klien.xlsx",
         5,
         "kelurahan",
-        "nama tidak cocok",
+        "nama kelurahan cocok mirip (skor 91)",
         "teks, 6 karakter",
-        "cocok mirip",
+        "ditempatkan di Sanur [51.71.01.1003]",
     ] in q
     plan_head = [c.value for c in wb["rencana"][1]]
     assert "Agen direkrut" in plan_head and "agents_to_recruit" not in plan_head

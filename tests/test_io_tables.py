@@ -297,10 +297,12 @@ def test_agent_recruitment_year_aliases_and_bad_values():
     assert f["problem"].tolist()[0] == "year is not a number"
     assert f["problem"].tolist()[1].startswith("year outside 2000..")
     assert f["problem"].tolist()[3] == "recruitment year missing"
-    from ibm_geo.quality_text import translate
+    from ibm_geo.quality_text import localize_quality
 
-    assert translate(f["problem"].tolist()[3]) == "tahun rekrut kosong"
-    assert "keadaan saat ini" in translate(f["action"].tolist()[3])
+    people = localize_quality(f, "id")
+    assert people["Masalah"].tolist()[3] == "tahun rekrut kosong"
+    assert people["Masalah"].tolist()[1].startswith("tahun di luar 2000..")
+    assert "keadaan saat ini" in people["Tindakan"].tolist()[3]
 
 
 def test_agents_without_a_year_column_have_no_year_and_no_report():

@@ -8,7 +8,14 @@ import re
 from typer.testing import CliRunner
 
 from ibm_geo.cli import app as cli_app
-from ibm_geo.office.cli import TEXTS
+from ibm_geo.i18n import LOCALES, load_catalogue
+
+#: the office commands' texts: help of the audit, users and office groups, and their lines
+TEXTS = {
+    k: v
+    for k, v in load_catalogue(LOCALES).items()
+    if k.startswith(("help.audit", "help.users", "help.office", "office.cli."))
+}
 
 PW = "kata-sandi-panjang-1"
 

@@ -8,13 +8,15 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
-from test_plan_recruitment import line_kelurahan, scen
+from _helpers import line_kelurahan, scen
 from typer.testing import CliRunner
 
 from ibm_geo.config import PilotConfig, PlanConfig, Scenario
 from ibm_geo.errors import UserError
 from ibm_geo.i18n import fmt_num
-from ibm_geo.plan import Problem, build_coverage, choose_pilots, greedy_mclp, plan_recruitment
+from ibm_geo.plan import Problem, choose_pilots, plan_recruitment
+from ibm_geo.plan.coverage_matrix import build_coverage
+from ibm_geo.plan.greedy import greedy_mclp
 from ibm_geo.plan.pilots import unit_xy
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from ibm_geo.config import PilotConfig, PlanConfig, Scenario
 from ibm_geo.plan import PILOT_COLUMNS, choose_pilots, compare_scenarios, plan_recruitment
-from ibm_geo.plan.pilots import PILOT_EXTRA_COLUMNS, pilot_candidates
+from ibm_geo.plan.pilots import PILOT_EXTRA_COLUMNS, REASON_PARTS, pilot_candidates
 
 
 def table() -> pd.DataFrame:
@@ -35,7 +35,7 @@ def scen(**kw) -> Scenario:
 
 def test_one_per_kab_skips_existing_and_small():
     out = choose_pilots(table(), scen(per_kab=1, min_unserved=5))
-    assert list(out.columns) == PILOT_COLUMNS + PILOT_EXTRA_COLUMNS
+    assert list(out.columns) == PILOT_COLUMNS + PILOT_EXTRA_COLUMNS + [REASON_PARTS]
     assert (out["source"] == "ranking").all()
     # K0 has agents, K4 too few unserved: next best per kab are K1 and K5
     assert list(out["kode"]) == ["K1", "K5"]
@@ -68,7 +68,7 @@ def test_comparison_is_similar_same_kab_and_not_a_pilot():
 
 def test_empty_when_nothing_qualifies():
     out = choose_pilots(table(), scen(min_unserved=100))
-    assert out.empty and list(out.columns) == PILOT_COLUMNS + PILOT_EXTRA_COLUMNS
+    assert out.empty and list(out.columns) == PILOT_COLUMNS + PILOT_EXTRA_COLUMNS + [REASON_PARTS]
     # every candidate's reason, in ranking order
     why = pilot_candidates(table(), scen(min_unserved=100))
     assert list(why["kode"]) == ["K0", "K1", "K4", "K2", "K5", "K6", "K3", "K7"]
@@ -90,7 +90,7 @@ def test_compare_scores_ranks_sites_and_coverage():
 
 
 def test_compare_plans_site_and_coverage_change():
-    from test_plan_recruitment import line_kelurahan
+    from _helpers import line_kelurahan
 
     kel = line_kelurahan()
     pa = plan_recruitment(kel, Scenario(plan=PlanConfig(p=1, reach="radius", radius_m=1200)))
@@ -114,7 +114,7 @@ def test_compare_plans_site_and_coverage_change():
 
 
 def test_required_pilots_reach_and_comparisons_in_the_desa_model():
-    from test_plan_recruitment import line_kelurahan
+    from _helpers import line_kelurahan
 
     kel = line_kelurahan(unserved=(9, 8, 7, 6, 5))  # Kota A: 0-2, Kab B: 3-4
     req = ["Kel 0", "73.71.01.1003"]  # a name as written, or a kode
@@ -137,7 +137,7 @@ def test_required_pilots_reach_and_comparisons_in_the_desa_model():
 
 
 def test_pilots_start_where_the_plan_starts():
-    from test_plan_recruitment import line_kelurahan
+    from _helpers import line_kelurahan
 
     kel = line_kelurahan(unserved=(6, 8, 0, 9, 7))
     sc = Scenario(plan=PlanConfig(p=3), pilots=PilotConfig(per_kab=1, min_unserved=5))

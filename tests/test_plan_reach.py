@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _helpers import line_kelurahan
 from shapely.geometry import box
-from test_plan_recruitment import line_kelurahan
 
 from ibm_geo.config import PlanConfig, Scenario
 from ibm_geo.distance import VillageReach, border_adjacency
-from ibm_geo.plan import build_coverage, plan_recruitment
+from ibm_geo.plan import plan_recruitment
+from ibm_geo.plan.coverage_matrix import build_coverage
 from ibm_geo.plan.reach import plan_backend
 
 

@@ -8,7 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ibm_geo.plan import build_coverage, coverage_curve, greedy_mclp, solve_mclp
+from ibm_geo.plan.coverage_matrix import build_coverage
+from ibm_geo.plan.curve import coverage_curve
+from ibm_geo.plan.greedy import greedy_mclp
+from ibm_geo.plan.solvers import solve_mclp
 
 pytestmark = pytest.mark.shared
 

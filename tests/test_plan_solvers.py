@@ -9,16 +9,10 @@ import pytest
 from scipy.optimize import linprog
 from scipy.spatial.distance import cdist
 
-from ibm_geo.plan import (
-    build_coverage,
-    coverage_curve,
-    coverage_from_cost_matrix,
-    covered_by,
-    greedy_mclp,
-    solve_lscp,
-    solve_mclp,
-    solve_pmedian,
-)
+from ibm_geo.plan.coverage_matrix import build_coverage, coverage_from_cost_matrix, covered_by
+from ibm_geo.plan.curve import coverage_curve
+from ibm_geo.plan.greedy import greedy_mclp
+from ibm_geo.plan.solvers import solve_lscp, solve_mclp, solve_pmedian
 
 # Greedy trap: X reaches d2, d3, d5 (weight 5); Y reaches d1, d2 (4); Z reaches d3, d4 (4).
 # Greedy with p=2 takes X then Y (7); the optimum is Y + Z (8).
@@ -263,7 +257,7 @@ def test_pmedian_agrees_with_spopt(seed):
 
 
 def test_swaps_never_worsen_and_fix_the_trap():
-    from ibm_geo.plan import improve_by_swaps
+    from ibm_geo.plan.greedy import improve_by_swaps
 
     cov = trap_coverage()
     better = improve_by_swaps(cov, W_TRAP, [0, 1])

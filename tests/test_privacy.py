@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from ibm_geo.ckm import MAX_DEVIATION
+from ibm_geo.plan.pilots import PILOT_COLUMNS, PILOT_EXTRA_COLUMNS
 from ibm_geo.privacy import (
     SUPPRESSED_COUNTS,
     band_label,
@@ -134,13 +135,14 @@ def test_public_quality_says_the_kind_never_the_value():
 def test_working_tier_plan_figures_never_leave():
     """A plan's exact figures (sites' reach, the curve) are blanked unless they come from the
     published evaluation (:func:`ibm_geo.publish.published_plan`)."""
+    from ibm_geo.plan.recruitment import SITE_COLUMNS
     from ibm_geo.privacy import public_curve, public_sites
 
     sites = fx.make_sites()
-    assert public_sites(sites, 5)["newly_reached"].isna().all()
+    assert public_sites(sites, 5, columns=SITE_COLUMNS)["newly_reached"].isna().all()
     assert public_curve(fx.make_curve(), 5)["covered"].isna().all()
     sites.attrs["published"] = True
-    assert public_sites(sites, 5)["newly_reached"].notna().all()
+    assert public_sites(sites, 5, columns=SITE_COLUMNS)["newly_reached"].notna().all()
 
 
 NEEDLES = [
@@ -274,7 +276,7 @@ def test_pilot_reasons_are_rewritten_from_the_published_ranking():
             ],
         }
     )
-    pub = public_pilots(pilots, table, 5)
+    pub = public_pilots(pilots, table, 5, columns=PILOT_COLUMNS, extra_columns=PILOT_EXTRA_COLUMNS)
     n = int(kel["rank"].notna().sum())
     rid, ren = pub.loc[0, "reason_id"], pub.loc[0, "reason_en"]
     assert "61,1" not in rid and "1.234" not in rid and "1300" not in rid
@@ -319,3 +321,51 @@ def test_level_numbering_is_the_sorted_text_tuples():
         assert [tuple(r) for r in frame[cols].itertuples(False)] == areas
         assert codes.tolist() == [areas.index(r) for r in rows]
     assert levels["total"][0].tolist() == [0] * 6
+
+
+def test_published_parts_never_exceed_their_whole():
+    """A published breakdown is never larger than the published clients of its unit or area,
+    and the recent unserved never more than the unserved, while every cell stays within the
+    ptable's deviation and off 1..k-1 (a reader once saw "9 dari 8 klien belum terlayani")."""
+    from ibm_geo.privacy import KEY_PREFIX, NESTED, REGISTER, disclose
+
+    rng = np.random.default_rng(3)
+    n, k = 3000, 5
+    clients = rng.integers(0, 12, n)
+    unserved = rng.binomial(clients, 0.8)
+    recent = rng.binomial(unserved, 0.7)
+    df = pd.DataFrame(
+        {
+            "kode": [f"51.71.{i // 100:02d}.{1000 + i}" for i in range(n)],
+            "provinsi": "Bali",
+            "kab_kota": [f"Kab {i % 7}" for i in range(n)],
+            "kecamatan": [f"Kec {i % 61}" for i in range(n)],
+            "clients": clients,
+            "unserved": unserved,
+            "unserved_recent": recent,
+            "served": clients - unserved,
+            REGISTER: clients,
+        }
+    )
+    for c in ("clients", "unserved", "unserved_recent", "served"):
+        df[KEY_PREFIX + c] = rng.integers(0, 256, n)
+    d = disclose(df, k)
+    tables = [(d.published, d.counts)] + [(lv[1], lv[3]) for lv in d.levels.values()]
+    for pub, true in tables:
+        for part, whole in NESTED:
+            if part in pub and whole in pub:
+                assert (pub[part].to_numpy() <= pub[whole].to_numpy()).all(), (part, whole)
+        for c in pub.columns:
+            p, t = pub[c].to_numpy(), true[c].to_numpy()
+            assert not ((p >= 1) & (p < k)).any()
+            big = t >= k
+            assert (np.abs(p[big] - t[big]) <= 2).all()
+    # the cap is needed: independent perturbation alone breaks it in this table
+    from ibm_geo.ckm import ptable
+
+    raw = ptable(k).perturb(
+        df[["unserved", "clients"]].to_numpy(),
+        df[[KEY_PREFIX + "unserved", KEY_PREFIX + "clients"]].to_numpy(),
+    )
+    violated_before = int((raw[:, 0] > raw[:, 1]).sum())
+    assert violated_before > 0

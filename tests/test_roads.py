@@ -351,7 +351,8 @@ def test_plan_solvers_with_a_travel_time_threshold(tmp_path):
     6 km only 4.5 and 6 km. By road distance alone (3 km) the site at 3 km would reach all five.
     """
     from ibm_geo.distance import RoadDistance
-    from ibm_geo.plan import build_coverage, solve_lscp, solve_mclp, solve_pmedian
+    from ibm_geo.plan.coverage_matrix import build_coverage
+    from ibm_geo.plan.solvers import solve_lscp, solve_mclp, solve_pmedian
 
     x0, y0 = _TR.transform(115.20, -8.66)
     km = np.array([0.0, 1.5, 3.0, 4.5, 6.0])

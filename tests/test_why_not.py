@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_plan_recruitment import line_kelurahan, scen
+from _helpers import line_kelurahan, scen
 from typer.testing import CliRunner
 
 from ibm_geo.config import PilotConfig
 from ibm_geo.errors import UserError
 from ibm_geo.plan import choose_pilots, plan_recruitment
-from ibm_geo.plan.why_not import TEXT, find_unit, why_not
+from ibm_geo.plan.why_not import find_unit, why_not
 
 
 def _kel():
@@ -101,17 +101,6 @@ def test_unknown_and_ambiguous_names_are_user_errors():
         find_unit(kel, "Kel 0")
     assert e.value.code == "whynot.ambiguous" and "73.71.01.1004" in e.value.message("id")
     assert find_unit(kel, "KEL. 0", kecamatan="kec b") == 4
-
-
-def test_texts_exist_in_both_languages_with_the_same_fields():
-    import string
-
-    for key, langs in TEXT.items():
-        f = [
-            {x for _, x, _, _ in string.Formatter().parse(langs[lang]) if x}
-            for lang in ("id", "en")
-        ]
-        assert f[0] == f[1], key
 
 
 def test_cli_why_not(tmp_path):

@@ -307,7 +307,7 @@ def _for_readers(sheets: dict[str, pd.DataFrame], lang: str) -> dict[str, pd.Dat
     otherwise); the CSV files keep their documented machine headers and values."""
     if lang != "id":
         return sheets
-    from ibm_geo.i18n import column_label, t
+    from ibm_geo.i18n import column_label, value_label
     from ibm_geo.plan.result import solver_text
     from ibm_geo.quality_text import localize_quality
 
@@ -319,8 +319,9 @@ def _for_readers(sheets: dict[str, pd.DataFrame], lang: str) -> dict[str, pd.Dat
             df = df.copy()
             if name == "plan" and "solver" in df:
                 df["solver"] = df["solver"].map(lambda v: solver_text(str(v), lang))
-            if name == "unmatched names" and "method" in df:
-                df["method"] = df["method"].map(lambda v: t(f"match.{v}", lang))
+            for col, kind in (("method", "match"), ("source", "source")):  # coded values
+                if col in df:
+                    df[col] = df[col].map(lambda v, k=kind: value_label(k, v, lang))
             if name == "manifest":
                 df = _manifest_id(df)
             if name == "scenario settings":

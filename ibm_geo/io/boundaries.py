@@ -26,7 +26,7 @@ from ibm_geo.io import limits as _limits
 from ibm_geo.io.guard import check_special, guarded
 from ibm_geo.io.sqldump import read_sql_dump
 from ibm_geo.names import normalize_kodes
-from ibm_geo.quality import DataQuality
+from ibm_geo.quality import DataQuality, Msg
 from ibm_geo.regions import province_of
 
 #: what names a unit in every table downstream (the per-kelurahan result, every export)
@@ -120,9 +120,9 @@ def _layer(path: str, fname: str, layer: str | None, quality: DataQuality) -> st
         fname,
         None,
         "geometry",
-        f"{len(layers)} layers: {', '.join(names)}",
+        Msg("layers", n=len(layers), names=", ".join(names)),
         None,
-        f"read layer '{polys[0]}'",
+        Msg("read_layer", layer=polys[0]),
     )
     return polys[0]
 
@@ -303,7 +303,7 @@ def _polygonal(geoms: np.ndarray, report=None) -> np.ndarray:
     if invalid.any():
         out[invalid] = shapely.make_valid(geoms[invalid])
         if report is not None:
-            report(invalid, "invalid polygon (e.g. self-intersection)", "repaired (make_valid)")
+            report(invalid, Msg("invalid_polygon"), Msg("repaired"))
     types = shapely.get_type_id(out)
     mixed = ~np.isin(types, [3, 6]) & present
     if report is not None:
@@ -322,7 +322,7 @@ def _polygonal(geoms: np.ndarray, report=None) -> np.ndarray:
         )
         part = np.zeros(len(out), dtype=bool)
         part[np.flatnonzero(mixed)[had_poly]] = True
-        report(part, "non-polygon parts (lines/points) in the geometry", "parts dropped")
+        report(part, Msg("non_polygon_parts"), Msg("parts_dropped"))
     for i in np.flatnonzero(mixed):  # few: repaired collections
         g = out[i]
         parts = [p for p in getattr(g, "geoms", [g]) if p.geom_type in ("Polygon", "MultiPolygon")]
@@ -436,8 +436,8 @@ def _read_boundaries(
     nonfinite[idx[~np.isfinite(coords).all(axis=1)]] = True
     if nonfinite.any():  # NaN in a ring: GEOS, the CRS guess and the extent all choke on it
         quality.add_many(
-            fname, feature[nonfinite], "geometry", "coordinates not finite (NaN/inf)", None,
-            "feature dropped",
+            fname, feature[nonfinite], "geometry", Msg("not_finite"), None,
+            Msg("feature_dropped"),
         )  # fmt: skip
         geoms = np.asarray(gdf.geometry.values, dtype=object).copy()
         geoms[nonfinite] = None
@@ -489,12 +489,12 @@ def _read_boundaries(
         geo = geo.set_crs(None, allow_override=True)
     if geo.crs is None:
         crs = _guess_crs(geo.total_bounds, out["kode"], fname)
-        quality.add(fname, None, "geometry", "no CRS in the file", None, f"assumed {crs}")
+        quality.add(fname, None, "geometry", Msg("no_crs"), None, Msg("assumed_crs", crs=str(crs)))
         geo = geo.set_crs(crs)
     if not geo.crs.equals(CRS.from_epsg(4326)):
         geo = geo.to_crs(4326)
     if _looks_swapped(geo.total_bounds):
-        quality.add(fname, None, "geometry", "coordinates are lat/lon swapped", None, "swapped")
+        quality.add(fname, None, "geometry", Msg("boundaries_swapped"), None, Msg("swapped"))
         geo = _swap_xy(geo)
     b = geo.total_bounds
     if not (np.isfinite(b).all() and b[2] >= 90 and b[0] <= 145 and b[3] >= -15 and b[1] <= 10):
@@ -502,12 +502,12 @@ def _read_boundaries(
             fname,
             None,
             "geometry",
-            f"extent {_fmt_bounds(b)} lies outside Indonesia",
+            Msg("extent_outside", extent=_fmt_bounds(b)),
             None,
-            "check the file's CRS",
+            Msg("check_crs"),
         )
 
-    def report(mask: np.ndarray, problem: str, action: str) -> None:
+    def report(mask: np.ndarray, problem: Msg, action: Msg) -> None:
         if mask.any():
             quality.add_many(fname, feature[mask], "geometry", problem, out["nama"][mask], action)
 
@@ -519,9 +519,9 @@ def _read_boundaries(
             fname,
             feature[empty],
             "geometry",
-            "empty or non-polygon geometry",
+            Msg("empty_geometry"),
             out["nama"][empty],
-            "feature dropped",
+            Msg("feature_dropped"),
         )
     geo = geo.set_geometry(gpd.GeoSeries(geoms, crs=4326).values)
     if anonymous.any():
@@ -529,9 +529,9 @@ def _read_boundaries(
             fname,
             feature[anonymous & ~empty],
             "nama",
-            "feature has neither a name nor a code",
+            Msg("anonymous_feature"),
             None,
-            "feature dropped (add its name or kode)",
+            Msg("anonymous_dropped"),
         )
         empty = empty | anonymous
     geo = geo[~empty].reset_index(drop=True)
@@ -541,7 +541,12 @@ def _read_boundaries(
     dup = geo["kode"].duplicated(keep=False).to_numpy()
     if dup.any():
         quality.add_many(
-            fname, keep_feature[dup], "kode", "duplicate kode", geo["kode"][dup], "kept both"
+            fname,
+            keep_feature[dup],
+            "kode",
+            Msg("duplicate_kode"),
+            geo["kode"][dup],
+            Msg("kept_both"),
         )
     geo = geo[BOUNDARY_COLUMNS]
     geo.attrs["filled_from_code"] = filled  # cells taken from ibm_geo.gazetteer, per column

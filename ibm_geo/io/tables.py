@@ -29,7 +29,7 @@ from ibm_geo.io.sheets import (
     unique_names,
 )
 from ibm_geo.names import normalize_kodes
-from ibm_geo.quality import DataQuality
+from ibm_geo.quality import DataQuality, Msg
 
 KINDS = ("clients", "agents", "service_points")
 LOCATION = ["kode", "kelurahan", "kecamatan", "kab_kota", "lat", "lon"]
@@ -584,7 +584,7 @@ def _read_raw_direct(
         raw = bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
         source = raw.replace(b"\r", b"\n")
         del raw
-        quality.add(fname, None, None, "line endings are CR only (old Mac)", None, "read as lines")
+        quality.add(fname, None, None, Msg("cr_only"), None, Msg("read_as_lines"))
     src = source if isinstance(source, bytes | bytearray) else Path(source)
     if _estimated_rows(src, head) > _limits.limits().max_rows // 2:  # else cannot be over
         _limits.check_rows(_count_lines(src) - 1, fname)
@@ -598,14 +598,19 @@ def _read_raw_direct(
             fname,
             row,
             col,
-            f'unbalanced quote (") ran over {n_lines} lines',
+            Msg("unbalanced_quote", n=n_lines),
             None,
-            "quotes read as text; every line read as a row",
+            Msg("quotes_as_text"),
         )
     _limits.check_rows(len(df), fname)
     if first > 2:
         quality.add(
-            fname, first - 1, None, f"header on row {first - 1}", None, "rows above it skipped"
+            fname,
+            first - 1,
+            None,
+            Msg("header_on_row", row=str(first - 1)),
+            None,
+            Msg("rows_above_skipped"),
         )
     return RawTable(
         df, fname, np.arange(first, first + len(df), dtype="int64"), header_row=first - 1
@@ -657,18 +662,18 @@ def _read_xlsx(source, fname, canon, quality: DataQuality, sheet: str | None) ->
                 label,
                 r,
                 col,
-                "formula without a saved value",
+                Msg("formula_no_value"),
                 None,
-                "cell read as empty; open and save the file in Excel",
+                Msg("formula_read_empty"),
             )
         for ref, r1, r2 in t.merged:
             quality.add(
                 label,
                 r1,
                 None,
-                f"merged cells {ref}",
+                Msg("merged_cells", ref=ref),
                 None,
-                f"value of the merged cell used on rows {r1}-{r2}",
+                Msg("merged_value_used", first=str(r1), last=str(r2)),
             )
         if t.index_rows is not None:
             # the sheet's own row index is the independent count: every row holding a value
@@ -680,25 +685,28 @@ def _read_xlsx(source, fname, canon, quality: DataQuality, sheet: str | None) ->
                     label,
                     lost,
                     None,
-                    "row holds no readable value (only spaces?)",
+                    Msg("row_no_value"),
                     None,
-                    "not read",
+                    Msg("not_read"),
                 )
     for t in chosen:
         h = t.header
         if h.data_start > 1:
             label = f"{fname} [{t.sheet}]" if multi else fname
             quality.add(
-                label, h.data_start, None, f"header on row {h.label}", None, "rows above it skipped"
+                label,
+                h.data_start,
+                None,
+                Msg("header_on_row", row=str(h.label)),
+                None,
+                Msg("rows_above_skipped"),
             )
     read = [t.sheet for t in chosen]
     if multi or skipped or empty or len(all_sheets) > 1:
-        note = "sheets read: " + ", ".join(read)
-        if skipped:
-            note += "; skipped (instructions): " + ", ".join(skipped)
-        if empty:
-            note += "; skipped (no table): " + ", ".join(empty)
-        quality.add(fname, None, None, note, None, f"{sum(len(t.rows) for t in chosen)} rows read")
+        code = "sheets_read" + ("_skipped" if skipped else "") + ("_empty" if empty else "")
+        note = Msg(code, read=", ".join(read), skipped=", ".join(skipped), empty=", ".join(empty))
+        n_read = sum(len(t.rows) for t in chosen)
+        quality.add(fname, None, None, note, None, Msg("rows_read", n=n_read))
     del pos
     df = pd.DataFrame(
         {n: _clean_text(pd.Series(c, dtype=object)) for n, c in zip(names, columns, strict=True)}
@@ -835,18 +843,22 @@ def _year(t: pd.Series | None, col: str, rep, index: pd.Index) -> pd.Series:
     if retry.any():  # dates such as "12/03/2021", "Angkatan 2019": take the 4-digit year
         found = t[retry].str.extract(r"\b((?:19|20)\d{2})\b")[0]
         year[retry] = pd.to_numeric(found, errors="coerce").astype("float64")
-    rep(t.notna() & year.isna(), col, "year is not a number", t)
+    rep(t.notna() & year.isna(), col, Msg("year_not_number"), t)
     now = _dt.date.today().year
     bad = year.notna() & ((year < MIN_YEAR) | (year > now) | (year % 1 != 0))
-    rep(bad, col, f"year outside {MIN_YEAR}..{now}", t)
+    rep(bad, col, Msg("year_outside", first=str(MIN_YEAR), last=str(now)), t)
     return year.mask(bad).astype("Int64")
+
+
+_IGNORED = Msg("ignored_value")
+_IGNORED_XY = Msg("ignored_coordinates")
 
 
 class _Reporter:
     def __init__(self, quality: DataQuality, fname: str, rows: pd.Series, files=None):
         self.q, self.f, self.rows, self.files = quality, fname, rows, files
 
-    def __call__(self, mask, column, problem, values=None, action="ignored value"):
+    def __call__(self, mask, column, problem, values=None, action=_IGNORED):
         mask = pd.Series(mask, index=self.rows.index).fillna(False).astype(bool)
         if not mask.any():
             return
@@ -867,8 +879,8 @@ def _category(df, text, col, table, rep, label, fill=None):
     written = text[col]
     mapped = _map_text(written, table)
     bad = written.notna() & mapped.isna()
-    action = "ignored value" if fill is None else f"used '{fill}'"
-    rep(bad, col, f"unknown {label} value", written, action)
+    action = _IGNORED if fill is None else Msg("used_value", value=fill)
+    rep(bad, col, Msg(f"unknown.{col}"), written, action)
     if fill is not None:
         mapped = mapped.mask(bad, fill)
     df[col] = mapped
@@ -944,7 +956,7 @@ def _read_points(
     if len(rows) == 0:
         if kind == "clients":
             raise UserError("input.header_only", file=fname, row=rt.header_row)
-        quality.add(fname, rt.header_row, None, "no data rows under the header", None, "none read")
+        quality.add(fname, rt.header_row, None, Msg("no_data_rows"), None, Msg("none_read"))
     cells = [cells[i][keep_rows].reset_index(drop=True) for i in keep_cols]
     headers = [headers[i] for i in keep_cols]
 
@@ -961,7 +973,9 @@ def _read_points(
         if canon is None:
             continue
         if canon in found:
-            quality.add(fname, None, col, f"second column for '{canon}'", None, "column ignored")
+            quality.add(
+                fname, None, col, Msg("second_column", name=canon), None, Msg("column_ignored")
+            )
             continue
         found[canon] = pos
     has_loc = any(c in found for c in ("kode", "kelurahan", "koordinat")) or (
@@ -977,12 +991,12 @@ def _read_points(
         lens = cells[pos].str.len()
         long = (lens > limit).fillna(False).astype(bool)
         if long.any():
-            rep(long, col, f"cell of more than {limit:,} characters", None, "ignored value")
+            rep(long, col, Msg("cell_too_long", limit=limit), None, _IGNORED)
             cells[pos] = cells[pos].mask(long, pd.NA)
     text = {canon: cells[pos] for canon, pos in found.items()}
     for pos, col in enumerate(headers):
         if col.startswith("Unnamed:") and pos not in found.values():
-            rep(cells[pos].notna(), col, "cell under no header (row wider than the header)")
+            rep(cells[pos].notna(), col, Msg("cell_no_header"))
     n = len(rows)
     out = pd.DataFrame({"row": rows})
 
@@ -996,7 +1010,7 @@ def _read_points(
         rep(
             text["kode"].notna() & kode.isna(),
             "kode",
-            "not a Kemendagri village code (PP.KK.CC.XDDD)",
+            Msg("not_kode"),
             text["kode"],
         )
         out["kode"] = kode.astype(STRING)
@@ -1011,7 +1025,7 @@ def _read_points(
         if col in text:
             v = parse_float(text[col])
             bad = text[col].notna() & v.isna()
-            rep(bad, col, f"{col} is not a number", text[col], "ignored coordinates")
+            rep(bad, col, Msg("not_a_number", column=col), text[col], _IGNORED_XY)
             unparsed |= bad
             if col == "lat":
                 lat = v
@@ -1023,14 +1037,14 @@ def _read_points(
         rep(
             use & text["koordinat"].notna() & (klat.isna() | klon.isna()),
             headers[found["koordinat"]],
-            'coordinates not in "lat, lon" form',
+            Msg("coordinates_form"),
             text["koordinat"],
-            "ignored coordinates",
+            _IGNORED_XY,
         )
         lat = lat.mask(use, klat)
         lon = lon.mask(use, klon)
     half = lat.isna() ^ lon.isna()
-    rep(half & ~unparsed, "lat", "only one of lat/lon given", None, "ignored coordinates")
+    rep(half & ~unparsed, "lat", Msg("half_coordinates"), None, _IGNORED_XY)
     lat, lon = lat.mask(half), lon.mask(half)
 
     def inside(la, lo):
@@ -1042,10 +1056,10 @@ def _read_points(
     odd = swapped | (present & ~ok)
     pair = pd.Series(pd.NA, index=lat.index, dtype=object)
     pair[odd] = lat[odd].astype(str) + ", " + lon[odd].astype(str)
-    rep(swapped, "lat", "lat/lon look swapped", pair, "swapped lat/lon")
+    rep(swapped, "lat", Msg("latlon_swapped"), pair, Msg("swapped_latlon"))
     lat, lon = lat.mask(swapped, lon), lon.mask(swapped, lat)
     outside = present & ~ok & ~swapped
-    rep(outside, "lat", "coordinates outside Indonesia", pair, "ignored coordinates")
+    rep(outside, "lat", Msg("outside_indonesia"), pair, _IGNORED_XY)
     out["lat"] = lat.mask(outside).astype("float64")
     out["lon"] = lon.mask(outside).astype("float64")
 
@@ -1061,15 +1075,21 @@ def _read_points(
             _category(out, text, col, table, rep, label)
         ids = out["client_id"]
         dup = _duplicated(ids)
-        rep(dup, "client_id", "duplicate client_id", ids, "kept both rows")
+        rep(dup, "client_id", Msg("duplicate_client_id"), ids, Msg("kept_both_rows"))
     elif kind == "agents":
         if "kapasitas" in text:
             t = text["kapasitas"]
             cap = parse_float(t)
             bad = t.notna() & (cap.isna() | (cap < 0) | (cap % 1 != 0))
-            rep(bad, "kapasitas", "capacity is not a whole number >= 0", t, "default capacity")
+            rep(bad, "kapasitas", Msg("capacity_not_whole"), t, Msg("default_capacity"))
             huge = t.notna() & ~bad & (cap > MAX_CAPACITY)  # 1e19 would overflow Int64
-            rep(huge, "kapasitas", f"capacity above {MAX_CAPACITY:,}", t, "default capacity")
+            rep(
+                huge,
+                "kapasitas",
+                Msg("capacity_above", limit=MAX_CAPACITY),
+                t,
+                Msg("default_capacity"),
+            )
             bad = bad | huge
             out["kapasitas"] = cap.mask(bad).astype("Int64")
         else:
@@ -1080,9 +1100,9 @@ def _read_points(
             rep(
                 t.notna() & val.isna(),
                 "aktif",
-                "unknown active value (ya/tidak)",
+                Msg("unknown.aktif"),
                 t,
-                "assumed active",
+                Msg("assumed_active"),
             )
             out["aktif"] = val.fillna(True).astype(bool)
         else:
@@ -1092,13 +1112,13 @@ def _read_points(
             rep(
                 out["aktif"] & text["tahun_rekrut"].isna(),
                 "tahun_rekrut",
-                "recruitment year missing",
+                Msg("recruit_year_missing"),
                 None,
-                "agent counted; agent progress of its office is a snapshot",
+                Msg("agent_counted_snapshot"),
             )
         ids = out["agen_id"]
         dup = _duplicated(ids)
-        rep(dup, "agen_id", "duplicate agen_id", ids, "kept both rows")
+        rep(dup, "agen_id", Msg("duplicate_agen_id"), ids, Msg("kept_both_rows"))
     else:
         out["jenis"] = pd.Series(pd.NA, index=out.index, dtype=STRING)
         _category(out, text, "jenis", _JENIS_SP, rep, "service point type", "lainnya")
@@ -1110,13 +1130,13 @@ def _read_points(
                 fname,
                 None,
                 "rw",
-                f"RW column kept: {int(out['rw'].notna().sum())} of {n} rows have an RW",
+                Msg("rw_kept", n=int(out["rw"].notna().sum()), total=n),
                 None,
-                "kept in the client rows (internal; per-RW tables aggregate it)",
+                Msg("rw_kept_action"),
             )
 
     no_loc = out["kode"].isna() & out["kelurahan"].isna() & out["lat"].isna()
-    rep(no_loc, None, "row has no usable location", None, "row kept, cannot be placed")
+    rep(no_loc, None, Msg("no_location"), None, Msg("kept_unplaced"))
     assert len(out) == n
     out = out[COLUMNS[kind]]
     if files is not None:  # rows of several sheets: quality rows downstream name the sheet

@@ -10,35 +10,19 @@ outside the scope.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from ..errors import UserError
-from ..names import normalize_name
+from ..names import area_key, normalize_name
 from ..pipeline import Joined
 from ..quality import DataQuality
 
 
 def _norm(values) -> frozenset[str]:
     return frozenset(normalize_name(str(v)) for v in values if str(v).strip())
-
-
-_KAB_PREFIX = re.compile(r"^(kabupaten|kab|kota|kotamadya|kodya|kotif)\s+(.*)$")
-
-
-def area_key(name: object) -> tuple[str | None, str]:
-    """(``kab``/``kota``/None, normalised name): "Kota Malang" and "Kabupaten Malang" are two
-    areas, while a bare "Malang" written in a file matches either."""
-    t = " ".join(re.sub(r"[.,_\-]", " ", str(name or "").strip().lower()).split())
-    kind = None
-    m = _KAB_PREFIX.match(t)
-    if m:
-        kind = "kab" if m.group(1).startswith("kab") else "kota"
-        t = m.group(2)
-    return kind, normalize_name(t)
 
 
 def _kab_in(value: object, allowed: tuple[str, ...]) -> bool:
@@ -146,6 +130,95 @@ def scope_scenario(scenario, scope: Scope):
     return scenario.model_copy(update={"filters": f.model_copy(update=upd)})
 
 
+def _inside(placed, mask: np.ndarray, kabs) -> np.ndarray:
+    """Rows of ``placed`` that a scope keeps: placed in one of its units, or unplaced with a
+    written kab/kota of the scope (one rule for :func:`scope_joined` and :func:`cut_away`)."""
+    t = placed.table
+    unit = t["unit"].to_numpy(dtype=np.int64)
+    inside = np.zeros(len(t), dtype=bool)
+    ok = unit >= 0
+    inside[ok] = mask[unit[ok]]
+    if kabs is not None and "kab_kota" in t:
+        v = t["kab_kota"].astype("string").fillna("")
+        hit = {x: _kab_in(x, kabs) for x in v.unique()}
+        inside |= ~ok & v.map(hit).to_numpy(dtype=bool)
+    return inside
+
+
+#: columns of :func:`cut_away`
+CUT_COLUMNS = [
+    "table", "kind", "written_name", "written_kecamatan", "written_kab_kota", "rows",
+    "method", "placed_kode", "placed_in", "placed_kab",
+]  # fmt: skip
+
+
+def _written(t: pd.DataFrame, name: str) -> np.ndarray:
+    """A written column as text ("" when missing), so groups of blanks stay together."""
+    if name not in t:
+        return np.full(len(t), "", dtype=object)
+    return np.array(["" if pd.isna(v) else str(v) for v in t[name]], dtype=object)
+
+
+def cut_away(joined: Joined, scope: Scope) -> pd.DataFrame:
+    """What :func:`scope_joined` drops from the planner's own upload, one row per written place
+    (name, kecamatan, kab/kota) and where it was placed: ``placed_in`` names the unit outside
+    the scope ("Kuta (Kuta, Kabupaten Badung)"), None when the row matched nothing and names no
+    kab/kota of the scope. Why: a scoped planner must see that rows left their analysis (and
+    either place them in their area or confirm they lie outside) instead of "0 unmatched"
+    while clients are gone. Most rows first; rows without any written name are counted too."""
+    if scope.is_everything:
+        return pd.DataFrame(columns=CUT_COLUMNS)
+    mask = scope.unit_mask(joined.units)
+    kabs = scope.kab_kota or None
+    units = joined.units
+    frames = []
+    for kind in ("clients", "agents", "service_points"):
+        placed = getattr(joined, kind)
+        t = placed.table
+        if not len(t):
+            continue
+        out = t.loc[~_inside(placed, mask, kabs)]
+        if not len(out):
+            continue
+        unit = out["unit"].to_numpy(dtype=np.int64)
+        safe = np.maximum(unit, 0)
+        label = (
+            units["nama"].astype(str).to_numpy()[safe]
+            + " ("
+            + units["kecamatan"].astype(str).to_numpy()[safe]
+            + ", "
+            + units["kab_kota"].astype(str).to_numpy()[safe]
+            + ")"
+        )
+        f = pd.DataFrame(
+            {
+                "table": joined.sources.get(kind, kind),
+                "kind": kind,
+                "written_name": _written(out, "kelurahan"),
+                "written_kecamatan": _written(out, "kecamatan"),
+                "written_kab_kota": _written(out, "kab_kota"),
+                "method": out["method"].astype(str).to_numpy(),
+                "placed_kode": np.where(unit >= 0, units["kode"].astype(str).to_numpy()[safe], ""),
+                "placed_in": np.where(unit >= 0, label, ""),
+                "placed_kab": np.where(
+                    unit >= 0, units["kab_kota"].astype(str).to_numpy()[safe], ""
+                ),
+            }
+        )
+        keys = [c for c in CUT_COLUMNS if c not in ("rows",)]
+        g = f.groupby(keys, dropna=False, sort=False).size().rename("rows").reset_index()
+        frames.append(g)
+    if not frames:
+        return pd.DataFrame(columns=CUT_COLUMNS)
+    df = pd.concat(frames, ignore_index=True)[CUT_COLUMNS]
+    texts = ("written_name", "written_kecamatan", "written_kab_kota")
+    for c in (*texts, "placed_kode", "placed_in", "placed_kab"):
+        df[c] = pd.Series(
+            [v if isinstance(v, str) and v else None for v in df[c]], index=df.index, dtype=object
+        )
+    return df.sort_values("rows", ascending=False, kind="stable").reset_index(drop=True)
+
+
 def scope_joined(joined: Joined, scope: Scope) -> Joined:
     """The joined inputs restricted to ``scope`` (units renumbered; rows outside dropped).
 
@@ -171,13 +244,7 @@ def scope_joined(joined: Joined, scope: Scope) -> Joined:
 
     def cut(placed, kind: str):
         t = placed.table
-        unit = t["unit"].to_numpy(dtype=np.int64)
-        inside = np.zeros(len(t), dtype=bool)
-        ok = unit >= 0
-        inside[ok] = mask[unit[ok]]
-        if kabs is not None and "kab_kota" in t:
-            inside |= ~ok & written_in_scope(t["kab_kota"])
-        t2 = t.loc[inside].copy()
+        t2 = t.loc[_inside(placed, mask, kabs)].copy()
         u = t2["unit"].to_numpy(dtype=np.int64)
         t2["unit"] = np.where(u >= 0, new_pos[np.maximum(u, 0)], -1)
         kept_rows[sources.get(kind, kind)] = set(t2["row"].dropna().astype(int).tolist())

@@ -16,14 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ibm_geo.plan.coverage_matrix import Coverage, covered_by
-from ibm_geo.plan.problem import Problem, as_problem
+from ibm_geo.plan.problem import Problem, as_problem, site_index
 from ibm_geo.plan.result import SolveResult
-
-
-def _idx(a) -> np.ndarray:
-    if a is None:
-        return np.zeros(0, dtype=np.int64)
-    return np.unique(np.asarray(a, dtype=np.int64).ravel())
 
 
 class _State:
@@ -234,14 +228,14 @@ def improve_by_swaps(
     at = a.T.tocsr()  # candidate -> demand rows
     m = cov.n_candidates
     is_open = np.zeros(m, dtype=bool)
-    is_open[_idx(selected)] = True
-    fixed_i = _idx(fixed)
+    is_open[site_index(selected)] = True
+    fixed_i = site_index(fixed)
     is_open[fixed_i] = True
     removable = is_open.copy()
     removable[fixed_i] = False
-    removable[_idx(required)] = False
+    removable[site_index(required)] = False
     banned = np.zeros(m, dtype=bool)
-    banned[_idx(forbidden)] = True
+    banned[site_index(forbidden)] = True
     cnt = np.asarray(a @ is_open.astype(float)).ravel()
     swaps = 0
     while swaps < max_swaps and time.perf_counter() - t0 < time_limit:

@@ -16,7 +16,7 @@ import pandas as pd
 from ibm_geo.components import PILOT_PROFILE
 from ibm_geo.config import Scenario
 from ibm_geo.errors import InputError
-from ibm_geo.i18n import fmt_km, fmt_num
+from ibm_geo.i18n import REASON_PARTS, render_parts, t
 from ibm_geo.plan.reach import plan_backend
 from ibm_geo.plan.recruitment import unserved_of
 
@@ -48,47 +48,12 @@ PILOT_EXTRA_COLUMNS = [
 # comparison village is chosen on exact figures (a decision of the working tier)
 _PROFILE = (*PILOT_PROFILE, "clients", "unserved")
 
-#: reasons a unit is not a pilot / has no comparison, one sentence per language
-REASONS: dict[str, dict[str, str]] = {
-    "few_unserved": {
-        "id": "klien belum terlayani di bawah minimum {min} (pilots.min_unserved)",
-        "en": "fewer unserved clients than the minimum {min} (pilots.min_unserved)",
-    },
-    "has_agents": {
-        "id": "sudah ada Agen Pemulihan aktif (pilots.exclude_existing)",
-        "en": "already has active recovery agents (pilots.exclude_existing)",
-    },
-    "no_score": {"id": "tanpa skor kebutuhan", "en": "no need score"},
-    "not_in_plan": {
-        "id": "bukan lokasi kelompok dalam rencana",
-        "en": "not a group site in the plan",
-    },
-    "kab_full": {
-        "id": "{kab} sudah punya {n} percontohan (pilots.per_kab)",
-        "en": "{kab} already has its {n} pilot(s) (pilots.per_kab)",
-    },
-    "total_full": {
-        "id": "jumlah percontohan sudah {n} (pilots.n_total)",
-        "en": "already {n} pilots (pilots.n_total)",
-    },
-    "same_kecamatan": {
-        "id": "kecamatan yang sama dengan percontohan lain (pilots.one_per_kecamatan)",
-        "en": "same kecamatan as another pilot (pilots.one_per_kecamatan)",
-    },
-    "no_comparison": {
-        "id": "tidak ada desa pembanding: setiap desa lain {why}",
-        "en": "no comparison village: every other village {why_en}",
-    },
-}
-_NO_COMP_WHY = {
-    "reached": ("dijangkau percontohan atau lokasi rencana", "is reached by a pilot or a site"),
-    "agents": ("sudah punya agen aktif", "already has active agents"),
-    "used": ("sudah menjadi pembanding lain", "is already another pilot's comparison"),
-}
+_NO_COMP_WHY = ("reached", "agents", "used")
 
 
 def _say(key: str, lang: str, **kw) -> str:
-    return REASONS[key][lang].format(**kw)
+    """Why a unit is not a pilot / has no comparison (``pilot.not.<key>`` texts)."""
+    return t(f"pilot.not.{key}", lang, **kw)
 
 
 def _eligible(kel: pd.DataFrame, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
@@ -269,7 +234,7 @@ def choose_pilots(
         kab_rank = 1 + sum(
             1 for j in picked if kel.at[j, "kab_kota"] == kab and picked.index(j) < picked.index(i)
         )
-        rid, ren = _reasons(kel, i, int(rank_all[i]), n, kab, kab_rank, bool(existing[i]), source)
+        parts = _reason_parts(kel, i, int(rank_all[i]), n, kab, kab_rank, bool(existing[i]), source)
         ck = comp.get(i)
         r_units = reached.get(i, [i])
         why = comp_why.get(i)
@@ -281,8 +246,8 @@ def choose_pilots(
                 "kecamatan": kel.at[i, "kecamatan"],
                 "score": float(score[i]),
                 "unserved": int(unserved[i]),
-                "reason_id": rid,
-                "reason_en": ren,
+                "reason_id": render_parts(parts, "id"),
+                "reason_en": render_parts(parts, "en"),
                 "comparison_kode": None if ck is None else kel.at[ck, "kode"],
                 "comparison_nama": None if ck is None else kel.at[ck, "nama"],
                 "source": source,
@@ -292,9 +257,10 @@ def choose_pilots(
                 "reach_kodes": ";".join(str(kel.at[j, "kode"]) for j in r_units),
                 "comparison_reason_id": None if why is None else _no_comp(why, "id"),
                 "comparison_reason_en": None if why is None else _no_comp(why, "en"),
+                REASON_PARTS: parts,
             }
         )
-    out = pd.DataFrame(rows, columns=PILOT_COLUMNS + PILOT_EXTRA_COLUMNS)
+    out = pd.DataFrame(rows, columns=PILOT_COLUMNS + PILOT_EXTRA_COLUMNS + [REASON_PARTS])
     for c in ("comparison_kode", "comparison_nama", "comparison_reason_id", "comparison_reason_en"):
         col = out[c].astype(object)
         out[c] = col.where(col.notna(), None)
@@ -302,8 +268,7 @@ def choose_pilots(
 
 
 def _no_comp(why: str, lang: str) -> str:
-    wid, wen = _NO_COMP_WHY[why]
-    return _say("no_comparison", lang, why=wid, why_en=wen)
+    return _say("no_comparison", lang, why=t(f"pilot.not.no_comparison.{why}", lang))
 
 
 def _site_rows(kel: pd.DataFrame, sites: pd.DataFrame | None) -> np.ndarray:
@@ -314,23 +279,20 @@ def _site_rows(kel: pd.DataFrame, sites: pd.DataFrame | None) -> np.ndarray:
 
 
 def unit_xy(kelurahan: pd.DataFrame, crs=None) -> np.ndarray | None:
-    """Representative points in metres (``crs``, default local UTM), or None without locations."""
+    """Representative points (:func:`ibm_geo.crs.rep_lonlat`) in metres (``crs``, default the
+    local metric CRS of the points), or None without locations."""
     import geopandas as gpd
 
-    from ibm_geo.crs import local_utm_crs
+    from ibm_geo.crs import local_utm_crs, rep_lonlat, rep_xy
 
-    if {"rep_lon", "rep_lat"} <= set(kelurahan.columns):
-        lon = pd.to_numeric(kelurahan["rep_lon"], errors="coerce").to_numpy(float)
-        lat = pd.to_numeric(kelurahan["rep_lat"], errors="coerce").to_numpy(float)
-        pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=4326)
-    elif isinstance(kelurahan, gpd.GeoDataFrame) and kelurahan.crs is not None:
-        pts = kelurahan.geometry.to_crs(4326).representative_point().reset_index(drop=True)
-    else:
+    ll = rep_lonlat(kelurahan)
+    if ll is None:
         return None
-    if len(pts) == 0:
+    if len(ll[0]) == 0:
         return np.zeros((0, 2))
-    p = pts.to_crs(crs or local_utm_crs(gpd.GeoDataFrame(geometry=pts)))
-    return np.column_stack([p.x.to_numpy(), p.y.to_numpy()])
+    if crs is None:
+        crs = local_utm_crs(gpd.GeoSeries(gpd.points_from_xy(*ll), crs=4326))
+    return rep_xy(kelurahan, crs)
 
 
 def _reach_pairs(kelurahan, anchors: list[int], scenario: Scenario, backend):
@@ -342,7 +304,7 @@ def _reach_pairs(kelurahan, anchors: list[int], scenario: Scenario, backend):
     if xy is None or not anchors:
         return None, xy
     pts = xy[np.asarray(anchors, dtype=np.int64)]
-    radius = float(scenario.plan.radius_m or scenario.radius_m)
+    radius = scenario.site_radius_m
     if backend is not None:  # desa model or road travel: the same seam as the plan
         i, j, _ = backend.pairs(np.nan_to_num(pts), np.nan_to_num(xy), radius)
         okp = np.isfinite(pts).all(axis=1)
@@ -385,45 +347,27 @@ def _beyond_reach(kelurahan, anchors: list[int], scenario: Scenario, backend=Non
     return np.isfinite(xy).all(axis=1) & ~reached
 
 
-_SOURCE = {
-    "plan": ("lokasi kelompok pertama rencana di {kab}", "the plan's first group site in {kab}"),
-    "ranking": ("teratas di peringkat {kab}", "top of the ranking in {kab}"),
-    "required": ("ditetapkan (plan.required_pilots)", "decided (plan.required_pilots)"),
-}
+#: each pilot's reasons as (code, parameters) parts (``pilot.why.*`` texts) live in the
+#: internal column ``REASON_PARTS``: the publish step re-renders them from published figures
 
 
-def _reasons(kel, i, rank, n, kab, kab_rank, has_agents, source="ranking") -> tuple[str, str]:
-    """Plain-language reasons in Bahasa Indonesia and English."""
-    u = int(unserved_of(kel.iloc[[i]])[0])
-    s = float(kel.at[i, "score"])
-    sid, sen = _SOURCE[source]
-    rid = [
-        sid.format(kab=kab),
-        f"skor kebutuhan {fmt_num(s, 'id', 1)} (peringkat {fmt_num(rank, 'id')} dari "
-        f"{fmt_num(n, 'id')})",
-        # the count stays plain digits: the privacy layer hides every count next to a client
-        # word in these texts, and its pattern reads digits (it is always "*" when published)
-        f"{u} klien belum terlayani",
-    ]
-    ren = [
-        sen.format(kab=kab),
-        f"need score {fmt_num(s, 'en', 1)} (rank {fmt_num(rank, 'en')} of {fmt_num(n, 'en')})",
-        f"{u} unserved clients",
+def _reason_parts(kel, i, rank, n, kab, kab_rank, has_agents, source="ranking") -> list:
+    """A pilot's reasons as (code, parameters) parts, exact figures (the working tier)."""
+    parts: list[tuple[str, dict]] = [
+        (f"pilot.why.source_{source}", {"kab": str(kab)}),
+        ("pilot.why.score", {"score": float(kel.at[i, "score"]), "rank": int(rank), "n": int(n)}),
+        ("pilot.why.unserved", {"unserved": int(unserved_of(kel.iloc[[i]])[0])}),
     ]
     if not has_agents:
-        rid.append("belum ada Agen Pemulihan aktif")
-        ren.append("no active recovery agents yet")
+        parts.append(("pilot.why.no_agents", {}))
     if "dist_nearest_m" in kel.columns:
         d = pd.to_numeric(pd.Series([kel.at[i, "dist_nearest_m"]]), errors="coerce").iloc[0]
         if pd.notna(d):
-            rid.append(f"layanan terdekat {fmt_km(d, 'id')}")
-            ren.append(f"nearest service {fmt_km(d, 'en')} away")
+            parts.append(("pilot.why.nearest", {"km": round(float(d) / 1000, 1)}))
         else:
-            rid.append("tidak ada layanan terdekat yang tercatat")
-            ren.append("no recorded service nearby")
-    rid.append(f"pilihan ke-{kab_rank} di {kab}")
-    ren.append(f"choice no. {kab_rank} in {kab}")
-    return "; ".join(rid), "; ".join(ren)
+            parts.append(("pilot.why.no_service", {}))
+    parts.append(("pilot.why.choice", {"k": int(kab_rank), "kab": str(kab)}))
+    return parts
 
 
 def _comparisons(

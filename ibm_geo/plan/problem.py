@@ -21,7 +21,9 @@ import numpy as np
 from ibm_geo.plan.coverage_matrix import Coverage, covered_by
 
 
-def _idx(a) -> np.ndarray:
+def site_index(a) -> np.ndarray:
+    """Site positions as a sorted, duplicate-free int64 array (None: none). Every list of
+    sites a caller passes (fixed, required, forbidden, selected) goes through this."""
     if a is None:
         return np.zeros(0, dtype=np.int64)
     return np.unique(np.asarray(a, dtype=np.int64).ravel())
@@ -77,9 +79,9 @@ class Problem:
         if len(w) != cov.n_demand:
             raise ValueError("weights must have one value per demand point")
         m = cov.n_candidates
-        fixed_i = _idx(fixed)
-        forb = _idx(forbidden)
-        req = np.setdiff1d(_idx(required), fixed_i)
+        fixed_i = site_index(fixed)
+        forb = site_index(forbidden)
+        req = np.setdiff1d(site_index(required), fixed_i)
         if np.intersect1d(req, forb).size:
             raise ValueError("a candidate is both required and forbidden")
         costs = np.broadcast_to(np.asarray(1.0 if cost is None else cost, dtype=float), (m,))
@@ -118,7 +120,7 @@ class Problem:
     def with_(self, **changes) -> Problem:
         """A copy with some fields changed (e.g. another p, more forbidden columns)."""
         if "forbidden" in changes:
-            changes["forbidden"] = _idx(changes["forbidden"])
+            changes["forbidden"] = site_index(changes["forbidden"])
         return replace(self, **changes)
 
     def uncapacitated(self) -> Problem:
@@ -134,6 +136,9 @@ class Problem:
             weights=w,
             pre_served=self.pre_served + pre,
             fixed=np.zeros(0, dtype=np.int64),
+            # an existing site is spent once its spare capacity is allocated: never a new site
+            # (its column costs nothing, so a model would otherwise "open" it for free)
+            forbidden=np.union1d(self.forbidden, self.fixed),
             capacity=None,
         )
 

@@ -12,17 +12,17 @@ from dataclasses import dataclass, field, replace
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from pyproj import CRS
 
 from ibm_geo.config import Scenario
+from ibm_geo.crs import local_utm_crs, point_inside, rep_xy
 from ibm_geo.errors import InputError, UserError
 from ibm_geo.plan.coverage_matrix import build_coverage, covered_by, nearest_open
 from ibm_geo.plan.curve import coverage_curve
 from ibm_geo.plan.greedy import greedy_mclp
+from ibm_geo.plan.models import MCLP, PMedian, model_class
 from ibm_geo.plan.problem import Problem
 from ibm_geo.plan.reach import plan_backend, reach_text
 from ibm_geo.plan.result import SolveResult
-from ibm_geo.plan.solvers import solve_lscp, solve_mclp, solve_pmedian
 
 REQUIRED_COLUMNS = ("kode", "nama", "kecamatan", "kab_kota", "geometry", "unserved")
 SITE_COLUMNS = [
@@ -281,32 +281,6 @@ def groups_sentence(plan, lang: str = "id") -> str:
     return "; ".join(parts) + "."
 
 
-def _metric_crs(gdf: gpd.GeoDataFrame):
-    """UTM zone of the data centroid (uses ibm_geo.crs.local_utm_crs when available)."""
-    try:
-        from ibm_geo.crs import local_utm_crs  # type: ignore[import-not-found]
-
-        return local_utm_crs(gdf)
-    except ImportError:
-        pass
-    b = gdf.to_crs(4326).total_bounds
-    lon, lat = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
-    zone = int((lon + 180) // 6) + 1
-    return CRS.from_epsg((32700 if lat < 0 else 32600) + zone)
-
-
-def _rep_points(kel: gpd.GeoDataFrame) -> gpd.GeoSeries:
-    """Representative point per unit: rep_lon/rep_lat when present, else inside the polygon."""
-    fallback = kel.geometry.to_crs(4326).representative_point()
-    if "rep_lon" in kel.columns and "rep_lat" in kel.columns:
-        lon = pd.to_numeric(kel["rep_lon"], errors="coerce").to_numpy(dtype=float)
-        lat = pd.to_numeric(kel["rep_lat"], errors="coerce").to_numpy(dtype=float)
-        ok = np.isfinite(lon) & np.isfinite(lat)
-        pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=4326, index=kel.index)
-        return pts.where(ok, fallback)
-    return fallback
-
-
 def _xy(points: gpd.GeoSeries, crs) -> np.ndarray:
     p = points.to_crs(crs)
     return np.column_stack([p.x.to_numpy(), p.y.to_numpy()])
@@ -393,7 +367,7 @@ def check_quotas(
         if lo > n:
             raise UserError("plan.quota_min_above_candidates", kab=name, min=lo, n=n)
     need = sum(mins.values())
-    if cfg.model == "mclp" and need > cfg.p:
+    if model_class(cfg.model) is MCLP and need > cfg.p:
         raise UserError("plan.quota_min_above_p", total=need, p=cfg.p, mins=_pairs(mins))
     if cfg.budget is not None and need * cfg.cost_per_site > cfg.budget + 1e-9:
         raise UserError(
@@ -476,122 +450,43 @@ def plan_recruitment(
     if len(kelurahan) == 0:
         raise InputError("kelurahan", "no rows to plan for")
     cfg = scenario.plan
-    radius = float(cfg.radius_m or scenario.radius_m)
-    crs = metric_crs or getattr(backend, "crs", None) or _metric_crs(kelurahan)
+    radius = scenario.site_radius_m
+    crs = metric_crs or getattr(backend, "crs", None) or local_utm_crs(kelurahan)
     kel = kelurahan.reset_index(drop=True)
     backend = plan_backend(kel, scenario, backend, crs)
     ident = kel[["kode", "nama", "kecamatan", "kab_kota"]].copy()
-    d_xy = _xy(_rep_points(kel), crs)
+    d_xy = rep_xy(kel, crs)
     w = demand_weights(kel, scenario)
     unserved = unserved_of(kel)
 
-    # -- candidates ---------------------------------------------------------------------------
-    if candidates is None:
-        c_ident = ident.copy()
-        c_xy = d_xy
-    else:
-        if len(candidates) and candidates.crs is None:
-            raise InputError("candidates", "geometry has no CRS", "geometry")
-        cpts = candidates.geometry.to_crs(4326).representative_point()
-        cgdf = gpd.GeoDataFrame(
-            {"candidate_name": candidates.get("nama", pd.Series(None, index=candidates.index))},
-            geometry=cpts.values,
-            crs=4326,
-        ).reset_index(drop=True)
-        joined = gpd.sjoin(
-            cgdf,
-            kel[["kode", "nama", "kecamatan", "kab_kota", "geometry"]].to_crs(4326),
-            how="left",
-            predicate="within",
-        )
-        joined = joined[~joined.index.duplicated(keep="first")].sort_index()
-        c_ident = joined[["kode", "nama", "kecamatan", "kab_kota"]].reset_index(drop=True)
-        c_ident["candidate_name"] = joined["candidate_name"].to_numpy()
-        c_xy = _xy(cgdf.geometry, crs)
-    mc = len(c_xy)
-
-    # -- fixed (existing and earlier-phase) sites and quotas -----------------------------------
+    c_ident, c_xy = _candidate_sites(kel, candidates, ident, d_xy, crs)
     f_xy, f_cap = _fixed_sites(kel, d_xy, scenario, existing_agents, crs)
     new_cap = new_group_capacity(scenario)
-    if prior_sites is not None and len(prior_sites):
-        pos = {str(k): i for i, k in enumerate(kel["kode"].astype(str))}
-        at = [pos[str(k)] for k in prior_sites["kode"] if str(k) in pos]
-        pcap = prior_sites.get("capacity", pd.Series(np.nan, index=prior_sites.index))
-        pcap = pd.to_numeric(pcap, errors="coerce").to_numpy(float)
-        pcap = pcap[[str(k) in pos for k in prior_sites["kode"]]]
-        pcap = np.where(np.isfinite(pcap), pcap, np.inf if new_cap is None else new_cap)
-        f_xy = np.vstack([f_xy.reshape(-1, 2), d_xy[at]])
-        f_cap = np.concatenate([f_cap, pcap])
-    nf = len(f_xy)
-    all_xy = np.vstack([c_xy, f_xy]) if nf else c_xy
-    fixed = np.arange(mc, mc + nf)
-    codes = c_ident["kode"].astype(object).to_numpy()
-    required = np.flatnonzero(np.isin(codes, list(cfg.required)))
-    forbidden = np.flatnonzero(np.isin(codes, list(cfg.forbidden)))
-    if not cfg.sites_without_clients:  # groups are recruited where the clients live
-        own = dict(zip(kel["kode"].astype(str), unserved, strict=True))
-        empty = np.array([own.get(str(k), 0.0) <= 0 for k in codes], dtype=bool)
-        empty[required] = False
-        forbidden = np.union1d(forbidden, np.flatnonzero(empty))
-    c_kab = c_ident["kab_kota"].astype(object).to_numpy()
-    avail = ~np.isin(np.arange(mc), forbidden)
-    if mc and not avail.any():  # one place for the CLI, the app and notebooks
-        raise UserError("plan.no_candidates", why=f"plan.forbidden lists all {mc} candidates")
-    mins, maxs = check_quotas(c_kab, scenario, avail)
-    groups = np.concatenate([c_kab, np.full(nf, None)])
-    cost = np.concatenate([np.full(mc, cfg.cost_per_site), np.zeros(nf)])
-    fixed_cap = np.concatenate([np.zeros(mc), f_cap])
-    cap = None if new_cap is None else np.concatenate([np.full(mc, new_cap), f_cap])
+    p_xy, p_cap = _prior_sites(kel, prior_sites, d_xy, new_cap)
+    f_xy, f_cap = np.vstack([f_xy.reshape(-1, 2), p_xy]), np.concatenate([f_cap, p_cap])
+    all_xy = np.vstack([c_xy, f_xy]) if len(f_xy) else c_xy
+    build = _site_rules(kel, c_ident, f_cap, unserved, new_cap, scenario)
 
-    # -- one problem, every solver --------------------------------------------------------------
-    far = max(radius, scenario.distance_cap_m) if cfg.model == "pmedian" else radius
+    # -- one problem, the scenario's model ------------------------------------------------------
+    model_cls = model_class(cfg.model)
+    # p-median assigns demand beyond the service radius too (up to the distance cap)
+    far = max(radius, scenario.distance_cap_m) if model_cls is PMedian else radius
     cov = build_coverage(d_xy, all_xy, far, backend)  # backend: ibm_geo.distance (roads)
-    build = dict(
-        fixed=fixed,
-        required=required,
-        forbidden=forbidden,
-        capacity=cap,
-        fixed_capacity=fixed_cap,
-        cost=cost,
-        budget=cfg.budget,
-        groups=groups,
-        min_per_group=mins or None,
-        max_per_group=maxs or None,
-    )
     problem = Problem.build(cov, w, cfg.p, **build)
-    if cfg.model == "pmedian":
-        res = solve_pmedian(  # penalty: `far`, or the longest road distance a time limit allows
-            problem,
-            mip_gap=cfg.mip_gap,
-            time_limit=cfg.time_limit_s,
-        )
-        # report coverage within the service radius, like the other models
+    model = model_cls(problem)  # p-median's penalty: `far`, or the longest distance in reach
+    res = model.solve_for_plan(cfg)
+    if isinstance(model, PMedian):  # report coverage within the service radius, like the others
         cov = build_coverage(d_xy, all_xy, radius, backend)
         problem = problem.with_(cov=cov)
         res.flows = None
-    elif cfg.model == "lscp":
-        res = solve_lscp(
-            problem, target_share=cfg.target_share, mip_gap=cfg.mip_gap, time_limit=cfg.time_limit_s
-        )
-    elif _greedy_is_exact(problem):
-        res = greedy_mclp(problem)
-        res.fallback = ""
-        res.status, res.gap, res.bound = "optimal (independent reach)", 0.0, res.objective
-    elif cfg.exact and not cfg.nested:
-        res = solve_mclp(problem, mip_gap=cfg.mip_gap, time_limit=cfg.time_limit_s)
-    else:
-        res = greedy_mclp(problem)
-        res.fallback = ""  # greedy by choice, not a fallback; method says "greedy"
-        if cfg.nested:
-            res.status = "nested"
 
     sites, assignment = _describe(res, problem, w, unserved, ident, c_ident, scenario)
     sites["chosen_by"] = "model"
-    if len(sites) and cfg.model == "mclp":  # a group that reaches nobody new is not placed
+    if len(sites) and isinstance(model, MCLP):  # a group that reaches nobody new is not placed
         useless = (sites["newly_reached"] <= 1e-9) & ~sites["kode"].isin(list(cfg.required))
         sites = sites[~useless].reset_index(drop=True)
         sites["contribution_rank"] = np.arange(1, len(sites) + 1)
-    requested = int(cfg.p) if cfg.model in ("mclp", "pmedian") else None
+    requested = int(cfg.p) if model.counts_sites else None
     reason = _unplaced_reason(problem, sites, requested, cfg)
     if cfg.place_all and requested is not None and reason == "no_new_clients":
         sites = _place_by_ranking(kel, sites, requested, c_ident, scenario)
@@ -639,17 +534,85 @@ def plan_recruitment(
     )
 
 
-def _greedy_is_exact(pb: Problem) -> bool:
-    """Greedy is optimal when no demand point is reachable from two openable candidates (the
-    desa model without neighbours): each group's gain is then independent of the others', so
-    the best p are the p largest gains -- and plans for p and p+1 are nested."""
-    if pb.budget is not None or pb.min_per_group or pb.required.size:
-        return False
-    avail = pb.available()
-    if not avail.any():
-        return True
-    per_row = np.asarray(pb.cov.matrix[:, np.flatnonzero(avail)].sum(axis=1)).ravel()
-    return bool(per_row.max(initial=0) <= 1)
+def _candidate_sites(
+    kel: gpd.GeoDataFrame, candidates, ident: pd.DataFrame, d_xy: np.ndarray, crs
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Candidate sites (identity, metric xy): every kelurahan's representative point, or the
+    given ``candidates`` (points, optional ``nama``), each attributed to the polygon it is in."""
+    if candidates is None:
+        return ident.copy(), d_xy
+    if len(candidates) and candidates.crs is None:
+        raise InputError("candidates", "geometry has no CRS", "geometry")
+    cgdf = gpd.GeoDataFrame(
+        {"candidate_name": candidates.get("nama", pd.Series(None, index=candidates.index))},
+        geometry=gpd.points_from_xy(*point_inside(candidates.geometry)),
+        crs=4326,
+    ).reset_index(drop=True)
+    joined = gpd.sjoin(
+        cgdf,
+        kel[["kode", "nama", "kecamatan", "kab_kota", "geometry"]].to_crs(4326),
+        how="left",
+        predicate="within",
+    )
+    joined = joined[~joined.index.duplicated(keep="first")].sort_index()
+    c_ident = joined[["kode", "nama", "kecamatan", "kab_kota"]].reset_index(drop=True)
+    c_ident["candidate_name"] = joined["candidate_name"].to_numpy()
+    return c_ident, _xy(cgdf.geometry, crs)
+
+
+def _prior_sites(
+    kel: pd.DataFrame, prior_sites: pd.DataFrame | None, d_xy: np.ndarray, new_cap: float | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Groups placed in earlier phases (``kode``, optional ``capacity``): fixed at their
+    kelurahan's point with their capacity (default one new group's)."""
+    if prior_sites is None or not len(prior_sites):
+        return np.zeros((0, 2)), np.zeros(0)
+    pos = {str(k): i for i, k in enumerate(kel["kode"].astype(str))}
+    at = [pos[str(k)] for k in prior_sites["kode"] if str(k) in pos]
+    pcap = prior_sites.get("capacity", pd.Series(np.nan, index=prior_sites.index))
+    pcap = pd.to_numeric(pcap, errors="coerce").to_numpy(float)
+    pcap = pcap[[str(k) in pos for k in prior_sites["kode"]]]
+    pcap = np.where(np.isfinite(pcap), pcap, np.inf if new_cap is None else new_cap)
+    return d_xy[at].reshape(-1, 2), pcap
+
+
+def _site_rules(
+    kel: pd.DataFrame,
+    c_ident: pd.DataFrame,
+    f_cap: np.ndarray,
+    unserved: np.ndarray,
+    new_cap: float | None,
+    scenario: Scenario,
+) -> dict:
+    """The keywords of :meth:`Problem.build` for the candidates (first) and the fixed sites
+    (after them): required and forbidden sites, quotas per kab/kota, costs and capacities."""
+    cfg = scenario.plan
+    mc, nf = len(c_ident), len(f_cap)
+    codes = c_ident["kode"].astype(object).to_numpy()
+    required = np.flatnonzero(np.isin(codes, list(cfg.required)))
+    forbidden = np.flatnonzero(np.isin(codes, list(cfg.forbidden)))
+    if not cfg.sites_without_clients:  # groups are recruited where the clients live
+        own = dict(zip(kel["kode"].astype(str), unserved, strict=True))
+        empty = np.array([own.get(str(k), 0.0) <= 0 for k in codes], dtype=bool)
+        empty[required] = False
+        forbidden = np.union1d(forbidden, np.flatnonzero(empty))
+    c_kab = c_ident["kab_kota"].astype(object).to_numpy()
+    avail = ~np.isin(np.arange(mc), forbidden)
+    if mc and not avail.any():  # one place for the CLI, the app and notebooks
+        raise UserError("plan.no_candidates", why=f"plan.forbidden lists all {mc} candidates")
+    mins, maxs = check_quotas(c_kab, scenario, avail)
+    return dict(
+        fixed=np.arange(mc, mc + nf),
+        required=required,
+        forbidden=forbidden,
+        capacity=None if new_cap is None else np.concatenate([np.full(mc, new_cap), f_cap]),
+        fixed_capacity=np.concatenate([np.zeros(mc), f_cap]),
+        cost=np.concatenate([np.full(mc, cfg.cost_per_site), np.zeros(nf)]),
+        budget=cfg.budget,
+        groups=np.concatenate([c_kab, np.full(nf, None)]),
+        min_per_group=mins or None,
+        max_per_group=maxs or None,
+    )
 
 
 def _unplaced_reason(pb: Problem, sites: pd.DataFrame, requested: int | None, cfg) -> str:

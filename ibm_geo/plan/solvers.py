@@ -20,130 +20,25 @@ certify the gap at the root.
 
 from __future__ import annotations
 
-import os
-import sys
-import threading
 import time
 from dataclasses import dataclass
 
-import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from ibm_geo import highs
+from ibm_geo.highs import INF, Program, run_highs
 from ibm_geo.plan.coverage_matrix import Coverage, covered_by
 from ibm_geo.plan.greedy import greedy_mclp, improve_by_swaps
-from ibm_geo.plan.problem import Problem, as_problem
+from ibm_geo.plan.problem import Problem, as_problem, site_index
 from ibm_geo.plan.result import SolveResult, fallback_reason
 
-INF = highspy.kHighsInf
 #: Models with more rows + columns than this get an LP-rounding incumbent first.
 LARGE_MODEL = 50_000
 #: Capacitated models with more demand-site pairs than this are not sent to HiGHS (the
 #: assignment variables alone would take minutes and gigabytes); greedy answers instead and the
 #: result's ``status`` says so.
 MAX_CAPACITATED_PAIRS = 400_000
-#: Extra HiGHS options (e.g. {"output_flag": True} to watch a long solve).
-_OPTIONS: dict = {}
-
-
-@dataclass
-class _Mip:
-    """A MIP in arrays: max/min c.x, row_lo <= A x <= row_hi, col_lo <= x <= col_hi."""
-
-    c: np.ndarray
-    a: sp.csr_matrix
-    row_lo: np.ndarray
-    row_hi: np.ndarray
-    col_lo: np.ndarray
-    col_hi: np.ndarray
-    integer: np.ndarray  # bool per column
-    maximize: bool
-
-
-_BANNER = {"shown": False}
-_BANNER_LOCK = threading.Lock()
-
-
-def _new_highs() -> highspy.Highs:
-    """A silent HiGHS instance. The first one of a process prints an English banner on the C
-    stdout before any option can be set; it is sent to /dev/null so the CLI prints only its own
-    lines, in the chosen language."""
-    with _BANNER_LOCK:
-        if _BANNER["shown"]:
-            h = highspy.Highs()
-        else:
-            sys.stdout.flush()
-            saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-            try:
-                os.dup2(null, 1)
-                h = highspy.Highs()
-            finally:
-                os.dup2(saved, 1)
-                os.close(saved)
-                os.close(null)
-            _BANNER["shown"] = True
-    h.setOptionValue("output_flag", False)
-    return h
-
-
-def _run_highs(
-    mip: _Mip,
-    *,
-    mip_gap: float,
-    time_limit: float,
-    start: np.ndarray | None = None,
-    options: dict | None = None,
-) -> tuple[np.ndarray, float, float, float, str]:
-    """Solve with HiGHS; returns (x, objective, bound, gap, status)."""
-    h = _new_highs()
-    for key, value in (options or _OPTIONS).items():
-        h.setOptionValue(key, value)
-    h.setOptionValue("mip_rel_gap", float(mip_gap))
-    h.setOptionValue("time_limit", float(time_limit))
-    a = mip.a.tocsr()
-    a.sort_indices()
-    ncol, nrow = len(mip.c), a.shape[0]
-    h.passModel(
-        ncol,
-        nrow,
-        int(a.nnz),
-        int(highspy.MatrixFormat.kRowwise),
-        int(highspy.ObjSense.kMaximize if mip.maximize else highspy.ObjSense.kMinimize),
-        0.0,
-        np.ascontiguousarray(mip.c, dtype=np.float64),
-        np.ascontiguousarray(mip.col_lo, dtype=np.float64),
-        np.ascontiguousarray(mip.col_hi, dtype=np.float64),
-        np.ascontiguousarray(mip.row_lo, dtype=np.float64),
-        np.ascontiguousarray(mip.row_hi, dtype=np.float64),
-        a.indptr.astype(np.int32),
-        a.indices.astype(np.int32),
-        a.data.astype(np.float64),
-        mip.integer.astype(np.int32),
-    )
-    if start is not None:
-        h.setSolution(ncol, np.arange(ncol, dtype=np.int32), np.asarray(start, dtype=np.float64))
-    h.run()
-    status = h.modelStatusToString(h.getModelStatus())
-    info = h.getInfo()
-    sol = h.getSolution()
-    x = np.asarray(sol.col_value, dtype=float)
-    if len(x) != ncol or not sol.value_valid:
-        return np.full(ncol, np.nan), np.nan, np.nan, np.nan, status
-    obj = float(info.objective_function_value)
-    if mip.integer.any():
-        bound = float(info.mip_dual_bound)
-        gap = float(info.mip_gap)
-    else:
-        bound, gap = obj, 0.0
-    if not np.isfinite(gap) or gap > 1e20:
-        gap = np.nan
-    return x, obj, bound, max(gap, 0.0) if np.isfinite(gap) else gap, status
-
-
-def _idx(a) -> np.ndarray:
-    if a is None:
-        return np.zeros(0, dtype=np.int64)
-    return np.unique(np.asarray(a, dtype=np.int64).ravel())
 
 
 def _side_rows(
@@ -275,7 +170,7 @@ def solve_mclp(
 class _McLpModel:
     """The reduced uncapacitated MCLP and how its columns map back to candidates."""
 
-    mip: _Mip
+    mip: Program
     cand: np.ndarray  # candidate index of each x column
     rows_m: sp.csr_matrix  # kept (collapsed, non-singleton) rows x cand
     before: float
@@ -326,7 +221,7 @@ def _mclp_model(pb: Problem) -> _McLpModel:
     a = sp.vstack([cover, side]).tocsr()
     col_lo = np.zeros(ncol)
     col_lo[:nx][np.isin(cand, pb.required)] = 1.0
-    mip = _Mip(
+    mip = Program(
         c=np.concatenate([cx, wk]),
         a=a,
         row_lo=np.concatenate([np.full(ny, -INF), slo]),
@@ -373,12 +268,12 @@ def _solve_uncapacitated(pb: Problem, greedy, mip_gap, time_limit) -> SolveResul
     # HiGHS' MIP presolve stalls for minutes on the national model; our reductions already
     # did the useful part, so large models go straight to the root LP.
     large = model.mip.a.shape[0] + model.nx > LARGE_MODEL
-    x, obj, bound, gap, status = _run_highs(
+    x, obj, bound, gap, status = run_highs(
         model.mip,
         mip_gap=mip_gap,
         time_limit=remaining,
         start=start,
-        options={**_OPTIONS, "presolve": "off"} if large else None,
+        options={**highs.OPTIONS, "presolve": "off"} if large else None,
     )
     before = model.before + pb.pre_served
     if not np.isfinite(obj):
@@ -413,7 +308,7 @@ def _lp_rounding(model, cov, w, p, others, required, t0, time_limit) -> np.ndarr
     the certificate comes from the MIP solve).
     """
     mip = model.mip
-    lp = _Mip(
+    lp = Program(
         mip.c,
         mip.a,
         mip.row_lo,
@@ -424,13 +319,13 @@ def _lp_rounding(model, cov, w, p, others, required, t0, time_limit) -> np.ndarr
         True,
     )
     budget = max(0.3 * time_limit - (time.perf_counter() - t0), 1.0)
-    x, obj, _, _, _ = _run_highs(
+    x, obj, _, _, _ = run_highs(
         lp, mip_gap=0.0, time_limit=budget, options={"solver": "ipm", "run_crossover": "off"}
     )
     if not np.all(np.isfinite(x[: model.nx])):
         return None
     xv = x[: model.nx]
-    req = np.intersect1d(model.cand, _idx(required))
+    req = np.intersect1d(model.cand, site_index(required))
     order = np.argsort(-xv, kind="stable")
     picks = [j for j in model.cand[order] if j not in set(req)][: max(int(p) - len(req), 0)]
     sites = np.concatenate([req, np.asarray(picks, dtype=np.int64)])
@@ -501,7 +396,7 @@ def _solve_capacitated(pb: Problem, greedy, mip_gap, time_limit) -> SolveResult:
     col_lo[:nf] = 1.0
     col_lo[:ns][np.isin(sites, pb.required)] = 1.0
     col_hi = np.concatenate([np.ones(ns), w[live][e_row]])
-    mip = _Mip(
+    mip = Program(
         c=np.concatenate([np.zeros(ns), np.ones(ne)]),
         a=a,
         row_lo=np.concatenate([np.full(len(live) + ns, -INF), slo]),
@@ -512,7 +407,7 @@ def _solve_capacitated(pb: Problem, greedy, mip_gap, time_limit) -> SolveResult:
         maximize=True,
     )
     # Demand the existing sites can serve alone: a small LP with the new sites closed.
-    lp = _Mip(
+    lp = Program(
         mip.c,
         mip.a,
         mip.row_lo,
@@ -525,7 +420,7 @@ def _solve_capacitated(pb: Problem, greedy, mip_gap, time_limit) -> SolveResult:
     lp.col_hi[nf:ns] = 0.0
     lp.row_lo = lp.row_lo.copy()
     lp.row_lo[len(live) + ns :] = -INF  # quotas do not bind the "before" picture
-    _, before, _, _, _ = _run_highs(lp, mip_gap=0.0, time_limit=time_limit)
+    _, before, _, _, _ = run_highs(lp, mip_gap=0.0, time_limit=time_limit)
     before = float(before) if np.isfinite(before) else 0.0
     start = None
     if greedy is not None and greedy.flows is not None:
@@ -544,9 +439,7 @@ def _solve_capacitated(pb: Problem, greedy, mip_gap, time_limit) -> SolveResult:
             if k is not None:
                 zs[k] += amt
         start = np.concatenate([xs, zs])
-    x, obj, bound, gap, status = _run_highs(
-        mip, mip_gap=mip_gap, time_limit=time_limit, start=start
-    )
+    x, obj, bound, gap, status = run_highs(mip, mip_gap=mip_gap, time_limit=time_limit, start=start)
     if not np.isfinite(obj):
         return _fallback(greedy, status, pb, before + pb.pre_served)
     xo = x[:ns] > 0.5
@@ -620,7 +513,7 @@ def solve_lscp(
     col_lo = np.zeros(ncol)
     col_lo[:nx][np.isin(cand, pb.required)] = 1.0
     tol = 1e-7 * max(need, 1.0)
-    mip = _Mip(
+    mip = Program(
         c=np.concatenate([costs[cand], np.zeros(ny)]),
         a=a,
         row_lo=np.concatenate([np.full(ny, -INF), [need - tol], slo]),
@@ -638,9 +531,7 @@ def solve_lscp(
             xs = np.isin(cand, greedy.selected).astype(float)
             ys = np.minimum(1.0, np.asarray(rows_m @ xs).ravel())
             start = np.concatenate([xs, ys])
-    x, obj, bound, gap, status = _run_highs(
-        mip, mip_gap=mip_gap, time_limit=time_limit, start=start
-    )
+    x, obj, bound, gap, status = run_highs(mip, mip_gap=mip_gap, time_limit=time_limit, start=start)
     if not np.isfinite(obj):
         res = _fallback(greedy, status, pb, before)
         res.runtime_s = time.perf_counter() - t0
@@ -726,7 +617,7 @@ def solve_pmedian(
     col_lo[:nf] = 1.0
     col_lo[:ns][np.isin(sites, pb.required)] = 1.0
     wl = w[live]
-    mip = _Mip(
+    mip = Program(
         c=np.concatenate([np.zeros(ns), wl[e_row] * d.data, wl * pen]),
         a=a,
         row_lo=np.concatenate([np.ones(nl), np.full(ne, -INF), [-INF]]),
@@ -736,7 +627,7 @@ def solve_pmedian(
         integer=np.concatenate([np.ones(ns, bool), np.zeros(ne + nl, bool)]),
         maximize=False,
     )
-    x, obj, bound, gap, status = _run_highs(mip, mip_gap=mip_gap, time_limit=time_limit)
+    x, obj, bound, gap, status = run_highs(mip, mip_gap=mip_gap, time_limit=time_limit)
     chosen = sites[nf:][x[nf:ns] > 0.5] if np.isfinite(obj) else np.zeros(0, dtype=np.int64)
     z = x[ns : ns + ne] if np.isfinite(obj) else np.zeros(ne)
     nz = z > 1e-9

@@ -16,119 +16,11 @@ import pandas as pd
 
 from ibm_geo.config import Scenario
 from ibm_geo.errors import UserError
-from ibm_geo.i18n import fmt_num
+from ibm_geo.i18n import fmt_num, t
 from ibm_geo.names import compact_key
 from ibm_geo.plan.pilots import unit_xy
 from ibm_geo.plan.reach import plan_backend, reach_text
 from ibm_geo.plan.recruitment import RecruitmentPlan
-
-#: every sentence in both languages, in one place
-TEXT: dict[str, dict[str, str]] = {
-    "site.chosen": {
-        "id": "{nama} diusulkan sebagai lokasi kelompok agen baru (urutan kontribusi {rank}); "
-        "kelompok di sana menjangkau {reach} klien yang belum terlayani.",
-        "en": "{nama} is proposed for a new agent group (contribution rank {rank}); a group "
-        "there reaches {reach} unserved clients.",
-    },
-    "site.no_unserved": {
-        "id": "{nama} tidak punya klien yang belum terlayani, jadi kelompok baru di sana tidak "
-        "menjangkau siapa pun yang belum dijangkau.",
-        "en": "{nama} has no unserved clients, so a new group there would reach nobody new.",
-    },
-    "site.forbidden": {
-        "id": "{nama} dikecualikan di skenario (plan.forbidden).",
-        "en": "{nama} is excluded in the scenario (plan.forbidden).",
-    },
-    "site.quota": {
-        "id": "Kuota {kab_kota} (plan.max_per_kab = {max}) sudah penuh.",
-        "en": "The quota of {kab_kota} (plan.max_per_kab = {max}) is already used up.",
-    },
-    "site.reached_existing": {
-        "id": "Klien yang belum terlayani di {nama} sudah terjangkau oleh agen yang ada dan "
-        "masih punya kapasitas dalam radius {radius_km} km.",
-        "en": "The unserved clients of {nama} are already within {radius_km} km of existing "
-        "agents with spare capacity.",
-    },
-    "site.reached_existing_desa": {
-        "id": "Klien yang belum terlayani di {nama} sudah dijangkau oleh agen yang ada di "
-        "desanya ({reach}) dan masih punya kapasitas.",
-        "en": "The unserved clients of {nama} are already served by existing agents of their "
-        "village ({reach}) with spare capacity.",
-    },
-    "site.no_new_clients": {
-        "id": "Kelompok di {nama} tidak menjangkau klien baru dalam {reach}.",
-        "en": "A group in {nama} would reach no new clients ({reach}).",
-    },
-    "site.ranking": {
-        "id": "{nama} mendapat kelompok menurut peringkat (plan.place_all), tanpa klien baru "
-        "dalam jangkauan.",
-        "en": "{nama} gets a group by the ranking (plan.place_all), with no new clients in reach.",
-    },
-    "site.reached_new": {
-        "id": "Klien di {nama} dijangkau oleh kelompok baru yang diusulkan di {site} "
-        "({dist_km} km).",
-        "en": "The clients of {nama} are reached by the new group proposed in {site} "
-        "({dist_km} km away).",
-    },
-    "site.weaker": {
-        "id": "Kelompok di {nama} hanya akan menjangkau {reach} klien baru (selain yang sudah "
-        "dijangkau rencana); lokasi terlemah yang dipilih menjangkau {last}. Dengan "
-        "{p} kelompok, lokasi lain menjangkau lebih banyak.",
-        "en": "A group in {nama} would reach only {reach} new clients (beyond those the plan "
-        "already reaches); the weakest chosen site reaches {last}. With {p} groups, other "
-        "places reach more.",
-    },
-    "site.no_plan": {
-        "id": "Belum ada rencana rekrutmen yang dihitung.",
-        "en": "No recruitment plan has been computed yet.",
-    },
-    "pilot.chosen": {
-        "id": "{nama} dipilih sebagai desa percontohan.",
-        "en": "{nama} is chosen as a pilot village.",
-    },
-    "pilot.few_unserved": {
-        "id": "Bukan percontohan: {unserved} klien belum terlayani, kurang dari minimum "
-        "{min} (pilots.min_unserved).",
-        "en": "Not a pilot: {unserved} unserved clients, fewer than the minimum {min} "
-        "(pilots.min_unserved).",
-    },
-    "pilot.has_agents": {
-        "id": "Bukan percontohan: sudah ada {agents} Agen Pemulihan aktif (percontohan hanya di "
-        "desa tanpa agen, pilots.exclude_existing).",
-        "en": "Not a pilot: it already has {agents} active recovery agents (pilots go to "
-        "villages without agents, pilots.exclude_existing).",
-    },
-    "pilot.kab_full": {
-        "id": "Bukan percontohan: {kab_kota} sudah mencapai batas {n} percontohan "
-        "(pilots.per_kab), semuanya dengan skor lebih tinggi ({names}); skor {nama} {score}, "
-        "peringkat {rank}.",
-        "en": "Not a pilot: {kab_kota} already has its {n} pilot(s) (pilots.per_kab), all with "
-        "higher scores ({names}); {nama} scores {score}, rank {rank}.",
-    },
-    "pilot.outranked": {
-        "id": "Bukan percontohan: skor {score} (peringkat {rank}) di bawah percontohan yang "
-        "dipilih.",
-        "en": "Not a pilot: score {score} (rank {rank}) is below the chosen pilots.",
-    },
-    "pilot.not_in_plan": {
-        "id": "Bukan percontohan: percontohan adalah tempat IBM dimulai, yaitu lokasi kelompok "
-        "pertama rencana di tiap kab/kota, dan {nama} bukan lokasi kelompok dalam rencana.",
-        "en": "Not a pilot: pilots are where IBM starts, the plan's first group site in each "
-        "kab/kota, and {nama} is not a group site in the plan.",
-    },
-    "pilot.required": {
-        "id": "Bukan percontohan: percontohan sudah ditetapkan (plan.required_pilots: {names}).",
-        "en": "Not a pilot: the pilots are decided (plan.required_pilots: {names}).",
-    },
-    "pilot.comparison": {
-        "id": "{nama} adalah desa pembanding untuk percontohan {pilot}.",
-        "en": "{nama} is the comparison village for pilot {pilot}.",
-    },
-    "pilot.none": {
-        "id": "Belum ada percontohan yang dipilih.",
-        "en": "No pilots have been chosen yet.",
-    },
-}
 
 
 @dataclass
@@ -149,8 +41,7 @@ class WhyNot:
 
 def _say(key: str, lang: str, **values) -> str:
     """The sentence with its figures in the reader's number format (``8,0`` km, ``1.300``)."""
-    tpl = TEXT[key].get(lang) or TEXT[key]["id"]
-    return tpl.format(**{k: _figure(v, lang) for k, v in values.items()})
+    return t(f"why.{key}", lang, **{k: _figure(v, lang) for k, v in values.items()})
 
 
 def _figure(v: object, lang: str) -> object:
@@ -229,7 +120,7 @@ def why_not(
     ans = WhyNot(kode=kode, nama=nama)
     unserved = float(pd.to_numeric(pd.Series([kel["unserved"].iat[i]])).fillna(0).iat[0])
     pub_unserved = pub["unserved"].iat[i] if "unserved" in pub else "?"
-    radius = float(scenario.plan.radius_m or scenario.radius_m)
+    radius = scenario.site_radius_m
 
     # -- recruitment site ----------------------------------------------------------------------
     if plan is None:

@@ -84,8 +84,9 @@ class RoadGraph:
     def __init__(self, net, crs, *, ferry_wait_s: float = 0.0) -> None:
         self.network = net
         self.crs = pyproj.CRS.from_user_input(crs)
-        tr = pyproj.Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
-        x, y = tr.transform(net.lon, net.lat)
+        from ibm_geo.crs import metric_transformer
+
+        x, y = metric_transformer(self.crs).transform(net.lon, net.lat)
         x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
         # graph node k is network node net_node[k]; numbered along a Z-order curve so that a
         # search's nodes sit close together in memory (3x faster searches than OSM id order)
