@@ -307,7 +307,7 @@ def test_html_map_opens_on_makassar_and_a_button_flies_to_the_far_island(publish
         " e = e.getBoundingClientRect(); return [e.left, e.top, e.right, e.bottom]; }"
     )
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--headless"])
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = b.new_page(viewport={"width": 1280, "height": 800})
             page.route("**/*", lambda rt: rt.continue_() if rt.request.url.startswith("file:")

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ibm_geo.i18n import fmt_num, register, t
+from ibm_geo.i18n import fmt_num, t
 from ibm_geo.publish import COUNT_COLUMNS as SUPPRESSED_COUNTS
 from ibm_geo.publish import PUBLIC_COUNT_COLUMNS as OPEN_COUNTS
 
@@ -419,19 +419,6 @@ def where_from(frm: tuple[float, float], to: tuple[float, float], lang: str) -> 
     octant = int(np.round(np.degrees(np.arctan2(dy, dx)) / 45)) % 8
     words = COMPASS.get(lang, COMPASS["en"])
     return f"±{km_txt} km {words[octant]}"
-
-
-register(
-    {
-        "detail.more": {"id": "{n} desa/kelurahan", "en": "{n} villages"},
-        "detail.go": {"id": "Lihat {names}", "en": "Show {names}"},
-        "detail.back": {"id": "Kembali ke peta utama", "en": "Back to the main map"},
-        "detail.note": {
-            "id": "Di luar bingkai peta (klik untuk melihat):",
-            "en": "Beyond the map frame (click to go there):",
-        },
-    }
-)
 
 
 def detail_label(
