@@ -1012,7 +1012,7 @@ def show_plan(result, sc: Scenario, plan, run: dict | None = None) -> None:
         st.subheader(tr("p.curve"))
         curve = plan.curve.rename(columns={"p": t("curve.x", L()), "covered": t("curve.y", L())})
         st.line_chart(curve, x=t("curve.x", L()), y=t("curve.y", L()))
-    sc_map = sc.model_copy(update={"radius_m": sc.plan.radius_m or sc.radius_m})
+    sc_map = sc.model_copy(update={"radius_m": sc.site_radius_m})
     draw_map(result, sc_map, sites=plan.sites, show_clients=False, key="plan_map")
     roads = getattr(result.distance, "kind", "straight") == "road"
     st.markdown(  # the plan map's own legend: classes, sites and their reach, every symbol

@@ -46,7 +46,22 @@ def to_metric(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> gpd.GeoDataFrame | gpd.G
 
 def metric_transformer(crs: CRS) -> pyproj.Transformer:
     """lon/lat (EPSG:4326) -> ``crs``, x before y."""
-    return pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    return _transformer(CRS.from_epsg(4326), CRS.from_user_input(crs))
+
+
+def lonlat_transformer(crs: CRS) -> pyproj.Transformer:
+    """``crs`` -> lon/lat (EPSG:4326), x before y: :func:`metric_transformer` back."""
+    return _transformer(CRS.from_user_input(crs), CRS.from_epsg(4326))
+
+
+def _transformer(src: CRS, dst: CRS) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(src, dst, always_xy=True)
+
+
+def inside(geoms: np.ndarray) -> np.ndarray:
+    """A point inside each geometry of an array, in the array's own CRS: the one rule for a
+    unit's representative point (``shapely.point_on_surface``)."""
+    return shapely.point_on_surface(geoms)
 
 
 def point_inside(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
@@ -57,7 +72,7 @@ def point_inside(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
     """
     if geoms.crs is not None and not geoms.crs.equals(CRS(4326)):
         geoms = geoms.to_crs(4326)
-    pts = shapely.point_on_surface(np.asarray(geoms.values))
+    pts = inside(np.asarray(geoms.values))
     return shapely.get_x(pts), shapely.get_y(pts)
 
 

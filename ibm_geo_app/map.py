@@ -138,7 +138,7 @@ def legend_html(
         rows += [
             dot("site", "layer.sites"),
             line("legend.site_ring", f"border-top:2px dashed {SYMBOLS['ring_site']['color']}",
-                 radius=fmt_num(float(scenario.plan.radius_m or scenario.radius_m) / 1000, lang, 1)),
+                 radius=fmt_num(scenario.site_radius_m / 1000, lang, 1)),
         ]  # fmt: skip
     if roads:
         rows += [line("legend.road", f"border-top:2px solid {SYMBOLS['road']['color']}")]

@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 from _helpers import CHROMIUM_ARGS
 
+from ibm_geo.crs import local_utm_crs
+
 pytestmark = [
     pytest.mark.shared,
     pytest.mark.skipif(areas.shared_boundaries() is None, reason="IBM_GEO_SHARED_DATA not set"),
@@ -97,7 +99,7 @@ def test_print_map_frames_the_area_and_keeps_labels_off_each_other_and_off_ranks
     # the frame is mostly the mapped land there, not sea and not the rest of the island
     if area == "bali_denpasar":
         y0, y1 = ax.get_ylim()
-        land = pub.geo.to_crs(static_map.metric_crs(pub.geo)).clip((x0, y0, x1, y1))
+        land = pub.geo.to_crs(local_utm_crs(pub.geo)).clip((x0, y0, x1, y1))
         assert land.area.sum() / ((x1 - x0) * (y1 - y0)) > 0.4
 
 
@@ -108,10 +110,9 @@ def _details(fig) -> list:
 
 def _land_share(pub, ax) -> float:
     """Share of the map frame covered by the loaded units (the rest is sea)."""
-    from ibm_geo.render import static_map
 
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-    land = pub.geo.to_crs(static_map.metric_crs(pub.geo)).clip((x0, y0, x1, y1))
+    land = pub.geo.to_crs(local_utm_crs(pub.geo)).clip((x0, y0, x1, y1))
     return land.area.sum() / ((x1 - x0) * (y1 - y0))
 
 
@@ -135,7 +136,7 @@ def test_makassar_print_map_frames_the_city_and_boxes_the_far_islands(published,
     # city alone fills at most ~28 % of a frame of this shape
     from ibm_geo.render.geometry import fit_box
 
-    crs = static_map.metric_crs(pub.geo)
+    crs = local_utm_crs(pub.geo)
     units = pub.geo.to_crs(crs)
     top = units.set_index("nama").loc[_top(pub)]
     (vx0, vx1), (vy0, vy1) = ax.get_xlim(), ax.get_ylim()
@@ -368,7 +369,7 @@ def test_print_map_of_a_chosen_kab_kota_frames_it_with_its_neighbours_as_context
     ax = fig.axes[0]
     legend = {tx.get_text() for leg in fig.legends for tx in leg.get_texts()}
     assert t("legend.context", "id") in legend
-    crs = static_map.metric_crs(pub.geo)
+    crs = local_utm_crs(pub.geo)
     x0, y0, x1, y1 = pub.geo.to_crs(crs).total_bounds
     (vx0, vx1), (vy0, vy1) = ax.get_xlim(), ax.get_ylim()
     assert vx0 <= x0 and vx1 >= x1 and vy0 <= y0 and vy1 >= y1  # the whole city

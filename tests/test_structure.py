@@ -50,8 +50,7 @@ def _sources_with(text: str, skip: tuple[str, ...]) -> list[str]:
     )
 
 
-# render/ keeps its own copies for now (another helper's scope; issue 24)
-_RENDER = ("render/",)
+_RENDER: tuple[str, ...] = ()
 
 
 def test_one_definition_of_the_representative_point_and_the_metric_crs():

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ibm_geo.crs import point_inside
 from ibm_geo.render.geometry import OVERVIEW_THRESHOLD, _dissolve_geoms, auto_tolerance_m
 
 #: kecamatan outlines and names are drawn up to this many kecamatan (a province has ~60-200)
@@ -55,8 +56,7 @@ def _parents(kel: gpd.GeoDataFrame, keys: list[str], grid: float) -> gpd.GeoData
         df[k] = df[k].astype(object).where(df[k].notna(), "?")
     geoms = _dissolve_geoms(gpd.GeoDataFrame(df, geometry="geometry", crs=4326), keys, grid)
     out = gpd.GeoDataFrame(geoms, geometry="geometry", crs=4326)
-    rp = out.geometry.representative_point()
-    out["lon"], out["lat"] = rp.x.to_numpy(), rp.y.to_numpy()
+    out["lon"], out["lat"] = point_inside(out.geometry)
     return out
 
 

@@ -14,20 +14,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ibm_geo.crs import inside, local_utm_crs, point_inside
 from ibm_geo.i18n import fmt_num, t
 from ibm_geo.publish import COUNT_COLUMNS as SUPPRESSED_COUNTS
 from ibm_geo.publish import PUBLIC_COUNT_COLUMNS as OPEN_COUNTS
 
 OVERVIEW_THRESHOLD = 5000
-
-
-def metric_crs(gdf: gpd.GeoDataFrame):
-    """A local UTM CRS (metres) for the data's extent."""
-    try:
-        crs = gdf.estimate_utm_crs()
-    except Exception:  # empty or odd extent
-        crs = None
-    return crs or "EPSG:3857"
 
 
 def auto_tolerance_m(gdf: gpd.GeoDataFrame, overview: bool = False) -> float:
@@ -38,7 +30,7 @@ def auto_tolerance_m(gdf: gpd.GeoDataFrame, overview: bool = False) -> float:
     """
     if len(gdf) == 0:
         return 10.0
-    b = gdf.to_crs(metric_crs(gdf)).total_bounds
+    b = gdf.to_crs(local_utm_crs(gdf)).total_bounds
     diag = float(np.hypot(b[2] - b[0], b[3] - b[1]))
     if overview:
         return float(np.clip(diag / 2000.0, 10.0, 5000.0))
@@ -57,7 +49,7 @@ def simplify_coverage(
     g = gpd.GeoSeries(geoms).set_crs(geoms.crs or "EPSG:4326", allow_override=True)
     if len(g) == 0:
         return g.to_crs(4326)
-    crs = metric_crs(gpd.GeoDataFrame(geometry=g))
+    crs = local_utm_crs(g)
     m = g.to_crs(crs)
     arr = (
         shapely.make_valid(m.to_numpy())
@@ -169,8 +161,7 @@ def dissolve_overview(
     out["jenis"] = level
     if level == "kab_kota":
         out["kecamatan"] = None
-    rp = out.geometry.representative_point()
-    out["rep_lon"], out["rep_lat"] = rp.x, rp.y
+    out["rep_lon"], out["rep_lat"] = point_inside(out.geometry)
     if "score" in out:
         order = out.sort_values(["score", "kode"], ascending=[False, True]).index
         out.loc[order, "rank"] = np.arange(1, len(out) + 1)
@@ -277,8 +268,7 @@ def focus_mask(
     if {"rep_lon", "rep_lat"} <= set(kel.columns):
         x, y = kel["rep_lon"].to_numpy(float), kel["rep_lat"].to_numpy(float)
     else:
-        rp = gpd.GeoSeries(kel.geometry).representative_point()
-        x, y = rp.x.to_numpy(), rp.y.to_numpy()
+        x, y = point_inside(gpd.GeoSeries(kel.geometry, crs=getattr(kel, "crs", None)))
     for coord in (x, y):
         _trim_axis(coord, w, keep, must)
     return keep | must
@@ -334,7 +324,7 @@ def _clusters(geoms: np.ndarray, idx: np.ndarray) -> list[np.ndarray]:
     gap = max(CLUSTER_GAP * float(np.hypot(b[2] - b[0], b[3] - b[1])), CLUSTER_MIN_GAP_M)
     grown = shapely.buffer(geoms[idx], gap / 2, quad_segs=2)
     parts = shapely.get_parts(shapely.union_all(grown))
-    which = shapely.STRtree(parts).query(shapely.point_on_surface(geoms[idx]), predicate="within")
+    which = shapely.STRtree(parts).query(inside(geoms[idx]), predicate="within")
     label = np.full(len(idx), -1)
     label[which[0]] = which[1]
     return [idx[label == k] for k in range(len(parts)) if (label == k).any()]

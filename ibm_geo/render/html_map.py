@@ -21,6 +21,13 @@ import pandas as pd
 import shapely
 
 from ibm_geo.config import Scenario
+from ibm_geo.crs import (
+    inside,
+    local_utm_crs,
+    lonlat_transformer,
+    metric_transformer,
+    rep_lonlat,
+)
 from ibm_geo.i18n import t
 from ibm_geo.publish import Published, band_label
 from ibm_geo.render.basemap import MapContext
@@ -29,7 +36,6 @@ from ibm_geo.render.geometry import (
     client_weight,
     detail_label,
     focus_mask,
-    metric_crs,
     overview_level,
     simplify_coverage,
     split_far,
@@ -320,12 +326,8 @@ def _jsonable(v: object) -> object:
 
 
 def _rep_points(kel: pd.DataFrame) -> np.ndarray:
-    if {"rep_lon", "rep_lat"} <= set(kel.columns):
-        rep = kel[["rep_lon", "rep_lat"]].to_numpy(dtype=float)
-        if not np.isnan(rep).any():
-            return rep
-    rp = gpd.GeoSeries(kel.geometry, crs=kel.crs).representative_point()
-    return np.column_stack([rp.x.to_numpy(), rp.y.to_numpy()])
+    lon, lat = rep_lonlat(kel)
+    return np.column_stack([lon, lat])
 
 
 # -- layers -------------------------------------------------------------------------------------
@@ -480,13 +482,13 @@ def _focus_bounds(kel, published: Published, top: list[int], sites, pilots, lang
     mask = focus_mask(kel, must, chosen=bool(f.provinsi or f.kab_kota or f.kecamatan))
     details = []
     if len(kel) <= DETAIL_MAX_UNITS:
-        geoms = kel.geometry.to_crs(metric_crs(kel)).to_numpy()
+        geoms = kel.geometry.to_crs(local_utm_crs(kel)).to_numpy()
         framing = split_far(geoms, client_weight(kel), mask, must, PAGE_RATIO)
         mask = framing.main
         c = shapely.centroid(shapely.box(*shapely.total_bounds(geoms[mask])))
         rank = pd.to_numeric(kel["rank"], errors="coerce") if "rank" in kel else None
         for g in framing.details:
-            p = shapely.point_on_surface(geoms[g])
+            p = inside(geoms[g])
             to = (float(shapely.get_x(p).mean()), float(shapely.get_y(p).mean()))
             title, where = detail_label(kel, g, (c.x, c.y), to, lang)
             ranks = [int(rank.iloc[i]) for i in g if i in top] if rank is not None else []
@@ -589,7 +591,7 @@ def _meta(published: Published, lang, title, subtitle, scale, tiles, level) -> d
         "tiles": OSM_TILES if tiles else None,
         "k": published.k,
         "top_n": int(sc.top_n),
-        "site_radius_m": float(sc.plan.radius_m or sc.radius_m),
+        "site_radius_m": sc.site_radius_m,
         # the village model reaches the site's own village: no radius ring
         "site_ring": getattr(published.plan, "reach", "") != "desa",
         "symbols": SYMBOLS,
@@ -610,7 +612,7 @@ def _texts(published: Published, lang: str, tiles: bool, n_top: int) -> dict:
     """Every text of the page in ``lang`` (set with textContent by the script)."""
     sc, ctx, k = published.scenario, published.context or MapContext(), published.k
     radius_km = fmt_num(sc.radius_m / 1000, lang, 1)
-    site_km = fmt_num(float(sc.plan.radius_m or sc.radius_m) / 1000, lang, 1)
+    site_km = fmt_num(sc.site_radius_m / 1000, lang, 1)
     credit = source_credit(
         ctx.sources, demo=ctx.demo, roads=ctx.roads is not None, tiles=tiles, lang=lang
     )
@@ -746,11 +748,9 @@ __all__ = [
 def _service_areas(agents: list[dict], distance, scenario: Scenario, scale: float) -> list:
     """Encoded outlines (rings as line strings) of the area each agent symbol's point reaches
     along the roads; the points are kelurahan representative points, never an agent's home."""
-    import pyproj
     import shapely
 
-    to_m = pyproj.Transformer.from_crs(4326, distance.crs, always_xy=True)
-    to_deg = pyproj.Transformer.from_crs(distance.crs, 4326, always_xy=True)
+    to_m, to_deg = metric_transformer(distance.crs), lonlat_transformer(distance.crs)
     xy = np.column_stack(to_m.transform([a["lon"] for a in agents], [a["lat"] for a in agents]))
     out = []
     for area in distance.service_areas(xy, float(scenario.radius_m)):

@@ -666,7 +666,7 @@ def why_slide(published: Published, dc: DeckContext) -> None:
         return
     s = dc.deck.slide(t("deck.why", lang))
     scenario = published.scenario
-    radius_txt = _num(float(scenario.plan.radius_m or scenario.radius_m) / 1000, lang, 1)
+    radius_txt = _num(scenario.site_radius_m / 1000, lang, 1)
     desa = getattr(published.plan, "reach", "") == "desa"  # the reach model of the plan
     key = "deck.why.lines_desa" if desa else "deck.why.lines"
     lines = t(key, lang, radius=radius_txt).split("|")

@@ -36,6 +36,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Circle, Patch, Rectangle  # noqa: E402
 
 from ibm_geo.config import Scenario  # noqa: E402
+from ibm_geo.crs import local_utm_crs, point_inside, rep_lonlat  # noqa: E402
 from ibm_geo.i18n import t  # noqa: E402
 from ibm_geo.publish import Published  # noqa: E402
 from ibm_geo.render.basemap import Basemap, MapContext, build_basemap  # noqa: E402
@@ -46,7 +47,6 @@ from ibm_geo.render.geometry import (  # noqa: E402
     fit_box,
     focus_mask,
     land_share,
-    metric_crs,
     overview_level,
     simplify_coverage,
     split_far,
@@ -339,13 +339,12 @@ def _prepare(published: Published, fig, ax, overview, lang: str, body: bool) -> 
     kel, full, level = _units(published, overview, lang)
     tol = auto_tolerance_m(kel, overview=level is not None)
     geoms = simplify_coverage(kel.geometry, tol, decimals=None)
-    crs = metric_crs(kel)
+    crs = local_utm_crs(kel)
     plot = gpd.GeoDataFrame(
         {"i": np.arange(len(kel))}, geometry=geoms.to_crs(crs).to_numpy(), crs=crs
     )
-    rep_lon = kel["rep_lon"] if "rep_lon" in kel else kel.geometry.representative_point().x
-    rep_lat = kel["rep_lat"] if "rep_lat" in kel else kel.geometry.representative_point().y
-    rx, ry = _points_xy(rep_lon.to_numpy(float), rep_lat.to_numpy(float), crs)
+    rep_lon, rep_lat = rep_lonlat(kel)
+    rx, ry = _points_xy(rep_lon, rep_lat, crs)
     at = {str(kd): i for i, kd in enumerate(kel["kode"].astype(str))} if "kode" in kel else {}
     m = _Map(published, fig, ax, crs, kel, full, plot, rx, ry, at, lang, body)
     m.sites = [at[str(x)] for x in published.sites.get("kode", []) if str(x) in at]
@@ -484,7 +483,7 @@ def _layer_sites(m: _Map) -> None:
     sites = m.here(m.sites)  # those in a detail box are drawn there
     sc = m.published.scenario
     st, ring = SYMBOLS["site"], SYMBOLS["ring_site"]
-    radius = float(sc.plan.radius_m or sc.radius_m)
+    radius = sc.site_radius_m
     # the village model reaches the site's own village (its polygon), not a radius
     desa = getattr(m.published.plan, "reach", "") == "desa"
     for i in [] if desa else sites:
@@ -697,8 +696,7 @@ def _inset(
         if len(cu) <= 5000:
             cu.plot(ax=ax, color="#bdbdbd", edgecolor="none")
         else:
-            rp = cu.geometry.representative_point()
-            ax.scatter(rp.x, rp.y, s=0.2, color="#bdbdbd", linewidths=0)
+            ax.scatter(*point_inside(cu.geometry), s=0.2, color="#bdbdbd", linewidths=0)
     kel4326.plot(ax=ax, color="#c62828", edgecolor="none")
     pad_x, pad_y = (x1 - x0) * 0.02, (y1 - y0) * 0.02
     fx0, fy0, fx1, fy1 = frame if frame is not None else area
