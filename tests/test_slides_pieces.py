@@ -14,6 +14,7 @@ from pptx import Presentation
 
 import ibm_geo.render.monitoring as rmon
 import ibm_geo.render.slides as rs
+from ibm_geo.i18n import text_column
 from ibm_geo.publish import publish_table
 from ibm_geo.render.basemap import MapContext
 
@@ -96,3 +97,22 @@ def test_without_a_plan_the_plan_slides_add_nothing(pub):
     assert _titles(rs.build_slides(bare, slides=plan_fns)) == [
         "Usulan keputusan: rekrutmen Agen Pemulihan baru"
     ]
+
+
+def test_pilot_reasons_are_whole(pub):
+    """The pilot slide gives each pilot's reason whole (it was cut at "…" with room to spare)."""
+    from dataclasses import replace
+
+    from _helpers import deck_texts
+
+    col = text_column("reason", "id")
+    long = (
+        "lokasi kelompok pertama rencana di Kota Denpasar; skor kebutuhan 65,9 (peringkat 1 "
+        "dari 99); 12 klien belum terlayani (angka publikasi); belum ada Agen Pemulihan aktif; "
+        "layanan terdekat 3,3 km; pilihan ke-1 di Kota Denpasar"
+    )
+    pilots = pub.pilots.assign(**{col: long})
+    texts = " ".join(
+        deck_texts(rs.build_slides(replace(pub, pilots=pilots), slides=(rs.pilots_slides,)))
+    )
+    assert "…" not in texts and "pilihan ke-1 di Kota Denpasar" in texts

@@ -693,7 +693,7 @@ def pilots_slides(published: Published, dc: DeckContext) -> None:
     rows_ = [
         [str(r["nama"]), str(r.get("kecamatan", "")), str(r.get("kab_kota", "")),
          _num(r.get("score"), lang, 1), _num(r.get("unserved"), lang),
-         str(r.get("comparison_nama") or "–"), _short_reason(r.get(dc.reason_col))]
+         str(r.get("comparison_nama") or "–"), _short_reason(r.get(dc.reason_col), None)]
         for _, r in pp.iterrows()
     ]  # fmt: skip
     dc.deck.table_slides(t("deck.pilots", lang), heads, rows_)
