@@ -286,34 +286,7 @@ def _read_csv(
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
-    if isinstance(source, bytes | bytearray):
-        head_bytes = bytes(source[: _HEAD + 3])
-        size = len(source)
-    else:
-        with open(source, "rb") as fh:
-            head_bytes = fh.read(_HEAD + 3)
-        size = Path(source).stat().st_size
-    bom = 3 if head_bytes.startswith(b"\xef\xbb\xbf") else 0
-    if not head_bytes[bom:].strip() and size <= len(head_bytes):
-        raise UserError("input.empty", file=fname)
-    head = head_bytes[bom:].decode("utf-8", errors="replace")
-    max_cols = _limits.limits().max_columns
-    header, sep = csv_header(head, is_known, _sniff_sep(head), max_cols)
-    start = header.data_start  # 0-based line index of the first data line
-    _check_width(len(header.names), max_cols, fname, start)
-    names = unique_names([h.strip() for h in header.names])
-    head_lines = head_bytes[bom:].split(b"\n")
-    offset = bom + sum(len(ln) + 1 for ln in head_lines[:start])
-
-    def whole() -> bytes:
-        return bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
-
-    def body(text: str) -> str:
-        if start == 0:
-            return text
-        parts = text.split("\n", start)
-        return parts[start] if len(parts) > start else ""
-
+    names, sep, start, offset, max_cols = _csv_layout(source, fname, is_known)
     try:
         # the system allocator: mimalloc's purging of freed pages made this step vary by 2x
         pool = pa.system_memory_pool()
@@ -343,7 +316,7 @@ def _read_csv(
         except pa.ArrowInvalid as exc:
             if "UTF8" not in str(exc).upper():
                 raise
-            text = body(_decode(whole()))  # cp1252 and friends: re-encode once, same reader
+            text = _body(_decode(_whole(source)), start)  # cp1252 etc.: re-encode once
             tbl = read(pa.BufferReader(pa.py_buffer(text.encode("utf-8"))))
         if tbl.column_names != names or any(t != pa.large_string() for t in tbl.schema.types):
             raise ValueError("header not as sniffed")  # the tolerant path below decides
@@ -360,7 +333,51 @@ def _read_csv(
         raise
     except Exception:  # ragged rows, odd quoting etc.: the tolerant pandas parser
         pass
-    text = body(_decode(whole()))
+    text = _body(_decode(_whole(source)), start)
+    return _read_csv_tolerant(text, fname, names, sep, start, quoting, max_cols)
+
+
+def _csv_layout(source: bytes | Path, fname: str, is_known):
+    """From the file's head: the column names, the separator, the 0-based line of the first
+    data row, its byte offset (title lines above the header are skipped) and the column limit."""
+    if isinstance(source, bytes | bytearray):
+        head_bytes = bytes(source[: _HEAD + 3])
+        size = len(source)
+    else:
+        with open(source, "rb") as fh:
+            head_bytes = fh.read(_HEAD + 3)
+        size = Path(source).stat().st_size
+    bom = 3 if head_bytes.startswith(b"\xef\xbb\xbf") else 0
+    if not head_bytes[bom:].strip() and size <= len(head_bytes):
+        raise UserError("input.empty", file=fname)
+    head = head_bytes[bom:].decode("utf-8", errors="replace")
+    max_cols = _limits.limits().max_columns
+    header, sep = csv_header(head, is_known, _sniff_sep(head), max_cols)
+    start = header.data_start  # 0-based line index of the first data line
+    _check_width(len(header.names), max_cols, fname, start)
+    names = unique_names([h.strip() for h in header.names])
+    head_lines = head_bytes[bom:].split(b"\n")
+    offset = bom + sum(len(ln) + 1 for ln in head_lines[:start])
+    return names, sep, start, offset, max_cols
+
+
+def _whole(source: bytes | Path) -> bytes:
+    return bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
+
+
+def _body(text: str, start: int) -> str:
+    """The text from line ``start`` on (title and header lines cut)."""
+    if start == 0:
+        return text
+    parts = text.split("\n", start)
+    return parts[start] if len(parts) > start else ""
+
+
+def _read_csv_tolerant(
+    text: str, fname: str, names: list[str], sep: str, start: int, quoting: bool, max_cols: int
+) -> tuple[pd.DataFrame, int]:
+    """The tolerant path: records as the csv module reads them, ragged rows padded, nothing
+    cut; data wider than the header keeps its cells, unnamed."""
     try:  # records as the csv module reads them: ragged rows padded, nothing cut
         csv.field_size_limit(
             1 << 31
