@@ -551,57 +551,17 @@ def _read_raw_direct(
     """Load every cell as stripped text (NA when empty), after the limits are checked, with the
     header found under title rows and every sheet that holds the same table."""
     quality = quality if quality is not None else DataQuality()
-    if isinstance(source, bytes | bytearray):
-        fname = name or "upload.csv"
-        head = bytes(source[:4096])
-    else:
-        fname = name or Path(source).name
-        try:
-            with open(source, "rb") as fh:
-                head = fh.read(4096)
-        except OSError as exc:
-            raise UserError("input.not_found", file=fname, detail=exc.strerror or str(exc)) from exc
+    fname, head = _file_head(source, name)
     _limits.check_source_size(source, fname)
     canon = _canon_fn(kind, column_map)
 
     def is_known(h: str) -> bool:
         return canon(h) is not None
 
-    ext = Path(fname).suffix.lower()
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        whole = (
-            bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
-        )
-        if "EncryptionInfo".encode("utf-16-le") in whole or b"EncryptedPackage" in whole.replace(
-            b"\x00", b""
-        ):
-            # Excel keeps a password-protected .xlsx in an OLE container: not an old .xls
-            raise UserError("input.encrypted", file=fname)
-    if ext == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UserError(
-            "input.xlsx_unreadable", file=fname, detail="old binary .xls (Excel 97-2003)"
-        )
+    _refuse_old_excel(source, head, fname)
     if is_xlsx(head, fname):
         return _read_xlsx(source, fname, canon, quality, sheet)
-    codec = _utf16(head)
-    if codec is not None:
-        raw = bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
-        try:
-            source = raw.decode(codec).lstrip("\ufeff").encode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise UserError(
-                "input.csv_unreadable", file=fname, detail=f"broken {codec.upper()} text"
-            ) from exc
-        del raw
-        head = bytes(source[:4096])
-    elif b"\x00" in head:
-        raise UserError("input.binary", file=fname)
-    if b"\r" in head and b"\n" not in head:
-        # old Mac / some exports end lines with CR alone: one line to every reader
-        raw = bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
-        source = raw.replace(b"\r", b"\n")
-        del raw
-        quality.add(fname, None, None, Msg("cr_only"), None, Msg("read_as_lines"))
+    source, head = _utf8_lines(source, head, fname, quality)
     src = source if isinstance(source, bytes | bytearray) else Path(source)
     if _estimated_rows(src, head) > _limits.limits().max_rows // 2:  # else cannot be over
         _limits.check_rows(_count_lines(src) - 1, fname)
@@ -634,6 +594,62 @@ def _read_raw_direct(
     )
 
 
+def _file_head(source: str | Path | bytes, name: str | None) -> tuple[str, bytes]:
+    """The file's name for messages and its first 4 KB."""
+    if isinstance(source, bytes | bytearray):
+        return name or "upload.csv", bytes(source[:4096])
+    fname = name or Path(source).name
+    try:
+        with open(source, "rb") as fh:
+            head = fh.read(4096)
+    except OSError as exc:
+        raise UserError("input.not_found", file=fname, detail=exc.strerror or str(exc)) from exc
+    return fname, head
+
+
+def _refuse_old_excel(source, head: bytes, fname: str) -> None:
+    """An OLE container is an encrypted .xlsx or an old binary .xls: neither can be read."""
+    ext = Path(fname).suffix.lower()
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        whole = (
+            bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
+        )
+        if "EncryptionInfo".encode("utf-16-le") in whole or b"EncryptedPackage" in whole.replace(
+            b"\x00", b""
+        ):
+            # Excel keeps a password-protected .xlsx in an OLE container: not an old .xls
+            raise UserError("input.encrypted", file=fname)
+    if ext == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UserError(
+            "input.xlsx_unreadable", file=fname, detail="old binary .xls (Excel 97-2003)"
+        )
+
+
+def _utf8_lines(source, head: bytes, fname: str, quality: DataQuality):
+    """Text as UTF-8 with newline line ends: UTF-16 re-encoded, CR-only line ends made
+    newlines (a quality row); other binary refused. Returns (source, head)."""
+    codec = _utf16(head)
+    if codec is not None:
+        raw = bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
+        try:
+            source = raw.decode(codec).lstrip("\ufeff").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UserError(
+                "input.csv_unreadable", file=fname, detail=f"broken {codec.upper()} text"
+            ) from exc
+        del raw
+        head = bytes(source[:4096])
+    elif b"\x00" in head:
+        raise UserError("input.binary", file=fname)
+    if b"\r" in head and b"\n" not in head:
+        # old Mac / some exports end lines with CR alone: one line to every reader
+        raw = bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
+        source = raw.replace(b"\r", b"\n")
+        del raw
+        quality.add(fname, None, None, Msg("cr_only"), None, Msg("read_as_lines"))
+    return source, head
+
+
 def _read_xlsx(source, fname, canon, quality: DataQuality, sheet: str | None) -> RawTable:
     _limits.check_zip(source, fname)
     data = bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
@@ -642,18 +658,7 @@ def _read_xlsx(source, fname, canon, quality: DataQuality, sheet: str | None) ->
         data, fname, lambda h: canon(h) is not None, lim.max_rows
     )
     all_sheets = [t.sheet for t in tables] + skipped + empty
-    if sheet is not None:
-        chosen = [t for t in tables if t.sheet == sheet]
-        if not chosen:
-            if sheet in all_sheets:
-                raise UserError("input.no_table", file=f"{fname} [{sheet}]", sheets=sheet)
-            raise UserError("input.sheet_unknown", file=fname, sheet=sheet, sheets=all_sheets)
-    elif not tables:
-        raise UserError("input.no_table", file=fname, sheets=all_sheets or "-")
-    elif all(same_table(tables[0], t, canon) for t in tables[1:]):
-        chosen = tables
-    else:
-        raise UserError("input.sheets_differ", file=fname, sheets=[t.sheet for t in tables])
+    chosen = _chosen_sheets(tables, all_sheets, sheet, fname, canon)
     first = chosen[0]
     names = unique_names(first.header.names)
     pos = {canon(n): j for j, n in enumerate(first.header.names) if n and canon(n)}
@@ -674,38 +679,79 @@ def _read_xlsx(source, fname, canon, quality: DataQuality, sheet: str | None) ->
         rows.extend(t.row_numbers)
         label = f"{fname} [{t.sheet}]" if multi else fname
         files.extend([label] * len(t.rows))
-        for r, col in t.uncached:
-            quality.add(
+        _sheet_problems(t, label, quality)
+    _sheets_read(chosen, fname, skipped, empty, all_sheets, quality)
+    del pos
+    df = pd.DataFrame(
+        {n: _clean_text(pd.Series(c, dtype=object)) for n, c in zip(names, columns, strict=True)}
+    )
+    if not len(names):
+        df = pd.DataFrame(index=range(len(rows)))
+    return RawTable(
+        df,
+        fname,
+        np.asarray(rows, dtype="int64"),
+        np.asarray(files, dtype=object),
+        header_row=first.header.data_start,
+    )
+
+
+def _chosen_sheets(tables, all_sheets: list[str], sheet: str | None, fname: str, canon) -> list:
+    """The sheets to read: the one asked for, else every sheet holding the same table."""
+    if sheet is not None:
+        chosen = [t for t in tables if t.sheet == sheet]
+        if not chosen:
+            if sheet in all_sheets:
+                raise UserError("input.no_table", file=f"{fname} [{sheet}]", sheets=sheet)
+            raise UserError("input.sheet_unknown", file=fname, sheet=sheet, sheets=all_sheets)
+        return chosen
+    if not tables:
+        raise UserError("input.no_table", file=fname, sheets=all_sheets or "-")
+    if all(same_table(tables[0], t, canon) for t in tables[1:]):
+        return tables
+    raise UserError("input.sheets_differ", file=fname, sheets=[t.sheet for t in tables])
+
+
+def _sheet_problems(t, label: str, quality: DataQuality) -> None:
+    """A sheet's quality rows: formulas without a cached value, merged cells, and rows its own
+    row index holds that were not read."""
+    for r, col in t.uncached:
+        quality.add(
+            label,
+            r,
+            col,
+            Msg("formula_no_value"),
+            None,
+            Msg("formula_read_empty"),
+        )
+    for ref, r1, r2 in t.merged:
+        quality.add(
+            label,
+            r1,
+            None,
+            Msg("merged_cells", ref=ref),
+            None,
+            Msg("merged_value_used", first=str(r1), last=str(r2)),
+        )
+    if t.index_rows is not None:
+        # the sheet's own row index is the independent count: every row holding a value
+        # must be a row read, else it is named here
+        seen = {n for n, r in zip(t.row_numbers, t.rows, strict=True) if any(r)}
+        lost = sorted(set(t.index_rows) - seen)
+        if lost:
+            quality.add_many(
                 label,
-                r,
-                col,
-                Msg("formula_no_value"),
+                lost,
                 None,
-                Msg("formula_read_empty"),
+                Msg("row_no_value"),
+                None,
+                Msg("not_read"),
             )
-        for ref, r1, r2 in t.merged:
-            quality.add(
-                label,
-                r1,
-                None,
-                Msg("merged_cells", ref=ref),
-                None,
-                Msg("merged_value_used", first=str(r1), last=str(r2)),
-            )
-        if t.index_rows is not None:
-            # the sheet's own row index is the independent count: every row holding a value
-            # must be a row read, else it is named here
-            seen = {n for n, r in zip(t.row_numbers, t.rows, strict=True) if any(r)}
-            lost = sorted(set(t.index_rows) - seen)
-            if lost:
-                quality.add_many(
-                    label,
-                    lost,
-                    None,
-                    Msg("row_no_value"),
-                    None,
-                    Msg("not_read"),
-                )
+
+
+def _sheets_read(chosen, fname: str, skipped, empty, all_sheets, quality: DataQuality) -> None:
+    """Quality rows for headers found below title rows, and which sheets were read or not."""
+    multi = len(chosen) > 1
     for t in chosen:
         h = t.header
         if h.data_start > 1:
@@ -724,19 +770,6 @@ def _read_xlsx(source, fname, canon, quality: DataQuality, sheet: str | None) ->
         note = Msg(code, read=", ".join(read), skipped=", ".join(skipped), empty=", ".join(empty))
         n_read = sum(len(t.rows) for t in chosen)
         quality.add(fname, None, None, note, None, Msg("rows_read", n=n_read))
-    del pos
-    df = pd.DataFrame(
-        {n: _clean_text(pd.Series(c, dtype=object)) for n, c in zip(names, columns, strict=True)}
-    )
-    if not len(names):
-        df = pd.DataFrame(index=range(len(rows)))
-    return RawTable(
-        df,
-        fname,
-        np.asarray(rows, dtype="int64"),
-        np.asarray(files, dtype=object),
-        header_row=first.header.data_start,
-    )
 
 
 # -- vectorised value parsers ----------------------------------------------------------------
