@@ -988,61 +988,15 @@ def _read_points(
     rows = pd.Series(rt.rows)
     files = None if rt.files is None else pd.Series(rt.files)
 
-    # cells arrive stripped; drop unnamed all-empty columns and all-empty records. Columns are
-    # handled by position: a sheet may repeat a header ("kelurahan" twice).
-    headers = [str(c) for c in raw.columns]
-    cells = [raw.iloc[:, i] for i in range(len(headers))]
-    keep_cols = [
-        i for i, h in enumerate(headers) if not (h.startswith("Unnamed:") and cells[i].isna().all())
-    ]
-    if keep_cols:
-        empty = np.logical_and.reduce([cells[i].isna().to_numpy() for i in keep_cols])
-    else:
-        empty = np.ones(len(raw), dtype=bool)
-    keep_rows = ~empty
-    rows = rows[keep_rows].reset_index(drop=True)
-    if files is not None:
-        files = files[keep_rows].reset_index(drop=True)
+    rows, files, cells, headers = _drop_empty(raw, rows, files)
     if len(rows) == 0:
         if kind == "clients":
             raise UserError("input.header_only", file=fname, row=rt.header_row)
         quality.add(fname, rt.header_row, None, Msg("no_data_rows"), None, Msg("none_read"))
-    cells = [cells[i][keep_rows].reset_index(drop=True) for i in keep_cols]
-    headers = [headers[i] for i in keep_cols]
-
-    # header mapping
-    aliases = _aliases(kind)
-    user = {header_key(k): v for k, v in (column_map or {}).items()}
-    found: dict[str, int] = {}  # canonical name -> position in `headers`
-    names = set(headers)
-    for pos, col in enumerate(headers):
-        # pandas (Excel, tolerant CSV) renames a repeated header "x" to "x.1": read it as "x"
-        base = re.sub(r"\.\d+$", "", col)
-        key = header_key(base if base != col and base in names else col)
-        canon = user.get(key) or aliases.get(key)
-        if canon is None:
-            continue
-        if canon in found:
-            quality.add(
-                fname, None, col, Msg("second_column", name=canon), None, Msg("column_ignored")
-            )
-            continue
-        found[canon] = pos
-    has_loc = any(c in found for c in ("kode", "kelurahan", "koordinat")) or (
-        "lat" in found and "lon" in found
-    )
-    if not has_loc:
-        raise UserError("input.no_location_column", file=fname, found=", ".join(headers) or "-")
+    found = _map_headers(headers, kind, column_map, fname, quality)
 
     rep = _Reporter(quality, fname, rows, files)
-    limit = _limits.limits().max_cell_chars
-    for pos, col in enumerate(headers):
-        # a 10 MB cell (a pasted document) is reported and left out, its row kept
-        lens = cells[pos].str.len()
-        long = (lens > limit).fillna(False).astype(bool)
-        if long.any():
-            rep(long, col, Msg("cell_too_long", limit=limit), None, _IGNORED)
-            cells[pos] = cells[pos].mask(long, pd.NA)
+    _leave_out_long_cells(cells, headers, rep)
     text = {canon: cells[pos] for canon, pos in found.items()}
     for pos, col in enumerate(headers):
         if col.startswith("Unnamed:") and pos not in found.values():
@@ -1054,121 +1008,14 @@ def _read_points(
         if col in COLUMNS[kind]:
             out[col] = text[col] if col in text else pd.Series(pd.NA, index=out.index, dtype=STRING)
 
-    # kode
-    if "kode" in text:
-        kode = normalize_kodes(text["kode"])
-        rep(
-            text["kode"].notna() & kode.isna(),
-            "kode",
-            Msg("not_kode"),
-            text["kode"],
-        )
-        out["kode"] = kode.astype(STRING)
-    else:
-        out["kode"] = pd.Series(pd.NA, index=out.index, dtype=STRING)
-
-    # coordinates
-    lat = pd.Series(np.nan, index=out.index)
-    lon = pd.Series(np.nan, index=out.index)
-    unparsed = pd.Series(False, index=out.index)
-    for col in ("lat", "lon"):
-        if col in text:
-            v = parse_float(text[col])
-            bad = text[col].notna() & v.isna()
-            rep(bad, col, Msg("not_a_number", column=col), text[col], _IGNORED_XY)
-            unparsed |= bad
-            if col == "lat":
-                lat = v
-            else:
-                lon = v
-    if "koordinat" in text:
-        klat, klon = parse_coordinates(text["koordinat"])
-        use = lat.isna() & lon.isna()
-        rep(
-            use & text["koordinat"].notna() & (klat.isna() | klon.isna()),
-            headers[found["koordinat"]],
-            Msg("coordinates_form"),
-            text["koordinat"],
-            _IGNORED_XY,
-        )
-        lat = lat.mask(use, klat)
-        lon = lon.mask(use, klon)
-    half = lat.isna() ^ lon.isna()
-    rep(half & ~unparsed, "lat", Msg("half_coordinates"), None, _IGNORED_XY)
-    lat, lon = lat.mask(half), lon.mask(half)
-
-    def inside(la, lo):
-        return la.between(*LAT_RANGE) & lo.between(*LON_RANGE)
-
-    present = lat.notna() & lon.notna()
-    ok = inside(lat, lon)
-    swapped = present & ~ok & inside(lon, lat)
-    odd = swapped | (present & ~ok)
-    pair = pd.Series(pd.NA, index=lat.index, dtype=object)
-    pair[odd] = lat[odd].astype(str) + ", " + lon[odd].astype(str)
-    rep(swapped, "lat", Msg("latlon_swapped"), pair, Msg("swapped_latlon"))
-    lat, lon = lat.mask(swapped, lon), lon.mask(swapped, lat)
-    outside = present & ~ok & ~swapped
-    rep(outside, "lat", Msg("outside_indonesia"), pair, _IGNORED_XY)
-    out["lat"] = lat.mask(outside).astype("float64")
-    out["lon"] = lon.mask(outside).astype("float64")
+    out["kode"] = _kode(text, rep, out.index)
+    lat, lon, unparsed = _written_lat_lon(text, headers, found, rep, out.index)
+    out["lat"], out["lon"] = _checked_lat_lon(lat, lon, unparsed, rep)
 
     if kind == "clients":
-        out["tahun_rehab"] = _year(text.get("tahun_rehab"), "tahun_rehab", rep, out.index)
-        out["tahun_pasca"] = _year(text.get("tahun_pasca"), "tahun_pasca", rep, out.index)
-        for col, table, label in (
-            ("jenis_layanan", _LAYANAN, "service type (rawat jalan/inap)"),
-            ("tingkat", _TINGKAT, "severity (ringan/sedang/berat)"),
-            ("status_pasca", _STATUS, "post-rehab status (belum/aktif/selesai/putus)"),
-        ):
-            out[col] = pd.Series(pd.NA, index=out.index, dtype=STRING)
-            _category(out, text, col, table, rep, label)
-        ids = out["client_id"]
-        dup = _duplicated(ids)
-        rep(dup, "client_id", Msg("duplicate_client_id"), ids, Msg("kept_both_rows"))
+        _client_columns(out, text, rep)
     elif kind == "agents":
-        if "kapasitas" in text:
-            t = text["kapasitas"]
-            cap = parse_float(t)
-            bad = t.notna() & (cap.isna() | (cap < 0) | (cap % 1 != 0))
-            rep(bad, "kapasitas", Msg("capacity_not_whole"), t, Msg("default_capacity"))
-            huge = t.notna() & ~bad & (cap > MAX_CAPACITY)  # 1e19 would overflow Int64
-            rep(
-                huge,
-                "kapasitas",
-                Msg("capacity_above", limit=MAX_CAPACITY),
-                t,
-                Msg("default_capacity"),
-            )
-            bad = bad | huge
-            out["kapasitas"] = cap.mask(bad).astype("Int64")
-        else:
-            out["kapasitas"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
-        if "aktif" in text:
-            t = text["aktif"]
-            val = _map_values(t, _AKTIF)
-            rep(
-                t.notna() & val.isna(),
-                "aktif",
-                Msg("unknown.aktif"),
-                t,
-                Msg("assumed_active"),
-            )
-            out["aktif"] = val.fillna(True).astype(bool)
-        else:
-            out["aktif"] = pd.Series(True, index=out.index, dtype=bool)
-        out["tahun_rekrut"] = _year(text.get("tahun_rekrut"), "tahun_rekrut", rep, out.index)
-        if "tahun_rekrut" in text:  # which rows keep their office's agent progress a snapshot
-            rep(
-                out["aktif"] & text["tahun_rekrut"].isna(),
-                "tahun_rekrut",
-                Msg("recruit_year_missing"),
-                None,
-                Msg("agent_counted_snapshot"),
-            )
-        ids = out["agen_id"]
-        dup = _duplicated(ids)
-        rep(dup, "agen_id", Msg("duplicate_agen_id"), ids, Msg("kept_both_rows"))
+        _agent_columns(out, text, rep)
     else:
         out["jenis"] = pd.Series(pd.NA, index=out.index, dtype=STRING)
         _category(out, text, "jenis", _JENIS_SP, rep, "service point type", "lainnya")
@@ -1192,3 +1039,201 @@ def _read_points(
     if files is not None:  # rows of several sheets: quality rows downstream name the sheet
         out.attrs["row_files"] = files.to_numpy(dtype=object)
     return out
+
+
+def _drop_empty(raw: pd.DataFrame, rows: pd.Series, files: pd.Series | None):
+    """Cells arrive stripped; drop unnamed all-empty columns and all-empty records. Columns are
+    handled by position: a sheet may repeat a header ("kelurahan" twice). Returns (rows, files,
+    cells per kept column, their headers)."""
+    headers = [str(c) for c in raw.columns]
+    cells = [raw.iloc[:, i] for i in range(len(headers))]
+    keep_cols = [
+        i for i, h in enumerate(headers) if not (h.startswith("Unnamed:") and cells[i].isna().all())
+    ]
+    if keep_cols:
+        empty = np.logical_and.reduce([cells[i].isna().to_numpy() for i in keep_cols])
+    else:
+        empty = np.ones(len(raw), dtype=bool)
+    keep_rows = ~empty
+    rows = rows[keep_rows].reset_index(drop=True)
+    if files is not None:
+        files = files[keep_rows].reset_index(drop=True)
+    cells = [cells[i][keep_rows].reset_index(drop=True) for i in keep_cols]
+    headers = [headers[i] for i in keep_cols]
+    return rows, files, cells, headers
+
+
+def _map_headers(
+    headers: list[str], kind: str, column_map: dict[str, str] | None, fname: str, quality
+) -> dict[str, int]:
+    """Canonical name -> position in ``headers`` (the user's map wins over the aliases; a second
+    column of the same meaning is reported and ignored); a table without any location column
+    is refused."""
+    aliases = _aliases(kind)
+    user = {header_key(k): v for k, v in (column_map or {}).items()}
+    found: dict[str, int] = {}  # canonical name -> position in `headers`
+    names = set(headers)
+    for pos, col in enumerate(headers):
+        # pandas (Excel, tolerant CSV) renames a repeated header "x" to "x.1": read it as "x"
+        base = re.sub(r"\.\d+$", "", col)
+        key = header_key(base if base != col and base in names else col)
+        canon = user.get(key) or aliases.get(key)
+        if canon is None:
+            continue
+        if canon in found:
+            quality.add(
+                fname, None, col, Msg("second_column", name=canon), None, Msg("column_ignored")
+            )
+            continue
+        found[canon] = pos
+    has_loc = any(c in found for c in ("kode", "kelurahan", "koordinat")) or (
+        "lat" in found and "lon" in found
+    )
+    if not has_loc:
+        raise UserError("input.no_location_column", file=fname, found=", ".join(headers) or "-")
+    return found
+
+
+def _leave_out_long_cells(cells: list[pd.Series], headers: list[str], rep: _Reporter) -> None:
+    """A 10 MB cell (a pasted document) is reported and left out (in place), its row kept."""
+    limit = _limits.limits().max_cell_chars
+    for pos, col in enumerate(headers):
+        lens = cells[pos].str.len()
+        long = (lens > limit).fillna(False).astype(bool)
+        if long.any():
+            rep(long, col, Msg("cell_too_long", limit=limit), None, _IGNORED)
+            cells[pos] = cells[pos].mask(long, pd.NA)
+
+
+def _kode(text: dict[str, pd.Series], rep: _Reporter, index: pd.Index) -> pd.Series:
+    """Written codes in the dotted Kemendagri form; one that is no code is reported, NA."""
+    if "kode" not in text:
+        return pd.Series(pd.NA, index=index, dtype=STRING)
+    kode = normalize_kodes(text["kode"])
+    rep(
+        text["kode"].notna() & kode.isna(),
+        "kode",
+        Msg("not_kode"),
+        text["kode"],
+    )
+    return kode.astype(STRING)
+
+
+def _written_lat_lon(text, headers, found, rep: _Reporter, index: pd.Index):
+    """lat, lon as written (separate columns, else one "lat, lon" column); and which rows had
+    a number that did not parse."""
+    lat = pd.Series(np.nan, index=index)
+    lon = pd.Series(np.nan, index=index)
+    unparsed = pd.Series(False, index=index)
+    for col in ("lat", "lon"):
+        if col in text:
+            v = parse_float(text[col])
+            bad = text[col].notna() & v.isna()
+            rep(bad, col, Msg("not_a_number", column=col), text[col], _IGNORED_XY)
+            unparsed |= bad
+            if col == "lat":
+                lat = v
+            else:
+                lon = v
+    if "koordinat" in text:
+        klat, klon = parse_coordinates(text["koordinat"])
+        use = lat.isna() & lon.isna()
+        rep(
+            use & text["koordinat"].notna() & (klat.isna() | klon.isna()),
+            headers[found["koordinat"]],
+            Msg("coordinates_form"),
+            text["koordinat"],
+            _IGNORED_XY,
+        )
+        lat = lat.mask(use, klat)
+        lon = lon.mask(use, klon)
+    return lat, lon, unparsed
+
+
+def _inside(la: pd.Series, lo: pd.Series) -> pd.Series:
+    return la.between(*LAT_RANGE) & lo.between(*LON_RANGE)
+
+
+def _checked_lat_lon(lat: pd.Series, lon: pd.Series, unparsed: pd.Series, rep: _Reporter):
+    """Half a pair is dropped, a swapped pair put back, a point outside Indonesia dropped;
+    each reported. Returns float64 (lat, lon)."""
+    half = lat.isna() ^ lon.isna()
+    rep(half & ~unparsed, "lat", Msg("half_coordinates"), None, _IGNORED_XY)
+    lat, lon = lat.mask(half), lon.mask(half)
+    present = lat.notna() & lon.notna()
+    ok = _inside(lat, lon)
+    swapped = present & ~ok & _inside(lon, lat)
+    odd = swapped | (present & ~ok)
+    pair = pd.Series(pd.NA, index=lat.index, dtype=object)
+    pair[odd] = lat[odd].astype(str) + ", " + lon[odd].astype(str)
+    rep(swapped, "lat", Msg("latlon_swapped"), pair, Msg("swapped_latlon"))
+    lat, lon = lat.mask(swapped, lon), lon.mask(swapped, lat)
+    outside = present & ~ok & ~swapped
+    rep(outside, "lat", Msg("outside_indonesia"), pair, _IGNORED_XY)
+    return lat.mask(outside).astype("float64"), lon.mask(outside).astype("float64")
+
+
+def _client_columns(out: pd.DataFrame, text, rep: _Reporter) -> None:
+    """Years, service type, severity and status of clients (in place); duplicate ids."""
+    out["tahun_rehab"] = _year(text.get("tahun_rehab"), "tahun_rehab", rep, out.index)
+    out["tahun_pasca"] = _year(text.get("tahun_pasca"), "tahun_pasca", rep, out.index)
+    for col, table, label in (
+        ("jenis_layanan", _LAYANAN, "service type (rawat jalan/inap)"),
+        ("tingkat", _TINGKAT, "severity (ringan/sedang/berat)"),
+        ("status_pasca", _STATUS, "post-rehab status (belum/aktif/selesai/putus)"),
+    ):
+        out[col] = pd.Series(pd.NA, index=out.index, dtype=STRING)
+        _category(out, text, col, table, rep, label)
+    ids = out["client_id"]
+    dup = _duplicated(ids)
+    rep(dup, "client_id", Msg("duplicate_client_id"), ids, Msg("kept_both_rows"))
+
+
+def _capacity(text, rep: _Reporter, index: pd.Index) -> pd.Series:
+    """Whole capacities up to MAX_CAPACITY; others reported, NA (the default applies)."""
+    if "kapasitas" not in text:
+        return pd.Series(pd.NA, index=index, dtype="Int64")
+    t = text["kapasitas"]
+    cap = parse_float(t)
+    bad = t.notna() & (cap.isna() | (cap < 0) | (cap % 1 != 0))
+    rep(bad, "kapasitas", Msg("capacity_not_whole"), t, Msg("default_capacity"))
+    huge = t.notna() & ~bad & (cap > MAX_CAPACITY)  # 1e19 would overflow Int64
+    rep(
+        huge,
+        "kapasitas",
+        Msg("capacity_above", limit=MAX_CAPACITY),
+        t,
+        Msg("default_capacity"),
+    )
+    bad = bad | huge
+    return cap.mask(bad).astype("Int64")
+
+
+def _agent_columns(out: pd.DataFrame, text, rep: _Reporter) -> None:
+    """Capacity, active flag and recruitment year of agents (in place); duplicate ids."""
+    out["kapasitas"] = _capacity(text, rep, out.index)
+    if "aktif" in text:
+        t = text["aktif"]
+        val = _map_values(t, _AKTIF)
+        rep(
+            t.notna() & val.isna(),
+            "aktif",
+            Msg("unknown.aktif"),
+            t,
+            Msg("assumed_active"),
+        )
+        out["aktif"] = val.fillna(True).astype(bool)
+    else:
+        out["aktif"] = pd.Series(True, index=out.index, dtype=bool)
+    out["tahun_rekrut"] = _year(text.get("tahun_rekrut"), "tahun_rekrut", rep, out.index)
+    if "tahun_rekrut" in text:  # which rows keep their office's agent progress a snapshot
+        rep(
+            out["aktif"] & text["tahun_rekrut"].isna(),
+            "tahun_rekrut",
+            Msg("recruit_year_missing"),
+            None,
+            Msg("agent_counted_snapshot"),
+        )
+    ids = out["agen_id"]
+    dup = _duplicated(ids)
+    rep(dup, "agen_id", Msg("duplicate_agen_id"), ids, Msg("kept_both_rows"))
