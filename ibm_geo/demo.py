@@ -377,55 +377,18 @@ def make_synthetic_clients(
     status = rng.choice(4, size=n, p=[0.50, 0.25, 0.15, 0.10])
     years = 2019 + rng.choice(7, size=n, p=[0.12, 0.10, 0.11, 0.15, 0.17, 0.18, 0.17])
 
-    first = _GIVEN_1[rng.integers(0, len(_GIVEN_1), n)]
-    second = _GIVEN_2[rng.integers(0, len(_GIVEN_2), n)]
-    width = max(4, len(str(n)))
-    no = np.arange(1, n + 1)
-    no_s = no.astype("T")
-    nama_klien = np.strings.add(np.strings.add(first.astype("T"), " "), second.astype("T"))
-    nama_klien = np.strings.add(np.strings.add(nama_klien, " "), no_s).astype(object)
-    nik = np.strings.add("DEMO-", np.strings.zfill(no_s, width)).astype(object)
-
+    no, nama_klien, nik = _client_names(n, rng)
     nv = _name_variants(units, rng)
     kv = _kab_variants(units)
     kec = units["kecamatan"].astype(object).where(units["kecamatan"].notna(), "").astype(str)
     kec_v = np.stack([kec.to_numpy(dtype=object), kec.str.upper().to_numpy(dtype=object)])
     year_s = years.astype(str).astype(object)
-    layanan_v = np.array(
-        [["Rawat Jalan", "Rawat Inap"], ["rawat jalan", "rawat inap"]], dtype=object
-    )
-    tingkat_v = np.array(
-        [["Ringan", "Sedang", "Berat"], ["ringan", "sedang", "BERAT"]], dtype=object
-    )
-    status_v = np.array(
-        [["Belum", "Aktif", "Selesai", "Putus"], ["belum", "aktif", "selesai", "PUTUS"]],
-        dtype=object,
-    )
-    if messy:
-        ns = rng.choice(5, size=n, p=[0.50, 0.17, 0.17, 0.13, 0.03])
-        ks = rng.choice(4, size=n, p=[0.55, 0.25, 0.12, 0.08])
-        cs = (rng.random(n) < 0.15).astype(int)
-        vs = (rng.random(n) < 0.10).astype(int)
-    else:
-        ns = np.zeros(n, int)
-        ks = np.zeros(n, int)
-        cs = np.zeros(n, int)
-        vs = np.zeros(n, int)
+    layanan_v, tingkat_v, status_v = _CATEGORY_SPELLINGS
+    ns, ks, cs, vs = _spelling_choices(n, rng, messy)
     kelurahan = nv[ns, uidx]
     lintang, bujur = lat.astype(float), lon.astype(float)
     if messy:
-        missing = rng.random(n) < 0.15
-        lintang[missing], bujur[missing] = np.nan, np.nan
-        have = np.flatnonzero(~missing)
-        n_swap = min(have.size, max(1, round(n * 4 / 600)))
-        sw = rng.choice(have, size=n_swap, replace=False)
-        lintang[sw], bujur[sw] = lon[sw], lat[sw]
-        n_year = min(n, max(1, round(n * 2.5 / 600)))
-        by = rng.choice(n, size=n_year, replace=False)
-        year_s[by] = _BAD_YEARS[rng.integers(0, len(_BAD_YEARS), n_year)]
-        n_kel = min(n, max(1, round(n * 1.5 / 600)))
-        bk = rng.choice(n, size=n_kel, replace=False)
-        kelurahan[bk] = _BAD_KELURAHAN[np.arange(n_kel) % len(_BAD_KELURAHAN)]
+        _mess_up(lintang, bujur, lat, lon, year_s, kelurahan, rng)
 
     agen = np.full(n, None, dtype=object)
     if agents is not None and len(agents):
@@ -448,6 +411,60 @@ def make_synthetic_clients(
             "agen_id": pd.array(agen, dtype="str"),
         }
     )
+
+
+# service, severity and status as written: [proper case, as typed] x category
+_CATEGORY_SPELLINGS = (
+    np.array([["Rawat Jalan", "Rawat Inap"], ["rawat jalan", "rawat inap"]], dtype=object),
+    np.array([["Ringan", "Sedang", "Berat"], ["ringan", "sedang", "BERAT"]], dtype=object),
+    np.array(
+        [["Belum", "Aktif", "Selesai", "Putus"], ["belum", "aktif", "selesai", "PUTUS"]],
+        dtype=object,
+    ),
+)
+
+
+def _client_names(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row numbers, invented full names (made unique by the number) and DEMO- ids."""
+    first = _GIVEN_1[rng.integers(0, len(_GIVEN_1), n)]
+    second = _GIVEN_2[rng.integers(0, len(_GIVEN_2), n)]
+    width = max(4, len(str(n)))
+    no = np.arange(1, n + 1)
+    no_s = no.astype("T")
+    nama_klien = np.strings.add(np.strings.add(first.astype("T"), " "), second.astype("T"))
+    nama_klien = np.strings.add(np.strings.add(nama_klien, " "), no_s).astype(object)
+    nik = np.strings.add("DEMO-", np.strings.zfill(no_s, width)).astype(object)
+    return no, nama_klien, nik
+
+
+def _spelling_choices(n: int, rng: np.random.Generator, messy: bool):
+    """Per client, which spelling of kelurahan, kabupaten, kecamatan and categories is written
+    (0 = the proper one everywhere unless ``messy``)."""
+    if messy:
+        ns = rng.choice(5, size=n, p=[0.50, 0.17, 0.17, 0.13, 0.03])
+        ks = rng.choice(4, size=n, p=[0.55, 0.25, 0.12, 0.08])
+        cs = (rng.random(n) < 0.15).astype(int)
+        vs = (rng.random(n) < 0.10).astype(int)
+        return ns, ks, cs, vs
+    return np.zeros(n, int), np.zeros(n, int), np.zeros(n, int), np.zeros(n, int)
+
+
+def _mess_up(lintang, bujur, lat, lon, year_s, kelurahan, rng: np.random.Generator) -> None:
+    """What real files contain, in place: ~15 % missing coordinates, a few lat/lon swaps,
+    unparseable years and unknown kelurahan."""
+    n = len(lintang)
+    missing = rng.random(n) < 0.15
+    lintang[missing], bujur[missing] = np.nan, np.nan
+    have = np.flatnonzero(~missing)
+    n_swap = min(have.size, max(1, round(n * 4 / 600)))
+    sw = rng.choice(have, size=n_swap, replace=False)
+    lintang[sw], bujur[sw] = lon[sw], lat[sw]
+    n_year = min(n, max(1, round(n * 2.5 / 600)))
+    by = rng.choice(n, size=n_year, replace=False)
+    year_s[by] = _BAD_YEARS[rng.integers(0, len(_BAD_YEARS), n_year)]
+    n_kel = min(n, max(1, round(n * 1.5 / 600)))
+    bk = rng.choice(n, size=n_kel, replace=False)
+    kelurahan[bk] = _BAD_KELURAHAN[np.arange(n_kel) % len(_BAD_KELURAHAN)]
 
 
 def _assign_agents(

@@ -580,36 +580,10 @@ def match_locations(
     frames: list[pd.DataFrame] = []
 
     # (a) codes
-    kode_codes, kode_values = _factorize(df, "kode")
-    if len(kode_values):
-        pos_of = gaz.kode_index.get_indexer(kode_values)
-        has_code = kode_codes >= 0
-        pos = np.where(has_code, pos_of[np.maximum(kode_codes, 0)], -1)
-        ok = pos >= 0
-        unit[ok] = pos[ok]
-        method[ok] = METHODS.index("code")
-        conf[ok] = CONFIDENCE["code"]
-        bad = np.flatnonzero(has_code & ~ok)
-        if len(bad):
-            frames.append(
-                _quality_frame(
-                    _sub(tab, bad),
-                    rows[bad],
-                    "kode",
-                    [Msg("kode_not_found")] * len(bad),
-                    kode_values[kode_codes[bad]],
-                    [Msg("used_xy_or_name")] * len(bad),
-                )
-            )
+    frames.append(_match_codes(df, gaz, unit, method, conf, tab, rows))
 
     # (b) coordinates
-    lat = pd.to_numeric(df["lat"], errors="coerce").to_numpy(float) if "lat" in df else None
-    lon = pd.to_numeric(df["lon"], errors="coerce").to_numpy(float) if "lon" in df else None
-    need = (
-        np.flatnonzero((unit < 0) & np.isfinite(lat) & np.isfinite(lon))
-        if lat is not None and lon is not None
-        else np.zeros(0, dtype=np.int64)
-    )
+    lat, lon, need = _unplaced_points(df, unit)
     pip = None
     if len(need):
         # point-in-polygon runs in GEOS without the GIL: overlap it with the name keys below
@@ -621,53 +595,17 @@ def match_locations(
     kel_codes, kel_values = _factorize(df, "kelurahan")
     kel_keys = compact_keys(pd.Series(kel_values, dtype=object)).to_numpy()
     if pip is not None:
-        poly = pip.result()
-        got = need[poly >= 0]
-        unit[got] = poly[poly >= 0]
-        method[got] = METHODS.index("point")
-        conf[got] = CONFIDENCE["point"]
-        outside = need[poly < 0]  # `need` is sorted and unique: no set operation needed
-        if len(outside):
-            frames.append(
-                _quality_frame(
-                    _sub(tab, outside),
-                    rows[outside],
-                    "lat",
-                    [Msg("point_outside")] * len(outside),
-                    [f"{a}, {b}" for a, b in zip(lat[outside], lon[outside], strict=True)],
-                    # without a written name the row cannot be placed at all: say so (it is
-                    # counted here, not left to vanish from every total)
-                    [_USED_NAME if k >= 0 else _NOT_PLACED_NO_NAME for k in kel_codes[outside]],
-                )
-            )
+        got, outside_frame = _place_points(
+            pip.result(), need, unit, method, conf, tab, rows, lat, lon, kel_codes
+        )
+        frames.append(outside_frame)
         frames.append(_name_mismatch(gaz, tab, rows, got, unit, kel_codes, kel_keys))
 
     # (c, d) names, once per distinct written place (name, kecamatan, kab/kota)
     todo = np.flatnonzero((unit < 0) & (kel_codes >= 0))
     matches = pd.DataFrame(columns=MATCH_COLUMNS)
     if len(todo):
-        kec_codes, kec_values = _factorize(df, "kecamatan")
-        kab_codes, kab_values = _factorize(df, "kab_kota")
-        ne, nb = len(kec_values) + 1, len(kab_values) + 1
-        triple = (kel_codes[todo] * ne + (kec_codes[todo] + 1)) * nb + (kab_codes[todo] + 1)
-        codes, uniq = pd.factorize(triple)  # in order of first appearance
-        kel_u, rest = np.divmod(uniq, ne * nb)
-        kec_u, kab_u = np.divmod(rest, nb)
-        kec_u, kab_u = kec_u - 1, kab_u - 1
-        kec_keys = compact_keys(pd.Series(kec_values, dtype=object)).to_numpy()
-        kab_keys = compact_keys(pd.Series(kab_values, dtype=object)).to_numpy()
-        distinct = pd.DataFrame(
-            {
-                "written_name": kel_values[kel_u],
-                "written_kecamatan": _at(kec_values, kec_u),
-                "written_kab_kota": _at(kab_values, kab_u),
-                "key": _at(kel_keys, kel_u),
-                "kec_key": _at(kec_keys, kec_u),
-                "kab_key": _at(kab_keys, kab_u),
-            }
-        )
-        distinct["key"] = distinct["key"].fillna("")
-        distinct["lower"] = lower_spaced(distinct["written_name"].to_numpy())
+        codes, distinct = _distinct_places(df, todo, kel_codes, kel_values, kel_keys)
         res = _resolve_names(gaz, distinct)
         if choices:
             frames.append(_apply_choices(gaz, table, distinct, res, choices))
@@ -687,6 +625,94 @@ def match_locations(
         matches=matches,
         unit=unit,
     )
+
+
+def _match_codes(df, gaz, unit, method, conf, tab, rows) -> pd.DataFrame | None:
+    """(a) Rows whose written code is an official one take its unit (in place); returns the
+    quality rows of codes that are not."""
+    kode_codes, kode_values = _factorize(df, "kode")
+    if not len(kode_values):
+        return None
+    pos_of = gaz.kode_index.get_indexer(kode_values)
+    has_code = kode_codes >= 0
+    pos = np.where(has_code, pos_of[np.maximum(kode_codes, 0)], -1)
+    ok = pos >= 0
+    unit[ok] = pos[ok]
+    method[ok] = METHODS.index("code")
+    conf[ok] = CONFIDENCE["code"]
+    bad = np.flatnonzero(has_code & ~ok)
+    if not len(bad):
+        return None
+    return _quality_frame(
+        _sub(tab, bad),
+        rows[bad],
+        "kode",
+        [Msg("kode_not_found")] * len(bad),
+        kode_values[kode_codes[bad]],
+        [Msg("used_xy_or_name")] * len(bad),
+    )
+
+
+def _unplaced_points(df: pd.DataFrame, unit: np.ndarray):
+    """(b) lat, lon (float arrays or None) and the rows not placed yet with both written."""
+    lat = pd.to_numeric(df["lat"], errors="coerce").to_numpy(float) if "lat" in df else None
+    lon = pd.to_numeric(df["lon"], errors="coerce").to_numpy(float) if "lon" in df else None
+    need = (
+        np.flatnonzero((unit < 0) & np.isfinite(lat) & np.isfinite(lon))
+        if lat is not None and lon is not None
+        else np.zeros(0, dtype=np.int64)
+    )
+    return lat, lon, need
+
+
+def _place_points(poly, need, unit, method, conf, tab, rows, lat, lon, kel_codes):
+    """(b) The rows ``need`` whose point lies in unit ``poly`` (-1: none) take it (in place).
+    Returns (rows placed, quality rows of points outside every unit)."""
+    got = need[poly >= 0]
+    unit[got] = poly[poly >= 0]
+    method[got] = METHODS.index("point")
+    conf[got] = CONFIDENCE["point"]
+    outside = need[poly < 0]  # `need` is sorted and unique: no set operation needed
+    if not len(outside):
+        return got, None
+    return got, _quality_frame(
+        _sub(tab, outside),
+        rows[outside],
+        "lat",
+        [Msg("point_outside")] * len(outside),
+        [f"{a}, {b}" for a, b in zip(lat[outside], lon[outside], strict=True)],
+        # without a written name the row cannot be placed at all: say so (it is
+        # counted here, not left to vanish from every total)
+        [_USED_NAME if k >= 0 else _NOT_PLACED_NO_NAME for k in kel_codes[outside]],
+    )
+
+
+def _distinct_places(df, todo, kel_codes, kel_values, kel_keys) -> tuple[np.ndarray, pd.DataFrame]:
+    """(c, d) The distinct written places (name, kecamatan, kab/kota) of rows ``todo``, in order
+    of first appearance, with their keys; and each row's place."""
+    kec_codes, kec_values = _factorize(df, "kecamatan")
+    kab_codes, kab_values = _factorize(df, "kab_kota")
+    ne, nb = len(kec_values) + 1, len(kab_values) + 1
+    triple = (kel_codes[todo] * ne + (kec_codes[todo] + 1)) * nb + (kab_codes[todo] + 1)
+    codes, uniq = pd.factorize(triple)  # in order of first appearance
+    kel_u, rest = np.divmod(uniq, ne * nb)
+    kec_u, kab_u = np.divmod(rest, nb)
+    kec_u, kab_u = kec_u - 1, kab_u - 1
+    kec_keys = compact_keys(pd.Series(kec_values, dtype=object)).to_numpy()
+    kab_keys = compact_keys(pd.Series(kab_values, dtype=object)).to_numpy()
+    distinct = pd.DataFrame(
+        {
+            "written_name": kel_values[kel_u],
+            "written_kecamatan": _at(kec_values, kec_u),
+            "written_kab_kota": _at(kab_values, kab_u),
+            "key": _at(kel_keys, kel_u),
+            "kec_key": _at(kec_keys, kec_u),
+            "kab_key": _at(kab_keys, kab_u),
+        }
+    )
+    distinct["key"] = distinct["key"].fillna("")
+    distinct["lower"] = lower_spaced(distinct["written_name"].to_numpy())
+    return codes, distinct
 
 
 def _apply_choices(gaz, table, distinct, res, choices) -> pd.DataFrame | None:

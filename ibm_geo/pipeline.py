@@ -315,12 +315,7 @@ def analyze_joined(
     a = joined.agents.table
     s = joined.service_points.table
     client_xy = c[["x", "y"]].to_numpy(dtype=float)
-    agent_xy = a[["x", "y"]].to_numpy(dtype=float) if len(a) else np.zeros((0, 2))
-    agents_for_cov = a.copy()
-    if len(a):
-        # an agent we cannot place cannot reach anyone
-        agents_for_cov["aktif"] = a["aktif"].fillna(True).astype(bool) & a["located"].astype(bool)
-        agent_xy = np.where(np.isnan(agent_xy), 0.0, agent_xy)
+    agents_for_cov, agent_xy = _agents_for_coverage(a)
     spare_assigned = assigned_spare(
         c,
         agents_for_cov,
@@ -340,25 +335,13 @@ def analyze_joined(
     )
     clients = c.assign(coverage=cov.array, reach_agent=reach.to_numpy())
     keep_units = unit_mask(units, scenario)
-    # only what the counts read: a copy of every input column of a million rows costs seconds
-    cols = ["unit", "status_pasca", "tingkat", "jenis_layanan", "tahun_rehab", "coverage"]
-    keep = filter_mask(clients, scenario)
     rk = joined.record_keys(secret)
-    counted = clients[cols] if keep.all() else clients.loc[keep, cols]
-    rk_counted = rk if keep.all() else rk[keep]
-    unit = counted["unit"].to_numpy()
-    counted = counted.assign(unit=np.where((unit < 0) | ~keep_units[np.maximum(unit, 0)], -1, unit))
+    counted, rk_counted = _counted(clients, rk, keep_units, scenario)
     ref = reference_year(clients, scenario)
 
     table = units[IDENTITY + ["rep_lon", "rep_lat", "geometry"]].copy()
     counts = metrics.client_counts(units, counted)
-    keys = metrics.client_counts(units, counted, weights=rk_counted)
-    keys["unserved_recent"] = metrics.recent_unserved(
-        units, counted, ref, scenario.recency_years, weights=rk_counted
-    )
-    keys = (keys % N_KEYS).add_prefix(KEY_PREFIX)
-    all_unit = clients["unit"].to_numpy(dtype=np.int64) if len(clients) else np.zeros(0, np.int64)
-    keys[REGISTER] = np.bincount(all_unit[all_unit >= 0], minlength=len(units)).astype(np.int64)
+    keys = _key_sums(units, counted, rk_counted, clients, ref, scenario)
     agents_n = metrics.agent_counts(
         units,
         a.assign(aktif=agents_for_cov["aktif"]) if len(a) else a,
@@ -366,11 +349,7 @@ def analyze_joined(
         scenario.default_capacity,
     )
     sp = metrics.service_point_counts(units, s)
-    sp_xy = (
-        s.loc[s["located"].astype(bool), ["x", "y"]].to_numpy(dtype=float)
-        if len(s)
-        else np.zeros((0, 2))
-    )
+    sp_xy = _located_xy(s)
     dist = metrics.access_distance(
         joined.rep_xy,
         agent_xy,
@@ -381,11 +360,8 @@ def analyze_joined(
         road_backend,
     )
     recent = metrics.recent_unserved(units, counted, ref, scenario.recency_years)
-    table = pd.concat([table, counts, agents_n, sp, dist, recent, keys], axis=1)
-    table = table.loc[keep_units].reset_index(drop=True)
-    scored = score_both_tiers(table, scenario, ref)
-    table = pd.concat([table, scored], axis=1).sort_values("rank").reset_index(drop=True)
-    table = gpd.GeoDataFrame(table, geometry="geometry", crs=units.crs)
+    parts = [table, counts, agents_n, sp, dist, recent, keys]
+    table = _ranked(parts, keep_units, scenario, ref, units.crs)
     return AnalysisResult(
         kelurahan=table,
         matches=joined.matches,
@@ -397,6 +373,59 @@ def analyze_joined(
         distance=backend,
         record_keys=rk,
     )
+
+
+def _counted(clients: pd.DataFrame, rk, keep_units: np.ndarray, scenario: Scenario):
+    """The clients the counts read (the scenario's filters; a unit outside the scenario's area
+    is -1) with their record keys; only the columns the counts read: a copy of every input
+    column of a million rows costs seconds."""
+    cols = ["unit", "status_pasca", "tingkat", "jenis_layanan", "tahun_rehab", "coverage"]
+    keep = filter_mask(clients, scenario)
+    counted = clients[cols] if keep.all() else clients.loc[keep, cols]
+    rk_counted = rk if keep.all() else rk[keep]
+    unit = counted["unit"].to_numpy()
+    counted = counted.assign(unit=np.where((unit < 0) | ~keep_units[np.maximum(unit, 0)], -1, unit))
+    return counted, rk_counted
+
+
+def _ranked(parts: list, keep_units, scenario: Scenario, ref: int, crs) -> gpd.GeoDataFrame:
+    """The per-unit columns side by side, the scenario's units only, scored and ranked."""
+    table = pd.concat(parts, axis=1)
+    table = table.loc[keep_units].reset_index(drop=True)
+    scored = score_both_tiers(table, scenario, ref)
+    table = pd.concat([table, scored], axis=1).sort_values("rank").reset_index(drop=True)
+    return gpd.GeoDataFrame(table, geometry="geometry", crs=crs)
+
+
+def _agents_for_coverage(a: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Agents as coverage reads them (one that cannot be placed is not active: it reaches
+    nobody) and their metric xy (0 where unplaced)."""
+    agent_xy = a[["x", "y"]].to_numpy(dtype=float) if len(a) else np.zeros((0, 2))
+    agents_for_cov = a.copy()
+    if len(a):
+        agents_for_cov["aktif"] = a["aktif"].fillna(True).astype(bool) & a["located"].astype(bool)
+        agent_xy = np.where(np.isnan(agent_xy), 0.0, agent_xy)
+    return agents_for_cov, agent_xy
+
+
+def _key_sums(units, counted, rk_counted, clients, ref: int, scenario: Scenario) -> pd.DataFrame:
+    """Record-key sums of each count per unit (mod N_KEYS, prefixed) and each unit's register
+    size (every located client, filters aside): the perturbation's inputs."""
+    keys = metrics.client_counts(units, counted, weights=rk_counted)
+    keys["unserved_recent"] = metrics.recent_unserved(
+        units, counted, ref, scenario.recency_years, weights=rk_counted
+    )
+    keys = (keys % N_KEYS).add_prefix(KEY_PREFIX)
+    all_unit = clients["unit"].to_numpy(dtype=np.int64) if len(clients) else np.zeros(0, np.int64)
+    keys[REGISTER] = np.bincount(all_unit[all_unit >= 0], minlength=len(units)).astype(np.int64)
+    return keys
+
+
+def _located_xy(s: pd.DataFrame) -> np.ndarray:
+    """Metric xy of the located rows of a points table."""
+    if not len(s):
+        return np.zeros((0, 2))
+    return s.loc[s["located"].astype(bool), ["x", "y"]].to_numpy(dtype=float)
 
 
 def score_both_tiers(table: pd.DataFrame, scenario: Scenario, ref_year: int) -> pd.DataFrame:

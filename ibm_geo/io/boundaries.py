@@ -415,97 +415,14 @@ def _read_boundaries(
     else:
         fname = name or Path(source).name
     gdf = _load(source, fname, layer, quality)
-    if not isinstance(gdf, gpd.GeoDataFrame) or gdf._geometry_column_name not in gdf.columns:
-        cols = ", ".join(str(c) for c in list(gdf.columns)[:15]) or "-"
-        raise UserError("boundaries.is_table", file=fname, columns=cols)
-    if len(gdf) == 0:
-        raise UserError("boundaries.no_features", file=fname)
-    present = ~shapely.is_missing(gdf.geometry.values)
-    kinds = pd.Series(shapely.get_type_id(gdf.geometry.values))
-    if not np.isin(kinds[present], [3, 6, 7]).any():
-        names = {-1: "null", 0: "Point", 1: "LineString", 2: "LinearRing", 4: "MultiPoint"}
-        names |= {5: "MultiLineString"}
-        found_kinds = sorted({names.get(int(k), str(k)) for k in kinds})
-        raise UserError("boundaries.no_polygons", file=fname, kinds=found_kinds)
-    _limits.check_vertices(int(shapely.get_num_coordinates(gdf.geometry.values).sum()), fname)
+    _check_polygon_layer(gdf, fname)
     found = _pick(gdf, column_map, fname)
     n = len(gdf)
     feature = np.arange(1, n + 1)
-    coords, idx = shapely.get_coordinates(gdf.geometry.values, return_index=True)
-    nonfinite = np.zeros(n, dtype=bool)
-    nonfinite[idx[~np.isfinite(coords).all(axis=1)]] = True
-    if nonfinite.any():  # NaN in a ring: GEOS, the CRS guess and the extent all choke on it
-        quality.add_many(
-            fname, feature[nonfinite], "geometry", Msg("not_finite"), None,
-            Msg("feature_dropped"),
-        )  # fmt: skip
-        geoms = np.asarray(gdf.geometry.values, dtype=object).copy()
-        geoms[nonfinite] = None
-        gdf = gdf.set_geometry(gpd.GeoSeries(geoms, crs=gdf.crs, index=gdf.index))
-
-    def col(canon: str) -> pd.Series:
-        if canon not in found:
-            return pd.Series([None] * n, dtype=object)
-        s = gdf[found[canon]].reset_index(drop=True).astype("string").str.strip()
-        return s.mask(s == "", pd.NA).astype(object).where(lambda v: v.notna(), None)
-
-    out = pd.DataFrame({c: col(c) for c in BOUNDARY_COLUMNS[:-1]})
-    # codes: dotted Kemendagri form when possible, else keep the source's, else synthesise
-    raw_kode = out["kode"]
-    # a feature with neither a name nor a code cannot be named in any table or message: it is
-    # a quality row, not a unit ranked as "X-16" with a blank name
-    anonymous = (out["nama"].isna() & raw_kode.isna()).to_numpy()
-    if anonymous.all():
-        raise UserError("boundaries.no_names", file=fname)
-    kode = normalize_kodes(raw_kode) if raw_kode.notna().any() else raw_kode
-    kode = kode.where(kode.notna(), raw_kode)
-    synth = pd.Series([f"X-{i}" for i in feature], dtype=object)
-    out["kode"] = kode.where(kode.notna(), synth)
-    dotted = out["kode"].str.match(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$").fillna(False).astype(bool)
-    if out["kode_kec"].isna().all():
-        out["kode_kec"] = out["kode"].str[:8].where(dotted, None)
-    if out["kode_kab"].isna().all():
-        out["kode_kab"] = out["kode"].str[:5].where(dotted, None)
-    if out["provinsi"].isna().all():  # the shared files and many layers carry codes only
-        out["provinsi"] = province_of(out["kode"])
-    # kelurahan/desa: the code's 5th digit decides (GADM writes "Village" for both); a type
-    # column only where there is no code, and "village" then says nothing
-    jenis = out["jenis"].astype(object)
-    jl = jenis.astype("string").str.lower()
-    jenis = jenis.mask(jl.str.contains("kelurahan", na=False), "Kelurahan")
-    jenis = jenis.mask(jl.str.fullmatch(r"\s*desa\s*", na=False), "Desa")
-    out["jenis"] = jenis.where(jenis.isin(["Kelurahan", "Desa"]), None)
-    # parents (and the type) from the Kemendagri code list when the layer lacks them
-    out, filled = fill_from_code(out, copy=False)
-    out["jenis"] = out["jenis"].astype(object).where(pd.notna(out["jenis"]), None)
-    appr = out["approximate"].astype("string").str.lower()
-    out["approximate"] = appr.isin(["true", "1", "ya", "yes"]).to_numpy()
-
+    gdf = _drop_nonfinite(gdf, feature, fname, quality)
+    out, filled, anonymous = _identity(gdf, found, feature, fname)
     geo = gpd.GeoDataFrame(out, geometry=gdf.geometry.reset_index(drop=True).values, crs=gdf.crs)
-    # CRS: assume degrees when missing; swap lat/lon when the extent says so
-    b = geo.total_bounds
-    if geo.crs is not None and geo.crs.is_geographic and not _degrees(b):
-        # GeoJSON without a "crs" member is read as WGS 84 whatever its numbers are
-        geo = geo.set_crs(None, allow_override=True)
-    if geo.crs is None:
-        crs = _guess_crs(geo.total_bounds, out["kode"], fname)
-        quality.add(fname, None, "geometry", Msg("no_crs"), None, Msg("assumed_crs", crs=str(crs)))
-        geo = geo.set_crs(crs)
-    if not geo.crs.equals(CRS.from_epsg(4326)):
-        geo = geo.to_crs(4326)
-    if _looks_swapped(geo.total_bounds):
-        quality.add(fname, None, "geometry", Msg("boundaries_swapped"), None, Msg("swapped"))
-        geo = _swap_xy(geo)
-    b = geo.total_bounds
-    if not (np.isfinite(b).all() and b[2] >= 90 and b[0] <= 145 and b[3] >= -15 and b[1] <= 10):
-        quality.add(
-            fname,
-            None,
-            "geometry",
-            Msg("extent_outside", extent=_fmt_bounds(b)),
-            None,
-            Msg("check_crs"),
-        )
+    geo = _to_wgs84(geo, out["kode"], fname, quality)
 
     def report(mask: np.ndarray, problem: Msg, action: Msg) -> None:
         if mask.any():
@@ -550,6 +467,116 @@ def _read_boundaries(
         )
     geo = geo[BOUNDARY_COLUMNS]
     geo.attrs["filled_from_code"] = filled  # cells taken from ibm_geo.gazetteer, per column
+    return geo
+
+
+def _check_polygon_layer(gdf, fname: str) -> None:
+    """A layer of polygons with a geometry column and features, within the vertex limit."""
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf._geometry_column_name not in gdf.columns:
+        cols = ", ".join(str(c) for c in list(gdf.columns)[:15]) or "-"
+        raise UserError("boundaries.is_table", file=fname, columns=cols)
+    if len(gdf) == 0:
+        raise UserError("boundaries.no_features", file=fname)
+    present = ~shapely.is_missing(gdf.geometry.values)
+    kinds = pd.Series(shapely.get_type_id(gdf.geometry.values))
+    if not np.isin(kinds[present], [3, 6, 7]).any():
+        names = {-1: "null", 0: "Point", 1: "LineString", 2: "LinearRing", 4: "MultiPoint"}
+        names |= {5: "MultiLineString"}
+        found_kinds = sorted({names.get(int(k), str(k)) for k in kinds})
+        raise UserError("boundaries.no_polygons", file=fname, kinds=found_kinds)
+    _limits.check_vertices(int(shapely.get_num_coordinates(gdf.geometry.values).sum()), fname)
+
+
+def _drop_nonfinite(gdf: gpd.GeoDataFrame, feature: np.ndarray, fname: str, quality):
+    """Features with a NaN/inf coordinate lose their geometry (a quality row each)."""
+    n = len(gdf)
+    coords, idx = shapely.get_coordinates(gdf.geometry.values, return_index=True)
+    nonfinite = np.zeros(n, dtype=bool)
+    nonfinite[idx[~np.isfinite(coords).all(axis=1)]] = True
+    if nonfinite.any():  # NaN in a ring: GEOS, the CRS guess and the extent all choke on it
+        quality.add_many(
+            fname, feature[nonfinite], "geometry", Msg("not_finite"), None,
+            Msg("feature_dropped"),
+        )  # fmt: skip
+        geoms = np.asarray(gdf.geometry.values, dtype=object).copy()
+        geoms[nonfinite] = None
+        gdf = gdf.set_geometry(gpd.GeoSeries(geoms, crs=gdf.crs, index=gdf.index))
+    return gdf
+
+
+def _identity(gdf, found: dict[str, str], feature: np.ndarray, fname: str):
+    """The canonical identity columns: codes (dotted Kemendagri form when possible, else the
+    source's, else ``X-<n>``), parents and type filled from the code list. Returns (table,
+    cells filled per column, features with neither name nor code)."""
+    n = len(gdf)
+
+    def col(canon: str) -> pd.Series:
+        if canon not in found:
+            return pd.Series([None] * n, dtype=object)
+        s = gdf[found[canon]].reset_index(drop=True).astype("string").str.strip()
+        return s.mask(s == "", pd.NA).astype(object).where(lambda v: v.notna(), None)
+
+    out = pd.DataFrame({c: col(c) for c in BOUNDARY_COLUMNS[:-1]})
+    # codes: dotted Kemendagri form when possible, else keep the source's, else synthesise
+    raw_kode = out["kode"]
+    # a feature with neither a name nor a code cannot be named in any table or message: it is
+    # a quality row, not a unit ranked as "X-16" with a blank name
+    anonymous = (out["nama"].isna() & raw_kode.isna()).to_numpy()
+    if anonymous.all():
+        raise UserError("boundaries.no_names", file=fname)
+    kode = normalize_kodes(raw_kode) if raw_kode.notna().any() else raw_kode
+    kode = kode.where(kode.notna(), raw_kode)
+    synth = pd.Series([f"X-{i}" for i in feature], dtype=object)
+    out["kode"] = kode.where(kode.notna(), synth)
+    dotted = out["kode"].str.match(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$").fillna(False).astype(bool)
+    if out["kode_kec"].isna().all():
+        out["kode_kec"] = out["kode"].str[:8].where(dotted, None)
+    if out["kode_kab"].isna().all():
+        out["kode_kab"] = out["kode"].str[:5].where(dotted, None)
+    if out["provinsi"].isna().all():  # the shared files and many layers carry codes only
+        out["provinsi"] = province_of(out["kode"])
+    # kelurahan/desa: the code's 5th digit decides (GADM writes "Village" for both); a type
+    # column only where there is no code, and "village" then says nothing
+    jenis = out["jenis"].astype(object)
+    jl = jenis.astype("string").str.lower()
+    jenis = jenis.mask(jl.str.contains("kelurahan", na=False), "Kelurahan")
+    jenis = jenis.mask(jl.str.fullmatch(r"\s*desa\s*", na=False), "Desa")
+    out["jenis"] = jenis.where(jenis.isin(["Kelurahan", "Desa"]), None)
+    # parents (and the type) from the Kemendagri code list when the layer lacks them
+    out, filled = fill_from_code(out, copy=False)
+    out["jenis"] = out["jenis"].astype(object).where(pd.notna(out["jenis"]), None)
+    appr = out["approximate"].astype("string").str.lower()
+    out["approximate"] = appr.isin(["true", "1", "ya", "yes"]).to_numpy()
+    return out, filled, anonymous
+
+
+def _to_wgs84(geo: gpd.GeoDataFrame, kode: pd.Series, fname: str, quality) -> gpd.GeoDataFrame:
+    """EPSG:4326: a missing CRS guessed from the extent, swapped lat/lon put back, an extent
+    outside Indonesia reported."""
+    # CRS: assume degrees when missing; swap lat/lon when the extent says so
+    b = geo.total_bounds
+    if geo.crs is not None and geo.crs.is_geographic and not _degrees(b):
+        # GeoJSON without a "crs" member is read as WGS 84 whatever its numbers are
+        geo = geo.set_crs(None, allow_override=True)
+    if geo.crs is None:
+        crs = _guess_crs(geo.total_bounds, kode, fname)
+        quality.add(fname, None, "geometry", Msg("no_crs"), None, Msg("assumed_crs", crs=str(crs)))
+        geo = geo.set_crs(crs)
+    if not geo.crs.equals(CRS.from_epsg(4326)):
+        geo = geo.to_crs(4326)
+    if _looks_swapped(geo.total_bounds):
+        quality.add(fname, None, "geometry", Msg("boundaries_swapped"), None, Msg("swapped"))
+        geo = _swap_xy(geo)
+    b = geo.total_bounds
+    if not (np.isfinite(b).all() and b[2] >= 90 and b[0] <= 145 and b[3] >= -15 and b[1] <= 10):
+        quality.add(
+            fname,
+            None,
+            "geometry",
+            Msg("extent_outside", extent=_fmt_bounds(b)),
+            None,
+            Msg("check_crs"),
+        )
     return geo
 
 

@@ -253,51 +253,9 @@ def scan_workbook(data: bytes, fname: str) -> dict[str, SheetScan]:
                 fh = zf.open(path)
             except KeyError:
                 continue
-            sc = SheetScan()
-            far = ""
-            k = len(_letters(lim.max_columns + 1))  # letters of the first column over the limit
-            far_re = re.compile(rb'\br="([A-Z]{%d,3})(\d+)"' % max(k, 1))
             with fh:
-                buf = b""
-                while True:
-                    chunk = fh.read(1 << 20)
-                    buf += chunk
-                    end = buf.rfind(b"</row>")
-                    cut = (end + 6 if end >= 0 else 0) if chunk else len(buf)
-                    block, buf = buf[:cut], buf[cut:]
-                    # far columns from a scan for long references only (C speed, no match in
-                    # an ordinary sheet); each row's extent and value from its own text
-                    for m in far_re.finditer(block):
-                        c = col_index(m.group(1).decode())
-                        if c > sc.max_col:
-                            sc.max_col, far = c, (m.group(1) + m.group(2)).decode()
-                    for part in _ROW_SPLIT.split(block)[1:]:
-                        head_end = part.find(b">")
-                        r = _ROW_R.search(part, 0, head_end)
-                        if r is None:
-                            continue
-                        n = int(r.group(1))
-                        if n > sc.max_row:
-                            sc.max_row = n
-                        last = part.rfind(b' r="')
-                        if last > head_end:
-                            c = _LETTERS.match(part, last + 4)
-                            if c is not None:
-                                ci = col_index(c.group(1).decode())
-                                if ci > sc.max_col:
-                                    sc.max_col, far = ci, f"{c.group(1).decode()}{n}"
-                        if _VALUE.search(part):
-                            sc.value_rows.append(n)
-                    for m in _MERGE.finditer(block):
-                        sc.merges.append(
-                            (int(m.group(2)), col_index(m.group(1).decode()), int(m.group(4)),
-                             col_index(m.group(3).decode()))
-                        )  # fmt: skip
-                    if not chunk:
-                        break
-                    if len(buf) > 64 << 20:  # one "row" of 64 MB: a 10 MB cell is fine
-                        buf = buf[-(1 << 20) :]
-            sc.far_cell = far
+                sc = _scan_sheet(fh, lim.max_columns)
+            far = sc.far_cell
             label = f"{fname} [{sheet}]"
             if sc.max_col > lim.max_columns:
                 raise UserError(
@@ -326,6 +284,61 @@ def scan_workbook(data: bytes, fname: str) -> dict[str, SheetScan]:
                 _limits.check_rows(sc.max_row, label)
             out[sheet] = sc
     return out
+
+
+def _scan_sheet(fh, max_columns: int) -> SheetScan:
+    """One sheet's extent, value rows and merges, streamed 1 MB at a time."""
+    sc = SheetScan()
+    far = ""
+    k = len(_letters(max_columns + 1))  # letters of the first column over the limit
+    far_re = re.compile(rb'\br="([A-Z]{%d,3})(\d+)"' % max(k, 1))
+    buf = b""
+    while True:
+        chunk = fh.read(1 << 20)
+        buf += chunk
+        end = buf.rfind(b"</row>")
+        cut = (end + 6 if end >= 0 else 0) if chunk else len(buf)
+        block, buf = buf[:cut], buf[cut:]
+        far = _scan_block(block, sc, far_re, far)
+        if not chunk:
+            break
+        if len(buf) > 64 << 20:  # one "row" of 64 MB: a 10 MB cell is fine
+            buf = buf[-(1 << 20) :]
+    sc.far_cell = far
+    return sc
+
+
+def _scan_block(block: bytes, sc: SheetScan, far_re: re.Pattern, far: str) -> str:
+    """Whole rows of sheet XML into ``sc``; returns the farthest cell so far."""
+    # far columns from a scan for long references only (C speed, no match in
+    # an ordinary sheet); each row's extent and value from its own text
+    for m in far_re.finditer(block):
+        c = col_index(m.group(1).decode())
+        if c > sc.max_col:
+            sc.max_col, far = c, (m.group(1) + m.group(2)).decode()
+    for part in _ROW_SPLIT.split(block)[1:]:
+        head_end = part.find(b">")
+        r = _ROW_R.search(part, 0, head_end)
+        if r is None:
+            continue
+        n = int(r.group(1))
+        if n > sc.max_row:
+            sc.max_row = n
+        last = part.rfind(b' r="')
+        if last > head_end:
+            c = _LETTERS.match(part, last + 4)
+            if c is not None:
+                ci = col_index(c.group(1).decode())
+                if ci > sc.max_col:
+                    sc.max_col, far = ci, f"{c.group(1).decode()}{n}"
+        if _VALUE.search(part):
+            sc.value_rows.append(n)
+    for m in _MERGE.finditer(block):
+        sc.merges.append(
+            (int(m.group(2)), col_index(m.group(1).decode()), int(m.group(4)),
+             col_index(m.group(3).decode()))
+        )  # fmt: skip
+    return far
 
 
 def fill_merged(values: list[list[object]], merges, first_data: int) -> list[tuple[str, int, int]]:

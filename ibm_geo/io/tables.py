@@ -286,34 +286,7 @@ def _read_csv(
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
-    if isinstance(source, bytes | bytearray):
-        head_bytes = bytes(source[: _HEAD + 3])
-        size = len(source)
-    else:
-        with open(source, "rb") as fh:
-            head_bytes = fh.read(_HEAD + 3)
-        size = Path(source).stat().st_size
-    bom = 3 if head_bytes.startswith(b"\xef\xbb\xbf") else 0
-    if not head_bytes[bom:].strip() and size <= len(head_bytes):
-        raise UserError("input.empty", file=fname)
-    head = head_bytes[bom:].decode("utf-8", errors="replace")
-    max_cols = _limits.limits().max_columns
-    header, sep = csv_header(head, is_known, _sniff_sep(head), max_cols)
-    start = header.data_start  # 0-based line index of the first data line
-    _check_width(len(header.names), max_cols, fname, start)
-    names = unique_names([h.strip() for h in header.names])
-    head_lines = head_bytes[bom:].split(b"\n")
-    offset = bom + sum(len(ln) + 1 for ln in head_lines[:start])
-
-    def whole() -> bytes:
-        return bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
-
-    def body(text: str) -> str:
-        if start == 0:
-            return text
-        parts = text.split("\n", start)
-        return parts[start] if len(parts) > start else ""
-
+    names, sep, start, offset, max_cols = _csv_layout(source, fname, is_known)
     try:
         # the system allocator: mimalloc's purging of freed pages made this step vary by 2x
         pool = pa.system_memory_pool()
@@ -343,7 +316,7 @@ def _read_csv(
         except pa.ArrowInvalid as exc:
             if "UTF8" not in str(exc).upper():
                 raise
-            text = body(_decode(whole()))  # cp1252 and friends: re-encode once, same reader
+            text = _body(_decode(_whole(source)), start)  # cp1252 etc.: re-encode once
             tbl = read(pa.BufferReader(pa.py_buffer(text.encode("utf-8"))))
         if tbl.column_names != names or any(t != pa.large_string() for t in tbl.schema.types):
             raise ValueError("header not as sniffed")  # the tolerant path below decides
@@ -360,7 +333,51 @@ def _read_csv(
         raise
     except Exception:  # ragged rows, odd quoting etc.: the tolerant pandas parser
         pass
-    text = body(_decode(whole()))
+    text = _body(_decode(_whole(source)), start)
+    return _read_csv_tolerant(text, fname, names, sep, start, quoting, max_cols)
+
+
+def _csv_layout(source: bytes | Path, fname: str, is_known):
+    """From the file's head: the column names, the separator, the 0-based line of the first
+    data row, its byte offset (title lines above the header are skipped) and the column limit."""
+    if isinstance(source, bytes | bytearray):
+        head_bytes = bytes(source[: _HEAD + 3])
+        size = len(source)
+    else:
+        with open(source, "rb") as fh:
+            head_bytes = fh.read(_HEAD + 3)
+        size = Path(source).stat().st_size
+    bom = 3 if head_bytes.startswith(b"\xef\xbb\xbf") else 0
+    if not head_bytes[bom:].strip() and size <= len(head_bytes):
+        raise UserError("input.empty", file=fname)
+    head = head_bytes[bom:].decode("utf-8", errors="replace")
+    max_cols = _limits.limits().max_columns
+    header, sep = csv_header(head, is_known, _sniff_sep(head), max_cols)
+    start = header.data_start  # 0-based line index of the first data line
+    _check_width(len(header.names), max_cols, fname, start)
+    names = unique_names([h.strip() for h in header.names])
+    head_lines = head_bytes[bom:].split(b"\n")
+    offset = bom + sum(len(ln) + 1 for ln in head_lines[:start])
+    return names, sep, start, offset, max_cols
+
+
+def _whole(source: bytes | Path) -> bytes:
+    return bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
+
+
+def _body(text: str, start: int) -> str:
+    """The text from line ``start`` on (title and header lines cut)."""
+    if start == 0:
+        return text
+    parts = text.split("\n", start)
+    return parts[start] if len(parts) > start else ""
+
+
+def _read_csv_tolerant(
+    text: str, fname: str, names: list[str], sep: str, start: int, quoting: bool, max_cols: int
+) -> tuple[pd.DataFrame, int]:
+    """The tolerant path: records as the csv module reads them, ragged rows padded, nothing
+    cut; data wider than the header keeps its cells, unnamed."""
     try:  # records as the csv module reads them: ragged rows padded, nothing cut
         csv.field_size_limit(
             1 << 31
@@ -534,57 +551,17 @@ def _read_raw_direct(
     """Load every cell as stripped text (NA when empty), after the limits are checked, with the
     header found under title rows and every sheet that holds the same table."""
     quality = quality if quality is not None else DataQuality()
-    if isinstance(source, bytes | bytearray):
-        fname = name or "upload.csv"
-        head = bytes(source[:4096])
-    else:
-        fname = name or Path(source).name
-        try:
-            with open(source, "rb") as fh:
-                head = fh.read(4096)
-        except OSError as exc:
-            raise UserError("input.not_found", file=fname, detail=exc.strerror or str(exc)) from exc
+    fname, head = _file_head(source, name)
     _limits.check_source_size(source, fname)
     canon = _canon_fn(kind, column_map)
 
     def is_known(h: str) -> bool:
         return canon(h) is not None
 
-    ext = Path(fname).suffix.lower()
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        whole = (
-            bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
-        )
-        if "EncryptionInfo".encode("utf-16-le") in whole or b"EncryptedPackage" in whole.replace(
-            b"\x00", b""
-        ):
-            # Excel keeps a password-protected .xlsx in an OLE container: not an old .xls
-            raise UserError("input.encrypted", file=fname)
-    if ext == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UserError(
-            "input.xlsx_unreadable", file=fname, detail="old binary .xls (Excel 97-2003)"
-        )
+    _refuse_old_excel(source, head, fname)
     if is_xlsx(head, fname):
         return _read_xlsx(source, fname, canon, quality, sheet)
-    codec = _utf16(head)
-    if codec is not None:
-        raw = bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
-        try:
-            source = raw.decode(codec).lstrip("\ufeff").encode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise UserError(
-                "input.csv_unreadable", file=fname, detail=f"broken {codec.upper()} text"
-            ) from exc
-        del raw
-        head = bytes(source[:4096])
-    elif b"\x00" in head:
-        raise UserError("input.binary", file=fname)
-    if b"\r" in head and b"\n" not in head:
-        # old Mac / some exports end lines with CR alone: one line to every reader
-        raw = bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
-        source = raw.replace(b"\r", b"\n")
-        del raw
-        quality.add(fname, None, None, Msg("cr_only"), None, Msg("read_as_lines"))
+    source, head = _utf8_lines(source, head, fname, quality)
     src = source if isinstance(source, bytes | bytearray) else Path(source)
     if _estimated_rows(src, head) > _limits.limits().max_rows // 2:  # else cannot be over
         _limits.check_rows(_count_lines(src) - 1, fname)
@@ -617,6 +594,62 @@ def _read_raw_direct(
     )
 
 
+def _file_head(source: str | Path | bytes, name: str | None) -> tuple[str, bytes]:
+    """The file's name for messages and its first 4 KB."""
+    if isinstance(source, bytes | bytearray):
+        return name or "upload.csv", bytes(source[:4096])
+    fname = name or Path(source).name
+    try:
+        with open(source, "rb") as fh:
+            head = fh.read(4096)
+    except OSError as exc:
+        raise UserError("input.not_found", file=fname, detail=exc.strerror or str(exc)) from exc
+    return fname, head
+
+
+def _refuse_old_excel(source, head: bytes, fname: str) -> None:
+    """An OLE container is an encrypted .xlsx or an old binary .xls: neither can be read."""
+    ext = Path(fname).suffix.lower()
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        whole = (
+            bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
+        )
+        if "EncryptionInfo".encode("utf-16-le") in whole or b"EncryptedPackage" in whole.replace(
+            b"\x00", b""
+        ):
+            # Excel keeps a password-protected .xlsx in an OLE container: not an old .xls
+            raise UserError("input.encrypted", file=fname)
+    if ext == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UserError(
+            "input.xlsx_unreadable", file=fname, detail="old binary .xls (Excel 97-2003)"
+        )
+
+
+def _utf8_lines(source, head: bytes, fname: str, quality: DataQuality):
+    """Text as UTF-8 with newline line ends: UTF-16 re-encoded, CR-only line ends made
+    newlines (a quality row); other binary refused. Returns (source, head)."""
+    codec = _utf16(head)
+    if codec is not None:
+        raw = bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
+        try:
+            source = raw.decode(codec).lstrip("\ufeff").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UserError(
+                "input.csv_unreadable", file=fname, detail=f"broken {codec.upper()} text"
+            ) from exc
+        del raw
+        head = bytes(source[:4096])
+    elif b"\x00" in head:
+        raise UserError("input.binary", file=fname)
+    if b"\r" in head and b"\n" not in head:
+        # old Mac / some exports end lines with CR alone: one line to every reader
+        raw = bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
+        source = raw.replace(b"\r", b"\n")
+        del raw
+        quality.add(fname, None, None, Msg("cr_only"), None, Msg("read_as_lines"))
+    return source, head
+
+
 def _read_xlsx(source, fname, canon, quality: DataQuality, sheet: str | None) -> RawTable:
     _limits.check_zip(source, fname)
     data = bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
@@ -625,18 +658,7 @@ def _read_xlsx(source, fname, canon, quality: DataQuality, sheet: str | None) ->
         data, fname, lambda h: canon(h) is not None, lim.max_rows
     )
     all_sheets = [t.sheet for t in tables] + skipped + empty
-    if sheet is not None:
-        chosen = [t for t in tables if t.sheet == sheet]
-        if not chosen:
-            if sheet in all_sheets:
-                raise UserError("input.no_table", file=f"{fname} [{sheet}]", sheets=sheet)
-            raise UserError("input.sheet_unknown", file=fname, sheet=sheet, sheets=all_sheets)
-    elif not tables:
-        raise UserError("input.no_table", file=fname, sheets=all_sheets or "-")
-    elif all(same_table(tables[0], t, canon) for t in tables[1:]):
-        chosen = tables
-    else:
-        raise UserError("input.sheets_differ", file=fname, sheets=[t.sheet for t in tables])
+    chosen = _chosen_sheets(tables, all_sheets, sheet, fname, canon)
     first = chosen[0]
     names = unique_names(first.header.names)
     pos = {canon(n): j for j, n in enumerate(first.header.names) if n and canon(n)}
@@ -657,38 +679,79 @@ def _read_xlsx(source, fname, canon, quality: DataQuality, sheet: str | None) ->
         rows.extend(t.row_numbers)
         label = f"{fname} [{t.sheet}]" if multi else fname
         files.extend([label] * len(t.rows))
-        for r, col in t.uncached:
-            quality.add(
+        _sheet_problems(t, label, quality)
+    _sheets_read(chosen, fname, skipped, empty, all_sheets, quality)
+    del pos
+    df = pd.DataFrame(
+        {n: _clean_text(pd.Series(c, dtype=object)) for n, c in zip(names, columns, strict=True)}
+    )
+    if not len(names):
+        df = pd.DataFrame(index=range(len(rows)))
+    return RawTable(
+        df,
+        fname,
+        np.asarray(rows, dtype="int64"),
+        np.asarray(files, dtype=object),
+        header_row=first.header.data_start,
+    )
+
+
+def _chosen_sheets(tables, all_sheets: list[str], sheet: str | None, fname: str, canon) -> list:
+    """The sheets to read: the one asked for, else every sheet holding the same table."""
+    if sheet is not None:
+        chosen = [t for t in tables if t.sheet == sheet]
+        if not chosen:
+            if sheet in all_sheets:
+                raise UserError("input.no_table", file=f"{fname} [{sheet}]", sheets=sheet)
+            raise UserError("input.sheet_unknown", file=fname, sheet=sheet, sheets=all_sheets)
+        return chosen
+    if not tables:
+        raise UserError("input.no_table", file=fname, sheets=all_sheets or "-")
+    if all(same_table(tables[0], t, canon) for t in tables[1:]):
+        return tables
+    raise UserError("input.sheets_differ", file=fname, sheets=[t.sheet for t in tables])
+
+
+def _sheet_problems(t, label: str, quality: DataQuality) -> None:
+    """A sheet's quality rows: formulas without a cached value, merged cells, and rows its own
+    row index holds that were not read."""
+    for r, col in t.uncached:
+        quality.add(
+            label,
+            r,
+            col,
+            Msg("formula_no_value"),
+            None,
+            Msg("formula_read_empty"),
+        )
+    for ref, r1, r2 in t.merged:
+        quality.add(
+            label,
+            r1,
+            None,
+            Msg("merged_cells", ref=ref),
+            None,
+            Msg("merged_value_used", first=str(r1), last=str(r2)),
+        )
+    if t.index_rows is not None:
+        # the sheet's own row index is the independent count: every row holding a value
+        # must be a row read, else it is named here
+        seen = {n for n, r in zip(t.row_numbers, t.rows, strict=True) if any(r)}
+        lost = sorted(set(t.index_rows) - seen)
+        if lost:
+            quality.add_many(
                 label,
-                r,
-                col,
-                Msg("formula_no_value"),
+                lost,
                 None,
-                Msg("formula_read_empty"),
+                Msg("row_no_value"),
+                None,
+                Msg("not_read"),
             )
-        for ref, r1, r2 in t.merged:
-            quality.add(
-                label,
-                r1,
-                None,
-                Msg("merged_cells", ref=ref),
-                None,
-                Msg("merged_value_used", first=str(r1), last=str(r2)),
-            )
-        if t.index_rows is not None:
-            # the sheet's own row index is the independent count: every row holding a value
-            # must be a row read, else it is named here
-            seen = {n for n, r in zip(t.row_numbers, t.rows, strict=True) if any(r)}
-            lost = sorted(set(t.index_rows) - seen)
-            if lost:
-                quality.add_many(
-                    label,
-                    lost,
-                    None,
-                    Msg("row_no_value"),
-                    None,
-                    Msg("not_read"),
-                )
+
+
+def _sheets_read(chosen, fname: str, skipped, empty, all_sheets, quality: DataQuality) -> None:
+    """Quality rows for headers found below title rows, and which sheets were read or not."""
+    multi = len(chosen) > 1
     for t in chosen:
         h = t.header
         if h.data_start > 1:
@@ -707,19 +770,6 @@ def _read_xlsx(source, fname, canon, quality: DataQuality, sheet: str | None) ->
         note = Msg(code, read=", ".join(read), skipped=", ".join(skipped), empty=", ".join(empty))
         n_read = sum(len(t.rows) for t in chosen)
         quality.add(fname, None, None, note, None, Msg("rows_read", n=n_read))
-    del pos
-    df = pd.DataFrame(
-        {n: _clean_text(pd.Series(c, dtype=object)) for n, c in zip(names, columns, strict=True)}
-    )
-    if not len(names):
-        df = pd.DataFrame(index=range(len(rows)))
-    return RawTable(
-        df,
-        fname,
-        np.asarray(rows, dtype="int64"),
-        np.asarray(files, dtype=object),
-        header_row=first.header.data_start,
-    )
 
 
 # -- vectorised value parsers ----------------------------------------------------------------
@@ -938,61 +988,15 @@ def _read_points(
     rows = pd.Series(rt.rows)
     files = None if rt.files is None else pd.Series(rt.files)
 
-    # cells arrive stripped; drop unnamed all-empty columns and all-empty records. Columns are
-    # handled by position: a sheet may repeat a header ("kelurahan" twice).
-    headers = [str(c) for c in raw.columns]
-    cells = [raw.iloc[:, i] for i in range(len(headers))]
-    keep_cols = [
-        i for i, h in enumerate(headers) if not (h.startswith("Unnamed:") and cells[i].isna().all())
-    ]
-    if keep_cols:
-        empty = np.logical_and.reduce([cells[i].isna().to_numpy() for i in keep_cols])
-    else:
-        empty = np.ones(len(raw), dtype=bool)
-    keep_rows = ~empty
-    rows = rows[keep_rows].reset_index(drop=True)
-    if files is not None:
-        files = files[keep_rows].reset_index(drop=True)
+    rows, files, cells, headers = _drop_empty(raw, rows, files)
     if len(rows) == 0:
         if kind == "clients":
             raise UserError("input.header_only", file=fname, row=rt.header_row)
         quality.add(fname, rt.header_row, None, Msg("no_data_rows"), None, Msg("none_read"))
-    cells = [cells[i][keep_rows].reset_index(drop=True) for i in keep_cols]
-    headers = [headers[i] for i in keep_cols]
-
-    # header mapping
-    aliases = _aliases(kind)
-    user = {header_key(k): v for k, v in (column_map or {}).items()}
-    found: dict[str, int] = {}  # canonical name -> position in `headers`
-    names = set(headers)
-    for pos, col in enumerate(headers):
-        # pandas (Excel, tolerant CSV) renames a repeated header "x" to "x.1": read it as "x"
-        base = re.sub(r"\.\d+$", "", col)
-        key = header_key(base if base != col and base in names else col)
-        canon = user.get(key) or aliases.get(key)
-        if canon is None:
-            continue
-        if canon in found:
-            quality.add(
-                fname, None, col, Msg("second_column", name=canon), None, Msg("column_ignored")
-            )
-            continue
-        found[canon] = pos
-    has_loc = any(c in found for c in ("kode", "kelurahan", "koordinat")) or (
-        "lat" in found and "lon" in found
-    )
-    if not has_loc:
-        raise UserError("input.no_location_column", file=fname, found=", ".join(headers) or "-")
+    found = _map_headers(headers, kind, column_map, fname, quality)
 
     rep = _Reporter(quality, fname, rows, files)
-    limit = _limits.limits().max_cell_chars
-    for pos, col in enumerate(headers):
-        # a 10 MB cell (a pasted document) is reported and left out, its row kept
-        lens = cells[pos].str.len()
-        long = (lens > limit).fillna(False).astype(bool)
-        if long.any():
-            rep(long, col, Msg("cell_too_long", limit=limit), None, _IGNORED)
-            cells[pos] = cells[pos].mask(long, pd.NA)
+    _leave_out_long_cells(cells, headers, rep)
     text = {canon: cells[pos] for canon, pos in found.items()}
     for pos, col in enumerate(headers):
         if col.startswith("Unnamed:") and pos not in found.values():
@@ -1004,121 +1008,14 @@ def _read_points(
         if col in COLUMNS[kind]:
             out[col] = text[col] if col in text else pd.Series(pd.NA, index=out.index, dtype=STRING)
 
-    # kode
-    if "kode" in text:
-        kode = normalize_kodes(text["kode"])
-        rep(
-            text["kode"].notna() & kode.isna(),
-            "kode",
-            Msg("not_kode"),
-            text["kode"],
-        )
-        out["kode"] = kode.astype(STRING)
-    else:
-        out["kode"] = pd.Series(pd.NA, index=out.index, dtype=STRING)
-
-    # coordinates
-    lat = pd.Series(np.nan, index=out.index)
-    lon = pd.Series(np.nan, index=out.index)
-    unparsed = pd.Series(False, index=out.index)
-    for col in ("lat", "lon"):
-        if col in text:
-            v = parse_float(text[col])
-            bad = text[col].notna() & v.isna()
-            rep(bad, col, Msg("not_a_number", column=col), text[col], _IGNORED_XY)
-            unparsed |= bad
-            if col == "lat":
-                lat = v
-            else:
-                lon = v
-    if "koordinat" in text:
-        klat, klon = parse_coordinates(text["koordinat"])
-        use = lat.isna() & lon.isna()
-        rep(
-            use & text["koordinat"].notna() & (klat.isna() | klon.isna()),
-            headers[found["koordinat"]],
-            Msg("coordinates_form"),
-            text["koordinat"],
-            _IGNORED_XY,
-        )
-        lat = lat.mask(use, klat)
-        lon = lon.mask(use, klon)
-    half = lat.isna() ^ lon.isna()
-    rep(half & ~unparsed, "lat", Msg("half_coordinates"), None, _IGNORED_XY)
-    lat, lon = lat.mask(half), lon.mask(half)
-
-    def inside(la, lo):
-        return la.between(*LAT_RANGE) & lo.between(*LON_RANGE)
-
-    present = lat.notna() & lon.notna()
-    ok = inside(lat, lon)
-    swapped = present & ~ok & inside(lon, lat)
-    odd = swapped | (present & ~ok)
-    pair = pd.Series(pd.NA, index=lat.index, dtype=object)
-    pair[odd] = lat[odd].astype(str) + ", " + lon[odd].astype(str)
-    rep(swapped, "lat", Msg("latlon_swapped"), pair, Msg("swapped_latlon"))
-    lat, lon = lat.mask(swapped, lon), lon.mask(swapped, lat)
-    outside = present & ~ok & ~swapped
-    rep(outside, "lat", Msg("outside_indonesia"), pair, _IGNORED_XY)
-    out["lat"] = lat.mask(outside).astype("float64")
-    out["lon"] = lon.mask(outside).astype("float64")
+    out["kode"] = _kode(text, rep, out.index)
+    lat, lon, unparsed = _written_lat_lon(text, headers, found, rep, out.index)
+    out["lat"], out["lon"] = _checked_lat_lon(lat, lon, unparsed, rep)
 
     if kind == "clients":
-        out["tahun_rehab"] = _year(text.get("tahun_rehab"), "tahun_rehab", rep, out.index)
-        out["tahun_pasca"] = _year(text.get("tahun_pasca"), "tahun_pasca", rep, out.index)
-        for col, table, label in (
-            ("jenis_layanan", _LAYANAN, "service type (rawat jalan/inap)"),
-            ("tingkat", _TINGKAT, "severity (ringan/sedang/berat)"),
-            ("status_pasca", _STATUS, "post-rehab status (belum/aktif/selesai/putus)"),
-        ):
-            out[col] = pd.Series(pd.NA, index=out.index, dtype=STRING)
-            _category(out, text, col, table, rep, label)
-        ids = out["client_id"]
-        dup = _duplicated(ids)
-        rep(dup, "client_id", Msg("duplicate_client_id"), ids, Msg("kept_both_rows"))
+        _client_columns(out, text, rep)
     elif kind == "agents":
-        if "kapasitas" in text:
-            t = text["kapasitas"]
-            cap = parse_float(t)
-            bad = t.notna() & (cap.isna() | (cap < 0) | (cap % 1 != 0))
-            rep(bad, "kapasitas", Msg("capacity_not_whole"), t, Msg("default_capacity"))
-            huge = t.notna() & ~bad & (cap > MAX_CAPACITY)  # 1e19 would overflow Int64
-            rep(
-                huge,
-                "kapasitas",
-                Msg("capacity_above", limit=MAX_CAPACITY),
-                t,
-                Msg("default_capacity"),
-            )
-            bad = bad | huge
-            out["kapasitas"] = cap.mask(bad).astype("Int64")
-        else:
-            out["kapasitas"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
-        if "aktif" in text:
-            t = text["aktif"]
-            val = _map_values(t, _AKTIF)
-            rep(
-                t.notna() & val.isna(),
-                "aktif",
-                Msg("unknown.aktif"),
-                t,
-                Msg("assumed_active"),
-            )
-            out["aktif"] = val.fillna(True).astype(bool)
-        else:
-            out["aktif"] = pd.Series(True, index=out.index, dtype=bool)
-        out["tahun_rekrut"] = _year(text.get("tahun_rekrut"), "tahun_rekrut", rep, out.index)
-        if "tahun_rekrut" in text:  # which rows keep their office's agent progress a snapshot
-            rep(
-                out["aktif"] & text["tahun_rekrut"].isna(),
-                "tahun_rekrut",
-                Msg("recruit_year_missing"),
-                None,
-                Msg("agent_counted_snapshot"),
-            )
-        ids = out["agen_id"]
-        dup = _duplicated(ids)
-        rep(dup, "agen_id", Msg("duplicate_agen_id"), ids, Msg("kept_both_rows"))
+        _agent_columns(out, text, rep)
     else:
         out["jenis"] = pd.Series(pd.NA, index=out.index, dtype=STRING)
         _category(out, text, "jenis", _JENIS_SP, rep, "service point type", "lainnya")
@@ -1142,3 +1039,201 @@ def _read_points(
     if files is not None:  # rows of several sheets: quality rows downstream name the sheet
         out.attrs["row_files"] = files.to_numpy(dtype=object)
     return out
+
+
+def _drop_empty(raw: pd.DataFrame, rows: pd.Series, files: pd.Series | None):
+    """Cells arrive stripped; drop unnamed all-empty columns and all-empty records. Columns are
+    handled by position: a sheet may repeat a header ("kelurahan" twice). Returns (rows, files,
+    cells per kept column, their headers)."""
+    headers = [str(c) for c in raw.columns]
+    cells = [raw.iloc[:, i] for i in range(len(headers))]
+    keep_cols = [
+        i for i, h in enumerate(headers) if not (h.startswith("Unnamed:") and cells[i].isna().all())
+    ]
+    if keep_cols:
+        empty = np.logical_and.reduce([cells[i].isna().to_numpy() for i in keep_cols])
+    else:
+        empty = np.ones(len(raw), dtype=bool)
+    keep_rows = ~empty
+    rows = rows[keep_rows].reset_index(drop=True)
+    if files is not None:
+        files = files[keep_rows].reset_index(drop=True)
+    cells = [cells[i][keep_rows].reset_index(drop=True) for i in keep_cols]
+    headers = [headers[i] for i in keep_cols]
+    return rows, files, cells, headers
+
+
+def _map_headers(
+    headers: list[str], kind: str, column_map: dict[str, str] | None, fname: str, quality
+) -> dict[str, int]:
+    """Canonical name -> position in ``headers`` (the user's map wins over the aliases; a second
+    column of the same meaning is reported and ignored); a table without any location column
+    is refused."""
+    aliases = _aliases(kind)
+    user = {header_key(k): v for k, v in (column_map or {}).items()}
+    found: dict[str, int] = {}  # canonical name -> position in `headers`
+    names = set(headers)
+    for pos, col in enumerate(headers):
+        # pandas (Excel, tolerant CSV) renames a repeated header "x" to "x.1": read it as "x"
+        base = re.sub(r"\.\d+$", "", col)
+        key = header_key(base if base != col and base in names else col)
+        canon = user.get(key) or aliases.get(key)
+        if canon is None:
+            continue
+        if canon in found:
+            quality.add(
+                fname, None, col, Msg("second_column", name=canon), None, Msg("column_ignored")
+            )
+            continue
+        found[canon] = pos
+    has_loc = any(c in found for c in ("kode", "kelurahan", "koordinat")) or (
+        "lat" in found and "lon" in found
+    )
+    if not has_loc:
+        raise UserError("input.no_location_column", file=fname, found=", ".join(headers) or "-")
+    return found
+
+
+def _leave_out_long_cells(cells: list[pd.Series], headers: list[str], rep: _Reporter) -> None:
+    """A 10 MB cell (a pasted document) is reported and left out (in place), its row kept."""
+    limit = _limits.limits().max_cell_chars
+    for pos, col in enumerate(headers):
+        lens = cells[pos].str.len()
+        long = (lens > limit).fillna(False).astype(bool)
+        if long.any():
+            rep(long, col, Msg("cell_too_long", limit=limit), None, _IGNORED)
+            cells[pos] = cells[pos].mask(long, pd.NA)
+
+
+def _kode(text: dict[str, pd.Series], rep: _Reporter, index: pd.Index) -> pd.Series:
+    """Written codes in the dotted Kemendagri form; one that is no code is reported, NA."""
+    if "kode" not in text:
+        return pd.Series(pd.NA, index=index, dtype=STRING)
+    kode = normalize_kodes(text["kode"])
+    rep(
+        text["kode"].notna() & kode.isna(),
+        "kode",
+        Msg("not_kode"),
+        text["kode"],
+    )
+    return kode.astype(STRING)
+
+
+def _written_lat_lon(text, headers, found, rep: _Reporter, index: pd.Index):
+    """lat, lon as written (separate columns, else one "lat, lon" column); and which rows had
+    a number that did not parse."""
+    lat = pd.Series(np.nan, index=index)
+    lon = pd.Series(np.nan, index=index)
+    unparsed = pd.Series(False, index=index)
+    for col in ("lat", "lon"):
+        if col in text:
+            v = parse_float(text[col])
+            bad = text[col].notna() & v.isna()
+            rep(bad, col, Msg("not_a_number", column=col), text[col], _IGNORED_XY)
+            unparsed |= bad
+            if col == "lat":
+                lat = v
+            else:
+                lon = v
+    if "koordinat" in text:
+        klat, klon = parse_coordinates(text["koordinat"])
+        use = lat.isna() & lon.isna()
+        rep(
+            use & text["koordinat"].notna() & (klat.isna() | klon.isna()),
+            headers[found["koordinat"]],
+            Msg("coordinates_form"),
+            text["koordinat"],
+            _IGNORED_XY,
+        )
+        lat = lat.mask(use, klat)
+        lon = lon.mask(use, klon)
+    return lat, lon, unparsed
+
+
+def _inside(la: pd.Series, lo: pd.Series) -> pd.Series:
+    return la.between(*LAT_RANGE) & lo.between(*LON_RANGE)
+
+
+def _checked_lat_lon(lat: pd.Series, lon: pd.Series, unparsed: pd.Series, rep: _Reporter):
+    """Half a pair is dropped, a swapped pair put back, a point outside Indonesia dropped;
+    each reported. Returns float64 (lat, lon)."""
+    half = lat.isna() ^ lon.isna()
+    rep(half & ~unparsed, "lat", Msg("half_coordinates"), None, _IGNORED_XY)
+    lat, lon = lat.mask(half), lon.mask(half)
+    present = lat.notna() & lon.notna()
+    ok = _inside(lat, lon)
+    swapped = present & ~ok & _inside(lon, lat)
+    odd = swapped | (present & ~ok)
+    pair = pd.Series(pd.NA, index=lat.index, dtype=object)
+    pair[odd] = lat[odd].astype(str) + ", " + lon[odd].astype(str)
+    rep(swapped, "lat", Msg("latlon_swapped"), pair, Msg("swapped_latlon"))
+    lat, lon = lat.mask(swapped, lon), lon.mask(swapped, lat)
+    outside = present & ~ok & ~swapped
+    rep(outside, "lat", Msg("outside_indonesia"), pair, _IGNORED_XY)
+    return lat.mask(outside).astype("float64"), lon.mask(outside).astype("float64")
+
+
+def _client_columns(out: pd.DataFrame, text, rep: _Reporter) -> None:
+    """Years, service type, severity and status of clients (in place); duplicate ids."""
+    out["tahun_rehab"] = _year(text.get("tahun_rehab"), "tahun_rehab", rep, out.index)
+    out["tahun_pasca"] = _year(text.get("tahun_pasca"), "tahun_pasca", rep, out.index)
+    for col, table, label in (
+        ("jenis_layanan", _LAYANAN, "service type (rawat jalan/inap)"),
+        ("tingkat", _TINGKAT, "severity (ringan/sedang/berat)"),
+        ("status_pasca", _STATUS, "post-rehab status (belum/aktif/selesai/putus)"),
+    ):
+        out[col] = pd.Series(pd.NA, index=out.index, dtype=STRING)
+        _category(out, text, col, table, rep, label)
+    ids = out["client_id"]
+    dup = _duplicated(ids)
+    rep(dup, "client_id", Msg("duplicate_client_id"), ids, Msg("kept_both_rows"))
+
+
+def _capacity(text, rep: _Reporter, index: pd.Index) -> pd.Series:
+    """Whole capacities up to MAX_CAPACITY; others reported, NA (the default applies)."""
+    if "kapasitas" not in text:
+        return pd.Series(pd.NA, index=index, dtype="Int64")
+    t = text["kapasitas"]
+    cap = parse_float(t)
+    bad = t.notna() & (cap.isna() | (cap < 0) | (cap % 1 != 0))
+    rep(bad, "kapasitas", Msg("capacity_not_whole"), t, Msg("default_capacity"))
+    huge = t.notna() & ~bad & (cap > MAX_CAPACITY)  # 1e19 would overflow Int64
+    rep(
+        huge,
+        "kapasitas",
+        Msg("capacity_above", limit=MAX_CAPACITY),
+        t,
+        Msg("default_capacity"),
+    )
+    bad = bad | huge
+    return cap.mask(bad).astype("Int64")
+
+
+def _agent_columns(out: pd.DataFrame, text, rep: _Reporter) -> None:
+    """Capacity, active flag and recruitment year of agents (in place); duplicate ids."""
+    out["kapasitas"] = _capacity(text, rep, out.index)
+    if "aktif" in text:
+        t = text["aktif"]
+        val = _map_values(t, _AKTIF)
+        rep(
+            t.notna() & val.isna(),
+            "aktif",
+            Msg("unknown.aktif"),
+            t,
+            Msg("assumed_active"),
+        )
+        out["aktif"] = val.fillna(True).astype(bool)
+    else:
+        out["aktif"] = pd.Series(True, index=out.index, dtype=bool)
+    out["tahun_rekrut"] = _year(text.get("tahun_rekrut"), "tahun_rekrut", rep, out.index)
+    if "tahun_rekrut" in text:  # which rows keep their office's agent progress a snapshot
+        rep(
+            out["aktif"] & text["tahun_rekrut"].isna(),
+            "tahun_rekrut",
+            Msg("recruit_year_missing"),
+            None,
+            Msg("agent_counted_snapshot"),
+        )
+    ids = out["agen_id"]
+    dup = _duplicated(ids)
+    rep(dup, "agen_id", Msg("duplicate_agen_id"), ids, Msg("kept_both_rows"))

@@ -188,17 +188,47 @@ def build_cube(result, *, by_kecamatan: bool = False) -> Cube:
     t = _client_table(result)
     yrs = t["year"].to_numpy()
     pyr = t["pasca_year"].to_numpy()
+    years, rehab_years, has_pasca = _cube_years(yrs, pyr)
+    cols = _columns(years, has_pasca)
+    rt = _office_rows(kel, prov, kab, kec, by_kecamatan)
+    n_rows, n_cols = len(rt), len(cols)
+    values = np.zeros((n_rows, n_cols), dtype=np.int64)
+    keys = np.zeros((n_rows, n_cols), dtype=np.int64)
+    # membership of each kelurahan in each office row
+    members = [_member_mask(rt.iloc[i], prov, kab, kec) for i in range(n_rows)]
+    reg_unit = register_of(kel)
+    register = np.array([int(reg_unit[m].sum()) for m in members], dtype=np.int64)
+    _count(values, keys, members, t, cols, years, has_pasca)
+    if by_kecamatan:  # kecamatan rows publish totals only: no year cells
+        kec_rows = (rt["area_level"] == "kecamatan").to_numpy()
+        for j, c in enumerate(cols):
+            if not c.endswith("_total"):
+                values[kec_rows, j] = 0
+    open_ = _open_groups(kel, members)
+    served = list(result.scenario.served_statuses)
+    agents = _agent_table(result)
+    keys %= N_KEYS
+    return Cube(
+        rt, values, years, open_, keys, register, cols, served, members, agents, rehab_years
+    )
+
+
+def _cube_years(yrs: np.ndarray, pyr: np.ndarray):
+    """(every year column, the rehab years, whether post-rehab years are written); an unknown
+    rehab year is the last column (None)."""
     has_pasca = bool((~np.isnan(pyr)).any())
     rehab_years: list[int | None] = sorted({int(y) for y in yrs[~np.isnan(yrs)]})
     years: list[int | None] = sorted(set(rehab_years) | {int(y) for y in pyr[~np.isnan(pyr)]})
     if np.isnan(yrs).any():
         years.append(None)
         rehab_years.append(None)
-    cols = _columns(years, has_pasca)
-    offs = offices(kel)
-    # office rows: provinces and kab/kota; kecamatan after their kab/kota
+    return years, rehab_years, has_pasca
+
+
+def _office_rows(kel, prov, kab, kec, by_kecamatan: bool) -> pd.DataFrame:
+    """Office rows: provinces and kab/kota; kecamatan after their kab/kota."""
     rows = []
-    for r in offs.itertuples(index=False):
+    for r in offices(kel).itertuples(index=False):
         rows.append(
             {
                 "area": r.area,
@@ -226,16 +256,15 @@ def build_cube(result, *, by_kecamatan: bool = False) -> Cube:
                         "kode": code,
                     }
                 )
-    rt = pd.DataFrame(rows)
-    n_rows, n_cols = len(rt), len(cols)
-    values = np.zeros((n_rows, n_cols), dtype=np.int64)
-    keys = np.zeros((n_rows, n_cols), dtype=np.int64)
-    # membership of each kelurahan in each office row
-    members = [_member_mask(rt.iloc[i], prov, kab, kec) for i in range(n_rows)]
+    return pd.DataFrame(rows)
+
+
+def _count(values, keys, members, t: pd.DataFrame, cols, years, has_pasca: bool) -> None:
+    """Fill each office row's counts and record-key sums, per measure: total, then per year."""
+    yrs = t["year"].to_numpy()
+    pyr = t["pasca_year"].to_numpy()
     pos = t["pos"].to_numpy()
     rk = t["rk"].to_numpy()
-    reg_unit = register_of(kel)
-    register = np.array([int(reg_unit[m].sum()) for m in members], dtype=np.int64)
     year_idx = np.full(len(t), len(years) - 1 if None in years else -1, dtype=np.int64)
     known = ~np.isnan(yrs)
     ylist = [y for y in years if y is not None]
@@ -268,29 +297,22 @@ def build_cube(result, *, by_kecamatan: bool = False) -> Cube:
             f = t[m].to_numpy()[sel]
             values[i, cols.index(f"{m}_total")] = int(f.sum())
             keys[i, cols.index(f"{m}_total")] = int(ks[f].sum())
-    if by_kecamatan:  # kecamatan rows publish totals only: no year cells
-        kec_rows = (rt["area_level"] == "kecamatan").to_numpy()
-        for j, c in enumerate(cols):
-            if not c.endswith("_total"):
-                values[kec_rows, j] = 0
+
+
+def _open_groups(kel, members) -> pd.DataFrame:
+    """Active agents, their capacity and IBM villages per office row."""
     act = pd.to_numeric(kel["agents_active"], errors="coerce").fillna(0).to_numpy()
     cap = (
         pd.to_numeric(kel["agent_capacity"], errors="coerce").fillna(0).to_numpy()
         if "agent_capacity" in kel
         else np.zeros(len(kel))
     )
-    open_ = pd.DataFrame(
+    return pd.DataFrame(
         {
             "agents_active": [int(act[m].sum()) for m in members],
             "capacity": [int(cap[m].sum()) for m in members],
             "ibm_villages": [int((act[m] > 0).sum()) for m in members],
         }
-    )
-    served = list(result.scenario.served_statuses)
-    agents = _agent_table(result)
-    keys %= N_KEYS
-    return Cube(
-        rt, values, years, open_, keys, register, cols, served, members, agents, rehab_years
     )
 
 

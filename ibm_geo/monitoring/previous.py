@@ -106,55 +106,7 @@ def read_previous(
     text_head = data[:200].lstrip().lstrip(b"\xef\xbb\xbf")
     k_guess = 5
     if text_head.startswith((b"{", b"[")):
-        try:
-            doc = json.loads(data.decode("utf-8-sig"))
-            feats = doc["features"]
-            if not isinstance(feats, list):
-                raise TypeError("'features' is not a list")
-        except RecursionError:
-            raise UserError(
-                "monitoring.previous_unreadable", file=fname, detail="nested too deeply"
-            ) from None
-        except (ValueError, KeyError, TypeError, IndexError) as exc:
-            raise UserError(
-                "monitoring.previous_unreadable", file=fname, detail=str(exc)[:120]
-            ) from exc
-        props = [f.get("properties") if isinstance(f, dict) else None for f in feats]
-        bad = [i + 1 for i, p in enumerate(props) if not isinstance(p, dict)]
-        if feats and len(bad) == len(feats):
-            raise UserError(
-                "monitoring.previous_unreadable", file=fname, detail="no feature has properties"
-            )
-        if bad:
-            q.add_many(fname, bad, None, Msg("prev_no_properties"), None,
-                       Msg("left_out_change"))  # fmt: skip
-        props = [p for p in props if isinstance(p, dict)]
-        manifest = doc.get("ibm_geo_manifest") if isinstance(doc, dict) else None
-        try:
-            k_guess = int((manifest or {}).get("suppression_k", 5) or 5)
-            if not 1 <= k_guess <= 1000:
-                raise ValueError
-        except (ValueError, TypeError, AttributeError, OverflowError):
-            k_guess = 5
-            q.add(fname, None, "suppression_k", Msg("prev_k_not_number"),
-                  None, Msg("k5_assumed"))  # fmt: skip
-        df = pd.DataFrame(props)
-        if "unserved" in df and "opaque" in df:
-            # GIS layer: an opaque area's count is null, flagged in `opaque` (its band)
-            op = df["opaque"].fillna(False).astype(bool)
-            df["unserved"] = [
-                band_label(k_guess) if (o and pd.isna(u)) else u
-                for u, o in zip(df["unserved"], op, strict=True)
-            ]
-        elif "unserved" in df and "suppressed" in df:
-            # GIS layer: a hidden count is null and named in `suppressed`
-            hid = df["suppressed"].map(lambda v: set(v.split(";")) if isinstance(v, str) else set())
-            # any count, 0 included: a hidden cell may be a complementary cell or a small
-            # village's hidden zero, so it is never read as ">= 1"
-            df["unserved"] = [
-                HIDDEN if ("unserved" in h and _missing(u)) else u
-                for u, h in zip(df["unserved"], hid, strict=True)
-            ]
+        df, k_guess = _read_geojson(data, fname, q)
     elif data[:4] == b"PK\x03\x04":
         import io
 
@@ -177,6 +129,71 @@ def read_previous(
     df = _canon_previous(df)
     if not {"kode", "unserved"} <= set(df.columns):
         raise UserError("monitoring.previous_columns", file=fname)
+    out = _published_rows(df, fname, q, k_guess)
+    if kelurahan is not None:
+        _check_same_area(out, kelurahan, fname)
+    return out
+
+
+def _read_geojson(data: bytes, fname: str, q: DataQuality) -> tuple[pd.DataFrame, int]:
+    """A GIS layer's feature properties and the suppression k its manifest states (else 5);
+    hidden counts (null, flagged ``opaque`` or named in ``suppressed``) become their labels."""
+    k_guess = 5
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+        feats = doc["features"]
+        if not isinstance(feats, list):
+            raise TypeError("'features' is not a list")
+    except RecursionError:
+        raise UserError(
+            "monitoring.previous_unreadable", file=fname, detail="nested too deeply"
+        ) from None
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
+        raise UserError(
+            "monitoring.previous_unreadable", file=fname, detail=str(exc)[:120]
+        ) from exc
+    props = [f.get("properties") if isinstance(f, dict) else None for f in feats]
+    bad = [i + 1 for i, p in enumerate(props) if not isinstance(p, dict)]
+    if feats and len(bad) == len(feats):
+        raise UserError(
+            "monitoring.previous_unreadable", file=fname, detail="no feature has properties"
+        )
+    if bad:
+        q.add_many(fname, bad, None, Msg("prev_no_properties"), None,
+                   Msg("left_out_change"))  # fmt: skip
+    props = [p for p in props if isinstance(p, dict)]
+    manifest = doc.get("ibm_geo_manifest") if isinstance(doc, dict) else None
+    try:
+        k_guess = int((manifest or {}).get("suppression_k", 5) or 5)
+        if not 1 <= k_guess <= 1000:
+            raise ValueError
+    except (ValueError, TypeError, AttributeError, OverflowError):
+        k_guess = 5
+        q.add(fname, None, "suppression_k", Msg("prev_k_not_number"),
+              None, Msg("k5_assumed"))  # fmt: skip
+    df = pd.DataFrame(props)
+    if "unserved" in df and "opaque" in df:
+        # GIS layer: an opaque area's count is null, flagged in `opaque` (its band)
+        op = df["opaque"].fillna(False).astype(bool)
+        df["unserved"] = [
+            band_label(k_guess) if (o and pd.isna(u)) else u
+            for u, o in zip(df["unserved"], op, strict=True)
+        ]
+    elif "unserved" in df and "suppressed" in df:
+        # GIS layer: a hidden count is null and named in `suppressed`
+        hid = df["suppressed"].map(lambda v: set(v.split(";")) if isinstance(v, str) else set())
+        # any count, 0 included: a hidden cell may be a complementary cell or a small
+        # village's hidden zero, so it is never read as ">= 1"
+        df["unserved"] = [
+            HIDDEN if ("unserved" in h and _missing(u)) else u
+            for u, h in zip(df["unserved"], hid, strict=True)
+        ]
+    return df, k_guess
+
+
+def _published_rows(df: pd.DataFrame, fname: str, q: DataQuality, k_guess: int) -> pd.DataFrame:
+    """``kode, nama, kab_kota, lo, hi, label`` of the rows with a code; rows without one, or
+    whose count is not a published figure, go to ``q``."""
     df = df.reset_index(drop=True)
     row = pd.Series(np.arange(1, len(df) + 1), index=df.index)
     kode = df["kode"].map(lambda v: None if _missing(v) or not isinstance(v, str | int) else v)
@@ -215,8 +232,12 @@ def read_previous(
             ],
         }
     )
-    out = out[~no_kode].drop_duplicates("kode").reset_index(drop=True)
-    if kelurahan is not None and len(out) and len(kelurahan):
+    return out[~no_kode].drop_duplicates("kode").reset_index(drop=True)
+
+
+def _check_same_area(out: pd.DataFrame, kelurahan: pd.DataFrame, fname: str) -> None:
+    """Refuse a file none of whose codes is one of this run's units, naming both areas."""
+    if len(out) and len(kelurahan):
         now = set(kelurahan["kode"].astype(str))
         if not now & set(out["kode"]):
             raise UserError(
@@ -225,7 +246,6 @@ def read_previous(
                 previous=_area_names(out),
                 current=_area_names(kelurahan),
             )
-    return out
 
 
 def _missing(v: object) -> bool:

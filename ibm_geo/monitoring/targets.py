@@ -103,21 +103,48 @@ def read_targets(
     raw = raw.dropna(how="all")
     cols = _header_map([str(c) for c in raw.columns], fname)
     table = offices(kelurahan)
+    year = pd.to_numeric(raw[cols["tahun"]].astype("string").str.strip(), errors="coerce")
+    target = parse_float(raw[cols["target"]].astype("string"))
+    out, unknown, ambiguous = _target_rows(raw, rows, cols, year, target, table, q, fname)
+    if unknown or ambiguous:
+        bad = unknown + [(r, w) for r, w, _ in ambiguous]
+        raise UserError(
+            "monitoring.unknown_area",
+            file=fname,
+            column=cols["wilayah"],
+            rows=[f"{r} ({w})" for r, w in bad[:10]] + (["..."] if len(bad) > 10 else []),
+            valid=list(table["area"]),
+        )
+    res = pd.DataFrame(out, columns=["row", "area", "area_level", "year", "indicator", "target"])
+    dup = res.duplicated(["area", "year", "indicator"], keep="first")
+    for r in res.loc[dup, "row"]:
+        q.add(fname, int(r), cols["wilayah"], Msg("second_target"))
+    return res.loc[~dup].reset_index(drop=True)
+
+
+def _indicator(text: object) -> str | None:
+    """The indicator a written name means (words or the key itself), else None."""
+    ind = _INDICATOR_WORDS.get(" ".join(str(text).lower().replace("_", " ").split()))
+    if ind is None and str(text).strip().lower() in INDICATORS:
+        ind = str(text).strip().lower()
+    return ind
+
+
+def _target_rows(raw, rows, cols, year, target, table, q: DataQuality, fname: str):
+    """Each usable row as (row, area, area_level, year, indicator, target); bad rows go to
+    ``q``; areas that match no office, or several, are listed apart: (out, unknown, ambiguous).
+    """
     out = []
     unknown: list[tuple[int, str]] = []
     ambiguous: list[tuple[int, str, list[str]]] = []
     cache: dict[str, object] = {}
-    year = pd.to_numeric(raw[cols["tahun"]].astype("string").str.strip(), errors="coerce")
-    target = parse_float(raw[cols["target"]].astype("string"))
     for i in raw.index:
         r = int(rows[i])
         w, ind_text = raw.at[i, cols["wilayah"]], raw.at[i, cols["indikator"]]
         if w is None or w is pd.NA or str(w).strip() == "":
             q.add(fname, r, cols["wilayah"], Msg("wilayah_empty"), None, Msg("row_ignored"))
             continue
-        ind = _INDICATOR_WORDS.get(" ".join(str(ind_text).lower().replace("_", " ").split()))
-        if ind is None and str(ind_text).strip().lower() in INDICATORS:
-            ind = str(ind_text).strip().lower()
+        ind = _indicator(ind_text)
         if ind is None:
             q.add(
                 fname,
@@ -163,20 +190,7 @@ def read_targets(
                 float(t),
             )
         )
-    if unknown or ambiguous:
-        bad = unknown + [(r, w) for r, w, _ in ambiguous]
-        raise UserError(
-            "monitoring.unknown_area",
-            file=fname,
-            column=cols["wilayah"],
-            rows=[f"{r} ({w})" for r, w in bad[:10]] + (["..."] if len(bad) > 10 else []),
-            valid=list(table["area"]),
-        )
-    res = pd.DataFrame(out, columns=["row", "area", "area_level", "year", "indicator", "target"])
-    dup = res.duplicated(["area", "year", "indicator"], keep="first")
-    for r in res.loc[dup, "row"]:
-        q.add(fname, int(r), cols["wilayah"], Msg("second_target"))
-    return res.loc[~dup].reset_index(drop=True)
+    return out, unknown, ambiguous
 
 
 def _s(v: object) -> str | None:

@@ -80,6 +80,93 @@ class _State:
         )
 
 
+class _Picker:
+    """The greedy's running choice: what is open, spent and counted per group, and the side
+    constraints (ban, budget, maximum quotas) that decide whether a candidate may still open."""
+
+    def __init__(self, pb: Problem, st: _State) -> None:
+        self.st = st
+        self.banned = ~pb.available()
+        self.costs = pb.cost
+        self.grp = pb.groups
+        self.maxs = pb.max_per_group
+        self.budget = pb.budget
+        self.count: dict = {}
+        self.chosen: list[int] = []
+        self.gains: list[float] = []
+        self.spent = 0.0
+        self.reached = 0.0
+        self.limit = np.inf if pb.p is None else int(pb.p)
+
+    def allowed(self, j: int) -> bool:
+        if self.banned[j]:
+            return False
+        if self.budget is not None and self.spent + self.costs[j] > self.budget + 1e-9:
+            return False
+        if self.grp is not None:
+            g = self.grp[j]
+            if g in self.maxs and self.count.get(g, 0) >= self.maxs[g]:
+                return False
+        return True
+
+    def take(self, j: int) -> None:
+        got = self.st.open(j)
+        self.chosen.append(j)
+        self.gains.append(got)
+        self.reached += got
+        self.spent += self.costs[j]
+        self.banned[j] = True
+        if self.grp is not None:
+            self.count[self.grp[j]] = self.count.get(self.grp[j], 0) + 1
+
+
+def _open_fixed(pb: Problem, st: _State) -> float:
+    """Demand the already open (fixed) sites reach, plus what is served before planning."""
+    if pb.capacity is None:
+        st.r[covered_by(pb.cov, pb.fixed)] = 0.0
+        before = float(pb.weights.sum()) - float(st.r.sum())
+    else:
+        before = 0.0
+        for j in pb.fixed:
+            before += st.open(int(j))
+    return before + pb.pre_served
+
+
+def _meet_minimums(pk: _Picker, mins: dict) -> None:
+    """Phase 1: meet minimum quotas with the best candidates of each short group."""
+    costs = pk.costs
+    for g, lo in mins.items():
+        members = np.flatnonzero(pk.grp == g)
+        while pk.count.get(g, 0) < lo and len(pk.chosen) < pk.limit:
+            ok = [int(j) for j in members if pk.allowed(int(j))]
+            if not ok:
+                break
+            gj = np.array([pk.st.gain(j) / max(costs[j], 1e-12) for j in ok])
+            pk.take(ok[int(np.argmax(gj))])
+
+
+def _lazy_greedy(pk: _Picker, m: int, target: float | None, stop_at_zero: bool) -> None:
+    """Phase 2: lazy greedy over the rest (Minoux 1978), by gain per cost."""
+    st, costs = pk.st, pk.costs
+    g0 = st.all_gains() / np.maximum(costs, 1e-12)
+    heap = [(-float(g0[j]), int(j)) for j in range(m) if not pk.banned[j]]
+    heapq.heapify(heap)
+    while heap and len(pk.chosen) < pk.limit:
+        if target is not None and pk.reached >= target - 1e-9:
+            break
+        neg, j = heapq.heappop(heap)
+        if not pk.allowed(j):
+            # Budget/quota block it now and forever (spend and counts only grow).
+            continue
+        g = st.gain(j) / max(costs[j], 1e-12)
+        if heap and g < -heap[0][0] - 1e-12:
+            heapq.heappush(heap, (-g, j))
+            continue
+        if stop_at_zero and g <= 0:
+            break
+        pk.take(j)
+
+
 def greedy_mclp(
     problem: Problem | Coverage,
     weights=None,
@@ -101,94 +188,18 @@ def greedy_mclp(
     """
     t0 = time.perf_counter()
     pb = as_problem(problem, weights, p, **kwargs)
-    w = pb.weights
-    m = pb.n_candidates
-    fixed_i = pb.fixed
-    req = pb.required
-    banned = ~pb.available()
-    costs = pb.cost
-    cap_arr = pb.capacity
-    st = _State(pb.cov, w, cap_arr)
+    st = _State(pb.cov, pb.weights, pb.capacity)
+    before = _open_fixed(pb, st)
+    pk = _Picker(pb, st)
+    for j in pb.required:
+        pk.take(int(j))
+    if pk.grp is not None and pb.min_per_group:
+        _meet_minimums(pk, pb.min_per_group)
+    _lazy_greedy(pk, pb.n_candidates, target, stop_at_zero)
 
-    if cap_arr is None:
-        st.r[covered_by(pb.cov, fixed_i)] = 0.0
-        before = float(w.sum()) - float(st.r.sum())
-    else:
-        before = 0.0
-        for j in fixed_i:
-            before += st.open(int(j))
-    before += pb.pre_served
-
-    grp = pb.groups
-    mins = pb.min_per_group
-    maxs = pb.max_per_group
-    budget = pb.budget
-    count: dict = {}
-    chosen: list[int] = []
-    gains: list[float] = []
-    spent = 0.0
-    limit = np.inf if pb.p is None else int(pb.p)
-    reached = 0.0
-
-    def allowed(j: int) -> bool:
-        if banned[j]:
-            return False
-        if budget is not None and spent + costs[j] > budget + 1e-9:
-            return False
-        if grp is not None:
-            g = grp[j]
-            if g in maxs and count.get(g, 0) >= maxs[g]:
-                return False
-        return True
-
-    def take(j: int) -> None:
-        nonlocal spent, reached
-        got = st.open(j)
-        chosen.append(j)
-        gains.append(got)
-        reached += got
-        spent += costs[j]
-        banned[j] = True
-        if grp is not None:
-            count[grp[j]] = count.get(grp[j], 0) + 1
-
-    for j in req:
-        take(int(j))
-
-    # Phase 1: meet minimum quotas with the best candidates of each short group.
-    if grp is not None and mins:
-        for g, lo in mins.items():
-            members = np.flatnonzero(grp == g)
-            while count.get(g, 0) < lo and len(chosen) < limit:
-                ok = [int(j) for j in members if allowed(int(j))]
-                if not ok:
-                    break
-                gj = np.array([st.gain(j) / max(costs[j], 1e-12) for j in ok])
-                take(ok[int(np.argmax(gj))])
-
-    # Phase 2: lazy greedy over the rest.
-    g0 = st.all_gains() / np.maximum(costs, 1e-12)
-    heap = [(-float(g0[j]), int(j)) for j in range(m) if not banned[j]]
-    heapq.heapify(heap)
-    while heap and len(chosen) < limit:
-        if target is not None and reached >= target - 1e-9:
-            break
-        neg, j = heapq.heappop(heap)
-        if not allowed(j):
-            # Budget/quota block it now and forever (spend and counts only grow).
-            continue
-        g = st.gain(j) / max(costs[j], 1e-12)
-        if heap and g < -heap[0][0] - 1e-12:
-            heapq.heappush(heap, (-g, j))
-            continue
-        if stop_at_zero and g <= 0:
-            break
-        take(j)
-
-    after = before + reached
     return SolveResult(
-        selected=np.asarray(chosen, dtype=np.int64),
-        objective=float(reached),
+        selected=np.asarray(pk.chosen, dtype=np.int64),
+        objective=float(pk.reached),
         bound=np.nan,
         gap=np.nan,
         method="greedy",
@@ -196,11 +207,35 @@ def greedy_mclp(
         runtime_s=time.perf_counter() - t0,
         total_demand=pb.total,
         covered_before=before,
-        covered_after=after,
-        fixed=fixed_i,
-        gains=np.asarray(gains, dtype=float),
+        covered_after=before + pk.reached,
+        fixed=pb.fixed,
+        gains=np.asarray(pk.gains, dtype=float),
         flows=st.flows(),
     )
+
+
+def _cheapest_close(a, rows, cnt, is_open, w, loss_r, j_min: int, min_loss: float):
+    """The open site whose closing loses least once candidate ``k`` (covering ``rows``) opens.
+
+    Rows that only one open site covers stop being lost when ``k`` covers them too, so that
+    site's loss shrinks by their weight. Returns (site, loss); (j_min, min_loss) if none is
+    cheaper than the plain cheapest."""
+    r1 = rows[cnt[rows] == 1]
+    best_j, best_loss = j_min, min_loss
+    if r1.size:
+        # the single open site covering each of those rows
+        starts, ends = a.indptr[r1], a.indptr[r1 + 1]
+        lens = ends - starts
+        flat = np.concatenate([a.indices[s:e] for s, e in zip(starts, ends, strict=True)])
+        owner_row = np.repeat(r1, lens)
+        op = is_open[flat]
+        js, rs = flat[op], owner_row[op]
+        ov = pd.Series(w[rs]).groupby(js).sum()
+        adj = loss_r[ov.index.to_numpy()] - ov.to_numpy()
+        if adj.size and adj.min() < best_loss:
+            best_loss = float(adj.min())
+            best_j = int(ov.index.to_numpy()[int(np.argmin(adj))])
+    return best_j, best_loss
 
 
 def improve_by_swaps(
@@ -258,21 +293,7 @@ def improve_by_swaps(
             if not gk > 1e-9:
                 break
             rows = at.indices[at.indptr[k] : at.indptr[k + 1]]
-            r1 = rows[cnt[rows] == 1]
-            best_j, best_loss = j_min, min_loss
-            if r1.size:
-                # the single open site covering each of those rows
-                starts, ends = a.indptr[r1], a.indptr[r1 + 1]
-                lens = ends - starts
-                flat = np.concatenate([a.indices[s:e] for s, e in zip(starts, ends, strict=True)])
-                owner_row = np.repeat(r1, lens)
-                op = is_open[flat]
-                js, rs = flat[op], owner_row[op]
-                ov = pd.Series(w[rs]).groupby(js).sum()
-                adj = loss_r[ov.index.to_numpy()] - ov.to_numpy()
-                if adj.size and adj.min() < best_loss:
-                    best_loss = float(adj.min())
-                    best_j = int(ov.index.to_numpy()[int(np.argmin(adj))])
+            best_j, best_loss = _cheapest_close(a, rows, cnt, is_open, w, loss_r, j_min, min_loss)
             if gk - best_loss > 1e-9:
                 is_open[best_j] = False
                 removable[best_j] = False

@@ -442,13 +442,7 @@ def plan_recruitment(
     (:func:`check_quotas`). Every requested group is accounted for (``requested``, ``placed``,
     :meth:`RecruitmentPlan.groups_line`).
     """
-    missing = [c for c in REQUIRED_COLUMNS if c not in kelurahan.columns]
-    if missing:
-        raise InputError("kelurahan", f"missing columns {missing}", missing[0])
-    if kelurahan.crs is None:
-        raise InputError("kelurahan", "geometry has no CRS", "geometry")
-    if len(kelurahan) == 0:
-        raise InputError("kelurahan", "no rows to plan for")
+    _check_kelurahan(kelurahan)
     cfg = scenario.plan
     radius = scenario.site_radius_m
     crs = metric_crs or getattr(backend, "crs", None) or local_utm_crs(kelurahan)
@@ -459,55 +453,24 @@ def plan_recruitment(
     w = demand_weights(kel, scenario)
     unserved = unserved_of(kel)
 
-    c_ident, c_xy = _candidate_sites(kel, candidates, ident, d_xy, crs)
-    f_xy, f_cap = _fixed_sites(kel, d_xy, scenario, existing_agents, crs)
-    new_cap = new_group_capacity(scenario)
-    p_xy, p_cap = _prior_sites(kel, prior_sites, d_xy, new_cap)
-    f_xy, f_cap = np.vstack([f_xy.reshape(-1, 2), p_xy]), np.concatenate([f_cap, p_cap])
-    all_xy = np.vstack([c_xy, f_xy]) if len(f_xy) else c_xy
-    build = _site_rules(kel, c_ident, f_cap, unserved, new_cap, scenario)
+    c_ident, all_xy, new_cap, build = _all_sites(
+        kel, ident, d_xy, unserved, scenario, candidates, existing_agents, prior_sites, crs
+    )
 
-    # -- one problem, the scenario's model ------------------------------------------------------
-    model_cls = model_class(cfg.model)
-    # p-median assigns demand beyond the service radius too (up to the distance cap)
-    far = max(radius, scenario.distance_cap_m) if model_cls is PMedian else radius
-    cov = build_coverage(d_xy, all_xy, far, backend)  # backend: ibm_geo.distance (roads)
-    problem = Problem.build(cov, w, cfg.p, **build)
-    model = model_cls(problem)  # p-median's penalty: `far`, or the longest distance in reach
-    res = model.solve_for_plan(cfg)
-    if isinstance(model, PMedian):  # report coverage within the service radius, like the others
-        cov = build_coverage(d_xy, all_xy, radius, backend)
-        problem = problem.with_(cov=cov)
-        res.flows = None
-
+    model, problem, res = _solve_model(scenario, d_xy, all_xy, w, build, backend)
     sites, assignment = _describe(res, problem, w, unserved, ident, c_ident, scenario)
-    sites["chosen_by"] = "model"
-    if len(sites) and isinstance(model, MCLP):  # a group that reaches nobody new is not placed
-        useless = (sites["newly_reached"] <= 1e-9) & ~sites["kode"].isin(list(cfg.required))
-        sites = sites[~useless].reset_index(drop=True)
-        sites["contribution_rank"] = np.arange(1, len(sites) + 1)
+    sites = _drop_useless(sites, model, cfg)
     requested = int(cfg.p) if model.counts_sites else None
     reason = _unplaced_reason(problem, sites, requested, cfg)
     if cfg.place_all and requested is not None and reason == "no_new_clients":
         sites = _place_by_ranking(kel, sites, requested, c_ident, scenario)
     curve = coverage_curve(problem, max_p=cfg.curve_max_p)
     solver = _solver_label(res)
-    sites["solver"] = np.where(
-        sites["chosen_by"] == "model", solver, "ranking (plan.place_all)"
-    ).astype(object)
-    sites = sites[[*SITE_COLUMNS, *[c for c in sites.columns if c not in SITE_COLUMNS]]]
+    sites = _with_solver(sites, solver)
     return RecruitmentPlan(
         sites=sites,
         curve=curve,
-        method=res.method,
-        status=res.status,
-        objective=float(res.objective),
-        bound=float(res.bound),
-        gap=float(res.gap),
-        runtime_s=float(res.runtime_s),
-        total_demand=float(res.total_demand),
-        covered_before=float(res.covered_before),
-        covered_after=float(res.covered_after),
+        **_result_figures(res),
         model=cfg.model,
         radius_m=radius,
         assignment=assignment,
@@ -532,6 +495,83 @@ def plan_recruitment(
             "max_p": cfg.curve_max_p,
         },
     )
+
+
+def _all_sites(kel, ident, d_xy, unserved, scenario, candidates, existing_agents, prior_sites, crs):
+    """Candidates then fixed sites (existing agents, prior phases): (candidate identity, metric
+    xy of every site, a new group's capacity, the problem's site rules)."""
+    c_ident, c_xy = _candidate_sites(kel, candidates, ident, d_xy, crs)
+    f_xy, f_cap = _fixed_sites(kel, d_xy, scenario, existing_agents, crs)
+    new_cap = new_group_capacity(scenario)
+    p_xy, p_cap = _prior_sites(kel, prior_sites, d_xy, new_cap)
+    f_xy, f_cap = np.vstack([f_xy.reshape(-1, 2), p_xy]), np.concatenate([f_cap, p_cap])
+    all_xy = np.vstack([c_xy, f_xy]) if len(f_xy) else c_xy
+    build = _site_rules(kel, c_ident, f_cap, unserved, new_cap, scenario)
+    return c_ident, all_xy, new_cap, build
+
+
+def _with_solver(sites: pd.DataFrame, solver: str) -> pd.DataFrame:
+    """Each site says which solver chose it (or the ranking); the site columns lead."""
+    sites["solver"] = np.where(
+        sites["chosen_by"] == "model", solver, "ranking (plan.place_all)"
+    ).astype(object)
+    return sites[[*SITE_COLUMNS, *[c for c in sites.columns if c not in SITE_COLUMNS]]]
+
+
+def _result_figures(res: SolveResult) -> dict:
+    """The solver's headline figures, as plain floats."""
+    return {
+        "method": res.method,
+        "status": res.status,
+        "objective": float(res.objective),
+        "bound": float(res.bound),
+        "gap": float(res.gap),
+        "runtime_s": float(res.runtime_s),
+        "total_demand": float(res.total_demand),
+        "covered_before": float(res.covered_before),
+        "covered_after": float(res.covered_after),
+    }
+
+
+def _check_kelurahan(kelurahan: gpd.GeoDataFrame) -> None:
+    """The kelurahan table has the columns, a CRS and rows to plan for, or a typed error."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in kelurahan.columns]
+    if missing:
+        raise InputError("kelurahan", f"missing columns {missing}", missing[0])
+    if kelurahan.crs is None:
+        raise InputError("kelurahan", "geometry has no CRS", "geometry")
+    if len(kelurahan) == 0:
+        raise InputError("kelurahan", "no rows to plan for")
+
+
+def _solve_model(scenario: Scenario, d_xy, all_xy, w, build: dict, backend):
+    """One problem, the scenario's model: (model, problem, result). The problem's coverage is
+    within the service radius (p-median solves with a wider reach, then reports within it)."""
+    cfg = scenario.plan
+    radius = scenario.site_radius_m
+    model_cls = model_class(cfg.model)
+    # p-median assigns demand beyond the service radius too (up to the distance cap)
+    far = max(radius, scenario.distance_cap_m) if model_cls is PMedian else radius
+    cov = build_coverage(d_xy, all_xy, far, backend)  # backend: ibm_geo.distance (roads)
+    problem = Problem.build(cov, w, cfg.p, **build)
+    model = model_cls(problem)  # p-median's penalty: `far`, or the longest distance in reach
+    res = model.solve_for_plan(cfg)
+    if isinstance(model, PMedian):  # report coverage within the service radius, like the others
+        cov = build_coverage(d_xy, all_xy, radius, backend)
+        problem = problem.with_(cov=cov)
+        res.flows = None
+    return model, problem, res
+
+
+def _drop_useless(sites: pd.DataFrame, model, cfg) -> pd.DataFrame:
+    """The model's sites, marked ``chosen_by`` model; under MCLP a group that reaches nobody
+    new (and is not required) is not placed."""
+    sites["chosen_by"] = "model"
+    if len(sites) and isinstance(model, MCLP):
+        useless = (sites["newly_reached"] <= 1e-9) & ~sites["kode"].isin(list(cfg.required))
+        sites = sites[~useless].reset_index(drop=True)
+        sites["contribution_rank"] = np.arange(1, len(sites) + 1)
+    return sites
 
 
 def _candidate_sites(
@@ -734,22 +774,44 @@ def _describe(
             {"site": site_of[newly], "reach": reach_c[newly], "wd": reach_c[newly] * d_new[newly]}
         )
         agg = per.groupby("site").agg(reach=("reach", "sum"), wd=("wd", "sum"))
-    # contribution rank: greedy order restricted to the chosen sites (1 = largest marginal gain)
-    rank = {}
-    if sel.size and greedy_rank:
-        others = np.setdiff1d(np.arange(cov.n_candidates), np.concatenate([sel, fixed]))
-        g = greedy_mclp(
-            pb.with_(
-                p=len(sel),
-                forbidden=others,
-                required=np.zeros(0, np.int64),
-                budget=None,
-                min_per_group={},
-                max_per_group={},
-            ),
-            stop_at_zero=False,
-        )
-        rank = {int(j): k + 1 for k, j in enumerate(g.selected)}
+    rank = _contribution_rank(pb, sel) if sel.size and greedy_rank else {}
+    sites = _site_table(sel, agg, rank, c_ident, scenario)
+    m_codes = np.concatenate([c_ident["kode"].astype(object).to_numpy(), np.full(len(fixed), None)])
+    assignment = ident.copy()
+    assignment["demand"] = unserved
+    assignment["weight"] = w
+    assignment["reached_before"] = before_amt * scale
+    assignment["reached_new"] = new_amt * scale
+    assignment["covered_before"] = before_amt > 1e-9
+    assignment["covered_after"] = (before_amt + new_amt) > 1e-9
+    assignment["site_kode"] = pd.Series(
+        np.where(site_of >= 0, m_codes[np.maximum(site_of, 0)], None), dtype=object
+    )
+    assignment["distance_m"] = dist_of
+    return sites, assignment
+
+
+def _contribution_rank(pb: Problem, sel: np.ndarray) -> dict[int, int]:
+    """Contribution rank: greedy order restricted to the chosen sites (1 = largest marginal
+    gain), with the side constraints lifted (they shaped the choice, not the order)."""
+    others = np.setdiff1d(np.arange(pb.cov.n_candidates), np.concatenate([sel, pb.fixed]))
+    g = greedy_mclp(
+        pb.with_(
+            p=len(sel),
+            forbidden=others,
+            required=np.zeros(0, np.int64),
+            budget=None,
+            min_per_group={},
+            max_per_group={},
+        ),
+        stop_at_zero=False,
+    )
+    return {int(j): k + 1 for k, j in enumerate(g.selected)}
+
+
+def _site_table(sel, agg: pd.DataFrame, rank: dict, c_ident, scenario) -> pd.DataFrame:
+    """One row per chosen site: identity, agents to recruit, clients newly reached, mean
+    distance, in contribution order."""
     rows = []
     for j in sel:
         reach = float(agg["reach"].get(j, 0.0)) if len(agg) else 0.0
@@ -772,19 +834,7 @@ def _describe(
             drop=True
         )
         sites["contribution_rank"] = np.arange(1, len(sites) + 1)
-    m_codes = np.concatenate([c_ident["kode"].astype(object).to_numpy(), np.full(len(fixed), None)])
-    assignment = ident.copy()
-    assignment["demand"] = unserved
-    assignment["weight"] = w
-    assignment["reached_before"] = before_amt * scale
-    assignment["reached_new"] = new_amt * scale
-    assignment["covered_before"] = before_amt > 1e-9
-    assignment["covered_after"] = (before_amt + new_amt) > 1e-9
-    assignment["site_kode"] = pd.Series(
-        np.where(site_of >= 0, m_codes[np.maximum(site_of, 0)], None), dtype=object
-    )
-    assignment["distance_m"] = dist_of
-    return sites, assignment
+    return sites
 
 
 def _pair_distance(dmat, i: int, j: int) -> float:

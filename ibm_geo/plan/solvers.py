@@ -365,7 +365,6 @@ def _fallback(greedy, status, pb: Problem, before: float) -> SolveResult:
 def _solve_capacitated(pb: Problem, greedy, mip_gap, time_limit) -> SolveResult:
     cov, w = pb.cov, pb.weights
     fixed_i = pb.fixed
-    cap = pb.capacity
     live = np.flatnonzero(w > 0)
     sites = np.concatenate([fixed_i, np.flatnonzero(pb.available())])
     nf = len(fixed_i)
@@ -379,66 +378,11 @@ def _solve_capacitated(pb: Problem, greedy, mip_gap, time_limit) -> SolveResult:
     e_row = np.repeat(np.arange(len(live)), np.diff(sub.indptr))
     e_col = sub.indices.astype(np.int64)
     ns = len(sites)
-    # columns: [x (ns) | z (ne)]
-    ncol = ns + ne
-    eidx = np.arange(ne)
-    demand_rows = sp.csr_matrix((np.ones(ne), (e_row, ns + eidx)), shape=(len(live), ncol))
-    cap_rows = sp.csr_matrix(
-        (
-            np.concatenate([np.ones(ne), -cap[sites]]),
-            (np.concatenate([e_col, np.arange(ns)]), np.concatenate([ns + eidx, np.arange(ns)])),
-        ),
-        shape=(ns, ncol),
-    )
-    side, slo, shi = _side_rows(pb, sites[nf:], p=pb.p, budget=pb.budget, offset=nf, ncol=ncol)
-    a = sp.vstack([demand_rows, cap_rows, side]).tocsr()
-    col_lo = np.zeros(ncol)
-    col_lo[:nf] = 1.0
-    col_lo[:ns][np.isin(sites, pb.required)] = 1.0
-    col_hi = np.concatenate([np.ones(ns), w[live][e_row]])
-    mip = Program(
-        c=np.concatenate([np.zeros(ns), np.ones(ne)]),
-        a=a,
-        row_lo=np.concatenate([np.full(len(live) + ns, -INF), slo]),
-        row_hi=np.concatenate([w[live], np.zeros(ns), shi]),
-        col_lo=col_lo,
-        col_hi=col_hi,
-        integer=np.concatenate([np.ones(ns, bool), np.zeros(ne, bool)]),
-        maximize=True,
-    )
-    # Demand the existing sites can serve alone: a small LP with the new sites closed.
-    lp = Program(
-        mip.c,
-        mip.a,
-        mip.row_lo,
-        mip.row_hi,
-        mip.col_lo,
-        mip.col_hi.copy(),
-        np.zeros(ncol, bool),
-        True,
-    )
-    lp.col_hi[nf:ns] = 0.0
-    lp.row_lo = lp.row_lo.copy()
-    lp.row_lo[len(live) + ns :] = -INF  # quotas do not bind the "before" picture
-    _, before, _, _, _ = run_highs(lp, mip_gap=0.0, time_limit=time_limit)
-    before = float(before) if np.isfinite(before) else 0.0
+    mip = _capacitated_program(pb, live, sites, nf, e_row, e_col)
+    before = _capacitated_before(mip, nf, ns, len(live), time_limit)
     start = None
     if greedy is not None and greedy.flows is not None:
-        xs = np.zeros(ns)
-        pos = {int(j): k for k, j in enumerate(sites)}
-        xs[:nf] = 1.0
-        for j in greedy.selected:
-            xs[pos[int(j)]] = 1.0
-        zs = np.zeros(ne)
-        live_pos = np.full(cov.n_demand, -1)
-        live_pos[live] = np.arange(len(live))
-        edge_of = {(int(r), int(c)): k for k, (r, c) in enumerate(zip(e_row, e_col, strict=True))}
-        fi, fj, fa = greedy.flows
-        for i, j, amt in zip(fi, fj, fa, strict=True):
-            k = edge_of.get((int(live_pos[i]), pos[int(j)]))
-            if k is not None:
-                zs[k] += amt
-        start = np.concatenate([xs, zs])
+        start = _capacitated_start(greedy, sites, nf, live, e_row, e_col, cov.n_demand)
     x, obj, bound, gap, status = run_highs(mip, mip_gap=mip_gap, time_limit=time_limit, start=start)
     if not np.isfinite(obj):
         return _fallback(greedy, status, pb, before + pb.pre_served)
@@ -461,6 +405,80 @@ def _solve_capacitated(pb: Problem, greedy, mip_gap, time_limit) -> SolveResult:
         fixed=fixed_i,
         flows=flows,
     )
+
+
+def _capacitated_program(pb: Problem, live, sites, nf: int, e_row, e_col) -> Program:
+    """Capacitated MCLP: open x per site, flow z per (demand, site) pair within reach; each
+    demand's flows stay within its weight and each site's within its capacity if open."""
+    w, cap = pb.weights, pb.capacity
+    ns, ne = len(sites), len(e_row)
+    # columns: [x (ns) | z (ne)]
+    ncol = ns + ne
+    eidx = np.arange(ne)
+    demand_rows = sp.csr_matrix((np.ones(ne), (e_row, ns + eidx)), shape=(len(live), ncol))
+    cap_rows = sp.csr_matrix(
+        (
+            np.concatenate([np.ones(ne), -cap[sites]]),
+            (np.concatenate([e_col, np.arange(ns)]), np.concatenate([ns + eidx, np.arange(ns)])),
+        ),
+        shape=(ns, ncol),
+    )
+    side, slo, shi = _side_rows(pb, sites[nf:], p=pb.p, budget=pb.budget, offset=nf, ncol=ncol)
+    a = sp.vstack([demand_rows, cap_rows, side]).tocsr()
+    col_lo = np.zeros(ncol)
+    col_lo[:nf] = 1.0
+    col_lo[:ns][np.isin(sites, pb.required)] = 1.0
+    col_hi = np.concatenate([np.ones(ns), w[live][e_row]])
+    return Program(
+        c=np.concatenate([np.zeros(ns), np.ones(ne)]),
+        a=a,
+        row_lo=np.concatenate([np.full(len(live) + ns, -INF), slo]),
+        row_hi=np.concatenate([w[live], np.zeros(ns), shi]),
+        col_lo=col_lo,
+        col_hi=col_hi,
+        integer=np.concatenate([np.ones(ns, bool), np.zeros(ne, bool)]),
+        maximize=True,
+    )
+
+
+def _capacitated_before(mip: Program, nf: int, ns: int, n_live: int, time_limit) -> float:
+    """Demand the existing sites can serve alone: a small LP with the new sites closed."""
+    ncol = len(mip.c)
+    lp = Program(
+        mip.c,
+        mip.a,
+        mip.row_lo,
+        mip.row_hi,
+        mip.col_lo,
+        mip.col_hi.copy(),
+        np.zeros(ncol, bool),
+        True,
+    )
+    lp.col_hi[nf:ns] = 0.0
+    lp.row_lo = lp.row_lo.copy()
+    lp.row_lo[n_live + ns :] = -INF  # quotas do not bind the "before" picture
+    _, before, _, _, _ = run_highs(lp, mip_gap=0.0, time_limit=time_limit)
+    return float(before) if np.isfinite(before) else 0.0
+
+
+def _capacitated_start(greedy, sites, nf: int, live, e_row, e_col, n_demand: int) -> np.ndarray:
+    """The greedy's sites and flows as a full (x, z) column vector: HiGHS' incumbent."""
+    ns, ne = len(sites), len(e_row)
+    xs = np.zeros(ns)
+    pos = {int(j): k for k, j in enumerate(sites)}
+    xs[:nf] = 1.0
+    for j in greedy.selected:
+        xs[pos[int(j)]] = 1.0
+    zs = np.zeros(ne)
+    live_pos = np.full(n_demand, -1)
+    live_pos[live] = np.arange(len(live))
+    edge_of = {(int(r), int(c)): k for k, (r, c) in enumerate(zip(e_row, e_col, strict=True))}
+    fi, fj, fa = greedy.flows
+    for i, j, amt in zip(fi, fj, fa, strict=True):
+        k = edge_of.get((int(live_pos[i]), pos[int(j)]))
+        if k is not None:
+            zs[k] += amt
+    return np.concatenate([xs, zs])
 
 
 def _rel_gap(obj: float, bound: float) -> float:
@@ -500,29 +518,8 @@ def solve_lscp(
         note = f"target unreachable: at most {reachable / max(total, 1e-12):.1%} within the radius"
         want = reachable
     need = max(want - before, 0.0)
-    live = (w > 0) & ~pre
-    sub = cov.matrix[live][:, cand]
-    sub.data[:] = 1.0
-    rows_m, wk, _ = _collapse_rows(sub, w[live])
-    nx, ny = len(cand), rows_m.shape[0]
-    ncol = nx + ny
-    cover = sp.hstack([-rows_m, sp.identity(ny, format="csr")]).tocsr()
-    reach = sp.csr_matrix(np.concatenate([np.zeros(nx), wk])[None, :])
-    side, slo, shi = _side_rows(pb, cand, p=None, budget=None, offset=0, ncol=ncol)
-    a = sp.vstack([cover, reach, side]).tocsr()
-    col_lo = np.zeros(ncol)
-    col_lo[:nx][np.isin(cand, pb.required)] = 1.0
-    tol = 1e-7 * max(need, 1.0)
-    mip = Program(
-        c=np.concatenate([costs[cand], np.zeros(ny)]),
-        a=a,
-        row_lo=np.concatenate([np.full(ny, -INF), [need - tol], slo]),
-        row_hi=np.concatenate([np.zeros(ny), [INF], shi]),
-        col_lo=col_lo,
-        col_hi=np.ones(ncol),
-        integer=np.concatenate([np.ones(nx, bool), np.zeros(ny, bool)]),
-        maximize=False,
-    )
+    mip, rows_m, tol = _lscp_program(pb, cand, (w > 0) & ~pre, need)
+    nx = len(cand)
     start = None
     greedy = None
     if warm_start:
@@ -551,6 +548,36 @@ def solve_lscp(
         covered_after=after,
         fixed=fixed_i,
     )
+
+
+def _lscp_program(pb: Problem, cand, live, need: float):
+    """Set covering (Toregas et al. 1971) on collapsed rows: y_k <= sum x_j over its candidates,
+    reached weight >= ``need``; minimise the cost of the opened x. Returns (program, the
+    collapsed rows x candidates, the tolerance on ``need``)."""
+    w, costs = pb.weights, pb.cost
+    sub = pb.cov.matrix[live][:, cand]
+    sub.data[:] = 1.0
+    rows_m, wk, _ = _collapse_rows(sub, w[live])
+    nx, ny = len(cand), rows_m.shape[0]
+    ncol = nx + ny
+    cover = sp.hstack([-rows_m, sp.identity(ny, format="csr")]).tocsr()
+    reach = sp.csr_matrix(np.concatenate([np.zeros(nx), wk])[None, :])
+    side, slo, shi = _side_rows(pb, cand, p=None, budget=None, offset=0, ncol=ncol)
+    a = sp.vstack([cover, reach, side]).tocsr()
+    col_lo = np.zeros(ncol)
+    col_lo[:nx][np.isin(cand, pb.required)] = 1.0
+    tol = 1e-7 * max(need, 1.0)
+    mip = Program(
+        c=np.concatenate([costs[cand], np.zeros(ny)]),
+        a=a,
+        row_lo=np.concatenate([np.full(ny, -INF), [need - tol], slo]),
+        row_hi=np.concatenate([np.zeros(ny), [INF], shi]),
+        col_lo=col_lo,
+        col_hi=np.ones(ncol),
+        integer=np.concatenate([np.ones(nx, bool), np.zeros(ny, bool)]),
+        maximize=False,
+    )
+    return mip, rows_m, tol
 
 
 def solve_pmedian(
@@ -590,9 +617,39 @@ def solve_pmedian(
     nl = len(live)
     e_row = np.repeat(np.arange(nl), np.diff(d.indptr))
     e_col = d.indices.astype(np.int64)
+    wl = w[live]
+    mip = _pmedian_program(pb, sites, nf, wl, d.data, e_row, e_col, pen)
+    x, obj, bound, gap, status = run_highs(mip, mip_gap=mip_gap, time_limit=time_limit)
+    chosen = sites[nf:][x[nf:ns] > 0.5] if np.isfinite(obj) else np.zeros(0, dtype=np.int64)
+    z = x[ns : ns + ne] if np.isfinite(obj) else np.zeros(ne)
+    nz = z > 1e-9
+    flows = (live[e_row[nz]], sites[e_col[nz]], wl[e_row[nz]] * z[nz])
+    before = _reach(cov, w, [], fixed_i) + pb.pre_served
+    after = _reach(cov, w, chosen, fixed_i) + pb.pre_served
+    return SolveResult(
+        selected=np.asarray(chosen, dtype=np.int64),
+        objective=obj,
+        bound=bound,
+        gap=gap,
+        method="highs",
+        status=status,
+        runtime_s=time.perf_counter() - t0,
+        total_demand=total,
+        covered_before=before,
+        covered_after=after,
+        fixed=fixed_i,
+        flows=flows,
+    )
+
+
+def _pmedian_program(pb: Problem, sites, nf: int, wl, dist, e_row, e_col, pen: float) -> Program:
+    """p-median (Hakimi 1964): each live demand is assigned (z) to an open site in reach or left
+    unassigned (u, at ``pen`` per unit weight); z <= x; at most p new sites; minimise the
+    weighted distance. ``dist`` is the distance of each (demand, site) pair, in pair order."""
+    ns, ne, nl = len(sites), len(e_row), len(wl)
+    eidx = np.arange(ne)
     # columns: [x (ns) | z (ne) | u (nl)]
     ncol = ns + ne + nl
-    eidx = np.arange(ne)
     assign = sp.csr_matrix(
         (
             np.ones(ne + nl),
@@ -616,9 +673,8 @@ def solve_pmedian(
     col_lo = np.zeros(ncol)
     col_lo[:nf] = 1.0
     col_lo[:ns][np.isin(sites, pb.required)] = 1.0
-    wl = w[live]
-    mip = Program(
-        c=np.concatenate([np.zeros(ns), wl[e_row] * d.data, wl * pen]),
+    return Program(
+        c=np.concatenate([np.zeros(ns), wl[e_row] * dist, wl * pen]),
         a=a,
         row_lo=np.concatenate([np.ones(nl), np.full(ne, -INF), [-INF]]),
         row_hi=np.concatenate([np.ones(nl), np.zeros(ne), [float(pb.p)]]),
@@ -626,25 +682,4 @@ def solve_pmedian(
         col_hi=np.ones(ncol),
         integer=np.concatenate([np.ones(ns, bool), np.zeros(ne + nl, bool)]),
         maximize=False,
-    )
-    x, obj, bound, gap, status = run_highs(mip, mip_gap=mip_gap, time_limit=time_limit)
-    chosen = sites[nf:][x[nf:ns] > 0.5] if np.isfinite(obj) else np.zeros(0, dtype=np.int64)
-    z = x[ns : ns + ne] if np.isfinite(obj) else np.zeros(ne)
-    nz = z > 1e-9
-    flows = (live[e_row[nz]], sites[e_col[nz]], wl[e_row[nz]] * z[nz])
-    before = _reach(cov, w, [], fixed_i) + pb.pre_served
-    after = _reach(cov, w, chosen, fixed_i) + pb.pre_served
-    return SolveResult(
-        selected=np.asarray(chosen, dtype=np.int64),
-        objective=obj,
-        bound=bound,
-        gap=gap,
-        method="highs",
-        status=status,
-        runtime_s=time.perf_counter() - t0,
-        total_demand=total,
-        covered_before=before,
-        covered_after=after,
-        fixed=fixed_i,
-        flows=flows,
     )

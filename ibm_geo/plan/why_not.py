@@ -99,99 +99,77 @@ def why_not(
     straight line. ``published``: quote the published tier's figures (see module doc)."""
     kel = kelurahan.reset_index(drop=True)
     backend = plan_backend(kel, scenario, backend)
-    desa = scenario.plan.reach == "desa"
     i = find_unit(kel, name, kecamatan)
-    kode = str(kel["kode"].iat[i])
-    if published is not None:  # figures as published; decisions stay on the exact table
-        shown = published.ranking.set_index(published.ranking["kode"].astype(str))
-        pub = shown.reindex(kel["kode"].astype(str)).reset_index(drop=True)
-        pubs = published.sites
-        shown_plan = published.plan
-        num = pd.to_numeric(pub["unserved"], errors="coerce").fillna(0)
-        kel_shown = kel.assign(unserved=num.to_numpy())
-    else:
-        pub = kel
-        pubs = plan.sites if plan is not None else None
-        shown_plan = plan
-        kel_shown = kel
+    pub, pubs, shown_plan, kel_shown = _shown_tier(kel, plan, published)
     kode = str(kel["kode"].iat[i])
     nama = str(kel["nama"].iat[i])
-    kab = kel["kab_kota"].iat[i]
     ans = WhyNot(kode=kode, nama=nama)
     unserved = float(pd.to_numeric(pd.Series([kel["unserved"].iat[i]])).fillna(0).iat[0])
     pub_unserved = pub["unserved"].iat[i] if "unserved" in pub else "?"
-    radius = scenario.site_radius_m
-
-    # -- recruitment site ----------------------------------------------------------------------
     if plan is None:
         ans.site.append(("site.no_plan", {}))
     else:
-        sites = plan.sites
-        codes = sites["kode"].astype(str).tolist()
-        asg = plan.assignment
-        row = asg[asg["kode"].astype(str) == kode]
-        by_rank = sites["chosen_by"].astype(str).tolist() if "chosen_by" in sites else []
-        if kode in codes and by_rank and by_rank[codes.index(kode)] == "ranking":
-            ans.site.append(("site.ranking", {"nama": nama}))
-        elif kode in codes:
-            j = codes.index(kode)
-            ans.site.append(
-                (
-                    "site.chosen",
-                    {
-                        "nama": nama,
-                        "rank": int(sites["contribution_rank"].iat[j]),
-                        "reach": _shown_reach(pubs, kode),
-                    },
-                )
-            )
-        elif unserved <= 0:
-            ans.site.append(("site.no_unserved", {"nama": nama}))
-        elif kode in set(map(str, scenario.plan.forbidden)):
-            ans.site.append(("site.forbidden", {"nama": nama}))
-        elif len(row) and bool(row["covered_before"].iat[0]) and not _left(row):
-            if desa:
-                reach = reach_text(scenario, "id"), reach_text(scenario, "en")
-                ans.site.append(("site.reached_existing_desa", {"nama": nama, "reach": reach}))
-            else:
-                ans.site.append(("site.reached_existing", {"nama": nama, "radius_km": _km(radius)}))
-        elif len(row) and row["site_kode"].notna().iat[0] and not _left(row):
-            sk = str(row["site_kode"].iat[0])
-            sname = kel.loc[kel["kode"].astype(str) == sk, "nama"]
-            ans.site.append(
-                (
-                    "site.reached_new",
-                    {
-                        "nama": nama,
-                        "site": sname.iat[0] if len(sname) else sk,
-                        "dist_km": _km(float(row["distance_m"].iat[0])),
-                    },
-                )
-            )
-        else:
-            cap = _quota_full(sites, scenario, kab)
-            if cap is not None:
-                ans.site.append(("site.quota", {"kab_kota": kab, "max": cap}))
-            else:
-                reach = _reach_if_opened(kel, plan, i, radius, backend)  # the decision: exact
-                if reach <= 1e-9:
-                    texts = reach_text(scenario, "id"), reach_text(scenario, "en")
-                    ans.site.append(("site.no_new_clients", {"nama": nama, "reach": texts}))
-                    return _pilot_part(
-                        ans, kel, scenario, pilots, pub, i, unserved, pub_unserved, plan
-                    )
-                # the figure quoted: the shown tier's (exact on screen, published in print)
-                shown = int(round(_reach_if_opened(kel_shown, shown_plan, i, radius, backend)))
-                last = pubs["newly_reached"].iat[-1] if len(pubs) else 0
-                last = int(round(float(last))) if last is not None else 0
-                ans.site.append(
-                    (
-                        "site.weaker",
-                        {"nama": nama, "reach": shown, "last": last, "p": len(sites)},
-                    )
-                )
-
+        ans.site.append(
+            _site_reason(kel, scenario, plan, i, unserved, backend, pubs, shown_plan, kel_shown)
+        )
     return _pilot_part(ans, kel, scenario, pilots, pub, i, unserved, pub_unserved, plan)
+
+
+def _shown_tier(kel: pd.DataFrame, plan, published):
+    """The tier whose figures are quoted: (units, sites, plan, units for a what-if reach). The
+    published tier when given; decisions stay on the exact table."""
+    if published is None:
+        return kel, (plan.sites if plan is not None else None), plan, kel
+    shown = published.ranking.set_index(published.ranking["kode"].astype(str))
+    pub = shown.reindex(kel["kode"].astype(str)).reset_index(drop=True)
+    num = pd.to_numeric(pub["unserved"], errors="coerce").fillna(0)
+    return pub, published.sites, published.plan, kel.assign(unserved=num.to_numpy())
+
+
+def _site_reason(kel, scenario, plan, i, unserved, backend, pubs, shown_plan, kel_shown):
+    """The recruitment-site half of the answer: one (text key, values)."""
+    kode = str(kel["kode"].iat[i])
+    nama = str(kel["nama"].iat[i])
+    kab = kel["kab_kota"].iat[i]
+    radius = scenario.site_radius_m
+    sites = plan.sites
+    codes = sites["kode"].astype(str).tolist()
+    asg = plan.assignment
+    row = asg[asg["kode"].astype(str) == kode]
+    by_rank = sites["chosen_by"].astype(str).tolist() if "chosen_by" in sites else []
+    if kode in codes and by_rank and by_rank[codes.index(kode)] == "ranking":
+        return ("site.ranking", {"nama": nama})
+    if kode in codes:
+        j = codes.index(kode)
+        rank = int(sites["contribution_rank"].iat[j])
+        return ("site.chosen", {"nama": nama, "rank": rank, "reach": _shown_reach(pubs, kode)})
+    if unserved <= 0:
+        return ("site.no_unserved", {"nama": nama})
+    if kode in set(map(str, scenario.plan.forbidden)):
+        return ("site.forbidden", {"nama": nama})
+    if len(row) and bool(row["covered_before"].iat[0]) and not _left(row):
+        if scenario.plan.reach == "desa":
+            reach = reach_text(scenario, "id"), reach_text(scenario, "en")
+            return ("site.reached_existing_desa", {"nama": nama, "reach": reach})
+        return ("site.reached_existing", {"nama": nama, "radius_km": _km(radius)})
+    if len(row) and row["site_kode"].notna().iat[0] and not _left(row):
+        sk = str(row["site_kode"].iat[0])
+        sname = kel.loc[kel["kode"].astype(str) == sk, "nama"]
+        site = sname.iat[0] if len(sname) else sk
+        dist = _km(float(row["distance_m"].iat[0]))
+        return ("site.reached_new", {"nama": nama, "site": site, "dist_km": dist})
+    cap = _quota_full(sites, scenario, kab)
+    if cap is not None:
+        return ("site.quota", {"kab_kota": kab, "max": cap})
+    reach = _reach_if_opened(kel, plan, i, radius, backend)  # the decision: exact
+    if reach <= 1e-9:
+        texts = reach_text(scenario, "id"), reach_text(scenario, "en")
+        return ("site.no_new_clients", {"nama": nama, "reach": texts})
+    # the figure quoted: the shown tier's (exact on screen, published in print)
+    shown = int(round(_reach_if_opened(kel_shown, shown_plan, i, radius, backend)))
+    last = pubs["newly_reached"].iat[-1] if len(pubs) else 0
+    last = int(round(float(last))) if last is not None else 0
+    return ("site.weaker", {"nama": nama, "reach": shown, "last": last, "p": len(sites)})
 
 
 def _in_plan(plan, kode: str) -> bool:

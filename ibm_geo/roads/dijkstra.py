@@ -79,6 +79,8 @@ def _grow(a):
     return b
 
 
+# long: the numba hot loop of road reach stays whole: split into inline helpers (push, attach,
+# emit) it ran ~18% slower (median 2.10 s vs 1.77 s, 20k sources on a 200k-node graph)
 @njit(cache=True, nogil=True)
 def bounded_pairs(
     indptr, indices, weight, entry_ptr, entry_node, entry_cost, att_lo, att_hi, att_tgt,

@@ -160,6 +160,14 @@ def _read(path: Path, prof, fname: str) -> RoadNetwork:
         raise UserError("roads.unreadable", file=fname, detail=str(e).splitlines()[0][:200]) from e
     if len(way_ptr) == 1:
         raise UserError("roads.no_ways", file=fname, travel=prof.name, n_highway=seen_highway)
+    ways = (way_ptr, fwd, bwd, speed, ferry, ferry_s, hclass, wnames)
+    return _network(refs, coords, ways, prof, fname)
+
+
+def _network(refs: array, coords: list[str], ways: tuple, prof, fname: str) -> RoadNetwork:
+    """The ways read (node ids, hex coordinates, per-way attributes) as a network: nodes
+    without a location (a clipped extract) cut their way there."""
+    way_ptr, fwd, bwd, speed, ferry, ferry_s, hclass, wnames = ways
     ref_arr = np.frombuffer(refs, dtype=np.int64)
     lonlat = np.frombuffer(bytes.fromhex("".join(coords)), dtype=np.float64).reshape(-1, 2)
     # nodes missing from a clipped extract have no location: their way is cut there

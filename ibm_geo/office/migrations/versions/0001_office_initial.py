@@ -15,6 +15,7 @@ depends_on = None
 TS = sa.DateTime(timezone=True)
 
 
+# long: a migration is a frozen record of the schema it created; it is never edited or split
 def upgrade() -> None:
     op.create_table(
         "users",
