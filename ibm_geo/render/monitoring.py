@@ -22,6 +22,9 @@ from ibm_geo.i18n import register, t  # noqa: E402
 from ibm_geo.monitoring import basis_note  # noqa: E402
 from ibm_geo.monitoring import is_hidden as is_suppressed  # noqa: E402
 from ibm_geo.publish import suppression_rule  # noqa: E402
+from ibm_geo.render.pptx_layout import Column, add_text
+from ibm_geo.render.slides import BODY_TOP, MARGIN, SLIDE_W_IN, Deck
+from ibm_geo.render.text import fmt_num
 
 register(
     {
@@ -104,10 +107,6 @@ def add_progress_slides(deck: bytes, mon, lang: str = "id") -> bytes:
 
     from pptx import Presentation
     from pptx.util import Inches
-
-    from ibm_geo.render.pptx_layout import Column, add_text
-    from ibm_geo.render.slides import BODY_TOP, MARGIN, SLIDE_W_IN, Deck
-    from ibm_geo.render.text import fmt_num
 
     d = Deck.__new__(Deck)  # the loaded deck, with the Deck's slide frame
     d.prs = Presentation(io.BytesIO(deck))
