@@ -21,7 +21,6 @@ from scipy.spatial import cKDTree
 from .config import Scenario
 from .crs import rep_xy
 from .errors import UserError
-from .roads import read_osm
 
 OSM_CREDIT = "(c) OpenStreetMap contributors"
 
@@ -288,6 +287,7 @@ def make_backend(scenario: Scenario, crs, network=None):
     if network is None:
         if not r.extract:
             raise UserError("roads.missing")
+        from .roads import read_osm  # optional extra: osmium + numba, only with a road extract
 
         network = read_osm(r.extract, r.travel)
     if network.profile != r.travel:

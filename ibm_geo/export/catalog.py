@@ -19,8 +19,6 @@ from dataclasses import asdict, dataclass, field
 from ibm_geo.export import tables
 from ibm_geo.export.files import CHANNELS, FILES, filename
 from ibm_geo.publish import Published
-from ibm_geo.render import html_map, slides, static_map
-from ibm_geo.render import monitoring as render_monitoring
 from ibm_geo.render.basemap import build_basemap
 
 
@@ -92,21 +90,30 @@ def _csv_of(frame: Callable[[Build], object]) -> Callable[[Build], bytes]:
 
 
 def _html(b: Build) -> bytes:
+    from ibm_geo.render import html_map  # optional extra: folium, loaded when a map is built
+
     change = b.monitoring.change_units if b.monitoring is not None else None
     return html_map.build_html_map(b.published, lang=b.lang, change=change)
 
 
 def _png(b: Build) -> bytes:
+    from ibm_geo.render import static_map  # optional extra: matplotlib, when a map is drawn
+
     return static_map.render_static_map(b.published, lang=b.lang, basemap=b.basemap())
 
 
 def _pdf(b: Build) -> bytes:
+    from ibm_geo.render import static_map  # optional extra: matplotlib, when a map is drawn
+
     return static_map.render_static_map(
         b.published, lang=b.lang, size="a4", fmt="pdf", basemap=b.basemap()
     )
 
 
 def _slides(b: Build) -> bytes:
+    from ibm_geo.render import monitoring as render_monitoring  # optional extra: matplotlib
+    from ibm_geo.render import slides  # optional extra: python-pptx, when a deck is built
+
     deck = slides.build_slides(b.published, lang=b.lang, basemap=b.basemap())
     if b.monitoring is None:
         return deck
@@ -114,10 +121,14 @@ def _slides(b: Build) -> bytes:
 
 
 def _trend_png(b: Build) -> bytes:
+    from ibm_geo.render import monitoring as render_monitoring  # optional extra: matplotlib
+
     return render_monitoring.trend_chart_png(b.monitoring.trend, _trend_area(b), k=b.monitoring.k)
 
 
 def _change_geojson(b: Build) -> bytes:
+    from ibm_geo.render import monitoring as render_monitoring  # optional extra: matplotlib
+
     return render_monitoring.change_geojson(b.published.geo, b.monitoring.change_units)
 
 
