@@ -12,6 +12,7 @@ from pathlib import Path
 import _map_areas as areas
 import numpy as np
 import pytest
+from _helpers import CHROMIUM_ARGS
 
 pytestmark = [
     pytest.mark.shared,
@@ -55,14 +56,16 @@ def test_print_map_frames_the_area_and_keeps_labels_off_each_other_and_off_ranks
     ax = fig.axes[0]
     labels = [a for a in ax.texts if a.get_gid() == "label" and a.get_text()]
     ranks = [a for a in ax.texts if a.get_gid() == "rank"]
-    # every top-N unit is numbered, inside the frame
-    assert sorted(int(a.get_text()) for a in ranks) == list(range(1, len(_top(pub)) + 1))
+    # every top-N unit is numbered, inside the frame or in a detail box of far-off units
+    boxed = [a for d in _details(fig) for a in d.texts if a.get_gid() == "rank"]
+    assert sorted(int(a.get_text()) for a in ranks + boxed) == list(range(1, len(_top(pub)) + 1))
     frame = ax.get_window_extent(r)
     lb = [a.get_window_extent(r) for a in labels]
     rb = [a.get_window_extent(r) for a in ranks]
     for b in lb + rb:
         assert frame.x0 - 1 <= b.x0 and b.x1 <= frame.x1 + 1 and frame.y0 - 1 <= b.y0
-    assert len(lb) >= 8, [a.get_text() for a in labels]
+    in_boxes = [a for d in _details(fig) for a in d.texts if a.get_gid() == "label"]
+    assert len(lb) + len(in_boxes) >= 8, [a.get_text() for a in labels]
     for i, a in enumerate(lb):
         for j, b in enumerate(lb[i + 1 :], i + 1):
             assert not _overlap(a, b), (labels[i].get_text(), labels[j].get_text())
@@ -70,8 +73,8 @@ def test_print_map_frames_the_area_and_keeps_labels_off_each_other_and_off_ranks
             assert not _overlap(a, b), (labels[i].get_text(), ranks[k].get_text())
 
     # agent triangles sit beside a site ring or rank number, never under it
-    def centres(gid):
-        cols = [c for c in ax.collections if c.get_gid() == gid]
+    def centres(gid):  # on the map and in its detail boxes (display coordinates)
+        cols = [c for a in (ax, *_details(fig)) for c in a.collections if c.get_gid() == gid]
         pts = [c.get_offset_transform().transform(c.get_offsets()) for c in cols]
         return np.concatenate(pts) if pts else np.zeros((0, 2))
 
@@ -98,6 +101,111 @@ def test_print_map_frames_the_area_and_keeps_labels_off_each_other_and_off_ranks
         assert land.area.sum() / ((x1 - x0) * (y1 - y0)) > 0.4
 
 
+def _details(fig) -> list:
+    """The detail boxes of far-off units drawn on a print map (axes of their own)."""
+    return [a for a in fig.axes if a.get_gid() == "detail"]
+
+
+def _land_share(pub, ax) -> float:
+    """Share of the map frame covered by the loaded units (the rest is sea)."""
+    from ibm_geo.render import static_map
+
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    land = pub.geo.to_crs(static_map.metric_crs(pub.geo)).clip((x0, y0, x1, y1))
+    return land.area.sum() / ((x1 - x0) * (y1 - y0))
+
+
+def test_makassar_print_map_frames_the_city_and_boxes_the_far_islands(published, monkeypatch):
+    """Issue 23: rank 1 lies on Kepulauan Sangkarrang, ~40 km offshore. The main frame is the
+    city (mostly land), the island is drawn in a detail box with its rank, its name and where it
+    lies; every top-10 rank is drawn once, and nothing covers anything else."""
+    from ibm_geo.render import static_map
+
+    pub = published["makassar"]
+    figs = []
+    monkeypatch.setattr(static_map.plt, "close", figs.append)
+    png = static_map.render_static_map(pub, dpi=100)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "framing_makassar_detail.png").write_bytes(png)
+    fig = figs[0]
+    r = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    # the frame reaching every top-10 unit (as before) is 8 % land; the main frame is the city.
+    # Only Kota Makassar is loaded (its neighbours Maros and Gowa are drawn as sea), so the
+    # city alone fills at most ~28 % of a frame of this shape
+    from ibm_geo.render.geometry import fit_box
+
+    crs = static_map.metric_crs(pub.geo)
+    units = pub.geo.to_crs(crs)
+    top = units.set_index("nama").loc[_top(pub)]
+    (vx0, vx1), (vy0, vy1) = ax.get_xlim(), ax.get_ylim()
+    b = top.total_bounds
+    box = ax.get_window_extent(r)
+    old = fit_box((min(b[0], vx0), min(b[1], vy0), max(b[2], vx1), max(b[3], vy1)),
+                  box.height / box.width, 0.04)  # fmt: skip
+    whole = units.clip(old).area.sum() / ((old[2] - old[0]) * (old[3] - old[1]))
+    share = _land_share(pub, ax)
+    assert whole < 0.1 and share > 0.2 and share > 2.5 * whole, (whole, share)
+    (detail,) = _details(fig)
+    # every top-10 rank once: in the frame, or in the box when its unit lies beyond the frame
+    ranks = {int(a.get_text()): a for a in ax.texts if a.get_gid() == "rank"}
+    boxed = {int(a.get_text()): a for a in detail.texts if a.get_gid() == "rank"}
+    n_top = len(_top(pub))
+    assert n_top >= 8 and sorted([*ranks, *boxed]) == list(range(1, n_top + 1))
+    assert boxed.keys() == {1}
+    rp = top.representative_point()
+    beyond = [n for n, p in rp.items() if not (vx0 <= p.x <= vx1 and vy0 <= p.y <= vy1)]
+    assert beyond == ["Barrang Caddi"]
+    # the box names the island and says where it lies; its symbols are the map's own
+    titles = [a.get_text() for a in detail.texts if a.get_gid() == "detail_title"]
+    assert titles[0] == "Barrang Caddi", titles
+    where = " ".join(titles[1:])  # one line, or two when the box is narrow
+    assert where.startswith("Kepulauan Sangkarrang, ±") and where.endswith(" km barat"), where
+    assert any(c.get_gid() == "site" for c in detail.collections)
+    # nothing overlaps: labels, ranks, the box with its title lines, within the map
+    frame = [p for p in ax.patches if p.get_gid() == "detail_frame"][0].get_window_extent(r)
+    bb = ax.get_window_extent(r)
+    assert bb.x0 <= frame.x0 and frame.x1 <= bb.x1 and bb.y0 <= frame.y0 and frame.y1 <= bb.y1
+    for a in detail.texts:
+        e = a.get_window_extent(r)
+        assert frame.x0 - 1 <= e.x0 and e.x1 <= frame.x1 + 1 and frame.y0 - 1 <= e.y0, a
+        assert e.y1 <= frame.y1 + 1, a.get_text()
+    main = [a for a in ax.texts if a.get_gid() in ("label", "rank") and a.get_text()]
+    boxes = [a.get_window_extent(r) for a in main]
+    for i, a in enumerate(boxes):
+        assert not _overlap(a, frame), main[i].get_text()
+        for j, b in enumerate(boxes[i + 1 :], i + 1):
+            assert not _overlap(a, b), (main[i].get_text(), main[j].get_text())
+    inner = [a for a in detail.texts if a.get_gid() in ("label", "rank")]
+    for i, a in enumerate(inner):
+        for b in inner[i + 1 :]:
+            assert not _overlap(a.get_window_extent(r), b.get_window_extent(r))
+    # the footer no longer names the island as beyond the frame: it is on the map
+    note = min(fig.texts, key=lambda tx: tx.get_position()[1]).get_text()
+    assert "Barrang Caddi" not in note
+
+
+def test_far_units_split_only_when_they_would_leave_the_frame_mostly_sea():
+    """split_far on squares: a far-off must-show unit is boxed, a near one is framed, and a
+    frame that stays mostly land is left whole."""
+    from shapely.geometry import box
+
+    from ibm_geo.render.geometry import split_far, where_from
+
+    city = [box(x, y, x + 1000, y + 1000) for x in range(0, 5000, 1000) for y in (0, 1000)]
+    far, near = box(40_000, 20_000, 40_500, 20_500), box(5_400, 0, 5_900, 500)
+    geoms = np.array([*city, near, far], dtype=object)
+    w = np.ones(len(geoms))
+    must = np.zeros(len(geoms), dtype=bool)
+    must[-2:] = True
+    f = split_far(geoms, w, np.ones(len(geoms), dtype=bool), must, 0.7)
+    assert f.main.tolist() == [True] * 11 + [False] and [d.tolist() for d in f.details] == [[11]]
+    whole = split_far(geoms[:-1], w[:-1], np.ones(11, dtype=bool), must[:-1], 0.7)
+    assert whole.main.all() and whole.details == []
+    assert where_from((0, 0), (-21_000, 21_000), "id") == "±30 km barat laut"
+    assert where_from((0, 0), (0, -4_200), "en") == "±4 km south"
+
+
 @pytest.mark.browser
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium")
 def test_html_map_opens_on_the_area_with_ranks_clear_of_legend_and_labels(published, tmp_path):
@@ -109,7 +217,7 @@ def test_html_map_opens_on_the_area_with_ranks_clear_of_legend_and_labels(publis
         " var b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom, e.textContent]; })"
     )
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--headless"])
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for area, pub in published.items():
                 path = tmp_path / f"{area}.html"
@@ -136,9 +244,16 @@ def _hit(a, b, tol: float = 0.5) -> bool:
 def _check_page(page, pub, box_js: str, area: str) -> None:
     ranks = page.evaluate(box_js, ".ibm-rank span")
     top = _top(pub)
-    # every promised top-N number is drawn, and rank 1 is clear of every control
-    assert sorted(int(r[4]) for r in ranks) == list(range(1, len(top) + 1)), area
-    one = next(r for r in ranks if r[4] == "1")
+    # every promised top-N number is drawn, or named on a button that flies to its far-off
+    # island; rank 1 is clear of every control
+    far = page.evaluate(
+        "() => JSON.parse(document.getElementById('ibm-data').textContent).meta.detail"
+    )
+    far_ranks = [k for g in far for k in g["ranks"]]
+    drawn = [int(r[4]) for r in ranks]
+    assert sorted(drawn + far_ranks) == list(range(1, len(top) + 1)), area
+    assert page.locator(".ibm-detail-go").count() == len(far), area
+    one = next((r for r in ranks if r[4] == "1"), None) or [-99, -99, -98, -98]
     for sel in (".ibm-legend", ".ibm-title", ".leaflet-control-layers", ".leaflet-control-zoom"):
         for c in page.evaluate(box_js, sel):
             assert not _hit(one, c), (area, sel)
@@ -166,6 +281,55 @@ def _check_page(page, pub, box_js: str, area: str) -> None:
     n_sites = page.evaluate("() => document.querySelectorAll('.leaflet-ibm-site-pane path').length")
     assert ("Usulan lokasi" in legend) == (n_sites > 0) and n_sites >= len(pub.sites)
     assert ("percontohan" in legend) == (len(pub.pilots) > 0)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium")
+def test_html_map_opens_on_makassar_and_a_button_flies_to_the_far_island(published, tmp_path):
+    """Issue 23 in the browser: the page opens on the city (rank 1 on Barrang Caddi, ~35 km
+    out, off screen), a button names it with its rank and where it lies, and flies there."""
+    import json
+    import re
+
+    from ibm_geo.render import build_html_map
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    page_bytes = build_html_map(published["makassar"])
+    data = json.loads(re.search(rb'id="ibm-data">(.*?)</script>', page_bytes, re.S).group(1))
+    (far,) = data["meta"]["detail"]
+    assert far["title"] == "Barrang Caddi" and far["ranks"] == [1], far
+    assert far["where"].startswith("Kepulauan Sangkarrang, ±") and far["where"].endswith("barat")
+    path = tmp_path / "makassar.html"
+    path.write_bytes(page_bytes)
+    one_js = (  # rank numbers are drawn for the units in view only: off screen, none
+        "() => { var e = Array.from(document.querySelectorAll('.ibm-rank span'))"
+        ".find(s => s.textContent === '1'); if (!e) return [-99, -99, -98, -98];"
+        " e = e.getBoundingClientRect(); return [e.left, e.top, e.right, e.bottom]; }"
+    )
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = b.new_page(viewport={"width": 1280, "height": 800})
+            page.route("**/*", lambda rt: rt.continue_() if rt.request.url.startswith("file:")
+                       else rt.abort())  # fmt: skip
+            page.goto(path.as_uri())
+            page.wait_for_timeout(600)
+            x0, y0, x1, y1 = page.evaluate(one_js)
+            assert x1 < 0 or x0 > 1280 or y1 < 0 or y0 > 800, "rank 1 should be off the frame"
+            assert page.evaluate(one_js.replace("'1'", "'2'"))[0] > 0  # Lae-Lae, 1.5 km out: on
+            button = page.locator(".ibm-detail-go")
+            assert button.inner_text().splitlines() == ["Barrang Caddi (1)", far["where"]]
+            button.click()
+            page.wait_for_timeout(1500)
+            x0, y0, x1, y1 = page.evaluate(one_js)
+            assert x0 > 0 and x1 < 1280 and y0 > 0 and y1 < 800
+            page.screenshot(path=str(ARTIFACTS / "framing_makassar_html_far.png"))
+            page.locator(".ibm-detail-back").click()
+            page.wait_for_timeout(1500)
+            x0, y0, x1, y1 = page.evaluate(one_js)
+            assert x1 < 0 or x0 > 1280 or y1 < 0 or y0 > 800
+        finally:
+            b.close()
 
 
 def test_app_map_opens_on_the_register_and_the_plan_legend_names_sites_and_reach(published):

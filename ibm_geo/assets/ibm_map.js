@@ -474,14 +474,20 @@
   };
   legend.addTo(map);
 
+  // far-off ranks (islands) beyond the main frame: buttons that fly there (ibm_map_detail.js)
+  var focus = M.focus ? L.latLngBounds(M.focus) : bounds, frameOpts = {};
+  var away = window.ibmFarOff ? window.ibmFarOff(map, D, el, function () { return [focus, frameOpts]; }) : null;
+
   // open on the area that matters (the units with clients, or the chosen area), clear of the
-  // title above and of the legend and layer list on the right
-  var focus = M.focus ? L.latLngBounds(M.focus) : bounds;
+  // title and far-off buttons above and of the legend and layer list on the right
   if (focus.isValid()) {
     var right = 0, top = 0;
     [legend, layerCtl].forEach(function (c) { right = Math.max(right, c.getContainer().offsetWidth); });
-    top = title.getContainer().offsetTop + title.getContainer().offsetHeight;
-    map.fitBounds(focus, { paddingTopLeft: [20, top + 16], paddingBottomRight: [right + 30, 36] });
+    [title, away].forEach(function (c) {
+      if (c) top = Math.max(top, c.getContainer().offsetTop + c.getContainer().offsetHeight);
+    });
+    frameOpts = { paddingTopLeft: [20, top + 16], paddingBottomRight: [right + 30, 36] };
+    map.fitBounds(focus, frameOpts);
   } else map.setView([-2.5, 118], 5);
   drawLabels();
   window.ibmMap = map;

@@ -7,13 +7,14 @@ kelurahan), and national maps must dissolve to kecamatan/kab_kota instead of dra
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from ibm_geo.i18n import fmt_num
+from ibm_geo.i18n import fmt_num, t
 from ibm_geo.schema import OPEN_COUNTS, SUPPRESSED_COUNTS
 
 OVERVIEW_THRESHOLD = 5000
@@ -296,3 +297,139 @@ def fit_box(
     else:
         hh = hw * ratio
     return cx - hw, cy - hh, cx + hw, cy + hh
+
+
+# -- far-off units in a detail box ----------------------------------------------------------------
+#: a frame whose land share falls below this when it must reach far-off units is split: the main
+#: frame keeps the main cluster, the far-off units that must be shown go into a detail box
+MIN_LAND_SHARE = 0.4
+#: units closer than this share of the framed extent's diagonal (at least CLUSTER_MIN_GAP_M
+#: metres) belong to one cluster (a city and the islet off its harbour)
+CLUSTER_GAP = 0.08
+CLUSTER_MIN_GAP_M = 1500.0
+#: a cluster joins the main frame when the frame keeps this share of its land share (or
+#: MIN_LAND_SHARE): the islet off the harbour joins, the islands 40 km out do not
+KEEP_SHARE = 0.75
+#: ... and a light cluster without units that must be shown, this share (else left out)
+LIGHT_KEEP_SHARE = 0.9
+#: at most this many detail boxes; beyond it the frame reaches every unit as before
+MAX_DETAILS = 2
+
+
+def land_share(geoms: np.ndarray, tree: shapely.STRtree, box: tuple) -> float:
+    """Share of ``box`` (x0, y0, x1, y1) covered by ``geoms`` (a coverage: units do not
+    overlap, so their clipped areas add up), in the geometries' own (metric) units."""
+    frame = shapely.box(*box)
+    hit = tree.query(frame, predicate="intersects")
+    if not len(hit) or frame.area <= 0:
+        return 0.0
+    return float(shapely.area(shapely.intersection(geoms[hit], frame)).sum() / frame.area)
+
+
+def _clusters(geoms: np.ndarray, idx: np.ndarray) -> list[np.ndarray]:
+    """The units ``idx`` grouped by proximity: two units closer than the gap (a share of the
+    group's diagonal) share a cluster."""
+    b = shapely.total_bounds(geoms[idx])
+    gap = max(CLUSTER_GAP * float(np.hypot(b[2] - b[0], b[3] - b[1])), CLUSTER_MIN_GAP_M)
+    grown = shapely.buffer(geoms[idx], gap / 2, quad_segs=2)
+    parts = shapely.get_parts(shapely.union_all(grown))
+    which = shapely.STRtree(parts).query(shapely.point_on_surface(geoms[idx]), predicate="within")
+    label = np.full(len(idx), -1)
+    label[which[0]] = which[1]
+    return [idx[label == k] for k in range(len(parts)) if (label == k).any()]
+
+
+@dataclass(frozen=True)
+class Framing:
+    """Where each unit that must be shown goes: ``main`` (bool per unit) frames the map;
+    each of ``details`` (unit indices) is a far-off group drawn in a detail box of its own."""
+
+    main: np.ndarray
+    details: list[np.ndarray] = field(default_factory=list)
+
+
+def split_far(
+    geoms: np.ndarray, weight: np.ndarray, mask: np.ndarray, must: np.ndarray, ratio: float
+) -> Framing:
+    """The cartographer's frame: when framing every unit of ``mask`` (at the frame's
+    height/width ``ratio``) would leave it mostly sea (land share below
+    :data:`MIN_LAND_SHARE`), the main frame covers the main cluster (the most clients) and the
+    clusters that keep most of its land share (:data:`KEEP_SHARE`); a far-off cluster holding units of ``must`` (top ranks,
+    sites, pilots) becomes a detail box of those units; a far, light cluster without them is
+    left out (named beside the map); a heavy one is kept in the frame. ``geoms``: the units in
+    a metric CRS (all of the layer: the land measured)."""
+    idx = np.flatnonzero(mask)
+    whole = Framing(np.asarray(mask, dtype=bool))
+    if len(idx) < 2:
+        return whole
+    tree = shapely.STRtree(geoms)
+
+    def share(units: np.ndarray) -> float:
+        return land_share(geoms, tree, fit_box(tuple(shapely.total_bounds(geoms[units])), ratio))
+
+    if share(idx) >= MIN_LAND_SHARE:
+        return whole
+    groups = _clusters(geoms, idx)
+    if len(groups) < 2:
+        return whole
+    groups.sort(key=lambda g: (-weight[g].sum(), -shapely.area(geoms[g]).sum()))
+    main = groups[0]
+    base = share(main)
+    centre = shapely.centroid(shapely.union_all(geoms[main]))
+    details: list[np.ndarray] = []
+    for g in sorted(groups[1:], key=lambda g: shapely.distance(centre, geoms[g]).min()):
+        joined = np.concatenate([main, g])
+        far_must = g[must[g]]
+        light = weight[g].sum() < OUTLIER_SHARE * weight[idx].sum()
+        # a light cluster with nothing that must be shown joins only if it costs almost no land
+        keep = KEEP_SHARE if len(far_must) or not light else LIGHT_KEEP_SHARE
+        if share(joined) >= min(MIN_LAND_SHARE, keep * base):
+            main = joined
+        elif len(far_must) and len(details) < MAX_DETAILS:
+            details.append(far_must)
+        elif len(far_must) or not light:
+            main = joined  # no box left for it, or too many clients to leave out: framed
+    if not details:  # nothing far-off must be shown: the frame reaches every unit as before
+        return whole
+    return Framing(_mask_of(main, len(mask)), details)
+
+
+def _mask_of(idx: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    out[idx] = True
+    return out
+
+
+#: the eight compass directions, clockwise from east (angle 0), as the map's note says them
+COMPASS = {
+    "id": ("timur", "timur laut", "utara", "barat laut", "barat", "barat daya", "selatan",
+           "tenggara"),
+    "en": ("east", "north-east", "north", "north-west", "west", "south-west", "south",
+           "south-east"),
+}  # fmt: skip
+
+
+def where_from(frm: tuple[float, float], to: tuple[float, float], lang: str) -> str:
+    """ "±30 km barat laut": the distance (metres in, whole km out; to 5 km beyond 20 km) and
+    the compass direction from ``frm`` to ``to`` (metric x, y)."""
+    dx, dy = to[0] - frm[0], to[1] - frm[1]
+    km = float(np.hypot(dx, dy)) / 1000
+    km_txt = fmt_num(round(km / 5) * 5 if km > 20 else max(round(km), 1), lang)
+    octant = int(np.round(np.degrees(np.arctan2(dy, dx)) / 45)) % 8
+    words = COMPASS.get(lang, COMPASS["en"])
+    return f"±{km_txt} km {words[octant]}"
+
+
+def detail_label(
+    kel: pd.DataFrame, g: np.ndarray, frm: tuple[float, float], to: tuple[float, float], lang: str
+) -> tuple[str, str]:
+    """A detail box's two lines: the far-off units' names (up to three, else how many) and
+    where they are: their kecamatan (when they share one) and :func:`where_from` the main
+    frame's centre ``frm`` to the units' ``to`` (metric x, y)."""
+    names = kel["nama"].astype(str).iloc[g].tolist() if "nama" in kel else []
+    title = ", ".join(names) if 0 < len(names) <= 3 else t("detail.more", lang, n=len(g))
+    where = where_from(frm, to, lang)
+    kec = kel["kecamatan"].iloc[g].dropna().astype(str).unique() if "kecamatan" in kel else []
+    if len(kec) == 1 and kec[0] not in ("", "?"):
+        where = f"{kec[0]}, {where}"
+    return title, where

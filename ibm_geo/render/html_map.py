@@ -18,6 +18,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from ibm_geo.config import Scenario
 from ibm_geo.distance import distance_method
@@ -26,9 +27,13 @@ from ibm_geo.publish import Published, band_label
 from ibm_geo.render.basemap import MapContext, build_basemap
 from ibm_geo.render.geometry import (
     auto_tolerance_m,
+    client_weight,
+    detail_label,
     focus_mask,
+    metric_crs,
     overview_level,
     simplify_coverage,
+    split_far,
 )
 from ibm_geo.render.monitoring import direction
 from ibm_geo.render.style import (
@@ -451,17 +456,43 @@ def _top_layer(kel: gpd.GeoDataFrame, top_n: int) -> list[int]:
     return [int(i) for i in rank[ok].sort_values(kind="stable").index[: min(top_n, 20)]]
 
 
-def _focus_bounds(kel, published: Published, top: list[int], sites, pilots) -> list | None:
-    """[[south, west], [north, east]] of the area that matters (:func:`focus_mask`): the
-    page opens there, the rest of the layer around it."""
+#: the browser map's height/width the frame is judged at (a laptop page beside the legend)
+PAGE_RATIO = 0.7
+#: detail groups are looked for up to this many drawn units
+DETAIL_MAX_UNITS = 5000
+
+
+def _latlng(bounds) -> list:
+    x0, y0, x1, y1 = bounds
+    return [[round(y0, 5), round(x0, 5)], [round(y1, 5), round(x1, 5)]]
+
+
+def _focus_bounds(kel, published: Published, top: list[int], sites, pilots, lang: str = "id"):
+    """(``[[south, west], [north, east]]`` of the area that matters, the far-off groups): the
+    page opens on the main frame (:func:`focus_mask`, then :func:`split_far` as the print map
+    does), the rest of the layer around it; each far-off group of top ranks, sites or pilots
+    is a button that flies there (its bounds, names, where it lies and its ranks)."""
     if not len(kel):
-        return None
+        return None, []
     f = published.scenario.filters
     must = np.zeros(len(kel), dtype=bool)
     must[[*top, *(s["i"] for s in sites), *(p["i"] for p in pilots)]] = True
     mask = focus_mask(kel, must, chosen=bool(f.provinsi or f.kab_kota or f.kecamatan))
-    x0, y0, x1, y1 = kel.geometry[mask].total_bounds
-    return [[round(y0, 5), round(x0, 5)], [round(y1, 5), round(x1, 5)]]
+    details = []
+    if len(kel) <= DETAIL_MAX_UNITS:
+        geoms = kel.geometry.to_crs(metric_crs(kel)).to_numpy()
+        framing = split_far(geoms, client_weight(kel), mask, must, PAGE_RATIO)
+        mask = framing.main
+        c = shapely.centroid(shapely.box(*shapely.total_bounds(geoms[mask])))
+        rank = pd.to_numeric(kel["rank"], errors="coerce") if "rank" in kel else None
+        for g in framing.details:
+            p = shapely.point_on_surface(geoms[g])
+            to = (float(shapely.get_x(p).mean()), float(shapely.get_y(p).mean()))
+            title, where = detail_label(kel, g, (c.x, c.y), to, lang)
+            ranks = [int(rank.iloc[i]) for i in g if i in top] if rank is not None else []
+            details.append({"bounds": _latlng(kel.geometry.iloc[g].total_bounds),
+                            "title": title, "where": where, "ranks": sorted(ranks)})  # fmt: skip
+    return _latlng(kel.geometry[mask].total_bounds), details
 
 
 # -- main entry -----------------------------------------------------------------------------------
@@ -518,8 +549,9 @@ def build_html_map(
     meta = _meta(published, lang, title, subtitle, scale, tiles, level)
     basemap = _basemap_data(base_kel, ctx.roads, scale, max(tol, 20.0))
     basemap["context"] = _context_land(ctx, base_kel, scale, max(tol, 20.0))
-    meta.update({"colors": colors, "legend": legend, "top": top,
-                 "focus": _focus_bounds(kel, published, top, sites, pilots)})  # fmt: skip
+    focus, details = _focus_bounds(kel, published, top, sites, pilots, lang)
+    meta.update({"colors": colors, "legend": legend, "top": top, "focus": focus,
+                 "detail": details})  # fmt: skip
     data = {
         "change": _change_layer(kel, change, lang) if level is None else None,
         "meta": meta,
@@ -593,7 +625,7 @@ def _texts(published: Published, lang: str, tiles: bool, n_top: int) -> dict:
         "office": "legend.office", "service": "legend.service", "kab": "legend.kab",
         "kec": "legend.kec", "road": "legend.road", "land": "legend.land",
         "tiles": "legend.tiles", "layer_change": "layer.change", "legend_change": "legend.change",
-        "context": "legend.context",
+        "context": "legend.context", "detail_note": "detail.note", "detail_back": "detail.back",
     }  # fmt: skip
     text = {name: t(key, lang) for name, key in keys.items()}
     text.update({
@@ -660,6 +692,11 @@ def _label_text(v: object, signed: bool = False) -> str:
 
 
 def _page(title: str, data: dict, self_contained: bool) -> str:
+    # the far-off groups' buttons only on a page that has some (every page carries the rest)
+    far_css, far_js = "", ""
+    if data["meta"].get("detail"):
+        far_css = asset_text("ibm_map_detail.css")
+        far_js = "<script>" + _safe_script(asset_text("ibm_map_detail.js")) + "</script>\n"
     if self_contained:
         head = (
             "<style>" + leaflet_css_inline() + "</style>\n"
@@ -674,10 +711,15 @@ def _page(title: str, data: dict, self_contained: bool) -> str:
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n{head}\n"
-        "<style>" + asset_text("ibm_map.css") + "</style>\n"
+        "<style>" + asset_text("ibm_map.css") + far_css + "</style>\n"
         '</head><body><div id="ibm-map"></div>\n'
-        '<script type="application/json" id="ibm-data">' + _json_for_html(data) + "</script>\n"
-        "<script>" + _safe_script(asset_text("ibm_map.js")) + "</script>\n"
+        '<script type="application/json" id="ibm-data">'
+        + _json_for_html(data)
+        + "</script>\n"
+        + far_js
+        + "<script>"
+        + _safe_script(asset_text("ibm_map.js"))
+        + "</script>\n"
         "</body></html>\n"
     )
 

@@ -102,24 +102,53 @@ def add_progress_slides(deck: bytes, mon, lang: str = "id") -> bytes:
     """The deck with one progress slide per office (BNNP first, then each BNNK) and the
     province trend chart appended: targets with achieved and percent, the office summary.
     Slides come from the deck's own :class:`~ibm_geo.render.slides.Deck` (title, footer,
-    TERBATAS mark, measured tables), so they look like the rest of the deck."""
+    TERBATAS mark, measured tables), so they look like the rest of the deck; each office gets
+    the slides of :data:`PROGRESS_SLIDES` in turn."""
+    offices = mon.summary[mon.summary["area_level"].isin(["provinsi", "kab_kota"])]
+    d = _reopen_deck(deck, offices, lang)
+    for office in offices.itertuples(index=False):
+        for add in PROGRESS_SLIDES:
+            add(office, mon, d)
+    buf = io.BytesIO()
+    d.prs.save(buf)
+    return buf.getvalue()
+
+
+def _reopen_deck(deck: bytes, offices: pd.DataFrame, lang: str):
+    """The saved deck loaded into a :class:`~ibm_geo.render.slides.Deck`, with its own footer
+    (area and data date kept in the file's properties), else the offices and today."""
     from datetime import date
 
     from pptx import Presentation
-    from pptx.util import Inches
 
     d = Deck.__new__(Deck)  # the loaded deck, with the Deck's slide frame
     d.prs = Presentation(io.BytesIO(deck))
-    s_tab = mon.summary[mon.summary["area_level"].isin(["provinsi", "kab_kota"])]
-    provs = s_tab.loc[s_tab["area_level"] == "provinsi", "area"].tolist()
-    cp = d.prs.core_properties  # the deck's own footer (Deck), else the offices and today
+    provs = offices.loc[offices["area_level"] == "provinsi", "area"].tolist()
+    cp = d.prs.core_properties
     d.area = cp.subject or ", ".join(provs)
     d.when = cp.category or date.today().isoformat()
     d.lang = lang
+    return d
 
-    def num(v, decimals: int = 0) -> str:
-        return v if isinstance(v, str) else fmt_num(v, lang, decimals)
 
+def _fmt(v, lang: str, decimals: int = 0) -> str:
+    """A published figure as the tables show it: a hidden label ("*", "<5") as it is."""
+    return v if isinstance(v, str) else fmt_num(v, lang, decimals)
+
+
+def office_progress_slide(office, mon, d) -> None:
+    """The office's targets with achieved and percent (continued when long) and its summary
+    line, or the summary and "no target yet"."""
+    lang = d.lang
+    title = t("mon.slide_title", lang, area=office.area)
+    line = _summary_line(office, lang)
+    pr = mon.progress[
+        (mon.progress["area"] == office.area) & (mon.progress["area_level"] == office.area_level)
+    ]
+    if not len(pr):
+        s = d.slide(title)
+        add_text(s, MARGIN, BODY_TOP, SLIDE_W_IN - 2 * MARGIN, [line, t("mon.no_target", lang)])
+        return
     heads = [
         Column(t("mon.indicator", lang)),
         Column(t("mon.year_short", lang), "right"),
@@ -127,58 +156,56 @@ def add_progress_slides(deck: bytes, mon, lang: str = "id") -> bytes:
         Column(t("mon.target", lang), "right"),
         Column(t("mon.percent", lang), "right"),
     ]
-    for r in s_tab.itertuples(index=False):
-        title = t("mon.slide_title", lang, area=r.area)
-        line = t(
-            "mon.summary_line",
-            lang,
-            clients=num(r.clients),
-            unserved=num(r.unserved),
-            referral=num(r.referral_berat),
-            agents=num(r.agents_active),
-            capacity=num(r.capacity),
-            gap=num(r.capacity_gap),
-            villages=num(r.ibm_villages),
-        )
-        pr = mon.progress[
-            (mon.progress["area"] == r.area) & (mon.progress["area_level"] == r.area_level)
+    rows = [
+        [
+            t(f"ind.{i}", lang),
+            str(y),
+            _fmt(a, lang),
+            _fmt(tg, lang),
+            _fmt(p, lang, 1) + ("" if p == "*" else "%"),
         ]
-        if len(pr):
-            rows = [
-                [
-                    t(f"ind.{i}", lang),
-                    str(y),
-                    num(a),
-                    num(tg),
-                    num(p, 1) + ("" if p == "*" else "%"),
-                ]
-                for i, y, a, tg, p in zip(
-                    pr["indicator"],
-                    pr["year"],
-                    pr["achieved"],
-                    pr["target"],
-                    pr["percent"],
-                    strict=True,
-                )
-            ]
-            note = line + "."
-            basis = basis_note(pr, lang)  # this office's agent figures: per year or snapshot
-            if basis:
-                note += " " + basis
-            d.table_slides(title, heads, rows, note=note)
-        else:
-            s = d.slide(title)
-            add_text(s, MARGIN, BODY_TOP, SLIDE_W_IN - 2 * MARGIN, [line, t("mon.no_target", lang)])
-        if r.area_level == "provinsi":
-            png = trend_chart_png(mon.trend, r.area, lang, mon.k)
-            s = d.slide(t("mon.trend_title", lang, area=r.area))
-            width = 10.4  # the chart is 10 x 5.2 in: 5.4 in high fits the body
-            s.shapes.add_picture(
-                io.BytesIO(png), Inches((SLIDE_W_IN - width) / 2), Inches(BODY_TOP), Inches(width)
-            )
-    buf = io.BytesIO()
-    d.prs.save(buf)
-    return buf.getvalue()
+        for i, y, a, tg, p in zip(
+            pr["indicator"], pr["year"], pr["achieved"], pr["target"], pr["percent"], strict=True
+        )
+    ]
+    note = line + "."
+    basis = basis_note(pr, lang)  # this office's agent figures: per year or snapshot
+    if basis:
+        note += " " + basis
+    d.table_slides(title, heads, rows, note=note)
+
+
+def _summary_line(office, lang: str) -> str:
+    """One office's published summary: clients, unserved, referrals, agents, IBM villages."""
+    return t(
+        "mon.summary_line",
+        lang,
+        clients=_fmt(office.clients, lang),
+        unserved=_fmt(office.unserved, lang),
+        referral=_fmt(office.referral_berat, lang),
+        agents=_fmt(office.agents_active, lang),
+        capacity=_fmt(office.capacity, lang),
+        gap=_fmt(office.capacity_gap, lang),
+        villages=_fmt(office.ibm_villages, lang),
+    )
+
+
+def province_trend_slide(office, mon, d) -> None:
+    """The province's trend chart (a BNNK office gets none)."""
+    from pptx.util import Inches
+
+    if office.area_level != "provinsi":
+        return
+    png = trend_chart_png(mon.trend, office.area, d.lang, mon.k)
+    s = d.slide(t("mon.trend_title", d.lang, area=office.area))
+    width = 10.4  # the chart is 10 x 5.2 in: 5.4 in high fits the body
+    s.shapes.add_picture(
+        io.BytesIO(png), Inches((SLIDE_W_IN - width) / 2), Inches(BODY_TOP), Inches(width)
+    )
+
+
+#: the slides each office gets, in order: (office summary row, Monitoring, Deck) -> None
+PROGRESS_SLIDES = (office_progress_slide, province_trend_slide)
 
 
 def change_geojson(kelurahan, change_units: pd.DataFrame) -> bytes:

@@ -4,7 +4,9 @@ Drawn with matplotlib in a local UTM CRS (true scale bar), offline: the basemap 
 loaded units (:mod:`ibm_geo.render.basemap`): sea behind the land, kab/kota outlines and names,
 kecamatan outlines, optional roads. The frame is the area that matters
 (:func:`ibm_geo.render.geometry.focus_mask`: the chosen area, or the units with clients), the
-rest of the layer is context around it. On top, one function per layer, in this order: rank
+rest of the layer is context around it; far-off units that must be shown (a top rank, a site or
+a pilot on islands 40 km out) go into a detail box of their own when reaching them would leave
+the frame mostly sea (:func:`ibm_geo.render.geometry.split_far`). On top, one function per layer, in this order: rank
 numbers of the top N (above every symbol), site rings around them, pilot stars behind them,
 agent triangles beside them, offices and service points; then names by priority through
 :class:`LabelPlacer` (a deterministic collision solver with leader lines; what cannot be placed
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import io
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import geopandas as gpd
@@ -29,6 +31,7 @@ import matplotlib.patheffects as pe  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+import shapely  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Circle, Patch, Rectangle  # noqa: E402
 
@@ -40,11 +43,14 @@ from ibm_geo.render.basemap import Basemap, MapContext, build_basemap, province_
 from ibm_geo.render.geometry import (  # noqa: E402
     auto_tolerance_m,
     client_weight,
+    detail_label,
     fit_box,
     focus_mask,
+    land_share,
     metric_crs,
     overview_level,
     simplify_coverage,
+    split_far,
 )
 from ibm_geo.render.style import (  # noqa: E402
     CONTEXT_COLOR,
@@ -294,10 +300,22 @@ class _Map:
     view4326: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     outside: list[str] = field(default_factory=list)
     placer: LabelPlacer | None = None
+    #: far-off units drawn in detail boxes (not in the main frame): per box, the unit indices,
+    #: its view (x0, y0, x1, y1 in the metric CRS) and, once placed, its rect in axes fractions
+    details: list[np.ndarray] = field(default_factory=list)
+    detail_views: list[tuple[float, float, float, float]] = field(default_factory=list)
+    detail_rects: list[tuple[float, float, float, float]] = field(default_factory=list)
+    detail_text: list[tuple[list, float]] = field(default_factory=list)
+    away: frozenset[int] = frozenset()
+    face: list = field(default_factory=list)
 
     @property
     def ctx(self) -> MapContext:
         return self.published.context or MapContext()
+
+    def here(self, idx) -> list[int]:
+        """The units of ``idx`` drawn on this map (not in a detail box of their own)."""
+        return [i for i in idx if i not in self.away]
 
     def symbol(self, key: str, label: str, **kw) -> None:
         """A legend row for a point symbol of :data:`SYMBOLS` as drawn."""
@@ -391,6 +409,7 @@ def _draw_units(m: _Map) -> list:
     """The choropleth of need classes; returns the score legend's handles."""
     cls, colors, legend = score_classes(m.kel, m.published.scenario, m.lang)
     face = [colors[c] if c >= 0 else NODATA_COLOR for c in cls]
+    m.face = face
     m.plot.plot(ax=m.ax, color=face, edgecolor=OUTLINE_COLOR,
                 linewidth=0.15 if len(m.plot) > 300 else 0.4, zorder=2)  # fmt: skip
     return [
@@ -412,6 +431,7 @@ def _layer_agents(m: _Map) -> None:
     if "agents_active" not in m.kel:
         return
     act = pd.to_numeric(m.kel["agents_active"], errors="coerce").fillna(0).to_numpy() > 0
+    act[list(m.away)] = False
     if not act.any():
         return
     st = SYMBOLS["agent"]
@@ -462,17 +482,18 @@ def _layer_sites(m: _Map) -> None:
     """Proposed sites: a ring around the unit's anchor, and their reach as a dashed circle."""
     if not m.sites:
         return
+    sites = m.here(m.sites)  # those in a detail box are drawn there
     sc = m.published.scenario
     st, ring = SYMBOLS["site"], SYMBOLS["ring_site"]
     radius = float(sc.plan.radius_m or sc.radius_m)
     # the village model reaches the site's own village (its polygon), not a radius
     desa = getattr(m.published.plan, "reach", "") == "desa"
-    for i in [] if desa else m.sites:
+    for i in [] if desa else sites:
         m.ax.add_patch(Circle((m.rx[i], m.ry[i]), radius, fill=False, edgecolor=ring["color"],
                               linewidth=1.0, linestyle=(0, (5, 4)), zorder=5))  # fmt: skip
-    m.ax.scatter(m.rx[m.sites], m.ry[m.sites], s=SITE_RING_PT**2, facecolor="none",
+    m.ax.scatter(m.rx[sites], m.ry[sites], s=SITE_RING_PT**2, facecolor="none",
                  edgecolor=st["color"], linewidth=2.6, zorder=8, gid="site")  # fmt: skip
-    m.placer.reserve_points(m.rx[m.sites], m.ry[m.sites], SITE_RING_PT)
+    m.placer.reserve_points(m.rx[sites], m.ry[sites], SITE_RING_PT)
     m.symbol("site", t("layer.sites", m.lang), ms=11, mfc="none", mew=2.4)
     if not desa:
         m.handles.append(Line2D([], [], color=ring["color"], lw=1, ls=(0, (5, 4)),
@@ -484,17 +505,18 @@ def _layer_pilots(m: _Map) -> None:
     """Pilot villages: a star behind the rank number."""
     if not m.pilots:
         return
+    pilots = m.here(m.pilots)
     st = SYMBOLS["pilot"]
-    m.ax.scatter(m.rx[m.pilots], m.ry[m.pilots], s=(st["size"] * 2.3) ** 2, marker=st["marker"],
+    m.ax.scatter(m.rx[pilots], m.ry[pilots], s=(st["size"] * 2.3) ** 2, marker=st["marker"],
                  color=st["fill"], edgecolor=st["color"], linewidth=1.0, zorder=8.5)  # fmt: skip
-    m.placer.reserve_points(m.rx[m.pilots], m.ry[m.pilots], st["size"] * 2.0)
+    m.placer.reserve_points(m.rx[pilots], m.ry[pilots], st["size"] * 2.0)
     m.symbol("pilot", t("layer.pilots", m.lang), ms=15)
 
 
 def _layer_ranks(m: _Map) -> None:
     """Rank numbers of the top N, on top of every symbol (moved aside with a leader only where
     a better rank already sits)."""
-    for i in m.top:
+    for i in m.here(m.top):
         m.placer.badge(m.rx[i], m.ry[i], int(m.kel["rank"].iloc[i]))
     if m.top:
         m.handles.insert(0, Line2D([], [], ls="", marker="o", ms=12, mfc="#222222", mec="white",
@@ -515,7 +537,7 @@ def _layer_labels(m: _Map, bm: Basemap) -> dict[str, list[str]]:
     )
     done: set[int] = set()
     for key, idx, kw in groups:
-        for i in idx:
+        for i in m.here(idx):
             if i in done:
                 continue
             done.add(i)
@@ -630,11 +652,18 @@ def inset_extent(
 
 
 def _inset(
-    fig, rect, kel4326: gpd.GeoDataFrame, ctx: MapContext | None, lang: str, frame=None
+    fig,
+    rect,
+    kel4326: gpd.GeoDataFrame,
+    ctx: MapContext | None,
+    lang: str,
+    frame=None,
+    details=(),
 ) -> None:
     """Locator: Indonesia's provinces around the mapped area (its own province darker), every
     loaded unit beyond the map (grey), the mapped area (red) and the map's frame (``frame``,
-    x0, y0, x1, y1 in degrees; else the area's extent) as a box."""
+    x0, y0, x1, y1 in degrees; else the area's extent) as a box, each detail box's view
+    (``details``) as a dashed one."""
     ax = fig.add_axes(rect)
     ax.set_facecolor(SYMBOLS["sea"]["color"])
     ax.set_xticks([])
@@ -677,6 +706,9 @@ def _inset(
     box = Rectangle((fx0, fy0), fx1 - fx0, fy1 - fy0, fill=False, edgecolor="#c62828", lw=1.2,
                     zorder=5)  # fmt: skip
     ax.add_patch(box)
+    for dx0, dy0, dx1, dy1 in details:
+        ax.add_patch(Rectangle((dx0, dy0), dx1 - dx0, dy1 - dy0, fill=False, edgecolor="#c62828",
+                               lw=0.9, ls=(0, (2, 1.5)), zorder=5))  # fmt: skip
     if own is not None and len(own) == 1:
         ax.text(
             0.03, 0.03, str(own["provinsi"].iloc[0]), transform=ax.transAxes, fontsize=7,
@@ -715,15 +747,188 @@ def _wrapped(fig, x, y, text, max_w: float, **kw):
 
 
 def _focus(m: _Map) -> np.ndarray:
-    """Which units frame the map (:func:`focus_mask`); names those with clients left outside."""
+    """Which units frame the map (:func:`focus_mask`, then :func:`split_far`: far-off units
+    that must be shown go into detail boxes); names those with clients left outside both."""
     f = m.published.scenario.filters
     must = np.zeros(len(m.kel), dtype=bool)
     must[[*m.top, *m.sites, *m.pilots]] = True
     mask = focus_mask(m.kel, must, chosen=bool(f.provinsi or f.kab_kota or f.kecamatan))
-    out = ~mask & (client_weight(m.kel) > 0)
+    weight = client_weight(m.kel)
+    if len(m.kel) <= DETAIL_MAX_UNITS:
+        framing = split_far(m.plot.geometry.to_numpy(), weight, mask, must, _frame_ratio(m))
+        mask = framing.main
+        m.details = framing.details
+        m.detail_views = [_detail_view(m, g) for g in m.details]
+        m.away = frozenset(int(i) for g in m.details for i in g)
+    out = ~mask & (weight > 0)
+    for x0, y0, x1, y1 in m.detail_views:  # drawn in a detail box: not outside
+        out &= ~((m.rx >= x0) & (m.rx <= x1) & (m.ry >= y0) & (m.ry <= y1))
     if out.any() and "nama" in m.kel:
         m.outside = m.kel.loc[out, "nama"].astype(str).tolist()
     return mask
+
+
+#: detail boxes are considered for layers up to this many drawn units (a national overview's
+#: far-off kab/kota stay in the frame); a box's height/width; its view's padding
+DETAIL_MAX_UNITS = 5000
+DETAIL_RATIO = 0.72
+DETAIL_PAD = 0.2
+#: a detail box spans at least this many metres (an islet keeps its sea around it)
+DETAIL_MIN_SPAN_M = 3000.0
+
+
+def _frame_ratio(m: _Map) -> float:
+    """The map axes' height/width as :func:`_layout` will make them (the footer's height
+    estimated: the frame is split before the footer naming what it leaves out is measured)."""
+    w_in, h_in = m.fig.get_size_inches()
+    if m.body:
+        return (h_in - 0.11) / (0.60 * w_in)
+    return (h_in - 1.06 - 0.55) / (0.64 * w_in)
+
+
+def _detail_view(m: _Map, g: np.ndarray) -> tuple[float, float, float, float]:
+    """A detail box's view: the far-off units' extent, padded, at :data:`DETAIL_RATIO`."""
+    x0, y0, x1, y1 = m.plot.geometry.iloc[g].total_bounds
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    half = DETAIL_MIN_SPAN_M / 2
+    x0, x1 = min(x0, cx - half), max(x1, cx + half)
+    y0, y1 = min(y0, cy - half), max(y1, cy + half)
+    return fit_box((x0, y0, x1, y1), DETAIL_RATIO, DETAIL_PAD)
+
+
+def _place_details(m: _Map) -> None:
+    """Each detail box (with its lines above it) where it covers none of the main map's
+    symbols and the least land, towards where its units lie; smaller where that frees a spot.
+    The space is reserved, so no rank, label or agent of the main map goes under it."""
+    if not m.details:
+        return
+    pos, (w_in, h_in) = m.ax.get_position(), m.fig.get_size_inches()
+    ax_w, ax_h = pos.width * w_in, pos.height * h_in
+    (x0, x1), (y0, y1) = m.ax.get_xlim(), m.ax.get_ylim()
+    centre = ((x0 + x1) / 2, (y0 + y1) / 2)
+    tree = shapely.STRtree(m.plot.geometry.to_numpy())
+    for g in m.details:
+        to = (float(m.rx[g].mean()), float(m.ry[g].mean()))
+        title, where = detail_label(m.kel, g, centre, to, m.lang)
+        best = None
+        for step, scale in enumerate((1.0, 0.85)):
+            bw = min(max(0.24 * ax_w, 1.6), 2.2) * scale
+            lines = _detail_lines(m.fig, title, where, bw)
+            title_in = DETAIL_LINE_IN * len(lines) + 0.06
+            bh = min(bw * DETAIL_RATIO, 0.46 * ax_h - title_in)
+            spot = _detail_spot(m, g, bw / ax_w, (bh + title_in) / ax_h, tree)
+            cost = None if spot is None else spot[0] + 0.25 * step  # a smaller box costs a bit
+            if cost is not None and (best is None or cost < best[0]):
+                best = (cost, spot[1], lines, title_in)
+        if best is None:  # no spot left
+            continue
+        m.detail_rects.append(best[1])
+        m.detail_text.append((best[2], best[3]))
+        m.placer.reserve_axes(*best[1])
+
+
+#: a line of the detail box's heading, in inches
+DETAIL_LINE_IN = 0.18
+#: the heading's fonts: the names, where they are
+_DETAIL_FONTS = ({"fontweight": "bold", "fontsize": 9.5}, {"fontsize": 8.5, "color": "#333333"})
+
+
+def _detail_lines(fig, title: str, where: str, width_in: float) -> list[tuple[str, dict]]:
+    """The heading's lines: the names, then where they are (on two lines, split after the
+    kecamatan, when one line would not fit ``width_in``)."""
+    bold, plain = _DETAIL_FONTS
+    art = fig.text(0, 0, plain_text(where), **plain)
+    wide = art.get_window_extent(fig.canvas.get_renderer()).width / fig.dpi > width_in - 0.1
+    art.remove()
+    parts = where.split(", ", 1) if wide and ", " in where else [where]
+    if len(parts) == 2:
+        parts[0] += ","
+    return [(title, bold), *((p, plain) for p in parts)]
+
+
+def _detail_spot(m: _Map, g: np.ndarray, fw: float, fh: float, tree):
+    """(cost, rect in axes fractions) of the best free spot along the map's edges for a box
+    ``fw`` x ``fh`` (axes fractions), or None: 10 per symbol of the main map it would cover
+    (a ring beside it counts), four times the land share it covers, a little for pointing away from
+    the far-off units ``g``; clear of the scale bar, the north arrow and the boxes placed."""
+    (x0, x1), (y0, y1) = m.ax.get_xlim(), m.ax.get_ylim()
+    pos, (w_in, h_in) = m.ax.get_position(), m.fig.get_size_inches()
+    mx = SITE_RING_PT / 72 / (pos.width * w_in) * (x1 - x0)
+    my = SITE_RING_PT / 72 / (pos.height * h_in) * (y1 - y0)
+    sym = sorted(set(m.here([*m.top, *m.sites, *m.pilots])))
+    gx, gy = m.rx[g].mean() - (x0 + x1) / 2, m.ry[g].mean() - (y0 + y1) / 2
+    geoms = m.plot.geometry.to_numpy()
+    best = None
+    for fx in (0.012, 0.25, 0.5 - fw / 2, 0.75 - fw, 0.988 - fw):
+        for fy in (0.988 - fh, 0.5 - fh / 2, 0.12, 0.012):
+            rect = (fx, fy, fx + fw, fy + fh)
+            reserved = [(0.0, 0.0, 0.32, 0.11), (0.92, 0.8, 1.0, 1.0), *m.detail_rects]
+            if any(_hit(rect, o) for o in reserved):
+                continue
+            box = (x0 + fx * (x1 - x0), y0 + fy * (y1 - y0),
+                   x0 + (fx + fw) * (x1 - x0), y0 + (fy + fh) * (y1 - y0))  # fmt: skip
+            covered = sum(box[0] - mx <= m.rx[i] <= box[2] + mx
+                          and box[1] - my <= m.ry[i] <= box[3] + my for i in sym)  # fmt: skip
+            dx, dy = fx + fw / 2 - 0.5, fy + fh / 2 - 0.5
+            cos = (gx * dx + gy * dy) / (np.hypot(gx, gy) * np.hypot(dx, dy) + 1e-9)
+            cost = 10 * covered + 4 * land_share(geoms, tree, box) + 0.2 * (1 - cos)
+            if best is None or cost < best[0]:
+                best = (cost, rect)
+    return best
+
+
+def _draw_details(m: _Map, bm: Basemap) -> None:
+    """Each far-off group in its detail box: the units in its view coloured as on the map,
+    their rank numbers, site rings, pilot stars, agents and names (the map's own layer
+    functions, drawn on the box), under its heading: the names and where they are
+    ("Kepulauan Sangkarrang, ±35 km barat")."""
+    pos, h_in = m.ax.get_position(), m.fig.get_size_inches()[1]
+    everyone = frozenset(range(len(m.kel)))
+    boxes = zip(m.details, m.detail_views, m.detail_rects, m.detail_text, strict=False)
+    for g, view, rect, (lines, title_in) in boxes:
+        fx0, fy0, fx1, fy1 = rect
+        title_f = title_in / (pos.height * h_in)
+        m.ax.add_patch(Rectangle((fx0, fy0), fx1 - fx0, fy1 - fy0, transform=m.ax.transAxes,
+                                 facecolor="white", edgecolor="#424242", lw=1.0, zorder=12,
+                                 gid="detail_frame"))  # fmt: skip
+        iax = m.fig.add_axes((pos.x0 + fx0 * pos.width, pos.y0 + fy0 * pos.height,
+                              (fx1 - fx0) * pos.width, (fy1 - fy0 - title_f) * pos.height))  # fmt: skip
+        iax.set_gid("detail")
+        iax.set_facecolor(SYMBOLS["sea"]["color"])
+        iax.set_xticks([])
+        iax.set_yticks([])
+        box = iax.get_window_extent()
+        vx0, vy0, vx1, vy1 = fit_box(view, box.height / box.width, 0.0)  # the box's own shape
+        sub = m.plot.cx[vx0:vx1, vy0:vy1]
+        sub.plot(ax=iax, color=[m.face[i] for i in sub["i"]], edgecolor=OUTLINE_COLOR,
+                 linewidth=0.4, zorder=2)  # fmt: skip
+        iax.set_aspect("equal", adjustable="box")
+        iax.set_xlim(vx0, vx1)
+        iax.set_ylim(vy0, vy1)
+        iax.set_autoscale_on(False)
+        iax.set_xlabel("")
+        iax.set_ylabel("")
+        away = everyone - frozenset(int(i) for i in g)
+        dm = replace(m, ax=iax, placer=LabelPlacer(m.fig, iax), handles=[], away=away)
+        for layer in (_layer_ranks, _layer_sites, _layer_pilots, _layer_agents):
+            layer(dm)
+        _layer_labels(dm, bm)
+        for k, (text, kw) in enumerate(lines):  # top down
+            dy = 3 + 72 * DETAIL_LINE_IN * (len(lines) - 1 - k)
+            art = iax.annotate(plain_text(text), (0, 1), xycoords="axes fraction",
+                               xytext=(3, dy), textcoords="offset points", va="bottom",
+                               zorder=13, gid="detail_title", **kw)  # fmt: skip
+            _shrink_to(art, iax.get_window_extent().width - 6)
+
+
+def _shrink_to(art, max_px: float) -> None:
+    """A text's font shrunk (down to 60 %) until it is at most ``max_px`` wide."""
+    renderer = art.figure.canvas.get_renderer()
+    size = art.get_fontsize()
+    for f in np.arange(size, size * 0.6, -0.5):
+        art.set_fontsize(f)
+        if art.get_window_extent(renderer).width <= max_px:
+            break
 
 
 def _frame(m: _Map, mask: np.ndarray) -> None:
@@ -791,7 +996,14 @@ def _panel(m: _Map, score_handles, base_handles, unplaced, foot: float) -> None:
     inset_h = min(1.5 / h_in, max(text_top - foot - 0.04, 0.12))
     if inset_h * h_in >= 0.8:
         rect = (0.995 - inset_w, foot + 0.01, inset_w, inset_h)
-        _inset(m.fig, rect, m.full, m.ctx, m.lang, frame=m.view4326)
+        details = [_to4326(v, m.crs) for v in m.detail_views[: len(m.detail_rects)]]
+        _inset(m.fig, rect, m.full, m.ctx, m.lang, frame=m.view4326, details=details)
+
+
+def _to4326(box, crs) -> tuple[float, float, float, float]:
+    """A box (x0, y0, x1, y1) of the map's metric CRS in degrees."""
+    c = gpd.GeoSeries(gpd.points_from_xy([box[0], box[2]], [box[1], box[3]]), crs=crs).to_crs(4326)
+    return c.x.min(), c.y.min(), c.x.max(), c.y.max()
 
 
 def render_static_map(
@@ -836,10 +1048,12 @@ def render_static_map(
     _scale_bar(m.ax, lang)
     m.placer.reserve_axes(0.92, 0.80, 1.0, 1.0)
     m.placer.reserve_axes(0.0, 0.0, 0.32, 0.11)
+    _place_details(m)
     # rank numbers first (they may only avoid each other), then the symbols around them
     for layer in (_layer_ranks, _layer_sites, _layer_pilots, _layer_agents, _layer_service_points):
         layer(m)
     unplaced = _layer_labels(m, bm)
+    _draw_details(m, bm)
     m.ax.set_xlabel("")  # geopandas names the CRS axes after each layer; a map needs none
     m.ax.set_ylabel("")
     _panel(m, score_handles, base_handles, unplaced, foot)
