@@ -30,6 +30,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ibm_geo.i18n import register
+
 
 @dataclass(frozen=True)
 class Component:
@@ -192,8 +194,6 @@ def compute_all(table: pd.DataFrame, scenario) -> pd.DataFrame:
 
 def _register_point_labels() -> None:
     """Headers of the ``pts_<name>`` columns (XLSX, app) from each component's own label."""
-    from ibm_geo.i18n import register
-
     word = {"id": "Poin", "en": "Points"}
     register(
         {

@@ -23,6 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from .components import REGISTRY
 from .errors import UserError
+from .io.guard import check_special
 
 STATUSES = ("belum", "aktif", "selesai", "putus")
 #: lowest suppression threshold accepted (UU PDP: 1 or 2 would publish single people)
@@ -539,7 +540,6 @@ def save_scenario(scenario: Scenario, path: str | Path) -> Path:
 
 def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
-    from .io.guard import check_special
 
     check_special(path, path.name)  # a FIFO would block the read forever
     fmt = "json" if path.suffix.lower() == ".json" else "toml"

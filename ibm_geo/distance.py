@@ -19,6 +19,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from .config import Scenario
+from .crs import rep_xy
 from .errors import UserError
 
 OSM_CREDIT = "(c) OpenStreetMap contributors"
@@ -156,8 +157,6 @@ class VillageReach:
         Built once per table, CRS and setting (the plan, pilots and why-not share it)."""
         import pyproj
 
-        from .crs import rep_xy
-
         g = units.geometry.reset_index(drop=True)
         key = (
             len(units),
@@ -288,7 +287,7 @@ def make_backend(scenario: Scenario, crs, network=None):
     if network is None:
         if not r.extract:
             raise UserError("roads.missing")
-        from .roads import read_osm
+        from .roads import read_osm  # optional extra: osmium + numba, only with a road extract
 
         network = read_osm(r.extract, r.travel)
     if network.profile != r.travel:

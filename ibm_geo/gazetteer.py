@@ -18,6 +18,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from ibm_geo.names import compact_key, expanded_key, expanded_keys
 from ibm_geo.regions import PROVINCES
 
 COLUMNS = ["kode", "nama", "jenis", "kode_kec", "kecamatan", "kode_kab", "kab_kota", "provinsi"]
@@ -120,8 +121,6 @@ def fill_from_code(
 def _by_expanded_name() -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The national codes and {expanded name key: their positions}, built once per process
     (~0.5 s; only the hits are looked up in full)."""
-    from ibm_geo.names import expanded_keys
-
     desa = _tables()[0]
     codes, uniques = pd.factorize(pd.Series(expanded_keys(desa.to_numpy()), dtype=object))
     order = np.argsort(codes, kind="stable")
@@ -140,8 +139,6 @@ def places_elsewhere(
     Badung" in a Denpasar upload); such a name must be said to lie outside the loaded area
     instead of being offered the nearest-looking village inside it. Returns (rows of
     :data:`COLUMNS`, sure): ``sure`` when a written parent names the parent of a hit."""
-    from ibm_geo.names import compact_key, expanded_key
-
     kodes, index = _by_expanded_name()
     pos = index.get(expanded_key("" if name is None else str(name)))
     if pos is None:

@@ -28,6 +28,8 @@ from rapidfuzz import fuzz, process
 from ibm_geo.names import compact_keys, expanded_keys, lower_spaced
 from ibm_geo.quality import CODE_COLUMNS, QUALITY_COLUMNS, DataQuality, Msg, msgs_frame
 
+from .crs import point_inside
+
 METHODS = ("code", "exact", "normalised", "fuzzy", "point", "unmatched", "ambiguous", "chosen")
 CONFIDENCE = {"code": 1.0, "point": 1.0, "exact": 1.0, "normalised": 0.95, "chosen": 1.0}
 MATCH_COLUMNS = [
@@ -76,8 +78,6 @@ def rep_points(boundaries: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
 
     Unlike the centroid, the point is guaranteed to lie inside, even for crescent-shaped villages.
     """
-    from .crs import point_inside
-
     return point_inside(boundaries.geometry)
 
 

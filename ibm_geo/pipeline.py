@@ -22,8 +22,10 @@ from .config import Scenario
 from .coverage import assigned_spare, classify_clients
 from .crs import local_utm_crs, metric_transformer, point_inside
 from .distance import make_backend
+from .errors import UserError
 from .io import read_boundaries, read_points
 from .io.boundaries import IDENTITY
+from .io.tables import COLUMNS
 from .join import Placed, place
 from .matching import build_gazetteer
 from .names import normalize_name
@@ -116,8 +118,6 @@ class AnalysisResult:
 
 
 def _empty(kind: str) -> pd.DataFrame:
-    from .io.tables import COLUMNS
-
     return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS[kind]})
 
 
@@ -470,8 +470,6 @@ def _snap_quality(joined: Joined, backend, scenario: Scenario) -> DataQuality:
     The snap distance is still walked (added to every route); the row says so. Client rows carry
     no value (a distance to a road, with the map, narrows down where someone lives).
     """
-    from .errors import UserError
-
     q = DataQuality()
     q.extend(joined.quality)
     lim = scenario.roads.snap_limit_m

@@ -34,27 +34,21 @@ import pandas as pd
 
 from ibm_geo.ckm import MAX_DEVIATION, group_keys, ptable
 from ibm_geo.components import REGISTRY
-from ibm_geo.i18n import REASON_PARTS
+from ibm_geo.i18n import REASON_PARTS, render_parts
 from ibm_geo.io.boundaries import IDENTITY
+from ibm_geo.quality_text import rendered
+from ibm_geo.record_keys import installation_secret
+from ibm_geo.schema import (  # noqa: F401  (the column kinds, re-exported with the whitelist)
+    OPEN_COUNTS,
+    OUTCOME_COLS,
+    RAWAT_COLS,
+    STATUS_COLS,
+    SUPPRESSED_COUNTS,
+    TINGKAT_COLS,
+)
 
 PUBLIC_IDENTITY = [*IDENTITY, "rep_lon", "rep_lat"]
 
-STATUS_COLS = ["status_belum", "status_aktif", "status_selesai", "status_putus", "status_unknown"]
-TINGKAT_COLS = ["tingkat_ringan", "tingkat_sedang", "tingkat_berat"]
-RAWAT_COLS = ["rawat_jalan", "rawat_inap"]
-OUTCOME_COLS = ["served", "in_reach", "referral_berat", "unserved"]
-
-#: client-derived counts: suppressed 1..k-1 and protected by secondary suppression
-SUPPRESSED_COUNTS = [
-    "clients",
-    *STATUS_COLS,
-    *TINGKAT_COLS,
-    *RAWAT_COLS,
-    *OUTCOME_COLS,
-    "unserved_recent",
-]
-#: counts of public things (agents, offices): shown as they are
-OPEN_COUNTS = ["agents_total", "agents_active", "service_points"]
 #: derived, non-count values that may be published after rounding (see module doc)
 PUBLIC_DERIVED = [
     "dist_nearest_m",
@@ -240,8 +234,6 @@ def _fallback_keys(kelurahan: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     the same table, but not tied to the people in the cell, so the pipeline's record-based
     keys are what every export of an analysis uses."""
     import hashlib
-
-    from ibm_geo.record_keys import installation_secret
 
     secret = installation_secret()
     kode = (
@@ -542,8 +534,6 @@ def public_quality(quality: pd.DataFrame | None, lang: str = "id") -> pd.DataFra
     wrote, so no list of "personal" headers can be complete: no value is echoed at all. The row
     number leads the planner to the cell in their own file.
     """
-    from ibm_geo.quality_text import rendered
-
     cols = ["file", "row", "column", "problem", "value", "action"]
     if quality is None or len(quality) == 0:
         return pd.DataFrame(columns=cols)
@@ -699,8 +689,6 @@ def public_pilots(
         ]
     out = out.reindex(columns=[c for c in columns + extra_columns if c in out])
     if REASON_PARTS in pilots:  # re-rendered from published figures (plan.pilots' parts)
-        from ibm_geo.i18n import render_parts
-
         parts = [
             _published_parts(
                 ps, rank.get(str(kd)), n_ranked, score.get(str(kd)), look.get(str(kd)), k
@@ -752,8 +740,6 @@ def _pilot_reason(text, lang: str, rank, n: int, score, unserved, k: int) -> str
     """A pilot's reason written by hand as "score; unserved; rest" (a table built outside
     :mod:`ibm_geo.plan.pilots`, which stores parts): its first two parts rewritten from the
     published ranking, the rest kept."""
-    from ibm_geo.i18n import render_parts
-
     if text is None or (isinstance(text, float) and np.isnan(text)):
         return None
     rest = str(text).split("; ")[2:]

@@ -20,9 +20,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ibm_geo.ckm import ptable
+from ibm_geo.ckm import N_KEYS, ptable
 from ibm_geo.config import Scenario
+from ibm_geo.coverage import UNSERVED
+from ibm_geo.pipeline import filter_mask, score_both_tiers
+from ibm_geo.plan.greedy import greedy_mclp
+from ibm_geo.plan.phases import PhasedPlan, phase_tables
 from ibm_geo.plan.pilots import PILOT_COLUMNS, PILOT_EXTRA_COLUMNS
+from ibm_geo.plan.problem import Problem
 from ibm_geo.plan.recruitment import SITE_COLUMNS
 from ibm_geo.privacy import (
     OPEN_COUNTS,
@@ -38,9 +43,12 @@ from ibm_geo.privacy import (
     public_service_points,
     public_sites,
     public_table,
+    register_of,
     scope_totals,
     suppression_rule,
 )
+from ibm_geo.render.basemap import MapContext
+from ibm_geo.render.geometry import dissolve_overview
 
 
 def published_demand(kelurahan: pd.DataFrame, k: int) -> np.ndarray:
@@ -95,8 +103,6 @@ def full_reach(plan, kelurahan: pd.DataFrame, k: int) -> FullReach | None:
     ctx = getattr(plan, "_context", None)
     if ctx is None:
         return None
-    from ibm_geo.plan.greedy import greedy_mclp
-    from ibm_geo.plan.problem import Problem
 
     u = np.maximum(published_demand(kelurahan.reset_index(drop=True), k), 0.0)
     limit = min(FULL_REACH_MAX_P, ctx["cov"].n_candidates)
@@ -219,8 +225,6 @@ class Published:
         area has 1..k-1 clients in the register), score = mean published unit score."""
         key = (level, lang)
         if key not in self._cache:
-            from ibm_geo.render.geometry import dissolve_overview
-
             self._cache[key] = dissolve_overview(self.geo, level, lang, self.levels.get(level))
         return self._cache[key]
 
@@ -242,8 +246,6 @@ def publish(
     """Build the published tier of one analysis (see module doc). ``plan``, ``pilots`` and
     ``phased`` (:func:`ibm_geo.plan.plan_phases`) are the working tier's decisions; ``roads``:
     road lines drawn on the maps' basemap."""
-    from ibm_geo.render.basemap import MapContext
-
     ctx = MapContext.from_result(result, roads=roads)
     pub = publish_table(
         result.kelurahan,
@@ -286,13 +288,9 @@ def publish_table(
     ``sites``/``curve``: a sites table and curve made without a plan object (a notebook's):
     published as decisions, their client figures blank unless flagged as computed from
     published counts (``attrs["published"]``)."""
-    from ibm_geo.render.basemap import MapContext
-
     k = scenario.suppression_k
     kel = kelurahan
     if "pub_score" not in kel and {"unserved", "clients", "dist_nearest_m", "kode"} <= set(kel):
-        from ibm_geo.pipeline import score_both_tiers
-
         ref = reference_year or scenario.reference_year or 2025
         scored = score_both_tiers(_without_scores(kel), scenario, ref)
         kel = kel.drop(columns=[c for c in scored.columns if c in kel]).join(scored)
@@ -390,11 +388,6 @@ def published_demand_by_year(result, years: list[int]) -> dict[int, np.ndarray]:
     """Unserved clients known by each year (rehab year up to it, or unknown) per kelurahan, in
     the result table's row order, as published: each (kelurahan, year) cell perturbed at the
     cell key of its clients; an opaque kelurahan counts 0 (it publishes no count)."""
-    from ibm_geo.ckm import N_KEYS
-    from ibm_geo.coverage import UNSERVED
-    from ibm_geo.pipeline import filter_mask
-    from ibm_geo.privacy import register_of
-
     k = result.scenario.suppression_k
     kel = result.kelurahan
     cl = result.clients
@@ -433,8 +426,6 @@ def published_phases(phased, result):
 def phases_for_demand(phased, scenario: Scenario, demand: dict):
     """``phased``'s decisions re-evaluated for the given demand per year (per kelurahan, the
     planned table's order): a :class:`~ibm_geo.plan.phases.PhasedPlan` in whole clients."""
-    from ibm_geo.plan.phases import PhasedPlan, phase_tables
-
     plans = {
         y: p.with_demand(demand[y]) if getattr(p, "_context", None) is not None else p
         for y, p in phased.plans.items()

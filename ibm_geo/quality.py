@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ibm_geo.i18n import fmt_num, t
+
 QUALITY_COLUMNS = ["file", "row", "column", "problem", "value", "action"]
 #: the code and parameters behind ``problem`` / ``action`` (see :class:`Msg`)
 CODE_COLUMNS = ["_problem", "_action"]
@@ -42,8 +44,6 @@ class Msg:
         return self.code + _SEP + json.dumps(self.params, ensure_ascii=False, default=str)
 
     def render(self, lang: str = "en") -> str:
-        from ibm_geo.i18n import fmt_num, t
-
         values = {
             k: fmt_num(v, lang)
             if isinstance(v, int | np.integer) and not isinstance(v, bool)

@@ -125,7 +125,8 @@ def test_no_consumer_names_a_published_file_outside_the_catalogue():
     root = Path(__file__).resolve().parents[1]
     not_published = {"audit_log.csv", "audit-checkpoint.json"}
     sources = [root / "app.py", *sorted((root / "ibm_geo_app").glob("*.py"))]
-    sources += [root / "ibm_geo" / "cli.py", root / "ibm_geo" / "office" / "workspace.py"]
+    sources += [*sorted((root / "ibm_geo" / "cli").glob("*.py"))]
+    sources += [root / "ibm_geo" / "office" / "workspace.py"]
     literal = re.compile(r"""(?:file_name=|write_bytes\(|put\()\s*["']([^"']+)["']""")
     found = {m for src in sources for m in literal.findall(src.read_text(encoding="utf-8"))}
     assert found == not_published, found - not_published

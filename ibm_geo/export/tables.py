@@ -20,6 +20,9 @@ import pandas as pd
 import shapely
 
 from ibm_geo.config import Scenario
+from ibm_geo.distance import distance_method
+from ibm_geo.i18n import column_label, value_label
+from ibm_geo.plan.result import solver_text
 from ibm_geo.publish import (
     COUNT_COLUMNS,
     Published,
@@ -27,6 +30,7 @@ from ibm_geo.publish import (
     is_band,
     suppression_rule,
 )
+from ibm_geo.quality_text import localize_quality
 
 
 def _version() -> str:
@@ -247,8 +251,6 @@ def workbook_xlsx(published: Published, lang: str = "id", monitoring=None) -> by
             )
     names = [*sheets, "manifest"]
     if lang == "id":
-        from ibm_geo.distance import distance_method
-
         notes["distance_method_id"] = distance_method(scenario, "id")
         notes["disclosure_method_id"] = published.method_in("id")
         names = [SHEET_NAMES_ID.get(n, n) for n in names]
@@ -307,9 +309,6 @@ def _for_readers(sheets: dict[str, pd.DataFrame], lang: str) -> dict[str, pd.Dat
     otherwise); the CSV files keep their documented machine headers and values."""
     if lang != "id":
         return sheets
-    from ibm_geo.i18n import column_label, value_label
-    from ibm_geo.plan.result import solver_text
-    from ibm_geo.quality_text import localize_quality
 
     out = {}
     for name, df in sheets.items():
@@ -338,8 +337,6 @@ def _id_bool(v: object) -> object:
 
 def _manifest_label(key: str) -> str:
     """A manifest key as an Indonesian reader reads it (the key itself when it has no label)."""
-    from ibm_geo.i18n import column_label
-
     label = column_label(f"manifest_{key}", "id")
     return key if label == f"manifest_{key}" else label
 
@@ -445,8 +442,6 @@ def manifest(
 
     ``as_text=True`` returns indented JSON (written next to files as ``manifest.json``).
     """
-    from ibm_geo.distance import distance_method
-
     k = scenario.suppression_k
     man: dict[str, object] = {
         "kind": kind,

@@ -25,6 +25,7 @@ from ibm_geo.io import cache as _cache
 from ibm_geo.io import limits as _limits
 from ibm_geo.io.guard import check_special, guarded
 from ibm_geo.io.sqldump import read_sql_dump
+from ibm_geo.io.tables import KINDS, _aliases, header_key
 from ibm_geo.names import normalize_kodes
 from ibm_geo.quality import DataQuality, Msg
 from ibm_geo.regions import province_of
@@ -243,8 +244,6 @@ def _looks_like_table(head: bytes) -> bool:
 def _first_line(head: bytes) -> str:
     """The header of a table given as boundaries, to show which file it is; only when it reads
     as column names (a file without a header starts with a client's row: never echo that)."""
-    from ibm_geo.io.tables import KINDS, _aliases, header_key
-
     line = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace").strip()
     sep = max((";", ",", "\t", "|"), key=line.count)
     cells = [c.strip().strip('"') for c in line.split(sep)]

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ibm_geo.errors import UserError
+from ibm_geo.io import limits as _limits
+from ibm_geo.io.limits import check_rows
 
 #: rows searched for the header (title blocks of BNN/Dinkes registers are 1-6 rows)
 SCAN_ROWS = 30
@@ -243,8 +245,6 @@ def scan_workbook(data: bytes, fname: str) -> dict[str, SheetScan]:
     """Every sheet's :class:`SheetScan`, streamed (1 MB at a time, nothing inflated whole);
     refuses a sheet whose cells span more than ``IBM_GEO_MAX_CELLS`` / ``IBM_GEO_MAX_COLUMNS``
     (two stray cells at XFD5 and A200000 make openpyxl build 3 billion empty cells)."""
-    from ibm_geo.io import limits as _limits
-
     lim = _limits.limits()
     out: dict[str, SheetScan] = {}
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -408,8 +408,6 @@ def read_workbook(
                     "input.xlsx_unreadable", file=f"{fname} [{ws.title}]", detail=str(exc)[:200]
                 ) from exc
             if len(values) > max_rows:
-                from ibm_geo.io.limits import check_rows
-
                 check_rows(len(values), f"{fname} [{ws.title}]")
             header = find_header(values, is_known)
             if header is None:

@@ -19,6 +19,7 @@ from ibm_geo.monitoring.common import (
     first_value,
     offices,
 )
+from ibm_geo.pipeline import filter_mask
 from ibm_geo.privacy import (
     band_label,
     register_of,
@@ -113,8 +114,6 @@ def _columns(years: list[int | None], pasca: bool = False) -> list[str]:
 def _client_table(result) -> pd.DataFrame:
     """The clients the ranking counts (same filters), with their kelurahan position in the
     result table: only the columns monitoring needs; stays in the process."""
-    from ibm_geo.pipeline import filter_mask
-
     sc = result.scenario
     cl = result.clients
     keep = filter_mask(cl, sc)

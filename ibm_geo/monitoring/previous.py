@@ -12,6 +12,9 @@ import numpy as np
 import pandas as pd
 
 from ibm_geo.errors import UserError
+from ibm_geo.io import limits as _limits
+from ibm_geo.io.guard import check_special
+from ibm_geo.io.tables import _read_raw, header_key
 from ibm_geo.monitoring.common import CHANGE_COLUMNS, area_names
 from ibm_geo.privacy import (
     HIDDEN,
@@ -67,8 +70,6 @@ _PREVIOUS_HEADERS = {
 
 
 def _canon_previous(df: pd.DataFrame) -> pd.DataFrame:
-    from ibm_geo.io.tables import header_key
-
     ren: dict = {}
     for c in df.columns:
         canon = _PREVIOUS_HEADERS.get(header_key(c))
@@ -96,10 +97,7 @@ def read_previous(
     fname = name or (Path(source).name if not isinstance(source, bytes) else "previous")
     q = quality if quality is not None else DataQuality()
     if not isinstance(source, bytes):
-        from ibm_geo.io.guard import check_special
-
         check_special(source, fname)
-        from ibm_geo.io import limits as _limits
 
         _limits.check_source_size(source, fname)
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
@@ -120,8 +118,6 @@ def read_previous(
             raise UserError("monitoring.previous_columns", file=fname)
         df = sheet
     else:
-        from ibm_geo.io.tables import _read_raw
-
         cmap = {a: c for a, c in _PREVIOUS_HEADERS.items()}
         df = _read_raw(
             data, fname if fname.endswith(".csv") else f"{fname}.csv", column_map=cmap

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ibm_geo.export.tables import csv_text
 from ibm_geo.i18n import register
 from ibm_geo.i18n import t as _t
 from ibm_geo.monitoring.common import (
@@ -157,8 +158,6 @@ class Monitoring:
 
     def csv_files(self) -> dict[str, bytes]:
         """File name -> CSV bytes, the CLI's extra outputs."""
-        from ibm_geo.export.tables import csv_text
-
         files = {
             "progress.csv": self.progress,
             "trend.csv": self.trend,

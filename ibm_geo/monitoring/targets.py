@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 
 from ibm_geo.errors import UserError
+from ibm_geo.io.guard import check_special
+from ibm_geo.io.tables import _read_raw, header_key, parse_float
 from ibm_geo.monitoring.common import INDICATORS, offices
 from ibm_geo.names import match_area
 from ibm_geo.quality import DataQuality, Msg
@@ -45,8 +47,6 @@ _INDICATOR_WORDS = {
 
 
 def _header_map(columns: list[str], fname: str) -> dict[str, str]:
-    from ibm_geo.io.tables import header_key
-
     found: dict[str, str] = {}
     for col in columns:
         key = header_key(col)
@@ -80,14 +80,10 @@ def read_targets(
     indikator, year or number) go to ``quality`` with their row number and are left out.
     Returns ``row, area, area_level, year, indicator, target``.
     """
-    from ibm_geo.io.tables import _read_raw, parse_float
-
     # the header aliases as a column map: the loader then finds the header under title rows
     cmap = {n: canon for canon, names in _TARGET_HEADERS.items() for n in names}
     q = quality if quality is not None else DataQuality()
     if not isinstance(source, bytes | bytearray):
-        from ibm_geo.io.guard import check_special
-
         check_special(source, name or Path(source).name)  # a FIFO would block the read
     data = source if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
     name = name or (Path(source).name if not isinstance(source, bytes | bytearray) else None)

@@ -32,6 +32,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ..errors import UserError
+from .auditkey import key_id
 from .models import audit_log, reading
 
 GENESIS = "0" * 64
@@ -325,8 +326,6 @@ def _same(a: object, b: str) -> bool:
 
 
 def _key_id(key: bytes) -> str:
-    from .auditkey import key_id
-
     return key_id(key)
 
 

@@ -22,6 +22,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import event
 
 from ..errors import UserError
+from ..pipeline import analyze_joined
 from .accounts import Accounts, Principal
 from .audit import AuditLog, scenario_hash, sha256
 from .auditkey import key_id, load_key
@@ -294,8 +295,6 @@ class Office:
 
     def analyze(self, principal: Principal, joined, scenario, *, log: bool = True):
         """Coverage, counts and score of the user's area only (logged with the scenario hash)."""
-        from ..pipeline import analyze_joined
-
         j, sc = self.scoped(principal, joined, scenario)
         result = analyze_joined(j, sc, secret=self.record_secret())
         if log:

@@ -20,6 +20,8 @@ import sqlalchemy as sa
 
 from ..config import Scenario
 from ..errors import UserError
+from ..export.catalog import exports
+from ..publish import publish
 from .accounts import Principal
 from .audit import AuditLog, scenario_hash
 from .models import reading, workspace_items
@@ -40,8 +42,6 @@ def published_files(published) -> dict[str, str]:
     """The published tables of an analysis (and plan) as text, all from one published tier
     (:func:`ibm_geo.publish.publish`): the catalogue's ``workspace`` exports
     (:data:`ibm_geo.export.catalog.CATALOG`)."""
-    from ..export.catalog import exports
-
     return {e.filename: make().decode("utf-8-sig") for e, make in exports(published, "workspace")}
 
 
@@ -113,8 +113,6 @@ class Workspace:
 
     def publish_plan(self, name: str, result, plan=None, pilots=None) -> int:
         """A named plan and its published results (aggregates only)."""
-        from ..publish import publish
-
         files = published_files(publish(result, plan, pilots))
         return self._save(
             "plan",
@@ -128,8 +126,6 @@ class Workspace:
 
     def save_run(self, name: str, result) -> int:
         """A run kept for "change since the last rakor": its published ranking and totals."""
-        from ..publish import publish
-
         files = published_files(publish(result))
         return self._save(
             "run",

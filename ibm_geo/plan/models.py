@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial.distance import cdist
 
+from ibm_geo.crs import local_utm_crs, point_inside
 from ibm_geo.plan.coverage_matrix import coverage_from_cost_matrix
 from ibm_geo.plan.greedy import greedy_mclp
 from ibm_geo.plan.problem import Problem
@@ -76,8 +77,6 @@ class LocationModel:
         """From demand and candidate GeoDataFrames (points, or polygons at a point inside),
         straight-line distances in metres; ``weights``: the demand column to weigh by (default 1
         each). Both frames need a CRS; they are measured in one local metric CRS."""
-        from ibm_geo.crs import local_utm_crs, point_inside
-
         if demand.crs is None or candidates.crs is None:
             raise ValueError("demand and candidates need a CRS")
         crs = local_utm_crs(

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from ibm_geo.config import Scenario, updated
+from ibm_geo.coverage import UNSERVED
+from ibm_geo.pipeline import filter_mask
 from ibm_geo.plan.recruitment import RecruitmentPlan, plan_recruitment
 
 TAHAP_COLUMNS = [
@@ -132,9 +134,6 @@ def unserved_by_year(result) -> pd.DataFrame:
     """Unserved clients per kelurahan and rehab year (``kode, tahun, unserved``; ``tahun`` NaN
     for clients without a readable year), from an :class:`~ibm_geo.pipeline.AnalysisResult`.
     Internal (exact counts), read by :func:`plan_phases`; never exported."""
-    from ibm_geo.coverage import UNSERVED
-    from ibm_geo.pipeline import filter_mask
-
     cl = result.clients
     units = result.joined.units
     keep = filter_mask(cl, result.scenario) & (cl["unit"].to_numpy() >= 0)

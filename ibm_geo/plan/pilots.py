@@ -19,6 +19,7 @@ from ibm_geo.errors import InputError
 from ibm_geo.i18n import REASON_PARTS, render_parts, t
 from ibm_geo.plan.reach import plan_backend
 from ibm_geo.plan.recruitment import unserved_of
+from ibm_geo.plan.units import find_unit, unit_xy
 
 #: the columns exports whitelist (privacy.public_pilots); see PILOT_EXTRA_COLUMNS for the rest
 PILOT_COLUMNS = [
@@ -118,8 +119,6 @@ def _select(kelurahan, scenario, sites):
     kode = kel["kode"].astype(str).to_numpy()
     source = "ranking"
     if scenario.plan.required_pilots:
-        from ibm_geo.plan.why_not import find_unit
-
         order = np.array([find_unit(kel, str(n)) for n in scenario.plan.required_pilots])
         source = "required"
     elif sites is not None and len(sites) and "kode" in sites:
@@ -276,23 +275,6 @@ def _site_rows(kel: pd.DataFrame, sites: pd.DataFrame | None) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     kode = kel["kode"].astype(str).to_numpy()
     return np.flatnonzero(np.isin(kode, sites["kode"].astype(str).to_numpy()))
-
-
-def unit_xy(kelurahan: pd.DataFrame, crs=None) -> np.ndarray | None:
-    """Representative points (:func:`ibm_geo.crs.rep_lonlat`) in metres (``crs``, default the
-    local metric CRS of the points), or None without locations."""
-    import geopandas as gpd
-
-    from ibm_geo.crs import local_utm_crs, rep_lonlat, rep_xy
-
-    ll = rep_lonlat(kelurahan)
-    if ll is None:
-        return None
-    if len(ll[0]) == 0:
-        return np.zeros((0, 2))
-    if crs is None:
-        crs = local_utm_crs(gpd.GeoSeries(gpd.points_from_xy(*ll), crs=4326))
-    return rep_xy(kelurahan, crs)
 
 
 def _reach_pairs(kelurahan, anchors: list[int], scenario: Scenario, backend):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ibm_geo.config import Scenario
+from ibm_geo.crs import local_utm_crs
 from ibm_geo.distance import VillageReach
 
 #: one sentence per model, for outputs that must say how reach was decided
@@ -56,7 +57,5 @@ def plan_backend(kelurahan: pd.DataFrame, scenario: Scenario, backend=None, crs=
     if crs is None:
         crs = getattr(backend, "crs", None)
     if crs is None:
-        from ibm_geo.crs import local_utm_crs
-
         crs = local_utm_crs(kelurahan)
     return VillageReach.from_units(kelurahan.reset_index(drop=True), crs, scenario.plan.neighbours)

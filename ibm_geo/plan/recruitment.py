@@ -16,6 +16,7 @@ import pandas as pd
 from ibm_geo.config import Scenario
 from ibm_geo.crs import local_utm_crs, point_inside, rep_xy
 from ibm_geo.errors import InputError, UserError
+from ibm_geo.i18n import fmt_num
 from ibm_geo.plan.coverage_matrix import build_coverage, covered_by, nearest_open
 from ibm_geo.plan.curve import coverage_curve
 from ibm_geo.plan.greedy import greedy_mclp
@@ -238,8 +239,6 @@ _MODEL_NAME = {
 
 def ordinals(first: int, last: int, lang: str = "id") -> str:
     """ "kelompok ke-3 dan ke-4" / "groups 3 and 4" (a range beyond two)."""
-    from ibm_geo.i18n import fmt_num
-
     a, b = fmt_num(first, lang), fmt_num(last, lang)
     if lang == "id":
         if first == last:
@@ -258,7 +257,6 @@ def groups_sentence(plan, lang: str = "id") -> str:
     if req is None or (plan.placed >= req):
         return ""
     t = GROUP_TEXT
-    from ibm_geo.i18n import fmt_num
 
     parts = [
         t["placed"][lang].format(placed=fmt_num(plan.placed, lang), requested=fmt_num(req, lang))

@@ -15,12 +15,10 @@ import numpy as np
 import pandas as pd
 
 from ibm_geo.config import Scenario
-from ibm_geo.errors import UserError
 from ibm_geo.i18n import fmt_num, t
-from ibm_geo.names import compact_key
-from ibm_geo.plan.pilots import unit_xy
 from ibm_geo.plan.reach import plan_backend, reach_text
 from ibm_geo.plan.recruitment import RecruitmentPlan
+from ibm_geo.plan.units import find_unit, unit_xy
 
 
 @dataclass
@@ -52,34 +50,6 @@ def _figure(v: object, lang: str) -> object:
     if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
         return v
     return fmt_num(v, lang, 1 if isinstance(v, float | np.floating) else 0)
-
-
-def find_unit(kelurahan: pd.DataFrame, name: str, kecamatan: str | None = None) -> int:
-    """Row position of the unit written ``name`` (a kode or a name, as people write it);
-    ``kecamatan`` narrows same-named units. A UserError names the choices otherwise."""
-    kode = kelurahan["kode"].astype(str).to_numpy()
-    hit = np.flatnonzero(kode == str(name).strip())
-    if hit.size == 1:
-        return int(hit[0])
-    keys = np.array([compact_key(v) for v in kelurahan["nama"].astype(object)], dtype=object)
-    hit = np.flatnonzero(keys == compact_key(name))
-    if kecamatan and hit.size > 1:
-        kk = np.array([compact_key(v) for v in kelurahan["kecamatan"].astype(object)])
-        narrowed = hit[kk[hit] == compact_key(kecamatan)]
-        hit = narrowed if narrowed.size else hit
-    if hit.size == 1:
-        return int(hit[0])
-    if hit.size > 1:
-        opts = [
-            f"{kelurahan['nama'].iat[i]} ({kelurahan['kecamatan'].iat[i]}, kode {kode[i]})"
-            for i in hit[:10]
-        ]
-        raise UserError("whynot.ambiguous", name=name, options=opts)
-    from rapidfuzz import fuzz, process
-
-    found = process.extract(compact_key(name), list(keys), scorer=fuzz.ratio, limit=5)
-    opts = [str(kelurahan["nama"].iat[f[2]]) for f in found]
-    raise UserError("whynot.unknown", name=name, options=opts)
 
 
 def why_not(

@@ -16,8 +16,7 @@ import shapely
 
 from ibm_geo.crs import inside, local_utm_crs, point_inside
 from ibm_geo.i18n import fmt_num, t
-from ibm_geo.publish import COUNT_COLUMNS as SUPPRESSED_COUNTS
-from ibm_geo.publish import PUBLIC_COUNT_COLUMNS as OPEN_COUNTS
+from ibm_geo.schema import OPEN_COUNTS, SUPPRESSED_COUNTS
 
 OVERVIEW_THRESHOLD = 5000
 

@@ -28,9 +28,10 @@ from ibm_geo.crs import (
     metric_transformer,
     rep_lonlat,
 )
+from ibm_geo.distance import distance_method
 from ibm_geo.i18n import t
 from ibm_geo.publish import Published, band_label
-from ibm_geo.render.basemap import MapContext
+from ibm_geo.render.basemap import MapContext, build_basemap
 from ibm_geo.render.geometry import (
     auto_tolerance_m,
     client_weight,
@@ -40,6 +41,7 @@ from ibm_geo.render.geometry import (
     simplify_coverage,
     split_far,
 )
+from ibm_geo.render.monitoring import direction
 from ibm_geo.render.style import (
     CHANGE_COLORS,
     CONTEXT_COLOR,
@@ -239,8 +241,6 @@ def encode_lines(geom, scale: float) -> list[str]:
 
 def _basemap_data(kel4326: gpd.GeoDataFrame, roads, scale: float, tol_m: float) -> dict:
     """Land, kab/kota and kecamatan outlines with label points, and roads: encoded for the page."""
-    from ibm_geo.render.basemap import build_basemap
-
     bm = build_basemap(kel4326, roads)
 
     def simple(gs):
@@ -660,7 +660,6 @@ def _change_layer(kel: pd.DataFrame, change: pd.DataFrame | None, lang: str) -> 
     labels only; units the change table does not hold are left out (-1)."""
     if change is None or not len(change) or "kode" not in kel:
         return None
-    from ibm_geo.render.monitoring import direction
 
     keys = list(CHANGE_COLORS)
     ch = change.drop_duplicates("kode").set_index("kode")
@@ -779,8 +778,6 @@ def _roads_source(scenario: Scenario, lang: str) -> str:
     Escaped here: Leaflet's attribution control inserts this line as HTML, and the extract's
     file name is user-supplied."""
     import html
-
-    from ibm_geo.distance import distance_method
 
     if scenario.roads.distance != "road":
         return ""

@@ -22,6 +22,9 @@ from ibm_geo.i18n import register, t  # noqa: E402
 from ibm_geo.monitoring import basis_note  # noqa: E402
 from ibm_geo.monitoring import is_hidden as is_suppressed  # noqa: E402
 from ibm_geo.publish import suppression_rule  # noqa: E402
+from ibm_geo.render.pptx_layout import Column, add_text
+from ibm_geo.render.slides import BODY_TOP, MARGIN, SLIDE_W_IN, Deck
+from ibm_geo.render.text import fmt_num
 
 register(
     {
@@ -118,8 +121,6 @@ def _reopen_deck(deck: bytes, offices: pd.DataFrame, lang: str):
 
     from pptx import Presentation
 
-    from ibm_geo.render.slides import Deck
-
     d = Deck.__new__(Deck)  # the loaded deck, with the Deck's slide frame
     d.prs = Presentation(io.BytesIO(deck))
     provs = offices.loc[offices["area_level"] == "provinsi", "area"].tolist()
@@ -132,17 +133,12 @@ def _reopen_deck(deck: bytes, offices: pd.DataFrame, lang: str):
 
 def _fmt(v, lang: str, decimals: int = 0) -> str:
     """A published figure as the tables show it: a hidden label ("*", "<5") as it is."""
-    from ibm_geo.render.text import fmt_num
-
     return v if isinstance(v, str) else fmt_num(v, lang, decimals)
 
 
 def office_progress_slide(office, mon, d) -> None:
     """The office's targets with achieved and percent (continued when long) and its summary
     line, or the summary and "no target yet"."""
-    from ibm_geo.render.pptx_layout import Column, add_text
-    from ibm_geo.render.slides import BODY_TOP, MARGIN, SLIDE_W_IN
-
     lang = d.lang
     title = t("mon.slide_title", lang, area=office.area)
     line = _summary_line(office, lang)
@@ -197,8 +193,6 @@ def _summary_line(office, lang: str) -> str:
 def province_trend_slide(office, mon, d) -> None:
     """The province's trend chart (a BNNK office gets none)."""
     from pptx.util import Inches
-
-    from ibm_geo.render.slides import BODY_TOP, SLIDE_W_IN
 
     if office.area_level != "provinsi":
         return

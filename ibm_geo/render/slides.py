@@ -30,10 +30,10 @@ from pptx.util import Inches, Pt
 from ibm_geo.components import BY_NAME
 from ibm_geo.config import Scenario
 from ibm_geo.distance import distance_method
-from ibm_geo.export.catalog import filename as export_filename
+from ibm_geo.export.files import filename as export_filename
 from ibm_geo.i18n import register, t
 from ibm_geo.plan.result import solver_text
-from ibm_geo.publish import Published, is_band
+from ibm_geo.publish import TOP_FATES, Published, is_band
 from ibm_geo.render.basemap import Basemap, MapContext
 from ibm_geo.render.pptx_layout import (
     CELL_PAD_IN,
@@ -41,8 +41,10 @@ from ibm_geo.render.pptx_layout import (
     Column,
     add_table,
     add_text,
+    line_height_in,
     paginate,
     style_run,
+    wrap,
 )
 from ibm_geo.render.static_map import render_static_map
 from ibm_geo.render.text import area_name, fmt_num, fmt_rp, source_credit
@@ -332,8 +334,6 @@ class Deck:
         width = SLIDE_W_IN - 2 * MARGIN
         note_h = 0.0
         if note:
-            from ibm_geo.render.pptx_layout import line_height_in, wrap
-
             note_h = len(wrap(note, width - 0.2, 16)) * line_height_in(16) + 0.3
         widths, pages, heights = paginate(
             headers, rows, width, BODY_BOTTOM - top - note_h - 0.1, TABLE_PT, pad_in
@@ -367,8 +367,6 @@ def _fmt_total(value: object, lang: str) -> str:
 def _fates_line(fates: pd.DataFrame, lang: str) -> str:
     """ "Of the top 10 villages: 5 become sites, 2 ..., 3 ...": every village counted once,
     the parts add up to the number stated (the published :attr:`Published.top_fates`)."""
-    from ibm_geo.publish import TOP_FATES
-
     counts = fates["fate"].value_counts() if len(fates) else pd.Series(dtype=int)
     parts = [
         t(f"deck.why.{f}", lang, n=_num(int(counts[f]), lang)) for f in TOP_FATES if counts.get(f)

@@ -37,9 +37,10 @@ from matplotlib.patches import Circle, Patch, Rectangle  # noqa: E402
 
 from ibm_geo.config import Scenario  # noqa: E402
 from ibm_geo.crs import local_utm_crs, point_inside, rep_lonlat  # noqa: E402
+from ibm_geo.distance import distance_method  # noqa: E402
 from ibm_geo.i18n import t  # noqa: E402
 from ibm_geo.publish import Published  # noqa: E402
-from ibm_geo.render.basemap import Basemap, MapContext, build_basemap  # noqa: E402
+from ibm_geo.render.basemap import Basemap, MapContext, build_basemap, province_outlines  # noqa: E402
 from ibm_geo.render.geometry import (  # noqa: E402
     auto_tolerance_m,
     client_weight,
@@ -662,8 +663,6 @@ def _inset(
     loaded unit beyond the map (grey), the mapped area (red) and the map's frame (``frame``,
     x0, y0, x1, y1 in degrees; else the area's extent) as a box, each detail box's view
     (``details``) as a dashed one."""
-    from ibm_geo.render.basemap import province_outlines
-
     ax = fig.add_axes(rect)
     ax.set_facecolor(SYMBOLS["sea"]["color"])
     ax.set_xticks([])
@@ -1074,8 +1073,6 @@ def _save(fig, fmt: str, dpi: int, title: str) -> bytes:
 
 def _roads_note(scenario: Scenario, lang: str) -> str:
     """With road travel, how distances were measured, with the ODbL credit (issue 12)."""
-    from ibm_geo.distance import distance_method
-
     if scenario.roads.distance != "road":
         return ""
     return f" {'Jarak' if lang == 'id' else 'Distance'}: {distance_method(scenario, lang)}."

@@ -19,6 +19,8 @@ import pandas as pd
 
 from ibm_geo.config import Scenario
 from ibm_geo.i18n import fmt_num
+from ibm_geo.publish import is_band
+from ibm_geo.scoring import classify
 
 #: colour ramp of the score classes (light = low need); sampled from SCORE_RAMP_START on so the
 #: lowest class is still clearly darker than "no unmet need" on a greyscale print
@@ -143,8 +145,6 @@ def fmt_score(v: float, lang: str = "id") -> str:
 
 
 def _fallback_classes(scores: pd.Series, scenario: Scenario) -> pd.Series:
-    from ibm_geo.scoring import classify
-
     return classify(scores.fillna(0.0), scenario)
 
 
@@ -221,8 +221,6 @@ def score_classes(
 
 def _opaque(kel: pd.DataFrame) -> pd.Series:
     """Rows whose published counts are the band (an area with 1..k-1 clients in the register)."""
-    from ibm_geo.publish import is_band
-
     for c in ("unserved", "clients"):
         if c in kel:
             return kel[c].map(is_band).astype(bool)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .routing import RoadGraph
+
 #: credit required by the ODbL wherever a map or export uses OSM roads
 OSM_CREDIT = "(c) OpenStreetMap contributors"
 MAIN_ROADS = (
@@ -78,8 +80,6 @@ class RoadNetwork:
 
     def graph(self, crs, *, ferry_wait_s: float = 0.0):
         """Routing graph in the metric ``crs`` (see :class:`ibm_geo.roads.routing.RoadGraph`)."""
-        from .routing import RoadGraph
-
         return RoadGraph(self, crs, ferry_wait_s=ferry_wait_s)
 
     def lines(self, bbox: tuple[float, float, float, float] | None = None, max_ways: int = 30_000):

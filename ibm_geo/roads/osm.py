@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
+from ..io import limits
+from ..io.guard import check_special, guarded
 from .network import RoadNetwork
 from .profiles import get_profile
 
@@ -90,8 +92,6 @@ def read_osm(
         raise UserError("roads.format", file=fname, suffixes=", ".join(SUFFIXES))
     if not os.path.lexists(path):
         raise UserError("roads.unreadable", file=fname, detail="file not found")
-    from ..io import limits
-    from ..io.guard import check_special, guarded
 
     check_special(path, fname)  # a FIFO would block libosmium forever
     limits.check_source_size(path, fname)

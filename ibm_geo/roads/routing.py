@@ -20,6 +20,8 @@ import numpy as np
 import pyproj
 import scipy.sparse as sp
 
+from ibm_geo.crs import metric_transformer
+
 from .dijkstra import bounded_pairs
 from .profiles import ACCESS_SPEED_KMH, FERRY_SPEED_KMH
 from .snapping import PieceGrid, build_grid, pieces, snap_points
@@ -84,7 +86,6 @@ class RoadGraph:
     def __init__(self, net, crs, *, ferry_wait_s: float = 0.0) -> None:
         self.network = net
         self.crs = pyproj.CRS.from_user_input(crs)
-        from ibm_geo.crs import metric_transformer
 
         x, y = metric_transformer(self.crs).transform(net.lon, net.lat)
         x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)

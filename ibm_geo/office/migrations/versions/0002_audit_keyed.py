@@ -12,6 +12,9 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import context, op
 
+from ibm_geo.office.audit import append
+from ibm_geo.office.models import audit_log
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -19,9 +22,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    from ibm_geo.office.audit import append
-    from ibm_geo.office.models import audit_log
-
     conn = op.get_bind()
     n = conn.execute(sa.select(sa.func.count()).select_from(audit_log)).scalar() or 0
     if not n:

@@ -15,10 +15,17 @@ import typer
 
 from ..errors import IbmGeoError, UserError
 from ..i18n import t
+from ..office.accounts import Principal
+from ..office.rosters import new_key
+from ..office.scope import Scope
+from ..office.settings import OfficeSettings
+from ..office.setup import TOKEN_HOURS, issue_token
+from ..office.store import Office, current_revision
+from .context import cli_lang
 
 #: help and output of the office commands are ``help.<command path>`` (and
 #: ``help.<command path> <--option>``) and ``office.cli.*`` texts of the catalogue
-#: (``ibm_geo/locales``); the CLI's help reads them in the run's language (``ibm_geo.cli``)
+#: (``ibm_geo/locales``); the CLI's help reads them in the run's language (``ibm_geo.cli.boundary``)
 
 
 def _h(key: str) -> str:
@@ -27,8 +34,7 @@ def _h(key: str) -> str:
 
 
 def _lang() -> str:
-    from ..cli import cli_lang
-
+    """The run's language (the :class:`~ibm_geo.cli.context.RunContext` of this command)."""
     return cli_lang()
 
 
@@ -58,8 +64,6 @@ def _fail(e: IbmGeoError) -> None:
 
 
 def _settings(db: str | None, secrets: Path):
-    from .settings import OfficeSettings
-
     data = {}
     if secrets.is_file():
         try:
@@ -73,15 +77,10 @@ def _settings(db: str | None, secrets: Path):
 
 
 def _office(db, secrets):
-    from .store import Office
-
     return Office(_settings(db, secrets))
 
 
 def _admin():
-    from .accounts import Principal
-    from .scope import Scope
-
     return Principal("cli", "admin", Scope.everything(), "command line", via="cli")
 
 
@@ -306,9 +305,6 @@ def users_list(db: DbOpt = None, secrets: SecretsOpt = DEFAULT_SECRETS) -> None:
 def office_init(db: DbOpt = None, secrets: SecretsOpt = DEFAULT_SECRETS) -> None:
     """Create or upgrade the database schema (Alembic) and print where it is. While the office
     has no admin, also print a one-time setup token for the app's first-admin page."""
-    from .setup import TOKEN_HOURS, issue_token
-    from .store import current_revision
-
     try:
         o = _office(db, secrets)
         token = issue_token(o.accounts)
@@ -323,8 +319,6 @@ def office_init(db: DbOpt = None, secrets: SecretsOpt = DEFAULT_SECRETS) -> None
 @office_app.command("new-key", help=_h("office new-key"))
 def office_new_key() -> None:
     """Print a new roster encryption key (for [office] roster_keys)."""
-    from .rosters import new_key
-
     typer.echo(new_key())
 
 
