@@ -73,6 +73,18 @@ def test_time_limit(monkeypatch):
     assert time.perf_counter() - t0 < 5
 
 
+def test_a_reader_that_finishes_after_the_limit_is_over_it(monkeypatch):
+    """A result that arrives after the limit is refused as well, whichever moment of the
+    guard's wait it arrived in (a read of 5 ms against a 1 ms limit, inside the first 20 ms wait, ten times)."""
+    monkeypatch.setenv("IBM_GEO_MAX_PARSE_SECONDS", "0.001")
+    for _ in range(10):
+        with pytest.raises(UserError) as e:
+            guard.guarded(time.sleep, 0.005, fname="c_slow.csv")
+        assert _code(e) == "input.parse_time"
+    monkeypatch.setenv("IBM_GEO_MAX_PARSE_SECONDS", "30")
+    assert guard.guarded(time.sleep, 0.01, fname="ok.csv") is None
+
+
 def _boom():
     raise ZeroDivisionError("a bug")
 

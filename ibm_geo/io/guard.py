@@ -119,6 +119,15 @@ def _child(conn, fn, args, kw, limit_bytes: int) -> None:
         conn.close()
 
 
+def _too_slow(fname: str, lim) -> UserError:
+    return UserError(
+        "input.parse_time",
+        file=fname,
+        seconds=f"{lim.max_parse_seconds:g}",
+        env=_limits.ENV["max_parse_seconds"],
+    )
+
+
 class ReaderCrashed(RuntimeError):
     """A reader failed in the child for a reason that is not the user's (a bug); the child's
     traceback is kept in ``child_traceback`` (logs, IBM_GEO_DEBUG), not in the message."""
@@ -151,19 +160,18 @@ def guarded(fn: Callable[..., T], *args: Any, fname: str, **kw: Any) -> T:
         # child's resident size is watched as well, every 20 ms.
         deadline = time.monotonic() + lim.max_parse_seconds
         over = False
-        while not recv.poll(0.02):
+        while not recv.poll(min(0.02, max(deadline - time.monotonic(), 0.0))):
             if _statm(proc.pid, 1) > rss_cap:
                 over = True
                 break
             if time.monotonic() > deadline:
-                raise UserError(
-                    "input.parse_time",
-                    file=fname,
-                    seconds=f"{lim.max_parse_seconds:g}",
-                    env=_limits.ENV["max_parse_seconds"],
-                )
+                raise _too_slow(fname, lim)
             if not proc.is_alive() and not recv.poll(0):
                 break
+        if not over and time.monotonic() > deadline:
+            # a result that arrived after the limit is over it too (else whether a run is
+            # refused would depend on where in the 20 ms wait the reader finished)
+            raise _too_slow(fname, lim)
         out = None
         if not over:
             try:
