@@ -19,6 +19,9 @@ def test_the_context_is_frozen_and_read_from_the_command_line(monkeypatch):
     assert run == RunContext(lang="en", command="plan", debug=False)
     with pytest.raises(dataclasses.FrozenInstanceError):
         run.lang = "id"  # type: ignore[misc]
+    # the language before the command is not the command (usage errors name `plan`, not `en`)
+    assert RunContext.from_argv(["--lang", "en", "plan", "--bogus"]).command == "plan"
+    assert RunContext.from_argv(["--lang=en", "why-not"]).command == "why-not"
     assert lang_from(["users", "list", "--lang=en"]) == "en"
     assert lang_from(["--lang", "fr"]) == "id"  # an unknown language falls back
     monkeypatch.setenv("IBM_GEO_LANG", "en")

@@ -29,6 +29,20 @@ def lang_from(args: list[str]) -> str:
     return lang if lang in LANGS else "id"
 
 
+def command_word(args: list[str]) -> str:
+    """The command named on the line: the first word that is neither an option nor the value
+    of ``--lang`` (``ibm-geo --lang en plan ...`` runs ``plan``, not ``en``)."""
+    skip = False
+    for a in args:
+        if skip:
+            skip = False
+        elif a == "--lang":
+            skip = True
+        elif not a.startswith("-"):
+            return a
+    return ""
+
+
 @dataclass(frozen=True)
 class RunContext:
     """One run of ``ibm-geo``: ``lang`` of every printed line and error, ``command`` the first
@@ -43,7 +57,7 @@ class RunContext:
     def from_argv(cls, argv: list[str]) -> RunContext:
         return cls(
             lang=lang_from(argv),
-            command=next((a for a in argv if not a.startswith("-")), ""),
+            command=command_word(argv),
             debug=bool(os.environ.get("IBM_GEO_DEBUG")),
         )
 
