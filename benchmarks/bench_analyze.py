@@ -72,9 +72,9 @@ def child(kind: str, tmp: Path) -> None:
         res = analyze_joined(joined, sc)
         out["coverage_score_s"] = time.perf_counter() - t
         t = time.perf_counter()
-        t = time.perf_counter()
         pub = publish(res)
         out["publish_s"] = time.perf_counter() - t
+        t = time.perf_counter()
         (tmp / "ranking.csv").write_bytes(ranking_csv(pub))
         (tmp / "matches.csv").write_bytes(matches_csv(pub))
         (tmp / "data_quality.csv").write_bytes(quality_csv(pub))

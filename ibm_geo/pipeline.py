@@ -47,6 +47,41 @@ class Inputs:
     service_points: pd.DataFrame
     quality: DataQuality
     sources: dict[str, str] = field(default_factory=dict)
+    #: the boundary layer made ready for joining, prepared while the clients were parsed
+    units: Units | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Units:
+    """The boundary layer made ready for joining: representative points (lon/lat and metres),
+    the metric CRS and the gazetteer of official names. It depends on the boundaries only, so
+    :func:`load_inputs` builds it on the core that is idle while the client file is parsed."""
+
+    source: gpd.GeoDataFrame
+    table: gpd.GeoDataFrame
+    crs: object
+    transformer: object
+    rep_xy: np.ndarray
+    gazetteer: object
+    fuzzy_threshold: float
+
+
+def prepare_units(boundaries: gpd.GeoDataFrame, fuzzy_threshold: float = 85.0) -> Units:
+    """:class:`Units` of a boundary layer (its table gets ``rep_lon``/``rep_lat``)."""
+    units = boundaries.reset_index(drop=True).copy()
+    units["rep_lon"], units["rep_lat"] = point_inside(units.geometry)
+    crs = local_utm_crs(units)
+    tr = metric_transformer(crs)
+    rx, ry = tr.transform(units["rep_lon"].to_numpy(), units["rep_lat"].to_numpy())
+    return Units(
+        source=boundaries,
+        table=units,
+        crs=crs,
+        transformer=tr,
+        rep_xy=np.column_stack([rx, ry]),
+        gazetteer=build_gazetteer(units, fuzzy_threshold),
+        fuzzy_threshold=fuzzy_threshold,
+    )
 
 
 @dataclass
@@ -169,12 +204,20 @@ def load_inputs(
     # Boundaries and clients are read side by side: both spend their time in GEOS / Arrow code
     # that releases the GIL, so on two cores a national load takes the longer of the two.
     qs = [DataQuality() for _ in range(4)]
+
+    def read_and_prepare(qb: DataQuality) -> tuple[gpd.GeoDataFrame, Units | None]:
+        b = read_b(qb)
+        try:  # a layer that cannot be prepared is reported by join_inputs, in its order
+            return b, prepare_units(b)
+        except Exception:  # noqa: BLE001
+            return b, None
+
     with ThreadPoolExecutor(max_workers=2) as ex:
-        fb = ex.submit(read_b, qs[0])
+        fb = ex.submit(read_and_prepare, qs[0])
         c = read_p("clients", clients, qs[1])
         a = read_p("agents", agents, qs[2])
         s = read_p("service_points", service_points, qs[3])
-        b = fb.result()
+        b, units = fb.result()
     for part in qs:
         q.extend(part)
     sources = {
@@ -187,38 +230,45 @@ def load_inputs(
         }.items()
         if v
     }
-    return Inputs(b, c, a, s, q, sources)
+    return Inputs(b, c, a, s, q, sources, units)
 
 
 def join_inputs(
-    inputs: Inputs, fuzzy_threshold: float = 85.0, choices: dict[str, str] | None = None
+    inputs: Inputs,
+    fuzzy_threshold: float = 85.0,
+    choices: dict[str, str] | None = None,
+    *,
+    secret: bytes | None = None,
 ) -> Joined:
     """Match every row to a kelurahan and project to a local metric CRS (straight-line distances).
 
     ``choices`` are the planner's resolutions of written place names
-    (:attr:`~ibm_geo.config.Scenario.place_choices`)."""
+    (:attr:`~ibm_geo.config.Scenario.place_choices`). The clients' record keys under ``secret``
+    (default: the installation's) are hashed in a second thread meanwhile: hashing holds the
+    GIL, the point-in-polygon test does not, so on two cores the keys come for free."""
     q = DataQuality()
     q.extend(inputs.quality)
-    units = inputs.boundaries.reset_index(drop=True).copy()
-    units["rep_lon"], units["rep_lat"] = point_inside(units.geometry)
-    crs = local_utm_crs(units)
-    tr = metric_transformer(crs)
-    rx, ry = tr.transform(units["rep_lon"].to_numpy(), units["rep_lat"].to_numpy())
-    rep_xy = np.column_stack([rx, ry])
+    u = inputs.units
+    if u is None or u.source is not inputs.boundaries or u.fuzzy_threshold != fuzzy_threshold:
+        u = prepare_units(inputs.boundaries, fuzzy_threshold)
+    units, crs, tr, rep_xy, gaz = u.table.copy(), u.crs, u.transformer, u.rep_xy, u.gazetteer
     src = inputs.sources
     _check_agent_refs(inputs, q)
-    gaz = build_gazetteer(units, fuzzy_threshold)
     kw = {"quality": q, "fuzzy_threshold": fuzzy_threshold, "gazetteer": gaz, "choices": choices}
-    pc = place(inputs.clients, units, rep_xy, tr, table=src.get("clients", "clients"), **kw)
-    pa = place(inputs.agents, units, rep_xy, tr, table=src.get("agents", "agents"), **kw)
-    ps = place(
-        inputs.service_points,
-        units,
-        rep_xy,
-        tr,
-        table=src.get("service_points", "service_points"),
-        **kw,
-    )
+    secret = secret if secret is not None else installation_secret()
+    with ThreadPoolExecutor(max_workers=1) as ex:
+        keys = ex.submit(lambda: record_keys(identities(inputs.clients), secret))
+        pc = place(inputs.clients, units, rep_xy, tr, table=src.get("clients", "clients"), **kw)
+        pa = place(inputs.agents, units, rep_xy, tr, table=src.get("agents", "agents"), **kw)
+        ps = place(
+            inputs.service_points,
+            units,
+            rep_xy,
+            tr,
+            table=src.get("service_points", "service_points"),
+            **kw,
+        )
+        hashed = keys.result()
     matches = (
         pd.concat(
             [p.match.matches for p in (pc, pa, ps) if p.match is not None and len(p.match.matches)],
@@ -227,7 +277,12 @@ def join_inputs(
         if any(p.match is not None and len(p.match.matches) for p in (pc, pa, ps))
         else pd.DataFrame()
     )
-    return Joined(units, rep_xy, crs, pc, pa, ps, matches, q, dict(src))
+    joined = Joined(units, rep_xy, crs, pc, pa, ps, matches, q, dict(src))
+    # the placed table holds the same rows in the same order as the read one
+    t = joined.clients.table
+    if len(t) == len(hashed):
+        joined._record_keys[(fingerprint(secret), id(t), len(t))] = hashed
+    return joined
 
 
 def _check_agent_refs(inputs: Inputs, q: DataQuality) -> None:

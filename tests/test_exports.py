@@ -488,3 +488,25 @@ def test_overview_shows_each_areas_own_published_cell():
     # the map's own dissolve with the published level table gives the same cells
     same = dissolve_overview(pub.geo, "kab_kota", totals=pub.levels["kab_kota"])
     assert same.set_index("kab_kota")["clients"].to_dict() == ov["clients"].to_dict()
+
+
+def test_text_cells_go_to_arrow_as_str_writes_them():
+    """The CSV writer's text path (a text column straight to Arrow, anything else through
+    ``str``) writes each cell as ``str`` would: text, missing (None, NaN, NA) as "", numbers
+    beside a band, booleans, formula-like and quoted text."""
+    import pyarrow as pa
+
+    from ibm_geo.export.tables import _text_array
+
+    columns = [
+        pd.Series(["Sanur", None, "=1+1", 'a "b", c', "-5", "", "Kel. La'latang"], dtype=object),
+        pd.Series(["a", np.nan, pd.NA, "b", None, "c", "d"], dtype=object),
+        pd.Series([12, "<5", 0, None, 7, "<5", 3], dtype=object),
+        pd.Series([True, False, None, True, True, False, True], dtype=object),
+        pd.Series([1.5, None, "x", 2, np.nan, "y", 0.1], dtype=object),
+        pd.Series(["a", "b", None, "c", "d", "e", "f"], dtype="string"),
+        pd.Series([None] * 7, dtype=object),
+    ]
+    for s in columns:
+        old = pa.array(s.astype(object).where(s.notna(), "").astype(str), type=pa.string())
+        assert _text_array(s).to_pylist() == old.to_pylist(), s.tolist()
