@@ -234,18 +234,12 @@ def load_inputs(
 
 
 def join_inputs(
-    inputs: Inputs,
-    fuzzy_threshold: float = 85.0,
-    choices: dict[str, str] | None = None,
-    *,
-    secret: bytes | None = None,
+    inputs: Inputs, fuzzy_threshold: float = 85.0, choices: dict[str, str] | None = None
 ) -> Joined:
     """Match every row to a kelurahan and project to a local metric CRS (straight-line distances).
 
     ``choices`` are the planner's resolutions of written place names
-    (:attr:`~ibm_geo.config.Scenario.place_choices`). The clients' record keys under ``secret``
-    (default: the installation's) are hashed in a second thread meanwhile: hashing holds the
-    GIL, the point-in-polygon test does not, so on two cores the keys come for free."""
+    (:attr:`~ibm_geo.config.Scenario.place_choices`)."""
     q = DataQuality()
     q.extend(inputs.quality)
     u = inputs.units
@@ -255,20 +249,16 @@ def join_inputs(
     src = inputs.sources
     _check_agent_refs(inputs, q)
     kw = {"quality": q, "fuzzy_threshold": fuzzy_threshold, "gazetteer": gaz, "choices": choices}
-    secret = secret if secret is not None else installation_secret()
-    with ThreadPoolExecutor(max_workers=1) as ex:
-        keys = ex.submit(lambda: record_keys(identities(inputs.clients), secret))
-        pc = place(inputs.clients, units, rep_xy, tr, table=src.get("clients", "clients"), **kw)
-        pa = place(inputs.agents, units, rep_xy, tr, table=src.get("agents", "agents"), **kw)
-        ps = place(
-            inputs.service_points,
-            units,
-            rep_xy,
-            tr,
-            table=src.get("service_points", "service_points"),
-            **kw,
-        )
-        hashed = keys.result()
+    pc = place(inputs.clients, units, rep_xy, tr, table=src.get("clients", "clients"), **kw)
+    pa = place(inputs.agents, units, rep_xy, tr, table=src.get("agents", "agents"), **kw)
+    ps = place(
+        inputs.service_points,
+        units,
+        rep_xy,
+        tr,
+        table=src.get("service_points", "service_points"),
+        **kw,
+    )
     matches = (
         pd.concat(
             [p.match.matches for p in (pc, pa, ps) if p.match is not None and len(p.match.matches)],
@@ -277,12 +267,7 @@ def join_inputs(
         if any(p.match is not None and len(p.match.matches) for p in (pc, pa, ps))
         else pd.DataFrame()
     )
-    joined = Joined(units, rep_xy, crs, pc, pa, ps, matches, q, dict(src))
-    # the placed table holds the same rows in the same order as the read one
-    t = joined.clients.table
-    if len(t) == len(hashed):
-        joined._record_keys[(fingerprint(secret), id(t), len(t))] = hashed
-    return joined
+    return Joined(units, rep_xy, crs, pc, pa, ps, matches, q, dict(src))
 
 
 def _check_agent_refs(inputs: Inputs, q: DataQuality) -> None:

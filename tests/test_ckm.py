@@ -130,19 +130,3 @@ def test_column_identities_equal_the_row_rules():
     no_id = df.drop(columns="client_id")
     assert identities(no_id) == identities_scalar(no_id)
     assert identities(df.iloc[:0]) == []
-
-
-def test_keys_hashed_during_the_join_are_the_placed_rows_keys():
-    """join_inputs hashes the record keys beside the point-in-polygon test: they must be the
-    keys of the placed client table, row by row (else every cell key is wrong)."""
-    from ibm_geo.demo import demo_paths
-    from ibm_geo.pipeline import join_inputs, load_inputs
-
-    p = demo_paths()
-    joined = join_inputs(load_inputs(p["boundaries"], p["clients"], p["agents"]))
-    secret = installation_secret()
-    assert len(joined._record_keys) == 1
-    again = record_keys(identities(joined.clients.table), secret)
-    assert (joined.record_keys() == again).all() and len(again) == len(joined.clients.table)
-    other = bytes(32)
-    assert (joined.record_keys(other) == record_keys(identities(joined.clients.table), other)).all()
