@@ -42,4 +42,9 @@ export IBM_GEO_SHARED_DATA="${IBM_GEO_SHARED_DATA:-$(cd .. && pwd)/shared/data}"
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+# two workers, a whole test file each (module fixtures built once): the serial suite keeps only
+# one of the two cores busy (docs/ARCHITECTURE.md, Tests); IBM_GEO_TEST_WORKERS=1 runs serially
+workers="${IBM_GEO_TEST_WORKERS:-2}"
+xdist=()
+[ "$workers" -gt 1 ] && xdist=(-n "$workers" --dist loadfile)
+.venv/bin/python -m pytest -q -p no:cacheprovider "${xdist[@]}" "$@"

@@ -80,7 +80,9 @@ _CORPUS = pytest.StashKey[tuple]()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    if session.config.option.collectonly:
+    # under pytest-xdist every worker collects every test: the corpus then runs in the worker
+    # that is given its file (the module starts it), beside the other worker's tests
+    if session.config.option.collectonly or os.environ.get("PYTEST_XDIST_WORKER"):
         return
     for item in session.items:
         if item.name == "test_corpus_holds" and hasattr(item.module, "launch"):
