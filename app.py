@@ -801,7 +801,7 @@ def unit_details(row: pd.Series, shown: pd.Series) -> None:
     c2.metric(t("field.served", L()), shown["served"])
     c3.metric(t("field.agents_active", L()), fmt_num(int(row["agents_active"]), L()))
     st.markdown(f"**{tr('m.why')}**")
-    st.text(shown.get("reason_id" if L() == "id" else "reason_en", ""))
+    st.text(shown.get(text_column("reason", L()), ""))
     table(app_inputs.why_table(row, L()), hide_index=True, width="stretch")
 
 

@@ -219,11 +219,14 @@ def workbook_xlsx(published: Published, lang: str = "id", monitoring=None) -> by
     manifest lines saying how its agent figures were counted. The one workbook definition the
     CLI writes as ``ranking.xlsx`` and the app's Ekspor offers."""
     scenario = published.scenario
-    other = "reason_en" if lang == "id" else "reason_id"  # one language for a rakor workbook
+    from ibm_geo.i18n import LANGS, text_column
+
+    # one language for a rakor workbook: the pilots' reason in the reader's language only
+    other = [text_column("reason", x) for x in LANGS if x != lang]
     sheets: dict[str, pd.DataFrame] = {
         "ranking": ranking_table(published, lang, one_language=True),
         "plan": published.sites,
-        "pilots": published.pilots.drop(columns=[other], errors="ignore"),
+        "pilots": published.pilots.drop(columns=other, errors="ignore"),
         "data quality": published.quality,
         "scenario settings": _scenario_rows(scenario),
     }

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ibm_geo.config import Scenario, updated
-from ibm_geo.i18n import t
+from ibm_geo.i18n import t, text_column
 from ibm_geo.plan.recruitment import RecruitmentPlan, plan_recruitment
 
 TAHAP_COLUMNS = [
@@ -84,7 +84,7 @@ class PhasedPlan:
                     else t("phase.not_met", lang, covered=_n(y["covered_after"]))
                 )
                 line += "; " + t("phase.target", lang, target=_n(y["target"]), status=status)
-            note = y["note_id" if lang == "id" else "note_en"]
+            note = y[text_column("note", lang)]
             out.append(line + (f". {note}" if note else "."))
         return out
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ibm_geo.config import Scenario
-from ibm_geo.i18n import t
+from ibm_geo.i18n import t, text_column
 from ibm_geo.publish import Published, band_label
 from ibm_geo.render.basemap import MapContext
 from ibm_geo.render.geometry import (
@@ -342,7 +342,7 @@ def _units_layer(kel: gpd.GeoDataFrame, scenario: Scenario, lang: str, tol: floa
     geoms = simplify_coverage(kel.geometry, tol, decimals=decimals)
     pub = pd.DataFrame(kel.drop(columns=kel.geometry.name)).reset_index(drop=True)
     # rank and score are popup rows of their own: the reason starts at its main factor
-    pub["reason"] = pub.get("reason_id" if lang == "id" else "reason_en").map(_reason_body)
+    pub["reason"] = pub.get(text_column("reason", lang)).map(_reason_body)
     if "unserved_share" in pub:
         pub["unserved_share"] = pub["unserved_share"].map(
             lambda v: None if pd.isna(v) else f"{round(float(v) * 100):d}%"
@@ -416,7 +416,7 @@ def _pilots_layer(published: Published, name_at: dict, rep: np.ndarray, lang: st
         i = name_at.get(str(s.get("kode")))
         if i is None:
             continue
-        reason = s.get("reason_id" if lang == "id" else "reason_en")
+        reason = s.get(text_column("reason", lang))
         rows = [
             [t("field.score", lang), _jsonable(s.get("score"))],
             [t("field.unserved", lang), _jsonable(s.get("unserved"))],
