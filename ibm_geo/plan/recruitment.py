@@ -534,7 +534,8 @@ def _site_rules(
     mc, nf = len(c_ident), len(f_cap)
     codes = c_ident["kode"].astype(object).to_numpy()
     required = np.flatnonzero(np.isin(codes, list(cfg.required)))
-    forbidden = np.flatnonzero(np.isin(codes, list(cfg.forbidden)))
+    listed = np.isin(codes, list(cfg.forbidden))
+    forbidden = np.flatnonzero(listed)
     if not cfg.sites_without_clients:  # groups are recruited where the clients live
         own = dict(zip(kel["kode"].astype(str), unserved, strict=True))
         empty = np.array([own.get(str(k), 0.0) <= 0 for k in codes], dtype=bool)
@@ -543,7 +544,9 @@ def _site_rules(
     c_kab = c_ident["kab_kota"].astype(object).to_numpy()
     avail = ~np.isin(np.arange(mc), forbidden)
     if mc and not avail.any():  # one place for the CLI, the app and notebooks
-        raise UserError("plan.no_candidates", why=f"plan.forbidden lists all {mc} candidates")
+        if not (unserved > 0).any():  # the filter left nobody to plan for, not the scenario
+            raise UserError("plan.no_unserved")
+        raise UserError("plan.all_forbidden", n=int(listed.sum()))
     mins, maxs = check_quotas(c_kab, scenario, avail)
     return dict(
         fixed=np.arange(mc, mc + nf),
