@@ -146,7 +146,7 @@ class Monitoring:
         words = {
             "indicator": {i: _t(f"ind.{i}", lang) for i in INDICATORS},
             "area_level": {
-                v: _t(f"level.{v}", lang) for v in ("provinsi", "kab_kota", "kecamatan")
+                v: _t(f"field.{v}", lang) for v in ("provinsi", "kab_kota", "kecamatan")
             },
             "basis": {b: _t(f"basis.{b}", lang) for b in (BASIS_YEAR, BASIS_SNAPSHOT)},
         }

@@ -592,7 +592,7 @@ def _texts(published: Published, lang: str, tiles: bool, n_top: int) -> dict:
         "legend_layers": "legend.symbols", "agents_kel": "legend.agents_kel",
         "office": "legend.office", "service": "legend.service", "kab": "legend.kab",
         "kec": "legend.kec", "road": "legend.road", "land": "legend.land",
-        "tiles": "legend.tiles", "layer_change": "layer.change", "legend_change": "legend.change",
+        "tiles": "legend.tiles", "layer_change": "layer.change", "legend_change": "layer.change",
         "context": "legend.context",
     }  # fmt: skip
     text = {name: t(key, lang) for name, key in keys.items()}
