@@ -266,7 +266,8 @@ _VALUE_KINDS = {"role": "o.role", "kind": "o.kind", "login": "o.login", "action"
 
 #: headers that already have a text elsewhere (one text per concept); the rest are ``o.col.*``
 _HEADERS = {"username": "o.username", "role": "o.role", "name": "o.name",
-            "provinsi": "field.provinsi", "kab_kota": "field.kab_kota", "scope": "field.area"}  # fmt: skip
+            "provinsi": "field.provinsi", "kab_kota": "field.kab_kota", "scope": "field.area",
+            "kind": "field.manifest_kind"}  # fmt: skip
 
 
 def office_table(df: pd.DataFrame, lang: str) -> None:

@@ -221,8 +221,10 @@ def workbook_xlsx(published: Published, lang: str = "id", monitoring=None) -> by
     scenario = published.scenario
     from ibm_geo.i18n import LANGS, text_column
 
-    # one language for a rakor workbook: the pilots' reason in the reader's language only
-    other = [text_column("reason", x) for x in LANGS if x != lang]
+    # one language for a rakor workbook: the pilots' reasons in the reader's language only
+    other = [
+        text_column(base, x) for base in ("reason", "comparison_reason") for x in LANGS if x != lang
+    ]
     sheets: dict[str, pd.DataFrame] = {
         "ranking": ranking_table(published, lang, one_language=True),
         "plan": published.sites,
