@@ -6,7 +6,9 @@ their rehab was (so it can exceed the year's rehab)."""
 from __future__ import annotations
 
 import pytest
-from test_monitoring import NTT_CLIENTS, _slide_texts, _targets_csv, ntt_boundaries
+from _helpers import NTT_CLIENTS, ntt_boundaries
+from _helpers import progress_slide_texts as _slide_texts
+from _helpers import targets_csv as _targets_csv
 
 import ibm_geo.monitoring as mo
 from ibm_geo.config import Scenario

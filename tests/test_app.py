@@ -13,7 +13,7 @@ from ibm_geo.config import Scenario
 from ibm_geo.demo import demo_paths
 from ibm_geo.errors import UserError
 from ibm_geo.matching import place_choice_key
-from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
+from ibm_geo.pipeline import join_inputs, load_inputs, rescore
 from ibm_geo_app import downloads as app_downloads
 from ibm_geo_app import inputs as app_inputs
 from ibm_geo_app import map as appmap
@@ -23,10 +23,8 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 @pytest.fixture(scope="module")
-def demo_result():
-    p = demo_paths()
-    inputs = load_inputs(p["boundaries"], p["clients"], p["agents"], p["service_points"])
-    return analyze_joined(join_inputs(inputs), Scenario())
+def demo_result(demo_analysis):
+    return demo_analysis  # the session's demo analysis (conftest.py)
 
 
 @pytest.fixture()

@@ -6,33 +6,19 @@ blocked (no network), so the Leaflet map must render from the package's own asse
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from _helpers import CHROMIUM, CHROMIUM_ARGS, free_port, goto_step, start_server, wait_idle
 
 from ibm_geo.demo import demo_paths
-from ibm_geo.pipeline import analyze
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+ARGS = CHROMIUM_ARGS
+#: still imported from here by branches in flight; new code imports them from _helpers
+__all__ = ["ARGS", "free_port", "goto_step", "start_server", "wait_idle"]
 
 pytestmark = [
     pytest.mark.browser,
@@ -40,47 +26,12 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py")]
-    cmd += ["--server.port", str(port), "--server.address", "127.0.0.1"]
-    cmd += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    # the server's log goes to a file: a pipe nobody reads fills up (64 KB of Streamlit's
-    # warnings over a module of runs) and then blocks the server mid-test
-    log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
-    proc.log = log  # type: ignore[attr-defined]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1):
-                return proc
-        except OSError:
-            if proc.poll() is not None:
-                log.seek(0)
-                raise RuntimeError(log.read().decode(errors="replace")[-2000:]) from None
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError("streamlit did not start within 60 s")
-
-
 @pytest.fixture(scope="module")
-def server():
+def server(app_server):
+    """The session's app server (``conftest.app_server``), shared with the other browser
+    modules: one Streamlit start instead of one per module."""
     pytest.importorskip("playwright")
-    port = free_port()
-    proc = start_server(port)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    return app_server
 
 
 @pytest.fixture(scope="module")
@@ -107,19 +58,7 @@ def page(server):
         browser.close()
 
 
-def goto_step(page, label: str) -> None:
-    page.get_by_text(label, exact=True).first.click()
-
-
-def wait_idle(page) -> None:
-    """Streamlit shows a 'running' status widget while the script runs."""
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
-    )
-
-
-def test_demo_map_ranking_plan_and_html_download(page):
+def test_demo_map_ranking_plan_and_html_download(page, demo_analysis):
     page.get_by_text("Data contoh", exact=False).first.wait_for(timeout=60_000)
     # map step: Leaflet inside the st_folium iframe
     goto_step(page, "2. Peta")
@@ -133,8 +72,7 @@ def test_demo_map_ranking_plan_and_html_download(page):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "app_map.png"), full_page=True)
     # clicking a kelurahan (features are drawn in rank order) selects it beside the map
-    p = demo_paths()
-    kel = analyze(p["boundaries"], p["clients"], p["agents"], p["service_points"]).kelurahan
+    kel = demo_analysis.kelurahan
     sixth = kel.iloc[5]
     paths.nth(5).dispatch_event("click", {"clientX": 10, "clientY": 10, "bubbles": True})
     page.get_by_text(f"{sixth['nama']} — ", exact=False).first.wait_for(timeout=30_000)

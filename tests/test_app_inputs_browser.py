@@ -9,11 +9,11 @@ import re
 from pathlib import Path
 
 import pytest
+from _helpers import CHROMIUM, CHROMIUM_ARGS, goto_step, wait_idle
 
 from ibm_geo.demo import demo_paths
 from ibm_geo.io import read_boundaries
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 pytestmark = [
@@ -23,28 +23,19 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def page():
+def page(app_server):
     pytest.importorskip("playwright")
     from playwright.sync_api import sync_playwright
-    from test_app_browser import ARGS, free_port, start_server
 
-    port = free_port()
-    proc = start_server(port)
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            pg = browser.new_page(viewport={"width": 1500, "height": 1000})
-            pg.goto(f"http://127.0.0.1:{port}", wait_until="domcontentloaded")
-            yield pg
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        pg = browser.new_page(viewport={"width": 1500, "height": 1000})
+        pg.goto(app_server, wait_until="domcontentloaded")
+        yield pg
+        browser.close()
 
 
 def test_upload_refused_then_received_with_row_counts(page):
-    from test_app_browser import goto_step, wait_idle
-
     page.get_by_text("Data contoh", exact=False).first.wait_for(timeout=60_000)
     goto_step(page, "1. Data")
     wait_idle(page)
@@ -78,8 +69,6 @@ def test_upload_refused_then_received_with_row_counts(page):
 
 
 def test_weight_moves_are_applied_together_and_shown(page):
-    from test_app_browser import goto_step, wait_idle
-
     goto_step(page, "3. Skor")
     wait_idle(page)
     used = page.get_by_text(re.compile("Bobot yang dipakai peringkat ini"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
+from _helpers import PW, sign_in
 from argon2 import PasswordHasher
 
 from ibm_geo.config import Scenario
@@ -16,23 +16,6 @@ from ibm_geo.office import Office, OfficeSettings
 from ibm_geo.pipeline import join_inputs, load_inputs
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PW = "kata-sandi-panjang-1"
-
-
-@pytest.fixture()
-def office(tmp_path, monkeypatch):
-    monkeypatch.setenv("IBM_GEO_OFFICE", "1")
-    monkeypatch.setenv("IBM_GEO_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("IBM_GEO_DB_URL", raising=False)
-    o = Office(OfficeSettings.load(env={"IBM_GEO_DATA_DIR": str(tmp_path)}))
-    # real argon2id, cheaper parameters (the hash carries them; the app verifies any)
-    o.accounts.hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
-    acc = o.accounts
-    acc.add_user("admin", "admin", password=PW)
-    acc.add_user("dps", "perencana", password=PW, provinsi="Bali", kab_kota=["Kota Denpasar"])
-    acc.add_user("lihat", "pembaca", password=PW, provinsi="Bali", kab_kota=["Kota Denpasar"])
-    yield o
-    o.close()
 
 
 def app():
@@ -40,14 +23,6 @@ def app():
 
     at = AppTest.from_file(APP, default_timeout=90)
     at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def sign_in(at, user: str, pw: str = PW):
-    at.text_input(key="login_user").input(user)
-    at.text_input(key="login_pw").input(pw)
-    next(b for b in at.button if b.label == "Masuk").click().run()
     assert not at.exception, at.exception
     return at
 

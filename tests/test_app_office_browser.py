@@ -8,24 +8,27 @@ import hashlib
 import io
 import json
 import os
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from _helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    goto_step,
+    start_server,
+    stop_server,
+    wait_idle,
+)
 from argon2 import PasswordHasher
 
 from ibm_geo.office import Office, OfficeSettings
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 PW = "kata-sandi-panjang-1"
 
 pytestmark = [
@@ -37,8 +40,6 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     pytest.importorskip("playwright")
-    from test_app_browser import free_port
-
     data = tmp_path_factory.mktemp("office")
     office = Office(OfficeSettings.load(env={"IBM_GEO_DATA_DIR": str(data)}))
     office.accounts.hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
@@ -50,39 +51,19 @@ def served(tmp_path_factory):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "IBM_GEO_OFFICE": "1",
            "IBM_GEO_DATA_DIR": str(data)}  # fmt: skip
     env.pop("IBM_GEO_DB_URL", None)
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
-           str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--browser.gatherUsageStats", "false"]  # fmt: skip
-    log = (data / "streamlit.log").open("wb")  # a file, never a pipe nobody drains
-    proc = subprocess.Popen(cmd, cwd=data, env=env, stdout=subprocess.DEVNULL, stderr=log)
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                log.flush()
-                text = (data / "streamlit.log").read_text(errors="replace")[-2000:]
-                raise RuntimeError(text) from None
-            time.sleep(0.3)
+    log = (data / "streamlit.log").open("w+b")  # a file, never a pipe nobody drains
+    proc = start_server(port, env=env, cwd=data, log=log, wait_s=90)
     yield f"http://127.0.0.1:{port}", office
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_server(proc)
     office.close()
 
 
 def test_scoped_planner_in_the_browser(served):
     from playwright.sync_api import sync_playwright
-    from test_app_browser import goto_step, wait_idle
 
     url, office = served
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         ctx = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
         page = ctx.new_page()
         page.route(

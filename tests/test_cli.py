@@ -6,6 +6,8 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
+from _helpers import deck_texts
 from typer.testing import CliRunner
 
 from ibm_geo.cli import app
@@ -30,8 +32,15 @@ def demo_args(out):
     ]
 
 
-def test_analyze_writes_the_contract_files(tmp_path):
-    r = runner.invoke(app, ["analyze", *demo_args(tmp_path)])
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """``analyze`` on the demo data once for the tests that read its output folder."""
+    out = tmp_path_factory.mktemp("analyze")
+    return runner.invoke(app, ["analyze", *demo_args(out)]), out
+
+
+def test_analyze_writes_the_contract_files(demo_run):
+    r, tmp_path = demo_run  # the shared run and its --out folder
     assert r.exit_code == 0, r.output
     for f in [
         "ranking.csv",
@@ -78,8 +87,8 @@ def test_analyze_writes_the_contract_files(tmp_path):
     assert q["problem"].str.contains("lintang/bujur tampak tertukar").sum() == 4
 
 
-def test_no_client_data_in_any_output(tmp_path):
-    r = runner.invoke(app, ["analyze", *demo_args(tmp_path)])
+def test_no_client_data_in_any_output(demo_run):
+    r, tmp_path = demo_run  # the shared run and its --out folder
     assert r.exit_code == 0, r.output
     clients = pd.read_csv(demo_paths()["clients"], sep=";", dtype=str, encoding="utf-8-sig")
     needles = list(clients["nama_klien"].dropna().unique()) + list(clients["nik"].dropna().unique())
@@ -218,11 +227,8 @@ def test_plan_with_targets_previous_per_kecamatan_per_rw_end_to_end(tmp_path):
     BNNP runs it before a rakor: exit 0, every documented file with its documented columns, a
     progress slide per office in the deck, and a change that stays hidden ('*') wherever
     either run hid the unit's unserved count."""
-    import io
     import json
     from pathlib import Path
-
-    from pptx import Presentation
 
     from ibm_geo import monitoring as mo
 
@@ -297,18 +303,7 @@ def test_plan_with_targets_previous_per_kecamatan_per_rw_end_to_end(tmp_path):
     assert man["Dasar hitung agen dan desa IBM"].startswith("Agen dan desa IBM: agen aktif yang")
 
     # the deck: a progress slide per office of summary.csv, the BNNP first
-    deck = Presentation(io.BytesIO((out / "rakor.pptx").read_bytes()))
-    texts = [
-        " ".join(
-            sh.text_frame.text
-            if sh.has_text_frame
-            else " ".join(c.text for row in sh.table.rows for c in row.cells)
-            if sh.has_table
-            else ""
-            for sh in slide.shapes
-        )
-        for slide in deck.slides
-    ]
+    texts = deck_texts((out / "rakor.pptx").read_bytes(), sep=" ", picture="")
     sm = csv("summary.csv")
     offices = sm.loc[sm["area_level"].isin(["provinsi", "kab_kota"]), "area"].tolist()
     assert offices == ["Bali", "Kabupaten Badung", "Kabupaten Gianyar", "Kota Denpasar"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from _english_words import english_words
-from test_app_office import office, sign_in  # noqa: F401  (the office fixture)
+from _helpers import sign_in
 
 from ibm_geo.demo import demo_paths
 

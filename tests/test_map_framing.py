@@ -12,6 +12,7 @@ from pathlib import Path
 import _map_areas as areas
 import numpy as np
 import pytest
+from _helpers import CHROMIUM_ARGS
 
 pytestmark = [
     pytest.mark.shared,
@@ -109,7 +110,7 @@ def test_html_map_opens_on_the_area_with_ranks_clear_of_legend_and_labels(publis
         " var b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom, e.textContent]; })"
     )
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--headless"])
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for area, pub in published.items():
                 path = tmp_path / f"{area}.html"

@@ -12,8 +12,6 @@ import pytest
 from matplotlib.colors import to_hex
 
 from ibm_geo.config import Scenario
-from ibm_geo.demo import demo_paths
-from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs
 from ibm_geo.publish import publish
 from ibm_geo.render import static_map
 from ibm_geo.render.html_map import build_html_map
@@ -28,10 +26,8 @@ from ibm_geo_app import map as appmap
 
 
 @pytest.fixture(scope="module")
-def demo():
-    p = demo_paths()
-    inputs = load_inputs(p["boundaries"], p["clients"], p["agents"], p["service_points"])
-    return analyze_joined(join_inputs(inputs), Scenario())
+def demo(demo_analysis):
+    return demo_analysis  # the session's demo analysis (conftest.py)
 
 
 def _html_fills(page: bytes) -> dict[str, str]:

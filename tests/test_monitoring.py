@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import NTT_CLIENTS, ntt_boundaries, progress_slide_texts, targets_csv
 from shapely.geometry import box
 
 from ibm_geo import monitoring as mo
@@ -23,48 +24,7 @@ from ibm_geo.quality import DataQuality
 K = 5
 
 
-# -- a small NTT-like province: Kota Kupang (4 units) and Kabupaten Kupang (3 units) ------------
-def ntt_boundaries() -> gpd.GeoDataFrame:
-    geoms, rows = [], []
-    spec = [
-        ("53.71.01.1001", "Oebobo", "Oebobo", "Kota Kupang"),
-        ("53.71.01.1002", "Fatululi", "Oebobo", "Kota Kupang"),
-        ("53.71.02.1001", "Kelapa Lima", "Kelapa Lima", "Kota Kupang"),
-        ("53.71.02.1002", "Oesapa", "Kelapa Lima", "Kota Kupang"),
-        ("53.01.01.2001", "Baumata", "Taebenu", "Kabupaten Kupang"),
-        ("53.01.01.2002", "Oeltua", "Taebenu", "Kabupaten Kupang"),
-        ("53.01.02.2001", "Noelbaki", "Kupang Tengah", "Kabupaten Kupang"),
-    ]
-    for i, (kode, nama, kec, kab) in enumerate(spec):
-        x0, y0 = 123.50 + i * 0.05, -10.20
-        geoms.append(box(x0, y0, x0 + 0.05, y0 + 0.05))
-        rows.append(
-            {
-                "kode": kode,
-                "nama": nama,
-                "kecamatan": kec,
-                "kab_kota": kab,
-                "provinsi": "Nusa Tenggara Timur",
-            }
-        )
-    return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326")
-
-
-#: (kode, year, status, tingkat, n): 24 clients rehabilitated in 2024, 12 of them followed up
-NTT_CLIENTS = [
-    ("53.71.01.1001", 2024, "aktif", "ringan", 8),
-    ("53.71.01.1001", 2024, "belum", "ringan", 6),
-    ("53.71.01.1002", 2024, "selesai", "sedang", 4),
-    ("53.71.02.1001", 2024, "belum", "sedang", 3),
-    ("53.01.01.2001", 2024, "belum", "ringan", 3),
-    ("53.71.02.1002", 2023, "belum", "ringan", 9),
-    ("53.71.02.1002", 2023, "aktif", "ringan", 7),
-    ("53.01.01.2002", 2023, "belum", "berat", 2),
-    ("53.01.02.2001", 2023, "belum", "ringan", 11),
-    ("53.01.02.2001", 2022, "aktif", "ringan", 6),
-]
-
-
+# -- a small NTT-like province (``_helpers.ntt_boundaries``, ``NTT_CLIENTS``) ---------------
 def ntt_files(tmp_path):
     b = tmp_path / "ntt.geojson"
     ntt_boundaries().to_file(b, driver="GeoJSON")
@@ -90,10 +50,7 @@ def ntt(tmp_path):
     return analyze(b, c, a, None, sc)
 
 
-def _targets_csv(text: str, tmp_path, name="target.csv"):
-    p = tmp_path / name
-    p.write_text(text, encoding="utf-8")
-    return p
+_targets_csv = targets_csv
 
 
 # -- targets and progress: hand-checked ----------------------------------------------------------
@@ -240,28 +197,7 @@ def test_agent_progress_is_a_snapshot_where_an_active_agent_has_no_year(tmp_path
     assert agent_rows["achieved"].tolist() == [3, 3, 3, 1, 1, 1]
 
 
-def _slide_texts(m) -> list[str]:
-    """Text of each progress slide appended to an empty deck (tables and notes joined)."""
-    import io
-
-    from pptx import Presentation
-
-    from ibm_geo.render.monitoring import add_progress_slides
-
-    empty = io.BytesIO()
-    Presentation().save(empty)
-    deck = Presentation(io.BytesIO(add_progress_slides(empty.getvalue(), m)))
-    return [
-        " | ".join(
-            sh.text_frame.text
-            if sh.has_text_frame
-            else " ".join(c.text for row in sh.table.rows for c in row.cells)
-            if sh.has_table
-            else "[picture]"
-            for sh in slide.shapes
-        )
-        for slide in deck.slides
-    ]
+_slide_texts = progress_slide_texts
 
 
 def _ntt_res_without_years(tmp_path):
@@ -662,11 +598,6 @@ def test_change_is_a_layer_of_the_html_map(ntt, tmp_path):
 def test_progress_slide_per_office(ntt, tmp_path):
     """One progress slide per office (BNNP, then each BNNK) and the trend chart, in the deck's
     frame; hidden figures stay '*', percentages in Indonesian format; the agent basis said."""
-    import io
-
-    from pptx import Presentation
-
-    from ibm_geo.render.monitoring import add_progress_slides
 
     p = _targets_csv(
         "wilayah;tahun;indikator;target\nBNNP NTT;2024;rehab;240\nKota Kupang;2024;agen;4\n"
@@ -674,20 +605,7 @@ def test_progress_slide_per_office(ntt, tmp_path):
         tmp_path,
     )
     m = mo.monitor(ntt, mo.read_targets(p, ntt.kelurahan))
-    empty = io.BytesIO()
-    Presentation().save(empty)
-    deck = Presentation(io.BytesIO(add_progress_slides(empty.getvalue(), m)))
-    texts = [
-        " | ".join(
-            sh.text_frame.text
-            if sh.has_text_frame
-            else " ".join(c.text for row in sh.table.rows for c in row.cells)
-            if sh.has_table
-            else "[picture]"
-            for sh in slide.shapes
-        )
-        for slide in deck.slides
-    ]
+    texts = progress_slide_texts(m)
     titles = [x.split(" | ")[0] for x in texts]
     assert titles == [
         "Capaian – Nusa Tenggara Timur",

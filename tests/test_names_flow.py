@@ -4,12 +4,11 @@ places outside the loaded area said to be so and confirmable."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from _helpers import CLIENTS, denpasar_boundaries
 
-from ibm_geo.demo import demo_paths
 from ibm_geo.matching import OUTSIDE, place_choice_key
 from ibm_geo.names import compact_key, expand_name, expanded_key
 from ibm_geo.pipeline import join_inputs, load_inputs
@@ -18,27 +17,6 @@ from ibm_geo_app import names as app_names
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 KEEP = "(biarkan)"
-
-
-def denpasar_boundaries() -> bytes:
-    """The demo layer cut to Kota Denpasar: Kuta and Jimbaran (Badung) lie outside it."""
-    gj = json.loads(demo_paths()["boundaries"].read_text(encoding="utf-8"))
-    gj["features"] = [f for f in gj["features"] if f["properties"]["kab_kota"] == "Kota Denpasar"]
-    return json.dumps(gj).encode()
-
-
-#: written as the issue's file: an abbreviation, a Balinese spelling, two Badung villages, a
-#: banjar that is no village, a misspelling, and nonsense
-CLIENTS = (
-    b"kelurahan;kecamatan;kabupaten_kota;tahun_rehab;status_pasca\n"
-    b"Kampung Jawa;;;2022;belum\nKampung Jawa;;;2022;belum\n"
-    b"Penatih Dgn Puri;;;2022;belum\n"
-    b"Kuta;Kuta;Badung;2022;belum\n"
-    b"Jimbaran;Kuta Selatan;Badung;2022;belum\n"
-    b"Sumerta Kaje;;;2022;belum\n"
-    b"Sanuur;;;2022;belum\n"
-    b"Xyzzy;;;2022;belum\n"
-)
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_names_flow import CLIENTS, denpasar_boundaries
+from _helpers import CHROMIUM, CHROMIUM_ARGS, CLIENTS, denpasar_boundaries, goto_step, wait_idle
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 pytestmark = [
@@ -19,23 +18,16 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def page():
+def page(app_server):
     pytest.importorskip("playwright")
     from playwright.sync_api import sync_playwright
-    from test_app_browser import ARGS, free_port, start_server
 
-    port = free_port()
-    proc = start_server(port)
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            pg = browser.new_page(viewport={"width": 1500, "height": 1400})
-            pg.goto(f"http://127.0.0.1:{port}", wait_until="domcontentloaded")
-            yield pg
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        pg = browser.new_page(viewport={"width": 1500, "height": 1400})
+        pg.goto(app_server, wait_until="domcontentloaded")
+        yield pg
+        browser.close()
 
 
 def select_box(page, text: str):
@@ -50,8 +42,6 @@ def choose(page, box_text: str, option_start: str) -> None:
 
 
 def test_upload_resolve_and_plan_in_the_browser(page, tmp_path):
-    from test_app_browser import goto_step, wait_idle
-
     page.get_by_text("Data contoh", exact=False).first.wait_for(timeout=60_000)
     goto_step(page, "1. Data")
     wait_idle(page)

@@ -18,6 +18,7 @@ from alembic import command
 from argon2 import PasswordHasher
 from typer.testing import CliRunner
 
+from ibm_geo import i18n
 from ibm_geo.cli import app as cli_app
 from ibm_geo.errors import UserError
 from ibm_geo.office import Office, OfficeSettings
@@ -180,10 +181,11 @@ def test_cli_checkpoint_file_and_verify_exit_codes(tmp_path):
     sql(o.engine, "DELETE FROM audit_log WHERE id >= 10")
     assert r.invoke(cli_app, ["audit", "verify", "--db", db]).exit_code == 0
     res = r.invoke(cli_app, ["--lang", "en", "audit", "verify", "--db", db, "-c", str(cp_file)])
-    assert res.exit_code == 1 and "missing entries" in res.output and "entry 11" in res.output
+    # by the catalogue key of the problem ("missing"), not by its English wording
+    assert res.exit_code == 1 and i18n.t("office.cli.missing", "en", entry=11) in res.output
     cp_file.write_text(cp_file.read_text().replace('"entries": 11', '"entries": 9'))
     res = r.invoke(cli_app, ["--lang", "en", "audit", "verify", "--db", db, "-c", str(cp_file)])
-    assert res.exit_code == 1 and "not signed" in res.output
+    assert res.exit_code == 1 and i18n.t("office.cli.checkpoint_bad", "en") in res.output
     cp_file.write_text("{not json")
     res = r.invoke(cli_app, ["audit", "verify", "--db", db, "-c", str(cp_file)])
     assert res.exit_code == 2 and "Traceback" not in res.output

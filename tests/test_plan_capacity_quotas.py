@@ -8,7 +8,7 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
-from test_plan_recruitment import line_kelurahan, scen
+from _helpers import line_kelurahan, scen
 from typer.testing import CliRunner
 
 from ibm_geo.config import PilotConfig, PlanConfig, Scenario

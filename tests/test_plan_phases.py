@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from test_plan_recruitment import line_kelurahan
+from _helpers import line_kelurahan
 
 from ibm_geo.config import Scenario
 from ibm_geo.errors import UserError

@@ -90,7 +90,7 @@ def test_compare_scores_ranks_sites_and_coverage():
 
 
 def test_compare_plans_site_and_coverage_change():
-    from test_plan_recruitment import line_kelurahan
+    from _helpers import line_kelurahan
 
     kel = line_kelurahan()
     pa = plan_recruitment(kel, Scenario(plan=PlanConfig(p=1, reach="radius", radius_m=1200)))
@@ -114,7 +114,7 @@ def test_compare_plans_site_and_coverage_change():
 
 
 def test_required_pilots_reach_and_comparisons_in_the_desa_model():
-    from test_plan_recruitment import line_kelurahan
+    from _helpers import line_kelurahan
 
     kel = line_kelurahan(unserved=(9, 8, 7, 6, 5))  # Kota A: 0-2, Kab B: 3-4
     req = ["Kel 0", "73.71.01.1003"]  # a name as written, or a kode
@@ -137,7 +137,7 @@ def test_required_pilots_reach_and_comparisons_in_the_desa_model():
 
 
 def test_pilots_start_where_the_plan_starts():
-    from test_plan_recruitment import line_kelurahan
+    from _helpers import line_kelurahan
 
     kel = line_kelurahan(unserved=(6, 8, 0, 9, 7))
     sc = Scenario(plan=PlanConfig(p=3), pilots=PilotConfig(per_kab=1, min_unserved=5))

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _helpers import line_kelurahan
 from shapely.geometry import box
-from test_plan_recruitment import line_kelurahan
 
 from ibm_geo.config import PlanConfig, Scenario
 from ibm_geo.distance import VillageReach, border_adjacency

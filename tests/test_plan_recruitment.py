@@ -6,46 +6,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import Point, box
+from _helpers import LAT, STEP, line_kelurahan, scen
+from shapely.geometry import Point
 
 from ibm_geo.config import PlanConfig, Scenario
 from ibm_geo.errors import InputError
 from ibm_geo.plan import SITE_COLUMNS, plan_recruitment
 from ibm_geo.plan.recruitment import demand_weights, plan_to_frame
-
-STEP = 0.009  # degrees of longitude, ~1 km at 5 S
-LAT = -5.10
-
-
-def line_kelurahan(unserved=(5, 1, 1, 1, 5), agents=(0, 0, 0, 0, 0), spare=(0, 0, 0, 0, 0)):
-    """Five squares ~1 km apart on a line (Makassar); radius 1.2 km reaches direct neighbours."""
-    n = len(unserved)
-    lon = 119.40 + np.arange(n) * STEP
-    geoms = [box(x - STEP / 2, LAT - STEP / 2, x + STEP / 2, LAT + STEP / 2) for x in lon]
-    return gpd.GeoDataFrame(
-        {
-            "kode": [f"73.71.01.100{i}" for i in range(n)],
-            "nama": [f"Kel {i}" for i in range(n)],
-            "kecamatan": ["Kec A"] * 3 + ["Kec B"] * (n - 3),
-            "kab_kota": ["Kota A"] * 3 + ["Kab B"] * (n - 3),
-            "rep_lon": lon,
-            "rep_lat": np.full(n, LAT),
-            "unserved": list(unserved),
-            "agents_active": list(agents),
-            "agent_spare": list(spare),
-            "score": np.linspace(90, 50, n),
-        },
-        geometry=geoms,
-        crs="EPSG:4326",
-    )
-
-
-def scen(**plan) -> Scenario:
-    """The radius model (1.2 km reaches direct neighbours): these tests' optima are the
-    textbook MCLP's; the desa model (the default) has its own tests in test_plan_reach.py."""
-    base = dict(radius_m=1200.0, curve_max_p=4, reach="radius")
-    base.update(plan)
-    return Scenario(group_size=4, plan=PlanConfig(**base))
 
 
 def test_two_groups_cover_everything():
@@ -148,8 +115,10 @@ def test_recency_weight_uses_column_only_when_present():
 
 def test_missing_column_is_input_error():
     kel = line_kelurahan().drop(columns="unserved")
-    with pytest.raises(InputError, match="unserved"):
+    with pytest.raises(InputError) as e:
         plan_recruitment(kel, scen())
+    assert e.value.code == "input.generic"
+    assert (e.value.table, e.value.column) == ("kelurahan", "unserved")
 
 
 def test_shared_fixture_runs():

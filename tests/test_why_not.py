@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_plan_recruitment import line_kelurahan, scen
+from _helpers import line_kelurahan, scen
 from typer.testing import CliRunner
 
 from ibm_geo.config import PilotConfig
