@@ -34,7 +34,7 @@ import pandas as pd
 
 from ibm_geo.ckm import MAX_DEVIATION, group_keys, ptable
 from ibm_geo.components import REGISTRY
-from ibm_geo.i18n import REASON_PARTS, t
+from ibm_geo.i18n import LANGS, REASON_PARTS, t, text_column
 from ibm_geo.io.boundaries import IDENTITY
 
 PUBLIC_IDENTITY = [*IDENTITY, "rep_lon", "rep_lat"]
@@ -69,6 +69,8 @@ PUBLIC_DERIVED = [
     "reason_en",
 ]
 PUBLIC_COLUMNS = PUBLIC_IDENTITY + SUPPRESSED_COUNTS + OPEN_COUNTS + PUBLIC_DERIVED
+#: the ranking's reason in each language (one column per reader)
+_REASONS = {text_column("reason", x) for x in LANGS}
 
 #: data-quality columns whose typed value may be personal data: the value is dropped
 PRIVATE_QUALITY_COLUMNS = {
@@ -434,7 +436,7 @@ def public_table(kelurahan: pd.DataFrame, k: int, *, lang: str | None = None) ->
             out[c] = pd.to_numeric(kelurahan[c], errors="coerce").round(5)
         elif c in PUBLIC_IDENTITY:
             out[c] = kelurahan[c]
-        elif c in ("reason_id", "reason_en") and lang in ("id", "en") and c != f"reason_{lang}":
+        elif c in _REASONS and lang in LANGS and c != text_column("reason", lang):
             continue  # the other language is not wanted
         elif src not in kelurahan:
             continue  # never an exact (working-tier) score
@@ -671,11 +673,13 @@ def public_pilots(
             )
             for ps, kd in zip(pilots[REASON_PARTS], pilots["kode"], strict=True)
         ]
-        for c, lang in (("reason_id", "id"), ("reason_en", "en")):
+        for lang in LANGS:
+            c = text_column("reason", lang)
             if c in out:
                 out[c] = [None if p is None else render_parts(p, lang) for p in parts]
         return out.reset_index(drop=True)
-    for c, lang in (("reason_id", "id"), ("reason_en", "en")):  # a table written by hand
+    for lang in LANGS:  # a table written by hand
+        c = text_column("reason", lang)
         if c in out:
             out[c] = [
                 _pilot_reason(

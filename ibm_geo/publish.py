@@ -165,9 +165,12 @@ class Published:
 
     def ranking_for(self, lang: str | None) -> pd.DataFrame:
         """The ranking with only ``lang``'s reason column (None: both)."""
+        from ibm_geo.i18n import LANGS, text_column
+
         r = self.ranking
-        if lang in ("id", "en"):
-            r = r.drop(columns=[c for c in ("reason_id", "reason_en") if c != f"reason_{lang}"])
+        if lang in LANGS:
+            other = [text_column("reason", x) for x in LANGS if x != lang]
+            r = r.drop(columns=[c for c in other if c in r])
         return r
 
     def top(self, n: int) -> pd.DataFrame:
