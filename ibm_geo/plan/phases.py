@@ -213,7 +213,7 @@ def phase_tables(
                     "cumulative_reached": cumulative,
                     "chosen_by": s["chosen_by"],
                     **{
-                        f"reason_{lang}": t(
+                        text_column("reason", lang): t(
                             f"phase.why.{s['chosen_by']}",
                             lang,
                             rank=int(s["contribution_rank"]),
