@@ -80,5 +80,3 @@ def source_credit(
         parts.append(t("credit.tiles", lang))
     parts.append(t("credit.tool", lang))
     return "; ".join(parts)
-
-
