@@ -107,7 +107,7 @@ def auth_gate() -> bool:
         return True
     throttle = _login_throttle()
     with st.form("login"):
-        typed = st.text_input(tr("auth.password"), type="password")
+        typed = st.text_input(tr("office.cli.password"), type="password")
         if st.form_submit_button(tr("auth.enter")):
             # check-and-count in one step: parallel guesses never get more checks than allowed
             left = throttle.attempt()
@@ -243,7 +243,7 @@ def sidebar_filters(joined) -> tuple[int, int]:
     sub = units[units["kab_kota"].astype(str).isin(ss["f_kab"])] if ss["f_kab"] else units
     kecs = sorted(sub["kecamatan"].dropna().astype(str).unique())
     ss["f_kec"] = [k for k in ss.get("f_kec", []) if k in kecs]
-    sb.multiselect(tr("f.kec"), kecs, key="f_kec", placeholder=tr("f.all"))
+    sb.multiselect(tr("field.kecamatan"), kecs, key="f_kec", placeholder=tr("f.all"))
     yr = year_range(joined)
     lo, hi = ss.get("f_years", yr)
     ss["f_years"] = (max(yr[0], min(lo, yr[1])), min(yr[1], max(hi, yr[0])))
@@ -508,7 +508,7 @@ def mapping_form(pending: dict) -> None:
     raw = data if isinstance(data, bytes) else open(data, "rb").read()  # noqa: SIM115
     headers = app_inputs.headers_of(raw, name)
     st.warning(tr("data.mapping", file=app_inputs.md_escape(name)))
-    none = tr("data.mapping_none")
+    none = tr("note.none")
     choices = {}
     cols = st.columns(3)
     for i, canon in enumerate(app_state.MAPPABLE[kind]):
@@ -801,7 +801,7 @@ def unit_details(row: pd.Series, shown: pd.Series) -> None:
     c2.metric(t("field.served", L()), shown["served"])
     c3.metric(t("field.agents_active", L()), fmt_num(int(row["agents_active"]), L()))
     st.markdown(f"**{tr('m.why')}**")
-    st.text(shown.get("reason_id" if L() == "id" else "reason_en", ""))
+    st.text(shown.get(text_column("reason", L()), ""))
     table(app_inputs.why_table(row, L()), hide_index=True, width="stretch")
 
 
@@ -810,7 +810,7 @@ def score_controls(sc: Scenario) -> None:
     """The weights in one form: every slider's value reaches the server with the click on
     "Terapkan bobot" (none lost between two moves under load), and the weights the ranking
     was computed with are written under it."""
-    st.subheader(tr("s.weights"))
+    st.subheader(tr("method.weights"))
     st.caption(tr("s.weights_help"))
     with st.form("weights_form", border=False):
         cols = st.columns(len(COMPONENTS))
@@ -845,7 +845,7 @@ def score_controls(sc: Scenario) -> None:
 def step_score(result, sc: Scenario) -> None:
     score_controls(sc)
     n = sc.top_n
-    st.subheader(tr("s.top_title", n=n))
+    st.subheader(tr("slide.top", n=n))
     st.caption(tr("s.stability_help"))
     reason = text_column("reason", L())
     cols = ["rank", "nama", "kecamatan", "kab_kota", "score", "priority_label", "unserved"]
@@ -893,7 +893,7 @@ def _plan_fields(result) -> None:
         c2.number_input(tr("p.budget"), 0.0, 1e12, step=1.0, key="p_budget")
         c2.number_input(tr("p.cost"), 0.0, 1e12, step=1.0, key="p_cost")
     else:
-        c2.number_input(tr("p.p"), 0, 100, key="p_p")
+        c2.number_input(tr("field.p"), 0, 100, key="p_p")
     c2.number_input(tr("p.radius"), 100, 50000, step=100, key="p_radius")
     c3.number_input(tr("p.capacity"), 0, 10000, key="p_capacity")
     c3.checkbox(tr("p.keep"), key="p_keep")
@@ -1000,7 +1000,7 @@ def show_plan(result, sc: Scenario, plan, run: dict | None = None) -> None:
         st.warning(app_inputs.md_escape(groups))
     if getattr(plan, "fallback", ""):
         st.warning(tr("p.fallback", reason=app_inputs.md_escape(fallback_text(plan.fallback, L()))))
-    st.subheader(tr("p.sites"))
+    st.subheader(tr("layer.sites"))
     if rakor_mode() and run is not None:  # the same sites, reach and curve as published
         plan = published_view(result, run).plan
     if len(plan.sites):
@@ -1009,9 +1009,11 @@ def show_plan(result, sc: Scenario, plan, run: dict | None = None) -> None:
     else:
         st.info(tr("p.none"))
     if plan.curve is not None and len(plan.curve):
-        st.subheader(tr("p.curve"))
-        curve = plan.curve.rename(columns={"p": t("curve.x", L()), "covered": t("curve.y", L())})
-        st.line_chart(curve, x=t("curve.x", L()), y=t("curve.y", L()))
+        st.subheader(tr("slide.curve"))
+        curve = plan.curve.rename(
+            columns={"p": t("field.p", L()), "covered": t("field.covered", L())}
+        )
+        st.line_chart(curve, x=t("field.p", L()), y=t("field.covered", L()))
     sc_map = sc.model_copy(update={"radius_m": sc.site_radius_m})
     draw_map(result, sc_map, sites=plan.sites, show_clients=False, key="plan_map")
     roads = getattr(result.distance, "kind", "straight") == "road"
@@ -1208,7 +1210,7 @@ def step_export(result, sc: Scenario, data_key: str) -> None:
             )
             st.caption(tr(f"{label}.desc"))
     st.divider()
-    st.text_input(tr("e.name"), key="sc_name")
+    st.text_input(tr("field.manifest_scenario_name"), key="sc_name")
     st.download_button(
         tr("e.scenario"),
         data=app_office.wrap(

@@ -21,6 +21,7 @@ from scipy.spatial import cKDTree
 from .config import Scenario
 from .crs import rep_xy
 from .errors import UserError
+from .i18n import t
 
 OSM_CREDIT = "(c) OpenStreetMap contributors"
 
@@ -263,16 +264,14 @@ def distance_method(scenario: Scenario, lang: str = "en") -> str:
     """How distances were measured, as written in manifests and map notes."""
     r = scenario.roads
     if r.distance == "straight":
-        return "garis lurus" if lang == "id" else "straight line"
-    mode = {"motor": ("sepeda motor", "motorcycle"), "walk": ("jalan kaki", "walking")}[r.travel]
-    m = mode[0] if lang == "id" else mode[1]
+        return t("distance.straight", lang)
     src = f", {PurePath(r.extract).name}" if r.extract else ""  # the name only: no local paths
     if r.threshold == "time":
-        lim = f"{r.max_minutes:g} menit" if lang == "id" else f"{r.max_minutes:g} min"
+        lim = t("distance.minutes", lang, minutes=f"{r.max_minutes:g}")
     else:
         lim = f"{scenario.radius_m / 1000:g} km"
-    word = "jaringan jalan" if lang == "id" else "road network"
-    return f"{word} ({m}, {lim}{src}); {OSM_CREDIT}"
+    mode = t(f"distance.{r.travel}", lang)
+    return t("distance.road", lang, mode=mode, limit=lim, source=src, credit=OSM_CREDIT)
 
 
 def make_backend(scenario: Scenario, crs, network=None):

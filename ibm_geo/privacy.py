@@ -34,7 +34,7 @@ import pandas as pd
 
 from ibm_geo.ckm import MAX_DEVIATION, group_keys, ptable
 from ibm_geo.components import REGISTRY
-from ibm_geo.i18n import REASON_PARTS, render_parts
+from ibm_geo.i18n import LANGS, REASON_PARTS, render_parts, t, text_column
 from ibm_geo.io.boundaries import IDENTITY
 from ibm_geo.quality_text import rendered
 from ibm_geo.record_keys import installation_secret
@@ -63,6 +63,8 @@ PUBLIC_DERIVED = [
     "reason_en",
 ]
 PUBLIC_COLUMNS = PUBLIC_IDENTITY + SUPPRESSED_COUNTS + OPEN_COUNTS + PUBLIC_DERIVED
+#: the ranking's reason in each language (one column per reader)
+_REASONS = {text_column("reason", x) for x in LANGS}
 
 #: data-quality columns whose typed value may be personal data: the value is dropped
 PRIVATE_QUALITY_COLUMNS = {
@@ -92,33 +94,14 @@ HIDDEN = "*"
 def suppression_rule(k: int, lang: str = "id", *, curve: bool = True) -> str:
     """One-sentence rule for manifests, footers and slides (``curve`` kept for callers; the
     curve is computed from published counts like every other figure). Kept short."""
-    d = MAX_DEVIATION
-    if lang == "en":
-        return (
-            f"Published counts carry small noise (at most ±{d}; counts 1 to {k - 1} become 0 or "
-            f"{k}); places with fewer than {k} clients show <{k}. No client names, IDs or "
-            "coordinates are included."
-        )
-    return (
-        f"Angka publikasi diberi derau kecil (paling banyak ±{d}; jumlah 1 sampai {k - 1} "
-        f"menjadi 0 atau {k}); wilayah dengan kurang dari {k} klien ditulis <{k}. Tidak ada "
-        "nama, ID, atau koordinat klien."
-    )
+    return t("privacy.rule", lang, d=MAX_DEVIATION, below=k - 1, k=k)
 
 
 def disclosure_method(k: int, lang: str = "en") -> str:
     """What the manifest says of the protection (one line)."""
     pt = ptable(k)
-    if lang == "id":
-        return (
-            f"metode kunci sel (cell key method): tabel perturbasi k={k}, deviasi maks "
-            f"{pt.max_deviation}, varians {pt.variance:g}, {pt.n_keys} kunci; kunci rekaman "
-            "dari rahasia instalasi yang tidak pernah ditulis ke berkas"
-        )
-    return (
-        f"cell key method: perturbation table k={k}, maximum deviation {pt.max_deviation}, "
-        f"variance {pt.variance:g}, {pt.n_keys} keys; record keys from an installation secret "
-        "never written to any file"
+    return t(
+        "privacy.method", lang, k=k, d=pt.max_deviation, variance=f"{pt.variance:g}", keys=pt.n_keys
     )
 
 
@@ -445,7 +428,7 @@ def public_table(kelurahan: pd.DataFrame, k: int, *, lang: str | None = None) ->
             out[c] = pd.to_numeric(kelurahan[c], errors="coerce").round(5)
         elif c in PUBLIC_IDENTITY:
             out[c] = kelurahan[c]
-        elif c in ("reason_id", "reason_en") and lang in ("id", "en") and c != f"reason_{lang}":
+        elif c in _REASONS and lang in LANGS and c != text_column("reason", lang):
             continue  # the other language is not wanted
         elif src not in kelurahan:
             continue  # never an exact (working-tier) score
@@ -488,22 +471,6 @@ def scope_totals(kelurahan: pd.DataFrame, k: int) -> dict[str, object]:
     return {c: (v.item() if hasattr(v, "item") else v) for c, v in tab.iloc[0].items()}
 
 
-_KIND = {
-    "id": {
-        "empty": "kosong",
-        "number": "angka, {n} digit",
-        "coords": "koordinat tidak terbaca ({n} karakter)",
-        "text": "teks, {n} karakter",
-        "hidden": "nilai tidak ditampilkan (data pribadi)",
-    },
-    "en": {
-        "empty": "empty",
-        "number": "number, {n} digits",
-        "coords": "unreadable coordinates ({n} characters)",
-        "text": "text, {n} characters",
-        "hidden": "value not shown (personal data)",
-    },
-}
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 _COORDS = re.compile(r"\d.*[,;/ ].*\d")
 
@@ -511,17 +478,16 @@ _COORDS = re.compile(r"\d.*[,;/ ].*\d")
 def value_kind(value: object, lang: str = "id") -> str | None:
     """What kind of value was typed ("teks, 14 karakter", "koordinat tidak terbaca"), never the
     value itself: the data-quality report says what is wrong without echoing personal data."""
-    t = _KIND.get(lang, _KIND["en"])
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return None
     s = str(value).strip()
     if not s:
-        return t["empty"]
+        return t("typed.empty", lang)
     if _NUMBER.match(s):
-        return t["number"].format(n=sum(ch.isdigit() for ch in s))
+        return t("typed.number", lang, n=sum(ch.isdigit() for ch in s))
     if _COORDS.search(s) and sum(ch.isdigit() for ch in s) >= 4:
-        return t["coords"].format(n=len(s))
-    return t["text"].format(n=len(s))
+        return t("typed.coords", lang, n=len(s))
+    return t("typed.text", lang, n=len(s))
 
 
 def public_quality(quality: pd.DataFrame | None, lang: str = "id") -> pd.DataFrame:
@@ -695,11 +661,13 @@ def public_pilots(
             )
             for ps, kd in zip(pilots[REASON_PARTS], pilots["kode"], strict=True)
         ]
-        for c, lang in (("reason_id", "id"), ("reason_en", "en")):
+        for lang in LANGS:
+            c = text_column("reason", lang)
             if c in out:
                 out[c] = [None if p is None else render_parts(p, lang) for p in parts]
         return out.reset_index(drop=True)
-    for c, lang in (("reason_id", "id"), ("reason_en", "en")):  # a table written by hand
+    for lang in LANGS:  # a table written by hand
+        c = text_column("reason", lang)
         if c in out:
             out[c] = [
                 _pilot_reason(

@@ -23,6 +23,7 @@ import pandas as pd
 from ibm_geo.ckm import N_KEYS, ptable
 from ibm_geo.config import Scenario
 from ibm_geo.coverage import UNSERVED
+from ibm_geo.i18n import LANGS, text_column
 from ibm_geo.pipeline import filter_mask, score_both_tiers
 from ibm_geo.plan.greedy import greedy_mclp
 from ibm_geo.plan.phases import PhasedPlan, phase_tables
@@ -172,8 +173,9 @@ class Published:
     def ranking_for(self, lang: str | None) -> pd.DataFrame:
         """The ranking with only ``lang``'s reason column (None: both)."""
         r = self.ranking
-        if lang in ("id", "en"):
-            r = r.drop(columns=[c for c in ("reason_id", "reason_en") if c != f"reason_{lang}"])
+        if lang in LANGS:
+            other = [text_column("reason", x) for x in LANGS if x != lang]
+            r = r.drop(columns=[c for c in other if c in r])
         return r
 
     def top(self, n: int) -> pd.DataFrame:

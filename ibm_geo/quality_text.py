@@ -17,7 +17,11 @@ def localize_quality(quality: pd.DataFrame, lang: str = "id") -> pd.DataFrame:
     """The quality table as a person reads it: problem and action in ``lang``, headers in
     ``lang``, the code columns left out."""
     q = rendered(quality, lang)
-    return q.rename(columns=lambda c: t(f"quality.header.{c}", lang))
+    return q.rename(columns=lambda c: t(_SHARED_HEADERS.get(c, f"quality.header.{c}"), lang))
+
+
+#: quality headers that already have a text elsewhere (one text per concept)
+_SHARED_HEADERS = {"value": "field.value"}
 
 
 def rendered(quality: pd.DataFrame, lang: str = "id") -> pd.DataFrame:

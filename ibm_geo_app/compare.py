@@ -14,6 +14,10 @@ METRICS = [
     "total_demand", "new_group_capacity", "radius_m", "sites_in_both", "model", "solver",
 ]  # fmt: skip
 CHANGES = ("kept", "added", "removed", "gained", "lost")
+#: labels that already have a text elsewhere (one text per concept); the rest are ``cmp.m.*``
+#: (metrics) and ``cmp.c.*`` (columns)
+_SHARED = {"newly_reached": "field.newly_reached", "model": "p.model", "kode": "field.kode",
+           "nama": "field.nama", "kab_kota": "field.kab_kota"}  # fmt: skip
 
 
 def _cell(v: object, lang: str) -> str:
@@ -40,7 +44,9 @@ def summary_table(summary: pd.DataFrame, lang: str = "id") -> pd.DataFrame:
         a, b, d = s.loc[m, "a"], s.loc[m, "b"], s.loc[m, "difference"]
         if m == "solver":
             a, b = solver_text(str(a), lang), solver_text(str(b), lang)
-        rows.append([t(f"cmp.m.{m}", lang), _cell(a, lang), _cell(b, lang), _cell(d, lang)])
+        rows.append(
+            [t(_SHARED.get(m, f"cmp.m.{m}"), lang), _cell(a, lang), _cell(b, lang), _cell(d, lang)]
+        )
     cols = [t("cmp.metric", lang), t("cmp.a", lang), t("cmp.b", lang), t("cmp.diff", lang)]
     return pd.DataFrame(rows, columns=cols)
 
@@ -54,8 +60,9 @@ def unit_table(cmp: pd.DataFrame, lang: str = "id") -> pd.DataFrame:
             col = col.map(lambda v: _cell(v, lang) if v is not None else "–")
         elif lang == "id" and pd.api.types.is_float_dtype(col):  # 65,4: Streamlit writes 65.4
             col = col.map(lambda v: _cell(v, lang))
-        label = t(f"cmp.c.{c}", lang)
-        out[label if label != f"cmp.c.{c}" else c] = col
+        key = _SHARED.get(c, f"cmp.c.{c}")
+        label = t(key, lang)
+        out[label if label != key else c] = col
     return out
 
 

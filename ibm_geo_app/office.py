@@ -89,7 +89,7 @@ def gate(lang: str) -> Principal | None:
     st.title(t("o.login_title", lang))
     with st.form("office_login"):
         user = st.text_input(t("o.username", lang), key="login_user")
-        pw = st.text_input(t("o.password", lang), type="password", key="login_pw")
+        pw = st.text_input(t("office.cli.password", lang), type="password", key="login_pw")
         go = st.form_submit_button(t("o.sign_in", lang), type="primary")
     if go:
         try:
@@ -109,7 +109,7 @@ def setup_page(office: Office, lang: str) -> None:
     with st.form("office_setup"):
         token = st.text_input(t("o.setup_token", lang), type="password", key="setup_token")
         user = st.text_input(t("o.username", lang), key="setup_user")
-        pw = st.text_input(t("o.password", lang), type="password", key="setup_pw")
+        pw = st.text_input(t("office.cli.password", lang), type="password", key="setup_pw")
         pw2 = st.text_input(t("o.password_again", lang), type="password", key="setup_pw2")
         go = st.form_submit_button(t("o.setup_create", lang), type="primary")
     if not go:
@@ -266,7 +266,8 @@ _VALUE_KINDS = {"role": "o.role", "kind": "o.kind", "login": "o.login", "action"
 
 #: headers that already have a text elsewhere (one text per concept); the rest are ``o.col.*``
 _HEADERS = {"username": "o.username", "role": "o.role", "name": "o.name",
-            "provinsi": "field.provinsi", "kab_kota": "field.kab_kota", "scope": "field.area"}  # fmt: skip
+            "provinsi": "field.provinsi", "kab_kota": "field.kab_kota", "scope": "field.area",
+            "kind": "field.manifest_kind"}  # fmt: skip
 
 
 def office_table(df: pd.DataFrame, lang: str) -> None:
@@ -347,10 +348,10 @@ def admin_pages(p: Principal, lang: str) -> None:
         st.markdown(t("o.add_user", lang))
         user = st.text_input(t("o.username", lang), key="nu_name")
         role = st.selectbox(t("o.role", lang), ["perencana", "pembaca", "admin"], key="nu_role")
-        prov = st.text_input(t("o.provinsi", lang), key="nu_prov")
+        prov = st.text_input(t("field.provinsi", lang), key="nu_prov")
         kabs = st.text_input(t("o.kab_kota", lang), key="nu_kab")
         oidc = st.checkbox(t("o.oidc_account", lang), key="nu_oidc")
-        pw = st.text_input(t("o.password", lang), type="password", key="nu_pw")
+        pw = st.text_input(t("office.cli.password", lang), type="password", key="nu_pw")
         if st.form_submit_button(t("o.add_user", lang)):
             try:
                 office.accounts.add_user(

@@ -139,4 +139,4 @@ def test_a_plan_that_forbids_every_candidate_is_a_user_error():
     sc = scen(p=1, forbidden=[f"73.71.01.100{i}" for i in range(5)])
     with pytest.raises(UserError) as e:
         plan_recruitment(kel, sc)
-    assert e.value.code == "plan.no_candidates"
+    assert e.value.code == "plan.all_forbidden"

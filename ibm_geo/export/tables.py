@@ -21,7 +21,7 @@ import shapely
 
 from ibm_geo.config import Scenario
 from ibm_geo.distance import distance_method
-from ibm_geo.i18n import column_label, value_label
+from ibm_geo.i18n import LANGS, column_label, text_column, value_label
 from ibm_geo.plan.result import solver_text
 from ibm_geo.publish import (
     COUNT_COLUMNS,
@@ -235,11 +235,14 @@ def workbook_xlsx(published: Published, lang: str = "id", monitoring=None) -> by
     manifest lines saying how its agent figures were counted. The one workbook definition the
     CLI writes as ``ranking.xlsx`` and the app's Ekspor offers."""
     scenario = published.scenario
-    other = "reason_en" if lang == "id" else "reason_id"  # one language for a rakor workbook
+    # one language for a rakor workbook: the pilots' reasons in the reader's language only
+    other = [
+        text_column(base, x) for base in ("reason", "comparison_reason") for x in LANGS if x != lang
+    ]
     sheets: dict[str, pd.DataFrame] = {
         "ranking": ranking_table(published, lang, one_language=True),
         "plan": published.sites,
-        "pilots": published.pilots.drop(columns=[other], errors="ignore"),
+        "pilots": published.pilots.drop(columns=other, errors="ignore"),
         "data quality": published.quality,
         "scenario settings": _scenario_rows(scenario),
     }

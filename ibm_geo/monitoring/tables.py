@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 
 from ibm_geo.export.tables import csv_text
-from ibm_geo.i18n import register
 from ibm_geo.i18n import t as _t
 from ibm_geo.monitoring.common import (
     BASIS_SNAPSHOT,
@@ -35,65 +34,6 @@ from ibm_geo.privacy import (
 )
 
 # -- published tables ---------------------------------------------------------------------------
-register(
-    {
-        "ind.rehab": {"id": "Klien direhabilitasi", "en": "Clients rehabilitated"},
-        "ind.pascarehab": {"id": "Ikut pascarehabilitasi", "en": "In post-rehab follow-up"},
-        "ind.agen": {"id": "Agen Pemulihan aktif", "en": "Active recovery agents"},
-        "ind.desa_ibm": {"id": "Desa/kelurahan IBM", "en": "IBM villages"},
-        f"basis.{BASIS_YEAR}": {"id": "per tahun", "en": "per year"},
-        f"basis.{BASIS_SNAPSHOT}": {"id": "keadaan saat ini", "en": "today's snapshot"},
-        "mon.basis_year": {
-            "id": "Agen dan desa IBM: agen aktif yang direkrut sampai tahun target.",
-            "en": "Agents and IBM villages: active agents recruited by the target year.",
-        },
-        "mon.basis_snapshot": {
-            "id": "Agen dan desa IBM: keadaan saat ini (ada agen aktif tanpa tahun rekrut), "
-            "sama untuk setiap tahun target.",
-            "en": "Agents and IBM villages: today's snapshot (some active agent has no "
-            "recruitment year), the same for every target year.",
-        },
-        "mon.basis_mixed": {
-            "id": "Agen dan desa IBM: agen aktif yang direkrut sampai tahun target untuk "
-            "{years}; keadaan saat ini (ada agen aktif tanpa tahun rekrut) untuk {snapshot}.",
-            "en": "Agents and IBM villages: active agents recruited by the target year for "
-            "{years}; today's snapshot (some active agent has no recruitment year) for "
-            "{snapshot}.",
-        },
-    }
-)
-
-
-register(
-    {
-        "def.rehab": {
-            "id": "Rehab tahun Y: klien yang direhabilitasi pada tahun Y (tahun rehab di register).",
-            "en": "Rehab in year Y: clients rehabilitated in Y (the register's rehab year).",
-        },
-        f"def.pascarehab.{BASIS_YEAR}": {
-            "id": "Pascarehab tahun Y: klien yang menerima layanan pascarehabilitasi pada tahun Y "
-            "(tahun/tanggal pascarehab di register), apa pun tahun rehabnya.",
-            "en": "Pascarehab in year Y: clients receiving post-rehab services in Y (the "
-            "register's pascarehab year or date), whichever year their rehab was.",
-        },
-        f"def.pascarehab.{BASIS_SNAPSHOT}": {
-            "id": "Pascarehab: register tidak punya tahun/tanggal pascarehab, jadi angkanya klien "
-            "yang kini tercatat mengikuti pascarehabilitasi (semua tahun rehab), sama untuk "
-            "setiap tahun target.",
-            "en": "Pascarehab: the register has no pascarehab year or date, so the figure is "
-            "the clients recorded in follow-up now (every rehab year), the same for every "
-            "target year.",
-        },
-        "def.agen": {
-            "id": "Agen: Agen Pemulihan aktif.",
-            "en": "Agents: active recovery agents.",
-        },
-        "def.desa_ibm": {
-            "id": "Desa IBM: kelurahan/desa dengan Agen Pemulihan aktif.",
-            "en": "IBM villages: kelurahan/desa with active recovery agents.",
-        },
-    }
-)
 
 
 def indicator_definitions(progress: pd.DataFrame, lang: str = "id") -> list[str]:
@@ -205,7 +145,7 @@ class Monitoring:
         words = {
             "indicator": {i: _t(f"ind.{i}", lang) for i in INDICATORS},
             "area_level": {
-                v: _t(f"level.{v}", lang) for v in ("provinsi", "kab_kota", "kecamatan")
+                v: _t(f"field.{v}", lang) for v in ("provinsi", "kab_kota", "kecamatan")
             },
             "basis": {b: _t(f"basis.{b}", lang) for b in (BASIS_YEAR, BASIS_SNAPSHOT)},
         }

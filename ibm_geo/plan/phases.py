@@ -19,6 +19,7 @@ import pandas as pd
 
 from ibm_geo.config import Scenario, updated
 from ibm_geo.coverage import UNSERVED
+from ibm_geo.i18n import t, text_column
 from ibm_geo.pipeline import filter_mask
 from ibm_geo.plan.recruitment import RecruitmentPlan, plan_recruitment
 
@@ -50,34 +51,6 @@ YEAR_COLUMNS = [
     "note_en",
 ]
 
-TEXT = {
-    "year": {
-        "id": "Tahap {tahun}: {placed} kelompok baru di {names}; menjangkau {reached} klien baru "
-        "(kumulatif {cumulative})",
-        "en": "Phase {tahun}: {placed} new groups in {names}; reaching {reached} new clients "
-        "(cumulative {cumulative})",
-    },
-    "target": {
-        "id": "target {target}: {status}",
-        "en": "target {target}: {status}",
-    },
-    "met": {"id": "tercapai", "en": "met"},
-    "not_met": {"id": "belum tercapai ({covered} terjangkau)", "en": "not met ({covered} reached)"},
-    "none": {"id": "tidak ada", "en": "none"},
-    "why.model": {
-        "id": "urutan ke-{rank} tahun {tahun}: menjangkau klien belum terlayani terbanyak yang "
-        "tersisa ({reach}), setelah kelompok tahun sebelumnya",
-        "en": "choice {rank} of {tahun}: reaches the most unserved clients still left "
-        "({reach}), after the earlier years' groups",
-    },
-    "why.ranking": {
-        "id": "urutan ke-{rank} tahun {tahun}: ditempatkan menurut peringkat (plan.place_all); "
-        "tidak ada klien baru dalam jangkauan",
-        "en": "choice {rank} of {tahun}: placed by the ranking (plan.place_all); no new clients "
-        "in reach",
-    },
-}
-
 
 @dataclass
 class PhasedPlan:
@@ -94,9 +67,11 @@ class PhasedPlan:
         out = []
         for _, y in self.years.iterrows():
             rows = self.tahap[self.tahap["tahun"] == y["tahun"]]
-            names = ", ".join(map(str, rows["nama"])) or TEXT["none"][lang]
+            names = ", ".join(map(str, rows["nama"])) or t("phase.none", lang)
             cum = rows["cumulative_reached"].iat[-1] if len(rows) else self._cum_before(y["tahun"])
-            line = TEXT["year"][lang].format(
+            line = t(
+                "phase.year",
+                lang,
                 tahun=int(y["tahun"]),
                 placed=int(y["groups_placed"] + y["groups_by_ranking"]),
                 names=names,
@@ -106,12 +81,12 @@ class PhasedPlan:
             if pd.notna(y["target"]):
                 met = bool(y["target_met"])
                 status = (
-                    TEXT["met"][lang]
+                    t("phase.met", lang)
                     if met
-                    else TEXT["not_met"][lang].format(covered=_n(y["covered_after"]))
+                    else t("phase.not_met", lang, covered=_n(y["covered_after"]))
                 )
-                line += "; " + TEXT["target"][lang].format(target=_n(y["target"]), status=status)
-            note = y["note_id" if lang == "id" else "note_en"]
+                line += "; " + t("phase.target", lang, target=_n(y["target"]), status=status)
+            note = y[text_column("note", lang)]
             out.append(line + (f". {note}" if note else "."))
         return out
 
@@ -237,7 +212,9 @@ def phase_tables(
                     "cumulative_reached": cumulative,
                     "chosen_by": s["chosen_by"],
                     **{
-                        f"reason_{lang}": TEXT[f"why.{s['chosen_by']}"][lang].format(
+                        text_column("reason", lang): t(
+                            f"phase.why.{s['chosen_by']}",
+                            lang,
                             rank=int(s["contribution_rank"]),
                             tahun=year,
                             reach=plan.reach_text.get(lang, ""),

@@ -14,31 +14,16 @@ import pandas as pd
 from ibm_geo.config import Scenario
 from ibm_geo.crs import local_utm_crs
 from ibm_geo.distance import VillageReach
-
-#: one sentence per model, for outputs that must say how reach was decided
-REACH_TEXT = {
-    "desa": {
-        "id": "model desa: kelompok melayani kelurahan/desanya sendiri",
-        "en": "village model: a group serves its own kelurahan/desa",
-    },
-    "desa+": {
-        "id": "model desa: kelompok melayani kelurahan/desanya sendiri dan yang berbatasan",
-        "en": "village model: a group serves its own kelurahan/desa and those bordering it",
-    },
-    "radius": {
-        "id": "model radius: kelompok melayani klien dalam radius {km} km",
-        "en": "radius model: a group serves clients within {km} km",
-    },
-}
+from ibm_geo.i18n import t
 
 
 def reach_text(scenario: Scenario, lang: str = "id") -> str:
     """How reach is decided, in one clause (``model desa: ...``)."""
     cfg = scenario.plan
     if cfg.reach == "desa":
-        return REACH_TEXT["desa+" if cfg.neighbours else "desa"][lang]
+        return t("reach.desa+" if cfg.neighbours else "reach.desa", lang)
     km = f"{float(cfg.radius_m or scenario.radius_m) / 1000:g}"
-    return REACH_TEXT["radius"][lang].format(km=km)
+    return t("reach.radius", lang, km=km)
 
 
 def plan_backend(kelurahan: pd.DataFrame, scenario: Scenario, backend=None, crs=None):

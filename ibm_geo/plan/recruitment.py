@@ -16,7 +16,7 @@ import pandas as pd
 from ibm_geo.config import Scenario
 from ibm_geo.crs import local_utm_crs, point_inside, rep_xy
 from ibm_geo.errors import InputError, UserError
-from ibm_geo.i18n import fmt_num
+from ibm_geo.i18n import fmt_num, t
 from ibm_geo.plan.coverage_matrix import build_coverage, covered_by, nearest_open
 from ibm_geo.plan.curve import coverage_curve
 from ibm_geo.plan.greedy import greedy_mclp
@@ -181,74 +181,10 @@ class RecruitmentPlan:
         return pd.DataFrame({"metric": list(rows), "value": list(rows.values())})
 
 
-#: the group-accounting sentences (``{which}``: "kelompok ke-3 dan ke-4" / "groups 3 and 4")
-GROUP_TEXT: dict[str, dict[str, str]] = {
-    "placed": {
-        "id": "{placed} dari {requested} kelompok ditempatkan",
-        "en": "{placed} of {requested} groups placed",
-    },
-    "no_new_clients": {
-        "id": "{which} tidak menjangkau klien baru dalam {model}",
-        "en": "{which} would reach no new clients in the {model}",
-    },
-    "no_candidates": {
-        "id": "{which} tidak punya lokasi calon yang tersisa (semua dikecualikan atau tanpa klien)",
-        "en": "{which} have no candidate left (all excluded or without clients)",
-    },
-    "budget": {
-        "id": "{which} tidak muat dalam anggaran (plan.budget)",
-        "en": "{which} do not fit the budget (plan.budget)",
-    },
-    "by_ranking": {
-        "id": "{which} ditempatkan menurut peringkat (plan.place_all) di {names}, tanpa klien "
-        "baru dalam jangkauan",
-        "en": "{which} placed by the ranking (plan.place_all) in {names}, with no new clients "
-        "in reach",
-    },
-    "remedy.desa": {
-        "id": "agar ditempatkan: izinkan desa tetangga (plan.neighbours = true), pakai model "
-        'radius (plan.reach = "radius"), atau tempatkan menurut peringkat (plan.place_all = '
-        "true)",
-        "en": "to place them: let groups serve bordering villages (plan.neighbours = true), use "
-        'the radius model (plan.reach = "radius"), or place them by the ranking '
-        "(plan.place_all = true)",
-    },
-    "remedy.desa+": {
-        "id": 'agar ditempatkan: pakai model radius (plan.reach = "radius") atau tempatkan '
-        "menurut peringkat (plan.place_all = true)",
-        "en": 'to place them: use the radius model (plan.reach = "radius") or place them by the '
-        "ranking (plan.place_all = true)",
-    },
-    "remedy.radius": {
-        "id": "agar ditempatkan: perbesar radius (plan.radius_m) atau tempatkan menurut "
-        "peringkat (plan.place_all = true)",
-        "en": "to place them: widen the radius (plan.radius_m) or place them by the ranking "
-        "(plan.place_all = true)",
-    },
-    "remedy.budget": {
-        "id": "agar ditempatkan: naikkan plan.budget atau turunkan plan.cost_per_site",
-        "en": "to place them: raise plan.budget or lower plan.cost_per_site",
-    },
-}
-_MODEL_NAME = {
-    "desa": {"id": "model desa", "en": "village model"},
-    "straight": {"id": "model radius", "en": "radius model"},
-    "road": {"id": "model radius jalan", "en": "road radius model"},
-}
-
-
 def ordinals(first: int, last: int, lang: str = "id") -> str:
     """ "kelompok ke-3 dan ke-4" / "groups 3 and 4" (a range beyond two)."""
-    a, b = fmt_num(first, lang), fmt_num(last, lang)
-    if lang == "id":
-        if first == last:
-            return f"kelompok ke-{a}"
-        sep = " dan " if last == first + 1 else " sampai "
-        return f"kelompok ke-{a}{sep}ke-{b}"
-    if first == last:
-        return f"group {a}"
-    sep = " and " if last == first + 1 else " to "
-    return f"groups {a}{sep}{b}"
+    form = "one" if first == last else "two" if last == first + 1 else "range"
+    return t(f"groups.{form}", lang, first=fmt_num(first, lang), last=fmt_num(last, lang))
 
 
 def groups_sentence(plan, lang: str = "id") -> str:
@@ -256,26 +192,34 @@ def groups_sentence(plan, lang: str = "id") -> str:
     req = plan.requested
     if req is None or (plan.placed >= req):
         return ""
-    t = GROUP_TEXT
 
     parts = [
-        t["placed"][lang].format(placed=fmt_num(plan.placed, lang), requested=fmt_num(req, lang))
+        t("groups.placed", lang, placed=fmt_num(plan.placed, lang), requested=fmt_num(req, lang))
     ]
     first, last = plan.placed + 1, req
-    model = _MODEL_NAME.get(plan.reach, _MODEL_NAME["straight"])[lang]
+    reach = plan.reach if plan.reach in ("desa", "straight", "road") else "straight"
+    model = t(f"groups.model.{reach}", lang)
     if plan.unplaced_reason:
         parts.append(
-            t[plan.unplaced_reason][lang].format(which=ordinals(first, last, lang), model=model)
+            t(
+                f"groups.{plan.unplaced_reason}",
+                lang,
+                which=ordinals(first, last, lang),
+                model=model,
+            )
         )
     if plan.by_ranking:
         names = ", ".join(map(str, plan.sites.loc[plan.sites["chosen_by"] == "ranking", "nama"]))
         parts.append(
-            t["by_ranking"][lang].format(
-                which=ordinals(first, first + plan.by_ranking - 1, lang), names=names
+            t(
+                "groups.by_ranking",
+                lang,
+                which=ordinals(first, first + plan.by_ranking - 1, lang),
+                names=names,
             )
         )
     if plan.placed + plan.by_ranking < req and plan.remedy:
-        parts.append(t["remedy." + plan.remedy][lang])
+        parts.append(t("groups.remedy." + plan.remedy, lang))
     return "; ".join(parts) + "."
 
 
@@ -628,7 +572,8 @@ def _site_rules(
     mc, nf = len(c_ident), len(f_cap)
     codes = c_ident["kode"].astype(object).to_numpy()
     required = np.flatnonzero(np.isin(codes, list(cfg.required)))
-    forbidden = np.flatnonzero(np.isin(codes, list(cfg.forbidden)))
+    listed = np.isin(codes, list(cfg.forbidden))
+    forbidden = np.flatnonzero(listed)
     if not cfg.sites_without_clients:  # groups are recruited where the clients live
         own = dict(zip(kel["kode"].astype(str), unserved, strict=True))
         empty = np.array([own.get(str(k), 0.0) <= 0 for k in codes], dtype=bool)
@@ -637,7 +582,9 @@ def _site_rules(
     c_kab = c_ident["kab_kota"].astype(object).to_numpy()
     avail = ~np.isin(np.arange(mc), forbidden)
     if mc and not avail.any():  # one place for the CLI, the app and notebooks
-        raise UserError("plan.no_candidates", why=f"plan.forbidden lists all {mc} candidates")
+        if not (unserved > 0).any():  # the filter left nobody to plan for, not the scenario
+            raise UserError("plan.no_unserved")
+        raise UserError("plan.all_forbidden", n=int(listed.sum()))
     mins, maxs = check_quotas(c_kab, scenario, avail)
     return dict(
         fixed=np.arange(mc, mc + nf),

@@ -8,42 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ibm_geo.errors import MESSAGES, message
-from ibm_geo.i18n import fmt_num, register, t
-
-register(
-    {
-        "solver.optimal": {
-            "id": "optimasi lokasi (MCLP, solver HiGHS): solusi terbaik terbukti (selisih {gap})",
-            "en": "location optimisation (MCLP, HiGHS solver): proven best (gap {gap})",
-        },
-        "solver.exact": {
-            "id": "optimasi lokasi (solver HiGHS), selisih dari batas terbaik {gap}",
-            "en": "location optimisation (HiGHS solver), gap to the best bound {gap}",
-        },
-        "solver.independent": {
-            "id": "pilihan bertahap (greedy), terbukti terbaik karena jangkauan kelompok tidak "
-            "tumpang tindih (seperti model desa), selisih {gap}",
-            "en": "step-by-step choice (greedy), proven best because the groups' reaches do not "
-            "overlap (as in the village model), gap {gap}",
-        },
-        "solver.nested": {
-            "id": "pilihan bertahap (greedy) bersarang (plan.nested): rencana p+1 kelompok "
-            "memuat lokasi rencana p kelompok; tidak dibuktikan terbaik",
-            "en": "nested step-by-step choice (greedy, plan.nested): the plan for p+1 groups "
-            "keeps the sites of the plan for p; not proven best",
-        },
-        "solver.greedy": {
-            "id": "heuristik bertahap (greedy), dipilih di skenario; tidak dibuktikan terbaik",
-            "en": "step-by-step heuristic (greedy), chosen in the scenario; not proven best",
-        },
-        "solver.fallback": {
-            "id": "heuristik bertahap (greedy) karena solver eksak tidak selesai ({why}); tidak "
-            "dibuktikan terbaik",
-            "en": "step-by-step heuristic (greedy) because the exact solver did not finish "
-            "({why}); not proven best",
-        },
-    }
-)
+from ibm_geo.i18n import fmt_num, t
 
 
 def fallback_reason(code: str, **params: object) -> str:

@@ -165,12 +165,10 @@ def dissolve_overview(
         order = out.sort_values(["score", "kode"], ascending=[False, True]).index
         out.loc[order, "rank"] = np.arange(1, len(out) + 1)
         out["rank"] = out["rank"].astype(int)
-    unit = "kelurahan/desa" if lang == "id" else "villages"
-    mean = "rata-rata skor" if lang == "id" else "mean score"
     scores = out["score"] if "score" in out else pd.Series(np.nan, index=out.index)
     txt = [
-        f"{fmt_num(int(n), lang)} {unit}"
-        + ("" if pd.isna(s) else f"; {mean} {fmt_num(s, lang, 1)}")
+        t("area.units", lang, n=fmt_num(int(n), lang))
+        + ("" if pd.isna(s) else "; " + t("area.mean_score", lang, score=fmt_num(s, lang, 1)))
         for n, s in zip(out["units"], scores, strict=True)
     ]
     out["reason_id"] = txt

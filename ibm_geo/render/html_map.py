@@ -29,7 +29,7 @@ from ibm_geo.crs import (
     rep_lonlat,
 )
 from ibm_geo.distance import distance_method
-from ibm_geo.i18n import t
+from ibm_geo.i18n import t, text_column
 from ibm_geo.publish import Published, band_label
 from ibm_geo.render.basemap import MapContext, build_basemap
 from ibm_geo.render.geometry import (
@@ -349,7 +349,7 @@ def _units_layer(kel: gpd.GeoDataFrame, scenario: Scenario, lang: str, tol: floa
     geoms = simplify_coverage(kel.geometry, tol, decimals=decimals)
     pub = pd.DataFrame(kel.drop(columns=kel.geometry.name)).reset_index(drop=True)
     # rank and score are popup rows of their own: the reason starts at its main factor
-    pub["reason"] = pub.get("reason_id" if lang == "id" else "reason_en").map(_reason_body)
+    pub["reason"] = pub.get(text_column("reason", lang)).map(_reason_body)
     if "unserved_share" in pub:
         pub["unserved_share"] = pub["unserved_share"].map(
             lambda v: None if pd.isna(v) else f"{round(float(v) * 100):d}%"
@@ -423,7 +423,7 @@ def _pilots_layer(published: Published, name_at: dict, rep: np.ndarray, lang: st
         i = name_at.get(str(s.get("kode")))
         if i is None:
             continue
-        reason = s.get("reason_id" if lang == "id" else "reason_en")
+        reason = s.get(text_column("reason", lang))
         rows = [
             [t("field.score", lang), _jsonable(s.get("score"))],
             [t("field.unserved", lang), _jsonable(s.get("unserved"))],
@@ -626,7 +626,7 @@ def _texts(published: Published, lang: str, tiles: bool, n_top: int) -> dict:
         "legend_layers": "legend.symbols", "agents_kel": "legend.agents_kel",
         "office": "legend.office", "service": "legend.service", "kab": "legend.kab",
         "kec": "legend.kec", "road": "legend.road", "land": "legend.land",
-        "tiles": "legend.tiles", "layer_change": "layer.change", "legend_change": "legend.change",
+        "tiles": "legend.tiles", "layer_change": "layer.change", "legend_change": "layer.change",
         "context": "legend.context", "detail_note": "detail.note", "detail_back": "detail.back",
     }  # fmt: skip
     text = {name: t(key, lang) for name, key in keys.items()}

@@ -18,47 +18,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from ibm_geo.i18n import register, t  # noqa: E402
+from ibm_geo.i18n import t  # noqa: E402
 from ibm_geo.monitoring import basis_note  # noqa: E402
 from ibm_geo.monitoring import is_hidden as is_suppressed  # noqa: E402
 from ibm_geo.publish import suppression_rule  # noqa: E402
 from ibm_geo.render.pptx_layout import Column, add_text
 from ibm_geo.render.slides import BODY_TOP, MARGIN, SLIDE_W_IN, Deck
 from ibm_geo.render.text import fmt_num
-
-register(
-    {
-        "mon.trend_title": {
-            "id": "Tren per tahun rehabilitasi – {area}",
-            "en": "Trend by rehabilitation year – {area}",
-        },
-        "mon.clients": {"id": "Klien direhabilitasi", "en": "Clients rehabilitated"},
-        "mon.followed_up": {"id": "Ikut pascarehabilitasi", "en": "In post-rehab follow-up"},
-        "mon.unserved": {"id": "Belum terlayani", "en": "Unserved"},
-        "mon.year": {"id": "Tahun rehabilitasi", "en": "Rehabilitation year"},
-        "mon.people": {"id": "Orang", "en": "People"},
-        "mon.hidden_note": {
-            "id": "Titik yang disembunyikan (jumlah kecil) tidak digambar: {items}",
-            "en": "Hidden points (small counts) are not drawn: {items}",
-        },
-        "mon.slide_title": {"id": "Capaian – {area}", "en": "Progress – {area}"},
-        "mon.indicator": {"id": "Indikator", "en": "Indicator"},
-        "mon.year_short": {"id": "Tahun", "en": "Year"},
-        "mon.achieved": {"id": "Capaian", "en": "Achieved"},
-        "mon.target": {"id": "Target", "en": "Target"},
-        "mon.percent": {"id": "%", "en": "%"},
-        "mon.no_target": {
-            "id": "Belum ada target untuk kantor ini.",
-            "en": "No target for this office yet.",
-        },
-        "mon.summary_line": {
-            "id": "Klien {clients}; belum terlayani {unserved}; rujukan BNNP {referral}; agen "
-            "aktif {agents} (kapasitas {capacity}, kekurangan {gap}); desa IBM {villages}",
-            "en": "Clients {clients}; unserved {unserved}; BNNP referrals {referral}; active "
-            "agents {agents} (capacity {capacity}, gap {gap}); IBM villages {villages}",
-        },
-    }
-)
 
 SERIES = (("clients", "#1f4e79"), ("followed_up", "#2e8b57"), ("unserved", "#c0392b"))
 

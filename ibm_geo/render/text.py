@@ -10,86 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ibm_geo.i18n import fmt_num, register, t
-
-register(
-    {
-        "area.units": {"id": "{n} kelurahan/desa", "en": "{n} villages"},
-        "area.kab": {"id": "{n} kab/kota", "en": "{n} regencies/cities"},
-        "area.kec": {"id": "{n} kecamatan", "en": "{n} districts"},
-        "area.prov": {"id": "Provinsi {name}", "en": "{name} Province"},
-        "credit.boundaries": {"id": "Batas wilayah: {src}", "en": "Boundaries: {src}"},
-        "credit.clients": {
-            "id": "data klien & Agen Pemulihan: {src} (agregat per kelurahan/desa)",
-            "en": "client & agent data: {src} (aggregated per village)",
-        },
-        "credit.demo": {
-            "id": "DATA CONTOH: batas perkiraan, data sintetis (bukan data resmi)",
-            "en": "DEMO DATA: approximate boundaries, synthetic data (not official)",
-        },
-        "credit.roads": {
-            "id": "jalan: (c) OpenStreetMap contributors (ODbL)",
-            "en": "roads: (c) OpenStreetMap contributors (ODbL)",
-        },
-        "credit.tiles": {
-            "id": "peta dasar: (c) OpenStreetMap contributors",
-            "en": "basemap: (c) OpenStreetMap contributors",
-        },
-        "credit.tool": {"id": "dibuat dengan ibm-geo", "en": "made with ibm-geo"},
-    }
-)
-
-
-#: legend and panel texts of every map (print, HTML, app)
-register(
-    {
-        "legend.symbols": {"id": "Simbol", "en": "Symbols"},
-        "legend.top": {
-            "id": "{n} prioritas teratas (nomor = peringkat)",
-            "en": "Top {n} priorities (number = rank)",
-        },
-        "legend.agents_kel": {
-            "id": "Kelurahan/desa dengan Agen Pemulihan aktif",
-            "en": "Village with active recovery agents",
-        },
-        "legend.office": {"id": "Kantor BNNP/BNNK", "en": "BNNP/BNNK office"},
-        "legend.service": {
-            "id": "Layanan lain (klinik, IPWL, puskesmas)",
-            "en": "Other services (clinic, IPWL, puskesmas)",
-        },
-        "legend.kab": {"id": "Batas kab/kota", "en": "Regency/city boundary"},
-        "legend.kec": {"id": "Batas kecamatan", "en": "District boundary"},
-        "legend.road": {"id": "Jalan", "en": "Road"},
-        "legend.land": {
-            "id": "Daratan (gabungan batas yang dimuat)",
-            "en": "Land (union of the loaded boundaries)",
-        },
-        "legend.tiles": {
-            "id": "Peta dasar OpenStreetMap (daring)",
-            "en": "OpenStreetMap basemap (online)",
-        },
-        "legend.site_ring": {
-            "id": "Jangkauan lokasi usulan ({radius} km)",
-            "en": "Reach of a proposed site ({radius} km)",
-        },
-        "panel.top": {"id": "Prioritas teratas", "en": "Top priorities"},
-        "panel.sites": {
-            "id": "Lokasi rekrutmen usulan tanpa label di peta",
-            "en": "Proposed sites not labelled on the map",
-        },
-        "panel.pilots": {
-            "id": "Desa percontohan tanpa label di peta",
-            "en": "Pilot villages not labelled on the map",
-        },
-        "panel.more": {"id": "… dan {n} lainnya", "en": "… and {n} more"},
-        "inset.title": {"id": "Lokasi area", "en": "Location"},
-        "legend.hidden": {
-            "id": "{band}: kurang dari {k} klien terdaftar",
-            "en": "{band}: fewer than {k} clients registered",
-        },
-        "note.data_date": {"id": "Data per {date}", "en": "Data as of {date}"},
-    }
-)
+from ibm_geo.i18n import fmt_num, t
 
 
 def fmt_pct(v: float, lang: str = "id", decimals: int = 0) -> str:
@@ -159,18 +80,3 @@ def source_credit(
         parts.append(t("credit.tiles", lang))
     parts.append(t("credit.tool", lang))
     return "; ".join(parts)
-
-
-#: framing texts of the maps (print and HTML)
-register(
-    {
-        "legend.context": {
-            "id": "Wilayah sekitar (konteks)",
-            "en": "Surrounding area (context)",
-        },
-        "note.outside": {
-            "id": "Di luar bingkai peta (lihat peta lokasi): {names}",
-            "en": "Outside the map frame (see the locator): {names}",
-        },
-    }
-)
