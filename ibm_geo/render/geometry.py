@@ -415,7 +415,7 @@ def detail_label(
     where they are: their kecamatan (when they share one) and :func:`where_from` the main
     frame's centre ``frm`` to the units' ``to`` (metric x, y)."""
     names = kel["nama"].astype(str).iloc[g].tolist() if "nama" in kel else []
-    title = ", ".join(names) if 0 < len(names) <= 3 else t("detail.more", lang, n=len(g))
+    title = ", ".join(names) if 0 < len(names) <= 3 else t("area.units", lang, n=len(g))
     where = where_from(frm, to, lang)
     kec = kel["kecamatan"].iloc[g].dropna().astype(str).unique() if "kecamatan" in kel else []
     if len(kec) == 1 and kec[0] not in ("", "?"):
