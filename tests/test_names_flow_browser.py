@@ -99,5 +99,5 @@ def test_upload_resolve_and_plan_in_the_browser(page, tmp_path):
         page.screenshot(path=str(ARTIFACTS / "names_flow_plan.png"), full_page=True)
     wait_idle(page)
     assert field.input_value() == "2"
-    assert page.get_by_text("Usulan lokasi rekrutmen", exact=True).count() == 1
+    assert page.get_by_role("heading", name="Usulan lokasi rekrutmen agen").count() == 1
     assert page.get_by_text("Sumerta Kaja", exact=True).count() >= 1  # the 2nd of 2 sites

@@ -463,7 +463,7 @@ def build(d: Path) -> list[dict]:
     codes = [f"51.03.01.100{i}" for i in range(1, 5)]
     put("s_forbid_all.toml", f"[plan]\nforbidden = {json.dumps(codes)}\n")
     cases.append(
-        case("plan_forbids_all", 2, "every kelurahan is excluded", scenario="s_forbid_all.toml",
+        case("plan_forbids_all", 2, "excludes every remaining candidate", scenario="s_forbid_all.toml",
              command="plan")
     )  # fmt: skip
     put("s_empty.toml", "")
