@@ -22,6 +22,7 @@ from ibm_geo.i18n import column_label, t, text_column, value_label
 from ibm_geo.pipeline import analyze_joined, join_inputs, load_inputs, rescore
 from ibm_geo.plan import choose_pilots, compare_scenarios, plan_recruitment
 from ibm_geo.publish import COUNT_COLUMNS, Published, is_band, publish
+from ibm_geo.record_keys import fingerprint
 from ibm_geo.render.basemap import road_lines
 from ibm_geo.render.text import fmt_num
 from ibm_geo.scoring import COMPONENTS, class_labels
@@ -159,13 +160,22 @@ def get_joined(sources: tuple, maps_json: str, choices_json: str, fuzzy: float):
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def get_analysis(_joined, joined_key: str, analysis_json: str, _roads=None, roads_key: str = ""):
+def get_analysis(
+    _joined,
+    joined_key: str,
+    analysis_json: str,
+    _roads=None,
+    roads_key: str = "",
+    _secret: bytes | None = None,
+    secret_key: str = "",
+):
     """Coverage and counts: keyed on the analysis part of the scenario only (weights, classes,
     plan settings are not in it), so a weight slider never re-runs this. ``_roads``: the
-    uploaded road network (its content hash is ``roads_key``)."""
-    secret = app_office.record_secret() if app_office.enabled() else None  # the office's own
+    uploaded road network (its content hash is ``roads_key``); ``_secret``: the record-key
+    secret (the office's own, None for the installation's), named by ``secret_key`` so that
+    figures published under one secret are never served under another."""
     return analyze_joined(
-        _joined, Scenario.model_validate_json(analysis_json), _roads, secret=secret
+        _joined, Scenario.model_validate_json(analysis_json), _roads, secret=_secret
     )
 
 
@@ -1311,8 +1321,13 @@ def main() -> None:
             st.error(e.message(L()))
             return
     with st.spinner(tr("data.loading")):
-        base = get_analysis(joined, jkey, app_state.analysis_scenario(sc).to_json(), net, roads_key)
-        data_key = hashlib.sha256((jkey + app_state.analysis_key(sc)).encode()).hexdigest()[:16]
+        secret = app_office.record_secret() if app_office.enabled() else None  # the office's own
+        skey = fingerprint(secret) if secret is not None else "installation"
+        analysis = app_state.analysis_scenario(sc).to_json()
+        base = get_analysis(joined, jkey, analysis, net, roads_key, secret, skey)
+        data_key = hashlib.sha256(
+            (jkey + app_state.analysis_key(sc) + skey).encode()
+        ).hexdigest()[:16]
         result = get_scored(base, data_key, sc.to_json())
     if principal:
         app_office.log_analysis(principal, result, data_key)
