@@ -1325,9 +1325,9 @@ def main() -> None:
         skey = fingerprint(secret) if secret is not None else "installation"
         analysis = app_state.analysis_scenario(sc).to_json()
         base = get_analysis(joined, jkey, analysis, net, roads_key, secret, skey)
-        data_key = hashlib.sha256(
-            (jkey + app_state.analysis_key(sc) + skey).encode()
-        ).hexdigest()[:16]
+        data_key = hashlib.sha256((jkey + app_state.analysis_key(sc) + skey).encode()).hexdigest()[
+            :16
+        ]
         result = get_scored(base, data_key, sc.to_json())
     if principal:
         app_office.log_analysis(principal, result, data_key)
