@@ -49,9 +49,7 @@ def analyze(
     per_kecamatan: PerKecOpt = False,
     per_rw: PerRwOpt = False,
 ) -> None:
-    """Rank kelurahan by unmet need and write ranking.csv/.xlsx, matches.csv, data_quality.csv,
-    results.geojson and map.html into OUT. Every export holds per-kelurahan aggregates only; counts
-    below the suppression threshold k (default 5), and cells that would reveal them, are hidden."""
+    """The ``analyze`` command (its help text is ``help.analyze`` in the catalogue)."""
     run = current()
     check_out(out)
     check_input(targets, "--targets")
