@@ -148,7 +148,7 @@ def test_module_entry_point_help():
         env=env,
     )
     assert p.returncode == 0
-    assert "--boundaries" in p.stdout and "disembunyikan" in p.stdout
+    assert "--boundaries" in p.stdout and "metode kunci sel" in " ".join(p.stdout.split())
     # English first in a fresh process: the code's English help, not the Indonesian fallback
     p = subprocess.run(
         [sys.executable, "-m", "ibm_geo", "--lang", "en", "analyze", "--help"],
