@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ibm_geo.names import normalize_name, normalize_names
+from ibm_geo.names import normalize_names
 
 SECRET_BYTES = 32
 
@@ -79,7 +79,7 @@ def identities(clients: pd.DataFrame) -> list[bytes]:
 
     Column operations in Arrow's kernels (a million rows: ~0.3 s instead of ~2 s per row in
     Python); a written ID with anything but printable ASCII, and every name, takes the rules of
-    :func:`identities_scalar` / :func:`~ibm_geo.names.normalize_name` (tested to agree).
+    :func:`~ibm_geo.names.normalize_name` (tested to agree with a row-by-row version).
     """
     n = len(clients)
     if "client_id" in clients:
@@ -123,40 +123,6 @@ def _arrow(s: pd.Series) -> pa.Array:
 
 def _clean_id(v: str) -> str:
     return str(v).strip().upper().translate(_ID_DROP)
-
-
-def identities_scalar(clients: pd.DataFrame) -> list[bytes]:
-    """The identity rules one row at a time: the reference :func:`identities` is tested
-    against."""
-    n = len(clients)
-    if "client_id" in clients:
-        raw = clients["client_id"].astype(object).to_numpy()
-    else:
-        raw = np.full(n, None, dtype=object)
-    out: list[bytes | None] = [None] * n
-    missing = []
-    for i, v in enumerate(raw):
-        if v is None or v is pd.NA or (isinstance(v, float) and v != v):
-            missing.append(i)
-            continue
-        cid = str(v).strip().upper().translate(_ID_DROP)
-        if cid:
-            out[i] = ("id:" + cid).encode("utf-8")
-        else:
-            missing.append(i)
-    if missing:
-        sub = clients.iloc[missing]
-
-        def col(name: str) -> list[str]:
-            if name not in sub:
-                return [""] * len(sub)
-            return sub[name].astype("string").fillna("").str.strip().tolist()
-
-        names = [normalize_name(x) for x in col("name")]
-        years = col("tahun_rehab")
-        for i, nm, yr in zip(missing, names, years, strict=True):
-            out[i] = f"nm:{nm}|{yr}".encode()
-    return out  # type: ignore[return-value]
 
 
 def record_keys(idents: list[bytes], secret: bytes, n_keys: int = 256) -> np.ndarray:

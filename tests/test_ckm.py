@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from ibm_geo.ckm import MAX_DEVIATION, N_KEYS, cell_keys, group_keys, ptable
-from ibm_geo.record_keys import identities, installation_secret, record_keys
+from ibm_geo.names import normalize_name
+from ibm_geo.record_keys import _ID_DROP, identities, installation_secret, record_keys
 
 
 @pytest.mark.parametrize("k", [3, 5, 10])
@@ -115,8 +116,6 @@ def test_column_identities_equal_the_row_rules():
     """The Arrow path of ``identities`` writes byte for byte what the row-by-row rules write:
     IDs with dots, dashes, spaces, a tab, accents, lower case, empty and missing; names with
     prefixes, accents, number words; years as int, text and missing."""
-    from ibm_geo.record_keys import identities_scalar
-
     df = pd.DataFrame(
         {
             "client_id": ["51.71-0101 ", " ab-12.3", "\t7x", "é-9", "", None, "  ", pd.NA,
@@ -130,3 +129,37 @@ def test_column_identities_equal_the_row_rules():
     no_id = df.drop(columns="client_id")
     assert identities(no_id) == identities_scalar(no_id)
     assert identities(df.iloc[:0]) == []
+
+
+def identities_scalar(clients: pd.DataFrame) -> list[bytes]:
+    """The identity rules of ibm_geo.record_keys one row at a time, as they were written
+    before the Arrow version: the reference ``identities`` is tested against."""
+    n = len(clients)
+    if "client_id" in clients:
+        raw = clients["client_id"].astype(object).to_numpy()
+    else:
+        raw = np.full(n, None, dtype=object)
+    out: list[bytes | None] = [None] * n
+    missing = []
+    for i, v in enumerate(raw):
+        if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+            missing.append(i)
+            continue
+        cid = str(v).strip().upper().translate(_ID_DROP)
+        if cid:
+            out[i] = ("id:" + cid).encode("utf-8")
+        else:
+            missing.append(i)
+    if missing:
+        sub = clients.iloc[missing]
+
+        def col(name: str) -> list[str]:
+            if name not in sub:
+                return [""] * len(sub)
+            return sub[name].astype("string").fillna("").str.strip().tolist()
+
+        names = [normalize_name(x) for x in col("name")]
+        years = col("tahun_rehab")
+        for i, nm, yr in zip(missing, names, years, strict=True):
+            out[i] = f"nm:{nm}|{yr}".encode()
+    return out  # type: ignore[return-value]
