@@ -6,6 +6,12 @@ map and the GeoJSON are skipped: a national map is drawn aggregated (see bench_m
 measured run happens in a fresh child process so that peak RSS is the analysis's own, not the data
 generator's. The peer is a plain ``geopandas.sjoin`` of the same points, timed in the same run.
 
+Python's bytecode cache is on in the children (``PYTHONDONTWRITEBYTECODE`` unset): an installed
+package has its ``.pyc`` files from the install, and an editable one writes them on its first
+run, so only the cold run compiles ibm-geo's modules. Each run also prints ``cpu_ref_s``, a fixed
+pure-Python loop timed in the same process: this VM's speed varies by up to 50 % between
+minutes, and the reference says how fast the machine was when the run was measured.
+
 Usage: IBM_GEO_SHARED_DATA=../shared/data python benchmarks/bench_analyze.py [--clients N]
 Last line: ``analyze_national_s=<s> analyze_cold_s=<s> peak_rss_mb=<mb> match_100k_s=<s>``:
 the median of ``--repeat`` (3) fresh-process runs with the boundary layer cached (every run of
@@ -51,9 +57,19 @@ def generate(tmp: Path, n_clients: int) -> None:
     del rng
 
 
+def cpu_ref() -> float:
+    """Seconds for a fixed pure-Python loop (the machine's speed at the moment)."""
+    t = time.perf_counter()
+    s = 0
+    for i in range(3_000_000):
+        s += i
+    return time.perf_counter() - t
+
+
 def child(kind: str, tmp: Path) -> None:
     """One measured step in a fresh process; prints a JSON line with timings."""
     out: dict[str, float] = {}
+    ref = cpu_ref()
     t0 = time.perf_counter()
     if kind == "analyze":
         from ibm_geo.config import Scenario
@@ -102,16 +118,19 @@ def child(kind: str, tmp: Path) -> None:
         m = j.clients.table["method"].astype(str).value_counts()
         out.update({f"method_{k}": int(v) for k, v in m.items()})
     out["total_s"] = time.perf_counter() - t0
+    out["cpu_ref_s"] = (ref + cpu_ref()) / 2
     print(json.dumps(out))
 
 
 def run_child(kind: str, tmp: Path) -> tuple[dict, float, float]:
     t = time.perf_counter()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     p = subprocess.run(
         [sys.executable, __file__, "--child", kind, "--tmp", str(tmp)],
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     )
     wall = time.perf_counter() - t
     rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -156,7 +175,8 @@ def main() -> None:
         res = sorted(runs, key=lambda x: x["total_s"])[len(runs) // 2]
         wall = res["total_s"]
         each = ", ".join(f"{x['total_s']:.2f}" for x in runs)
-        print(f"analyze: median {wall:.2f} s of {len(runs)} runs ({each})")
+        refs = ", ".join(f"{x['cpu_ref_s']:.3f}" for x in runs)
+        print(f"analyze: median {wall:.2f} s of {len(runs)} runs ({each}; cpu_ref_s {refs})")
         peer, peer_wall, _ = run_child("sjoin", tmp)
         print(
             f"peer geopandas.sjoin of the same points: {peer['sjoin_s']:.2f} s "
@@ -166,7 +186,7 @@ def main() -> None:
         print(f"match 100k name-only rows vs 83,402 names: {json.dumps(m)}")
     print(
         f"analyze_national_s={res['total_s']:.2f} analyze_cold_s={cold['total_s']:.2f} "
-        f"peak_rss_mb={rss:.0f} match_100k_s={m['match_s']:.2f}"
+        f"peak_rss_mb={rss:.0f} match_100k_s={m['match_s']:.2f} cpu_ref_s={res['cpu_ref_s']:.3f}"
     )
 
 

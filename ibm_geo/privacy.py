@@ -26,7 +26,9 @@ Agent and service-point counts are not client data and are published as they are
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -261,11 +263,38 @@ def register_of(kelurahan: pd.DataFrame) -> np.ndarray:
 _DISCLOSE_CACHE: dict[bytes, Disclosure] = {}
 
 
+#: inside :func:`same_tables`: the disclosures already made, by table object
+_HELD: ContextVar[dict | None] = ContextVar("ibm_geo_disclosures", default=None)
+
+
+@contextmanager
+def same_tables() -> Iterator[None]:
+    """Within the block, a table object asked for again is disclosed once: one publish step
+    asks for the same table's cells from seven places (ranking, totals, levels, plan, pilots),
+    and even a cache hit by content costs a national table 0.1 s. The caller promises not to
+    change the tables inside the block (publish builds new frames, it never edits one)."""
+    token = _HELD.set({})
+    try:
+        yield
+    finally:
+        _HELD.reset(token)
+
+
 def disclose(kelurahan: pd.DataFrame, k: int) -> Disclosure:
     """The published counts of the per-kelurahan table and of every total (see module doc):
     each count cell perturbed by the ptable at its own cell key; rows and totals of areas
     with 1..k-1 clients in the register opaque. Cached by content in kode order (counts, keys,
     register, hierarchy names, k), so every weighting's sort of one analysis is one entry."""
+    held = _HELD.get()
+    if held is None:
+        return _disclose_cached(kelurahan, k)
+    slot = (id(kelurahan), k)
+    if slot not in held:  # the table is kept beside its disclosure: its id stays its own
+        held[slot] = (kelurahan, _disclose_cached(kelurahan, k))
+    return held[slot][1]
+
+
+def _disclose_cached(kelurahan: pd.DataFrame, k: int) -> Disclosure:
     import hashlib
 
     cols = [c for c in SUPPRESSED_COUNTS if c in kelurahan]

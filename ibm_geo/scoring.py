@@ -267,17 +267,35 @@ def _reasons(
 
 
 def _format_rows(template: str, cols: dict[str, list]) -> list[str]:
-    """``template.format(**row)`` for every row, without building a dict per row: the named
-    fields become positional ones (83k rows: 0.05 s instead of 0.4 s)."""
-    fields: list[str] = []
+    """``template.format(**row)`` for every row, without building a dict per row: literal text
+    and the fields' columns are joined in Arrow (83k rows: 0.02 s instead of 0.4 s through
+    dicts); a template with a format spec or conversion, or a field that is not text, goes
+    through ``str.format`` with the named fields made positional."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parsed = list(string.Formatter().parse(template))
+    fields = [f for _, f, _, _ in parsed if f is not None]
+    if not any(spec or conv for _, f, spec, conv in parsed if f is not None) and fields:
+        try:
+            args: list = []
+            for literal, fld, _, _ in parsed:
+                if literal:
+                    args.append(literal)
+                if fld is not None:
+                    args.append(pa.array(cols[fld], type=pa.string()))
+            return pc.binary_join_element_wise(*args, "").to_pylist()
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass  # a field that is not text: str.format writes it
     positional = ""
-    for literal, fld, spec, conv in string.Formatter().parse(template):
+    order: list[str] = []
+    for literal, fld, spec, conv in parsed:
         positional += literal.replace("{", "{{").replace("}", "}}")
         if fld is not None:
-            fields.append(fld)
-            positional += "{" + str(len(fields) - 1) + ("!" + conv if conv else "")
+            order.append(fld)
+            positional += "{" + str(len(order) - 1) + ("!" + conv if conv else "")
             positional += (":" + spec if spec else "") + "}"
-    return [positional.format(*row) for row in zip(*(cols[f] for f in fields), strict=True)]
+    return [positional.format(*row) for row in zip(*(cols[f] for f in order), strict=True)]
 
 
 def score_table(

@@ -22,6 +22,7 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
 
@@ -94,6 +95,34 @@ def test_a_bug_in_the_child_is_not_a_user_error():
         guard.guarded(_boom, fname="x")
     assert "ZeroDivisionError" in str(e.value)
     assert "Traceback" in e.value.child_traceback and "Traceback" not in str(e.value)
+
+
+def _frame(n: int):
+    import numpy as np
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "x": np.arange(n, dtype=float),
+            "name": pd.array([f"klien {i}" for i in range(n)], dtype="string[pyarrow]"),
+            "year": pd.array([2019 + i % 6 for i in range(n)], dtype="Int64"),
+        }
+    )
+
+
+def test_a_result_comes_back_whole_through_shared_memory_and_is_writable():
+    """The child's column buffers come back through the memfd (out of band): the same frame,
+    and the caller may write into it (private copy-on-write pages)."""
+    import pandas as pd
+
+    out = guard.guarded(_frame, 50_000, fname="big.csv")
+    pd.testing.assert_frame_equal(out, _frame(50_000))
+    out.loc[0, "x"] = -1.0
+    assert out["x"].iloc[:3].tolist() == [-1.0, 1.0, 2.0]
+    arr = guard.guarded(np.arange, 100_000, fname="arr.csv")  # a bare mapped buffer
+    arr[1] = -2
+    assert arr[:3].tolist() == [0, -2, 2] and arr.flags.writeable
+    assert guard.guarded(_frame, 0, fname="empty.csv").empty
 
 
 _OVERHEAD = """

@@ -10,12 +10,19 @@ caller (modules already imported, so a small file costs a few milliseconds more)
 limit and the variable that raises it; the caller (the CLI, or every other planner's session in
 the app's server) is untouched.
 
+The result comes back through shared memory: the child pickles it with protocol 5 and its
+column buffers out of band, writes those into a ``memfd`` the caller made before the fork, and
+sends only the small pickle through the pipe; the caller maps the memfd (private copy-on-write
+pages) and unpickles onto the mapped buffers. A million client rows are ~220 MB of buffers:
+through the pipe they cost ~0.9 s of copies on the national run, through the memfd ~0.1 s.
+
 ``IBM_GEO_PARSE_IN_PROCESS=1`` reads in the calling process (debugging with a debugger).
 """
 
 from __future__ import annotations
 
 import errno
+import mmap
 import multiprocessing as mp
 import os
 import pickle
@@ -88,7 +95,7 @@ def _warm() -> None:
     import pyogrio  # noqa: F401
 
 
-def _child(conn, fn, args, kw, limit_bytes: int) -> None:
+def _child(conn, fn, args, kw, limit_bytes: int, shm: int = -1) -> None:
     _IN_CHILD["on"] = True
     if limit_bytes > 0:
         try:
@@ -106,9 +113,7 @@ def _child(conn, fn, args, kw, limit_bytes: int) -> None:
     except BaseException as exc:  # noqa: BLE001 - a bug in a reader: the caller re-raises it
         out = ("bug", f"{type(exc).__name__}: {exc}", traceback.format_exc())
     try:
-        # protocol 5: Arrow-backed columns pickle as their buffers (a million client rows in
-        # 0.1 s instead of 0.4 s with the default protocol 4)
-        conn.send_bytes(pickle.dumps(out, protocol=5))
+        conn.send_bytes(_pack(out, shm))
     except MemoryError:
         conn.send_bytes(pickle.dumps(("memory", None)))
     except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot be pickled
@@ -117,6 +122,56 @@ def _child(conn, fn, args, kw, limit_bytes: int) -> None:
         )
     finally:
         conn.close()
+
+
+#: buffers start at multiples of this in the shared memory (Arrow's own alignment)
+_ALIGN = 64
+
+
+def _pack(out: object, shm: int) -> bytes:
+    """The child's message: ``("oob", pickle, spans)`` with the buffers written to the memfd
+    ``shm`` at ``spans`` (offset, length), or the whole pickle in band when there is no memfd
+    or a buffer cannot be written there (not contiguous, tmpfs full)."""
+    if shm >= 0:
+        bufs: list[pickle.PickleBuffer] = []
+        try:
+            head = pickle.dumps(out, protocol=5, buffer_callback=bufs.append)
+            spans, pos = [], 0
+            for b in bufs:
+                raw = b.raw()
+                pos = -(-pos // _ALIGN) * _ALIGN
+                done = 0
+                while done < raw.nbytes:
+                    done += os.pwrite(shm, raw[done:], pos + done)
+                spans.append((pos, raw.nbytes))
+                pos += raw.nbytes
+            return pickle.dumps(("oob", head, spans), protocol=5)
+        except (BufferError, OSError, pickle.PicklingError):
+            pass
+    return pickle.dumps(out, protocol=5)
+
+
+def _unpack(data: bytes, shm: int) -> object:
+    """The child's result from :func:`_pack`'s message; out-of-band buffers become views of a
+    private (copy-on-write) mapping of the memfd, which lives as long as they do."""
+    msg = pickle.loads(data)
+    if not (isinstance(msg, tuple) and len(msg) == 3 and msg[0] == "oob"):
+        return msg
+    _, head, spans = msg
+    size = max((o + n for o, n in spans), default=0)
+    if size == 0:
+        return pickle.loads(head, buffers=[b"" for _ in spans])
+    mm = mmap.mmap(shm, size, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+    view = memoryview(mm)
+    return pickle.loads(head, buffers=[view[o : o + n] for o, n in spans])
+
+
+def _memfd() -> int:
+    """A memfd for the child's buffers, or -1 where there is none (the pipe carries all)."""
+    try:
+        return os.memfd_create("ibm-geo-parse", os.MFD_CLOEXEC)
+    except (AttributeError, OSError):
+        return -1
 
 
 def _too_slow(fname: str, lim) -> UserError:
@@ -147,8 +202,9 @@ def guarded(fn: Callable[..., T], *args: Any, fname: str, **kw: Any) -> T:
     extra = int(lim.max_parse_mb * 1024 * 1024)
     ctx = mp.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
+    shm = _memfd()
     proc = ctx.Process(
-        target=_child, args=(send, fn, args, kw, _address_space() + extra), daemon=True
+        target=_child, args=(send, fn, args, kw, _address_space() + extra, shm), daemon=True
     )
     rss_cap = _statm("self", 1) + extra
     with _FORK:  # one fork at a time: boundaries and clients are read from two threads
@@ -175,10 +231,12 @@ def guarded(fn: Callable[..., T], *args: Any, fname: str, **kw: Any) -> T:
         out = None
         if not over:
             try:
-                out = pickle.loads(recv.recv_bytes())
+                out = _unpack(recv.recv_bytes(), shm)
             except (EOFError, OSError):
                 out = None
     finally:
+        if shm >= 0:
+            os.close(shm)  # the mapping, if any, keeps the pages
         recv.close()
         if proc.is_alive():
             proc.kill()

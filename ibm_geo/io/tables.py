@@ -1094,10 +1094,24 @@ def _map_headers(
     return found
 
 
+def _max_bytes(s: pd.Series) -> float:
+    """The longest cell's size in bytes (read off Arrow's offsets, no text scanned); inf
+    when the column is not Arrow text (the character count decides)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(s.dtype, pd.StringDtype) or s.dtype.storage != "pyarrow":
+        return float("inf")
+    longest = pc.max(pc.binary_length(pa.chunked_array(pa.array(s.array)))).as_py()
+    return 0 if longest is None else longest
+
+
 def _leave_out_long_cells(cells: list[pd.Series], headers: list[str], rep: _Reporter) -> None:
     """A 10 MB cell (a pasted document) is reported and left out (in place), its row kept."""
     limit = _limits.limits().max_cell_chars
     for pos, col in enumerate(headers):
+        if _max_bytes(cells[pos]) <= limit:  # no cell has more characters than bytes
+            continue
         lens = cells[pos].str.len()
         long = (lens > limit).fillna(False).astype(bool)
         if long.any():
