@@ -197,17 +197,20 @@ def guarded(fn: Callable[..., T], *args: Any, fname: str, **kw: Any) -> T:
     or its :class:`UserError`. ``fname`` names the file in the limit messages."""
     if _IN_CHILD["on"] or os.environ.get("IBM_GEO_PARSE_IN_PROCESS") or sys.platform != "linux":
         return fn(*args, **kw)
-    _warm()
     lim = _limits.limits()
     extra = int(lim.max_parse_mb * 1024 * 1024)
     ctx = mp.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
     shm = _memfd()
-    proc = ctx.Process(
-        target=_child, args=(send, fn, args, kw, _address_space() + extra, shm), daemon=True
-    )
-    rss_cap = _statm("self", 1) + extra
-    with _FORK:  # one fork at a time: boundaries and clients are read from two threads
+    # one fork at a time (boundaries and clients are read from two threads), and no fork while
+    # the other thread is inside the warm-up imports: a child forked then would inherit that
+    # module's import lock held by a thread it does not have, and wait for it until the limit
+    with _FORK:
+        _warm()
+        proc = ctx.Process(
+            target=_child, args=(send, fn, args, kw, _address_space() + extra, shm), daemon=True
+        )
+        rss_cap = _statm("self", 1) + extra
         proc.start()
     send.close()
     try:
