@@ -842,7 +842,7 @@ class _Grid:
 
 
 def _points_in_polygons(
-    geoms: np.ndarray, x: np.ndarray, y: np.ndarray, chunk: int = 200_000
+    geoms: np.ndarray, x: np.ndarray, y: np.ndarray, chunk: int = 25_000
 ) -> tuple[np.ndarray, np.ndarray]:
     """(point index, polygon index) pairs where the point touches the polygon.
 
@@ -851,7 +851,10 @@ def _points_in_polygons(
     touched by two threads. Polygons are not prepared: on the simplified national layer a
     prepared test is 25 % faster but its edge indexes take ~240 MB, and fresh memory is what
     costs most on this project's VM. Points are visited cell by cell, so neighbouring points
-    test the same polygons while they are hot in cache.
+    test the same polygons while they are hot in cache, in chunks of ``chunk`` points: a chunk's
+    candidate pairs before the bounding-box test take ~90 bytes each, so 200,000-point chunks
+    on two threads peaked at 440 MB for a million clients, 25,000-point ones at 170 MB, in the
+    same time.
     """
     grid = _Grid(geoms)
     key = grid.key(x, y)

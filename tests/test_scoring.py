@@ -251,3 +251,22 @@ def test_column_formatters_write_exactly_what_the_one_formatter_writes():
                 assert fmt_nums(column, lang, d) == [fmt_num(v, lang, d) for v in column]
         metres = [8000.0, float("nan"), None, *rng.uniform(0, 5e4, 30)]
         assert fmt_kms(metres, lang) == [fmt_km(m, lang) for m in metres]
+
+
+def test_stability_in_batches_of_draws_is_the_whole_matrix_at_once(monkeypatch):
+    """The draws are scored 20 at a time (memory); the shares are those of all draws scored at
+    once, exactly, for top-N below and above the number of units and draws not a multiple of
+    the batch."""
+    import ibm_geo.scoring as sc
+
+    rng = np.random.default_rng(3)
+    w = np.array([1.0, 2.0, 0.5, 1.0, 1.0])
+    for n, top, draws in [(2000, 10, 200), (50, 10, 37), (5, 10, 20), (300, 300, 45)]:
+        comp = np.round(rng.random((n, 5)), 2)
+        gate = np.where(rng.random(n) < 0.3, 0.0, rng.random(n))
+        monkeypatch.setattr(sc, "_DRAW_BATCH", 10**9)
+        whole = sc.stability(comp, gate, w, top, draws, 0.25, 7)
+        monkeypatch.setattr(sc, "_DRAW_BATCH", 20)
+        batched = sc.stability(comp, gate, w, top, draws, 0.25, 7)
+        assert np.array_equal(whole, batched)
+        assert 0 < (whole > 0).sum() and (whole[gate == 0] == 0).all()
