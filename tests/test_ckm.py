@@ -126,6 +126,9 @@ def test_column_identities_equal_the_row_rules():
         }
     )  # fmt: skip
     assert identities(df) == identities_scalar(df)
+    for storage in ("pyarrow", "python"):  # the Arrow-backed column is taken as it is
+        typed = df.astype({"client_id": pd.StringDtype(storage)})
+        assert identities(typed) == identities_scalar(df)
     no_id = df.drop(columns="client_id")
     assert identities(no_id) == identities_scalar(no_id)
     assert identities(df.iloc[:0]) == []
