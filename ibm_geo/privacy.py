@@ -269,10 +269,11 @@ _HELD: ContextVar[dict | None] = ContextVar("ibm_geo_disclosures", default=None)
 
 @contextmanager
 def same_tables() -> Iterator[None]:
-    """Within the block, a table object asked for again is disclosed once: one publish step
-    asks for the same table's cells from seven places (ranking, totals, levels, plan, pilots),
-    and even a cache hit by content costs a national table 0.1 s. The caller promises not to
-    change the tables inside the block (publish builds new frames, it never edits one)."""
+    """Within the block (or the decorated function), a table object asked for again is
+    disclosed once: one publish step asks for the same table's cells from seven places
+    (ranking, totals, levels, plan, pilots), and even a cache hit by content costs a national
+    table 0.1 s. The caller promises not to change the tables inside the block (publish builds
+    new frames, it never edits one)."""
     token = _HELD.set({})
     try:
         yield

@@ -268,6 +268,7 @@ def publish(
     return pub
 
 
+@same_tables()
 def publish_table(
     kelurahan: gpd.GeoDataFrame,
     scenario: Scenario,
@@ -291,40 +292,6 @@ def publish_table(
     ``sites``/``curve``: a sites table and curve made without a plan object (a notebook's):
     published as decisions, their client figures blank unless flagged as computed from
     published counts (``attrs["published"]``)."""
-    with same_tables():
-        return _publish_table(
-            kelurahan,
-            scenario,
-            plan=plan,
-            pilots=pilots,
-            quality=quality,
-            matches=matches,
-            context=context,
-            lang=lang,
-            reference_year=reference_year,
-            distance=distance,
-            n_rows_read=n_rows_read,
-            sites=sites,
-            curve=curve,
-        )
-
-
-def _publish_table(
-    kelurahan,
-    scenario,
-    *,
-    plan,
-    pilots,
-    quality,
-    matches,
-    context,
-    lang,
-    reference_year,
-    distance,
-    n_rows_read,
-    sites,
-    curve,
-) -> Published:
     k = scenario.suppression_k
     kel = kelurahan
     if "pub_score" not in kel and {"unserved", "clients", "dist_nearest_m", "kode"} <= set(kel):

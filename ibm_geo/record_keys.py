@@ -29,6 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ibm_geo.io.tables import text_arrow
 from ibm_geo.names import normalize_names
 
 SECRET_BYTES = 32
@@ -121,14 +122,9 @@ def identities(clients: pd.DataFrame) -> list[bytes]:
 
 
 def _arrow(s: pd.Series) -> pa.Array:
-    """A text column as one Arrow string array (missing -> null); an Arrow-backed column is
-    taken as it is (no round trip through a million Python strings)."""
-    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
-        try:
-            return pa.chunked_array(pa.array(s.array)).combine_chunks().cast(pa.string())
-        except (pa.ArrowInvalid, pa.ArrowTypeError):  # over 2 GB of text: the slow way
-            pass
-    return pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string())
+    """A text column as one Arrow string array (missing -> null), taken as it is when the
+    column is Arrow-backed (no round trip through a million Python strings)."""
+    return text_arrow(s).combine_chunks().cast(pa.string())
 
 
 def _clean_id(v: str) -> str:

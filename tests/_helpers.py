@@ -6,7 +6,8 @@
 * the browser and the app server: Debian's Chromium and its launch arguments, a free port on
   127.0.0.1, ``streamlit run app.py`` started and waited for, Streamlit's idle wait.
 
-Fixtures over these (the shared app server, a browser per module) are in ``conftest.py``.
+Fixtures over these (the shared app server) are in ``conftest.py``; ``app_page`` opens a
+browser page on it, ``app_on_plan_step`` an AppTest on the Rencana step.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
@@ -212,6 +214,35 @@ def stop_server(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+@contextmanager
+def app_page(url: str, height: int = 1000):
+    """A page of Debian's Chromium (1500 x ``height``) opened on ``url``, closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": height})
+            page.goto(url, wait_until="domcontentloaded")
+            yield page
+        finally:
+            browser.close()
+
+
+def app_on_plan_step(timeout: float = 90):
+    """The app (AppTest, demo data) on its Rencana step; skips where planning is not there."""
+    import pytest
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at.run()
+    at.sidebar.radio[0].set_value("plan").run()
+    assert not at.exception, at.exception
+    if any("belum tersedia" in w.value for w in at.warning):
+        pytest.skip("ibm_geo.plan.plan_recruitment not available")
+    return at
 
 
 def goto_step(page, label: str) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 
-import pytest
+from _helpers import app_on_plan_step
 from pptx import Presentation
 
 from ibm_geo.config import Scenario
@@ -17,8 +16,6 @@ from ibm_geo.plan import choose_pilots, plan_recruitment
 from ibm_geo.publish import publish
 from ibm_geo.render.slides import build_slides
 from ibm_geo_app import state as app_state
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 def _deck_text(sc: Scenario) -> str:
@@ -41,14 +38,7 @@ def test_widget_state_round_trips_the_cost_and_zero_means_not_set():
 
 
 def test_the_plan_step_sets_the_cost_and_the_deck_states_it_or_leaves_it_out():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    at.sidebar.radio[0].set_value("plan").run()
-    assert not at.exception, at.exception
-    if any("belum tersedia" in w.value for w in at.warning):
-        pytest.skip("ibm_geo.plan.plan_recruitment not available")
+    at = app_on_plan_step()
     field = at.number_input(key="p_cost_agent")
     assert "Biaya per Agen Pemulihan" in field.label and field.value == 0.0
     field.set_value(2_500_000.0)

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from _helpers import CHROMIUM, CHROMIUM_ARGS, goto_step, wait_idle
+from _helpers import CHROMIUM, app_page, goto_step, wait_idle
 
 from ibm_geo.demo import demo_paths
 from ibm_geo.io import read_boundaries
@@ -25,14 +25,8 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def page(app_server):
     pytest.importorskip("playwright")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        pg = browser.new_page(viewport={"width": 1500, "height": 1000})
-        pg.goto(app_server, wait_until="domcontentloaded")
+    with app_page(app_server) as pg:
         yield pg
-        browser.close()
 
 
 def test_upload_refused_then_received_with_row_counts(page):

@@ -3,24 +3,13 @@ their reach, in the app's language."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
+from _helpers import app_on_plan_step
 
 from ibm_geo.i18n import t
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-
 
 def test_plan_map_has_a_legend_with_sites_and_their_reach():
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    at.sidebar.radio[0].set_value("plan").run()
-    assert not at.exception, at.exception
-    if any("belum tersedia" in w.value for w in at.warning):
-        pytest.skip("ibm_geo.plan.plan_recruitment not available")
+    at = app_on_plan_step()
     at.number_input(key="p_p").set_value(3)
     at.button(key="run_plan").click().run()
     assert not at.exception, at.exception

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _helpers import CHROMIUM, CHROMIUM_ARGS, CLIENTS, denpasar_boundaries, goto_step, wait_idle
+from _helpers import CHROMIUM, CLIENTS, app_page, denpasar_boundaries, goto_step, wait_idle
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
@@ -20,14 +20,8 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def page(app_server):
     pytest.importorskip("playwright")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        pg = browser.new_page(viewport={"width": 1500, "height": 1400})
-        pg.goto(app_server, wait_until="domcontentloaded")
+    with app_page(app_server, height=1400) as pg:
         yield pg
-        browser.close()
 
 
 def select_box(page, text: str):

@@ -786,8 +786,9 @@ def _clean_text(s: pd.Series) -> pd.Series:
 _PLAIN_NUMBER = r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$"
 
 
-def _as_arrow(s: pd.Series):
-    """The Arrow string data behind a text Series (no copy for the pyarrow string dtype)."""
+def text_arrow(s: pd.Series):
+    """The Arrow string data behind a text Series (no copy for the pyarrow string dtype; any
+    other text column is converted once), as one ChunkedArray."""
     import pyarrow as pa
 
     if s.dtype != STRING:
@@ -816,7 +817,7 @@ def parse_float(s: pd.Series) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pc.utf8_trim_whitespace(_as_arrow(s))
+    arr = pc.utf8_trim_whitespace(text_arrow(s))
     fast = _to_float(arr, s.index)
     if fast is not None:
         return fast
@@ -867,7 +868,7 @@ def _duplicated(ids: pd.Series) -> pd.Series:
     in pandas ~0.4 s."""
     import pyarrow.compute as pc
 
-    arr = _as_arrow(ids)
+    arr = text_arrow(ids)
     n, nn = len(arr), len(arr) - arr.null_count
     hit = np.zeros(n, dtype=bool)
     if nn > 1:
@@ -1094,16 +1095,11 @@ def _map_headers(
     return found
 
 
-def _max_bytes(s: pd.Series) -> float:
-    """The longest cell's size in bytes (read off Arrow's offsets, no text scanned); inf
-    when the column is not Arrow text (the character count decides)."""
-    import pyarrow as pa
+def _max_bytes(s: pd.Series) -> int:
+    """The longest cell's size in bytes, read off Arrow's offsets (no text scanned)."""
     import pyarrow.compute as pc
 
-    if not isinstance(s.dtype, pd.StringDtype) or s.dtype.storage != "pyarrow":
-        return float("inf")
-    longest = pc.max(pc.binary_length(pa.chunked_array(pa.array(s.array)))).as_py()
-    return 0 if longest is None else longest
+    return pc.max(pc.binary_length(text_arrow(s))).as_py() or 0
 
 
 def _leave_out_long_cells(cells: list[pd.Series], headers: list[str], rep: _Reporter) -> None:
